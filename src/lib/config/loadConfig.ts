@@ -1,0 +1,31 @@
+/**
+ * Reads and validates every setting once, at start-up, into one frozen `AppConfig`. A failure throws
+ * `ConfigurationInvalid` naming each missing or malformed setting. To add a setting: declare it in the
+ * area's `settings/<area>.ts`, read it in that file's `read…Config`, and list the area in `catalogue.ts`.
+ */
+import { EnvReader, type Environment } from './envReader';
+import { readIngestConfig, type IngestConfig } from './settings/ingest';
+import { readStorageConfig, type StorageConfig } from './settings/storage';
+
+export interface AppConfig {
+  readonly storage: StorageConfig;
+  readonly ingest: IngestConfig;
+}
+
+export function loadConfig(environment: Environment): AppConfig {
+  const env = new EnvReader(environment);
+  const config: AppConfig = {
+    storage: readStorageConfig(env),
+    ingest: readIngestConfig(env),
+  };
+  env.assertValid();
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,125 @@
+/**
+ * Starts a real Azurite (the npm package pinned in package.json) in memory on free loopback ports and
+ * stops it afterwards. The global setup starts one for the whole run; a test that needs to stop and
+ * restart storage (outage tests) starts its own with `startAzurite()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+/** Azurite's well-known development key: public, documented, and not a secret. */
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuritePorts {
+  readonly blob: number;
+  readonly queue: number;
+  readonly table: number;
+}
+
+export interface RunningAzurite {
+  readonly ports: AzuritePorts;
+  readonly connectionString: string;
+  /** Stops the process (SIGTERM, then SIGKILL); in-memory data is lost. */
+  stop(): Promise<void>;
+}
+
+export function connectionStringFor(ports: AzuritePorts, host = '127.0.0.1'): string {
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${AZURITE_ACCOUNT}`,
+    `AccountKey=${AZURITE_KEY}`,
+    `BlobEndpoint=http://${host}:${ports.blob}/${AZURITE_ACCOUNT}`,
+    `QueueEndpoint=http://${host}:${ports.queue}/${AZURITE_ACCOUNT}`,
+    `TableEndpoint=http://${host}:${ports.table}/${AZURITE_ACCOUNT}`,
+  ].join(';') + ';';
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not allocate a free port'));
+      });
+    });
+  });
+}
+
+async function isListening(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
+}
+
+export interface StartAzuriteOptions {
+  /** Reuse these ports (to restart after a stop); default: three fresh free ports. */
+  readonly ports?: AzuritePorts;
+  /** Persist to this folder instead of memory. */
+  readonly location?: string;
+  readonly silent?: boolean;
+}
+
+export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
+  const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  const entry = require.resolve('azurite/dist/src/azurite.js');
+  const args = [
+    entry,
+    ...(options.location === undefined ? ['--inMemoryPersistence'] : ['--location', options.location]),
+    '--silent',
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--blobHost', '127.0.0.1',
+    '--queueHost', '127.0.0.1',
+    '--tableHost', '127.0.0.1',
+    '--blobPort', String(ports.blob),
+    '--queuePort', String(ports.queue),
+    '--tablePort', String(ports.table),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ready = (await Promise.all([ports.blob, ports.queue, ports.table].map(isListening))).every(Boolean);
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Azurite did not start on ports ${JSON.stringify(ports)}: ${output.slice(-2000)}`);
+    }
+    await delay(100);
+  }
+
+  return {
+    ports,
+    connectionString: connectionStringFor(ports),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
+      if (!killed) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

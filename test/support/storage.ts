@@ -1,0 +1,29 @@
+/** Helpers for tests that talk to the shared Azurite: its connection string and unique resource names. */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+
+export function azuriteConnectionString(): string {
+  return inject('azuriteConnectionString');
+}
+
+/** A queue or container name no other test uses: lower-case, 3-63 chars. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`.toLowerCase().slice(0, 63);
+}
+
+/** A table name no other test uses: letters and digits only. */
+export function uniqueTableName(prefix: string): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`.replace(/[^A-Za-z0-9]/g, '').slice(0, 63);
+}
+
+/** An environment with the shared Azurite and unique names for everything the app stores. */
+export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AzureWebJobsStorage: azuriteConnectionString(),
+    NOTIFICATIONS_QUEUE_NAME: uniqueName('notifications'),
+    LIFECYCLE_QUEUE_NAME: uniqueName('lifecycle'),
+    PAYLOAD_CONTAINER_NAME: uniqueName('payloads'),
+    SUBSCRIPTIONS_TABLE_NAME: uniqueTableName('Subscriptions'),
+    ...overrides,
+  };
+}
