@@ -24,6 +24,12 @@ export const ERROR_CODES = [
   'ERR_DECRYPTION_FAILED',
   'ERR_SUBSCRIPTION_RULE_VIOLATED',
   'ERR_SUBSCRIPTION_NOT_FOUND',
+  'ERR_GRAPH_UNAVAILABLE',
+  'ERR_GRAPH_ACCESS_DENIED',
+  'ERR_GRAPH_CREDENTIAL_REJECTED',
+  'ERR_GRAPH_RESYNC_REQUIRED',
+  'ERR_GRAPH_RESPONSE_INVALID',
+  'ERR_VALIDATION_KEYS_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -59,6 +65,13 @@ export class StorageUnavailable extends GraphNotifyError {
 export class StorageConflict extends GraphNotifyError {
   constructor(what: string, options?: { cause?: unknown }) {
     super('ERR_STORAGE_CONFLICT', `${what} changed since it was read (ETag mismatch) or already exists`, options);
+  }
+}
+
+/** The entity or blob does not exist. */
+export class StorageNotFound extends GraphNotifyError {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super('ERR_STORAGE_NOT_FOUND', `${what} does not exist`, options);
   }
 }
 

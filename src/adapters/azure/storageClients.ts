@@ -1,0 +1,66 @@
+/**
+ * Builds the Azure Storage SDK clients from the validated storage configuration: a connection string
+ * locally (Azurite), or service URIs with a managed identity in Azure (shared-key access is disabled on
+ * the deployed account, see infra/). One place decides how the app authenticates to storage.
+ */
+import { TableClient } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { StorageConnection } from '../../lib/config';
+
+export interface StorageClients {
+  queueService: QueueServiceClient;
+  blobService: BlobServiceClient;
+  tableClient(tableName: string): TableClient;
+}
+
+/**
+ * Fail fast. Ingest has Graph's 3-second budget (reference §3.6): an outage must become a quick 503 that
+ * Graph retries, not a hung request that counts as slow. Queue triggers get their retries from the host.
+ */
+const QUEUE_AND_BLOB_RETRY = { maxTries: 2, tryTimeoutInMs: 2_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
+const TABLE_RETRY = { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
+
+export function createStorageClients(connection: StorageConnection): StorageClients {
+  if (connection.kind === 'connectionString') {
+    const { connectionString } = connection;
+    // Azurite serves plain http; the Tables SDK refuses http unless told it is intended.
+    const allowInsecureConnection = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true/i.test(connectionString);
+    return {
+      queueService: QueueServiceClient.fromConnectionString(connectionString, { retryOptions: QUEUE_AND_BLOB_RETRY }),
+      blobService: BlobServiceClient.fromConnectionString(connectionString, { retryOptions: QUEUE_AND_BLOB_RETRY }),
+      tableClient: (tableName) => TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection, retryOptions: TABLE_RETRY }),
+    };
+  }
+  const credential: TokenCredential =
+    connection.managedIdentityClientId === undefined
+      ? new DefaultAzureCredential()
+      : new ManagedIdentityCredential({ clientId: connection.managedIdentityClientId });
+  return {
+    queueService: new QueueServiceClient(connection.queueServiceUri, credential, { retryOptions: QUEUE_AND_BLOB_RETRY }),
+    blobService: new BlobServiceClient(connection.blobServiceUri, credential, { retryOptions: QUEUE_AND_BLOB_RETRY }),
+    tableClient: (tableName) => new TableClient(connection.tableServiceUri, tableName, credential, { retryOptions: TABLE_RETRY }),
+  };
+}
+
+/** Runs `create` once; a failure is forgotten so the next call tries again (storage may come back). */
+export function once(create: () => Promise<unknown>): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => {
+    pending ??= create().then(
+      () => undefined,
+      (error: unknown) => {
+        pending = undefined;
+        throw error;
+      },
+    );
+    return pending;
+  };
+}
+
+/** HTTP status of an Azure SDK error, when it has one. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

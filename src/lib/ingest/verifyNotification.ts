@@ -1,0 +1,23 @@
+/**
+ * Decides whether one parsed notification item is genuine: its subscription must be one this app owns,
+ * its tenant must be the subscription's tenant, and its clientState must equal the stored one (compared
+ * in constant time). Reference §11 step 3.
+ */
+import type { NotificationItem } from '../notifications';
+import { constantTimeEquals } from '../shared/constantTimeEquals';
+import type { SubscriptionLookup } from '../subscriptions';
+
+export const REJECTION_REASONS = ['schema-invalid', 'unknown-subscription', 'client-state-mismatch', 'tenant-mismatch'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: RejectionReason };
+
+export async function verifyNotification(item: NotificationItem, lookup: SubscriptionLookup): Promise<Verdict> {
+  const subscription = await lookup(item.subscriptionId);
+  if (subscription === undefined) return { accepted: false, reason: 'unknown-subscription' };
+  // Compare before any other check so every known-subscription path costs the same.
+  const clientStateMatches = constantTimeEquals(subscription.clientState, item.clientState ?? '');
+  if (!clientStateMatches || item.clientState === undefined) return { accepted: false, reason: 'client-state-mismatch' };
+  if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase()) return { accepted: false, reason: 'tenant-mismatch' };
+  return { accepted: true };
+}

@@ -1,0 +1,102 @@
+/**
+ * The queue message contract between ingest and processing, version 1.
+ *
+ * Ingest packs accepted notifications into as few queue messages as fit Azure Queue Storage's 64 KiB
+ * message limit *after* base64 (the Functions queue trigger expects base64, stack reference §2.1), so a
+ * POST of 50 notifications usually costs one queue write instead of 50. A notification too large for one
+ * message on its own is written to a blob, and the message carries a claim check naming the blob.
+ *
+ * clientState never enters a message: ingest verified it and stripped it.
+ */
+import { z } from 'zod';
+import { GraphNotifyError } from '../shared/errors';
+
+export const ENVELOPE_VERSION = 1;
+
+/** Azure Queue Storage accepts at most 64 KiB of message text; base64 turns 3 bytes into 4 characters. */
+export const QUEUE_MESSAGE_MAX_CHARS = 64 * 1024;
+export const QUEUE_MESSAGE_MAX_JSON_BYTES = (QUEUE_MESSAGE_MAX_CHARS / 4) * 3;
+
+export type EnvelopeKind = 'notifications' | 'lifecycle';
+
+export interface NotificationEnvelope {
+  readonly v: typeof ENVELOPE_VERSION;
+  readonly kind: EnvelopeKind;
+  /** Unique per message; a redelivered message keeps it. */
+  readonly id: string;
+  /** When ingest received the POST (ISO 8601); processing's newer-wins checks compare against it. */
+  readonly receivedAt: string;
+  /** Each item as Graph sent it, tenantId normalised, clientState removed. */
+  readonly items: readonly Readonly<Record<string, unknown>>[];
+  /** Present when an item carries encryptedContent (or on lifecycle messages that came with tokens). */
+  readonly validationTokens?: readonly string[];
+}
+
+export interface ClaimCheckEnvelope {
+  readonly v: typeof ENVELOPE_VERSION;
+  readonly kind: EnvelopeKind;
+  readonly id: string;
+  readonly receivedAt: string;
+  /** The blob (in the PAYLOAD_CONTAINER_NAME container) holding a complete `NotificationEnvelope`. */
+  readonly claimCheck: { readonly blobName: string; readonly itemCount: number };
+}
+
+export type QueueEnvelope = NotificationEnvelope | ClaimCheckEnvelope;
+
+export class EnvelopeInvalid extends GraphNotifyError {
+  constructor(detail: string) {
+    super('ERR_ENVELOPE_INVALID', `Queue message is not a version-${ENVELOPE_VERSION} envelope: ${detail}`);
+  }
+}
+
+const common = {
+  v: z.literal(ENVELOPE_VERSION),
+  kind: z.enum(['notifications', 'lifecycle']),
+  id: z.string().min(1),
+  receivedAt: z.iso.datetime({ offset: true }),
+};
+
+const notificationEnvelopeSchema = z.object({
+  ...common,
+  items: z.array(z.record(z.string(), z.unknown())),
+  validationTokens: z.array(z.string()).optional(),
+});
+
+const claimCheckSchema = z.object({
+  ...common,
+  claimCheck: z.object({ blobName: z.string().min(1), itemCount: z.number().int().nonnegative() }),
+});
+
+export function isClaimCheck(envelope: QueueEnvelope): envelope is ClaimCheckEnvelope {
+  return 'claimCheck' in envelope;
+}
+
+/** Parses a decoded queue message (JSON text or the object the queue trigger already parsed). */
+export function parseQueueEnvelope(message: unknown): QueueEnvelope {
+  let value = message;
+  if (typeof message === 'string') {
+    try {
+      value = JSON.parse(message);
+    } catch {
+      throw new EnvelopeInvalid('not JSON');
+    }
+  }
+  const claim = claimCheckSchema.safeParse(value);
+  if (claim.success) return claim.data;
+  const envelope = notificationEnvelopeSchema.safeParse(value);
+  if (envelope.success) return stripUndefined(envelope.data);
+  const issue = envelope.error.issues[0];
+  throw new EnvelopeInvalid(issue === undefined ? 'unrecognised shape' : `${issue.path.join('.') || 'message'}: ${issue.message}`);
+}
+
+/** Parses the content of a claim-check blob. */
+export function parseNotificationEnvelope(json: string): NotificationEnvelope {
+  const envelope = parseQueueEnvelope(json);
+  if (isClaimCheck(envelope)) throw new EnvelopeInvalid('a claim-check blob must hold the notifications, not another claim check');
+  return envelope;
+}
+
+function stripUndefined(envelope: z.infer<typeof notificationEnvelopeSchema>): NotificationEnvelope {
+  const { validationTokens, ...rest } = envelope;
+  return validationTokens === undefined ? rest : { ...rest, validationTokens };
+}

@@ -1,0 +1,31 @@
+export {
+  parseNotificationItem,
+  type ChangeNotificationItem,
+  type EncryptedContent,
+  type ItemParseResult,
+  type LifecycleNotificationItem,
+  type NotificationItem,
+} from './changeNotification';
+export {
+  isJsonContentType,
+  NotificationBodyTooLarge,
+  NotificationCollectionInvalid,
+  NotificationJsonMalformed,
+  NotificationMediaTypeUnsupported,
+  parseNotificationCollection,
+  type ParsedCollection,
+} from './collection';
+export {
+  ENVELOPE_VERSION,
+  EnvelopeInvalid,
+  isClaimCheck,
+  parseNotificationEnvelope,
+  parseQueueEnvelope,
+  QUEUE_MESSAGE_MAX_CHARS,
+  QUEUE_MESSAGE_MAX_JSON_BYTES,
+  type ClaimCheckEnvelope,
+  type EnvelopeKind,
+  type NotificationEnvelope,
+  type QueueEnvelope,
+} from './envelope';
+export { packEnvelopes, type PackedEnvelopes, type PackInput, type PackOptions } from './packEnvelopes';

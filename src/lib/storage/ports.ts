@@ -1,0 +1,26 @@
+/**
+ * Ports through which the domain reaches Azure Storage. The Azure adapters (src/adapters/azure) and the
+ * in-memory ones (src/adapters/memory) implement them; the composition root chooses.
+ *
+ * Adapters raise `StorageUnavailable` for any failure to reach or write storage, so callers map one
+ * error to "retry later" (503 on ingest, a failed invocation on a queue trigger).
+ */
+
+/** Sends text messages to one queue. The adapter base64-encodes them, as the Functions queue trigger expects. */
+export interface MessageSender {
+  /** Resolves once the message is durably stored. */
+  send(messageText: string, options?: SendOptions): Promise<void>;
+}
+
+export interface SendOptions {
+  /** Keep the message invisible this long before its first delivery (e.g. a Graph Retry-After). */
+  readonly visibilityDelaySeconds?: number;
+}
+
+/** Stores and loads claim-check payloads by blob name, in one container. */
+export interface PayloadStore {
+  save(blobName: string, content: string): Promise<void>;
+  /** Throws `StorageNotFound` (code ERR_STORAGE_NOT_FOUND) when the blob does not exist. */
+  load(blobName: string): Promise<string>;
+  delete(blobName: string): Promise<void>;
+}
