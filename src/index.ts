@@ -3,43 +3,111 @@
  * adapters to the domain. Function files ask `appServices()` for what they need.
  *
  * Configuration is read and validated once, on first use, and the result (or the error naming every
- * bad setting) is kept for the life of the process. To run the domain on other adapters (in-memory,
- * or a different storage), build an `AppServices` with `buildServices`-like wiring in your own root;
- * the local host and tests use `buildServices(loadConfig(settings))` with their own settings.
+ * bad setting) is kept for the life of the process. Tests and the local host build their own services
+ * with `buildServices(loadConfig(settings))`; to run the domain on other adapters (the in-memory ones in
+ * src/adapters/memory, say), build an `AppServices` the same way with those adapters.
  */
 import { app } from '@azure/functions';
+import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
+import { MsalAccessTokenProvider } from './adapters/azure/msalAccessTokenProvider';
 import { createStorageClients } from './adapters/azure/storageClients';
 import { createStorageQueueSender } from './adapters/azure/storageQueueSender';
+import { createTableDeltaStateStore } from './adapters/azure/tableDeltaStateStore';
+import { createTableFailureLog } from './adapters/azure/tableFailureLog';
 import { createTableSubscriptionRepository } from './adapters/azure/tableSubscriptionRepository';
+import { startAzureMonitor } from './adapters/azure/telemetry';
 import { loadConfig, type AppConfig } from './lib/config';
-import type { IngestDependencies } from './lib/ingest';
+import { GraphClient, type AccessTokenProvider } from './lib/graph';
+import type { IngestDependencies, IngestObserver } from './lib/ingest';
+import { createRichContentOpener, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
+import type { PayloadStore } from './lib/storage';
 import { createCachedSubscriptionLookup, type SubscriptionRepository } from './lib/subscriptions';
+import { GRAPH_OPERATIONS, type GraphOperation, recordEnqueueLatency, recordGraphRequest, recordNotificationRejected, recordNotificationsAccepted, recordNotificationsReceived } from './lib/telemetry';
 
 export interface AppServices {
   readonly config: AppConfig;
   readonly clock: Clock;
   readonly subscriptions: SubscriptionRepository;
+  readonly graph: GraphClient;
   readonly ingest: Omit<IngestDependencies, 'log'>;
+  readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
 }
 
-export function buildServices(config: AppConfig, clock: Clock = systemClock): AppServices {
+export interface ServiceOverrides {
+  readonly clock?: Clock;
+  /** The HTTP client for Graph, the token endpoint and the JWKS; tests count requests through it. */
+  readonly fetch?: typeof globalThis.fetch;
+  readonly tokens?: AccessTokenProvider;
+}
+
+/** Telemetry for ingest: every figure goes through src/lib/telemetry, whose attribute values are closed sets. */
+const ingestTelemetry: IngestObserver = {
+  received: (endpoint, count) => {
+    recordNotificationsReceived(count, { endpoint });
+  },
+  rejected: (endpoint, reason) => {
+    recordNotificationRejected(reason, { endpoint });
+  },
+  enqueued: (endpoint, result) => {
+    if (result.outcome === 'enqueued') recordNotificationsAccepted(result.items, { endpoint });
+    recordEnqueueLatency(result.latencyMs, { outcome: result.outcome });
+  },
+};
+
+function isGraphOperation(value: string | undefined): value is GraphOperation {
+  return (GRAPH_OPERATIONS as readonly (string | undefined)[]).includes(value);
+}
+
+export function buildServices(config: AppConfig, overrides: ServiceOverrides = {}): AppServices {
+  const clock = overrides.clock ?? systemClock;
   const storage = createStorageClients(config.storage.connection);
+  const queue = (name: string) => createStorageQueueSender(storage.queueService.getQueueClient(name));
   const subscriptions = createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable));
   const payloads = createBlobPayloadStore(storage.blobService.getContainerClient(config.storage.payloadContainer));
+  const notificationsQueue = queue(config.storage.notificationsQueue);
+  const graph = new GraphClient({
+    baseUrl: config.graph.baseUrl,
+    tokens: overrides.tokens ?? new MsalAccessTokenProvider(config.graph),
+    timeoutMs: config.graph.requestTimeoutMs,
+    clock,
+    ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
+    onRequest: (record) => {
+      recordGraphRequest({
+        throttled: record.throttled,
+        durationMs: record.durationMs,
+        ...(record.status === undefined ? {} : { status: record.status }),
+        ...(isGraphOperation(record.operation) ? { operation: record.operation } : {}),
+      });
+    },
+  });
+  const changeEvents = config.processing.changeEventsQueue === undefined ? undefined : queue(config.processing.changeEventsQueue);
   return {
     config,
     clock,
     subscriptions,
+    graph,
     ingest: {
       lookupSubscription: createCachedSubscriptionLookup(subscriptions, clock, config.ingest.subscriptionCacheTtlMs),
-      notificationsQueue: createStorageQueueSender(storage.queueService.getQueueClient(config.storage.notificationsQueue)),
-      lifecycleQueue: createStorageQueueSender(storage.queueService.getQueueClient(config.storage.lifecycleQueue)),
+      notificationsQueue,
+      lifecycleQueue: queue(config.storage.lifecycleQueue),
       payloads,
       clock,
       maxBodyBytes: config.ingest.maxBodyBytes,
+      observer: ingestTelemetry,
+    },
+    processing: {
+      graph,
+      sink: createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents),
+      deltaStates: createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable)),
+      failures: createTableFailureLog(storage.tableClient(config.processing.failuresTable)),
+      requeue: notificationsQueue,
+      rich: createRichContentOpener(config.graph, clock, overrides.fetch),
+      select: config.processing.select,
+      clock,
+      payloads,
     },
   };
 }
@@ -50,7 +118,9 @@ let services: { value: AppServices } | { error: unknown } | undefined;
 export function appServices(): AppServices {
   services ??= (() => {
     try {
-      return { value: buildServices(loadConfig(process.env)) };
+      const config = loadConfig(process.env);
+      startAzureMonitor(config.telemetry);
+      return { value: buildServices(config) };
     } catch (error) {
       return { error };
     }

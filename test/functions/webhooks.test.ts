@@ -96,9 +96,9 @@ describe('notifications', () => {
     expect(response.status).toBe(202);
     expect(resolved.flatMap((envelope) => envelope.items).map((item) => item.resource)).toEqual([good.resource]);
     const warnings = logs.filter((log) => log.level === 'warning').map((log) => log.message);
-    expect(warnings.filter((w) => w.includes('unknown-subscription'))).toHaveLength(1);
-    expect(warnings.filter((w) => w.includes('client-state-mismatch'))).toHaveLength(2);
-    expect(warnings.filter((w) => w.includes('tenant-mismatch'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('unknownSubscription'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('clientStateMismatch'))).toHaveLength(2);
+    expect(warnings.filter((w) => w.includes('tenantMismatch'))).toHaveLength(1);
     expect(logs.map((log) => log.message).join('\n')).not.toContain(users.clientState);
   });
 
@@ -136,7 +136,7 @@ describe('notifications', () => {
   });
 
   it('stores an item too large for a queue message in a blob and enqueues a claim check', async () => {
-    const huge = { ...outlookMessageNotification(mail), resourceData: { id: 'big', padding: 'p'.repeat(70_000) } };
+    const huge: Record<string, unknown> = { ...outlookMessageNotification(mail), resourceData: { id: 'big', padding: 'p'.repeat(70_000) } };
     const small = userNotification(users);
 
     const { response } = await post(collection([huge, small]));

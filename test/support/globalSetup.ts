@@ -4,7 +4,7 @@
  * table and container names.
  */
 import type { TestProject } from 'vitest/node';
-import { startAzurite } from './azurite';
+import { startAzurite } from '../../dev/azurite';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -33,7 +33,7 @@ export interface IngestResult {
 export interface IngestObserver {
   received(endpoint: IngestEndpoint, count: number): void;
   rejected(endpoint: IngestEndpoint, reason: RejectionReason): void;
-  enqueued(endpoint: IngestEndpoint, result: { items: number; messages: number; latencyMs: number; outcome: 'stored' | 'failed' }): void;
+  enqueued(endpoint: IngestEndpoint, result: { items: number; messages: number; latencyMs: number; outcome: 'enqueued' | 'failed' }): void;
 }
 
 export interface IngestDependencies {
@@ -64,7 +64,7 @@ export async function ingestNotifications(endpoint: IngestEndpoint, request: Ing
   const verdicts = await Promise.all(
     collection.items.map(async (parsed) => {
       if (!parsed.ok) {
-        reject('schema-invalid', parsed.problem);
+        reject('invalidItem', parsed.problem);
         return undefined;
       }
       const verdict = await verifyNotification(parsed.item, deps.lookupSubscription);
@@ -94,7 +94,7 @@ export async function ingestNotifications(endpoint: IngestEndpoint, request: Ing
     deps.log.error(`Could not store ${accepted.length} notification(s) from /${endpoint}; answering 503 so Graph retries: ${describeError(error)}`);
     throw error instanceof StorageUnavailable ? error : new StorageUnavailable('enqueue', { cause: error });
   }
-  deps.observer?.enqueued(endpoint, { items: accepted.length, messages: messagesSent, latencyMs: performance.now() - started, outcome: 'stored' });
+  deps.observer?.enqueued(endpoint, { items: accepted.length, messages: messagesSent, latencyMs: performance.now() - started, outcome: 'enqueued' });
   return { accepted: accepted.length, rejected, messagesSent };
 
   async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<string, unknown>>[], queue: MessageSender): Promise<number> {

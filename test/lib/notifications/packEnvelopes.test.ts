@@ -86,6 +86,6 @@ describe('packEnvelopes', () => {
   });
 });
 
-function bySubscription(a: { subscriptionId: unknown }, b: { subscriptionId: unknown }): number {
+function bySubscription(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): number {
   return String(a.subscriptionId).localeCompare(String(b.subscriptionId));
 }

@@ -1,7 +1,7 @@
 /**
- * Starts a real Azurite (the npm package pinned in package.json) in memory on free loopback ports and
- * stops it afterwards. The global setup starts one for the whole run; a test that needs to stop and
- * restart storage (outage tests) starts its own with `startAzurite()`.
+ * Starts a real Azurite (the npm package pinned in package.json) on free loopback ports, in memory unless
+ * a folder is given, and stops it on request. Used by the test run's global setup, by tests that stop and
+ * restart storage (outage tests), by `npm run dev` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';

@@ -1,0 +1,28 @@
+/** In-memory `ChangeSink` with the blob sink's newer-wins rule, for unit tests and simulations. */
+import type { ChangeSink, ResourceState, SinkEntry, SinkWriteOutcome } from '../../lib/processing';
+
+export class MemoryChangeSink implements ChangeSink {
+  readonly states = new Map<string, ResourceState>();
+
+  static key(tenantId: string, resourcePath: string): string {
+    return `${tenantId}/${resourcePath}`;
+  }
+
+  read(tenantId: string, resourcePath: string): Promise<SinkEntry | undefined> {
+    const state = this.states.get(MemoryChangeSink.key(tenantId, resourcePath));
+    return Promise.resolve(state === undefined ? undefined : { observedAt: state.observedAt, etag: state.etag, deleted: state.body === undefined });
+  }
+
+  write(state: ResourceState): Promise<SinkWriteOutcome> {
+    const key = MemoryChangeSink.key(state.tenantId, state.resourcePath);
+    const current = this.states.get(key);
+    if (current !== undefined) {
+      if (current.observedAt > state.observedAt) return Promise.resolve('stale');
+      if (current.observedAt === state.observedAt && (current.body === undefined) === (state.body === undefined) && current.etag === state.etag) {
+        return Promise.resolve('unchanged');
+      }
+    }
+    this.states.set(key, state);
+    return Promise.resolve('written');
+  }
+}

@@ -1,0 +1,38 @@
+/** In-memory `DeltaStateStore` with the table adapter's lease semantics. */
+import { randomUUID } from 'node:crypto';
+import type { DeltaLease, DeltaStateStore } from '../../lib/processing';
+
+interface Row {
+  deltaLink: string | undefined;
+  owner: string | undefined;
+  until: number;
+}
+
+export class MemoryDeltaStateStore implements DeltaStateStore {
+  readonly rows = new Map<string, Row>();
+
+  tryAcquire(tenantId: string, key: string, now: Date, leaseMs: number): Promise<DeltaLease | undefined> {
+    const id = `${tenantId}|${key}`;
+    const row = this.rows.get(id) ?? { deltaLink: undefined, owner: undefined, until: 0 };
+    if (row.owner !== undefined && row.until > now.getTime()) return Promise.resolve(undefined);
+    const token = randomUUID();
+    this.rows.set(id, { ...row, owner: token, until: now.getTime() + leaseMs });
+    return Promise.resolve({ tenantId, key, deltaLink: row.deltaLink, token });
+  }
+
+  saveLink(lease: DeltaLease, deltaLink: string | undefined): Promise<DeltaLease> {
+    const row = this.rows.get(`${lease.tenantId}|${lease.key}`);
+    if (row?.owner !== lease.token) return Promise.reject(new Error(`delta lease for ${lease.key} was lost`));
+    row.deltaLink = deltaLink;
+    return Promise.resolve({ ...lease, deltaLink });
+  }
+
+  release(lease: DeltaLease): Promise<void> {
+    const row = this.rows.get(`${lease.tenantId}|${lease.key}`);
+    if (row?.owner === lease.token) {
+      row.owner = undefined;
+      row.until = 0;
+    }
+    return Promise.resolve();
+  }
+}

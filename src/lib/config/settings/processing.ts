@@ -1,0 +1,87 @@
+/** Processing: the queue-triggered function that turns notifications into resource state in the sink. */
+import type { EnvReader } from '../envReader';
+import { defineSetting } from '../setting';
+
+export const processingSettings = {
+  resourcesContainer: defineSetting({
+    name: 'RESOURCES_CONTAINER_NAME',
+    description: 'Blob container of the resource sink: one JSON blob per resource at {tenantId}/{resource path}.json (docs/sink.md).',
+    default: 'graph-resources',
+    whenWrong: 'Processed state lands in a container downstream readers do not watch.',
+  }),
+  changeEventsQueue: defineSetting({
+    name: 'CHANGE_EVENTS_QUEUE_NAME',
+    description: 'Optional second sink: a queue that receives a compact change event for every resource written (docs/sink.md). Empty = off.',
+    default: '',
+    whenWrong: 'Downstream consumers of change events see nothing (empty) or events go to the wrong queue.',
+  }),
+  deltaStateTable: defineSetting({
+    name: 'DELTA_STATE_TABLE_NAME',
+    description: 'Table holding the delta link and the run lease per delta-tracked resource (drive roots, resyncs).',
+    default: 'GraphDeltaState',
+    whenWrong: 'Every drive notification and every resync starts from scratch (full delta), costing many Graph reads.',
+  }),
+  failuresTable: defineSetting({
+    name: 'FAILURES_TABLE_NAME',
+    description: 'Table recording resources that failed permanently (403, unsupported resource, undecryptable), with the reason.',
+    default: 'GraphProcessingFailures',
+    whenWrong: 'Permanent failures are only logged, not queryable.',
+  }),
+  select: defineSetting({
+    name: 'GRAPH_SELECT',
+    description:
+      'JSON object mapping a resource kind (user, group, message, event, contact, chatMessage) to the $select list used when fetching it, e.g. {"message":"id,subject,from,receivedDateTime"}. Kinds not listed are fetched with all default properties.',
+    default: '{}',
+    whenWrong: 'Malformed JSON or an unknown kind stops start-up; a wrong property list makes Graph answer 400 for every read of that kind (recorded as permanent failures).',
+  }),
+} as const;
+
+export const SELECTABLE_KINDS = ['user', 'group', 'message', 'event', 'contact', 'chatMessage'] as const;
+export type SelectableKind = (typeof SELECTABLE_KINDS)[number];
+
+export interface ProcessingConfig {
+  readonly resourcesContainer: string;
+  /** Undefined when the change-event queue is off. */
+  readonly changeEventsQueue: string | undefined;
+  readonly deltaStateTable: string;
+  readonly failuresTable: string;
+  readonly select: Readonly<Partial<Record<SelectableKind, string>>>;
+}
+
+export function readProcessingConfig(env: EnvReader): ProcessingConfig {
+  const s = processingSettings;
+  const changeEvents = env.optionalString(s.changeEventsQueue);
+  return {
+    resourcesContainer: env.queueOrContainerName(s.resourcesContainer),
+    changeEventsQueue: changeEvents === undefined || changeEvents === '' ? undefined : env.queueOrContainerName(s.changeEventsQueue),
+    deltaStateTable: env.tableName(s.deltaStateTable),
+    failuresTable: env.tableName(s.failuresTable),
+    select: readSelect(env),
+  };
+}
+
+function readSelect(env: EnvReader): Readonly<Partial<Record<SelectableKind, string>>> {
+  const text = env.string(processingSettings.select);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    env.problem(processingSettings.select, 'must be a JSON object such as {"message":"id,subject"}');
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    env.problem(processingSettings.select, 'must be a JSON object such as {"message":"id,subject"}');
+    return {};
+  }
+  const select: Partial<Record<SelectableKind, string>> = {};
+  for (const [kind, value] of Object.entries(parsed)) {
+    if (!(SELECTABLE_KINDS as readonly string[]).includes(kind)) {
+      env.problem(processingSettings.select, `unknown resource kind "${kind}" (known: ${SELECTABLE_KINDS.join(', ')})`);
+    } else if (typeof value !== 'string' || !/^[A-Za-z0-9@._,/-]+$/.test(value)) {
+      env.problem(processingSettings.select, `the $select for "${kind}" must be a comma-separated property list`);
+    } else {
+      select[kind as SelectableKind] = value;
+    }
+  }
+  return select;
+}

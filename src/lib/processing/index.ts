@@ -1,0 +1,5 @@
+export { processNotifications, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
+export { createRichContentOpener } from './richContentOpener';
+export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
+export { DELTA_LEASE_MS, syncDelta, type DeltaDependencies, type DeltaRunResult, type DeltaTarget } from './syncDelta';
+export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';

@@ -1,0 +1,81 @@
+/**
+ * Ports of the processing area: where resource state goes (the sink), where delta links and delta-run
+ * leases live, and where permanent failures are recorded. Azure adapters: src/adapters/azure; in-memory
+ * ones: src/adapters/memory.
+ */
+
+/** A resource's state as processing learned it, ready for the sink. */
+export interface ResourceState {
+  readonly tenantId: string;
+  /** Canonical path (`normalizeResourcePath`), e.g. `users/{id}/messages/{id}`. */
+  readonly resourcePath: string;
+  /** The notification's changeType, or `resync` for state found by a delta run. */
+  readonly changeType: string;
+  readonly subscriptionId: string | undefined;
+  /** Graph's `@odata.etag` when it sent one. */
+  readonly etag: string | undefined;
+  /**
+   * When this state was known to be true: the time of the Graph read for fetched state, the time the
+   * notification was received for state a notification carried (rich data, deletions). Newer wins.
+   */
+  readonly observedAt: string;
+  /** When ingest received the notification behind this state (undefined for delta runs). */
+  readonly receivedAt: string | undefined;
+  /** The Graph JSON; undefined means the resource is gone (the sink writes a tombstone). */
+  readonly body: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface SinkEntry {
+  readonly observedAt: string;
+  readonly etag: string | undefined;
+  readonly deleted: boolean;
+}
+
+export type SinkWriteOutcome = 'written' | 'unchanged' | 'stale';
+
+/**
+ * Where resource state goes. Writes are idempotent and newer-wins: a state older than what the sink
+ * holds is dropped (`stale`), so replays and reordering can never roll a resource back.
+ */
+export interface ChangeSink {
+  read(tenantId: string, resourcePath: string): Promise<SinkEntry | undefined>;
+  write(state: ResourceState): Promise<SinkWriteOutcome>;
+}
+
+export interface DeltaLease {
+  readonly tenantId: string;
+  readonly key: string;
+  /** The stored delta link to continue from, or undefined to start from scratch. */
+  readonly deltaLink: string | undefined;
+  /** Opaque token guarding the write-back. */
+  readonly token: string;
+}
+
+/**
+ * Delta links and one-run-at-a-time leases per delta-tracked resource (reference §6.3: serialise delta per
+ * resource and always continue from the previous link). A lease expires by itself, so a crashed run
+ * cannot block the resource for longer than `leaseMs`.
+ */
+export interface DeltaStateStore {
+  /** Takes the lease, or answers undefined when another run holds it. */
+  tryAcquire(tenantId: string, key: string, now: Date, leaseMs: number): Promise<DeltaLease | undefined>;
+  /** Stores the new link (undefined = forget it, forcing a full sync next time) and keeps the lease. */
+  saveLink(lease: DeltaLease, deltaLink: string | undefined): Promise<DeltaLease>;
+  release(lease: DeltaLease): Promise<void>;
+}
+
+export interface PermanentFailure {
+  readonly tenantId: string;
+  readonly resourcePath: string;
+  readonly subscriptionId: string | undefined;
+  /** Stable reason: `access-denied`, `unsupported-resource`, `bad-request`, `undecryptable`, `token-invalid`. */
+  readonly reason: string;
+  /** Secret-free detail for operators (status, Graph error code, request id). */
+  readonly detail: string;
+  readonly at: string;
+}
+
+/** Records resources that failed in a way retrying will not fix, once per resource and reason. */
+export interface FailureLog {
+  record(failure: PermanentFailure): Promise<void>;
+}

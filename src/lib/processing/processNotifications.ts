@@ -1,0 +1,281 @@
+/**
+ * The processing use case behind the notifications queue trigger: turns one queue message (a packed
+ * envelope of verified notifications) into resource state in the sink.
+ *
+ * - Rich notifications: every validation token is verified first, then each item is decrypted; no Graph
+ *   read happens for them (reference §5). Any failure rejects the item, counted, logged without content.
+ * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
+ * - Resources named by id are read with `$batch` (≤20 per call, per tenant) after coalescing: several
+ *   notifications about one resource cost one read, and none when the sink already holds state observed
+ *   after this message was received.
+ * - Drive roots name no item: a delta run from the stored link covers them, one run at a time per drive.
+ * - Throttling (429, or 503/504 with Retry-After) never sleeps and never burns a retry: the throttled items
+ *   go back on the queue as a new message, invisible for the Retry-After, and this message completes.
+ * - Other transient failures (5xx, network, a rejected credential) fail the invocation once everything
+ *   else is written, so the host retries the message and, after maxDequeueCount, poisons it.
+ * - Permanent failures (403, other 4xx, unsupported resources) are recorded once and not retried.
+ *
+ * Every write is idempotent and newer-wins, so redelivery and reordering converge on the same state.
+ */
+import type { EncryptedContent } from '../notifications';
+import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
+import type { GraphClient, GraphError } from '../graph';
+import { GraphCredentialRejected, GraphResourceNotFound, GraphThrottled, GraphUnavailable, isGraphError } from '../graph';
+import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
+import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
+import { isGraphNotifyError } from '../shared/errors';
+import { describeError } from '../shared/redact';
+import type { MessageSender } from '../storage';
+import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
+import { syncDelta } from './syncDelta';
+
+/** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
+export interface RichContentOpener {
+  /** Throws when any token is invalid or when the tokens do not cover every tenant listed. */
+  verifyTokens(validationTokens: readonly string[], tenantIds: readonly string[]): Promise<void>;
+  decrypt(content: EncryptedContent): Readonly<Record<string, unknown>>;
+}
+
+export interface ProcessingDependencies {
+  readonly graph: Pick<GraphClient, 'batchGet' | 'deltaPages'>;
+  readonly sink: ChangeSink;
+  readonly deltaStates: DeltaStateStore;
+  readonly failures: FailureLog;
+  /** The notifications queue, for work put back after throttling or a busy delta run. */
+  readonly requeue: MessageSender;
+  readonly rich: RichContentOpener;
+  /** `$select` per resource kind name. */
+  readonly select: Readonly<Partial<Record<string, string>>>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export interface ProcessingResult {
+  readonly items: number;
+  readonly writes: Readonly<Record<SinkWriteOutcome, number>>;
+  /** Graph reads avoided: duplicates in the message and resources the sink already held newer state for. */
+  readonly readsSaved: number;
+  readonly graphReads: number;
+  readonly deltaRuns: number;
+  readonly requeued: number;
+  readonly rejected: number;
+  readonly failedPermanently: number;
+}
+
+/** Delay before retrying a drive whose delta run is busy in another invocation. */
+const BUSY_DELTA_RETRY_SECONDS = 5;
+
+type Item = Readonly<Record<string, unknown>>;
+
+interface Target {
+  readonly tenantId: string;
+  readonly path: string;
+  readonly kind: ResourceKind;
+  readonly items: Item[];
+  readonly subscriptionId: string | undefined;
+  readonly changeTypes: Set<string>;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+export async function processNotifications(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
+  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
+  let readsSaved = 0;
+  let graphReads = 0;
+  let deltaRuns = 0;
+  let rejected = 0;
+  let failedPermanently = 0;
+  const requeue: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
+  let transientFailure: Error | undefined;
+
+  const write = async (state: ResourceState): Promise<void> => {
+    writes[await deps.sink.write(state)] += 1;
+  };
+  const recordPermanent = async (tenantId: string, path: string, subscriptionId: string | undefined, reason: string, detail: string): Promise<void> => {
+    failedPermanently += 1;
+    deps.log.warn(`Permanent failure for a resource of tenant ${tenantId} (subscription ${subscriptionId ?? 'unknown'}): ${reason}: ${detail}`);
+    await deps.failures.record({ tenantId, resourcePath: path, subscriptionId, reason, detail, at: deps.clock.now().toISOString() });
+  };
+  const putBack = (items: readonly Item[], delaySeconds: number): void => {
+    requeue.items.push(...items);
+    requeue.delaySeconds = Math.max(requeue.delaySeconds, delaySeconds);
+  };
+  const handleReadError = async (target: Target, error: GraphError): Promise<void> => {
+    if (error instanceof GraphThrottled || (error instanceof GraphUnavailable && error.retryAfterFromHeader)) {
+      putBack(target.items, error.retryAfterMs / 1000);
+    } else if (error.transient || error instanceof GraphCredentialRejected) {
+      transientFailure ??= error;
+    } else {
+      const reason = error.status === 403 ? 'access-denied' : error.status === 400 ? 'bad-request' : `graph-${error.status ?? 'error'}`;
+      await recordPermanent(target.tenantId, target.path, target.subscriptionId, reason, describeError(error));
+    }
+  };
+
+  // 1. Rich notifications: verify the tokens once for the message, then decrypt each item.
+  const richItems = envelope.items.filter((item) => item.encryptedContent !== undefined && item.encryptedContent !== null);
+  const plainItems = envelope.items.filter((item) => !richItems.includes(item));
+  if (richItems.length > 0) {
+    const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
+    let tokensValid = true;
+    try {
+      await deps.rich.verifyTokens(envelope.validationTokens ?? [], tenants);
+    } catch (error) {
+      tokensValid = false;
+      if (isGraphNotifyError(error) && error.code === 'ERR_VALIDATION_KEYS_UNAVAILABLE') {
+        // Nothing was decided about the tokens: retry the message rather than reject genuine data.
+        transientFailure ??= error;
+      } else {
+        rejected += richItems.length;
+        deps.log.warn(`Rejected ${richItems.length} rich notification(s): validation tokens failed: ${describeError(error)}`);
+      }
+    }
+    if (tokensValid) {
+      for (const item of richItems) {
+        const tenantId = text(item.tenantId) ?? '';
+        const path = normalizeResourcePath(text(item.resource) ?? '');
+        try {
+          const body = deps.rich.decrypt(item.encryptedContent as EncryptedContent);
+          const deleted = item.changeType === 'deleted';
+          await write({
+            tenantId,
+            resourcePath: path,
+            changeType: String(item.changeType),
+            subscriptionId: text(item.subscriptionId),
+            etag: text(body['@odata.etag']),
+            observedAt: envelope.receivedAt,
+            receivedAt: envelope.receivedAt,
+            body: deleted ? undefined : body,
+          });
+        } catch (error) {
+          rejected += 1;
+          deps.log.warn(`Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`);
+        }
+      }
+    }
+  }
+
+  // 2. Group the rest by resource: duplicates collapse to one action.
+  const targets = new Map<string, Target>();
+  for (const item of plainItems) {
+    const tenantId = text(item.tenantId) ?? '';
+    const resource = text(item.resource) ?? '';
+    const path = normalizeResourcePath(resource);
+    const kind = kindOfNotificationResource(resource);
+    if (kind === undefined) {
+      await recordPermanent(tenantId, path, text(item.subscriptionId), 'unsupported-resource', `no resource kind matches "${path.split('/').filter((_, i) => i % 2 === 0).join('/')}"`);
+      continue;
+    }
+    const key = `${tenantId}|${path}`;
+    const existing = targets.get(key);
+    if (existing === undefined) {
+      targets.set(key, { tenantId, path, kind, items: [item], subscriptionId: text(item.subscriptionId), changeTypes: new Set([String(item.changeType)]) });
+    } else {
+      existing.items.push(item);
+      existing.changeTypes.add(String(item.changeType));
+      readsSaved += 1;
+    }
+  }
+
+  const reads: Target[] = [];
+  const deltas: Target[] = [];
+  for (const target of targets.values()) {
+    if (target.kind.retrieval.kind === 'delta') deltas.push(target);
+    else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) {
+      // Only deletions: nothing to read (reference §11).
+      await write({
+        tenantId: target.tenantId,
+        resourcePath: target.path,
+        changeType: 'deleted',
+        subscriptionId: target.subscriptionId,
+        etag: undefined,
+        observedAt: envelope.receivedAt,
+        receivedAt: envelope.receivedAt,
+        body: undefined,
+      });
+    } else reads.push(target);
+  }
+
+  // 3. Across messages: skip reads the sink has already answered with state observed after this message arrived.
+  const entries = await Promise.all(reads.map((target) => deps.sink.read(target.tenantId, target.path)));
+  const toRead = reads.filter((_, index) => {
+    const entry = entries[index];
+    const fresh = entry !== undefined && entry.observedAt >= envelope.receivedAt;
+    if (fresh) readsSaved += 1;
+    return !fresh;
+  });
+
+  // 4. Read by id, batched per tenant.
+  const byTenant = new Map<string, Target[]>();
+  for (const target of toRead) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
+  for (const [tenantId, tenantTargets] of byTenant) {
+    graphReads += tenantTargets.length;
+    const results = await deps.graph.batchGet(
+      tenantId,
+      tenantTargets.map((target) => {
+        const select = deps.select[target.kind.name];
+        return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
+      }),
+    );
+    const observedAt = deps.clock.now().toISOString();
+    await Promise.all(
+      tenantTargets.map(async (target, index) => {
+        const result = results[index];
+        if (result === undefined) return;
+        const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
+        if (result.ok) {
+          await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body });
+        } else if (result.error instanceof GraphResourceNotFound) {
+          await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined });
+        } else {
+          await handleReadError(target, result.error);
+        }
+      }),
+    );
+  }
+
+  // 5. Delta-tracked containers (drive roots).
+  for (const target of deltas) {
+    try {
+      const run = await syncDelta(
+        {
+          tenantId: target.tenantId,
+          key: target.path,
+          startPath: `/${target.path}/delta`,
+          subscriptionId: target.subscriptionId,
+          itemPath: (item) => `${target.path.replace(/\/root$/, '')}/items/${encodeResourceId(item.id)}`,
+        },
+        deps,
+      );
+      if (run.outcome === 'busy') {
+        // Another run is reading this drive; it may have started before this change, so look again shortly.
+        putBack(target.items, BUSY_DELTA_RETRY_SECONDS);
+        continue;
+      }
+      deltaRuns += 1;
+      graphReads += run.pages;
+      for (const outcome of ['written', 'unchanged', 'stale'] as const) writes[outcome] += run.writes[outcome];
+    } catch (error) {
+      if (!isGraphError(error)) throw error;
+      await handleReadError(target, error);
+    }
+  }
+
+  // 6. Put throttled work back, delayed, before deciding how this invocation ends.
+  if (requeue.items.length > 0) {
+    const carried = requeue.items.some((item) => item.encryptedContent !== undefined && item.encryptedContent !== null);
+    const next: NotificationEnvelope = {
+      v: ENVELOPE_VERSION,
+      kind: 'notifications',
+      id: `${envelope.id}~${deps.clock.now().getTime().toString(36)}`,
+      receivedAt: envelope.receivedAt,
+      items: requeue.items,
+      ...(carried && envelope.validationTokens !== undefined ? { validationTokens: envelope.validationTokens } : {}),
+    };
+    await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, Math.ceil(requeue.delaySeconds)) });
+    deps.log.info(`Graph asked to slow down: put ${requeue.items.length} notification(s) back on the queue for ${Math.ceil(requeue.delaySeconds)} s`);
+  }
+  if (transientFailure !== undefined) throw transientFailure;
+
+  return { items: envelope.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently };
+}

@@ -1,0 +1,79 @@
+/**
+ * Runs a delta query for one resource and writes every changed or removed item to the sink, continuing
+ * from the stored delta link (reference §6). One run at a time per resource: a run takes a lease first
+ * and answers `busy` when another run holds it. A 410 / resync-required answer forgets the link and
+ * starts again from scratch, once. Used for drive notifications (which name no item) and for resyncs
+ * after `missed` or a re-created subscription.
+ */
+import type { GraphClient, GraphDeltaItem } from '../graph';
+import { GraphDeltaResyncRequired } from '../graph';
+import type { Clock } from '../shared/clock';
+import type { ChangeSink, DeltaStateStore, SinkWriteOutcome } from './ports';
+
+/** Long enough for a large first sync; short enough that a crashed run blocks its resource briefly. */
+export const DELTA_LEASE_MS = 5 * 60_000;
+
+export interface DeltaTarget {
+  readonly tenantId: string;
+  /** Identifies the delta stream, e.g. the normalised resource path of the drive root. */
+  readonly key: string;
+  /** Where a full sync starts, e.g. `/drives/{id}/root/delta`. */
+  readonly startPath: string;
+  readonly subscriptionId: string | undefined;
+  /** The sink path of one delta item. */
+  readonly itemPath: (item: GraphDeltaItem) => string;
+}
+
+export interface DeltaDependencies {
+  readonly graph: Pick<GraphClient, 'deltaPages'>;
+  readonly deltaStates: DeltaStateStore;
+  readonly sink: ChangeSink;
+  readonly clock: Clock;
+}
+
+export type DeltaRunResult =
+  | { readonly outcome: 'busy' }
+  | { readonly outcome: 'synced'; readonly pages: number; readonly writes: Readonly<Record<SinkWriteOutcome, number>>; readonly fullSync: boolean };
+
+export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): Promise<DeltaRunResult> {
+  let lease = await deps.deltaStates.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
+  if (lease === undefined) return { outcome: 'busy' };
+  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
+  let pages = 0;
+  let fullSync = lease.deltaLink === undefined;
+  try {
+    let start = lease.deltaLink ?? target.startPath;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        for await (const page of deps.graph.deltaPages(target.tenantId, start)) {
+          pages += 1;
+          const observedAt = deps.clock.now().toISOString();
+          // Sequential on purpose: the feed may list one item twice and the last entry wins (§6.2).
+          for (const item of page.items) {
+            const outcome = await deps.sink.write({
+              tenantId: target.tenantId,
+              resourcePath: target.itemPath(item),
+              changeType: item.kind === 'removed' ? 'deleted' : 'resync',
+              subscriptionId: target.subscriptionId,
+              etag: typeof item.entity['@odata.etag'] === 'string' ? item.entity['@odata.etag'] : undefined,
+              observedAt,
+              receivedAt: undefined,
+              body: item.kind === 'removed' ? undefined : item.entity,
+            });
+            writes[outcome] += 1;
+          }
+          if (page.deltaLink !== undefined) lease = await deps.deltaStates.saveLink(lease, page.deltaLink);
+        }
+        return { outcome: 'synced', pages, writes, fullSync };
+      } catch (error) {
+        if (!(error instanceof GraphDeltaResyncRequired) || attempt > 0) throw error;
+        // The link expired (410 Gone): forget it and resync from scratch, from Graph's Location when given.
+        lease = await deps.deltaStates.saveLink(lease, undefined);
+        start = error.location ?? target.startPath;
+        fullSync = true;
+      }
+    }
+  } finally {
+    await deps.deltaStates.release(lease);
+  }
+}

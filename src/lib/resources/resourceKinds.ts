@@ -1,0 +1,138 @@
+/**
+ * The one registry of resource kinds graph-notify supports, with the Graph rules for each (reference
+ * §1.2-§1.4, §3.4, §5.1, §6.2): subscription lifetime limits, allowed change types, whether a lifecycle URL
+ * is required, rich-notification support, and how changed state is retrieved. Subscriptions, processing
+ * and resync all read from here. To support a new kind, add an entry and its tests.
+ */
+import { normalizeResourcePath } from './resourcePath';
+
+export type ChangeType = 'created' | 'updated' | 'deleted';
+
+export type Retrieval =
+  /** The notification names the item: GET it (batched). */
+  | { readonly kind: 'byId' }
+  /** The notification names only a container (drive root): run delta on it. */
+  | { readonly kind: 'delta' };
+
+export interface ResourceKind {
+  readonly name: string;
+  /** Matches a normalised *subscription* resource (what one subscribes to). */
+  readonly subscriptionPattern: RegExp;
+  /** Matches a normalised *notification* resource (what a notification names). */
+  readonly itemPattern: RegExp;
+  readonly maxLifetimeMinutes: number;
+  /** Lower maximum when includeResourceData is true (Outlook: 1 day, reference §1.3). */
+  readonly richMaxLifetimeMinutes: number | undefined;
+  readonly allowedChangeTypes: readonly ChangeType[];
+  /** Lifecycle URL required when the expiry is more than this many minutes away (Teams: 60); undefined = optional. */
+  readonly lifecycleRequiredAboveMinutes: number | undefined;
+  readonly supportsRichNotifications: boolean;
+  readonly retrieval: Retrieval;
+  /** Delta path used to resync a subscription of this kind from scratch, given the normalised subscription resource. */
+  readonly resyncDeltaPath: ((subscriptionResource: string) => string) | undefined;
+}
+
+const ID = "[^/]+";
+
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  {
+    name: 'user',
+    subscriptionPattern: /^users$/,
+    itemPattern: new RegExp(`^users/${ID}$`),
+    maxLifetimeMinutes: 41_760,
+    richMaxLifetimeMinutes: undefined,
+    // Users report creation and soft deletion as `updated` (reference §3.4).
+    allowedChangeTypes: ['updated', 'deleted'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: false,
+    retrieval: { kind: 'byId' },
+    resyncDeltaPath: () => '/users/delta',
+  },
+  {
+    name: 'group',
+    subscriptionPattern: /^groups$/,
+    itemPattern: new RegExp(`^groups/${ID}$`),
+    maxLifetimeMinutes: 41_760,
+    richMaxLifetimeMinutes: undefined,
+    allowedChangeTypes: ['updated', 'deleted'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: false,
+    retrieval: { kind: 'byId' },
+    resyncDeltaPath: () => '/groups/delta',
+  },
+  {
+    name: 'message',
+    subscriptionPattern: new RegExp(`^(users/${ID}|me)(/mailfolders/${ID})?/messages$`),
+    itemPattern: new RegExp(`^(users/${ID}|me)(/mailfolders/${ID})?/messages/${ID}$`),
+    maxLifetimeMinutes: 10_080,
+    richMaxLifetimeMinutes: 1_440,
+    allowedChangeTypes: ['created', 'updated', 'deleted'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: true,
+    retrieval: { kind: 'byId' },
+    // Message delta is per folder (reference §6.2): a whole-mailbox subscription resyncs its inbox.
+    resyncDeltaPath: (resource) => (resource.includes('/mailfolders/') ? `/${resource}/delta` : `/${resource.replace(/\/messages$/, '')}/mailFolders/inbox/messages/delta`),
+  },
+  {
+    name: 'event',
+    subscriptionPattern: new RegExp(`^(users/${ID}|me)(/calendars/${ID}|/calendar)?/events$`),
+    itemPattern: new RegExp(`^(users/${ID}|me)(/calendars/${ID}|/calendar)?/events/${ID}$`),
+    maxLifetimeMinutes: 10_080,
+    richMaxLifetimeMinutes: 1_440,
+    allowedChangeTypes: ['created', 'updated', 'deleted'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: true,
+    retrieval: { kind: 'byId' },
+    resyncDeltaPath: undefined,
+  },
+  {
+    name: 'contact',
+    subscriptionPattern: new RegExp(`^(users/${ID}|me)(/contactfolders/${ID})?/contacts$`),
+    itemPattern: new RegExp(`^(users/${ID}|me)(/contactfolders/${ID})?/contacts/${ID}$`),
+    maxLifetimeMinutes: 10_080,
+    richMaxLifetimeMinutes: 1_440,
+    allowedChangeTypes: ['created', 'updated', 'deleted'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: true,
+    retrieval: { kind: 'byId' },
+    resyncDeltaPath: (resource) => `/${resource}/delta`,
+  },
+  {
+    name: 'driveRoot',
+    subscriptionPattern: new RegExp(`^(drives/${ID}|users/${ID}/drive|me/drive|sites/${ID}/drive)/root$`),
+    itemPattern: new RegExp(`^(drives/${ID}|users/${ID}/drive|me/drive|sites/${ID}/drive)/root$`),
+    maxLifetimeMinutes: 42_300,
+    richMaxLifetimeMinutes: undefined,
+    // Drive roots accept only `updated` (reference §1.1).
+    allowedChangeTypes: ['updated'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: false,
+    retrieval: { kind: 'delta' },
+    resyncDeltaPath: (resource) => `/${resource}/delta`,
+  },
+  {
+    name: 'chatMessage',
+    subscriptionPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages$`),
+    itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages/${ID}(/replies/${ID})?$`),
+    maxLifetimeMinutes: 4_320,
+    richMaxLifetimeMinutes: undefined,
+    allowedChangeTypes: ['created', 'updated', 'deleted'],
+    // Teams: a lifecycle URL is required when the expiry is more than 1 hour away (reference §1.1).
+    lifecycleRequiredAboveMinutes: 60,
+    supportsRichNotifications: true,
+    retrieval: { kind: 'byId' },
+    resyncDeltaPath: undefined,
+  },
+];
+
+/** The kind of a subscription resource, or undefined when graph-notify does not support it. */
+export function kindOfSubscriptionResource(resource: string): ResourceKind | undefined {
+  const path = normalizeResourcePath(resource);
+  return RESOURCE_KINDS.find((kind) => kind.subscriptionPattern.test(path));
+}
+
+/** The kind of the resource a notification names, or undefined when it is not one we can retrieve. */
+export function kindOfNotificationResource(resource: string): ResourceKind | undefined {
+  const path = normalizeResourcePath(resource);
+  return RESOURCE_KINDS.find((kind) => kind.itemPattern.test(path));
+}

@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
+import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
+import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
+import {
+  GraphAccessDenied,
+  GraphDeltaResyncRequired,
+  GraphResourceNotFound,
+  GraphThrottled,
+  GraphUnavailable,
+  type GraphDeltaPage,
+  type GraphReadRequest,
+  type GraphReadResult,
+} from '../../../src/lib/graph';
+import { parseQueueEnvelope, type NotificationEnvelope } from '../../../src/lib/notifications';
+import { processNotifications, type ProcessingDependencies, type RichContentOpener } from '../../../src/lib/processing';
+import { ManualClock } from '../../../src/lib/shared/clock';
+import { GraphNotifyError } from '../../../src/lib/shared/errors';
+import { silentLogger } from '../../../src/lib/shared/logger';
+import { TENANT_ID, USER_ID } from '../../support/notificationFactories';
+
+type Entity = Record<string, unknown>;
+
+/** Stands in for Graph in these unit tests: answers reads from a map and records every request. */
+class FakeGraph {
+  readonly entities = new Map<string, Entity>();
+  readonly batches: GraphReadRequest[][] = [];
+  readonly deltaStarts: string[] = [];
+  failures = new Map<string, () => GraphReadResult>();
+  deltaPagesByStart = new Map<string, GraphDeltaPage[] | Error>();
+
+  batchGet(_tenantId: string, requests: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
+    this.batches.push([...requests]);
+    return Promise.resolve(
+      requests.map((request) => {
+        const path = request.path.split('?')[0] ?? '';
+        const failure = this.failures.get(path);
+        if (failure !== undefined) return failure();
+        const entity = this.entities.get(path);
+        return entity === undefined ? { ok: false, error: new GraphResourceNotFound('gone', { status: 404 }) } : { ok: true, status: 200, body: entity, etag: undefined };
+      }),
+    );
+  }
+
+  async *deltaPages(_tenantId: string, start: string): AsyncGenerator<GraphDeltaPage, void, undefined> {
+    this.deltaStarts.push(start);
+    const pages = this.deltaPagesByStart.get(start);
+    if (pages === undefined) throw new Error(`no delta scripted for ${start}`);
+    if (pages instanceof Error) throw pages;
+    for (const page of pages) {
+      await Promise.resolve();
+      yield page;
+    }
+  }
+
+  get reads(): number {
+    return this.batches.reduce((sum, batch) => sum + batch.length, 0);
+  }
+}
+
+const acceptAllRich: RichContentOpener = {
+  verifyTokens: () => Promise.resolve(),
+  decrypt: (content) => JSON.parse(Buffer.from(content.data, 'base64').toString('utf8')) as Record<string, unknown>,
+};
+
+function setup(rich: RichContentOpener = acceptAllRich) {
+  const graph = new FakeGraph();
+  const sink = new MemoryChangeSink();
+  const deltaStates = new MemoryDeltaStateStore();
+  const failures = new MemoryFailureLog();
+  const requeue = new MemoryMessageQueue();
+  const clock = new ManualClock('2026-05-01T10:00:05.000Z');
+  const deps: ProcessingDependencies = { graph, sink, deltaStates, failures, requeue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
+  return { graph, sink, deltaStates, failures, requeue, clock, deps };
+}
+
+let counter = 0;
+function envelope(items: Entity[], receivedAt = '2026-05-01T10:00:00.000Z', validationTokens?: string[]): NotificationEnvelope {
+  counter += 1;
+  return { v: 1, kind: 'notifications', id: `m-${counter}`, receivedAt, items, ...(validationTokens === undefined ? {} : { validationTokens }) };
+}
+
+const messagePath = (id: string): string => `users/${USER_ID}/messages/${id}`;
+const messageItem = (id: string, changeType = 'updated'): Entity => ({
+  subscriptionId: 'sub-mail',
+  tenantId: TENANT_ID,
+  changeType,
+  resource: `Users/${USER_ID}/Messages/${id}`,
+  resourceData: { id },
+});
+const driveItem = (): Entity => ({ subscriptionId: 'sub-drive', tenantId: TENANT_ID, changeType: 'updated', resource: 'drives/b!d1/root/', resourceData: null });
+
+describe('processNotifications', () => {
+  it('reads 10 resources once each for 100 notifications, in one $batch call', async () => {
+    const { graph, sink, deps } = setup();
+    for (let n = 0; n < 10; n += 1) graph.entities.set(`/${messagePath(`m${n}`)}`, { id: `m${n}`, subject: `s${n}`, '@odata.etag': `W/"${n}"` });
+    const items = Array.from({ length: 100 }, (_, n) => messageItem(`m${n % 10}`));
+
+    const result = await processNotifications(envelope(items), deps);
+
+    expect(graph.reads).toBe(10);
+    expect(graph.batches).toHaveLength(1);
+    expect(graph.batches[0]?.[0]?.path).toBe(`/${messagePath('m0')}?$select=id,subject`);
+    expect(result).toMatchObject({ items: 100, graphReads: 10, readsSaved: 90, writes: { written: 10 } });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('m3')))).toMatchObject({ etag: 'W/"3"', body: { subject: 's3' }, observedAt: '2026-05-01T10:00:05.000Z', receivedAt: '2026-05-01T10:00:00.000Z' });
+  });
+
+  it('writes a tombstone for deleted without reading, and for a 404 on read', async () => {
+    const { graph, sink, deps } = setup();
+
+    await processNotifications(envelope([messageItem('gone', 'deleted'), messageItem('vanished', 'updated')]), deps);
+
+    expect(graph.reads).toBe(1);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('gone')))).toMatchObject({ body: undefined, changeType: 'deleted', observedAt: '2026-05-01T10:00:00.000Z' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('vanished')))).toMatchObject({ body: undefined, changeType: 'deleted' });
+  });
+
+  it('skips the read when the sink already holds state observed after the message arrived', async () => {
+    const { graph, deps, clock } = setup();
+    graph.entities.set(`/${messagePath('a')}`, { id: 'a' });
+    await processNotifications(envelope([messageItem('a')], '2026-05-01T10:00:00.000Z'), deps);
+    clock.advance(60_000);
+
+    const result = await processNotifications(envelope([messageItem('a')], '2026-05-01T10:00:01.000Z'), deps);
+
+    expect(graph.reads).toBe(1);
+    expect(result.readsSaved).toBe(1);
+  });
+
+  it('puts throttled reads back on the queue with the Retry-After delay and completes the message', async () => {
+    const { graph, requeue, sink, deps } = setup();
+    graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
+    graph.failures.set(`/${messagePath('busy')}`, () => ({ ok: false, error: new GraphThrottled('slow down', { retryAfterMs: 7_500, retryAfterFromHeader: true }, { status: 429 }) }));
+    const original = envelope([messageItem('ok'), messageItem('busy')]);
+
+    const result = await processNotifications(original, deps);
+
+    expect(result.requeued).toBe(1);
+    expect(requeue.sent).toHaveLength(1);
+    expect(requeue.sent[0]?.visibilityDelaySeconds).toBe(8);
+    const next = parseQueueEnvelope(requeue.sent[0]?.text);
+    expect(next).toMatchObject({ receivedAt: original.receivedAt, items: [messageItem('busy')] });
+    expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
+  });
+
+  it('fails the invocation on a transient error after writing everything else', async () => {
+    const { graph, sink, deps } = setup();
+    graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
+    graph.failures.set(`/${messagePath('flaky')}`, () => ({ ok: false, error: new GraphUnavailable('503', 'status', { retryAfterMs: 10_000, retryAfterFromHeader: false }, { status: 503 }) }));
+
+    await expect(processNotifications(envelope([messageItem('ok'), messageItem('flaky')]), deps)).rejects.toMatchObject({ code: 'ERR_GRAPH_UNAVAILABLE' });
+    expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
+  });
+
+  it('records a 403 once as a permanent failure and does not retry', async () => {
+    const { graph, failures, requeue, deps } = setup();
+    graph.failures.set(`/${messagePath('secret')}`, () => ({ ok: false, error: new GraphAccessDenied('Access denied', { status: 403, graphCode: 'ErrorAccessDenied' }) }));
+
+    const result = await processNotifications(envelope([messageItem('secret'), messageItem('secret')]), deps);
+
+    expect(result.failedPermanently).toBe(1);
+    expect([...failures.failures.values()]).toEqual([expect.objectContaining({ reason: 'access-denied', resourcePath: messagePath('secret'), subscriptionId: 'sub-mail' })]);
+    expect(requeue.sent).toHaveLength(0);
+  });
+
+  it('records resources it does not support as permanent failures', async () => {
+    const { failures, deps } = setup();
+
+    await processNotifications(envelope([{ ...messageItem('x'), resource: 'print/printers/p1' }]), deps);
+
+    expect([...failures.failures.values()][0]).toMatchObject({ reason: 'unsupported-resource' });
+  });
+
+  it('converges on the same sink state whatever the order and however often messages are processed', async () => {
+    const first = setup();
+    const second = setup();
+    for (const { graph } of [first, second]) graph.entities.set(`/${messagePath('a')}`, { id: 'a', subject: 'v1' });
+    const older = envelope([messageItem('a')], '2026-05-01T10:00:00.000Z');
+    const newer = envelope([messageItem('a', 'deleted')], '2026-05-01T10:00:10.000Z');
+    first.clock.set('2026-05-01T10:00:05.000Z');
+    second.clock.set('2026-05-01T10:00:05.000Z');
+
+    await processNotifications(older, first.deps);
+    await processNotifications(newer, first.deps);
+    await processNotifications(older, first.deps);
+    await processNotifications(newer, second.deps);
+    await processNotifications(older, second.deps);
+
+    expect([...first.sink.states.entries()]).toEqual([...second.sink.states.entries()]);
+    expect(first.sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('a')))?.body).toBeUndefined();
+  });
+
+  it('runs delta for a drive root, pages through it and keeps the delta link', async () => {
+    const { graph, sink, deltaStates, deps } = setup();
+    graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [
+      { items: [{ kind: 'changed', id: 'i1', entity: { id: 'i1', name: 'a.txt' } }], nextLink: 'https://graph/next', deltaLink: undefined },
+      { items: [{ kind: 'removed', id: 'i2', reason: 'deleted', entity: { id: 'i2', deleted: {} } }], nextLink: undefined, deltaLink: 'https://graph/delta?token=1' },
+    ]);
+    graph.deltaPagesByStart.set('https://graph/delta?token=1', [{ items: [], nextLink: undefined, deltaLink: 'https://graph/delta?token=2' }]);
+
+    const first = await processNotifications(envelope([driveItem(), driveItem()]), deps);
+    await processNotifications(envelope([driveItem()]), deps);
+
+    expect(first).toMatchObject({ deltaRuns: 1, graphReads: 2, writes: { written: 2 } });
+    expect(graph.deltaStarts).toEqual(['/drives/b!d1/root/delta', 'https://graph/delta?token=1']);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i1'))?.body).toEqual({ id: 'i1', name: 'a.txt' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i2'))?.body).toBeUndefined();
+    expect(deltaStates.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/delta?token=2');
+  });
+
+  it('resyncs a drive from scratch when its delta link has expired (410)', async () => {
+    const { graph, deltaStates, deps } = setup();
+    deltaStates.rows.set(`${TENANT_ID}|drives/b!d1/root`, { deltaLink: 'https://graph/old', owner: undefined, until: 0 });
+    graph.deltaPagesByStart.set('https://graph/old', new GraphDeltaResyncRequired('gone', undefined, { status: 410 }));
+    graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [{ items: [], nextLink: undefined, deltaLink: 'https://graph/fresh' }]);
+
+    await processNotifications(envelope([driveItem()]), deps);
+
+    expect(graph.deltaStarts).toEqual(['https://graph/old', '/drives/b!d1/root/delta']);
+    expect(deltaStates.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/fresh');
+  });
+
+  it('puts a drive notification back when another run holds the drive', async () => {
+    const { deltaStates, requeue, deps, clock } = setup();
+    await deltaStates.tryAcquire(TENANT_ID, 'drives/b!d1/root', clock.now(), 60_000);
+
+    const result = await processNotifications(envelope([driveItem()]), deps);
+
+    expect(result.requeued).toBe(1);
+    expect(requeue.sent[0]?.visibilityDelaySeconds).toBe(5);
+  });
+
+  it('decrypts rich notifications without reading Graph, and rejects those that fail', async () => {
+    const rich: RichContentOpener = {
+      verifyTokens: () => Promise.resolve(),
+      decrypt: (content) => {
+        if (content.encryptionCertificateId !== 'cert-1') throw new GraphNotifyError('ERR_DECRYPTION_FAILED', 'unknown certificate');
+        return { id: 'r1', subject: 'secret subject' };
+      },
+    };
+    const { graph, sink, deps } = setup(rich);
+    const encrypted = (certificateId: string) => ({ data: 'AA==', dataKey: 'AA==', dataSignature: 'AA==', encryptionCertificateId: certificateId });
+
+    const result = await processNotifications(
+      envelope([{ ...messageItem('r1', 'created'), encryptedContent: encrypted('cert-1') }, { ...messageItem('r2', 'created'), encryptedContent: encrypted('cert-x') }], undefined, ['jwt']),
+      deps,
+    );
+
+    expect(graph.reads).toBe(0);
+    expect(result.rejected).toBe(1);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({ id: 'r1', subject: 'secret subject' });
+    expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))).toBe(false);
+  });
+
+  it('rejects every rich item when the validation tokens fail, and retries when the signing keys are unreachable', async () => {
+    const forged = setup({ ...acceptAllRich, verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_TOKEN_INVALID', 'bad audience')) });
+    const offline = setup({ ...acceptAllRich, verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_KEYS_UNAVAILABLE', 'jwks down')) });
+    const richItem = { ...messageItem('r1', 'created'), encryptedContent: { data: Buffer.from('{"id":"r1"}').toString('base64'), dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' } };
+
+    const result = await processNotifications(envelope([richItem], undefined, ['jwt']), forged.deps);
+
+    expect(result.rejected).toBe(1);
+    expect(forged.sink.states.size).toBe(0);
+    await expect(processNotifications(envelope([richItem], undefined, ['jwt']), offline.deps)).rejects.toMatchObject({ code: 'ERR_VALIDATION_KEYS_UNAVAILABLE' });
+  });
+});
