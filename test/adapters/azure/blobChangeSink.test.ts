@@ -1,0 +1,116 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { describe, expect, it } from 'vitest';
+import { createBlobChangeSink, sinkBlobName } from '../../../src/adapters/azure/blobChangeSink';
+import { createStorageQueueSender } from '../../../src/adapters/azure/storageQueueSender';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { ResourceState } from '../../../src/lib/processing';
+import { peekAllMessages } from '../../support/queues';
+import { azuriteConnectionString, uniqueName } from '../../support/storage';
+
+const tenantId = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
+const path = 'users/u1/messages/AAMk=';
+
+function state(overrides: Partial<ResourceState> = {}): ResourceState {
+  return {
+    tenantId,
+    resourcePath: path,
+    changeType: 'updated',
+    subscriptionId: 'sub-1',
+    etag: 'W/"1"',
+    observedAt: '2026-05-01T10:00:05.000Z',
+    receivedAt: '2026-05-01T10:00:00.000Z',
+    body: { id: 'AAMk=', subject: 'hello' },
+    ...overrides,
+  };
+}
+
+function setup(withEvents = false) {
+  const connectionString = azuriteConnectionString();
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(uniqueName('sink'));
+  const eventsQueue = uniqueName('changes');
+  const events = withEvents ? createStorageQueueSender(QueueServiceClient.fromConnectionString(connectionString).getQueueClient(eventsQueue)) : undefined;
+  return { container, sink: createBlobChangeSink(container, events), eventsQueue, connectionString };
+}
+
+async function readBlob(container: ReturnType<typeof setup>['container'], name: string) {
+  const client = container.getBlockBlobClient(name);
+  const [body, properties] = await Promise.all([client.downloadToBuffer(), client.getProperties()]);
+  return { json: JSON.parse(body.toString('utf8')) as unknown, metadata: properties.metadata, contentType: properties.contentType };
+}
+
+describe('blob change sink (Azurite)', () => {
+  it('writes one JSON blob per resource at {tenantId}/{path}.json with the documented metadata', async () => {
+    const { container, sink } = setup();
+
+    expect(await sink.write(state())).toBe('written');
+    const blob = await readBlob(container, sinkBlobName(tenantId, path));
+
+    expect(sinkBlobName(tenantId, path)).toBe(`${tenantId}/users/u1/messages/AAMk=.json`);
+    expect(blob.json).toEqual({ id: 'AAMk=', subject: 'hello' });
+    expect(blob.contentType).toBe('application/json');
+    expect(blob.metadata).toEqual({
+      changetype: 'updated',
+      subscriptionid: 'sub-1',
+      etag: 'W/"1"',
+      fetchedat: '2026-05-01T10:00:05.000Z',
+      receivedat: '2026-05-01T10:00:00.000Z',
+      deleted: 'false',
+    });
+    expect(await sink.read(tenantId, path)).toEqual({ observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false });
+  });
+
+  it('writes a tombstone for a deleted resource', async () => {
+    const { container, sink } = setup();
+
+    await sink.write(state({ body: undefined, changeType: 'deleted', etag: undefined }));
+    const blob = await readBlob(container, sinkBlobName(tenantId, path));
+
+    expect(blob.json).toEqual({ id: 'AAMk=', '@removed': { reason: 'deleted' } });
+    expect(blob.metadata).toMatchObject({ deleted: 'true', changetype: 'deleted' });
+  });
+
+  it('keeps the newer state whatever the order of writes, and treats a replay as unchanged', async () => {
+    const { container, sink } = setup();
+    const older = state({ observedAt: '2026-05-01T10:00:05.000Z', body: { id: 'AAMk=', subject: 'v1' }, etag: 'W/"1"' });
+    const newer = state({ observedAt: '2026-05-01T10:00:09.000Z', body: { id: 'AAMk=', subject: 'v2' }, etag: 'W/"2"' });
+
+    expect(await sink.write(newer)).toBe('written');
+    expect(await sink.write(older)).toBe('stale');
+    expect(await sink.write(newer)).toBe('unchanged');
+
+    expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toEqual({ id: 'AAMk=', subject: 'v2' });
+  });
+
+  it('lets exactly one of many concurrent writers of the same instant win and never loses the newest', async () => {
+    const { container, sink } = setup();
+    const writes = Array.from({ length: 12 }, (_, n) => state({ observedAt: `2026-05-01T10:00:${String(10 + n).padStart(2, '0')}.000Z`, body: { id: 'AAMk=', n } }));
+
+    await Promise.all([...writes].reverse().map((write) => sink.write(write)));
+
+    expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toEqual({ id: 'AAMk=', n: 11 });
+  });
+
+  it('forwards a compact change event for each write when the change-event queue is on', async () => {
+    const { sink, eventsQueue, connectionString } = setup(true);
+
+    await sink.write(state());
+    await sink.write(state());
+    const events = (await peekAllMessages(connectionString, eventsQueue)).map((text) => JSON.parse(text) as unknown);
+
+    expect(events).toEqual([
+      {
+        v: 1,
+        tenantId,
+        resource: path,
+        changeType: 'updated',
+        deleted: false,
+        etag: 'W/"1"',
+        observedAt: '2026-05-01T10:00:05.000Z',
+        receivedAt: '2026-05-01T10:00:00.000Z',
+        subscriptionId: 'sub-1',
+        blobName: sinkBlobName(tenantId, path),
+      },
+    ]);
+    expect(JSON.stringify(events)).not.toContain('hello');
+  });
+});
