@@ -23,6 +23,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/dev/**', '**/test/**'], message: 'Production code never imports dev tooling or tests.' }] },
+      ],
+    },
+  },
+  {
+    // Later blocks replace earlier ones for the same rule, so src/lib repeats the src-wide patterns.
     files: ['src/lib/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -30,18 +40,9 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@azure/*'], message: 'src/lib is the domain: reach Azure through a port, wired in src/adapters.' },
-            { group: ['**/functions/**', '**/adapters/**', '**/dev/**', '**/cli/**'], message: 'Dependencies point inward: src/lib imports none of these.' },
+            { group: ['**/functions/**', '**/adapters/**', '**/dev/**', '**/cli/**', '**/test/**'], message: 'Dependencies point inward: src/lib imports none of these.' },
           ],
         },
-      ],
-    },
-  },
-  {
-    files: ['src/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/dev/**', '**/test/**'], message: 'Production code never imports dev tooling or tests.' }] },
       ],
     },
   },

@@ -27,6 +27,7 @@ import type { Logger } from '../shared/logger';
 import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
+import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
 import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
 import { syncDelta } from './syncDelta';
 
@@ -89,8 +90,12 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   const requeue: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
   let transientFailure: Error | undefined;
 
-  const write = async (state: ResourceState): Promise<void> => {
-    writes[await deps.sink.write(state)] += 1;
+  const write = async (state: ResourceState, kind?: ResourceKind): Promise<void> => {
+    const outcome = await deps.sink.write(state);
+    writes[outcome] += 1;
+    if (outcome === 'written' && state.receivedAt !== undefined) {
+      recordEndToEndLatency(deps.clock.now().getTime() - Date.parse(state.receivedAt), { resourceKind: kind?.name ?? 'other' });
+    }
   };
   const recordPermanent = async (tenantId: string, path: string, subscriptionId: string | undefined, reason: string, detail: string): Promise<void> => {
     failedPermanently += 1;
@@ -146,7 +151,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
             observedAt: envelope.receivedAt,
             receivedAt: envelope.receivedAt,
             body: deleted ? undefined : body,
-          });
+          }, kindOfNotificationResource(text(item.resource) ?? ''));
         } catch (error) {
           rejected += 1;
           deps.log.warn(`Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`);
@@ -192,7 +197,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
         observedAt: envelope.receivedAt,
         receivedAt: envelope.receivedAt,
         body: undefined,
-      });
+      }, target.kind);
     } else reads.push(target);
   }
 
@@ -210,12 +215,14 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   for (const target of toRead) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
   for (const [tenantId, tenantTargets] of byTenant) {
     graphReads += tenantTargets.length;
-    const results = await deps.graph.batchGet(
-      tenantId,
-      tenantTargets.map((target) => {
-        const select = deps.select[target.kind.name];
-        return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
-      }),
+    const results = await withSpan('graph.batch', () =>
+      deps.graph.batchGet(
+        tenantId,
+        tenantTargets.map((target) => {
+          const select = deps.select[target.kind.name];
+          return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
+        }),
+      ),
     );
     const observedAt = deps.clock.now().toISOString();
     await Promise.all(
@@ -224,9 +231,9 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
         if (result === undefined) return;
         const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
         if (result.ok) {
-          await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body });
+          await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body }, target.kind);
         } else if (result.error instanceof GraphResourceNotFound) {
-          await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined });
+          await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind);
         } else {
           await handleReadError(target, result.error);
         }
@@ -237,7 +244,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   // 5. Delta-tracked containers (drive roots).
   for (const target of deltas) {
     try {
-      const run = await syncDelta(
+      const run = await withSpan('graph.delta', () => syncDelta(
         {
           tenantId: target.tenantId,
           key: target.path,
@@ -246,7 +253,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
           itemPath: (item) => `${target.path.replace(/\/root$/, '')}/items/${encodeResourceId(item.id)}`,
         },
         deps,
-      );
+      ));
       if (run.outcome === 'busy') {
         // Another run is reading this drive; it may have started before this change, so look again shortly.
         putBack(target.items, BUSY_DELTA_RETRY_SECONDS);
@@ -275,6 +282,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
     await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, Math.ceil(requeue.delaySeconds)) });
     deps.log.info(`Graph asked to slow down: put ${requeue.items.length} notification(s) back on the queue for ${Math.ceil(requeue.delaySeconds)} s`);
   }
+  recordCoalescingSaved(readsSaved);
   if (transientFailure !== undefined) throw transientFailure;
 
   return { items: envelope.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently };

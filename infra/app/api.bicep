@@ -1,0 +1,160 @@
+// The Flex Consumption plan and the function app (Node 22), deployed from a blob container with the
+// user-assigned identity, and its app settings: one entry per setting in the catalogue
+// (src/lib/config/catalogue.ts, except the local-only ones in scripts/settingsContract.ts), checked by
+// test/contract/settings.test.ts. Tunable values come from `settings` (catalogue defaults + overrides);
+// secrets are Key Vault references resolved with the same identity.
+param name string
+param planName string
+param location string
+param tags object
+param instanceMemoryMB int
+param maximumInstanceCount int
+param identityId string
+param identityClientId string
+param blobEndpoint string
+param queueEndpoint string
+param tableEndpoint string
+param deploymentStorageContainerName string
+param applicationInsightsConnectionString string
+@description('Vault URI, ending with a slash.')
+param keyVaultUri string
+@description('Catalogue defaults merged with appSettingOverrides, keyed by setting name.')
+param settings object
+param appSettingOverrides object
+param graphClientId string
+param graphTenantId string
+param graphCredential string
+param graphCertificateThumbprint string
+param encryptionCertificateVersion string
+param previousEncryptionCertificateVersion string
+
+// Names of the Key Vault objects the settings reference (docs/deploy.md uploads them).
+var secretNames = {
+  graphClientSecret: 'graph-client-secret'
+  // A Key Vault certificate with content type application/x-pem-file: its secret is the PEM bundle
+  // (private key + certificate), which the Graph settings accept as is.
+  graphCertificate: 'graph-certificate'
+  richNotificationCertificate: 'rich-notifications'
+  // Written by infra/hooks/postdeploy.sh: the webhook URLs including the function key.
+  notificationUrl: 'notification-url'
+  lifecycleNotificationUrl: 'lifecycle-notification-url'
+}
+
+// Versionless: follows the newest version (picked up within 24 h or on restart).
+func latest(vaultUri string, secretName string) string => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName}/)'
+// Pinned: the rich-notification certificate id and its key must change together, so both are pinned to
+// the version the operator names (rotation: docs/operations.md).
+func pinned(vaultUri string, secretName string, version string) string => '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName}/${version})'
+
+var richNotifications = !empty(encryptionCertificateVersion)
+var rotatingRichCertificate = !empty(previousEncryptionCertificateVersion)
+
+var catalogueSettings = {
+  // ---- Storage: identity-based, for the host and the app alike (shared keys are disabled).
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: tableEndpoint
+  NOTIFICATIONS_QUEUE_NAME: settings.NOTIFICATIONS_QUEUE_NAME
+  LIFECYCLE_QUEUE_NAME: settings.LIFECYCLE_QUEUE_NAME
+  PAYLOAD_CONTAINER_NAME: settings.PAYLOAD_CONTAINER_NAME
+  SUBSCRIPTIONS_TABLE_NAME: settings.SUBSCRIPTIONS_TABLE_NAME
+
+  // ---- Ingest.
+  INGEST_MAX_BODY_BYTES: settings.INGEST_MAX_BODY_BYTES
+  SUBSCRIPTION_CACHE_TTL_SECONDS: settings.SUBSCRIPTION_CACHE_TTL_SECONDS
+
+  // ---- Graph access. Only the chosen credential's settings are filled; the others stay empty (= unset).
+  GRAPH_CLIENT_ID: graphClientId
+  GRAPH_TENANT_ID: graphTenantId
+  GRAPH_CREDENTIAL: graphCredential
+  GRAPH_CLIENT_SECRET: graphCredential == 'secret' ? latest(keyVaultUri, secretNames.graphClientSecret) : ''
+  GRAPH_CERTIFICATE_PRIVATE_KEY: graphCredential == 'certificate' ? latest(keyVaultUri, secretNames.graphCertificate) : ''
+  GRAPH_CERTIFICATE_THUMBPRINT: graphCredential == 'certificate' ? graphCertificateThumbprint : ''
+  // The app's own identity is the federated credential (docs/deploy.md adds it to the app registration).
+  GRAPH_MANAGED_IDENTITY_CLIENT_ID: graphCredential == 'managedIdentity' ? identityClientId : ''
+  GRAPH_BASE_URL: settings.GRAPH_BASE_URL
+  GRAPH_AUTHORITY_HOST: settings.GRAPH_AUTHORITY_HOST
+  GRAPH_REQUEST_TIMEOUT_MS: settings.GRAPH_REQUEST_TIMEOUT_MS
+  VALIDATION_TOKEN_JWKS_URL: settings.VALIDATION_TOKEN_JWKS_URL
+  VALIDATION_TOKEN_ISSUERS: settings.VALIDATION_TOKEN_ISSUERS
+
+  // ---- Rich notifications: one Key Vault certificate (PEM) serves as both the certificate and its key.
+  ENCRYPTION_CERTIFICATE_ID: richNotifications ? '${secretNames.richNotificationCertificate}-${encryptionCertificateVersion}' : ''
+  ENCRYPTION_CERTIFICATE: richNotifications ? pinned(keyVaultUri, secretNames.richNotificationCertificate, encryptionCertificateVersion) : ''
+  ENCRYPTION_PRIVATE_KEY: richNotifications ? pinned(keyVaultUri, secretNames.richNotificationCertificate, encryptionCertificateVersion) : ''
+  ENCRYPTION_PREVIOUS_CERTIFICATE_ID: rotatingRichCertificate ? '${secretNames.richNotificationCertificate}-${previousEncryptionCertificateVersion}' : ''
+  ENCRYPTION_PREVIOUS_PRIVATE_KEY: rotatingRichCertificate ? pinned(keyVaultUri, secretNames.richNotificationCertificate, previousEncryptionCertificateVersion) : ''
+
+  // ---- Subscriptions: the URLs Graph is given, with the function key (Key Vault, written after deploy).
+  NOTIFICATION_URL: latest(keyVaultUri, secretNames.notificationUrl)
+  LIFECYCLE_NOTIFICATION_URL: latest(keyVaultUri, secretNames.lifecycleNotificationUrl)
+
+  // ---- Processing and the sink.
+  RESOURCES_CONTAINER_NAME: settings.RESOURCES_CONTAINER_NAME
+  CHANGE_EVENTS_QUEUE_NAME: settings.CHANGE_EVENTS_QUEUE_NAME
+  DELTA_STATE_TABLE_NAME: settings.DELTA_STATE_TABLE_NAME
+  FAILURES_TABLE_NAME: settings.FAILURES_TABLE_NAME
+  GRAPH_SELECT: settings.GRAPH_SELECT
+
+  // ---- Telemetry: the host and the app's exporter both sign in with the identity (local auth is off).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  // azd finds the app to deploy the `api` service (azure.yaml) to by this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references resolve as this identity (the app has no system-assigned identity).
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentStorageContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      // Flex Consumption takes the runtime here; FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION
+      // are not used on this plan.
+      runtime: { name: 'node', version: '22' }
+    }
+  }
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  // Overrides last: an operator may replace any value, including host.json overrides (AzureFunctionsJobHost__*).
+  properties: union(catalogueSettings, appSettingOverrides)
+}
+
+output name string = site.name
+output uri string = 'https://${site.properties.defaultHostName}'

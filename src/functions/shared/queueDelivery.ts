@@ -1,0 +1,32 @@
+/**
+ * The one place that decides what a queue-triggered invocation's end means, per the host's queue
+ * semantics (stack reference §2.1): returning completes the message; throwing makes the host retry it
+ * after host.json's visibilityTimeout and, once it has been dequeued `maxDequeueCount` times, move it to
+ * `<queue>-poison`. Records the outcome (and poisonings) in telemetry and logs failures without secrets.
+ */
+import type { InvocationContext } from '@azure/functions';
+import { describeError } from '../../lib/shared/redact';
+import { recordMessageProcessed, recordPoisonMessage, type MessageOutcome, type QueueRole } from '../../lib/telemetry';
+
+/** host.json `extensions.queues.maxDequeueCount`; `test/functions/queueDelivery.test.ts` keeps them equal. */
+export const MAX_DEQUEUE_COUNT = 5;
+
+export function dequeueCountOf(context: InvocationContext): number {
+  const count = context.triggerMetadata?.dequeueCount;
+  return typeof count === 'number' ? count : Number(count ?? 1);
+}
+
+export async function runQueueMessage(queue: QueueRole, context: InvocationContext, work: () => Promise<MessageOutcome>): Promise<void> {
+  try {
+    recordMessageProcessed(await work(), { queue });
+  } catch (error) {
+    const dequeueCount = dequeueCountOf(context);
+    const poisoned = dequeueCount >= MAX_DEQUEUE_COUNT;
+    recordMessageProcessed(poisoned ? 'poisoned' : 'retrying', { queue });
+    if (poisoned) recordPoisonMessage(queue);
+    context.error(
+      `${poisoned ? 'Giving up: the host moves this message to the poison queue' : `Attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host retries`}: ${describeError(error)}`,
+    );
+    throw error;
+  }
+}

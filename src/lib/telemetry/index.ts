@@ -1,0 +1,55 @@
+/**
+ * Telemetry for the whole pipeline: typed recording functions for every metric, `withSpan` for traces and
+ * the catalogue of names, units and closed attribute values. Uses only `@opentelemetry/api`; the
+ * composition root decides where it goes (Azure Monitor in Azure, nothing locally, in-memory in tests).
+ */
+export {
+  recordCoalescingSaved,
+  recordEndToEndLatency,
+  recordEnqueueLatency,
+  recordGraphRequest,
+  recordLifecycleEvent,
+  recordMessageProcessed,
+  recordNotificationRejected,
+  recordNotificationsAccepted,
+  recordNotificationsReceived,
+  recordPoisonMessage,
+  recordRenewal,
+  observeQueueDepths,
+  observeSubscriptions,
+  toResourceKind,
+  type GraphRequestRecord,
+  type QueueDepthObservation,
+  type SubscriptionObservation,
+} from './metrics';
+export { withSpan, type SpanDetails, type SpanScope } from './tracing';
+export {
+  ATTRIBUTE,
+  ENDPOINTS,
+  ENQUEUE_OUTCOMES,
+  GRAPH_OPERATIONS,
+  INSTRUMENTATION_SCOPE,
+  LIFECYCLE_EVENTS,
+  MESSAGE_OUTCOMES,
+  METRIC,
+  METRICS,
+  QUEUES,
+  REJECTION_REASONS,
+  RENEWAL_OUTCOMES,
+  RESOURCE_KINDS,
+  SPAN_NAMES,
+  SUBSCRIPTION_STATUSES,
+  type Endpoint,
+  type EnqueueOutcome,
+  type GraphOperation,
+  type LifecycleEventType,
+  type MessageOutcome,
+  type MetricDescription,
+  type MetricName,
+  type QueueRole,
+  type RejectionReason,
+  type RenewalOutcome,
+  type ResourceKind,
+  type SpanName,
+  type SubscriptionStatus,
+} from './catalogue';

@@ -1,0 +1,152 @@
+/**
+ * What a Bicep compile would catch, checked by reading the files (Bicep cannot run here): modules exist and
+ * get exactly the params they declare, referenced outputs and abbreviations exist, JSON files parse, the
+ * alerts and the workbook use metric names and attribute keys the telemetry module really emits, and the
+ * role assignments use the built-in role ids they claim.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ATTRIBUTE, METRIC } from '../../src/lib/telemetry';
+import { declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
+
+const bicepFiles = ['infra/main.bicep', ...readdirSync(join(repoRoot, 'infra', 'app')).filter((file) => file.endsWith('.bicep')).map((file) => `infra/app/${file}`)];
+const mainBicep = readRepoFile('infra/main.bicep');
+const calls = moduleCalls(mainBicep, 'infra/main.bicep');
+
+describe('infra/main.bicep modules', () => {
+  it('exist and cover every module file', () => {
+    expect(calls.map((call) => call.path).filter((path) => !existsSync(join(repoRoot, path)))).toEqual([]);
+    const called = new Set(calls.map((call) => call.path));
+    expect(bicepFiles.filter((file) => file !== 'infra/main.bicep' && !called.has(file))).toEqual([]);
+  });
+
+  it.each(calls.map((call) => [call.symbol, call] as const))('%s gets exactly the params it declares', (_symbol, call) => {
+    const declared = declaredParams(readRepoFile(call.path));
+    const names = new Set(declared.map((param) => param.name));
+
+    expect([...call.params.keys()].filter((name) => !names.has(name)), 'passed but not declared').toEqual([]);
+    expect(declared.filter((param) => !param.hasDefault && !call.params.has(param.name)).map((param) => param.name), 'required but not passed').toEqual([]);
+  });
+
+  it('reads only outputs the modules declare', () => {
+    const outputs = new Map(calls.map((call) => [call.symbol, new Set(declaredOutputs(readRepoFile(call.path)))]));
+    const missing = [...mainBicep.matchAll(/\b(\w+)\.outputs\.(\w+)/g)]
+      .filter((match) => !(outputs.get(match[1] ?? '')?.has(match[2] ?? '') ?? false))
+      .map((match) => match[0]);
+
+    expect(missing).toEqual([]);
+  });
+
+  it('uses only abbreviations that abbreviations.json defines', () => {
+    const abbreviations = JSON.parse(readRepoFile('infra/abbreviations.json')) as Record<string, string>;
+    const used = [...mainBicep.matchAll(/\babbrs\.(\w+)/g)].map((match) => match[1] ?? '');
+
+    expect(used.filter((key) => !(key in abbreviations))).toEqual([]);
+  });
+
+  it('passes main.parameters.json values only for params main.bicep declares', () => {
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, unknown> };
+    const declared = new Set(declaredParams(mainBicep).map((param) => param.name));
+
+    expect(Object.keys(parameters.parameters).filter((name) => !declared.has(name))).toEqual([]);
+  });
+});
+
+describe('alerts and workbook', () => {
+  const metricNames = new Set<string>(Object.values(METRIC));
+  const attributeKeys = new Set<string>(Object.values(ATTRIBUTE));
+  const workbook = JSON.parse(readRepoFile('infra/app/workbook.json')) as {
+    version: string;
+    items: { type: number; content: { resourceType?: string; query?: string } }[];
+  };
+  const sources = {
+    'infra/app/alerts.bicep': readRepoFile('infra/app/alerts.bicep'),
+    'infra/app/workbook.json': workbook.items.map((item) => item.content.query ?? '').join('\n'),
+  };
+
+  it.each(Object.entries(sources))('%s queries only metrics and attributes the app emits', (_path, text) => {
+    const names = [...text.matchAll(/Name == "([^"]+)"|Name in \(([^)]*)\)/g)].flatMap((match) =>
+      match[1] !== undefined ? [match[1]] : [...(match[2] ?? '').matchAll(/"([^"]+)"/g)].map((quoted) => quoted[1] ?? ''),
+    );
+    const keys = [...text.matchAll(/Properties\["([^"]+)"\]/g)].map((match) => match[1] ?? '');
+    const metricsQueried = names.filter((name) => name.startsWith('graph_notify.'));
+
+    expect(metricsQueried.length).toBeGreaterThan(0);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(metricsQueried.filter((name) => !metricNames.has(name))).toEqual([]);
+    expect(keys.filter((key) => !attributeKeys.has(key))).toEqual([]);
+  });
+
+  it('the workbook is valid workbook JSON with queries on the workspace', () => {
+
+    expect(workbook.version).toBe('Notebook/1.0');
+    const queries = workbook.items.filter((item) => item.type === 3);
+    expect(queries.length).toBeGreaterThan(10);
+    expect(queries.every((item) => item.content.resourceType === 'microsoft.operationalinsights/workspaces')).toBe(true);
+  });
+
+  it('the ingest 5xx alert names the functions the app registers', () => {
+    const functionNames = readdirSync(join(repoRoot, 'src', 'functions'))
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => file.replace(/\.ts$/, ''));
+    const alerted = /Name in \(([^)]*)\)/.exec(sources['infra/app/alerts.bicep'])?.[1] ?? '';
+
+    for (const name of [...alerted.matchAll(/"(\w+)"/g)].map((match) => match[1] ?? '')) expect(functionNames).toContain(name);
+  });
+});
+
+describe('docs/operations.md', () => {
+  const operations = readRepoFile('docs/operations.md');
+  const anchors = new Set(
+    [...operations.matchAll(/^#+ (.+)$/gm)].map((match) =>
+      (match[1] ?? '')
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+
+  it('explains every metric the app emits', () => {
+    expect(Object.values(METRIC).filter((name) => !operations.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it('has the section every alert links to', () => {
+    const linked = [...readRepoFile('infra/app/alerts.bicep').matchAll(/docs\/operations\.md#([a-z0-9-]+)/g)].map((match) => match[1] ?? '');
+
+    expect(linked.length).toBe(5);
+    expect(linked.filter((anchor) => !anchors.has(anchor))).toEqual([]);
+  });
+});
+
+describe('role assignments', () => {
+  /** Built-in role ids, as listed in azure-functions-stack.md §3.2 and the Azure built-in roles reference. */
+  const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
+    storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+    storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+    monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+    keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+    keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+    keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985',
+  };
+
+  it('use the documented id for every role they name, and every role has a reason', () => {
+    const rbac = readRepoFile('infra/app/rbac.bicep');
+    const lines = rbac.split('\n');
+    const declared = [...rbac.matchAll(/^\s+(\w+): '([0-9a-f-]{36})'$/gm)].map((match) => ({ name: match[1] ?? '', id: match[2] ?? '' }));
+
+    expect(declared.length).toBe(Object.keys(BUILT_IN_ROLES).length);
+    for (const { name, id } of declared) {
+      expect(id, name).toBe(BUILT_IN_ROLES[name]);
+      const index = lines.findIndex((line) => line.includes(`${name}: '${id}'`));
+      expect(lines[index - 1]?.trim().startsWith('//'), `${name} has a comment saying why`).toBe(true);
+    }
+  });
+
+  it('never grant a management role such as Owner or Contributor', () => {
+    const code = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
+
+    expect(code).not.toMatch(/8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c/);
+  });
+});
