@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sampleAppDir, sampleSettings } from './support';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+
+let child: ChildProcess | undefined;
+let tempDir: string | undefined;
+
+afterEach(() => {
+  if (child?.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
+});
+
+describe('dev/local-host/main.ts', () => {
+  it('serves the app from --app with --settings on --port, and on SIGINT lets a running request finish before exiting 0', async () => {
+    // Prepare
+    tempDir = mkdtempSync(join(tmpdir(), 'local-host-cli-'));
+    const settingsFile = join(tempDir, 'settings.json');
+    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
+    const started = spawn(
+      process.execPath,
+      ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', sampleAppDir, '--port', '0', '--settings', settingsFile],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = started;
+    let stdout = '';
+    let stderr = '';
+    started.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => {
+      started.once('exit', (code) => {
+        resolve(code);
+      });
+    });
+    const baseUrl = await vi.waitFor(
+      () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match?.[1] === undefined) throw new Error(`not listening yet: ${stdout}${stderr}`);
+        return match[1];
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+
+    // Act: `slow` takes 1.5 s; the signal arrives while it runs.
+    const slow = fetch(`${baseUrl}/api/slow`);
+    await vi.waitFor(() => {
+      expect(stdout).toContain("Executing 'Functions.slow'");
+    }, { timeout: 10_000, interval: 20 });
+    started.kill('SIGINT');
+    const response = await slow;
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('late');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('SIGINT: stopping the local host');
+    expect(stdout).toMatch(/echo: \[GET,POST,PUT\] http:\/\/127\.0\.0\.1:\d+\/api\/items\/\{id\}\/\{detail\?\}/);
+  });
+
+  it('exits 1 with the problem when the app cannot be loaded', async () => {
+    // Prepare
+    const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', join(sampleAppDir, 'missing')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
+    let stderr = '';
+    started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+    // Act
+    const code = await new Promise<number | null>((resolve) => {
+      started.once('exit', (exitCode) => {
+        resolve(exitCode);
+      });
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/local-host: LocalHostError \[ERR_LOCAL_HOST_APP_INVALID\]: Cannot read .*package\.json/);
+  });
+});
