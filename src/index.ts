@@ -8,6 +8,8 @@
  * src/adapters/memory, say), build an `AppServices` the same way with those adapters.
  */
 import { app } from '@azure/functions';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
 import { MsalAccessTokenProvider } from './adapters/azure/msalAccessTokenProvider';
@@ -24,8 +26,19 @@ import { createRichContentOpener, type ProcessingDependencies } from './lib/proc
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { PayloadStore } from './lib/storage';
-import { createCachedSubscriptionLookup, type SubscriptionRepository } from './lib/subscriptions';
-import { GRAPH_OPERATIONS, type GraphOperation, recordEnqueueLatency, recordGraphRequest, recordNotificationRejected, recordNotificationsAccepted, recordNotificationsReceived } from './lib/telemetry';
+import type { LifecycleDependencies } from './lib/lifecycle';
+import { createCachedSubscriptionLookup, subscriptionSettingsFrom, type SubscriptionRepository } from './lib/subscriptions';
+import {
+  GRAPH_OPERATIONS,
+  observeSubscriptions,
+  type GraphOperation,
+  recordEnqueueLatency,
+  recordGraphRequest,
+  recordNotificationRejected,
+  recordNotificationsAccepted,
+  recordNotificationsReceived,
+  type SubscriptionObservation,
+} from './lib/telemetry';
 
 export interface AppServices {
   readonly config: AppConfig;
@@ -34,6 +47,24 @@ export interface AppServices {
   readonly graph: GraphClient;
   readonly ingest: Omit<IngestDependencies, 'log'>;
   readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
+  /**
+   * The subscription use cases (management API, reconciler timer) and the lifecycle handler share these:
+   * `requeue` is the lifecycle queue; `observations` holds the last reconcile's snapshot for the gauges.
+   */
+  readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
+}
+
+/** The subscriptions gauges read the last reconcile's snapshot instead of querying the table at every export. */
+export class SubscriptionSnapshot {
+  #current: readonly SubscriptionObservation[] = [];
+
+  update(observations: readonly SubscriptionObservation[]): void {
+    this.#current = observations;
+  }
+
+  current(): readonly SubscriptionObservation[] {
+    return this.#current;
+  }
 }
 
 export interface ServiceOverrides {
@@ -81,9 +112,17 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
         ...(record.status === undefined ? {} : { status: record.status }),
         ...(isGraphOperation(record.operation) ? { operation: record.operation } : {}),
       });
+      // Each read inside a $batch is throttled (or fails) on its own (reference §7): count them one by one.
+      for (const item of record.items ?? []) {
+        recordGraphRequest({ operation: 'getResource', throttled: item.throttled, ...(item.status === undefined ? {} : { status: item.status }) });
+      }
     },
   });
   const changeEvents = config.processing.changeEventsQueue === undefined ? undefined : queue(config.processing.changeEventsQueue);
+  const lifecycleQueue = queue(config.storage.lifecycleQueue);
+  const sink = createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents);
+  const deltaStates = createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable));
+  const desiredPath = config.subscriptions.desiredSubscriptionsPath;
   return {
     config,
     clock,
@@ -92,7 +131,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     ingest: {
       lookupSubscription: createCachedSubscriptionLookup(subscriptions, clock, config.ingest.subscriptionCacheTtlMs),
       notificationsQueue,
-      lifecycleQueue: queue(config.storage.lifecycleQueue),
+      lifecycleQueue,
       payloads,
       clock,
       maxBodyBytes: config.ingest.maxBodyBytes,
@@ -100,14 +139,26 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     },
     processing: {
       graph,
-      sink: createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents),
-      deltaStates: createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable)),
+      sink,
+      deltaStates,
       failures: createTableFailureLog(storage.tableClient(config.processing.failuresTable)),
       requeue: notificationsQueue,
       rich: createRichContentOpener(config.graph, clock, overrides.fetch),
       select: config.processing.select,
       clock,
       payloads,
+    },
+    subscriptionServices: {
+      repository: subscriptions,
+      graph,
+      deltaStates,
+      sink,
+      clock,
+      settings: subscriptionSettingsFrom(config),
+      requeue: lifecycleQueue,
+      observations: new SubscriptionSnapshot(),
+      // Read on every run, so an edited file applies without a restart; relative paths from the app root.
+      ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
     },
   };
 }
@@ -120,7 +171,9 @@ export function appServices(): AppServices {
     try {
       const config = loadConfig(process.env);
       startAzureMonitor(config.telemetry);
-      return { value: buildServices(config) };
+      const built = buildServices(config);
+      observeSubscriptions(() => built.subscriptionServices.observations.current());
+      return { value: built };
     } catch (error) {
       return { error };
     }

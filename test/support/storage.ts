@@ -16,7 +16,14 @@ export function uniqueTableName(prefix: string): string {
   return `${prefix}${randomBytes(5).toString('hex')}`.replace(/[^A-Za-z0-9]/g, '').slice(0, 63);
 }
 
-/** An environment with the shared Azurite and unique names for everything the app stores. */
+/** Valid dummy Graph settings: loadConfig requires them, and nothing reaches Graph with them in these tests. */
+export const testGraphSettings: Readonly<Record<string, string>> = {
+  GRAPH_CLIENT_ID: '11111111-1111-4111-8111-111111111111',
+  GRAPH_TENANT_ID: '22222222-2222-4222-8222-222222222222',
+  GRAPH_CLIENT_SECRET: 'test-client-secret-not-real',
+};
+
+/** An environment with the shared Azurite, dummy Graph settings and unique names for everything the app stores. */
 export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     AzureWebJobsStorage: azuriteConnectionString(),
@@ -24,6 +31,7 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     LIFECYCLE_QUEUE_NAME: uniqueName('lifecycle'),
     PAYLOAD_CONTAINER_NAME: uniqueName('payloads'),
     SUBSCRIPTIONS_TABLE_NAME: uniqueTableName('Subscriptions'),
+    ...testGraphSettings,
     ...overrides,
   };
 }

@@ -3,12 +3,20 @@
  * and the Bicep app settings must list each of these; `test/contract/settings.test.ts` checks it.
  */
 import type { SettingDefinition } from './setting';
+import { graphSettings } from './settings/graph';
 import { ingestSettings } from './settings/ingest';
+import { processingSettings } from './settings/processing';
 import { storageSettings } from './settings/storage';
+import { subscriptionSettings } from './settings/subscriptions';
+import { telemetrySettings } from './settings/telemetry';
 
 export const settingAreas: readonly { readonly area: string; readonly settings: Readonly<Record<string, SettingDefinition>> }[] = [
   { area: 'Storage', settings: storageSettings },
   { area: 'Ingest', settings: ingestSettings },
+  { area: 'Graph', settings: graphSettings },
+  { area: 'Processing', settings: processingSettings },
+  { area: 'Telemetry', settings: telemetrySettings },
+  { area: 'Subscriptions', settings: subscriptionSettings },
 ];
 
 export const allSettings: readonly SettingDefinition[] = settingAreas.flatMap(({ settings }) => Object.values(settings));

@@ -4,12 +4,20 @@
  * area's `settings/<area>.ts`, read it in that file's `read…Config`, and list the area in `catalogue.ts`.
  */
 import { EnvReader, type Environment } from './envReader';
+import { readGraphConfig, type GraphConfig } from './settings/graph';
 import { readIngestConfig, type IngestConfig } from './settings/ingest';
+import { readProcessingConfig, type ProcessingConfig } from './settings/processing';
 import { readStorageConfig, type StorageConfig } from './settings/storage';
+import { readSubscriptionsConfig, type SubscriptionsConfig } from './settings/subscriptions';
+import { readTelemetryConfig, type TelemetryConfig } from './settings/telemetry';
 
 export interface AppConfig {
   readonly storage: StorageConfig;
   readonly ingest: IngestConfig;
+  readonly graph: GraphConfig;
+  readonly processing: ProcessingConfig;
+  readonly telemetry: TelemetryConfig;
+  readonly subscriptions: SubscriptionsConfig;
 }
 
 export function loadConfig(environment: Environment): AppConfig {
@@ -17,6 +25,10 @@ export function loadConfig(environment: Environment): AppConfig {
   const config: AppConfig = {
     storage: readStorageConfig(env),
     ingest: readIngestConfig(env),
+    graph: readGraphConfig(env),
+    processing: readProcessingConfig(env),
+    telemetry: readTelemetryConfig(env),
+    subscriptions: readSubscriptionsConfig(env),
   };
   env.assertValid();
   return deepFreeze(config);

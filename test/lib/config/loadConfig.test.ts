@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/lib/config';
 import { ConfigurationInvalid } from '../../../src/lib/shared/errors';
+import { testGraphSettings } from '../../support/storage';
 
 const connectionString = 'UseDevelopmentStorage=true';
 
 describe('loadConfig', () => {
   it('applies documented defaults and freezes the result', () => {
-    const config = loadConfig({ AzureWebJobsStorage: connectionString });
+    const config = loadConfig({ AzureWebJobsStorage: connectionString, ...testGraphSettings });
 
     expect(config.storage).toMatchObject({
       connection: { kind: 'connectionString', connectionString },
@@ -30,7 +31,12 @@ describe('loadConfig', () => {
   it('reports every malformed setting at once, each by name', () => {
     let error: unknown;
     try {
-      loadConfig({ AzureWebJobsStorage: connectionString, NOTIFICATIONS_QUEUE_NAME: 'Bad_Name', SUBSCRIPTION_CACHE_TTL_SECONDS: 'soon' });
+      loadConfig({
+        AzureWebJobsStorage: connectionString,
+        ...testGraphSettings,
+        NOTIFICATIONS_QUEUE_NAME: 'Bad_Name',
+        SUBSCRIPTION_CACHE_TTL_SECONDS: 'soon',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -50,6 +56,7 @@ describe('loadConfig', () => {
       AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net',
       AzureWebJobsStorage__credential: 'managedidentity',
       AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
+      ...testGraphSettings,
     });
 
     expect(config.storage.connection).toEqual({
@@ -62,6 +69,6 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret setting value in a problem', () => {
-    expect(() => loadConfig({ AzureWebJobsStorage: connectionString, AzureWebJobsStorage__credential: 'hunter2' })).not.toThrow();
+    expect(() => loadConfig({ AzureWebJobsStorage: connectionString, ...testGraphSettings, AzureWebJobsStorage__credential: 'hunter2' })).not.toThrow();
   });
 });
