@@ -1,0 +1,541 @@
+/**
+ * One tenant's in-memory Microsoft 365 data: users, groups, mailboxes (folders, messages, events,
+ * contacts), drives with items, and Teams chats with messages. Every mutation goes through `apply`,
+ * which updates the store and appends a `ChangeEvent` to the tenant's change log; listeners (the
+ * notification engine) and delta queries read that log, so state, notifications and delta can never
+ * disagree about what happened.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  newChangeKey,
+  newDriveItemId,
+  newGuid,
+  newOutlookId,
+  type ChangeEvent,
+  type ChangeHints,
+  type ChangeType,
+  type JsonObject,
+  type ResourceKind,
+  type ResourceOwner,
+  type StoredResource,
+} from './model.js';
+
+/** Well-known mail folders every simulated mailbox has (names as Graph accepts them in paths). */
+export const WELL_KNOWN_FOLDERS = [
+  ['inbox', 'Inbox'],
+  ['sentitems', 'Sent Items'],
+  ['drafts', 'Drafts'],
+  ['deleteditems', 'Deleted Items'],
+  ['archive', 'Archive'],
+] as const;
+
+/** A mutation as the control API and the workload generator express it. */
+export type Mutation =
+  | { kind: 'user' | 'group'; op: 'create'; data?: JsonObject }
+  | { kind: 'user' | 'group'; op: 'update'; id: string; data: JsonObject }
+  | { kind: 'user' | 'group'; op: 'delete'; id: string; permanent?: boolean }
+  | { kind: 'user' | 'group'; op: 'restore'; id: string }
+  | { kind: 'message'; op: 'create'; userId: string; folder?: string; data?: JsonObject }
+  | { kind: 'message'; op: 'move'; userId: string; id: string; folder: string }
+  | { kind: 'event' | 'contact'; op: 'create'; userId: string; data?: JsonObject }
+  | { kind: 'message'; op: 'update'; userId: string; id: string; data: JsonObject }
+  | { kind: 'message'; op: 'delete'; userId: string; id: string }
+  | { kind: 'event' | 'contact'; op: 'update'; userId: string; id: string; data: JsonObject }
+  | { kind: 'event' | 'contact'; op: 'delete'; userId: string; id: string }
+  | { kind: 'driveItem'; op: 'create'; driveId: string; parentId?: string; data?: JsonObject }
+  | { kind: 'driveItem'; op: 'update'; driveId: string; id: string; data: JsonObject }
+  | { kind: 'driveItem'; op: 'delete'; driveId: string; id: string }
+  | { kind: 'chat'; op: 'create'; data?: JsonObject }
+  | { kind: 'chat'; op: 'update'; id: string; data: JsonObject }
+  | { kind: 'chatMessage'; op: 'create'; chatId: string; data?: JsonObject }
+  | { kind: 'chatMessage'; op: 'update'; chatId: string; id: string; data: JsonObject }
+  | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string };
+
+export class MutationRejected extends Error {
+  readonly status: number;
+  constructor(message: string, status = 400) {
+    super(message);
+    this.name = 'MutationRejected';
+    this.status = status;
+  }
+}
+
+export type ChangeListener = (change: ChangeEvent) => void;
+
+/** Delta scope of a change: the feed a `delta` query on that collection reads. */
+export function deltaScopeOf(kind: ResourceKind, owner: ResourceOwner): string | undefined {
+  switch (kind) {
+    case 'user':
+      return 'users';
+    case 'group':
+      return 'groups';
+    case 'message':
+      return `messages:${owner.userId ?? ''}:${owner.folderId ?? ''}`;
+    case 'driveItem':
+      return `drive:${owner.driveId ?? ''}`;
+    default:
+      return undefined;
+  }
+}
+
+export class TenantDirectory {
+  readonly tenantId: string;
+  readonly displayName: string;
+  readonly domain: string;
+  readonly #now: () => Date;
+  readonly #byPath = new Map<string, StoredResource>();
+  readonly #collections = new Map<string, Map<string, StoredResource>>();
+  readonly #changes: ChangeEvent[] = [];
+  readonly #listeners: ChangeListener[] = [];
+  #seq = 0;
+  /** Bumped by a delta reset: tokens of older generations answer 410 Gone. */
+  deltaGeneration = 0;
+
+  constructor(tenantId: string, displayName: string, domain: string, now: () => Date) {
+    this.tenantId = tenantId;
+    this.displayName = displayName;
+    this.domain = domain;
+    this.#now = now;
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.#listeners.push(listener);
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  /** Changes with seq greater than `afterSeq` in the given delta scope, oldest first. */
+  changesSince(scope: string, afterSeq: number): ChangeEvent[] {
+    const result: ChangeEvent[] = [];
+    for (let i = this.#changes.length - 1; i >= 0; i--) {
+      const change = this.#changes[i];
+      if (change === undefined || change.seq <= afterSeq) break;
+      if (deltaScopeOf(change.kind, change.owner) === scope) result.push(change);
+    }
+    return result.reverse();
+  }
+
+  get(path: string): StoredResource | undefined {
+    const resource = this.#byPath.get(path);
+    return resource?.softDeleted === true ? undefined : resource;
+  }
+
+  /** Includes soft-deleted users and groups. */
+  getIncludingDeleted(path: string): StoredResource | undefined {
+    return this.#byPath.get(path);
+  }
+
+  list(collection: string): StoredResource[] {
+    return [...(this.#collections.get(collection)?.values() ?? [])].filter((r) => !r.softDeleted);
+  }
+
+  findUser(idOrUpn: string): StoredResource | undefined {
+    const byId = this.get(`users/${idOrUpn}`);
+    if (byId !== undefined) return byId;
+    const upn = idOrUpn.toLowerCase();
+    return this.list('users').find((u) => String(u.body.userPrincipalName).toLowerCase() === upn);
+  }
+
+  /** Resolves a folder id or a well-known folder name within a user's mailbox. */
+  findFolder(userId: string, idOrName: string): StoredResource | undefined {
+    const byId = this.get(`users/${userId}/mailFolders/${idOrName}`);
+    if (byId !== undefined) return byId;
+    const name = idOrName.toLowerCase();
+    return this.list(`users/${userId}/mailFolders`).find((f) => f.body.wellKnownName === name);
+  }
+
+  driveOfUser(userId: string): StoredResource | undefined {
+    return this.list('drives').find((d) => d.owner.userId === userId);
+  }
+
+  rootOfDrive(driveId: string): StoredResource | undefined {
+    return this.list(`drives/${driveId}/items`).find((i) => i.body.root !== undefined);
+  }
+
+  /** Every live resource, for ground-truth comparisons. */
+  resources(): StoredResource[] {
+    return [...this.#byPath.values()].filter((r) => !r.softDeleted);
+  }
+
+  apply(mutation: Mutation, hints: ChangeHints = {}): StoredResource | undefined {
+    switch (mutation.kind) {
+      case 'user':
+      case 'group':
+        return this.#applyDirectory(mutation, hints);
+      case 'message':
+        return this.#applyMessage(mutation, hints);
+      case 'event':
+      case 'contact':
+        return this.#applyMailboxItem(mutation, hints);
+      case 'driveItem':
+        return this.#applyDriveItem(mutation, hints);
+      case 'chat':
+        return this.#applyChat(mutation, hints);
+      case 'chatMessage':
+        return this.#applyChatMessage(mutation, hints);
+    }
+  }
+
+  // ---- directory objects -------------------------------------------------------------------------
+
+  #applyDirectory(mutation: Extract<Mutation, { kind: 'user' | 'group' }>, hints: ChangeHints): StoredResource | undefined {
+    const collection = mutation.kind === 'user' ? 'users' : 'groups';
+    if (mutation.op === 'create') {
+      const id = typeof mutation.data?.id === 'string' ? mutation.data.id : newGuid();
+      const body = mutation.kind === 'user' ? this.#newUserBody(id, mutation.data ?? {}) : this.#newGroupBody(id, mutation.data ?? {});
+      const user = this.#create(mutation.kind, collection, {}, id, body, hints);
+      if (mutation.kind === 'user') this.#provisionUser(id);
+      return user;
+    }
+    const existing = this.#byPath.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`${mutation.kind} ${mutation.id} does not exist`, 404);
+    switch (mutation.op) {
+      case 'update':
+        return this.#update(this.#requireLive(existing), mutation.data, hints);
+      case 'delete':
+        if (mutation.permanent === true) return this.#remove(existing, hints, false);
+        return this.#remove(this.#requireLive(existing), hints, true);
+      case 'restore': {
+        if (!existing.softDeleted) throw new MutationRejected(`${mutation.kind} ${mutation.id} is not deleted`);
+        existing.softDeleted = false;
+        // A restored object reappears in delta as new and Graph notifies it as `updated` (reference §6.1, §3.4).
+        this.#record(existing, 'created', false, undefined, hints);
+        return existing;
+      }
+    }
+  }
+
+  #newUserBody(id: string, data: JsonObject): JsonObject {
+    const alias = typeof data.mailNickname === 'string' ? data.mailNickname : `user${id.slice(0, 6)}`;
+    const upn = `${alias}@${this.domain}`;
+    return {
+      id,
+      displayName: `User ${alias}`,
+      givenName: null,
+      surname: null,
+      jobTitle: null,
+      mail: upn,
+      userPrincipalName: upn,
+      accountEnabled: true,
+      ...data,
+    };
+  }
+
+  #newGroupBody(id: string, data: JsonObject): JsonObject {
+    return {
+      id,
+      displayName: `Group ${id.slice(0, 6)}`,
+      description: null,
+      mailEnabled: false,
+      mailNickname: `group${id.slice(0, 6)}`,
+      securityEnabled: true,
+      groupTypes: [],
+      createdDateTime: this.#now().toISOString(),
+      ...data,
+    };
+  }
+
+  /** A new user gets a mailbox with the well-known folders and a OneDrive with a root folder. */
+  #provisionUser(userId: string): void {
+    for (const [wellKnownName, displayName] of WELL_KNOWN_FOLDERS) {
+      const id = newOutlookId('AAMkAGFolder');
+      this.#insert('mailFolder', `users/${userId}/mailFolders`, { userId }, id, {
+        id,
+        displayName,
+        parentFolderId: null,
+        wellKnownName,
+        childFolderCount: 0,
+        totalItemCount: 0,
+        unreadItemCount: 0,
+      });
+    }
+    const driveId = `b!${newGuid().replaceAll('-', '')}`;
+    this.#insert('drive', 'drives', { userId, driveId }, driveId, {
+      id: driveId,
+      driveType: 'business',
+      name: 'OneDrive',
+      owner: { user: { id: userId } },
+    });
+    const rootId = newDriveItemId();
+    const now = this.#now().toISOString();
+    this.#insert('driveItem', `drives/${driveId}/items`, { driveId, userId }, rootId, {
+      id: rootId,
+      name: 'root',
+      root: {},
+      folder: { childCount: 0 },
+      createdDateTime: now,
+      lastModifiedDateTime: now,
+      eTag: `"{${newGuid().toUpperCase()}},1"`,
+      cTag: `"c:{${newGuid().toUpperCase()}},1"`,
+      size: 0,
+      parentReference: { driveId, driveType: 'business' },
+    });
+  }
+
+  // ---- Outlook -----------------------------------------------------------------------------------
+
+  #mailbox(userId: string): StoredResource {
+    const user = this.get(`users/${userId}`);
+    if (user === undefined) throw new MutationRejected(`user ${userId} does not exist`, 404);
+    return user;
+  }
+
+  #applyMessage(mutation: Extract<Mutation, { kind: 'message' }>, hints: ChangeHints): StoredResource | undefined {
+    const user = this.#mailbox(mutation.userId);
+    const userId = user.id;
+    if (mutation.op === 'create') {
+      const folder = this.findFolder(userId, mutation.folder ?? 'inbox');
+      if (folder === undefined) throw new MutationRejected(`folder ${mutation.folder ?? 'inbox'} does not exist`, 404);
+      const id = newOutlookId();
+      const now = this.#now().toISOString();
+      const changeKey = newChangeKey();
+      return this.#create(
+        'message',
+        `users/${userId}/messages`,
+        { userId, folderId: folder.id },
+        id,
+        {
+          '@odata.etag': `W/"${changeKey}"`,
+          id,
+          createdDateTime: now,
+          lastModifiedDateTime: now,
+          changeKey,
+          receivedDateTime: now,
+          sentDateTime: now,
+          subject: 'Simulated message',
+          bodyPreview: 'Hello from the Graph simulator',
+          importance: 'normal',
+          isRead: false,
+          isDraft: false,
+          parentFolderId: folder.id,
+          from: { emailAddress: { name: 'Sender', address: `sender@${this.domain}` } },
+          toRecipients: [{ emailAddress: { name: String(user.body.displayName), address: String(user.body.mail) } }],
+          body: { contentType: 'text', content: 'Hello from the Graph simulator' },
+          ...mutation.data,
+        },
+        hints,
+      );
+    }
+    const existing = this.get(`users/${userId}/messages/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`message ${mutation.id} does not exist`, 404);
+    if (mutation.op === 'update') return this.#update(existing, mutation.data, hints);
+    if (mutation.op === 'delete') return this.#remove(existing, hints, false);
+    // A move gives the message a new id in the destination folder: Graph reports deleted + created (reference §3.4).
+    const destination = this.findFolder(userId, mutation.folder);
+    if (destination === undefined) throw new MutationRejected(`folder ${mutation.folder} does not exist`, 404);
+    const body = { ...existing.body };
+    this.#remove(existing, hints, false);
+    const id = newOutlookId();
+    const changeKey = newChangeKey();
+    return this.#create(
+      'message',
+      `users/${userId}/messages`,
+      { userId, folderId: destination.id },
+      id,
+      { ...body, id, parentFolderId: destination.id, changeKey, '@odata.etag': `W/"${changeKey}"`, lastModifiedDateTime: this.#now().toISOString() },
+      hints,
+    );
+  }
+
+  #applyMailboxItem(mutation: Extract<Mutation, { kind: 'event' | 'contact' }>, hints: ChangeHints): StoredResource | undefined {
+    const user = this.#mailbox(mutation.userId);
+    const collection = `users/${user.id}/${mutation.kind === 'event' ? 'events' : 'contacts'}`;
+    if (mutation.op === 'create') {
+      const id = newOutlookId();
+      const changeKey = newChangeKey();
+      const now = this.#now();
+      const common = { '@odata.etag': `W/"${changeKey}"`, id, createdDateTime: now.toISOString(), lastModifiedDateTime: now.toISOString(), changeKey };
+      const body: JsonObject =
+        mutation.kind === 'event'
+          ? {
+              ...common,
+              subject: 'Simulated meeting',
+              isCancelled: false,
+              start: { dateTime: new Date(now.getTime() + 86_400_000).toISOString().slice(0, 19), timeZone: 'UTC' },
+              end: { dateTime: new Date(now.getTime() + 90_000_000).toISOString().slice(0, 19), timeZone: 'UTC' },
+              location: { displayName: 'Room 1' },
+              ...mutation.data,
+            }
+          : {
+              ...common,
+              displayName: 'Simulated Contact',
+              givenName: 'Simulated',
+              surname: 'Contact',
+              emailAddresses: [{ name: 'Simulated Contact', address: `contact@${this.domain}` }],
+              ...mutation.data,
+            };
+      return this.#create(mutation.kind, collection, { userId: user.id }, id, body, hints);
+    }
+    const existing = this.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`${mutation.kind} ${mutation.id} does not exist`, 404);
+    return mutation.op === 'update' ? this.#update(existing, mutation.data, hints) : this.#remove(existing, hints, false);
+  }
+
+  // ---- OneDrive ----------------------------------------------------------------------------------
+
+  #applyDriveItem(mutation: Extract<Mutation, { kind: 'driveItem' }>, hints: ChangeHints): StoredResource | undefined {
+    const drive = this.get(`drives/${mutation.driveId}`);
+    if (drive === undefined) throw new MutationRejected(`drive ${mutation.driveId} does not exist`, 404);
+    const collection = `drives/${drive.id}/items`;
+    if (mutation.op === 'create') {
+      const parent = mutation.parentId === undefined ? this.rootOfDrive(drive.id) : this.get(`${collection}/${mutation.parentId}`);
+      if (parent === undefined) throw new MutationRejected(`parent item ${mutation.parentId ?? 'root'} does not exist`, 404);
+      const id = newDriveItemId();
+      const now = this.#now().toISOString();
+      const isFolder = mutation.data?.folder !== undefined;
+      return this.#create(
+        'driveItem',
+        collection,
+        { driveId: drive.id, ...(drive.owner.userId === undefined ? {} : { userId: drive.owner.userId }) },
+        id,
+        {
+          id,
+          name: isFolder ? `Folder ${id.slice(-6)}` : `Document ${id.slice(-6)}.docx`,
+          createdDateTime: now,
+          lastModifiedDateTime: now,
+          eTag: `"{${newGuid().toUpperCase()}},1"`,
+          cTag: `"c:{${newGuid().toUpperCase()}},1"`,
+          size: isFolder ? 0 : 1024,
+          parentReference: { driveId: drive.id, driveType: 'business', id: parent.id },
+          ...(isFolder ? {} : { file: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } }),
+          ...mutation.data,
+        },
+        hints,
+      );
+    }
+    const existing = this.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`drive item ${mutation.id} does not exist`, 404);
+    if (existing.body.root !== undefined && mutation.op === 'delete') throw new MutationRejected('the drive root cannot be deleted');
+    if (mutation.op === 'update') {
+      const etag = String(existing.body.eTag);
+      const version = existing.version + 1;
+      return this.#update(existing, { ...mutation.data, eTag: etag.replace(/,\d+"$/, `,${version}"`), cTag: `"c:{${newGuid().toUpperCase()}},${version}"` }, hints);
+    }
+    return this.#remove(existing, hints, false);
+  }
+
+  // ---- Teams -------------------------------------------------------------------------------------
+
+  #applyChat(mutation: Extract<Mutation, { kind: 'chat' }>, hints: ChangeHints): StoredResource | undefined {
+    if (mutation.op === 'create') {
+      const id = `19:${randomUUID().replaceAll('-', '')}@thread.v2`;
+      const now = this.#now().toISOString();
+      return this.#create('chat', 'chats', { chatId: id }, id, { id, topic: null, chatType: 'group', createdDateTime: now, lastUpdatedDateTime: now, ...mutation.data }, hints);
+    }
+    const existing = this.get(`chats/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`chat ${mutation.id} does not exist`, 404);
+    return this.#update(existing, { ...mutation.data, lastUpdatedDateTime: this.#now().toISOString() }, hints);
+  }
+
+  #applyChatMessage(mutation: Extract<Mutation, { kind: 'chatMessage' }>, hints: ChangeHints): StoredResource | undefined {
+    const chat = this.get(`chats/${mutation.chatId}`);
+    if (chat === undefined) throw new MutationRejected(`chat ${mutation.chatId} does not exist`, 404);
+    const collection = `chats/${chat.id}/messages`;
+    if (mutation.op === 'create') {
+      const now = this.#now();
+      const id = String(now.getTime() + this.#seq);
+      return this.#create(
+        'chatMessage',
+        collection,
+        { chatId: chat.id },
+        id,
+        {
+          id,
+          etag: id,
+          messageType: 'message',
+          chatId: chat.id,
+          createdDateTime: now.toISOString(),
+          lastModifiedDateTime: now.toISOString(),
+          deletedDateTime: null,
+          from: { user: { id: newGuid(), displayName: 'Simulated Member' } },
+          body: { contentType: 'text', content: 'Hello from the Graph simulator' },
+          ...mutation.data,
+        },
+        hints,
+      );
+    }
+    const existing = this.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`chat message ${mutation.id} does not exist`, 404);
+    if (mutation.op === 'update') return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
+    return this.#remove(existing, hints, false);
+  }
+
+  // ---- store primitives --------------------------------------------------------------------------
+
+  #requireLive(resource: StoredResource): StoredResource {
+    if (resource.softDeleted) throw new MutationRejected(`${resource.kind} ${resource.id} is deleted`, 404);
+    return resource;
+  }
+
+  /** Stores a resource without recording a change (provisioning that Graph does not notify). */
+  #insert(kind: ResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject): StoredResource {
+    const resource: StoredResource = { kind, id, path: `${collection}/${id}`, collection, owner, body, version: 1, softDeleted: false };
+    this.#byPath.set(resource.path, resource);
+    let members = this.#collections.get(collection);
+    if (members === undefined) {
+      members = new Map();
+      this.#collections.set(collection, members);
+    }
+    members.set(id, resource);
+    return resource;
+  }
+
+  #create(kind: ResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject, hints: ChangeHints): StoredResource {
+    if (this.#byPath.has(`${collection}/${id}`)) throw new MutationRejected(`${kind} ${id} already exists`, 409);
+    const resource = this.#insert(kind, collection, owner, id, body);
+    this.#record(resource, 'created', false, undefined, hints);
+    return resource;
+  }
+
+  #update(resource: StoredResource, patch: JsonObject, hints: ChangeHints): StoredResource {
+    const before = structuredClone(resource.body);
+    const now = this.#now().toISOString();
+    const next: JsonObject = { ...resource.body, ...patch, id: resource.id };
+    if ('changeKey' in resource.body) {
+      const changeKey = newChangeKey();
+      next.changeKey = changeKey;
+      next['@odata.etag'] = `W/"${changeKey}"`;
+    }
+    if ('lastModifiedDateTime' in resource.body) next.lastModifiedDateTime = now;
+    resource.body = next;
+    resource.version += 1;
+    this.#record(resource, 'updated', false, before, hints);
+    return resource;
+  }
+
+  #remove(resource: StoredResource, hints: ChangeHints, soft: boolean): StoredResource {
+    const before = structuredClone(resource.body);
+    if (soft) {
+      resource.softDeleted = true;
+      this.#record(resource, 'deleted', true, before, hints);
+      return resource;
+    }
+    this.#byPath.delete(resource.path);
+    this.#collections.get(resource.collection)?.delete(resource.id);
+    // Deleting a drive folder removes what it holds; only the folder itself is notified (the drive root is what subscribers watch).
+    this.#record(resource, 'deleted', false, before, hints);
+    return resource;
+  }
+
+  #record(resource: StoredResource, changeType: ChangeType, softDelete: boolean, before: JsonObject | undefined, hints: ChangeHints): void {
+    const gone = changeType === 'deleted';
+    const change: ChangeEvent = {
+      seq: ++this.#seq,
+      tenantId: this.tenantId,
+      at: this.#now(),
+      kind: resource.kind,
+      id: resource.id,
+      path: resource.path,
+      owner: { ...resource.owner },
+      changeType,
+      softDelete,
+      before,
+      after: gone ? undefined : structuredClone(resource.body),
+      hints,
+    };
+    this.#changes.push(change);
+    for (const listener of this.#listeners) listener(change);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Public surface of the Microsoft Graph simulator (issue 3). Tests build one with `createGraphSimulator`
+ * (no socket; use `sim.fetch` or `sim.listener`) or start one on loopback with `startGraphSimulator`;
+ * `npm run graph-sim` runs it standalone. See docs/graph-simulator.md.
+ */
+export { createGraphSimulator } from './simulator.js';
+export type {
+  AppInfo,
+  DeliverySummary,
+  GraphSimulator,
+  NotificationFilter,
+  ResourceSnapshot,
+  SubscriptionInfo,
+  TenantInfo,
+} from './simulator.js';
+export { startGraphSimulator } from './server.js';
+export type { MsalAuthorityOptions, RunningGraphSimulator, StartOptions } from './server.js';
+export type { GraphSimulatorOptions, EndpointThrottleOptions } from './options.js';
+export type { Mutation, TenantDirectory } from './directory.js';
+export type { FaultOptions, FaultRule } from './faults.js';
+export type { WorkloadOptions, AppliedChange } from './workload.js';
+export type { DeliveryAttempt, EndpointStatus, NotificationRecord } from './delivery.js';
+export type { LifecycleEvent, Anomaly } from './subscriptions.js';
+export type { AppRegistration, ChangeHints, TenantSeed } from './model.js';
+export type { SimRequest } from './http.js';
+export type { SimResponse } from './graphError.js';
+export { CHANGE_TRACKING_APP_ID } from './limits.js';
+export { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID } from './demoTenant.js';

@@ -1,0 +1,274 @@
+/**
+ * The simulator's options: one object, validated and frozen once by `resolveOptions`. Defaults follow the
+ * newest documented behaviour in the reference; every disagreement listed in its §13 is an option here
+ * (the docs table in docs/graph-simulator.md maps them). Leniency is opt-in.
+ */
+import {
+  CLIENT_STATE_MAX_LENGTH,
+  DEFAULT_PAGE_SIZE,
+  DELTA_TOKEN_LIFETIME_MS,
+  ENDPOINT_THROTTLE,
+  FIRST_ATTEMPT_TIMEOUT_MS,
+  MAX_EXPIRATION_MINUTES,
+  REAUTHORIZATION_FIRST_LEAD_MS,
+  REAUTHORIZATION_INTERVAL_MS,
+  RETRY_ATTEMPT_TIMEOUT_MS,
+  RETRY_SCHEDULE_MS,
+  RETRY_WINDOW_MS,
+  SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS,
+  SUBSCRIPTION_QUOTAS,
+  VALIDATION_TIMEOUT_MS,
+  VALIDATION_TOKEN_LIFETIME_SECONDS,
+} from './limits.js';
+import type { SimClockOptions } from './simClock.js';
+import type { AppRegistration, TenantSeed } from './model.js';
+import type { FaultOptions } from './faults.js';
+
+export interface EndpointThrottleOptions {
+  windowMs: number;
+  /** Share of responses slower than the first-attempt timeout that flags the URL slow (§3.7). */
+  slowRatio: number;
+  /** Share of responses slower than the retry timeout that flags the URL for dropping (§3.7). */
+  dropRatio: number;
+  /** Delay of new notifications while slow: 10 min (2023, 2026) or 10 s (~2024), §13.3. */
+  slowDelayMs: number;
+  dropDurationMs: number;
+  /** Responses in the window before ratios count (2023 rule: 100). */
+  minSamples: number;
+}
+
+export interface GraphSimulatorOptions {
+  clock?: SimClockOptions;
+  /** Seed of the pseudo-random generator behind faults and the workload generator. */
+  seed?: number;
+  /** Accept `http://` notification and lifecycle URLs whose host is loopback (dev only; Graph requires https). */
+  allowHttpLoopback?: boolean;
+  /** Outbound HTTP for handshakes and deliveries; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Tenants to create at start. A tenant with no id gets a random GUID. */
+  tenants?: TenantSeed[];
+  /** App registrations to create at start. */
+  apps?: AppRegistration[];
+  /** Create the demo tenant, app and resources (see demoTenant.ts). */
+  seedDemo?: boolean;
+  /** PKCS#8 PEM of the RSA key that signs access and validation tokens; generated when absent. */
+  signingKeyPem?: string;
+  subscriptions?: Partial<Omit<SubscriptionOptions, 'quotas' | 'maxExpirationMinutes'>> & {
+    /** Override single quotas, e.g. `{ directoryPerAppAndTenant: 1 }`. */
+    quotas?: Partial<SubscriptionOptions['quotas']>;
+    /** Override single maxima (minutes), e.g. `{ user: 90 }` for short-lived test subscriptions. */
+    maxExpirationMinutes?: Partial<SubscriptionOptions['maxExpirationMinutes']>;
+  };
+  delivery?: Partial<Omit<DeliveryOptions, 'endpointThrottle'>> & { endpointThrottle?: Partial<EndpointThrottleOptions> | false };
+  lifecycle?: Partial<LifecycleOptions>;
+  validationTokens?: Partial<ValidationTokenOptions>;
+  tokens?: Partial<TokenOptions>;
+  batch?: Partial<BatchOptions>;
+  delta?: Partial<DeltaOptions>;
+  faults?: Partial<FaultOptions>;
+  /** Receives one line per notable event (never secrets or resource content). */
+  log?: (line: string) => void;
+}
+
+export interface SubscriptionOptions {
+  /** 255 (default, §13.1) or 128 (v1.0 subscription page). */
+  clientStateMaxLength: number;
+  /** 10,080 (2026, default) or 4,230 (older docs), §13.7. */
+  outlookMaxExpirationMinutes: number;
+  /** Over-maximum expiry: `reject` with ExtensionError (observed, announced by the docs) or `clamp`, §13.8. */
+  overMaxExpiration: 'reject' | 'clamp';
+  /** Require encryptionCertificateId with includeResourceData (beta page, guide), §13.6. */
+  requireEncryptionCertificateId: boolean;
+  /** 409 on a second subscription with the same changeType+resource for the same app and tenant, §13.9. */
+  rejectDuplicates: boolean;
+  /** Run the handshake again on PATCH of notificationUrl (recommended), on every renew, on reauthorize (§13.5). */
+  validateOnUrlChange: boolean;
+  validateOnRenew: boolean;
+  validateOnReauthorize: boolean;
+  /** Skip the handshake for a URL that was validated before (field reports, §2); off by default. */
+  cacheValidatedUrls: boolean;
+  /** Fail validation when the reply's Content-Type is not text/plain (docs ask for it, failure text unknown). */
+  requireTextPlainValidationResponse: boolean;
+  /** Echo encryptionCertificate in responses (Outlook example) or return null (rich example), §13.16. */
+  echoEncryptionCertificate: boolean;
+  handshakeTimeoutMs: number;
+  /** Lifetime of the access token behind a subscription; deliveries pause when it lapses (null: never lapses). */
+  accessTokenLifetimeMs: number | null;
+  maxExpirationMinutes: { -readonly [K in keyof typeof MAX_EXPIRATION_MINUTES]: number };
+  quotas: { -readonly [K in keyof typeof SUBSCRIPTION_QUOTAS]: number };
+  /** Answer 429 when the subscription API's own per-20-s limits are exceeded (§1.7). */
+  enforceApiLimits: boolean;
+  /** Record a reauthorize and a PATCH within 10 minutes of each other as an anomaly (§1.5). */
+  recordReauthorizeRenewConflicts: boolean;
+}
+
+export interface DeliveryOptions {
+  firstAttemptTimeoutMs: number;
+  retryTimeoutMs: number;
+  retryWindowMs: number;
+  /** Delays between attempts; the last entry repeats until the retry window closes. */
+  retryScheduleMs: readonly number[];
+  maxBatchSize: number;
+  maxConcurrentPerUrl: number;
+  /** Virtual delay between a change and its notification (Graph's latency, §3.8). */
+  latencyMs: number;
+  endpointThrottle: EndpointThrottleOptions | false;
+}
+
+export interface LifecycleOptions {
+  /** `tenantId` (documented) or `organizationId` (field reports, §4.2, §13.10). */
+  payloadVariant: 'tenantId' | 'organizationId';
+  /** `subscriptionRemoved` (v1.0) or `removed` (old beta page), §13.14. */
+  removedEventName: 'subscriptionRemoved' | 'removed';
+  /** reauthorizationRequired schedule (§4.3); false disables the challenges. */
+  reauthorization: { firstLeadMs: number; intervalMs: number } | false;
+  /** Send `missed` to Outlook subscriptions when one of their notifications is dropped. */
+  missedOnDrop: boolean;
+}
+
+export interface ValidationTokenOptions {
+  /** v1 `https://sts.windows.net/{tenantId}/` (default, what the samples check) or v2. */
+  issuer: 'v1' | 'v2';
+  v1IssuerTemplate: string;
+  v2IssuerTemplate: string;
+  lifetimeSeconds: number;
+}
+
+export interface TokenOptions {
+  /**
+   * Which clock judges token lifetimes (iat/nbf/exp of access and validation tokens). `wall` (default) keeps
+   * MSAL's wall-clock token cache and a receiver's wall-clock verifier in step while tests jump virtual days.
+   */
+  clock: 'wall' | 'virtual';
+  accessTokenLifetimeSeconds: number;
+}
+
+export interface BatchOptions {
+  /** Graph may answer in any order (§7); shuffling catches clients that assume request order. */
+  shuffleResponses: boolean;
+  /** Envelope status when an inner request was throttled: 200 (batching guide) or 424 (throttling guide), §13.13. */
+  throttledEnvelopeStatus: 200 | 424;
+}
+
+export interface DeltaOptions {
+  tokenLifetimeMs: number;
+  pageSize: number;
+}
+
+export interface ResolvedOptions {
+  clock: SimClockOptions;
+  seed: number;
+  allowHttpLoopback: boolean;
+  fetch: typeof fetch;
+  tenants: TenantSeed[];
+  apps: AppRegistration[];
+  seedDemo: boolean;
+  signingKeyPem: string | undefined;
+  subscriptions: SubscriptionOptions;
+  delivery: DeliveryOptions;
+  lifecycle: LifecycleOptions;
+  validationTokens: ValidationTokenOptions;
+  tokens: TokenOptions;
+  batch: BatchOptions;
+  delta: DeltaOptions;
+  faults: Partial<FaultOptions>;
+  log: (line: string) => void;
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new TypeError(`graph simulator option ${name} must be a positive number`);
+  return value;
+}
+
+function ratio(name: string, value: number): number {
+  if (!(value >= 0 && value <= 1)) throw new TypeError(`graph simulator option ${name} must be between 0 and 1`);
+  return value;
+}
+
+export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOptions {
+  const sub = options.subscriptions ?? {};
+  const subscriptions: SubscriptionOptions = {
+    clientStateMaxLength: positive('subscriptions.clientStateMaxLength', sub.clientStateMaxLength ?? CLIENT_STATE_MAX_LENGTH),
+    outlookMaxExpirationMinutes: positive(
+      'subscriptions.outlookMaxExpirationMinutes',
+      sub.outlookMaxExpirationMinutes ?? MAX_EXPIRATION_MINUTES.message,
+    ),
+    overMaxExpiration: sub.overMaxExpiration ?? 'reject',
+    requireEncryptionCertificateId: sub.requireEncryptionCertificateId ?? true,
+    rejectDuplicates: sub.rejectDuplicates ?? true,
+    validateOnUrlChange: sub.validateOnUrlChange ?? true,
+    validateOnRenew: sub.validateOnRenew ?? false,
+    validateOnReauthorize: sub.validateOnReauthorize ?? false,
+    cacheValidatedUrls: sub.cacheValidatedUrls ?? false,
+    requireTextPlainValidationResponse: sub.requireTextPlainValidationResponse ?? false,
+    echoEncryptionCertificate: sub.echoEncryptionCertificate ?? false,
+    handshakeTimeoutMs: positive('subscriptions.handshakeTimeoutMs', sub.handshakeTimeoutMs ?? VALIDATION_TIMEOUT_MS),
+    accessTokenLifetimeMs: sub.accessTokenLifetimeMs === undefined ? SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS : sub.accessTokenLifetimeMs,
+    maxExpirationMinutes: { ...MAX_EXPIRATION_MINUTES, ...sub.maxExpirationMinutes },
+    quotas: { ...SUBSCRIPTION_QUOTAS, ...sub.quotas },
+    recordReauthorizeRenewConflicts: sub.recordReauthorizeRenewConflicts ?? true,
+    enforceApiLimits: sub.enforceApiLimits ?? true,
+  };
+  const del = options.delivery ?? {};
+  const throttle = del.endpointThrottle === false ? false : { ...ENDPOINT_THROTTLE, ...del.endpointThrottle };
+  if (throttle !== false) {
+    ratio('delivery.endpointThrottle.slowRatio', throttle.slowRatio);
+    ratio('delivery.endpointThrottle.dropRatio', throttle.dropRatio);
+  }
+  const delivery: DeliveryOptions = {
+    firstAttemptTimeoutMs: positive('delivery.firstAttemptTimeoutMs', del.firstAttemptTimeoutMs ?? FIRST_ATTEMPT_TIMEOUT_MS),
+    retryTimeoutMs: positive('delivery.retryTimeoutMs', del.retryTimeoutMs ?? RETRY_ATTEMPT_TIMEOUT_MS),
+    retryWindowMs: positive('delivery.retryWindowMs', del.retryWindowMs ?? RETRY_WINDOW_MS),
+    retryScheduleMs: del.retryScheduleMs ?? RETRY_SCHEDULE_MS,
+    maxBatchSize: positive('delivery.maxBatchSize', del.maxBatchSize ?? 100),
+    maxConcurrentPerUrl: positive('delivery.maxConcurrentPerUrl', del.maxConcurrentPerUrl ?? 4),
+    latencyMs: del.latencyMs ?? 0,
+    endpointThrottle: throttle,
+  };
+  if (delivery.retryScheduleMs.length === 0) throw new TypeError('graph simulator option delivery.retryScheduleMs needs at least one delay');
+  const life = options.lifecycle ?? {};
+  const tokens = options.tokens ?? {};
+  const vt = options.validationTokens ?? {};
+  const seed = options.seed ?? 0x5eed;
+  return Object.freeze({
+    clock: options.clock ?? {},
+    seed,
+    allowHttpLoopback: options.allowHttpLoopback ?? false,
+    fetch: options.fetch ?? globalThis.fetch,
+    tenants: options.tenants ?? [],
+    apps: options.apps ?? [],
+    seedDemo: options.seedDemo ?? false,
+    signingKeyPem: options.signingKeyPem,
+    subscriptions: Object.freeze(subscriptions),
+    delivery: Object.freeze(delivery),
+    lifecycle: Object.freeze({
+      payloadVariant: life.payloadVariant ?? 'tenantId',
+      removedEventName: life.removedEventName ?? 'subscriptionRemoved',
+      reauthorization:
+        life.reauthorization === false
+          ? false
+          : { firstLeadMs: REAUTHORIZATION_FIRST_LEAD_MS, intervalMs: REAUTHORIZATION_INTERVAL_MS, ...life.reauthorization },
+      missedOnDrop: life.missedOnDrop ?? true,
+    }),
+    validationTokens: Object.freeze({
+      issuer: vt.issuer ?? 'v1',
+      v1IssuerTemplate: vt.v1IssuerTemplate ?? 'https://sts.windows.net/{tenantId}/',
+      v2IssuerTemplate: vt.v2IssuerTemplate ?? 'https://login.microsoftonline.com/{tenantId}/v2.0',
+      lifetimeSeconds: positive('validationTokens.lifetimeSeconds', vt.lifetimeSeconds ?? VALIDATION_TOKEN_LIFETIME_SECONDS),
+    }),
+    tokens: Object.freeze({
+      clock: tokens.clock ?? 'wall',
+      accessTokenLifetimeSeconds: tokens.accessTokenLifetimeSeconds ?? 3_599,
+    }),
+    batch: Object.freeze({
+      shuffleResponses: options.batch?.shuffleResponses ?? true,
+      throttledEnvelopeStatus: options.batch?.throttledEnvelopeStatus ?? 200,
+    }),
+    delta: Object.freeze({
+      tokenLifetimeMs: options.delta?.tokenLifetimeMs ?? DELTA_TOKEN_LIFETIME_MS,
+      pageSize: positive('delta.pageSize', options.delta?.pageSize ?? DEFAULT_PAGE_SIZE),
+    }),
+    faults: options.faults ?? {},
+    log: options.log ?? (() => undefined),
+  });
+}

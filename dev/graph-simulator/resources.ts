@@ -1,0 +1,335 @@
+/**
+ * What a subscription's `resource` means: which changes it watches, its lifetime limits and allowed change
+ * types (reference §1.1–§1.4), and how a matching change is written into a notification (§3.4: Outlook
+ * casing, users/groups creation as `updated`, drive root with `resourceData: null`).
+ */
+import type { TenantDirectory } from './directory.js';
+import { GraphHttpError } from './graphError.js';
+import type { ChangeEvent, ChangeType, JsonObject, ResourceKind } from './model.js';
+
+/** Splits a Graph path into segments, turning OData key syntax `messages('id')` into `messages`, `id`. */
+export function parseGraphPath(path: string): string[] {
+  const segments: string[] = [];
+  for (const raw of path.split('/')) {
+    if (raw === '') continue;
+    const segment = decodeURIComponent(raw);
+    const key = /^([A-Za-z.]+)\((.*)\)$/.exec(segment);
+    if (key?.[1] !== undefined && key[2] !== undefined) {
+      segments.push(key[1]);
+      // delta(token='...') keeps its parameter as `token=...`; other keys are the id, quotes stripped.
+      const inner = key[2];
+      const named = /^(\w+)=(.*)$/.exec(inner);
+      if (named?.[1] !== undefined && named[2] !== undefined) segments.push(`${named[1]}=${stripQuotes(named[2])}`);
+      else if (inner !== '') segments.push(stripQuotes(inner));
+    } else {
+      segments.push(segment);
+    }
+  }
+  return segments;
+}
+
+function stripQuotes(value: string): string {
+  return /^'.*'$/.test(value) ? value.slice(1, -1).replaceAll("''", "'") : value;
+}
+
+export type SubscriptionTargetKind =
+  | 'users'
+  | 'user'
+  | 'groups'
+  | 'group'
+  | 'messages'
+  | 'events'
+  | 'contacts'
+  | 'driveRoot'
+  | 'chats'
+  | 'chat'
+  | 'chatMessages'
+  | 'allChatMessages';
+
+export type ExpiryClass = 'user' | 'group' | 'message' | 'event' | 'contact' | 'driveRoot' | 'chat' | 'chatMessage';
+
+export interface SubscriptionTarget {
+  readonly kind: SubscriptionTargetKind;
+  readonly expiryClass: ExpiryClass;
+  readonly allowedChangeTypes: readonly ChangeType[];
+  readonly family: 'directory' | 'outlook' | 'drive' | 'teams';
+  readonly supportsRichData: boolean;
+  /** Outlook mailbox owner, drive, chat or directory object the subscription is scoped to. */
+  readonly userId?: string;
+  readonly folderId?: string;
+  readonly driveId?: string;
+  readonly chatId?: string;
+  readonly objectId?: string;
+  readonly select: readonly string[] | undefined;
+  readonly filter: FilterClause[] | undefined;
+  /** Role the app needs to read the resource (reference §1.2.9). */
+  readonly role: string;
+  /** Canonical form used for duplicate detection (§1.2.7). */
+  readonly canonical: string;
+}
+
+export interface FilterClause {
+  path: string[];
+  value: unknown;
+}
+
+const ALL: readonly ChangeType[] = ['created', 'updated', 'deleted'];
+// Users and groups accept only updated and deleted; drive roots only updated (reference §1.1).
+const DIRECTORY: readonly ChangeType[] = ['updated', 'deleted'];
+const DRIVE: readonly ChangeType[] = ['updated'];
+
+function unsupported(resource: string): GraphHttpError {
+  return GraphHttpError.badRequest(`Resource '${resource}' is not supported for change notifications by the simulator.`);
+}
+
+/** Parses `$filter` of the form `a eq 1 and b/c eq 'x'`, the subset Outlook subscriptions use (reference §3.4). */
+export function parseFilter(filter: string): FilterClause[] {
+  return filter.split(/\s+and\s+/i).map((clause) => {
+    const match = /^\s*([\w/]+)\s+eq\s+(.+?)\s*$/i.exec(clause);
+    if (match?.[1] === undefined || match[2] === undefined) throw GraphHttpError.badRequest(`Unsupported filter clause '${clause}'.`);
+    const literal = match[2];
+    let value: unknown;
+    if (/^'.*'$/.test(literal)) value = literal.slice(1, -1).replaceAll("''", "'");
+    else if (literal === 'true' || literal === 'false') value = literal === 'true';
+    else if (literal === 'null') value = null;
+    else if (!Number.isNaN(Number(literal))) value = Number(literal);
+    else throw GraphHttpError.badRequest(`Unsupported filter literal '${literal}'.`);
+    return { path: match[1].split('/'), value };
+  });
+}
+
+export function matchesFilter(body: JsonObject | undefined, filter: readonly FilterClause[] | undefined): boolean {
+  if (body === undefined) return false;
+  if (filter === undefined) return true;
+  return filter.every((clause) => {
+    let current: unknown = body;
+    for (const key of clause.path) {
+      if (typeof current !== 'object' || current === null) return false;
+      const record = current as Record<string, unknown>;
+      const found = Object.keys(record).find((k) => k.toLowerCase() === key.toLowerCase());
+      current = found === undefined ? undefined : record[found];
+    }
+    return current === clause.value || (typeof current === 'string' && typeof clause.value === 'string' && current.toLowerCase() === clause.value.toLowerCase());
+  });
+}
+
+/** Resolves a subscription resource string in a tenant. Throws a Graph error for unsupported or unknown targets. */
+export function parseSubscriptionResource(resource: string, directory: TenantDirectory): SubscriptionTarget {
+  const [pathPart = '', queryPart = ''] = resource.split('?', 2);
+  const query = new URLSearchParams(queryPart);
+  const selectRaw = query.get('$select');
+  const select = selectRaw === null ? undefined : selectRaw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const filterRaw = query.get('$filter');
+  const filter = filterRaw === null ? undefined : parseFilter(filterRaw);
+  const segments = parseGraphPath(pathPart);
+  const names = segments.map((s) => s.toLowerCase());
+  const base = { select, filter };
+  if (names[0] === 'me') throw GraphHttpError.of('meWithAppOnly');
+
+  const userOf = (idOrUpn: string | undefined): string => {
+    const user = idOrUpn === undefined ? undefined : directory.findUser(idOrUpn);
+    if (user === undefined) throw GraphHttpError.of('notFound');
+    return user.id;
+  };
+
+  if (names.length === 1 && names[0] === 'users') {
+    return { ...base, kind: 'users', expiryClass: 'user', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'User.Read.All', canonical: 'users' };
+  }
+  if (names.length === 1 && names[0] === 'groups') {
+    return { ...base, kind: 'groups', expiryClass: 'group', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'Group.Read.All', canonical: 'groups' };
+  }
+  if (names.length === 2 && names[0] === 'users') {
+    const objectId = userOf(segments[1]);
+    return { ...base, kind: 'user', objectId, expiryClass: 'user', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'User.Read.All', canonical: `users/${objectId}` };
+  }
+  if (names.length === 2 && names[0] === 'groups') {
+    const objectId = segments[1] ?? '';
+    if (directory.get(`groups/${objectId}`) === undefined) throw GraphHttpError.of('notFound');
+    return { ...base, kind: 'group', objectId, expiryClass: 'group', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'Group.Read.All', canonical: `groups/${objectId}` };
+  }
+  if (names[0] === 'users' && names.length >= 3) {
+    const userId = userOf(segments[1]);
+    const rest = names.slice(2);
+    if (rest.length === 1 && rest[0] === 'messages') {
+      return { ...base, kind: 'messages', userId, expiryClass: 'message', allowedChangeTypes: ALL, family: 'outlook', supportsRichData: true, role: 'Mail.Read', canonical: `users/${userId}/messages${canonicalQuery(query)}` };
+    }
+    if (rest.length === 3 && rest[0] === 'mailfolders' && rest[2] === 'messages') {
+      const folder = directory.findFolder(userId, segments[3] ?? '');
+      if (folder === undefined) throw GraphHttpError.of('notFound');
+      return {
+        ...base,
+        kind: 'messages',
+        userId,
+        folderId: folder.id,
+        expiryClass: 'message',
+        allowedChangeTypes: ALL,
+        family: 'outlook',
+        supportsRichData: true,
+        role: 'Mail.Read',
+        canonical: `users/${userId}/mailfolders/${folder.id}/messages${canonicalQuery(query)}`,
+      };
+    }
+    if ((rest.length === 1 && rest[0] === 'events') || (rest.length === 2 && rest[0] === 'calendar' && rest[1] === 'events')) {
+      return { ...base, kind: 'events', userId, expiryClass: 'event', allowedChangeTypes: ALL, family: 'outlook', supportsRichData: true, role: 'Calendars.Read', canonical: `users/${userId}/events${canonicalQuery(query)}` };
+    }
+    if (rest.length === 1 && rest[0] === 'contacts') {
+      return { ...base, kind: 'contacts', userId, expiryClass: 'contact', allowedChangeTypes: ALL, family: 'outlook', supportsRichData: true, role: 'Contacts.Read', canonical: `users/${userId}/contacts${canonicalQuery(query)}` };
+    }
+    if (rest.length === 2 && rest[0] === 'drive' && rest[1] === 'root') {
+      const drive = directory.driveOfUser(userId);
+      if (drive === undefined) throw GraphHttpError.of('notFound');
+      return driveTarget(drive.id, base);
+    }
+    throw unsupported(resource);
+  }
+  if (names[0] === 'drives' && names.length === 3 && names[2] === 'root') {
+    const driveId = segments[1] ?? '';
+    if (directory.get(`drives/${driveId}`) === undefined) throw GraphHttpError.of('notFound');
+    return driveTarget(driveId, base);
+  }
+  if (names[0] === 'chats') {
+    if (names.length === 1) {
+      return { ...base, kind: 'chats', expiryClass: 'chat', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'Chat.Read.All', canonical: 'chats' };
+    }
+    if (names.length === 2 && names[1] === 'getallmessages') {
+      return { ...base, kind: 'allChatMessages', expiryClass: 'chatMessage', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'Chat.Read.All', canonical: 'chats/getallmessages' };
+    }
+    const chatId = segments[1] ?? '';
+    if (directory.get(`chats/${chatId}`) === undefined) throw GraphHttpError.of('notFound');
+    if (names.length === 2) {
+      return { ...base, kind: 'chat', chatId, expiryClass: 'chat', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'Chat.Read.All', canonical: `chats/${chatId}` };
+    }
+    if (names.length === 3 && names[2] === 'messages') {
+      return { ...base, kind: 'chatMessages', chatId, expiryClass: 'chatMessage', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'ChatMessage.Read.All', canonical: `chats/${chatId}/messages` };
+    }
+  }
+  throw unsupported(resource);
+}
+
+function canonicalQuery(query: URLSearchParams): string {
+  const filter = query.get('$filter');
+  return filter === null ? '' : `?$filter=${filter.toLowerCase()}`;
+}
+
+function driveTarget(driveId: string, base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined }): SubscriptionTarget {
+  return { ...base, kind: 'driveRoot', driveId, expiryClass: 'driveRoot', allowedChangeTypes: DRIVE, family: 'drive', supportsRichData: false, role: 'Files.Read.All', canonical: `drives/${driveId}/root` };
+}
+
+/** The change type Graph reports for `change` to a subscription on `target`, or undefined when it does not see it. */
+export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEvent): ChangeType | undefined {
+  if (!targetCovers(target, change)) return undefined;
+  switch (target.family) {
+    case 'directory':
+      // Creation, soft deletion and restore arrive as `updated`; only permanent deletion is `deleted` (reference §3.4).
+      return change.changeType === 'deleted' && !change.softDelete ? 'deleted' : 'updated';
+    case 'drive':
+      return 'updated';
+    case 'outlook': {
+      if (target.filter === undefined) return change.changeType;
+      // With $filter: entering the set is `created`, leaving it `deleted`, changing inside it `updated` (reference §3.4).
+      const wasIn = matchesFilter(change.before, target.filter);
+      const isIn = matchesFilter(change.after, target.filter);
+      if (wasIn && isIn) return 'updated';
+      if (!wasIn && isIn) return 'created';
+      if (wasIn && !isIn) return 'deleted';
+      return undefined;
+    }
+    case 'teams':
+      return change.changeType;
+  }
+}
+
+function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean {
+  const expected: Record<SubscriptionTargetKind, ResourceKind> = {
+    users: 'user',
+    user: 'user',
+    groups: 'group',
+    group: 'group',
+    messages: 'message',
+    events: 'event',
+    contacts: 'contact',
+    driveRoot: 'driveItem',
+    chats: 'chat',
+    chat: 'chat',
+    chatMessages: 'chatMessage',
+    allChatMessages: 'chatMessage',
+  };
+  if (expected[target.kind] !== change.kind) return false;
+  if (target.objectId !== undefined && change.id !== target.objectId) return false;
+  if (target.userId !== undefined && change.owner.userId !== target.userId) return false;
+  if (target.folderId !== undefined && change.owner.folderId !== target.folderId) return false;
+  if (target.driveId !== undefined && change.owner.driveId !== target.driveId) return false;
+  if (target.chatId !== undefined && (change.kind === 'chat' ? change.id : change.owner.chatId) !== target.chatId) return false;
+  return true;
+}
+
+export interface NotificationSubject {
+  resource: string;
+  resourceData: JsonObject | null;
+}
+
+const OUTLOOK_SEGMENT: Partial<Record<ResourceKind, [string, string]>> = {
+  message: ['Messages', 'Message'],
+  event: ['Events', 'Event'],
+  contact: ['Contacts', 'Contact'],
+};
+
+/** `resource` and `resourceData` of a notification, in the shapes of reference §3.4. */
+export function notificationSubject(target: SubscriptionTarget, change: ChangeEvent, rich: boolean, sequenceNumber: number): NotificationSubject {
+  const body = change.after ?? change.before ?? {};
+  const outlook = OUTLOOK_SEGMENT[change.kind];
+  if (outlook !== undefined) {
+    const userId = change.owner.userId ?? '';
+    const etag = typeof body['@odata.etag'] === 'string' ? body['@odata.etag'] : undefined;
+    if (rich) {
+      const resource = `Users('${userId}')/${outlook[0].toLowerCase()}('${change.id}')`;
+      return { resource, resourceData: { '@odata.type': `#microsoft.graph.${outlook[1].toLowerCase()}`, '@odata.id': resource, ...(etag === undefined ? {} : { '@odata.etag': etag }), id: change.id } };
+    }
+    const resource = `Users/${userId}/${outlook[0]}/${change.id}`;
+    return { resource, resourceData: { '@odata.type': `#Microsoft.Graph.${outlook[1]}`, '@odata.id': resource, ...(etag === undefined ? {} : { '@odata.etag': etag }), id: change.id } };
+  }
+  switch (change.kind) {
+    case 'user':
+    case 'group': {
+      const resource = `${change.kind === 'user' ? 'Users' : 'Groups'}/${change.id}`;
+      return {
+        resource,
+        resourceData: {
+          '@odata.type': `#Microsoft.Graph.${change.kind === 'user' ? 'User' : 'Group'}`,
+          '@odata.id': resource,
+          id: change.id,
+          organizationId: change.tenantId,
+          eventTime: `${change.at.toISOString().slice(0, 19)}.0000000Z`,
+          sequenceNumber: String(sequenceNumber),
+        },
+      };
+    }
+    case 'driveItem':
+      // Drive notifications only say "something changed under this root" (field report, reference §3.4).
+      return { resource: `drives/${change.owner.driveId ?? ''}/root/`, resourceData: null };
+    case 'chat': {
+      const resource = `chats('${change.id}')`;
+      return { resource, resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chat', '@odata.id': resource } };
+    }
+    case 'chatMessage': {
+      const resource = `chats('${change.owner.chatId ?? ''}')/messages('${change.id}')`;
+      return { resource, resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.id': resource } };
+    }
+    default:
+      return { resource: change.path, resourceData: { id: change.id } };
+  }
+}
+
+/** The resource JSON encrypted into a rich notification: `$select`ed properties for Outlook, everything for Teams. */
+export function richPayload(target: SubscriptionTarget, change: ChangeEvent): JsonObject {
+  const body = change.after ?? change.before ?? {};
+  const odataType = `#microsoft.graph.${change.kind}`;
+  if (target.select === undefined || target.family === 'teams') return { '@odata.type': odataType, ...body };
+  const picked: JsonObject = { '@odata.type': odataType, id: change.id };
+  for (const name of target.select) {
+    const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
+    if (key !== undefined) picked[key] = body[key];
+  }
+  if (body['@odata.etag'] !== undefined) picked['@odata.etag'] = body['@odata.etag'];
+  return picked;
+}

@@ -1,0 +1,186 @@
+/**
+ * Rich notifications checked the way a receiver would, with code written here from the documented
+ * algorithm (reference §5.3) and not from the simulator: RSA-OAEP-SHA1 unwrap, HMAC-SHA256 over the raw
+ * ciphertext, AES-256-CBC/PKCS7 with IV = key[0:16]; validation tokens verified against the published JWKS.
+ */
+import { X509Certificate, constants, createDecipheriv, createHash, createHmac, privateDecrypt, timingSafeEqual } from 'node:crypto';
+import fc from 'fast-check';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANGE_TRACKING_APP_ID, startGraphSimulator, type RunningGraphSimulator } from '../../../dev/graph-simulator/index.js';
+import { encryptResourceData, parseEncryptionCertificate } from '../../../dev/graph-simulator/richNotifications.js';
+import { APP_ID, SIGNING_KEY_PEM, TENANT_ID, fixture, inMinutes, startReceiver, type Receiver } from './support.js';
+
+const CERT_PEM = fixture('encryption-cert.pem');
+const KEY_PEM = fixture('encryption-cert.key.pem');
+const CERT_BASE64_DER = CERT_PEM.replace(/-----[A-Z ]+-----|\s/g, '');
+
+interface Encrypted {
+  data: string;
+  dataKey: string;
+  dataSignature: string;
+  encryptionCertificateId: string;
+  encryptionCertificateThumbprint: string;
+}
+
+/** The receiver side of reference §5.3, step by step. */
+function decrypt(content: Encrypted, privateKeyPem: string): unknown {
+  const key = privateDecrypt({ key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(content.dataKey, 'base64'));
+  expect(key).toHaveLength(32);
+  const ciphertext = Buffer.from(content.data, 'base64');
+  const expected = createHmac('sha256', key).update(ciphertext).digest();
+  const actual = Buffer.from(content.dataSignature, 'base64');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new Error('dataSignature mismatch');
+  const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  return JSON.parse(Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8')) as unknown;
+}
+
+let receiver: Receiver;
+let sim: RunningGraphSimulator;
+let userId: string;
+
+async function start(issuer: 'v1' | 'v2' = 'v1'): Promise<void> {
+  sim = await startGraphSimulator({
+    allowHttpLoopback: true,
+    signingKeyPem: SIGNING_KEY_PEM,
+    tenants: [{ id: TENANT_ID }],
+    apps: [{ clientId: APP_ID, clientSecrets: ['s'] }],
+    validationTokens: { issuer },
+  });
+  userId = String(sim.mutate(TENANT_ID, { kind: 'user', op: 'create' })?.id);
+}
+
+async function createRich(resource: string): Promise<string> {
+  const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
+  const response = await fetch(`${sim.graphBaseUrl}/subscriptions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      changeType: 'created,updated',
+      notificationUrl: receiver.url,
+      lifecycleNotificationUrl: receiver.url,
+      resource,
+      expirationDateTime: inMinutes(sim, 60),
+      clientState: 'rich-state',
+      includeResourceData: true,
+      encryptionCertificate: CERT_BASE64_DER,
+      encryptionCertificateId: 'cert-2026',
+    }),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  expect(response.status).toBe(201);
+  return String(json.id);
+}
+
+beforeEach(async () => {
+  receiver = await startReceiver();
+  await start();
+});
+
+afterEach(async () => {
+  await sim.stop();
+  await receiver.stop();
+});
+
+describe('rich notifications', () => {
+  it('encrypts the $select-ed message so an independent decryption recovers it', async () => {
+    await createRich(`users/${userId}/messages?$select=subject,isRead`);
+
+    const message = sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId, data: { subject: 'Top secret' } });
+    await sim.clock.settle();
+
+    const [item] = receiver.notifications();
+    const content = item?.encryptedContent as Encrypted;
+    expect(item).toMatchObject({ resource: `Users('${userId}')/messages('${String(message?.id)}')`, resourceData: { '@odata.type': '#microsoft.graph.message' } });
+    expect(content.encryptionCertificateId).toBe('cert-2026');
+    expect(content.encryptionCertificateThumbprint).toBe(createHash('sha1').update(new X509Certificate(CERT_PEM).raw).digest('hex').toUpperCase());
+    expect(decrypt(content, KEY_PEM)).toEqual({ '@odata.type': '#microsoft.graph.message', id: message?.id, subject: 'Top secret', isRead: false, '@odata.etag': message?.['@odata.etag'] });
+  });
+
+  it('signs one validation token per app and tenant with the documented v1 claims, verifiable via the JWKS', async () => {
+    await createRich(`users/${userId}/messages`);
+
+    sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
+    sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
+    await sim.clock.settle();
+
+    const [collection] = receiver.collections();
+    expect(collection?.value).toHaveLength(2);
+    expect(collection?.validationTokens).toHaveLength(1);
+    const { payload } = await jwtVerify(collection?.validationTokens?.[0] ?? '', createRemoteJWKSet(new URL(sim.jwksUrl)), {
+      audience: APP_ID,
+      issuer: `https://sts.windows.net/${TENANT_ID}/`,
+    });
+    expect(payload).toMatchObject({ appid: CHANGE_TRACKING_APP_ID, tid: TENANT_ID, ver: '1.0' });
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(86_700);
+  });
+
+  it('issues v2 tokens with azp when configured', async () => {
+    await sim.stop();
+    await start('v2');
+    await createRich(`users/${userId}/messages`);
+
+    sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
+    await sim.clock.settle();
+
+    const token = receiver.collections()[0]?.validationTokens?.[0] ?? '';
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(sim.jwksUrl)), { issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`, audience: APP_ID });
+    expect(payload).toMatchObject({ azp: CHANGE_TRACKING_APP_ID, ver: '2.0' });
+  });
+
+  it('sends no validation tokens with basic notifications', async () => {
+    const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
+    await fetch(`${sim.graphBaseUrl}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ changeType: 'created', notificationUrl: receiver.url, resource: `users/${userId}/messages`, expirationDateTime: inMinutes(sim, 60) }),
+    });
+
+    sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
+    await sim.clock.settle();
+
+    expect(receiver.collections()[0]).not.toHaveProperty('validationTokens');
+    expect(receiver.notifications()[0]).not.toHaveProperty('encryptedContent');
+  });
+
+  it('limits rich Outlook subscriptions to 1,440 minutes', async () => {
+    const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
+
+    const response = await fetch(`${sim.graphBaseUrl}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        changeType: 'created',
+        notificationUrl: receiver.url,
+        resource: `users/${userId}/messages`,
+        expirationDateTime: inMinutes(sim, 1_441),
+        includeResourceData: true,
+        encryptionCertificate: CERT_BASE64_DER,
+        encryptionCertificateId: 'c',
+      }),
+    });
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe('Subscription expiration can only be 1440 minutes in the future.');
+  });
+
+  it('round-trips any JSON through the documented encryption (property)', () => {
+    const certificate = parseEncryptionCertificate(CERT_BASE64_DER);
+
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const content = encryptResourceData(certificate, 'id', value);
+        expect(decrypt(content, KEY_PEM)).toEqual(JSON.parse(JSON.stringify(value)) as unknown);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('produces a signature that catches a single flipped ciphertext bit', () => {
+    const content = encryptResourceData(parseEncryptionCertificate(CERT_BASE64_DER), 'id', { a: 1 });
+    const bytes = Buffer.from(content.data, 'base64');
+    bytes[0] = (bytes[0] ?? 0) ^ 1;
+
+    expect(() => decrypt({ ...content, data: bytes.toString('base64') }, KEY_PEM)).toThrow('dataSignature mismatch');
+  });
+});
