@@ -1,20 +1,14 @@
 /**
- * One Azurite for the whole test run, in memory on free ports. Tests read its connection string with
- * `inject('azuriteConnectionString')` (see `storage.ts`) and isolate themselves by using unique queue,
- * table and container names.
+ * One Azurite for the whole test run, in memory on free ports. Its connection string reaches the test
+ * workers through the environment (`GRAPH_NOTIFY_TEST_STORAGE`, read by `storage.ts`), which the forked
+ * workers inherit; tests isolate themselves with unique queue, table and container names.
  */
-import type { TestProject } from 'vitest/node';
 import { startAzurite } from '../../dev/azurite';
+import { TEST_STORAGE_VARIABLE } from './storage';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    azuriteConnectionString: string;
-  }
-}
-
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(): Promise<() => Promise<void>> {
   const azurite = await startAzurite();
-  project.provide('azuriteConnectionString', azurite.connectionString);
+  process.env[TEST_STORAGE_VARIABLE] = azurite.connectionString;
   return async () => {
     await azurite.stop();
   };

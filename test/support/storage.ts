@@ -1,9 +1,14 @@
 /** Helpers for tests that talk to the shared Azurite: its connection string and unique resource names. */
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 
+/** Where the test run's (or a benchmark's) Azurite connection string is published. */
+export const TEST_STORAGE_VARIABLE = 'GRAPH_NOTIFY_TEST_STORAGE';
+
+/** The shared Azurite's connection string, set by the global setup (or by a benchmark that starts its own). */
 export function azuriteConnectionString(): string {
-  return inject('azuriteConnectionString');
+  const connectionString = process.env[TEST_STORAGE_VARIABLE];
+  if (connectionString === undefined) throw new TypeError(`${TEST_STORAGE_VARIABLE} is not set: run through vitest (test/support/globalSetup.ts) or start Azurite first`);
+  return connectionString;
 }
 
 /** A queue or container name no other test uses: lower-case, 3-63 chars. */
