@@ -22,13 +22,6 @@ export const LOCAL_ONLY_SETTINGS: readonly LocalOnlySetting[] = [
   },
 ];
 
-/**
- * Settings the Bicep already sets although no area declares them yet: the notification URLs, written to Key
- * Vault by infra/hooks/postdeploy.sh, for the subscriptions area (docs/ingest.md names them). Once an area
- * declares them they are ordinary catalogue settings and can leave this list.
- */
-export const ANTICIPATED_SETTINGS: readonly string[] = ['NOTIFICATION_URL', 'LIFECYCLE_NOTIFICATION_URL'];
-
 export function isLocalOnly(name: string): boolean {
   return LOCAL_ONLY_SETTINGS.some((setting) => setting.name === name);
 }

@@ -90,6 +90,15 @@ var catalogueSettings = {
   // ---- Subscriptions: the URLs Graph is given, with the function key (Key Vault, written after deploy).
   NOTIFICATION_URL: latest(keyVaultUri, secretNames.notificationUrl)
   LIFECYCLE_NOTIFICATION_URL: latest(keyVaultUri, secretNames.lifecycleNotificationUrl)
+  RECONCILE_SCHEDULE: settings.RECONCILE_SCHEDULE
+  RENEWAL_WINDOW_MINUTES: settings.RENEWAL_WINDOW_MINUTES
+  EXPIRATION_MARGIN_MINUTES: settings.EXPIRATION_MARGIN_MINUTES
+  DRIFT_CHECK_INTERVAL_MINUTES: settings.DRIFT_CHECK_INTERVAL_MINUTES
+  RECONCILE_CONCURRENCY_PER_TENANT: settings.RECONCILE_CONCURRENCY_PER_TENANT
+  // Empty = no cap beyond each resource's Graph maximum.
+  SUBSCRIPTION_MAX_LIFETIME_MINUTES: ''
+  // Desired state is a file deployed with the app; empty = off (docs/subscriptions.md).
+  DESIRED_SUBSCRIPTIONS_PATH: ''
 
   // ---- Processing and the sink.
   RESOURCES_CONTAINER_NAME: settings.RESOURCES_CONTAINER_NAME

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderGeneratedFiles } from '../../scripts/configDocs';
 import { main as generateConfigDocs } from '../../scripts/generateConfigDocs';
-import { ANTICIPATED_SETTINGS, GENERATED_FILES, LOCAL_ONLY_SETTINGS, isLocalOnly } from '../../scripts/settingsContract';
+import { GENERATED_FILES, LOCAL_ONLY_SETTINGS, isLocalOnly } from '../../scripts/settingsContract';
 import { allSettings, settingAreas } from '../../src/lib/config';
 import { blockAfter, readRepoFile, repoRoot, topLevelEntries, withoutComments } from './bicepText';
 
@@ -56,7 +56,7 @@ describe('every setting in the catalogue', () => {
 
   it('keeps the local-only list and the Bicep free of settings that no longer exist', () => {
     const staleLocalOnly = LOCAL_ONLY_SETTINGS.filter(({ name }) => !catalogueNames.has(name)).map(({ name }) => name);
-    const staleBicep = [...bicepAppSettings.keys()].filter((name) => !catalogueNames.has(name) && !ANTICIPATED_SETTINGS.includes(name));
+    const staleBicep = [...bicepAppSettings.keys()].filter((name) => !catalogueNames.has(name));
     const localOnlyInBicep = LOCAL_ONLY_SETTINGS.filter(({ name }) => bicepAppSettings.has(name)).map(({ name }) => name);
 
     expect(staleLocalOnly).toEqual([]);

@@ -57,7 +57,7 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
       traffic.requests += 1;
       if (url.startsWith(`${sim.graphBaseUrl}/$batch`)) {
         traffic.batches += 1;
-        const body = JSON.parse(String(init?.body)) as { requests: unknown[] };
+        const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{"requests":[]}') as { requests: unknown[] };
         traffic.reads += body.requests.length;
       } else {
         traffic.reads += 1;
@@ -65,31 +65,6 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
     }
     return fetch(input, init);
   };
-
-  let services: AppServices | undefined;
-  const receiver: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const token = url.searchParams.get('validationToken');
-    if (token !== null) {
-      response.writeHead(200, { 'Content-Type': 'text/plain' }).end(token);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (services === undefined) {
-        response.writeHead(503).end();
-        return;
-      }
-      const endpoint = url.pathname.endsWith('/lifecycle') ? 'lifecycle' : 'notifications';
-      ingestNotifications(endpoint, { contentType: request.headers['content-type'], body: Buffer.concat(chunks) }, { ...services.ingest, log: silentLogger }).then(
-        () => response.writeHead(202).end(),
-        () => response.writeHead(503).end(),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
   const env = testEnvironment({
     GRAPH_BASE_URL: sim.graphBaseUrl,
@@ -108,7 +83,26 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
       : {}),
   });
   const built = buildServices(loadConfig(env), { fetch: countingFetch });
-  services = built;
+  const receiver: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const token = url.searchParams.get('validationToken');
+    if (token !== null) {
+      response.writeHead(200, { 'Content-Type': 'text/plain' }).end(token);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const endpoint = url.pathname.endsWith('/lifecycle') ? 'lifecycle' : 'notifications';
+      ingestNotifications(endpoint, { contentType: request.headers['content-type'], body: Buffer.concat(chunks) }, { ...built.ingest, log: silentLogger }).then(
+        () => response.writeHead(202).end(),
+        () => response.writeHead(503).end(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
   const connection = env.AzureWebJobsStorage ?? '';
   const queue = new QueueClient(connection, built.config.storage.notificationsQueue);
   const container = BlobServiceClient.fromConnectionString(connection).getContainerClient(built.config.processing.resourcesContainer);

@@ -28,6 +28,11 @@ interface SubscriptionEntity {
   lastError?: string;
   createdAt: string;
   updatedAt: string;
+  origin?: string;
+  leaseUntil?: string;
+  lastReauthorizedAt?: string;
+  resyncPendingSince?: string;
+  replaces?: string;
 }
 
 /** Table properties hold at most 64 KiB; keep operator-facing errors well under it. */
@@ -51,6 +56,11 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     ...(record.lastError === undefined ? {} : { lastError: record.lastError.slice(0, MAX_ERROR_LENGTH) }),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+    ...(record.origin === undefined ? {} : { origin: record.origin }),
+    ...(record.leaseUntil === undefined ? {} : { leaseUntil: record.leaseUntil }),
+    ...(record.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: record.lastReauthorizedAt }),
+    ...(record.resyncPendingSince === undefined ? {} : { resyncPendingSince: record.resyncPendingSince }),
+    ...(record.replaces === undefined ? {} : { replaces: record.replaces }),
   };
 }
 
@@ -75,6 +85,12 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
     lastError: entity.lastError,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
+    // Optional fields stay absent when the entity has none (rows written before they existed).
+    ...(entity.origin === 'operator' || entity.origin === 'desiredState' ? { origin: entity.origin } : {}),
+    ...(entity.leaseUntil === undefined ? {} : { leaseUntil: entity.leaseUntil }),
+    ...(entity.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: entity.lastReauthorizedAt }),
+    ...(entity.resyncPendingSince === undefined ? {} : { resyncPendingSince: entity.resyncPendingSince }),
+    ...(entity.replaces === undefined ? {} : { replaces: entity.replaces }),
     etag: entity.etag,
   };
 }

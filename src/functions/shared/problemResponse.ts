@@ -7,7 +7,7 @@
  */
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isGraphNotifyError, type ErrorCode } from '../../lib/shared/errors';
-import { describeError } from '../../lib/shared/redact';
+import { describeError, redact } from '../../lib/shared/redact';
 
 /** Seconds Graph (or any client) should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 10;
@@ -18,25 +18,52 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_INGEST_MALFORMED_JSON: 400,
   ERR_INGEST_INVALID_COLLECTION: 400,
   ERR_STORAGE_UNAVAILABLE: 503,
+  // Management API (subscriptions): the operator's request or Graph's answer to it.
+  ERR_SUBSCRIPTION_REQUEST_INVALID: 400,
+  ERR_SUBSCRIPTION_RULE_VIOLATED: 400,
+  ERR_SUBSCRIPTION_NOT_FOUND: 404,
+  ERR_SUBSCRIPTION_DUPLICATE: 409,
+  ERR_SUBSCRIPTION_BUSY: 409,
+  ERR_SUBSCRIPTION_REFUSED: 422,
+  ERR_GRAPH_THROTTLED: 429,
+  ERR_SUBSCRIPTIONS_NOT_CONFIGURED: 500,
+  ERR_GRAPH_AUTH_FAILED: 502,
+  ERR_GRAPH_CREDENTIAL_REJECTED: 502,
+  ERR_GRAPH_RESPONSE_INVALID: 502,
+  ERR_GRAPH_UNAVAILABLE: 503,
+};
+
+/** What a 5xx says: the error's own text only where it is meant for operators and holds no secrets. */
+const SERVER_DETAIL: Partial<Record<ErrorCode, string>> = {
+  ERR_STORAGE_UNAVAILABLE: 'Storage is unavailable; retry later.',
+  ERR_GRAPH_UNAVAILABLE: 'Microsoft Graph is unavailable; retry later.',
+  ERR_GRAPH_RESPONSE_INVALID: 'Microsoft Graph answered something unexpected; retry later.',
+  ERR_GRAPH_AUTH_FAILED: 'Microsoft Graph refused the app\'s token: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID, the credential settings and admin consent.',
+  ERR_GRAPH_CREDENTIAL_REJECTED: 'The token endpoint refused the app\'s credential: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID and the credential settings.',
 };
 
 const TITLES: Partial<Record<number, string>> = {
   400: 'Bad Request',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 
-export function problemResponse(status: number, code: string, detail: string): HttpResponseInit {
+export function problemResponse(status: number, code: string, detail: string, retryAfterSeconds?: number): HttpResponseInit {
+  const retryAfter = retryAfterSeconds ?? (status === 503 ? RETRY_AFTER_SECONDS : undefined);
   return {
     status,
     headers: {
       'Content-Type': 'application/problem+json',
       'X-Content-Type-Options': 'nosniff',
-      ...(status === 503 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {}),
+      ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
     },
     body: JSON.stringify({ type: `urn:graph-notify:error:${code}`, title: TITLES[status] ?? 'Error', status, detail, code }),
   };
@@ -48,7 +75,9 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
     const status = STATUS_BY_CODE[error.code];
     if (status !== undefined) {
       if (status >= 500) context.error(describeError(error));
-      return problemResponse(status, error.code, status >= 500 ? 'Storage is unavailable; retry later.' : error.message);
+      const detail = status >= 500 ? (SERVER_DETAIL[error.code] ?? redact(error.message)) : error.message;
+      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      return problemResponse(status, error.code, detail, status === 429 && typeof retryAfterMs === 'number' ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : undefined);
     }
   }
   context.error(`Unexpected failure: ${describeError(error)}`);

@@ -4,7 +4,7 @@
  * is required, rich-notification support, and how changed state is retrieved. Subscriptions, processing
  * and resync all read from here. To support a new kind, add an entry and its tests.
  */
-import { normalizeResourcePath } from './resourcePath';
+import { encodeResourceId, normalizeResourcePath } from './resourcePath';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
 
@@ -30,6 +30,18 @@ export interface ResourceKind {
   readonly retrieval: Retrieval;
   /** Delta path used to resync a subscription of this kind from scratch, given the normalised subscription resource. */
   readonly resyncDeltaPath: ((subscriptionResource: string) => string) | undefined;
+  /**
+   * The sink path of one delta item found by a resync, given the normalised subscription resource and the
+   * item id: the same path a notification about that item produces, so resync and notifications write
+   * one blob per resource. Defined exactly when `resyncDeltaPath` is.
+   */
+  readonly resyncItemPath: ((subscriptionResource: string, itemId: string) => string) | undefined;
+}
+
+/** `users/{id}/mailfolders/{f}/messages` → `users/{id}`: the mailbox or contact book owner part of a path. */
+function ownerOf(resource: string, collection: 'messages' | 'contacts'): string {
+  const folder = collection === 'messages' ? 'mailfolders' : 'contactfolders';
+  return resource.replace(new RegExp(`(/${folder}/[^/]+)?/${collection}$`), '');
 }
 
 const ID = "[^/]+";
@@ -47,6 +59,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: false,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: () => '/users/delta',
+    // Notifications name users `Users/{id}` (reference §3.4).
+    resyncItemPath: (_resource, id) => `users/${encodeResourceId(id)}`,
   },
   {
     name: 'group',
@@ -59,6 +73,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: false,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: () => '/groups/delta',
+    resyncItemPath: (_resource, id) => `groups/${encodeResourceId(id)}`,
   },
   {
     name: 'message',
@@ -72,6 +87,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     retrieval: { kind: 'byId' },
     // Message delta is per folder (reference §6.2): a whole-mailbox subscription resyncs its inbox.
     resyncDeltaPath: (resource) => (resource.includes('/mailfolders/') ? `/${resource}/delta` : `/${resource.replace(/\/messages$/, '')}/mailFolders/inbox/messages/delta`),
+    // Notifications name messages `Users/{uid}/Messages/{mid}` whatever the folder (reference §3.4).
+    resyncItemPath: (resource, id) => `${ownerOf(resource, 'messages')}/messages/${encodeResourceId(id)}`,
   },
   {
     name: 'event',
@@ -84,6 +101,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: undefined,
+    resyncItemPath: undefined,
   },
   {
     name: 'contact',
@@ -96,6 +114,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: (resource) => `/${resource}/delta`,
+    resyncItemPath: (resource, id) => `${ownerOf(resource, 'contacts')}/contacts/${encodeResourceId(id)}`,
   },
   {
     name: 'driveRoot',
@@ -109,6 +128,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: false,
     retrieval: { kind: 'delta' },
     resyncDeltaPath: (resource) => `/${resource}/delta`,
+    // As processing writes drive items: `{drive}/items/{id}`.
+    resyncItemPath: (resource, id) => `${resource.replace(/\/root$/, '')}/items/${encodeResourceId(id)}`,
   },
   {
     name: 'chatMessage',
@@ -122,6 +143,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: undefined,
+    resyncItemPath: undefined,
   },
 ];
 

@@ -60,8 +60,9 @@ export function normalizeResourcePath(resource: string): string {
     const call = /^([^('"]+)\((?:'((?:[^']|'')*)'|([^)]*))\)$/.exec(segment);
     if (call !== null) {
       const [, name = '', quoted, bare] = call;
-      parts.push(NAVIGATION_NAMES.has(name.toLowerCase()) ? name.toLowerCase() : name);
-      parts.push(encodeResourceId(quoted === undefined ? (bare ?? '') : quoted.replace(/''/g, "'")));
+      const id = quoted === undefined ? (bare ?? '') : quoted.replace(/''/g, "'");
+      parts.push(NAVIGATION_NAMES.has(name.toLowerCase()) ? name.toLowerCase() : encodeResourceId(name));
+      if (id !== '') parts.push(encodeResourceId(id));
     } else if (NAVIGATION_NAMES.has(segment.toLowerCase())) {
       parts.push(segment.toLowerCase());
     } else {

@@ -1,3 +1,42 @@
-export { SUBSCRIPTION_STATUSES, type StoredSubscription, type SubscriptionRecord, type SubscriptionStatus } from './subscriptionRecord';
+/**
+ * Subscriptions: the records graph-notify keeps of its Graph subscriptions, the rules a request must meet,
+ * the operator's use cases (list, show, create, delete, renew), the reconciler, and the maintenance steps
+ * the lifecycle handler shares (renew, reauthorize, recreate, resync).
+ */
+export {
+  SUBSCRIPTION_STATUSES,
+  intentKey,
+  isIntentKey,
+  type StoredSubscription,
+  type SubscriptionOrigin,
+  type SubscriptionRecord,
+  type SubscriptionStatus,
+} from './subscriptionRecord';
 export type { SubscriptionRepository } from './subscriptionRepository';
 export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subscriptionLookup';
+export { subscriptionSettingsFrom, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
+export { isRenewalDue, maxLifetimeMinutes, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
+export { createSubscription } from './createSubscription';
+export {
+  reauthorizeSubscription,
+  recreateSubscription,
+  renewSubscription,
+  resyncSubscription,
+  type MaintenanceOutcome,
+} from './maintainSubscription';
+export { createManagedSubscription, deleteManagedSubscription, getSubscription, listSubscriptions, renewManagedSubscription } from './manageSubscriptions';
+export { DRIFT_CHECK_KEY, INTENT_GRACE_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
+export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
+export { REAUTHORIZE_RENEW_GAP_MS, SUBSCRIPTION_LEASE_MS } from './records';
+export {
+  DesiredStateInvalid,
+  SubscriptionBusy,
+  SubscriptionDuplicate,
+  SubscriptionNotFound,
+  SubscriptionRefused,
+  SubscriptionRequestInvalid,
+  SubscriptionRuleViolated,
+  SubscriptionsNotConfigured,
+  type RefusalReason,
+  type SubscriptionRule,
+} from './errors';

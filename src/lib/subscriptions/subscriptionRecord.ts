@@ -2,18 +2,23 @@
  * A Graph subscription this app owns, as kept in Table Storage. The clientState is a secret: it lives
  * here and in Graph only, is compared in constant time on every notification, and is never returned by
  * the management API or written to a log.
+ *
+ * Intent before action: a create first stores a `pending` record keyed `intent-<uuid>` (no Graph id exists
+ * yet), then calls Graph, then stores the record under the Graph id and deletes the intent. A crash
+ * in between leaves the intent, which the reconciler resolves: it adopts the Graph subscription that
+ * matches it or, when Graph has none, removes it. Nothing in Graph is unknown to the table.
  */
 
 export const SUBSCRIPTION_STATUSES = [
-  /** Intent recorded; the Graph create call has not completed yet. */
+  /** Intent recorded (key `intent-<uuid>`); the Graph create call has not completed yet. */
   'pending',
   /** Exists in Graph and is being renewed. */
   'active',
   /** Graph refused a create or renewal for a reason that retrying will not fix (see lastError). */
   'failed',
-  /** Graph removed it (expired, subscriptionRemoved, or deleted outside this app). */
+  /** Graph removed it (expired, subscriptionRemoved, or deleted outside this app); being recreated. */
   'removed',
-  /** Deleted on purpose through the management API or CLI. */
+  /** Being deleted on purpose (API, CLI, desired state); the row goes once Graph confirmed. */
   'deleted',
 ] as const;
 
@@ -39,6 +44,29 @@ export interface SubscriptionRecord {
   readonly lastError: string | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Who asked for it; undefined = `operator`. Desired-state removal only touches `desiredState` ones. */
+  readonly origin?: SubscriptionOrigin;
+  /** Set while one worker renews, recreates or deletes it (ISO); others leave it alone until then. */
+  readonly leaseUntil?: string;
+  /** Last successful `reauthorize` (ISO): Graph wants no PATCH within 10 minutes of it (reference §1.5). */
+  readonly lastReauthorizedAt?: string;
+  /** Notifications may have been lost since this instant (ISO): a delta resync is owed. */
+  readonly resyncPendingSince?: string;
+  /** On a pending intent that recreates a subscription: the id of the one it replaces. */
+  readonly replaces?: string;
+}
+
+export type SubscriptionOrigin = 'operator' | 'desiredState';
+
+const INTENT_PREFIX = 'intent-';
+
+/** The table key of a create intent: Graph ids are GUIDs, so an intent key never collides with one. */
+export function intentKey(intentId: string): string {
+  return `${INTENT_PREFIX}${intentId}`;
+}
+
+export function isIntentKey(subscriptionId: string): boolean {
+  return subscriptionId.startsWith(INTENT_PREFIX);
 }
 
 /** A record as read from storage, with the ETag that guards the next write. */

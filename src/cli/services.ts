@@ -1,0 +1,57 @@
+/**
+ * The CLI's composition root: the same adapters the app wires in src/index.ts (table repository, Graph
+ * client with MSAL, delta state table, blob sink, storage queues), built from the same settings, without
+ * the Functions runtime. Tests pass their own `CliServices` instead.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createBlobChangeSink } from '../adapters/azure/blobChangeSink';
+import { MsalAccessTokenProvider } from '../adapters/azure/msalAccessTokenProvider';
+import { createStorageClients } from '../adapters/azure/storageClients';
+import { createStoragePoisonQueue } from '../adapters/azure/storagePoisonQueue';
+import { createStorageQueueSender } from '../adapters/azure/storageQueueSender';
+import { createTableDeltaStateStore } from '../adapters/azure/tableDeltaStateStore';
+import { createTableSubscriptionRepository } from '../adapters/azure/tableSubscriptionRepository';
+import type { AppConfig } from '../lib/config';
+import { GraphClient } from '../lib/graph';
+import type { PoisonQueue } from '../lib/poison';
+import { systemClock } from '../lib/shared/clock';
+import type { MessageSender } from '../lib/storage';
+import { subscriptionSettingsFrom, type SubscriptionDependencies } from '../lib/subscriptions';
+
+export type QueueRole = 'notifications' | 'lifecycle';
+
+export interface CliServices {
+  readonly subscriptions: Omit<SubscriptionDependencies, 'log'>;
+  /** `<queue>-poison` of the role's queue. */
+  poisonQueue(role: QueueRole): PoisonQueue;
+  /** The role's main queue, for replays. */
+  mainQueue(role: QueueRole): MessageSender;
+  queueName(role: QueueRole): string;
+}
+
+export function buildCliServices(config: AppConfig): CliServices {
+  const storage = createStorageClients(config.storage.connection);
+  const clock = systemClock;
+  const graph = new GraphClient({ baseUrl: config.graph.baseUrl, tokens: new MsalAccessTokenProvider(config.graph), timeoutMs: config.graph.requestTimeoutMs, clock });
+  const queueName = (role: QueueRole): string => (role === 'notifications' ? config.storage.notificationsQueue : config.storage.lifecycleQueue);
+  const desiredPath = config.subscriptions.desiredSubscriptionsPath;
+  return {
+    subscriptions: {
+      repository: createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable)),
+      graph,
+      deltaStates: createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable)),
+      // Resync writes reach the same sinks as the app's, change-event queue included.
+      sink: createBlobChangeSink(
+        storage.blobService.getContainerClient(config.processing.resourcesContainer),
+        config.processing.changeEventsQueue === undefined ? undefined : createStorageQueueSender(storage.queueService.getQueueClient(config.processing.changeEventsQueue)),
+      ),
+      clock,
+      settings: subscriptionSettingsFrom(config),
+      ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
+    },
+    poisonQueue: (role) => createStoragePoisonQueue(storage.queueService.getQueueClient(`${queueName(role)}-poison`)),
+    mainQueue: (role) => createStorageQueueSender(storage.queueService.getQueueClient(queueName(role))),
+    queueName,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The lifecycle use case behind the lifecycle queue trigger (reference §4.1, §11 step 6). Ingest already
+ * checked each item's subscription and clientState; here each event is acted on:
+ *
+ * - `reauthorizationRequired` → reauthorize, or renew when renewal is due anyway (a PATCH renews and
+ *   reauthorizes); never both within 10 minutes (reference §1.5), which the maintenance steps enforce.
+ * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → recreate, then resync: nothing is
+ *   delivered between removal and re-creation.
+ * - `missed` → resync from the stored deltaLink.
+ * - anything else → logged and counted as `unknown` (Graph may add events, §4.1).
+ *
+ * Work that cannot finish now never burns queue retries: a removal is recorded (status `removed`) and a
+ * missed gap as an owed resync before Graph is called, so the reconciler completes them; a throttled or
+ * failed reauthorization goes back on the lifecycle queue, delayed by Graph's Retry-After. Only storage
+ * failures throw (the host retries the message, then poisons it).
+ */
+import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
+import { StorageConflict } from '../shared/errors';
+import type { MessageSender } from '../storage';
+import {
+  isRenewalDue,
+  reauthorizeSubscription,
+  recreateSubscription,
+  renewSubscription,
+  resyncSubscription,
+  type MaintenanceOutcome,
+  type StoredSubscription,
+  type SubscriptionDependencies,
+} from '../subscriptions';
+import { recordLifecycleEvent } from '../telemetry';
+
+export interface LifecycleDependencies extends SubscriptionDependencies {
+  /** The lifecycle queue: challenges that could not be answered now go back here, delayed. */
+  readonly requeue: MessageSender;
+}
+
+export type LifecycleAction = 'reauthorized' | 'renewed' | 'recreated' | 'resynced' | 'skipped' | 'deferred' | 'failed' | 'unknownEvent' | 'unknownSubscription';
+
+export interface LifecycleResult {
+  readonly items: number;
+  readonly actions: Readonly<Partial<Record<LifecycleAction, number>>>;
+  /** Items put back on the queue. */
+  readonly requeued: number;
+}
+
+/** Delay when Graph gave no Retry-After (a 5xx or network failure). */
+const DEFAULT_REQUEUE_SECONDS = 60;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+export async function processLifecycleNotifications(envelope: NotificationEnvelope, deps: LifecycleDependencies): Promise<LifecycleResult> {
+  const actions: Partial<Record<LifecycleAction, number>> = {};
+  const act = (action: LifecycleAction): void => {
+    actions[action] = (actions[action] ?? 0) + 1;
+  };
+  const requeue: { items: Readonly<Record<string, unknown>>[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
+
+  // One at a time: a batch may hold several events for one subscription, and they must not race.
+  for (const item of envelope.items) {
+    const subscriptionId = text(item.subscriptionId);
+    const rawEvent = text(item.lifecycleEvent) ?? '';
+    const event = rawEvent === 'removed' ? 'subscriptionRemoved' : rawEvent;
+    recordLifecycleEvent(event);
+    if (subscriptionId === undefined) {
+      act('unknownSubscription');
+      continue;
+    }
+    if (event !== 'reauthorizationRequired' && event !== 'subscriptionRemoved' && event !== 'missed') {
+      deps.log.warn(`Lifecycle event "${rawEvent.slice(0, 64)}" for subscription ${subscriptionId} is not one graph-notify knows; ignored`);
+      act('unknownEvent');
+      continue;
+    }
+    const record = await deps.repository.get(subscriptionId);
+    if (record === undefined || record.status === 'deleted' || record.status === 'pending') {
+      deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId}, which graph-notify no longer manages (replaced or deleted); ignored`);
+      act('unknownSubscription');
+      continue;
+    }
+    deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId} (${record.changeType} on ${record.resource})`);
+
+    let outcome: MaintenanceOutcome;
+    switch (event) {
+      case 'reauthorizationRequired':
+        outcome = isRenewalDue(record, deps.settings, deps.clock.now()) ? await renewSubscription(record, deps) : await reauthorizeSubscription(record, deps);
+        if (outcome.outcome === 'throttled' || outcome.outcome === 'retry') {
+          requeue.items.push(item);
+          requeue.delaySeconds = Math.max(requeue.delaySeconds, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
+        }
+        break;
+      case 'subscriptionRemoved':
+        if (record.status === 'removed') {
+          act('skipped');
+          continue;
+        }
+        // Graph removed it already; recreation starts by recording that, so the reconciler finishes it if this stops.
+        outcome = await recreateSubscription(record, 'Graph sent subscriptionRemoved', deps);
+        break;
+      case 'missed':
+        outcome = await resyncSubscription(await owingResync(record, deps), deps).catch((error: unknown): MaintenanceOutcome => ({
+          outcome: 'retry',
+          subscriptionId,
+          reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
+          error,
+        }));
+        break;
+    }
+    act(actionOf(outcome));
+  }
+
+  if (requeue.items.length > 0) {
+    const next: NotificationEnvelope = {
+      v: ENVELOPE_VERSION,
+      kind: 'lifecycle',
+      id: `${envelope.id}~${deps.clock.now().getTime().toString(36)}`,
+      receivedAt: envelope.receivedAt,
+      items: requeue.items,
+    };
+    await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, requeue.delaySeconds) });
+    deps.log.info(`Put ${requeue.items.length} lifecycle event(s) back on the queue for ${Math.max(1, requeue.delaySeconds)} s`);
+  }
+  return { items: envelope.items.length, actions, requeued: requeue.items.length };
+}
+
+/** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */
+async function owingResync(record: StoredSubscription, deps: LifecycleDependencies): Promise<StoredSubscription> {
+  let current: StoredSubscription | undefined = record;
+  for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
+    if (current.resyncPendingSince !== undefined) return current;
+    const { etag, ...fields } = current;
+    try {
+      return await deps.repository.update({ ...fields, resyncPendingSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag);
+    } catch (error) {
+      if (!(error instanceof StorageConflict)) throw error;
+      current = await deps.repository.get(record.subscriptionId);
+    }
+  }
+  return current ?? record;
+}
+
+function actionOf(outcome: MaintenanceOutcome): LifecycleAction {
+  switch (outcome.outcome) {
+    case 'reauthorized':
+    case 'renewed':
+    case 'recreated':
+    case 'resynced':
+    case 'skipped':
+    case 'failed':
+      return outcome.outcome;
+    case 'throttled':
+    case 'retry':
+      return 'deferred';
+    default:
+      return 'skipped';
+  }
+}

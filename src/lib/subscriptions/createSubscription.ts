@@ -1,0 +1,155 @@
+/**
+ * Creating a subscription: intent before action. The request is checked against the rules (no Graph call
+ * when it breaks one), a `pending` intent holding the new clientState is stored, Graph is called, and only
+ * then is the record stored under Graph's id and the intent removed. A crash or a Graph timeout between
+ * the two leaves the intent, which the reconciler resolves (adopts the Graph subscription that matches it,
+ * or removes it when Graph has none), so Graph never holds a subscription the table does not know.
+ *
+ * The clientState is 48 random bytes, base64url (64 characters, under Graph's 128-character limit on the
+ * v1.0 page, reference §13.1), and never leaves the table except towards Graph.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { GraphThrottled, isTransientGraphError } from '../graph';
+import { StorageConflict } from '../shared/errors';
+import { describeError } from '../shared/redact';
+import type { SubscriptionDependencies, SubscriptionSettings } from './dependencies';
+import { SubscriptionDuplicate, SubscriptionsNotConfigured } from './errors';
+import { createGraphSubscription, explainGraphRefusal } from './graphSubscriptionApi';
+import { intentKey, type StoredSubscription, type SubscriptionOrigin, type SubscriptionRecord } from './subscriptionRecord';
+import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
+
+export function newClientState(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+export function requireNotificationUrl(settings: SubscriptionSettings): string {
+  if (settings.notificationUrl === undefined) {
+    throw new SubscriptionsNotConfigured(
+      'NOTIFICATION_URL is not set: graph-notify cannot create subscriptions without the public URL of its notifications webhook (https://<app>/api/notifications?code=<key>)',
+    );
+  }
+  return settings.notificationUrl;
+}
+
+export interface IntentSpec {
+  readonly tenantId: string;
+  readonly resource: string;
+  readonly changeType: string;
+  readonly includeResourceData: boolean;
+  readonly expirationDateTime: string;
+  readonly origin: SubscriptionOrigin;
+  /** Set when the intent recreates a removed subscription. */
+  readonly replaces?: string | undefined;
+}
+
+/** Stores the `pending` intent: the only record of the new clientState until Graph has answered. */
+export async function recordIntent(spec: IntentSpec, deps: SubscriptionDependencies, now: Date): Promise<StoredSubscription> {
+  const notificationUrl = requireNotificationUrl(deps.settings);
+  const at = now.toISOString();
+  const intent: SubscriptionRecord = {
+    subscriptionId: intentKey((deps.newIntentId ?? randomUUID)()),
+    tenantId: spec.tenantId,
+    resource: spec.resource,
+    changeType: spec.changeType,
+    clientState: (deps.newClientState ?? newClientState)(),
+    notificationUrl,
+    lifecycleNotificationUrl: deps.settings.lifecycleNotificationUrl,
+    expirationDateTime: spec.expirationDateTime,
+    includeResourceData: spec.includeResourceData,
+    encryptionCertificateId: spec.includeResourceData ? deps.settings.encryption?.certificateId : undefined,
+    status: 'pending',
+    lastRenewedAt: undefined,
+    lastError: undefined,
+    createdAt: at,
+    updatedAt: at,
+    origin: spec.origin,
+    ...(spec.replaces === undefined ? {} : { replaces: spec.replaces }),
+  };
+  return deps.repository.create(intent);
+}
+
+/**
+ * Calls Graph for a stored intent and, on success, stores the record under Graph's id and removes the
+ * intent. Graph's refusals are thrown as operator-actionable errors (`explainGraphRefusal`). The intent
+ * is removed when Graph certainly created nothing (a refusal or a 429); after a timeout or a 5xx Graph may
+ * have created it, so the intent stays for the reconciler to resolve.
+ */
+export async function carryOutIntent(intent: StoredSubscription, deps: SubscriptionDependencies, extra: { readonly resyncPendingSince?: string } = {}): Promise<StoredSubscription> {
+  const notificationUrl = intent.notificationUrl;
+  let created;
+  try {
+    created = await createGraphSubscription(deps.graph, intent.tenantId, {
+      changeType: intent.changeType,
+      notificationUrl,
+      lifecycleNotificationUrl: intent.lifecycleNotificationUrl,
+      resource: intent.resource,
+      expirationDateTime: intent.expirationDateTime,
+      clientState: intent.clientState,
+      includeResourceData: intent.includeResourceData,
+      encryption: intent.includeResourceData ? deps.settings.encryption : undefined,
+    });
+  } catch (error) {
+    if (error instanceof GraphThrottled || !isTransientGraphError(error)) {
+      await deps.repository.delete(intent.subscriptionId, intent.etag).catch((cleanup: unknown) => {
+        deps.log.warn(`Could not remove create intent ${intent.subscriptionId} after Graph refused it (the reconciler will): ${describeError(cleanup)}`);
+      });
+    } else {
+      deps.log.warn(`Graph create for intent ${intent.subscriptionId} ended without an answer; the reconciler will adopt or remove it: ${describeError(error)}`);
+    }
+    throw explainGraphRefusal(error, intent);
+  }
+
+  const now = deps.clock.now();
+  const { etag: _etag, subscriptionId: _intentKey, leaseUntil: _lease, replaces: _replaces, ...fields } = intent;
+  const record: SubscriptionRecord = {
+    ...fields,
+    subscriptionId: created.id,
+    status: 'active',
+    expirationDateTime: new Date(created.expirationDateTime).toISOString(),
+    lastRenewedAt: now.toISOString(),
+    lastError: undefined,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...(extra.resyncPendingSince === undefined ? {} : { resyncPendingSince: extra.resyncPendingSince }),
+  };
+  const stored = await deps.repository.create(record);
+  await deps.repository.delete(intent.subscriptionId, intent.etag).catch((error: unknown) => {
+    // Harmless: the reconciler finds the Graph subscription already in the table and drops the intent.
+    deps.log.warn(`Could not remove create intent ${intent.subscriptionId}: ${describeError(error)}`);
+  });
+  deps.log.info(`Created subscription ${stored.subscriptionId} (${stored.changeType} on ${stored.resource}, tenant ${stored.tenantId}), expires ${stored.expirationDateTime}`);
+  return stored;
+}
+
+/**
+ * The create use case behind `POST /api/subscriptions`, `graph-notify subscriptions create` and the
+ * desired-state pass. Throws `SubscriptionRuleViolated` / `SubscriptionRequestInvalid` before any Graph
+ * call, `SubscriptionDuplicate` when graph-notify already manages the same subscription, and Graph's
+ * refusals explained (`SubscriptionRefused`, `SubscriptionDuplicate`); 429/5xx as `GraphThrottled` /
+ * `GraphUnavailable`.
+ */
+export async function createSubscription(
+  request: SubscriptionRequest,
+  deps: SubscriptionDependencies,
+  options: { readonly origin?: SubscriptionOrigin } = {},
+): Promise<StoredSubscription> {
+  const now = deps.clock.now();
+  const plan = planSubscription(request, deps.settings, now);
+  requireNotificationUrl(deps.settings);
+  const key = combinationKey(plan);
+  const existing = (await deps.repository.list()).find((record) => record.status !== 'deleted' && combinationKey(record) === key);
+  if (existing !== undefined) {
+    throw new SubscriptionDuplicate(
+      `graph-notify already manages subscription ${existing.subscriptionId} (${existing.status}) for ${plan.changeType} on ${plan.resource} in tenant ${plan.tenantId}; Graph allows only one per app, resource and change types`,
+      existing.subscriptionId,
+    );
+  }
+  let intent: StoredSubscription;
+  try {
+    intent = await recordIntent({ ...plan, origin: options.origin ?? 'operator' }, deps, now);
+  } catch (error) {
+    if (error instanceof StorageConflict) throw new TypeError('intent key collision: the intent id generator must produce unique ids', { cause: error });
+    throw error;
+  }
+  return carryOutIntent(intent, deps);
+}

@@ -1,0 +1,62 @@
+/**
+ * What the subscription use cases need: the table (repository port), the one Graph client, the delta
+ * state store and sink for resyncs, a clock, a logger, and the settings read once at start-up. The
+ * composition roots (src/index.ts for the app, src/cli for the CLI) build one of these from `AppConfig`
+ * with `subscriptionSettingsFrom`.
+ */
+import type { AppConfig } from '../config';
+import type { GraphClient } from '../graph';
+import type { ChangeSink, DeltaStateStore } from '../processing';
+import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
+import type { SubscriptionRepository } from './subscriptionRepository';
+
+export interface SubscriptionSettings {
+  /** Undefined when NOTIFICATION_URL is unset: creates and recreations fail with ERR_SUBSCRIPTIONS_NOT_CONFIGURED. */
+  readonly notificationUrl: string | undefined;
+  readonly lifecycleNotificationUrl: string | undefined;
+  readonly renewalWindowMinutes: number;
+  readonly expirationMarginMinutes: number;
+  /** Caps every kind's maximum lifetime (tests, short-lived subscriptions). */
+  readonly maxLifetimeMinutes: number | undefined;
+  readonly driftCheckIntervalMinutes: number;
+  readonly concurrencyPerTenant: number;
+  /** Tenant used when a request names none (GRAPH_TENANT_ID). */
+  readonly defaultTenantId: string;
+  /** Graph root with version, to turn list nextLinks back into paths. */
+  readonly graphBaseUrl: string;
+  /** The current rich-notification certificate; undefined = includeResourceData is refused. */
+  readonly encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined;
+}
+
+export interface SubscriptionDependencies {
+  readonly repository: SubscriptionRepository;
+  readonly graph: Pick<GraphClient, 'send' | 'deltaPages'>;
+  readonly deltaStates: DeltaStateStore;
+  readonly sink: ChangeSink;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly settings: SubscriptionSettings;
+  /** Text of the desired-state file, undefined when none is configured; read on every reconcile run. */
+  readonly readDesiredState?: () => Promise<string | undefined>;
+  /** Tests replace the generators of secrets and ids; production uses crypto.randomBytes / randomUUID. */
+  readonly newClientState?: () => string;
+  readonly newIntentId?: () => string;
+}
+
+export function subscriptionSettingsFrom(config: AppConfig): SubscriptionSettings {
+  const s = config.subscriptions;
+  const current = config.graph.encryption.current;
+  return {
+    notificationUrl: s.notificationUrl,
+    lifecycleNotificationUrl: s.lifecycleNotificationUrl,
+    renewalWindowMinutes: s.renewalWindowMinutes,
+    expirationMarginMinutes: s.expirationMarginMinutes,
+    maxLifetimeMinutes: s.maxLifetimeMinutes,
+    driftCheckIntervalMinutes: s.driftCheckIntervalMinutes,
+    concurrencyPerTenant: s.concurrencyPerTenant,
+    defaultTenantId: config.graph.tenantId,
+    graphBaseUrl: config.graph.baseUrl,
+    encryption: current === undefined ? undefined : { certificateId: current.certificateId, certificateBase64Der: current.certificateBase64Der },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * What the subscriptions area refuses or fails with, as coded errors whose messages an operator can act
+ * on: which rule a request breaks, why Graph refused a create (handshake, quota, permission), which
+ * subscription already exists. Messages never carry clientState or function keys.
+ */
+import { GraphNotifyError } from '../shared/errors';
+
+/** The request is malformed (not JSON, wrong types, unknown fields). */
+export class SubscriptionRequestInvalid extends GraphNotifyError {
+  constructor(detail: string) {
+    super('ERR_SUBSCRIPTION_REQUEST_INVALID', `Invalid subscription request: ${detail}`);
+  }
+}
+
+/** Names of the rules a subscription request is checked against before Graph is called. */
+export type SubscriptionRule =
+  | 'supported-resource'
+  | 'change-type'
+  | 'rich-notifications'
+  | 'encryption-certificate'
+  | 'expiration'
+  | 'maximum-lifetime'
+  | 'lifecycle-url-required'
+  | 'tenant-id';
+
+/** A request breaks one of Graph's (or graph-notify's) subscription rules; Graph was not called. */
+export class SubscriptionRuleViolated extends GraphNotifyError {
+  readonly rule: SubscriptionRule;
+
+  constructor(rule: SubscriptionRule, message: string) {
+    super('ERR_SUBSCRIPTION_RULE_VIOLATED', `Rule ${rule}: ${message}`);
+    this.rule = rule;
+  }
+}
+
+export class SubscriptionNotFound extends GraphNotifyError {
+  constructor(subscriptionId: string) {
+    super('ERR_SUBSCRIPTION_NOT_FOUND', `No subscription ${subscriptionId} is managed by graph-notify`);
+  }
+}
+
+export type RefusalReason = 'validationFailed' | 'quotaReached' | 'accessDenied' | 'resourceNotFound' | 'invalidRequest';
+
+/** Graph refused to create or renew the subscription for a reason retrying will not fix. */
+export class SubscriptionRefused extends GraphNotifyError {
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+    super('ERR_SUBSCRIPTION_REFUSED', message, options);
+    this.reason = reason;
+  }
+}
+
+/** A subscription for the same tenant, resource and change types exists already (Graph answers 409 for these). */
+export class SubscriptionDuplicate extends GraphNotifyError {
+  /** The existing subscription's Graph id, when known. */
+  readonly existingId: string | undefined;
+
+  constructor(message: string, existingId: string | undefined, options?: { cause?: unknown }) {
+    super('ERR_SUBSCRIPTION_DUPLICATE', message, options);
+    this.existingId = existingId;
+  }
+}
+
+/** Another worker (reconciler, lifecycle handler, API call) is changing this subscription right now. */
+export class SubscriptionBusy extends GraphNotifyError {
+  constructor(subscriptionId: string) {
+    super('ERR_SUBSCRIPTION_BUSY', `Subscription ${subscriptionId} is being renewed, recreated or deleted by another worker; try again in a few minutes`);
+  }
+}
+
+/** A setting the operation needs is unset (NOTIFICATION_URL). */
+export class SubscriptionsNotConfigured extends GraphNotifyError {
+  constructor(detail: string) {
+    super('ERR_SUBSCRIPTIONS_NOT_CONFIGURED', detail);
+  }
+}
+
+/** The desired-state file cannot be read or does not validate; the desired-state pass is skipped. */
+export class DesiredStateInvalid extends GraphNotifyError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('ERR_DESIRED_STATE_INVALID', `Desired subscriptions file is invalid: ${detail}`, options);
+  }
+}

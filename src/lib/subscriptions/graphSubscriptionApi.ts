@@ -1,0 +1,207 @@
+/**
+ * The Graph subscription API (reference §1.5) over the one `GraphClient`: create, renew (PATCH), reauthorize,
+ * delete and the paged list, with their answers parsed, plus the translation of Graph's refusals into
+ * errors an operator can act on (§1.6): which webhook failed the validation handshake and why, a quota,
+ * a missing permission, a duplicate. URLs in messages are shown without their query string (function key).
+ */
+import { z } from 'zod';
+import { GraphAccessDenied, GraphError, GraphRequestFailed, GraphResourceNotFound, GraphResponseInvalid, type GraphClient } from '../graph';
+import { SubscriptionDuplicate, SubscriptionRefused } from './errors';
+
+/** A subscription as Graph returns it; clientState is not read back (List hides it anyway). */
+export interface GraphSubscription {
+  readonly id: string;
+  readonly resource: string;
+  readonly changeType: string;
+  readonly notificationUrl: string;
+  readonly expirationDateTime: string;
+}
+
+const subscriptionSchema = z.object({
+  id: z.string().min(1),
+  resource: z.string(),
+  changeType: z.string(),
+  notificationUrl: z.string(),
+  expirationDateTime: z.string().min(1),
+});
+
+const listSchema = z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.string().optional() });
+
+export interface CreateSubscriptionBody {
+  readonly changeType: string;
+  readonly notificationUrl: string;
+  readonly lifecycleNotificationUrl: string | undefined;
+  readonly resource: string;
+  readonly expirationDateTime: string;
+  readonly clientState: string;
+  readonly includeResourceData: boolean;
+  readonly encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined;
+}
+
+type Graph = Pick<GraphClient, 'send'>;
+
+function parseSubscription(body: unknown, operation: string): GraphSubscription {
+  const parsed = subscriptionSchema.safeParse(body);
+  if (!parsed.success) throw new GraphResponseInvalid(`Graph ${operation} subscription answered a body that is not a subscription`);
+  return parsed.data;
+}
+
+export async function createGraphSubscription(graph: Graph, tenantId: string, body: CreateSubscriptionBody): Promise<GraphSubscription> {
+  const response = await graph.send(tenantId, {
+    method: 'POST',
+    path: '/subscriptions',
+    operation: 'createSubscription',
+    body: {
+      changeType: body.changeType,
+      notificationUrl: body.notificationUrl,
+      ...(body.lifecycleNotificationUrl === undefined ? {} : { lifecycleNotificationUrl: body.lifecycleNotificationUrl }),
+      resource: body.resource,
+      expirationDateTime: body.expirationDateTime,
+      clientState: body.clientState,
+      ...(body.includeResourceData && body.encryption !== undefined
+        ? { includeResourceData: true, encryptionCertificate: body.encryption.certificateBase64Der, encryptionCertificateId: body.encryption.certificateId }
+        : {}),
+      latestSupportedTlsVersion: 'v1_2',
+    },
+  });
+  return parseSubscription(response.body, 'create');
+}
+
+/** PATCH renews and reauthorizes at once (reference §1.5); a rotated certificate rides along. */
+export async function renewGraphSubscription(
+  graph: Graph,
+  tenantId: string,
+  subscriptionId: string,
+  expirationDateTime: string,
+  encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined,
+): Promise<GraphSubscription> {
+  const response = await graph.send(tenantId, {
+    method: 'PATCH',
+    path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+    operation: 'renewSubscription',
+    body: {
+      expirationDateTime,
+      ...(encryption === undefined ? {} : { encryptionCertificate: encryption.certificateBase64Der, encryptionCertificateId: encryption.certificateId }),
+    },
+  });
+  return parseSubscription(response.body, 'renew');
+}
+
+export async function reauthorizeGraphSubscription(graph: Graph, tenantId: string, subscriptionId: string): Promise<void> {
+  await graph.send(tenantId, { method: 'POST', path: `/subscriptions/${encodeURIComponent(subscriptionId)}/reauthorize`, operation: 'reauthorizeSubscription' });
+}
+
+/** Deletes it in Graph; a 404 means it is gone already, which is what was wanted. */
+export async function deleteGraphSubscription(graph: Graph, tenantId: string, subscriptionId: string): Promise<void> {
+  try {
+    await graph.send(tenantId, { method: 'DELETE', path: `/subscriptions/${encodeURIComponent(subscriptionId)}`, operation: 'deleteSubscription' });
+  } catch (error) {
+    if (!(error instanceof GraphResourceNotFound)) throw error;
+  }
+}
+
+/**
+ * Every subscription of this app in the tenant, following `@odata.nextLink`. The list API allows 25
+ * requests per 20 s per app and tenant (reference §1.7): only the periodic drift check and intent
+ * resolution call it, never every reconcile run.
+ */
+export async function listGraphSubscriptions(graph: Graph, tenantId: string, graphBaseUrl: string): Promise<GraphSubscription[]> {
+  const results: GraphSubscription[] = [];
+  let path: string | undefined = '/subscriptions';
+  const seen = new Set<string>();
+  while (path !== undefined) {
+    const response = await graph.send(tenantId, { method: 'GET', path, operation: 'listSubscriptions' });
+    const page = listSchema.safeParse(response.body);
+    if (!page.success) throw new GraphResponseInvalid('Graph list subscriptions answered a body without a value array');
+    for (const item of page.data.value) {
+      const parsed = subscriptionSchema.safeParse(item);
+      if (parsed.success) results.push(parsed.data);
+    }
+    const next = page.data['@odata.nextLink'];
+    path = next === undefined ? undefined : pathBelow(next, graphBaseUrl);
+    if (path !== undefined) {
+      if (seen.has(path)) throw new GraphResponseInvalid('Graph list subscriptions repeated a nextLink');
+      seen.add(path);
+    }
+  }
+  return results;
+}
+
+/** A nextLink as a path below the base URL; a link elsewhere is refused so our token never leaves Graph. */
+function pathBelow(link: string, graphBaseUrl: string): string {
+  const base = graphBaseUrl.replace(/\/+$/, '');
+  if (!link.startsWith(`${base}/`)) throw new GraphResponseInvalid('Graph list subscriptions answered a nextLink outside the configured Graph base URL');
+  return link.slice(base.length);
+}
+
+/** scheme://host/path of a URL: never its query, which carries the function key. */
+export function displayUrl(url: string | undefined): string {
+  if (url === undefined) return '(none)';
+  if (!URL.canParse(url)) return '(invalid URL)';
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** Graph's own message out of a GraphError's text ("Graph POST /subscriptions answered 400 Code: message"). */
+export function graphMessageOf(error: GraphError): string {
+  const match = /answered \d{3}(?: [^:\s]+)?: ([\s\S]*)$/.exec(error.message);
+  return (match?.[1] ?? error.message).trim();
+}
+
+export interface RefusalContext {
+  readonly tenantId: string;
+  readonly resource: string;
+  readonly changeType: string;
+  readonly notificationUrl: string | undefined;
+  readonly lifecycleNotificationUrl: string | undefined;
+}
+
+const HANDSHAKE_FAILURE = /validation request|underlying connection|notification ?url|could not be reached|timed out/i;
+const QUOTA = /maximum number of subscriptions|quota|limit/i;
+
+/**
+ * Turns Graph's refusal of a create (or renewal) into a `SubscriptionRefused` / `SubscriptionDuplicate`
+ * whose message says what to do. Transient errors (429, 5xx, network) and anything else are returned as they are.
+ */
+export function explainGraphRefusal(error: unknown, context: RefusalContext): unknown {
+  if (!(error instanceof GraphError)) return error;
+  const said = graphMessageOf(error);
+  const subject = `${context.changeType} on ${context.resource}`;
+  if (error.status === 409) {
+    const existing = /Subscription Id (\S+) already exists/i.exec(said)?.[1];
+    return new SubscriptionDuplicate(
+      `Graph already has a subscription${existing === undefined ? '' : ` (${existing})`} for ${subject} in tenant ${context.tenantId} and allows only one per app, resource and change types ("${said}"). Use it (graph-notify subscriptions list) or delete it first.`,
+      existing,
+      { cause: error },
+    );
+  }
+  if (error instanceof GraphRequestFailed && error.status === 400 && HANDSHAKE_FAILURE.test(said)) {
+    const urls = [context.notificationUrl, context.lifecycleNotificationUrl].filter((url) => url !== undefined).map(displayUrl).join(' and ');
+    return new SubscriptionRefused(
+      'validationFailed',
+      `Graph could not validate the webhook at ${urls}: "${said}". Graph POSTs ?validationToken=... to NOTIFICATION_URL${context.lifecycleNotificationUrl === undefined ? '' : ' and LIFECYCLE_NOTIFICATION_URL'} and needs 200 text/plain echoing the token within 10 s: check that the function app is running and reachable from the internet at that address over https, that the function key in the URL is current, and that no proxy or authentication intercepts the request.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof GraphAccessDenied && QUOTA.test(said)) {
+    return new SubscriptionRefused(
+      'quotaReached',
+      `Graph's subscription quota is reached for ${subject} in tenant ${context.tenantId}: "${said}". Delete subscriptions that are no longer needed (graph-notify subscriptions list); the limits are listed in docs/subscriptions.md.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof GraphAccessDenied) {
+    return new SubscriptionRefused(
+      'accessDenied',
+      `Graph refused ${subject} in tenant ${context.tenantId}: the app lacks the application permission to read it ("${said}"). Grant it (e.g. User.Read.All, Group.Read.All, Mail.Read, Calendars.Read, Contacts.Read, Files.Read.All, Chat.Read.All) with admin consent in that tenant.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof GraphResourceNotFound) {
+    return new SubscriptionRefused('resourceNotFound', `Graph found no ${context.resource} in tenant ${context.tenantId} ("${said}"): check the ids in the resource path.`, { cause: error });
+  }
+  if (error instanceof GraphRequestFailed) {
+    return new SubscriptionRefused('invalidRequest', `Graph refused ${subject} in tenant ${context.tenantId}: "${said}"${error.graphCode === undefined ? '' : ` (${error.graphCode})`}.`, { cause: error });
+  }
+  return error;
+}

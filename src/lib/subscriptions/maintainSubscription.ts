@@ -1,0 +1,304 @@
+/**
+ * Keeping one subscription alive: renew (PATCH, which also reauthorizes), reauthorize, recreate after
+ * Graph lost it (404, subscriptionRemoved, missing at the drift check) followed by a delta resync, finish
+ * an interrupted deletion, and resolve a create intent a crash left behind. Shared by the reconciler, the
+ * lifecycle handler and the management API.
+ *
+ * Each step leases the record first (see records.ts), so concurrent workers never both call Graph for
+ * one subscription. Outcomes say what happened instead of throwing for the expected cases: Graph's
+ * 429 comes back as `throttled` with its Retry-After (the caller stops calling that tenant), other
+ * transient failures as `retry` (left for the next run), and refusals (400/403) mark the record
+ * `failed` with an operator-actionable reason and come back as `failed`.
+ */
+import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphThrottled, isTransientGraphError } from '../graph';
+import { syncDelta } from '../processing';
+import { kindOfSubscriptionResource, normalizeResourcePath } from '../resources';
+import { StorageConflict, StorageUnavailable } from '../shared/errors';
+import { describeError } from '../shared/redact';
+import { recordRenewal } from '../telemetry';
+import { carryOutIntent, recordIntent } from './createSubscription';
+import type { SubscriptionDependencies } from './dependencies';
+import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionsNotConfigured } from './errors';
+import {
+  deleteGraphSubscription,
+  displayUrl,
+  explainGraphRefusal,
+  reauthorizeGraphSubscription,
+  renewGraphSubscription,
+  type GraphSubscription,
+} from './graphSubscriptionApi';
+import { claim, isWithin, REAUTHORIZE_RENEW_GAP_MS, revise, settle } from './records';
+import type { StoredSubscription } from './subscriptionRecord';
+import { combinationKey, renewalExpiration } from './subscriptionRules';
+
+export type MaintenanceOutcome =
+  | { readonly outcome: 'renewed' | 'reauthorized' | 'resynced' | 'deleted' | 'cleaned'; readonly subscriptionId: string }
+  | { readonly outcome: 'recreated' | 'adopted'; readonly subscriptionId: string; readonly record: StoredSubscription }
+  /** Nothing to do, or another worker holds the subscription. */
+  | { readonly outcome: 'skipped'; readonly subscriptionId: string; readonly reason: string }
+  /** Graph refused; the record is marked failed with `reason`. `error` is the explained refusal. */
+  | { readonly outcome: 'failed'; readonly subscriptionId: string; readonly reason: string; readonly error?: unknown }
+  /** Graph answered 429: stop calling this tenant for `retryAfterMs`. */
+  | { readonly outcome: 'throttled'; readonly subscriptionId: string; readonly retryAfterMs: number; readonly error?: unknown }
+  /** A transient failure (5xx, network, storage); the next run tries again. */
+  | { readonly outcome: 'retry'; readonly subscriptionId: string; readonly reason: string; readonly error?: unknown };
+
+/** Renewals never move the expiry backwards past this: one that expires sooner than this is renewed despite a recent reauthorize. */
+const IMMINENT_EXPIRY_MS = 15 * 60_000;
+
+/**
+ * Renews to the kind's maximum less the margin. A 404 means Graph lost it: recreated and resynced. Not
+ * sent within 10 minutes of a reauthorize unless the expiry is imminent or `force` is set (reference §1.5).
+ */
+export async function renewSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
+  const now = deps.clock.now();
+  const id = record.subscriptionId;
+  if (record.status === 'removed') return recreateSubscription(record, 'the subscription was removed by Graph', deps);
+  const claimed = await claim(record, deps, now);
+  if (claimed === undefined) return skipped(id, 'another worker holds it');
+  const expiresSoon = Date.parse(claimed.expirationDateTime) - now.getTime() < IMMINENT_EXPIRY_MS;
+  if (options.force !== true && !expiresSoon && isWithin(claimed.lastReauthorizedAt, now, REAUTHORIZE_RENEW_GAP_MS)) {
+    await settle(claimed, deps, now, {});
+    return skipped(id, 'reauthorized less than 10 minutes ago; renewing later keeps Graph consistent');
+  }
+  const expiration = renewalExpiration(claimed, deps.settings, now);
+  if (expiration === undefined) return markFailed(claimed, `resource ${claimed.resource} is no longer a supported kind; delete this subscription`, deps, now);
+  const encryption = deps.settings.encryption;
+  const rotate = claimed.includeResourceData && encryption !== undefined && claimed.encryptionCertificateId !== encryption.certificateId ? encryption : undefined;
+  let renewed: GraphSubscription;
+  try {
+    renewed = await renewGraphSubscription(deps.graph, claimed.tenantId, id, expiration, rotate);
+  } catch (error) {
+    if (error instanceof GraphResourceNotFound) {
+      return recreateSubscription(claimed, 'Graph answered 404 to the renewal: the subscription expired or was removed', deps, { leased: true });
+    }
+    return graphFailure(claimed, error, 'renewal', deps, now);
+  }
+  const saved = await settle(claimed, deps, now, {
+    status: 'active',
+    expirationDateTime: new Date(renewed.expirationDateTime).toISOString(),
+    lastRenewedAt: now.toISOString(),
+    lastError: undefined,
+    ...(rotate === undefined ? {} : { encryptionCertificateId: rotate.certificateId }),
+  });
+  recordRenewal('renewed');
+  deps.log.info(`Renewed subscription ${id} until ${renewed.expirationDateTime}${saved === undefined ? ' (record changed meanwhile)' : ''}`);
+  return { outcome: 'renewed', subscriptionId: id };
+}
+
+/**
+ * Answers a reauthorizationRequired challenge without changing the expiry. Skipped when the subscription
+ * was renewed or reauthorized less than 10 minutes ago: that already answered the challenge, and a
+ * second call so close could leave Graph inconsistent (reference §1.5, §4.1).
+ */
+export async function reauthorizeSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+  const now = deps.clock.now();
+  const id = record.subscriptionId;
+  const claimed = await claim(record, deps, now);
+  if (claimed === undefined) return skipped(id, 'another worker holds it');
+  if (isWithin(claimed.lastRenewedAt, now, REAUTHORIZE_RENEW_GAP_MS) || isWithin(claimed.lastReauthorizedAt, now, REAUTHORIZE_RENEW_GAP_MS)) {
+    await settle(claimed, deps, now, {});
+    return skipped(id, 'renewed or reauthorized less than 10 minutes ago');
+  }
+  try {
+    await reauthorizeGraphSubscription(deps.graph, claimed.tenantId, id);
+  } catch (error) {
+    if (error instanceof GraphResourceNotFound) {
+      return recreateSubscription(claimed, 'Graph answered 404 to reauthorize: the subscription expired or was removed', deps, { leased: true });
+    }
+    return graphFailure(claimed, error, 'reauthorization', deps, now);
+  }
+  await settle(claimed, deps, now, { lastReauthorizedAt: now.toISOString(), lastError: undefined });
+  recordRenewal('reauthorized');
+  deps.log.info(`Reauthorized subscription ${id}`);
+  return { outcome: 'reauthorized', subscriptionId: id };
+}
+
+/**
+ * Replaces a subscription Graph no longer has with a new one (new id, new clientState) through a create
+ * intent, removes the old record, and resyncs the resource, since nothing was delivered in between
+ * (reference §4.1, §6.3). A resync that cannot run now stays owed (`resyncPendingSince`).
+ */
+export async function recreateSubscription(
+  record: StoredSubscription,
+  reason: string,
+  deps: SubscriptionDependencies,
+  options: { readonly leased?: boolean } = {},
+): Promise<MaintenanceOutcome> {
+  const now = deps.clock.now();
+  const id = record.subscriptionId;
+  const claimed = options.leased === true ? record : await claim(record, deps, now);
+  if (claimed === undefined) return skipped(id, 'another worker holds it');
+  if (deps.settings.notificationUrl === undefined) {
+    return markFailed(claimed, `${reason}; it cannot be recreated because NOTIFICATION_URL is not set`, deps, now);
+  }
+  // Mark it removed first: if this worker dies, the next run sees a removed subscription and recreates it.
+  let old: StoredSubscription;
+  try {
+    old = await deps.repository.update(revise(claimed, now, { status: 'removed', lastError: reason, resyncPendingSince: claimed.resyncPendingSince ?? now.toISOString() }), claimed.etag);
+  } catch (error) {
+    if (error instanceof StorageConflict) return skipped(id, 'changed by another worker');
+    throw error;
+  }
+  const expirationDateTime = renewalExpiration(old, deps.settings, now);
+  if (expirationDateTime === undefined) return markFailed(old, `${reason}; resource ${old.resource} is no longer a supported kind`, deps, now);
+
+  let created: StoredSubscription;
+  try {
+    const intent = await recordIntent(
+      { tenantId: old.tenantId, resource: old.resource, changeType: old.changeType, includeResourceData: old.includeResourceData, expirationDateTime, origin: old.origin ?? 'operator', replaces: id },
+      deps,
+      now,
+    );
+    created = await carryOutIntent(intent, deps, { resyncPendingSince: old.resyncPendingSince ?? now.toISOString() });
+  } catch (error) {
+    if (error instanceof SubscriptionsNotConfigured) return markFailed(old, `${reason}; ${error.message}`, deps, now);
+    return graphFailure(old, error, 'recreation', deps, now);
+  }
+  await deps.repository.delete(id, old.etag).catch((error: unknown) => {
+    deps.log.warn(`Recreated ${id} as ${created.subscriptionId} but could not remove the old record (the reconciler will): ${describeError(error)}`);
+  });
+  recordRenewal('recreated');
+  deps.log.warn(`Subscription ${id} was lost (${reason}); recreated as ${created.subscriptionId}`);
+  await resyncSubscription(created, deps).catch((error: unknown) => {
+    deps.log.warn(`Resync after recreating ${created.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
+  });
+  return { outcome: 'recreated', subscriptionId: id, record: created };
+}
+
+/**
+ * Runs the owed delta resync (`resyncPendingSince`): pages from the stored deltaLink (from scratch when
+ * none, or on 410) and writes every changed and removed item to the sink at the path a notification
+ * about it would have produced. One run at a time per tenant and resource (the delta lease); a busy or
+ * throttled run leaves the resync owed. Kinds without delta support only log that they cannot catch up.
+ */
+export async function resyncSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+  const id = record.subscriptionId;
+  const owedSince = record.resyncPendingSince;
+  if (owedSince === undefined) return skipped(id, 'no resync owed');
+  const kind = kindOfSubscriptionResource(record.resource);
+  const path = normalizeResourcePath(record.resource);
+  const deltaPath = kind?.resyncDeltaPath;
+  const itemPath = kind?.resyncItemPath;
+  if (deltaPath === undefined || itemPath === undefined) {
+    deps.log.warn(`Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${owedSince} cannot be recovered`);
+  } else {
+    const run = await syncDelta(
+      { tenantId: record.tenantId, key: path, startPath: deltaPath(path), subscriptionId: id, itemPath: (item) => itemPath(path, item.id) },
+      deps,
+    );
+    if (run.outcome === 'busy') return skipped(id, 'another delta run holds this resource');
+    deps.log.info(`Resynced ${path} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`);
+  }
+  // Clear the debt only if no newer one (another missed event) was recorded meanwhile.
+  const fresh = await deps.repository.get(id);
+  if (fresh?.resyncPendingSince === owedSince) {
+    await deps.repository.update(revise(fresh, deps.clock.now(), {}, ['resyncPendingSince']), fresh.etag).catch((error: unknown) => {
+      if (!(error instanceof StorageConflict)) throw error;
+    });
+  }
+  return { outcome: 'resynced', subscriptionId: id };
+}
+
+/** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */
+export async function finishDeletion(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly leased?: boolean } = {}): Promise<MaintenanceOutcome> {
+  const now = deps.clock.now();
+  const id = record.subscriptionId;
+  const claimed = options.leased === true ? record : await claim(record, deps, now);
+  if (claimed === undefined) return skipped(id, 'another worker holds it');
+  const marked = claimed.status === 'deleted' ? claimed : await deps.repository.update(revise(claimed, now, { status: 'deleted' }), claimed.etag);
+  try {
+    await deleteGraphSubscription(deps.graph, marked.tenantId, id);
+  } catch (error) {
+    // Stays `deleted` without a lease: the next attempt (API retry or reconciler) finishes it.
+    await settle(marked, deps, now, {});
+    if (error instanceof GraphThrottled) return { outcome: 'throttled', subscriptionId: id, retryAfterMs: error.retryAfterMs, error };
+    return { outcome: 'retry', subscriptionId: id, reason: `Graph DELETE failed: ${describeError(error)}`, error };
+  }
+  await deps.repository.delete(id, marked.etag);
+  deps.log.info(`Deleted subscription ${id} (${marked.changeType} on ${marked.resource})`);
+  return { outcome: 'deleted', subscriptionId: id };
+}
+
+/**
+ * Resolves a create intent older than any create can take: adopts the Graph subscription that matches it
+ * (same tenant, resource, change types and webhook, not yet in the table) with the intent's clientState,
+ * owing a resync for what was refused meanwhile; otherwise removes the intent, since Graph created nothing.
+ */
+export async function resolveIntent(
+  intent: StoredSubscription,
+  inGraph: readonly GraphSubscription[],
+  knownIds: Set<string>,
+  deps: SubscriptionDependencies,
+): Promise<MaintenanceOutcome> {
+  const now = deps.clock.now();
+  const claimed = await claim(intent, deps, now);
+  if (claimed === undefined) return skipped(intent.subscriptionId, 'another worker holds it');
+  const key = combinationKey(claimed);
+  const match = inGraph.find(
+    (subscription) =>
+      !knownIds.has(subscription.id) &&
+      combinationKey({ tenantId: claimed.tenantId, resource: subscription.resource, changeType: subscription.changeType }) === key &&
+      displayUrl(subscription.notificationUrl) === displayUrl(claimed.notificationUrl),
+  );
+  if (match === undefined) {
+    await deps.repository.delete(claimed.subscriptionId, claimed.etag);
+    deps.log.warn(`Removed create intent ${claimed.subscriptionId} (${claimed.changeType} on ${claimed.resource}): Graph has no matching subscription, so the create never happened`);
+    return { outcome: 'cleaned', subscriptionId: claimed.subscriptionId };
+  }
+  const { etag: _etag, leaseUntil: _lease, replaces, ...fields } = claimed;
+  const adopted = await deps.repository.create({
+    ...fields,
+    subscriptionId: match.id,
+    status: 'active',
+    expirationDateTime: new Date(match.expirationDateTime).toISOString(),
+    lastRenewedAt: claimed.createdAt,
+    updatedAt: now.toISOString(),
+    // Notifications Graph sent before now were refused as unknown: catch up with delta.
+    resyncPendingSince: claimed.createdAt,
+  });
+  knownIds.add(match.id);
+  await deps.repository.delete(claimed.subscriptionId, claimed.etag);
+  if (replaces !== undefined) {
+    const old = await deps.repository.get(replaces);
+    if (old?.status === 'removed') await deps.repository.delete(replaces, old.etag).catch(() => undefined);
+  }
+  deps.log.warn(`Adopted Graph subscription ${match.id} left by an interrupted create (intent ${claimed.subscriptionId})`);
+  return { outcome: 'adopted', subscriptionId: match.id, record: adopted };
+}
+
+function skipped(subscriptionId: string, reason: string): MaintenanceOutcome {
+  return { outcome: 'skipped', subscriptionId, reason };
+}
+
+async function markFailed(claimed: StoredSubscription, reason: string, deps: SubscriptionDependencies, now: Date, error?: unknown): Promise<MaintenanceOutcome> {
+  await settle(claimed, deps, now, { status: 'failed', lastError: reason });
+  recordRenewal('failed');
+  deps.log.error(`Subscription ${claimed.subscriptionId} (${claimed.changeType} on ${claimed.resource}) failed: ${reason}`);
+  return { outcome: 'failed', subscriptionId: claimed.subscriptionId, reason, ...(error === undefined ? {} : { error }) };
+}
+
+/**
+ * 429 → throttled (lease dropped); other transient failures, storage outages and rejected credentials
+ * (a configuration problem of the app, not of this subscription) → retry with lastError; Graph's
+ * refusals (400/403/409) → failed with the explanation. Anything else is a bug and is rethrown.
+ */
+async function graphFailure(claimed: StoredSubscription, error: unknown, step: string, deps: SubscriptionDependencies, now: Date): Promise<MaintenanceOutcome> {
+  const id = claimed.subscriptionId;
+  if (error instanceof GraphThrottled) {
+    await settle(claimed, deps, now, {});
+    return { outcome: 'throttled', subscriptionId: id, retryAfterMs: error.retryAfterMs, error };
+  }
+  if (isTransientGraphError(error) || error instanceof GraphCredentialRejected || error instanceof GraphAuthenticationFailed || error instanceof StorageUnavailable) {
+    const reason = `${step} failed transiently, will retry: ${describeError(error)}`;
+    await settle(claimed, deps, now, { lastError: reason });
+    deps.log.warn(`Subscription ${id}: ${reason}`);
+    return { outcome: 'retry', subscriptionId: id, reason, error };
+  }
+  if (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate) {
+    const explained = explainGraphRefusal(error, claimed);
+    return markFailed(claimed, `${step} refused: ${explained instanceof Error ? explained.message : describeError(explained)}`, deps, now, explained);
+  }
+  await settle(claimed, deps, now, {});
+  throw error;
+}

@@ -1,0 +1,269 @@
+/**
+ * The reconciler behind the timer (and `graph-notify subscriptions reconcile`): keeps every subscription
+ * graph-notify created alive, working from the table, not from Graph's list (which allows only 25 calls
+ * per 20 s per app and tenant, reference §1.7). Per run and tenant:
+ *
+ * - renews each subscription whose remaining lifetime fell under the renewal window, to the kind's
+ *   maximum less the margin; a 404 recreates it and resyncs its resource; 400/403 mark it failed with
+ *   the reason and the run goes on;
+ * - finishes what a crashed or throttled worker left: deletions, recreations, owed resyncs, and create
+ *   intents older than any create can take (adopted from Graph or removed);
+ * - at most once per DRIFT_CHECK_INTERVAL_MINUTES (a lease shared by all instances) lists Graph and
+ *   repairs differences: subscriptions Graph lost without telling are recreated and resynced, expiries
+ *   are taken from Graph. Subscriptions in Graph that graph-notify did not create are never touched;
+ * - applies the optional desired state (create missing, delete no longer desired ones it created).
+ *
+ * Graph calls run with bounded concurrency per tenant; a 429 stops further calls for that tenant until
+ * the next run, so throttling is never made worse. One failure never stops the others. Two instances at
+ * once are safe: each subscription is leased with an ETag-guarded write before Graph is called.
+ */
+import { GraphThrottled } from '../graph';
+import { kindOfSubscriptionResource } from '../resources';
+import { describeError } from '../shared/redact';
+import type { SubscriptionObservation } from '../telemetry';
+import { createSubscription } from './createSubscription';
+import type { SubscriptionDependencies } from './dependencies';
+import { parseDesiredState, planDesiredState, type DesiredStatePlan } from './desiredState';
+import { listGraphSubscriptions, type GraphSubscription } from './graphSubscriptionApi';
+import { finishDeletion, recreateSubscription, renewSubscription, resolveIntent, resyncSubscription, type MaintenanceOutcome } from './maintainSubscription';
+import { claim, isLeased, revise } from './records';
+import { isIntentKey, type StoredSubscription } from './subscriptionRecord';
+import { combinationKey, isRenewalDue } from './subscriptionRules';
+
+/** A create takes at most a Graph timeout plus two 10-s handshakes; an intent older than this was interrupted. */
+export const INTENT_GRACE_MS = 10 * 60_000;
+/** Key of the drift-check lease in the delta state store (one per tenant). */
+export const DRIFT_CHECK_KEY = 'subscriptions/drift-check';
+
+export type ReconcileOutcome = MaintenanceOutcome['outcome'] | 'created' | 'deferred' | 'expiryCorrected';
+
+export interface ReconcileOptions {
+  /** List Graph now even if the last drift check is recent (CLI `reconcile --drift`). */
+  readonly forceDriftCheck?: boolean;
+}
+
+export interface ReconcileReport {
+  readonly subscriptions: number;
+  readonly outcomes: Readonly<Partial<Record<ReconcileOutcome, number>>>;
+  /** Tenants whose Graph list was compared with the table in this run. */
+  readonly driftChecked: readonly string[];
+  /** Tenants Graph throttled; their remaining work waits for the next run. */
+  readonly throttledTenants: readonly string[];
+  /** Subscriptions in Graph (drift-checked tenants) that graph-notify did not create: left alone. */
+  readonly unmanagedInGraph: number;
+  /** Secret-free lines for the log and the CLI. */
+  readonly problems: readonly string[];
+  /** The table after the run, for the subscriptions-by-status and time-to-expiry gauges. */
+  readonly observations: readonly SubscriptionObservation[];
+}
+
+type Task = () => Promise<void>;
+
+export async function reconcileSubscriptions(deps: SubscriptionDependencies, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const now = deps.clock.now();
+  const records = await deps.repository.list();
+  const outcomes: Partial<Record<ReconcileOutcome, number>> = {};
+  const problems: string[] = [];
+  const driftChecked: string[] = [];
+  const throttledTenants: string[] = [];
+  let unmanagedInGraph = 0;
+  const count = (outcome: ReconcileOutcome): void => {
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  };
+
+  const desired = await loadDesired(deps, records, now, problems);
+  const tenants = new Set([...records.map((record) => record.tenantId), ...(desired?.create ?? []).map((request) => (request.tenantId ?? deps.settings.defaultTenantId).toLowerCase())]);
+  const knownIds = new Set(records.filter((record) => !isIntentKey(record.subscriptionId)).map((record) => record.subscriptionId));
+
+  await Promise.all(
+    [...tenants].map(async (tenantId) => {
+      const mine = records.filter((record) => record.tenantId === tenantId);
+      let throttled = false;
+      const report = (outcome: MaintenanceOutcome): MaintenanceOutcome => {
+        count(outcome.outcome);
+        if (outcome.outcome === 'throttled') throttled = true;
+        if (outcome.outcome === 'failed' || outcome.outcome === 'retry') problems.push(`${outcome.subscriptionId}: ${outcome.reason}`);
+        return outcome;
+      };
+      const guarded =
+        (task: Task): Task =>
+        async () => {
+          if (throttled) {
+            count('deferred');
+            return;
+          }
+          try {
+            await task();
+          } catch (error) {
+            if (error instanceof GraphThrottled) {
+              throttled = true;
+              count('throttled');
+            } else {
+              count('retry');
+            }
+            problems.push(`tenant ${tenantId}: ${describeError(error)}`);
+          }
+        };
+
+      // 1. Graph's list: only for the periodic drift check, or when an interrupted create must be resolved.
+      const driftLease = await deps.deltaStates.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, deps.settings.driftCheckIntervalMinutes * 60_000);
+      const driftDue = options.forceDriftCheck === true || driftLease !== undefined;
+      const staleIntents = mine.filter(
+        (record) => record.status === 'pending' && isIntentKey(record.subscriptionId) && !isLeased(record, now) && now.getTime() - Date.parse(record.createdAt) > INTENT_GRACE_MS,
+      );
+      let inGraph: GraphSubscription[] | undefined;
+      if (driftDue || staleIntents.length > 0) {
+        try {
+          inGraph = await listGraphSubscriptions(deps.graph, tenantId, deps.settings.graphBaseUrl);
+          if (driftDue) driftChecked.push(tenantId);
+        } catch (error) {
+          if (error instanceof GraphThrottled) throttled = true;
+          problems.push(`tenant ${tenantId}: listing subscriptions in Graph failed: ${describeError(error)}`);
+        }
+      }
+
+      // Renew when due (a 404 recreates and resyncs), then pay any owed resync.
+      const maintain = async (record: StoredSubscription): Promise<void> => {
+        let current: StoredSubscription | undefined = record;
+        if (isRenewalDue(record, deps.settings, deps.clock.now())) {
+          const outcome = report(await renewSubscription(record, deps));
+          if (outcome.outcome !== 'renewed') return;
+          current = await deps.repository.get(record.subscriptionId);
+        }
+        if (current?.resyncPendingSince !== undefined && !isLeased(current, deps.clock.now())) report(await resyncSubscription(current, deps));
+      };
+      const tasks: Task[] = [];
+      const handled = new Set<string>();
+      // 2. Interrupted creates: adopt or clean up (then resync what was refused meanwhile).
+      if (inGraph !== undefined) {
+        const graphList = inGraph;
+        for (const intent of staleIntents) {
+          handled.add(intent.subscriptionId);
+          tasks.push(
+            guarded(async () => {
+              const outcome = report(await resolveIntent(intent, graphList, knownIds, deps));
+              if (outcome.outcome === 'adopted') report(await resyncSubscription(outcome.record, deps));
+            }),
+          );
+        }
+      }
+      // 3. Drift: what Graph lost without a lifecycle event is recreated; Graph's expiry is the truth.
+      if (driftDue && inGraph !== undefined) {
+        const byId = new Map(inGraph.map((subscription) => [subscription.id, subscription]));
+        unmanagedInGraph += inGraph.filter((subscription) => !knownIds.has(subscription.id)).length;
+        for (const record of mine) {
+          if (record.status !== 'active' || isLeased(record, now)) continue;
+          const found = byId.get(record.subscriptionId);
+          if (found === undefined) {
+            handled.add(record.subscriptionId);
+            tasks.push(guarded(async () => void report(await recreateSubscription(record, 'missing from Graph at the drift check (removed without a lifecycle event)', deps))));
+          } else if (Math.abs(Date.parse(found.expirationDateTime) - Date.parse(record.expirationDateTime)) > 60_000) {
+            const corrected = new Date(found.expirationDateTime).toISOString();
+            handled.add(record.subscriptionId);
+            tasks.push(
+              guarded(async () => {
+                const updated = await deps.repository.update(revise(record, deps.clock.now(), { expirationDateTime: corrected }), record.etag);
+                count('expiryCorrected');
+                await maintain(updated);
+              }),
+            );
+          }
+        }
+      }
+      // 4. Everything else, from the table.
+      for (const record of mine) {
+        if (handled.has(record.subscriptionId) || isLeased(record, now)) continue;
+        switch (record.status) {
+          case 'active':
+            if (isRenewalDue(record, deps.settings, now) || record.resyncPendingSince !== undefined) tasks.push(guarded(() => maintain(record)));
+            break;
+          case 'deleted':
+            tasks.push(guarded(async () => void report(await finishDeletion(record, deps))));
+            break;
+          case 'removed': {
+            const key = combinationKey(record);
+            const replaced = records.some((other) => other !== record && other.status !== 'removed' && other.status !== 'deleted' && combinationKey(other) === key);
+            const beingReplaced = records.some((other) => other.replaces === record.subscriptionId);
+            if (replaced && !beingReplaced) {
+              tasks.push(guarded(() => deps.repository.delete(record.subscriptionId, record.etag)));
+            } else if (!beingReplaced) {
+              tasks.push(guarded(async () => void report(await recreateSubscription(record, record.lastError ?? 'the subscription was removed by Graph', deps))));
+            }
+            break;
+          }
+          default:
+            // pending: being created (or resolved above once stale); failed: waits for an operator.
+            break;
+        }
+      }
+      // 5. Desired state for this tenant.
+      for (const request of desired?.create ?? []) {
+        if ((request.tenantId ?? deps.settings.defaultTenantId).toLowerCase() !== tenantId) continue;
+        tasks.push(
+          guarded(async () => {
+            try {
+              await createSubscription(request, deps, { origin: 'desiredState' });
+              count('created');
+            } catch (error) {
+              if (error instanceof GraphThrottled) throw error;
+              count('failed');
+              problems.push(`desired ${request.changeType} on ${request.resource}: ${describeError(error)}`);
+            }
+          }),
+        );
+      }
+      for (const record of desired?.remove ?? []) {
+        if (record.tenantId !== tenantId || isLeased(record, now)) continue;
+        tasks.push(
+          guarded(async () => {
+            const claimed = await claim(record, deps, deps.clock.now());
+            if (claimed === undefined) return;
+            report(await finishDeletion(claimed, deps, { leased: true }));
+          }),
+        );
+      }
+
+      await runBounded(tasks, deps.settings.concurrencyPerTenant);
+      if (throttled) throttledTenants.push(tenantId);
+    }),
+  );
+
+  const after = await deps.repository.list();
+  const observations = after.map((record) => ({
+    status: record.status,
+    resourceKind: kindOfSubscriptionResource(record.resource)?.name ?? 'other',
+    secondsToExpiry: Math.round((Date.parse(record.expirationDateTime) - deps.clock.now().getTime()) / 1000),
+  }));
+  const report: ReconcileReport = { subscriptions: records.length, outcomes, driftChecked, throttledTenants, unmanagedInGraph, problems, observations };
+  const summary = Object.entries(outcomes)
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(', ');
+  deps.log.info(`Reconciled ${records.length} subscription(s): ${summary === '' ? 'nothing to do' : summary}${driftChecked.length > 0 ? `; drift-checked ${driftChecked.length} tenant(s)` : ''}`);
+  for (const problem of problems) deps.log.warn(`Reconcile: ${problem}`);
+  return report;
+}
+
+async function loadDesired(deps: SubscriptionDependencies, records: readonly StoredSubscription[], now: Date, problems: string[]): Promise<DesiredStatePlan | undefined> {
+  if (deps.readDesiredState === undefined) return undefined;
+  try {
+    const text = await deps.readDesiredState();
+    if (text === undefined) return undefined;
+    return planDesiredState(parseDesiredState(text, deps.settings, now), records, deps.settings);
+  } catch (error) {
+    problems.push(`desired state skipped: ${describeError(error)}`);
+    return undefined;
+  }
+}
+
+/** Runs `tasks` with at most `limit` in flight; each task handles its own errors. */
+async function runBounded(tasks: readonly Task[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next];
+      next += 1;
+      if (task !== undefined) await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}

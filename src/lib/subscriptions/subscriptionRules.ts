@@ -1,0 +1,172 @@
+/**
+ * The rules a subscription request must meet, checked before Graph is called (reference §1.1-§1.3), all
+ * read from the one resource-kind registry: a supported resource, change types the kind allows, rich
+ * notifications only where Graph offers them and only with a certificate configured, an expiry within
+ * the kind's maximum (the shorter rich limit included), and a lifecycle URL where Graph requires one.
+ * Each refusal names its rule and says how to fix the request. Also: how long to ask Graph for on
+ * create and renewal (the maximum less a margin), and when a subscription is due for renewal.
+ */
+import { z } from 'zod';
+import { isTenantId } from '../graph';
+import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
+import type { SubscriptionSettings } from './dependencies';
+import { SubscriptionRequestInvalid, SubscriptionRuleViolated } from './errors';
+
+const MINUTE_MS = 60_000;
+const CHANGE_TYPE_ORDER: readonly ChangeType[] = ['created', 'updated', 'deleted'];
+
+/** What an operator (API, CLI) or the desired-state file asks for. */
+export interface SubscriptionRequest {
+  readonly resource: string;
+  readonly changeType: string;
+  readonly tenantId?: string | undefined;
+  readonly includeResourceData?: boolean | undefined;
+  /** ISO 8601; default: the kind's maximum lifetime less the margin. */
+  readonly expirationDateTime?: string | undefined;
+}
+
+/** A request that passed every rule, ready for Graph. */
+export interface SubscriptionPlan {
+  readonly kind: ResourceKind;
+  readonly tenantId: string;
+  /** As the operator wrote it, without a leading slash: Graph keeps OData options such as $select. */
+  readonly resource: string;
+  /** Canonical order, no duplicates: `created,updated,deleted`. */
+  readonly changeType: string;
+  readonly includeResourceData: boolean;
+  readonly expirationDateTime: string;
+}
+
+/** Checks `request` against the rules; throws `SubscriptionRuleViolated` naming the first rule it breaks. */
+export function planSubscription(request: SubscriptionRequest, settings: SubscriptionSettings, now: Date): SubscriptionPlan {
+  const resource = request.resource.trim().replace(/^\/+/, '');
+  if (resource === '') throw new SubscriptionRequestInvalid('resource is required, e.g. "users" or "users/{id}/messages"');
+  const tenantId = (request.tenantId ?? settings.defaultTenantId).toLowerCase();
+  if (!isTenantId(tenantId)) throw new SubscriptionRuleViolated('tenant-id', `tenantId must be a GUID, got "${tenantId}"`);
+
+  const kind = kindOfSubscriptionResource(resource);
+  if (kind === undefined) {
+    const supported = RESOURCE_KINDS.map((k) => k.name).join(', ');
+    throw new SubscriptionRuleViolated(
+      'supported-resource',
+      `resource "${resource}" is not a kind graph-notify supports (${supported}); e.g. users, groups, users/{id}/messages, users/{id}/mailFolders/{id}/messages, users/{id}/events, users/{id}/contacts, drives/{id}/root, chats/{id}/messages`,
+    );
+  }
+  const changeType = checkChangeTypes(request.changeType, kind);
+  const includeResourceData = request.includeResourceData === true;
+  if (includeResourceData && !kind.supportsRichNotifications) {
+    throw new SubscriptionRuleViolated('rich-notifications', `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for messages, events, contacts and Teams chat messages`);
+  }
+  if (includeResourceData && settings.encryption === undefined) {
+    throw new SubscriptionRuleViolated(
+      'encryption-certificate',
+      'includeResourceData needs a certificate for Graph to encrypt with: set ENCRYPTION_CERTIFICATE_ID, ENCRYPTION_CERTIFICATE and ENCRYPTION_PRIVATE_KEY',
+    );
+  }
+
+  const maxMinutes = maxLifetimeMinutes(kind, includeResourceData, settings);
+  const nowMs = now.getTime();
+  let expiresMs = nowMs + (maxMinutes - settings.expirationMarginMinutes) * MINUTE_MS;
+  if (request.expirationDateTime !== undefined) {
+    const requested = Date.parse(request.expirationDateTime);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(request.expirationDateTime) || Number.isNaN(requested)) {
+      throw new SubscriptionRuleViolated('expiration', `expirationDateTime must be an ISO 8601 instant such as 2026-05-01T10:00:00Z, got "${request.expirationDateTime}"`);
+    }
+    if (requested <= nowMs) throw new SubscriptionRuleViolated('expiration', `expirationDateTime ${request.expirationDateTime} is not in the future`);
+    if (requested > nowMs + maxMinutes * MINUTE_MS) {
+      throw new SubscriptionRuleViolated(
+        'maximum-lifetime',
+        `expirationDateTime is ${Math.ceil((requested - nowMs) / MINUTE_MS)} minutes ahead; Graph allows at most ${maxMinutes} minutes for ${kind.name} subscriptions${includeResourceData && kind.richMaxLifetimeMinutes !== undefined ? ' with includeResourceData' : ''}. Leave it out to get the maximum less ${settings.expirationMarginMinutes} minutes`,
+      );
+    }
+    expiresMs = requested;
+  }
+  const lifetimeMinutes = (expiresMs - nowMs) / MINUTE_MS;
+  if (kind.lifecycleRequiredAboveMinutes !== undefined && settings.lifecycleNotificationUrl === undefined && lifetimeMinutes > kind.lifecycleRequiredAboveMinutes) {
+    throw new SubscriptionRuleViolated(
+      'lifecycle-url-required',
+      `Graph requires a lifecycle notification URL for ${kind.name} subscriptions that live more than ${kind.lifecycleRequiredAboveMinutes} minutes: set LIFECYCLE_NOTIFICATION_URL, or ask for an expirationDateTime at most ${kind.lifecycleRequiredAboveMinutes} minutes ahead`,
+    );
+  }
+  return { kind, tenantId, resource, changeType, includeResourceData, expirationDateTime: new Date(expiresMs).toISOString() };
+}
+
+function checkChangeTypes(raw: string, kind: ResourceKind): string {
+  const values = raw
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  if (values.length === 0) {
+    throw new SubscriptionRuleViolated('change-type', `changeType is required: a comma-separated list from ${kind.allowedChangeTypes.join(', ')} for ${kind.name} subscriptions`);
+  }
+  for (const value of values) {
+    if (!(kind.allowedChangeTypes as readonly string[]).includes(value)) {
+      throw new SubscriptionRuleViolated(
+        'change-type',
+        `changeType "${value}" is not allowed for ${kind.name} subscriptions; Graph accepts ${kind.allowedChangeTypes.join(', ')}${kind.name === 'user' || kind.name === 'group' ? ' (creation arrives as updated)' : ''}`,
+      );
+    }
+  }
+  return CHANGE_TYPE_ORDER.filter((type) => values.includes(type)).join(',');
+}
+
+/** The kind's maximum lifetime in minutes: the rich limit when it applies, capped by SUBSCRIPTION_MAX_LIFETIME_MINUTES. */
+export function maxLifetimeMinutes(kind: ResourceKind, includeResourceData: boolean, settings: Pick<SubscriptionSettings, 'maxLifetimeMinutes'>): number {
+  const kindMax = includeResourceData ? (kind.richMaxLifetimeMinutes ?? kind.maxLifetimeMinutes) : kind.maxLifetimeMinutes;
+  return Math.min(kindMax, settings.maxLifetimeMinutes ?? Number.POSITIVE_INFINITY);
+}
+
+/** The expiry a renewal asks for: now + maximum - margin. Undefined for a resource no kind matches. */
+export function renewalExpiration(
+  subscription: { readonly resource: string; readonly includeResourceData: boolean },
+  settings: SubscriptionSettings,
+  now: Date,
+): string | undefined {
+  const kind = kindOfSubscriptionResource(subscription.resource);
+  if (kind === undefined) return undefined;
+  const minutes = maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
+  return new Date(now.getTime() + minutes * MINUTE_MS).toISOString();
+}
+
+/**
+ * True once the remaining lifetime is under the renewal window. The window is capped at half of what a
+ * renewal grants, so a one-day Outlook rich subscription is not renewed on every run.
+ */
+export function isRenewalDue(
+  subscription: { readonly resource: string; readonly includeResourceData: boolean; readonly expirationDateTime: string },
+  settings: SubscriptionSettings,
+  now: Date,
+): boolean {
+  const kind = kindOfSubscriptionResource(subscription.resource);
+  const lifetime = kind === undefined ? Number.POSITIVE_INFINITY : maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
+  const windowMinutes = Math.min(settings.renewalWindowMinutes, lifetime / 2);
+  const remainingMs = Date.parse(subscription.expirationDateTime) - now.getTime();
+  return Number.isNaN(remainingMs) || remainingMs < windowMinutes * MINUTE_MS;
+}
+
+/** Two subscriptions watch the same thing: same tenant, same canonical resource, same set of change types. */
+export function combinationKey(subscription: { readonly tenantId: string; readonly resource: string; readonly changeType: string }): string {
+  const types = CHANGE_TYPE_ORDER.filter((type) => subscription.changeType.split(',').map((value) => value.trim()).includes(type)).join(',');
+  return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
+}
+
+const requestSchema = z.strictObject({
+  resource: z.string(),
+  changeType: z.string(),
+  tenantId: z.string().optional(),
+  includeResourceData: z.boolean().optional(),
+  expirationDateTime: z.string().optional(),
+});
+
+/** Reads a create request (API body, CLI flags); unknown fields are refused so a misspelt one is not silently ignored. */
+export function parseSubscriptionRequest(body: unknown): SubscriptionRequest {
+  const parsed = requestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
+    throw new SubscriptionRequestInvalid(
+      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string})`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,50 @@
+/**
+ * A subscription as the management API and the CLI show it: status, expiry, last renewal and last error,
+ * webhook URLs without their query string (function key); never the clientState.
+ */
+import { displayUrl } from './graphSubscriptionApi';
+import { isIntentKey, type SubscriptionRecord, type SubscriptionStatus } from './subscriptionRecord';
+
+export interface SubscriptionView {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly resource: string;
+  readonly changeType: string;
+  readonly status: SubscriptionStatus;
+  readonly expirationDateTime: string;
+  readonly lastRenewedAt: string | null;
+  readonly lastReauthorizedAt: string | null;
+  readonly lastError: string | null;
+  readonly includeResourceData: boolean;
+  readonly origin: 'operator' | 'desiredState';
+  /** Changes may have been missed and a delta resync is owed since this instant. */
+  readonly resyncPendingSince: string | null;
+  readonly notificationUrl: string;
+  readonly lifecycleNotificationUrl: string | null;
+  /** True for a create intent not yet confirmed by Graph (id `intent-…`). */
+  readonly intent: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function toSubscriptionView(record: SubscriptionRecord): SubscriptionView {
+  return {
+    id: record.subscriptionId,
+    tenantId: record.tenantId,
+    resource: record.resource,
+    changeType: record.changeType,
+    status: record.status,
+    expirationDateTime: record.expirationDateTime,
+    lastRenewedAt: record.lastRenewedAt ?? null,
+    lastReauthorizedAt: record.lastReauthorizedAt ?? null,
+    lastError: record.lastError ?? null,
+    includeResourceData: record.includeResourceData,
+    origin: record.origin ?? 'operator',
+    resyncPendingSince: record.resyncPendingSince ?? null,
+    notificationUrl: displayUrl(record.notificationUrl),
+    lifecycleNotificationUrl: record.lifecycleNotificationUrl === undefined ? null : displayUrl(record.lifecycleNotificationUrl),
+    intent: isIntentKey(record.subscriptionId),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}

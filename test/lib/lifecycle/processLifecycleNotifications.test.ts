@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processLifecycleNotifications } from '../../../src/lib/lifecycle';
+import { ENVELOPE_VERSION, parseNotificationEnvelope, type NotificationEnvelope } from '../../../src/lib/notifications';
+import { createSubscription, type StoredSubscription } from '../../../src/lib/subscriptions';
+import { LIFECYCLE_EVENTS, METRIC } from '../../../src/lib/telemetry';
+import { installInMemoryTelemetry, type InMemoryTelemetry } from '../../support/telemetry';
+import { createWorld, HOUR, MINUTE, requestsOf, simulatorTruth, sinkContents, TENANT_ID, type World } from '../subscriptions/world';
+
+let world: World;
+let telemetry: InMemoryTelemetry;
+let messages: StoredSubscription;
+
+beforeEach(async () => {
+  telemetry = installInMemoryTelemetry();
+  // Subscription tokens that never lapse: these tests send every challenge themselves.
+  world = await createWorld({ simulator: { subscriptions: { accessTokenLifetimeMs: null }, lifecycle: { reauthorization: false } } });
+  messages = await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' }, world.deps());
+});
+
+afterEach(async () => {
+  world.stop();
+  await telemetry.uninstall();
+});
+
+function lifecycle(subscriptionId: string, lifecycleEvent: string): NotificationEnvelope {
+  return {
+    v: ENVELOPE_VERSION,
+    kind: 'lifecycle',
+    id: `lifecycle-${lifecycleEvent}`,
+    receivedAt: world.clock.now().toISOString(),
+    items: [{ subscriptionId, tenantId: TENANT_ID, lifecycleEvent, subscriptionExpirationDateTime: messages.expirationDateTime }],
+  };
+}
+
+describe('reauthorizationRequired', () => {
+  it('reauthorizes when renewal is not due, without touching the expiry', async () => {
+    await world.sim.clock.advance(HOUR);
+
+    const result = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+
+    expect(result.actions).toEqual({ reauthorized: 1 });
+    expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(1);
+    expect(requestsOf(world, 'renewSubscription')).toHaveLength(0);
+    expect(await world.repository.get(messages.subscriptionId)).toMatchObject({ lastReauthorizedAt: world.clock.now().toISOString(), expirationDateTime: messages.expirationDateTime });
+  });
+
+  it('renews instead when renewal is due anyway (a PATCH also reauthorizes)', async () => {
+    await world.sim.clock.advance(10_080 * MINUTE - 15 * MINUTE - 11 * HOUR);
+
+    const result = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+
+    expect(result.actions).toEqual({ renewed: 1 });
+    expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(0);
+    expect(requestsOf(world, 'renewSubscription')).toHaveLength(1);
+  });
+
+  it('never reauthorizes and renews within 10 minutes of each other', async () => {
+    await world.sim.clock.advance(HOUR);
+    await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+    await world.sim.clock.advance(10_080 * MINUTE - 15 * MINUTE - 12 * HOUR);
+    const record = await world.repository.get(messages.subscriptionId);
+    if (record !== undefined) await world.repository.update({ ...record, lastReauthorizedAt: new Date(world.clock.now().getTime() - 4 * MINUTE).toISOString() }, record.etag);
+
+    const early = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+    await world.sim.clock.advance(7 * MINUTE);
+    const later = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+    await world.sim.clock.advance(MINUTE);
+    const again = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+
+    expect(early.actions).toEqual({ skipped: 1 });
+    expect(later.actions).toEqual({ renewed: 1 });
+    expect(again.actions).toEqual({ skipped: 1 });
+    expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(1);
+    expect(world.sim.anomalies()).toEqual([]);
+  });
+
+  it('puts the challenge back on the queue, delayed by Retry-After, when Graph throttles', async () => {
+    await world.sim.clock.advance(HOUR);
+    world.sim.faults.inject({ target: 'graph', method: 'POST', path: '/reauthorize$', status: 429, code: 'TooManyRequests', retryAfterSeconds: 42 });
+
+    const result = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+
+    expect(result).toMatchObject({ requeued: 1, actions: { deferred: 1 } });
+    const [sent] = world.lifecycleQueue.sent;
+    expect(sent?.visibilityDelaySeconds).toBe(42);
+    expect(parseNotificationEnvelope(sent?.text ?? '').items).toEqual([expect.objectContaining({ subscriptionId: messages.subscriptionId, lifecycleEvent: 'reauthorizationRequired' })]);
+  });
+});
+
+describe('subscriptionRemoved', () => {
+  it('recreates the subscription, then resyncs so the sink equals the simulator', async () => {
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'before removal' } });
+    await world.pump();
+    world.sim.lifecycle(messages.subscriptionId, 'subscriptionRemoved');
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'while removed' } });
+    await world.sim.clock.settle();
+
+    await world.pump();
+
+    expect(world.lifecycleResults.map((result) => result.actions)).toEqual([{ recreated: 1 }]);
+    const [replacement] = await world.repository.list();
+    expect(replacement?.subscriptionId).not.toBe(messages.subscriptionId);
+    expect(replacement?.resyncPendingSince).toBeUndefined();
+    expect(world.sim.subscriptions().map((subscription) => subscription.id)).toEqual([replacement?.subscriptionId]);
+    expect(sinkContents(world, /\/messages\//, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
+    expect(sinkContents(world, /\/messages\//, 'subject').size).toBe(2);
+  });
+
+  it('accepts the old beta name `removed` and ignores a second removal of the same subscription', async () => {
+    world.sim.lifecycle(messages.subscriptionId, 'subscriptionRemoved');
+    await world.sim.clock.settle();
+    world.lifecycleQueue.sent.splice(0);
+
+    const first = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'removed'), world.deps());
+    const second = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'subscriptionRemoved'), world.deps());
+
+    expect(first.actions).toEqual({ recreated: 1 });
+    expect(second.actions).toEqual({ unknownSubscription: 1 });
+    expect(requestsOf(world, 'createSubscription')).toHaveLength(2);
+  });
+});
+
+describe('missed', () => {
+  it('resyncs from the stored delta link and closes the gap', async () => {
+    world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 2 });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'lost 1' } });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'lost 2' } });
+    await world.sim.clock.settle();
+    expect(sinkContents(world, /\/messages\//, 'subject').size).toBe(0);
+
+    await world.pump();
+
+    expect(world.lifecycleResults.map((result) => result.actions)).toEqual([{ resynced: 1 }]);
+    expect(sinkContents(world, /\/messages\//, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
+    expect((await world.repository.get(messages.subscriptionId))?.resyncPendingSince).toBeUndefined();
+  });
+
+  it('leaves the resync owed for the reconciler when Graph throttles the delta query', async () => {
+    world.sim.faults.inject({ target: 'graph', method: 'GET', path: '/delta', status: 429, code: 'TooManyRequests', retryAfterSeconds: 5 });
+
+    const result = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'missed'), world.deps());
+
+    expect(result.actions).toEqual({ deferred: 1 });
+    expect((await world.repository.get(messages.subscriptionId))?.resyncPendingSince).toBe(world.clock.now().toISOString());
+    const report = await world.tick(MINUTE);
+    expect(report.outcomes.resynced).toBe(1);
+  });
+});
+
+describe('other events', () => {
+  it('logs and counts an event graph-notify does not know, and does nothing else', async () => {
+    const result = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'subscriptionPaused'), world.deps());
+
+    expect(result.actions).toEqual({ unknownEvent: 1 });
+    expect(world.logs.some((line) => line.level === 'warn' && line.message.includes('"subscriptionPaused"'))).toBe(true);
+    expect(await telemetry.sum(METRIC.lifecycleEvents, { 'graph_notify.lifecycle_event': 'unknown' })).toBe(1);
+    expect(LIFECYCLE_EVENTS).toContain('unknown');
+    expect(world.requests.filter((request) => request.operation !== 'createSubscription')).toEqual([]);
+  });
+});

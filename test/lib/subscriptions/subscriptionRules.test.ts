@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isGraphNotifyError } from '../../../src/lib/shared/errors';
+import {
+  isRenewalDue,
+  parseSubscriptionRequest,
+  planSubscription,
+  SubscriptionRuleViolated,
+  type SubscriptionRequest,
+  type SubscriptionSettings,
+} from '../../../src/lib/subscriptions';
+
+const NOW = new Date('2026-05-01T10:00:00Z');
+const MINUTE = 60_000;
+const settings: SubscriptionSettings = {
+  notificationUrl: 'https://app.example.com/api/notifications?code=k',
+  lifecycleNotificationUrl: 'https://app.example.com/api/lifecycle?code=k',
+  renewalWindowMinutes: 720,
+  expirationMarginMinutes: 15,
+  maxLifetimeMinutes: undefined,
+  driftCheckIntervalMinutes: 60,
+  concurrencyPerTenant: 4,
+  defaultTenantId: '22222222-2222-4222-8222-222222222222',
+  graphBaseUrl: 'https://graph.microsoft.com/v1.0',
+  encryption: { certificateId: 'cert-1', certificateBase64Der: 'MIIB' },
+};
+
+function ruleOf(request: SubscriptionRequest, overrides: Partial<SubscriptionSettings> = {}): string | undefined {
+  try {
+    planSubscription(request, { ...settings, ...overrides }, NOW);
+    return undefined;
+  } catch (error) {
+    return error instanceof SubscriptionRuleViolated ? error.rule : `not a rule violation: ${String(error)}`;
+  }
+}
+
+describe('subscription rules (checked before Graph is called)', () => {
+  it.each([
+    ['an unsupported resource', { resource: 'sites/x/lists/y', changeType: 'updated' }, 'supported-resource'],
+    ['created on users (Graph sends creation as updated)', { resource: 'users', changeType: 'created' }, 'change-type'],
+    ['anything but updated on a drive root', { resource: 'drives/b!1/root', changeType: 'updated,deleted' }, 'change-type'],
+    ['an unknown change type', { resource: 'users/u1/messages', changeType: 'moved' }, 'change-type'],
+    ['rich notifications for users', { resource: 'users', changeType: 'updated', includeResourceData: true }, 'rich-notifications'],
+    ['an expiry past the kind maximum', { resource: 'users/u1/messages', changeType: 'created', expirationDateTime: new Date(NOW.getTime() + 10_081 * MINUTE).toISOString() }, 'maximum-lifetime'],
+    ['an expiry past the rich Outlook maximum (1 day)', { resource: 'users/u1/events', changeType: 'created', includeResourceData: true, expirationDateTime: new Date(NOW.getTime() + 1_441 * MINUTE).toISOString() }, 'maximum-lifetime'],
+    ['an expiry in the past', { resource: 'users', changeType: 'updated', expirationDateTime: '2026-04-30T10:00:00Z' }, 'expiration'],
+    ['a malformed expiry', { resource: 'users', changeType: 'updated', expirationDateTime: 'tomorrow' }, 'expiration'],
+    ['a tenant that is not a GUID', { resource: 'users', changeType: 'updated', tenantId: 'contoso.com' }, 'tenant-id'],
+  ] as const)('refuses %s', (_case, request, rule) => {
+    expect(ruleOf(request)).toBe(rule);
+  });
+
+  it('refuses rich notifications without a configured certificate, naming the settings', () => {
+    const act = () => planSubscription({ resource: 'users/u1/messages', changeType: 'created', includeResourceData: true }, { ...settings, encryption: undefined }, NOW);
+
+    expect(act).toThrow(/Rule encryption-certificate: .*ENCRYPTION_CERTIFICATE_ID/);
+  });
+
+  it('requires a lifecycle URL for Teams chat messages living more than an hour, and accepts a shorter expiry', () => {
+    const withoutLifecycle = { lifecycleNotificationUrl: undefined };
+
+    expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created' }, withoutLifecycle)).toBe('lifecycle-url-required');
+    expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created', expirationDateTime: new Date(NOW.getTime() + 50 * MINUTE).toISOString() }, withoutLifecycle)).toBeUndefined();
+    expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created' })).toBeUndefined();
+  });
+
+  it('defaults the expiry to the kind maximum less the margin, the rich limit included, and capped by the setting', () => {
+    const at = (request: SubscriptionRequest, overrides: Partial<SubscriptionSettings> = {}) =>
+      (Date.parse(planSubscription(request, { ...settings, ...overrides }, NOW).expirationDateTime) - NOW.getTime()) / MINUTE;
+
+    expect(at({ resource: 'users', changeType: 'updated' })).toBe(41_760 - 15);
+    expect(at({ resource: 'users/u1/messages', changeType: 'created' })).toBe(10_080 - 15);
+    expect(at({ resource: 'users/u1/messages', changeType: 'created', includeResourceData: true })).toBe(1_440 - 15);
+    expect(at({ resource: 'drives/b!1/root', changeType: 'updated' }, { maxLifetimeMinutes: 120 })).toBe(120 - 15);
+  });
+
+  it('normalises change types to Graph order without duplicates and keeps the resource as written', () => {
+    const plan = planSubscription({ resource: "/Users('u1')/Messages", changeType: ' deleted,created ,deleted' }, settings, NOW);
+
+    expect(plan).toMatchObject({ changeType: 'created,deleted', resource: "Users('u1')/Messages", tenantId: settings.defaultTenantId, kind: { name: 'message' } });
+  });
+});
+
+describe('renewal window', () => {
+  const expiringIn = (minutes: number, resource = 'users', includeResourceData = false) => ({ resource, includeResourceData, expirationDateTime: new Date(NOW.getTime() + minutes * MINUTE).toISOString() });
+
+  it('is due only once the remaining lifetime falls under the window', () => {
+    expect(isRenewalDue(expiringIn(721), settings, NOW)).toBe(false);
+    expect(isRenewalDue(expiringIn(719), settings, NOW)).toBe(true);
+  });
+
+  it('caps the window at half of what a renewal grants, so a 1-day subscription is not renewed on every run', () => {
+    // A rich message subscription is renewed to 1,425 minutes: the window shrinks to half of that (712.5).
+    expect(isRenewalDue(expiringIn(715, 'users/u1/messages', true), settings, NOW)).toBe(false);
+    expect(isRenewalDue(expiringIn(712, 'users/u1/messages', true), settings, NOW)).toBe(true);
+    expect(isRenewalDue(expiringIn(715, 'users'), settings, NOW)).toBe(true);
+  });
+});
+
+describe('reading a create request', () => {
+  it('names the field that is wrong', () => {
+    expect(() => parseSubscriptionRequest({ resource: 'users', changetype: 'updated' })).toThrow(/ERR|Invalid subscription request: (changeType|body)/);
+    expect(() => parseSubscriptionRequest({ resource: 'users', changeType: 'updated', includeResourceData: 'yes' })).toThrow(/includeResourceData/);
+  });
+
+  it('never fails with anything but a coded error, whatever the body', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (body) => {
+        try {
+          const request = parseSubscriptionRequest(body);
+          planSubscription(request, settings, NOW);
+        } catch (error) {
+          expect(isGraphNotifyError(error)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
