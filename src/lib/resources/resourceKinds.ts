@@ -14,8 +14,12 @@ export type Retrieval =
   /** The notification names only a container (drive root): run delta on it. */
   | { readonly kind: 'delta' };
 
+/** The names of the kinds graph-notify supports; telemetry and GRAPH_SELECT use them as a closed vocabulary. */
+export const RESOURCE_KIND_NAMES = ['user', 'group', 'message', 'event', 'contact', 'driveRoot', 'chatMessage'] as const;
+export type ResourceKindName = (typeof RESOURCE_KIND_NAMES)[number];
+
 export interface ResourceKind {
-  readonly name: string;
+  readonly name: ResourceKindName;
   /** Matches a normalised *subscription* resource (what one subscribes to). */
   readonly subscriptionPattern: RegExp;
   /** Matches a normalised *notification* resource (what a notification names). */

@@ -8,6 +8,9 @@
  * number of time series stays bounded.
  */
 
+import { RESOURCE_KIND_NAMES } from '../resources/resourceKinds';
+import { SUBSCRIPTION_STATUSES as STORED_SUBSCRIPTION_STATUSES } from '../subscriptions/subscriptionRecord';
+
 /** Meter and tracer name (instrumentation scope) under which everything is emitted. */
 export const INSTRUMENTATION_SCOPE = 'graph-notify';
 
@@ -100,29 +103,10 @@ export const GRAPH_OPERATIONS = [
 export type GraphOperation = (typeof GRAPH_OPERATIONS)[number];
 
 /**
- * Resource kinds as the subscriptions registry names them (Graph's type names). Callers may pass any
- * string: plural and case variants map onto these, the rest onto `other`.
+ * Resource kinds: the registry's names (src/lib/resources), plus `driveItem` for items found by drive delta
+ * runs and `other`. Callers may pass any string: plural and case variants map onto these, the rest onto `other`.
  */
-export const RESOURCE_KINDS = [
-  'user',
-  'group',
-  'message',
-  'event',
-  'contact',
-  'driveItem',
-  'driveRoot',
-  'list',
-  'chat',
-  'chatMessage',
-  'channel',
-  'team',
-  'conversationMember',
-  'callRecord',
-  'onlineMeeting',
-  'presence',
-  'todoTask',
-  'other',
-] as const;
+export const RESOURCE_KINDS = [...RESOURCE_KIND_NAMES, 'driveItem', 'other'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 export const RENEWAL_OUTCOMES = ['renewed', 'reauthorized', 'recreated', 'failed', 'skipped'] as const;
@@ -132,20 +116,8 @@ export type RenewalOutcome = (typeof RENEWAL_OUTCOMES)[number];
 export const LIFECYCLE_EVENTS = ['reauthorizationRequired', 'subscriptionRemoved', 'missed', 'unknown'] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENTS)[number];
 
-/**
- * Subscription states as the subscription store records them; a state not listed is reported as `other`.
- * `pending`: intent recorded, Graph not yet called; `failed`: Graph refused (400/403) and an operator must act.
- */
-export const SUBSCRIPTION_STATUSES = [
-  'pending',
-  'active',
-  'reauthorizationRequired',
-  'failed',
-  'removed',
-  'expired',
-  'deleting',
-  'other',
-] as const;
+/** Subscription states as the subscription store records them (src/lib/subscriptions), plus `other`. */
+export const SUBSCRIPTION_STATUSES = [...STORED_SUBSCRIPTION_STATUSES, 'other'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /** Spans the pipeline opens; Graph calls use `graph.<operation>`. */

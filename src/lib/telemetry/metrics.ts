@@ -259,7 +259,7 @@ let subscriptionsSource: Source<SubscriptionObservation> | undefined;
 let queueDepthSource: Source<QueueDepthObservation> | undefined;
 
 /** Statuses whose subscriptions Graph should still be delivering for: their expiry is what matters. */
-const LIVE_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active', 'reauthorizationRequired']);
+const LIVE_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active']);
 
 /**
  * Feeds the subscriptions-by-status and time-to-expiry gauges. `source` runs at every metric export (once a

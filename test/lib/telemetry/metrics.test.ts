@@ -1,3 +1,5 @@
+import { RESOURCE_KIND_NAMES } from '../../../src/lib/resources';
+import { SUBSCRIPTION_STATUSES as STORED_SUBSCRIPTION_STATUSES } from '../../../src/lib/subscriptions';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -144,7 +146,7 @@ describe('observable gauges', () => {
     const unregister = observeSubscriptions(() => [
       { status: 'active', resourceKind: 'message', secondsToExpiry: 90_000 },
       { status: 'active', resourceKind: 'message', secondsToExpiry: 20_000.4 },
-      { status: 'reauthorizationRequired', resourceKind: 'users', secondsToExpiry: 3_000 },
+      { status: 'active', resourceKind: 'users', secondsToExpiry: 3_000 },
       { status: 'failed', resourceKind: 'group', secondsToExpiry: 10 },
       { status: 'madeUpStatus', resourceKind: 'group', secondsToExpiry: 5 },
     ]);
@@ -158,12 +160,10 @@ describe('observable gauges', () => {
     const counts = Object.fromEntries(byStatus.map((point) => [String(point.attributes[ATTRIBUTE.subscriptionStatus]), point.value]));
     expect(counts).toEqual({
       pending: 0,
-      active: 2,
-      reauthorizationRequired: 1,
+      active: 3,
       failed: 1,
       removed: 0,
-      expired: 0,
-      deleting: 0,
+      deleted: 0,
       other: 1,
     });
     // Failed and unknown-status subscriptions are not expected to deliver, so their expiry does not alert.
@@ -299,28 +299,10 @@ describe('attribute values', () => {
         'acquireToken',
         'other',
       ]),
-      [ATTRIBUTE.resourceKind]: oneOf([
-        'user',
-        'group',
-        'message',
-        'event',
-        'contact',
-        'driveItem',
-        'driveRoot',
-        'list',
-        'chat',
-        'chatMessage',
-        'channel',
-        'team',
-        'conversationMember',
-        'callRecord',
-        'onlineMeeting',
-        'presence',
-        'todoTask',
-        'other',
-      ]),
+      // The domain registries, not the telemetry catalogue: a metric may only name kinds and statuses that exist.
+      [ATTRIBUTE.resourceKind]: oneOf([...RESOURCE_KIND_NAMES, 'driveItem', 'other']),
       [ATTRIBUTE.lifecycleEvent]: oneOf(['reauthorizationRequired', 'subscriptionRemoved', 'missed', 'unknown']),
-      [ATTRIBUTE.subscriptionStatus]: oneOf(['pending', 'active', 'reauthorizationRequired', 'failed', 'removed', 'expired', 'deleting', 'other']),
+      [ATTRIBUTE.subscriptionStatus]: oneOf([...STORED_SUBSCRIPTION_STATUSES, 'other']),
     };
   })();
 

@@ -1,5 +1,6 @@
 /** Processing: the queue-triggered function that turns notifications into resource state in the sink. */
 import type { EnvReader } from '../envReader';
+import { RESOURCE_KINDS, type ResourceKindName } from '../../resources/resourceKinds';
 import { defineSetting } from '../setting';
 
 export const processingSettings = {
@@ -36,8 +37,9 @@ export const processingSettings = {
   }),
 } as const;
 
-export const SELECTABLE_KINDS = ['user', 'group', 'message', 'event', 'contact', 'chatMessage'] as const;
-export type SelectableKind = (typeof SELECTABLE_KINDS)[number];
+/** Kinds read by id, the only ones a $select applies to. */
+export const SELECTABLE_KINDS: readonly ResourceKindName[] = RESOURCE_KINDS.filter((kind) => kind.retrieval.kind === 'byId').map((kind) => kind.name);
+export type SelectableKind = ResourceKindName;
 
 export interface ProcessingConfig {
   readonly resourcesContainer: string;
