@@ -12,7 +12,7 @@ import { describeError, redact } from '../../lib/shared/redact';
 /** Seconds Graph (or any client) should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 10;
 
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_INGEST_BODY_TOO_LARGE: 413,
   ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_INGEST_MALFORMED_JSON: 400,
@@ -31,6 +31,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_GRAPH_CREDENTIAL_REJECTED: 502,
   ERR_GRAPH_RESPONSE_INVALID: 502,
   ERR_GRAPH_UNAVAILABLE: 503,
+  // Answers of the adapters themselves.
+  ERR_ROUTE_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_UNEXPECTED: 503,
 };
 
 /** What a 5xx says: the error's own text only where it is meant for operators and holds no secrets. */
@@ -56,7 +60,7 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-export function problemResponse(status: number, code: string, detail: string, retryAfterSeconds?: number): HttpResponseInit {
+export function problemResponse(status: number, code: ErrorCode, detail: string, retryAfterSeconds?: number): HttpResponseInit {
   const retryAfter = retryAfterSeconds ?? (status === 503 ? RETRY_AFTER_SECONDS : undefined);
   return {
     status,

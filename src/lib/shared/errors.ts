@@ -36,6 +36,10 @@ export const ERROR_CODES = [
   'ERR_SUBSCRIPTION_BUSY',
   'ERR_SUBSCRIPTIONS_NOT_CONFIGURED',
   'ERR_DESIRED_STATE_INVALID',
+  // HTTP-only answers of the function adapters.
+  'ERR_ROUTE_NOT_FOUND',
+  'ERR_METHOD_NOT_ALLOWED',
+  'ERR_UNEXPECTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
