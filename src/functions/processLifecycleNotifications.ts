@@ -8,24 +8,18 @@ import { app, type InvocationContext } from '@azure/functions';
 import { appServices } from '../index';
 import { processLifecycleNotifications as process } from '../lib/lifecycle';
 import { loadEnvelope } from '../lib/processing';
-import { recordPoisonMessage } from '../lib/telemetry';
-
-/** host.json extensions.queues.maxDequeueCount: the delivery after which a failure poisons the message. */
-const MAX_DEQUEUE_COUNT = 5;
+import { runQueueMessage } from './shared/queueDelivery';
 
 export async function processLifecycleNotifications(message: unknown, context: InvocationContext): Promise<void> {
-  const services = appServices();
-  try {
-    const envelope = await loadEnvelope(message, services.processing.payloads, context);
-    if (envelope === undefined) return;
-    const result = await process(envelope.envelope, { ...services.subscriptionServices, log: context });
+  await runQueueMessage('lifecycle', context, async () => {
+    const services = appServices();
+    const loaded = await loadEnvelope(message, services.processing.payloads, context);
+    if (loaded === undefined) return 'discarded';
+    const result = await process(loaded.envelope, { ...services.subscriptionServices, log: context });
     context.info(`Handled ${result.items} lifecycle event(s): ${JSON.stringify(result.actions)}; ${result.requeued} put back`);
-    await envelope.done();
-  } catch (error) {
-    const dequeueCount = context.triggerMetadata?.dequeueCount;
-    if (typeof dequeueCount === 'number' && dequeueCount >= MAX_DEQUEUE_COUNT) recordPoisonMessage('lifecycle');
-    throw error;
-  }
+    await loaded.done();
+    return result.requeued > 0 ? 'deferred' : 'succeeded';
+  });
 }
 
 app.storageQueue('processLifecycleNotifications', {
