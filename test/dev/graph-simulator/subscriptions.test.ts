@@ -1,25 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorOf, inMinutes, simulatorWithUser, startReceiver, type Receiver, type TestGraph } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { errorOf, inMinutes, useSimulatorWithReceiver } from './support.js';
 
-let receiver: Receiver;
-let graph: TestGraph;
-
-beforeEach(async () => {
-  receiver = await startReceiver();
-  graph = await simulatorWithUser();
-});
-
-afterEach(async () => {
-  graph.sim.stop();
-  await receiver.stop();
-});
+const world = useSimulatorWithReceiver();
 
 function messagesSubscription(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     changeType: 'created,updated,deleted',
-    notificationUrl: `${receiver.url}?tenant=t1`,
-    resource: `users/${graph.userId}/messages`,
-    expirationDateTime: inMinutes(graph.sim, 120),
+    notificationUrl: `${world.receiver.url}?tenant=t1`,
+    resource: `users/${world.graph.userId}/messages`,
+    expirationDateTime: inMinutes(world.graph.sim, 120),
     clientState: 'secret-client-state',
     ...overrides,
   };
@@ -27,12 +16,12 @@ function messagesSubscription(overrides: Record<string, unknown> = {}): Record<s
 
 describe('subscription create: handshake', () => {
   it('validates the notification URL with a decoded, url-encoded token as text/plain and returns 201', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(201);
-    expect(json).toMatchObject({ resource: `users/${graph.userId}/messages`, changeType: 'created,updated,deleted', clientState: 'secret-client-state', applicationId: expect.any(String) as string });
-    const [validation] = receiver.validations();
-    expect(receiver.validations()).toHaveLength(1);
+    expect(json).toMatchObject({ resource: `users/${world.graph.userId}/messages`, changeType: 'created,updated,deleted', clientState: 'secret-client-state', applicationId: expect.any(String) as string });
+    const [validation] = world.receiver.validations();
+    expect(world.receiver.validations()).toHaveLength(1);
     expect(validation?.query.get('tenant')).toBe('t1');
     expect(validation?.contentType).toBe('text/plain; charset=utf-8');
     expect(validation?.body).toBe('');
@@ -40,117 +29,114 @@ describe('subscription create: handshake', () => {
   });
 
   it('validates the lifecycle URL separately, even when it equals the notification URL', async () => {
-    const { status } = await graph.call('POST', '/subscriptions', messagesSubscription({ lifecycleNotificationUrl: `${receiver.url}?tenant=t1` }));
+    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ lifecycleNotificationUrl: `${world.receiver.url}?tenant=t1` }));
 
     expect(status).toBe(201);
-    expect(receiver.validations()).toHaveLength(2);
+    expect(world.receiver.validations()).toHaveLength(2);
   });
 
   it('fails with the documented message when the endpoint echoes the token still encoded', async () => {
-    receiver.behave((post) => (post.query.has('validationToken') ? { status: 200, body: encodeURIComponent(post.query.get('validationToken') ?? ''), contentType: 'text/plain' } : undefined));
+    world.receiver.behave((post) => (post.query.has('validationToken') ? { status: 200, body: encodeURIComponent(post.query.get('validationToken') ?? ''), contentType: 'text/plain' } : undefined));
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
     expect(errorOf(json)).toMatchObject({ code: 'InvalidRequest', message: 'Subscription validation request failed. Response must exactly match validationToken query parameter.' });
-    expect(graph.sim.subscriptions()).toHaveLength(0);
+    expect(world.graph.sim.subscriptions()).toHaveLength(0);
   });
 
   it('fails with the documented message when the endpoint answers anything but 200', async () => {
-    receiver.behave(() => ({ status: 202 }));
+    world.receiver.behave(() => ({ status: 202 }));
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.');
   });
 
   it('times out after the handshake limit with the documented message', async () => {
-    graph.sim.stop();
-    graph = await simulatorWithUser({ subscriptions: { handshakeTimeoutMs: 100 } });
-    receiver.behave((post) => ({ status: 200, body: post.query.get('validationToken') ?? '', delayMs: 400 }));
+    await world.restart({ subscriptions: { handshakeTimeoutMs: 100 } });
+    world.receiver.behave((post) => ({ status: 200, body: post.query.get('validationToken') ?? '', delayMs: 400 }));
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
     expect(errorOf(json)).toMatchObject({ code: 'InvalidRequest', message: 'Subscription validation request timed out.' });
   });
 
   it('reports a connection failure during validation', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'http://127.0.0.1:1/hook' }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'http://127.0.0.1:1/hook' }));
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('The underlying connection was closed: An unexpected error occurred on a send.');
   });
 
   it('fails validation of a failing lifecycle URL and creates nothing', async () => {
-    receiver.behave((post) => (post.path === '/lifecycle' ? { status: 500 } : undefined));
+    world.receiver.behave((post) => (post.path === '/lifecycle' ? { status: 500 } : undefined));
 
-    const { status } = await graph.call('POST', '/subscriptions', messagesSubscription({ lifecycleNotificationUrl: `${receiver.origin}/lifecycle` }));
+    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ lifecycleNotificationUrl: `${world.receiver.origin}/lifecycle` }));
 
     expect(status).toBe(400);
-    expect(graph.sim.subscriptions()).toHaveLength(0);
+    expect(world.graph.sim.subscriptions()).toHaveLength(0);
   });
 });
 
 describe('subscription create: validation rules', () => {
   it('names the missing expiry with the observed message', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: undefined }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: undefined }));
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('expirationDateTime must be provided with the subscription.');
   });
 
   it('rejects a malformed date (a day written 5) as an unprocessable payload', async () => {
-    const { json } = await graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: '2030-01-5T10:00:00Z' }));
+    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: '2030-01-5T10:00:00Z' }));
 
     expect(errorOf(json)).toMatchObject({ code: 'InvalidRequest', message: 'Could not process subscription creation payload. Are all property names spelled and camelCased properly?' });
   });
 
   it('refuses http unless the loopback option allows it', async () => {
-    graph.sim.stop();
-    graph = await simulatorWithUser({ allowHttpLoopback: false });
+    await world.restart({ allowHttpLoopback: false });
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe("NotificationUrl scheme='http' is not supported.");
-    expect(receiver.validations()).toHaveLength(0);
+    expect(world.receiver.validations()).toHaveLength(0);
   });
 
   it('refuses http to a non-loopback host even with the option', async () => {
-    const { json } = await graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'http://hooks.example.com/graph' }));
+    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'http://hooks.example.com/graph' }));
 
     expect(errorOf(json).message).toBe("NotificationUrl scheme='http' is not supported.");
   });
 
   it('rejects a malformed URL', async () => {
-    const { json } = await graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'not a url' }));
+    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'not a url' }));
 
     expect(errorOf(json).message).toBe("Invalid notification url='not a url'.");
   });
 
   it('accepts only updated and deleted on users', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'users', changeType: 'created,updated' }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'users', changeType: 'created,updated' }));
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toContain("changeType 'created' is not supported");
   });
 
   it('accepts only updated on a drive root', async () => {
-    const drive = graph.sim.state(graph.sim.tenants()[0]?.id).find((r) => r.kind === 'drive');
+    const drive = world.graph.sim.state(world.graph.sim.tenants()[0]?.id).find((r) => r.kind === 'drive');
 
-    const { status } = await graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${drive?.id ?? ''}/root`, changeType: 'deleted' }));
+    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${drive?.id ?? ''}/root`, changeType: 'deleted' }));
 
     expect(status).toBe(400);
   });
 
   it('accepts a 255-character clientState and refuses 256; the v1.0-page limit of 128 is an option', async () => {
-    const ok = await graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(255) }));
-    const tooLong = await graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(256), resource: 'users', changeType: 'updated' }));
-    graph.sim.stop();
-    graph = await simulatorWithUser({ subscriptions: { clientStateMaxLength: 128 } });
-    const strict = await graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(129) }));
+    const ok = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(255) }));
+    const tooLong = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(256), resource: 'users', changeType: 'updated' }));
+    await world.restart({ subscriptions: { clientStateMaxLength: 128 } });
+    const strict = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(129) }));
 
     expect(ok.status).toBe(201);
     expect(tooLong.status).toBe(400);
@@ -158,51 +144,49 @@ describe('subscription create: validation rules', () => {
   });
 
   it('requires a certificate (and its id) for includeResourceData', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ includeResourceData: true }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ includeResourceData: true }));
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('encryptionCertificate must be provided when includeResourceData is true.');
   });
 
   it('rejects an expiry beyond the Outlook maximum with the ExtensionError wording', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(graph.sim, 10_081) }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 10_081) }));
 
     expect(status).toBe(400);
     expect(errorOf(json)).toMatchObject({ code: 'ExtensionError', message: 'Subscription expiration can only be 10080 minutes in the future.' });
   });
 
   it('uses the older 4,230-minute Outlook maximum and clamping when configured so', async () => {
-    graph.sim.stop();
-    graph = await simulatorWithUser({ subscriptions: { outlookMaxExpirationMinutes: 4_230, overMaxExpiration: 'clamp' } });
+    await world.restart({ subscriptions: { outlookMaxExpirationMinutes: 4_230, overMaxExpiration: 'clamp' } });
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(graph.sim, 9_000) }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 9_000) }));
 
     expect(status).toBe(201);
-    expect(Date.parse(String(json.expirationDateTime))).toBe(graph.sim.clock.now().getTime() + 4_230 * 60_000);
+    expect(Date.parse(String(json.expirationDateTime))).toBe(world.graph.sim.clock.now().getTime() + 4_230 * 60_000);
   });
 
   it('raises an expiry under 45 minutes to now + 45 minutes', async () => {
-    const { json } = await graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(graph.sim, 5) }));
+    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 5) }));
 
-    expect(Date.parse(String(json.expirationDateTime))).toBe(graph.sim.clock.now().getTime() + 45 * 60_000);
+    expect(Date.parse(String(json.expirationDateTime))).toBe(world.graph.sim.clock.now().getTime() + 45 * 60_000);
     expect(json.expirationDateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/);
   });
 
   it('answers 409 for the same changeType and resource, naming the existing subscription', async () => {
-    const first = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const first = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
-    const second = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const second = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(second.status).toBe(409);
     expect(errorOf(second.json).message).toBe(`Subscription Id ${String(first.json.id)} already exists for the requested combination`);
   });
 
   it('answers 403 naming the limit when a quota is reached', async () => {
-    graph.sim.stop();
-    graph = await simulatorWithUser({ subscriptions: { quotas: { directoryPerAppAndTenant: 1 } } });
-    await graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'users', changeType: 'updated' }));
+    await world.restart({ subscriptions: { quotas: { directoryPerAppAndTenant: 1 } } });
+    await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'users', changeType: 'updated' }));
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'groups', changeType: 'updated' }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'groups', changeType: 'updated' }));
 
     expect(status).toBe(403);
     expect(errorOf(json).message).toContain('Maximum number of subscriptions has been reached');
@@ -210,23 +194,23 @@ describe('subscription create: validation rules', () => {
   });
 
   it('rejects unknown properties the way the OData deserializer does', async () => {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ notificationURL: receiver.url }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationURL: world.receiver.url }));
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toContain("The property 'notificationURL' does not exist on type 'microsoft.graph.subscription'");
   });
 
   it('requires a lifecycle URL for Teams subscriptions longer than one hour', async () => {
-    const chat = graph.sim.mutate(graph.sim.tenants()[0]?.id ?? '', { kind: 'chat', op: 'create' });
+    const chat = world.graph.sim.mutate(world.graph.sim.tenants()[0]?.id ?? '', { kind: 'chat', op: 'create' });
 
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription({ resource: `chats/${String(chat?.id)}/messages`, expirationDateTime: inMinutes(graph.sim, 120) }));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `chats/${String(chat?.id)}/messages`, expirationDateTime: inMinutes(world.graph.sim, 120) }));
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toContain('lifecycleNotificationUrl is a required property');
   });
 
   it('puts date, request-id and client-request-id in innerError', async () => {
-    const { json, headers } = await graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: undefined }), { 'client-request-id': 'abc-123' });
+    const { json, headers } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: undefined }), { 'client-request-id': 'abc-123' });
 
     expect(errorOf(json).innerError).toEqual({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) as string, 'request-id': expect.any(String) as string, 'client-request-id': 'abc-123' });
     expect(headers.get('request-id')).toBe(errorOf(json).innerError['request-id']);
@@ -235,7 +219,7 @@ describe('subscription create: validation rules', () => {
 
 describe('subscription get, list, renew, delete, reauthorize', () => {
   async function create(overrides: Record<string, unknown> = {}): Promise<string> {
-    const { status, json } = await graph.call('POST', '/subscriptions', messagesSubscription(overrides));
+    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription(overrides));
     expect(status).toBe(201);
     return String(json.id);
   }
@@ -243,8 +227,8 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
   it('gets a subscription with its clientState and lists it with clientState null', async () => {
     const id = await create();
 
-    const single = await graph.call('GET', `/subscriptions/${id}`);
-    const list = await graph.call('GET', '/subscriptions');
+    const single = await world.graph.call('GET', `/subscriptions/${id}`);
+    const list = await world.graph.call('GET', '/subscriptions');
 
     expect(single.json.clientState).toBe('secret-client-state');
     expect(list.json.value).toEqual([expect.objectContaining({ id, clientState: null })]);
@@ -253,8 +237,8 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
   it('refuses a PATCH with neither expiry nor URL with the documented message', async () => {
     const id = await create();
 
-    const onlyClientState = await graph.call('PATCH', `/subscriptions/${id}`, { clientState: 'x' });
-    const empty = await graph.call('PATCH', `/subscriptions/${id}`, {});
+    const onlyClientState = await world.graph.call('PATCH', `/subscriptions/${id}`, { clientState: 'x' });
+    const empty = await world.graph.call('PATCH', `/subscriptions/${id}`, {});
 
     expect(onlyClientState.status).toBe(400);
     expect(errorOf(empty.json).message).toBe("Subscription must contain either the 'expirationDateTime' or 'notificationUrl' property and its value.");
@@ -262,9 +246,9 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
 
   it('renews the expiry with PATCH and returns the full subscription', async () => {
     const id = await create();
-    const expiry = inMinutes(graph.sim, 3_000);
+    const expiry = inMinutes(world.graph.sim, 3_000);
 
-    const { status, json } = await graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: expiry });
+    const { status, json } = await world.graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: expiry });
 
     expect(status).toBe(200);
     expect(Date.parse(String(json.expirationDateTime))).toBe(Date.parse(expiry));
@@ -273,22 +257,22 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
 
   it('re-validates a changed notification URL and keeps the old one when that fails', async () => {
     const id = await create();
-    receiver.behave((post) => (post.path === '/other' ? { status: 500 } : undefined));
+    world.receiver.behave((post) => (post.path === '/other' ? { status: 500 } : undefined));
 
-    const failed = await graph.call('PATCH', `/subscriptions/${id}`, { notificationUrl: `${receiver.origin}/other` });
-    receiver.behave(undefined);
-    const moved = await graph.call('PATCH', `/subscriptions/${id}`, { notificationUrl: `${receiver.origin}/other` });
+    const failed = await world.graph.call('PATCH', `/subscriptions/${id}`, { notificationUrl: `${world.receiver.origin}/other` });
+    world.receiver.behave(undefined);
+    const moved = await world.graph.call('PATCH', `/subscriptions/${id}`, { notificationUrl: `${world.receiver.origin}/other` });
 
     expect(failed.status).toBe(400);
     expect(moved.status).toBe(200);
-    expect(moved.json.notificationUrl).toBe(`${receiver.origin}/other`);
-    expect(receiver.validations().filter((v) => v.path === '/other')).toHaveLength(2);
+    expect(moved.json.notificationUrl).toBe(`${world.receiver.origin}/other`);
+    expect(world.receiver.validations().filter((v) => v.path === '/other')).toHaveLength(2);
   });
 
   it('refuses to add a lifecycle URL by PATCH', async () => {
     const id = await create();
 
-    const { status } = await graph.call('PATCH', `/subscriptions/${id}`, { lifecycleNotificationUrl: receiver.url, expirationDateTime: inMinutes(graph.sim, 100) });
+    const { status } = await world.graph.call('PATCH', `/subscriptions/${id}`, { lifecycleNotificationUrl: world.receiver.url, expirationDateTime: inMinutes(world.graph.sim, 100) });
 
     expect(status).toBe(400);
   });
@@ -296,10 +280,10 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
   it('deletes with 204, after which GET, PATCH and DELETE answer 404 ResourceNotFound', async () => {
     const id = await create();
 
-    const deleted = await graph.call('DELETE', `/subscriptions/${id}`);
-    const get = await graph.call('GET', `/subscriptions/${id}`);
-    const patch = await graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(graph.sim, 100) });
-    const again = await graph.call('DELETE', `/subscriptions/${id}`);
+    const deleted = await world.graph.call('DELETE', `/subscriptions/${id}`);
+    const get = await world.graph.call('GET', `/subscriptions/${id}`);
+    const patch = await world.graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(world.graph.sim, 100) });
+    const again = await world.graph.call('DELETE', `/subscriptions/${id}`);
 
     expect(deleted.status).toBe(204);
     for (const response of [get, patch, again]) {
@@ -310,36 +294,36 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
 
   it('reauthorizes with 204 without moving the expiry', async () => {
     const id = await create();
-    const before = await graph.call('GET', `/subscriptions/${id}`);
+    const before = await world.graph.call('GET', `/subscriptions/${id}`);
 
-    const { status } = await graph.call('POST', `/subscriptions/${id}/reauthorize`);
-    const after = await graph.call('GET', `/subscriptions/${id}`);
+    const { status } = await world.graph.call('POST', `/subscriptions/${id}/reauthorize`);
+    const after = await world.graph.call('GET', `/subscriptions/${id}`);
 
     expect(status).toBe(204);
     expect(after.json.expirationDateTime).toBe(before.json.expirationDateTime);
   });
 
   it('reaps a subscription at its expiry: later calls get 404', async () => {
-    const id = await create({ expirationDateTime: inMinutes(graph.sim, 60) });
+    const id = await create({ expirationDateTime: inMinutes(world.graph.sim, 60) });
 
-    await graph.sim.clock.advance(59 * 60_000);
-    const alive = await graph.call('GET', `/subscriptions/${id}`);
-    await graph.sim.clock.advance(60_000);
-    const gone = await graph.call('GET', `/subscriptions/${id}`);
-    const renew = await graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(graph.sim, 100) });
+    await world.graph.sim.clock.advance(59 * 60_000);
+    const alive = await world.graph.call('GET', `/subscriptions/${id}`);
+    await world.graph.sim.clock.advance(60_000);
+    const gone = await world.graph.call('GET', `/subscriptions/${id}`);
+    const renew = await world.graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(world.graph.sim, 100) });
 
     expect(alive.status).toBe(200);
     expect(gone.status).toBe(404);
     expect(renew.status).toBe(404);
-    expect(graph.sim.subscriptions()).toHaveLength(0);
+    expect(world.graph.sim.subscriptions()).toHaveLength(0);
   });
 
   it("hides another app's subscriptions", async () => {
     const id = await create();
-    const other = graph.sim.registerApp({ tenants: [graph.sim.tenants()[0]?.id ?? ''] });
-    const token = await graph.sim.issueAccessToken(graph.sim.tenants()[0]?.id ?? '', other.clientId);
+    const other = world.graph.sim.registerApp({ tenants: [world.graph.sim.tenants()[0]?.id ?? ''] });
+    const token = await world.graph.sim.issueAccessToken(world.graph.sim.tenants()[0]?.id ?? '', other.clientId);
 
-    const response = await graph.sim.fetch(`http://graph.sim/v1.0/subscriptions/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await world.graph.sim.fetch(`http://world.graph.sim/v1.0/subscriptions/${id}`, { headers: { authorization: `Bearer ${token}` } });
 
     expect(response.status).toBe(404);
   });
@@ -348,10 +332,10 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
 describe('subscription API throttling', () => {
   it('answers 429 with Retry-After after 25 list calls in 20 s for one app and tenant, and recovers', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 26; i++) statuses.push((await graph.call('GET', '/subscriptions')).status);
-    const throttled = await graph.call('GET', '/subscriptions');
-    await graph.sim.clock.advance(20_000);
-    const recovered = await graph.call('GET', '/subscriptions');
+    for (let i = 0; i < 26; i++) statuses.push((await world.graph.call('GET', '/subscriptions')).status);
+    const throttled = await world.graph.call('GET', '/subscriptions');
+    await world.graph.sim.clock.advance(20_000);
+    const recovered = await world.graph.call('GET', '/subscriptions');
 
     expect(statuses.slice(0, 25).every((s) => s === 200)).toBe(true);
     expect(statuses[25]).toBe(429);
@@ -363,27 +347,25 @@ describe('subscription API throttling', () => {
 
 describe('documented options of the handshake', () => {
   it('validates again on every renew when validateOnRenew is set', async () => {
-    graph.sim.stop();
-    graph = await simulatorWithUser({ subscriptions: { validateOnRenew: true } });
-    const { json } = await graph.call('POST', '/subscriptions', messagesSubscription());
-    receiver.behave(() => ({ status: 500 }));
+    await world.restart({ subscriptions: { validateOnRenew: true } });
+    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
+    world.receiver.behave(() => ({ status: 500 }));
 
-    const renew = await graph.call('PATCH', `/subscriptions/${String(json.id)}`, { expirationDateTime: inMinutes(graph.sim, 300) });
+    const renew = await world.graph.call('PATCH', `/subscriptions/${String(json.id)}`, { expirationDateTime: inMinutes(world.graph.sim, 300) });
 
     expect(renew.status).toBe(400);
     expect(errorOf(renew.json).message).toBe('Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.');
   });
 
   it('skips the handshake for a URL validated before when cacheValidatedUrls is set', async () => {
-    graph.sim.stop();
-    graph = await simulatorWithUser({ subscriptions: { cacheValidatedUrls: true } });
-    const first = await graph.call('POST', '/subscriptions', messagesSubscription());
-    await graph.call('DELETE', `/subscriptions/${String(first.json.id)}`);
-    receiver.behave(() => ({ status: 500 }));
+    await world.restart({ subscriptions: { cacheValidatedUrls: true } });
+    const first = await world.graph.call('POST', '/subscriptions', messagesSubscription());
+    await world.graph.call('DELETE', `/subscriptions/${String(first.json.id)}`);
+    world.receiver.behave(() => ({ status: 500 }));
 
-    const again = await graph.call('POST', '/subscriptions', messagesSubscription());
+    const again = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(again.status).toBe(201);
-    expect(receiver.validations()).toHaveLength(1);
+    expect(world.receiver.validations()).toHaveLength(1);
   });
 });

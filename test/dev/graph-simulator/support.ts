@@ -3,6 +3,7 @@
  * handshakes and records notification POSTs (its behaviour can be switched per test), and a factory
  * for a simulator with one tenant, one app and one seeded user, plus an authenticated Graph client.
  */
+import { afterEach, beforeEach } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,4 +137,41 @@ export function inMinutes(sim: GraphSimulator, minutes: number): string {
 
 export function errorOf(json: Record<string, unknown>): { code: string; message: string; innerError: Record<string, string> } {
   return json.error as { code: string; message: string; innerError: Record<string, string> };
+}
+
+export interface SimulatorWorld {
+  readonly receiver: Receiver;
+  readonly graph: TestGraph;
+  /** Replaces the simulator with one built from `options` (the receiver stays). */
+  restart(options: GraphSimulatorOptions): Promise<void>;
+}
+
+/** Registers hooks that give every test a fresh receiver and a simulator with one user, stopped afterwards. */
+export function useSimulatorWithReceiver(): SimulatorWorld {
+  let receiver: Receiver | undefined;
+  let graph: TestGraph | undefined;
+  beforeEach(async () => {
+    receiver = await startReceiver();
+    graph = await simulatorWithUser();
+  });
+  afterEach(async () => {
+    graph?.sim.stop();
+    await receiver?.stop();
+  });
+  const required = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new TypeError('useSimulatorWithReceiver() is only usable inside a test');
+    return value;
+  };
+  return {
+    get receiver() {
+      return required(receiver);
+    },
+    get graph() {
+      return required(graph);
+    },
+    async restart(options) {
+      graph?.sim.stop();
+      graph = await simulatorWithUser(options);
+    },
+  };
 }
