@@ -80,6 +80,17 @@ interface Target {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
+/**
+ * When the state a rich notification carries was true: the resource's `lastModifiedDateTime` (Graph's
+ * clock), else its receipt. Graph may deliver notifications out of order (reference §3.5); stamped with
+ * the receipt time, an older snapshot arriving late would overwrite a newer one, or bring a deleted
+ * resource back to life over its tombstone. Normalised to the sink's ISO form, which compares as text.
+ */
+function richObservedAt(body: Item, receivedAt: string): string {
+  const modified = typeof body.lastModifiedDateTime === 'string' ? Date.parse(body.lastModifiedDateTime) : Number.NaN;
+  return Number.isNaN(modified) ? receivedAt : new Date(modified).toISOString();
+}
+
 export async function processNotifications(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
   let readsSaved = 0;
@@ -148,7 +159,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
             changeType: String(item.changeType),
             subscriptionId: text(item.subscriptionId),
             etag: text(body['@odata.etag']),
-            observedAt: envelope.receivedAt,
+            observedAt: deleted ? envelope.receivedAt : richObservedAt(body, envelope.receivedAt),
             receivedAt: envelope.receivedAt,
             body: deleted ? undefined : body,
           }, kindOfNotificationResource(text(item.resource) ?? ''));

@@ -253,6 +253,29 @@ describe('processNotifications', () => {
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))).toBe(false);
   });
 
+  it('keeps the newest rich snapshot and the tombstone when Graph delivers rich notifications out of order', async () => {
+    const { sink, deps } = setup();
+    const rich = (id: string, changeType: string, content?: Entity): Entity => ({
+      ...messageItem(id, changeType),
+      ...(content === undefined ? {} : { encryptedContent: { data: Buffer.from(JSON.stringify(content)).toString('base64'), dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' } }),
+    });
+    const older = { id: 'r1', subject: 'first draft', lastModifiedDateTime: '2026-05-01T09:59:00Z' };
+    const newer = { id: 'r1', subject: 'final', lastModifiedDateTime: '2026-05-01T09:59:30.1234567Z' };
+
+    await processNotifications(envelope([rich('r1', 'updated', newer)], '2026-05-01T10:00:00.000Z', ['jwt']), deps);
+    const late = await processNotifications(envelope([rich('r1', 'updated', older)], '2026-05-01T10:00:02.000Z', ['jwt']), deps);
+    await processNotifications(envelope([rich('r2', 'deleted')], '2026-05-01T10:00:03.000Z', ['jwt']), deps);
+    const resurrecting = await processNotifications(
+      envelope([rich('r2', 'created', { id: 'r2', subject: 'before deletion', lastModifiedDateTime: '2026-05-01T09:58:00Z' })], '2026-05-01T10:00:04.000Z', ['jwt']),
+      deps,
+    );
+
+    expect(late.writes.stale).toBe(1);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({ body: { subject: 'final' }, observedAt: '2026-05-01T09:59:30.123Z' });
+    expect(resurrecting.writes.stale).toBe(1);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))).toMatchObject({ body: undefined, changeType: 'deleted' });
+  });
+
   it('rejects every rich item when the validation tokens fail, and retries when the signing keys are unreachable', async () => {
     const forged = setup({ ...acceptAllRich, verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_TOKEN_INVALID', 'bad audience')) });
     const offline = setup({ ...acceptAllRich, verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_KEYS_UNAVAILABLE', 'jwks down')) });

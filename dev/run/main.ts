@@ -1,0 +1,221 @@
+/**
+ * `npm run dev`: graph-notify offline with one command. Builds nothing itself (the npm script builds
+ * first), then starts Azurite, the Graph simulator with its demo tenant and the local Functions host,
+ * creates the demo subscriptions through the management API, starts a gentle change workload and keeps
+ * a one-line status until Ctrl-C, which stops everything cleanly (a second Ctrl-C exits at once).
+ */
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import type { AzuritePorts } from '../azurite';
+import { isLocalHostError, type LocalHostLogEntry } from '../local-host';
+import { isAtLeast } from '../local-host/log';
+import { describeError } from '../../src/lib/shared/redact';
+import { formatStatusLine } from './pipelineStatus';
+import { DEFAULT_HOST_PORT, PERSIST_FOLDER, startLocalPipeline, type GraphMode, type LocalPipeline } from './startLocalPipeline';
+
+const USAGE = `Usage: npm run dev [-- options]
+
+Runs graph-notify offline: Azurite, a simulated Microsoft 365 tenant (the Graph simulator) and the
+Functions app on the local host, with demo subscriptions and a gentle change workload.
+
+Options:
+  --port <n>          HTTP port of the Functions host (0 = any free port). Default ${DEFAULT_HOST_PORT}.
+  --persist           Keep storage in ${PERSIST_FOLDER}/ (git-ignored) instead of memory.
+  --no-workload       Do not generate changes; make your own through the simulator's control API.
+  --time-scale <x>    Simulated Graph time runs x times faster (the app keeps wall-clock time, so
+                      expiries and lifecycle events arrive sooner than the app plans for). Default 1.
+  --tenant            Use a real tenant instead of the simulator: the GRAPH_* settings and a public
+                      NOTIFICATION_URL (e.g. a dev tunnel to this port) come from local.settings.json.
+  --verbose           Print every invocation and the simulator's event log.
+  --help              Show this text.
+
+Function keys are off, as under Core Tools; set LOCAL_HOST_FUNCTION_KEY to enforce one.`;
+
+interface Flags {
+  readonly port: number;
+  readonly persist: boolean;
+  readonly workload: boolean;
+  readonly timeScale: number;
+  readonly tenant: boolean;
+  readonly verbose: boolean;
+  readonly help: boolean;
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string' },
+      persist: { type: 'boolean', default: false },
+      'no-workload': { type: 'boolean', default: false },
+      'time-scale': { type: 'string' },
+      tenant: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const port = values.port === undefined ? DEFAULT_HOST_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, got "${values.port ?? ''}"`);
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got "${values['time-scale'] ?? ''}"`);
+  return { port, persist: values.persist, workload: !values['no-workload'], timeScale, tenant: values.tenant, verbose: values.verbose, help: values.help };
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
+/** Azurite's usual ports when free, so `UseDevelopmentStorage=true` tools (Storage Explorer) find it; else any. */
+async function storagePorts(): Promise<AzuritePorts | undefined> {
+  const usual = { blob: 10_000, queue: 10_001, table: 10_002 };
+  const free = await Promise.all([usual.blob, usual.queue, usual.table].map(isFree));
+  return free.every(Boolean) ? usual : undefined;
+}
+
+/** Writes log lines above the status line, which is redrawn in place on a terminal. */
+class Console {
+  readonly #tty = process.stdout.isTTY;
+  #status = '';
+
+  line(text: string, stream: NodeJS.WriteStream = process.stdout): void {
+    if (this.#tty && this.#status !== '') process.stdout.write('\r\x1b[2K');
+    stream.write(`${text}\n`);
+    if (this.#tty && this.#status !== '') process.stdout.write(this.#status);
+  }
+
+  status(text: string): void {
+    if (this.#tty) {
+      this.#status = text.length > process.stdout.columns ? `${text.slice(0, process.stdout.columns - 1)}…` : text;
+      process.stdout.write(`\r\x1b[2K${this.#status}`);
+    } else {
+      process.stdout.write(`${text}\n`);
+    }
+  }
+
+  endStatus(): void {
+    if (this.#tty && this.#status !== '') process.stdout.write('\n');
+    this.#status = '';
+  }
+}
+
+function banner(pipeline: LocalPipeline, flags: Flags): string[] {
+  const lines = ['', `graph-notify is running ${pipeline.mode === 'simulator' ? 'offline' : `against tenant ${pipeline.config.graph.tenantId}`}. Ctrl-C stops everything.`, ''];
+  lines.push(`  Functions host     ${pipeline.urls.apiUrl}`);
+  lines.push(`    webhooks         POST ${pipeline.urls.apiUrl}/notifications, POST ${pipeline.urls.apiUrl}/lifecycle`);
+  lines.push(`    management API   ${pipeline.urls.managementUrl}   (e.g. curl ${pipeline.urls.managementUrl})`);
+  if (pipeline.urls.simulator !== undefined) {
+    lines.push(`  Graph simulator    ${pipeline.urls.simulator}/v1.0   (control API ${pipeline.urls.simulator}/_sim, ground truth ${pipeline.urls.simulator}/_sim/state)`);
+  }
+  lines.push(`  Storage (Azurite)  ${pipeline.storageLocation === undefined ? 'in memory' : `persisted in ${pipeline.storageLocation}`}`);
+  lines.push(`    connection       ${pipeline.connectionString}`);
+  lines.push(`    sink             container ${pipeline.config.processing.resourcesContainer}, queues ${pipeline.config.storage.notificationsQueue} and ${pipeline.config.storage.lifecycleQueue}`);
+  if (pipeline.demo !== undefined) {
+    lines.push(`  Demo tenant        ${pipeline.demo.tenantId}: ${pipeline.subscriptions.length} subscriptions created through the management API`);
+    lines.push(`  Workload           ${flags.workload ? 'one change every 2 s in the demo mailboxes, drive, chat, users and groups (--no-workload turns it off)' : 'off'}`);
+  } else {
+    lines.push('  Subscriptions      create them with POST /api/subscriptions or `npm run cli -- subscriptions create`;');
+    lines.push('                     Graph must reach NOTIFICATION_URL over https (e.g. a dev tunnel to this port)');
+  }
+  for (const error of pipeline.subscriptionErrors) lines.push(`  ! ${error}`);
+  lines.push('');
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const out = new Console();
+  const minimum = flags.verbose ? 'information' : 'warning';
+  // The host's lines go through the console helper (same format as the local host's own console sink), so
+  // they never tear the status line.
+  const log = (entry: LocalHostLogEntry): void => {
+    if (!isAtLeast(entry.level, minimum)) return;
+    const scope = entry.source === 'function' && entry.functionName !== undefined ? `[${entry.functionName}] ` : '';
+    out.line(`[${entry.time.toISOString()}] ${scope}${entry.message}`, isAtLeast(entry.level, 'warning') ? process.stderr : process.stdout);
+  };
+  const functionKey = process.env.LOCAL_HOST_FUNCTION_KEY;
+  const graph: GraphMode = flags.tenant
+    ? { mode: 'tenant' }
+    : {
+        mode: 'simulator',
+        simulator: {
+          clock: { mode: 'realtime', scale: flags.timeScale },
+          ...(flags.verbose ? { log: (line: string) => { out.line(`[graph-sim] ${line}`); } } : {}),
+        },
+        workload: flags.workload,
+      };
+  const ports = await storagePorts();
+  out.line(`Starting Azurite${graph.mode === 'simulator' ? ', the Graph simulator' : ''} and the Functions host...`);
+  const pipeline = await startLocalPipeline({
+    port: flags.port,
+    graph,
+    ...(flags.persist ? { storageLocation: PERSIST_FOLDER } : {}),
+    ...(ports === undefined ? {} : { storagePorts: ports }),
+    ...(functionKey === undefined || functionKey === '' ? {} : { functionKey }),
+    log,
+  });
+  for (const line of banner(pipeline, flags)) out.line(line);
+
+  let refreshing = false;
+  const refresh = (): void => {
+    if (refreshing) return;
+    refreshing = true;
+    pipeline.status().then(
+      (status) => {
+        out.status(formatStatusLine(status));
+        refreshing = false;
+      },
+      (error: unknown) => {
+        out.line(`status unavailable: ${describeError(error)}`, process.stderr);
+        refreshing = false;
+      },
+    );
+  };
+  const timer = setInterval(refresh, process.stdout.isTTY ? 1_000 : 15_000);
+  refresh();
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    clearInterval(timer);
+    out.endStatus();
+    process.stderr.write(`${signal}: stopping the workload, the Functions host (letting running invocations finish), the simulator and Azurite...\n`);
+    pipeline.stop().then(
+      () => {
+        process.stderr.write('Stopped.\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`Stopping failed: ${describeError(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  const hint = isLocalHostError(error) && error.code === 'ERR_LOCAL_HOST_APP_INVALID' ? ' (run `npm run build`, or use `npm run dev`, which builds first)' : '';
+  const busy = /EADDRINUSE/.test(String(error)) ? ' (the port is in use: try --port 0 or another port)' : '';
+  process.stderr.write(`npm run dev: ${describeError(error)}${hint}${busy}\n`);
+  process.exit(1);
+});
