@@ -20,8 +20,12 @@ param environmentName string
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Object id of the deploying user; gets data-plane roles for local debugging, the poison CLI and uploading secrets. Empty = none.')
+@description('Object id of the deploying principal (a person, or a pipeline\'s service principal); gets data-plane roles for local debugging, the poison CLI and uploading secrets. Empty = none.')
 param principalId string = ''
+
+@description('Kind of principalId, as azd reports it in AZURE_PRINCIPAL_TYPE: User when a person runs azd, ServicePrincipal when a pipeline signs in as one. A role assignment with the wrong kind fails.')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
 
 @description('Application (client) id of the Graph app registration (docs/deploy.md, step 1).')
 param graphClientId string
@@ -166,6 +170,7 @@ module rbac 'app/rbac.bicep' = {
     keyVaultName: keyVault.outputs.name
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
   }
 }
 

@@ -2,6 +2,10 @@
 // match) and on the host's request telemetry. Log-search alerts on the Log Analytics workspace: custom
 // OpenTelemetry metrics land in AppMetrics (Name, Sum, ItemCount, Min, Max, Properties), host requests in
 // AppRequests. Each query returns a row only when something is wrong, so every rule is "rows > 0".
+// What the JavaScript Azure Monitor exporter fills in per export (once a minute per instance): counters
+// (delta temporality) and observable gauges send only a value, in Sum, with ItemCount 1 and no Min/Max;
+// histograms send Sum, ItemCount, Min and Max. So counters are read with sum(Sum), gauges with min(Sum) or
+// max(Sum) over their one-value rows, never Min or Max (test/contract/infra.test.ts holds this).
 // What each alert means and what to do: docs/operations.md, "Alerts".
 param namePrefix string
 param actionGroupName string
@@ -37,7 +41,7 @@ AppMetrics
 | where Name == "graph_notify.subscriptions.time_to_expiry"
 | extend Kind = tostring(Properties["graph_notify.resource_kind"])
 | where Kind !in (SHORT_LIVED_KINDS)
-| summarize SoonestSeconds = min(Min) by Kind
+| summarize SoonestSeconds = min(Sum) by Kind
 | where SoonestSeconds < THRESHOLD_SECONDS
 '''
 var expiryQuery = replace(replace(expiryQueryTemplate, 'SHORT_LIVED_KINDS', shortLivedKinds), 'THRESHOLD_SECONDS', string(expiryAlertHours * 3600))
@@ -57,7 +61,7 @@ let poisoned = AppMetrics
   | summarize Value = sum(Sum) by Queue = tostring(Properties["graph_notify.queue"]);
 let waiting = AppMetrics
   | where Name == "graph_notify.queue.depth" and tostring(Properties["graph_notify.queue.poison"]) == "true"
-  | summarize Value = max(Max) by Queue = tostring(Properties["graph_notify.queue"]);
+  | summarize Value = max(Sum) by Queue = tostring(Properties["graph_notify.queue"]);
 union poisoned, waiting
 | where Value > 0
 '''

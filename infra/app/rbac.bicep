@@ -6,8 +6,11 @@ param applicationInsightsName string
 param keyVaultName string
 @description('Principal (object) id of the app\'s user-assigned identity.')
 param identityPrincipalId string
-@description('Object id of the deploying user; empty = no user roles.')
+@description('Object id of the deploying principal; empty = no roles for it.')
 param userPrincipalId string
+@description('Kind of the deploying principal: User when a person runs azd, ServicePrincipal in a pipeline.')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param userPrincipalType string
 
 var roles = {
   // Host storage needs Owner, not Contributor: the host manages blob leases and ownership for its locks,
@@ -79,7 +82,7 @@ resource identitySecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// ---- The deploying user (optional) --------------------------------------------------------------------
+// ---- The deploying principal (optional) ----------------------------------------------------------------
 // The same storage roles as the app, so `func start` / the CLI can run against the Azure account with the
 // developer's sign-in (e.g. `graph-notify poison list`), plus what uploading secrets and certificates takes.
 
@@ -90,7 +93,7 @@ resource userStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
       principalId: userPrincipalId
-      principalType: 'User'
+      principalType: userPrincipalType
     }
   }
 ]
@@ -102,7 +105,7 @@ resource userVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
       principalId: userPrincipalId
-      principalType: 'User'
+      principalType: userPrincipalType
     }
   }
 ]

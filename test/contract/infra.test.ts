@@ -1,13 +1,13 @@
 /**
- * What a Bicep compile would catch, checked by reading the files (Bicep cannot run here): modules exist and
- * get exactly the params they declare, referenced outputs and abbreviations exist, JSON files parse, the
- * alerts and the workbook use metric names and attribute keys the telemetry module really emits, and the
- * role assignments use the built-in role ids they claim.
+ * What the Bicep compiler does not check (`npm run check:bicep` compiles and lints; CI runs it): modules
+ * cover every file, main.parameters.json passes only declared params, the alerts and the workbook use metric
+ * names, attribute keys and AppMetrics columns the telemetry module and its exporter really send, and the
+ * role assignments use the built-in role ids they claim for the principal kinds azd reports.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTE, METRIC } from '../../src/lib/telemetry';
+import { ATTRIBUTE, METRIC, METRICS } from '../../src/lib/telemetry';
 import { declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
 
 const bicepFiles = ['infra/main.bicep', ...readdirSync(join(repoRoot, 'infra', 'app')).filter((file) => file.endsWith('.bicep')).map((file) => `infra/app/${file}`)];
@@ -78,6 +78,43 @@ describe('alerts and workbook', () => {
     expect(keys.filter((key) => !attributeKeys.has(key))).toEqual([]);
   });
 
+  /**
+   * AppMetrics columns the JavaScript Azure Monitor exporter fills, per instrument kind: counters and
+   * observable gauges send one value (Sum) with a count of 1 and no min or max; histograms send sum, count,
+   * min and max. A query that reads Min or Max of a gauge reads nothing the app sent.
+   */
+  const COLUMNS_SENT: Readonly<Record<(typeof METRICS)[number]['kind'], readonly string[]>> = {
+    counter: ['Sum'],
+    observableGauge: ['Sum'],
+    histogram: ['Sum', 'ItemCount', 'Min', 'Max'],
+  };
+  const kindOf = new Map(METRICS.map((metric) => [metric.name as string, metric.kind]));
+
+  it.each(Object.entries(sources))('%s reads each metric only through the AppMetrics columns its exporter fills', (_path, text) => {
+    const code = text.split('\n').map(withoutComments).join('\n');
+    // One segment per AppMetrics query (a `let` or a whole query), so each column is checked against the
+    // kind of the metric that segment selects.
+    const segments = code.split(/(?=\bAppMetrics\b)/).filter((segment) => segment.startsWith('AppMetrics'));
+    const misread = segments.flatMap((segment) => {
+      const metrics = [...segment.matchAll(/"(graph_notify\.[^"]+)"/g)].map((match) => match[1] ?? '');
+      const columns = [...new Set([...segment.matchAll(/\b(Sum|ItemCount|Min|Max)\b/g)].map((match) => match[1] ?? ''))];
+      return metrics.flatMap((metric) => {
+        const kind = kindOf.get(metric);
+        return kind === undefined ? [] : columns.filter((column) => !COLUMNS_SENT[kind].includes(column)).map((column) => `${metric} (${kind}) reads ${column}`);
+      });
+    });
+
+    expect(segments.length).toBeGreaterThan(3);
+    expect(misread).toEqual([]);
+  });
+
+  it('the gauge alerts read the value the exporter sends (Sum), not Min or Max', () => {
+    const alerts = sources['infra/app/alerts.bicep'];
+
+    expect(alerts).toMatch(/SoonestSeconds = min\(Sum\)/);
+    expect(alerts).toMatch(/Value = max\(Sum\) by Queue/);
+  });
+
   it('the workbook is valid workbook JSON with queries on the workspace', () => {
 
     expect(workbook.version).toBe('Notebook/1.0');
@@ -120,7 +157,7 @@ describe('docs/operations.md', () => {
 });
 
 describe('role assignments', () => {
-  /** Built-in role ids, as listed in azure-functions-stack.md §3.2 and the Azure built-in roles reference. */
+  /** Built-in role ids, as Microsoft lists them in "Azure built-in roles" (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
   const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
     storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
@@ -142,6 +179,22 @@ describe('role assignments', () => {
       const index = lines.findIndex((line) => line.includes(`${name}: '${id}'`));
       expect(lines[index - 1]?.trim().startsWith('//'), `${name} has a comment saying why`).toBe(true);
     }
+  });
+
+  it('give the deploying principal the kind azd reports (AZURE_PRINCIPAL_TYPE), so a pipeline\'s service principal works', () => {
+    const rbac = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+
+    expect(parameters.parameters.principalType?.value).toBe('${AZURE_PRINCIPAL_TYPE=User}');
+    expect(calls.find((call) => call.symbol === 'rbac')?.params.get('userPrincipalType')).toBe('principalType');
+    expect(rbac).not.toMatch(/principalType: 'User'/);
+    expect([...rbac.matchAll(/principalType: (\S+)/g)].map((match) => match[1])).toEqual([
+      "'ServicePrincipal'",
+      "'ServicePrincipal'",
+      "'ServicePrincipal'",
+      'userPrincipalType',
+      'userPrincipalType',
+    ]);
   });
 
   it('never grant a management role such as Owner or Contributor', () => {
