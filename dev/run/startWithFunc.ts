@@ -35,8 +35,8 @@ async function main(): Promise<number> {
   const funcArgs = ['start', ...args.filter((arg) => arg !== '--persist')];
   if (spawnSync('func', ['--version'], { stdio: 'ignore', shell: process.platform === 'win32' }).error !== undefined) {
     process.stderr.write(
-      'npm start: `func` (Azure Functions Core Tools v4) is not installed or not on PATH. Install it ' +
-        '(https://learn.microsoft.com/azure/azure-functions/functions-run-local), or run `npm run dev`, which runs the app on the bundled local host with nothing else to install.\n',
+      'npm start: `func` (Azure Functions Core Tools v4) is not installed or not on PATH; it is not a dependency of this package. Install it ' +
+        '(`npm install --global azure-functions-core-tools@4`, or see https://learn.microsoft.com/azure/azure-functions/functions-run-local), or run `npm run dev`, which runs the app on the bundled local host with nothing else to install.\n',
     );
     return 1;
   }
