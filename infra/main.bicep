@@ -231,7 +231,7 @@ module workbook 'app/workbook.bicep' = {
   }
 }
 
-// Read by azd (and by infra/hooks/postdeploy.sh through `azd env get-values`).
+// Read by azd (and by infra/hooks/*.sh through `azd env get-values`).
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name

@@ -35,7 +35,7 @@ var secretNames = {
   // (private key + certificate), which the Graph settings accept as is.
   graphCertificate: 'graph-certificate'
   richNotificationCertificate: 'rich-notifications'
-  // Written by infra/hooks/postdeploy.sh: the webhook URLs including the function key.
+  // Written by infra/hooks/postprovision.sh before the code is deployed: the webhook URLs with the function key.
   notificationUrl: 'notification-url'
   lifecycleNotificationUrl: 'lifecycle-notification-url'
 }
@@ -87,7 +87,7 @@ var catalogueSettings = {
   ENCRYPTION_PREVIOUS_CERTIFICATE_ID: rotatingRichCertificate ? '${secretNames.richNotificationCertificate}-${previousEncryptionCertificateVersion}' : ''
   ENCRYPTION_PREVIOUS_PRIVATE_KEY: rotatingRichCertificate ? pinned(keyVaultUri, secretNames.richNotificationCertificate, previousEncryptionCertificateVersion) : ''
 
-  // ---- Subscriptions: the URLs Graph is given, with the function key (Key Vault, written after deploy).
+  // ---- Subscriptions: the URLs Graph is given, with the function key (Key Vault, written after provision).
   NOTIFICATION_URL: latest(keyVaultUri, secretNames.notificationUrl)
   LIFECYCLE_NOTIFICATION_URL: latest(keyVaultUri, secretNames.lifecycleNotificationUrl)
   RECONCILE_SCHEDULE: settings.RECONCILE_SCHEDULE

@@ -2,7 +2,7 @@
 // managed-identity credential), the rich-notification certificate and its private key, and the
 // notification URLs that carry the function key. Authorization is RBAC only (no access policies), so
 // every reader is a role assignment in app/rbac.bicep. This file creates no secret values: operators
-// upload them (docs/deploy.md) and infra/hooks/postdeploy.sh writes the URLs.
+// upload them (docs/deploy.md) and infra/hooks/postprovision.sh writes the URLs.
 param name string
 param location string
 param tags object

@@ -28,9 +28,9 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   // Read secret values (Key Vault references); cannot list, write or delete.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  // Deploying user only: upload the Graph credential and let infra/hooks/postdeploy.sh write the URL secrets.
+  // Deploying principal only: upload the Graph credential and let infra/hooks/postprovision.sh write the URL secrets.
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
-  // Deploying user only: create or import the Graph and rich-notification certificates.
+  // Deploying principal only: create or import the Graph and rich-notification certificates.
   keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
 }
 

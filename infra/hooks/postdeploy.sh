@@ -1,13 +1,12 @@
 #!/bin/sh
 # azd post-deploy hook: gives Graph a way in. The webhooks use authLevel "function", so the notification and
 # lifecycle URLs that subscriptions are created with must carry a function key (Graph keeps the query string
-# on every POST). This script
-#   1. creates a dedicated host-level function key "graphNotify" once (reused afterwards, so re-running it
-#      never invalidates the URLs of existing subscriptions),
-#   2. stores both URLs in Key Vault (notification-url, lifecycle-notification-url), where the app settings
-#      reference them, so the key is never a plain app setting nor in deployment history,
-#   3. restarts the app so the references resolve now instead of within 24 hours.
-# Needs the Azure CLI signed in (`az login`) as the deploying user, who holds Key Vault Secrets Officer
+# on every POST). infra/hooks/postprovision.sh wrote both URLs to Key Vault before the code was deployed
+# (a Flex Consumption app cannot create keys before that); this script, now that the code runs,
+#   1. reads the key those URLs carry from the notification-url secret,
+#   2. makes it the dedicated host-level function key "graphNotify" unless some function key already holds it
+#      (re-running changes nothing; during a key rotation the new key has its own name, docs/operations.md).
+# Needs the Azure CLI signed in (`az login`) as the deploying principal, who holds Key Vault Secrets Officer
 # (infra/app/rbac.bicep). Rotating the key: docs/operations.md.
 set -eu
 
@@ -18,20 +17,22 @@ rg="${AZURE_RESOURCE_GROUP:?run azd provision first}"
 vault="${AZURE_KEY_VAULT_NAME:?run azd provision first}"
 key_name="graphNotify"
 
-key="$(az functionapp keys list --resource-group "$rg" --name "$app" --query "functionKeys.${key_name}" --output tsv 2>/dev/null || true)"
-if [ -z "$key" ]; then
-  echo "Creating function key ${key_name} on ${app}"
-  key="$(az functionapp keys set --resource-group "$rg" --name "$app" --key-type functionKeys --key-name "$key_name" --query value --output tsv)"
-fi
-
-host="$(az functionapp show --resource-group "$rg" --name "$app" --query defaultHostName --output tsv)"
-# The key goes to Key Vault through a file, not the command line, so it never shows in a process list.
+# The key goes from Key Vault to the app through files (az reads `@file` values), never the command line.
 tmp="$(mktemp)"
-trap 'rm -f "$tmp"' EXIT
-printf 'https://%s/api/notifications?code=%s' "$host" "$key" > "$tmp"
-az keyvault secret set --vault-name "$vault" --name notification-url --file "$tmp" --output none
-printf 'https://%s/api/lifecycle?code=%s' "$host" "$key" > "$tmp"
-az keyvault secret set --vault-name "$vault" --name lifecycle-notification-url --file "$tmp" --output none
+installed="$(mktemp)"
+trap 'rm -f "$tmp" "$installed"' EXIT
+url="$(az keyvault secret show --vault-name "$vault" --name notification-url --query value --output tsv)"
+printf '%s' "${url##*code=}" > "$tmp"
+az functionapp keys list --resource-group "$rg" --name "$app" --query "values(functionKeys)" --output tsv > "$installed"
+named="$(az functionapp keys list --resource-group "$rg" --name "$app" --query "functionKeys.${key_name} != null" --output tsv)"
 
-az functionapp restart --resource-group "$rg" --name "$app" --output none
-echo "Notification URLs stored in ${vault} (secrets notification-url, lifecycle-notification-url); ${app} restarted."
+if grep -qxF -f "$tmp" "$installed"; then
+  echo "The key in the notification URLs is already a function key of ${app}."
+elif [ "$named" = "true" ]; then
+  # Replacing it would break every subscription created with the old URLs (a rotation adds a second key).
+  echo "Function key ${key_name} on ${app} differs from the key in notification-url; see docs/operations.md (rotating the function key)." >&2
+  exit 1
+else
+  echo "Setting function key ${key_name} on ${app} to the key in the notification URLs"
+  az functionapp keys set --resource-group "$rg" --name "$app" --key-type functionKeys --key-name "$key_name" --key-value "@$tmp" --output none
+fi

@@ -4,6 +4,7 @@
  * names, attribute keys and AppMetrics columns the telemetry module and its exporter really send, and the
  * role assignments use the built-in role ids they claim for the principal kinds azd reports.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -201,5 +202,35 @@ describe('role assignments', () => {
     const code = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
 
     expect(code).not.toMatch(/8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c/);
+  });
+});
+
+describe('azd hooks: secrets before the app needs them', () => {
+  const azureYaml = readRepoFile('azure.yaml');
+  const api = readRepoFile('infra/app/api.bicep');
+  const postprovision = readRepoFile('infra/hooks/postprovision.sh');
+  const postdeploy = readRepoFile('infra/hooks/postdeploy.sh');
+  /** Key Vault secrets the app settings reference with a versionless (latest) reference. */
+  const urlSecrets = ['notificationUrl', 'lifecycleNotificationUrl'].map((key) => new RegExp(`^\\s+${key}: '([a-z-]+)'$`, 'm').exec(api)?.[1]);
+
+  it('runs a post-provision hook (before deploy) and a post-deploy hook, both valid POSIX sh', () => {
+    expect(azureYaml).toMatch(/^ {2}postprovision:\n {4}posix:\n {6}shell: sh\n {6}run: \.\/infra\/hooks\/postprovision\.sh$/m);
+    expect(azureYaml).toMatch(/^ {2}postdeploy:\n {4}posix:\n {6}shell: sh\n {6}run: \.\/infra\/hooks\/postdeploy\.sh$/m);
+    for (const hook of ['infra/hooks/postprovision.sh', 'infra/hooks/postdeploy.sh']) {
+      const syntax = spawnSync('sh', ['-n', join(repoRoot, hook)], { encoding: 'utf8' });
+      expect(syntax.status, `${hook}: ${syntax.stderr}`).toBe(0);
+    }
+  });
+
+  it('writes the notification-URL secrets at provision time, never after deploy, and never replaces them', () => {
+    expect(urlSecrets).toEqual(['notification-url', 'lifecycle-notification-url']);
+    for (const secret of urlSecrets) expect(postprovision).toContain(`secret set --vault-name "$vault" --name ${secret ?? ''} --file`);
+    expect(postprovision).toMatch(/grep -qx notification-url "\$names" && grep -qx lifecycle-notification-url "\$names"/);
+    expect(postdeploy).not.toMatch(/secret set/);
+  });
+
+  it('passes keys and URLs through files, never on a command line', () => {
+    expect(postdeploy).toMatch(/--key-value "@\$tmp"/);
+    expect(`${postprovision}\n${postdeploy}`).not.toMatch(/--value |--key-value "\$key"/);
   });
 });
