@@ -1,5 +1,5 @@
 /**
- * Delivery of change and lifecycle notifications to receivers, as reference §3.5–§3.7 describe it:
+ * Delivery of change and lifecycle notifications to receivers, as docs/graph-protocol.md §3.5–§3.7 describe it:
  * queued per notification URL and batched into one `{"value":[...]}` POST; a 2xx within 3 s (first
  * attempt) or 10 s (retries) acknowledges; anything else is retried with backoff for up to 4 hours;
  * each URL has the slow/drop state machine. Subscriptions whose access token lapsed hold their
@@ -117,7 +117,7 @@ export interface NotificationInput {
 export interface SubscriptionGate {
   /** `gone` abandons change notifications; `paused` holds them. Lifecycle notifications ignore the gate. */
   stateOf(subscriptionId: string): 'active' | 'paused' | 'gone';
-  /** One validation token per (app, tenant) of rich items in a POST (reference §3.2, §5.4). */
+  /** One validation token per (app, tenant) of rich items in a POST (docs/graph-protocol.md §3.2, §5.4). */
   validationToken(appId: string, tenantId: string): Promise<string>;
   /** A notification was dropped (drop state or fault): Outlook subscriptions may get `missed`. */
   onDropped(record: NotificationRecord): void;
@@ -194,7 +194,7 @@ export class NotificationDispatcher {
     const item: QueuedItem = { record, rich: input.rich, duplicate: false, firstQueuedAtMs: now, dueAtMs: now + delay, attempt: 0 };
     url.queue.push(item);
     if (input.kind === 'change' && this.#faults.random.chance(Math.max(input.duplicateRatio ?? 0, faults.duplicateDeliveryRatio))) {
-      // Graph replays after outages (reference §3.5): the copy goes out later, possibly after newer changes.
+      // Graph replays after outages (docs/graph-protocol.md §3.5): the copy goes out later, possibly after newer changes.
       const copyDelay = delay + 1 + this.#faults.random.int(Math.max(reorder, 1_000));
       url.queue.push({ ...item, duplicate: true, dueAtMs: now + copyDelay });
     }
@@ -287,7 +287,7 @@ export class NotificationDispatcher {
       ready.push(item);
       return false;
     });
-    // First attempts and retries travel separately because their timeouts differ (3 s vs 10 s, reference §3.6).
+    // First attempts and retries travel separately because their timeouts differ (3 s vs 10 s, docs/graph-protocol.md §3.6).
     const batches: QueuedItem[][] = [];
     for (const firstAttempt of [true, false]) {
       const group = ready.filter((item) => (item.attempt === 0) === firstAttempt);
@@ -411,7 +411,7 @@ export class NotificationDispatcher {
     }
   }
 
-  /** The slow/drop state machine of reference §3.7, keyed by notification URL. */
+  /** The slow/drop state machine of docs/graph-protocol.md §3.7, keyed by notification URL. */
   #evaluate(url: UrlState, now: number): void {
     const options: EndpointThrottleOptions | false = this.#options.endpointThrottle;
     if (options === false) return;

@@ -1,5 +1,5 @@
 /**
- * Delta queries (reference §6) over a tenant's change log: an initial round lists current state page by
+ * Delta queries (docs/graph-protocol.md §6) over a tenant's change log: an initial round lists current state page by
  * page, later rounds list what changed since the deltaLink's position, collapsed to the latest state per
  * item, with `@removed` (directory, Outlook) or the `deleted` facet (OneDrive). Tokens are opaque to
  * clients, carry the original `$select`, and expire (7 days) or can be reset, which answers 410 Gone.
@@ -91,7 +91,7 @@ export function restartUrl(request: Pick<DeltaRequest, 'baseUrl'>): string {
 export function runDelta(request: DeltaRequest): DeltaPage {
   const { directory, scope, nowMs } = request;
   if (request.token === 'latest') {
-    // "Sync from now": an empty page and a deltaLink (reference §6.1).
+    // "Sync from now": an empty page and a deltaLink (docs/graph-protocol.md §6.1).
     return { value: [], nextLink: undefined, deltaLink: link(request, { t: directory.tenantId, s: scope.key, m: 'd', q: directory.lastSeq, at: nowMs, g: directory.deltaGeneration, ...(request.select === undefined ? {} : { sel: request.select }) }, 'delta') };
   }
   let token: DeltaToken;

@@ -200,7 +200,7 @@ export class TenantDirectory {
       case 'restore': {
         if (!existing.softDeleted) throw new MutationRejected(`${mutation.kind} ${mutation.id} is not deleted`);
         existing.softDeleted = false;
-        // A restored object reappears in delta as new and Graph notifies it as `updated` (reference §6.1, §3.4).
+        // A restored object reappears in delta as new and Graph notifies it as `updated` (docs/graph-protocol.md §6.1, §3.4).
         this.#record(existing, 'created', false, undefined, hints);
         return existing;
       }
@@ -322,7 +322,7 @@ export class TenantDirectory {
     if (existing === undefined) throw new MutationRejected(`message ${mutation.id} does not exist`, 404);
     if (mutation.op === 'update') return this.#update(existing, mutation.data, hints);
     if (mutation.op === 'delete') return this.#remove(existing, hints, false);
-    // A move gives the message a new id in the destination folder: Graph reports deleted + created (reference §3.4).
+    // A move gives the message a new id in the destination folder: Graph reports deleted + created (docs/graph-protocol.md §3.4).
     const destination = this.findFolder(userId, mutation.folder);
     if (destination === undefined) throw new MutationRejected(`folder ${mutation.folder} does not exist`, 404);
     const body = { ...existing.body };

@@ -9,9 +9,9 @@
 export interface FaultOptions {
   /** Share of Graph GET requests (including inner $batch requests) answered 429 + Retry-After. */
   readThrottleRatio: number;
-  /** Retry-After in seconds on injected 429s (fractional allowed, reference §8.1). */
+  /** Retry-After in seconds on injected 429s (fractional allowed, docs/graph-protocol.md §8.1). */
   retryAfterSeconds: number;
-  /** 429 ApplicationThrottled when more than 4 requests hit one mailbox at once (reference §8.2). */
+  /** 429 ApplicationThrottled when more than 4 requests hit one mailbox at once (docs/graph-protocol.md §8.2). */
   enforceMailboxConcurrency: boolean;
   /** Share of Graph requests answered 503 + Retry-After. */
   serviceUnavailableRatio: number;
@@ -22,7 +22,7 @@ export interface FaultOptions {
   tokenEndpointFailureRatio: number;
   /** Share of change notifications never sent (recorded as dropped in the ground-truth log). */
   dropDeliveryRatio: number;
-  /** Share of change notifications sent twice (Graph replays, reference §3.5). */
+  /** Share of change notifications sent twice (Graph replays, docs/graph-protocol.md §3.5). */
   duplicateDeliveryRatio: number;
   /** Upper bound (virtual ms) of a random extra delay per notification, which reorders deliveries. */
   reorderWindowMs: number;

@@ -58,7 +58,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Mailbox a request touches (Outlook's 4-concurrent-requests limit is per app and mailbox, reference §8.2). */
+/** Mailbox a request touches (Outlook's 4-concurrent-requests limit is per app and mailbox, docs/graph-protocol.md §8.2). */
 function mailboxOf(names: string[], segments: string[]): string | undefined {
   if (names[0] !== 'users' || names.length < 3) return undefined;
   const area = names[2];
@@ -377,7 +377,7 @@ export class GraphApi {
     return {
       key: collection,
       items: () => directory.list(collection),
-      // `changed` = soft-deleted (restorable), `deleted` = permanent (reference §6.1).
+      // `changed` = soft-deleted (restorable), `deleted` = permanent (docs/graph-protocol.md §6.1).
       removed: (id, _path, soft) => ({ id, '@removed': { reason: soft ? 'changed' : 'deleted' } }),
       style: 'odata',
       goneKind: 'syncStateNotFound',
@@ -417,7 +417,7 @@ export class GraphApi {
         const scope: DeltaScope = {
           key: deltaScopeOf('driveItem', { driveId: drive.id }) ?? '',
           items: () => directory.list(collection),
-          // OneDrive marks deletions with a `deleted` facet, not `@removed` (reference §6.2).
+          // OneDrive marks deletions with a `deleted` facet, not `@removed` (docs/graph-protocol.md §6.2).
           removed: (id, _path, _soft, before) => ({
             id,
             ...(before?.name === undefined ? {} : { name: before.name }),
@@ -486,7 +486,7 @@ export class GraphApi {
       const step = raw as Record<string, unknown>;
       if (typeof step.id !== 'string' || step.id === '') throw GraphHttpError.badRequest('Every batch request needs an id.', 'BadRequest');
       if (typeof step.method !== 'string' || typeof step.url !== 'string') throw GraphHttpError.badRequest(`Batch request ${step.id} needs a method and a url.`, 'BadRequest');
-      // Ids are case-insensitive and unique (reference §7).
+      // Ids are case-insensitive and unique (docs/graph-protocol.md §7).
       if (seen.has(step.id.toLowerCase())) throw GraphHttpError.badRequest(`Batch request id '${step.id}' is not unique.`, 'BadRequest');
       seen.add(step.id.toLowerCase());
       if (/^[a-z]+:\/\//i.test(step.url)) throw GraphHttpError.badRequest(`Batch request ${step.id} must use a relative url.`, 'BadRequest');
@@ -510,7 +510,7 @@ export class GraphApi {
     while (pending.length > 0) {
       const ready = pending.filter((s) => s.dependsOn.every((d) => results.has(d.toLowerCase())));
       if (ready.length === 0) throw GraphHttpError.badRequest('The batch dependsOn graph has a cycle.', 'BadRequest');
-      // Graph sends at most 4 inner requests at a time (to Outlook, reference §7); we apply it to all.
+      // Graph sends at most 4 inner requests at a time (to Outlook, docs/graph-protocol.md §7); we apply it to all.
       for (let i = 0; i < ready.length; i += OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX) {
         const wave = ready.slice(i, i + OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX);
         await Promise.all(

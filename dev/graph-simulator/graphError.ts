@@ -1,8 +1,8 @@
 /**
  * The one place that shapes error bodies on the wire, so every failure the simulator returns looks like
  * the real service's: Graph's OData error (`{error:{code,message,innerError:{date,request-id,client-request-id}}}`,
- * reference §1.6) and the Microsoft identity platform's OAuth error for the token endpoint.
- * Messages quoted in the reference are reproduced verbatim; the others are marked "simulator wording" in
+ * docs/graph-protocol.md §1.6) and the Microsoft identity platform's OAuth error for the token endpoint.
+ * Messages quoted in docs/graph-protocol.md are reproduced verbatim; the others are marked "simulator wording" in
  * docs/graph-simulator.md.
  */
 import { randomUUID } from 'node:crypto';
@@ -69,7 +69,7 @@ export function graphError(
   };
 }
 
-/** The reference's catalogue (§1.6, §6, §7, §8) plus the simulator's own codes, one entry per situation. */
+/** The catalogue of docs/graph-protocol.md (§1.6, §6, §7, §8) plus the simulator's own codes, one entry per situation. */
 export const GraphErrors = {
   notFound: { status: 404, code: 'ResourceNotFound', message: 'The object was not found.' },
   validationTimedOut: { status: 400, code: 'InvalidRequest', message: 'Subscription validation request timed out.' },

@@ -2,7 +2,7 @@
  * The simulated Microsoft identity platform: app registrations, the v2.0 client-credentials token
  * endpoint per tenant (client secret or certificate-signed client assertion, as MSAL sends them), the
  * OpenID metadata and JWKS, bearer-token checks for the Graph endpoints, and the validation tokens that
- * accompany rich notifications (reference §5.4). One RSA key signs everything; rotation keeps old keys
+ * accompany rich notifications (docs/graph-protocol.md §5.4). One RSA key signs everything; rotation keeps old keys
  * published so tokens already issued stay verifiable.
  */
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
@@ -334,7 +334,7 @@ export class IdentityPlatform {
     return createPublicKey(key.privateKey);
   }
 
-  /** A validation token for rich notifications of `appId` in `tenantId` (reference §5.4). */
+  /** A validation token for rich notifications of `appId` in `tenantId` (docs/graph-protocol.md §5.4). */
   async issueValidationToken(appId: string, tenantId: string, overrides: Record<string, unknown> = {}): Promise<string> {
     const key = this.#keys[0];
     if (key === undefined) throw new TypeError('no signing key');

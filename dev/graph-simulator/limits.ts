@@ -1,6 +1,6 @@
 /**
  * Service limits and fixed identifiers of Microsoft Graph that the simulator reproduces. Every number
- * names the section of `shared/reference/graph-change-notifications.md` (the "reference") it comes from,
+ * names the section of docs/graph-protocol.md (the "reference") it comes from,
  * so a change in the documentation maps to one line here. Where the reference records a disagreement
  * (§13), the newest documented value is the constant and the older one sits beside it for options.
  */
@@ -9,14 +9,14 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
-/** The "Microsoft Graph Change Tracking" app: azp/appid of validation tokens (reference §0, §5.4). */
+/** The "Microsoft Graph Change Tracking" app: azp/appid of validation tokens (docs/graph-protocol.md §0, §5.4). */
 export const CHANGE_TRACKING_APP_ID = '0bf30f3b-4a52-48df-9a82-234910c4a086';
 
 /** The Graph resource id, accepted as an access-token audience beside the URL form. */
 export const GRAPH_RESOURCE_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 
-/** Maximum subscription lifetime in minutes per resource kind (reference §1.3, 2026 table). */
+/** Maximum subscription lifetime in minutes per resource kind (docs/graph-protocol.md §1.3, 2026 table). */
 export const MAX_EXPIRATION_MINUTES = {
   user: 41_760,
   group: 41_760,
@@ -28,35 +28,35 @@ export const MAX_EXPIRATION_MINUTES = {
   chatMessage: 4_320,
 } as const;
 
-/** Outlook maximum in the older documents and the 2018 error message (reference §13.7). */
+/** Outlook maximum in the older documents and the 2018 error message (docs/graph-protocol.md §13.7). */
 export const OUTLOOK_MAX_EXPIRATION_MINUTES_LEGACY = 4_230;
 
-/** Outlook subscriptions with includeResourceData live at most one day (reference §1.3, §5.1). */
+/** Outlook subscriptions with includeResourceData live at most one day (docs/graph-protocol.md §1.3, §5.1). */
 export const OUTLOOK_RICH_MAX_EXPIRATION_MINUTES = 1_440;
 
-/** Expiry under now+45 min is silently raised to now+45 min (reference §1.1, §1.3). */
+/** Expiry under now+45 min is silently raised to now+45 min (docs/graph-protocol.md §1.1, §1.3). */
 export const MIN_EXPIRATION_MINUTES = 45;
 
-/** Teams resources need a lifecycleNotificationUrl when the expiry is more than one hour away (reference §1.1). */
+/** Teams resources need a lifecycleNotificationUrl when the expiry is more than one hour away (docs/graph-protocol.md §1.1). */
 export const TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS = HOUR_MS;
 
-/** clientState: 255 per the beta and changeNotification pages, 128 per the v1.0 subscription page (reference §13.1). */
+/** clientState: 255 per the beta and changeNotification pages, 128 per the v1.0 subscription page (docs/graph-protocol.md §13.1). */
 export const CLIENT_STATE_MAX_LENGTH = 255;
 export const CLIENT_STATE_MAX_LENGTH_V1_PAGE = 128;
 
-/** encryptionCertificateId is an app-chosen label of at most 128 characters (reference §5.1). */
+/** encryptionCertificateId is an app-chosen label of at most 128 characters (docs/graph-protocol.md §5.1). */
 export const ENCRYPTION_CERTIFICATE_ID_MAX_LENGTH = 128;
 
-/** The receiver must answer the validation request within 10 s, not configurable in Graph (reference §2). */
+/** The receiver must answer the validation request within 10 s, not configurable in Graph (docs/graph-protocol.md §2). */
 export const VALIDATION_TIMEOUT_MS = 10_000;
 
-/** Delivery: 2xx within 3 s on the first attempt, 10 s on retries, retried for up to 4 h (reference §3.6, 2026). */
+/** Delivery: 2xx within 3 s on the first attempt, 10 s on retries, retried for up to 4 h (docs/graph-protocol.md §3.6, 2026). */
 export const FIRST_ATTEMPT_TIMEOUT_MS = 3_000;
 export const RETRY_ATTEMPT_TIMEOUT_MS = 10_000;
 export const RETRY_WINDOW_MS = 4 * HOUR_MS;
 
 /**
- * No backoff schedule is published (reference §3.6, §13.4). This is the reference's suggested default: +0, +10 s,
+ * No backoff schedule is published (docs/graph-protocol.md §3.6, §13.4). This is the reference's suggested default: +0, +10 s,
  * +30 s, +1 min, +2 min, +5 min, +10 min, then every 10 min until the 4-hour window closes.
  */
 export const RETRY_SCHEDULE_MS: readonly number[] = [
@@ -68,7 +68,7 @@ export const RETRY_SCHEDULE_MS: readonly number[] = [
   10 * MINUTE_MS,
 ];
 
-/** Endpoint throttling per notification URL (reference §3.7, 2026 rules; the 100-sample minimum is the 2023 rule). */
+/** Endpoint throttling per notification URL (docs/graph-protocol.md §3.7, 2026 rules; the 100-sample minimum is the 2023 rule). */
 export const ENDPOINT_THROTTLE = {
   windowMs: 10 * MINUTE_MS,
   slowRatio: 0.1,
@@ -78,20 +78,20 @@ export const ENDPOINT_THROTTLE = {
   minSamples: 100,
 } as const;
 
-/** The ~2024 text delayed slow endpoints by 10 seconds instead of 10 minutes (reference §13.3). */
+/** The ~2024 text delayed slow endpoints by 10 seconds instead of 10 minutes (docs/graph-protocol.md §13.3). */
 export const ENDPOINT_SLOW_DELAY_MS_2024 = 10_000;
 
-/** The access token behind a subscription is typically valid about one hour (reference §3.6, §12). */
+/** The access token behind a subscription is typically valid about one hour (docs/graph-protocol.md §3.6, §12). */
 export const SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS = HOUR_MS;
 
-/** reauthorizationRequired: first challenge 3 h before the token/subscription expiry, then every 15 min (reference §4.3). */
+/** reauthorizationRequired: first challenge 3 h before the token/subscription expiry, then every 15 min (docs/graph-protocol.md §4.3). */
 export const REAUTHORIZATION_FIRST_LEAD_MS = 3 * HOUR_MS;
 export const REAUTHORIZATION_INTERVAL_MS = 15 * MINUTE_MS;
 
-/** Never reauthorize and PATCH the same subscription within 10 minutes (reference §1.5). */
+/** Never reauthorize and PATCH the same subscription within 10 minutes (docs/graph-protocol.md §1.5). */
 export const REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS = 10 * MINUTE_MS;
 
-/** Quotas that answer 403 when exceeded (reference §1.4). */
+/** Quotas that answer 403 when exceeded (docs/graph-protocol.md §1.4). */
 export const SUBSCRIPTION_QUOTAS = {
   directoryPerAppAndTenant: 100,
   directoryPerTenant: 1_000,
@@ -102,19 +102,19 @@ export const SUBSCRIPTION_QUOTAS = {
   driveRootPerAppAndDrive: Number.POSITIVE_INFINITY,
 } as const;
 
-/** Validation tokens in the documented example live 86,700 s (reference §5.4). */
+/** Validation tokens in the documented example live 86,700 s (docs/graph-protocol.md §5.4). */
 export const VALIDATION_TOKEN_LIFETIME_SECONDS = 86_700;
 
 /** Access tokens from the v2 token endpoint: AAD answers expires_in 3599 for client credentials. */
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 3_599;
 
-/** JSON batching: at most 20 requests (reference §7). */
+/** JSON batching: at most 20 requests (docs/graph-protocol.md §7). */
 export const BATCH_MAX_REQUESTS = 20;
 
-/** Outlook allows 4 concurrent requests per app and mailbox (reference §8.2). */
+/** Outlook allows 4 concurrent requests per app and mailbox (docs/graph-protocol.md §8.2). */
 export const OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX = 4;
 
-/** Delta tokens of directory objects live 7 days; Outlook's are cache-dependent, we use the same (reference §6.1). */
+/** Delta tokens of directory objects live 7 days; Outlook's are cache-dependent, we use the same (docs/graph-protocol.md §6.1). */
 export const DELTA_TOKEN_LIFETIME_MS = 7 * DAY_MS;
 
 /** Page sizes: not documented as fixed numbers; these are the simulator's defaults (overridable by Prefer: odata.maxpagesize). */
@@ -123,7 +123,7 @@ export const MAX_PAGE_SIZE = 999;
 
 export const TIME = { MINUTE_MS, HOUR_MS, DAY_MS } as const;
 
-/** Throttling of the subscription API itself, per 20 s (reference §1.7, newest table). */
+/** Throttling of the subscription API itself, per 20 s (docs/graph-protocol.md §1.7, newest table). */
 export const SUBSCRIPTION_API_LIMITS = {
   windowMs: 20_000,
   perAppAndTenant: { write: 500, reauthorize: 1_000, get: 500, list: 25 },

@@ -1,6 +1,6 @@
 /**
  * The simulator's options: one object, validated and frozen once by `resolveOptions`. Defaults follow the
- * newest documented behaviour in the reference; every disagreement listed in its §13 is an option here
+ * newest documented behaviour in docs/graph-protocol.md; every disagreement listed in its §13 is an option here
  * (the docs table in docs/graph-simulator.md maps them). Leniency is opt-in.
  */
 import {

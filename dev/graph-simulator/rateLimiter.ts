@@ -1,5 +1,5 @@
 /**
- * Sliding-window request counting on virtual time, for the subscription API's own limits (reference §1.7).
+ * Sliding-window request counting on virtual time, for the subscription API's own limits (docs/graph-protocol.md §1.7).
  * A request counts against every scope it belongs to; the first scope that is full throttles it, and
  * Retry-After says when that scope's oldest request leaves the window.
  */

@@ -1,6 +1,6 @@
 /**
  * What a subscription's `resource` means: which changes it watches, its lifetime limits and allowed change
- * types (reference §1.1–§1.4), and how a matching change is written into a notification (§3.4: Outlook
+ * types (docs/graph-protocol.md §1.1–§1.4), and how a matching change is written into a notification (§3.4: Outlook
  * casing, users/groups creation as `updated`, drive root with `resourceData: null`).
  */
 import type { TenantDirectory } from './directory.js';
@@ -62,7 +62,7 @@ export interface SubscriptionTarget {
   readonly objectId?: string;
   readonly select: readonly string[] | undefined;
   readonly filter: FilterClause[] | undefined;
-  /** Role the app needs to read the resource (reference §1.2.9). */
+  /** Role the app needs to read the resource (docs/graph-protocol.md §1.2.9). */
   readonly role: string;
   /** Canonical form used for duplicate detection (§1.2.7). */
   readonly canonical: string;
@@ -74,7 +74,7 @@ export interface FilterClause {
 }
 
 const ALL: readonly ChangeType[] = ['created', 'updated', 'deleted'];
-// Users and groups accept only updated and deleted; drive roots only updated (reference §1.1).
+// Users and groups accept only updated and deleted; drive roots only updated (docs/graph-protocol.md §1.1).
 const DIRECTORY: readonly ChangeType[] = ['updated', 'deleted'];
 const DRIVE: readonly ChangeType[] = ['updated'];
 
@@ -82,7 +82,7 @@ function unsupported(resource: string): GraphHttpError {
   return GraphHttpError.badRequest(`Resource '${resource}' is not supported for change notifications by the simulator.`);
 }
 
-/** Parses `$filter` of the form `a eq 1 and b/c eq 'x'`, the subset Outlook subscriptions use (reference §3.4). */
+/** Parses `$filter` of the form `a eq 1 and b/c eq 'x'`, the subset Outlook subscriptions use (docs/graph-protocol.md §3.4). */
 export function parseFilter(filter: string): FilterClause[] {
   return filter.split(/\s+and\s+/i).map((clause) => {
     const match = /^\s*([\w/]+)\s+eq\s+(.+?)\s*$/i.exec(clause);
@@ -220,13 +220,13 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
   if (!targetCovers(target, change)) return undefined;
   switch (target.family) {
     case 'directory':
-      // Creation, soft deletion and restore arrive as `updated`; only permanent deletion is `deleted` (reference §3.4).
+      // Creation, soft deletion and restore arrive as `updated`; only permanent deletion is `deleted` (docs/graph-protocol.md §3.4).
       return change.changeType === 'deleted' && !change.softDelete ? 'deleted' : 'updated';
     case 'drive':
       return 'updated';
     case 'outlook': {
       if (target.filter === undefined) return change.changeType;
-      // With $filter: entering the set is `created`, leaving it `deleted`, changing inside it `updated` (reference §3.4).
+      // With $filter: entering the set is `created`, leaving it `deleted`, changing inside it `updated` (docs/graph-protocol.md §3.4).
       const wasIn = matchesFilter(change.before, target.filter);
       const isIn = matchesFilter(change.after, target.filter);
       if (wasIn && isIn) return 'updated';
@@ -274,7 +274,7 @@ const OUTLOOK_SEGMENT: Partial<Record<ResourceKind, [string, string]>> = {
   contact: ['Contacts', 'Contact'],
 };
 
-/** `resource` and `resourceData` of a notification, in the shapes of reference §3.4. */
+/** `resource` and `resourceData` of a notification, in the shapes of docs/graph-protocol.md §3.4. */
 export function notificationSubject(target: SubscriptionTarget, change: ChangeEvent, rich: boolean, sequenceNumber: number): NotificationSubject {
   const body = change.after ?? change.before ?? {};
   const outlook = OUTLOOK_SEGMENT[change.kind];
@@ -305,7 +305,7 @@ export function notificationSubject(target: SubscriptionTarget, change: ChangeEv
       };
     }
     case 'driveItem':
-      // Drive notifications only say "something changed under this root" (field report, reference §3.4).
+      // Drive notifications only say "something changed under this root" (field report, docs/graph-protocol.md §3.4).
       return { resource: `drives/${change.owner.driveId ?? ''}/root/`, resourceData: null };
     case 'chat': {
       const resource = `chats('${change.id}')`;

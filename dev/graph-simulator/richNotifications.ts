@@ -1,5 +1,5 @@
 /**
- * Encryption of rich-notification resource data exactly as reference §5.3 describes it, in the direction
+ * Encryption of rich-notification resource data exactly as docs/graph-protocol.md §5.3 describes it, in the direction
  * Graph runs it: a one-off 32-byte key K; AES-256-CBC with PKCS7 and IV = K[0:16] over the UTF-8 JSON;
  * HMAC-SHA256 keyed with K over the raw ciphertext; K wrapped with RSA-OAEP (SHA-1, MGF1-SHA-1) under the
  * subscription certificate's public key; thumbprint = upper-case hex SHA-1 of the certificate DER.
@@ -23,7 +23,7 @@ export interface EncryptionCertificate {
 const MIN_RSA_BITS = 2048;
 const MAX_RSA_BITS = 4096;
 
-/** Parses `encryptionCertificate` (base64 DER X.509, public key only, RSA 2048–4096, reference §1.1). */
+/** Parses `encryptionCertificate` (base64 DER X.509, public key only, RSA 2048–4096, docs/graph-protocol.md §1.1). */
 export function parseEncryptionCertificate(base64Der: string): EncryptionCertificate {
   let certificate: X509Certificate;
   try {

@@ -1,7 +1,7 @@
 /**
  * `startGraphSimulator` puts a simulator on a loopback socket (port 0 = ephemeral) and returns the URLs
  * the app's settings need (GRAPH_BASE_URL, GRAPH_TOKEN_ENDPOINT, VALIDATION_TOKEN_JWKS_URL), an MSAL
- * authority configuration that works against plain http (azure-functions-stack.md §7.3), and `stop()`.
+ * authority configuration that works against plain http ("MSAL Node configuration options", https://learn.microsoft.com/entra/msal/javascript/node/configuration), and `stop()`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * The subscription service (reference §1, §2, §4, §12): create with every validation rule and the
+ * The subscription service (docs/graph-protocol.md §1, §2, §4, §12): create with every validation rule and the
  * endpoint handshake, get, list, PATCH renew, DELETE, reauthorize, the expiry reaper, the per-subscription
  * access-token clock with its reauthorizationRequired schedule, lifecycle events on demand, and the
  * fan-out of directory changes into change notifications for every matching subscription.
@@ -88,7 +88,7 @@ const CREATE_PROPERTIES = new Set([
 
 const PATCH_PROPERTIES = new Set(['expirationDateTime', 'notificationUrl', 'encryptionCertificate', 'encryptionCertificateId', '@odata.type']);
 
-/** ISO 8601 with two-digit fields; a day written `5` fails like it does in Graph (reference §1.2.1). */
+/** ISO 8601 with two-digit fields; a day written `5` fails like it does in Graph (docs/graph-protocol.md §1.2.1). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -159,7 +159,7 @@ export class SubscriptionService {
     );
   }
 
-  /** The JSON Graph returns for a subscription. List hides clientState (reference §1.5). */
+  /** The JSON Graph returns for a subscription. List hides clientState (docs/graph-protocol.md §1.5). */
   toJson(subscription: Subscription, origin: string, forList = false): JsonObject {
     return {
       ...(forList ? {} : { '@odata.context': `${origin}/v1.0/$metadata#subscriptions/$entity` }),
@@ -193,7 +193,7 @@ export class SubscriptionService {
   }
 
   list(caller: Caller): Subscription[] {
-    // App-only callers see their app's subscriptions in their tenant (reference §1.5).
+    // App-only callers see their app's subscriptions in their tenant (docs/graph-protocol.md §1.5).
     return this.all().filter((s) => s.tenantId === caller.tenantId && s.applicationId === caller.appId && this.find(s.id) !== undefined);
   }
 
@@ -469,7 +469,7 @@ export class SubscriptionService {
     const urlChanged = notificationUrl !== subscription.notificationUrl;
     if ((urlChanged && this.#options.validateOnUrlChange) || this.#options.validateOnRenew) await this.#handshake(notificationUrl);
     if (this.#options.recordReauthorizeRenewConflicts && subscription.lastReauthorizedAtMs !== undefined && now - subscription.lastReauthorizedAtMs < REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS) {
-      this.#anomaly(subscription, 'PATCH within 10 minutes of a reauthorize (reference §1.5): the subscription state may be inconsistent in Graph.');
+      this.#anomaly(subscription, 'PATCH within 10 minutes of a reauthorize (docs/graph-protocol.md §1.5): the subscription state may be inconsistent in Graph.');
     }
     subscription.expirationMs = expirationMs;
     const previousUrl = subscription.notificationUrl;
@@ -480,7 +480,7 @@ export class SubscriptionService {
     }
     if (typeof input.encryptionCertificateId === 'string') subscription.encryptionCertificateId = input.encryptionCertificateId;
     subscription.lastRenewedAtMs = now;
-    // A PATCH renews and reauthorizes (reference §1.5, §12).
+    // A PATCH renews and reauthorizes (docs/graph-protocol.md §1.5, §12).
     this.#refreshAccessToken(subscription, now);
     this.#scheduleTimers(subscription);
     this.#deps.dispatcher.kick(previousUrl);
@@ -493,7 +493,7 @@ export class SubscriptionService {
     const now = this.#deps.clock.nowMs();
     if (this.#options.validateOnReauthorize) await this.#handshake(subscription.notificationUrl);
     if (this.#options.recordReauthorizeRenewConflicts && subscription.lastRenewedAtMs !== undefined && now - subscription.lastRenewedAtMs < REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS) {
-      this.#anomaly(subscription, 'reauthorize within 10 minutes of a PATCH (reference §1.5): the subscription state may be inconsistent in Graph.');
+      this.#anomaly(subscription, 'reauthorize within 10 minutes of a PATCH (docs/graph-protocol.md §1.5): the subscription state may be inconsistent in Graph.');
     }
     subscription.lastReauthorizedAtMs = now;
     this.#refreshAccessToken(subscription, now);
@@ -559,7 +559,7 @@ export class SubscriptionService {
   // ---- lifecycle notifications -------------------------------------------------------------------
 
   /**
-   * Sends a lifecycle event to the subscription's lifecycle URL (reference §4). `subscriptionRemoved` also
+   * Sends a lifecycle event to the subscription's lifecycle URL (docs/graph-protocol.md §4). `subscriptionRemoved` also
    * removes the subscription, as the service does. Returns undefined when there is no lifecycle URL.
    */
   sendLifecycle(subscription: Subscription, event: LifecycleEvent, variant: 'tenantId' | 'organizationId' = this.#lifecycle.payloadVariant): NotificationRecord | undefined {
@@ -572,7 +572,7 @@ export class SubscriptionService {
       variant === 'tenantId'
         ? { subscriptionId: subscription.id, subscriptionExpirationDateTime: expiration, tenantId: subscription.tenantId, clientState: subscription.clientState, lifecycleEvent: name }
         : {
-            // Exchange's 2026 shape (reference §4.2): organizationId instead of tenantId, plus resource fields.
+            // Exchange's 2026 shape (docs/graph-protocol.md §4.2): organizationId instead of tenantId, plus resource fields.
             subscriptionId: subscription.id,
             subscriptionExpirationDateTime: expiration,
             organizationId: subscription.tenantId,
@@ -633,7 +633,7 @@ export class SubscriptionService {
       const subject = notificationSubject(subscription.target, change, rich, ++this.#sequence);
       const outlook = subscription.target.family === 'outlook';
       const payload: JsonObject = {
-        // Only Outlook's examples carry a notification id (reference §3.3); receivers must not rely on it.
+        // Only Outlook's examples carry a notification id (docs/graph-protocol.md §3.3); receivers must not rely on it.
         ...(outlook ? { id: randomUUID().replaceAll('-', '').slice(0, 13) } : {}),
         subscriptionId: subscription.id,
         subscriptionExpirationDateTime: graphInstant(subscription.expirationMs, '+00:00'),

@@ -4,7 +4,7 @@
  * `AzureFunctionsJobHost__extensions__queues__batchSize=4` overrides the file (the documented
  * per-environment override). Defaults and limits for `extensions.queues` come from the Storage
  * extension 5.x source (`QueuesOptions.cs`, `QueuePollingIntervals.cs`); see
- * shared/reference/azure-functions-stack.md §2.1.
+ * "Azure Queue storage trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * One queue-trigger listener per function, following the Storage extension's `QueueListener` and
- * `QueueProcessor` (shared/reference/azure-functions-stack.md §2.1):
+ * `QueueProcessor` ("Azure Queue storage trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger):
  *
  * - receive up to `batchSize` messages with a 10-minute visibility timeout, renewed while the
  *   function runs; fetch the next batch once no more than `newBatchThreshold` are still running;

@@ -23,7 +23,7 @@ export interface DevCertificateOptions {
   /** Start of validity; default now. */
   readonly notBefore?: Date;
   readonly validDays?: number;
-  /** 2048 to 4096: the range Graph accepts for encryptionCertificate (reference §5.1). */
+  /** 2048 to 4096: the range Graph accepts for encryptionCertificate (docs/graph-protocol.md §5.1). */
   readonly modulusLength?: number;
 }
 

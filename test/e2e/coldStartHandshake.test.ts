@@ -1,14 +1,14 @@
 /**
  * End to end, the validation handshake right after a cold start: the app is loaded for the first time in
  * this process, and its very first request is Graph's validation POST. Graph gives the endpoint 10 s
- * (reference §2); the webhook must answer far inside that, and a subscription created through the
+ * (docs/graph-protocol.md §2); the webhook must answer far inside that, and a subscription created through the
  * management API right away (Graph's real handshake against the real webhooks) must go through.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2ePipeline, type E2ePipeline } from './support';
 
-/** Graph's limit for the handshake answer (reference §2). */
+/** Graph's limit for the handshake answer (docs/graph-protocol.md §2). */
 const GRAPH_HANDSHAKE_LIMIT_MS = 10_000;
 
 let e2e: E2ePipeline;

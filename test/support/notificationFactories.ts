@@ -1,6 +1,6 @@
 /**
  * Realistic Graph notification payloads for tests, shaped like the documented examples
- * (reference §3.4 and §4.2): an Outlook message with mixed casing, a directory user, a driveItem with
+ * (docs/graph-protocol.md §3.4 and §4.2): an Outlook message with mixed casing, a directory user, a driveItem with
  * `resourceData: null`, and lifecycle notifications with `tenantId` or only `organizationId`.
  */
 import { randomUUID } from 'node:crypto';
@@ -94,7 +94,7 @@ export function lifecycleNotification(
     lifecycleEvent,
   };
   if (variant === 'tenantId') return { ...base, tenantId: subscription.tenantId };
-  // The Exchange variant seen on the wire (reference §4.2): organizationId instead of tenantId, extra fields.
+  // The Exchange variant seen on the wire (docs/graph-protocol.md §4.2): organizationId instead of tenantId, extra fields.
   return {
     ...base,
     organizationId: subscription.tenantId,

@@ -1,6 +1,6 @@
 /**
  * In-memory OpenTelemetry for tests: installs global meter and tracer providers backed by in-memory
- * exporters (recipe verified in azure-functions-stack.md §6.3, OTel SDK 2.x constructor options), so a test
+ * exporters (OpenTelemetry JS SDK 2.x constructor options), so a test
  * runs real code and then reads what `src/lib/telemetry` emitted. Any area's tests may use it:
  *
  *   const telemetry = installInMemoryTelemetry();

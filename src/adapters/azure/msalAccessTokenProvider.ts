@@ -1,12 +1,12 @@
 /**
  * MSAL adapter of the `AccessTokenProvider` port: app-only Graph tokens by client credentials. One
  * `ConfidentialClientApplication` per tenant, created on first use and kept for the life of the
- * process, because MSAL's token cache lives in that instance (azure-functions-stack.md §7.2): a warm
+ * process, because MSAL's token cache lives in that instance ("Token caching in MSAL Node", https://learn.microsoft.com/entra/msal/javascript/node/caching): a warm
  * Functions instance then serves tokens from memory until 5 minutes before they expire. The
  * credential is a client secret, a certificate, or a user-assigned managed identity used as a
  * federated credential (its token for api://AzureADTokenExchange is the client assertion). With
  * GRAPH_TOKEN_ENDPOINT set, MSAL is handed static authority metadata for that endpoint, which is how it
- * talks to a plain-http stand-in (it refuses http authorities, §7.3). MSAL failures become coded Graph
+ * talks to a plain-http stand-in (it refuses http authorities; "MSAL Node configuration options", https://learn.microsoft.com/entra/msal/javascript/node/configuration). MSAL failures become coded Graph
  * errors whose messages name the setting to check and never contain a secret.
  */
 import {
@@ -192,7 +192,7 @@ function credentialHint(kind: GraphConfig['credential']['kind']): string {
 /**
  * The authority for a tenant. With a token endpoint template, MSAL gets an https authority on the
  * endpoint's host (never contacted), that host as a known authority, and metadata whose token endpoint
- * is the template filled in: the verified recipe of azure-functions-stack.md §7.3.
+ * is the template filled in: how MSAL accepts an authority it cannot discover ("MSAL Node configuration options", https://learn.microsoft.com/entra/msal/javascript/node/configuration).
  */
 function authorityOptions(settings: MsalGraphSettings, tenantId: string): Pick<NodeAuthOptions, 'authority' | 'knownAuthorities' | 'authorityMetadata'> {
   if (settings.tokenEndpointTemplate === undefined) return { authority: `${settings.authorityHost}/${tenantId}` };

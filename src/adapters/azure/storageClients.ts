@@ -16,7 +16,7 @@ export interface StorageClients {
 }
 
 /**
- * Fail fast. Ingest has Graph's 3-second budget (reference §3.6): an outage must become a quick 503 that
+ * Fail fast. Ingest has Graph's 3-second budget (docs/graph-protocol.md §3.6): an outage must become a quick 503 that
  * Graph retries, not a hung request that counts as slow. Queue triggers get their retries from the host.
  */
 const QUEUE_AND_BLOB_RETRY = { maxTries: 2, tryTimeoutInMs: 2_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };

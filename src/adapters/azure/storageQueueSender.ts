@@ -1,7 +1,7 @@
 /**
  * `MessageSender` over Azure Queue Storage. Messages are base64-encoded here because the Functions
  * queue trigger decodes base64 (host.json messageEncoding) while the v12 SDK sends text as-is: the
- * mismatch is a classic cause of everything landing in the poison queue (existing-implementations §5.11).
+ * mismatch is a classic cause of everything landing in the poison queue ("Azure Queue storage trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger).
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { StorageUnavailable } from '../../lib/shared/errors';

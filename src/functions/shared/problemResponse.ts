@@ -2,7 +2,7 @@
  * The one place that maps errors to HTTP answers, with one body shape: RFC 9457
  * `application/problem+json` carrying the stable error code.
  *
- * Graph retries any non-2xx for up to 4 hours (reference §3.6), so only "we could not store it" may be a
+ * Graph retries any non-2xx for up to 4 hours (docs/graph-protocol.md §3.6), so only "we could not store it" may be a
  * 5xx; bad input is a 4xx, which Graph also retries but which no retry will fix, and says what is wrong.
  */
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';

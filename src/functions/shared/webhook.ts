@@ -2,7 +2,7 @@
  * The HTTP half of both webhooks: the validation handshake, the body-size guard, and the translation of
  * the ingest use case's result into Graph's expected answers.
  *
- * Handshake (reference §2): when `validationToken` is in the query string, answer 200 `text/plain` with the
+ * Handshake (docs/graph-protocol.md §2): when `validationToken` is in the query string, answer 200 `text/plain` with the
  * URL-decoded token, whatever the body and content type (Graph POSTs it with an empty text/plain body), and
  * touch no storage: Graph allows 10 s including a cold start.
  */
@@ -32,7 +32,7 @@ export async function handleWebhook(
     const body = new Uint8Array(await request.arrayBuffer());
     const result = await ingestNotifications(endpoint, { contentType: request.headers.get('content-type') ?? undefined, body }, { ...deps, log: context });
     context.info(`Accepted ${result.accepted} notification(s) on /${endpoint} in ${result.messagesSent} queue message(s); rejected ${JSON.stringify(result.rejected)}`);
-    // 202 with no body: the result of verification is not shared with the caller (reference §5.4, §4.1).
+    // 202 with no body: the result of verification is not shared with the caller (docs/graph-protocol.md §5.4, §4.1).
     return { status: 202 };
   } catch (error) {
     return errorResponse(error, context);

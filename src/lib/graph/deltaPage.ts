@@ -1,7 +1,7 @@
 /**
  * One page of a delta query, classified. Graph marks removed items with `@removed` (directory, Outlook;
  * reason `changed` = soft-deleted, `deleted` = gone) and drive items with a `deleted` facet
- * (graph-change-notifications.md §6.1-§6.2). A page holds either a nextLink or a deltaLink, never both,
+ * (docs/graph-protocol.md §6.1-§6.2). A page holds either a nextLink or a deltaLink, never both,
  * and may be empty while still having a nextLink.
  */
 import { invalidResponse, type ResponseContext } from './errorFromResponse';

@@ -1,6 +1,6 @@
 /**
  * Turns a non-2xx Graph answer (a whole response or one `$batch` item) into the matching coded error.
- * Graph's body is an OData error `{ error: { code, message, innerError } }` (graph-change-notifications.md
+ * Graph's body is an OData error `{ error: { code, message, innerError } }` (docs/graph-protocol.md
  * §1.6); `code` is what clients branch on, the message is kept short for diagnosis.
  */
 import {

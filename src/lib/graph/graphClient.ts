@@ -16,10 +16,10 @@ import type { AccessTokenProvider } from './accessTokenProvider';
 /** A Graph entity as JSON. */
 export type GraphEntity = Readonly<Record<string, unknown>>;
 
-/** Graph accepts at most 20 requests in one `$batch` (graph-change-notifications.md §7). */
+/** Graph accepts at most 20 requests in one `$batch` (docs/graph-protocol.md §7). */
 export const MAX_BATCH_REQUESTS = 20;
 
-/** Backoff when a 429/503/504 comes without Retry-After (graph-change-notifications.md §8.1: some services send none). */
+/** Backoff when a 429/503/504 comes without Retry-After (docs/graph-protocol.md §8.1: some services send none). */
 export const DEFAULT_RETRY_AFTER_MS = 10_000;
 
 export interface GraphClientOptions {
@@ -339,7 +339,7 @@ export class GraphClient {
   }
 }
 
-/** Graph asked us to slow down: 429, or 503/504 with Retry-After (graph-change-notifications.md §8.1). */
+/** Graph asked us to slow down: 429, or 503/504 with Retry-After (docs/graph-protocol.md §8.1). */
 function isThrottling(status: number, headers: Headers): boolean {
   return status === 429 || ((status === 503 || status === 504) && headers.has('retry-after'));
 }

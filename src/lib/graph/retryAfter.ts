@@ -1,6 +1,6 @@
 /**
  * Reads Graph's Retry-After header. Graph sends seconds, sometimes fractional ("2.128",
- * graph-change-notifications.md §8.1); RFC 9110 also allows an HTTP date. Some services send none
+ * docs/graph-protocol.md §8.1); RFC 9110 also allows an HTTP date. Some services send none
  * (OneNote, conditional access), so the caller supplies a default backoff.
  */
 import type { RetryAfter } from './errors';

@@ -1,7 +1,7 @@
 /**
  * The ingest use case behind both webhooks (`/api/notifications` and `/api/lifecycle`).
  *
- * Graph counts a reply slower than 3 s as a failure and throttles slow endpoints (reference §3.6-§3.7),
+ * Graph counts a reply slower than 3 s as a failure and throttles slow endpoints (docs/graph-protocol.md §3.6-§3.7),
  * so this does the least that makes a notification safe: parse, verify each item, pack the accepted ones
  * into queue messages and wait until every message is durably stored. Only then does the caller answer
  * 202. Any storage failure surfaces as `StorageUnavailable` so the caller answers 503 and Graph retries:

@@ -1,7 +1,7 @@
 /**
  * Decides whether one parsed notification item is genuine: its subscription must be one this app owns,
  * its tenant must be the subscription's tenant, and its clientState must equal the stored one (compared
- * in constant time). Reference §11 step 3.
+ * in constant time). docs/graph-protocol.md §11 step 3.
  */
 import type { NotificationItem } from '../notifications';
 import { constantTimeEquals } from '../shared/constantTimeEquals';

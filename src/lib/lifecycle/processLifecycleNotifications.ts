@@ -1,9 +1,9 @@
 /**
- * The lifecycle use case behind the lifecycle queue trigger (reference §4.1, §11 step 6). Ingest already
+ * The lifecycle use case behind the lifecycle queue trigger (docs/graph-protocol.md §4.1, §11 step 6). Ingest already
  * checked each item's subscription and clientState; here each event is acted on:
  *
  * - `reauthorizationRequired` → reauthorize, or renew when renewal is due anyway (a PATCH renews and
- *   reauthorizes); never both within 10 minutes (reference §1.5), which the maintenance steps enforce.
+ *   reauthorizes); never both within 10 minutes (docs/graph-protocol.md §1.5), which the maintenance steps enforce.
  * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → recreate, then resync: nothing is
  *   delivered between removal and re-creation.
  * - `missed` → resync from the stored deltaLink.

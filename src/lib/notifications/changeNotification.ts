@@ -1,5 +1,5 @@
 /**
- * The wire shape of what Graph POSTs to a notification or lifecycle URL (reference §3.2-§3.4, §4.2), and
+ * The wire shape of what Graph POSTs to a notification or lifecycle URL (docs/graph-protocol.md §3.2-§3.4, §4.2), and
  * a per-item parser that tolerates unknown properties (Graph adds fields without notice: organizationId,
  * sequenceNumber, resourceChangeType...) but insists on what the pipeline relies on.
  *

@@ -1,6 +1,6 @@
 /**
  * Parses the body of a notification POST: a `changeNotificationCollection` (`{"value":[...],
- * "validationTokens":[...]}`, reference §3.2). Body-level faults are coded errors the HTTP adapter maps
+ * "validationTokens":[...]}`, docs/graph-protocol.md §3.2). Body-level faults are coded errors the HTTP adapter maps
  * to 4xx; item-level faults are returned per item so one bad item never costs the good ones.
  */
 import { GraphNotifyError } from '../shared/errors';
@@ -35,7 +35,7 @@ export class NotificationCollectionInvalid extends GraphNotifyError {
 
 export interface ParsedCollection {
   readonly items: readonly ItemParseResult[];
-  /** JWTs Graph attaches for rich notifications; verified by processing, not here (reference §5.4, §4.1). */
+  /** JWTs Graph attaches for rich notifications; verified by processing, not here (docs/graph-protocol.md §5.4, §4.1). */
   readonly validationTokens: readonly string[];
 }
 

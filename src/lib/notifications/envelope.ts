@@ -2,7 +2,7 @@
  * The queue message contract between ingest and processing, version 1.
  *
  * Ingest packs accepted notifications into as few queue messages as fit Azure Queue Storage's 64 KiB
- * message limit *after* base64 (the Functions queue trigger expects base64, stack reference §2.1), so a
+ * message limit *after* base64 (the Functions queue trigger expects base64, "Azure Queue storage trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger), so a
  * POST of 50 notifications usually costs one queue write instead of 50. A notification too large for one
  * message on its own is written to a blob, and the message carries a claim check naming the blob.
  *

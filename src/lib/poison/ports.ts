@@ -1,6 +1,6 @@
 /**
  * Port: a poison queue (`<queue>-poison`, where the Functions host moves a message after maxDequeueCount
- * failed deliveries, stack reference §2.1). Texts are given decoded (the host copies the base64 body as is).
+ * failed deliveries, "Azure Queue storage trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger). Texts are given decoded (the host copies the base64 body as is).
  * The Azure adapter is src/adapters/azure/storagePoisonQueue.ts; the in-memory one serves tests.
  */
 export interface PoisonMessage {

@@ -52,7 +52,7 @@ export interface DeltaLease {
 }
 
 /**
- * Delta links and one-run-at-a-time leases per delta-tracked resource (reference §6.3: serialise delta per
+ * Delta links and one-run-at-a-time leases per delta-tracked resource (docs/graph-protocol.md §6.3: serialise delta per
  * resource and always continue from the previous link). A lease expires by itself, so a crashed run
  * cannot block the resource for longer than `leaseMs`.
  */

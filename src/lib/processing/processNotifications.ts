@@ -3,7 +3,7 @@
  * envelope of verified notifications) into resource state in the sink.
  *
  * - Rich notifications: every validation token is verified first, then each item is decrypted; no Graph
- *   read happens for them (reference §5). Any failure rejects the item, counted, logged without content.
+ *   read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged without content.
  * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
  * - Resources named by id are read with `$batch` (≤20 per call, per tenant) after coalescing: several
  *   notifications about one resource cost one read, and none when the sink already holds state observed
@@ -82,7 +82,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 /**
  * When the state a rich notification carries was true: the resource's `lastModifiedDateTime` (Graph's
- * clock), else its receipt. Graph may deliver notifications out of order (reference §3.5); stamped with
+ * clock), else its receipt. Graph may deliver notifications out of order (docs/graph-protocol.md §3.5); stamped with
  * the receipt time, an older snapshot arriving late would overwrite a newer one, or bring a deleted
  * resource back to life over its tombstone. Normalised to the sink's ISO form, which compares as text.
  */
@@ -198,7 +198,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   for (const target of targets.values()) {
     if (target.kind.retrieval.kind === 'delta') deltas.push(target);
     else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) {
-      // Only deletions: nothing to read (reference §11).
+      // Only deletions: nothing to read (docs/graph-protocol.md §11).
       await write({
         tenantId: target.tenantId,
         resourcePath: target.path,

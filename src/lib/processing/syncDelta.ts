@@ -1,6 +1,6 @@
 /**
  * Runs a delta query for one resource and writes every changed or removed item to the sink, continuing
- * from the stored delta link (reference §6). One run at a time per resource: a run takes a lease first
+ * from the stored delta link (docs/graph-protocol.md §6). One run at a time per resource: a run takes a lease first
  * and answers `busy` when another run holds it. A 410 / resync-required answer forgets the link and
  * starts again from scratch, once. Used for drive notifications (which name no item) and for resyncs
  * after `missed` or a re-created subscription.

@@ -1,5 +1,5 @@
 /**
- * The one registry of resource kinds graph-notify supports, with the Graph rules for each (reference
+ * The one registry of resource kinds graph-notify supports, with the Graph rules for each (docs/graph-protocol.md
  * §1.2-§1.4, §3.4, §5.1, §6.2): subscription lifetime limits, allowed change types, whether a lifecycle URL
  * is required, rich-notification support, and how changed state is retrieved. Subscriptions, processing
  * and resync all read from here. To support a new kind, add an entry and its tests.
@@ -25,7 +25,7 @@ export interface ResourceKind {
   /** Matches a normalised *notification* resource (what a notification names). */
   readonly itemPattern: RegExp;
   readonly maxLifetimeMinutes: number;
-  /** Lower maximum when includeResourceData is true (Outlook: 1 day, reference §1.3). */
+  /** Lower maximum when includeResourceData is true (Outlook: 1 day, docs/graph-protocol.md §1.3). */
   readonly richMaxLifetimeMinutes: number | undefined;
   readonly allowedChangeTypes: readonly ChangeType[];
   /** Lifecycle URL required when the expiry is more than this many minutes away (Teams: 60); undefined = optional. */
@@ -57,13 +57,13 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     itemPattern: new RegExp(`^users/${ID}$`),
     maxLifetimeMinutes: 41_760,
     richMaxLifetimeMinutes: undefined,
-    // Users report creation and soft deletion as `updated` (reference §3.4).
+    // Users report creation and soft deletion as `updated` (docs/graph-protocol.md §3.4).
     allowedChangeTypes: ['updated', 'deleted'],
     lifecycleRequiredAboveMinutes: undefined,
     supportsRichNotifications: false,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: () => '/users/delta',
-    // Notifications name users `Users/{id}` (reference §3.4).
+    // Notifications name users `Users/{id}` (docs/graph-protocol.md §3.4).
     resyncItemPath: (_resource, id) => `users/${encodeResourceId(id)}`,
   },
   {
@@ -89,9 +89,9 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     lifecycleRequiredAboveMinutes: undefined,
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
-    // Message delta is per folder (reference §6.2): a whole-mailbox subscription resyncs its inbox.
+    // Message delta is per folder (docs/graph-protocol.md §6.2): a whole-mailbox subscription resyncs its inbox.
     resyncDeltaPath: (resource) => (resource.includes('/mailfolders/') ? `/${resource}/delta` : `/${resource.replace(/\/messages$/, '')}/mailFolders/inbox/messages/delta`),
-    // Notifications name messages `Users/{uid}/Messages/{mid}` whatever the folder (reference §3.4).
+    // Notifications name messages `Users/{uid}/Messages/{mid}` whatever the folder (docs/graph-protocol.md §3.4).
     resyncItemPath: (resource, id) => `${ownerOf(resource, 'messages')}/messages/${encodeResourceId(id)}`,
   },
   {
@@ -126,7 +126,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     itemPattern: new RegExp(`^(drives/${ID}|users/${ID}/drive|me/drive|sites/${ID}/drive)/root$`),
     maxLifetimeMinutes: 42_300,
     richMaxLifetimeMinutes: undefined,
-    // Drive roots accept only `updated` (reference §1.1).
+    // Drive roots accept only `updated` (docs/graph-protocol.md §1.1).
     allowedChangeTypes: ['updated'],
     lifecycleRequiredAboveMinutes: undefined,
     supportsRichNotifications: false,
@@ -142,7 +142,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     maxLifetimeMinutes: 4_320,
     richMaxLifetimeMinutes: undefined,
     allowedChangeTypes: ['created', 'updated', 'deleted'],
-    // Teams: a lifecycle URL is required when the expiry is more than 1 hour away (reference §1.1).
+    // Teams: a lifecycle URL is required when the expiry is more than 1 hour away (docs/graph-protocol.md §1.1).
     lifecycleRequiredAboveMinutes: 60,
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },

@@ -1,6 +1,6 @@
 /**
  * Graph resource paths as notifications carry them (`Users/{id}/Messages/{id}`,
- * `Users('{id}')/messages('{id}')`, `drives/{id}/root/`, reference §3.4) turned into one canonical form:
+ * `Users('{id}')/messages('{id}')`, `drives/{id}/root/`, docs/graph-protocol.md §3.4) turned into one canonical form:
  * segments split on '/', `name('id')` written as `name/id`, known navigation names lower-cased, ids kept
  * verbatim, no leading or trailing slash. Two notifications about one resource therefore map to one
  * key (coalescing) and one sink blob, whatever casing Graph used.

@@ -1,6 +1,6 @@
 /**
  * Decrypts the `encryptedContent` of a rich notification exactly as Graph documents it
- * (graph-change-notifications.md §5.3): the certificate id selects our private key; RSA-OAEP with
+ * (docs/graph-protocol.md §5.3): the certificate id selects our private key; RSA-OAEP with
  * SHA-1 unwraps the one-off 32-byte key K; HMAC-SHA256 keyed with K over the raw ciphertext must equal
  * `dataSignature` (compared in constant time, before anything is decrypted); AES-256-CBC with PKCS7
  * padding and IV = K[0:16] yields UTF-8 JSON of the resource. Any input, however malformed, ends in
@@ -10,7 +10,7 @@ import { constants, createDecipheriv, createHmac, privateDecrypt, timingSafeEqua
 import { DecryptionFailed } from './errors';
 import type { EncryptionKeyring } from './encryptionKeyring';
 
-/** The fields Graph sends in `encryptedContent` (graph-change-notifications.md §5.2). */
+/** The fields Graph sends in `encryptedContent` (docs/graph-protocol.md §5.2). */
 export interface EncryptedContent {
   readonly data: string;
   readonly dataKey: string;

@@ -2,7 +2,7 @@
  * The private keys that decrypt rich-notification content, by certificate id. Graph names the
  * certificate it encrypted with (`encryptionCertificateId`), so during rotation the current and the
  * previous key both stay here until every subscription has been renewed with the new certificate
- * (graph-change-notifications.md §5.3 step 1). Keys are parsed once, when the keyring is built.
+ * (docs/graph-protocol.md §5.3 step 1). Keys are parsed once, when the keyring is built.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 

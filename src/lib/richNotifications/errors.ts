@@ -20,7 +20,7 @@ export const VALIDATION_TOKEN_REASONS = [
 
 export type ValidationTokenReason = (typeof VALIDATION_TOKEN_REASONS)[number];
 
-/** A validation token failed a check: treat the whole POST as forged (graph-change-notifications.md §5.4). */
+/** A validation token failed a check: treat the whole POST as forged (docs/graph-protocol.md §5.4). */
 export class ValidationTokenInvalid extends GraphNotifyError {
   readonly reason: ValidationTokenReason;
 

@@ -1,6 +1,6 @@
 /**
  * Verifies the `validationTokens` of a rich-notification POST before any content is decrypted
- * (graph-change-notifications.md §5.4): each token's RS256 signature against the configured JWKS
+ * (docs/graph-protocol.md §5.4): each token's RS256 signature against the configured JWKS
  * (fetched once and cached; an unknown key id triggers a rate-limited refetch, so key rotation needs no
  * restart), its lifetime, audience = our app id, issuer = a configured template for one of the
  * notification's tenants (v1 `sts.windows.net` or v2 `login.microsoftonline.com/.../v2.0`), and the

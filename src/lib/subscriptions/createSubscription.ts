@@ -6,7 +6,7 @@
  * or removes it when Graph has none), so Graph never holds a subscription the table does not know.
  *
  * The clientState is 48 random bytes, base64url (64 characters, under Graph's 128-character limit on the
- * v1.0 page, reference §13.1), and never leaves the table except towards Graph.
+ * v1.0 page, docs/graph-protocol.md §13.1), and never leaves the table except towards Graph.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GraphThrottled, isTransientGraphError } from '../graph';

@@ -1,5 +1,5 @@
 /**
- * The Graph subscription API (reference §1.5) over the one `GraphClient`: create, renew (PATCH), reauthorize,
+ * The Graph subscription API (docs/graph-protocol.md §1.5) over the one `GraphClient`: create, renew (PATCH), reauthorize,
  * delete and the paged list, with their answers parsed, plus the translation of Graph's refusals into
  * errors an operator can act on (§1.6): which webhook failed the validation handshake and why, a quota,
  * a missing permission, a duplicate. URLs in messages are shown without their query string (function key).
@@ -67,7 +67,7 @@ export async function createGraphSubscription(graph: Graph, tenantId: string, bo
   return parseSubscription(response.body, 'create');
 }
 
-/** PATCH renews and reauthorizes at once (reference §1.5); a rotated certificate rides along. */
+/** PATCH renews and reauthorizes at once (docs/graph-protocol.md §1.5); a rotated certificate rides along. */
 export async function renewGraphSubscription(
   graph: Graph,
   tenantId: string,
@@ -102,7 +102,7 @@ export async function deleteGraphSubscription(graph: Graph, tenantId: string, su
 
 /**
  * Every subscription of this app in the tenant, following `@odata.nextLink`. The list API allows 25
- * requests per 20 s per app and tenant (reference §1.7): only the periodic drift check and intent
+ * requests per 20 s per app and tenant (docs/graph-protocol.md §1.7): only the periodic drift check and intent
  * resolution call it, never every reconcile run.
  */
 export async function listGraphSubscriptions(graph: Graph, tenantId: string, graphBaseUrl: string): Promise<GraphSubscription[]> {

@@ -48,7 +48,7 @@ const IMMINENT_EXPIRY_MS = 15 * 60_000;
 
 /**
  * Renews to the kind's maximum less the margin. A 404 means Graph lost it: recreated and resynced. Not
- * sent within 10 minutes of a reauthorize unless the expiry is imminent or `force` is set (reference §1.5).
+ * sent within 10 minutes of a reauthorize unless the expiry is imminent or `force` is set (docs/graph-protocol.md §1.5).
  */
 export async function renewSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
@@ -89,7 +89,7 @@ export async function renewSubscription(record: StoredSubscription, deps: Subscr
 /**
  * Answers a reauthorizationRequired challenge without changing the expiry. Skipped when the subscription
  * was renewed or reauthorized less than 10 minutes ago: that already answered the challenge, and a
- * second call so close could leave Graph inconsistent (reference §1.5, §4.1).
+ * second call so close could leave Graph inconsistent (docs/graph-protocol.md §1.5, §4.1).
  */
 export async function reauthorizeSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
@@ -117,7 +117,7 @@ export async function reauthorizeSubscription(record: StoredSubscription, deps: 
 /**
  * Replaces a subscription Graph no longer has with a new one (new id, new clientState) through a create
  * intent, removes the old record, and resyncs the resource, since nothing was delivered in between
- * (reference §4.1, §6.3). A resync that cannot run now stays owed (`resyncPendingSince`).
+ * (docs/graph-protocol.md §4.1, §6.3). A resync that cannot run now stays owed (`resyncPendingSince`).
  */
 export async function recreateSubscription(
   record: StoredSubscription,

@@ -1,7 +1,7 @@
 /**
  * The reconciler behind the timer (and `graph-notify subscriptions reconcile`): keeps every subscription
  * graph-notify created alive, working from the table, not from Graph's list (which allows only 25 calls
- * per 20 s per app and tenant, reference §1.7). Per run and tenant:
+ * per 20 s per app and tenant, docs/graph-protocol.md §1.7). Per run and tenant:
  *
  * - renews each subscription whose remaining lifetime fell under the renewal window, to the kind's
  *   maximum less the margin; a 404 recreates it and resyncs its resource; 400/403 mark it failed with

@@ -12,7 +12,7 @@ import type { SubscriptionDependencies } from './dependencies';
 /** Longer than a create with two validation handshakes (2 × 10 s) and a slow Graph answer; short enough that a crash blocks briefly. */
 export const SUBSCRIPTION_LEASE_MS = 2 * 60_000;
 
-/** Graph wants no reauthorize and PATCH of one subscription within 10 minutes of each other (reference §1.5). */
+/** Graph wants no reauthorize and PATCH of one subscription within 10 minutes of each other (docs/graph-protocol.md §1.5). */
 export const REAUTHORIZE_RENEW_GAP_MS = 10 * 60_000;
 
 type OptionalField = 'origin' | 'leaseUntil' | 'lastReauthorizedAt' | 'resyncPendingSince' | 'replaces';

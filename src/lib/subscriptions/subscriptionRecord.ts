@@ -48,7 +48,7 @@ export interface SubscriptionRecord {
   readonly origin?: SubscriptionOrigin;
   /** Set while one worker renews, recreates or deletes it (ISO); others leave it alone until then. */
   readonly leaseUntil?: string;
-  /** Last successful `reauthorize` (ISO): Graph wants no PATCH within 10 minutes of it (reference §1.5). */
+  /** Last successful `reauthorize` (ISO): Graph wants no PATCH within 10 minutes of it (docs/graph-protocol.md §1.5). */
   readonly lastReauthorizedAt?: string;
   /** Notifications may have been lost since this instant (ISO): a delta resync is owed. */
   readonly resyncPendingSince?: string;

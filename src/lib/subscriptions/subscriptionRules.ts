@@ -1,5 +1,5 @@
 /**
- * The rules a subscription request must meet, checked before Graph is called (reference §1.1-§1.3), all
+ * The rules a subscription request must meet, checked before Graph is called (docs/graph-protocol.md §1.1-§1.3), all
  * read from the one resource-kind registry: a supported resource, change types the kind allows, rich
  * notifications only where Graph offers them and only with a certificate configured, an expiry within
  * the kind's maximum (the shorter rich limit included), and a lifecycle URL where Graph requires one.

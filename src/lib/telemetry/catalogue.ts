@@ -112,7 +112,7 @@ export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 export const RENEWAL_OUTCOMES = ['renewed', 'reauthorized', 'recreated', 'failed', 'skipped'] as const;
 export type RenewalOutcome = (typeof RENEWAL_OUTCOMES)[number];
 
-/** Graph's lifecycle event names (reference §4.1); a value Graph adds later is counted as `unknown`. */
+/** Graph's lifecycle event names (docs/graph-protocol.md §4.1); a value Graph adds later is counted as `unknown`. */
 export const LIFECYCLE_EVENTS = ['reauthorizationRequired', 'subscriptionRemoved', 'missed', 'unknown'] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENTS)[number];
 

@@ -1,6 +1,6 @@
 /**
  * The simulated identity platform through the real MSAL confidential client (secret and certificate),
- * configured as the app will be: https authority + knownAuthorities + authorityMetadata (stack §7.3).
+ * configured as the app will be: https authority + knownAuthorities + authorityMetadata ("MSAL Node configuration options", https://learn.microsoft.com/entra/msal/javascript/node/configuration).
  */
 import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';

@@ -1,6 +1,6 @@
 /**
  * Rich notifications checked the way a receiver would, with code written here from the documented
- * algorithm (reference §5.3) and not from the simulator: RSA-OAEP-SHA1 unwrap, HMAC-SHA256 over the raw
+ * algorithm (docs/graph-protocol.md §5.3) and not from the simulator: RSA-OAEP-SHA1 unwrap, HMAC-SHA256 over the raw
  * ciphertext, AES-256-CBC/PKCS7 with IV = key[0:16]; validation tokens verified against the published JWKS.
  */
 import { X509Certificate, constants, createDecipheriv, createHash, createHmac, privateDecrypt, timingSafeEqual } from 'node:crypto';
@@ -23,7 +23,7 @@ interface Encrypted {
   encryptionCertificateThumbprint: string;
 }
 
-/** The receiver side of reference §5.3, step by step. */
+/** The receiver side of docs/graph-protocol.md §5.3, step by step. */
 function decrypt(content: Encrypted, privateKeyPem: string): unknown {
   const key = privateDecrypt({ key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(content.dataKey, 'base64'));
   expect(key).toHaveLength(32);

@@ -83,7 +83,7 @@ export async function startFakeGraph(): Promise<FakeGraph> {
   };
 }
 
-/** Graph's OData error body (graph-change-notifications.md §1.6). */
+/** Graph's OData error body (docs/graph-protocol.md §1.6). */
 export function graphErrorBody(code: string, message = 'Something went wrong.'): unknown {
   return { error: { code, message, innerError: { date: '2026-01-01T00:00:00', 'request-id': 'inner-1', 'client-request-id': 'inner-2' } } };
 }

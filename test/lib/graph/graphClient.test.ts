@@ -207,7 +207,7 @@ interface BatchRequestBody {
   requests: { id: string; method: string; url: string; headers?: Record<string, string> }[];
 }
 
-/** Answers each inner request through `answer`, in reverse order (Graph may answer in any order, §7). */
+/** Answers each inner request through `answer`, in reverse order (Graph may answer in any order, docs/graph-protocol.md §7). */
 function batchAnswering(answer: (url: string) => { status: number; headers?: Record<string, string>; body?: unknown }) {
   return (request: RecordedRequest) => {
     const { requests } = request.body as BatchRequestBody;

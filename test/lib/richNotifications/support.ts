@@ -1,6 +1,6 @@
 /**
  * Test-side helpers for rich notifications: the fixture key pair and an encryption written here from
- * the documented algorithm (graph-change-notifications.md §5.3, "for a simulator (the reverse)"), kept
+ * the documented algorithm (docs/graph-protocol.md §5.3, "for a simulator (the reverse)"), kept
  * apart from the code under test so a shared misreading would have to happen twice.
  */
 import { constants, createCipheriv, createHmac, publicEncrypt, randomBytes, type KeyLike } from 'node:crypto';

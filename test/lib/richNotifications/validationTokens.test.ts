@@ -68,7 +68,7 @@ function v1Claims(tenant = TENANT): Record<string, unknown> {
   return { aud: APP_ID, iss: `https://sts.windows.net/${tenant}/`, appid: GRAPH_CHANGE_TRACKING_APP_ID, ver: '1.0', tid: tenant, iat: NOW_SECONDS - 60, nbf: NOW_SECONDS - 60, exp: NOW_SECONDS + 86_400 };
 }
 
-/** A v2.0 token: azp instead of appid, the login.microsoftonline.com issuer (graph-change-notifications.md §5.4). */
+/** A v2.0 token: azp instead of appid, the login.microsoftonline.com issuer (docs/graph-protocol.md §5.4). */
 function v2Claims(tenant = TENANT): Record<string, unknown> {
   return { ...v1Claims(tenant), iss: `https://login.microsoftonline.com/${tenant}/v2.0`, appid: undefined, azp: GRAPH_CHANGE_TRACKING_APP_ID, azpacr: '2', ver: '2.0' };
 }

@@ -2,7 +2,7 @@
  * Subscriptions: the URLs Graph is given when graph-notify creates a subscription, when the reconciler
  * timer runs, how early it renews and how far ahead it asks Graph to keep a subscription alive, how often
  * it compares the table with Graph (the list API allows only 25 requests per 20 s per app and tenant,
- * reference §1.7), how many Graph calls it makes at once per tenant, and the optional desired-state file.
+ * docs/graph-protocol.md §1.7), how many Graph calls it makes at once per tenant, and the optional desired-state file.
  *
  * The notification URLs are optional at start-up so that ingest and processing run without them (locally,
  * or when subscriptions are managed elsewhere); creating, renewing into a new subscription or recreating
@@ -90,7 +90,7 @@ export interface SubscriptionsConfig {
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-/** Graph raises any expiry under now + 45 minutes to 45 minutes (reference §1.1). */
+/** Graph raises any expiry under now + 45 minutes to 45 minutes (docs/graph-protocol.md §1.1). */
 const GRAPH_MINIMUM_LIFETIME_MINUTES = 45;
 
 export function readSubscriptionsConfig(env: EnvReader): SubscriptionsConfig {
@@ -127,7 +127,7 @@ function readWebhookUrl(env: EnvReader, setting: SettingDefinition): string | un
   return text;
 }
 
-/** Six NCRONTAB fields, seconds first, or a %SETTING% the host resolves (stack reference §1.1). */
+/** Six NCRONTAB fields, seconds first, or a %SETTING% the host resolves ("Timer trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-timer). */
 function readSchedule(env: EnvReader, setting: SettingDefinition): string {
   const text = env.string(setting);
   const fields = text.split(/\s+/);
