@@ -234,3 +234,15 @@ describe('azd hooks: secrets before the app needs them', () => {
     expect(`${postprovision}\n${postdeploy}`).not.toMatch(/--value |--key-value "\$key"/);
   });
 });
+
+describe('the Bicep check in CI', () => {
+  it('runs from .ci/run through npm run check:bicep, with the CLI version pinned exactly', () => {
+    const scripts = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts;
+    const cliProject = readRepoFile('scripts/bicep/bicepCli.csproj');
+
+    expect(scripts['check:bicep']).toBe('tsx scripts/checkBicep.ts');
+    expect(readRepoFile('.ci/run')).toMatch(/^npm run check:bicep$/m);
+    expect(cliProject).toMatch(/<BicepVersion>\d+\.\d+\.\d+<\/BicepVersion>/);
+    expect(cliProject).toContain('Version="[$(BicepVersion)]"');
+  });
+});
