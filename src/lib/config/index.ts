@@ -14,3 +14,4 @@ export type {
   CurrentEncryptionCertificateConfig,
 } from './settings/graph';
 export type { SubscriptionsConfig } from './settings/subscriptions';
+export { maxDequeueCount, readMaxDequeueCount } from './hostJson';
