@@ -126,7 +126,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
         ...(record.status === undefined ? {} : { status: record.status }),
         ...(isGraphOperation(record.operation) ? { operation: record.operation } : {}),
       });
-      // Each read inside a $batch is throttled (or fails) on its own (reference §7): count them one by one.
+      // Each read inside a $batch is throttled (or fails) on its own (Microsoft: "Combine multiple HTTP requests using JSON batching"): count them one by one.
       for (const item of record.items ?? []) {
         recordGraphRequest({ operation: 'getResource', throttled: item.throttled, ...(item.status === undefined ? {} : { status: item.status }) });
       }

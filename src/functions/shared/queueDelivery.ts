@@ -1,6 +1,6 @@
 /**
  * The one place that decides what a queue-triggered invocation's end means, per the host's queue
- * semantics (stack reference §2.1): returning completes the message; throwing makes the host retry it
+ * semantics (Microsoft: "Azure Queue storage trigger for Azure Functions", poison messages): returning completes the message; throwing makes the host retry it
  * after host.json's visibilityTimeout and, once it has been dequeued `maxDequeueCount` times, move it to
  * `<queue>-poison`. Records the outcome (and poisonings) in telemetry and logs failures without secrets.
  */

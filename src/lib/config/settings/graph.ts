@@ -344,7 +344,8 @@ function readCurrentCertificate(env: EnvReader): CurrentEncryptionCertificateCon
     env.problem(s.encryptionCertificate, 'is not a readable X.509 certificate');
     return undefined;
   }
-  // Graph accepts RSA 2048-4096 only (graph-change-notifications.md §5.1).
+  // Graph accepts RSA keys of 2048 to 4096 bits only (Microsoft: "Set up change notifications that include resource data",
+  // https://learn.microsoft.com/graph/change-notifications-with-resource-data).
   const keyType = certificate.publicKey.asymmetricKeyType;
   const modulusLength = certificate.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (keyType !== 'rsa' || modulusLength < 2048 || modulusLength > 4096) {
@@ -364,7 +365,8 @@ function readCurrentCertificate(env: EnvReader): CurrentEncryptionCertificateCon
 
 function readCertificateId(env: EnvReader, setting: SettingDefinition): string {
   const id = env.string(setting);
-  // Graph's limit on encryptionCertificateId (graph-change-notifications.md §5.1).
+  // Graph's limit on encryptionCertificateId (Microsoft: "subscription resource type",
+  // https://learn.microsoft.com/graph/api/resources/subscription).
   if (id.length > 128) env.problem(setting, `must be at most 128 characters, got ${id.length}`);
   return id;
 }

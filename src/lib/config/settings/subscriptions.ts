@@ -1,12 +1,15 @@
 /**
  * Subscriptions: the URLs Graph is given when graph-notify creates a subscription, when the reconciler
  * timer runs, how early it renews and how far ahead it asks Graph to keep a subscription alive, how often
- * it compares the table with Graph (the list API allows only 25 requests per 20 s per app and tenant,
- * reference §1.7), how many Graph calls it makes at once per tenant, and the optional desired-state file.
+ * it compares the table with Graph (the list API allows only 25 requests per 20 s per app and tenant;
+ * Microsoft: "Microsoft Graph service-specific throttling limits"), how many Graph calls it makes at once
+ * per tenant, and the optional desired-state file.
  *
  * The notification URLs are optional at start-up so that ingest and processing run without them (locally,
  * or when subscriptions are managed elsewhere); creating, renewing into a new subscription or recreating
- * one then fails with ERR_SUBSCRIPTIONS_NOT_CONFIGURED naming NOTIFICATION_URL.
+ * one then fails with ERR_SUBSCRIPTIONS_NOT_CONFIGURED naming NOTIFICATION_URL. A value that is an
+ * unresolved Key Vault reference is a problem of this area: it takes down subscription management only
+ * (appParts.ts), and ingest and processing keep running.
  */
 import type { EnvReader } from '../envReader';
 import { defineSetting, type SettingDefinition } from '../setting';
@@ -90,7 +93,7 @@ export interface SubscriptionsConfig {
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-/** Graph raises any expiry under now + 45 minutes to 45 minutes (reference §1.1). */
+/** Graph raises any expiry under now + 45 minutes to 45 minutes (Microsoft: "subscription resource type", expirationDateTime). */
 const GRAPH_MINIMUM_LIFETIME_MINUTES = 45;
 
 export function readSubscriptionsConfig(env: EnvReader): SubscriptionsConfig {
@@ -127,7 +130,7 @@ function readWebhookUrl(env: EnvReader, setting: SettingDefinition): string | un
   return text;
 }
 
-/** Six NCRONTAB fields, seconds first, or a %SETTING% the host resolves (stack reference §1.1). */
+/** Six NCRONTAB fields, seconds first, or a %SETTING% the host resolves (Microsoft: "Timer trigger for Azure Functions", NCRONTAB expressions). */
 function readSchedule(env: EnvReader, setting: SettingDefinition): string {
   const text = env.string(setting);
   const fields = text.split(/\s+/);
