@@ -2,10 +2,15 @@
  * Composition root of the Functions app: the one place that reads configuration and wires the Azure
  * adapters to the domain. Function files ask `appServices()` for what they need.
  *
- * Configuration is read and validated once, on first use, and the result (or the error naming every
- * bad setting) is kept for the life of the process. Tests and the local host build their own services
- * with `buildServices(loadConfig(settings))`; to run the domain on other adapters (the in-memory ones in
- * src/adapters/memory, say), build an `AppServices` the same way with those adapters.
+ * Configuration is read and validated once, on first use, and the result is kept for the life of the
+ * process. A bad setting takes down only the parts of the app that read it (src/lib/config/appParts.ts):
+ * asking for such a part (`appServices().subscriptionServices`, say) throws the error naming its settings,
+ * while the other parts work. That keeps ingest and processing running when only a subscription-management
+ * secret is an unresolved Key Vault reference. `appHealth()` says what works and what does not.
+ *
+ * Tests and the local host build their own services with `buildServices(loadConfig(settings))`; to run the
+ * domain on other adapters (the in-memory ones in src/adapters/memory, say), build an `AppServices` the
+ * same way with those adapters.
  */
 import { app } from '@azure/functions';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +24,16 @@ import { createTableDeltaStateStore } from './adapters/azure/tableDeltaStateStor
 import { createTableFailureLog } from './adapters/azure/tableFailureLog';
 import { createTableSubscriptionRepository } from './adapters/azure/tableSubscriptionRepository';
 import { startAzureMonitor } from './adapters/azure/telemetry';
-import { loadConfig, type AppConfig } from './lib/config';
+import {
+  APP_PARTS,
+  assessConfiguration,
+  partUnavailable,
+  readConfiguration,
+  type AppConfig,
+  type AppPart,
+  type ConfigurationHealth,
+  type ConfigurationReading,
+} from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver } from './lib/ingest';
 import { createRichContentOpener, type ProcessingDependencies } from './lib/processing';
@@ -163,31 +177,86 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   };
 }
 
-let services: { value: AppServices } | { error: unknown } | undefined;
+/** Which part of the app each service belongs to: asking for it throws while that part's settings are broken. */
+const PART_OF_SERVICE: Readonly<Record<Exclude<keyof AppServices, 'config' | 'clock'>, AppPart>> = {
+  subscriptions: 'ingest',
+  ingest: 'ingest',
+  graph: 'processing',
+  processing: 'processing',
+  subscriptionServices: 'subscriptions',
+};
 
-/** The app's services, built once per process from the environment. Throws the configuration error on every call if it is invalid. */
-export function appServices(): AppServices {
-  services ??= (() => {
+export interface ComposedApp {
+  readonly services: AppServices;
+  readonly health: ConfigurationHealth;
+}
+
+/**
+ * The app's services for a configuration that may be partly invalid: each part whose settings have a
+ * problem throws that problem when asked for (`ConfigurationInvalid` naming its settings); the rest works.
+ */
+export function composeApp(reading: ConfigurationReading, overrides: ServiceOverrides = {}): ComposedApp {
+  const health = assessConfiguration(reading.problems);
+  const unavailable = Object.fromEntries(APP_PARTS.map((part) => [part, partUnavailable(part, reading.problems)])) as Record<AppPart, Error | undefined>;
+  // Storage is read by every part that builds anything: without it there is nothing to build.
+  const built = health.available.ingest || health.available.processing || health.available.subscriptions ? buildServices(reading.config, overrides) : undefined;
+  const services = { config: reading.config, clock: overrides.clock ?? systemClock } as AppServices;
+  for (const [name, part] of Object.entries(PART_OF_SERVICE)) {
+    Object.defineProperty(services, name, {
+      enumerable: true,
+      get: () => {
+        const error = unavailable[part];
+        if (error !== undefined) throw error;
+        if (built === undefined) throw new TypeError(`${name} was not built`);
+        return built[name as keyof typeof PART_OF_SERVICE];
+      },
+    });
+  }
+  return { services: Object.freeze(services), health };
+}
+
+let composed: { value: ComposedApp } | { error: unknown } | undefined;
+
+function composedApp(): { value: ComposedApp } | { error: unknown } {
+  composed ??= (() => {
     try {
-      const config = loadConfig(process.env);
-      startAzureMonitor(config.telemetry);
-      const built = buildServices(config);
-      observeSubscriptions(() => built.subscriptionServices.observations.current());
-      return { value: built };
+      const reading = readConfiguration(process.env);
+      const value = composeApp(reading);
+      if (value.health.available.telemetry) startAzureMonitor(reading.config.telemetry);
+      if (value.health.available.subscriptions) observeSubscriptions(() => value.services.subscriptionServices.observations.current());
+      return { value };
     } catch (error) {
       return { error };
     }
   })();
-  if ('error' in services) throw services.error;
-  return services.value;
+  return composed;
+}
+
+/** The app's services, built once per process from the environment. A part whose settings are broken throws its configuration error when asked for. */
+export function appServices(): AppServices {
+  const app = composedApp();
+  if ('error' in app) throw app.error;
+  return app.value.services;
+}
+
+/** What works and what does not, by configuration; never throws. */
+export function appHealth(): ConfigurationHealth & { readonly startupError?: string } {
+  const app = composedApp();
+  if ('value' in app) return app.value.health;
+  const available = Object.fromEntries(APP_PARTS.map((part) => [part, false])) as Record<AppPart, boolean>;
+  return { status: 'unhealthy', available, problems: [], startupError: describeError(app.error) };
+}
+
+/** One log line per problem, naming the setting and what it takes down (never a value). */
+export function describeHealth(health: ReturnType<typeof appHealth>): string[] {
+  if (health.startupError !== undefined) return [`graph-notify cannot start: ${health.startupError}`];
+  return health.problems.map(
+    (problem) => `graph-notify runs ${health.status}: ${problem.setting} ${problem.problem}; unavailable: ${problem.affects.join(', ')}`,
+  );
 }
 
 // Validate configuration as the worker starts, so a bad setting shows in the logs before any request.
 // The start hook has no invocation logger; console output reaches the host log (Host.Function.Console).
 app.hook.appStart(() => {
-  try {
-    appServices();
-  } catch (error) {
-    console.error(`graph-notify cannot start: ${describeError(error)}`);
-  }
+  for (const line of describeHealth(appHealth())) console.error(line);
 });

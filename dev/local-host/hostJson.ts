@@ -2,13 +2,16 @@
  * The parts of host.json the local host honours, read with the host's rules: keys are
  * case-insensitive, durations are .NET TimeSpans (`hh:mm:ss[.fff]`, `d.hh:mm:ss`), and an app setting
  * `AzureFunctionsJobHost__extensions__queues__batchSize=4` overrides the file (the documented
- * per-environment override). Defaults and limits for `extensions.queues` come from the Storage
- * extension 5.x source (`QueuesOptions.cs`, `QueuePollingIntervals.cs`); see
- * "Azure Queue storage trigger for Azure Functions", https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger.
+ * per-environment override; the lookup and overrides are the app's own, src/lib/config/hostJson.ts, so
+ * the app and this host read maxDequeueCount alike). Defaults and limits for `extensions.queues` come
+ * from the Storage extension 5.x source (`QueuesOptions.cs`, `QueuePollingIntervals.cs` in
+ * Azure/azure-sdk-for-net) and Microsoft's "Azure Queue storage trigger and bindings for Azure
+ * Functions" host.json section (https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue#hostjson-settings).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_MAX_DEQUEUE_COUNT, hostJsonValue as at, isJsonObject as isObject, withJobHostOverrides, type JsonObject } from '../../src/lib/config/hostJson';
 import { LocalHostError } from './errors';
 import type { Settings } from './settings';
 
@@ -19,9 +22,7 @@ export const DEFAULT_QUEUE_BATCH_SIZE = 16;
 export const MIN_POLLING_INTERVAL_MS = 100;
 /** The default maximum polling interval when the host runs in Development, as Core Tools does. */
 export const DEVELOPMENT_MAX_POLLING_INTERVAL_MS = 2_000;
-export const DEFAULT_MAX_DEQUEUE_COUNT = 5;
 export const DEFAULT_ROUTE_PREFIX = 'api';
-const JOB_HOST_SETTING_PREFIX = 'azurefunctionsjobhost__';
 
 export type MessageEncoding = 'base64' | 'none';
 
@@ -40,48 +41,6 @@ export interface HostJsonConfig {
   readonly routePrefix: string;
   /** host.json `functionTimeout`; undefined when unbounded (the local default, or `-1`). */
   readonly functionTimeoutMs: number | undefined;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The property of `object` named `key`, compared case-insensitively. */
-function property(object: JsonObject, key: string): unknown {
-  if (key in object) return object[key];
-  const lower = key.toLowerCase();
-  const found = Object.keys(object).find((candidate) => candidate.toLowerCase() === lower);
-  return found === undefined ? undefined : object[found];
-}
-
-function at(root: JsonObject, path: readonly string[]): unknown {
-  let current: unknown = root;
-  for (const key of path) {
-    if (!isObject(current)) return undefined;
-    current = property(current, key);
-  }
-  return current;
-}
-
-/** Sets `path` in `root`, reusing existing keys whatever their case. */
-function setAt(root: JsonObject, path: readonly string[], value: unknown): void {
-  let current = root;
-  path.forEach((key, index) => {
-    const existing = Object.keys(current).find((candidate) => candidate.toLowerCase() === key.toLowerCase()) ?? key;
-    if (index === path.length - 1) {
-      current[existing] = value;
-      return;
-    }
-    const next = current[existing];
-    if (isObject(next)) current = next;
-    else {
-      const created: JsonObject = {};
-      current[existing] = created;
-      current = created;
-    }
-  });
 }
 
 /**
@@ -123,19 +82,9 @@ function readDuration(root: JsonObject, path: readonly string[], fallbackMs: num
   return ms;
 }
 
-/** Applies `AzureFunctionsJobHost__a__b` app settings onto the parsed host.json. */
-function applySettingOverrides(root: JsonObject, settings: Settings): void {
-  for (const [name, value] of Object.entries(settings)) {
-    if (!name.toLowerCase().startsWith(JOB_HOST_SETTING_PREFIX)) continue;
-    const path = name.slice(JOB_HOST_SETTING_PREFIX.length).split('__').filter((key) => key !== '');
-    if (path.length > 0) setAt(root, path, value);
-  }
-}
-
 export function parseHostJson(document: unknown, settings: Settings): HostJsonConfig {
   if (!isObject(document)) throw invalid('', 'must hold a JSON object');
-  const root = structuredClone(document);
-  applySettingOverrides(root, settings);
+  const root = withJobHostOverrides(document, settings);
   const version = at(root, ['version']);
   if (version !== '2.0') throw invalid('version', 'must be "2.0" (the Functions v4 host schema)');
 

@@ -9,9 +9,13 @@
  * - success deletes the message; failure makes it visible again after `visibilityTimeout`, or, once
  *   it has been dequeued `maxDequeueCount` times, copies it unchanged to `<queue>-poison` (created if
  *   needed) and deletes it; a message already past the limit goes there without running;
- * - the body is base64-decoded (host.json `messageEncoding`), and handed to the worker as a string
- *   the library JSON-parses when it can, with the host's trigger metadata (DequeueCount, Id,
- *   InsertionTime, ExpirationTime, NextVisibleTime, PopReceipt, QueueTrigger).
+ * - the body is base64-decoded (host.json `messageEncoding`); a body that is not valid base64 goes to
+ *   `<queue>-poison` on its first receive without running the function, as the extension's
+ *   message-decoding-failed handler does;
+ * - the decoded body is handed to the worker as a string the library JSON-parses when it can, with the
+ *   host's trigger metadata (DequeueCount, Id, InsertionTime, ExpirationTime, NextVisibleTime,
+ *   PopReceipt, QueueTrigger) plus, for a JSON object, its top-level properties, which win over the
+ *   system ones of the same name (an envelope's `id` becomes `triggerMetadata.id`).
  *
  * Storage errors never stop a listener: it logs them and backs off, so an Azurite restart is ridden
  * out. Delivery is at least once, exactly as on Azure.
@@ -82,6 +86,26 @@ export interface QueueListenerOptions {
 
 function jsonDate(date: Date | undefined): RpcTypedData {
   return { json: JSON.stringify((date ?? new Date(0)).toISOString()) };
+}
+
+/**
+ * The host adds a JSON object message's top-level properties to the binding data, over the system
+ * properties of the same name (compared case-insensitively, as the library camel-cases every key).
+ * Strings stay strings; anything else travels as JSON. Other payloads leave the metadata as it is.
+ */
+export function mergeJsonProperties(system: Readonly<Record<string, RpcTypedData>>, text: string): Record<string, RpcTypedData> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ...system };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ...system };
+  const properties = Object.entries(parsed as Record<string, unknown>);
+  const overridden = new Set(properties.map(([key]) => key.toLowerCase()));
+  const merged = Object.fromEntries(Object.entries(system).filter(([key]) => !overridden.has(key.toLowerCase())));
+  for (const [key, value] of properties) merged[key] = typeof value === 'string' ? { string: value } : { json: JSON.stringify(value) };
+  return merged;
 }
 
 export class QueueListener {
@@ -192,6 +216,14 @@ export class QueueListener {
       await this.#moveToPoison(message, message.popReceipt);
       return;
     }
+    const text = this.#decode(message);
+    if (text === undefined) {
+      // Binding would fail on every try: the extension poisons it at once without running the function.
+      this.#log('error', `Message ${message.messageId} on queue '${this.#o.queue.name}' is not valid base64 (host.json messageEncoding is "base64")`);
+      if (this.#o.poisonQueue === undefined) await this.#release(message, message.popReceipt, Math.floor(this.#o.options.visibilityTimeoutMs / 1000));
+      else await this.#moveToPoison(message, message.popReceipt, 'it cannot be decoded');
+      return;
+    }
     let popReceipt = message.popReceipt;
     // Keep the message hidden while the function runs longer than half the running visibility.
     const renewal = setInterval(() => {
@@ -208,7 +240,7 @@ export class QueueListener {
 
     let succeeded: boolean;
     try {
-      succeeded = (await this.#invoke(message)).succeeded;
+      succeeded = (await this.#invoke(message, text)).succeeded;
     } finally {
       clearInterval(renewal);
     }
@@ -229,30 +261,15 @@ export class QueueListener {
     await this.#release(message, popReceipt, Math.floor(this.#o.options.visibilityTimeoutMs / 1000));
   }
 
-  async #invoke(message: DequeuedMessageItem): Promise<InvocationOutcome> {
-    let text: string;
-    if (this.#o.options.messageEncoding === 'base64') {
-      const decoded = decodeBase64Message(message.messageText);
-      if (decoded === undefined) {
-        // The host fails the invocation at binding time; the message then follows the retry path.
-        this.#log(
-          'error',
-          `Message ${message.messageId} on queue '${this.#o.queue.name}' is not valid base64 (host.json messageEncoding is "base64")`,
-        );
-        return {
-          invocationId: randomUUID(),
-          functionName: this.#o.fn.name,
-          succeeded: false,
-          durationMs: 0,
-          error: new Error('The queue message is not base64-encoded'),
-        };
-      }
-      text = decoded.toString('utf8');
-    } else {
-      text = message.messageText;
-    }
+  /** The message body as the worker gets it, or undefined when it is not valid base64 under `messageEncoding: base64`. */
+  #decode(message: DequeuedMessageItem): string | undefined {
+    if (this.#o.options.messageEncoding !== 'base64') return message.messageText;
+    return decodeBase64Message(message.messageText)?.toString('utf8');
+  }
+
+  async #invoke(message: DequeuedMessageItem, text: string): Promise<InvocationOutcome> {
     // Shapes as the host sends them; the library camel-cases the keys and JSON-parses the values.
-    const triggerMetadata: Record<string, RpcTypedData> = {
+    const system: Record<string, RpcTypedData> = {
       DequeueCount: { int: message.dequeueCount },
       ExpirationTime: jsonDate(message.expiresOn),
       Id: { string: message.messageId },
@@ -266,7 +283,7 @@ export class QueueListener {
     };
     return this.#o.invoke(this.#o.fn, {
       inputData: [{ name: this.#o.triggerBindingName, data: { string: text } }],
-      triggerMetadata,
+      triggerMetadata: mergeJsonProperties(system, text),
       reason: `New queue message detected on '${this.#o.queue.name}'.`,
     });
   }
@@ -279,12 +296,14 @@ export class QueueListener {
     }
   }
 
-  async #moveToPoison(message: DequeuedMessageItem, popReceipt: string): Promise<void> {
+  async #moveToPoison(message: DequeuedMessageItem, popReceipt: string, reason?: string): Promise<void> {
     const poison = this.#o.poisonQueue;
     if (poison === undefined) return;
     this.#log(
       'warning',
-      `Message has reached MaxDequeueCount of ${this.#o.options.maxDequeueCount}. Moving message ${message.messageId} to queue '${poison.name}'.`,
+      reason === undefined
+        ? `Message has reached MaxDequeueCount of ${this.#o.options.maxDequeueCount}. Moving message ${message.messageId} to queue '${poison.name}'.`
+        : `Moving message ${message.messageId} to queue '${poison.name}' because ${reason}.`,
     );
     try {
       this.#poisonReady ??= poison.createIfNotExists();

@@ -28,7 +28,7 @@ import {
   type WorkloadOptions,
 } from '../graph-simulator';
 import { consoleLogSink, createLocalHost, type HostScheduler, type LocalHost, type LocalHostLogSink } from '../local-host';
-import { allSettings, loadConfig, type AppConfig } from '../../src/lib/config';
+import { allSettings, loadConfig, readConfiguration, type AppConfig } from '../../src/lib/config';
 import { describeError } from '../../src/lib/shared/redact';
 import type { SubscriptionView } from '../../src/lib/subscriptions';
 import { createDevCertificate } from './devCertificate';
@@ -79,6 +79,11 @@ export interface LocalPipelineOptions {
   readonly log?: LocalHostLogSink;
   /** Read the app's metrics in-process for `status()`. Default true (off when Application Insights is configured). */
   readonly telemetry?: boolean;
+  /**
+   * Start even when some settings are broken, as the app itself does (only the functions that need them fail;
+   * GET /api/health names them). Default false: refuse to start, naming every bad setting.
+   */
+  readonly allowDegraded?: boolean;
 }
 
 /** The seeded demo tenant's resources that the demo subscriptions cover. */
@@ -265,7 +270,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     if ((options.telemetry ?? true) && !process.env.APPLICATIONINSIGHTS_CONNECTION_STRING) telemetry = new TelemetryTap();
     let config: AppConfig;
     try {
-      config = loadConfig(process.env);
+      config = options.allowDegraded === true ? readConfiguration(process.env).config : loadConfig(process.env);
     } catch (error) {
       throw new Error(`The app's settings are invalid: ${describeError(error)}`, { cause: error });
     }

@@ -34,6 +34,8 @@ export interface E2eOptions {
   readonly storageLocation?: string;
   /** Start instant of the simulator clock. Default: now less GRAPH_CLOCK_LAG_MS. */
   readonly start?: Date;
+  /** Start with broken settings, as the app does (`LocalPipelineOptions.allowDegraded`). */
+  readonly allowDegraded?: boolean;
 }
 
 export interface E2ePipeline {
@@ -61,6 +63,7 @@ export async function startE2ePipeline(options: E2eOptions = {}): Promise<E2ePip
     settings: { ...FAST_QUEUES, ...options.settings },
     log: (entry) => logs.push(entry),
     ...(options.storageLocation === undefined ? {} : { storageLocation: options.storageLocation }),
+    ...(options.allowDegraded === undefined ? {} : { allowDegraded: options.allowDegraded }),
   };
   const pipeline = await startLocalPipeline(pipelineOptions);
   const sim = pipeline.simulator;

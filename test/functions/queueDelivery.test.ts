@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEQUEUE_COUNT, runQueueMessage } from '../../src/functions/shared/queueDelivery';
+import { parseHostJson } from '../../dev/local-host/hostJson';
+import { runQueueMessage } from '../../src/functions/shared/queueDelivery';
+import { maxDequeueCount, readMaxDequeueCount } from '../../src/lib/config';
+import { findHostJson } from '../../src/lib/config/hostJson';
 import { ATTRIBUTE, METRIC } from '../../src/lib/telemetry';
 import { installInMemoryTelemetry } from '../support/telemetry';
 
@@ -11,10 +15,22 @@ function context(dequeueCount: number) {
 }
 
 describe('runQueueMessage', () => {
-  it('agrees with host.json on maxDequeueCount', () => {
+  it('reads maxDequeueCount from the app\'s own host.json, the file the host reads', () => {
     const host = JSON.parse(readFileSync('host.json', 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
 
-    expect(MAX_DEQUEUE_COUNT).toBe(host.extensions.queues.maxDequeueCount);
+    expect(findHostJson()).toBe(join(process.cwd(), 'host.json'));
+    expect(maxDequeueCount()).toBe(host.extensions.queues.maxDequeueCount);
+  });
+
+  it('honours the app setting the host honours, exactly as the local host reads it', () => {
+    const document = { version: '2.0', Extensions: { Queues: { MaxDequeueCount: 5 } } };
+    const settings = { AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '2' };
+
+    expect(readMaxDequeueCount(document, settings)).toBe(2);
+    expect(parseHostJson(document, settings).queues.maxDequeueCount).toBe(2);
+    expect(readMaxDequeueCount(document, {})).toBe(5);
+    expect(readMaxDequeueCount({ version: '2.0' }, {})).toBe(5);
+    expect(() => readMaxDequeueCount(document, { AZUREFUNCTIONSJOBHOST__EXTENSIONS__QUEUES__MAXDEQUEUECOUNT: 'zero' })).toThrow(/maxDequeueCount/);
   });
 
   it('counts a failure before the last attempt as retrying and rethrows it', async () => {
@@ -33,7 +49,7 @@ describe('runQueueMessage', () => {
   it('counts the last failed attempt as poisoned', async () => {
     const telemetry = installInMemoryTelemetry();
 
-    await expect(runQueueMessage('lifecycle', context(MAX_DEQUEUE_COUNT).context, () => Promise.reject(new Error('boom')))).rejects.toThrow();
+    await expect(runQueueMessage('lifecycle', context(maxDequeueCount()).context, () => Promise.reject(new Error('boom')))).rejects.toThrow();
 
     expect(await telemetry.sum(METRIC.poisonMessages, { [ATTRIBUTE.queue]: 'lifecycle' })).toBe(1);
     await telemetry.uninstall();

@@ -35,6 +35,8 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_ROUTE_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_UNEXPECTED: 503,
+  // A setting this function needs is broken (often an unresolved Key Vault reference); the other functions keep working.
+  ERR_CONFIG_INVALID: 503,
 };
 
 /** What a 5xx says: the error's own text only where it is meant for operators and holds no secrets. */
@@ -44,6 +46,8 @@ const SERVER_DETAIL: Partial<Record<ErrorCode, string>> = {
   ERR_GRAPH_RESPONSE_INVALID: 'Microsoft Graph answered something unexpected; retry later.',
   ERR_GRAPH_AUTH_FAILED: 'Microsoft Graph refused the app\'s token: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID, the credential settings and admin consent.',
   ERR_GRAPH_CREDENTIAL_REJECTED: 'The token endpoint refused the app\'s credential: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID and the credential settings.',
+  ERR_CONFIG_INVALID:
+    'A setting this function needs is missing, malformed or an unresolved Key Vault reference, so it is unavailable; GET /api/health and the log name the setting.',
 };
 
 const TITLES: Partial<Record<number, string>> = {

@@ -5,11 +5,9 @@
  * `<queue>-poison`. Records the outcome (and poisonings) in telemetry and logs failures without secrets.
  */
 import type { InvocationContext } from '@azure/functions';
+import { maxDequeueCount } from '../../lib/config';
 import { describeError } from '../../lib/shared/redact';
 import { recordMessageProcessed, recordPoisonMessage, type MessageOutcome, type QueueRole } from '../../lib/telemetry';
-
-/** host.json `extensions.queues.maxDequeueCount`; `test/functions/queueDelivery.test.ts` keeps them equal. */
-export const MAX_DEQUEUE_COUNT = 5;
 
 export function dequeueCountOf(context: InvocationContext): number {
   const count = context.triggerMetadata?.dequeueCount;
@@ -17,15 +15,17 @@ export function dequeueCountOf(context: InvocationContext): number {
 }
 
 export async function runQueueMessage(queue: QueueRole, context: InvocationContext, work: () => Promise<MessageOutcome>): Promise<void> {
+  // host.json (with the host's own override) is the one source of the limit the host applies.
+  const limit = maxDequeueCount();
   try {
     recordMessageProcessed(await work(), { queue });
   } catch (error) {
     const dequeueCount = dequeueCountOf(context);
-    const poisoned = dequeueCount >= MAX_DEQUEUE_COUNT;
+    const poisoned = dequeueCount >= limit;
     recordMessageProcessed(poisoned ? 'poisoned' : 'retrying', { queue });
     if (poisoned) recordPoisonMessage(queue);
     context.error(
-      `${poisoned ? 'Giving up: the host moves this message to the poison queue' : `Attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host retries`}: ${describeError(error)}`,
+      `${poisoned ? 'Giving up: the host moves this message to the poison queue' : `Attempt ${dequeueCount} of ${limit} failed; the host retries`}: ${describeError(error)}`,
     );
     throw error;
   }

@@ -2,33 +2,83 @@
  * Reads settings from an environment (process.env or local.settings.json Values) and collects every
  * problem instead of stopping at the first, so one start-up failure names all missing or malformed
  * settings. Values of secret settings never appear in a problem message.
+ *
+ * A Key Vault (or App Configuration) reference that the platform could not resolve reaches the app as
+ * its literal text, `@Microsoft.KeyVault(SecretUri=...)` or `@Microsoft.KeyVault(VaultName=...;SecretName=...)`
+ * (Microsoft: "Use Key Vault references as app settings in Azure App Service and Azure Functions",
+ * https://learn.microsoft.com/azure/app-service/app-service-key-vault-references). Such a value is
+ * recognised, reported once as unresolved (never echoed), and otherwise read as if the setting were unset,
+ * so it does not also fail as a malformed URL or key.
  */
 import { ConfigurationInvalid } from '../shared/errors';
 import type { SettingDefinition } from './setting';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** A platform reference the platform did not resolve: the kind of store it points at. */
+export type UnresolvedReference = 'Key Vault' | 'App Configuration';
+
+/** One problem with one setting. `message` never contains the value of a secret setting. */
+export interface SettingProblem {
+  readonly setting: string;
+  readonly message: string;
+  /** Set when the value is the literal text of a reference the platform did not resolve. */
+  readonly unresolvedReference?: UnresolvedReference;
+}
+
+const PLATFORM_REFERENCE = /^@Microsoft\.(KeyVault|AppConfiguration)\(/i;
+
+/** The kind of platform reference `value` is, or undefined when it is an ordinary value. */
+export function unresolvedReferenceKind(value: string): UnresolvedReference | undefined {
+  const match = PLATFORM_REFERENCE.exec(value.trim());
+  if (match === null) return undefined;
+  return match[1]?.toLowerCase() === 'keyvault' ? 'Key Vault' : 'App Configuration';
+}
+
+export function formatProblem(problem: SettingProblem): string {
+  return `${problem.setting}: ${problem.message}`;
+}
+
 export class EnvReader {
   readonly #env: Environment;
-  readonly #problems: string[] = [];
+  readonly #problems: SettingProblem[] = [];
+  readonly #unresolved = new Set<string>();
 
   constructor(env: Environment) {
     this.#env = env;
   }
 
-  /** The raw trimmed value, or undefined when unset or blank. */
+  /** The raw trimmed value, or undefined when unset, blank or an unresolved platform reference. */
   raw(name: string): string | undefined {
     const value = this.#env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
+    if (value === undefined || value === '') return undefined;
+    const reference = unresolvedReferenceKind(value);
+    if (reference === undefined) return value;
+    if (!this.#unresolved.has(name)) {
+      this.#unresolved.add(name);
+      this.#problems.push({
+        setting: name,
+        unresolvedReference: reference,
+        message: `is an unresolved ${reference} reference: the platform passed the reference text instead of the value (check that the secret exists and that the identity in keyVaultReferenceIdentity may read it; the Portal's Environment variables page shows the reason)`,
+      });
+    }
+    return undefined;
   }
 
   has(setting: SettingDefinition): boolean {
     return this.raw(setting.name) !== undefined;
   }
 
+  /** Records a problem; none is added for a setting already reported as an unresolved reference (it follows from that). */
   problem(setting: SettingDefinition | string, message: string): void {
     const name = typeof setting === 'string' ? setting : setting.name;
-    this.#problems.push(`${name}: ${message}`);
+    if (this.#unresolved.has(name)) return;
+    this.#problems.push({ setting: name, message });
+  }
+
+  /** Every problem recorded so far, in the order found. */
+  problems(): readonly SettingProblem[] {
+    return [...this.#problems];
   }
 
   /** A string; falls back to the setting's default; records a problem when required and missing. */
@@ -108,7 +158,7 @@ export class EnvReader {
 
   /** Throws `ConfigurationInvalid` naming every problem recorded so far. */
   assertValid(): void {
-    if (this.#problems.length > 0) throw new ConfigurationInvalid(this.#problems);
+    if (this.#problems.length > 0) throw new ConfigurationInvalid(this.#problems.map(formatProblem));
   }
 
   #checkUrl(setting: SettingDefinition, text: string, protocols: readonly string[]): string {

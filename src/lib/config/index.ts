@@ -1,6 +1,7 @@
-export { loadConfig, type AppConfig } from './loadConfig';
+export { loadConfig, readConfiguration, type AppConfig, type ConfigurationReading } from './loadConfig';
 export { allSettings, settingAreas } from './catalogue';
-export type { Environment } from './envReader';
+export { unresolvedReferenceKind, type Environment, type SettingProblem, type UnresolvedReference } from './envReader';
+export { APP_PARTS, assessConfiguration, partUnavailable, PART_REQUIREMENTS, type AppPart, type ConfigurationHealth, type HealthProblem } from './appParts';
 export type { SettingDefinition } from './setting';
 export type { StorageConfig, StorageConnection } from './settings/storage';
 export type { IngestConfig } from './settings/ingest';
@@ -13,3 +14,4 @@ export type {
   CurrentEncryptionCertificateConfig,
 } from './settings/graph';
 export type { SubscriptionsConfig } from './settings/subscriptions';
+export { maxDequeueCount, readMaxDequeueCount } from './hostJson';

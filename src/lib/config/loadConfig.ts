@@ -1,9 +1,12 @@
 /**
- * Reads and validates every setting once, at start-up, into one frozen `AppConfig`. A failure throws
- * `ConfigurationInvalid` naming each missing or malformed setting. To add a setting: declare it in the
- * area's `settings/<area>.ts`, read it in that file's `read…Config`, and list the area in `catalogue.ts`.
+ * Reads and validates every setting once, at start-up, into one frozen `AppConfig`. `loadConfig` throws
+ * `ConfigurationInvalid` naming each missing or malformed setting; `readConfiguration` returns the
+ * problems instead, so the composition root can keep the parts of the app that do not depend on them
+ * running (`appParts.ts`). To add a setting: declare it in the area's `settings/<area>.ts`, read it in
+ * that file's `read…Config`, and list the area in `catalogue.ts`.
  */
-import { EnvReader, type Environment } from './envReader';
+import { ConfigurationInvalid } from '../shared/errors';
+import { EnvReader, formatProblem, type Environment, type SettingProblem } from './envReader';
 import { readGraphConfig, type GraphConfig } from './settings/graph';
 import { readIngestConfig, type IngestConfig } from './settings/ingest';
 import { readProcessingConfig, type ProcessingConfig } from './settings/processing';
@@ -20,7 +23,15 @@ export interface AppConfig {
   readonly subscriptions: SubscriptionsConfig;
 }
 
-export function loadConfig(environment: Environment): AppConfig {
+export interface ConfigurationReading {
+  /** Every setting as read; a setting with a problem holds a placeholder (its default, or blank). */
+  readonly config: AppConfig;
+  /** Empty when the whole configuration is valid. */
+  readonly problems: readonly SettingProblem[];
+}
+
+/** Reads every setting and collects every problem without throwing. */
+export function readConfiguration(environment: Environment): ConfigurationReading {
   const env = new EnvReader(environment);
   const config: AppConfig = {
     storage: readStorageConfig(env),
@@ -30,8 +41,14 @@ export function loadConfig(environment: Environment): AppConfig {
     telemetry: readTelemetryConfig(env),
     subscriptions: readSubscriptionsConfig(env),
   };
-  env.assertValid();
-  return deepFreeze(config);
+  return { config: deepFreeze(config), problems: env.problems() };
+}
+
+/** The whole configuration, or `ConfigurationInvalid` naming every problem. */
+export function loadConfig(environment: Environment): AppConfig {
+  const { config, problems } = readConfiguration(environment);
+  if (problems.length > 0) throw new ConfigurationInvalid(problems.map(formatProblem));
+  return config;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -54,12 +54,15 @@ export class GraphNotifyError extends Error {
   }
 }
 
-/** A setting is missing or malformed. `problems` lists every one found, each naming its setting. */
+/**
+ * A setting is missing or malformed. `problems` lists every one found, each naming its setting. `scope`
+ * names the part of the app that cannot work because of them, when the rest still does.
+ */
 export class ConfigurationInvalid extends GraphNotifyError {
   readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super('ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  constructor(problems: readonly string[], scope?: string) {
+    super('ERR_CONFIG_INVALID', `${scope === undefined ? 'Invalid configuration' : `${scope} is unavailable until these settings are fixed`}:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
   }
 }

@@ -71,9 +71,11 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
     // Assess
     expect(event?.message).toEqual({ id: 'happy', value: 42 });
     const metadata = event?.triggerMetadata ?? {};
+    // The message's own top-level properties join the metadata, its `id` over the queue message id.
     expect(metadata).toMatchObject({
       dequeueCount: 1,
-      id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      id: 'happy',
+      value: 42,
       popReceipt: expect.any(String) as unknown,
       queueTrigger: { id: 'happy', value: 42 },
     });
@@ -86,6 +88,31 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
     await vi.waitFor(async () => {
       expect(await approximateCount(queue)).toBe(0);
     }, WAIT);
+  });
+
+  it('keeps the queue message id in the metadata when the JSON message has no id, and merges nothing from other payloads', async () => {
+    // Prepare
+    const queue = queueClient(settings.WORK_QUEUE ?? '');
+
+    // Act
+    await sendBase64(queue, JSON.stringify({ label: 'no-id', nested: { a: 1 } }));
+    await sendBase64(queue, JSON.stringify(['listed', 'array']));
+    const [object, array] = await vi.waitFor(() => {
+      const events = logs.events('work').map((event) => event as unknown as WorkEvent);
+      const found = [
+        events.find((event) => (event.message as { label?: unknown } | null)?.label === 'no-id'),
+        events.find((event) => Array.isArray(event.message) && event.message[0] === 'listed'),
+      ];
+      expect(found.every((event) => event !== undefined)).toBe(true);
+      return found;
+    }, WAIT);
+
+    // Assess
+    expect(object?.triggerMetadata).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown, label: 'no-id', nested: { a: 1 } });
+    expect(array?.triggerMetadata.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.keys(array?.triggerMetadata ?? {}).sort()).toEqual(
+      ['dequeueCount', 'expirationTime', 'id', 'insertionTime', 'nextVisibleTime', 'popReceipt', 'queueTrigger', 'sys'].sort(),
+    );
   });
 
   it('hands a payload that is not JSON to the handler as a string', async () => {
@@ -134,6 +161,13 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
       expect(peekedMessageItems.map((message) => message.messageText)).toContain('{"id":"raw"} is not base64');
     }, WAIT);
     expect(logs.events('work').some((event) => JSON.stringify(event.message).includes('raw'))).toBe(false);
+    // On its first receive, without an invocation: one decoding error, one move, no MaxDequeueCount retries.
+    const undecodable = logs.entries.filter((entry) => entry.message.includes('is not valid base64'));
+    expect(undecodable).toHaveLength(1);
+    const messageId = /^Message (\S+) /.exec(undecodable[0]?.message ?? '')?.[1] ?? 'missing';
+    const aboutIt = logs.hostLines().filter((line) => line.includes(messageId));
+    expect(aboutIt).toEqual([expect.stringContaining('is not valid base64'), expect.stringMatching(/^Moving message .* to queue '.*-poison' because it cannot be decoded\.$/)]);
+    expect(await peekDecoded(queue)).toEqual([]);
   });
 
   it('writes extraOutputs queue messages base64-encoded, one per array element', async () => {

@@ -6,7 +6,9 @@
  *
  * The notification URLs are optional at start-up so that ingest and processing run without them (locally,
  * or when subscriptions are managed elsewhere); creating, renewing into a new subscription or recreating
- * one then fails with ERR_SUBSCRIPTIONS_NOT_CONFIGURED naming NOTIFICATION_URL.
+ * one then fails with ERR_SUBSCRIPTIONS_NOT_CONFIGURED naming NOTIFICATION_URL. A value that is an
+ * unresolved Key Vault reference is a problem of this area: it takes down subscription management only
+ * (appParts.ts), and ingest and processing keep running.
  */
 import type { EnvReader } from '../envReader';
 import { defineSetting, type SettingDefinition } from '../setting';
