@@ -106,7 +106,12 @@ export function createCachedSubscriptionLookup(repository: Pick<SubscriptionRepo
     for (const subscriptionId of new Set(subscriptionIds)) {
       const entry = cached(subscriptionId, now);
       if (entry === undefined) misses.push(subscriptionId);
-      else hits.push(entry.value.then((record) => void (record === undefined ? undefined : found.set(subscriptionId, record))));
+      else
+        hits.push(
+          entry.value.then((record) => {
+            if (record !== undefined) found.set(subscriptionId, record);
+          }),
+        );
     }
     await Promise.all(hits);
     if (misses.length === 0) return found;
