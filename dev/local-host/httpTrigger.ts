@@ -135,7 +135,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** 413, then the connection closes: the rest of the body is never read. */
 function refuseTooLarge(request: IncomingMessage, response: ServerResponse): void {
-  response.once('finish', () => request.socket.destroySoon());
+  response.once('finish', () => {
+    request.socket.destroySoon();
+  });
   writeEmpty(response, 413, { connection: 'close' });
 }
 

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { handleWebhook } from '../../src/functions/shared/webhook';
 import { isGuid, MAX_ITEM_DEPTH } from '../../src/lib/ingest/verifyNotification';
+import { hostileIds, nestedJson } from '../support/hostileInput';
 import { buildServices, type AppServices } from '../../src/index';
 import { loadConfig } from '../../src/lib/config';
 import { QUEUE_MESSAGE_MAX_CHARS } from '../../src/lib/notifications';
@@ -220,19 +221,6 @@ describe('bad input', () => {
     expect(await peekAllMessages(azuriteConnectionString(), services.config.storage.lifecycleQueue)).toEqual([]);
   });
 });
-
-/** `{"a":{"a":...1...}}` nested `depth` levels deep, as text (JSON.stringify itself fails on deep values). */
-export function nestedJson(depth: number): string {
-  return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-}
-
-/** Subscription ids an attacker would try: path and query characters, quotes, OData keys, control characters, long ones. */
-export const hostileIds = fc.oneof(
-  fc.tuple(fc.string(), fc.constantFrom('/', '\\', '#', '?', "'", '(', '%2F', '\u0000', '..', ' '), fc.string()).map(([a, c, b]) => `${a}${c}${b}`),
-  fc.string({ minLength: 1, maxLength: 1024 }),
-  fc.uuid().map((id) => `${id}/x`),
-  fc.uuid().map((id) => id.toUpperCase()),
-);
 
 describe('hostile input', () => {
   it('refuses a subscription id that is not a GUID as an invalid item, without a storage call or a 5xx', async () => {
