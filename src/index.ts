@@ -93,8 +93,8 @@ const ingestTelemetry: IngestObserver = {
   received: (endpoint, count) => {
     recordNotificationsReceived(count, { endpoint });
   },
-  rejected: (endpoint, reason) => {
-    recordNotificationRejected(reason, { endpoint });
+  rejected: (endpoint, reason, count) => {
+    recordNotificationRejected(reason, { endpoint, count });
   },
   enqueued: (endpoint, result) => {
     if (result.outcome === 'enqueued') recordNotificationsAccepted(result.items, { endpoint });

@@ -21,7 +21,7 @@ import { describeError } from '../../src/lib/shared/redact';
 import type { RpcBindingInfo, RpcRetryOptions } from './coreTypes';
 import { LocalHostError } from './errors';
 import { readHostJson, type HostJsonConfig } from './hostJson';
-import { createHttpFrontEnd, type HttpFunctionRoute, type HttpKeys } from './httpTrigger';
+import { BODY_SIZE_LIMIT_SETTING, createHttpFrontEnd, type HttpFunctionRoute, type HttpKeys } from './httpTrigger';
 import { Invoker, toLocalLevel, type InvocationOutcome } from './invokeFunction';
 import { loadApp, resolveEntryFiles, unloadApp } from './loadApp';
 import { consoleLogSink, type LocalHostLogEntry, type LocalHostLogSink } from './log';
@@ -136,6 +136,15 @@ function stringProperty(value: unknown): string {
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The host's request size limit from its app setting; a value that is not a positive integer is an error naming it. */
+function bodyLimitFrom(settings: Settings): { maxRequestBodyBytes?: number } {
+  const text = lookupSetting(settings, BODY_SIZE_LIMIT_SETTING);
+  if (text === undefined || text.trim() === '') return {};
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `${BODY_SIZE_LIMIT_SETTING} must be a positive number of bytes`);
+  return { maxRequestBodyBytes: bytes };
 }
 
 function isDisabled(settings: Settings, name: string): boolean {
@@ -418,6 +427,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
           routes: wired.http,
           routePrefix: hostJson.routePrefix,
           keys: options.keys,
+          ...bodyLimitFrom(settings),
           invoke: invoker.invoke.bind(invoker),
           log: sink,
           invokeByName: (name) => {

@@ -6,9 +6,11 @@
  * as on Azure. The handler's `HttpResponseInit` comes back as RPC `http` output and is written out
  * with its status, headers, cookies and body.
  *
- * Key rules: with no key configured every function is anonymous (Core Tools' local behaviour); once
- * a key is configured, `authLevel: 'function'` needs the function key or the master key and
- * `authLevel: 'admin'` the master key, passed as `?code=` or an `x-functions-key` header. A wrong or
+ * Key rules, as the Functions host's (Microsoft's "Azure Functions HTTP trigger: authorization level"
+ * and "Work with access keys in Azure Functions"): with no key configured every function is anonymous
+ * (Core Tools' local behaviour); once a key is configured, `authLevel: 'function'` needs that function's
+ * own key, a host key or the master key, and `authLevel: 'admin'` only the master key, passed as `?code=`
+ * or an `x-functions-key` header. A function key opens its own function and nothing else. A wrong or
  * missing key is a 401 with no body, like the host's.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -20,18 +22,26 @@ import type { LocalHostLogSink } from './log';
 import { compareRoutePrecedence, matchRoute, type RouteTemplate } from './routeTemplate';
 import type { RegisteredFunction } from './runtimeModule';
 
-/** The host's default request size limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 100 MiB). */
+/** The host's default request size limit (app setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT overrides it), 100 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024;
+/** The app setting the Functions host reads its request size limit from (Microsoft's "App settings reference for Azure Functions"). */
+export const BODY_SIZE_LIMIT_SETTING = 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT';
 /** What the host logs as the reason of every HTTP-triggered invocation. */
 const HTTP_REASON = 'This function was programmatically called via the host APIs.';
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
 
 export interface HttpKeys {
-  /** Accepted by `authLevel: 'function'` functions. */
+  /** A host key: accepted by every `authLevel: 'function'` function. */
   readonly function?: string;
+  /** Function keys by function name: each accepted by its own function only (when `authLevel: 'function'`). */
+  readonly functionKeys?: Readonly<Record<string, string>>;
   /** Accepted by every non-anonymous function and the admin endpoints. */
   readonly master?: string;
+}
+
+function hasAnyKey(keys: HttpKeys | undefined): keys is HttpKeys {
+  return keys !== undefined && (keys.function !== undefined || keys.master !== undefined || Object.keys(keys.functionKeys ?? {}).length > 0);
 }
 
 export interface HttpFunctionRoute {
@@ -49,6 +59,8 @@ export interface HttpFrontEndOptions {
   readonly keys: HttpKeys | undefined;
   readonly invoke: (fn: RegisteredFunction, input: InvocationInput) => Promise<InvocationOutcome>;
   readonly log: LocalHostLogSink;
+  /** Largest request body in bytes, enforced while reading as the host does. Default `MAX_REQUEST_BODY_BYTES`. */
+  readonly maxRequestBodyBytes?: number;
   /** Runs a non-HTTP function by name (admin API); false when there is no such function. */
   readonly invokeByName: (name: string, input: string | undefined) => Promise<boolean>;
 }
@@ -64,12 +76,14 @@ function presentedKey(request: IncomingMessage, url: URL): string | undefined {
   return fromHeader ?? url.searchParams.get('code') ?? undefined;
 }
 
-/** Whether the request may run a function of `level`. */
-export function isAuthorized(level: AuthLevel, keys: HttpKeys | undefined, key: string | undefined): boolean {
-  if (level === 'anonymous' || keys === undefined || (keys.function === undefined && keys.master === undefined)) return true;
+/** Whether the request may run a function of `level` (the admin API: level `admin`, no function name). */
+export function isAuthorized(level: AuthLevel, keys: HttpKeys | undefined, key: string | undefined, functionName?: string): boolean {
+  if (level === 'anonymous' || !hasAnyKey(keys)) return true;
   if (key === undefined) return false;
   if (keys.master !== undefined && sameSecret(key, keys.master)) return true;
-  return level === 'function' && keys.function !== undefined && sameSecret(key, keys.function);
+  if (level !== 'function') return false;
+  const own = functionName === undefined ? undefined : keys.functionKeys?.[functionName];
+  return (keys.function !== undefined && sameSecret(key, keys.function)) || (own !== undefined && sameSecret(key, own));
 }
 
 function flattenHeaders(request: IncomingMessage): Record<string, string> {
@@ -83,15 +97,48 @@ function flattenHeaders(request: IncomingMessage): Record<string, string> {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body, or `BodyTooLarge` as soon as the declared Content-Length or the bytes received so far pass
+ * `limit`: at most `limit` bytes are ever held. On refusal the request stops being read (TCP pushes back on
+ * the sender) and the caller answers 413 and closes the connection, as the host does.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      request.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        request.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error): void => {
+      stop();
+      reject(error);
+    };
+    request.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+/** 413, then the connection closes: the rest of the body is never read. */
+function refuseTooLarge(request: IncomingMessage, response: ServerResponse): void {
+  response.once('finish', () => {
+    request.socket.destroySoon();
+  });
+  writeEmpty(response, 413, { connection: 'close' });
 }
 
 function decodePathSegment(segment: string): string {
@@ -156,6 +203,7 @@ function writeEmpty(response: ServerResponse, status: number, headers: Record<st
 export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const routes = [...options.routes].sort((a, b) => compareRoutePrecedence(a.route, b.route));
   const prefix = options.routePrefix.split('/').filter((segment) => segment !== '');
+  const bodyLimit = options.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES;
 
   async function handleAdmin(request: IncomingMessage, response: ServerResponse, url: URL, segments: string[]): Promise<void> {
     if (!isAuthorized('admin', options.keys, presentedKey(request, url))) {
@@ -170,7 +218,14 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
     }
     const name = segments[2];
     if (request.method === 'POST' && segments.length === 3 && segments[1] === 'functions' && name !== undefined) {
-      const text = (await readBody(request)).toString('utf8');
+      let text: string;
+      try {
+        text = (await readBody(request, bodyLimit)).toString('utf8');
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        refuseTooLarge(request, response);
+        return;
+      }
       let input: string | undefined;
       if (text.trim() !== '') {
         let parsed: unknown;
@@ -221,16 +276,16 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
       return;
     }
     const { route, params } = selected;
-    if (!isAuthorized(route.authLevel, options.keys, presentedKey(request, url))) {
+    if (!isAuthorized(route.authLevel, options.keys, presentedKey(request, url), route.fn.name)) {
       writeEmpty(response, 401);
       return;
     }
     let body: Buffer;
     try {
-      body = await readBody(request);
+      body = await readBody(request, bodyLimit);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        writeEmpty(response, 413, { connection: 'close' });
+        refuseTooLarge(request, response);
         return;
       }
       throw error;

@@ -15,7 +15,24 @@ Options:
   --settings <file>  Settings file in local.settings.json format. Default: <app>/local.settings.json if present.
   --help             Show this text.
 
-Function keys: set LOCAL_HOST_FUNCTION_KEY and/or LOCAL_HOST_MASTER_KEY to enforce authLevel function/admin.`;
+Keys (any one set enforces authLevel function/admin):
+  LOCAL_HOST_FUNCTION_KEY   a host key: opens every authLevel function function
+  LOCAL_HOST_FUNCTION_KEYS  function-specific keys, "name=key,name=key": each opens its own function only
+  LOCAL_HOST_MASTER_KEY     the master key: opens everything, authLevel admin included`;
+
+/** `name=key,name=key` as the function-specific keys; a malformed entry is an error naming the variable. */
+function parseFunctionKeys(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const keys: Record<string, string> = {};
+  for (const entry of text.split(',')) {
+    const separator = entry.indexOf('=');
+    const name = entry.slice(0, separator).trim();
+    const key = entry.slice(separator + 1).trim();
+    if (separator <= 0 || key === '') throw new Error('LOCAL_HOST_FUNCTION_KEYS must be "name=key,name=key"');
+    keys[name] = key;
+  }
+  return keys;
+}
 
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -40,14 +57,21 @@ async function main(): Promise<void> {
   }
   const functionKey = process.env.LOCAL_HOST_FUNCTION_KEY;
   const masterKey = process.env.LOCAL_HOST_MASTER_KEY;
+  const functionKeys = parseFunctionKeys(process.env.LOCAL_HOST_FUNCTION_KEYS);
   const port = parsePort(values.port);
   const host = await createLocalHost({
     ...(values.app === undefined ? {} : { appDir: values.app }),
     ...(port === undefined ? {} : { port }),
     ...(values.settings === undefined ? {} : { settingsFile: values.settings }),
-    ...(functionKey === undefined && masterKey === undefined
+    ...(functionKey === undefined && masterKey === undefined && functionKeys === undefined
       ? {}
-      : { keys: { ...(functionKey === undefined ? {} : { function: functionKey }), ...(masterKey === undefined ? {} : { master: masterKey }) } }),
+      : {
+          keys: {
+            ...(functionKey === undefined ? {} : { function: functionKey }),
+            ...(functionKeys === undefined ? {} : { functionKeys }),
+            ...(masterKey === undefined ? {} : { master: masterKey }),
+          },
+        }),
   });
 
   let stopping = false;

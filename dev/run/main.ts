@@ -29,7 +29,8 @@ Options:
   --verbose           Print every invocation and the simulator's event log.
   --help              Show this text.
 
-Function keys are off, as under Core Tools; set LOCAL_HOST_FUNCTION_KEY to enforce one.`;
+Function keys are off, as under Core Tools; set LOCAL_HOST_FUNCTION_KEY to enforce keys as a deployment does: it
+becomes each webhook's own function key, and the management API takes LOCAL_HOST_MASTER_KEY (random if unset).`;
 
 interface Flags {
   readonly port: number;
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     out.line(`[${entry.time.toISOString()}] ${scope}${entry.message}`, isAtLeast(entry.level, 'warning') ? process.stderr : process.stdout);
   };
   const functionKey = process.env.LOCAL_HOST_FUNCTION_KEY;
+  const masterKey = process.env.LOCAL_HOST_MASTER_KEY;
   const graph: GraphMode = flags.tenant
     ? { mode: 'tenant' }
     : {
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
     ...(flags.persist ? { storageLocation: PERSIST_FOLDER } : {}),
     ...(ports === undefined ? {} : { storagePorts: ports }),
     ...(functionKey === undefined || functionKey === '' ? {} : { functionKey }),
+    ...(masterKey === undefined || masterKey === '' ? {} : { masterKey }),
     log,
   });
   for (const line of banner(pipeline, flags)) out.line(line);

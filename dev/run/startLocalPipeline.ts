@@ -27,7 +27,7 @@ import {
   type StartOptions,
   type WorkloadOptions,
 } from '../graph-simulator';
-import { consoleLogSink, createLocalHost, type HostScheduler, type LocalHost, type LocalHostLogSink } from '../local-host';
+import { consoleLogSink, createLocalHost, type HostScheduler, type HttpKeys, type LocalHost, type LocalHostLogSink } from '../local-host';
 import { allSettings, loadConfig, readConfiguration, type AppConfig } from '../../src/lib/config';
 import { describeError } from '../../src/lib/shared/redact';
 import type { SubscriptionView } from '../../src/lib/subscriptions';
@@ -71,8 +71,14 @@ export interface LocalPipelineOptions {
   readonly storagePorts?: AzuritePorts;
   /** App settings that win over everything else (queue names, host.json overrides, ...). */
   readonly settings?: Readonly<Record<string, string>>;
-  /** Enforce this function key on the webhooks and the management API; the URLs Graph gets carry it as `?code=`. */
+  /**
+   * Enforce keys as a deployment does: this key becomes the function key of each webhook (the URLs Graph gets
+   * carry it as `?code=`), and the management API (authLevel admin) takes the master key, `masterKey` or a
+   * random one, which the pipeline's management client sends.
+   */
   readonly functionKey?: string;
+  /** The master key when `functionKey` is set. Default: a random one. */
+  readonly masterKey?: string;
   /** Timer triggers' time (a `ManualScheduler` in tests). Default: real time. */
   readonly scheduler?: HostScheduler;
   /** The local host's log. Default: warnings and errors on the console. */
@@ -208,6 +214,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const port = options.port === 0 ? await freePort() : (options.port ?? DEFAULT_HOST_PORT);
     const apiUrl = `http://127.0.0.1:${port}/api`;
     const code = options.functionKey === undefined ? '' : `?code=${encodeURIComponent(options.functionKey)}`;
+    const keys = options.functionKey === undefined ? undefined : webhookKeys(options.functionKey, options.masterKey ?? randomBytes(32).toString('base64url'));
     const notificationUrl = `${apiUrl}/notifications${code}`;
     const lifecycleNotificationUrl = `${apiUrl}/lifecycle${code}`;
 
@@ -257,7 +264,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       port,
       settingsFile,
       settings,
-      ...(options.functionKey === undefined ? {} : { keys: { function: options.functionKey } }),
+      ...(keys === undefined ? {} : { keys }),
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
       log: (entry) => {
         invocations.observe(entry);
@@ -276,7 +283,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     }
     await host.start();
 
-    const management = createManagementClient(apiUrl, options.functionKey);
+    const management = createManagementClient(apiUrl, keys?.master);
     const subscriptions: SubscriptionView[] = [];
     const subscriptionErrors: string[] = [];
     let demo: DemoTenant | undefined;
@@ -392,4 +399,9 @@ async function forgetSubscriptionsOfEarlierRuns(management: ManagementClient, si
 /** A function key for a run: random, so a URL copied from one run does not work in the next. */
 export function newFunctionKey(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/** The keys a deployment has: one function key per webhook (here the same value) and a master key; no host key. */
+function webhookKeys(functionKey: string, masterKey: string): HttpKeys {
+  return { functionKeys: { receiveNotifications: functionKey, receiveLifecycleNotifications: functionKey }, master: masterKey };
 }

@@ -2,11 +2,12 @@
 # azd post-provision hook: writes the notification URLs to Key Vault before any code is deployed, so the
 # app's first start already resolves its NOTIFICATION_URL and LIFECYCLE_NOTIFICATION_URL references (a
 # reference to a missing secret reaches the app as its literal text). `azd up` runs provision, this hook,
-# deploy, then infra/hooks/postdeploy.sh, which installs the key these URLs carry as the function key.
+# deploy, then infra/hooks/postdeploy.sh, which installs the key each URL carries as a function-specific key
+# of its webhook function.
 #
 # The webhooks use authLevel "function", so the URLs carry a function key in `code=` (Graph keeps the query
-# string on every POST). A Flex Consumption app cannot create keys before its code is deployed, so the key
-# is generated here, kept only in Key Vault (secrets notification-url, lifecycle-notification-url) and
+# string on every POST). A Flex Consumption app cannot create keys before its code is deployed, so the keys
+# (one per webhook, so neither URL opens the other function) are generated here, kept only in Key Vault (secrets notification-url, lifecycle-notification-url) and
 # handed to the app by postdeploy. Existing secrets are never changed: re-provisioning keeps the URLs of
 # existing subscriptions valid. Rotating the key: docs/operations.md.
 # Needs the Azure CLI signed in (`az login`) as the deploying principal, which holds Key Vault Secrets
@@ -49,11 +50,13 @@ fi
 
 host="$(az functionapp show --resource-group "$rg" --name "$app" --query defaultHostName --output tsv)"
 # 40 random bytes, base64url without padding: the characters a function key may hold.
-key="$(head -c 40 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+new_key() {
+  head -c 40 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+}
 # Values go to Key Vault through a file, not the command line, so they never show in a process list.
-printf 'https://%s/api/notifications?code=%s' "$host" "$key" > "$tmp"
+printf 'https://%s/api/notifications?code=%s' "$host" "$(new_key)" > "$tmp"
 retry az keyvault secret set --vault-name "$vault" --name notification-url --file "$tmp" --output none
-printf 'https://%s/api/lifecycle?code=%s' "$host" "$key" > "$tmp"
+printf 'https://%s/api/lifecycle?code=%s' "$host" "$(new_key)" > "$tmp"
 retry az keyvault secret set --vault-name "$vault" --name lifecycle-notification-url --file "$tmp" --output none
 
 # The app settings were applied moments ago, while the secrets did not exist yet: a restart makes the

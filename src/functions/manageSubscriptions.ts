@@ -1,6 +1,8 @@
 /**
- * The management API (authLevel function: call it with the function key, `x-functions-key` header or
- * `?code=`). One function, one route template, one use case per method and path:
+ * The management API. authLevel `admin`: only the master key opens it (`x-functions-key` header), so the
+ * function keys Graph holds in the notification URLs open nothing here; with App Service authentication
+ * (Entra ID, an app role) in front, that gate is added on top (docs/security.md). One function, one route
+ * template, one use case per method and path:
  *
  *   GET    /api/subscriptions             list (status, expiry, last renewal, last error; never clientState)
  *   POST   /api/subscriptions             create {resource, changeType, tenantId?, includeResourceData?, expirationDateTime?}
@@ -74,6 +76,7 @@ async function readJson(request: HttpRequest): Promise<unknown> {
 app.http('manageSubscriptions', {
   route: 'subscriptions/{id?}/{action?}',
   methods: ['GET', 'POST', 'DELETE'],
-  authLevel: 'function',
+  // Never 'function': a function key must open its own function only, and the webhooks' keys travel with Graph.
+  authLevel: 'admin',
   handler: (request, context) => manageSubscriptions(request, context),
 });

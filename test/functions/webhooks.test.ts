@@ -1,13 +1,16 @@
 import type { HttpResponseInit } from '@azure/functions';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { handleWebhook } from '../../src/functions/shared/webhook';
+import { isGuid, MAX_ITEM_DEPTH } from '../../src/lib/ingest/verifyNotification';
+import { hostileIds, nestedJson } from '../support/hostileInput';
 import { buildServices, type AppServices } from '../../src/index';
 import { loadConfig } from '../../src/lib/config';
 import { QUEUE_MESSAGE_MAX_CHARS } from '../../src/lib/notifications';
 import type { SubscriptionRecord } from '../../src/lib/subscriptions';
 import { invocationContext, postRequest } from '../support/functions';
-import { collection, driveRootNotification, lifecycleNotification, outlookMessageNotification, subscriptionRecord, userNotification } from '../support/notificationFactories';
+import { collection, driveRootNotification, TENANT_ID, lifecycleNotification, outlookMessageNotification, subscriptionRecord, userNotification } from '../support/notificationFactories';
 import { peekAllMessages, readEnvelopes } from '../support/queues';
 import { azuriteConnectionString, testEnvironment } from '../support/storage';
 
@@ -96,8 +99,8 @@ describe('notifications', () => {
     expect(response.status).toBe(202);
     expect(resolved.flatMap((envelope) => envelope.items).map((item) => item.resource)).toEqual([good.resource]);
     const warnings = logs.filter((log) => log.level === 'warning').map((log) => log.message);
-    expect(warnings.filter((w) => w.includes('unknownSubscription'))).toHaveLength(1);
-    expect(warnings.filter((w) => w.includes('clientStateMismatch'))).toHaveLength(2);
+    expect(warnings.filter((w) => w.includes('unknownSubscription'))).toEqual(['Rejected 1 notification(s) on /notifications: unknownSubscription']);
+    expect(warnings.filter((w) => w.includes('clientStateMismatch'))).toEqual(['Rejected 2 notification(s) on /notifications: clientStateMismatch']);
     expect(warnings.filter((w) => w.includes('tenantMismatch'))).toHaveLength(1);
     expect(logs.map((log) => log.message).join('\n')).not.toContain(users.clientState);
   });
@@ -216,6 +219,82 @@ describe('bad input', () => {
     // No generated item could carry a matching clientState, so nothing may have been enqueued.
     expect(await peekAllMessages(azuriteConnectionString(), services.config.storage.notificationsQueue)).toEqual([]);
     expect(await peekAllMessages(azuriteConnectionString(), services.config.storage.lifecycleQueue)).toEqual([]);
+  });
+});
+
+describe('hostile input', () => {
+  it('refuses a subscription id that is not a GUID as an invalid item, without a storage call or a 5xx', async () => {
+    const pathy = { ...userNotification(users), subscriptionId: `${users.subscriptionId}/../x` };
+    const quoted = { ...userNotification(users), subscriptionId: "x' or PartitionKey ne '" };
+
+    const { response, logs } = await post(collection([pathy, quoted, userNotification(users)]));
+
+    expect(response.status).toBe(202);
+    expect((await queued()).resolved.flatMap((envelope) => envelope.items)).toHaveLength(1);
+    expect(logs.filter((log) => log.level === 'warning').map((log) => log.message)).toEqual(['Rejected 2 notification(s) on /notifications: invalidItem (first: subscriptionId: not a GUID)']);
+  });
+
+  it('refuses a verified item nested 6,000 deep as an invalid item, and keeps the rest', async () => {
+    const good = userNotification(users);
+    const deep = JSON.stringify(outlookMessageNotification(mail)).replace(/}$/, `,"resourceData":${nestedJson(6_000)}}`);
+    const body = `{"value":[${deep},${JSON.stringify(good)}]}`;
+
+    const { response, logs } = await post(body);
+
+    expect(response.status).toBe(202);
+    expect((await queued()).resolved.flatMap((envelope) => envelope.items).map((item) => item.resource)).toEqual([good.resource]);
+    expect(logs.some((log) => log.message.includes(`invalidItem (first: item: nested deeper than ${MAX_ITEM_DEPTH} levels)`))).toBe(true);
+  });
+
+  it('answers a 10,000-item forged POST with 202 and one log line per reason, with counts', async () => {
+    const forgedItem = (subscriptionId: string) => ({ subscriptionId, clientState: 'guess', changeType: 'updated', resource: `Users/${randomUUID()}`, tenantId: TENANT_ID });
+    const forged = Array.from({ length: 10_000 }, (_, n) => forgedItem(n % 2 === 0 ? randomUUID() : `forged-${n}`));
+
+    const { response, logs } = await post(collection(forged));
+
+    expect(response.status).toBe(202);
+    expect(logs.filter((log) => log.level === 'warning').map((log) => log.message)).toEqual([
+      'Rejected 5000 notification(s) on /notifications: invalidItem (first: subscriptionId: not a GUID)',
+      'Rejected 5000 notification(s) on /notifications: unknownSubscription',
+    ]);
+  });
+
+  it('never reports an error that is not a storage failure as an outage', async () => {
+    const broken = { ...services.ingest, notificationsQueue: { send: () => Promise.reject(new TypeError('Do not know how to serialize a BigInt')) } };
+    const { context } = invocationContext();
+
+    const response = await handleWebhook('notifications', postRequest(notificationsUrl, collection([userNotification(users)])), context, () => broken);
+
+    expect(response.status).toBe(500);
+    expect(response.headers).not.toHaveProperty('Retry-After');
+    expect(problemOf(response)).toMatchObject({ code: 'ERR_UNEXPECTED' });
+  });
+
+  it('never answers 5xx to hostile ids, tenants or nesting, verified or not', async () => {
+    const known = [mail, users];
+    const item = fc.record({
+      subscription: fc.constantFrom(...known),
+      subscriptionId: fc.option(hostileIds, { nil: undefined }),
+      tenantId: fc.option(fc.oneof(hostileIds, fc.constant(TENANT_ID.toUpperCase())), { nil: undefined }),
+      genuineClientState: fc.boolean(),
+      depth: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 8_000 })),
+    });
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 6 }), async (items) => {
+        const texts = items.map(({ subscription, subscriptionId, tenantId, genuineClientState, depth }) => {
+          const base = { ...userNotification(subscription), clientState: genuineClientState ? subscription.clientState : 'forged', ...(subscriptionId === undefined ? {} : { subscriptionId }), ...(tenantId === undefined ? {} : { tenantId }) };
+          return JSON.stringify(base).replace(/}$/, `,"resourceData":${nestedJson(depth)}}`);
+        });
+        const { response } = await post(`{"value":[${texts.join(',')}]}`);
+        expect(response.status).toBe(202);
+      }),
+      { numRuns: 60 },
+    );
+
+    // Whatever was accepted is shallow enough to serialise and names a GUID subscription and tenant.
+    const accepted = (await queued()).resolved.flatMap((envelope) => envelope.items);
+    expect(accepted.every((entry) => isGuid(String(entry.subscriptionId)) && isGuid(String(entry.tenantId)))).toBe(true);
   });
 });
 

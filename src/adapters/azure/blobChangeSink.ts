@@ -1,6 +1,6 @@
 /**
  * The default `ChangeSink`: mirrors resources into Blob Storage, one JSON blob per resource at
- * `{tenantId}/{resource path}.json` (docs/sink.md). The body is Graph's JSON, or a tombstone
+ * `{tenantId}/{resource path}.json` (`sinkBlobName`, docs/sink.md). The body is Graph's JSON, or a tombstone
  * `{"id": …, "@removed": {"reason": "deleted"}}` for a deleted resource. Metadata: changetype,
  * subscriptionid, etag, fetchedat (when the state was observed), receivedat, deleted.
  *
@@ -10,6 +10,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ChangeSink, ResourceState, SinkEntry, SinkWriteOutcome } from '../../lib/processing';
+import { decodeResourceId, sinkBlobName } from '../../lib/resources';
 import { StorageUnavailable } from '../../lib/shared/errors';
 import type { MessageSender } from '../../lib/storage';
 import { once, statusOf } from './storageClients';
@@ -17,13 +18,9 @@ import { once, statusOf } from './storageClients';
 /** Attempts at a conditional write before giving up (each lost race means another writer made progress). */
 const MAX_WRITE_ATTEMPTS = 8;
 
-export function sinkBlobName(tenantId: string, resourcePath: string): string {
-  return `${tenantId}/${resourcePath}.json`;
-}
-
 export function tombstoneFor(resourcePath: string): Record<string, unknown> {
   const id = resourcePath.split('/').at(-1) ?? resourcePath;
-  return { id: decodeURIComponent(id), '@removed': { reason: 'deleted' } };
+  return { id: decodeResourceId(id), '@removed': { reason: 'deleted' } };
 }
 
 function entryOf(metadata: Record<string, string> | undefined): SinkEntry | undefined {

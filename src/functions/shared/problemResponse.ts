@@ -34,8 +34,9 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   // Answers of the adapters themselves.
   ERR_ROUTE_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
-  ERR_UNEXPECTED: 503,
-  // A setting this function needs is broken (often an unresolved Key Vault reference); the other functions keep working.
+  ERR_UNEXPECTED: 500,
+  // A setting this function needs is broken (often an unresolved Key Vault reference); the other functions keep working,
+  // and Graph retries this one's notifications until the setting is fixed.
   ERR_CONFIG_INVALID: 503,
 };
 
@@ -77,7 +78,10 @@ export function problemResponse(status: number, code: ErrorCode, detail: string,
   };
 }
 
-/** Maps any thrown value to a problem response; unknown errors become 503 so the caller retries, logged without secrets. */
+/**
+ * Maps any thrown value to a problem response. An unknown error is a bug, not an outage: 500 without
+ * Retry-After (503 is kept for storage and Graph being unavailable), logged without secrets.
+ */
 export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (isGraphNotifyError(error)) {
     const status = STATUS_BY_CODE[error.code];
@@ -89,5 +93,5 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
     }
   }
   context.error(`Unexpected failure: ${describeError(error)}`);
-  return problemResponse(503, 'ERR_UNEXPECTED', 'The request could not be completed; retry later.');
+  return problemResponse(500, 'ERR_UNEXPECTED', 'The request could not be completed; the failure is logged.');
 }

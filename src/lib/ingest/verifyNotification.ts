@@ -1,11 +1,17 @@
 /**
- * Decides whether one parsed notification item is genuine: its subscription must be one this app owns,
- * its tenant must be the subscription's tenant, and its clientState must equal the stored one (compared
- * in constant time). docs/graph-protocol.md §11 step 3.
+ * Decides whether one parsed notification item is genuine, in two steps:
+ *
+ * 1. `checkItemShape`: what needs no storage. Graph's subscription and tenant ids are GUIDs (Microsoft's
+ *    "subscription resource type" and "changeNotification resource type" pages), and Graph's payloads nest a
+ *    few levels at most, so an item with any other id or nested deeper than `MAX_ITEM_DEPTH` is refused
+ *    here: bad input never reaches the table (where an id with '/' fails the read) and never reaches
+ *    `JSON.stringify` (which throws on deep nesting), so it can never be mistaken for a storage outage.
+ * 2. `verifyNotification`: its subscription must be one this app owns, its tenant must be the
+ *    subscription's tenant, and its clientState must equal the stored one (compared in constant time).
  */
 import type { NotificationItem } from '../notifications';
 import { constantTimeEquals } from '../shared/constantTimeEquals';
-import type { SubscriptionLookup } from '../subscriptions';
+import type { SubscriptionRecord } from '../subscriptions';
 
 import type { RejectionReason as TelemetryRejectionReason } from '../telemetry';
 
@@ -14,8 +20,36 @@ export type RejectionReason = Extract<TelemetryRejectionReason, 'invalidItem' | 
 
 export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: RejectionReason };
 
-export async function verifyNotification(item: NotificationItem, lookup: SubscriptionLookup): Promise<Verdict> {
-  const subscription = await lookup(item.subscriptionId);
+/** Deepest nesting of objects and arrays accepted in one item (the item itself is level 1). */
+export const MAX_ITEM_DEPTH = 32;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+/** Whether `value` nests objects and arrays deeper than `limit` levels; iterative, so any depth is safe to ask about. */
+export function isNestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth > limit) return true;
+    for (const child of Object.values(next.value)) if (child !== null && typeof child === 'object') pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
+}
+
+/** The storage-free checks; a problem names the field, never echoes its value. */
+export function checkItemShape(item: NotificationItem): string | undefined {
+  if (!isGuid(item.subscriptionId)) return 'subscriptionId: not a GUID';
+  if (!isGuid(item.tenantId)) return 'tenantId: not a GUID';
+  if (isNestedDeeperThan(item.payload, MAX_ITEM_DEPTH)) return `item: nested deeper than ${MAX_ITEM_DEPTH} levels`;
+  return undefined;
+}
+
+/** Checks one shape-checked item against its subscription (`undefined`: no such subscription). */
+export function verifyNotification(item: NotificationItem, subscription: SubscriptionRecord | undefined): Verdict {
   if (subscription === undefined) return { accepted: false, reason: 'unknownSubscription' };
   // Compare before any other check so every known-subscription path costs the same.
   const clientStateMatches = constantTimeEquals(subscription.clientState, item.clientState ?? '');

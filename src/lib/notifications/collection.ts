@@ -1,10 +1,9 @@
 /**
  * Parses the body of a notification POST: a `changeNotificationCollection` (`{"value":[...],
  * "validationTokens":[...]}`, docs/graph-protocol.md §3.2). Body-level faults are coded errors the HTTP adapter maps
- * to 4xx; item-level faults are returned per item so one bad item never costs the good ones.
+ * to 4xx; item-level faults are found per item (`parseNotificationItem`) so one bad item never costs the good ones.
  */
 import { GraphNotifyError } from '../shared/errors';
-import { parseNotificationItem, type ItemParseResult } from './changeNotification';
 
 export class NotificationBodyTooLarge extends GraphNotifyError {
   constructor(limitBytes: number) {
@@ -34,7 +33,8 @@ export class NotificationCollectionInvalid extends GraphNotifyError {
 }
 
 export interface ParsedCollection {
-  readonly items: readonly ItemParseResult[];
+  /** The elements of `value`, not yet checked: `parseNotificationItem` checks each (ingest does, in slices). */
+  readonly rawItems: readonly unknown[];
   /** JWTs Graph attaches for rich notifications; verified by processing, not here (docs/graph-protocol.md §5.4, §4.1). */
   readonly validationTokens: readonly string[];
 }
@@ -63,7 +63,7 @@ export function parseNotificationCollection(contentType: string | undefined, bod
   const { value, validationTokens } = body as { value?: unknown; validationTokens?: unknown };
   if (!Array.isArray(value)) throw new NotificationCollectionInvalid('"value" must be an array');
   if (value.length === 0) throw new NotificationCollectionInvalid('"value" is empty');
-  return { items: value.map(parseNotificationItem), validationTokens: parseValidationTokens(validationTokens) };
+  return { rawItems: value, validationTokens: parseValidationTokens(validationTokens) };
 }
 
 function parseValidationTokens(raw: unknown): readonly string[] {

@@ -1,6 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
-import { createBlobChangeSink, sinkBlobName } from '../../../src/adapters/azure/blobChangeSink';
+import { createBlobChangeSink } from '../../../src/adapters/azure/blobChangeSink';
+import { normalizeResourcePath, sinkBlobName } from '../../../src/lib/resources';
 import { createStorageQueueSender } from '../../../src/adapters/azure/storageQueueSender';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { ResourceState } from '../../../src/lib/processing';
@@ -112,5 +113,25 @@ describe('blob change sink (Azurite)', () => {
       },
     ]);
     expect(JSON.stringify(events)).not.toContain('hello');
+  });
+
+  it('writes one blob for a tenant id in any casing, and stores paths beyond Azure\'s name limits under a hashed name', async () => {
+    const { container, sink } = setup();
+    const upper = state({ tenantId: tenantId.toUpperCase(), observedAt: '2026-05-01T10:00:06.000Z', body: { id: 'AAMk=', subject: 'newer' } });
+    const longPath = `users/u1/messages/${'m'.repeat(1_100)}`;
+    const oddPath = normalizeResourcePath("users('u1')/messages('a#b?c\ud800')");
+
+    expect(await sink.write(state())).toBe('written');
+    expect(await sink.write(upper)).toBe('written');
+    expect(await sink.write(state({ resourcePath: longPath }))).toBe('written');
+    expect(await sink.write(state({ resourcePath: oddPath }))).toBe('written');
+
+    const names: string[] = [];
+    for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+    expect(names).toHaveLength(3);
+    expect(names.every((name) => name.startsWith(`${tenantId}/`) && name.length <= 1024)).toBe(true);
+    expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toMatchObject({ subject: 'newer' });
+    expect(await sink.read(tenantId, longPath)).toMatchObject({ deleted: false });
+    expect(await sink.read(tenantId, oddPath)).toMatchObject({ deleted: false });
   });
 });

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalHost, type LocalHost, type LocalHostUrls } from '../../../dev/local-host';
 import { collectLogs, sampleAppDir, sampleSettings, type LogCollector } from './support';
@@ -238,5 +239,119 @@ describe('HTTP triggers without keys', () => {
 
     // Assess
     await expect(fetch(`${urls.apiUrl}/defaultRoute`)).rejects.toThrow();
+  });
+});
+
+describe('HTTP triggers with function-specific keys', () => {
+  it('lets a function key open its own function only, never another function or an admin-level one', async () => {
+    // Prepare
+    const host = await createLocalHost({
+      appDir: sampleAppDir,
+      port: 0,
+      settingsFile: false,
+      settings: sampleSettings(),
+      keys: { functionKeys: { secret: 'secret-only-key', adminOnly: 'admin-fn-key' }, master: MASTER_KEY },
+      log: collectLogs().sink,
+    });
+    try {
+      const urls = await host.start();
+      const get = (path: string, key: string) => fetch(`${urls.apiUrl}/${path}`, { headers: { 'x-functions-key': key } });
+
+      // Act
+      const own = await get('secret', 'secret-only-key');
+      const ownByQuery = await fetch(`${urls.apiUrl}/secret?code=secret-only-key`);
+      const adminWithFunctionKey = await get('admin-only', 'admin-fn-key');
+      const adminWithOtherKey = await get('admin-only', 'secret-only-key');
+      const otherFunction = await get('secret', 'admin-fn-key');
+      const hostApi = await fetch(`${urls.baseUrl}/admin/host/status`, { headers: { 'x-functions-key': 'secret-only-key' } });
+      const master = await get('admin-only', MASTER_KEY);
+
+      // Assess
+      expect([own.status, ownByQuery.status]).toEqual([200, 200]);
+      expect([adminWithFunctionKey.status, adminWithOtherKey.status, otherFunction.status, hostApi.status]).toEqual([401, 401, 401, 401]);
+      expect(await master.text()).toBe('admin-level');
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
+describe('the request size limit', () => {
+  const LIMIT = 1024 * 1024;
+
+  /** Streams `total` bytes to the echo function (chunked when `declare` is false) until an answer arrives. */
+  function sendUntilAnswered(apiUrl: string, total: number, declare: boolean): Promise<{ status: number; sent: number }> {
+    const url = new URL(`${apiUrl}/items/1`);
+    return new Promise((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const request = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', ...(declare ? { 'content-length': String(total) } : {}) },
+      });
+      request.on('response', (response) => {
+        answered = true;
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, sent });
+        request.destroy();
+      });
+      request.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const pump = (): void => {
+        while (!answered && sent < total) {
+          sent += chunk.length;
+          if (!request.write(chunk)) {
+            request.once('drain', pump);
+            return;
+          }
+        }
+        if (!answered) request.end();
+      };
+      pump();
+    });
+  }
+
+  let host: LocalHost;
+  let urls: LocalHostUrls;
+
+  beforeAll(async () => {
+    host = await createLocalHost({
+      appDir: sampleAppDir,
+      port: 0,
+      settingsFile: false,
+      settings: sampleSettings({ FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(LIMIT) }),
+      log: collectLogs().sink,
+    });
+    urls = await host.start();
+  });
+
+  afterAll(async () => {
+    await host.stop();
+  });
+
+  it('answers 413 to a declared 100 MB body before reading it', async () => {
+    const { status, sent } = await sendUntilAnswered(urls.apiUrl, 100_000_000, true);
+
+    expect(status).toBe(413);
+    expect(sent).toBeLessThan(8 * LIMIT);
+  });
+
+  it('answers 413 to an undeclared (chunked) body once it passes the limit, without reading the rest', async () => {
+    const { status, sent } = await sendUntilAnswered(urls.apiUrl, 100_000_000, false);
+
+    expect(status).toBe(413);
+    expect(sent).toBeLessThan(16 * LIMIT);
+  });
+
+  it('still accepts a body within the limit', async () => {
+    const response = await fetch(`${urls.apiUrl}/items/1`, { method: 'POST', body: Buffer.alloc(LIMIT, 0x62) });
+
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as EchoBody).bodyBase64.length).toBe(Math.ceil(LIMIT / 3) * 4);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kindOfNotificationResource, kindOfSubscriptionResource, normalizeResourcePath } from '../../../src/lib/resources';
+import { decodeResourceId, encodeResourceId, kindOfNotificationResource, kindOfSubscriptionResource, normalizeResourcePath, sinkBlobName } from '../../../src/lib/resources';
+import { HASHED_FOLDER, isNavigationName, MAX_BLOB_NAME_CHARS, MAX_BLOB_PATH_SEGMENTS } from '../../../src/lib/resources/resourcePath';
 
 describe('normalizeResourcePath', () => {
   it.each([
@@ -42,6 +43,107 @@ describe('normalizeResourcePath', () => {
 
   it.each([['#()'], ["a\\b('x')"], ["users('')/x"]])('keeps even odd input %s path-safe', (input) => {
     expect(normalizeResourcePath(input).split('/').every((segment) => segment !== '' && !/[#\\]/.test(segment))).toBe(true);
+  });
+});
+
+/** One Graph resource as structure: navigation names (lower-case) each with an optional key. */
+type Structure = readonly { readonly nav: string; readonly id: string | undefined }[];
+
+const NAVIGATION = ['users', 'messages', 'mailFolders', 'childFolders', 'events', 'contacts', 'drives', 'root', 'items', 'chats', 'teams', 'channels', 'replies'];
+/** Any UTF-16 string, lone surrogates and control characters included, that Graph's grammar would read as an id. */
+const anyId = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((id) => !isNavigationName(id));
+const structure: fc.Arbitrary<Structure> = fc.array(fc.record({ nav: fc.constantFrom(...NAVIGATION), id: fc.option(anyId, { nil: undefined }) }), { minLength: 1, maxLength: 6 });
+/** How each step is spelled: name casing, and `nav/id`, `nav('id')` or `nav(id)` when the id allows it. */
+const spelling = fc.array(fc.record({ upper: fc.boolean(), form: fc.constantFrom('slash', 'quoted', 'bare') }), { minLength: 6, maxLength: 6 });
+
+function render(resource: Structure, spell: readonly { upper: boolean; form: string }[]): string {
+  return resource
+    .map(({ nav, id }, index) => {
+      const { upper, form } = spell[index] ?? { upper: false, form: 'quoted' };
+      const name = upper ? nav.toUpperCase() : nav;
+      if (id === undefined) return name;
+      const plain = !/[/?'()]/.test(id);
+      if (form === 'slash' && plain) return `${name}/${id}`;
+      if (form === 'bare' && plain) return `${name}(${id})`;
+      return `${name}('${id.replace(/'/g, "''")}')`;
+    })
+    .join('/');
+}
+
+const canonical = (resource: Structure): string => JSON.stringify(resource.map(({ nav, id }) => [nav.toLowerCase(), id ?? null]));
+
+describe('the sink key', () => {
+  it('is injective: two resources share a key exactly when they are the same resource, however spelled', () => {
+    fc.assert(
+      fc.property(structure, structure, spelling, spelling, (a, b, spellA, spellB) => {
+        expect(normalizeResourcePath(render(a, spellA))).toBe(normalizeResourcePath(render(a, spellB)));
+        expect(normalizeResourcePath(render(a, spellA)) === normalizeResourcePath(render(b, spellB))).toBe(canonical(a) === canonical(b));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never merges two resources that differ by one id, whatever characters the ids hold', () => {
+    fc.assert(
+      fc.property(structure, anyId, anyId, (resource, first, second) => {
+        fc.pre(first !== second);
+        const at = (id: string): Structure => [...resource, { nav: 'messages', id }];
+        expect(normalizeResourcePath(render(at(first), []))).not.toBe(normalizeResourcePath(render(at(second), [])));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encodes ids reversibly and path-safe', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (id) => {
+        expect(decodeResourceId(encodeResourceId(id))).toBe(id);
+        expect(encodeResourceId(id)).not.toMatch(/[/?#\\]/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ['a key after an id from a nested path', "users/x('y')", 'users/x/y'],
+    ['a quoted id holding a slash from two ids', "users('a/b')", 'users/a/b'],
+    ['a quoted id holding a query mark from its prefix', "users('a?b')", 'users/a'],
+    ['an id with a trailing space from one without', 'users/x ', 'users/x'],
+    ['a lone surrogate from the replacement character', 'users/\ud800', 'users/\ufffd'],
+  ])('keeps %s', (_case, first, second) => {
+    expect(normalizeResourcePath(first)).not.toBe(normalizeResourcePath(second));
+  });
+
+  it('lower-cases the tenant id: one resource, one blob, whatever casing the notification used', () => {
+    fc.assert(
+      fc.property(fc.uuid(), structure, (tenant, resource) => {
+        const path = normalizeResourcePath(render(resource, []));
+        expect(sinkBlobName(tenant.toUpperCase(), path)).toBe(sinkBlobName(tenant, path));
+        expect(sinkBlobName(tenant, path).startsWith(`${tenant.toLowerCase()}/`)).toBe(true);
+      }),
+    );
+  });
+
+  it("gives names beyond Azure's limits a stable hashed form that fits, distinct for distinct paths", () => {
+    const longId = fc.string({ minLength: 1_000, maxLength: 3_000 }).map((id): Structure => [{ nav: 'users', id: `u${id.replace(/[/?']/g, 'x')}` }]);
+    const deep = fc.integer({ min: 130, max: 400 }).map((n): Structure => Array.from({ length: n }, (_, i) => ({ nav: 'items', id: `i${i}` })));
+    fc.assert(
+      fc.property(fc.uuid(), fc.oneof(longId, deep), fc.string({ minLength: 1, maxLength: 5 }), (tenant, resource, suffix) => {
+        const path = normalizeResourcePath(render(resource, []));
+        const name = sinkBlobName(tenant, path);
+
+        expect(name.length).toBeLessThanOrEqual(MAX_BLOB_NAME_CHARS);
+        expect(name.split('/').length).toBeLessThanOrEqual(MAX_BLOB_PATH_SEGMENTS);
+        expect(name).toMatch(new RegExp(`^${tenant.toLowerCase()}/${HASHED_FOLDER}/[0-9a-f]{64}\\.json$`));
+        expect(sinkBlobName(tenant, path)).toBe(name);
+        expect(sinkBlobName(tenant, `${path}/${encodeResourceId(suffix)}`)).not.toBe(name);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps every name within the limits readable as {tenant}/{path}.json', () => {
+    expect(sinkBlobName('72F988BF-86F1-41AF-91AB-2D7CD011DB47', 'users/u1/messages/AAMk=')).toBe('72f988bf-86f1-41af-91ab-2d7cd011db47/users/u1/messages/AAMk=.json');
   });
 });
 
