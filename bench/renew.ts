@@ -200,7 +200,7 @@ function row(result: Result): string {
 }
 
 async function main(): Promise<void> {
-  const scenarios = (values.scenarios ?? '').split(',').map((text) => {
+  const scenarios = values.scenarios.split(',').map((text) => {
     const [subscriptions, tenants] = text.split('x').map(Number);
     if (subscriptions === undefined || tenants === undefined || !(subscriptions > 0 && tenants > 0)) throw new TypeError(`--scenarios takes e.g. 10000x1,5000x3 (per tenant x tenants), got "${text}"`);
     return { perTenant: subscriptions, tenants };

@@ -2,9 +2,9 @@
  * Many Outlook subscriptions at once, for the renewal benchmark and the renewals-at-scale test: users are
  * added to a simulator tenant (Outlook allows 1,000 subscriptions per mailbox; 20 per user here, 3 kinds x 7
  * change-type sets), each subscription is created in Graph over the app's Graph client, waiting out 429s on
- * virtual time, and recorded in the table as a create would, with Outlook's 7-day maximum less the margin.
+ * virtual time (and sending again after a transient failure), and recorded in the table as a create would, with Outlook's 7-day maximum less the margin.
  */
-import { GraphThrottled, type GraphClient } from '../../src/lib/graph';
+import { GraphThrottled, isTransientGraphError, type GraphClient } from '../../src/lib/graph';
 import type { SubscriptionRepository } from '../../src/lib/subscriptions';
 import { createGraphSubscription } from '../../src/lib/subscriptions/graphSubscriptionApi';
 
@@ -43,7 +43,7 @@ export async function seedOutlookSubscriptions(
       if (spec === undefined) continue;
       const clientState = `fleet-${tenantId.slice(-4)}-${index}`;
       const expirationDateTime = new Date(sim.clock.now().getTime() + (10_080 - 15) * MINUTE).toISOString();
-      for (;;) {
+      for (let failures = 0; ; ) {
         try {
           const created = await createGraphSubscription(graph, tenantId, {
             ...spec,
@@ -75,8 +75,9 @@ export async function seedOutlookSubscriptions(
           });
           break;
         } catch (error) {
-          if (!(error instanceof GraphThrottled)) throw error;
-          await sim.clock.advanceTo(sim.clock.now().getTime() + error.retryAfterMs);
+          // 429: wait on virtual time; a reset keep-alive connection on a loaded machine: send again.
+          if (error instanceof GraphThrottled) await sim.clock.advanceTo(sim.clock.now().getTime() + error.retryAfterMs);
+          else if (!isTransientGraphError(error) || (failures += 1) > 5) throw error;
         }
       }
     }
