@@ -5,10 +5,12 @@
  * 7 simulated days of 5-minute timer runs. The same fleet with the old behaviour (a 429 stops the tenant
  * until the next run) needs several runs for the same round.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GraphThrottled } from '../../../src/lib/graph';
 import { reconcileSubscriptions, type ReconcileReport } from '../../../src/lib/subscriptions';
 import { seedOutlookSubscriptions } from '../../support/subscriptionFleet';
-import { createWorld, DAY, MINUTE, NOTIFICATION_URL, TENANT_ID, type World } from './world';
+import { createWorld, DAY, MINUTE, NOTIFICATION_URL, requestsOf, TENANT_ID, type World } from './world';
 
 const FLEET = 800;
 let world: World;
@@ -54,5 +56,33 @@ describe(`${FLEET} subscriptions due in the same run, under subscription-API thr
 
     expect(first.outcomes.renewed).toBeLessThan(FLEET);
     expect(first.outcomes.deferred).toBeGreaterThan(0);
+  });
+});
+
+describe('the simulator throttles the requests inside a $batch, not the batch', () => {
+  it('counts each PATCH against the 500 writes per 20 s: the 501st, in the 26th batch of 20, is an inner 429 with Retry-After', async () => {
+    world = await createWorld();
+    const patch = (): { method: 'PATCH'; path: string; body: { expirationDateTime: string } } => ({
+      method: 'PATCH',
+      path: `/subscriptions/${randomUUID()}`,
+      body: { expirationDateTime: new Date(world.clock.now().getTime() + DAY).toISOString() },
+    });
+    const statuses: number[] = [];
+    let throttled: GraphThrottled | undefined;
+    for (let batch = 0; batch < 26; batch += 1) {
+      for (const result of await world.graph.sendBatch(TENANT_ID, Array.from({ length: 20 }, patch), 'renewSubscriptions')) {
+        if (result.ok) statuses.push(result.status);
+        else {
+          statuses.push(result.error.status ?? 0);
+          if (result.error instanceof GraphThrottled) throttled ??= result.error;
+        }
+      }
+    }
+
+    // Unknown ids: 404 while under the limit (the write still counts), 429 from the 501st write on.
+    expect(statuses.slice(0, 500).every((status) => status === 404)).toBe(true);
+    expect(statuses.slice(500).every((status) => status === 429)).toBe(true);
+    expect(throttled?.retryAfterMs).toBeGreaterThan(0);
+    expect(requestsOf(world, 'renewSubscriptions')).toHaveLength(26);
   });
 });
