@@ -12,7 +12,8 @@ export async function reconcileSubscriptions(timer: Timer, context: InvocationCo
   if (timer.isPastDue) context.warn('Reconcile runs late (the previous occurrence was missed); catching up now');
   const services = appServices().subscriptionServices;
   const report = await reconcile({ ...services, log: context });
-  services.observations.update(report.observations);
+  // Routine runs read only what could need work; the gauges move with the full-scan runs.
+  if (report.observations !== undefined) services.observations.update(report.observations);
 }
 
 app.timer('reconcileSubscriptions', {

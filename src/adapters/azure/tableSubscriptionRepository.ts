@@ -110,6 +110,16 @@ export function createTableSubscriptionRepository(table: TableClient): Subscript
       return fail('read subscription', error);
     }
   };
+  const query = async (filter: string): Promise<StoredSubscription[]> => {
+    await ensureTable().catch((error: unknown) => fail('create table', error));
+    try {
+      const results: StoredSubscription[] = [];
+      for await (const entity of table.listEntities<SubscriptionEntity>({ queryOptions: { filter } })) results.push(fromEntity(entity));
+      return results;
+    } catch (error) {
+      return fail('list subscriptions', error);
+    }
+  };
   const stored = (record: SubscriptionRecord, etag: string | undefined): StoredSubscription => {
     if (etag === undefined) throw new StorageUnavailable(`write subscription ${record.subscriptionId} (no ETag returned)`);
     return { ...record, etag };
@@ -121,16 +131,11 @@ export function createTableSubscriptionRepository(table: TableClient): Subscript
       return read(subscriptionId);
     },
     async list() {
-      await ensureTable().catch((error: unknown) => fail('create table', error));
-      try {
-        const results: StoredSubscription[] = [];
-        for await (const entity of table.listEntities<SubscriptionEntity>({ queryOptions: { filter: `RowKey eq '${ROW_KEY}'` } })) {
-          results.push(fromEntity(entity));
-        }
-        return results;
-      } catch (error) {
-        return fail('list subscriptions', error);
-      }
+      return query(`RowKey eq '${ROW_KEY}'`);
+    },
+    async listDue(expiringBefore) {
+      // ISO 8601 UTC strings of one format compare like the instants; a missing property never matches.
+      return query(`RowKey eq '${ROW_KEY}' and (status ne 'active' or expirationDateTime lt '${expiringBefore.toISOString()}' or resyncPendingSince ge '0')`);
     },
     async create(record) {
       await ensureTable().catch((error: unknown) => fail('create table', error));

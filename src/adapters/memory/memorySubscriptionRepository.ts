@@ -17,6 +17,14 @@ export class MemorySubscriptionRepository implements SubscriptionRepository {
     return Promise.resolve([...this.#rows.values()]);
   }
 
+  listDue(expiringBefore: Date): Promise<StoredSubscription[]> {
+    return Promise.resolve(
+      [...this.#rows.values()].filter(
+        (row) => row.status !== 'active' || Date.parse(row.expirationDateTime) < expiringBefore.getTime() || row.resyncPendingSince !== undefined,
+      ),
+    );
+  }
+
   create(record: SubscriptionRecord): Promise<StoredSubscription> {
     if (this.#rows.has(record.subscriptionId)) return Promise.reject(new StorageConflict(`Subscription ${record.subscriptionId}`));
     return Promise.resolve(this.#store(record));

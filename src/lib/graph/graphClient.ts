@@ -96,6 +96,9 @@ export type GraphReadResult =
   | { readonly ok: true; readonly status: number; readonly body: GraphEntity; readonly etag: string | undefined }
   | { readonly ok: false; readonly error: GraphError };
 
+/** The outcome of one request of a `sendBatch`, at the same index as its request. */
+export type GraphBatchResult = { readonly ok: true; readonly status: number; readonly body: unknown } | { readonly ok: false; readonly error: GraphError };
+
 interface RawResponse {
   readonly status: number;
   readonly headers: Headers;
@@ -172,6 +175,46 @@ export class GraphClient {
       }
     }
     return results;
+  }
+
+  /**
+   * Sends up to 20 requests of one tenant in one `$batch` call (writes included: Graph's batching accepts
+   * any method) and returns one outcome per request at the same index. Graph throttles the requests
+   * inside, not the call: each carries its own 429 and Retry-After. A failure of the whole call throws.
+   */
+  async sendBatch(tenantId: string, requests: readonly GraphRequest[], operation: string): Promise<GraphBatchResult[]> {
+    if (requests.length > MAX_BATCH_REQUESTS) throw new TypeError(`a $batch holds at most ${MAX_BATCH_REQUESTS} requests, got ${requests.length}`);
+    for (const request of requests) this.#urlFor(request.path);
+    const body = {
+      requests: requests.map((request, index) => ({
+        id: String(index + 1),
+        method: request.method,
+        url: request.path,
+        ...(request.body === undefined ? (request.headers === undefined ? {} : { headers: request.headers }) : { headers: { ...request.headers, 'Content-Type': 'application/json' }, body: request.body }),
+      })),
+    };
+    const envelope: ResponseContext = { method: 'POST', path: '/$batch' };
+    const response = await this.#send(tenantId, 'POST', this.#urlFor('/$batch'), {
+      body,
+      operation,
+      itemsOf: (answer) => {
+        const answered = batchResponses(answer, envelope);
+        return requests.map((_, index) => {
+          const item = answered.get(String(index + 1));
+          return { status: item?.status, throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)) };
+        });
+      },
+    });
+    const items = batchResponses(response.body, { ...envelope, ...detailsOf(response) });
+    return requests.map((request, index): GraphBatchResult => {
+      const item = items.get(String(index + 1));
+      const context: ResponseContext = { method: request.method, path: pathOf(request.path), requestId: response.requestId, clientRequestId: response.clientRequestId };
+      if (item === undefined) return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
+      if (item.status < 200 || item.status > 299) {
+        return { ok: false, error: graphErrorFromResponse(item.status, new Headers(item.headers), item.body, { ...context, status: item.status }, this.#retryDefaults()) };
+      }
+      return { ok: true, status: item.status, body: item.body };
+    });
   }
 
   /**

@@ -7,6 +7,7 @@ export {
   MAX_BATCH_REQUESTS,
   DEFAULT_RETRY_AFTER_MS,
   type GraphBatchItemRecord,
+  type GraphBatchResult,
   type GraphClientOptions,
   type GraphEntity,
   type GraphEntityResponse,

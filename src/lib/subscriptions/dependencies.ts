@@ -16,6 +16,8 @@ export interface SubscriptionSettings {
   readonly notificationUrl: string | undefined;
   readonly lifecycleNotificationUrl: string | undefined;
   readonly renewalWindowMinutes: number;
+  /** Widens each subscription's renewal window by up to this percentage, fixed per id (spreads renewals). Undefined = 0. */
+  readonly renewalJitterPercent?: number;
   readonly expirationMarginMinutes: number;
   /** Caps every kind's maximum lifetime (tests, short-lived subscriptions). */
   readonly maxLifetimeMinutes: number | undefined;
@@ -31,7 +33,7 @@ export interface SubscriptionSettings {
 
 export interface SubscriptionDependencies {
   readonly repository: SubscriptionRepository;
-  readonly graph: Pick<GraphClient, 'send' | 'deltaPages'>;
+  readonly graph: Pick<GraphClient, 'send' | 'sendBatch' | 'deltaPages'>;
   readonly deltaStates: DeltaStateStore;
   readonly sink: ChangeSink;
   readonly clock: Clock;
@@ -39,6 +41,8 @@ export interface SubscriptionDependencies {
   readonly settings: SubscriptionSettings;
   /** Text of the desired-state file, undefined when none is configured; read on every reconcile run. */
   readonly readDesiredState?: () => Promise<string | undefined>;
+  /** Waits out a tenant's Retry-After inside a reconcile run; tests and the bench move virtual time instead. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Tests replace the generators of secrets and ids; production uses crypto.randomBytes / randomUUID. */
   readonly newClientState?: () => string;
   readonly newIntentId?: () => string;
@@ -51,6 +55,7 @@ export function subscriptionSettingsFrom(config: AppConfig): SubscriptionSetting
     notificationUrl: s.notificationUrl,
     lifecycleNotificationUrl: s.lifecycleNotificationUrl,
     renewalWindowMinutes: s.renewalWindowMinutes,
+    renewalJitterPercent: s.renewalJitterPercent,
     expirationMarginMinutes: s.expirationMarginMinutes,
     maxLifetimeMinutes: s.maxLifetimeMinutes,
     driftCheckIntervalMinutes: s.driftCheckIntervalMinutes,

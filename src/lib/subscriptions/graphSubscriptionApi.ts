@@ -5,7 +5,7 @@
  * a missing permission, a duplicate. URLs in messages are shown without their query string (function key).
  */
 import { z } from 'zod';
-import { GraphAccessDenied, GraphError, GraphRequestFailed, GraphResourceNotFound, GraphResponseInvalid, type GraphClient } from '../graph';
+import { GraphAccessDenied, GraphError, GraphRequestFailed, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, type GraphClient, type GraphRequest } from '../graph';
 import { SubscriptionDuplicate, SubscriptionRefused } from './errors';
 
 /** A subscription as Graph returns it; clientState is not read back (List hides it anyway). */
@@ -39,6 +39,7 @@ export interface CreateSubscriptionBody {
 }
 
 type Graph = Pick<GraphClient, 'send'>;
+type BatchGraph = Pick<GraphClient, 'send' | 'sendBatch'>;
 
 function parseSubscription(body: unknown, operation: string): GraphSubscription {
   const parsed = subscriptionSchema.safeParse(body);
@@ -67,6 +68,26 @@ export async function createGraphSubscription(graph: Graph, tenantId: string, bo
   return parseSubscription(response.body, 'create');
 }
 
+/** One renewal: the new expiry, and the current certificate when the subscription must move to it. */
+export interface RenewalRequest {
+  readonly subscriptionId: string;
+  readonly expirationDateTime: string;
+  readonly encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined;
+}
+
+function renewalPatch(renewal: RenewalRequest): GraphRequest {
+  const { subscriptionId, expirationDateTime, encryption } = renewal;
+  return {
+    method: 'PATCH',
+    path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+    operation: 'renewSubscription',
+    body: {
+      expirationDateTime,
+      ...(encryption === undefined ? {} : { encryptionCertificate: encryption.certificateBase64Der, encryptionCertificateId: encryption.certificateId }),
+    },
+  };
+}
+
 /** PATCH renews and reauthorizes at once (docs/graph-protocol.md §1.5); a rotated certificate rides along. */
 export async function renewGraphSubscription(
   graph: Graph,
@@ -75,16 +96,36 @@ export async function renewGraphSubscription(
   expirationDateTime: string,
   encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined,
 ): Promise<GraphSubscription> {
-  const response = await graph.send(tenantId, {
-    method: 'PATCH',
-    path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
-    operation: 'renewSubscription',
-    body: {
-      expirationDateTime,
-      ...(encryption === undefined ? {} : { encryptionCertificate: encryption.certificateBase64Der, encryptionCertificateId: encryption.certificateId }),
-    },
-  });
+  const response = await graph.send(tenantId, renewalPatch({ subscriptionId, expirationDateTime, encryption }));
   return parseSubscription(response.body, 'renew');
+}
+
+/**
+ * Renews up to 20 subscriptions of one tenant in one `$batch` call. Graph counts every PATCH inside
+ * against the subscription API's write limit (500 per 20 s per app and tenant), so this saves round trips,
+ * not quota. Each renewal succeeds or fails on its own (404, 429 with its own Retry-After, ...): the
+ * result at each index is the renewed subscription or the error. A failure of the whole call throws.
+ */
+export async function renewGraphSubscriptions(graph: BatchGraph, tenantId: string, renewals: readonly RenewalRequest[]): Promise<(GraphSubscription | GraphError)[]> {
+  if (renewals.length === 1 && renewals[0] !== undefined) {
+    const single = renewals[0];
+    try {
+      return [await renewGraphSubscription(graph, tenantId, single.subscriptionId, single.expirationDateTime, single.encryption)];
+    } catch (error) {
+      if (error instanceof GraphError) return [error];
+      throw error;
+    }
+  }
+  const results = await graph.sendBatch(tenantId, renewals.map(renewalPatch), 'renewSubscriptions');
+  return results.map((result) => {
+    if (!result.ok) return result.error;
+    try {
+      return parseSubscription(result.body, 'renew');
+    } catch (error) {
+      if (error instanceof GraphError) return error;
+      throw error;
+    }
+  });
 }
 
 export async function reauthorizeGraphSubscription(graph: Graph, tenantId: string, subscriptionId: string): Promise<void> {
@@ -105,12 +146,25 @@ export async function deleteGraphSubscription(graph: Graph, tenantId: string, su
  * requests per 20 s per app and tenant (docs/graph-protocol.md §1.7): only the periodic drift check and intent
  * resolution call it, never every reconcile run.
  */
-export async function listGraphSubscriptions(graph: Graph, tenantId: string, graphBaseUrl: string): Promise<GraphSubscription[]> {
+export async function listGraphSubscriptions(
+  graph: Graph,
+  tenantId: string,
+  graphBaseUrl: string,
+  /** Asked on a 429 with its Retry-After: true once waited (the same page is asked again), false to give up. */
+  waitAfterThrottling: (retryAfterMs: number) => Promise<boolean> = () => Promise.resolve(false),
+): Promise<GraphSubscription[]> {
   const results: GraphSubscription[] = [];
   let path: string | undefined = '/subscriptions';
   const seen = new Set<string>();
   while (path !== undefined) {
-    const response = await graph.send(tenantId, { method: 'GET', path, operation: 'listSubscriptions' });
+    let response: Awaited<ReturnType<Graph['send']>>;
+    try {
+      response = await graph.send(tenantId, { method: 'GET', path, operation: 'listSubscriptions' });
+    } catch (error) {
+      // 10,000 subscriptions are 100 pages, and the list API allows 25 requests per 20 s: wait and go on.
+      if (error instanceof GraphThrottled && (await waitAfterThrottling(error.retryAfterMs))) continue;
+      throw error;
+    }
     const page = listSchema.safeParse(response.body);
     if (!page.success) throw new GraphResponseInvalid('Graph list subscriptions answered a body without a value array');
     for (const item of page.data.value) {

@@ -15,7 +15,7 @@ export {
 export type { SubscriptionRepository } from './subscriptionRepository';
 export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subscriptionLookup';
 export { subscriptionSettingsFrom, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
-export { isRenewalDue, maxLifetimeMinutes, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
+export { isRenewalDue, jitterFraction, maxLifetimeMinutes, maxRenewalWindowMs, renewalWindowMs, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
 export { createSubscription } from './createSubscription';
 export {
   reauthorizeSubscription,
@@ -25,7 +25,8 @@ export {
   type MaintenanceOutcome,
 } from './maintainSubscription';
 export { createManagedSubscription, deleteManagedSubscription, getSubscription, listSubscriptions, renewManagedSubscription } from './manageSubscriptions';
-export { DRIFT_CHECK_KEY, INTENT_GRACE_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
+export { DRIFT_CHECK_KEY, FULL_SCAN_KEY, INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
+export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
 export { REAUTHORIZE_RENEW_GAP_MS, SUBSCRIPTION_LEASE_MS } from './records';
 export {

@@ -10,7 +10,7 @@
  * transient failures as `retry` (left for the next run), and refusals (400/403) mark the record
  * `failed` with an operator-actionable reason and come back as `failed`.
  */
-import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphThrottled, isTransientGraphError } from '../graph';
+import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, isTransientGraphError, MAX_BATCH_REQUESTS } from '../graph';
 import { syncDelta } from '../processing';
 import { kindOfSubscriptionResource, normalizeResourcePath } from '../resources';
 import { StorageConflict, StorageUnavailable } from '../shared/errors';
@@ -24,8 +24,9 @@ import {
   displayUrl,
   explainGraphRefusal,
   reauthorizeGraphSubscription,
-  renewGraphSubscription,
+  renewGraphSubscriptions,
   type GraphSubscription,
+  type RenewalRequest,
 } from './graphSubscriptionApi';
 import { claim, isWithin, REAUTHORIZE_RENEW_GAP_MS, revise, settle } from './records';
 import type { StoredSubscription } from './subscriptionRecord';
@@ -51,6 +52,61 @@ const IMMINENT_EXPIRY_MS = 15 * 60_000;
  * sent within 10 minutes of a reauthorize unless the expiry is imminent or `force` is set (docs/graph-protocol.md §1.5).
  */
 export async function renewSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
+  const [outcome] = await renewSubscriptions([record], deps, options);
+  if (outcome === undefined) throw new TypeError('renewSubscriptions answered no outcome');
+  return outcome;
+}
+
+/** A claimed subscription ready for its PATCH. */
+interface PreparedRenewal {
+  readonly claimed: StoredSubscription;
+  readonly request: RenewalRequest;
+}
+
+/**
+ * Renews several subscriptions of one tenant like `renewSubscription`, their PATCHes in `$batch` calls of
+ * up to 20 (Graph accepts subscription requests in a batch and throttles each one inside it). Outcomes
+ * come back in the order of `records`; a 429 on one PATCH is that subscription's `throttled` outcome.
+ */
+export async function renewSubscriptions(
+  records: readonly StoredSubscription[],
+  deps: SubscriptionDependencies,
+  options: { readonly force?: boolean } = {},
+): Promise<MaintenanceOutcome[]> {
+  const outcomes = new Map<string, MaintenanceOutcome>();
+  const prepared: PreparedRenewal[] = [];
+  for (const record of records) {
+    const ready = await prepareRenewal(record, deps, options);
+    if ('outcome' in ready) outcomes.set(record.subscriptionId, ready);
+    else prepared.push(ready);
+  }
+  const tenantId = records[0]?.tenantId ?? '';
+  if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewSubscriptions takes subscriptions of one tenant');
+  for (let start = 0; start < prepared.length; start += MAX_BATCH_REQUESTS) {
+    const chunk = prepared.slice(start, start + MAX_BATCH_REQUESTS);
+    let answers: (GraphSubscription | GraphError)[];
+    try {
+      answers = await renewGraphSubscriptions(
+        deps.graph,
+        tenantId,
+        chunk.map((renewal) => renewal.request),
+      );
+    } catch (error) {
+      // The whole call failed (network, envelope 5xx or 429): every renewal in it shares the error.
+      if (!(error instanceof GraphError)) {
+        for (const renewal of chunk) await settle(renewal.claimed, deps, deps.clock.now(), {});
+        throw error;
+      }
+      answers = chunk.map(() => error);
+    }
+    for (const [index, renewal] of chunk.entries()) {
+      outcomes.set(renewal.claimed.subscriptionId, await completeRenewal(renewal, answers[index], deps));
+    }
+  }
+  return records.map((record) => outcomes.get(record.subscriptionId) ?? skipped(record.subscriptionId, 'not renewed'));
+}
+
+async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean }): Promise<PreparedRenewal | MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   if (record.status === 'removed') return recreateSubscription(record, 'the subscription was removed by Graph', deps);
@@ -65,24 +121,28 @@ export async function renewSubscription(record: StoredSubscription, deps: Subscr
   if (expiration === undefined) return markFailed(claimed, `resource ${claimed.resource} is no longer a supported kind; delete this subscription`, deps, now);
   const encryption = deps.settings.encryption;
   const rotate = claimed.includeResourceData && encryption !== undefined && claimed.encryptionCertificateId !== encryption.certificateId ? encryption : undefined;
-  let renewed: GraphSubscription;
-  try {
-    renewed = await renewGraphSubscription(deps.graph, claimed.tenantId, id, expiration, rotate);
-  } catch (error) {
-    if (error instanceof GraphResourceNotFound) {
+  return { claimed, request: { subscriptionId: id, expirationDateTime: expiration, encryption: rotate } };
+}
+
+async function completeRenewal({ claimed, request }: PreparedRenewal, answer: GraphSubscription | GraphError | undefined, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+  const now = deps.clock.now();
+  const id = claimed.subscriptionId;
+  if (answer === undefined || answer instanceof GraphError) {
+    if (answer instanceof GraphResourceNotFound) {
       return recreateSubscription(claimed, 'Graph answered 404 to the renewal: the subscription expired or was removed', deps, { leased: true });
     }
-    return graphFailure(claimed, error, 'renewal', deps, now);
+    return graphFailure(claimed, answer ?? new GraphResponseInvalid('Graph answered nothing for this renewal'), 'renewal', deps, now);
   }
+  const rotated = request.encryption;
   const saved = await settle(claimed, deps, now, {
     status: 'active',
-    expirationDateTime: new Date(renewed.expirationDateTime).toISOString(),
+    expirationDateTime: new Date(answer.expirationDateTime).toISOString(),
     lastRenewedAt: now.toISOString(),
     lastError: undefined,
-    ...(rotate === undefined ? {} : { encryptionCertificateId: rotate.certificateId }),
+    ...(rotated === undefined ? {} : { encryptionCertificateId: rotated.certificateId }),
   });
   recordRenewal('renewed');
-  deps.log.info(`Renewed subscription ${id} until ${renewed.expirationDateTime}${saved === undefined ? ' (record changed meanwhile)' : ''}`);
+  deps.log.info(`Renewed subscription ${id} until ${answer.expirationDateTime}${saved === undefined ? ' (record changed meanwhile)' : ''}`);
   return { outcome: 'renewed', subscriptionId: id };
 }
 

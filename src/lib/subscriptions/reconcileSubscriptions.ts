@@ -13,9 +13,15 @@
  *   are taken from Graph. Subscriptions in Graph that graph-notify did not create are never touched;
  * - applies the optional desired state (create missing, delete no longer desired ones it created).
  *
- * Graph calls run with bounded concurrency per tenant; a 429 stops further calls for that tenant until
- * the next run, so throttling is never made worse. One failure never stops the others. Two instances at
- * once are safe: each subscription is leased with an ETag-guarded write before Graph is called.
+ * A routine run reads only what can need work (`listDue`: records expiring within the widest renewal
+ * window, owing a resync, or not active); the whole table is read with the drift check, when desired
+ * state is configured, and on request. Renewals go out as `$batch` calls of up to 20 PATCHes; Graph
+ * throttles each PATCH inside (500 writes per 20 s per app and tenant), not the call.
+ *
+ * Graph calls run with bounded concurrency per tenant. A 429 pauses that tenant, and only that tenant,
+ * for its Retry-After, then the run goes on; work that would wait past the run's time budget is left
+ * for the next run. One failure never stops the others. Two instances at once are safe: each
+ * subscription is leased with an ETag-guarded write before Graph is called.
  */
 import { GraphThrottled } from '../graph';
 import { kindOfSubscriptionResource } from '../resources';
@@ -25,21 +31,32 @@ import { createSubscription } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { parseDesiredState, planDesiredState, type DesiredStatePlan } from './desiredState';
 import { listGraphSubscriptions, type GraphSubscription } from './graphSubscriptionApi';
-import { finishDeletion, recreateSubscription, renewSubscription, resolveIntent, resyncSubscription, type MaintenanceOutcome } from './maintainSubscription';
+import { finishDeletion, recreateSubscription, renewSubscription, renewSubscriptions, resolveIntent, resyncSubscription, type MaintenanceOutcome } from './maintainSubscription';
 import { claim, isLeased, revise } from './records';
 import { isIntentKey, type StoredSubscription } from './subscriptionRecord';
-import { combinationKey, isRenewalDue } from './subscriptionRules';
+import { combinationKey, isRenewalDue, maxRenewalWindowMs } from './subscriptionRules';
+import { TenantBackoff } from './tenantBackoff';
 
 /** A create takes at most a Graph timeout plus two 10-s handshakes; an intent older than this was interrupted. */
 export const INTENT_GRACE_MS = 10 * 60_000;
 /** Key of the drift-check lease in the delta state store (one per tenant). */
 export const DRIFT_CHECK_KEY = 'subscriptions/drift-check';
+/** Key of the whole-table lease in the delta state store (under the default tenant): one full read per drift interval. */
+export const FULL_SCAN_KEY = 'subscriptions/full-scan';
+/** A run stops starting Graph calls after this long (the timer fires every 5 minutes by default). */
+export const RUN_BUDGET_MS = 4 * 60_000;
+/** PATCHes per `$batch` call: Graph's maximum. */
+export const RENEWAL_BATCH_SIZE = 20;
 
 export type ReconcileOutcome = MaintenanceOutcome['outcome'] | 'created' | 'deferred' | 'expiryCorrected';
 
 export interface ReconcileOptions {
   /** List Graph now even if the last drift check is recent (CLI `reconcile --drift`). */
   readonly forceDriftCheck?: boolean;
+  /** How long the run may wait out throttling before it leaves the rest to the next run (RUN_BUDGET_MS). */
+  readonly budgetMs?: number;
+  /** PATCHes per `$batch` call, 1 to 20 (RENEWAL_BATCH_SIZE); 1 sends plain PATCHes. */
+  readonly renewalBatchSize?: number;
 }
 
 export interface ReconcileReport {
@@ -47,28 +64,36 @@ export interface ReconcileReport {
   readonly outcomes: Readonly<Partial<Record<ReconcileOutcome, number>>>;
   /** Tenants whose Graph list was compared with the table in this run. */
   readonly driftChecked: readonly string[];
-  /** Tenants Graph throttled; their remaining work waits for the next run. */
+  /** Tenants Graph throttled in this run (each waited its Retry-After; `deferred` work waits for the next run). */
   readonly throttledTenants: readonly string[];
+  /** True when the whole table was read (drift check, desired state); otherwise only records that could need work. */
+  readonly fullScan: boolean;
   /** Subscriptions in Graph (drift-checked tenants) that graph-notify did not create: left alone. */
   readonly unmanagedInGraph: number;
   /** Secret-free lines for the log and the CLI. */
   readonly problems: readonly string[];
-  /** The table after the run, for the subscriptions-by-status and time-to-expiry gauges. */
-  readonly observations: readonly SubscriptionObservation[];
+  /** The table after a full-scan run, for the subscriptions-by-status and time-to-expiry gauges; undefined otherwise. */
+  readonly observations: readonly SubscriptionObservation[] | undefined;
 }
 
 type Task = () => Promise<void>;
 
 export async function reconcileSubscriptions(deps: SubscriptionDependencies, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const now = deps.clock.now();
-  const records = await deps.repository.list();
+  const deadline = now.getTime() + (options.budgetMs ?? RUN_BUDGET_MS);
+  const batchSize = Math.min(Math.max(options.renewalBatchSize ?? RENEWAL_BATCH_SIZE, 1), RENEWAL_BATCH_SIZE);
+  const fullScan =
+    options.forceDriftCheck === true ||
+    deps.readDesiredState !== undefined ||
+    (await deps.deltaStates.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, deps.settings.driftCheckIntervalMinutes * 60_000)) !== undefined;
+  const records = fullScan ? await deps.repository.list() : await deps.repository.listDue(new Date(now.getTime() + maxRenewalWindowMs(deps.settings)));
   const outcomes: Partial<Record<ReconcileOutcome, number>> = {};
   const problems: string[] = [];
   const driftChecked: string[] = [];
   const throttledTenants: string[] = [];
   let unmanagedInGraph = 0;
-  const count = (outcome: ReconcileOutcome): void => {
-    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  const count = (outcome: ReconcileOutcome, n = 1): void => {
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + n;
   };
 
   const desired = await loadDesired(deps, records, now, problems);
@@ -78,17 +103,17 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
   await Promise.all(
     [...tenants].map(async (tenantId) => {
       const mine = records.filter((record) => record.tenantId === tenantId);
-      let throttled = false;
+      const backoff = new TenantBackoff(deps.clock, deadline, deps.sleep);
       const report = (outcome: MaintenanceOutcome): MaintenanceOutcome => {
         count(outcome.outcome);
-        if (outcome.outcome === 'throttled') throttled = true;
+        if (outcome.outcome === 'throttled') backoff.throttled(outcome.retryAfterMs);
         if (outcome.outcome === 'failed' || outcome.outcome === 'retry') problems.push(`${outcome.subscriptionId}: ${outcome.reason}`);
         return outcome;
       };
       const guarded =
         (task: Task): Task =>
         async () => {
-          if (throttled) {
+          if (!(await backoff.ready())) {
             count('deferred');
             return;
           }
@@ -96,7 +121,7 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
             await task();
           } catch (error) {
             if (error instanceof GraphThrottled) {
-              throttled = true;
+              backoff.throttled(error.retryAfterMs);
               count('throttled');
             } else {
               count('retry');
@@ -105,32 +130,64 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
           }
         };
 
-      // 1. Graph's list: only for the periodic drift check, or when an interrupted create must be resolved.
-      const driftLease = await deps.deltaStates.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, deps.settings.driftCheckIntervalMinutes * 60_000);
-      const driftDue = options.forceDriftCheck === true || driftLease !== undefined;
-      const staleIntents = mine.filter(
-        (record) => record.status === 'pending' && isIntentKey(record.subscriptionId) && !isLeased(record, now) && now.getTime() - Date.parse(record.createdAt) > INTENT_GRACE_MS,
-      );
+      // 1. Graph's list: only in a full-scan run (the table is complete, so nothing is mistaken for
+      //    missing or unknown), for the periodic drift check or when an interrupted create must be resolved.
+      const driftLease = fullScan ? await deps.deltaStates.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, deps.settings.driftCheckIntervalMinutes * 60_000) : undefined;
+      const driftDue = fullScan && (options.forceDriftCheck === true || driftLease !== undefined);
+      const staleIntents = fullScan
+        ? mine.filter(
+            (record) => record.status === 'pending' && isIntentKey(record.subscriptionId) && !isLeased(record, now) && now.getTime() - Date.parse(record.createdAt) > INTENT_GRACE_MS,
+          )
+        : [];
       let inGraph: GraphSubscription[] | undefined;
       if (driftDue || staleIntents.length > 0) {
         try {
-          inGraph = await listGraphSubscriptions(deps.graph, tenantId, deps.settings.graphBaseUrl);
+          inGraph = await listGraphSubscriptions(deps.graph, tenantId, deps.settings.graphBaseUrl, async (retryAfterMs) => {
+            backoff.throttled(retryAfterMs);
+            return backoff.ready();
+          });
           if (driftDue) driftChecked.push(tenantId);
         } catch (error) {
-          if (error instanceof GraphThrottled) throttled = true;
+          if (error instanceof GraphThrottled) backoff.throttled(error.retryAfterMs);
           problems.push(`tenant ${tenantId}: listing subscriptions in Graph failed: ${describeError(error)}`);
         }
       }
 
+      // Pay an owed resync once nothing else holds the record.
+      const resyncIfOwed = async (subscriptionId: string): Promise<void> => {
+        const current = await deps.repository.get(subscriptionId);
+        if (current?.resyncPendingSince !== undefined && !isLeased(current, deps.clock.now())) report(await resyncSubscription(current, deps));
+      };
       // Renew when due (a 404 recreates and resyncs), then pay any owed resync.
       const maintain = async (record: StoredSubscription): Promise<void> => {
-        let current: StoredSubscription | undefined = record;
         if (isRenewalDue(record, deps.settings, deps.clock.now())) {
           const outcome = report(await renewSubscription(record, deps));
           if (outcome.outcome !== 'renewed') return;
-          current = await deps.repository.get(record.subscriptionId);
+          if (record.resyncPendingSince !== undefined) await resyncIfOwed(record.subscriptionId);
+          return;
         }
-        if (current?.resyncPendingSince !== undefined && !isLeased(current, deps.clock.now())) report(await resyncSubscription(current, deps));
+        if (record.resyncPendingSince !== undefined && !isLeased(record, deps.clock.now())) report(await resyncSubscription(record, deps));
+      };
+      // Renew a batch; PATCHes Graph throttled are sent again once the tenant's Retry-After has passed.
+      const renewBatch = async (batch: readonly StoredSubscription[]): Promise<void> => {
+        let pending = batch;
+        while (pending.length > 0) {
+          const throttledIds: string[] = [];
+          for (const outcome of await renewSubscriptions(pending, deps)) {
+            report(outcome);
+            if (outcome.outcome === 'throttled') throttledIds.push(outcome.subscriptionId);
+            else if (outcome.outcome === 'renewed' && pending.find((record) => record.subscriptionId === outcome.subscriptionId)?.resyncPendingSince !== undefined) {
+              await resyncIfOwed(outcome.subscriptionId);
+            }
+          }
+          if (throttledIds.length === 0) return;
+          if (!(await backoff.ready())) {
+            count('deferred', throttledIds.length);
+            return;
+          }
+          const fresh = await Promise.all(throttledIds.map((id) => deps.repository.get(id)));
+          pending = fresh.filter((record): record is StoredSubscription => record?.status === 'active' && !isLeased(record, deps.clock.now()));
+        }
       };
       const tasks: Task[] = [];
       const handled = new Set<string>();
@@ -170,17 +227,21 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
           }
         }
       }
-      // 4. Everything else, from the table.
+      // 4. Everything else, from the table; due renewals in batches.
+      const dueRenewals: StoredSubscription[] = [];
       for (const record of mine) {
         if (handled.has(record.subscriptionId) || isLeased(record, now)) continue;
         switch (record.status) {
           case 'active':
-            if (isRenewalDue(record, deps.settings, now) || record.resyncPendingSince !== undefined) tasks.push(guarded(() => maintain(record)));
+            if (isRenewalDue(record, deps.settings, now)) dueRenewals.push(record);
+            else if (record.resyncPendingSince !== undefined) tasks.push(guarded(() => maintain(record)));
             break;
           case 'deleted':
             tasks.push(guarded(async () => void report(await finishDeletion(record, deps))));
             break;
           case 'removed': {
+            // Whether another record replaces it needs the whole table.
+            if (!fullScan) break;
             const key = combinationKey(record);
             const replaced = records.some((other) => other !== record && other.status !== 'removed' && other.status !== 'deleted' && combinationKey(other) === key);
             const beingReplaced = records.some((other) => other.replaces === record.subscriptionId);
@@ -223,22 +284,30 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
         );
       }
 
+      // Soonest expiry first, so what little a throttled run gets done is what matters most.
+      dueRenewals.sort((a, b) => Date.parse(a.expirationDateTime) - Date.parse(b.expirationDateTime));
+      for (let start = 0; start < dueRenewals.length; start += batchSize) {
+        const batch = dueRenewals.slice(start, start + batchSize);
+        tasks.push(guarded(() => renewBatch(batch)));
+      }
+
       await runBounded(tasks, deps.settings.concurrencyPerTenant);
-      if (throttled) throttledTenants.push(tenantId);
+      if (backoff.wasThrottled) throttledTenants.push(tenantId);
     }),
   );
 
-  const after = await deps.repository.list();
-  const observations = after.map((record) => ({
-    status: record.status,
-    resourceKind: kindOfSubscriptionResource(record.resource)?.name ?? 'other',
-    secondsToExpiry: Math.round((Date.parse(record.expirationDateTime) - deps.clock.now().getTime()) / 1000),
-  }));
-  const report: ReconcileReport = { subscriptions: records.length, outcomes, driftChecked, throttledTenants, unmanagedInGraph, problems, observations };
+  const observations = fullScan
+    ? (await deps.repository.list()).map((record) => ({
+        status: record.status,
+        resourceKind: kindOfSubscriptionResource(record.resource)?.name ?? 'other',
+        secondsToExpiry: Math.round((Date.parse(record.expirationDateTime) - deps.clock.now().getTime()) / 1000),
+      }))
+    : undefined;
+  const report: ReconcileReport = { subscriptions: records.length, outcomes, driftChecked, throttledTenants, fullScan, unmanagedInGraph, problems, observations };
   const summary = Object.entries(outcomes)
     .map(([outcome, n]) => `${n} ${outcome}`)
     .join(', ');
-  deps.log.info(`Reconciled ${records.length} subscription(s): ${summary === '' ? 'nothing to do' : summary}${driftChecked.length > 0 ? `; drift-checked ${driftChecked.length} tenant(s)` : ''}`);
+  deps.log.info(`Reconciled ${records.length} subscription(s)${fullScan ? '' : ' that could need work'}: ${summary === '' ? 'nothing to do' : summary}${driftChecked.length > 0 ? `; drift-checked ${driftChecked.length} tenant(s)` : ''}`);
   for (const problem of problems) deps.log.warn(`Reconcile: ${problem}`);
   return report;
 }

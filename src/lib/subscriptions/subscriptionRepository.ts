@@ -9,6 +9,11 @@ export interface SubscriptionRepository {
   /** A point read by Graph subscription id. */
   get(subscriptionId: string): Promise<StoredSubscription | undefined>;
   list(): Promise<StoredSubscription[]>;
+  /**
+   * What a routine reconcile run needs, without reading the whole table: every record that is not
+   * `active`, every `active` one expiring before `expiringBefore`, and every one owing a resync.
+   */
+  listDue(expiringBefore: Date): Promise<StoredSubscription[]>;
   /** Fails with `StorageConflict` if the id exists. */
   create(record: SubscriptionRecord): Promise<StoredSubscription>;
   /** Replaces the stored version whose ETag is `etag`; `StorageConflict` if it changed. */

@@ -129,19 +129,43 @@ export function renewalExpiration(
 }
 
 /**
- * True once the remaining lifetime is under the renewal window. The window is capped at half of what a
- * renewal grants, so a one-day Outlook rich subscription is not renewed on every run.
+ * True once the remaining lifetime is under the subscription's renewal window. The window is capped at
+ * half of what a renewal grants, so a one-day Outlook rich subscription is not renewed on every run, and
+ * then widened by a jitter of up to RENEWAL_JITTER_PERCENT (at most to 3/4 of it), fixed per subscription id: thousands of
+ * subscriptions created together fall due spread over hours instead of in one run, and stay spread.
  */
 export function isRenewalDue(
-  subscription: { readonly resource: string; readonly includeResourceData: boolean; readonly expirationDateTime: string },
+  subscription: { readonly subscriptionId?: string; readonly resource: string; readonly includeResourceData: boolean; readonly expirationDateTime: string },
   settings: SubscriptionSettings,
   now: Date,
 ): boolean {
+  const remainingMs = Date.parse(subscription.expirationDateTime) - now.getTime();
+  return Number.isNaN(remainingMs) || remainingMs < renewalWindowMs(subscription, settings);
+}
+
+/** The remaining lifetime under which `subscription` is renewed (see `isRenewalDue`). */
+export function renewalWindowMs(subscription: { readonly subscriptionId?: string; readonly resource: string; readonly includeResourceData: boolean }, settings: SubscriptionSettings): number {
   const kind = kindOfSubscriptionResource(subscription.resource);
   const lifetime = kind === undefined ? Number.POSITIVE_INFINITY : maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
   const windowMinutes = Math.min(settings.renewalWindowMinutes, lifetime / 2);
-  const remainingMs = Date.parse(subscription.expirationDateTime) - now.getTime();
-  return Number.isNaN(remainingMs) || remainingMs < windowMinutes * MINUTE_MS;
+  const jitter = subscription.subscriptionId === undefined ? 0 : ((settings.renewalJitterPercent ?? 0) / 100) * jitterFraction(subscription.subscriptionId);
+  // Never more than three quarters of the lifetime, or a renewal would make the subscription due again at once.
+  return Math.min(windowMinutes * (1 + jitter), lifetime * 0.75) * MINUTE_MS;
+}
+
+/** The widest window any subscription can have: the reconciler reads only records expiring within it. */
+export function maxRenewalWindowMs(settings: SubscriptionSettings): number {
+  return settings.renewalWindowMinutes * (1 + (settings.renewalJitterPercent ?? 0) / 100) * MINUTE_MS;
+}
+
+/** A number in [0, 1) fixed for `id` (FNV-1a), so a subscription keeps its place in the spread from run to run. */
+export function jitterFraction(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 0x1_0000_0000;
 }
 
 /** Two subscriptions watch the same thing: same tenant, same canonical resource, same set of change types. */

@@ -92,27 +92,53 @@ describe('renewal from the table', () => {
     expect(failed?.lastError).toContain('Insufficient privileges');
     expect(report.problems.join('\n')).toContain(users?.subscriptionId);
     // A failed subscription waits for an operator: the next runs leave it alone.
-    const patches = requestsOf(world, 'renewSubscription').length;
+    const patches = world.patches.length;
     await reconcileSubscriptions(world.deps());
-    expect(requestsOf(world, 'renewSubscription')).toHaveLength(patches);
+    expect(world.patches).toHaveLength(patches);
   });
 
-  it('backs off on 429: stops calling Graph for the tenant and renews at the next run', async () => {
+  it('sends due renewals as one $batch of PATCHes', async () => {
+    await threeSubscriptions();
+    await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
+
+    const report = await reconcileSubscriptions(world.deps());
+
+    expect(report.outcomes.renewed).toBe(3);
+    expect(world.patches).toHaveLength(3);
+    expect(requestsOf(world, 'renewSubscriptions')).toHaveLength(1);
+    expect(requestsOf(world, 'renewSubscriptions')[0]?.items?.map((item) => item.status)).toEqual([200, 200, 200]);
+  });
+
+  it('backs off on 429 for its Retry-After, then renews what was throttled in the same run', async () => {
+    await threeSubscriptions({ settings: { concurrencyPerTenant: 1 } });
+    world.sim.faults.inject({ target: 'graph', method: 'PATCH', path: '/subscriptions/', status: 429, code: 'TooManyRequests', retryAfterSeconds: 30 });
+    await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
+    const started = world.clock.now().getTime();
+
+    const report = await reconcileSubscriptions(world.deps());
+
+    expect(report.outcomes).toMatchObject({ throttled: 1, renewed: 3 });
+    expect(report.outcomes.deferred).toBeUndefined();
+    expect(report.throttledTenants).toEqual([TENANT_ID]);
+    expect(world.clock.now().getTime() - started).toBeGreaterThanOrEqual(30_000);
+    expect(world.patches).toHaveLength(4);
+    expect((await world.repository.list()).every((record) => record.status === 'active' && record.leaseUntil === undefined)).toBe(true);
+  });
+
+  it('leaves throttled work to the next run when Retry-After ends past the run budget', async () => {
     await threeSubscriptions({ settings: { concurrencyPerTenant: 1 } });
     world.sim.faults.inject({ target: 'graph', method: 'PATCH', path: '/subscriptions/', status: 429, code: 'TooManyRequests', retryAfterSeconds: 30 });
     await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
 
-    const throttled = await reconcileSubscriptions(world.deps());
+    const throttled = await reconcileSubscriptions(world.deps(), { budgetMs: 10_000 });
 
-    expect(requestsOf(world, 'renewSubscription')).toHaveLength(1);
-    expect(throttled.outcomes).toMatchObject({ throttled: 1, deferred: 2 });
-    expect(throttled.throttledTenants).toEqual([TENANT_ID]);
+    expect(throttled.outcomes).toMatchObject({ throttled: 1, renewed: 2, deferred: 1 });
     expect((await world.repository.list()).every((record) => record.status === 'active' && record.leaseUntil === undefined)).toBe(true);
 
     await world.sim.clock.advance(MINUTE);
     const next = await reconcileSubscriptions(world.deps());
 
-    expect(next.outcomes.renewed).toBe(3);
+    expect(next.outcomes.renewed).toBe(1);
   });
 
   it('skips a subscription another worker has leased', async () => {
@@ -125,7 +151,8 @@ describe('renewal from the table', () => {
     const report = await reconcileSubscriptions(world.deps());
 
     expect(report.outcomes.renewed).toBe(2);
-    expect(requestsOf(world, 'renewSubscription').map((request) => request.path)).not.toContain(`/subscriptions/${users?.subscriptionId ?? ''}`);
+    expect(world.patches).toHaveLength(2);
+    expect(world.patches).not.toContain(`/subscriptions/${users?.subscriptionId ?? ''}`);
   });
 });
 
@@ -137,7 +164,7 @@ describe('two reconcilers at once (Azurite table, ETag guard)', () => {
 
     const [first, second] = await Promise.all([reconcileSubscriptions(world.deps()), reconcileSubscriptions(world.deps())]);
 
-    expect(requestsOf(world, 'renewSubscription')).toHaveLength(3);
+    expect(world.patches).toHaveLength(3);
     expect((first.outcomes.renewed ?? 0) + (second.outcomes.renewed ?? 0)).toBe(3);
     expect(world.sim.anomalies()).toEqual([]);
     const records = await world.repository.list();

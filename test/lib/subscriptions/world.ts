@@ -58,6 +58,8 @@ export interface World {
   readonly log: Logger;
   /** Every Graph request the app made. */
   readonly requests: GraphRequestRecord[];
+  /** Path of every subscription PATCH the app sent, alone or inside a `$batch` (what Graph throttles). */
+  readonly patches: string[];
   /** Lines the simulator logged (expiries, anomalies). */
   readonly simLog: string[];
   readonly lifecycleResults: LifecycleResult[];
@@ -93,6 +95,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const sink = new MemoryChangeSink();
   const deltaStates = new MemoryDeltaStateStore();
   const requests: GraphRequestRecord[] = [];
+  const patches: string[] = [];
   const lifecycleResults: LifecycleResult[] = [];
   const simulatorRef: { current: GraphSimulator | undefined } = { current: undefined };
   const clock: Clock = { now: () => simulatorRef.current?.clock.now() ?? new Date(options.start ?? '2026-05-01T08:00:00Z') };
@@ -149,7 +152,16 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       },
     },
     timeoutMs: 10_000,
-    fetch: simulator.fetch,
+    fetch: async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      const body = typeof init?.body === 'string' ? init.body : undefined;
+      if (url.endsWith('/$batch') && body !== undefined) {
+        for (const item of (JSON.parse(body) as { requests: { method: string; url: string }[] }).requests) if (item.method === 'PATCH') patches.push(item.url);
+      } else if (init?.method === 'PATCH') {
+        patches.push(new URL(url).pathname.replace(/^\/v1\.0/, ''));
+      }
+      return simulator.fetch(input, init);
+    },
     clock,
     onRequest: (record) => requests.push(record),
   });
@@ -166,7 +178,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     encryption: undefined,
     ...options.settings,
   };
-  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, requeue: lifecycleQueue });
+  // A reconcile run waiting out a Retry-After moves virtual time instead of sleeping.
+  const sleep = (ms: number): Promise<void> => simulator.clock.advance(ms);
+  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, requeue: lifecycleQueue, sleep });
   const processingDeps = {
     graph,
     sink,
@@ -208,6 +222,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     logs,
     log,
     requests,
+    patches,
     simLog,
     lifecycleResults,
     deps,

@@ -44,6 +44,13 @@ export const subscriptionSettings = {
     default: '720',
     whenWrong: 'Too small for the schedule: a Graph outage shorter than the window can still let a subscription expire (it is then recreated and resynced).',
   }),
+  renewalJitterPercent: defineSetting({
+    name: 'RENEWAL_JITTER_PERCENT',
+    description:
+      'Widens each subscription\'s renewal window by 0 to this many percent, a fixed share per subscription id, so subscriptions created together fall due spread over hours (with the defaults, between 12 and 18 hours before expiry) instead of in one run.',
+    default: '50',
+    whenWrong: '0: subscriptions created together are renewed together, and a tenant\'s renewals can exceed Graph\'s 500 writes per 20 s in one run. Very high: renewals come earlier than needed (never later).',
+  }),
   expirationMarginMinutes: defineSetting({
     name: 'EXPIRATION_MARGIN_MINUTES',
     description:
@@ -84,6 +91,7 @@ export interface SubscriptionsConfig {
   readonly lifecycleNotificationUrl: string | undefined;
   readonly reconcileSchedule: string;
   readonly renewalWindowMinutes: number;
+  readonly renewalJitterPercent: number;
   readonly expirationMarginMinutes: number;
   readonly maxLifetimeMinutes: number | undefined;
   readonly driftCheckIntervalMinutes: number;
@@ -104,6 +112,7 @@ export function readSubscriptionsConfig(env: EnvReader): SubscriptionsConfig {
     lifecycleNotificationUrl: readWebhookUrl(env, s.lifecycleNotificationUrl),
     reconcileSchedule: readSchedule(env, s.reconcileSchedule),
     renewalWindowMinutes: env.integer(s.renewalWindowMinutes, { min: 10, max: 43_200 }),
+    renewalJitterPercent: env.integer(s.renewalJitterPercent, { min: 0, max: 100 }),
     expirationMarginMinutes: margin,
     maxLifetimeMinutes: cap,
     driftCheckIntervalMinutes: env.integer(s.driftCheckIntervalMinutes, { min: 5, max: 10_080 }),
