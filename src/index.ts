@@ -17,6 +17,7 @@ import { createStorageClients } from './adapters/azure/storageClients';
 import { createStorageQueueSender } from './adapters/azure/storageQueueSender';
 import { createTableDeltaStateStore } from './adapters/azure/tableDeltaStateStore';
 import { createTableFailureLog } from './adapters/azure/tableFailureLog';
+import { createTableReceiptLog } from './adapters/azure/tableReceiptLog';
 import { createTableSubscriptionRepository } from './adapters/azure/tableSubscriptionRepository';
 import { startAzureMonitor } from './adapters/azure/telemetry';
 import { loadConfig, type AppConfig } from './lib/config';
@@ -123,6 +124,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   const sink = createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents);
   const deltaStates = createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable));
   const desiredPath = config.subscriptions.desiredSubscriptionsPath;
+  const receipts = config.processing.coalesceDelaySeconds > 0 ? createTableReceiptLog(storage.tableClient(config.processing.receiptsTable)) : undefined;
   return {
     config,
     clock,
@@ -136,6 +138,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       maxBodyBytes: config.ingest.maxBodyBytes,
       observer: ingestTelemetry,
+      ...(receipts === undefined ? {} : { coalescing: { delaySeconds: config.processing.coalesceDelaySeconds, receipts } }),
     },
     processing: {
       graph,
@@ -147,6 +150,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       select: config.processing.select,
       clock,
       payloads,
+      ...(receipts === undefined ? {} : { coalescing: { receipts, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
     },
     subscriptionServices: {
       repository: subscriptions,

@@ -2,4 +2,4 @@ export { processNotifications, type ProcessingDependencies, type ProcessingResul
 export { createRichContentOpener } from './richContentOpener';
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
 export { DELTA_LEASE_MS, syncDelta, type DeltaDependencies, type DeltaRunResult, type DeltaTarget } from './syncDelta';
-export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ReceiptEntry, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';

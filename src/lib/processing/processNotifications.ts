@@ -7,7 +7,9 @@
  * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
  * - Resources named by id are read with `$batch` (≤20 per call, per tenant) after coalescing: several
  *   notifications about one resource cost one read, and none when the sink already holds state observed
- *   after this message was received.
+ *   after this message was received, or when a later notification about it is already queued (its read
+ *   covers this one). A read's state is stamped with the instant the read *started*: it covers exactly the
+ *   notifications received before then, so a change made while a read is in flight is read again.
  * - Drive roots name no item: a delta run from the stored link covers them, one run at a time per drive.
  * - Throttling (429, or 503/504 with Retry-After) never sleeps and never burns a retry: the throttled items
  *   go back on the queue as a new message, invisible for the Retry-After, and this message completes.
@@ -18,7 +20,7 @@
  * Every write is idempotent and newer-wins, so redelivery and reordering converge on the same state.
  */
 import type { EncryptedContent } from '../notifications';
-import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
+import { ENVELOPE_VERSION, isRich, type NotificationEnvelope } from '../notifications';
 import type { GraphClient, GraphError } from '../graph';
 import { GraphCredentialRejected, GraphResourceNotFound, GraphThrottled, GraphUnavailable, isGraphError } from '../graph';
 import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
@@ -28,7 +30,7 @@ import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
-import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
+import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
 import { syncDelta } from './syncDelta';
 
 /** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
@@ -50,6 +52,15 @@ export interface ProcessingDependencies {
   readonly select: Readonly<Partial<Record<string, string>>>;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Coalescing across deliveries (docs/processing.md); absent = every uncovered notification is read. */
+  readonly coalescing?: CoalescingDependencies;
+}
+
+export interface CoalescingDependencies {
+  /** The latest receipt per resource, recorded by ingest. */
+  readonly receipts: ReceiptLog;
+  /** A resource under continuous change is read at least this often (COALESCE_MAX_WAIT_SECONDS). */
+  readonly maxWaitMs: number;
 }
 
 export interface ProcessingResult {
@@ -91,6 +102,25 @@ function richObservedAt(body: Item, receivedAt: string): string {
   return Number.isNaN(modified) ? receivedAt : new Date(modified).toISOString();
 }
 
+/**
+ * True when a later notification about this resource is already on the queue (ingest recorded a newer
+ * receipt after storing its message): that message reads the resource after its own receipt, which
+ * covers this one, so this read is left to it. Unless this resource has waited `maxWaitMs` already: a
+ * resource that keeps changing is still read that often. The oldest waiting receipt is remembered in the
+ * receipt log; one older than the sink's state is from a wait a read has already ended.
+ */
+async function leaveToLaterNotification(target: Target, entry: SinkEntry | undefined, receivedAt: string, deps: ProcessingDependencies): Promise<boolean> {
+  const coalescing = deps.coalescing;
+  if (coalescing === undefined) return false;
+  const receipt = await coalescing.receipts.read(target.tenantId, target.path);
+  if (receipt === undefined || receipt.lastReceivedAt <= receivedAt) return false;
+  const waiting = receipt.pendingSince !== undefined && (entry === undefined || receipt.pendingSince > entry.observedAt) ? receipt.pendingSince : undefined;
+  const since = waiting === undefined || receivedAt < waiting ? receivedAt : waiting;
+  if (deps.clock.now().getTime() - Date.parse(since) >= coalescing.maxWaitMs) return false;
+  if (since !== waiting) await coalescing.receipts.markPending(target.tenantId, target.path, since);
+  return true;
+}
+
 export async function processNotifications(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
   let readsSaved = 0;
@@ -129,7 +159,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   };
 
   // 1. Rich notifications: verify the tokens once for the message, then decrypt each item.
-  const richItems = envelope.items.filter((item) => item.encryptedContent !== undefined && item.encryptedContent !== null);
+  const richItems = envelope.items.filter(isRich);
   const plainItems = envelope.items.filter((item) => !richItems.includes(item));
   if (richItems.length > 0) {
     const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
@@ -212,20 +242,25 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
     } else reads.push(target);
   }
 
-  // 3. Across messages: skip reads the sink has already answered with state observed after this message arrived.
-  const entries = await Promise.all(reads.map((target) => deps.sink.read(target.tenantId, target.path)));
-  const toRead = reads.filter((_, index) => {
-    const entry = entries[index];
-    const fresh = entry !== undefined && entry.observedAt >= envelope.receivedAt;
-    if (fresh) readsSaved += 1;
-    return !fresh;
-  });
+  // 3. Across messages: skip reads the sink has already answered with state observed after this message
+  //    arrived, and reads a later queued notification about the same resource will do.
+  const decisions = await Promise.all(
+    reads.map(async (target) => {
+      const entry = await deps.sink.read(target.tenantId, target.path);
+      if (entry !== undefined && entry.observedAt >= envelope.receivedAt) return false;
+      return !(await leaveToLaterNotification(target, entry, envelope.receivedAt, deps));
+    }),
+  );
+  const toRead = reads.filter((_, index) => decisions[index] === true);
+  readsSaved += reads.length - toRead.length;
 
   // 4. Read by id, batched per tenant.
   const byTenant = new Map<string, Target[]>();
   for (const target of toRead) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
   for (const [tenantId, tenantTargets] of byTenant) {
     graphReads += tenantTargets.length;
+    // Stamped before the request leaves: the state covers notifications received before this instant only.
+    const observedAt = deps.clock.now().toISOString();
     const results = await withSpan('graph.batch', () =>
       deps.graph.batchGet(
         tenantId,
@@ -235,7 +270,6 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
         }),
       ),
     );
-    const observedAt = deps.clock.now().toISOString();
     await Promise.all(
       tenantTargets.map(async (target, index) => {
         const result = results[index];
@@ -281,7 +315,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
 
   // 6. Put throttled work back, delayed, before deciding how this invocation ends.
   if (requeue.items.length > 0) {
-    const carried = requeue.items.some((item) => item.encryptedContent !== undefined && item.encryptedContent !== null);
+    const carried = requeue.items.some(isRich);
     const next: NotificationEnvelope = {
       v: ENVELOPE_VERSION,
       kind: 'notifications',
