@@ -1,0 +1,163 @@
+/**
+ * Coalescing across deliveries in processing: a read covers exactly the notifications received before it
+ * started (so a change made while a read is in flight is read again), and a read is left to a later
+ * queued notification about the same resource, up to the max wait.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
+import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
+import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
+import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
+import type { GraphReadRequest, GraphReadResult } from '../../../src/lib/graph';
+import type { NotificationEnvelope } from '../../../src/lib/notifications';
+import { processNotifications, type ProcessingDependencies } from '../../../src/lib/processing';
+import { ManualClock } from '../../../src/lib/shared/clock';
+import { silentLogger } from '../../../src/lib/shared/logger';
+import { TENANT_ID, USER_ID } from '../../support/notificationFactories';
+
+const PATH = `users/${USER_ID}/messages/m1`;
+const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
+
+/** Graph with one mailbox message whose reads can be held in flight until released. */
+class HoldingGraph {
+  subject = 'first';
+  reads = 0;
+  #hold: { release: () => void; released: Promise<void> } | undefined;
+  #reached: (() => void) | undefined;
+
+  /** The next read waits for `release()`; `reached` resolves once it is waiting. */
+  holdNextRead(): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#hold = { release, released };
+    const reached = new Promise<void>((resolve) => (this.#reached = resolve));
+    return { reached, release };
+  }
+
+  async batchGet(_tenantId: string, requests: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
+    this.reads += requests.length;
+    const hold = this.#hold;
+    this.#hold = undefined;
+    let subject = this.subject;
+    if (hold !== undefined) {
+      this.#reached?.();
+      await hold.released;
+      // Graph answered with the state as it was when the request was served, before the change.
+      subject = 'first';
+    }
+    return requests.map(() => ({ ok: true, status: 200, body: { id: 'm1', subject }, etag: undefined }));
+  }
+
+  // eslint-disable-next-line require-yield
+  async *deltaPages(): AsyncGenerator<never, void, undefined> {
+    await Promise.resolve();
+    throw new Error('no delta in these tests');
+  }
+}
+
+function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
+  const graph = new HoldingGraph();
+  const sink = new MemoryChangeSink();
+  const receipts = new MemoryReceiptLog();
+  const clock = new ManualClock(T0);
+  const deps: ProcessingDependencies = {
+    graph,
+    sink,
+    deltaStates: new MemoryDeltaStateStore(),
+    failures: new MemoryFailureLog(),
+    requeue: new MemoryMessageQueue(),
+    rich: { verifyTokens: () => Promise.resolve(), decrypt: () => ({}) },
+    select: {},
+    clock,
+    log: silentLogger,
+    ...(options.coalescing === false ? {} : { coalescing: { receipts, maxWaitMs: options.maxWaitMs ?? 30_000 } }),
+  };
+  return { graph, sink, receipts, clock, deps };
+}
+
+let counter = 0;
+function message(receivedAt: string): NotificationEnvelope {
+  counter += 1;
+  return {
+    v: 1,
+    kind: 'notifications',
+    id: `m-${counter}`,
+    receivedAt,
+    items: [{ subscriptionId: 'sub-mail', tenantId: TENANT_ID, changeType: 'updated', resource: `Users/${USER_ID}/Messages/m1`, resourceData: { id: 'm1' } }],
+  };
+}
+
+const stored = (sink: MemoryChangeSink) => sink.states.get(MemoryChangeSink.key(TENANT_ID, PATH));
+
+describe('coalescing across deliveries', () => {
+  it('reads again for a change notified while a read was in flight: the read covers only what was received before it started', async () => {
+    const { graph, sink, clock, deps } = setup({ coalescing: false });
+    const held = graph.holdNextRead();
+    clock.set(at(5));
+    const first = processNotifications(message(at(0)), deps);
+    await held.reached;
+
+    // While Graph is still answering the first read, the resource changes and its notification arrives.
+    graph.subject = 'second';
+    clock.set(at(6));
+    const second = message(at(6));
+    clock.set(at(8));
+    held.release();
+    await first;
+    expect(stored(sink)).toMatchObject({ body: { subject: 'first' }, observedAt: at(5) });
+
+    clock.set(at(11));
+    const result = await processNotifications(second, deps);
+
+    expect(result.graphReads).toBe(1);
+    expect(graph.reads).toBe(2);
+    expect(stored(sink)).toMatchObject({ body: { subject: 'second' }, observedAt: at(11) });
+  });
+
+  it('leaves the read to the last of five notifications delivered in separate messages, in whatever order they are processed', async () => {
+    const { graph, sink, receipts, clock, deps } = setup();
+    const messages = [0, 1, 2, 3, 4].map((n) => message(at(n * 3)));
+    await receipts.record(messages.map((m) => ({ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: m.receivedAt })));
+    graph.subject = 'latest';
+
+    clock.set(at(17));
+    const results = await Promise.all([...messages].reverse().map((m) => processNotifications(m, deps)));
+
+    expect(graph.reads).toBe(1);
+    expect(results.reduce((sum, r) => sum + r.readsSaved, 0)).toBe(4);
+    expect(stored(sink)).toMatchObject({ body: { subject: 'latest' }, observedAt: at(17) });
+  });
+
+  it('reads a resource that keeps changing once it has waited the max wait', async () => {
+    const { graph, receipts, clock, deps } = setup({ maxWaitMs: 10_000 });
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0) }]);
+
+    // Each message finds a later receipt (the resource changed again) until it has waited 10 s.
+    for (let n = 0; n < 4; n += 1) {
+      await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(n * 3 + 3) }]);
+      clock.set(at(n * 3 + 5));
+      await processNotifications(message(at(n * 3)), deps);
+    }
+
+    expect(graph.reads).toBe(1);
+    expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.pendingSince).toBe(at(0));
+  });
+
+  it('starts a new wait after a read: the pending mark of an earlier wait does not force a read', async () => {
+    const { graph, receipts, clock, deps } = setup({ maxWaitMs: 10_000 });
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0) }]);
+    await receipts.markPending(TENANT_ID, PATH, at(-60));
+    clock.set(at(2));
+    await processNotifications(message(at(-60)), deps);
+    expect(graph.reads).toBe(1);
+
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(20) }]);
+    clock.set(at(21));
+    await processNotifications(message(at(18)), deps);
+
+    expect(graph.reads).toBe(1);
+    expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.pendingSince).toBe(at(18));
+  });
+});
