@@ -23,7 +23,7 @@ import { startAzureMonitor } from './adapters/azure/telemetry';
 import { loadConfig, type AppConfig } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver } from './lib/ingest';
-import { createRichContentOpener, type ProcessingDependencies } from './lib/processing';
+import { createRichContentOpener, ReadsInFlight, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { PayloadStore } from './lib/storage';
@@ -150,6 +150,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       select: config.processing.select,
       clock,
       payloads,
+      readsInFlight: new ReadsInFlight(),
       ...(receipts === undefined ? {} : { coalescing: { receipts, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
     },
     subscriptionServices: {

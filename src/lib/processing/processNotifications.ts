@@ -31,6 +31,7 @@ import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
 import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+import type { ReadsInFlight } from './readsInFlight';
 import { syncDelta } from './syncDelta';
 
 /** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
@@ -54,6 +55,8 @@ export interface ProcessingDependencies {
   readonly log: Logger;
   /** Coalescing across deliveries (docs/processing.md); absent = every uncovered notification is read. */
   readonly coalescing?: CoalescingDependencies;
+  /** Reads in flight in this process, shared by its invocations; absent = no joining. */
+  readonly readsInFlight?: ReadsInFlight;
 }
 
 export interface CoalescingDependencies {
@@ -254,37 +257,60 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   const toRead = reads.filter((_, index) => decisions[index] === true);
   readsSaved += reads.length - toRead.length;
 
-  // 4. Read by id, batched per tenant.
-  const byTenant = new Map<string, Target[]>();
-  for (const target of toRead) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
-  for (const [tenantId, tenantTargets] of byTenant) {
-    graphReads += tenantTargets.length;
-    // Stamped before the request leaves: the state covers notifications received before this instant only.
+  // 4. Read by id, batched per tenant. A read of the same resource already in flight in this process,
+  //    started after this message arrived (another message of the same POST), covers it: wait for it.
+  const readByIdBatched = async (targets: readonly Target[]): Promise<void> => {
+    // Stamped before the requests leave (and before any await, so the in-flight registry is exact): the
+    // state covers notifications received before this instant only.
     const observedAt = deps.clock.now().toISOString();
-    const results = await withSpan('graph.batch', () =>
-      deps.graph.batchGet(
-        tenantId,
-        tenantTargets.map((target) => {
-          const select = deps.select[target.kind.name];
-          return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
-        }),
-      ),
-    );
-    await Promise.all(
-      tenantTargets.map(async (target, index) => {
-        const result = results[index];
-        if (result === undefined) return;
-        const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
-        if (result.ok) {
-          await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body }, target.kind);
-        } else if (result.error instanceof GraphResourceNotFound) {
-          await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind);
-        } else {
-          await handleReadError(target, result.error);
-        }
-      }),
-    );
+    const finishers = new Map(targets.map((target) => [target, deps.readsInFlight?.start(`${target.tenantId}|${target.path}`, observedAt)]));
+    const byTenant = new Map<string, Target[]>();
+    for (const target of targets) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
+    try {
+      for (const [tenantId, tenantTargets] of byTenant) {
+        graphReads += tenantTargets.length;
+        const results = await withSpan('graph.batch', () =>
+          deps.graph.batchGet(
+            tenantId,
+            tenantTargets.map((target) => {
+              const select = deps.select[target.kind.name];
+              return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
+            }),
+          ),
+        );
+        await Promise.all(
+          tenantTargets.map(async (target, index) => {
+            const result = results[index];
+            if (result === undefined) return;
+            const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
+            if (result.ok) {
+              await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body }, target.kind);
+            } else if (result.error instanceof GraphResourceNotFound) {
+              await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind);
+            } else {
+              await handleReadError(target, result.error);
+              return;
+            }
+            finishers.get(target)?.(true);
+          }),
+        );
+      }
+    } finally {
+      for (const finish of finishers.values()) finish?.(false);
+    }
+  };
+  const joined: { target: Target; read: Promise<boolean> }[] = [];
+  const own: Target[] = [];
+  for (const target of toRead) {
+    const read = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, envelope.receivedAt);
+    if (read === undefined) own.push(target);
+    else joined.push({ target, read });
   }
+  await readByIdBatched(own);
+  const covered = await Promise.all(joined.map((join) => join.read));
+  readsSaved += covered.filter(Boolean).length;
+  // A covering read that failed (throttled, transient) covers nothing: read these ourselves.
+  await readByIdBatched(joined.filter((_, index) => covered[index] !== true).map((join) => join.target));
 
   // 5. Delta-tracked containers (drive roots).
   for (const target of deltas) {

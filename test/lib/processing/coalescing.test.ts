@@ -11,7 +11,7 @@ import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQu
 import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
 import type { GraphReadRequest, GraphReadResult } from '../../../src/lib/graph';
 import type { NotificationEnvelope } from '../../../src/lib/notifications';
-import { processNotifications, type ProcessingDependencies } from '../../../src/lib/processing';
+import { processNotifications, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { silentLogger } from '../../../src/lib/shared/logger';
 import { TENANT_ID, USER_ID } from '../../support/notificationFactories';
@@ -72,6 +72,7 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
     select: {},
     clock,
     log: silentLogger,
+    readsInFlight: new ReadsInFlight(),
     ...(options.coalescing === false ? {} : { coalescing: { receipts, maxWaitMs: options.maxWaitMs ?? 30_000 } }),
   };
   return { graph, sink, receipts, clock, deps };
@@ -159,5 +160,31 @@ describe('coalescing across deliveries', () => {
 
     expect(graph.reads).toBe(1);
     expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.pendingSince).toBe(at(18));
+  });
+
+  it('waits for a read in flight in this process that started after the message arrived, not for one that started before', async () => {
+    const { graph, sink, clock, deps } = setup({ coalescing: false });
+    // One POST packed into two messages: same receipt, processed concurrently.
+    const held = graph.holdNextRead();
+    clock.set(at(5));
+    const first = processNotifications(message(at(0)), deps);
+    await held.reached;
+    const second = processNotifications(message(at(0)), deps);
+    held.release();
+    const results = await Promise.all([first, second]);
+
+    expect(graph.reads).toBe(1);
+    expect(results.map((r) => r.readsSaved)).toEqual([0, 1]);
+    expect(stored(sink)).toMatchObject({ body: { subject: 'first' } });
+
+    // A message received after the read started is not covered by it.
+    const late = graph.holdNextRead();
+    clock.set(at(20));
+    const third = processNotifications(message(at(15)), deps);
+    await late.reached;
+    const fourth = processNotifications(message(at(21)), deps);
+    late.release();
+    await Promise.all([third, fourth]);
+    expect(graph.reads).toBe(3);
   });
 });
