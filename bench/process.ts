@@ -159,15 +159,14 @@ async function runPattern(pipeline: LocalPipeline, watch: SinkWatch, label: stri
   const notifications = sim.notifications({ kind: 'change' }).filter((record) => !knownBefore.has(record.id));
   const sent = postTimes(sim);
   const deadline = Date.now() + 120_000;
-  let latencies: number[] = [];
-  for (;;) {
-    latencies = [];
-    for (const record of notifications) {
+  const latenciesNow = (): number[] =>
+    notifications.flatMap((record) => {
       const sentAt = sent.get(record.id) ?? Number.NaN;
       const covered = watch.coveredAt(keyOf(record), sentAt);
-      if (covered !== undefined) latencies.push(covered - sentAt);
-    }
-    if (latencies.length === notifications.length) break;
+      return covered === undefined ? [] : [covered - sentAt];
+    });
+  let latencies = latenciesNow();
+  for (; latencies.length < notifications.length; latencies = latenciesNow()) {
     if (Date.now() > deadline) throw new Error(`${label}: ${notifications.length - latencies.length} notification(s) not in the sink after 120 s`);
     await delay(100);
   }
@@ -254,7 +253,11 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
     };
   } finally {
     for (const id of ids) await graph('DELETE', `/subscriptions/${id}`);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
   }
 }
 
