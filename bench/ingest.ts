@@ -126,8 +126,9 @@ function summarise(runs: readonly LoadResult[]): { postsPerSecond: number; p50: 
 }
 
 async function httpRun(): Promise<void> {
-  const disabled = ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions'].map((name) => [`AzureWebJobs.${name}.Disabled`, 'true']);
-  const pipeline = await startLocalPipeline({ port: 0, functionKey: newFunctionKey(), graph: { mode: 'simulator', subscriptions: false }, settings: Object.fromEntries(disabled) });
+  const disabled: Record<string, string> = {};
+  for (const name of ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions']) disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
+  const pipeline = await startLocalPipeline({ port: 0, functionKey: newFunctionKey(), graph: { mode: 'simulator', subscriptions: false }, settings: disabled });
   const raw = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
