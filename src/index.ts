@@ -138,7 +138,6 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       maxBodyBytes: config.ingest.maxBodyBytes,
       observer: ingestTelemetry,
-      ...(receipts === undefined ? {} : { coalescing: { delaySeconds: config.processing.coalesceDelaySeconds, receipts } }),
     },
     processing: {
       graph,
@@ -151,7 +150,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       payloads,
       readsInFlight: new ReadsInFlight(),
-      ...(receipts === undefined ? {} : { coalescing: { receipts, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
+      ...(receipts === undefined ? {} : { coalescing: { receipts, delaySeconds: config.processing.coalesceDelaySeconds, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
     },
     subscriptionServices: {
       repository: subscriptions,

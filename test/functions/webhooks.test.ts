@@ -19,9 +19,7 @@ let users: SubscriptionRecord;
 let drive: SubscriptionRecord;
 
 beforeEach(async () => {
-  // The queue is read with peek, which sees only visible messages: no coalescing delay here
-  // (test/lib/ingest/ingestCoalescing.test.ts covers the delay).
-  services = buildServices(loadConfig(testEnvironment({ COALESCE_DELAY_SECONDS: '0' })));
+  services = buildServices(loadConfig(testEnvironment()));
   mail = subscriptionRecord();
   users = subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' });
   drive = subscriptionRecord({ resource: 'drives/b!drive-1/root', changeType: 'updated', tenantId: '11111111-2222-3333-4444-555555555555' });

@@ -1,8 +1,8 @@
 /**
  * `ReceiptLog` over Table Storage: one entity per resource (PartitionKey = tenant, RowKey = a hash of the
  * canonical path, which may contain characters tables forbid in keys) holding the latest notification
- * receipt and, while a coalescing decision leaves notifications waiting, the oldest of them. Ingest writes
- * one merge transaction per tenant and POST; processing reads one entity per resource it would read.
+ * receipt and, while a coalescing decision leaves notifications waiting, the oldest of them. Recording is
+ * one merge transaction per tenant and message; deciding reads one entity per resource it would read.
  */
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { createHash } from 'node:crypto';

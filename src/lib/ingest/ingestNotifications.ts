@@ -11,11 +11,9 @@ import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { describeError } from '../shared/redact';
 import { StorageUnavailable } from '../shared/errors';
-import { isRich, packEnvelopes, parseNotificationCollection, type EnvelopeKind, type ClaimCheckEnvelope, type NotificationItem } from '../notifications';
+import { packEnvelopes, parseNotificationCollection, type EnvelopeKind, type ClaimCheckEnvelope, type NotificationItem } from '../notifications';
 import type { MessageSender, PayloadStore } from '../storage';
 import type { SubscriptionLookup } from '../subscriptions';
-import type { ReceiptLog, ResourceReceipt } from '../processing';
-import { kindOfNotificationResource, normalizeResourcePath } from '../resources';
 import { verifyNotification, type RejectionReason } from './verifyNotification';
 
 export type IngestEndpoint = 'notifications' | 'lifecycle';
@@ -49,14 +47,6 @@ export interface IngestDependencies {
   readonly observer?: IngestObserver;
   /** Bench only: cap items per queue message (1 = the one-message-per-notification design). */
   readonly maxItemsPerMessage?: number;
-  /** Coalescing across deliveries (docs/processing.md); absent = basic notifications are processed at once. */
-  readonly coalescing?: IngestCoalescing;
-}
-
-export interface IngestCoalescing {
-  /** Queue visibility delay of basic change notifications (COALESCE_DELAY_SECONDS). */
-  readonly delaySeconds: number;
-  readonly receipts: ReceiptLog;
 }
 
 export async function ingestNotifications(endpoint: IngestEndpoint, request: IngestRequest, deps: IngestDependencies): Promise<IngestResult> {
@@ -90,37 +80,30 @@ export async function ingestNotifications(endpoint: IngestEndpoint, request: Ing
   // A lifecycle item can arrive on the notification URL (and the reverse); route each by what it is.
   const changes = accepted.filter((item) => item.kind === 'change').map((item) => item.payload);
   const lifecycle = accepted.filter((item) => item.kind === 'lifecycle').map((item) => item.payload);
-  // Basic notifications wait on the queue for coalescing; rich ones carry their data and go at once.
-  const coalescing = deps.coalescing !== undefined && deps.coalescing.delaySeconds > 0 ? deps.coalescing : undefined;
-  const delayed = coalescing === undefined ? [] : changes.filter((item) => !isRich(item));
-  const immediate = coalescing === undefined ? changes : changes.filter(isRich);
 
   const started = performance.now();
   let messagesSent = 0;
   try {
     const counts = await Promise.all([
-      enqueue('notifications', immediate, deps.notificationsQueue, 0),
-      enqueue('notifications', delayed, deps.notificationsQueue, coalescing?.delaySeconds ?? 0),
-      enqueue('lifecycle', lifecycle, deps.lifecycleQueue, 0),
+      enqueue('notifications', changes, deps.notificationsQueue),
+      enqueue('lifecycle', lifecycle, deps.lifecycleQueue),
     ]);
-    messagesSent = counts[0] + counts[1] + counts[2];
+    messagesSent = counts[0] + counts[1];
   } catch (error) {
     deps.observer?.enqueued(endpoint, { items: accepted.length, messages: messagesSent, latencyMs: performance.now() - started, outcome: 'failed' });
     deps.log.error(`Could not store ${accepted.length} notification(s) from /${endpoint}; answering 503 so Graph retries: ${describeError(error)}`);
     throw error instanceof StorageUnavailable ? error : new StorageUnavailable('enqueue', { cause: error });
   }
   deps.observer?.enqueued(endpoint, { items: accepted.length, messages: messagesSent, latencyMs: performance.now() - started, outcome: 'enqueued' });
-  if (coalescing !== undefined) await recordReceipts(coalescing.receipts, delayed, receivedAt, deps.log);
   return { accepted: accepted.length, rejected, messagesSent };
 
-  async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<string, unknown>>[], queue: MessageSender, delaySeconds: number): Promise<number> {
+  async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<string, unknown>>[], queue: MessageSender): Promise<number> {
     if (items.length === 0) return 0;
     const packed = packEnvelopes(
       { kind, receivedAt, items, validationTokens: collection.validationTokens },
       deps.maxItemsPerMessage === undefined ? {} : { maxItemsPerMessage: deps.maxItemsPerMessage },
     );
-    const options = delaySeconds > 0 ? { visibilityDelaySeconds: delaySeconds } : undefined;
-    const sends = packed.envelopes.map((envelope) => queue.send(JSON.stringify(envelope), options));
+    const sends = packed.envelopes.map((envelope) => queue.send(JSON.stringify(envelope)));
     if (packed.oversized !== undefined) {
       const { oversized } = packed;
       const blobName = `${kind}/${receivedAt.slice(0, 10)}/${oversized.id}.json`;
@@ -132,28 +115,9 @@ export async function ingestNotifications(endpoint: IngestEndpoint, request: Ing
         claimCheck: { blobName, itemCount: oversized.items.length },
       };
       // The blob must exist before the message that points at it can be seen.
-      sends.push(deps.payloads.save(blobName, JSON.stringify(oversized)).then(() => queue.send(JSON.stringify(claimCheck), options)));
+      sends.push(deps.payloads.save(blobName, JSON.stringify(oversized)).then(() => queue.send(JSON.stringify(claimCheck))));
     }
     await Promise.all(sends);
     return sends.length;
-  }
-}
-
-/**
- * Records the receipt of each basic notification about a resource read by id, once its message is stored
- * (the order processing relies on). A failure is logged, not answered with 503: the messages are safe,
- * and a missing receipt only costs processing an extra read.
- */
-async function recordReceipts(receipts: ReceiptLog, items: readonly Readonly<Record<string, unknown>>[], receivedAt: string, log: Logger): Promise<void> {
-  const entries: ResourceReceipt[] = [];
-  for (const item of items) {
-    const resource = typeof item.resource === 'string' ? item.resource : '';
-    if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
-    entries.push({ tenantId: typeof item.tenantId === 'string' ? item.tenantId : '', resourcePath: normalizeResourcePath(resource), receivedAt });
-  }
-  try {
-    await receipts.record(entries);
-  } catch (error) {
-    log.warn(`Could not record ${entries.length} notification receipt(s) for coalescing; processing reads them without waiting for later ones: ${describeError(error)}`);
   }
 }

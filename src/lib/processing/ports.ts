@@ -80,7 +80,7 @@ export interface FailureLog {
   record(failure: PermanentFailure): Promise<void>;
 }
 
-/** A notification's receipt, as ingest records it for coalescing (docs/processing.md#coalescing-across-deliveries). */
+/** A notification's receipt (when ingest received it), recorded for coalescing (docs/processing.md#coalescing-across-deliveries). */
 export interface ResourceReceipt {
   readonly tenantId: string;
   /** Canonical path (`normalizeResourcePath`). */
@@ -96,9 +96,10 @@ export interface ReceiptEntry {
 }
 
 /**
- * The latest notification receipt per resource. Ingest records a receipt only after the notification's
- * queue message is stored, so an entry newer than a message's `receivedAt` proves that a later message for
- * the same resource is on the queue and will read it (or be covered by a read that starts later still).
+ * The latest notification receipt per resource. Processing records a receipt only after the message that
+ * holds the notification until its coalescing delay is stored, so an entry newer than a message's
+ * `receivedAt` proves that a later message for the same resource is on the queue and will read it (or be
+ * covered by a read that starts later still).
  * A lost or out-of-order record only costs an extra read, never a change: correctness never rests on it.
  */
 export interface ReceiptLog {

@@ -20,7 +20,7 @@
  * Every write is idempotent and newer-wins, so redelivery and reordering converge on the same state.
  */
 import type { EncryptedContent } from '../notifications';
-import { ENVELOPE_VERSION, isRich, type NotificationEnvelope } from '../notifications';
+import { ENVELOPE_VERSION, isRich, QUEUE_MESSAGE_MAX_JSON_BYTES, type NotificationEnvelope } from '../notifications';
 import type { GraphClient, GraphError } from '../graph';
 import { GraphCredentialRejected, GraphResourceNotFound, GraphThrottled, GraphUnavailable, isGraphError } from '../graph';
 import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
@@ -30,7 +30,7 @@ import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
-import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
 import type { ReadsInFlight } from './readsInFlight';
 import { syncDelta } from './syncDelta';
 
@@ -60,8 +60,10 @@ export interface ProcessingDependencies {
 }
 
 export interface CoalescingDependencies {
-  /** The latest receipt per resource, recorded by ingest. */
+  /** The latest receipt per resource, recorded when a message's basic notifications are held. */
   readonly receipts: ReceiptLog;
+  /** How long basic notifications wait on the queue before they are read (COALESCE_DELAY_SECONDS, > 0). */
+  readonly delaySeconds: number;
   /** A resource under continuous change is read at least this often (COALESCE_MAX_WAIT_SECONDS). */
   readonly maxWaitMs: number;
 }
@@ -76,6 +78,8 @@ export interface ProcessingResult {
   readonly requeued: number;
   readonly rejected: number;
   readonly failedPermanently: number;
+  /** Basic notifications put back on the queue to wait for coalescing (processed when they return). */
+  readonly heldForCoalescing: number;
 }
 
 /** Delay before retrying a drive whose delta run is busy in another invocation. */
@@ -106,7 +110,44 @@ function richObservedAt(body: Item, receivedAt: string): string {
 }
 
 /**
- * True when a later notification about this resource is already on the queue (ingest recorded a newer
+ * The first pass of coalescing across deliveries: a message's basic notifications go back on the queue,
+ * invisible for the delay and marked `waited`, and once that message is stored their receipts are
+ * recorded, so a message still waiting knows a later one is queued. Rich notifications carry their state
+ * and are processed at once, as is anything that already waited or would not fit in a queue message.
+ */
+async function holdForCoalescing(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<{ readonly now: NotificationEnvelope; readonly held: number }> {
+  const coalescing = deps.coalescing;
+  if (coalescing === undefined || envelope.waited === true) return { now: envelope, held: 0 };
+  const basic = envelope.items.filter((item) => !isRich(item));
+  if (basic.length === 0) return { now: envelope, held: 0 };
+  const later: NotificationEnvelope = { v: ENVELOPE_VERSION, kind: 'notifications', id: `${envelope.id}~waited`, receivedAt: envelope.receivedAt, items: basic, waited: true };
+  const text = JSON.stringify(later);
+  if (Buffer.byteLength(text, 'utf8') > QUEUE_MESSAGE_MAX_JSON_BYTES) return { now: envelope, held: 0 };
+  await deps.requeue.send(text, { visibilityDelaySeconds: coalescing.delaySeconds });
+  await recordReceipts(coalescing.receipts, basic, envelope.receivedAt, deps.log);
+  return { now: { ...envelope, items: envelope.items.filter(isRich) }, held: basic.length };
+}
+
+/**
+ * Records the receipt of each held notification about a resource read by id. A failure is logged and
+ * the message goes on: a missing receipt only costs an extra read, never a change.
+ */
+async function recordReceipts(receipts: ReceiptLog, items: readonly Item[], receivedAt: string, log: Logger): Promise<void> {
+  const entries: ResourceReceipt[] = [];
+  for (const item of items) {
+    const resource = text(item.resource) ?? '';
+    if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
+    entries.push({ tenantId: text(item.tenantId) ?? '', resourcePath: normalizeResourcePath(resource), receivedAt });
+  }
+  try {
+    await receipts.record(entries);
+  } catch (error) {
+    log.warn(`Could not record ${entries.length} notification receipt(s) for coalescing; they will be read without waiting for later ones: ${describeError(error)}`);
+  }
+}
+
+/**
+ * True when a later notification about this resource is already on the queue (a newer
  * receipt after storing its message): that message reads the resource after its own receipt, which
  * covers this one, so this read is left to it. Unless this resource has waited `maxWaitMs` already: a
  * resource that keeps changing is still read that often. The oldest waiting receipt is remembered in the
@@ -124,7 +165,8 @@ async function leaveToLaterNotification(target: Target, entry: SinkEntry | undef
   return true;
 }
 
-export async function processNotifications(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
+export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
+  const { now: envelope, held: heldForCoalescing } = await holdForCoalescing(received, deps);
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
   let readsSaved = 0;
   let graphReads = 0;
@@ -349,6 +391,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
       receivedAt: envelope.receivedAt,
       items: requeue.items,
       ...(carried && envelope.validationTokens !== undefined ? { validationTokens: envelope.validationTokens } : {}),
+      waited: true,
     };
     await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, Math.ceil(requeue.delaySeconds)) });
     deps.log.info(`Graph asked to slow down: put ${requeue.items.length} notification(s) back on the queue for ${Math.ceil(requeue.delaySeconds)} s`);
@@ -356,5 +399,5 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   recordCoalescingSaved(readsSaved);
   if (transientFailure !== undefined) throw transientFailure;
 
-  return { items: envelope.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently };
+  return { items: received.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently, heldForCoalescing };
 }

@@ -31,7 +31,7 @@ export const processingSettings = {
   coalesceDelaySeconds: defineSetting({
     name: 'COALESCE_DELAY_SECONDS',
     description:
-      'Coalescing across deliveries (docs/processing.md): basic change notifications wait this long on the queue before processing, and a resource is read once after its notifications pause this long (up to COALESCE_MAX_WAIT_SECONDS). 0 = off: every notification is processed at once.',
+      'Coalescing across deliveries (docs/processing.md): basic change notifications wait this long on the queue before they are read, and a resource is read once after its notifications pause this long (up to COALESCE_MAX_WAIT_SECONDS). Rich notifications never wait. 0 = off.',
     default: '5',
     whenWrong: 'Higher: fewer Graph reads but every change reaches the sink that much later. 0: Graph is read about once per notification when changes to one resource arrive in separate POSTs.',
   }),
@@ -43,7 +43,7 @@ export const processingSettings = {
   }),
   receiptsTable: defineSetting({
     name: 'RECEIPTS_TABLE_NAME',
-    description: 'Table holding the latest notification receipt per resource, written by ingest and read by processing to coalesce reads across deliveries.',
+    description: 'Table holding the latest notification receipt per resource, which processing uses to coalesce reads across deliveries.',
     default: 'GraphNotificationReceipts',
     whenWrong: 'Coalescing across deliveries cannot find later notifications: each POST costs its own reads.',
   }),
