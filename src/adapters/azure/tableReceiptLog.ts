@@ -1,12 +1,12 @@
 /**
  * `ReceiptLog` over Table Storage: one entity per resource (PartitionKey = tenant, RowKey = a hash of the
  * canonical path, which may contain characters tables forbid in keys) holding the latest notification
- * receipt and, while a coalescing decision leaves notifications waiting, the oldest of them. Recording is
- * one merge transaction per tenant and message; deciding reads one entity per resource it would read.
+ * receipt and, while a coalescing decision leaves notifications waiting, the oldest of them. The receipt
+ * only moves forward (ETag-conditional writes); deciding reads one entity per resource it would read.
  */
-import type { TableClient, TransactionAction } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { createHash } from 'node:crypto';
-import type { ReceiptLog } from '../../lib/processing';
+import type { ReceiptLog, ResourceReceipt } from '../../lib/processing';
 import { StorageUnavailable } from '../../lib/shared/errors';
 import { once, statusOf } from './storageClients';
 
@@ -17,8 +17,8 @@ interface ReceiptEntity {
   pendingSince?: string;
 }
 
-/** Table Storage takes at most 100 operations per transaction, all in one partition. */
-const TRANSACTION_MAX_ACTIONS = 100;
+/** Attempts at a conditional write before leaving the entry to the writers that won. */
+const MAX_WRITE_ATTEMPTS = 5;
 
 const rowKeyOf = (resourcePath: string): string => createHash('sha256').update(resourcePath).digest('hex');
 
@@ -30,26 +30,42 @@ export function createTableReceiptLog(table: TableClient): ReceiptLog {
       throw unavailable('create table', error);
     });
 
+  async function moveForward(receipt: ResourceReceipt): Promise<void> {
+    const rowKey = rowKeyOf(receipt.resourcePath);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt += 1) {
+      let current: (ReceiptEntity & { etag: string }) | undefined;
+      try {
+        current = await table.getEntity<ReceiptEntity>(receipt.tenantId, rowKey);
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+      if (current?.lastReceivedAt !== undefined && current.lastReceivedAt >= receipt.receivedAt) return;
+      try {
+        if (current === undefined) await table.createEntity<ReceiptEntity>({ partitionKey: receipt.tenantId, rowKey, lastReceivedAt: receipt.receivedAt });
+        else await table.updateEntity<ReceiptEntity>({ partitionKey: receipt.tenantId, rowKey, lastReceivedAt: receipt.receivedAt }, 'Merge', { etag: current.etag });
+        return;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412) throw error;
+      }
+    }
+    // Lost every race: others moved it forward meanwhile; an older entry only costs an extra read.
+  }
+
   return {
     async record(receipts) {
       if (receipts.length === 0) return;
       await ready();
-      // Latest receipt per resource, grouped by tenant (a transaction rejects two actions on one entity).
-      const byTenant = new Map<string, Map<string, string>>();
+      // Latest receipt per resource; each entity only ever moves forward (an ETag-conditional write, retried
+      // when another message's record got in between), so concurrent messages cannot put an older one back.
+      const latest = new Map<string, ResourceReceipt>();
       for (const receipt of receipts) {
-        const rows = byTenant.get(receipt.tenantId) ?? new Map<string, string>();
-        const rowKey = rowKeyOf(receipt.resourcePath);
-        const known = rows.get(rowKey);
-        if (known === undefined || receipt.receivedAt > known) rows.set(rowKey, receipt.receivedAt);
-        byTenant.set(receipt.tenantId, rows);
-      }
-      const transactions: Promise<unknown>[] = [];
-      for (const [tenantId, rows] of byTenant) {
-        const actions: TransactionAction[] = [...rows].map(([rowKey, lastReceivedAt]) => ['upsert', { partitionKey: tenantId, rowKey, lastReceivedAt }, 'Merge']);
-        for (let start = 0; start < actions.length; start += TRANSACTION_MAX_ACTIONS) transactions.push(table.submitTransaction(actions.slice(start, start + TRANSACTION_MAX_ACTIONS)));
+        const key = `${receipt.tenantId}|${receipt.resourcePath}`;
+        const known = latest.get(key);
+        if (known === undefined || receipt.receivedAt > known.receivedAt) latest.set(key, receipt);
       }
       try {
-        await Promise.all(transactions);
+        await Promise.all([...latest.values()].map((receipt) => moveForward(receipt)));
       } catch (error) {
         throw unavailable('record receipts', error);
       }

@@ -103,7 +103,7 @@ export interface ReceiptEntry {
  * A lost or out-of-order record only costs an extra read, never a change: correctness never rests on it.
  */
 export interface ReceiptLog {
-  /** Records receipts; an entry keeps the latest `receivedAt` (races may keep an older one: harmless). */
+  /** Records receipts; an entry keeps the latest `receivedAt` it was given, whatever the order of the calls. */
   record(receipts: readonly ResourceReceipt[]): Promise<void>;
   read(tenantId: string, resourcePath: string): Promise<ReceiptEntry | undefined>;
   /** Notes that a notification received at `since` is waiting for a later one's read. */
