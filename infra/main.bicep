@@ -102,6 +102,7 @@ var tableNames = [
   settings.SUBSCRIPTIONS_TABLE_NAME
   settings.DELTA_STATE_TABLE_NAME
   settings.FAILURES_TABLE_NAME
+  settings.RECEIPTS_TABLE_NAME
 ]
 var containerNames = [
   deploymentStorageContainerName

@@ -22,6 +22,7 @@ import { createStorageClients } from './adapters/azure/storageClients';
 import { createStorageQueueSender } from './adapters/azure/storageQueueSender';
 import { createTableDeltaStateStore } from './adapters/azure/tableDeltaStateStore';
 import { createTableFailureLog } from './adapters/azure/tableFailureLog';
+import { createTableReceiptLog } from './adapters/azure/tableReceiptLog';
 import { createTableSubscriptionRepository } from './adapters/azure/tableSubscriptionRepository';
 import { startAzureMonitor } from './adapters/azure/telemetry';
 import {
@@ -36,7 +37,7 @@ import {
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver } from './lib/ingest';
-import { createRichContentOpener, type ProcessingDependencies } from './lib/processing';
+import { createRichContentOpener, ReadsInFlight, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { PayloadStore } from './lib/storage';
@@ -137,6 +138,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   const sink = createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents);
   const deltaStates = createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable));
   const desiredPath = config.subscriptions.desiredSubscriptionsPath;
+  const receipts = config.processing.coalesceDelaySeconds > 0 ? createTableReceiptLog(storage.tableClient(config.processing.receiptsTable)) : undefined;
   return {
     config,
     clock,
@@ -161,6 +163,8 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       select: config.processing.select,
       clock,
       payloads,
+      readsInFlight: new ReadsInFlight(),
+      ...(receipts === undefined ? {} : { coalescing: { receipts, delaySeconds: config.processing.coalesceDelaySeconds, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
     },
     subscriptionServices: {
       repository: subscriptions,

@@ -103,9 +103,25 @@ export class SeededRandom {
   }
 }
 
+/** A Graph request held in flight until the test releases it (see `FaultInjector.hold`). */
+export interface HeldRequest {
+  /** Resolves when a matching request has arrived and is being held. */
+  readonly reached: Promise<void>;
+  /** Lets the held request (or, if none has arrived yet, the next one) proceed. */
+  release(): void;
+}
+
+interface ActiveHold {
+  readonly method: string | undefined;
+  readonly pattern: RegExp;
+  readonly arrived: () => void;
+  readonly released: Promise<void>;
+}
+
 export class FaultInjector {
   #options: FaultOptions;
   #rules: ActiveRule[] = [];
+  #holds: ActiveHold[] = [];
   #nextId = 1;
   readonly random: SeededRandom;
 
@@ -131,6 +147,7 @@ export class FaultInjector {
   reset(): void {
     this.#options = { ...NO_FAULTS };
     this.#rules = [];
+    this.#holds = [];
   }
 
   addRule(rule: FaultRule): number {
@@ -145,6 +162,28 @@ export class FaultInjector {
 
   rules(): FaultRule[] {
     return this.#rules.map(({ id: _id, pattern: _pattern, remaining, ...rule }) => ({ ...rule, times: remaining }));
+  }
+
+  /**
+   * Holds the next Graph request matching `path` (a regular expression, inner `$batch` requests included)
+   * until `release()`: a read stays in flight while a test changes the resource under it.
+   */
+  hold(path: string, method?: string): HeldRequest {
+    let arrived!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#holds.push({ method: method?.toUpperCase(), pattern: new RegExp(path, 'i'), arrived, released });
+    return { reached, release };
+  }
+
+  /** Waits while a hold matches this request (each hold catches one request). */
+  async waitIfHeld(method: string, path: string): Promise<void> {
+    const hold = this.#holds.find((h) => (h.method === undefined || h.method === method.toUpperCase()) && h.pattern.test(path));
+    if (hold === undefined) return;
+    this.#holds = this.#holds.filter((h) => h !== hold);
+    hold.arrived();
+    await hold.released;
   }
 
   /** Consumes and returns the first scripted rule matching this request, if any. */

@@ -27,6 +27,16 @@ export interface GraphApiDeps {
   directory(tenantId: string): TenantDirectory | undefined;
 }
 
+/** Counters of what reached the Graph surface (reference §7: Graph throttles the reads inside a `$batch`, one by one). */
+export interface GraphTraffic {
+  /** HTTP requests to `/v1.0` or `/beta`, a `$batch` counted once. */
+  requests: number;
+  /** `$batch` requests among them. */
+  batches: number;
+  /** Resource, list and delta GETs, each inner `$batch` GET counted on its own. */
+  reads: number;
+}
+
 interface Route {
   caller: Caller;
   directory: TenantDirectory;
@@ -69,9 +79,21 @@ export class GraphApi {
   readonly #deps: GraphApiDeps;
   readonly #mailboxInFlight = new Map<string, number>();
   readonly #subscriptionLimiter = new SlidingWindowLimiter(SUBSCRIPTION_API_LIMITS.windowMs);
+  readonly #traffic: GraphTraffic = { requests: 0, batches: 0, reads: 0 };
 
   constructor(deps: GraphApiDeps) {
     this.#deps = deps;
+  }
+
+  /** What the app asked of Graph so far: HTTP requests, `$batch` calls among them, and resource reads. */
+  traffic(): GraphTraffic {
+    return { ...this.#traffic };
+  }
+
+  /** Entry point for an HTTP request from outside (not an inner `$batch` request): counted as one request. */
+  handleRequest(request: SimRequest, version: string, path: string): Promise<SimResponse> {
+    this.#traffic.requests += 1;
+    return this.handle(request, version, path);
   }
 
   async handle(request: SimRequest, version: string, path: string): Promise<SimResponse> {
@@ -95,8 +117,12 @@ export class GraphApi {
     const names = segments.map((s) => s.toLowerCase());
     if (names[0] === '$batch') {
       if (request.method !== 'POST') throw new GraphHttpError(405, 'BadRequest', 'The $batch endpoint only accepts POST.');
+      this.#traffic.batches += 1;
       return this.#batch(request, version, ids);
     }
+    // Every GET of a resource, a list or a delta page is a read, whether alone or inside a $batch.
+    if (request.method === 'GET' && names[0] !== 'subscriptions') this.#traffic.reads += 1;
+    await this.#deps.faults.waitIfHeld(request.method, path);
     this.#scriptedOrRandomFault(request, path);
     const mailbox = mailboxOf(names, segments);
     const key = mailbox === undefined ? undefined : `${caller.appId}|${caller.tenantId}|${mailbox.toLowerCase()}`;

@@ -11,8 +11,8 @@ import { handleControl } from './control.js';
 import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, seedDemoResources } from './demoTenant.js';
 import { NotificationDispatcher, type DeliveryAttempt, type EndpointStatus, type NotificationRecord } from './delivery.js';
 import { MutationRejected, TenantDirectory, type Mutation } from './directory.js';
-import { FaultInjector, SeededRandom, type FaultOptions, type FaultRule } from './faults.js';
-import { GraphApi } from './graphApi.js';
+import { FaultInjector, SeededRandom, type FaultOptions, type FaultRule, type HeldRequest } from './faults.js';
+import { GraphApi, type GraphTraffic } from './graphApi.js';
 import { graphError, jsonResponse, newRequestIds, type SimResponse } from './graphError.js';
 import { fetchAdapter, nodeListener, type SimRequest } from './http.js';
 import { IdentityPlatform } from './identity.js';
@@ -115,12 +115,16 @@ export interface GraphSimulator {
   deliverySummary(filter?: NotificationFilter): DeliverySummary;
   endpoints(): EndpointStatus[];
   anomalies(): Anomaly[];
+  /** Graph HTTP requests and resource reads served so far (inner `$batch` reads counted one by one). */
+  graphTraffic(): GraphTraffic;
   readonly faults: {
     configure(options: Partial<FaultOptions>): FaultOptions;
     current(): FaultOptions;
     inject(rule: FaultRule): number;
     remove(ruleId: number): void;
     rules(): FaultRule[];
+    /** Holds the next Graph request whose path matches, until released (a read kept in flight). */
+    hold(path: string, method?: string): HeldRequest;
     reset(): void;
   };
   readonly workload: {
@@ -249,7 +253,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     const path = request.url.pathname;
     try {
       const graphMatch = /^\/(v1\.0|beta)(\/.*)?$/.exec(path);
-      if (graphMatch?.[1] !== undefined) return await graph.handle(request, graphMatch[1], graphMatch[2] ?? '/');
+      if (graphMatch?.[1] !== undefined) return await graph.handleRequest(request, graphMatch[1], graphMatch[2] ?? '/');
       if (path.startsWith('/_sim/') || path === '/_sim') {
         return await handleControl(simulator, request);
       }
@@ -334,6 +338,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     },
     endpoints: () => dispatcher.endpoints(),
     anomalies: () => service.anomalies(),
+    graphTraffic: () => graph.traffic(),
     faults: {
       configure: (changes) => faults.configure(changes),
       current: () => faults.options,
@@ -342,6 +347,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
         faults.removeRule(id);
       },
       rules: () => faults.rules(),
+      hold: (path, method) => faults.hold(path, method),
       reset: () => {
         faults.reset();
       },

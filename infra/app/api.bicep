@@ -107,6 +107,9 @@ var catalogueSettings = {
   DELTA_STATE_TABLE_NAME: settings.DELTA_STATE_TABLE_NAME
   FAILURES_TABLE_NAME: settings.FAILURES_TABLE_NAME
   GRAPH_SELECT: settings.GRAPH_SELECT
+  COALESCE_DELAY_SECONDS: settings.COALESCE_DELAY_SECONDS
+  COALESCE_MAX_WAIT_SECONDS: settings.COALESCE_MAX_WAIT_SECONDS
+  RECEIPTS_TABLE_NAME: settings.RECEIPTS_TABLE_NAME
 
   // ---- Telemetry: the host and the app's exporter both sign in with the identity (local auth is off).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString

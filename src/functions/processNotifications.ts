@@ -17,7 +17,7 @@ export async function processNotifications(message: unknown, context: Invocation
     context.info(
       `Processed ${result.items} notification(s): ${result.writes.written} written, ${result.writes.unchanged} unchanged, ${result.writes.stale} stale, ` +
         `${result.readsSaved} reads saved, ${result.graphReads} Graph reads, ${result.deltaRuns} delta runs, ${result.requeued} requeued, ` +
-        `${result.rejected} rejected, ${result.failedPermanently} failed permanently`,
+        `${result.rejected} rejected, ${result.failedPermanently} failed permanently, ${result.heldForCoalescing} held for coalescing`,
     );
     await loaded.done();
     return result.requeued > 0 ? 'deferred' : 'succeeded';

@@ -74,6 +74,9 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
     GRAPH_TENANT_ID: DEMO_TENANT_ID,
     GRAPH_CLIENT_SECRET: DEMO_CLIENT_SECRET,
     RESOURCES_CONTAINER_NAME: `resources-${randomBytes(4).toString('hex')}`,
+    // drain() processes what is visible now, so messages must not wait on the queue: coalescing across
+    // deliveries is exercised through the local host (test/e2e/coalescing.test.ts, npm run bench:process).
+    COALESCE_DELAY_SECONDS: '0',
     ...(options.rich === true
       ? {
           ENCRYPTION_CERTIFICATE_ID: RICH_CERTIFICATE_ID,

@@ -30,6 +30,8 @@ export interface NotificationEnvelope {
   readonly items: readonly Readonly<Record<string, unknown>>[];
   /** Present when an item carries encryptedContent (or on lifecycle messages that came with tokens). */
   readonly validationTokens?: readonly string[];
+  /** True once the items have waited for coalescing across deliveries (docs/processing.md): process them now. */
+  readonly waited?: boolean;
 }
 
 export interface ClaimCheckEnvelope {
@@ -60,6 +62,7 @@ const notificationEnvelopeSchema = z.object({
   ...common,
   items: z.array(z.record(z.string(), z.unknown())),
   validationTokens: z.array(z.string()).optional(),
+  waited: z.boolean().optional(),
 });
 
 const claimCheckSchema = z.object({
@@ -97,6 +100,6 @@ export function parseNotificationEnvelope(json: string): NotificationEnvelope {
 }
 
 function stripUndefined(envelope: z.infer<typeof notificationEnvelopeSchema>): NotificationEnvelope {
-  const { validationTokens, ...rest } = envelope;
-  return validationTokens === undefined ? rest : { ...rest, validationTokens };
+  const { validationTokens, waited, ...rest } = envelope;
+  return { ...rest, ...(validationTokens === undefined ? {} : { validationTokens }), ...(waited === undefined ? {} : { waited }) };
 }

@@ -28,4 +28,4 @@ export {
   type NotificationEnvelope,
   type QueueEnvelope,
 } from './envelope';
-export { packEnvelopes, type PackedEnvelopes, type PackInput, type PackOptions } from './packEnvelopes';
+export { isRich, packEnvelopes, type PackedEnvelopes, type PackInput, type PackOptions } from './packEnvelopes';

@@ -86,6 +86,7 @@ export function packEnvelopes(input: PackInput, options: PackOptions = {}): Pack
   };
 }
 
-function isRich(item: Readonly<Record<string, unknown>>): boolean {
+/** A rich notification: it carries the resource's data (`encryptedContent`), so processing reads nothing for it. */
+export function isRich(item: Readonly<Record<string, unknown>>): boolean {
   return item.encryptedContent !== undefined && item.encryptedContent !== null;
 }

@@ -1,5 +1,6 @@
-export { processNotifications, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
+export { processNotifications, type CoalescingDependencies, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
 export { createRichContentOpener } from './richContentOpener';
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
+export { ReadsInFlight } from './readsInFlight';
 export { DELTA_LEASE_MS, syncDelta, type DeltaDependencies, type DeltaRunResult, type DeltaTarget } from './syncDelta';
-export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ReceiptEntry, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';

@@ -79,3 +79,33 @@ export interface PermanentFailure {
 export interface FailureLog {
   record(failure: PermanentFailure): Promise<void>;
 }
+
+/** A notification's receipt (when ingest received it), recorded for coalescing (docs/processing.md#coalescing-across-deliveries). */
+export interface ResourceReceipt {
+  readonly tenantId: string;
+  /** Canonical path (`normalizeResourcePath`). */
+  readonly resourcePath: string;
+  readonly receivedAt: string;
+}
+
+export interface ReceiptEntry {
+  /** The latest receipt recorded for the resource (ISO 8601). */
+  readonly lastReceivedAt: string;
+  /** The oldest notification a coalescing decision left waiting, if one did (for the max wait). */
+  readonly pendingSince: string | undefined;
+}
+
+/**
+ * The latest notification receipt per resource. Processing records a receipt only after the message that
+ * holds the notification until its coalescing delay is stored, so an entry newer than a message's
+ * `receivedAt` proves that a later message for the same resource is on the queue and will read it (or be
+ * covered by a read that starts later still).
+ * A lost or out-of-order record only costs an extra read, never a change: correctness never rests on it.
+ */
+export interface ReceiptLog {
+  /** Records receipts; an entry keeps the latest `receivedAt` it was given, whatever the order of the calls. */
+  record(receipts: readonly ResourceReceipt[]): Promise<void>;
+  read(tenantId: string, resourcePath: string): Promise<ReceiptEntry | undefined>;
+  /** Notes that a notification received at `since` is waiting for a later one's read. */
+  markPending(tenantId: string, resourcePath: string, since: string): Promise<void>;
+}

@@ -7,7 +7,9 @@
  * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
  * - Resources named by id are read with `$batch` (≤20 per call, per tenant) after coalescing: several
  *   notifications about one resource cost one read, and none when the sink already holds state observed
- *   after this message was received.
+ *   after this message was received, or when a later notification about it is already queued (its read
+ *   covers this one). A read's state is stamped with the instant the read *started*: it covers exactly the
+ *   notifications received before then, so a change made while a read is in flight is read again.
  * - Drive roots name no item: a delta run from the stored link covers them, one run at a time per drive.
  * - Throttling (429, or 503/504 with Retry-After) never sleeps and never burns a retry: the throttled items
  *   go back on the queue as a new message, invisible for the Retry-After, and this message completes.
@@ -18,7 +20,7 @@
  * Every write is idempotent and newer-wins, so redelivery and reordering converge on the same state.
  */
 import type { EncryptedContent } from '../notifications';
-import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
+import { ENVELOPE_VERSION, isRich, QUEUE_MESSAGE_MAX_JSON_BYTES, type NotificationEnvelope } from '../notifications';
 import type { GraphClient, GraphError } from '../graph';
 import { GraphCredentialRejected, GraphResourceNotFound, GraphThrottled, GraphUnavailable, isGraphError } from '../graph';
 import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
@@ -28,7 +30,8 @@ import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
-import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
+import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+import type { ReadsInFlight } from './readsInFlight';
 import { syncDelta } from './syncDelta';
 
 /** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
@@ -50,6 +53,19 @@ export interface ProcessingDependencies {
   readonly select: Readonly<Partial<Record<string, string>>>;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Coalescing across deliveries (docs/processing.md); absent = every uncovered notification is read. */
+  readonly coalescing?: CoalescingDependencies;
+  /** Reads in flight in this process, shared by its invocations; absent = no joining. */
+  readonly readsInFlight?: ReadsInFlight;
+}
+
+export interface CoalescingDependencies {
+  /** The latest receipt per resource, recorded when a message's basic notifications are held. */
+  readonly receipts: ReceiptLog;
+  /** How long basic notifications wait on the queue before they are read (COALESCE_DELAY_SECONDS, > 0). */
+  readonly delaySeconds: number;
+  /** A resource under continuous change is read at least this often (COALESCE_MAX_WAIT_SECONDS). */
+  readonly maxWaitMs: number;
 }
 
 export interface ProcessingResult {
@@ -62,6 +78,8 @@ export interface ProcessingResult {
   readonly requeued: number;
   readonly rejected: number;
   readonly failedPermanently: number;
+  /** Basic notifications put back on the queue to wait for coalescing (processed when they return). */
+  readonly heldForCoalescing: number;
 }
 
 /** Delay before retrying a drive whose delta run is busy in another invocation. */
@@ -91,7 +109,64 @@ function richObservedAt(body: Item, receivedAt: string): string {
   return Number.isNaN(modified) ? receivedAt : new Date(modified).toISOString();
 }
 
-export async function processNotifications(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
+/**
+ * The first pass of coalescing across deliveries: a message's basic notifications go back on the queue,
+ * invisible for the delay and marked `waited`, and once that message is stored their receipts are
+ * recorded, so a message still waiting knows a later one is queued. Rich notifications carry their state
+ * and are processed at once, as is anything that already waited or would not fit in a queue message.
+ */
+async function holdForCoalescing(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<{ readonly now: NotificationEnvelope; readonly held: number }> {
+  const coalescing = deps.coalescing;
+  if (coalescing === undefined || envelope.waited === true) return { now: envelope, held: 0 };
+  const basic = envelope.items.filter((item) => !isRich(item));
+  if (basic.length === 0) return { now: envelope, held: 0 };
+  const later: NotificationEnvelope = { v: ENVELOPE_VERSION, kind: 'notifications', id: `${envelope.id}~waited`, receivedAt: envelope.receivedAt, items: basic, waited: true };
+  const text = JSON.stringify(later);
+  if (Buffer.byteLength(text, 'utf8') > QUEUE_MESSAGE_MAX_JSON_BYTES) return { now: envelope, held: 0 };
+  await deps.requeue.send(text, { visibilityDelaySeconds: coalescing.delaySeconds });
+  await recordReceipts(coalescing.receipts, basic, envelope.receivedAt, deps.log);
+  return { now: { ...envelope, items: envelope.items.filter(isRich) }, held: basic.length };
+}
+
+/**
+ * Records the receipt of each held notification about a resource read by id. A failure is logged and
+ * the message goes on: a missing receipt only costs an extra read, never a change.
+ */
+async function recordReceipts(receipts: ReceiptLog, items: readonly Item[], receivedAt: string, log: Logger): Promise<void> {
+  const entries: ResourceReceipt[] = [];
+  for (const item of items) {
+    const resource = text(item.resource) ?? '';
+    if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
+    entries.push({ tenantId: text(item.tenantId) ?? '', resourcePath: normalizeResourcePath(resource), receivedAt });
+  }
+  try {
+    await receipts.record(entries);
+  } catch (error) {
+    log.warn(`Could not record ${entries.length} notification receipt(s) for coalescing; they will be read without waiting for later ones: ${describeError(error)}`);
+  }
+}
+
+/**
+ * True when a later notification about this resource is already on the queue (a newer
+ * receipt after storing its message): that message reads the resource after its own receipt, which
+ * covers this one, so this read is left to it. Unless this resource has waited `maxWaitMs` already: a
+ * resource that keeps changing is still read that often. The oldest waiting receipt is remembered in the
+ * receipt log; one older than the sink's state is from a wait a read has already ended.
+ */
+async function leaveToLaterNotification(target: Target, entry: SinkEntry | undefined, receivedAt: string, deps: ProcessingDependencies): Promise<boolean> {
+  const coalescing = deps.coalescing;
+  if (coalescing === undefined) return false;
+  const receipt = await coalescing.receipts.read(target.tenantId, target.path);
+  if (receipt === undefined || receipt.lastReceivedAt <= receivedAt) return false;
+  const waiting = receipt.pendingSince !== undefined && (entry === undefined || receipt.pendingSince > entry.observedAt) ? receipt.pendingSince : undefined;
+  const since = waiting === undefined || receivedAt < waiting ? receivedAt : waiting;
+  if (deps.clock.now().getTime() - Date.parse(since) >= coalescing.maxWaitMs) return false;
+  if (since !== waiting) await coalescing.receipts.markPending(target.tenantId, target.path, since);
+  return true;
+}
+
+export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
+  const { now: envelope, held: heldForCoalescing } = await holdForCoalescing(received, deps);
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
   let readsSaved = 0;
   let graphReads = 0;
@@ -129,7 +204,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   };
 
   // 1. Rich notifications: verify the tokens once for the message, then decrypt each item.
-  const richItems = envelope.items.filter((item) => item.encryptedContent !== undefined && item.encryptedContent !== null);
+  const richItems = envelope.items.filter(isRich);
   const plainItems = envelope.items.filter((item) => !richItems.includes(item));
   if (richItems.length > 0) {
     const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
@@ -212,45 +287,72 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
     } else reads.push(target);
   }
 
-  // 3. Across messages: skip reads the sink has already answered with state observed after this message arrived.
-  const entries = await Promise.all(reads.map((target) => deps.sink.read(target.tenantId, target.path)));
-  const toRead = reads.filter((_, index) => {
-    const entry = entries[index];
-    const fresh = entry !== undefined && entry.observedAt >= envelope.receivedAt;
-    if (fresh) readsSaved += 1;
-    return !fresh;
-  });
+  // 3. Across messages: skip reads the sink has already answered with state observed after this message
+  //    arrived, and reads a later queued notification about the same resource will do.
+  const decisions = await Promise.all(
+    reads.map(async (target) => {
+      const entry = await deps.sink.read(target.tenantId, target.path);
+      if (entry !== undefined && entry.observedAt >= envelope.receivedAt) return false;
+      return !(await leaveToLaterNotification(target, entry, envelope.receivedAt, deps));
+    }),
+  );
+  const toRead = reads.filter((_, index) => decisions[index] === true);
+  readsSaved += reads.length - toRead.length;
 
-  // 4. Read by id, batched per tenant.
-  const byTenant = new Map<string, Target[]>();
-  for (const target of toRead) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
-  for (const [tenantId, tenantTargets] of byTenant) {
-    graphReads += tenantTargets.length;
-    const results = await withSpan('graph.batch', () =>
-      deps.graph.batchGet(
-        tenantId,
-        tenantTargets.map((target) => {
-          const select = deps.select[target.kind.name];
-          return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
-        }),
-      ),
-    );
+  // 4. Read by id, batched per tenant. A read of the same resource already in flight in this process,
+  //    started after this message arrived (another message of the same POST), covers it: wait for it.
+  const readByIdBatched = async (targets: readonly Target[]): Promise<void> => {
+    // Stamped before the requests leave (and before any await, so the in-flight registry is exact): the
+    // state covers notifications received before this instant only.
     const observedAt = deps.clock.now().toISOString();
-    await Promise.all(
-      tenantTargets.map(async (target, index) => {
-        const result = results[index];
-        if (result === undefined) return;
-        const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
-        if (result.ok) {
-          await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body }, target.kind);
-        } else if (result.error instanceof GraphResourceNotFound) {
-          await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind);
-        } else {
-          await handleReadError(target, result.error);
-        }
-      }),
-    );
+    const finishers = new Map(targets.map((target) => [target, deps.readsInFlight?.start(`${target.tenantId}|${target.path}`, observedAt)]));
+    const byTenant = new Map<string, Target[]>();
+    for (const target of targets) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
+    try {
+      for (const [tenantId, tenantTargets] of byTenant) {
+        graphReads += tenantTargets.length;
+        const results = await withSpan('graph.batch', () =>
+          deps.graph.batchGet(
+            tenantId,
+            tenantTargets.map((target) => {
+              const select = deps.select[target.kind.name];
+              return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
+            }),
+          ),
+        );
+        await Promise.all(
+          tenantTargets.map(async (target, index) => {
+            const result = results[index];
+            if (result === undefined) return;
+            const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
+            if (result.ok) {
+              await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body }, target.kind);
+            } else if (result.error instanceof GraphResourceNotFound) {
+              await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind);
+            } else {
+              await handleReadError(target, result.error);
+              return;
+            }
+            finishers.get(target)?.(true);
+          }),
+        );
+      }
+    } finally {
+      for (const finish of finishers.values()) finish?.(false);
+    }
+  };
+  const joined: { target: Target; read: Promise<boolean> }[] = [];
+  const own: Target[] = [];
+  for (const target of toRead) {
+    const read = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, envelope.receivedAt);
+    if (read === undefined) own.push(target);
+    else joined.push({ target, read });
   }
+  await readByIdBatched(own);
+  const covered = await Promise.all(joined.map((join) => join.read));
+  readsSaved += covered.filter(Boolean).length;
+  // A covering read that failed (throttled, transient) covers nothing: read these ourselves.
+  await readByIdBatched(joined.filter((_, index) => covered[index] !== true).map((join) => join.target));
 
   // 5. Delta-tracked containers (drive roots).
   for (const target of deltas) {
@@ -281,7 +383,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
 
   // 6. Put throttled work back, delayed, before deciding how this invocation ends.
   if (requeue.items.length > 0) {
-    const carried = requeue.items.some((item) => item.encryptedContent !== undefined && item.encryptedContent !== null);
+    const carried = requeue.items.some(isRich);
     const next: NotificationEnvelope = {
       v: ENVELOPE_VERSION,
       kind: 'notifications',
@@ -289,6 +391,7 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
       receivedAt: envelope.receivedAt,
       items: requeue.items,
       ...(carried && envelope.validationTokens !== undefined ? { validationTokens: envelope.validationTokens } : {}),
+      waited: true,
     };
     await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, Math.ceil(requeue.delaySeconds)) });
     deps.log.info(`Graph asked to slow down: put ${requeue.items.length} notification(s) back on the queue for ${Math.ceil(requeue.delaySeconds)} s`);
@@ -296,5 +399,5 @@ export async function processNotifications(envelope: NotificationEnvelope, deps:
   recordCoalescingSaved(readsSaved);
   if (transientFailure !== undefined) throw transientFailure;
 
-  return { items: envelope.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently };
+  return { items: received.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently, heldForCoalescing };
 }

@@ -28,6 +28,25 @@ export const processingSettings = {
     default: 'GraphProcessingFailures',
     whenWrong: 'Permanent failures are only logged, not queryable.',
   }),
+  coalesceDelaySeconds: defineSetting({
+    name: 'COALESCE_DELAY_SECONDS',
+    description:
+      'Coalescing across deliveries (docs/processing.md): basic change notifications wait this long on the queue before they are read, and a resource is read once after its notifications pause this long (up to COALESCE_MAX_WAIT_SECONDS). Rich notifications never wait. 0 = off.',
+    default: '5',
+    whenWrong: 'Higher: fewer Graph reads but every change reaches the sink that much later. 0: Graph is read about once per notification when changes to one resource arrive in separate POSTs.',
+  }),
+  coalesceMaxWaitSeconds: defineSetting({
+    name: 'COALESCE_MAX_WAIT_SECONDS',
+    description: 'A resource that keeps changing (notifications less than COALESCE_DELAY_SECONDS apart) is still read at least this often.',
+    default: '30',
+    whenWrong: 'Lower: more Graph reads for busy resources. Higher: a busy resource lags that much behind in the sink.',
+  }),
+  receiptsTable: defineSetting({
+    name: 'RECEIPTS_TABLE_NAME',
+    description: 'Table holding the latest notification receipt per resource, which processing uses to coalesce reads across deliveries.',
+    default: 'GraphNotificationReceipts',
+    whenWrong: 'Coalescing across deliveries cannot find later notifications: each POST costs its own reads.',
+  }),
   select: defineSetting({
     name: 'GRAPH_SELECT',
     description:
@@ -48,6 +67,10 @@ export interface ProcessingConfig {
   readonly deltaStateTable: string;
   readonly failuresTable: string;
   readonly select: Readonly<Partial<Record<SelectableKind, string>>>;
+  /** 0 = coalescing across deliveries is off. */
+  readonly coalesceDelaySeconds: number;
+  readonly coalesceMaxWaitMs: number;
+  readonly receiptsTable: string;
 }
 
 export function readProcessingConfig(env: EnvReader): ProcessingConfig {
@@ -59,6 +82,9 @@ export function readProcessingConfig(env: EnvReader): ProcessingConfig {
     deltaStateTable: env.tableName(s.deltaStateTable),
     failuresTable: env.tableName(s.failuresTable),
     select: readSelect(env),
+    coalesceDelaySeconds: env.integer(s.coalesceDelaySeconds, { min: 0, max: 60 }),
+    coalesceMaxWaitMs: env.integer(s.coalesceMaxWaitSeconds, { min: 1, max: 3600 }) * 1000,
+    receiptsTable: env.tableName(s.receiptsTable),
   };
 }
 

@@ -1,0 +1,218 @@
+/**
+ * Coalescing across deliveries in processing: a read covers exactly the notifications received before it
+ * started (so a change made while a read is in flight is read again), and a read is left to a later
+ * queued notification about the same resource, up to the max wait.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
+import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
+import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
+import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
+import type { GraphReadRequest, GraphReadResult } from '../../../src/lib/graph';
+import type { NotificationEnvelope } from '../../../src/lib/notifications';
+import { processNotifications, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
+import { ManualClock } from '../../../src/lib/shared/clock';
+import { silentLogger } from '../../../src/lib/shared/logger';
+import { TENANT_ID, USER_ID } from '../../support/notificationFactories';
+
+const PATH = `users/${USER_ID}/messages/m1`;
+const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
+
+/** Graph with one mailbox message whose reads can be held in flight until released. */
+class HoldingGraph {
+  subject = 'first';
+  reads = 0;
+  #hold: { release: () => void; released: Promise<void> } | undefined;
+  #reached: (() => void) | undefined;
+
+  /** The next read waits for `release()`; `reached` resolves once it is waiting. */
+  holdNextRead(): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#hold = { release, released };
+    const reached = new Promise<void>((resolve) => (this.#reached = resolve));
+    return { reached, release };
+  }
+
+  async batchGet(_tenantId: string, requests: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
+    this.reads += requests.length;
+    const hold = this.#hold;
+    this.#hold = undefined;
+    let subject = this.subject;
+    if (hold !== undefined) {
+      this.#reached?.();
+      await hold.released;
+      // Graph answered with the state as it was when the request was served, before the change.
+      subject = 'first';
+    }
+    return requests.map(() => ({ ok: true, status: 200, body: { id: 'm1', subject }, etag: undefined }));
+  }
+
+  // eslint-disable-next-line require-yield
+  async *deltaPages(): AsyncGenerator<never, void, undefined> {
+    await Promise.resolve();
+    throw new Error('no delta in these tests');
+  }
+}
+
+function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
+  const graph = new HoldingGraph();
+  const sink = new MemoryChangeSink();
+  const receipts = new MemoryReceiptLog();
+  const clock = new ManualClock(T0);
+  const requeue = new MemoryMessageQueue();
+  const deps: ProcessingDependencies = {
+    graph,
+    sink,
+    deltaStates: new MemoryDeltaStateStore(),
+    failures: new MemoryFailureLog(),
+    requeue,
+    rich: { verifyTokens: () => Promise.resolve(), decrypt: () => ({}) },
+    select: {},
+    clock,
+    log: silentLogger,
+    readsInFlight: new ReadsInFlight(),
+    ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000 } }),
+  };
+  return { graph, sink, receipts, clock, requeue, deps };
+}
+
+let counter = 0;
+const basicItem = { subscriptionId: 'sub-mail', tenantId: TENANT_ID, changeType: 'updated', resource: `Users/${USER_ID}/Messages/m1`, resourceData: { id: 'm1' } };
+/** A message whose notifications have waited their coalescing delay already (the second pass). */
+function message(receivedAt: string): NotificationEnvelope {
+  counter += 1;
+  return { v: 1, kind: 'notifications', id: `m-${counter}`, receivedAt, items: [basicItem], waited: true };
+}
+
+const stored = (sink: MemoryChangeSink) => sink.states.get(MemoryChangeSink.key(TENANT_ID, PATH));
+
+describe('coalescing across deliveries', () => {
+  it('holds basic notifications on the queue for the delay and records their receipts once that message is stored; rich ones are processed at once', async () => {
+    const { graph, sink, receipts, requeue, deps } = setup();
+    const rich = { subscriptionId: 'sub-rich', tenantId: TENANT_ID, changeType: 'created', resource: `Users/${USER_ID}/Messages/r1`, encryptedContent: { data: 'e30=' } };
+    const drive = { subscriptionId: 'sub-drive', tenantId: TENANT_ID, changeType: 'updated', resource: 'drives/b!d1/root/', resourceData: null };
+    const fresh: NotificationEnvelope = { v: 1, kind: 'notifications', id: 'fresh', receivedAt: at(0), items: [basicItem, rich, drive], validationTokens: ['t'] };
+
+    const result = await processNotifications(fresh, deps);
+
+    expect(result).toMatchObject({ items: 3, heldForCoalescing: 2, graphReads: 0, writes: { written: 1 } });
+    expect(graph.reads).toBe(0);
+    expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, `users/${USER_ID}/messages/r1`))).toBe(true);
+    expect(requeue.sent).toHaveLength(1);
+    expect(requeue.sent[0]?.visibilityDelaySeconds).toBe(5);
+    expect(JSON.parse(requeue.sent[0]?.text ?? '{}')).toEqual({ v: 1, kind: 'notifications', id: 'fresh~waited', receivedAt: at(0), items: [basicItem, drive], waited: true });
+    // Only resources read by id are coalesced: a drive root runs delta under its own lease.
+    expect([...receipts.entries]).toEqual([[MemoryReceiptLog.key(TENANT_ID, PATH), { lastReceivedAt: at(0), pendingSince: undefined }]]);
+
+    // The held mail notification, back after the delay, is read (no later receipt).
+    const held = JSON.parse(requeue.sent[0]?.text ?? '{}') as NotificationEnvelope;
+    const back = await processNotifications({ ...held, items: [basicItem] }, deps);
+    expect(back).toMatchObject({ heldForCoalescing: 0, graphReads: 1 });
+  });
+
+  it('records no receipt when the held message could not be stored, and fails the invocation so it is retried', async () => {
+    const { receipts, requeue, deps } = setup();
+    requeue.failWith = new Error('queue down');
+
+    await expect(processNotifications({ v: 1, kind: 'notifications', id: 'x', receivedAt: at(0), items: [basicItem] }, deps)).rejects.toThrow('queue down');
+    expect(receipts.entries.size).toBe(0);
+  });
+
+  it('reads again for a change notified while a read was in flight: the read covers only what was received before it started', async () => {
+    const { graph, sink, clock, deps } = setup({ coalescing: false });
+    const held = graph.holdNextRead();
+    clock.set(at(5));
+    const first = processNotifications(message(at(0)), deps);
+    await held.reached;
+
+    // While Graph is still answering the first read, the resource changes and its notification arrives.
+    graph.subject = 'second';
+    clock.set(at(6));
+    const second = message(at(6));
+    clock.set(at(8));
+    held.release();
+    await first;
+    expect(stored(sink)).toMatchObject({ body: { subject: 'first' }, observedAt: at(5) });
+
+    clock.set(at(11));
+    const result = await processNotifications(second, deps);
+
+    expect(result.graphReads).toBe(1);
+    expect(graph.reads).toBe(2);
+    expect(stored(sink)).toMatchObject({ body: { subject: 'second' }, observedAt: at(11) });
+  });
+
+  it('leaves the read to the last of five notifications delivered in separate messages, in whatever order they are processed', async () => {
+    const { graph, sink, receipts, clock, deps } = setup();
+    const messages = [0, 1, 2, 3, 4].map((n) => message(at(n * 3)));
+    await receipts.record(messages.map((m) => ({ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: m.receivedAt })));
+    graph.subject = 'latest';
+
+    clock.set(at(17));
+    const results = await Promise.all([...messages].reverse().map((m) => processNotifications(m, deps)));
+
+    expect(graph.reads).toBe(1);
+    expect(results.reduce((sum, r) => sum + r.readsSaved, 0)).toBe(4);
+    expect(stored(sink)).toMatchObject({ body: { subject: 'latest' }, observedAt: at(17) });
+  });
+
+  it('reads a resource that keeps changing once it has waited the max wait', async () => {
+    const { graph, receipts, clock, deps } = setup({ maxWaitMs: 10_000 });
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0) }]);
+
+    // Each message finds a later receipt (the resource changed again) until it has waited 10 s.
+    for (let n = 0; n < 4; n += 1) {
+      await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(n * 3 + 3) }]);
+      clock.set(at(n * 3 + 5));
+      await processNotifications(message(at(n * 3)), deps);
+    }
+
+    expect(graph.reads).toBe(1);
+    expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.pendingSince).toBe(at(0));
+  });
+
+  it('starts a new wait after a read: the pending mark of an earlier wait does not force a read', async () => {
+    const { graph, receipts, clock, deps } = setup({ maxWaitMs: 10_000 });
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0) }]);
+    await receipts.markPending(TENANT_ID, PATH, at(-60));
+    clock.set(at(2));
+    await processNotifications(message(at(-60)), deps);
+    expect(graph.reads).toBe(1);
+
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(20) }]);
+    clock.set(at(21));
+    await processNotifications(message(at(18)), deps);
+
+    expect(graph.reads).toBe(1);
+    expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.pendingSince).toBe(at(18));
+  });
+
+  it('waits for a read in flight in this process that started after the message arrived, not for one that started before', async () => {
+    const { graph, sink, clock, deps } = setup({ coalescing: false });
+    // One POST packed into two messages: same receipt, processed concurrently.
+    const held = graph.holdNextRead();
+    clock.set(at(5));
+    const first = processNotifications(message(at(0)), deps);
+    await held.reached;
+    const second = processNotifications(message(at(0)), deps);
+    held.release();
+    const results = await Promise.all([first, second]);
+
+    expect(graph.reads).toBe(1);
+    expect(results.map((r) => r.readsSaved)).toEqual([0, 1]);
+    expect(stored(sink)).toMatchObject({ body: { subject: 'first' } });
+
+    // A message received after the read started is not covered by it.
+    const late = graph.holdNextRead();
+    clock.set(at(20));
+    const third = processNotifications(message(at(15)), deps);
+    await late.reached;
+    const fourth = processNotifications(message(at(21)), deps);
+    late.release();
+    await Promise.all([third, fourth]);
+    expect(graph.reads).toBe(3);
+  });
+});
