@@ -27,7 +27,7 @@ export interface GraphApiDeps {
   directory(tenantId: string): TenantDirectory | undefined;
 }
 
-/** Counters of what reached the Graph surface (reference §7: Graph throttles the reads inside a `$batch`, one by one). */
+/** Counters of what reached the Graph surface (docs/graph-protocol.md §7: Graph throttles the reads inside a `$batch`, one by one). */
 export interface GraphTraffic {
   /** HTTP requests to `/v1.0` or `/beta`, a `$batch` counted once. */
   requests: number;
