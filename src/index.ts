@@ -238,17 +238,17 @@ function composedApp(): { value: ComposedApp } | { error: unknown } {
 
 /** The app's services, built once per process from the environment. A part whose settings are broken throws its configuration error when asked for. */
 export function appServices(): AppServices {
-  const app = composedApp();
-  if ('error' in app) throw app.error;
-  return app.value.services;
+  const state = composedApp();
+  if ('error' in state) throw state.error;
+  return state.value.services;
 }
 
 /** What works and what does not, by configuration; never throws. */
 export function appHealth(): ConfigurationHealth & { readonly startupError?: string } {
-  const app = composedApp();
-  if ('value' in app) return app.value.health;
+  const state = composedApp();
+  if ('value' in state) return state.value.health;
   const available = Object.fromEntries(APP_PARTS.map((part) => [part, false])) as Record<AppPart, boolean>;
-  return { status: 'unhealthy', available, problems: [], startupError: describeError(app.error) };
+  return { status: 'unhealthy', available, problems: [], startupError: describeError(state.error) };
 }
 
 /** One log line per problem, naming the setting and what it takes down (never a value). */
