@@ -163,30 +163,55 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   };
 }
 
-let services: { value: AppServices } | { error: unknown } | undefined;
+type Outcome<T> = { value: T } | { error: unknown };
 
-/** The app's services, built once per process from the environment. Throws the configuration error on every call if it is invalid. */
-export function appServices(): AppServices {
-  services ??= (() => {
+function remembered<T>(outcome: Outcome<T>): T {
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}
+
+let configuration: Outcome<AppConfig> | undefined;
+let services: Outcome<AppServices> | undefined;
+
+/**
+ * The app's configuration, read and validated once per process from the environment; telemetry starts
+ * (in the background) with it. Throws the configuration error on every call if it is invalid.
+ */
+function appConfig(): AppConfig {
+  configuration ??= (() => {
     try {
       const config = loadConfig(process.env);
       startAzureMonitor(config.telemetry);
-      const built = buildServices(config);
+      return { value: config };
+    } catch (error) {
+      return { error };
+    }
+  })();
+  return remembered(configuration);
+}
+
+/**
+ * The app's services, built on first use from the configuration. The Azure SDKs load then, not with the
+ * app's modules, so the validation handshake (which needs no service) answers without waiting for them.
+ */
+export function appServices(): AppServices {
+  services ??= (() => {
+    try {
+      const built = buildServices(appConfig());
       observeSubscriptions(() => built.subscriptionServices.observations.current());
       return { value: built };
     } catch (error) {
       return { error };
     }
   })();
-  if ('error' in services) throw services.error;
-  return services.value;
+  return remembered(services);
 }
 
 // Validate configuration as the worker starts, so a bad setting shows in the logs before any request.
 // The start hook has no invocation logger; console output reaches the host log (Host.Function.Console).
 app.hook.appStart(() => {
   try {
-    appServices();
+    appConfig();
   } catch (error) {
     console.error(`graph-notify cannot start: ${describeError(error)}`);
   }
