@@ -15,7 +15,7 @@
  * `--app` measures another checkout (e.g. an older commit, built) with this checkout's host.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -81,14 +81,12 @@ function minimalApp(): string {
   return dir;
 }
 
-/** Settings the app accepts, for a tenant and storage that are never reached: the handshake needs neither. */
+/** The example's settings, completed for a tenant and storage that are never reached: the handshake needs neither. */
 function settingsFile(dir: string, telemetry: boolean): string {
   const file = join(dir, telemetry ? 'with-telemetry.json' : 'without-telemetry.json');
+  const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
   const values: Record<string, string> = {
-    FUNCTIONS_WORKER_RUNTIME: 'node',
-    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-    NOTIFICATIONS_QUEUE_NAME: 'graph-notifications',
-    LIFECYCLE_QUEUE_NAME: 'graph-lifecycle',
+    ...example.Values,
     GRAPH_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
     GRAPH_TENANT_ID: '66666666-7777-8888-9999-000000000000',
     GRAPH_CREDENTIAL: 'secret',
@@ -112,6 +110,7 @@ async function firstHandshakeMs(app: string, settings: string): Promise<number> 
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  const closed = new Promise((done) => child.once('close', done));
   try {
     const baseUrl = await new Promise<string>((done, fail) => {
       let stdout = '';
@@ -132,7 +131,7 @@ async function firstHandshakeMs(app: string, settings: string): Promise<number> 
     return elapsed;
   } finally {
     child.kill('SIGTERM');
-    await new Promise((done) => child.once('close', done));
+    await closed;
   }
 }
 

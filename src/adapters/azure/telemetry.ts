@@ -6,7 +6,8 @@
  *
  * The distribution takes most of a second to load (it brings the whole OpenTelemetry SDK and its
  * instrumentations), and Graph allows 10 s for the validation handshake, cold start included. So it is
- * loaded in the background: `startAzureMonitor` returns at once, the first request never waits for it,
+ * loaded in the background, 2 s after start-up: `startAzureMonitor` returns at once, the first request
+ * (after a cold start, usually the handshake) does not wait for it,
  * and the recording functions bind to its meter provider as soon as it is installed (they look the
  * global provider up on every call). Modules loaded before it is installed are not auto-instrumented;
  * our own metrics and Graph spans are recorded explicitly, so nothing the workbook reads is lost.
@@ -18,6 +19,9 @@
 import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-opentelemetry';
 import type { AppConfig } from '../../lib/config';
 import { describeError } from '../../lib/shared/redact';
+
+/** How long after the app's start the distribution begins to load. */
+const LOAD_DELAY_MS = 2_000;
 
 let starting: Promise<void> | undefined;
 
@@ -58,6 +62,9 @@ export async function azureMonitorOptions(config: AppConfig['telemetry']): Promi
 export function startAzureMonitor(config: AppConfig['telemetry'], onError: (message: string) => void = console.error): boolean {
   if (config.connectionString === undefined) return false;
   starting ??= (async () => {
+    // Loading is synchronous work once it begins: wait until start-up is over and the first request
+    // (after a cold start, usually Graph's validation handshake) has been answered.
+    await new Promise((resolve) => setTimeout(resolve, LOAD_DELAY_MS).unref());
     const options = await azureMonitorOptions(config);
     const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
     useAzureMonitor(options);
