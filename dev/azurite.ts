@@ -88,12 +88,19 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     '--queuePort', String(ports.queue),
     '--tablePort', String(ports.table),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and storage must
+  // stop after the host has drained, not with it. It is killed when this process exits, forced or not.
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
+      process.off('exit', killOnExit);
       resolve();
     });
   });

@@ -202,8 +202,10 @@ export interface ComposedApp {
 export function composeApp(reading: ConfigurationReading, overrides: ServiceOverrides = {}): ComposedApp {
   const health = assessConfiguration(reading.problems);
   const unavailable = Object.fromEntries(APP_PARTS.map((part) => [part, partUnavailable(part, reading.problems)])) as Record<AppPart, Error | undefined>;
-  // Storage is read by every part that builds anything: without it there is nothing to build.
-  const built = health.available.ingest || health.available.processing || health.available.subscriptions ? buildServices(reading.config, overrides) : undefined;
+  // Storage is read by every part that builds anything: without it there is nothing to build. Built on first
+  // use, not here: the Azure SDKs load then, so the validation handshake (which needs no service) never waits for them.
+  const buildable = health.available.ingest || health.available.processing || health.available.subscriptions;
+  let built: AppServices | undefined;
   const services = { config: reading.config, clock: overrides.clock ?? systemClock } as AppServices;
   for (const [name, part] of Object.entries(PART_OF_SERVICE)) {
     Object.defineProperty(services, name, {
@@ -211,7 +213,8 @@ export function composeApp(reading: ConfigurationReading, overrides: ServiceOver
       get: () => {
         const error = unavailable[part];
         if (error !== undefined) throw error;
-        if (built === undefined) throw new TypeError(`${name} was not built`);
+        if (!buildable) throw new TypeError(`${name} cannot be built without storage settings`);
+        built ??= buildServices(reading.config, overrides);
         return built[name as keyof typeof PART_OF_SERVICE];
       },
     });

@@ -3,16 +3,19 @@
  * (package.json `main`, so `npm run build` first) on the local host, prints its URLs, and stops
  * gracefully on Ctrl-C or SIGTERM, letting running invocations finish. A second signal exits at once.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../../src/lib/shared/redact';
-import { createLocalHost } from './createLocalHost';
+import type * as Host from './createLocalHost';
 
 const USAGE = `Usage: tsx dev/local-host/main.ts [options]
 
 Options:
   --app <dir>        Function app folder (package.json, host.json). Default: current directory.
   --port <n>         HTTP port (0 = any free port). Default: local.settings.json Host.LocalHttpPort, else 7071.
-  --settings <file>  Settings file in local.settings.json format. Default: <app>/local.settings.json if present.
+  --settings <file>  Settings file in local.settings.json format. Default: <app>/local.settings.json (required:
+                     create it with \`cp local.settings.json.example local.settings.json\`).
   --help             Show this text.
 
 Keys (any one set enforces authLevel function/admin):
@@ -55,10 +58,24 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  const appDir = resolve(values.app ?? '.');
+  if (values.settings === undefined && !existsSync(join(appDir, 'local.settings.json'))) {
+    const example = existsSync(join(appDir, 'local.settings.json.example'));
+    throw new Error(
+      `${join(appDir, 'local.settings.json')} is missing: the app reads its settings from it. ` +
+        (example
+          ? `Create it from the example with \`cp ${join(appDir, 'local.settings.json.example')} ${join(appDir, 'local.settings.json')}\` and fill in the GRAPH_* settings and NOTIFICATION_URL`
+          : 'Create it (local.settings.json format)') +
+        ', or pass --settings <file>. To run everything offline with no settings, use `npm run dev`.',
+    );
+  }
   const functionKey = process.env.LOCAL_HOST_FUNCTION_KEY;
   const masterKey = process.env.LOCAL_HOST_MASTER_KEY;
   const functionKeys = parseFunctionKeys(process.env.LOCAL_HOST_FUNCTION_KEYS);
   const port = parsePort(values.port);
+  // Loaded after the flags are checked, so --help and a wrong flag answer at once.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above.
+  const { createLocalHost } = require('./createLocalHost') as typeof Host;
   const host = await createLocalHost({
     ...(values.app === undefined ? {} : { appDir: values.app }),
     ...(port === undefined ? {} : { port }),

@@ -1,17 +1,29 @@
 /**
  * `npm run dev`: graph-notify offline with one command. Builds nothing itself (the npm script builds
- * first), then starts Azurite, the Graph simulator with its demo tenant and the local Functions host,
- * creates the demo subscriptions through the management API, starts a gentle change workload and keeps
- * a one-line status until Ctrl-C, which stops everything cleanly (a second Ctrl-C exits at once).
+ * first when a source changed), then starts Azurite, the Graph simulator with its demo tenant and the
+ * local Functions host, creates the demo subscriptions through the management API, starts a gentle
+ * change workload, leaves the settings for the `graph-notify` command (devSession.ts) and keeps a
+ * one-line status until Ctrl-C, which stops everything cleanly (a second Ctrl-C exits at once).
+ *
+ * The npm script runs this file with `node --import tsx`, one process: under the `tsx` command a
+ * parent process relays Ctrl-C to this one when it does not hear back within 30 ms, so on a busy
+ * machine the terminal's SIGINT and the relayed copy both arrived and the first Ctrl-C forced an exit.
+ * The pipeline's modules load after the flags are parsed, so `--help` and a wrong flag answer at once.
  */
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AzuritePorts } from '../azurite';
-import { isLocalHostError, type LocalHostLogEntry } from '../local-host';
+import type { LocalHostLogEntry } from '../local-host';
+import { isLocalHostError } from '../local-host/errors';
 import { isAtLeast } from '../local-host/log';
 import { describeError } from '../../src/lib/shared/redact';
-import { formatStatusLine } from './pipelineStatus';
-import { DEFAULT_HOST_PORT, PERSIST_FOLDER, startLocalPipeline, type GraphMode, type LocalPipeline } from './startLocalPipeline';
+import { DEV_SESSION_FILE } from '../../src/cli/settings';
+import { DEFAULT_HOST_PORT, PERSIST_FOLDER } from './defaults';
+import type * as Session from './devSession';
+import type * as Status from './pipelineStatus';
+import type * as Pipeline from './startLocalPipeline';
+import type { GraphMode, LocalPipeline } from './startLocalPipeline';
 
 const USAGE = `Usage: npm run dev [-- options]
 
@@ -128,9 +140,59 @@ function banner(pipeline: LocalPipeline, flags: Flags): string[] {
     lines.push('  Subscriptions      create them with POST /api/subscriptions or `npm run cli -- subscriptions create`;');
     lines.push('                     Graph must reach NOTIFICATION_URL over https (e.g. a dev tunnel to this port)');
   }
+  lines.push(`  CLI                npx graph-notify subscriptions list   (while this runs, the CLI reads ${DEV_SESSION_FILE})`);
   for (const error of pipeline.subscriptionErrors) lines.push(`  ! ${error}`);
   lines.push('');
   return lines;
+}
+
+/** Ctrl-C or SIGTERM: the first stops everything gracefully (even mid-start-up), the second exits at once. */
+class Shutdown {
+  #stopping = false;
+  #stop: (() => Promise<void>) | undefined;
+  readonly #prepare: () => void;
+
+  constructor(prepare: () => void) {
+    this.#prepare = prepare;
+    process.on('SIGINT', this.#signal);
+    process.on('SIGTERM', this.#signal);
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** What to stop; if a signal came during start-up, stops right away. */
+  started(stop: () => Promise<void>): void {
+    this.#stop = stop;
+    if (this.#stopping) this.#run();
+  }
+
+  readonly #signal = (signal: NodeJS.Signals): void => {
+    if (this.#stopping) {
+      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
+    this.#stopping = true;
+    this.#prepare();
+    process.stderr.write(`${signal}: stopping the workload, the Functions host (letting running invocations finish), the simulator and Azurite... (${signal} again exits at once)\n`);
+    this.#run();
+  };
+
+  #run(): void {
+    const stop = this.#stop;
+    if (stop === undefined) return;
+    stop().then(
+      () => {
+        process.stderr.write('Stopped.\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`Stopping failed: ${describeError(error)}\n`);
+        process.exit(1);
+      },
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -140,6 +202,16 @@ async function main(): Promise<void> {
     return;
   }
   const out = new Console();
+  const refreshing: { timer?: NodeJS.Timeout } = {};
+  const shutdown = new Shutdown(() => {
+    clearInterval(refreshing.timer);
+    out.endStatus();
+  });
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the flags, see the top of the file. */
+  const { startLocalPipeline } = require('./startLocalPipeline') as typeof Pipeline;
+  const { formatStatusLine } = require('./pipelineStatus') as typeof Status;
+  const { writeDevSession } = require('./devSession') as typeof Session;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const minimum = flags.verbose ? 'information' : 'warning';
   // The host's lines go through the console helper (same format as the local host's own console sink), so
   // they never tear the status line.
@@ -171,49 +243,32 @@ async function main(): Promise<void> {
     ...(masterKey === undefined || masterKey === '' ? {} : { masterKey }),
     log,
   });
+  const appDir = process.cwd();
+  const removeSession = writeDevSession(appDir, { settings: pipeline.settings, settingsFile: flags.tenant ? resolve(appDir, 'local.settings.json') : undefined });
+  shutdown.started(async () => {
+    removeSession();
+    await pipeline.stop();
+  });
+  if (shutdown.stopping) return;
   for (const line of banner(pipeline, flags)) out.line(line);
 
-  let refreshing = false;
+  let pending = false;
   const refresh = (): void => {
-    if (refreshing) return;
-    refreshing = true;
+    if (pending || shutdown.stopping) return;
+    pending = true;
     pipeline.status().then(
       (status) => {
-        out.status(formatStatusLine(status));
-        refreshing = false;
+        if (!shutdown.stopping) out.status(formatStatusLine(status));
+        pending = false;
       },
       (error: unknown) => {
         out.line(`status unavailable: ${describeError(error)}`, process.stderr);
-        refreshing = false;
+        pending = false;
       },
     );
   };
-  const timer = setInterval(refresh, process.stdout.isTTY ? 1_000 : 15_000);
+  refreshing.timer = setInterval(refresh, process.stdout.isTTY ? 1_000 : 15_000);
   refresh();
-
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    clearInterval(timer);
-    out.endStatus();
-    process.stderr.write(`${signal}: stopping the workload, the Functions host (letting running invocations finish), the simulator and Azurite...\n`);
-    pipeline.stop().then(
-      () => {
-        process.stderr.write('Stopped.\n');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`Stopping failed: ${describeError(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }
 
 main().catch((error: unknown) => {

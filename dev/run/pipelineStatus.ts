@@ -199,18 +199,23 @@ export async function readPipelineStatus(sources: StatusSources, invocations: In
 
 const figure = (value: number | undefined): string => (value === undefined ? '-' : String(value));
 
-/** One line, about 120 characters: what a newcomer watches while the workload runs. */
+/**
+ * One line, about 120 characters: what a newcomer watches while the workload runs. Counters (since the
+ * start, never lower) come first; "now" marks what is counted as it stands (blobs in the sink, messages in
+ * the poison queues). Notifications are items; the queue trigger handles queue messages, each packing
+ * one or more items (and retries count again), so the two are labelled apart.
+ */
 export function formatStatusLine(status: PipelineStatus): string {
   const parts = [
-    `received ${figure(status.received)}`,
+    `notifications received ${figure(status.received)}`,
     `enqueued ${figure(status.enqueued)}`,
-    `processed ${status.processed}`,
-    `sink ${figure(status.resources)}${status.tombstones === undefined || status.tombstones === 0 ? '' : ` (+${status.tombstones} deleted)`}`,
-    `renewals ${figure(status.renewals)}${status.reauthorizations === undefined || status.reauthorizations === 0 ? '' : ` (reauth ${status.reauthorizations})`}`,
-    `failures ${status.failures}`,
-    `poison ${figure(status.poison)}`,
+    `queue messages processed ${status.processed}`,
+    `failed invocations ${status.failures}`,
+    `renewals ${figure(status.renewals)}${status.reauthorizations === undefined || status.reauthorizations === 0 ? '' : ` (+${status.reauthorizations} reauthorized)`}`,
   ];
   if (status.delivery !== undefined) parts.push(`Graph delivered ${status.delivery.delivered}/${status.delivery.total}`);
+  parts.push(`sink now ${figure(status.resources)} blobs${status.tombstones === undefined || status.tombstones === 0 ? '' : ` (+${status.tombstones} tombstones)`}`);
+  parts.push(`poison now ${figure(status.poison)}`);
   if (!status.storageReachable) parts.push('STORAGE UNREACHABLE');
   return parts.join(' · ');
 }

@@ -34,11 +34,9 @@ import type { SubscriptionView } from '../../src/lib/subscriptions';
 import { createDevCertificate } from './devCertificate';
 import { createManagementClient, type ManagementClient, type SubscriptionRequestBody } from './managementClient';
 import { InvocationCounter, readPipelineStatus, TelemetryTap, type PipelineStatus, type StatusSources } from './pipelineStatus';
+import { DEFAULT_HOST_PORT, PERSIST_FOLDER } from './defaults';
 
-/** The default HTTP port, as under Core Tools. */
-export const DEFAULT_HOST_PORT = 7071;
-/** Where `--persist` keeps Azurite's data (git-ignored). */
-export const PERSIST_FOLDER = '.azurite';
+export { DEFAULT_HOST_PORT, PERSIST_FOLDER };
 
 export type GraphMode =
   | {

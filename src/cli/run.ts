@@ -11,6 +11,9 @@
  *   graph-notify poison replay [--queue ...] [--id <messageId>]... | --all
  *   graph-notify poison purge [--queue ...] [--id <messageId>]... | --all --yes
  *
+ * Every command checks its syntax before reading any setting (wrong usage exits 2 even with no
+ * configuration) and answers `--help` with its own options.
+ *
  * Exit codes: 0 done; 1 refused or failed (not found, rule broken, Graph refused, problems during
  * reconcile); 2 wrong usage; 3 configuration invalid; 4 transient (throttled, unavailable): retry later.
  */
@@ -45,35 +48,186 @@ export interface CliIo {
 
 const VALUED = ['settings', 'resource', 'change-type', 'tenant', 'expiration', 'queue', 'id'];
 
-const USAGE = `Usage: graph-notify <command> [options]
-
-  subscriptions list [--json]                       (--verbose on any subscriptions command shows progress)
-  subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--expiration <iso>] [--json]
-  subscriptions delete <id>
-  subscriptions renew <id> [--json]
-  subscriptions reconcile [--drift] [--json]
-  poison list [--queue notifications|lifecycle|all] [--json]
-  poison replay [--queue notifications|lifecycle|all] (--id <messageId>... | --all)
-  poison purge [--queue notifications|lifecycle|all] (--id <messageId>... | --all --yes)
-
-Options: --settings <path> (default ./local.settings.json; the environment overrides it), --help
+const COMMON = `Options on every command: --settings <path> (a local.settings.json; default: the running npm run dev's
+settings, else ./local.settings.json; the environment overrides the file), --help.
 Exit codes: 0 ok, 1 refused/failed, 2 usage, 3 configuration, 4 transient (retry later). See docs/cli.md.`;
+
+const QUEUE_HELP = '  --queue notifications|lifecycle|all   which poison queue(s): <queue>-poison of the notifications or lifecycle queue (default all)';
+
+/** One command: its help, and the syntax checks that run before any setting is read. */
+interface CommandSpec {
+  readonly synopsis: string;
+  readonly help: string;
+  readonly flags: readonly string[];
+  readonly options: readonly string[];
+  readonly check: (args: ParsedArgs, rest: readonly string[]) => void;
+}
+
+const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<string, CommandSpec>>>> = {
+  subscriptions: {
+    list: {
+      synopsis: 'subscriptions list [--json]',
+      help: 'Lists the subscriptions graph-notify manages: id, status, resource, change types, expiry, last renewal, last error.\n\n  --json      machine-readable output\n  --verbose   progress on stderr',
+      flags: ['json', 'verbose'],
+      options: [],
+      check: (_args, rest) => {
+        noPositionals(rest);
+      },
+    },
+    create: {
+      synopsis: 'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--expiration <iso>] [--json]',
+      help: [
+        'Checks the resource rules, then creates a subscription in Graph (Graph validates both webhooks) and records it.',
+        '',
+        '  --resource <path>         Graph resource, e.g. users/<id>/messages, groups, communications/presences?$filter=...',
+        '  --change-type <types>     comma-separated: created, updated, deleted',
+        '  --tenant <id>             tenant (default GRAPH_TENANT_ID)',
+        '  --include-resource-data   rich notifications (needs the ENCRYPTION_* settings)',
+        "  --expiration <iso>        expiry (default: the resource kind's maximum less the margin)",
+        '  --json                    machine-readable output',
+        '  --verbose                 progress on stderr',
+      ].join('\n'),
+      flags: ['json', 'include-resource-data', 'verbose'],
+      options: ['resource', 'change-type', 'tenant', 'expiration'],
+      check: (args, rest) => {
+        noPositionals(rest);
+        if (single(args, 'resource') === undefined || single(args, 'change-type') === undefined) throw new UsageError('subscriptions create needs --resource and --change-type');
+        single(args, 'tenant');
+        single(args, 'expiration');
+      },
+    },
+    delete: {
+      synopsis: 'subscriptions delete <id>',
+      help: 'Deletes the subscription in Graph and in the table.\n\n  --verbose   progress on stderr',
+      flags: ['verbose'],
+      options: [],
+      check: (_args, rest) => {
+        oneId(rest, 'delete');
+      },
+    },
+    renew: {
+      synopsis: 'subscriptions renew <id> [--json]',
+      help: "Renews now; recreates and resyncs if Graph lost it; retries a failed one.\n\n  --json      machine-readable output\n  --verbose   progress on stderr",
+      flags: ['json', 'verbose'],
+      options: [],
+      check: (_args, rest) => {
+        oneId(rest, 'renew');
+      },
+    },
+    reconcile: {
+      synopsis: 'subscriptions reconcile [--drift] [--json]',
+      help: "One reconciler run now: renews what is due, recreates what Graph lost, applies DESIRED_SUBSCRIPTIONS_PATH.\n\n  --drift     also list Graph's subscriptions and repair differences now\n  --json      machine-readable output\n  --verbose   progress on stderr",
+      flags: ['json', 'drift', 'verbose'],
+      options: [],
+      check: (_args, rest) => {
+        noPositionals(rest);
+      },
+    },
+  },
+  poison: {
+    list: {
+      synopsis: 'poison list [--queue notifications|lifecycle|all] [--json]',
+      help: `Counts each poison queue and summarises up to 32 messages (id, insertion time, tries, envelope; never the content).\n\n${QUEUE_HELP}\n  --json   machine-readable output`,
+      flags: ['json'],
+      options: ['queue'],
+      check: (args, rest) => {
+        noPositionals(rest);
+        queueRoles(args);
+      },
+    },
+    replay: {
+      synopsis: 'poison replay [--queue notifications|lifecycle|all] (--id <messageId>... | --all)',
+      help: `Sends poison messages back to their main queue, then deletes them from the poison queue.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to replay (repeatable)\n  --all              every message`,
+      flags: ['all'],
+      options: ['queue', 'id'],
+      check: (args, rest) => {
+        noPositionals(rest);
+        queueRoles(args);
+        requireSelection(args, 'replay');
+      },
+    },
+    purge: {
+      synopsis: 'poison purge [--queue notifications|lifecycle|all] (--id <messageId>... | --all --yes)',
+      help: `Deletes poison messages for good.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to delete (repeatable)\n  --all --yes        every message (--all needs --yes)`,
+      flags: ['all', 'yes'],
+      options: ['queue', 'id'],
+      check: (args, rest) => {
+        noPositionals(rest);
+        queueRoles(args);
+        requireSelection(args, 'purge');
+        if (args.options.get('id') === undefined && !args.flags.has('yes')) throw new UsageError('poison purge --all deletes every message for good: add --yes');
+      },
+    },
+  },
+};
+
+type Area = keyof typeof COMMANDS;
+
+function isArea(value: string): value is Area {
+  return Object.hasOwn(COMMANDS, value);
+}
+
+const USAGE = `Usage: graph-notify <command> [options]   (graph-notify <command> --help for details)
+
+${Object.values(COMMANDS)
+  .flatMap((commands) => Object.values(commands).map((spec) => `  ${spec.synopsis}`))
+  .join('\n')}
+
+--verbose on any subscriptions command shows progress.
+${COMMON}`;
+
+function areaHelp(area: Area): string {
+  return `Usage: graph-notify ${area} <command> [options]   (graph-notify ${area} <command> --help for details)\n\n${Object.values(COMMANDS[area])
+    .map((spec) => `  ${spec.synopsis}`)
+    .join('\n')}\n\n${COMMON}`;
+}
+
+function commandHelp(spec: CommandSpec): string {
+  return `Usage: graph-notify ${spec.synopsis}\n\n${spec.help}\n\n${COMMON}`;
+}
 
 const TRANSIENT: readonly ErrorCode[] = ['ERR_GRAPH_THROTTLED', 'ERR_GRAPH_UNAVAILABLE', 'ERR_STORAGE_UNAVAILABLE', 'ERR_GRAPH_RESPONSE_INVALID', 'ERR_SUBSCRIPTION_BUSY'];
 
+/** The command line's syntax, checked before any setting is read: the command to run, or the help to print. */
+type Parsed = { readonly help: string } | { readonly area: Area; readonly command: string; readonly rest: readonly string[]; readonly args: ParsedArgs };
+
+function parseCommandLine(argv: readonly string[]): Parsed {
+  const args = parseArgs(argv, VALUED);
+  const [area, command, ...rest] = args.positionals;
+  const help = args.flags.has('help');
+  if (area === undefined || area === 'help') {
+    if (help || area === 'help') return { help: USAGE };
+    throw new UsageError('a command is needed');
+  }
+  if (!isArea(area)) throw new UsageError(`unknown command "${area}"`);
+  const names = Object.keys(COMMANDS[area]);
+  if (command === undefined) {
+    if (help) return { help: areaHelp(area) };
+    throw new UsageError(`${area} needs a command: ${names.join(', ')}`);
+  }
+  const spec = COMMANDS[area][command];
+  if (spec === undefined || !Object.hasOwn(COMMANDS[area], command)) throw new UsageError(`unknown ${area} command "${command}" (one of ${names.join(', ')})`);
+  if (help) return { help: commandHelp(spec) };
+  rejectUnknown(args, spec.flags, ['settings', ...spec.options]);
+  single(args, 'settings');
+  spec.check(args, rest);
+  return { area, command, rest, args };
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let args: ParsedArgs;
+  let parsed: Parsed;
   try {
-    args = parseArgs(argv, VALUED);
+    parsed = parseCommandLine(argv);
   } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`graph-notify: ${error.message}\n\n${USAGE}`);
     return EXIT.usage;
   }
-  const [area, command, ...rest] = args.positionals;
-  if (args.flags.has('help') || area === undefined || area === 'help') {
-    io.stdout(USAGE);
-    return area === undefined && !args.flags.has('help') ? EXIT.usage : EXIT.ok;
+  if ('help' in parsed) {
+    io.stdout(parsed.help);
+    return EXIT.ok;
   }
+  const { area, command, rest, args } = parsed;
 
   let config: AppConfig;
   try {
@@ -86,14 +240,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   try {
     const services = (io.services ?? buildCliServices)(config);
-    if (area === 'subscriptions') return await subscriptions(command, rest, args, services, io);
-    if (area === 'poison') return await poison(command, rest, args, services, io);
-    throw new UsageError(`unknown command "${area}"`);
+    return area === 'subscriptions' ? await subscriptions(command, rest, args, services, io) : await poison(command, args, services, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`graph-notify: ${error.message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
     if (isGraphNotifyError(error)) {
       io.stderr(`graph-notify: ${error.code}: ${describeError(error.message)}`);
       if (error.code === 'ERR_CONFIG_INVALID' || error.code === 'ERR_SUBSCRIPTIONS_NOT_CONFIGURED') return EXIT.configuration;
@@ -119,46 +267,35 @@ function logger(io: CliIo): Logger {
   };
 }
 
-async function subscriptions(command: string | undefined, rest: readonly string[], args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
+async function subscriptions(command: string, rest: readonly string[], args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
   const deps = { ...services.subscriptions, log: args.flags.has('verbose') ? logger(io) : quietLogger(io) };
   const json = args.flags.has('json');
   switch (command) {
     case 'list': {
-      rejectUnknown(args, ['json', 'verbose'], ['settings']);
-      noPositionals(rest);
       const views = await listSubscriptions(deps);
       io.stdout(json ? JSON.stringify(views, null, 2) : views.length === 0 ? 'No subscriptions.' : subscriptionTable(views));
       return EXIT.ok;
     }
     case 'create': {
-      rejectUnknown(args, ['json', 'include-resource-data', 'verbose'], ['settings', 'resource', 'change-type', 'tenant', 'expiration']);
-      noPositionals(rest);
-      const resource = single(args, 'resource');
-      const changeType = single(args, 'change-type');
-      if (resource === undefined || changeType === undefined) throw new UsageError('subscriptions create needs --resource and --change-type');
       const view = await createManagedSubscription(
-        { resource, changeType, tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), expirationDateTime: single(args, 'expiration') },
+        { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), expirationDateTime: single(args, 'expiration') },
         deps,
       );
       io.stdout(json ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
       return EXIT.ok;
     }
     case 'delete': {
-      rejectUnknown(args, ['verbose'], ['settings']);
       const id = oneId(rest, 'delete');
       await deleteManagedSubscription(id, deps);
       io.stdout(`Deleted ${id}`);
       return EXIT.ok;
     }
     case 'renew': {
-      rejectUnknown(args, ['json', 'verbose'], ['settings']);
       const view = await renewManagedSubscription(oneId(rest, 'renew'), deps);
       io.stdout(json ? JSON.stringify(view, null, 2) : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`);
       return EXIT.ok;
     }
     case 'reconcile': {
-      rejectUnknown(args, ['json', 'drift', 'verbose'], ['settings']);
-      noPositionals(rest);
       const report = await reconcileSubscriptions(deps, { forceDriftCheck: args.flags.has('drift') });
       if (json) {
         const { observations: _observations, ...summary } = report;
@@ -179,19 +316,15 @@ async function subscriptions(command: string | undefined, rest: readonly string[
       return report.problems.length > 0 ? EXIT.failed : EXIT.ok;
     }
     default:
-      throw new UsageError(command === undefined ? 'subscriptions needs a command: list, create, delete, renew or reconcile' : `unknown subscriptions command "${command}"`);
+      throw new Error(`unhandled subscriptions command "${command}"`);
   }
 }
 
-async function poison(command: string | undefined, rest: readonly string[], args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
-  noPositionals(rest);
-  const queueOption = single(args, 'queue') ?? 'all';
-  if (queueOption !== 'all' && queueOption !== 'notifications' && queueOption !== 'lifecycle') throw new UsageError(`--queue must be notifications, lifecycle or all, got "${queueOption}"`);
-  const roles: readonly QueueRole[] = queueOption === 'all' ? ['notifications', 'lifecycle'] : [queueOption];
+async function poison(command: string, args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
+  const roles = queueRoles(args);
   const ids = args.options.get('id');
   switch (command) {
     case 'list': {
-      rejectUnknown(args, ['json'], ['settings', 'queue']);
       const listed = await Promise.all(roles.map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role))) })));
       if (args.flags.has('json')) {
         io.stdout(JSON.stringify(listed, null, 2));
@@ -213,8 +346,6 @@ async function poison(command: string | undefined, rest: readonly string[], args
       return EXIT.ok;
     }
     case 'replay': {
-      rejectUnknown(args, ['all'], ['settings', 'queue', 'id']);
-      requireSelection(args, ids, 'replay');
       const results: (readonly string[])[] = [];
       for (const role of roles) {
         const result = await replayPoisonMessages(services.poisonQueue(role), services.mainQueue(role), { ids });
@@ -224,9 +355,6 @@ async function poison(command: string | undefined, rest: readonly string[], args
       return reportMissing(ids, results, io);
     }
     case 'purge': {
-      rejectUnknown(args, ['all', 'yes'], ['settings', 'queue', 'id']);
-      requireSelection(args, ids, 'purge');
-      if (ids === undefined && !args.flags.has('yes')) throw new UsageError('poison purge --all deletes every message for good: add --yes');
       const results: (readonly string[])[] = [];
       for (const role of roles) {
         const result = await purgePoisonMessages(services.poisonQueue(role), { ids });
@@ -236,7 +364,7 @@ async function poison(command: string | undefined, rest: readonly string[], args
       return reportMissing(ids, results, io);
     }
     default:
-      throw new UsageError(command === undefined ? 'poison needs a command: list, replay or purge' : `unknown poison command "${command}"`);
+      throw new Error(`unhandled poison command "${command}"`);
   }
 }
 
@@ -259,6 +387,13 @@ function quietLogger(io: CliIo): Logger {
   };
 }
 
+/** The queues `--queue` selects (default both). */
+function queueRoles(args: ParsedArgs): readonly QueueRole[] {
+  const queueOption = single(args, 'queue') ?? 'all';
+  if (queueOption !== 'all' && queueOption !== 'notifications' && queueOption !== 'lifecycle') throw new UsageError(`--queue must be notifications, lifecycle or all, got "${queueOption}"`);
+  return queueOption === 'all' ? ['notifications', 'lifecycle'] : [queueOption];
+}
+
 function noPositionals(rest: readonly string[]): void {
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0] ?? ''}"`);
 }
@@ -268,8 +403,8 @@ function oneId(rest: readonly string[], command: string): string {
   return rest[0];
 }
 
-function requireSelection(args: ParsedArgs, ids: readonly string[] | undefined, command: string): void {
-  if ((ids === undefined) === !args.flags.has('all')) throw new UsageError(`poison ${command} needs either --id <messageId> (repeatable) or --all`);
+function requireSelection(args: ParsedArgs, command: string): void {
+  if ((args.options.get('id') === undefined) === !args.flags.has('all')) throw new UsageError(`poison ${command} needs either --id <messageId> (repeatable) or --all`);
 }
 
 /** An id is missing when no selected poison queue held it. */

@@ -113,6 +113,42 @@ describe('graph-notify usage and settings', () => {
     expect(runs[1].stderr).toContain('Usage: graph-notify');
   });
 
+  it('answers --help for every command and subcommand with its own options, reading no setting', async () => {
+    const commands = [
+      ['subscriptions', 'list'],
+      ['subscriptions', 'create'],
+      ['subscriptions', 'delete'],
+      ['subscriptions', 'renew'],
+      ['subscriptions', 'reconcile'],
+      ['poison', 'list'],
+      ['poison', 'replay'],
+      ['poison', 'purge'],
+    ];
+    const runs = await Promise.all([...commands.map((command) => cli([...command, '--help'], { env: {} })), cli(['subscriptions', '--help'], { env: {} }), cli(['poison', '--help'], { env: {} }), cli(['--help'], { env: {} })]);
+
+    expect(runs.map((run) => run.code)).toEqual(runs.map(() => EXIT.ok));
+    const help = runs.map((run) => run.stdout);
+    commands.forEach((command, index) => {
+      expect(help[index]).toMatch(new RegExp(`^Usage: graph-notify ${command.join(' ')}`));
+    });
+    expect(help[1]).toContain('--change-type <types>');
+    expect(help[1]).toContain('--include-resource-data');
+    expect(help[7]).toContain('--all --yes');
+    expect(help[8]).toMatch(/^Usage: graph-notify subscriptions <command>/);
+    expect(help[9]).toMatch(/^Usage: graph-notify poison <command>/);
+    expect(help[10]).toContain('poison purge');
+  });
+
+  it('exits 2 on wrong usage before reading any setting, with no configuration at all', async () => {
+    const runs = await Promise.all(
+      [['bogus'], ['subscriptions', 'list', '--bogus'], ['poison', 'list', '--queue', 'other'], ['poison', 'purge', '--all'], ['subscriptions', 'create', '--resource', 'users']].map((argv) => cli(argv, { env: {} })),
+    );
+
+    expect(runs.map((run) => run.code)).toEqual(runs.map(() => EXIT.usage));
+    expect(runs[0]?.stderr).toContain('unknown command "bogus"');
+    expect(runs.map((run) => run.stderr).join('\n')).not.toContain('configuration problem');
+  });
+
   it('exits 3 naming the missing setting when there is no configuration', async () => {
     const run = await cli(['subscriptions', 'list'], { env: {} });
 

@@ -23,6 +23,9 @@ function segmentPattern(pattern: string): RegExp {
 }
 const patterns = funcignore.map(segmentPattern);
 
+/** The file `npm run build` runs: the remote build runs it on the server, so the package must carry it. */
+const buildScript = /^node (\S+)$/.exec((JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts.build)?.[1] ?? 'npm run build is not "node <script>"';
+
 function isIgnored(relativePath: string): boolean {
   return relativePath.split('/').some((segment) => patterns.some((pattern) => pattern.test(segment)));
 }
@@ -44,13 +47,13 @@ describe('deployment package (.funcignore)', () => {
   it('holds the sources, the lock file and the build configuration the remote build needs', () => {
     const files = packagedFiles();
 
-    for (const needed of ['package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'tsconfig.build.json', 'src/index.ts']) {
+    for (const needed of ['package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'tsconfig.build.json', 'src/index.ts', buildScript]) {
       expect(files, needed).toContain(needed);
     }
   });
 
-  it('holds nothing but src/ and the root files the app or azd reads', () => {
-    const allowedAtRoot = new Set(['package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'tsconfig.build.json', 'azure.yaml', 'README.md', '.nvmrc', '.funcignore']);
+  it('holds nothing but src/, the build script and the root files the app or azd reads', () => {
+    const allowedAtRoot = new Set([buildScript, 'package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'tsconfig.build.json', 'azure.yaml', 'README.md', '.nvmrc', '.funcignore']);
     const files = packagedFiles();
 
     expect(files.filter((file) => !file.startsWith('src/') && !allowedAtRoot.has(file))).toEqual([]);

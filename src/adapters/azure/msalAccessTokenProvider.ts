@@ -9,14 +9,8 @@
  * talks to a plain-http stand-in (it refuses http authorities; "MSAL Node configuration options", https://learn.microsoft.com/entra/msal/javascript/node/configuration). MSAL failures become coded Graph
  * errors whose messages name the setting to check and never contain a secret.
  */
-import {
-  AuthError,
-  ConfidentialClientApplication,
-  ManagedIdentityApplication,
-  ServerError,
-  type Configuration,
-  type NodeAuthOptions,
-} from '@azure/msal-node';
+import type * as MsalNode from '@azure/msal-node';
+import type { AuthError, ConfidentialClientApplication, Configuration, ManagedIdentityApplication, NodeAuthOptions } from '@azure/msal-node';
 import type { GraphConfig } from '../../lib/config';
 import {
   GraphCredentialRejected,
@@ -27,6 +21,10 @@ import {
   isTenantId,
   type AccessTokenProvider,
 } from '../../lib/graph';
+
+/** MSAL loads with the first token request, not with the app: see storageClients.ts. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use.
+const msal = (): typeof MsalNode => require('@azure/msal-node') as typeof MsalNode;
 
 /** Audience of the managed-identity token that serves as client assertion (public cloud). */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -89,7 +87,7 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
   #clientFor(tenantId: string): ConfidentialClientApplication {
     let client = this.#clients.get(tenantId);
     if (client === undefined) {
-      client = new ConfidentialClientApplication(this.#configurationFor(tenantId));
+      client = new (msal().ConfidentialClientApplication)(this.#configurationFor(tenantId));
       this.#clients.set(tenantId, client);
     }
     return client;
@@ -114,7 +112,7 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
   }
 
   async #managedIdentityAssertion(managedIdentityClientId: string): Promise<string> {
-    this.#managedIdentity ??= new ManagedIdentityApplication({ managedIdentityIdParams: { userAssignedClientId: managedIdentityClientId } });
+    this.#managedIdentity ??= new (msal().ManagedIdentityApplication)({ managedIdentityIdParams: { userAssignedClientId: managedIdentityClientId } });
     try {
       // The managed identity application caches its own token, so this is a network call about once a day.
       const result = await this.#managedIdentity.acquireToken({ resource: TOKEN_EXCHANGE_AUDIENCE });
@@ -132,7 +130,7 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
   #translate(error: unknown, tenantId: string): GraphError {
     if (error instanceof GraphError) return error;
     const retryAfter = { retryAfterMs: TOKEN_ENDPOINT_RETRY_MS, retryAfterFromHeader: false };
-    if (error instanceof ServerError) {
+    if (error instanceof msal().ServerError) {
       const status = error.status;
       if ((status !== undefined && (status >= 500 || status === 429)) || TRANSIENT_OAUTH_ERRORS.has(error.errorCode)) {
         return new GraphUnavailable(
@@ -149,12 +147,12 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
         { status, cause: error },
       );
     }
-    if (error instanceof AuthError && NETWORK_ERRORS.has(error.errorCode)) {
+    if (error instanceof msal().AuthError && NETWORK_ERRORS.has(error.errorCode)) {
       return new GraphUnavailable(`Token endpoint for tenant ${tenantId} could not be reached${describeMsalCode(error)}`, 'token-endpoint', retryAfter, {
         cause: error,
       });
     }
-    const code = error instanceof AuthError ? error.errorCode : 'unexpected_error';
+    const code = error instanceof msal().AuthError ? error.errorCode : 'unexpected_error';
     return new GraphCredentialRejected(
       `MSAL could not build a token request for tenant ${tenantId} (${code}): check the GRAPH_* credential settings`,
       code,
@@ -217,7 +215,7 @@ function aadstsCode(error: AuthError): string | undefined {
 }
 
 function describeMsalCode(error: unknown): string {
-  if (!(error instanceof AuthError)) return '';
+  if (!(error instanceof msal().AuthError)) return '';
   const aadsts = aadstsCode(error);
   return ` (${error.errorCode}${aadsts === undefined ? '' : ` ${aadsts}`})`;
 }

@@ -3,11 +3,28 @@
  * locally (Azurite), or service URIs with a managed identity in Azure (shared-key access is disabled on
  * the deployed account, see infra/). One place decides how the app authenticates to storage.
  */
-import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
+import type * as DataTables from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
+import type * as Identity from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import type * as StorageBlob from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type * as StorageQueue from '@azure/storage-queue';
+import type { QueueServiceClient } from '@azure/storage-queue';
 import type { StorageConnection } from '../../lib/config';
+
+/*
+ * The storage SDKs take about half a second to load. They load when the clients are first built (the
+ * app's services are built on first use), not with the app's modules: the validation handshake, a
+ * cold start's first request, needs none of them. A synchronous `require` keeps the composition root
+ * synchronous; the bundle (scripts/bundleApp.ts) leaves these packages out, in node_modules.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see above. */
+const tablesSdk = (): typeof DataTables => require('@azure/data-tables') as typeof DataTables;
+const identitySdk = (): typeof Identity => require('@azure/identity') as typeof Identity;
+const blobSdk = (): typeof StorageBlob => require('@azure/storage-blob') as typeof StorageBlob;
+const queueSdk = (): typeof StorageQueue => require('@azure/storage-queue') as typeof StorageQueue;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface StorageClients {
   queueService: QueueServiceClient;
@@ -23,6 +40,9 @@ const QUEUE_AND_BLOB_RETRY = { maxTries: 2, tryTimeoutInMs: 2_000, retryDelayInM
 const TABLE_RETRY = { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
 
 export function createStorageClients(connection: StorageConnection): StorageClients {
+  const { TableClient } = tablesSdk();
+  const { BlobServiceClient } = blobSdk();
+  const { QueueServiceClient } = queueSdk();
   if (connection.kind === 'connectionString') {
     const { connectionString } = connection;
     // Azurite serves plain http; the Tables SDK refuses http unless told it is intended.
@@ -33,6 +53,7 @@ export function createStorageClients(connection: StorageConnection): StorageClie
       tableClient: (tableName) => TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection, retryOptions: TABLE_RETRY }),
     };
   }
+  const { DefaultAzureCredential, ManagedIdentityCredential } = identitySdk();
   const credential: TokenCredential =
     connection.managedIdentityClientId === undefined
       ? new DefaultAzureCredential()

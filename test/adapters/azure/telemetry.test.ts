@@ -15,20 +15,20 @@ function telemetryConfig(values: Record<string, string>): TelemetryConfig {
 }
 
 describe('Azure Monitor wiring', () => {
-  it('stays off without a connection string, so local runs export nothing', () => {
+  it('stays off without a connection string, so local runs export nothing', async () => {
     const config = telemetryConfig({});
 
-    expect(azureMonitorOptions(config)).toBeUndefined();
+    expect(await azureMonitorOptions(config)).toBeUndefined();
     expect(startAzureMonitor(config)).toBe(false);
   });
 
-  it('signs the exporter in with the user-assigned identity named by the authentication string', () => {
+  it('signs the exporter in with the user-assigned identity named by the authentication string', async () => {
     const config = telemetryConfig({
       APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING,
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=11111111-2222-3333-4444-555555555555;Authorization=AAD',
     });
 
-    const options = azureMonitorOptions(config);
+    const options = await azureMonitorOptions(config);
 
     expect(config.entraId).toEqual({ managedIdentityClientId: '11111111-2222-3333-4444-555555555555' });
     expect(options?.azureMonitorExporterOptions?.connectionString).toBe(CONNECTION_STRING);
@@ -36,8 +36,8 @@ describe('Azure Monitor wiring', () => {
     expect(options?.enableLiveMetrics).toBe(false);
   });
 
-  it('uses key authentication when no authentication string is set', () => {
-    const options = azureMonitorOptions(telemetryConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING }));
+  it('uses key authentication when no authentication string is set', async () => {
+    const options = await azureMonitorOptions(telemetryConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING }));
 
     expect(options?.azureMonitorExporterOptions).toEqual({ connectionString: CONNECTION_STRING });
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -65,7 +65,10 @@ describe('dev/local-host/main.ts', () => {
 
   it('exits 1 with the problem when the app cannot be loaded', async () => {
     // Prepare
-    const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', join(sampleAppDir, 'missing')], {
+    tempDir = mkdtempSync(join(tmpdir(), 'local-host-cli-'));
+    const settingsFile = join(tempDir, 'settings.json');
+    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
+    const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', join(sampleAppDir, 'missing'), '--settings', settingsFile], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,5 +86,28 @@ describe('dev/local-host/main.ts', () => {
     // Assess
     expect(code).toBe(1);
     expect(stderr).toMatch(/local-host: LocalHostError \[ERR_LOCAL_HOST_APP_INVALID\]: Cannot read .*package\.json/);
+  });
+
+  it('names the command that creates a missing local.settings.json from the example, and exits 1', async () => {
+    // Prepare: an app folder with the example but no local.settings.json.
+    tempDir = mkdtempSync(join(tmpdir(), 'local-host-cli-'));
+    copyFileSync(join(repoRoot, 'local.settings.json.example'), join(tempDir, 'local.settings.json.example'));
+    const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', tempDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    let stderr = '';
+    started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+    // Act
+    const code = await new Promise<number | null>((resolve) => {
+      started.once('exit', (exitCode) => {
+        resolve(exitCode);
+      });
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${join(tempDir, 'local.settings.json')} is missing`);
+    expect(stderr).toContain(`cp ${join(tempDir, 'local.settings.json.example')} ${join(tempDir, 'local.settings.json')}`);
+    expect(stderr).not.toContain('QUEUE_NAME');
   });
 });

@@ -1,0 +1,187 @@
+/**
+ * Cold-start benchmark. Prints figures only; it asserts nothing.
+ *
+ *   npm run bench:cold-start -- [--runs 7] [--app <dir>]
+ *
+ * 1. Module load: a fresh `node` process that loads the app's entry files (package.json `main`, as the
+ *    Functions worker does) against a bare `node -e 0`, both measured in this run, median of `--runs`
+ *    interleaved runs. Also for the unbundled tsc output (dist/src), the layout before the bundle.
+ * 2. Host start to the first handshake answer: a fresh local host process (dev/local-host/main.ts) on
+ *    the app, timed from spawn until Graph's validation POST is answered, against the same host on a
+ *    one-function app (the host process's own start-up). Without and with an Application Insights
+ *    connection string (the distribution then loads in the background; its exporter points at a closed
+ *    loopback port).
+ *
+ * `--app` measures another checkout (e.g. an older commit, built) with this checkout's host.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { resolveEntryFiles } from '../dev/local-host/loadApp';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, app: { type: 'string' } } });
+const RUNS = Number(values.runs);
+const repo = resolve(__dirname, '..');
+const appDir = resolve(values.app ?? repo);
+const TOKEN = 'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
+
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+interface ProcessTimes {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/** Prints the process's own CPU time (user + system, start-up included) as it exits. */
+const PRINT_CPU = "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); });";
+
+/**
+ * Wall time from spawn to exit, and the CPU time the process used. On a busy machine (the bench shares
+ * two cores) the wall figure includes waiting for a core; the CPU figure does not.
+ */
+async function processTimes(code: string): Promise<ProcessTimes> {
+  const started = performance.now();
+  const cpuMs = await new Promise<number>((done, fail) => {
+    const child = spawn(process.execPath, ['-e', `${PRINT_CPU}\n${code}`], { cwd: appDir, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.once('error', fail);
+    child.once('close', (exitCode) => {
+      if (exitCode === 0) done(Number(stdout));
+      else fail(new Error(`node -e ${code.slice(0, 80)}... exited with ${String(exitCode)}`));
+    });
+  });
+  return { wallMs: performance.now() - started, cpuMs };
+}
+
+function loadCode(files: readonly string[]): string {
+  return `for (const file of ${JSON.stringify(files.map((file) => join(appDir, file)))}) require(file);`;
+}
+
+/** A one-function app: what the host needs at the least, for the host's own start-up. */
+function minimalApp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cold-start-minimal-'));
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'minimal', main: 'app.js' }));
+  writeFileSync(join(dir, 'host.json'), JSON.stringify({ version: '2.0' }));
+  writeFileSync(
+    join(dir, 'app.js'),
+    "const { app } = require('@azure/functions');\n" +
+      "app.http('receiveNotifications', { route: 'notifications', methods: ['POST'], authLevel: 'anonymous', handler: (request) => ({ body: request.query.get('validationToken') ?? '' }) });\n",
+  );
+  return dir;
+}
+
+/** The example's settings, completed for a tenant and storage that are never reached: the handshake needs neither. */
+function settingsFile(dir: string, telemetry: boolean): string {
+  const file = join(dir, telemetry ? 'with-telemetry.json' : 'without-telemetry.json');
+  const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+  const values: Record<string, string> = {
+    ...example.Values,
+    GRAPH_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+    GRAPH_TENANT_ID: '66666666-7777-8888-9999-000000000000',
+    GRAPH_CREDENTIAL: 'secret',
+    GRAPH_CLIENT_SECRET: 'bench-only',
+    NOTIFICATION_URL: 'https://example.invalid/api/notifications',
+    LIFECYCLE_NOTIFICATION_URL: 'https://example.invalid/api/lifecycle',
+    ...(telemetry ? { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/' } : {}),
+  };
+  writeFileSync(file, JSON.stringify({ IsEncrypted: false, Values: values }));
+  return file;
+}
+
+/** Spawns a local host on `app`, answers one handshake, stops it; returns spawn-to-answer in ms. */
+async function firstHandshakeMs(app: string, settings: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'dev', 'local-host', 'main.ts'), '--app', app, '--port', '0', '--settings', settings], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const closed = new Promise((done) => child.once('close', done));
+  try {
+    const baseUrl = await new Promise<string>((done, fail) => {
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/\S+) /.exec(stdout);
+        if (match?.[1] !== undefined) done(match[1]);
+      });
+      child.once('exit', (code) => {
+        fail(new Error(`local host exited with ${String(code)} before listening: ${stderr}`));
+      });
+    });
+    const response = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const body = await response.text();
+    const elapsed = performance.now() - started;
+    if (response.status !== 200 || body !== TOKEN) throw new Error(`handshake answered ${response.status}`);
+    if (/cannot start/.test(stderr)) throw new Error(`the app did not accept its settings: ${stderr}`);
+    return elapsed;
+  } finally {
+    child.kill('SIGTERM');
+    await closed;
+  }
+}
+
+async function main(): Promise<void> {
+  const bundled = resolveEntryFiles(appDir);
+  const unbundled = resolveEntryFiles(appDir, 'dist/src/{index.js,functions/*.js}');
+  process.stdout.write(`Cold start of ${appDir} (${RUNS} runs each, medians; Node ${process.version})\n\n`);
+
+  const samples = { bare: [] as ProcessTimes[], app: [] as ProcessTimes[], tsc: [] as ProcessTimes[] };
+  for (let run = 0; run < RUNS; run += 1) {
+    samples.bare.push(await processTimes('0'));
+    samples.app.push(await processTimes(loadCode(bundled)));
+    samples.tsc.push(await processTimes(loadCode(unbundled)));
+  }
+  const wall = (key: keyof typeof samples): number => median(samples[key].map((times) => times.wallMs));
+  const cpu = (key: keyof typeof samples): number => median(samples[key].map((times) => times.cpuMs));
+  const row = (label: string, key: keyof typeof samples, bar: string): string =>
+    `  ${label}`.padEnd(44) +
+    `wall ${wall(key).toFixed(0).padStart(5)} ms (${(wall(key) / wall('bare')).toFixed(2)}x)   cpu ${cpu(key).toFixed(0).padStart(5)} ms (${(cpu(key) / cpu('bare')).toFixed(2)}x)${bar}\n`;
+  process.stdout.write('Module load (fresh process: node + entry files), ratio to node -e 0\n');
+  process.stdout.write(row('node -e 0 (baseline)', 'bare', ''));
+  process.stdout.write(row(`app, main (${bundled.join(', ')})`, 'app', '   bar: 3x'));
+  process.stdout.write(row(`app, tsc output (${unbundled.length} files)`, 'tsc', ''));
+  process.stdout.write('\n');
+
+  const scratch = minimalApp();
+  try {
+    const own: number[] = [];
+    const plain: number[] = [];
+    const withTelemetry: number[] = [];
+    const withoutSettings = settingsFile(scratch, false);
+    const withSettings = settingsFile(scratch, true);
+    for (let run = 0; run < RUNS; run += 1) {
+      own.push(await firstHandshakeMs(scratch, withoutSettings));
+      plain.push(await firstHandshakeMs(appDir, withoutSettings));
+      withTelemetry.push(await firstHandshakeMs(appDir, withSettings));
+    }
+    const hostOwn = median(own);
+    process.stdout.write('Local host start to the first handshake answer (fresh process)\n');
+    process.stdout.write(`  one-function app (host's own start-up)  ${hostOwn.toFixed(0)} ms\n`);
+    for (const [label, samples] of [['app, telemetry off', plain], ['app, telemetry on', withTelemetry]] as const) {
+      const extra = median(samples) - hostOwn;
+      process.stdout.write(`  ${label}`.padEnd(42) + `${median(samples).toFixed(0)} ms   +${extra.toFixed(0)} ms beyond the host's own (bar: +1000 ms)\n`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:cold-start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
