@@ -4,8 +4,9 @@
  * such as subscription management does not), 503 when ingest or processing does not (`unhealthy`).
  * Settings are named, never their values. It does not call storage or Graph, so it answers at once.
  *
- * authLevel `function`: the answer describes the app's configuration, which is for operators, as the
- * management API is; monitoring calls it with a function key (`x-functions-key` header).
+ * authLevel `admin`: the answer describes the app's configuration, which is for operators, as the
+ * management API is; monitoring calls it with the master key (`x-functions-key` header). Only the webhooks
+ * take a function key (docs/security.md).
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { appHealth } from '../index';
@@ -20,4 +21,4 @@ export function health(_request?: HttpRequest, read: () => ReturnType<typeof app
   };
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'function', handler: (request) => health(request) });
+app.http('health', { route: 'health', methods: ['GET'], authLevel: 'admin', handler: (request) => health(request) });

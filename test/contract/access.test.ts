@@ -38,7 +38,7 @@ describe('access', () => {
       .join('\n');
 
     expect(hook).not.toMatch(/az functionapp keys set/);
-    expect(hook).toMatch(/az functionapp function keys set [^\n]*--function-name "\$1"/);
-    for (const name of WEBHOOKS) expect(hook).toMatch(new RegExp(`function_key ${name}\\b`));
+    expect(hook).toMatch(/az functionapp function keys set [^\n]*--function-name "\$2"/);
+    for (const name of WEBHOOKS) expect(hook).toMatch(new RegExp(`install_key [a-z-]+-url ${name}\\b`));
   });
 });

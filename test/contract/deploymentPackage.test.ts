@@ -24,7 +24,8 @@ function segmentPattern(pattern: string): RegExp {
 const patterns = funcignore.map(segmentPattern);
 
 /** The file `npm run build` runs: the remote build runs it on the server, so the package must carry it. */
-const buildScript = /^node (\S+)$/.exec((JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts.build)?.[1] ?? 'npm run build is not "node <script>"';
+const buildCommand = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string | undefined> }).scripts.build ?? '';
+const buildScript = /^node (\S+)$/.exec(buildCommand)?.[1] ?? `npm run build is not "node <script>": ${buildCommand}`;
 
 function isIgnored(relativePath: string): boolean {
   return relativePath.split('/').some((segment) => patterns.some((pattern) => pattern.test(segment)));
