@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { startAzurite } from '../dev/azurite';
 import { newFunctionKey, startLocalPipeline } from '../dev/run';
 import { runLoad, type LoadResult } from './httpLoad';
+import { percentile } from './percentile';
 import { handleWebhook } from '../src/functions/shared/webhook';
 import { buildServices } from '../src/index';
 import { loadConfig } from '../src/lib/config';
@@ -45,10 +46,6 @@ interface Figures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly messages: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 async function run(connectionString: string, label: string, maxItemsPerMessage: number | undefined): Promise<Figures> {

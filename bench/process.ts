@@ -26,6 +26,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { DEMO_APP_ID, DEMO_TENANT_ID, type NotificationRecord } from '../dev/graph-simulator';
 import { startLocalPipeline, type LocalPipeline } from '../dev/run';
 import { normalizeResourcePath } from '../src/lib/resources';
+import { percentile } from './percentile';
 
 const RESOURCES_PER_KIND = 10;
 const CHANGES_PER_RESOURCE = 5;
@@ -48,10 +49,6 @@ interface PatternFigures {
   readonly requests: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 /** Creates the resources a tenant's workload changes: users, and messages in one mailbox. */

@@ -2,6 +2,9 @@
  * The processing use case behind the notifications queue trigger: turns one queue message (a packed
  * envelope of verified notifications) into resource state in the sink.
  *
+ * - Coalescing across deliveries (docs/processing.md): the first time a message is seen, its basic
+ *   notifications go back on the queue for COALESCE_DELAY_SECONDS (marked `waited`) and their receipts are
+ *   recorded; when they return, a resource is read only if no later notification about it is queued.
  * - Rich notifications: every validation token is verified first, then each item is decrypted; no Graph
  *   read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged without content.
  * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
