@@ -19,6 +19,8 @@ export interface DeltaScope {
   style: 'odata' | 'drive';
   /** 410 error kind. */
   goneKind: 'syncStateNotFound' | 'driveResync';
+  /** Narrows the scope beyond its change-log key (calendarView: events starting inside the window). */
+  matches?: (resource: StoredResource) => boolean;
 }
 
 interface DeltaToken {
@@ -79,8 +81,10 @@ export interface DeltaPage {
 
 function link(request: DeltaRequest, token: DeltaToken, kind: 'next' | 'delta'): string {
   const encoded = encodeDeltaToken(token);
-  if (request.scope.style === 'drive') return `${request.baseUrl}?token=${encoded}`;
-  return `${request.baseUrl}?${kind === 'next' ? '$skiptoken' : '$deltatoken'}=${encoded}`;
+  // calendarView delta keeps its window in the URL (startDateTime, endDateTime).
+  const separator = request.baseUrl.includes('?') ? '&' : '?';
+  if (request.scope.style === 'drive') return `${request.baseUrl}${separator}token=${encoded}`;
+  return `${request.baseUrl}${separator}${kind === 'next' ? '$skiptoken' : '$deltatoken'}=${encoded}`;
 }
 
 /** The URL a client restarts from after 410 Gone: the delta function with no token. */
@@ -143,6 +147,7 @@ export function runDelta(request: DeltaRequest): DeltaPage {
 }
 
 function deltaScopeMatches(scope: DeltaScope, resource: StoredResource): boolean {
+  if (scope.matches !== undefined && !scope.matches(resource)) return false;
   if (scope.key.startsWith('messages:')) return `messages:${resource.owner.userId ?? ''}:${resource.owner.folderId ?? ''}` === scope.key;
   return true;
 }

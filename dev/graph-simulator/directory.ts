@@ -71,6 +71,10 @@ export function deltaScopeOf(kind: ResourceKind, owner: ResourceOwner): string |
       return 'groups';
     case 'message':
       return `messages:${owner.userId ?? ''}:${owner.folderId ?? ''}`;
+    case 'event':
+      return `events:${owner.userId ?? ''}`;
+    case 'contact':
+      return `contacts:${owner.userId ?? ''}`;
     case 'driveItem':
       return `drive:${owner.driveId ?? ''}`;
     default:

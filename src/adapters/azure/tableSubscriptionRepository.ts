@@ -32,6 +32,7 @@ interface SubscriptionEntity {
   leaseUntil?: string;
   lastReauthorizedAt?: string;
   resyncPendingSince?: string;
+  lastResyncedAt?: string;
   replaces?: string;
 }
 
@@ -60,6 +61,7 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     ...(record.leaseUntil === undefined ? {} : { leaseUntil: record.leaseUntil }),
     ...(record.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: record.lastReauthorizedAt }),
     ...(record.resyncPendingSince === undefined ? {} : { resyncPendingSince: record.resyncPendingSince }),
+    ...(record.lastResyncedAt === undefined ? {} : { lastResyncedAt: record.lastResyncedAt }),
     ...(record.replaces === undefined ? {} : { replaces: record.replaces }),
   };
 }
@@ -90,6 +92,7 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
     ...(entity.leaseUntil === undefined ? {} : { leaseUntil: entity.leaseUntil }),
     ...(entity.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: entity.lastReauthorizedAt }),
     ...(entity.resyncPendingSince === undefined ? {} : { resyncPendingSince: entity.resyncPendingSince }),
+    ...(entity.lastResyncedAt === undefined ? {} : { lastResyncedAt: entity.lastResyncedAt }),
     ...(entity.replaces === undefined ? {} : { replaces: entity.replaces }),
     etag: entity.etag,
   };

@@ -13,3 +13,4 @@ export type {
   CurrentEncryptionCertificateConfig,
 } from './settings/graph';
 export type { SubscriptionsConfig } from './settings/subscriptions';
+export type { ResyncConfig } from './settings/resync';

@@ -7,6 +7,7 @@ import { EnvReader, type Environment } from './envReader';
 import { readGraphConfig, type GraphConfig } from './settings/graph';
 import { readIngestConfig, type IngestConfig } from './settings/ingest';
 import { readProcessingConfig, type ProcessingConfig } from './settings/processing';
+import { readResyncConfig, type ResyncConfig } from './settings/resync';
 import { readStorageConfig, type StorageConfig } from './settings/storage';
 import { readSubscriptionsConfig, type SubscriptionsConfig } from './settings/subscriptions';
 import { readTelemetryConfig, type TelemetryConfig } from './settings/telemetry';
@@ -18,6 +19,7 @@ export interface AppConfig {
   readonly processing: ProcessingConfig;
   readonly telemetry: TelemetryConfig;
   readonly subscriptions: SubscriptionsConfig;
+  readonly resync: ResyncConfig;
 }
 
 export function loadConfig(environment: Environment): AppConfig {
@@ -29,6 +31,7 @@ export function loadConfig(environment: Environment): AppConfig {
     processing: readProcessingConfig(env),
     telemetry: readTelemetryConfig(env),
     subscriptions: readSubscriptionsConfig(env),
+    resync: readResyncConfig(env),
   };
   env.assertValid();
   return deepFreeze(config);

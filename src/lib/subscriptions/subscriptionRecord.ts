@@ -52,6 +52,8 @@ export interface SubscriptionRecord {
   readonly lastReauthorizedAt?: string;
   /** Notifications may have been lost since this instant (ISO): a delta resync is owed. */
   readonly resyncPendingSince?: string;
+  /** Last completed delta resync (ISO): the safety net resyncs again RESYNC_INTERVAL_MINUTES after it. */
+  readonly lastResyncedAt?: string;
   /** On a pending intent that recreates a subscription: the id of the one it replaces. */
   readonly replaces?: string;
 }
