@@ -3,7 +3,9 @@
  * checked each item's subscription and clientState; here each event is acted on:
  *
  * - `reauthorizationRequired` → reauthorize, or renew when renewal is due anyway (a PATCH renews and
- *   reauthorizes); never both within 10 minutes (reference §1.5), which the maintenance steps enforce.
+ *   reauthorizes), then resync: delivery paused until then and what changed meanwhile is lost. Never
+ *   both within 10 minutes (reference §1.5): a challenge inside that window goes back on the queue,
+ *   delayed until the window has passed, and is answered then.
  * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → recreate, then resync: nothing is
  *   delivered between removal and re-creation.
  * - `missed` → resync from the stored deltaLink.
@@ -17,8 +19,11 @@
 import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
 import { StorageConflict } from '../shared/errors';
 import type { MessageSender } from '../storage';
+import { describeError } from '../shared/redact';
 import {
+  canResync,
   isRenewalDue,
+  REAUTHORIZE_RENEW_GAP_MS,
   reauthorizeSubscription,
   recreateSubscription,
   renewSubscription,
@@ -43,8 +48,10 @@ export interface LifecycleResult {
   readonly requeued: number;
 }
 
-/** Delay when Graph gave no Retry-After (a 5xx or network failure). */
+/** Delay when Graph gave no Retry-After (a 5xx or network failure), or another worker held the subscription. */
 const DEFAULT_REQUEUE_SECONDS = 60;
+/** A deferred challenge comes back this long after the no-repeat window closes, so clock skew between instances cannot land it inside. */
+const NO_REPEAT_SLACK_MS = 30_000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -80,13 +87,25 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
 
     let outcome: MaintenanceOutcome;
     switch (event) {
-      case 'reauthorizationRequired':
-        outcome = isRenewalDue(record, deps.settings, deps.clock.now()) ? await renewSubscription(record, deps) : await reauthorizeSubscription(record, deps);
-        if (outcome.outcome === 'throttled' || outcome.outcome === 'retry') {
-          requeue.items.push(item);
-          requeue.delaySeconds = Math.max(requeue.delaySeconds, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
+      case 'reauthorizationRequired': {
+        const waitMs = noRepeatWaitMs(record, deps.clock.now());
+        if (waitMs > 0) {
+          // Inside the no-repeat window: answered once it has passed, never dropped (reference §1.5, §4.1).
+          deferItem(requeue, item, Math.ceil(waitMs / 1000));
+          deps.log.info(`Subscription ${subscriptionId} was renewed or reauthorized less than 10 minutes ago; the reauthorizationRequired waits ${Math.ceil(waitMs / 1000)} s`);
+          act('deferred');
+          continue;
+        }
+        outcome = await answerChallenge(record, deps);
+        if (outcome.outcome === 'throttled' || outcome.outcome === 'retry' || outcome.outcome === 'skipped') {
+          deferItem(requeue, item, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
+          if (outcome.outcome === 'skipped') {
+            act('deferred');
+            continue;
+          }
         }
         break;
+      }
       case 'subscriptionRemoved':
         if (record.status === 'removed') {
           act('skipped');
@@ -119,6 +138,35 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
     deps.log.info(`Put ${requeue.items.length} lifecycle event(s) back on the queue for ${Math.max(1, requeue.delaySeconds)} s`);
   }
   return { items: envelope.items.length, actions, requeued: requeue.items.length };
+}
+
+/** Milliseconds until Graph may be sent another reauthorize or renewal for this subscription (0 = now). */
+function noRepeatWaitMs(record: StoredSubscription, now: Date): number {
+  const last = Math.max(Date.parse(record.lastRenewedAt ?? '') || 0, Date.parse(record.lastReauthorizedAt ?? '') || 0);
+  // Renewing is allowed inside the window when the expiry is imminent (maintainSubscription.ts); a challenge then is answered by that renewal.
+  return Math.max(0, last + REAUTHORIZE_RENEW_GAP_MS + NO_REPEAT_SLACK_MS - now.getTime());
+}
+
+function deferItem(requeue: { items: Readonly<Record<string, unknown>>[]; delaySeconds: number }, item: Readonly<Record<string, unknown>>, delaySeconds: number): void {
+  requeue.items.push(item);
+  requeue.delaySeconds = Math.max(requeue.delaySeconds, delaySeconds);
+}
+
+/**
+ * Reauthorizes (or renews when due anyway), then resyncs: Graph pauses delivery while a subscription
+ * waits for reauthorization and the changes made meanwhile are lost (reference §4.1). The resync is
+ * recorded as owed first, so a throttled or interrupted one is paid by the reconciler.
+ */
+async function answerChallenge(record: StoredSubscription, deps: LifecycleDependencies): Promise<MaintenanceOutcome> {
+  const owing = canResync(record.resource) ? await owingResync(record, deps) : record;
+  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
+  if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
+  const current = await deps.repository.get(record.subscriptionId);
+  if (current?.resyncPendingSince === undefined) return outcome;
+  await resyncSubscription(current, deps).catch((error: unknown) => {
+    deps.log.warn(`Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
+  });
+  return outcome;
 }
 
 /** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */

@@ -17,6 +17,7 @@ export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subsc
 export { subscriptionSettingsFrom, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
 export { isRenewalDue, maxLifetimeMinutes, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
 export { createSubscription } from './createSubscription';
+export { canResync } from './resyncTargets';
 export {
   reauthorizeSubscription,
   recreateSubscription,

@@ -184,11 +184,16 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     log,
   };
 
+  // Lifecycle messages sent with a visibility delay, held until virtual time reaches it (like the queue service).
+  const delayedLifecycle: { readonly text: string; readonly dueMs: number }[] = [];
   const pump = async (): Promise<void> => {
     // Like the host: take what is visible, process it, repeat until both queues are empty.
     for (let round = 0; round < 20; round += 1) {
       const notifications = notificationsQueue.sent.splice(0);
-      const lifecycle = lifecycleQueue.sent.splice(0);
+      const nowMs = clock.now().getTime();
+      for (const message of lifecycleQueue.sent.splice(0)) delayedLifecycle.push({ text: message.text, dueMs: nowMs + (message.visibilityDelaySeconds ?? 0) * 1000 });
+      const lifecycle = delayedLifecycle.filter((message) => message.dueMs <= nowMs);
+      delayedLifecycle.splice(0, delayedLifecycle.length, ...delayedLifecycle.filter((message) => message.dueMs > nowMs));
       if (notifications.length === 0 && lifecycle.length === 0) return;
       for (const message of notifications) await processNotifications(parseNotificationEnvelope(message.text), processingDeps);
       for (const message of lifecycle) lifecycleResults.push(await processLifecycleNotifications(parseNotificationEnvelope(message.text), deps()));
