@@ -401,7 +401,10 @@ export class GraphApi {
     if (Number.isNaN(start) || Number.isNaN(end)) {
       throw GraphHttpError.badRequest("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", 'ErrorInvalidParameter');
     }
-    const at = (value: unknown): number => Date.parse(`${String((value as { dateTime?: unknown } | undefined)?.dateTime ?? '')}Z`);
+    const at = (value: unknown): number => {
+      const dateTime = (value as { dateTime?: unknown } | undefined)?.dateTime;
+      return typeof dateTime === 'string' ? Date.parse(`${dateTime}Z`) : Number.NaN;
+    };
     const inWindow = (event: StoredResource): boolean => at(event.body.start) < end && at(event.body.end) > start;
     const scope: DeltaScope = {
       ...this.#mailboxScope('event', userId, () => route.directory.list(`users/${userId}/events`).filter(inWindow)),
