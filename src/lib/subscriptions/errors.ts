@@ -33,6 +33,26 @@ export class SubscriptionRuleViolated extends GraphNotifyError {
   }
 }
 
+/** A realistic `$select` per rich Outlook kind, for the refusal message and the docs. */
+const EXAMPLE_SELECT: Readonly<Record<string, string>> = {
+  message: 'subject,from,toRecipients,receivedDateTime,isRead,bodyPreview',
+  event: 'subject,start,end,location,organizer,isCancelled',
+  contact: 'displayName,givenName,surname,emailAddresses',
+};
+
+/**
+ * A rich (includeResourceData) Outlook subscription without `$select` in its resource: Graph refuses it
+ * (Outlook sends only the selected properties), so graph-notify refuses it first, before calling Graph.
+ */
+export class SubscriptionSelectRequired extends GraphNotifyError {
+  constructor(kind: string, resource: string) {
+    super(
+      'ERR_SUBSCRIPTION_SELECT_REQUIRED',
+      `includeResourceData on ${kind} subscriptions needs $select in the resource: Graph sends only the selected properties of Outlook ${kind}s and refuses the subscription without it. Write e.g. "${resource.split('?', 1)[0] ?? resource}?$select=${EXAMPLE_SELECT[kind] ?? 'id'}" (not Body or UniqueBody, which rich Outlook notifications cannot carry)`,
+    );
+  }
+}
+
 export class SubscriptionNotFound extends GraphNotifyError {
   constructor(subscriptionId: string) {
     super('ERR_SUBSCRIPTION_NOT_FOUND', `No subscription ${subscriptionId} is managed by graph-notify`);

@@ -37,6 +37,7 @@ export {
   SubscriptionRefused,
   SubscriptionRequestInvalid,
   SubscriptionRuleViolated,
+  SubscriptionSelectRequired,
   SubscriptionsNotConfigured,
   type RefusalReason,
   type SubscriptionRule,

@@ -10,10 +10,18 @@ import { z } from 'zod';
 import { isTenantId } from '../graph';
 import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
 import type { SubscriptionSettings } from './dependencies';
-import { SubscriptionRequestInvalid, SubscriptionRuleViolated } from './errors';
+import { SubscriptionRequestInvalid, SubscriptionRuleViolated, SubscriptionSelectRequired } from './errors';
 
 const MINUTE_MS = 60_000;
 const CHANGE_TYPE_ORDER: readonly ChangeType[] = ['created', 'updated', 'deleted'];
+/** Outlook resources send rich notifications only with `$select` in the resource (reference §5.1). */
+const OUTLOOK_KINDS: ReadonlySet<string> = new Set(['message', 'event', 'contact']);
+
+/** True when the resource's query selects at least one property (`?$select=a,b`, case-insensitive). */
+function hasSelect(resource: string): boolean {
+  const query = resource.split('?')[1] ?? '';
+  return query.split('&').some((option) => /^(%24|\$)select=\s*[^\s&]/i.test(option));
+}
 
 /** What an operator (API, CLI) or the desired-state file asks for. */
 export interface SubscriptionRequest {
@@ -57,6 +65,7 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
   if (includeResourceData && !kind.supportsRichNotifications) {
     throw new SubscriptionRuleViolated('rich-notifications', `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for messages, events, contacts and Teams chat messages`);
   }
+  if (includeResourceData && OUTLOOK_KINDS.has(kind.name) && !hasSelect(resource)) throw new SubscriptionSelectRequired(kind.name, resource);
   if (includeResourceData && settings.encryption === undefined) {
     throw new SubscriptionRuleViolated(
       'encryption-certificate',
