@@ -3,7 +3,7 @@
  * (local.settings.json Values or the environment, see settings.ts).
  *
  *   graph-notify subscriptions list [--json]
- *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--expiration <iso>] [--json]
+ *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--json]
  *   graph-notify subscriptions delete <id>
  *   graph-notify subscriptions renew <id> [--json]
  *   graph-notify subscriptions reconcile [--drift] [--json]
@@ -48,7 +48,7 @@ const VALUED = ['settings', 'resource', 'change-type', 'tenant', 'expiration', '
 const USAGE = `Usage: graph-notify <command> [options]
 
   subscriptions list [--json]                       (--verbose on any subscriptions command shows progress)
-  subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--expiration <iso>] [--json]
+  subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--json]
   subscriptions delete <id>
   subscriptions renew <id> [--json]
   subscriptions reconcile [--drift] [--json]
@@ -131,13 +131,20 @@ async function subscriptions(command: string | undefined, rest: readonly string[
       return EXIT.ok;
     }
     case 'create': {
-      rejectUnknown(args, ['json', 'include-resource-data', 'verbose'], ['settings', 'resource', 'change-type', 'tenant', 'expiration']);
+      rejectUnknown(args, ['json', 'include-resource-data', 'initial-sync', 'verbose'], ['settings', 'resource', 'change-type', 'tenant', 'expiration']);
       noPositionals(rest);
       const resource = single(args, 'resource');
       const changeType = single(args, 'change-type');
       if (resource === undefined || changeType === undefined) throw new UsageError('subscriptions create needs --resource and --change-type');
       const view = await createManagedSubscription(
-        { resource, changeType, tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), expirationDateTime: single(args, 'expiration') },
+        {
+          resource,
+          changeType,
+          tenantId: single(args, 'tenant'),
+          includeResourceData: args.flags.has('include-resource-data'),
+          initialSync: args.flags.has('initial-sync'),
+          expirationDateTime: single(args, 'expiration'),
+        },
         deps,
       );
       io.stdout(json ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);

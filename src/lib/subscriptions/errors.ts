@@ -21,7 +21,8 @@ export type SubscriptionRule =
   | 'expiration'
   | 'maximum-lifetime'
   | 'lifecycle-url-required'
-  | 'tenant-id';
+  | 'tenant-id'
+  | 'initial-sync';
 
 /** A request breaks one of Graph's (or graph-notify's) subscription rules; Graph was not called. */
 export class SubscriptionRuleViolated extends GraphNotifyError {
