@@ -52,7 +52,7 @@ describe('periodic resync (the safety net)', () => {
 
   it('spreads first resyncs over the interval per subscription, then repeats every interval', () => {
     const createdAt = '2026-05-01T08:00:00.000Z';
-    const firsts = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => nextPeriodicResyncAt({ subscriptionId: id, createdAt, lastResyncedAt: undefined }, INTERVAL) - Date.parse(createdAt));
+    const firsts = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => nextPeriodicResyncAt({ subscriptionId: id, createdAt }, INTERVAL) - Date.parse(createdAt));
 
     expect(new Set(firsts).size).toBe(firsts.length);
     expect(firsts.every((offset) => offset > 0 && offset <= INTERVAL)).toBe(true);
