@@ -33,6 +33,7 @@ interface SubscriptionEntity {
   lastReauthorizedAt?: string;
   resyncPendingSince?: string;
   lastResyncedAt?: string;
+  reauthorizationOwedSince?: string;
   replaces?: string;
 }
 
@@ -62,6 +63,7 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     ...(record.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: record.lastReauthorizedAt }),
     ...(record.resyncPendingSince === undefined ? {} : { resyncPendingSince: record.resyncPendingSince }),
     ...(record.lastResyncedAt === undefined ? {} : { lastResyncedAt: record.lastResyncedAt }),
+    ...(record.reauthorizationOwedSince === undefined ? {} : { reauthorizationOwedSince: record.reauthorizationOwedSince }),
     ...(record.replaces === undefined ? {} : { replaces: record.replaces }),
   };
 }
@@ -93,6 +95,7 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
     ...(entity.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: entity.lastReauthorizedAt }),
     ...(entity.resyncPendingSince === undefined ? {} : { resyncPendingSince: entity.resyncPendingSince }),
     ...(entity.lastResyncedAt === undefined ? {} : { lastResyncedAt: entity.lastResyncedAt }),
+    ...(entity.reauthorizationOwedSince === undefined ? {} : { reauthorizationOwedSince: entity.reauthorizationOwedSince }),
     ...(entity.replaces === undefined ? {} : { replaces: entity.replaces }),
     etag: entity.etag,
   };

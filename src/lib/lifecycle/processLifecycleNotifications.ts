@@ -4,8 +4,9 @@
  *
  * - `reauthorizationRequired` → reauthorize, or renew when renewal is due anyway (a PATCH renews and
  *   reauthorizes), then resync: delivery paused until then and what changed meanwhile is lost. Never
- *   both within 10 minutes (reference §1.5): a challenge inside that window goes back on the queue,
- *   delayed until the window has passed, and is answered then.
+ *   both within 10 minutes (reference §1.5): a challenge inside that window (or while another worker
+ *   holds the subscription) is recorded on it (`reauthorizationOwedSince`) and answered by the timer
+ *   once the window has passed (`answerDeferredChallenges`), never dropped.
  * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → recreate, then resync: nothing is
  *   delivered between removal and re-creation.
  * - `missed` → resync from the stored deltaLink.
@@ -48,9 +49,9 @@ export interface LifecycleResult {
   readonly requeued: number;
 }
 
-/** Delay when Graph gave no Retry-After (a 5xx or network failure), or another worker held the subscription. */
+/** Delay when Graph gave no Retry-After (a 5xx or network failure). */
 const DEFAULT_REQUEUE_SECONDS = 60;
-/** A deferred challenge comes back this long after the no-repeat window closes, so clock skew between instances cannot land it inside. */
+/** A deferred challenge is answered this long after the no-repeat window closes, so clock skew between instances cannot land it inside. */
 const NO_REPEAT_SLACK_MS = 30_000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -89,20 +90,18 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
     switch (event) {
       case 'reauthorizationRequired': {
         const waitMs = noRepeatWaitMs(record, deps.clock.now());
-        if (waitMs > 0) {
-          // Inside the no-repeat window: answered once it has passed, never dropped (reference §1.5, §4.1).
-          deferItem(requeue, item, Math.ceil(waitMs / 1000));
-          deps.log.info(`Subscription ${subscriptionId} was renewed or reauthorized less than 10 minutes ago; the reauthorizationRequired waits ${Math.ceil(waitMs / 1000)} s`);
+        outcome = waitMs > 0 ? { outcome: 'skipped', subscriptionId, reason: 'inside the no-repeat window' } : await answerChallenge(record, deps);
+        if (outcome.outcome === 'skipped') {
+          // Inside the no-repeat window (reference §1.5) or held by another worker: recorded on the subscription
+          // and answered by the timer once it can (answerDeferredChallenges), never dropped.
+          await owingChallenge(record, deps);
+          deps.log.info(`Subscription ${subscriptionId}: the reauthorizationRequired is answered by the next timer run that may (${outcome.reason})`);
           act('deferred');
           continue;
         }
-        outcome = await answerChallenge(record, deps);
-        if (outcome.outcome === 'throttled' || outcome.outcome === 'retry' || outcome.outcome === 'skipped') {
-          deferItem(requeue, item, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
-          if (outcome.outcome === 'skipped') {
-            act('deferred');
-            continue;
-          }
+        if (outcome.outcome === 'throttled' || outcome.outcome === 'retry') {
+          requeue.items.push(item);
+          requeue.delaySeconds = Math.max(requeue.delaySeconds, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
         }
         break;
       }
@@ -147,9 +146,33 @@ function noRepeatWaitMs(record: StoredSubscription, now: Date): number {
   return Math.max(0, last + REAUTHORIZE_RENEW_GAP_MS + NO_REPEAT_SLACK_MS - now.getTime());
 }
 
-function deferItem(requeue: { items: Readonly<Record<string, unknown>>[]; delaySeconds: number }, item: Readonly<Record<string, unknown>>, delaySeconds: number): void {
-  requeue.items.push(item);
-  requeue.delaySeconds = Math.max(requeue.delaySeconds, delaySeconds);
+/**
+ * Answers the challenges recorded on subscriptions (`reauthorizationOwedSince`) whose no-repeat window has
+ * passed; runs after each reconcile. A throttled tenant waits for the next run.
+ */
+export async function answerDeferredChallenges(deps: SubscriptionDependencies): Promise<{ readonly answered: number; readonly waiting: number }> {
+  const now = deps.clock.now();
+  const owed = (await deps.repository.list()).filter((record) => record.status === 'active' && record.reauthorizationOwedSince !== undefined);
+  const throttled = new Set<string>();
+  let answered = 0;
+  for (const record of owed) {
+    if (throttled.has(record.tenantId) || noRepeatWaitMs(record, now) > 0 || (record.leaseUntil !== undefined && Date.parse(record.leaseUntil) > now.getTime())) continue;
+    const outcome = await answerChallenge(record, deps);
+    if (outcome.outcome === 'throttled') throttled.add(record.tenantId);
+    if (outcome.outcome === 'reauthorized' || outcome.outcome === 'renewed') answered += 1;
+  }
+  if (owed.length > 0) deps.log.info(`Answered ${answered} of ${owed.length} deferred reauthorizationRequired challenge(s)`);
+  return { answered, waiting: owed.length - answered };
+}
+
+/** Records an unanswered challenge on the subscription (ETag-guarded; a lost race means another write recorded or answered it). */
+async function owingChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<void> {
+  const current = await deps.repository.get(record.subscriptionId);
+  if (current === undefined || current.reauthorizationOwedSince !== undefined) return;
+  const { etag, ...fields } = current;
+  await deps.repository.update({ ...fields, reauthorizationOwedSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag).catch((error: unknown) => {
+    if (!(error instanceof StorageConflict)) throw error;
+  });
 }
 
 /**
@@ -157,11 +180,18 @@ function deferItem(requeue: { items: Readonly<Record<string, unknown>>[]; delayS
  * waits for reauthorization and the changes made meanwhile are lost (reference §4.1). The resync is
  * recorded as owed first, so a throttled or interrupted one is paid by the reconciler.
  */
-async function answerChallenge(record: StoredSubscription, deps: LifecycleDependencies): Promise<MaintenanceOutcome> {
+async function answerChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
   const owing = canResync(record.resource) ? await owingResync(record, deps) : record;
   const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
   if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
-  const current = await deps.repository.get(record.subscriptionId);
+  let current = await deps.repository.get(record.subscriptionId);
+  if (current?.reauthorizationOwedSince !== undefined) {
+    const { etag, reauthorizationOwedSince: _answered, ...fields } = current;
+    current = await deps.repository.update({ ...fields, updatedAt: deps.clock.now().toISOString() }, etag).catch((error: unknown) => {
+      if (!(error instanceof StorageConflict)) throw error;
+      return deps.repository.get(record.subscriptionId);
+    });
+  }
   if (current?.resyncPendingSince === undefined) return outcome;
   await resyncSubscription(current, deps).catch((error: unknown) => {
     deps.log.warn(`Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
@@ -170,7 +200,7 @@ async function answerChallenge(record: StoredSubscription, deps: LifecycleDepend
 }
 
 /** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */
-async function owingResync(record: StoredSubscription, deps: LifecycleDependencies): Promise<StoredSubscription> {
+async function owingResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<StoredSubscription> {
   let current: StoredSubscription | undefined = record;
   for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
     if (current.resyncPendingSince !== undefined) return current;

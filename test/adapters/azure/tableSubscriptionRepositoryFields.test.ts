@@ -20,12 +20,13 @@ describe('table subscription repository: reconciler fields (Azurite)', () => {
       lastReauthorizedAt: '2026-05-01T09:00:00.000Z',
       resyncPendingSince: '2026-05-01T08:00:00.000Z',
       lastResyncedAt: '2026-05-01T07:00:00.000Z',
+      reauthorizationOwedSince: '2026-05-01T09:30:00.000Z',
       replaces: '0f3c5a8e-2b1d-4c6e-9a7f-1e2d3c4b5a69',
     });
 
     const created = await repo.create(record);
     const read = await repo.get(record.subscriptionId);
-    const { leaseUntil: _lease, resyncPendingSince: _owed, replaces: _replaces, ...rest } = record;
+    const { leaseUntil: _lease, resyncPendingSince: _owed, replaces: _replaces, reauthorizationOwedSince: _challenge, ...rest } = record;
     await repo.update(rest, created.etag);
     const after = await repo.get(record.subscriptionId);
 
@@ -33,6 +34,7 @@ describe('table subscription repository: reconciler fields (Azurite)', () => {
     expect(after).not.toHaveProperty('leaseUntil');
     expect(after).not.toHaveProperty('resyncPendingSince');
     expect(after).not.toHaveProperty('replaces');
+    expect(after).not.toHaveProperty('reauthorizationOwedSince');
     expect(after).toMatchObject({ origin: 'desiredState', lastReauthorizedAt: '2026-05-01T09:00:00.000Z', lastResyncedAt: '2026-05-01T07:00:00.000Z' });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processLifecycleNotifications } from '../../../src/lib/lifecycle';
+import { answerDeferredChallenges, processLifecycleNotifications } from '../../../src/lib/lifecycle';
 import { ENVELOPE_VERSION, parseNotificationEnvelope, type NotificationEnvelope } from '../../../src/lib/notifications';
 import { createSubscription, type StoredSubscription } from '../../../src/lib/subscriptions';
 import { LIFECYCLE_EVENTS, METRIC } from '../../../src/lib/telemetry';
@@ -67,30 +67,33 @@ describe('reauthorizationRequired', () => {
     await world.sim.clock.advance(MINUTE);
     const again = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
 
-    expect(early).toMatchObject({ actions: { deferred: 1 }, requeued: 1 });
+    expect(early).toMatchObject({ actions: { deferred: 1 }, requeued: 0 });
     expect(later.actions).toEqual({ renewed: 1 });
-    expect(again).toMatchObject({ actions: { deferred: 1 }, requeued: 1 });
-    // Back once the window (6 and 9 minutes left, plus 30 s) has passed: never dropped.
-    expect(world.lifecycleQueue.sent.map((message) => message.visibilityDelaySeconds)).toEqual([6 * 60 + 30, 9 * 60 + 30]);
+    expect(again).toMatchObject({ actions: { deferred: 1 }, requeued: 0 });
+    // Recorded on the subscription, for the timer to answer once the window has passed: never dropped.
+    expect((await world.repository.get(messages.subscriptionId))?.reauthorizationOwedSince).toBe(world.clock.now().toISOString());
     expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(1);
     expect(requestsOf(world, 'renewSubscription')).toHaveLength(1);
     expect(world.sim.anomalies()).toEqual([]);
   });
 
-  it('answers a deferred challenge once the window has passed', async () => {
+  it('answers a deferred challenge from the timer once the window has passed, then resyncs', async () => {
     await world.sim.clock.advance(HOUR);
     await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
     await world.sim.clock.advance(2 * MINUTE);
-    world.lifecycleQueue.sent.push({ text: JSON.stringify(lifecycle(messages.subscriptionId, 'reauthorizationRequired')), visibilityDelaySeconds: undefined });
 
-    await world.pump();
-    const inside = world.lifecycleResults.map((result) => result.actions);
+    const deferred = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+    const inside = await answerDeferredChallenges(world.deps());
     await world.sim.clock.advance(9 * MINUTE);
-    await world.pump();
+    const after = await answerDeferredChallenges(world.deps());
 
-    expect(inside).toEqual([{ deferred: 1 }]);
-    expect(world.lifecycleResults.map((result) => result.actions)).toEqual([{ deferred: 1 }, { reauthorized: 1 }]);
+    expect(deferred.actions).toEqual({ deferred: 1 });
+    expect(inside).toEqual({ answered: 0, waiting: 1 });
+    expect(after).toEqual({ answered: 1, waiting: 0 });
     expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(2);
+    const record = await world.repository.get(messages.subscriptionId);
+    expect(record).toMatchObject({ lastReauthorizedAt: world.clock.now().toISOString(), lastResyncedAt: world.clock.now().toISOString() });
+    expect(record?.reauthorizationOwedSince).toBeUndefined();
     expect(world.sim.anomalies()).toEqual([]);
   });
 

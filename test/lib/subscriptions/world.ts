@@ -18,7 +18,7 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
-import { processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
+import { answerDeferredChallenges, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
 import { parseNotificationEnvelope } from '../../../src/lib/notifications';
 import { processNotifications } from '../../../src/lib/processing';
 import type { Clock } from '../../../src/lib/shared/clock';
@@ -221,6 +221,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       await simulator.clock.advance(ms);
       await pump();
       const report = await reconcileSubscriptions(deps());
+      await answerDeferredChallenges(deps());
       await simulator.clock.settle();
       await pump();
       return report;
