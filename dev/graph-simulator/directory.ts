@@ -82,6 +82,7 @@ export class TenantDirectory {
   readonly tenantId: string;
   readonly displayName: string;
   readonly domain: string;
+  readonly driveType: 'business' | 'personal';
   readonly #now: () => Date;
   readonly #byPath = new Map<string, StoredResource>();
   readonly #collections = new Map<string, Map<string, StoredResource>>();
@@ -91,10 +92,11 @@ export class TenantDirectory {
   /** Bumped by a delta reset: tokens of older generations answer 410 Gone. */
   deltaGeneration = 0;
 
-  constructor(tenantId: string, displayName: string, domain: string, now: () => Date) {
+  constructor(tenantId: string, displayName: string, domain: string, now: () => Date, driveType: 'business' | 'personal' = 'business') {
     this.tenantId = tenantId;
     this.displayName = displayName;
     this.domain = domain;
+    this.driveType = driveType;
     this.#now = now;
   }
 
@@ -152,6 +154,16 @@ export class TenantDirectory {
 
   rootOfDrive(driveId: string): StoredResource | undefined {
     return this.list(`drives/${driveId}/items`).find((i) => i.body.root !== undefined);
+  }
+
+  /** Whether a drive item (as its body says, alive or just deleted) lies below `folderId`, walking parentReference up. */
+  isInDriveFolder(driveId: string, body: JsonObject | undefined, folderId: string): boolean {
+    let parentId = (body?.parentReference as { id?: unknown } | undefined)?.id;
+    for (let depth = 0; typeof parentId === 'string' && depth < 1_000; depth++) {
+      if (parentId === folderId) return true;
+      parentId = (this.get(`drives/${driveId}/items/${parentId}`)?.body.parentReference as { id?: unknown } | undefined)?.id;
+    }
+    return false;
   }
 
   /** Every live resource, for ground-truth comparisons. */
@@ -254,7 +266,7 @@ export class TenantDirectory {
     const driveId = `b!${newGuid().replaceAll('-', '')}`;
     this.#insert('drive', 'drives', { userId, driveId }, driveId, {
       id: driveId,
-      driveType: 'business',
+      driveType: this.driveType,
       name: 'OneDrive',
       owner: { user: { id: userId } },
     });
@@ -270,7 +282,7 @@ export class TenantDirectory {
       eTag: `"{${newGuid().toUpperCase()}},1"`,
       cTag: `"c:{${newGuid().toUpperCase()}},1"`,
       size: 0,
-      parentReference: { driveId, driveType: 'business' },
+      parentReference: { driveId, driveType: this.driveType },
     });
   }
 
@@ -398,7 +410,7 @@ export class TenantDirectory {
           eTag: `"{${newGuid().toUpperCase()}},1"`,
           cTag: `"c:{${newGuid().toUpperCase()}},1"`,
           size: isFolder ? 0 : 1024,
-          parentReference: { driveId: drive.id, driveType: 'business', id: parent.id },
+          parentReference: { driveId: drive.id, driveType: this.driveType, id: parent.id },
           ...(isFolder ? {} : { file: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } }),
           ...mutation.data,
         },

@@ -26,6 +26,11 @@ export interface TenantSeed {
   displayName?: string;
   /** Verified domain used for user principal names; defaults to `<first 8 of id>.onmicrosoft.com`. */
   domain?: string;
+  /**
+   * Kind of the users' OneDrives: `business` (OneDrive for Business, default; subscriptions on the root only)
+   * or `personal` (personal OneDrive; subscriptions on the root or any folder).
+   */
+  driveType?: 'business' | 'personal';
 }
 
 export interface AppRegistration {

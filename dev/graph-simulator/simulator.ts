@@ -67,6 +67,8 @@ export interface DeliverySummary {
   pending: number;
   delivered: number;
   dropped: number;
+  /** Lost because their subscription was paused (access token lapsed) when they were due. */
+  lost: number;
   discarded: number;
   abandoned: number;
   duplicatesDelivered: number;
@@ -165,9 +167,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     {
       stateOf: (id) => service.stateOf(id),
       validationToken: (appId, tenantId) => identity.issueValidationToken(appId, tenantId),
-      onDropped: (record) => {
-        service.onDropped(record);
-      },
+      onDropped: (record) => service.onDropped(record),
     },
     log,
   );
@@ -180,7 +180,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     const existing = directories.get(id);
     if (existing !== undefined) return { id, displayName: existing.displayName, domain: existing.domain };
     const domain = seed.domain ?? `${id.slice(0, 8)}.onmicrosoft.com`;
-    const directory = new TenantDirectory(id, seed.displayName ?? `Tenant ${id.slice(0, 8)}`, domain, () => clock.now());
+    const directory = new TenantDirectory(id, seed.displayName ?? `Tenant ${id.slice(0, 8)}`, domain, () => clock.now(), seed.driveType);
     directory.onChange((change) => {
       service.onChange(change);
     });
@@ -312,7 +312,13 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       return found === undefined ? undefined : structuredClone(found.body);
     },
     subscriptions: () => service.all().filter((s) => service.find(s.id) !== undefined).map(subscriptionInfo),
-    lifecycle: (id, event, variant) => service.sendLifecycle(requireSubscription(id), event, variant),
+    lifecycle: (id, event, variant) => {
+      const subscription = requireSubscription(id);
+      if (event === 'missed' && !service.supportsMissed(subscription)) {
+        throw new MutationRejected(`Graph sends missed only to Outlook subscriptions (messages, events, contacts), not to ${subscription.resource}`);
+      }
+      return service.sendLifecycle(subscription, event, variant);
+    },
     expireAccessToken: (id) => {
       const subscription = requireSubscription(id);
       subscription.accessTokenExpiresAtMs = clock.nowMs();
@@ -327,6 +333,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
         pending: count('pending'),
         delivered: count('delivered'),
         dropped: count('dropped'),
+        lost: count('lost'),
         discarded: count('discarded'),
         abandoned: count('abandoned'),
         duplicatesDelivered: records.reduce((sum, r) => sum + r.duplicatesDelivered, 0),
