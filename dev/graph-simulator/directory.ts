@@ -108,6 +108,11 @@ export class TenantDirectory {
     return this.#seq;
   }
 
+  /** Every change of the tenant, oldest first (the accounting log). */
+  changes(): readonly ChangeEvent[] {
+    return this.#changes;
+  }
+
   /** Changes with seq greater than `afterSeq` in the given delta scope, oldest first. */
   changesSince(scope: string, afterSeq: number): ChangeEvent[] {
     const result: ChangeEvent[] = [];
@@ -212,6 +217,7 @@ export class TenantDirectory {
       case 'restore': {
         if (!existing.softDeleted) throw new MutationRejected(`${mutation.kind} ${mutation.id} is not deleted`);
         existing.softDeleted = false;
+        existing.version += 1;
         // A restored object reappears in delta as new and Graph notifies it as `updated` (reference §6.1, §3.4).
         this.#record(existing, 'created', false, undefined, hints);
         return existing;
@@ -519,6 +525,7 @@ export class TenantDirectory {
 
   #remove(resource: StoredResource, hints: ChangeHints, soft: boolean): StoredResource {
     const before = structuredClone(resource.body);
+    resource.version += 1;
     if (soft) {
       resource.softDeleted = true;
       this.#record(resource, 'deleted', true, before, hints);
@@ -543,6 +550,7 @@ export class TenantDirectory {
       owner: { ...resource.owner },
       changeType,
       softDelete,
+      version: resource.version,
       before,
       after: gone ? undefined : structuredClone(resource.body),
       hints,

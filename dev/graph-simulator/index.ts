@@ -19,7 +19,8 @@ export type { GraphSimulatorOptions, EndpointThrottleOptions } from './options.j
 export type { Mutation, TenantDirectory } from './directory.js';
 export type { FaultOptions, FaultRule } from './faults.js';
 export type { WorkloadOptions, AppliedChange } from './workload.js';
-export type { DeliveryAttempt, EndpointStatus, NotificationRecord } from './delivery.js';
+export type { DeliveryAttempt, EndpointStatus, NotificationRecord, NotificationStatus } from './delivery.js';
+export type { ChangeRecord, NotificationFate } from './accounting.js';
 export type { LifecycleEvent, Anomaly } from './subscriptions.js';
 export type { AppRegistration, ChangeHints, TenantSeed } from './model.js';
 export type { SimRequest } from './http.js';

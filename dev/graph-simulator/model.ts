@@ -80,6 +80,8 @@ export interface ChangeEvent {
   readonly changeType: ChangeType;
   /** Users and groups: deletion that can be undone (Graph sends `updated`, delta `@removed: changed`). */
   readonly softDelete: boolean;
+  /** The resource's own version after this change: 1 on creation, one more on every later change (deletions too). */
+  readonly version: number;
   /** State before and after (undefined when absent). */
   readonly before: JsonObject | undefined;
   readonly after: JsonObject | undefined;

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../../src/lib/shared/redact.js';
+import { changeRecords, versionShownBy, type ChangeRecord } from './accounting.js';
 import { handleControl } from './control.js';
 import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, seedDemoResources } from './demoTenant.js';
 import { NotificationDispatcher, type DeliveryAttempt, type EndpointStatus, type NotificationRecord } from './delivery.js';
@@ -113,6 +114,13 @@ export interface GraphSimulator {
   /** Makes a subscription's access token lapse now (deliveries pause until reauthorize/renew). */
   expireAccessToken(subscriptionId: string): void;
   notifications(filter?: NotificationFilter): NotificationRecord[];
+  /**
+   * The accounting log: every change of one tenant (or all), oldest first, with its identity (sequence number,
+   * resource version and version tag) and the fate of each of its notifications.
+   */
+  changes(tenantId?: string): ChangeRecord[];
+  /** Which version of the resource at `path` a body (e.g. from a sink) shows; undefined when none matches. */
+  versionOf(tenantId: string, path: string, body: JsonObject): number | undefined;
   deliveryAttempts(): DeliveryAttempt[];
   deliverySummary(filter?: NotificationFilter): DeliverySummary;
   endpoints(): EndpointStatus[];
@@ -324,6 +332,12 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       subscription.accessTokenExpiresAtMs = clock.nowMs();
     },
     notifications: (filter = {}) => dispatcher.notifications().filter((r) => matches(r, filter)),
+    changes: (tenantId) => {
+      const records = dispatcher.notifications();
+      const of = (directory: TenantDirectory): ChangeRecord[] => changeRecords(directory.tenantId, directory.changes(), records);
+      return tenantId === undefined ? [...directories.values()].flatMap(of) : of(directoryOf(tenantId));
+    },
+    versionOf: (tenantId, path, body) => versionShownBy(directoryOf(tenantId).changes(), path, body),
     deliveryAttempts: () => dispatcher.attempts(),
     deliverySummary: (filter = {}) => {
       const records = dispatcher.notifications().filter((r) => matches(r, filter));
