@@ -17,8 +17,11 @@ export interface DeltaScope {
   removed(id: string, path: string, soft: boolean, before: JsonObject | undefined): JsonObject;
   /** `$skiptoken`/`$deltatoken` (directory, Outlook) or `token` (OneDrive). */
   style: 'odata' | 'drive';
-  /** 410 error kind. */
-  goneKind: 'syncStateNotFound' | 'driveResync';
+  /**
+   * 410 error as Graph sends it per service: Outlook `SyncStateNotFound` with its generation text, OneDrive
+   * `resyncRequired`, the directory `syncStateNotFound`.
+   */
+  goneKind: 'syncStateNotFound' | 'outlookSyncStateNotFound' | 'driveResync';
   /** Narrows the scope beyond its change-log key (calendarView: events starting inside the window). */
   matches?: (resource: StoredResource) => boolean;
 }
@@ -107,7 +110,9 @@ export function runDelta(request: DeltaRequest): DeltaPage {
       throw GraphHttpError.badRequest('The delta token is invalid or does not belong to this resource.', 'BadRequest');
     }
     if (nowMs - decoded.at > request.tokenLifetimeMs || decoded.g !== directory.deltaGeneration) {
-      throw GraphHttpError.of(scope.goneKind, { location: restartUrl(request) });
+      const headers = { location: restartUrl(request) };
+      if (scope.goneKind === 'outlookSyncStateNotFound') throw GraphHttpError.outlookSyncStateNotFound(decoded.g, directory.deltaGeneration, headers);
+      throw GraphHttpError.of(scope.goneKind, headers);
     }
     token = decoded;
   }

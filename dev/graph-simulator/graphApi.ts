@@ -334,7 +334,7 @@ export class GraphApi {
             items: inFolder,
             removed: (id) => ({ '@odata.type': '#microsoft.graph.message', id, '@removed': { reason: 'deleted' } }),
             style: 'odata',
-            goneKind: 'syncStateNotFound',
+            goneKind: 'outlookSyncStateNotFound',
           };
           return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/mailFolders/${folder.id}/messages/delta`, `Collection(message)`);
         }
@@ -389,7 +389,7 @@ export class GraphApi {
       items,
       removed: (id) => ({ '@odata.type': `#microsoft.graph.${kind}`, id, '@removed': { reason: 'deleted' } }),
       style: 'odata',
-      goneKind: 'syncStateNotFound',
+      goneKind: 'outlookSyncStateNotFound',
     };
   }
 

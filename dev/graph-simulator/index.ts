@@ -19,10 +19,11 @@ export type { GraphSimulatorOptions, EndpointThrottleOptions } from './options.j
 export type { Mutation, TenantDirectory } from './directory.js';
 export type { FaultOptions, FaultRule } from './faults.js';
 export type { WorkloadOptions, AppliedChange } from './workload.js';
-export type { DeliveryAttempt, EndpointStatus, NotificationRecord } from './delivery.js';
+export type { DeliveryAttempt, EndpointStatus, NotificationRecord, NotificationStatus } from './delivery.js';
+export type { ChangeRecord, NotificationFate } from './accounting.js';
 export type { LifecycleEvent, Anomaly } from './subscriptions.js';
 export type { AppRegistration, ChangeHints, TenantSeed } from './model.js';
 export type { SimRequest } from './http.js';
 export type { SimResponse } from './graphError.js';
-export { CHANGE_TRACKING_APP_ID } from './limits.js';
+export { CHANGE_TRACKING_APP_ID, CLIENT_STATE_MAX_LENGTH_BETA_PAGE, ENDPOINT_THROTTLE_MIN_SAMPLES_2023, MISSED_ON_DROP_PROBABILITY } from './limits.js';
 export { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID } from './demoTenant.js';
