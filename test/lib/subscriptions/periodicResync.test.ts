@@ -10,7 +10,7 @@ let mail: StoredSubscription;
 beforeEach(async () => {
   // Drops without `missed` (Graph does not promise one); tokens that never lapse, so only drops lose changes here.
   world = await createWorld({
-    simulator: { subscriptions: { accessTokenLifetimeMs: null }, lifecycle: { reauthorization: false, missedOnDrop: false } },
+    simulator: { subscriptions: { accessTokenLifetimeMs: null }, lifecycle: { reauthorization: false, missedOnDropProbability: 0 } },
     settings: { resync: { intervalMinutes: INTERVAL / MINUTE, eventWindowDays: 90 } },
   });
   users = await createSubscription({ resource: 'users', changeType: 'updated,deleted' }, world.deps());
