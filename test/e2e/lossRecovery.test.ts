@@ -23,6 +23,8 @@ const RESYNC_INTERVAL_MINUTES = 60;
 const CHANGE_STEPS = 8;
 /** Then only time passes: one interval and one reconcile period, plus one step of slack for the comparison. */
 const QUIET_STEPS = (RESYNC_INTERVAL_MINUTES * MINUTE) / STEP + 2;
+/** A fault applies to this many matching deliveries: every one until the test removes it. */
+const UNTIL_REMOVED = Number.MAX_SAFE_INTEGER;
 
 interface ScenarioResult {
   /** Graph-clock instant of the last change whose notification was lost. */
@@ -71,7 +73,7 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
     touchEverythingInScope(e2e, 'baseline');
     await untilQuiet(e2e);
     // The lifecycle webhook is unreachable from here on: no challenge is answered, so tokens lapse and delivery pauses.
-    sim.faults.inject({ target: 'delivery', path: '/api/lifecycle', action: 'drop' });
+    sim.faults.inject({ target: 'delivery', path: '/api/lifecycle', action: 'drop', times: UNTIL_REMOVED });
     const simStart = sim.clock.now().getTime();
     let lastLossAt = simStart;
     let convergedAt: number | undefined;
@@ -88,7 +90,7 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
       if (step <= CHANGE_STEPS) {
         pausedSeen ||= sim.subscriptions().some((subscription) => subscription.paused);
         // Bursts of dropped deliveries (an endpoint Graph judged slow drops too), the last one at the end.
-        const dropping = step % 3 === 0 || step === CHANGE_STEPS ? sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop' }) : undefined;
+        const dropping = step % 3 === 0 || step === CHANGE_STEPS ? sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: UNTIL_REMOVED }) : undefined;
         changeSomething(`step ${step}`);
         await sim.clock.settle();
         if (dropping !== undefined) {

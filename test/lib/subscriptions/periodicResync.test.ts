@@ -23,7 +23,7 @@ afterEach(() => {
 
 /** Drops every change notification until removed; Graph sends no `missed`. */
 function dropEverything(): number {
-  return world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop' });
+  return world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: Number.MAX_SAFE_INTEGER });
 }
 
 describe('periodic resync (the safety net)', () => {
