@@ -121,6 +121,8 @@ async function route(sim: GraphSimulator, request: SimRequest): Promise<SimRespo
     case 'GET notifications/:id':
       if (id !== 'summary') break;
       return jsonResponse(200, sim.deliverySummary(notificationFilter(query)));
+    case 'GET changes':
+      return jsonResponse(200, { value: sim.changes(query.get('tenantId') ?? undefined) });
     case 'GET deliveries':
       return jsonResponse(200, { value: sim.deliveryAttempts() });
     case 'GET endpoints':

@@ -55,7 +55,10 @@ export function parseMutation(input: unknown): Mutation {
 }
 
 export function parseTenantSeed(input: unknown): TenantSeed {
-  const result = z.object({ id: id.exactOptional(), displayName: id.exactOptional(), domain: id.exactOptional() }).strict().safeParse(input ?? {});
+  const result = z
+    .object({ id: id.exactOptional(), displayName: id.exactOptional(), domain: id.exactOptional(), driveType: z.enum(['business', 'personal']).exactOptional() })
+    .strict()
+    .safeParse(input ?? {});
   if (!result.success) fail('tenant', result.error);
   return result.data;
 }

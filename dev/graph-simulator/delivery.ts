@@ -2,8 +2,9 @@
  * Delivery of change and lifecycle notifications to receivers, as docs/graph-protocol.md §3.5–§3.7 describe it:
  * queued per notification URL and batched into one `{"value":[...]}` POST; a 2xx within 3 s (first
  * attempt) or 10 s (retries) acknowledges; anything else is retried with backoff for up to 4 hours;
- * each URL has the slow/drop state machine. Subscriptions whose access token lapsed hold their
- * notifications (not counted as slow) until reauthorized or renewed, or until the 4 hours pass.
+ * each URL has the slow/drop state machine, judged per notification. While a subscription's access token
+ * has lapsed its change notifications are lost (the lifecycle events page; the default) or, with
+ * `whilePaused: 'held'`, held (not counted as slow) until reauthorized or renewed, or until the 4 hours pass.
  *
  * Every notification and every attempt lands in a ground-truth log, so a test can prove that nothing
  * was lost (or see exactly what was, and why).
@@ -14,7 +15,12 @@ import type { JsonObject } from './model.js';
 import type { DeliveryOptions, EndpointThrottleOptions } from './options.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
-export type NotificationStatus = 'pending' | 'delivered' | 'dropped' | 'discarded' | 'abandoned';
+/**
+ * `dropped`: the endpoint was in the drop state (or a fault dropped it); `lost`: the subscription was paused
+ * (access token lapsed) when it was due; `discarded`: not acknowledged within the 4-hour retry window;
+ * `abandoned`: the subscription was deleted or expired first.
+ */
+export type NotificationStatus = 'pending' | 'delivered' | 'dropped' | 'lost' | 'discarded' | 'abandoned';
 
 /** Ground truth for one notification Graph decided to send. */
 export interface NotificationRecord {
@@ -27,6 +33,8 @@ export interface NotificationRecord {
   readonly changeType: string | undefined;
   readonly lifecycleEvent: string | undefined;
   readonly resource: string | undefined;
+  /** The change this notification reports (see `ChangeRecord`), undefined for lifecycle notifications. */
+  readonly changeSeq: number | undefined;
   /** Virtual instant the notification was generated. */
   readonly createdAt: string;
   status: NotificationStatus;
@@ -36,6 +44,8 @@ export interface NotificationRecord {
   deliveredAt: string | undefined;
   /** Extra copies that reached the receiver (injected duplicates). */
   duplicatesDelivered: number;
+  /** For a dropped or lost change notification: whether Graph answered it with a `missed` lifecycle event. */
+  missedSent: boolean | undefined;
   /** The item exactly as POSTed inside `value`. */
   readonly payload: JsonObject;
 }
@@ -108,6 +118,7 @@ export interface NotificationInput {
   changeType?: string;
   lifecycleEvent?: string;
   resource?: string;
+  changeSeq?: number;
   /** Extra virtual delay before the first attempt (latency, reordering). */
   delayMs?: number;
   duplicateRatio?: number;
@@ -115,12 +126,12 @@ export interface NotificationInput {
 
 /** What the dispatcher needs to know about subscriptions, without owning them. */
 export interface SubscriptionGate {
-  /** `gone` abandons change notifications; `paused` holds them. Lifecycle notifications ignore the gate. */
+  /** `gone` abandons change notifications; `paused` loses or holds them. Lifecycle notifications ignore the gate. */
   stateOf(subscriptionId: string): 'active' | 'paused' | 'gone';
   /** One validation token per (app, tenant) of rich items in a POST (docs/graph-protocol.md §3.2, §5.4). */
   validationToken(appId: string, tenantId: string): Promise<string>;
-  /** A notification was dropped (drop state or fault): Outlook subscriptions may get `missed`. */
-  onDropped(record: NotificationRecord): void;
+  /** A notification was dropped (drop state or fault): Outlook subscriptions may get `missed`; true when sent. */
+  onDropped(record: NotificationRecord): boolean;
 }
 
 export class NotificationDispatcher {
@@ -172,18 +183,21 @@ export class NotificationDispatcher {
       changeType: input.changeType,
       lifecycleEvent: input.lifecycleEvent,
       resource: input.resource,
+      changeSeq: input.changeSeq,
       createdAt: new Date(now).toISOString(),
       status: 'pending',
       reason: undefined,
       attempts: 0,
       deliveredAt: undefined,
       duplicatesDelivered: 0,
+      missedSent: undefined,
       payload: input.payload,
     };
     this.#records.set(record.id, record);
     const url = this.#url(input.url);
     this.#evaluate(url, now);
     if (input.kind === 'change') {
+      if (this.#losesWhilePaused(record)) return this.#lose(record);
       if (url.state === 'drop') return this.#drop(record, 'endpoint in drop state');
       if (this.#faults.random.chance(this.#faults.options.dropDeliveryRatio)) return this.#drop(record, 'fault: dropDeliveryRatio');
     }
@@ -227,7 +241,21 @@ export class NotificationDispatcher {
     record.status = 'dropped';
     record.reason = reason;
     this.#log(`notification ${record.id} for subscription ${record.subscriptionId} dropped: ${reason}`);
-    this.#gate.onDropped(record);
+    record.missedSent = this.#gate.onDropped(record);
+    return record;
+  }
+
+  /** A change notification due while its subscription is paused, under `whilePaused: 'lost'`. */
+  #losesWhilePaused(record: NotificationRecord): boolean {
+    return record.kind === 'change' && this.#options.whilePaused === 'lost' && this.#gate.stateOf(record.subscriptionId) === 'paused';
+  }
+
+  /** The lifecycle events page: changes made while delivery is paused are lost and must be recovered with delta. */
+  #lose(record: NotificationRecord): NotificationRecord {
+    record.status = 'lost';
+    record.reason = 'subscription paused: its access token had lapsed';
+    record.missedSent = false;
+    this.#log(`notification ${record.id} for subscription ${record.subscriptionId} lost: the subscription was paused`);
     return record;
   }
 
@@ -248,7 +276,7 @@ export class NotificationDispatcher {
     for (const item of url.queue) {
       const gate = item.record.kind === 'change' ? this.#gate.stateOf(item.record.subscriptionId) : 'active';
       // Held items matter again when their retry window closes and they must be discarded.
-      const at = gate === 'paused' ? item.firstQueuedAtMs + this.#options.retryWindowMs : item.dueAtMs;
+      const at = gate === 'paused' && this.#options.whilePaused === 'held' ? item.firstQueuedAtMs + this.#options.retryWindowMs : item.dueAtMs;
       if (at < next) next = at;
     }
     if (next === Number.POSITIVE_INFINITY) return;
@@ -276,6 +304,11 @@ export class NotificationDispatcher {
         }
         return false;
       }
+      if (!item.duplicate && item.record.status === 'pending' && this.#losesWhilePaused(item.record)) {
+        this.#lose(item.record);
+        return false;
+      }
+      if (item.duplicate && gate === 'paused' && this.#options.whilePaused === 'lost') return false;
       if (now - item.firstQueuedAtMs >= this.#options.retryWindowMs) {
         if (!item.duplicate && item.record.status === 'pending') {
           item.record.status = 'discarded';
@@ -375,14 +408,13 @@ export class NotificationDispatcher {
       status: result.status,
       validationTokens,
     });
-    const countsTowardThrottle = batch.some((item) => item.record.kind === 'lifecycle' || this.#gate.stateOf(item.record.subscriptionId) !== 'paused');
-    if (countsTowardThrottle) {
-      const slowThreshold = this.#options.firstAttemptTimeoutMs;
-      url.samples.push({
-        atMs: now,
-        slow: result.outcome === 'timeout' || result.durationMs > slowThreshold,
-        verySlow: (result.outcome === 'timeout' && !firstAttempt) || result.durationMs > this.#options.retryTimeoutMs,
-      });
+    // Graph judges each notification delivery, not each POST (webhooks delivery page): a batch of n
+    // notifications answered slowly is n slow deliveries. Paused subscriptions do not count.
+    const counted = batch.filter((item) => item.record.kind === 'lifecycle' || this.#gate.stateOf(item.record.subscriptionId) !== 'paused').length;
+    if (counted > 0) {
+      const slow = result.outcome === 'timeout' || result.durationMs > this.#options.firstAttemptTimeoutMs;
+      const verySlow = (result.outcome === 'timeout' && !firstAttempt) || result.durationMs > this.#options.retryTimeoutMs;
+      for (let i = 0; i < counted; i++) url.samples.push({ atMs: now, slow, verySlow });
       this.#evaluate(url, now);
     }
     for (const item of batch) {
@@ -416,15 +448,23 @@ export class NotificationDispatcher {
     const options: EndpointThrottleOptions | false = this.#options.endpointThrottle;
     if (options === false) return;
     url.samples = url.samples.filter((s) => now - s.atMs < options.windowMs);
-    if (url.state !== 'normal' && now < url.untilMs) return;
+    // A state holds until its window ends, except that a slow endpoint whose replies pass the retry
+    // allowance goes to drop at once (the worse state is never postponed).
+    const holding = url.state !== 'normal' && now < url.untilMs;
+    if (holding && url.state === 'drop') return;
     const count = url.samples.length;
     const previous = url.state;
-    if (count < options.minSamples) {
-      url.state = 'normal';
+    if (count === 0 || count < options.minSamples) {
+      if (!holding) url.state = 'normal';
     } else {
       const slowShare = url.samples.filter((s) => s.slow).length / count;
       const dropShare = url.samples.filter((s) => s.verySlow).length / count;
-      if (dropShare > options.dropRatio) {
+      if (holding) {
+        if (dropShare > options.dropRatio) {
+          url.state = 'drop';
+          url.untilMs = now + options.dropDurationMs;
+        }
+      } else if (dropShare > options.dropRatio) {
         url.state = 'drop';
         url.untilMs = now + options.dropDurationMs;
       } else if (slowShare > options.slowRatio) {

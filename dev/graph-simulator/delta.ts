@@ -17,8 +17,13 @@ export interface DeltaScope {
   removed(id: string, path: string, soft: boolean, before: JsonObject | undefined): JsonObject;
   /** `$skiptoken`/`$deltatoken` (directory, Outlook) or `token` (OneDrive). */
   style: 'odata' | 'drive';
-  /** 410 error kind. */
-  goneKind: 'syncStateNotFound' | 'driveResync';
+  /**
+   * 410 error as Graph sends it per service: Outlook `SyncStateNotFound` with its generation text, OneDrive
+   * `resyncRequired`, the directory `syncStateNotFound`.
+   */
+  goneKind: 'syncStateNotFound' | 'outlookSyncStateNotFound' | 'driveResync';
+  /** Narrows the scope beyond its change-log key (calendarView: events starting inside the window). */
+  matches?: (resource: StoredResource) => boolean;
 }
 
 interface DeltaToken {
@@ -79,8 +84,10 @@ export interface DeltaPage {
 
 function link(request: DeltaRequest, token: DeltaToken, kind: 'next' | 'delta'): string {
   const encoded = encodeDeltaToken(token);
-  if (request.scope.style === 'drive') return `${request.baseUrl}?token=${encoded}`;
-  return `${request.baseUrl}?${kind === 'next' ? '$skiptoken' : '$deltatoken'}=${encoded}`;
+  // calendarView delta keeps its window in the URL (startDateTime, endDateTime).
+  const separator = request.baseUrl.includes('?') ? '&' : '?';
+  if (request.scope.style === 'drive') return `${request.baseUrl}${separator}token=${encoded}`;
+  return `${request.baseUrl}${separator}${kind === 'next' ? '$skiptoken' : '$deltatoken'}=${encoded}`;
 }
 
 /** The URL a client restarts from after 410 Gone: the delta function with no token. */
@@ -103,7 +110,9 @@ export function runDelta(request: DeltaRequest): DeltaPage {
       throw GraphHttpError.badRequest('The delta token is invalid or does not belong to this resource.', 'BadRequest');
     }
     if (nowMs - decoded.at > request.tokenLifetimeMs || decoded.g !== directory.deltaGeneration) {
-      throw GraphHttpError.of(scope.goneKind, { location: restartUrl(request) });
+      const headers = { location: restartUrl(request) };
+      if (scope.goneKind === 'outlookSyncStateNotFound') throw GraphHttpError.outlookSyncStateNotFound(decoded.g, directory.deltaGeneration, headers);
+      throw GraphHttpError.of(scope.goneKind, headers);
     }
     token = decoded;
   }
@@ -143,6 +152,7 @@ export function runDelta(request: DeltaRequest): DeltaPage {
 }
 
 function deltaScopeMatches(scope: DeltaScope, resource: StoredResource): boolean {
+  if (scope.matches !== undefined && !scope.matches(resource)) return false;
   if (scope.key.startsWith('messages:')) return `messages:${resource.owner.userId ?? ''}:${resource.owner.folderId ?? ''}` === scope.key;
   return true;
 }

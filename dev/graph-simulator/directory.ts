@@ -71,6 +71,10 @@ export function deltaScopeOf(kind: ResourceKind, owner: ResourceOwner): string |
       return 'groups';
     case 'message':
       return `messages:${owner.userId ?? ''}:${owner.folderId ?? ''}`;
+    case 'event':
+      return `events:${owner.userId ?? ''}`;
+    case 'contact':
+      return `contacts:${owner.userId ?? ''}`;
     case 'driveItem':
       return `drive:${owner.driveId ?? ''}`;
     default:
@@ -82,6 +86,7 @@ export class TenantDirectory {
   readonly tenantId: string;
   readonly displayName: string;
   readonly domain: string;
+  readonly driveType: 'business' | 'personal';
   readonly #now: () => Date;
   readonly #byPath = new Map<string, StoredResource>();
   readonly #collections = new Map<string, Map<string, StoredResource>>();
@@ -91,10 +96,11 @@ export class TenantDirectory {
   /** Bumped by a delta reset: tokens of older generations answer 410 Gone. */
   deltaGeneration = 0;
 
-  constructor(tenantId: string, displayName: string, domain: string, now: () => Date) {
+  constructor(tenantId: string, displayName: string, domain: string, now: () => Date, driveType: 'business' | 'personal' = 'business') {
     this.tenantId = tenantId;
     this.displayName = displayName;
     this.domain = domain;
+    this.driveType = driveType;
     this.#now = now;
   }
 
@@ -104,6 +110,11 @@ export class TenantDirectory {
 
   get lastSeq(): number {
     return this.#seq;
+  }
+
+  /** Every change of the tenant, oldest first (the accounting log). */
+  changes(): readonly ChangeEvent[] {
+    return this.#changes;
   }
 
   /** Changes with seq greater than `afterSeq` in the given delta scope, oldest first. */
@@ -154,6 +165,16 @@ export class TenantDirectory {
     return this.list(`drives/${driveId}/items`).find((i) => i.body.root !== undefined);
   }
 
+  /** Whether a drive item (as its body says, alive or just deleted) lies below `folderId`, walking parentReference up. */
+  isInDriveFolder(driveId: string, body: JsonObject | undefined, folderId: string): boolean {
+    let parentId = (body?.parentReference as { id?: unknown } | undefined)?.id;
+    for (let depth = 0; typeof parentId === 'string' && depth < 1_000; depth++) {
+      if (parentId === folderId) return true;
+      parentId = (this.get(`drives/${driveId}/items/${parentId}`)?.body.parentReference as { id?: unknown } | undefined)?.id;
+    }
+    return false;
+  }
+
   /** Every live resource, for ground-truth comparisons. */
   resources(): StoredResource[] {
     return [...this.#byPath.values()].filter((r) => !r.softDeleted);
@@ -200,6 +221,7 @@ export class TenantDirectory {
       case 'restore': {
         if (!existing.softDeleted) throw new MutationRejected(`${mutation.kind} ${mutation.id} is not deleted`);
         existing.softDeleted = false;
+        existing.version += 1;
         // A restored object reappears in delta as new and Graph notifies it as `updated` (docs/graph-protocol.md §6.1, §3.4).
         this.#record(existing, 'created', false, undefined, hints);
         return existing;
@@ -254,7 +276,7 @@ export class TenantDirectory {
     const driveId = `b!${newGuid().replaceAll('-', '')}`;
     this.#insert('drive', 'drives', { userId, driveId }, driveId, {
       id: driveId,
-      driveType: 'business',
+      driveType: this.driveType,
       name: 'OneDrive',
       owner: { user: { id: userId } },
     });
@@ -270,7 +292,7 @@ export class TenantDirectory {
       eTag: `"{${newGuid().toUpperCase()}},1"`,
       cTag: `"c:{${newGuid().toUpperCase()}},1"`,
       size: 0,
-      parentReference: { driveId, driveType: 'business' },
+      parentReference: { driveId, driveType: this.driveType },
     });
   }
 
@@ -398,7 +420,7 @@ export class TenantDirectory {
           eTag: `"{${newGuid().toUpperCase()}},1"`,
           cTag: `"c:{${newGuid().toUpperCase()}},1"`,
           size: isFolder ? 0 : 1024,
-          parentReference: { driveId: drive.id, driveType: 'business', id: parent.id },
+          parentReference: { driveId: drive.id, driveType: this.driveType, id: parent.id },
           ...(isFolder ? {} : { file: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } }),
           ...mutation.data,
         },
@@ -507,6 +529,7 @@ export class TenantDirectory {
 
   #remove(resource: StoredResource, hints: ChangeHints, soft: boolean): StoredResource {
     const before = structuredClone(resource.body);
+    resource.version += 1;
     if (soft) {
       resource.softDeleted = true;
       this.#record(resource, 'deleted', true, before, hints);
@@ -531,6 +554,7 @@ export class TenantDirectory {
       owner: { ...resource.owner },
       changeType,
       softDelete,
+      version: resource.version,
       before,
       after: gone ? undefined : structuredClone(resource.body),
       hints,

@@ -72,7 +72,7 @@ function sleep(ms: number): Promise<void> {
 function mailboxOf(names: string[], segments: string[]): string | undefined {
   if (names[0] !== 'users' || names.length < 3) return undefined;
   const area = names[2];
-  return area === 'messages' || area === 'mailfolders' || area === 'events' || area === 'calendar' || area === 'contacts' ? segments[1] : undefined;
+  return area === 'messages' || area === 'mailfolders' || area === 'events' || area === 'calendar' || area === 'calendarview' || area === 'contacts' ? segments[1] : undefined;
 }
 
 export class GraphApi {
@@ -360,7 +360,7 @@ export class GraphApi {
             items: inFolder,
             removed: (id) => ({ '@odata.type': '#microsoft.graph.message', id, '@removed': { reason: 'deleted' } }),
             style: 'odata',
-            goneKind: 'syncStateNotFound',
+            goneKind: 'outlookSyncStateNotFound',
           };
           return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/mailFolders/${folder.id}/messages/delta`, `Collection(message)`);
         }
@@ -370,9 +370,14 @@ export class GraphApi {
         }
         break;
       }
+      case 'calendarview':
+        this.#need(route, 'Calendars.Read', 'outlook');
+        if (rest.length === 2 && rest[1] === 'delta') return this.#calendarViewDelta(route, userId);
+        break;
       case 'events':
       case 'calendar': {
         this.#need(route, 'Calendars.Read', 'outlook');
+        if (rest[0] === 'calendar' && rest[1] === 'calendarview' && rest[2] === 'delta' && rest.length === 3) return this.#calendarViewDelta(route, userId);
         const offset = rest[0] === 'calendar' ? 1 : 0;
         if (rest[0] === 'calendar' && rest[1] !== 'events') break;
         if (rest.length === 1 + offset) return this.#list(route, directory.list(`users/${userId}/events`), `users('${userId}')/events`, 10);
@@ -381,6 +386,10 @@ export class GraphApi {
       }
       case 'contacts':
         this.#need(route, 'Contacts.Read', 'outlook');
+        if (rest.length === 2 && rest[1] === 'delta') {
+          const scope = this.#mailboxScope('contact', userId, () => directory.list(`users/${userId}/contacts`));
+          return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/contacts/delta`, 'Collection(contact)');
+        }
         if (rest.length === 1) return this.#list(route, directory.list(`users/${userId}/contacts`), `users('${userId}')/contacts`, 10);
         if (rest.length === 2) return this.#entity(route, directory.get(`users/${userId}/contacts/${segments[3] ?? ''}`), `users('${userId}')/contacts`);
         break;
@@ -397,6 +406,38 @@ export class GraphApi {
         break;
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /** Outlook contacts and events: `@removed` with reason `deleted` (reference §6.2). */
+  #mailboxScope(kind: 'event' | 'contact', userId: string, items: () => StoredResource[]): DeltaScope {
+    return {
+      key: deltaScopeOf(kind, { userId }) ?? '',
+      items,
+      removed: (id) => ({ '@odata.type': `#microsoft.graph.${kind}`, id, '@removed': { reason: 'deleted' } }),
+      style: 'odata',
+      goneKind: 'outlookSyncStateNotFound',
+    };
+  }
+
+  /** calendarView delta: the events that overlap [startDateTime, endDateTime), both required; the window stays in the links. */
+  #calendarViewDelta(route: Route, userId: string): SimResponse {
+    const params = route.request.url.searchParams;
+    const start = Date.parse(params.get('startDateTime') ?? '');
+    const end = Date.parse(params.get('endDateTime') ?? '');
+    if (Number.isNaN(start) || Number.isNaN(end)) {
+      throw GraphHttpError.badRequest("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", 'ErrorInvalidParameter');
+    }
+    const at = (value: unknown): number => {
+      const dateTime = (value as { dateTime?: unknown } | undefined)?.dateTime;
+      return typeof dateTime === 'string' ? Date.parse(`${dateTime}Z`) : Number.NaN;
+    };
+    const inWindow = (event: StoredResource): boolean => at(event.body.start) < end && at(event.body.end) > start;
+    const scope: DeltaScope = {
+      ...this.#mailboxScope('event', userId, () => route.directory.list(`users/${userId}/events`).filter(inWindow)),
+      matches: inWindow,
+    };
+    const window = `startDateTime=${encodeURIComponent(params.get('startDateTime') ?? '')}&endDateTime=${encodeURIComponent(params.get('endDateTime') ?? '')}`;
+    return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/calendarView/delta?${window}`, 'Collection(event)');
   }
 
   #directoryScope(directory: TenantDirectory, collection: 'users' | 'groups'): DeltaScope {

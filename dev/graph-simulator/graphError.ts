@@ -118,10 +118,28 @@ export const GraphErrors = {
     code: 'syncStateNotFound',
     message: 'The sync state generation is not found. Please restart the synchronization.',
   },
-  driveResync: {
+  /** Outlook's spelling (capital S) and text, as a field report shows it; `outlookSyncStateNotFound` fills in the generations. */
+  outlookSyncStateNotFound: {
     status: 410,
-    code: 'resyncChangesApplyDifferences',
-    message: 'Resync required. Replace any local items with the server version (including deletes) if you are sure the server has the latest changes.',
+    code: 'SyncStateNotFound',
+    message: 'The sync state generation is not found; generation={generation};[highest={highest}][{highest}].',
+  },
+  /** OneDrive's code for an expired or reset delta token (Graph error codes page). */
+  driveResync: { status: 410, code: 'resyncRequired', message: 'Resync required.' },
+  richOutlookNeedsSelect: {
+    status: 400,
+    code: 'ExtensionError',
+    message: 'Operation: Create; Exception: [Status Code: BadRequest; Reason: select clause should be present in query string to support rich notifications]',
+  },
+  teamsLifecycleUrlRequired: {
+    status: 400,
+    code: 'InvalidRequest',
+    message: 'lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is set to greater than 1 hour.',
+  },
+  odbFolderSubscription: {
+    status: 400,
+    code: 'InvalidRequest',
+    message: 'Only the root of a OneDrive for Business or SharePoint drive supports change notifications.',
   },
   failedDependency: { status: 424, code: 'FailedDependency', message: 'The request failed because of a failed dependency.' },
 } as const satisfies Record<string, { status: number; code: string; message: string }>;
@@ -145,6 +163,13 @@ export class GraphHttpError extends Error {
   static of(kind: GraphErrorKind, headers: Record<string, string> = {}): GraphHttpError {
     const entry = GraphErrors[kind];
     return new GraphHttpError(entry.status, entry.code, entry.message, headers);
+  }
+
+  /** Outlook's 410 for a delta token of an older sync state generation. */
+  static outlookSyncStateNotFound(generation: number, highest: number, headers: Record<string, string> = {}): GraphHttpError {
+    const entry = GraphErrors.outlookSyncStateNotFound;
+    const message = entry.message.replace('{generation}', String(generation)).replaceAll('{highest}', String(highest));
+    return new GraphHttpError(entry.status, entry.code, message, headers);
   }
 
   static badRequest(message: string, code = 'InvalidRequest'): GraphHttpError {

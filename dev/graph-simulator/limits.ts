@@ -40,9 +40,12 @@ export const MIN_EXPIRATION_MINUTES = 45;
 /** Teams resources need a lifecycleNotificationUrl when the expiry is more than one hour away (docs/graph-protocol.md §1.1). */
 export const TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS = HOUR_MS;
 
-/** clientState: 255 per the beta and changeNotification pages, 128 per the v1.0 subscription page (docs/graph-protocol.md §13.1). */
-export const CLIENT_STATE_MAX_LENGTH = 255;
-export const CLIENT_STATE_MAX_LENGTH_V1_PAGE = 128;
+/**
+ * clientState: 128 per the v1.0 subscription resource page, 255 per the beta and changeNotification pages
+ * (docs/graph-protocol.md §13.1). The strict 128 is the default; 255 is the named opt-out.
+ */
+export const CLIENT_STATE_MAX_LENGTH = 128;
+export const CLIENT_STATE_MAX_LENGTH_BETA_PAGE = 255;
 
 /** encryptionCertificateId is an app-chosen label of at most 128 characters (docs/graph-protocol.md §5.1). */
 export const ENCRYPTION_CERTIFICATE_ID_MAX_LENGTH = 128;
@@ -68,15 +71,31 @@ export const RETRY_SCHEDULE_MS: readonly number[] = [
   10 * MINUTE_MS,
 ];
 
-/** Endpoint throttling per notification URL (docs/graph-protocol.md §3.7, 2026 rules; the 100-sample minimum is the 2023 rule). */
+/**
+ * Endpoint throttling per notification URL, judged per notification delivery (docs/graph-protocol.md §3.7, 2026 rules of
+ * the webhooks delivery page, which name no minimum volume: one slow reply to a quiet endpoint is already
+ * more than 10 %). `minSamples: 0` is that worst case.
+ */
 export const ENDPOINT_THROTTLE = {
   windowMs: 10 * MINUTE_MS,
   slowRatio: 0.1,
   dropRatio: 0.15,
   slowDelayMs: 10 * MINUTE_MS,
   dropDurationMs: 10 * MINUTE_MS,
-  minSamples: 100,
+  minSamples: 0,
 } as const;
+
+/** The 2023 rule computed the slow share only after the endpoint had received 100 notifications (docs/graph-protocol.md §3.7). */
+export const ENDPOINT_THROTTLE_MIN_SAMPLES_2023 = 100;
+
+/**
+ * `missed` is sent for some dropped Outlook notifications, never promised for all of them (lifecycle page,
+ * docs/graph-protocol.md §4.1). The simulator sends it for half of the drops by default; an option sets the probability.
+ */
+export const MISSED_ON_DROP_PROBABILITY = 0.5;
+
+/** Graph sends at most one `missed` per subscription in this window (simulator choice; the docs give no rate). */
+export const MISSED_MIN_INTERVAL_MS = 10 * MINUTE_MS;
 
 /** The ~2024 text delayed slow endpoints by 10 seconds instead of 10 minutes (docs/graph-protocol.md §13.3). */
 export const ENDPOINT_SLOW_DELAY_MS_2024 = 10_000;

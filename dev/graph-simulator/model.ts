@@ -26,6 +26,11 @@ export interface TenantSeed {
   displayName?: string;
   /** Verified domain used for user principal names; defaults to `<first 8 of id>.onmicrosoft.com`. */
   domain?: string;
+  /**
+   * Kind of the users' OneDrives: `business` (OneDrive for Business, default; subscriptions on the root only)
+   * or `personal` (personal OneDrive; subscriptions on the root or any folder).
+   */
+  driveType?: 'business' | 'personal';
 }
 
 export interface AppRegistration {
@@ -75,6 +80,8 @@ export interface ChangeEvent {
   readonly changeType: ChangeType;
   /** Users and groups: deletion that can be undone (Graph sends `updated`, delta `@removed: changed`). */
   readonly softDelete: boolean;
+  /** The resource's own version after this change: 1 on creation, one more on every later change (deletions too). */
+  readonly version: number;
   /** State before and after (undefined when absent). */
   readonly before: JsonObject | undefined;
   readonly after: JsonObject | undefined;

@@ -10,6 +10,7 @@ import {
   ENDPOINT_THROTTLE,
   FIRST_ATTEMPT_TIMEOUT_MS,
   MAX_EXPIRATION_MINUTES,
+  MISSED_ON_DROP_PROBABILITY,
   REAUTHORIZATION_FIRST_LEAD_MS,
   REAUTHORIZATION_INTERVAL_MS,
   RETRY_ATTEMPT_TIMEOUT_MS,
@@ -33,7 +34,7 @@ export interface EndpointThrottleOptions {
   /** Delay of new notifications while slow: 10 min (2023, 2026) or 10 s (~2024), §13.3. */
   slowDelayMs: number;
   dropDurationMs: number;
-  /** Responses in the window before ratios count (2023 rule: 100). */
+  /** Notification deliveries in the window before ratios count: 0 (2026 page, default) or 100 (2023 rule). */
   minSamples: number;
 }
 
@@ -71,8 +72,13 @@ export interface GraphSimulatorOptions {
 }
 
 export interface SubscriptionOptions {
-  /** 255 (default, §13.1) or 128 (v1.0 subscription page). */
+  /** 128 (v1.0 subscription page, default) or 255 (beta and changeNotification pages), §13.1. */
   clientStateMaxLength: number;
+  /**
+   * Refuse rich (includeResourceData) subscriptions on Outlook messages, events and contacts whose resource
+   * has no `$select` (default, as Graph does); `false` accepts them and encrypts every property.
+   */
+  requireSelectForRichOutlook: boolean;
   /** 10,080 (2026, default) or 4,230 (older docs), §13.7. */
   outlookMaxExpirationMinutes: number;
   /** Over-maximum expiry: `reject` with ExtensionError (observed, announced by the docs) or `clamp`, §13.8. */
@@ -113,6 +119,12 @@ export interface DeliveryOptions {
   /** Virtual delay between a change and its notification (Graph's latency, §3.8). */
   latencyMs: number;
   endpointThrottle: EndpointThrottleOptions | false;
+  /**
+   * Change notifications of a subscription whose access token has lapsed: `lost` (default; the lifecycle
+   * events page) or `held` and delivered after a reauthorize or renew, for up to the 4-hour retry window
+   * (the webhooks delivery page).
+   */
+  whilePaused: 'lost' | 'held';
 }
 
 export interface LifecycleOptions {
@@ -122,12 +134,20 @@ export interface LifecycleOptions {
   removedEventName: 'subscriptionRemoved' | 'removed';
   /** reauthorizationRequired schedule (§4.3); false disables the challenges. */
   reauthorization: { firstLeadMs: number; intervalMs: number } | false;
-  /** Send `missed` to Outlook subscriptions when one of their notifications is dropped. */
-  missedOnDrop: boolean;
+  /**
+   * Probability that a dropped change notification of an Outlook subscription earns a `missed` (at most one
+   * per subscription in 10 minutes). Graph does not promise it; users, groups, drives and Teams never get one.
+   */
+  missedOnDropProbability: number;
+  /** Put `validationTokens` on lifecycle POSTs of rich subscriptions too (field report, §3.2); off by default. */
+  validationTokensOnLifecycle: boolean;
 }
 
 export interface ValidationTokenOptions {
-  /** v1 `https://sts.windows.net/{tenantId}/` (default, what the samples check) or v2. */
+  /**
+   * v2 `https://login.microsoftonline.com/{tenantId}/v2.0` with `azp` (default, the documented example token)
+   * or v1 `https://sts.windows.net/{tenantId}/` with `appid` (what the samples check).
+   */
   issuer: 'v1' | 'v2';
   v1IssuerTemplate: string;
   v2IssuerTemplate: string;
@@ -189,6 +209,7 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
   const sub = options.subscriptions ?? {};
   const subscriptions: SubscriptionOptions = {
     clientStateMaxLength: positive('subscriptions.clientStateMaxLength', sub.clientStateMaxLength ?? CLIENT_STATE_MAX_LENGTH),
+    requireSelectForRichOutlook: sub.requireSelectForRichOutlook ?? true,
     outlookMaxExpirationMinutes: positive(
       'subscriptions.outlookMaxExpirationMinutes',
       sub.outlookMaxExpirationMinutes ?? MAX_EXPIRATION_MINUTES.message,
@@ -224,6 +245,7 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     maxConcurrentPerUrl: positive('delivery.maxConcurrentPerUrl', del.maxConcurrentPerUrl ?? 4),
     latencyMs: del.latencyMs ?? 0,
     endpointThrottle: throttle,
+    whilePaused: del.whilePaused ?? 'lost',
   };
   if (delivery.retryScheduleMs.length === 0) throw new TypeError('graph simulator option delivery.retryScheduleMs needs at least one delay');
   const life = options.lifecycle ?? {};
@@ -248,10 +270,11 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
         life.reauthorization === false
           ? false
           : { firstLeadMs: REAUTHORIZATION_FIRST_LEAD_MS, intervalMs: REAUTHORIZATION_INTERVAL_MS, ...life.reauthorization },
-      missedOnDrop: life.missedOnDrop ?? true,
+      missedOnDropProbability: ratio('lifecycle.missedOnDropProbability', life.missedOnDropProbability ?? MISSED_ON_DROP_PROBABILITY),
+      validationTokensOnLifecycle: life.validationTokensOnLifecycle ?? false,
     }),
     validationTokens: Object.freeze({
-      issuer: vt.issuer ?? 'v1',
+      issuer: vt.issuer ?? 'v2',
       v1IssuerTemplate: vt.v1IssuerTemplate ?? 'https://sts.windows.net/{tenantId}/',
       v2IssuerTemplate: vt.v2IssuerTemplate ?? 'https://login.microsoftonline.com/{tenantId}/v2.0',
       lifetimeSeconds: positive('validationTokens.lifetimeSeconds', vt.lifetimeSeconds ?? VALIDATION_TOKEN_LIFETIME_SECONDS),

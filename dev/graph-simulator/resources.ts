@@ -58,6 +58,8 @@ export interface SubscriptionTarget {
   readonly userId?: string;
   readonly folderId?: string;
   readonly driveId?: string;
+  /** A folder below the root of a personal OneDrive; changes anywhere under it are notified. */
+  readonly driveFolderId?: string;
   readonly chatId?: string;
   readonly objectId?: string;
   readonly select: readonly string[] | undefined;
@@ -180,12 +182,22 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
       if (drive === undefined) throw GraphHttpError.of('notFound');
       return driveTarget(drive.id, base);
     }
+    if (rest.length === 3 && rest[0] === 'drive' && rest[1] === 'items') {
+      const drive = directory.driveOfUser(userId);
+      if (drive === undefined) throw GraphHttpError.of('notFound');
+      return driveFolderTarget(directory, drive.id, segments[4] ?? '', base);
+    }
     throw unsupported(resource);
   }
   if (names[0] === 'drives' && names.length === 3 && names[2] === 'root') {
     const driveId = segments[1] ?? '';
     if (directory.get(`drives/${driveId}`) === undefined) throw GraphHttpError.of('notFound');
     return driveTarget(driveId, base);
+  }
+  if (names[0] === 'drives' && names.length === 4 && names[2] === 'items') {
+    const driveId = segments[1] ?? '';
+    if (directory.get(`drives/${driveId}`) === undefined) throw GraphHttpError.of('notFound');
+    return driveFolderTarget(directory, driveId, segments[3] ?? '', base);
   }
   if (names[0] === 'chats') {
     if (names.length === 1) {
@@ -213,6 +225,19 @@ function canonicalQuery(query: URLSearchParams): string {
 
 function driveTarget(driveId: string, base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined }): SubscriptionTarget {
   return { ...base, kind: 'driveRoot', driveId, expiryClass: 'driveRoot', allowedChangeTypes: DRIVE, family: 'drive', supportsRichData: false, role: 'Files.Read.All', canonical: `drives/${driveId}/root` };
+}
+
+/**
+ * A subscription on a drive item (subscription create page): personal OneDrive accepts the root or any
+ * folder, OneDrive for Business and SharePoint only the root; never a single file.
+ */
+function driveFolderTarget(directory: TenantDirectory, driveId: string, itemId: string, base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined }): SubscriptionTarget {
+  const item = directory.get(`drives/${driveId}/items/${itemId}`);
+  if (item === undefined) throw GraphHttpError.of('notFound');
+  if (item.body.root !== undefined) return driveTarget(driveId, base);
+  if (directory.get(`drives/${driveId}`)?.body.driveType !== 'personal') throw GraphHttpError.of('odbFolderSubscription');
+  if (item.body.folder === undefined) throw GraphHttpError.badRequest('Change notifications are supported on the root or a folder of a drive, not on a file.');
+  return { ...driveTarget(driveId, base), driveFolderId: item.id, canonical: `drives/${driveId}/items/${item.id}` };
 }
 
 /** The change type Graph reports for `change` to a subscription on `target`, or undefined when it does not see it. */
@@ -313,7 +338,8 @@ export function notificationSubject(target: SubscriptionTarget, change: ChangeEv
     }
     case 'chatMessage': {
       const resource = `chats('${change.owner.chatId ?? ''}')/messages('${change.id}')`;
-      return { resource, resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chatMessage', '@odata.id': resource } };
+      // Graph writes the type of basic chatMessage notifications with capitals (rich notifications page example).
+      return { resource, resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.ChatMessage', '@odata.id': resource } };
     }
     default:
       return { resource: change.path, resourceData: { id: change.id } };

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../../src/lib/shared/redact.js';
+import { changeRecords, versionShownBy, type ChangeRecord } from './accounting.js';
 import { handleControl } from './control.js';
 import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, seedDemoResources } from './demoTenant.js';
 import { NotificationDispatcher, type DeliveryAttempt, type EndpointStatus, type NotificationRecord } from './delivery.js';
@@ -67,6 +68,8 @@ export interface DeliverySummary {
   pending: number;
   delivered: number;
   dropped: number;
+  /** Lost because their subscription was paused (access token lapsed) when they were due. */
+  lost: number;
   discarded: number;
   abandoned: number;
   duplicatesDelivered: number;
@@ -111,6 +114,13 @@ export interface GraphSimulator {
   /** Makes a subscription's access token lapse now (deliveries pause until reauthorize/renew). */
   expireAccessToken(subscriptionId: string): void;
   notifications(filter?: NotificationFilter): NotificationRecord[];
+  /**
+   * The accounting log: every change of one tenant (or all), oldest first, with its identity (sequence number,
+   * resource version and version tag) and the fate of each of its notifications.
+   */
+  changes(tenantId?: string): ChangeRecord[];
+  /** Which version of the resource at `path` a body (e.g. from a sink) shows; undefined when none matches. */
+  versionOf(tenantId: string, path: string, body: JsonObject): number | undefined;
   deliveryAttempts(): DeliveryAttempt[];
   deliverySummary(filter?: NotificationFilter): DeliverySummary;
   endpoints(): EndpointStatus[];
@@ -169,9 +179,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     {
       stateOf: (id) => service.stateOf(id),
       validationToken: (appId, tenantId) => identity.issueValidationToken(appId, tenantId),
-      onDropped: (record) => {
-        service.onDropped(record);
-      },
+      onDropped: (record) => service.onDropped(record),
     },
     log,
   );
@@ -184,7 +192,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     const existing = directories.get(id);
     if (existing !== undefined) return { id, displayName: existing.displayName, domain: existing.domain };
     const domain = seed.domain ?? `${id.slice(0, 8)}.onmicrosoft.com`;
-    const directory = new TenantDirectory(id, seed.displayName ?? `Tenant ${id.slice(0, 8)}`, domain, () => clock.now());
+    const directory = new TenantDirectory(id, seed.displayName ?? `Tenant ${id.slice(0, 8)}`, domain, () => clock.now(), seed.driveType);
     directory.onChange((change) => {
       service.onChange(change);
     });
@@ -316,12 +324,24 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       return found === undefined ? undefined : structuredClone(found.body);
     },
     subscriptions: () => service.all().filter((s) => service.find(s.id) !== undefined).map(subscriptionInfo),
-    lifecycle: (id, event, variant) => service.sendLifecycle(requireSubscription(id), event, variant),
+    lifecycle: (id, event, variant) => {
+      const subscription = requireSubscription(id);
+      if (event === 'missed' && !service.supportsMissed(subscription)) {
+        throw new MutationRejected(`Graph sends missed only to Outlook subscriptions (messages, events, contacts), not to ${subscription.resource}`);
+      }
+      return service.sendLifecycle(subscription, event, variant);
+    },
     expireAccessToken: (id) => {
       const subscription = requireSubscription(id);
       subscription.accessTokenExpiresAtMs = clock.nowMs();
     },
     notifications: (filter = {}) => dispatcher.notifications().filter((r) => matches(r, filter)),
+    changes: (tenantId) => {
+      const records = dispatcher.notifications();
+      const of = (directory: TenantDirectory): ChangeRecord[] => changeRecords(directory.tenantId, directory.changes(), records);
+      return tenantId === undefined ? [...directories.values()].flatMap(of) : of(directoryOf(tenantId));
+    },
+    versionOf: (tenantId, path, body) => versionShownBy(directoryOf(tenantId).changes(), path, body),
     deliveryAttempts: () => dispatcher.attempts(),
     deliverySummary: (filter = {}) => {
       const records = dispatcher.notifications().filter((r) => matches(r, filter));
@@ -331,6 +351,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
         pending: count('pending'),
         delivered: count('delivered'),
         dropped: count('dropped'),
+        lost: count('lost'),
         discarded: count('discarded'),
         abandoned: count('abandoned'),
         duplicatesDelivered: records.reduce((sum, r) => sum + r.duplicatesDelivered, 0),

@@ -13,6 +13,7 @@ import type { Caller, IdentityPlatform } from './identity.js';
 import {
   ENCRYPTION_CERTIFICATE_ID_MAX_LENGTH,
   MIN_EXPIRATION_MINUTES,
+  MISSED_MIN_INTERVAL_MS,
   OUTLOOK_RICH_MAX_EXPIRATION_MINUTES,
   REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS,
   TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS,
@@ -261,11 +262,14 @@ export class SubscriptionService {
       }
       certificate = parseEncryptionCertificate(input.encryptionCertificate);
       encryptionCertificate = input.encryptionCertificate;
+      // Outlook rich notifications carry only the $select-ed properties, so Graph refuses a resource without one
+      // (Outlook change notifications overview; Graph's wording from a field report).
+      if (target.family === 'outlook' && target.select === undefined && this.#options.requireSelectForRichOutlook) throw GraphHttpError.of('richOutlookNeedsSelect');
     }
     const expirationMs = this.#expiry(requestedExpiry, now, target, includeResourceData);
     // §1.1: Teams resources need a lifecycle URL when the expiry is more than one hour away.
     if (target.family === 'teams' && lifecycleNotificationUrl === null && expirationMs - now > TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS) {
-      throw GraphHttpError.badRequest('lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is greater than 1 hour.');
+      throw GraphHttpError.of('teamsLifecycleUrlRequired');
     }
     this.#checkQuotas(caller, target);
     if (this.#options.rejectDuplicates) {
@@ -590,21 +594,34 @@ export class SubscriptionService {
       appId: subscription.applicationId,
       url,
       payload,
-      rich: subscription.includeResourceData,
+      // validationTokens belong to POSTs of change notifications with resource data (changeNotificationCollection
+      // page); a field report saw them on lifecycle POSTs, which `validationTokensOnLifecycle` reproduces.
+      rich: subscription.includeResourceData && this.#lifecycle.validationTokensOnLifecycle,
       lifecycleEvent: name,
     });
   }
 
-  /** A dropped change notification of an Outlook subscription earns a `missed` (at most one per 10 minutes). */
-  onDropped(record: NotificationRecord): void {
-    if (!this.#lifecycle.missedOnDrop || record.kind !== 'change') return;
+  /**
+   * A dropped change notification of an Outlook subscription may earn a `missed` (with the configured
+   * probability, at most one per 10 minutes); other resources never get one (lifecycle events page).
+   * Returns whether a `missed` was sent for this drop.
+   */
+  onDropped(record: NotificationRecord): boolean {
+    if (record.kind !== 'change') return false;
     const subscription = this.find(record.subscriptionId);
-    if (subscription?.target.family !== 'outlook' || subscription.lifecycleNotificationUrl === null) return;
+    if (subscription?.target.family !== 'outlook' || subscription.lifecycleNotificationUrl === null) return false;
     const now = this.#deps.clock.nowMs();
     const last = this.#lastMissedAtMs.get(subscription.id);
-    if (last !== undefined && now - last < 10 * TIME.MINUTE_MS) return;
+    if (last !== undefined && now - last < MISSED_MIN_INTERVAL_MS) return false;
+    if (!this.#deps.faults.random.chance(this.#lifecycle.missedOnDropProbability)) return false;
     this.#lastMissedAtMs.set(subscription.id, now);
     this.sendLifecycle(subscription, 'missed');
+    return true;
+  }
+
+  /** `missed` exists only for Outlook messages, events and contacts (lifecycle events page). */
+  supportsMissed(subscription: Subscription): boolean {
+    return subscription.target.family === 'outlook';
   }
 
   /** Spontaneous removals and misses at the configured hourly rates (fault injection), evaluated each virtual hour. */
@@ -628,6 +645,8 @@ export class SubscriptionService {
     for (const subscription of this.all()) {
       if (subscription.tenantId !== change.tenantId || this.find(subscription.id) === undefined) continue;
       const changeType = notifiedChangeType(subscription.target, change);
+      const folderId = subscription.target.driveFolderId;
+      if (folderId !== undefined && !this.#deps.directory(change.tenantId)?.isInDriveFolder(change.owner.driveId ?? '', change.after ?? change.before, folderId)) continue;
       if (changeType === undefined || !subscription.changeTypes.includes(changeType)) continue;
       const rich = subscription.includeResourceData && subscription.certificate !== undefined;
       const subject = notificationSubject(subscription.target, change, rich, ++this.#sequence);
@@ -656,6 +675,7 @@ export class SubscriptionService {
         rich,
         changeType,
         resource: subject.resource,
+        changeSeq: change.seq,
         ...(change.hints.reorderWindowMs === undefined ? {} : { delayMs: this.#deps.faults.random.int(change.hints.reorderWindowMs) }),
         ...(change.hints.duplicateRatio === undefined ? {} : { duplicateRatio: change.hints.duplicateRatio }),
       });

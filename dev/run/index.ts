@@ -10,6 +10,7 @@ export {
   gentleWorkload,
   newFunctionKey,
   PERSIST_FOLDER,
+  RICH_MESSAGE_SELECT,
   startLocalPipeline,
   type DemoTenant,
   type GraphMode,

@@ -14,6 +14,7 @@ export interface SubscriptionRequestBody {
   readonly tenantId?: string;
   readonly includeResourceData?: boolean;
   readonly expirationDateTime?: string;
+  readonly initialSync?: boolean;
 }
 
 export class ManagementApiError extends Error {

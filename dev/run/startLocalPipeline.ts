@@ -160,6 +160,9 @@ export function findDemoTenant(simulator: RunningGraphSimulator): DemoTenant {
   return { tenantId: DEMO_TENANT_ID, adeleId, alexId: user('Alex Wilber'), meganId: user('Megan Bowen'), driveId: drive.id, chatId: chat.id };
 }
 
+/** The properties of a message the rich demo subscription selects (Graph allows neither body nor uniqueBody there). */
+export const RICH_MESSAGE_SELECT = 'subject,bodyPreview,from,toRecipients,receivedDateTime,sentDateTime,createdDateTime,lastModifiedDateTime,changeKey,importance,isRead,isDraft,parentFolderId';
+
 /** One subscription per supported resource kind, plus rich ones for a Teams chat and Alex's mailbox. */
 export function demoSubscriptionRequests(demo: DemoTenant, options: { readonly rich?: boolean } = {}): SubscriptionRequestBody[] {
   const rich = options.rich ?? true;
@@ -172,7 +175,8 @@ export function demoSubscriptionRequests(demo: DemoTenant, options: { readonly r
     { resource: `users/${demo.adeleId}/contacts`, changeType: all },
     { resource: `drives/${demo.driveId}/root`, changeType: 'updated' },
     { resource: `chats/${demo.chatId}/messages`, changeType: all, ...(rich ? { includeResourceData: true } : {}) },
-    ...(rich ? [{ resource: `users/${demo.alexId}/messages`, changeType: all, includeResourceData: true }] : []),
+    // Rich Outlook subscriptions need $select: Graph sends only the selected properties.
+    ...(rich ? [{ resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`, changeType: all, includeResourceData: true }] : []),
   ];
 }
 

@@ -101,6 +101,10 @@ var catalogueSettings = {
   // Desired state is a file deployed with the app; empty = off (docs/subscriptions.md).
   DESIRED_SUBSCRIPTIONS_PATH: ''
 
+  // ---- Resync safety net (docs/subscriptions.md#what-is-guaranteed).
+  RESYNC_INTERVAL_MINUTES: settings.RESYNC_INTERVAL_MINUTES
+  EVENT_RESYNC_WINDOW_DAYS: settings.EVENT_RESYNC_WINDOW_DAYS
+
   // ---- Processing and the sink.
   RESOURCES_CONTAINER_NAME: settings.RESOURCES_CONTAINER_NAME
   CHANGE_EVENTS_QUEUE_NAME: settings.CHANGE_EVENTS_QUEUE_NAME

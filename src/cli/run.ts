@@ -3,7 +3,7 @@
  * (local.settings.json Values or the environment, see settings.ts).
  *
  *   graph-notify subscriptions list [--json]
- *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--expiration <iso>] [--json]
+ *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--json]
  *   graph-notify subscriptions delete <id>
  *   graph-notify subscriptions renew <id> [--json]
  *   graph-notify subscriptions reconcile [--drift] [--json]
@@ -75,19 +75,20 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       },
     },
     create: {
-      synopsis: 'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--expiration <iso>] [--json]',
+      synopsis: 'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--json]',
       help: [
         'Checks the resource rules, then creates a subscription in Graph (Graph validates both webhooks) and records it.',
         '',
         '  --resource <path>         Graph resource, e.g. users/<id>/messages, groups, communications/presences?$filter=...',
         '  --change-type <types>     comma-separated: created, updated, deleted',
         '  --tenant <id>             tenant (default GRAPH_TENANT_ID)',
-        '  --include-resource-data   rich notifications (needs the ENCRYPTION_* settings)',
+        '  --include-resource-data   rich notifications (needs the ENCRYPTION_* settings; Outlook resources need $select)',
+        '  --initial-sync            seed the sink with a full delta and keep its deltaLink (default off: docs/subscriptions.md)',
         "  --expiration <iso>        expiry (default: the resource kind's maximum less the margin)",
         '  --json                    machine-readable output',
         '  --verbose                 progress on stderr',
       ].join('\n'),
-      flags: ['json', 'include-resource-data', 'verbose'],
+      flags: ['json', 'include-resource-data', 'initial-sync', 'verbose'],
       options: ['resource', 'change-type', 'tenant', 'expiration'],
       check: (args, rest) => {
         noPositionals(rest);
@@ -278,7 +279,7 @@ async function subscriptions(command: string, rest: readonly string[], args: Par
     }
     case 'create': {
       const view = await createManagedSubscription(
-        { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), expirationDateTime: single(args, 'expiration') },
+        { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration') },
         deps,
       );
       io.stdout(json ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);

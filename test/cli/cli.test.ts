@@ -66,6 +66,15 @@ describe('graph-notify subscriptions (on the simulator)', () => {
     expect(JSON.stringify([created, listed, renewed])).not.toContain('clientState');
   });
 
+  it('creates with --initial-sync: the seeding delta is owed from the start', async () => {
+    const created = await cli(['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated', '--initial-sync', '--json'], { services });
+    const plain = await cli(['subscriptions', 'create', '--resource', 'groups', '--change-type', 'updated', '--json'], { services });
+
+    expect(created.code).toBe(EXIT.ok);
+    expect(JSON.parse(created.stdout)).toMatchObject({ resource: 'users', resyncPendingSince: world.clock.now().toISOString() });
+    expect(JSON.parse(plain.stdout)).toMatchObject({ resource: 'groups', resyncPendingSince: null });
+  });
+
   it('prints a failed validation handshake clearly and exits 1', async () => {
     world.webhook = (url) => (url.searchParams.has('validationToken') ? new Response('', { status: 404 }) : undefined);
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithGroundTruth, problems, readSink, startE2ePipeline, untilQuiet, withoutResponseAnnotations, type E2ePipeline } from './support';
+import { RICH_MESSAGE_SELECT } from '../../dev/run';
 
 let e2e: E2ePipeline;
 
@@ -26,7 +27,7 @@ describe('the pipeline on the local host, end to end', () => {
     expect(listed).toHaveLength(8);
     expect(listed.every((view) => view.status === 'active')).toBe(true);
     expect(listed.filter((view) => view.includeResourceData).map((view) => view.resource).sort()).toEqual(
-      [`chats/${e2e.demo.chatId}/messages`, `users/${e2e.demo.alexId}/messages`].sort(),
+      [`chats/${e2e.demo.chatId}/messages`, `users/${e2e.demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`].sort(),
     );
     expect(sim.subscriptions().map((subscription) => subscription.id).sort()).toEqual(listed.map((view) => view.id).sort());
     // Graph was given the keyed URLs; the management API never shows the key.

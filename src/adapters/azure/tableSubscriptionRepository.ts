@@ -32,6 +32,8 @@ interface SubscriptionEntity {
   leaseUntil?: string;
   lastReauthorizedAt?: string;
   resyncPendingSince?: string;
+  lastResyncedAt?: string;
+  reauthorizationOwedSince?: string;
   replaces?: string;
 }
 
@@ -60,6 +62,8 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     ...(record.leaseUntil === undefined ? {} : { leaseUntil: record.leaseUntil }),
     ...(record.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: record.lastReauthorizedAt }),
     ...(record.resyncPendingSince === undefined ? {} : { resyncPendingSince: record.resyncPendingSince }),
+    ...(record.lastResyncedAt === undefined ? {} : { lastResyncedAt: record.lastResyncedAt }),
+    ...(record.reauthorizationOwedSince === undefined ? {} : { reauthorizationOwedSince: record.reauthorizationOwedSince }),
     ...(record.replaces === undefined ? {} : { replaces: record.replaces }),
   };
 }
@@ -90,6 +94,8 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
     ...(entity.leaseUntil === undefined ? {} : { leaseUntil: entity.leaseUntil }),
     ...(entity.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: entity.lastReauthorizedAt }),
     ...(entity.resyncPendingSince === undefined ? {} : { resyncPendingSince: entity.resyncPendingSince }),
+    ...(entity.lastResyncedAt === undefined ? {} : { lastResyncedAt: entity.lastResyncedAt }),
+    ...(entity.reauthorizationOwedSince === undefined ? {} : { reauthorizationOwedSince: entity.reauthorizationOwedSince }),
     ...(entity.replaces === undefined ? {} : { replaces: entity.replaces }),
     etag: entity.etag,
   };

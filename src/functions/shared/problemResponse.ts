@@ -21,6 +21,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   // Management API (subscriptions): the operator's request or Graph's answer to it.
   ERR_SUBSCRIPTION_REQUEST_INVALID: 400,
   ERR_SUBSCRIPTION_RULE_VIOLATED: 400,
+  ERR_SUBSCRIPTION_SELECT_REQUIRED: 400,
   ERR_SUBSCRIPTION_NOT_FOUND: 404,
   ERR_SUBSCRIPTION_DUPLICATE: 409,
   ERR_SUBSCRIPTION_BUSY: 409,

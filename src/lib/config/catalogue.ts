@@ -6,6 +6,7 @@ import type { SettingDefinition } from './setting';
 import { graphSettings } from './settings/graph';
 import { ingestSettings } from './settings/ingest';
 import { processingSettings } from './settings/processing';
+import { resyncSettings } from './settings/resync';
 import { storageSettings } from './settings/storage';
 import { subscriptionSettings } from './settings/subscriptions';
 import { telemetrySettings } from './settings/telemetry';
@@ -17,6 +18,7 @@ export const settingAreas: readonly { readonly area: string; readonly settings: 
   { area: 'Processing', settings: processingSettings },
   { area: 'Telemetry', settings: telemetrySettings },
   { area: 'Subscriptions', settings: subscriptionSettings },
+  { area: 'Resync', settings: resyncSettings },
 ];
 
 export const allSettings: readonly SettingDefinition[] = settingAreas.flatMap(({ settings }) => Object.values(settings));

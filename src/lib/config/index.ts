@@ -15,3 +15,4 @@ export type {
 } from './settings/graph';
 export type { SubscriptionsConfig } from './settings/subscriptions';
 export { maxDequeueCount, readMaxDequeueCount } from './hostJson';
+export type { ResyncConfig } from './settings/resync';

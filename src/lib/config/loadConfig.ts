@@ -10,6 +10,7 @@ import { EnvReader, formatProblem, type Environment, type SettingProblem } from 
 import { readGraphConfig, type GraphConfig } from './settings/graph';
 import { readIngestConfig, type IngestConfig } from './settings/ingest';
 import { readProcessingConfig, type ProcessingConfig } from './settings/processing';
+import { readResyncConfig, type ResyncConfig } from './settings/resync';
 import { readStorageConfig, type StorageConfig } from './settings/storage';
 import { readSubscriptionsConfig, type SubscriptionsConfig } from './settings/subscriptions';
 import { readTelemetryConfig, type TelemetryConfig } from './settings/telemetry';
@@ -21,6 +22,7 @@ export interface AppConfig {
   readonly processing: ProcessingConfig;
   readonly telemetry: TelemetryConfig;
   readonly subscriptions: SubscriptionsConfig;
+  readonly resync: ResyncConfig;
 }
 
 export interface ConfigurationReading {
@@ -40,6 +42,7 @@ export function readConfiguration(environment: Environment): ConfigurationReadin
     processing: readProcessingConfig(env),
     telemetry: readTelemetryConfig(env),
     subscriptions: readSubscriptionsConfig(env),
+    resync: readResyncConfig(env),
   };
   return { config: deepFreeze(config), problems: env.problems() };
 }

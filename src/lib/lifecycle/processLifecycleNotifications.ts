@@ -3,7 +3,10 @@
  * checked each item's subscription and clientState; here each event is acted on:
  *
  * - `reauthorizationRequired` → reauthorize, or renew when renewal is due anyway (a PATCH renews and
- *   reauthorizes); never both within 10 minutes (docs/graph-protocol.md §1.5), which the maintenance steps enforce.
+ *   reauthorizes), then resync: delivery paused until then and what changed meanwhile is lost. Never
+ *   both within 10 minutes (docs/graph-protocol.md §1.5): a challenge inside that window (or while another worker
+ *   holds the subscription) is recorded on it (`reauthorizationOwedSince`) and answered by the timer
+ *   once the window has passed (`answerDeferredChallenges`), never dropped.
  * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → recreate, then resync: nothing is
  *   delivered between removal and re-creation.
  * - `missed` → resync from the stored deltaLink.
@@ -17,8 +20,11 @@
 import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
 import { StorageConflict } from '../shared/errors';
 import type { MessageSender } from '../storage';
+import { describeError } from '../shared/redact';
 import {
+  canResync,
   isRenewalDue,
+  REAUTHORIZE_RENEW_GAP_MS,
   reauthorizeSubscription,
   recreateSubscription,
   renewSubscription,
@@ -45,6 +51,8 @@ export interface LifecycleResult {
 
 /** Delay when Graph gave no Retry-After (a 5xx or network failure). */
 const DEFAULT_REQUEUE_SECONDS = 60;
+/** A deferred challenge is answered this long after the no-repeat window closes, so clock skew between instances cannot land it inside. */
+const NO_REPEAT_SLACK_MS = 30_000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -80,13 +88,23 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
 
     let outcome: MaintenanceOutcome;
     switch (event) {
-      case 'reauthorizationRequired':
-        outcome = isRenewalDue(record, deps.settings, deps.clock.now()) ? await renewSubscription(record, deps) : await reauthorizeSubscription(record, deps);
+      case 'reauthorizationRequired': {
+        const waitMs = noRepeatWaitMs(record, deps.clock.now());
+        outcome = waitMs > 0 ? { outcome: 'skipped', subscriptionId, reason: 'inside the no-repeat window' } : await answerChallenge(record, deps);
+        if (outcome.outcome === 'skipped') {
+          // Inside the no-repeat window (docs/graph-protocol.md §1.5) or held by another worker: recorded on the subscription
+          // and answered by the timer once it can (answerDeferredChallenges), never dropped.
+          await owingChallenge(record, deps);
+          deps.log.info(`Subscription ${subscriptionId}: the reauthorizationRequired is answered by the next timer run that may (${outcome.reason})`);
+          act('deferred');
+          continue;
+        }
         if (outcome.outcome === 'throttled' || outcome.outcome === 'retry') {
           requeue.items.push(item);
           requeue.delaySeconds = Math.max(requeue.delaySeconds, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
         }
         break;
+      }
       case 'subscriptionRemoved':
         if (record.status === 'removed') {
           act('skipped');
@@ -121,8 +139,68 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
   return { items: envelope.items.length, actions, requeued: requeue.items.length };
 }
 
+/** Milliseconds until Graph may be sent another reauthorize or renewal for this subscription (0 = now). */
+function noRepeatWaitMs(record: StoredSubscription, now: Date): number {
+  const last = Math.max(Date.parse(record.lastRenewedAt ?? '') || 0, Date.parse(record.lastReauthorizedAt ?? '') || 0);
+  // Renewing is allowed inside the window when the expiry is imminent (maintainSubscription.ts); a challenge then is answered by that renewal.
+  return Math.max(0, last + REAUTHORIZE_RENEW_GAP_MS + NO_REPEAT_SLACK_MS - now.getTime());
+}
+
+/**
+ * Answers the challenges recorded on subscriptions (`reauthorizationOwedSince`) whose no-repeat window has
+ * passed; runs after each reconcile. A throttled tenant waits for the next run.
+ */
+export async function answerDeferredChallenges(deps: SubscriptionDependencies): Promise<{ readonly answered: number; readonly waiting: number }> {
+  const now = deps.clock.now();
+  const owed = (await deps.repository.list()).filter((record) => record.status === 'active' && record.reauthorizationOwedSince !== undefined);
+  const throttled = new Set<string>();
+  let answered = 0;
+  for (const record of owed) {
+    if (throttled.has(record.tenantId) || noRepeatWaitMs(record, now) > 0 || (record.leaseUntil !== undefined && Date.parse(record.leaseUntil) > now.getTime())) continue;
+    const outcome = await answerChallenge(record, deps);
+    if (outcome.outcome === 'throttled') throttled.add(record.tenantId);
+    if (outcome.outcome === 'reauthorized' || outcome.outcome === 'renewed') answered += 1;
+  }
+  if (owed.length > 0) deps.log.info(`Answered ${answered} of ${owed.length} deferred reauthorizationRequired challenge(s)`);
+  return { answered, waiting: owed.length - answered };
+}
+
+/** Records an unanswered challenge on the subscription (ETag-guarded; a lost race means another write recorded or answered it). */
+async function owingChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<void> {
+  const current = await deps.repository.get(record.subscriptionId);
+  if (current === undefined || current.reauthorizationOwedSince !== undefined) return;
+  const { etag, ...fields } = current;
+  await deps.repository.update({ ...fields, reauthorizationOwedSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag).catch((error: unknown) => {
+    if (!(error instanceof StorageConflict)) throw error;
+  });
+}
+
+/**
+ * Reauthorizes (or renews when due anyway), then resyncs: Graph pauses delivery while a subscription
+ * waits for reauthorization and the changes made meanwhile are lost (docs/graph-protocol.md §4.1). The resync is
+ * recorded as owed first, so a throttled or interrupted one is paid by the reconciler.
+ */
+async function answerChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+  const owing = canResync(record.resource) ? await owingResync(record, deps) : record;
+  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
+  if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
+  let current = await deps.repository.get(record.subscriptionId);
+  if (current?.reauthorizationOwedSince !== undefined) {
+    const { etag, reauthorizationOwedSince: _answered, ...fields } = current;
+    current = await deps.repository.update({ ...fields, updatedAt: deps.clock.now().toISOString() }, etag).catch((error: unknown) => {
+      if (!(error instanceof StorageConflict)) throw error;
+      return deps.repository.get(record.subscriptionId);
+    });
+  }
+  if (current?.resyncPendingSince === undefined) return outcome;
+  await resyncSubscription(current, deps).catch((error: unknown) => {
+    deps.log.warn(`Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
+  });
+  return outcome;
+}
+
 /** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */
-async function owingResync(record: StoredSubscription, deps: LifecycleDependencies): Promise<StoredSubscription> {
+async function owingResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<StoredSubscription> {
   let current: StoredSubscription | undefined = record;
   for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
     if (current.resyncPendingSince !== undefined) return current;

@@ -18,6 +18,14 @@ export type Retrieval =
 export const RESOURCE_KIND_NAMES = ['user', 'group', 'message', 'event', 'contact', 'driveRoot', 'chatMessage'] as const;
 export type ResourceKindName = (typeof RESOURCE_KIND_NAMES)[number];
 
+/** The part of a resource one delta stream covers, when a kind needs more than the resource path. */
+export interface ResyncScope {
+  /** A mail folder id, for a subscription to a whole mailbox (message delta is per folder). */
+  readonly mailFolderId?: string;
+  /** calendarView delta needs a window (ISO 8601 instants); Graph keeps it in the deltaLink. */
+  readonly window?: { readonly start: string; readonly end: string };
+}
+
 export interface ResourceKind {
   readonly name: ResourceKindName;
   /** Matches a normalised *subscription* resource (what one subscribes to). */
@@ -32,8 +40,14 @@ export interface ResourceKind {
   readonly lifecycleRequiredAboveMinutes: number | undefined;
   readonly supportsRichNotifications: boolean;
   readonly retrieval: Retrieval;
-  /** Delta path used to resync a subscription of this kind from scratch, given the normalised subscription resource. */
-  readonly resyncDeltaPath: ((subscriptionResource: string) => string) | undefined;
+  /**
+   * Delta path used to resync a subscription of this kind from scratch, given the normalised subscription
+   * resource and the scope of one delta stream: the mail folder of a whole-mailbox message subscription,
+   * the calendar window of an event subscription (docs/subscriptions.md#what-is-caught-up).
+   */
+  readonly resyncDeltaPath: ((subscriptionResource: string, scope: ResyncScope) => string) | undefined;
+  /** How a resync covers the resource: one delta stream, one per mail folder, or calendarView delta over a window. */
+  readonly resyncCoverage: 'oneStream' | 'everyMailFolder' | 'calendarWindow' | 'none';
   /**
    * The sink path of one delta item found by a resync, given the normalised subscription resource and the
    * item id: the same path a notification about that item produces, so resync and notifications write
@@ -63,6 +77,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: false,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: () => '/users/delta',
+    resyncCoverage: 'oneStream',
     // Notifications name users `Users/{id}` (docs/graph-protocol.md §3.4).
     resyncItemPath: (_resource, id) => `users/${encodeResourceId(id)}`,
   },
@@ -77,6 +92,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: false,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: () => '/groups/delta',
+    resyncCoverage: 'oneStream',
     resyncItemPath: (_resource, id) => `groups/${encodeResourceId(id)}`,
   },
   {
@@ -89,8 +105,10 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     lifecycleRequiredAboveMinutes: undefined,
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
-    // Message delta is per folder (docs/graph-protocol.md §6.2): a whole-mailbox subscription resyncs its inbox.
-    resyncDeltaPath: (resource) => (resource.includes('/mailfolders/') ? `/${resource}/delta` : `/${resource.replace(/\/messages$/, '')}/mailFolders/inbox/messages/delta`),
+    // Message delta is per folder (docs/graph-protocol.md §6.2): a whole-mailbox subscription resyncs every folder.
+    resyncDeltaPath: (resource, scope) =>
+      resource.includes('/mailfolders/') ? `/${resource}/delta` : `/${ownerOf(resource, 'messages')}/mailFolders/${encodeResourceId(scope.mailFolderId ?? 'inbox')}/messages/delta`,
+    resyncCoverage: 'everyMailFolder',
     // Notifications name messages `Users/{uid}/Messages/{mid}` whatever the folder (docs/graph-protocol.md §3.4).
     resyncItemPath: (resource, id) => `${ownerOf(resource, 'messages')}/messages/${encodeResourceId(id)}`,
   },
@@ -104,8 +122,15 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     lifecycleRequiredAboveMinutes: undefined,
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
-    resyncDeltaPath: undefined,
-    resyncItemPath: undefined,
+    // Events have no plain delta; calendarView delta does, over a window of start times (docs/graph-protocol.md §6.2).
+    resyncDeltaPath: (resource, scope) => {
+      const window = scope.window;
+      if (window === undefined) throw new TypeError('an event resync needs a calendar window');
+      const calendar = resource.replace(/\/events$/, '').replace(/\/calendar$/, '');
+      return `/${calendar}/calendarView/delta?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}`;
+    },
+    resyncCoverage: 'calendarWindow',
+    resyncItemPath: (resource, id) => `${resource.replace(/(\/calendars\/[^/]+|\/calendar)?\/events$/, '')}/events/${encodeResourceId(id)}`,
   },
   {
     name: 'contact',
@@ -118,6 +143,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
     resyncDeltaPath: (resource) => `/${resource}/delta`,
+    resyncCoverage: 'oneStream',
     resyncItemPath: (resource, id) => `${ownerOf(resource, 'contacts')}/contacts/${encodeResourceId(id)}`,
   },
   {
@@ -132,6 +158,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     supportsRichNotifications: false,
     retrieval: { kind: 'delta' },
     resyncDeltaPath: (resource) => `/${resource}/delta`,
+    resyncCoverage: 'oneStream',
     // As processing writes drive items: `{drive}/items/{id}`.
     resyncItemPath: (resource, id) => `${resource.replace(/\/root$/, '')}/items/${encodeResourceId(id)}`,
   },
@@ -146,7 +173,9 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     lifecycleRequiredAboveMinutes: 60,
     supportsRichNotifications: true,
     retrieval: { kind: 'byId' },
+    // Chat messages have no delta query an app can page for one chat since a point in time.
     resyncDeltaPath: undefined,
+    resyncCoverage: 'none',
     resyncItemPath: undefined,
   },
 ];

@@ -151,5 +151,7 @@ export async function createSubscription(
     if (error instanceof StorageConflict) throw new TypeError('intent key collision: the intent id generator must produce unique ids', { cause: error });
     throw error;
   }
-  return carryOutIntent(intent, deps);
+  // An initial sync is owed from the start: the next reconcile run pays it (throttle-aware, one run per
+  // resource), so the create answers at once however large the resource is.
+  return carryOutIntent(intent, deps, plan.initialSync ? { resyncPendingSince: now.toISOString() } : {});
 }

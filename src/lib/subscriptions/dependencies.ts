@@ -29,7 +29,18 @@ export interface SubscriptionSettings {
   readonly graphBaseUrl: string;
   /** The current rich-notification certificate; undefined = includeResourceData is refused. */
   readonly encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined;
+  /** The resync safety net and the event window (RESYNC_INTERVAL_MINUTES, EVENT_RESYNC_WINDOW_DAYS); absent = their defaults. */
+  readonly resync?: ResyncSettings;
 }
+
+export interface ResyncSettings {
+  /** 0 = no periodic resync. */
+  readonly intervalMinutes: number;
+  readonly eventWindowDays: number;
+}
+
+/** The documented defaults of RESYNC_INTERVAL_MINUTES and EVENT_RESYNC_WINDOW_DAYS. */
+export const DEFAULT_RESYNC_SETTINGS: ResyncSettings = { intervalMinutes: 360, eventWindowDays: 90 };
 
 export interface SubscriptionDependencies {
   readonly repository: SubscriptionRepository;
@@ -63,5 +74,6 @@ export function subscriptionSettingsFrom(config: AppConfig): SubscriptionSetting
     defaultTenantId: config.graph.tenantId,
     graphBaseUrl: config.graph.baseUrl,
     encryption: current === undefined ? undefined : { certificateId: current.certificateId, certificateBase64Der: current.certificateBase64Der },
+    resync: { intervalMinutes: config.resync.resyncIntervalMinutes, eventWindowDays: config.resync.eventResyncWindowDays },
   };
 }

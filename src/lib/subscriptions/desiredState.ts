@@ -6,7 +6,7 @@
  * subscriptions.
  *
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
- * "tenantId": "<guid, optional>", "includeResourceData": false } ] }` (a bare array is accepted too).
+ * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false } ] }` (a bare array is accepted too).
  */
 import { z } from 'zod';
 import type { SubscriptionSettings } from './dependencies';
@@ -19,6 +19,7 @@ const entrySchema = z.strictObject({
   changeType: z.string().min(1),
   tenantId: z.string().optional(),
   includeResourceData: z.boolean().optional(),
+  initialSync: z.boolean().optional(),
 });
 const fileSchema = z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 
@@ -38,7 +39,13 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.subscriptions;
   const seen = new Set<string>();
   return entries.map((entry, index) => {
-    const request: SubscriptionRequest = { resource: entry.resource, changeType: entry.changeType, tenantId: entry.tenantId, includeResourceData: entry.includeResourceData };
+    const request: SubscriptionRequest = {
+      resource: entry.resource,
+      changeType: entry.changeType,
+      tenantId: entry.tenantId,
+      includeResourceData: entry.includeResourceData,
+      initialSync: entry.initialSync,
+    };
     let key: string;
     try {
       const plan = planSubscription(request, settings, now);

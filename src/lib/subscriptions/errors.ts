@@ -21,7 +21,8 @@ export type SubscriptionRule =
   | 'expiration'
   | 'maximum-lifetime'
   | 'lifecycle-url-required'
-  | 'tenant-id';
+  | 'tenant-id'
+  | 'initial-sync';
 
 /** A request breaks one of Graph's (or graph-notify's) subscription rules; Graph was not called. */
 export class SubscriptionRuleViolated extends GraphNotifyError {
@@ -30,6 +31,26 @@ export class SubscriptionRuleViolated extends GraphNotifyError {
   constructor(rule: SubscriptionRule, message: string) {
     super('ERR_SUBSCRIPTION_RULE_VIOLATED', `Rule ${rule}: ${message}`);
     this.rule = rule;
+  }
+}
+
+/** A realistic `$select` per rich Outlook kind, for the refusal message and the docs. */
+const EXAMPLE_SELECT: Readonly<Record<string, string>> = {
+  message: 'subject,from,toRecipients,receivedDateTime,isRead,bodyPreview',
+  event: 'subject,start,end,location,organizer,isCancelled',
+  contact: 'displayName,givenName,surname,emailAddresses',
+};
+
+/**
+ * A rich (includeResourceData) Outlook subscription without `$select` in its resource: Graph refuses it
+ * (Outlook sends only the selected properties), so graph-notify refuses it first, before calling Graph.
+ */
+export class SubscriptionSelectRequired extends GraphNotifyError {
+  constructor(kind: string, resource: string) {
+    super(
+      'ERR_SUBSCRIPTION_SELECT_REQUIRED',
+      `includeResourceData on ${kind} subscriptions needs $select in the resource: Graph sends only the selected properties of Outlook ${kind}s and refuses the subscription without it. Write e.g. "${resource.split('?', 1)[0] ?? resource}?$select=${EXAMPLE_SELECT[kind] ?? 'id'}" (not Body or UniqueBody, which rich Outlook notifications cannot carry)`,
+    );
   }
 }
 

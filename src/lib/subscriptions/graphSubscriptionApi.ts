@@ -182,9 +182,9 @@ export async function listGraphSubscriptions(
 }
 
 /** A nextLink as a path below the base URL; a link elsewhere is refused so our token never leaves Graph. */
-function pathBelow(link: string, graphBaseUrl: string): string {
+export function pathBelow(link: string, graphBaseUrl: string): string {
   const base = graphBaseUrl.replace(/\/+$/, '');
-  if (!link.startsWith(`${base}/`)) throw new GraphResponseInvalid('Graph list subscriptions answered a nextLink outside the configured Graph base URL');
+  if (!link.startsWith(`${base}/`)) throw new GraphResponseInvalid('Graph answered a nextLink outside the configured Graph base URL');
   return link.slice(base.length);
 }
 

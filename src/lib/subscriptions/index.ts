@@ -14,9 +14,11 @@ export {
 } from './subscriptionRecord';
 export type { SubscriptionRepository } from './subscriptionRepository';
 export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subscriptionLookup';
-export { subscriptionSettingsFrom, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
+export { DEFAULT_RESYNC_SETTINGS, subscriptionSettingsFrom, type ResyncSettings, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
 export { isRenewalDue, jitterFraction, maxLifetimeMinutes, maxRenewalWindowMs, renewalWindowMs, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
 export { createSubscription } from './createSubscription';
+export { canResync } from './resyncTargets';
+export { nextPeriodicResyncAt, PERIODIC_RESYNC_KEY, PERIODIC_RESYNCS_PER_TENANT_PER_RUN, runPeriodicResyncs, type PeriodicResyncReport } from './periodicResync';
 export {
   reauthorizeSubscription,
   recreateSubscription,
@@ -37,6 +39,7 @@ export {
   SubscriptionRefused,
   SubscriptionRequestInvalid,
   SubscriptionRuleViolated,
+  SubscriptionSelectRequired,
   SubscriptionsNotConfigured,
   type RefusalReason,
   type SubscriptionRule,

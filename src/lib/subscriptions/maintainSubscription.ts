@@ -12,7 +12,7 @@
  */
 import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, isTransientGraphError, MAX_BATCH_REQUESTS } from '../graph';
 import { syncDelta } from '../processing';
-import { kindOfSubscriptionResource, normalizeResourcePath } from '../resources';
+import { kindOfSubscriptionResource } from '../resources';
 import { StorageConflict, StorageUnavailable } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import { recordRenewal } from '../telemetry';
@@ -29,6 +29,7 @@ import {
   type RenewalRequest,
 } from './graphSubscriptionApi';
 import { claim, isWithin, REAUTHORIZE_RENEW_GAP_MS, revise, settle } from './records';
+import { resyncTargetsOf } from './resyncTargets';
 import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, renewalExpiration } from './subscriptionRules';
 
@@ -236,28 +237,38 @@ export async function resyncSubscription(record: StoredSubscription, deps: Subsc
   const id = record.subscriptionId;
   const owedSince = record.resyncPendingSince;
   if (owedSince === undefined) return skipped(id, 'no resync owed');
-  const kind = kindOfSubscriptionResource(record.resource);
-  const path = normalizeResourcePath(record.resource);
-  const deltaPath = kind?.resyncDeltaPath;
-  const itemPath = kind?.resyncItemPath;
-  if (deltaPath === undefined || itemPath === undefined) {
-    deps.log.warn(`Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${owedSince} cannot be recovered`);
-  } else {
-    const run = await syncDelta(
-      { tenantId: record.tenantId, key: path, startPath: deltaPath(path), subscriptionId: id, itemPath: (item) => itemPath(path, item.id) },
-      deps,
-    );
-    if (run.outcome === 'busy') return skipped(id, 'another delta run holds this resource');
-    deps.log.info(`Resynced ${path} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`);
-  }
+  const synced = await runResync(record, deps);
+  if (synced === 'busy') return skipped(id, 'another delta run holds this resource');
   // Clear the debt only if no newer one (another missed event) was recorded meanwhile.
   const fresh = await deps.repository.get(id);
-  if (fresh?.resyncPendingSince === owedSince) {
-    await deps.repository.update(revise(fresh, deps.clock.now(), {}, ['resyncPendingSince']), fresh.etag).catch((error: unknown) => {
+  if (fresh !== undefined) {
+    const paid = fresh.resyncPendingSince === owedSince;
+    const changes = synced ? { lastResyncedAt: deps.clock.now().toISOString() } : {};
+    await deps.repository.update(revise(fresh, deps.clock.now(), changes, paid ? ['resyncPendingSince'] : []), fresh.etag).catch((error: unknown) => {
       if (!(error instanceof StorageConflict)) throw error;
     });
   }
   return { outcome: 'resynced', subscriptionId: id };
+}
+
+/**
+ * Runs every delta stream of the subscription's resource (resyncTargets.ts). True when all ran, false
+ * when the kind cannot be caught up, 'busy' when another run holds one of the streams.
+ */
+export async function runResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<boolean | 'busy'> {
+  const id = record.subscriptionId;
+  const targets = await resyncTargetsOf(record, deps, deps.clock.now());
+  if (targets === undefined) {
+    const kind = kindOfSubscriptionResource(record.resource);
+    deps.log.warn(`Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${record.resyncPendingSince ?? 'the last notification'} cannot be recovered`);
+    return false;
+  }
+  for (const target of targets) {
+    const run = await syncDelta(target, deps);
+    if (run.outcome === 'busy') return 'busy';
+    deps.log.info(`Resynced ${target.key} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`);
+  }
+  return true;
 }
 
 /** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */

@@ -15,7 +15,7 @@ export const SUBSCRIPTION_LEASE_MS = 2 * 60_000;
 /** Graph wants no reauthorize and PATCH of one subscription within 10 minutes of each other (docs/graph-protocol.md §1.5). */
 export const REAUTHORIZE_RENEW_GAP_MS = 10 * 60_000;
 
-type OptionalField = 'origin' | 'leaseUntil' | 'lastReauthorizedAt' | 'resyncPendingSince' | 'replaces';
+type OptionalField = 'origin' | 'leaseUntil' | 'lastReauthorizedAt' | 'resyncPendingSince' | 'replaces' | 'reauthorizationOwedSince';
 
 /** `stored` with `changes` applied, the `remove`d optional fields dropped and `updatedAt` set: the next version to write. */
 export function revise(stored: SubscriptionRecord, now: Date, changes: Partial<SubscriptionRecord>, remove: readonly OptionalField[] = []): SubscriptionRecord {

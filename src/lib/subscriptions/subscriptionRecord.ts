@@ -52,6 +52,13 @@ export interface SubscriptionRecord {
   readonly lastReauthorizedAt?: string;
   /** Notifications may have been lost since this instant (ISO): a delta resync is owed. */
   readonly resyncPendingSince?: string;
+  /**
+   * A reauthorizationRequired that could not be answered when it came (inside the 10-minute no-repeat
+   * window, or while another worker held the subscription), ISO: the timer answers it once it can.
+   */
+  readonly reauthorizationOwedSince?: string;
+  /** Last completed delta resync (ISO): the safety net resyncs again RESYNC_INTERVAL_MINUTES after it. */
+  readonly lastResyncedAt?: string;
   /** On a pending intent that recreates a subscription: the id of the one it replaces. */
   readonly replaces?: string;
 }

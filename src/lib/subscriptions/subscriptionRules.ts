@@ -10,10 +10,18 @@ import { z } from 'zod';
 import { isTenantId } from '../graph';
 import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
 import type { SubscriptionSettings } from './dependencies';
-import { SubscriptionRequestInvalid, SubscriptionRuleViolated } from './errors';
+import { SubscriptionRequestInvalid, SubscriptionRuleViolated, SubscriptionSelectRequired } from './errors';
 
 const MINUTE_MS = 60_000;
 const CHANGE_TYPE_ORDER: readonly ChangeType[] = ['created', 'updated', 'deleted'];
+/** Outlook resources send rich notifications only with `$select` in the resource (reference §5.1). */
+const OUTLOOK_KINDS: ReadonlySet<string> = new Set(['message', 'event', 'contact']);
+
+/** True when the resource's query selects at least one property (`?$select=a,b`, case-insensitive). */
+function hasSelect(resource: string): boolean {
+  const query = resource.split('?')[1] ?? '';
+  return query.split('&').some((option) => /^(%24|\$)select=\s*[^\s&]/i.test(option));
+}
 
 /** What an operator (API, CLI) or the desired-state file asks for. */
 export interface SubscriptionRequest {
@@ -23,6 +31,12 @@ export interface SubscriptionRequest {
   readonly includeResourceData?: boolean | undefined;
   /** ISO 8601; default: the kind's maximum lifetime less the margin. */
   readonly expirationDateTime?: string | undefined;
+  /**
+   * Seed the sink with a full delta of the resource right after the create and keep its deltaLink, so
+   * the mirror starts complete and later resyncs are incremental. Default false (docs/subscriptions.md
+   * #initial-sync): the safety net seeds it within its first interval instead.
+   */
+  readonly initialSync?: boolean | undefined;
 }
 
 /** A request that passed every rule, ready for Graph. */
@@ -35,6 +49,7 @@ export interface SubscriptionPlan {
   readonly changeType: string;
   readonly includeResourceData: boolean;
   readonly expirationDateTime: string;
+  readonly initialSync: boolean;
 }
 
 /** Checks `request` against the rules; throws `SubscriptionRuleViolated` naming the first rule it breaks. */
@@ -53,10 +68,15 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
     );
   }
   const changeType = checkChangeTypes(request.changeType, kind);
+  const initialSync = request.initialSync === true;
+  if (initialSync && kind.resyncDeltaPath === undefined) {
+    throw new SubscriptionRuleViolated('initial-sync', `initialSync is not available for ${kind.name} subscriptions: Graph has no delta query to list them; leave it out`);
+  }
   const includeResourceData = request.includeResourceData === true;
   if (includeResourceData && !kind.supportsRichNotifications) {
     throw new SubscriptionRuleViolated('rich-notifications', `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for messages, events, contacts and Teams chat messages`);
   }
+  if (includeResourceData && OUTLOOK_KINDS.has(kind.name) && !hasSelect(resource)) throw new SubscriptionSelectRequired(kind.name, resource);
   if (includeResourceData && settings.encryption === undefined) {
     throw new SubscriptionRuleViolated(
       'encryption-certificate',
@@ -88,7 +108,7 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
       `Graph requires a lifecycle notification URL for ${kind.name} subscriptions that live more than ${kind.lifecycleRequiredAboveMinutes} minutes: set LIFECYCLE_NOTIFICATION_URL, or ask for an expirationDateTime at most ${kind.lifecycleRequiredAboveMinutes} minutes ahead`,
     );
   }
-  return { kind, tenantId, resource, changeType, includeResourceData, expirationDateTime: new Date(expiresMs).toISOString() };
+  return { kind, tenantId, resource, changeType, includeResourceData, expirationDateTime: new Date(expiresMs).toISOString(), initialSync };
 }
 
 function checkChangeTypes(raw: string, kind: ResourceKind): string {
@@ -180,6 +200,7 @@ const requestSchema = z.strictObject({
   tenantId: z.string().optional(),
   includeResourceData: z.boolean().optional(),
   expirationDateTime: z.string().optional(),
+  initialSync: z.boolean().optional(),
 });
 
 /** Reads a create request (API body, CLI flags); unknown fields are refused so a misspelt one is not silently ignored. */
@@ -189,7 +210,7 @@ export function parseSubscriptionRequest(body: unknown): SubscriptionRequest {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
     throw new SubscriptionRequestInvalid(
-      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string})`,
+      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean})`,
     );
   }
   return parsed.data;

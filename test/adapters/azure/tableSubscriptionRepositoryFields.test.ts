@@ -10,7 +10,7 @@ function repository() {
 }
 
 describe('table subscription repository: reconciler fields (Azurite)', () => {
-  it('round-trips origin, lease, reauthorization, owed resync and the replaced id, and drops them when a later version omits them', async () => {
+  it('round-trips origin, lease, reauthorization, owed and last resync and the replaced id, and drops them when a later version omits them', async () => {
     const repo = repository();
     const record = subscriptionRecord({
       subscriptionId: intentKey('7d0b8d5e-1f0a-4a57-9f55-3c7c2f6b1a10'),
@@ -19,12 +19,14 @@ describe('table subscription repository: reconciler fields (Azurite)', () => {
       leaseUntil: '2026-05-01T10:02:00.000Z',
       lastReauthorizedAt: '2026-05-01T09:00:00.000Z',
       resyncPendingSince: '2026-05-01T08:00:00.000Z',
+      lastResyncedAt: '2026-05-01T07:00:00.000Z',
+      reauthorizationOwedSince: '2026-05-01T09:30:00.000Z',
       replaces: '0f3c5a8e-2b1d-4c6e-9a7f-1e2d3c4b5a69',
     });
 
     const created = await repo.create(record);
     const read = await repo.get(record.subscriptionId);
-    const { leaseUntil: _lease, resyncPendingSince: _owed, replaces: _replaces, ...rest } = record;
+    const { leaseUntil: _lease, resyncPendingSince: _owed, replaces: _replaces, reauthorizationOwedSince: _challenge, ...rest } = record;
     await repo.update(rest, created.etag);
     const after = await repo.get(record.subscriptionId);
 
@@ -32,6 +34,7 @@ describe('table subscription repository: reconciler fields (Azurite)', () => {
     expect(after).not.toHaveProperty('leaseUntil');
     expect(after).not.toHaveProperty('resyncPendingSince');
     expect(after).not.toHaveProperty('replaces');
-    expect(after).toMatchObject({ origin: 'desiredState', lastReauthorizedAt: '2026-05-01T09:00:00.000Z' });
+    expect(after).not.toHaveProperty('reauthorizationOwedSince');
+    expect(after).toMatchObject({ origin: 'desiredState', lastReauthorizedAt: '2026-05-01T09:00:00.000Z', lastResyncedAt: '2026-05-01T07:00:00.000Z' });
   });
 });

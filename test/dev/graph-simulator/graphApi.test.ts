@@ -163,11 +163,22 @@ describe('delta queries', () => {
     const expired = await graph.call('GET', relative(fresh.deltaLink));
 
     expect(usersGone.status).toBe(410);
-    expect(errorOf(usersGone.json).code).toBe('syncStateNotFound');
+    expect(errorOf(usersGone.json)).toMatchObject({ code: 'syncStateNotFound', message: 'The sync state generation is not found. Please restart the synchronization.' });
     expect(usersGone.headers.get('location')).toMatch(/\/v1\.0\/users\/delta$/);
     expect(filesGone.status).toBe(410);
-    expect(errorOf(filesGone.json).code).toBe('resyncChangesApplyDifferences');
+    expect(errorOf(filesGone.json)).toMatchObject({ code: 'resyncRequired', message: 'Resync required.' });
     expect(expired.status).toBe(410);
+  });
+
+  it("answers an Outlook message delta 410 with Outlook's SyncStateNotFound and its generation text", async () => {
+    const inbox = await drain(`/users/${graph.userId}/mailFolders/inbox/messages/delta`);
+
+    graph.sim.resetDelta(TENANT_ID);
+    const gone = await graph.call('GET', relative(inbox.deltaLink));
+
+    expect(gone.status).toBe(410);
+    expect(errorOf(gone.json)).toMatchObject({ code: 'SyncStateNotFound', message: 'The sync state generation is not found; generation=0;[highest=1][1].' });
+    expect(gone.headers.get('location')).toMatch(/\/messages\/delta$/);
   });
 });
 

@@ -27,7 +27,7 @@ function lifecycleEvents(): Record<string, unknown>[] {
 }
 
 describe('reauthorizationRequired', () => {
-  it('challenges every 15 minutes before the access token lapses, then pauses delivery until reauthorize', async () => {
+  it('challenges every 15 minutes before the access token lapses, then loses the changes made while paused', async () => {
     const id = await subscribe(2_000);
 
     await world.graph.sim.clock.advance(HOUR - 1);
@@ -35,17 +35,36 @@ describe('reauthorizationRequired', () => {
     await world.graph.sim.clock.advance(1);
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.advance(5 * MINUTE);
-    const heldWhilePaused = world.graph.sim.deliverySummary({ kind: 'change' });
     await world.graph.call('POST', `/subscriptions/${id}/reauthorize`);
+    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
 
     expect(challenges).toHaveLength(3);
     expect(challenges[0]).toEqual({ subscriptionId: id, subscriptionExpirationDateTime: expect.stringMatching(/Z$/) as string, tenantId: TENANT_ID, clientState: 'life', lifecycleEvent: 'reauthorizationRequired' });
-    expect(heldWhilePaused).toMatchObject({ pending: 1, delivered: 0 });
-    expect(world.graph.sim.deliverySummary({ kind: 'change' })).toMatchObject({ pending: 0, delivered: 1 });
+    expect(world.graph.sim.notifications({ kind: 'change' }).map((n) => [n.status, n.reason, n.missedSent])).toEqual([
+      ['lost', 'subscription paused: its access token had lapsed', false],
+      ['delivered', undefined, undefined],
+    ]);
+    expect(lifecycleEvents().map((e) => e.lifecycleEvent)).not.toContain('missed');
   });
 
-  it('discards notifications held for 4 hours by a lapsed token', async () => {
+  it("holds the changes made while paused and delivers them after reauthorize with whilePaused: 'held'", async () => {
+    await world.restart({ delivery: { whilePaused: 'held' } });
+    const id = await subscribe(2_000);
+    await world.graph.sim.clock.advance(HOUR);
+
+    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    await world.graph.sim.clock.advance(5 * MINUTE);
+    const heldWhilePaused = world.graph.sim.deliverySummary({ kind: 'change' });
+    await world.graph.call('POST', `/subscriptions/${id}/reauthorize`);
+    await world.graph.sim.clock.settle();
+
+    expect(heldWhilePaused).toMatchObject({ pending: 1, delivered: 0 });
+    expect(world.graph.sim.deliverySummary({ kind: 'change' })).toMatchObject({ pending: 0, delivered: 1, lost: 0 });
+  });
+
+  it("discards notifications held for 4 hours by a lapsed token with whilePaused: 'held'", async () => {
+    await world.restart({ delivery: { whilePaused: 'held' } });
     await subscribe(2_000);
     await world.graph.sim.clock.advance(HOUR);
 
@@ -111,15 +130,51 @@ describe('subscriptionRemoved and missed', () => {
     expect(event).not.toHaveProperty('tenantId');
   });
 
-  it('sends missed when a change notification of an Outlook subscription is dropped', async () => {
-    await world.restart({ faults: { dropDeliveryRatio: 1 } });
+  it('sends missed for a dropped Outlook notification when missedOnDropProbability is 1', async () => {
+    await world.restart({ faults: { dropDeliveryRatio: 1 }, lifecycle: { missedOnDropProbability: 1 } });
     const id = await subscribe(600);
 
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
 
     expect(lifecycleEvents()).toEqual([expect.objectContaining({ subscriptionId: id, lifecycleEvent: 'missed' })]);
-    expect(world.graph.sim.deliverySummary({ kind: 'change' })).toMatchObject({ dropped: 1 });
+    expect(world.graph.sim.notifications({ kind: 'change' })).toMatchObject([{ status: 'dropped', missedSent: true }]);
+  });
+
+  it('does not promise missed: by default some dropped Outlook notifications get none', async () => {
+    await world.restart({ faults: { dropDeliveryRatio: 1 }, subscriptions: { accessTokenLifetimeMs: null } });
+    await subscribe(600);
+
+    // One drop per 10 minutes, so the one-missed-per-10-minutes limit never hides a draw.
+    for (let i = 0; i < 20; i++) {
+      world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+      await world.graph.sim.clock.advance(10 * MINUTE);
+    }
+    const drops = world.graph.sim.notifications({ kind: 'change' });
+
+    expect(drops.every((n) => n.status === 'dropped')).toBe(true);
+    expect(drops.filter((n) => n.missedSent === true).length).toBe(lifecycleEvents().filter((e) => e.lifecycleEvent === 'missed').length);
+    expect(drops.filter((n) => n.missedSent === true).length).toBeGreaterThan(0);
+    expect(drops.filter((n) => n.missedSent === false).length).toBeGreaterThan(0);
+  });
+
+  it('never sends missed to users, groups, drives or Teams, not even on demand', async () => {
+    await world.restart({ faults: { dropDeliveryRatio: 1 }, lifecycle: { missedOnDropProbability: 1 } });
+    const { json } = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'updated',
+      notificationUrl: `${world.receiver.origin}/changes`,
+      lifecycleNotificationUrl: `${world.receiver.origin}/lifecycle`,
+      resource: 'users',
+      expirationDateTime: inMinutes(world.graph.sim, 600),
+      clientState: 'life',
+    });
+
+    world.graph.sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: world.graph.userId, data: { jobTitle: 'Lost' } });
+    await world.graph.sim.clock.settle();
+
+    expect(world.graph.sim.notifications({ kind: 'change' })).toMatchObject([{ status: 'dropped', missedSent: false }]);
+    expect(lifecycleEvents()).toEqual([]);
+    expect(() => world.graph.sim.lifecycle(String(json.id), 'missed')).toThrow(/only to Outlook subscriptions/);
   });
 
   it('removes subscriptions at random under fault injection, drawn each virtual hour', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENDPOINT_THROTTLE_MIN_SAMPLES_2023 } from '../../../dev/graph-simulator/index.js';
 import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
 
 const world = useSimulatorWithReceiver();
@@ -182,10 +183,10 @@ describe('delivery, retries and ground truth', () => {
     expect(world.graph.sim.notifications()[0]).toMatchObject({ status: 'abandoned', reason: 'subscription deleted' });
   });
 
-  it('flags a URL slow and delays new notifications by 10 minutes, then recovers', async () => {
-    await world.restart({ delivery: { firstAttemptTimeoutMs: 30, retryTimeoutMs: 5_000, endpointThrottle: { minSamples: 2 } } });
+  it('flags a quiet URL slow after one slow delivery (no minimum volume) and delays new notifications by 10 minutes, then recovers', async () => {
+    await world.restart({ delivery: { firstAttemptTimeoutMs: 200, retryTimeoutMs: 5_000 } });
     await subscribe(`users/${world.graph.userId}/messages`, 'created');
-    world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 60 }));
+    world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 400 }));
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
     await world.graph.sim.clock.advance(10_000);
@@ -202,8 +203,32 @@ describe('delivery, retries and ground truth', () => {
     expect(world.graph.sim.deliverySummary()).toMatchObject({ delivered: 2, pending: 0 });
   });
 
-  it('drops new notifications while a URL is in the drop state and records why', async () => {
-    await world.restart({ delivery: { firstAttemptTimeoutMs: 20, retryTimeoutMs: 40, endpointThrottle: { minSamples: 2 } } });
+  it('keeps a quiet URL normal under the 2023 rule of 100 notifications before the slow share counts', async () => {
+    await world.restart({ delivery: { firstAttemptTimeoutMs: 200, retryTimeoutMs: 5_000, endpointThrottle: { minSamples: ENDPOINT_THROTTLE_MIN_SAMPLES_2023 } } });
+    await subscribe(`users/${world.graph.userId}/messages`, 'created');
+    world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 400 }));
+
+    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    await world.graph.sim.clock.settle();
+
+    expect(world.graph.sim.endpoints()[0]).toMatchObject({ state: 'normal', samples: 1, slowShare: 1 });
+  });
+
+  it('judges each notification of a batch, not the POST: one slow POST of 3 notifications is 3 slow deliveries', async () => {
+    await world.restart({ delivery: { firstAttemptTimeoutMs: 200, retryTimeoutMs: 5_000 } });
+    await subscribe(`users/${world.graph.userId}/messages`, 'created');
+    world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 400 }));
+
+    for (let i = 0; i < 3; i++) world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    await world.graph.sim.clock.settle();
+
+    expect(world.graph.sim.deliveryAttempts()).toEqual([expect.objectContaining({ notificationIds: expect.any(Array) as unknown, outcome: 'timeout' })]);
+    expect(world.graph.sim.deliveryAttempts()[0]?.notificationIds).toHaveLength(3);
+    expect(world.graph.sim.endpoints()[0]).toMatchObject({ state: 'slow', samples: 3 });
+  });
+
+  it('drops new notifications while a URL is in the drop state, records why, and the dropped notification is gone', async () => {
+    await world.restart({ delivery: { firstAttemptTimeoutMs: 20, retryTimeoutMs: 40 } });
     await subscribe(`users/${world.graph.userId}/messages`, 'created');
     world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 200 }));
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
@@ -215,6 +240,10 @@ describe('delivery, retries and ground truth', () => {
 
     expect(world.graph.sim.endpoints()[0]?.state).toBe('drop');
     expect(world.graph.sim.notifications({ status: 'dropped' })).toEqual([expect.objectContaining({ reason: 'endpoint in drop state' })]);
+    world.receiver.behave(undefined);
+    await world.graph.sim.clock.advance(5 * 3_600_000);
+    expect(world.graph.sim.notifications({ status: 'dropped' })).toHaveLength(1);
+    expect(world.receiver.notifications().filter((n) => n.resource === world.graph.sim.notifications({ status: 'dropped' })[0]?.resource)).toEqual([]);
   });
 
   it('injects duplicates and drops by ratio and by scripted rule, and the log accounts for each', async () => {
@@ -231,6 +260,19 @@ describe('delivery, retries and ground truth', () => {
     expect(world.receiver.notifications()).toHaveLength(2);
     expect(world.receiver.notifications()[0]?.resource).toBe(world.receiver.notifications()[1]?.resource);
     expect(world.graph.sim.deliverySummary()).toMatchObject({ total: 2, delivered: 1, dropped: 1, duplicatesDelivered: 1 });
+  });
+
+  it('writes basic chatMessage notifications with #Microsoft.Graph.ChatMessage', async () => {
+    const chat = world.graph.sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    await subscribe(`chats/${String(chat?.id)}/messages`, 'created', { lifecycleNotificationUrl: `${world.receiver.url}?lifecycle=1` });
+
+    const message = world.graph.sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: String(chat?.id) });
+    await world.graph.sim.clock.settle();
+
+    const resource = `chats('${String(chat?.id)}')/messages('${String(message?.id)}')`;
+    expect(world.receiver.notifications()).toEqual([
+      expect.objectContaining({ changeType: 'created', resource, resourceData: { id: message?.id, '@odata.type': '#Microsoft.Graph.ChatMessage', '@odata.id': resource } }),
+    ]);
   });
 
   it('exposes the current state of every resource as ground truth', () => {

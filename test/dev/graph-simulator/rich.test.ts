@@ -7,7 +7,7 @@ import { X509Certificate, constants, createDecipheriv, createHash, createHmac, p
 import fc from 'fast-check';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANGE_TRACKING_APP_ID, startGraphSimulator, type RunningGraphSimulator } from '../../../dev/graph-simulator/index.js';
+import { CHANGE_TRACKING_APP_ID, startGraphSimulator, type GraphSimulatorOptions, type RunningGraphSimulator } from '../../../dev/graph-simulator/index.js';
 import { encryptResourceData, parseEncryptionCertificate } from '../../../dev/graph-simulator/richNotifications.js';
 import { APP_ID, SIGNING_KEY_PEM, TENANT_ID, fixture, inMinutes, startReceiver, type Receiver } from './support.js';
 
@@ -39,18 +39,18 @@ let receiver: Receiver;
 let sim: RunningGraphSimulator;
 let userId: string;
 
-async function start(issuer: 'v1' | 'v2' = 'v1'): Promise<void> {
+async function start(options: GraphSimulatorOptions = {}): Promise<void> {
   sim = await startGraphSimulator({
     allowHttpLoopback: true,
     signingKeyPem: SIGNING_KEY_PEM,
     tenants: [{ id: TENANT_ID }],
     apps: [{ clientId: APP_ID, clientSecrets: ['s'] }],
-    validationTokens: { issuer },
+    ...options,
   });
   userId = String(sim.mutate(TENANT_ID, { kind: 'user', op: 'create' })?.id);
 }
 
-async function createRich(resource: string): Promise<string> {
+async function postRich(resource: string): Promise<{ status: number; json: Record<string, unknown> }> {
   const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
   const response = await fetch(`${sim.graphBaseUrl}/subscriptions`, {
     method: 'POST',
@@ -67,8 +67,12 @@ async function createRich(resource: string): Promise<string> {
       encryptionCertificateId: 'cert-2026',
     }),
   });
-  const json = (await response.json()) as Record<string, unknown>;
-  expect(response.status).toBe(201);
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function createRich(resource: string): Promise<string> {
+  const { status, json } = await postRich(resource);
+  expect(status).toBe(201);
   return String(json.id);
 }
 
@@ -97,8 +101,8 @@ describe('rich notifications', () => {
     expect(decrypt(content, KEY_PEM)).toEqual({ '@odata.type': '#microsoft.graph.message', id: message?.id, subject: 'Top secret', isRead: false, '@odata.etag': message?.['@odata.etag'] });
   });
 
-  it('signs one validation token per app and tenant with the documented v1 claims, verifiable via the JWKS', async () => {
-    await createRich(`users/${userId}/messages`);
+  it('signs one validation token per app and tenant with the documented v2 claims (iss login.microsoftonline.com, azp), verifiable via the JWKS', async () => {
+    await createRich(`users/${userId}/messages?$select=subject`);
 
     sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
     sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
@@ -109,23 +113,56 @@ describe('rich notifications', () => {
     expect(collection?.validationTokens).toHaveLength(1);
     const { payload } = await jwtVerify(collection?.validationTokens?.[0] ?? '', createRemoteJWKSet(new URL(sim.jwksUrl)), {
       audience: APP_ID,
-      issuer: `https://sts.windows.net/${TENANT_ID}/`,
+      issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
     });
-    expect(payload).toMatchObject({ appid: CHANGE_TRACKING_APP_ID, tid: TENANT_ID, ver: '1.0' });
+    expect(payload).toMatchObject({ azp: CHANGE_TRACKING_APP_ID, tid: TENANT_ID, ver: '2.0' });
+    expect(payload).not.toHaveProperty('appid');
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(86_700);
   });
 
-  it('issues v2 tokens with azp when configured', async () => {
+  it('issues v1 tokens (sts.windows.net, appid) when configured', async () => {
     await sim.stop();
-    await start('v2');
-    await createRich(`users/${userId}/messages`);
+    await start({ validationTokens: { issuer: 'v1' } });
+    await createRich(`users/${userId}/messages?$select=subject`);
 
     sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
     await sim.clock.settle();
 
     const token = receiver.collections()[0]?.validationTokens?.[0] ?? '';
-    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(sim.jwksUrl)), { issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`, audience: APP_ID });
-    expect(payload).toMatchObject({ azp: CHANGE_TRACKING_APP_ID, ver: '2.0' });
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(sim.jwksUrl)), { issuer: `https://sts.windows.net/${TENANT_ID}/`, audience: APP_ID });
+    expect(payload).toMatchObject({ appid: CHANGE_TRACKING_APP_ID, ver: '1.0' });
+  });
+
+  it('refuses a rich Outlook subscription without $select with Graph\'s error; requireSelectForRichOutlook: false accepts it', async () => {
+    const refused = await postRich(`users/${userId}/events`);
+    await sim.stop();
+    await start({ subscriptions: { requireSelectForRichOutlook: false } });
+    const accepted = await postRich(`users/${userId}/events`);
+
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({
+      code: 'ExtensionError',
+      message: 'Operation: Create; Exception: [Status Code: BadRequest; Reason: select clause should be present in query string to support rich notifications]',
+    });
+    expect(accepted.status).toBe(201);
+  });
+
+  it('sends validation tokens only with rich change notifications, not on lifecycle POSTs unless validationTokensOnLifecycle', async () => {
+    const lifecycleTokens = async (): Promise<unknown> => {
+      const id = await createRich(`users/${userId}/messages?$select=subject`);
+      sim.lifecycle(id, 'reauthorizationRequired');
+      await sim.clock.settle();
+      return receiver.collections().find((c) => c.value.some((n) => n.lifecycleEvent !== undefined))?.validationTokens;
+    };
+    const strict = await lifecycleTokens();
+    await sim.stop();
+    await receiver.stop();
+    receiver = await startReceiver();
+    await start({ lifecycle: { validationTokensOnLifecycle: true } });
+    const fieldReport = await lifecycleTokens();
+
+    expect(strict).toBeUndefined();
+    expect(fieldReport).toHaveLength(1);
   });
 
   it('sends no validation tokens with basic notifications', async () => {
@@ -152,7 +189,7 @@ describe('rich notifications', () => {
       body: JSON.stringify({
         changeType: 'created',
         notificationUrl: receiver.url,
-        resource: `users/${userId}/messages`,
+        resource: `users/${userId}/messages?$select=subject`,
         expirationDateTime: inMinutes(sim, 1_441),
         includeResourceData: true,
         encryptionCertificate: CERT_BASE64_DER,

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, inMinutes, useSimulatorWithReceiver } from './support.js';
+import { TENANT_ID, errorOf, inMinutes, useSimulatorWithReceiver } from './support.js';
 
 const world = useSimulatorWithReceiver();
+
+/** The user's drive and a new folder at its root. */
+function driveWithFolder(): { driveId: string; folderId: string } {
+  const drive = world.graph.sim.state(TENANT_ID).find((r) => r.kind === 'drive');
+  const driveId = String(drive?.id);
+  const folder = world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId, data: { folder: { childCount: 0 } } });
+  return { driveId, folderId: String(folder?.id) };
+}
 
 function messagesSubscription(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -132,15 +140,18 @@ describe('subscription create: validation rules', () => {
     expect(status).toBe(400);
   });
 
-  it('accepts a 255-character clientState and refuses 256; the v1.0-page limit of 128 is an option', async () => {
-    const ok = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(255) }));
-    const tooLong = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(256), resource: 'users', changeType: 'updated' }));
-    await world.restart({ subscriptions: { clientStateMaxLength: 128 } });
-    const strict = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(129) }));
+  it('accepts a 128-character clientState and refuses 129 (v1.0 subscription page); the beta-page 255 is an option', async () => {
+    const ok = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(128) }));
+    const tooLong = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(129), resource: 'users', changeType: 'updated' }));
+    await world.restart({ subscriptions: { clientStateMaxLength: 255 } });
+    const lenient = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(255) }));
+    const lenientTooLong = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(256), resource: 'users', changeType: 'updated' }));
 
     expect(ok.status).toBe(201);
     expect(tooLong.status).toBe(400);
-    expect(strict.status).toBe(400);
+    expect(errorOf(tooLong.json).message).toBe('clientState must be at most 128 characters.');
+    expect(lenient.status).toBe(201);
+    expect(lenientTooLong.status).toBe(400);
   });
 
   it('requires a certificate (and its id) for includeResourceData', async () => {
@@ -206,7 +217,36 @@ describe('subscription create: validation rules', () => {
     const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `chats/${String(chat?.id)}/messages`, expirationDateTime: inMinutes(world.graph.sim, 120) }));
 
     expect(status).toBe(400);
-    expect(errorOf(json).message).toContain('lifecycleNotificationUrl is a required property');
+    expect(errorOf(json).message).toBe('lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is set to greater than 1 hour.');
+  });
+
+  it('refuses a folder below the root of a OneDrive for Business drive', async () => {
+    const { driveId, folderId } = driveWithFolder();
+
+    const folder = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${driveId}/items/${folderId}`, changeType: 'updated' }));
+    const root = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${driveId}/root`, changeType: 'updated' }));
+
+    expect(folder.status).toBe(400);
+    expect(errorOf(folder.json).message).toBe('Only the root of a OneDrive for Business or SharePoint drive supports change notifications.');
+    expect(root.status).toBe(201);
+  });
+
+  it('accepts a folder of a personal OneDrive and notifies only changes under it', async () => {
+    await world.restart({ tenants: [{ id: TENANT_ID, domain: 'contoso.test', driveType: 'personal' }] });
+    const { driveId, folderId } = driveWithFolder();
+
+    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `users/${world.graph.userId}/drive/items/${folderId}`, changeType: 'updated' }));
+    const inside = world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId, parentId: folderId });
+    world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId });
+    world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'update', driveId, id: String(inside?.id), data: { name: 'b.docx' } });
+    await world.graph.sim.clock.settle();
+
+    expect(status).toBe(201);
+    expect(world.graph.sim.notifications({ kind: 'change' })).toHaveLength(2);
+    expect(world.receiver.notifications()).toEqual([
+      expect.objectContaining({ changeType: 'updated', resource: `drives/${driveId}/root/`, resourceData: null }),
+      expect.objectContaining({ changeType: 'updated', resource: `drives/${driveId}/root/`, resourceData: null }),
+    ]);
   });
 
   it('puts date, request-id and client-request-id in innerError', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processLifecycleNotifications } from '../../../src/lib/lifecycle';
+import { answerDeferredChallenges, processLifecycleNotifications } from '../../../src/lib/lifecycle';
 import { ENVELOPE_VERSION, parseNotificationEnvelope, type NotificationEnvelope } from '../../../src/lib/notifications';
 import { createSubscription, type StoredSubscription } from '../../../src/lib/subscriptions';
 import { LIFECYCLE_EVENTS, METRIC } from '../../../src/lib/telemetry';
@@ -54,7 +54,7 @@ describe('reauthorizationRequired', () => {
     expect(requestsOf(world, 'renewSubscription')).toHaveLength(1);
   });
 
-  it('never reauthorizes and renews within 10 minutes of each other', async () => {
+  it('never reauthorizes and renews within 10 minutes of each other: a challenge inside the window waits until it has passed', async () => {
     await world.sim.clock.advance(HOUR);
     await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
     await world.sim.clock.advance(10_080 * MINUTE - 15 * MINUTE - 12 * HOUR);
@@ -67,11 +67,55 @@ describe('reauthorizationRequired', () => {
     await world.sim.clock.advance(MINUTE);
     const again = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
 
-    expect(early.actions).toEqual({ skipped: 1 });
+    expect(early).toMatchObject({ actions: { deferred: 1 }, requeued: 0 });
     expect(later.actions).toEqual({ renewed: 1 });
-    expect(again.actions).toEqual({ skipped: 1 });
+    expect(again).toMatchObject({ actions: { deferred: 1 }, requeued: 0 });
+    // Recorded on the subscription, for the timer to answer once the window has passed: never dropped.
+    expect((await world.repository.get(messages.subscriptionId))?.reauthorizationOwedSince).toBe(world.clock.now().toISOString());
     expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(1);
+    expect(requestsOf(world, 'renewSubscription')).toHaveLength(1);
     expect(world.sim.anomalies()).toEqual([]);
+  });
+
+  it('answers a deferred challenge from the timer once the window has passed, then resyncs', async () => {
+    await world.sim.clock.advance(HOUR);
+    await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+    await world.sim.clock.advance(2 * MINUTE);
+
+    const deferred = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+    const inside = await answerDeferredChallenges(world.deps());
+    await world.sim.clock.advance(9 * MINUTE);
+    const after = await answerDeferredChallenges(world.deps());
+
+    expect(deferred.actions).toEqual({ deferred: 1 });
+    expect(inside).toEqual({ answered: 0, waiting: 1 });
+    expect(after).toEqual({ answered: 1, waiting: 0 });
+    expect(requestsOf(world, 'reauthorizeSubscription')).toHaveLength(2);
+    const record = await world.repository.get(messages.subscriptionId);
+    expect(record).toMatchObject({ lastReauthorizedAt: world.clock.now().toISOString(), lastResyncedAt: world.clock.now().toISOString() });
+    expect(record?.reauthorizationOwedSince).toBeUndefined();
+    expect(world.sim.anomalies()).toEqual([]);
+  });
+
+  it('resyncs after reauthorizing, so changes whose notifications Graph dropped while it waited reach the sink', async () => {
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'before the pause' } });
+    await world.sim.clock.settle();
+    await world.pump();
+    await world.sim.clock.advance(HOUR);
+    world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 2 });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'lost 1' } });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'lost 2' } });
+    await world.sim.clock.settle();
+    // No `missed` for this test: only the challenge tells the app.
+    world.lifecycleQueue.sent.splice(0);
+    expect(sinkContents(world, /\/messages\//, 'subject').size).toBe(1);
+
+    const result = await processLifecycleNotifications(lifecycle(messages.subscriptionId, 'reauthorizationRequired'), world.deps());
+
+    expect(result.actions).toEqual({ reauthorized: 1 });
+    expect(sinkContents(world, /\/messages\//, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
+    expect(await world.repository.get(messages.subscriptionId)).toMatchObject({ lastResyncedAt: world.clock.now().toISOString() });
+    expect((await world.repository.get(messages.subscriptionId))?.resyncPendingSince).toBeUndefined();
   });
 
   it('puts the challenge back on the queue, delayed by Retry-After, when Graph throttles', async () => {
@@ -133,6 +177,47 @@ describe('missed', () => {
     expect(world.lifecycleResults.map((result) => result.actions)).toEqual([{ resynced: 1 }]);
     expect(sinkContents(world, /\/messages\//, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
     expect((await world.repository.get(messages.subscriptionId))?.resyncPendingSince).toBeUndefined();
+  });
+
+  it('resyncs every mail folder of a whole-mailbox subscription, not only the Inbox', async () => {
+    world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 3 });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, folder: 'inbox', data: { subject: 'lost in the inbox' } });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, folder: 'sentitems', data: { subject: 'lost in sent items' } });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, folder: 'archive', data: { subject: 'lost in the archive' } });
+    await world.sim.clock.settle();
+
+    await world.pump();
+
+    expect(world.lifecycleResults.map((result) => result.actions)).toEqual([{ resynced: 1 }]);
+    expect([...sinkContents(world, /\/messages\//, 'subject').values()].sort()).toEqual(['lost in sent items', 'lost in the archive', 'lost in the inbox']);
+    // One delta stream per folder of the mailbox, each continued from its own deltaLink next time.
+    expect(requestsOf(world, 'listMailFolders')).toHaveLength(1);
+    expect(requestsOf(world, 'delta')).toHaveLength(5);
+  });
+
+  it('catches up events through calendarView delta over the configured window, and contacts by delta', async () => {
+    const events = await createSubscription({ resource: `users/${world.userId}/events`, changeType: 'created,updated,deleted' }, world.deps());
+    const contacts = await createSubscription({ resource: `users/${world.userId}/contacts`, changeType: 'created,updated,deleted' }, world.deps());
+    world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 3 });
+    const soon = world.sim.mutate(TENANT_ID, { kind: 'event', op: 'create', userId: world.userId, data: { subject: 'next week' } });
+    world.sim.mutate(TENANT_ID, {
+      kind: 'event',
+      op: 'create',
+      userId: world.userId,
+      data: { subject: 'in two years', start: { dateTime: '2028-05-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2028-05-01T10:00:00', timeZone: 'UTC' } },
+    });
+    world.sim.mutate(TENANT_ID, { kind: 'contact', op: 'create', userId: world.userId, data: { displayName: 'Lost Contact' } });
+    await world.sim.clock.settle();
+    world.lifecycleQueue.sent.splice(0);
+
+    const eventResult = await processLifecycleNotifications(lifecycle(events.subscriptionId, 'missed'), world.deps());
+    const contactResult = await processLifecycleNotifications(lifecycle(contacts.subscriptionId, 'missed'), world.deps());
+
+    expect([eventResult.actions, contactResult.actions]).toEqual([{ resynced: 1 }, { resynced: 1 }]);
+    // The default window reaches at least 90 days either side: next week's event is caught up, one in two years is not.
+    expect(sinkContents(world, /\/events\//, 'subject')).toEqual(new Map([[`users/${world.userId}/events/${String(soon?.id)}`, 'next week']]));
+    expect(sinkContents(world, /\/contacts\//, 'displayName')).toEqual(simulatorTruth(world, ['contact'], 'displayName'));
+    expect(requestsOf(world, 'delta').map((record) => record.path.split('?')[0])).toEqual([`/users/${world.userId}/calendarView/delta`, `/users/${world.userId}/contacts/delta`]);
   });
 
   it('leaves the resync owed for the reconciler when Graph throttles the delta query', async () => {

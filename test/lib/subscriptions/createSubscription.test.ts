@@ -116,6 +116,42 @@ describe('creating a subscription', () => {
     await expect(act).rejects.toMatchObject({ code: 'ERR_SUBSCRIPTION_DUPLICATE', existingId: other.subscriptionId });
   });
 
+  it('with initialSync, seeds the sink with a full delta at the next reconcile and keeps the deltaLink, so the next resync is incremental', async () => {
+    const existing = ['one', 'two', 'three'].map((subject) => world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject } }));
+    await world.sim.clock.settle();
+
+    const seeded = await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted', initialSync: true }, world.deps());
+    const plain = await createSubscription({ resource: 'users', changeType: 'updated' }, world.deps());
+    await world.tick(MINUTE);
+    const afterSeed = world.sink.states.size;
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId: world.userId, id: String(existing[0]?.id), data: { subject: 'one, edited' } });
+    const record = await world.repository.get(seeded.subscriptionId);
+    if (record !== undefined) await world.repository.update({ ...record, resyncPendingSince: world.clock.now().toISOString() }, record.etag);
+    const before = world.requests.length;
+    const logsBefore = world.logs.length;
+    await world.tick(MINUTE);
+
+    expect(seeded.resyncPendingSince).toBe(seeded.createdAt);
+    expect(plain.resyncPendingSince).toBeUndefined();
+    expect(afterSeed).toBe(3);
+    expect([...world.sink.states.values()].map((state) => state.body?.subject).sort()).toEqual(['one, edited', 'three', 'two']);
+    expect(await world.repository.get(seeded.subscriptionId)).toMatchObject({ lastResyncedAt: world.clock.now().toISOString() });
+    // Incremental: one delta page per mail folder from its stored link, holding the one edited message only.
+    const deltas = world.requests.slice(before).filter((request) => request.operation === 'delta');
+    expect(deltas).toHaveLength(5);
+    const resyncLines = world.logs.slice(logsBefore).filter((line) => line.message.startsWith('Resynced '));
+    expect(resyncLines).toHaveLength(5);
+    expect(resyncLines.filter((line) => line.message.includes('(full sync)'))).toEqual([]);
+    expect(resyncLines.filter((line) => line.message.includes(' 1 written'))).toHaveLength(1);
+  });
+
+  it('refuses initialSync for a kind without a delta query', async () => {
+    const act = createSubscription({ resource: 'chats/19:abc/messages', changeType: 'created', initialSync: true }, world.deps());
+
+    await expect(act).rejects.toThrow(/Rule initial-sync: initialSync is not available for chatMessage subscriptions/);
+    expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
+  });
+
   it('fails with the setting name when NOTIFICATION_URL is unset', async () => {
     const act = createSubscription({ resource: 'users', changeType: 'updated' }, { ...world.deps(), settings: { ...world.settings, notificationUrl: undefined } });
 

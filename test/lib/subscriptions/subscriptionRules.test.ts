@@ -6,6 +6,7 @@ import {
   parseSubscriptionRequest,
   planSubscription,
   SubscriptionRuleViolated,
+  SubscriptionSelectRequired,
   type SubscriptionRequest,
   type SubscriptionSettings,
 } from '../../../src/lib/subscriptions';
@@ -42,7 +43,7 @@ describe('subscription rules (checked before Graph is called)', () => {
     ['an unknown change type', { resource: 'users/u1/messages', changeType: 'moved' }, 'change-type'],
     ['rich notifications for users', { resource: 'users', changeType: 'updated', includeResourceData: true }, 'rich-notifications'],
     ['an expiry past the kind maximum', { resource: 'users/u1/messages', changeType: 'created', expirationDateTime: new Date(NOW.getTime() + 10_081 * MINUTE).toISOString() }, 'maximum-lifetime'],
-    ['an expiry past the rich Outlook maximum (1 day)', { resource: 'users/u1/events', changeType: 'created', includeResourceData: true, expirationDateTime: new Date(NOW.getTime() + 1_441 * MINUTE).toISOString() }, 'maximum-lifetime'],
+    ['an expiry past the rich Outlook maximum (1 day)', { resource: 'users/u1/events?$select=subject,start,end', changeType: 'created', includeResourceData: true, expirationDateTime: new Date(NOW.getTime() + 1_441 * MINUTE).toISOString() }, 'maximum-lifetime'],
     ['an expiry in the past', { resource: 'users', changeType: 'updated', expirationDateTime: '2026-04-30T10:00:00Z' }, 'expiration'],
     ['a malformed expiry', { resource: 'users', changeType: 'updated', expirationDateTime: 'tomorrow' }, 'expiration'],
     ['a tenant that is not a GUID', { resource: 'users', changeType: 'updated', tenantId: 'contoso.com' }, 'tenant-id'],
@@ -50,8 +51,26 @@ describe('subscription rules (checked before Graph is called)', () => {
     expect(ruleOf(request)).toBe(rule);
   });
 
+  it.each([
+    ['messages', 'users/u1/messages'],
+    ['events', 'users/u1/events?$top=5'],
+    ['contacts', 'users/u1/contacts?$select='],
+  ])('refuses rich %s without $select before calling Graph, with its own code and an example', (_kind, resource) => {
+    const act = () => planSubscription({ resource, changeType: 'created', includeResourceData: true }, settings, NOW);
+
+    expect(act).toThrow(SubscriptionSelectRequired);
+    expect(act).toThrow(expect.objectContaining({ code: 'ERR_SUBSCRIPTION_SELECT_REQUIRED', message: expect.stringMatching(/needs \$select in the resource.*\?\$select=/) as string }));
+  });
+
+  it('accepts rich Outlook subscriptions with $select (also URL-encoded) and Teams without one', () => {
+    for (const resource of ['users/u1/messages?$select=subject,from', 'users/u1/events?%24select=subject', "users('u1')/contacts?$top=1&$select=displayName", 'chats/19:abc/messages']) {
+      expect(planSubscription({ resource, changeType: 'created', includeResourceData: true }, settings, NOW).includeResourceData).toBe(true);
+    }
+    expect(planSubscription({ resource: 'users/u1/messages', changeType: 'created' }, settings, NOW).includeResourceData).toBe(false);
+  });
+
   it('refuses rich notifications without a configured certificate, naming the settings', () => {
-    const act = () => planSubscription({ resource: 'users/u1/messages', changeType: 'created', includeResourceData: true }, { ...settings, encryption: undefined }, NOW);
+    const act = () => planSubscription({ resource: 'users/u1/messages?$select=subject', changeType: 'created', includeResourceData: true }, { ...settings, encryption: undefined }, NOW);
 
     expect(act).toThrow(/Rule encryption-certificate: .*ENCRYPTION_CERTIFICATE_ID/);
   });
@@ -70,7 +89,7 @@ describe('subscription rules (checked before Graph is called)', () => {
 
     expect(at({ resource: 'users', changeType: 'updated' })).toBe(41_760 - 15);
     expect(at({ resource: 'users/u1/messages', changeType: 'created' })).toBe(10_080 - 15);
-    expect(at({ resource: 'users/u1/messages', changeType: 'created', includeResourceData: true })).toBe(1_440 - 15);
+    expect(at({ resource: 'users/u1/messages?$select=subject', changeType: 'created', includeResourceData: true })).toBe(1_440 - 15);
     expect(at({ resource: 'drives/b!1/root', changeType: 'updated' }, { maxLifetimeMinutes: 120 })).toBe(120 - 15);
   });
 

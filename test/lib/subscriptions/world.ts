@@ -18,7 +18,7 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
-import { processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
+import { answerDeferredChallenges, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
 import { parseNotificationEnvelope } from '../../../src/lib/notifications';
 import { processNotifications } from '../../../src/lib/processing';
 import type { Clock } from '../../../src/lib/shared/clock';
@@ -198,11 +198,16 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     log,
   };
 
+  // Lifecycle messages sent with a visibility delay, held until virtual time reaches it (like the queue service).
+  const delayedLifecycle: { readonly text: string; readonly dueMs: number }[] = [];
   const pump = async (): Promise<void> => {
     // Like the host: take what is visible, process it, repeat until both queues are empty.
     for (let round = 0; round < 20; round += 1) {
       const notifications = notificationsQueue.sent.splice(0);
-      const lifecycle = lifecycleQueue.sent.splice(0);
+      const nowMs = clock.now().getTime();
+      for (const message of lifecycleQueue.sent.splice(0)) delayedLifecycle.push({ text: message.text, dueMs: nowMs + (message.visibilityDelaySeconds ?? 0) * 1000 });
+      const lifecycle = delayedLifecycle.filter((message) => message.dueMs <= nowMs);
+      delayedLifecycle.splice(0, delayedLifecycle.length, ...delayedLifecycle.filter((message) => message.dueMs > nowMs));
       if (notifications.length === 0 && lifecycle.length === 0) return;
       for (const message of notifications) await processNotifications(parseNotificationEnvelope(message.text), processingDeps);
       for (const message of lifecycle) lifecycleResults.push(await processLifecycleNotifications(parseNotificationEnvelope(message.text), deps()));
@@ -231,6 +236,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       await simulator.clock.advance(ms);
       await pump();
       const report = await reconcileSubscriptions(deps());
+      await answerDeferredChallenges(deps());
       await simulator.clock.settle();
       await pump();
       return report;

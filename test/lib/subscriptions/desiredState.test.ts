@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseDesiredState } from '../../../src/lib/subscriptions/desiredState';
+import { DesiredStateInvalid, type SubscriptionSettings } from '../../../src/lib/subscriptions';
+
+const NOW = new Date('2026-05-01T10:00:00Z');
+const settings: SubscriptionSettings = {
+  notificationUrl: 'https://app.example.com/api/notifications?code=k',
+  lifecycleNotificationUrl: 'https://app.example.com/api/lifecycle?code=k',
+  renewalWindowMinutes: 720,
+  expirationMarginMinutes: 15,
+  maxLifetimeMinutes: undefined,
+  driftCheckIntervalMinutes: 60,
+  concurrencyPerTenant: 4,
+  defaultTenantId: '22222222-2222-4222-8222-222222222222',
+  graphBaseUrl: 'https://graph.microsoft.com/v1.0',
+  encryption: { certificateId: 'cert-1', certificateBase64Der: 'MIIB' },
+};
+
+describe('desired-state file', () => {
+  it('carries initialSync and includeResourceData per entry', () => {
+    const text = JSON.stringify({
+      subscriptions: [
+        { resource: 'users', changeType: 'updated', initialSync: true },
+        { resource: 'users/u1/messages?$select=subject,from', changeType: 'created', includeResourceData: true },
+      ],
+    });
+
+    const requests = parseDesiredState(text, settings, NOW);
+
+    expect(requests.map((request) => [request.resource, request.initialSync, request.includeResourceData])).toEqual([
+      ['users', true, undefined],
+      ['users/u1/messages?$select=subject,from', undefined, true],
+    ]);
+  });
+
+  it('refuses the whole file when a rich Outlook entry has no $select or a chat entry asks for initialSync', () => {
+    const rich = JSON.stringify([{ resource: 'users/u1/events', changeType: 'created', includeResourceData: true }]);
+    const chat = JSON.stringify([{ resource: 'chats/19:abc/messages', changeType: 'created', initialSync: true }]);
+
+    expect(() => parseDesiredState(rich, settings, NOW)).toThrow(DesiredStateInvalid);
+    expect(() => parseDesiredState(rich, settings, NOW)).toThrow(/entry 0 \(users\/u1\/events\): includeResourceData on event subscriptions needs \$select/);
+    expect(() => parseDesiredState(chat, settings, NOW)).toThrow(/Rule initial-sync/);
+  });
+});
