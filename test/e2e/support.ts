@@ -215,7 +215,8 @@ export function problems(logs: readonly LocalHostLogEntry[]): string[] {
  * - `deliveredWith2xx`: items in POSTs the app acknowledged with a 2xx (duplicates copies included);
  * - `uncertain`: items in POSTs Graph gave up waiting for (timeout) — the app may or may not have them;
  * - `received`, `accepted` (= durably enqueued): the app's ingest telemetry;
- * - `processed`: items the notifications queue trigger reports ("Processed N notification(s)" in the host log).
+ * - `processed`: items the notifications queue trigger finished ("Processed N notification(s) ... R requeued" in
+ *   the host log: N − R, since a requeued item, put back when Graph throttled, is processed again later).
  */
 export interface StageCounts {
   readonly sentToApp: number;
@@ -232,8 +233,8 @@ export async function stageCounts(e2e: E2ePipeline): Promise<StageCounts> {
   const status = await e2e.pipeline.status();
   const processed = e2e.logs
     .filter((entry) => entry.functionName === 'processNotifications')
-    .map((entry) => /^Processed (\d+) notification/.exec(entry.message)?.[1])
-    .reduce((sum, count) => sum + (count === undefined ? 0 : Number(count)), 0);
+    .map((entry) => /^Processed (\d+) notification.* (\d+) requeued/.exec(entry.message))
+    .reduce((sum, match) => sum + (match === null ? 0 : Number(match[1]) - Number(match[2])), 0);
   return {
     sentToApp: items(['acknowledged', 'rejected', 'timeout']),
     deliveredWith2xx: items(['acknowledged']),
