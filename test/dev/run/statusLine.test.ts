@@ -13,7 +13,7 @@ const status: PipelineStatus = {
   failures: 0,
   poison: 0,
   queued: 0,
-  delivery: { total: 42, pending: 0, delivered: 42, dropped: 0, discarded: 0, abandoned: 0, duplicatesDelivered: 0 },
+  delivery: { total: 42, pending: 0, delivered: 42, dropped: 0, discarded: 0, abandoned: 0, lost: 0, duplicatesDelivered: 0 },
   storageReachable: true,
 };
 
