@@ -408,7 +408,7 @@ export class GraphApi {
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
   }
 
-  /** Outlook contacts and events: `@removed` with reason `deleted` (reference §6.2). */
+  /** Outlook contacts and events: `@removed` with reason `deleted` (docs/graph-protocol.md §6.2). */
   #mailboxScope(kind: 'event' | 'contact', userId: string, items: () => StoredResource[]): DeltaScope {
     return {
       key: deltaScopeOf(kind, { userId }) ?? '',

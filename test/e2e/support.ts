@@ -44,6 +44,8 @@ export interface E2ePipeline {
   readonly logs: LocalHostLogEntry[];
   readonly demo: DemoTenant;
   readonly sim: NonNullable<LocalPipeline['simulator']>;
+  /** The master key the local host enforces, for the admin-level functions (management API, health). */
+  readonly masterKey: string;
 }
 
 export async function startE2ePipeline(options: E2eOptions = {}): Promise<E2ePipeline> {
@@ -55,10 +57,12 @@ export async function startE2ePipeline(options: E2eOptions = {}): Promise<E2ePip
     simulator: { clock: { mode: 'manual', start }, ...options.simulator },
     ...(options.subscriptions === undefined ? {} : { subscriptions: options.subscriptions }),
   };
+  const masterKey = newFunctionKey();
   const pipelineOptions: LocalPipelineOptions = {
     port: 0,
     graph,
     functionKey: newFunctionKey(),
+    masterKey,
     scheduler,
     settings: { ...FAST_QUEUES, ...options.settings },
     log: (entry) => logs.push(entry),
@@ -69,7 +73,7 @@ export async function startE2ePipeline(options: E2eOptions = {}): Promise<E2ePip
   const sim = pipeline.simulator;
   const demo = pipeline.demo;
   if (sim === undefined || demo === undefined) throw new TypeError('the e2e pipeline runs the simulator');
-  return { pipeline, scheduler, logs, demo, sim };
+  return { pipeline, scheduler, logs, demo, sim, masterKey };
 }
 
 /** True when nothing is left anywhere: Graph has nothing pending, both queues are empty, no invocation runs. */
@@ -215,8 +219,9 @@ export function problems(logs: readonly LocalHostLogEntry[]): string[] {
  * - `deliveredWith2xx`: items in POSTs the app acknowledged with a 2xx (duplicates copies included);
  * - `uncertain`: items in POSTs Graph gave up waiting for (timeout) — the app may or may not have them;
  * - `received`, `accepted` (= durably enqueued): the app's ingest telemetry;
- * - `processed`: items the notifications queue trigger finished ("Processed N notification(s) ... R requeued" in
- *   the host log: N − R, since a requeued item, put back when Graph throttled, is processed again later).
+ * - `processed`: items the notifications queue trigger finished ("Processed N notification(s) ... R requeued ...
+ *   H held for coalescing" in the host log: N − R − H, since an item put back when Graph throttled, or held on the
+ *   queue to coalesce with later notifications, is processed again later).
  */
 export interface StageCounts {
   readonly sentToApp: number;
@@ -233,8 +238,8 @@ export async function stageCounts(e2e: E2ePipeline): Promise<StageCounts> {
   const status = await e2e.pipeline.status();
   const processed = e2e.logs
     .filter((entry) => entry.functionName === 'processNotifications')
-    .map((entry) => /^Processed (\d+) notification.* (\d+) requeued/.exec(entry.message))
-    .reduce((sum, match) => sum + (match === null ? 0 : Number(match[1]) - Number(match[2])), 0);
+    .map((entry) => /^Processed (\d+) notification.* (\d+) requeued.* (\d+) held for coalescing/.exec(entry.message))
+    .reduce((sum, match) => sum + (match === null ? 0 : Number(match[1]) - Number(match[2]) - Number(match[3])), 0);
   return {
     sentToApp: items(['acknowledged', 'rejected', 'timeout']),
     deliveredWith2xx: items(['acknowledged']),

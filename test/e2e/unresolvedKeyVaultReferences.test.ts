@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const { pipeline } = e2e;
-  const response = await fetch(`${pipeline.urls.apiUrl}/${path}`, { headers: { 'x-functions-key': pipeline.urls.notificationUrl.split('code=')[1] ?? '' } });
+  const response = await fetch(`${pipeline.urls.apiUrl}/${path}`, { headers: { 'x-functions-key': e2e.masterKey } });
   const text = await response.text();
   return { status: response.status, body: JSON.parse(text) as Record<string, unknown>, text };
 }

@@ -2,7 +2,7 @@
  * The safety net: every active subscription whose resource kind has a delta query is resynced about
  * every RESYNC_INTERVAL_MINUTES, from its stored deltaLinks. Graph says it may drop change notifications
  * (throttling, an endpoint judged slow, a paused subscription) and sends `missed` only for Outlook
- * resources and not for every drop (reference §3.6, §4.1), so without this a dropped change stays out of
+ * resources and not for every drop (docs/graph-protocol.md §3.6, §4.1), so without this a dropped change stays out of
  * the sink until the resource changes again. With it, a change is in the sink at most one interval (plus
  * one reconcile period) after Graph dropped it (docs/subscriptions.md#what-is-guaranteed).
  *

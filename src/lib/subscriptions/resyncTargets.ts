@@ -1,7 +1,7 @@
 /**
  * What a resync of one subscription reads: the delta streams that together cover its resource
  * (docs/subscriptions.md#what-is-caught-up). Most kinds have one stream. Message delta is per mail
- * folder (reference §6.2), so a subscription to a whole mailbox covers every folder, child folders
+ * folder (docs/graph-protocol.md §6.2), so a subscription to a whole mailbox covers every folder, child folders
  * included, listed from Graph at each resync. Events have no plain delta; calendarView delta covers
  * the events that start inside a window, which moves on every EVENT_RESYNC_WINDOW_DAYS and so always
  * spans at least that many days back and ahead. Chat messages have no delta: undefined.

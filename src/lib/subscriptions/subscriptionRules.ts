@@ -14,7 +14,7 @@ import { SubscriptionRequestInvalid, SubscriptionRuleViolated, SubscriptionSelec
 
 const MINUTE_MS = 60_000;
 const CHANGE_TYPE_ORDER: readonly ChangeType[] = ['created', 'updated', 'deleted'];
-/** Outlook resources send rich notifications only with `$select` in the resource (reference §5.1). */
+/** Outlook resources send rich notifications only with `$select` in the resource (docs/graph-protocol.md §5.1). */
 const OUTLOOK_KINDS: ReadonlySet<string> = new Set(['message', 'event', 'contact']);
 
 /** True when the resource's query selects at least one property (`?$select=a,b`, case-insensitive). */
