@@ -23,6 +23,7 @@ import { createLocalHost, type LocalHostLogEntry } from '../dev/local-host';
 import { createTableSubscriptionRepository } from '../src/adapters/azure/tableSubscriptionRepository';
 import { subscriptionRecord, TENANT_ID } from '../test/support/notificationFactories';
 import { TEST_STORAGE_VARIABLE, testEnvironment } from '../test/support/storage';
+import { percentile } from './percentile';
 
 const { values } = parseArgs({
   options: {
@@ -44,10 +45,6 @@ interface Round {
   readonly handshakes: readonly number[];
   readonly failedHandshakes: number;
   readonly warningLines: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 /** A compact forged change notification: right shape, GUID ids, a guessed clientState. */

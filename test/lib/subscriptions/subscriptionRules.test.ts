@@ -10,21 +10,11 @@ import {
   type SubscriptionRequest,
   type SubscriptionSettings,
 } from '../../../src/lib/subscriptions';
+import { subscriptionSettings } from '../../support/subscriptionSettings';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
 const MINUTE = 60_000;
-const settings: SubscriptionSettings = {
-  notificationUrl: 'https://app.example.com/api/notifications?code=k',
-  lifecycleNotificationUrl: 'https://app.example.com/api/lifecycle?code=k',
-  renewalWindowMinutes: 720,
-  expirationMarginMinutes: 15,
-  maxLifetimeMinutes: undefined,
-  driftCheckIntervalMinutes: 60,
-  concurrencyPerTenant: 4,
-  defaultTenantId: '22222222-2222-4222-8222-222222222222',
-  graphBaseUrl: 'https://graph.microsoft.com/v1.0',
-  encryption: { certificateId: 'cert-1', certificateBase64Der: 'MIIB' },
-};
+const settings = subscriptionSettings;
 
 function ruleOf(request: SubscriptionRequest, overrides: Partial<SubscriptionSettings> = {}): string | undefined {
   try {
