@@ -8,6 +8,20 @@ import { sampleAppDir, sampleSettings } from './support';
 const repoRoot = join(__dirname, '..', '..', '..');
 
 let child: ChildProcess | undefined;
+
+/** Runs `dev/local-host/main.ts` with these arguments until it exits; its exit code and standard error. */
+async function runLocalHostCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = started;
+  let stderr = '';
+  started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    started.once('exit', (exitCode) => {
+      resolve(exitCode);
+    });
+  });
+  return { code, stderr };
+}
 let tempDir: string | undefined;
 
 afterEach(() => {
@@ -68,20 +82,9 @@ describe('dev/local-host/main.ts', () => {
     tempDir = mkdtempSync(join(tmpdir(), 'local-host-cli-'));
     const settingsFile = join(tempDir, 'settings.json');
     writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
-    const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', join(sampleAppDir, 'missing'), '--settings', settingsFile], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    let stderr = '';
-    started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
     // Act
-    const code = await new Promise<number | null>((resolve) => {
-      started.once('exit', (exitCode) => {
-        resolve(exitCode);
-      });
-    });
+    const { code, stderr } = await runLocalHostCli(['--app', join(sampleAppDir, 'missing'), '--settings', settingsFile]);
 
     // Assess
     expect(code).toBe(1);
@@ -92,17 +95,9 @@ describe('dev/local-host/main.ts', () => {
     // Prepare: an app folder with the example but no local.settings.json.
     tempDir = mkdtempSync(join(tmpdir(), 'local-host-cli-'));
     copyFileSync(join(repoRoot, 'local.settings.json.example'), join(tempDir, 'local.settings.json.example'));
-    const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', tempDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = started;
-    let stderr = '';
-    started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
     // Act
-    const code = await new Promise<number | null>((resolve) => {
-      started.once('exit', (exitCode) => {
-        resolve(exitCode);
-      });
-    });
+    const { code, stderr } = await runLocalHostCli(['--app', tempDir]);
 
     // Assess
     expect(code).toBe(1);
