@@ -133,11 +133,22 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** 413, then the connection closes: the rest of the body is never read. */
+/** How long a refused connection stays half-open so the sender can read the 413 before it is torn down. */
+const REFUSED_CONNECTION_LINGER_MS = 5_000;
+
+/**
+ * 413, then the connection closes: the rest of the body is never read. Node ends a `connection: close`
+ * response with `socket.destroySoon()`, which resets the connection while the sender's unread bytes are
+ * still arriving, so a sender still writing would see the reset and never the 413. This socket half-closes
+ * instead, and is destroyed when the sender hangs up or after REFUSED_CONNECTION_LINGER_MS.
+ */
 function refuseTooLarge(request: IncomingMessage, response: ServerResponse): void {
-  response.once('finish', () => {
-    request.socket.destroySoon();
-  });
+  const socket = request.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    const linger = setTimeout(() => socket.destroy(), REFUSED_CONNECTION_LINGER_MS).unref();
+    socket.once('close', () => { clearTimeout(linger); });
+  };
   writeEmpty(response, 413, { connection: 'close' });
 }
 
