@@ -28,7 +28,7 @@ import { consoleLogSink, type LocalHostLogEntry, type LocalHostLogSink } from '.
 import { parseNcrontab } from './ncrontab';
 import { createQueueServiceResolver, type QueueServiceResolver } from './queueConnection';
 import { QueueOutputWriter, type QueueOutputBinding } from './queueOutput';
-import { poisonQueueName, QueueListener } from './queueTrigger';
+import { poisonQueueName, QueueListener, RUNNING_VISIBILITY_TIMEOUT_SECONDS } from './queueTrigger';
 import { parseRouteTemplate } from './routeTemplate';
 import { installRuntimeModule, RuntimeRegistry, type RegisteredFunction } from './runtimeModule';
 import { realTimeScheduler, type HostScheduler } from './scheduler';
@@ -71,6 +71,12 @@ export interface LocalHostOptions {
    * to build (default), `'skip'` logs a warning and leaves that trigger idle / that output unwritten.
    */
   readonly unsupported?: 'throw' | 'skip';
+  /**
+   * Seconds a dequeued queue message stays invisible while its function runs, renewed at half of it.
+   * Default: the runtime's 600. A host killed mid-invocation leaves its messages hidden this long, so a
+   * crash test lowers it rather than wait ten minutes.
+   */
+  readonly runningVisibilitySeconds?: number;
 }
 
 export interface LocalHostUrls {
@@ -249,6 +255,11 @@ function describeFunction(fn: LocalFunction, urls: LocalHostUrls, http: readonly
 
 /** Builds a local host for the app in `options.appDir`: loads and wires it, without listening. */
 export async function createLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const runningVisibilitySeconds = options.runningVisibilitySeconds ?? RUNNING_VISIBILITY_TIMEOUT_SECONDS;
+  // Azure Storage hides a message for at most 7 days; the renewal at half needs at least 1 s.
+  if (!Number.isInteger(runningVisibilitySeconds) || runningVisibilitySeconds < 1 || runningVisibilitySeconds > 604_800) {
+    throw new LocalHostError('ERR_LOCAL_HOST_OPTION', `runningVisibilitySeconds must be a whole number of seconds from 1 to 604800, got ${String(options.runningVisibilitySeconds)}`);
+  }
   if (loadedHost !== undefined) {
     throw new LocalHostError('ERR_LOCAL_HOST_BUSY', 'Another local host is loaded in this process; stop it first');
   }
@@ -467,6 +478,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
               queue: service.getQueueClient(queueFunction.queueName),
               poisonQueue: poisonName === undefined ? undefined : service.getQueueClient(poisonName),
               options: hostJson.queues,
+              runningVisibilitySeconds,
               invoke: invoker.invoke.bind(invoker),
               log: sink,
             }),

@@ -18,6 +18,8 @@ export const LOCAL_HOST_ERROR_CODES = [
   'ERR_LOCAL_HOST_FUNCTION_TIMEOUT',
   /** `triggerTimer` or another call named a function the app did not register. */
   'ERR_LOCAL_HOST_FUNCTION_NOT_FOUND',
+  /** A `createLocalHost` option (or its command-line flag) is out of range. */
+  'ERR_LOCAL_HOST_OPTION',
 ] as const;
 
 export type LocalHostErrorCode = (typeof LOCAL_HOST_ERROR_CODES)[number];

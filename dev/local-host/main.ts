@@ -14,6 +14,9 @@ const USAGE = `Usage: tsx dev/local-host/main.ts [options]
 Options:
   --app <dir>        Function app folder (package.json, host.json). Default: current directory.
   --port <n>         HTTP port (0 = any free port). Default: local.settings.json Host.LocalHttpPort, else 7071.
+  --running-visibility <s>
+                     Seconds a dequeued queue message stays hidden while its function runs (renewed at
+                     half). Default: the runtime's 600. A killed host's messages reappear after this.
   --settings <file>  Settings file in local.settings.json format. Default: <app>/local.settings.json (required:
                      create it with \`cp local.settings.json.example local.settings.json\`).
   --help             Show this text.
@@ -38,10 +41,16 @@ function parseFunctionKeys(text: string | undefined): Record<string, string> | u
 }
 
 function parsePort(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, got "${text}"`);
+  const port = parseWholeNumber('--port', text);
+  if (port !== undefined && port > 65_535) throw new Error(`--port must be a port number, got "${String(text)}"`);
   return port;
+}
+
+/** A flag's whole-number value (its range is checked where it is used). */
+function parseWholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new Error(`${flag} must be a whole number, got "${text}"`);
+  return Number(text);
 }
 
 async function main(): Promise<void> {
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
       app: { type: 'string' },
       port: { type: 'string' },
       settings: { type: 'string' },
+      'running-visibility': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -73,6 +83,7 @@ async function main(): Promise<void> {
   const masterKey = process.env.LOCAL_HOST_MASTER_KEY;
   const functionKeys = parseFunctionKeys(process.env.LOCAL_HOST_FUNCTION_KEYS);
   const port = parsePort(values.port);
+  const runningVisibility = parseWholeNumber('--running-visibility', values['running-visibility']);
   // Loaded after the flags are checked, so --help and a wrong flag answer at once.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above.
   const { createLocalHost } = require('./createLocalHost') as typeof Host;
@@ -80,6 +91,7 @@ async function main(): Promise<void> {
     ...(values.app === undefined ? {} : { appDir: values.app }),
     ...(port === undefined ? {} : { port }),
     ...(values.settings === undefined ? {} : { settingsFile: values.settings }),
+    ...(runningVisibility === undefined ? {} : { runningVisibilitySeconds: runningVisibility }),
     ...(functionKey === undefined && masterKey === undefined && functionKeys === undefined
       ? {}
       : {

@@ -30,7 +30,10 @@ import type { LocalHostLogSink } from './log';
 import { isQueueNotFound } from './queueOutput';
 import type { RegisteredFunction } from './runtimeModule';
 
-/** QueueProcessor: messages are held this long while a function runs, and renewed at half of it. */
+/**
+ * QueueProcessor: messages are held this long while a function runs, and renewed at half of it (the
+ * runtime's 10 minutes; `LocalHostOptions.runningVisibilitySeconds` changes it).
+ */
 export const RUNNING_VISIBILITY_TIMEOUT_SECONDS = 600;
 export const POISON_QUEUE_SUFFIX = '-poison';
 const MAX_QUEUE_NAME_LENGTH = 63;
@@ -80,6 +83,8 @@ export interface QueueListenerOptions {
   /** Undefined when the queue has no poison queue (see `poisonQueueName`). */
   readonly poisonQueue: QueueClient | undefined;
   readonly options: QueueHostOptions;
+  /** How long a dequeued message stays invisible while its function runs (renewed at half of it). */
+  readonly runningVisibilitySeconds: number;
   readonly invoke: (fn: RegisteredFunction, input: InvocationInput) => Promise<InvocationOutcome>;
   readonly log: LocalHostLogSink;
 }
@@ -179,7 +184,7 @@ export class QueueListener {
       try {
         const received = await this.#o.queue.receiveMessages({
           numberOfMessages: batchSize,
-          visibilityTimeout: RUNNING_VISIBILITY_TIMEOUT_SECONDS,
+          visibilityTimeout: this.#o.runningVisibilitySeconds,
         });
         messages = received.receivedMessageItems;
         if (this.#storageFailing) this.#log('information', `Queue '${this.#o.queue.name}' is reachable again`);
@@ -228,14 +233,14 @@ export class QueueListener {
     // Keep the message hidden while the function runs longer than half the running visibility.
     const renewal = setInterval(() => {
       this.#o.queue
-        .updateMessage(message.messageId, popReceipt, undefined, RUNNING_VISIBILITY_TIMEOUT_SECONDS)
+        .updateMessage(message.messageId, popReceipt, undefined, this.#o.runningVisibilitySeconds)
         .then((updated) => {
           if (updated.popReceipt !== undefined) popReceipt = updated.popReceipt;
         })
         .catch((error: unknown) => {
           this.#log('warning', `Renewing the visibility of message ${message.messageId} failed: ${describeError(error)}`);
         });
-    }, (RUNNING_VISIBILITY_TIMEOUT_SECONDS * 1000) / 2);
+    }, (this.#o.runningVisibilitySeconds * 1000) / 2);
     renewal.unref();
 
     let succeeded: boolean;

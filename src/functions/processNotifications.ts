@@ -15,7 +15,7 @@ export async function processNotifications(message: unknown, context: Invocation
     if (loaded === undefined) return 'discarded';
     const result = await process(loaded.envelope, { ...services.processing, log: context });
     context.info(
-      `Processed ${result.items} notification(s): ${result.writes.written} written, ${result.writes.unchanged} unchanged, ${result.writes.stale} stale, ` +
+      `Processed ${result.items} notification(s): ${result.writes.written} written, ${result.writes.unchanged} unchanged, ${result.writes.stale} stale, ${result.writes.tied} tied (read from Graph), ` +
         `${result.readsSaved} reads saved, ${result.graphReads} Graph reads, ${result.deltaRuns} delta runs, ${result.requeued} requeued, ` +
         `${result.rejected} rejected, ${result.failedPermanently} failed permanently, ${result.heldForCoalescing} held for coalescing`,
     );

@@ -69,7 +69,10 @@ export function createBlobChangeSink(container: ContainerClient, changeEvents?: 
         const current = await readProperties(blobName);
         if (current?.entry !== undefined) {
           if (current.entry.observedAt > state.observedAt) return 'stale';
-          if (current.entry.observedAt === state.observedAt && current.entry.deleted === deleted && current.entry.etag === state.etag) return 'unchanged';
+          if (current.entry.observedAt === state.observedAt) {
+            if (current.entry.deleted === deleted && current.entry.etag === state.etag) return 'unchanged';
+            if (state.onSameInstant === 'refuse') return 'tied';
+          }
         }
         try {
           await container.getBlockBlobClient(blobName).upload(content, content.byteLength, {

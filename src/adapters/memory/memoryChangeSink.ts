@@ -18,8 +18,9 @@ export class MemoryChangeSink implements ChangeSink {
     const current = this.states.get(key);
     if (current !== undefined) {
       if (current.observedAt > state.observedAt) return Promise.resolve('stale');
-      if (current.observedAt === state.observedAt && (current.body === undefined) === (state.body === undefined) && current.etag === state.etag) {
-        return Promise.resolve('unchanged');
+      if (current.observedAt === state.observedAt) {
+        if ((current.body === undefined) === (state.body === undefined) && current.etag === state.etag) return Promise.resolve('unchanged');
+        if (state.onSameInstant === 'refuse') return Promise.resolve('tied');
       }
     }
     this.states.set(key, state);

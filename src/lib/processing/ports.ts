@@ -23,6 +23,13 @@ export interface ResourceState {
   readonly receivedAt: string | undefined;
   /** The Graph JSON; undefined means the resource is gone (the sink writes a tombstone). */
   readonly body: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * What the write does when the sink holds different state observed at the same instant. `replace`
+   * (default): the later write wins, right for state this app stamped (a read, a delta page). `refuse`:
+   * for state stamped with Graph's `lastModifiedDateTime`, which Outlook gives to the second, so two
+   * versions can share it and their order cannot be told; the write answers `tied` and the caller reads Graph.
+   */
+  readonly onSameInstant?: 'replace' | 'refuse';
 }
 
 export interface SinkEntry {
@@ -31,7 +38,8 @@ export interface SinkEntry {
   readonly deleted: boolean;
 }
 
-export type SinkWriteOutcome = 'written' | 'unchanged' | 'stale';
+/** `tied`: nothing written, the sink holds different state from the same instant (see `ResourceState.onSameInstant`). */
+export type SinkWriteOutcome = 'written' | 'unchanged' | 'stale' | 'tied';
 
 /**
  * Where resource state goes. Writes are idempotent and newer-wins: a state older than what the sink

@@ -97,6 +97,8 @@ interface Target {
   readonly items: Item[];
   readonly subscriptionId: string | undefined;
   readonly changeTypes: Set<string>;
+  /** The $select of the read when it must match a rich notification's content (see `selectOfRichContent`); else the kind's. */
+  readonly select: string | undefined;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -110,6 +112,11 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 function richObservedAt(body: Item, receivedAt: string): string {
   const modified = typeof body.lastModifiedDateTime === 'string' ? Date.parse(body.lastModifiedDateTime) : Number.NaN;
   return Number.isNaN(modified) ? receivedAt : new Date(modified).toISOString();
+}
+
+/** The properties a rich notification carried, as a $select, so a read of the resource returns the same shape. */
+function selectOfRichContent(body: Item): string {
+  return Object.keys(body).filter((name) => !name.startsWith('@')).join(',');
 }
 
 /**
@@ -170,7 +177,7 @@ async function leaveToLaterNotification(target: Target, entry: SinkEntry | undef
 
 export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
   const { now: envelope, held: heldForCoalescing } = await holdForCoalescing(received, deps);
-  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
+  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
   let readsSaved = 0;
   let graphReads = 0;
   let deltaRuns = 0;
@@ -179,12 +186,13 @@ export async function processNotifications(received: NotificationEnvelope, deps:
   const requeue: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
   let transientFailure: Error | undefined;
 
-  const write = async (state: ResourceState, kind?: ResourceKind): Promise<void> => {
+  const write = async (state: ResourceState, kind?: ResourceKind): Promise<SinkWriteOutcome> => {
     const outcome = await deps.sink.write(state);
     writes[outcome] += 1;
     if (outcome === 'written' && state.receivedAt !== undefined) {
       recordEndToEndLatency(deps.clock.now().getTime() - Date.parse(state.receivedAt), { resourceKind: kind?.name ?? 'other' });
     }
+    return outcome;
   };
   const recordPermanent = async (tenantId: string, path: string, subscriptionId: string | undefined, reason: string, detail: string): Promise<void> => {
     failedPermanently += 1;
@@ -209,6 +217,8 @@ export async function processNotifications(received: NotificationEnvelope, deps:
   // 1. Rich notifications: verify the tokens once for the message, then decrypt each item.
   const richItems = envelope.items.filter(isRich);
   const plainItems = envelope.items.filter((item) => !richItems.includes(item));
+  /** Rich items whose state tied with another version's in the sink, with the $select their read uses. */
+  const tiedRichSelect = new Map<Item, string>();
   if (richItems.length > 0) {
     const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
     let tokensValid = true;
@@ -231,7 +241,7 @@ export async function processNotifications(received: NotificationEnvelope, deps:
         try {
           const body = deps.rich.decrypt(item.encryptedContent as EncryptedContent);
           const deleted = item.changeType === 'deleted';
-          await write({
+          const outcome = await write({
             tenantId,
             resourcePath: path,
             changeType: String(item.changeType),
@@ -240,7 +250,13 @@ export async function processNotifications(received: NotificationEnvelope, deps:
             observedAt: deleted ? envelope.receivedAt : richObservedAt(body, envelope.receivedAt),
             receivedAt: envelope.receivedAt,
             body: deleted ? undefined : body,
+            onSameInstant: deleted ? 'replace' : 'refuse',
           }, kindOfNotificationResource(text(item.resource) ?? ''));
+          // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph.
+          if (outcome === 'tied') {
+            plainItems.push(item);
+            tiedRichSelect.set(item, selectOfRichContent(body));
+          }
         } catch (error) {
           rejected += 1;
           deps.log.warn(`Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`);
@@ -263,7 +279,7 @@ export async function processNotifications(received: NotificationEnvelope, deps:
     const key = `${tenantId}|${path}`;
     const existing = targets.get(key);
     if (existing === undefined) {
-      targets.set(key, { tenantId, path, kind, items: [item], subscriptionId: text(item.subscriptionId), changeTypes: new Set([String(item.changeType)]) });
+      targets.set(key, { tenantId, path, kind, items: [item], subscriptionId: text(item.subscriptionId), changeTypes: new Set([String(item.changeType)]), select: tiedRichSelect.get(item) });
     } else {
       existing.items.push(item);
       existing.changeTypes.add(String(item.changeType));
@@ -318,7 +334,7 @@ export async function processNotifications(received: NotificationEnvelope, deps:
           deps.graph.batchGet(
             tenantId,
             tenantTargets.map((target) => {
-              const select = deps.select[target.kind.name];
+              const select = target.select ?? deps.select[target.kind.name];
               return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
             }),
           ),
@@ -377,7 +393,7 @@ export async function processNotifications(received: NotificationEnvelope, deps:
       }
       deltaRuns += 1;
       graphReads += run.pages;
-      for (const outcome of ['written', 'unchanged', 'stale'] as const) writes[outcome] += run.writes[outcome];
+      for (const outcome of ['written', 'unchanged', 'stale', 'tied'] as const) writes[outcome] += run.writes[outcome];
     } catch (error) {
       if (!isGraphError(error)) throw error;
       await handleReadError(target, error);

@@ -38,7 +38,7 @@ export type DeltaRunResult =
 export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): Promise<DeltaRunResult> {
   let lease = await deps.deltaStates.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
   if (lease === undefined) return { outcome: 'busy' };
-  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0 };
+  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
   let pages = 0;
   let fullSync = lease.deltaLink === undefined;
   try {

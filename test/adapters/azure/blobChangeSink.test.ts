@@ -82,6 +82,20 @@ describe('blob change sink (Azurite)', () => {
     expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toEqual({ id: 'AAMk=', subject: 'v2' });
   });
 
+  it('replaces different state of the same instant by default, and answers tied without writing when asked to refuse', async () => {
+    const { container, sink } = setup();
+    const at = '2026-05-01T10:00:05.000Z';
+    const first = state({ observedAt: at, body: { id: 'AAMk=', subject: 'v1' }, etag: 'W/"1"' });
+    const second = state({ observedAt: at, body: { id: 'AAMk=', subject: 'v2' }, etag: 'W/"2"' });
+
+    expect(await sink.write(first)).toBe('written');
+    expect(await sink.write({ ...second, onSameInstant: 'refuse' })).toBe('tied');
+    expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toEqual({ id: 'AAMk=', subject: 'v1' });
+    expect(await sink.write({ ...first, onSameInstant: 'refuse' })).toBe('unchanged');
+    expect(await sink.write(second)).toBe('written');
+    expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toEqual({ id: 'AAMk=', subject: 'v2' });
+  });
+
   it('lets exactly one of many concurrent writers of the same instant win and never loses the newest', async () => {
     const { container, sink } = setup();
     const writes = Array.from({ length: 12 }, (_, n) => state({ observedAt: `2026-05-01T10:00:${String(10 + n).padStart(2, '0')}.000Z`, body: { id: 'AAMk=', n } }));

@@ -105,4 +105,20 @@ describe('dev/local-host/main.ts', () => {
     expect(stderr).toContain(`cp ${join(tempDir, 'local.settings.json.example')} ${join(tempDir, 'local.settings.json')}`);
     expect(stderr).not.toContain('QUEUE_NAME');
   });
+  it('refuses a --running-visibility that is not a whole number of seconds from 1 to 604800, and exits 1', async () => {
+    // Prepare
+    tempDir = mkdtempSync(join(tmpdir(), 'local-host-cli-'));
+    const settingsFile = join(tempDir, 'settings.json');
+    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
+
+    // Act
+    const notANumber = await runLocalHostCli(['--app', sampleAppDir, '--settings', settingsFile, '--running-visibility', '10s']);
+    const zero = await runLocalHostCli(['--app', sampleAppDir, '--settings', settingsFile, '--running-visibility', '0']);
+
+    // Assess
+    expect(notANumber.code).toBe(1);
+    expect(notANumber.stderr).toContain('--running-visibility must be a whole number, got "10s"');
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toContain('[ERR_LOCAL_HOST_OPTION]: runningVisibilitySeconds must be a whole number of seconds from 1 to 604800, got 0');
+  });
 });
