@@ -50,6 +50,26 @@ export function createBlobChangeSink(container: ContainerClient, changeEvents?: 
       return (await readProperties(sinkBlobName(tenantId, resourcePath)))?.entry;
     },
 
+    async *listChildren(tenantId, collectionPath) {
+      const tenantFolder = sinkBlobName(tenantId, '').replace(/\.json$/, '');
+      const prefix = `${tenantFolder}${collectionPath}/`;
+      const blobs = container.listBlobsFlat({ prefix, includeMetadata: true });
+      for (;;) {
+        let next: Awaited<ReturnType<typeof blobs.next>>;
+        try {
+          next = await blobs.next();
+        } catch (error) {
+          if (statusOf(error) === 404) return;
+          throw new StorageUnavailable(`list sink blobs under ${collectionPath}`, { cause: error });
+        }
+        if (next.done === true) return;
+        const name = next.value.name.slice(prefix.length);
+        const entry = entryOf(next.value.metadata);
+        if (name.includes('/') || !name.endsWith('.json') || entry === undefined) continue;
+        yield { resourcePath: `${collectionPath}/${name.slice(0, -'.json'.length)}`, entry };
+      }
+    },
+
     async write(state: ResourceState): Promise<SinkWriteOutcome> {
       await ensureContainer().catch((error: unknown) => {
         throw new StorageUnavailable('create sink container', { cause: error });

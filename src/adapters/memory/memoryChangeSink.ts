@@ -13,6 +13,15 @@ export class MemoryChangeSink implements ChangeSink {
     return Promise.resolve(state === undefined ? undefined : { observedAt: state.observedAt, etag: state.etag, deleted: state.body === undefined });
   }
 
+  async *listChildren(tenantId: string, collectionPath: string): AsyncGenerator<{ readonly resourcePath: string; readonly entry: SinkEntry }> {
+    const prefix = MemoryChangeSink.key(tenantId, `${collectionPath}/`);
+    for (const [key, state] of [...this.states]) {
+      if (!key.startsWith(prefix) || key.slice(prefix.length).includes('/')) continue;
+      const entry = await this.read(state.tenantId, state.resourcePath);
+      if (entry !== undefined) yield { resourcePath: state.resourcePath, entry };
+    }
+  }
+
   write(state: ResourceState): Promise<SinkWriteOutcome> {
     const key = MemoryChangeSink.key(state.tenantId, state.resourcePath);
     const current = this.states.get(key);

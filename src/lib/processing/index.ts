@@ -2,5 +2,5 @@ export { processNotifications, type CoalescingDependencies, type ProcessingDepen
 export { createRichContentOpener } from './richContentOpener';
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
 export { ReadsInFlight } from './readsInFlight';
-export { DELTA_LEASE_MS, syncDelta, type DeltaDependencies, type DeltaRunResult, type DeltaTarget } from './syncDelta';
+export { DELTA_LEASE_MS, syncDelta, tombstoneUnlisted, type DeltaDependencies, type DeltaRunResult, type DeltaTarget, type UnlistedSweep } from './syncDelta';
 export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ReceiptEntry, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';

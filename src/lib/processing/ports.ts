@@ -48,6 +48,12 @@ export type SinkWriteOutcome = 'written' | 'unchanged' | 'stale' | 'tied';
 export interface ChangeSink {
   read(tenantId: string, resourcePath: string): Promise<SinkEntry | undefined>;
   write(state: ResourceState): Promise<SinkWriteOutcome>;
+  /**
+   * The resources held directly under a collection path (`users/{id}/messages` lists its messages, not
+   * their attachments), with their entries, tombstones included. Resources whose path was too long for a
+   * blob name (stored under a hash) are not listed.
+   */
+  listChildren(tenantId: string, collectionPath: string): AsyncIterable<{ readonly resourcePath: string; readonly entry: SinkEntry }>;
 }
 
 export interface DeltaLease {

@@ -6,7 +6,7 @@
  * after `missed` or a re-created subscription.
  */
 import type { GraphClient, GraphDeltaItem } from '../graph';
-import { GraphDeltaResyncRequired } from '../graph';
+import { GraphDeltaResyncRequired, GraphResourceNotFound, isGraphError } from '../graph';
 import type { Clock } from '../shared/clock';
 import type { ChangeSink, DeltaStateStore, SinkWriteOutcome } from './ports';
 
@@ -33,7 +33,14 @@ export interface DeltaDependencies {
 
 export type DeltaRunResult =
   | { readonly outcome: 'busy' }
-  | { readonly outcome: 'synced'; readonly pages: number; readonly writes: Readonly<Record<SinkWriteOutcome, number>>; readonly fullSync: boolean };
+  | {
+      readonly outcome: 'synced';
+      readonly pages: number;
+      readonly writes: Readonly<Record<SinkWriteOutcome, number>>;
+      readonly fullSync: boolean;
+      /** After a full sync: the sink path of every item the listing holds (removed ones excluded); else empty. */
+      readonly listed: ReadonlySet<string>;
+    };
 
 export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): Promise<DeltaRunResult> {
   let lease = await deps.deltaStates.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
@@ -41,6 +48,7 @@ export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): P
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
   let pages = 0;
   let fullSync = lease.deltaLink === undefined;
+  let listed = new Set<string>();
   try {
     let start = lease.deltaLink ?? target.startPath;
     for (let attempt = 0; ; attempt += 1) {
@@ -50,9 +58,14 @@ export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): P
           const observedAt = deps.clock.now().toISOString();
           // Sequential on purpose: the feed may list one item twice and the last entry wins (§6.2).
           for (const item of page.items) {
+            const resourcePath = target.itemPath(item);
+            if (fullSync) {
+              if (item.kind === 'removed') listed.delete(resourcePath);
+              else listed.add(resourcePath);
+            }
             const outcome = await deps.sink.write({
               tenantId: target.tenantId,
-              resourcePath: target.itemPath(item),
+              resourcePath,
               changeType: item.kind === 'removed' ? 'deleted' : 'resync',
               subscriptionId: target.subscriptionId,
               etag: typeof item.entity['@odata.etag'] === 'string' ? item.entity['@odata.etag'] : undefined,
@@ -64,16 +77,72 @@ export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): P
           }
           if (page.deltaLink !== undefined) lease = await deps.deltaStates.saveLink(lease, page.deltaLink);
         }
-        return { outcome: 'synced', pages, writes, fullSync };
+        return { outcome: 'synced', pages, writes, fullSync, listed: fullSync ? listed : new Set() };
       } catch (error) {
         if (!(error instanceof GraphDeltaResyncRequired) || attempt > 0) throw error;
         // The link expired (410 Gone): forget it and resync from scratch, from Graph's Location when given.
         lease = await deps.deltaStates.saveLink(lease, undefined);
         start = error.location ?? target.startPath;
         fullSync = true;
+        listed = new Set();
       }
     }
   } finally {
     await deps.deltaStates.release(lease);
   }
+}
+
+export interface UnlistedSweep {
+  /** Tombstones written for resources Graph answered 404 for. */
+  readonly tombstoned: number;
+  /** Candidates Graph still holds (created while the listing ran, or listed under another path): left as they are. */
+  readonly present: number;
+  /** Candidates left unconfirmed because a read failed (throttled, unavailable): the sweep is incomplete. */
+  readonly unconfirmed: number;
+}
+
+/**
+ * After full syncs that together list every resource of `collectionPath` (begun at `listingStartedAt`),
+ * finds the live sink entries there that the listings lack and that were observed before they began: their
+ * deletion was never reported (a dropped notification, a pause). Each is confirmed with a GET before its
+ * tombstone is written (a 404), so a resource created while the listing ran, or a clock that disagrees, never
+ * costs a live resource. Tombstones carry the instant the GET left, so state written since wins. A failed
+ * GET stops the sweep: the rest stay unconfirmed, and the caller arranges a new full listing.
+ */
+export async function tombstoneUnlisted(
+  scope: { readonly tenantId: string; readonly collectionPath: string; readonly subscriptionId: string | undefined },
+  listed: ReadonlySet<string>,
+  listingStartedAt: string,
+  deps: { readonly graph: Pick<GraphClient, 'send'>; readonly sink: ChangeSink; readonly clock: Clock },
+): Promise<UnlistedSweep> {
+  const candidates: string[] = [];
+  for await (const { resourcePath, entry } of deps.sink.listChildren(scope.tenantId, scope.collectionPath)) {
+    if (!entry.deleted && entry.observedAt < listingStartedAt && !listed.has(resourcePath)) candidates.push(resourcePath);
+  }
+  let tombstoned = 0;
+  let present = 0;
+  for (const [index, resourcePath] of candidates.entries()) {
+    const observedAt = deps.clock.now().toISOString();
+    try {
+      await deps.graph.send(scope.tenantId, { method: 'GET', path: `/${resourcePath}?$select=id`, operation: 'confirmDeleted' });
+      present += 1;
+    } catch (error) {
+      if (!(error instanceof GraphResourceNotFound)) {
+        if (isGraphError(error)) return { tombstoned, present, unconfirmed: candidates.length - index };
+        throw error;
+      }
+      const outcome = await deps.sink.write({
+        tenantId: scope.tenantId,
+        resourcePath,
+        changeType: 'deleted',
+        subscriptionId: scope.subscriptionId,
+        etag: undefined,
+        observedAt,
+        receivedAt: undefined,
+        body: undefined,
+      });
+      if (outcome === 'written') tombstoned += 1;
+    }
+  }
+  return { tombstoned, present, unconfirmed: 0 };
 }

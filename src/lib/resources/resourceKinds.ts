@@ -54,6 +54,13 @@ export interface ResourceKind {
    * one blob per resource. Defined exactly when `resyncDeltaPath` is.
    */
   readonly resyncItemPath: ((subscriptionResource: string, itemId: string) => string) | undefined;
+  /**
+   * The sink collection whose every resource a full resync of this subscription lists, given the normalised
+   * subscription resource: a resource held there that the full listing lacks was deleted while its deletion
+   * went unreported. Undefined when a full listing cannot vouch for a whole collection (one mail folder of
+   * a mailbox, a calendar window, one contact folder).
+   */
+  readonly resyncListsAllOf: (subscriptionResource: string) => string | undefined;
 }
 
 /** `users/{id}/mailfolders/{f}/messages` → `users/{id}`: the mailbox or contact book owner part of a path. */
@@ -80,6 +87,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncCoverage: 'oneStream',
     // Notifications name users `Users/{id}` (docs/graph-protocol.md §3.4).
     resyncItemPath: (_resource, id) => `users/${encodeResourceId(id)}`,
+    resyncListsAllOf: () => 'users',
   },
   {
     name: 'group',
@@ -94,6 +102,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncDeltaPath: () => '/groups/delta',
     resyncCoverage: 'oneStream',
     resyncItemPath: (_resource, id) => `groups/${encodeResourceId(id)}`,
+    resyncListsAllOf: () => 'groups',
   },
   {
     name: 'message',
@@ -111,6 +120,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncCoverage: 'everyMailFolder',
     // Notifications name messages `Users/{uid}/Messages/{mid}` whatever the folder (docs/graph-protocol.md §3.4).
     resyncItemPath: (resource, id) => `${ownerOf(resource, 'messages')}/messages/${encodeResourceId(id)}`,
+    // Every folder of the mailbox together lists all its messages; one folder does not.
+    resyncListsAllOf: (resource) => (resource.includes('/mailfolders/') ? undefined : `${ownerOf(resource, 'messages')}/messages`),
   },
   {
     name: 'event',
@@ -131,6 +142,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     },
     resyncCoverage: 'calendarWindow',
     resyncItemPath: (resource, id) => `${resource.replace(/(\/calendars\/[^/]+|\/calendar)?\/events$/, '')}/events/${encodeResourceId(id)}`,
+    // The window lists the events that start inside it; an event missing from it may start outside.
+    resyncListsAllOf: () => undefined,
   },
   {
     name: 'contact',
@@ -145,6 +158,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncDeltaPath: (resource) => `/${resource}/delta`,
     resyncCoverage: 'oneStream',
     resyncItemPath: (resource, id) => `${ownerOf(resource, 'contacts')}/contacts/${encodeResourceId(id)}`,
+    // Contact delta covers one contact folder, while `users/{id}/contacts/{id}` paths name contacts of any folder.
+    resyncListsAllOf: () => undefined,
   },
   {
     name: 'driveRoot',
@@ -161,6 +176,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncCoverage: 'oneStream',
     // As processing writes drive items: `{drive}/items/{id}`.
     resyncItemPath: (resource, id) => `${resource.replace(/\/root$/, '')}/items/${encodeResourceId(id)}`,
+    resyncListsAllOf: (resource) => `${resource.replace(/\/root$/, '')}/items`,
   },
   {
     name: 'chatMessage',
@@ -177,6 +193,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncDeltaPath: undefined,
     resyncCoverage: 'none',
     resyncItemPath: undefined,
+    resyncListsAllOf: () => undefined,
   },
 ];
 

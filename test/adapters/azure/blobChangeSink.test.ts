@@ -96,6 +96,26 @@ describe('blob change sink (Azurite)', () => {
     expect((await readBlob(container, sinkBlobName(tenantId, path))).json).toEqual({ id: 'AAMk=', subject: 'v2' });
   });
 
+  it('lists the resources directly under a collection, tombstones included, and nothing when the container is new', async () => {
+    const { sink } = setup();
+    const empty = [];
+    for await (const child of sink.listChildren(tenantId, 'users/u1/messages')) empty.push(child);
+    await sink.write(state({ resourcePath: 'users/u1/messages/m1' }));
+    await sink.write(state({ resourcePath: 'users/u1/messages/m2', body: undefined, changeType: 'deleted', etag: undefined }));
+    await sink.write(state({ resourcePath: 'users/u1/messages/m1/attachments/a1' }));
+    await sink.write(state({ resourcePath: 'users/u1/messagesArchive/m3' }));
+    await sink.write(state({ tenantId: 'other-tenant', resourcePath: 'users/u1/messages/m4' }));
+
+    const children = [];
+    for await (const child of sink.listChildren(tenantId, 'users/u1/messages')) children.push(child);
+
+    expect(empty).toEqual([]);
+    expect(children).toEqual([
+      { resourcePath: 'users/u1/messages/m1', entry: { observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false } },
+      { resourcePath: 'users/u1/messages/m2', entry: { observedAt: '2026-05-01T10:00:05.000Z', etag: undefined, deleted: true } },
+    ]);
+  });
+
   it('lets exactly one of many concurrent writers of the same instant win and never loses the newest', async () => {
     const { container, sink } = setup();
     const writes = Array.from({ length: 12 }, (_, n) => state({ observedAt: `2026-05-01T10:00:${String(10 + n).padStart(2, '0')}.000Z`, body: { id: 'AAMk=', n } }));

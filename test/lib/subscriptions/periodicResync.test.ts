@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
 import { createSubscription, nextPeriodicResyncAt, runPeriodicResyncs, type StoredSubscription } from '../../../src/lib/subscriptions';
 import { createWorld, HOUR, MINUTE, requestsOf, simulatorTruth, sinkContents, TENANT_ID, type World } from './world';
 
@@ -48,6 +49,31 @@ describe('periodic resync (the safety net)', () => {
     expect(sinkContents(world, /^users\/[^/]+$/, 'jobTitle')).toEqual(simulatorTruth(world, ['user'], 'jobTitle'));
     const stored = await world.repository.get(mail.subscriptionId);
     expect(Date.parse(stored?.lastResyncedAt ?? '')).toBeLessThanOrEqual(Date.parse(mail.createdAt) + INTERVAL);
+  });
+
+  it('tombstones a resource deleted while its deletion notification was dropped, found by the first full listing', async () => {
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'kept' } });
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'deleted unreported' } });
+    await world.sim.clock.settle();
+    await world.pump();
+    const pathOf = (subject: string): string => world.sim.state(TENANT_ID).find((resource) => resource.body.subject === subject)?.path ?? '';
+    const [kept, doomed] = [pathOf('kept'), pathOf('deleted unreported')];
+    expect([...sinkContents(world, /\/messages\//, 'subject').values()].sort()).toEqual(['deleted unreported', 'kept']);
+    const dropping = dropEverything();
+    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'delete', userId: world.userId, id: doomed.split('/').at(-1) ?? '' });
+    await world.sim.clock.settle();
+    world.sim.faults.remove(dropping);
+    await world.pump();
+
+    for (let elapsed = 0; elapsed < INTERVAL; elapsed += 5 * MINUTE) {
+      await world.sim.clock.advance(5 * MINUTE);
+      await runPeriodicResyncs(world.deps());
+    }
+
+    expect(sinkContents(world, /\/messages\//, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
+    expect([...sinkContents(world, /\/messages\//, 'subject').keys()]).toContain(kept);
+    expect(world.sink.states.get(MemoryChangeSink.key(TENANT_ID, doomed))).toMatchObject({ changeType: 'deleted', body: undefined });
+    expect(requestsOf(world, 'confirmDeleted')).toHaveLength(1);
   });
 
   it('spreads first resyncs over the interval per subscription, then repeats every interval', () => {
