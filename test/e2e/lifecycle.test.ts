@@ -10,7 +10,7 @@
  * scheduler to the same instant (Graph's kept GRAPH_CLOCK_LAG_MS behind, as everywhere in test/e2e).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compareWithGroundTruth, GRAPH_CLOCK_LAG_MS, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
+import { compareWithGroundTruth, GRAPH_CLOCK_LAG_MS, problems, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
 
 const HOUR = 3_600_000;
 const STEP = HOUR;
@@ -92,8 +92,9 @@ describe(`subscription lifecycle over ${DAYS} simulated days`, () => {
     // 4-hour subscriptions for two days: each renewed about every 2 hours, reauthorized in between.
     expect(renewals).toBeGreaterThan((3 * DAYS * 24) / 4);
     expect(telemetry.reauthorizations).toBeGreaterThan(0);
+    // A failed invocation first, with the host's warnings and errors, so a failure says what went wrong.
+    expect({ failed: e2e.pipeline.invocations.failed(), problems: e2e.pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs) }).toEqual({ failed: 0, problems: [] });
     expect(e2e.pipeline.invocations.succeeded('reconcileSubscriptions')).toBe(DAYS * 24);
-    expect(e2e.pipeline.invocations.failed()).toBe(0);
     expect((await e2e.pipeline.management.list()).map((view) => view.status)).toEqual(['active', 'active', 'active']);
   });
 
