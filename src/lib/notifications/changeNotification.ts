@@ -7,37 +7,37 @@
  * the two are exclusive (§3.3). The tenant is `tenantId ?? organizationId`, because lifecycle
  * notifications have been seen with only `organizationId` (§4.2).
  */
-import * as z from 'zod';
-import { lazy } from '../shared/lazy';
+import * as z from 'zod/mini';
+import { lazySchema } from '../shared/lazySchema';
 
 /** Longest string we accept in an identifying field; Graph ids are far shorter. */
 const MAX_ID_LENGTH = 1024;
 const MAX_RESOURCE_LENGTH = 4096;
 
-const encryptedContentSchema = lazy(() =>
+const encryptedContentSchema = lazySchema(() =>
   z.looseObject({
-    data: z.string().min(1),
-    dataKey: z.string().min(1),
-    dataSignature: z.string().min(1),
-    encryptionCertificateId: z.string().min(1).max(MAX_ID_LENGTH),
-    encryptionCertificateThumbprint: z.string().max(MAX_ID_LENGTH).optional(),
+    data: z.string().check(z.minLength(1)),
+    dataKey: z.string().check(z.minLength(1)),
+    dataSignature: z.string().check(z.minLength(1)),
+    encryptionCertificateId: z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
+    encryptionCertificateThumbprint: z.optional(z.string().check(z.maxLength(MAX_ID_LENGTH))),
   }),
 );
 
-const baseItemSchema = lazy(() => {
-  const idString = z.string().min(1).max(MAX_ID_LENGTH);
+const baseItemSchema = lazySchema(() => {
+  const idString = z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH));
   return z.looseObject({
-    id: z.string().max(MAX_ID_LENGTH).nullish(),
+    id: z.nullish(z.string().check(z.maxLength(MAX_ID_LENGTH))),
     subscriptionId: idString,
-    subscriptionExpirationDateTime: z.string().max(64).nullish(),
-    clientState: z.string().max(MAX_ID_LENGTH).nullish(),
-    resource: z.string().max(MAX_RESOURCE_LENGTH).nullish(),
-    tenantId: idString.nullish(),
-    organizationId: idString.nullish(),
-    resourceData: z.looseObject({}).nullish(),
-    encryptedContent: encryptedContentSchema().nullish(),
-    changeType: z.string().min(1).max(64).nullish(),
-    lifecycleEvent: z.string().min(1).max(64).nullish(),
+    subscriptionExpirationDateTime: z.nullish(z.string().check(z.maxLength(64))),
+    clientState: z.nullish(z.string().check(z.maxLength(MAX_ID_LENGTH))),
+    resource: z.nullish(z.string().check(z.maxLength(MAX_RESOURCE_LENGTH))),
+    tenantId: z.nullish(idString),
+    organizationId: z.nullish(idString),
+    resourceData: z.nullish(z.looseObject({})),
+    encryptedContent: z.nullish(encryptedContentSchema()),
+    changeType: z.nullish(z.string().check(z.minLength(1), z.maxLength(64))),
+    lifecycleEvent: z.nullish(z.string().check(z.minLength(1), z.maxLength(64))),
   });
 });
 

@@ -8,9 +8,9 @@
  *
  * clientState never enters a message: ingest verified it and stripped it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { GraphNotifyError } from '../shared/errors';
-import { lazy } from '../shared/lazy';
+import { lazySchema } from '../shared/lazySchema';
 
 export const ENVELOPE_VERSION = 1;
 
@@ -52,23 +52,23 @@ export class EnvelopeInvalid extends GraphNotifyError {
   }
 }
 
-const envelopeSchemas = lazy(() => {
+const envelopeSchemas = lazySchema(() => {
   const common = {
     v: z.literal(ENVELOPE_VERSION),
     kind: z.enum(['notifications', 'lifecycle']),
-    id: z.string().min(1),
+    id: z.string().check(z.minLength(1)),
     receivedAt: z.iso.datetime({ offset: true }),
   };
   return {
     notifications: z.object({
       ...common,
       items: z.array(z.record(z.string(), z.unknown())),
-      validationTokens: z.array(z.string()).optional(),
-      waited: z.boolean().optional(),
+      validationTokens: z.optional(z.array(z.string())),
+      waited: z.optional(z.boolean()),
     }),
     claimCheck: z.object({
       ...common,
-      claimCheck: z.object({ blobName: z.string().min(1), itemCount: z.number().int().nonnegative() }),
+      claimCheck: z.object({ blobName: z.string().check(z.minLength(1)), itemCount: z.int().check(z.nonnegative()) }),
     }),
   };
 });

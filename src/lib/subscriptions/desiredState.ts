@@ -8,20 +8,20 @@
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
  * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false } ] }` (a bare array is accepted too).
  */
-import * as z from 'zod';
-import { lazy } from '../shared/lazy';
+import * as z from 'zod/mini';
+import { lazySchema } from '../shared/lazySchema';
 import type { SubscriptionSettings } from './dependencies';
 import { DesiredStateInvalid } from './errors';
 import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
 
-const fileSchema = lazy(() => {
+const fileSchema = lazySchema(() => {
   const entrySchema = z.strictObject({
-    resource: z.string().min(1),
-    changeType: z.string().min(1),
-    tenantId: z.string().optional(),
-    includeResourceData: z.boolean().optional(),
-    initialSync: z.boolean().optional(),
+    resource: z.string().check(z.minLength(1)),
+    changeType: z.string().check(z.minLength(1)),
+    tenantId: z.optional(z.string()),
+    includeResourceData: z.optional(z.boolean()),
+    initialSync: z.optional(z.boolean()),
   });
   return z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 });

@@ -4,9 +4,9 @@
  * errors an operator can act on (§1.6): which webhook failed the validation handshake and why, a quota,
  * a missing permission, a duplicate. URLs in messages are shown without their query string (function key).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { GraphAccessDenied, GraphError, GraphRequestFailed, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, type GraphClient, type GraphRequest } from '../graph';
-import { lazy } from '../shared/lazy';
+import { lazySchema } from '../shared/lazySchema';
 import { SubscriptionDuplicate, SubscriptionRefused } from './errors';
 
 /** A subscription as Graph returns it; clientState is not read back (List hides it anyway). */
@@ -18,17 +18,17 @@ export interface GraphSubscription {
   readonly expirationDateTime: string;
 }
 
-const subscriptionSchema = lazy(() =>
+const subscriptionSchema = lazySchema(() =>
   z.object({
-    id: z.string().min(1),
+    id: z.string().check(z.minLength(1)),
     resource: z.string(),
     changeType: z.string(),
     notificationUrl: z.string(),
-    expirationDateTime: z.string().min(1),
+    expirationDateTime: z.string().check(z.minLength(1)),
   }),
 );
 
-const listSchema = lazy(() => z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.string().optional() }));
+const listSchema = lazySchema(() => z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.optional(z.string()) }));
 
 export interface CreateSubscriptionBody {
   readonly changeType: string;

@@ -6,10 +6,10 @@
  * Each refusal names its rule and says how to fix the request. Also: how long to ask Graph for on
  * create and renewal (the maximum less a margin), and when a subscription is due for renewal.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isTenantId } from '../graph';
 import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
-import { lazy } from '../shared/lazy';
+import { lazySchema } from '../shared/lazySchema';
 import type { SubscriptionSettings } from './dependencies';
 import { SubscriptionRequestInvalid, SubscriptionRuleViolated, SubscriptionSelectRequired } from './errors';
 
@@ -195,14 +195,14 @@ export function combinationKey(subscription: { readonly tenantId: string; readon
   return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
 }
 
-const requestSchema = lazy(() =>
+const requestSchema = lazySchema(() =>
   z.strictObject({
     resource: z.string(),
     changeType: z.string(),
-    tenantId: z.string().optional(),
-    includeResourceData: z.boolean().optional(),
-    expirationDateTime: z.string().optional(),
-    initialSync: z.boolean().optional(),
+    tenantId: z.optional(z.string()),
+    includeResourceData: z.optional(z.boolean()),
+    expirationDateTime: z.optional(z.string()),
+    initialSync: z.optional(z.boolean()),
   }),
 );
 
