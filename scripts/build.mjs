@@ -95,7 +95,9 @@ export async function build() {
   const { build: bundle } = await import('esbuild');
   await bundle({
     ...BUNDLE_OPTIONS,
-    stdin: { contents: appModules().map((path) => `require(${JSON.stringify(path)});`).join('\n'), resolveDir: root, sourcefile: 'app-entry.js', loader: 'js' },
+    // `import`, not `require`: esbuild then hoists every module into the file's one scope, instead of
+    // wrapping each in a function that V8 parses twice at start-up (once skimmed, once when it runs).
+    stdin: { contents: appModules().map((path) => `import ${JSON.stringify(path)};`).join('\n'), resolveDir: root, sourcefile: 'app-entry.js', loader: 'js' },
     outfile: join(root, 'dist', 'app.js'),
     sourcemap: true,
   });
