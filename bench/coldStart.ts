@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,13 @@ const RUNS = Number(values.runs);
 const repo = resolve(__dirname, '..');
 const appDir = resolve(values.app ?? repo);
 const TOKEN = 'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
+
+/** The 1-, 5- and 15-minute load averages. */
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' / ');
+}
 
 function median(samples: readonly number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -138,7 +145,8 @@ async function firstHandshakeMs(app: string, settings: string): Promise<number> 
 async function main(): Promise<void> {
   const bundled = resolveEntryFiles(appDir);
   const unbundled = resolveEntryFiles(appDir, 'dist/src/{index.js,functions/*.js}');
-  process.stdout.write(`Cold start of ${appDir} (${RUNS} runs each, medians; Node ${process.version})\n\n`);
+  // Wall times on a shared machine wait for a core; the load average says how busy it was.
+  process.stdout.write(`Cold start of ${appDir} (${RUNS} runs each, medians; Node ${process.version}; load average ${loadAverage()})\n\n`);
 
   const samples = { bare: [] as ProcessTimes[], app: [] as ProcessTimes[], tsc: [] as ProcessTimes[] };
   for (let run = 0; run < RUNS; run += 1) {
@@ -179,6 +187,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  process.stdout.write(`\nLoad average at the end: ${loadAverage()}\n`);
 }
 
 main().catch((error: unknown) => {

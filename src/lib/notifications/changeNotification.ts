@@ -7,37 +7,41 @@
  * the two are exclusive (§3.3). The tenant is `tenantId ?? organizationId`, because lifecycle
  * notifications have been seen with only `organizationId` (§4.2).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { lazySchema } from '../shared/lazySchema';
 
 /** Longest string we accept in an identifying field; Graph ids are far shorter. */
 const MAX_ID_LENGTH = 1024;
 const MAX_RESOURCE_LENGTH = 4096;
 
-const idString = z.string().min(1).max(MAX_ID_LENGTH);
+const encryptedContentSchema = lazySchema(() =>
+  z.looseObject({
+    data: z.string().check(z.minLength(1)),
+    dataKey: z.string().check(z.minLength(1)),
+    dataSignature: z.string().check(z.minLength(1)),
+    encryptionCertificateId: z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
+    encryptionCertificateThumbprint: z.optional(z.string().check(z.maxLength(MAX_ID_LENGTH))),
+  }),
+);
 
-const encryptedContentSchema = z.looseObject({
-  data: z.string().min(1),
-  dataKey: z.string().min(1),
-  dataSignature: z.string().min(1),
-  encryptionCertificateId: z.string().min(1).max(MAX_ID_LENGTH),
-  encryptionCertificateThumbprint: z.string().max(MAX_ID_LENGTH).optional(),
+const baseItemSchema = lazySchema(() => {
+  const idString = z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH));
+  return z.looseObject({
+    id: z.nullish(z.string().check(z.maxLength(MAX_ID_LENGTH))),
+    subscriptionId: idString,
+    subscriptionExpirationDateTime: z.nullish(z.string().check(z.maxLength(64))),
+    clientState: z.nullish(z.string().check(z.maxLength(MAX_ID_LENGTH))),
+    resource: z.nullish(z.string().check(z.maxLength(MAX_RESOURCE_LENGTH))),
+    tenantId: z.nullish(idString),
+    organizationId: z.nullish(idString),
+    resourceData: z.nullish(z.looseObject({})),
+    encryptedContent: z.nullish(encryptedContentSchema()),
+    changeType: z.nullish(z.string().check(z.minLength(1), z.maxLength(64))),
+    lifecycleEvent: z.nullish(z.string().check(z.minLength(1), z.maxLength(64))),
+  });
 });
 
-const baseItemSchema = z.looseObject({
-  id: z.string().max(MAX_ID_LENGTH).nullish(),
-  subscriptionId: idString,
-  subscriptionExpirationDateTime: z.string().max(64).nullish(),
-  clientState: z.string().max(MAX_ID_LENGTH).nullish(),
-  resource: z.string().max(MAX_RESOURCE_LENGTH).nullish(),
-  tenantId: idString.nullish(),
-  organizationId: idString.nullish(),
-  resourceData: z.looseObject({}).nullish(),
-  encryptedContent: encryptedContentSchema.nullish(),
-  changeType: z.string().min(1).max(64).nullish(),
-  lifecycleEvent: z.string().min(1).max(64).nullish(),
-});
-
-export type EncryptedContent = z.infer<typeof encryptedContentSchema>;
+export type EncryptedContent = z.infer<ReturnType<typeof encryptedContentSchema>>;
 
 /** A parsed change notification, clientState kept aside for verification. */
 export interface ChangeNotificationItem {
@@ -67,7 +71,7 @@ export type ItemParseResult = { readonly ok: true; readonly item: NotificationIt
 
 /** Parses one element of `value`. Never throws: a bad item is a `problem` naming the first fault. */
 export function parseNotificationItem(raw: unknown): ItemParseResult {
-  const parsed = baseItemSchema.safeParse(raw);
+  const parsed = baseItemSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue === undefined || issue.path.length === 0 ? 'item' : issue.path.join('.');

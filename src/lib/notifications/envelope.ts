@@ -8,8 +8,9 @@
  *
  * clientState never enters a message: ingest verified it and stripped it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { GraphNotifyError } from '../shared/errors';
+import { lazySchema } from '../shared/lazySchema';
 
 export const ENVELOPE_VERSION = 1;
 
@@ -51,23 +52,25 @@ export class EnvelopeInvalid extends GraphNotifyError {
   }
 }
 
-const common = {
-  v: z.literal(ENVELOPE_VERSION),
-  kind: z.enum(['notifications', 'lifecycle']),
-  id: z.string().min(1),
-  receivedAt: z.iso.datetime({ offset: true }),
-};
-
-const notificationEnvelopeSchema = z.object({
-  ...common,
-  items: z.array(z.record(z.string(), z.unknown())),
-  validationTokens: z.array(z.string()).optional(),
-  waited: z.boolean().optional(),
-});
-
-const claimCheckSchema = z.object({
-  ...common,
-  claimCheck: z.object({ blobName: z.string().min(1), itemCount: z.number().int().nonnegative() }),
+const envelopeSchemas = lazySchema(() => {
+  const common = {
+    v: z.literal(ENVELOPE_VERSION),
+    kind: z.enum(['notifications', 'lifecycle']),
+    id: z.string().check(z.minLength(1)),
+    receivedAt: z.iso.datetime({ offset: true }),
+  };
+  return {
+    notifications: z.object({
+      ...common,
+      items: z.array(z.record(z.string(), z.unknown())),
+      validationTokens: z.optional(z.array(z.string())),
+      waited: z.optional(z.boolean()),
+    }),
+    claimCheck: z.object({
+      ...common,
+      claimCheck: z.object({ blobName: z.string().check(z.minLength(1)), itemCount: z.int().check(z.nonnegative()) }),
+    }),
+  };
 });
 
 export function isClaimCheck(envelope: QueueEnvelope): envelope is ClaimCheckEnvelope {
@@ -84,9 +87,10 @@ export function parseQueueEnvelope(message: unknown): QueueEnvelope {
       throw new EnvelopeInvalid('not JSON');
     }
   }
-  const claim = claimCheckSchema.safeParse(value);
+  const schemas = envelopeSchemas();
+  const claim = schemas.claimCheck.safeParse(value);
   if (claim.success) return claim.data;
-  const envelope = notificationEnvelopeSchema.safeParse(value);
+  const envelope = schemas.notifications.safeParse(value);
   if (envelope.success) return stripUndefined(envelope.data);
   const issue = envelope.error.issues[0];
   throw new EnvelopeInvalid(issue === undefined ? 'unrecognised shape' : `${issue.path.join('.') || 'message'}: ${issue.message}`);
@@ -99,7 +103,7 @@ export function parseNotificationEnvelope(json: string): NotificationEnvelope {
   return envelope;
 }
 
-function stripUndefined(envelope: z.infer<typeof notificationEnvelopeSchema>): NotificationEnvelope {
+function stripUndefined(envelope: z.infer<ReturnType<typeof envelopeSchemas>['notifications']>): NotificationEnvelope {
   const { validationTokens, waited, ...rest } = envelope;
   return { ...rest, ...(validationTokens === undefined ? {} : { validationTokens }), ...(waited === undefined ? {} : { waited }) };
 }

@@ -8,20 +8,23 @@
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
  * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false } ] }` (a bare array is accepted too).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { lazySchema } from '../shared/lazySchema';
 import type { SubscriptionSettings } from './dependencies';
 import { DesiredStateInvalid } from './errors';
 import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
 
-const entrySchema = z.strictObject({
-  resource: z.string().min(1),
-  changeType: z.string().min(1),
-  tenantId: z.string().optional(),
-  includeResourceData: z.boolean().optional(),
-  initialSync: z.boolean().optional(),
+const fileSchema = lazySchema(() => {
+  const entrySchema = z.strictObject({
+    resource: z.string().check(z.minLength(1)),
+    changeType: z.string().check(z.minLength(1)),
+    tenantId: z.optional(z.string()),
+    includeResourceData: z.optional(z.boolean()),
+    initialSync: z.optional(z.boolean()),
+  });
+  return z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 });
-const fileSchema = z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 
 /** Parses the file and checks every entry against the rules; throws `DesiredStateInvalid` naming the first problem. */
 export function parseDesiredState(text: string, settings: SubscriptionSettings, now: Date): SubscriptionRequest[] {
@@ -31,7 +34,7 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
   } catch (error) {
     throw new DesiredStateInvalid('not valid JSON', { cause: error });
   }
-  const parsed = fileSchema.safeParse(json);
+  const parsed = fileSchema().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DesiredStateInvalid(issue === undefined ? 'unexpected shape' : `${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -4,8 +4,9 @@
  * errors an operator can act on (§1.6): which webhook failed the validation handshake and why, a quota,
  * a missing permission, a duplicate. URLs in messages are shown without their query string (function key).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { GraphAccessDenied, GraphError, GraphRequestFailed, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, type GraphClient, type GraphRequest } from '../graph';
+import { lazySchema } from '../shared/lazySchema';
 import { SubscriptionDuplicate, SubscriptionRefused } from './errors';
 
 /** A subscription as Graph returns it; clientState is not read back (List hides it anyway). */
@@ -17,15 +18,17 @@ export interface GraphSubscription {
   readonly expirationDateTime: string;
 }
 
-const subscriptionSchema = z.object({
-  id: z.string().min(1),
-  resource: z.string(),
-  changeType: z.string(),
-  notificationUrl: z.string(),
-  expirationDateTime: z.string().min(1),
-});
+const subscriptionSchema = lazySchema(() =>
+  z.object({
+    id: z.string().check(z.minLength(1)),
+    resource: z.string(),
+    changeType: z.string(),
+    notificationUrl: z.string(),
+    expirationDateTime: z.string().check(z.minLength(1)),
+  }),
+);
 
-const listSchema = z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.string().optional() });
+const listSchema = lazySchema(() => z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.optional(z.string()) }));
 
 export interface CreateSubscriptionBody {
   readonly changeType: string;
@@ -42,7 +45,7 @@ type Graph = Pick<GraphClient, 'send'>;
 type BatchGraph = Pick<GraphClient, 'send' | 'sendBatch'>;
 
 function parseSubscription(body: unknown, operation: string): GraphSubscription {
-  const parsed = subscriptionSchema.safeParse(body);
+  const parsed = subscriptionSchema().safeParse(body);
   if (!parsed.success) throw new GraphResponseInvalid(`Graph ${operation} subscription answered a body that is not a subscription`);
   return parsed.data;
 }
@@ -165,10 +168,10 @@ export async function listGraphSubscriptions(
       if (error instanceof GraphThrottled && (await waitAfterThrottling(error.retryAfterMs))) continue;
       throw error;
     }
-    const page = listSchema.safeParse(response.body);
+    const page = listSchema().safeParse(response.body);
     if (!page.success) throw new GraphResponseInvalid('Graph list subscriptions answered a body without a value array');
     for (const item of page.data.value) {
-      const parsed = subscriptionSchema.safeParse(item);
+      const parsed = subscriptionSchema().safeParse(item);
       if (parsed.success) results.push(parsed.data);
     }
     const next = page.data['@odata.nextLink'];

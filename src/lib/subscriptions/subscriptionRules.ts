@@ -6,9 +6,10 @@
  * Each refusal names its rule and says how to fix the request. Also: how long to ask Graph for on
  * create and renewal (the maximum less a margin), and when a subscription is due for renewal.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isTenantId } from '../graph';
 import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
+import { lazySchema } from '../shared/lazySchema';
 import type { SubscriptionSettings } from './dependencies';
 import { SubscriptionRequestInvalid, SubscriptionRuleViolated, SubscriptionSelectRequired } from './errors';
 
@@ -194,18 +195,20 @@ export function combinationKey(subscription: { readonly tenantId: string; readon
   return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
 }
 
-const requestSchema = z.strictObject({
-  resource: z.string(),
-  changeType: z.string(),
-  tenantId: z.string().optional(),
-  includeResourceData: z.boolean().optional(),
-  expirationDateTime: z.string().optional(),
-  initialSync: z.boolean().optional(),
-});
+const requestSchema = lazySchema(() =>
+  z.strictObject({
+    resource: z.string(),
+    changeType: z.string(),
+    tenantId: z.optional(z.string()),
+    includeResourceData: z.optional(z.boolean()),
+    expirationDateTime: z.optional(z.string()),
+    initialSync: z.optional(z.boolean()),
+  }),
+);
 
 /** Reads a create request (API body, CLI flags); unknown fields are refused so a misspelt one is not silently ignored. */
 export function parseSubscriptionRequest(body: unknown): SubscriptionRequest {
-  const parsed = requestSchema.safeParse(body);
+  const parsed = requestSchema().safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
