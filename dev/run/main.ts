@@ -54,7 +54,18 @@ interface Flags {
   readonly help: boolean;
 }
 
+/** A wrong flag or value: printed with the usage, exit 2, before anything starts. */
+class UsageError extends Error {}
+
 function parseFlags(argv: readonly string[]): Flags {
+  try {
+    return parseFlagsOrThrow(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseFlagsOrThrow(argv: readonly string[]): Flags {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -272,6 +283,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`npm run dev: ${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
   const hint = isLocalHostError(error) && error.code === 'ERR_LOCAL_HOST_APP_INVALID' ? ' (run `npm run build`, or use `npm run dev`, which builds first)' : '';
   const busy = /EADDRINUSE/.test(String(error)) ? ' (the port is in use: try --port 0 or another port)' : '';
   process.stderr.write(`npm run dev: ${describeError(error)}${hint}${busy}\n`);

@@ -17,7 +17,7 @@ import type { StorageConnection } from '../../lib/config';
  * The storage SDKs take about half a second to load. They load when the clients are first built (the
  * app's services are built on first use), not with the app's modules: the validation handshake, a
  * cold start's first request, needs none of them. A synchronous `require` keeps the composition root
- * synchronous; the bundle (scripts/bundleApp.ts) leaves these packages out, in node_modules.
+ * synchronous; the bundle (scripts/build.mjs) leaves these packages out, in node_modules.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see above. */
 const tablesSdk = (): typeof DataTables => require('@azure/data-tables') as typeof DataTables;

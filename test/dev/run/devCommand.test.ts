@@ -124,4 +124,15 @@ describe('npm run dev in a terminal', () => {
     expect(dev.output()).toContain('SIGINT again: exiting without waiting');
     expect(dev.output()).not.toContain('Stopped.');
   });
+
+  it('answers a wrong flag with the usage and exit 2, starting nothing', { timeout: 60_000 }, async () => {
+    const child = spawn(npm, ['run', '-s', 'dev', '--', '--no-such-flag'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("npm run dev: Unknown option '--no-such-flag'");
+    expect(stderr).toContain('Usage: npm run dev [-- options]');
+  });
 });
