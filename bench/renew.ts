@@ -60,6 +60,8 @@ interface Result {
   readonly tableQueries: Timing;
   readonly tableWrites: Timing;
   readonly graphCalls: Timing;
+  /** HTTP calls by operation: renewals (`$batch` or single PATCH) apart from the drift check's list pages. */
+  readonly callsByOperation: Readonly<Record<string, number>>;
   /** Virtual time the passes waited out Retry-After. */
   readonly backoffVirtualSeconds: number;
 }
@@ -221,6 +223,7 @@ async function scenario(connectionString: string, perTenant: number, tenantCount
       tableQueries,
       tableWrites,
       graphCalls: { calls: records.length, ms: records.reduce((sum, record) => sum + record.durationMs, 0) },
+      callsByOperation: countBy(records.map((record) => record.operation ?? 'other')),
       backoffVirtualSeconds: backoffVirtualMs / 1000,
     };
   } finally {
@@ -247,6 +250,12 @@ function row(result: Result): string {
   ].join(' ');
 }
 
+function countBy(keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
+}
+
 function breakdown(result: Result): string {
   const part = (timing: Timing): string => `${(timing.ms / 1000).toFixed(1)} s in ${timing.calls} calls`;
   return [
@@ -254,7 +263,9 @@ function breakdown(result: Result): string {
     `passes ${result.reconcileSeconds.toFixed(1)} s`,
     `table queries ${part(result.tableQueries)}`,
     `table reads/writes ${part(result.tableWrites)}`,
-    `Graph HTTP ${part(result.graphCalls)}`,
+    `Graph HTTP ${part(result.graphCalls)} (${Object.entries(result.callsByOperation)
+      .map(([operation, calls]) => `${operation} ${calls}`)
+      .join(', ')})`,
     `Retry-After waited ${result.backoffVirtualSeconds.toFixed(0)} virtual s`,
   ].join('; ');
 }
