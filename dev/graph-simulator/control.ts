@@ -92,6 +92,11 @@ async function route(sim: GraphSimulator, request: SimRequest): Promise<SimRespo
       const resources = mutations.map((m) => sim.mutate(id ?? '', m) ?? null);
       return jsonResponse(200, { value: resources });
     }
+    case 'POST tenants/:id/subscriptions': {
+      const body = objectBody(request);
+      if (typeof body.clientId !== 'string' || !Array.isArray(body.subscriptions)) throw new MutationRejected('clientId and a subscriptions array are required');
+      return jsonResponse(201, { value: await sim.seedSubscriptions(id ?? '', body.clientId, body.subscriptions) });
+    }
     case 'GET tenants/:id/state':
       return jsonResponse(200, { value: sim.state(id) });
     case 'POST tenants/:id/delta/:extra': {

@@ -109,6 +109,11 @@ export interface GraphSimulator {
   state(tenantId?: string): ResourceSnapshot[];
   resource(tenantId: string, path: string): JsonObject | undefined;
   subscriptions(): SubscriptionInfo[];
+  /**
+   * Dev-only bulk seeding: creates the subscriptions (`POST /subscriptions` bodies) of app `clientId` in the
+   * tenant at once, each checked as a create is, without the subscription API's throttling; all or nothing.
+   */
+  seedSubscriptions(tenantId: string, clientId: string, bodies: readonly unknown[]): Promise<SubscriptionInfo[]>;
   /** Sends a lifecycle event now; `subscriptionRemoved` also removes the subscription. */
   lifecycle(subscriptionId: string, event: LifecycleEvent, variant?: 'tenantId' | 'organizationId'): NotificationRecord | undefined;
   /** Makes a subscription's access token lapse now (deliveries pause until reauthorize/renew). */
@@ -324,6 +329,12 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       return found === undefined ? undefined : structuredClone(found.body);
     },
     subscriptions: () => service.all().filter((s) => service.find(s.id) !== undefined).map(subscriptionInfo),
+    seedSubscriptions: async (tenantId, clientId, bodies) => {
+      const app = identity.app(clientId);
+      if (app === undefined) throw new MutationRejected(`unknown app ${clientId}`, 404);
+      if (app.tenants !== undefined && !app.tenants.includes(tenantId)) throw new MutationRejected(`app ${clientId} is not registered in tenant ${tenantId}`);
+      return (await service.seed({ tenantId, appId: clientId, roles: app.roles }, bodies)).map(subscriptionInfo);
+    },
     lifecycle: (id, event, variant) => {
       const subscription = requireSubscription(id);
       if (event === 'missed' && !service.supportsMissed(subscription)) {

@@ -100,6 +100,16 @@ export function graphInstant(ms: number, zone: 'Z' | '+00:00' = 'Z'): string {
   return `${iso.slice(0, 19)}.${iso.slice(20, 23)}0000${zone}`;
 }
 
+/** What Graph's duplicate check compares: app, tenant, resource and the set of change types. */
+function combinationOf(subscription: Subscription): string {
+  return [subscription.tenantId, subscription.applicationId, subscription.target.canonical, [...subscription.changeTypes].sort().join(',')].join('|');
+}
+
+/** `#admit`'s default: a draft's checks run as they are. */
+function runCheck(_index: number, run: () => void): void {
+  run();
+}
+
 export interface SubscriptionServiceDeps {
   clock: SimClock;
   options: ResolvedOptions;
@@ -201,7 +211,43 @@ export class SubscriptionService {
   // ---- create --------------------------------------------------------------------------------------
 
   async create(caller: Caller, body: unknown): Promise<Subscription> {
+    const draft = this.#draft(caller, body, this.#deps.clock.nowMs());
+    this.#admit([draft]);
+    // §1.2.8: the handshake runs last, once per URL, even when both URLs are equal (§2).
+    await this.#handshake(draft.notificationUrl);
+    if (draft.lifecycleNotificationUrl !== null) await this.#handshake(draft.lifecycleNotificationUrl);
+    this.#insert(draft);
+    return draft;
+  }
+
+  /**
+   * Dev-only bulk seeding (benchmarks and scale tests): creates many subscriptions of one app in one tenant at
+   * once, each checked like `POST /subscriptions` (body, expiry, permission, quotas, duplicates, the handshake
+   * once per URL) but without the subscription API's throttling, which is what a benchmark then measures.
+   * All or nothing: the first refused body fails the call with its index and nothing is created.
+   */
+  async seed(caller: Caller, bodies: readonly unknown[]): Promise<Subscription[]> {
     const now = this.#deps.clock.nowMs();
+    const numbered = <T>(index: number, step: () => T): T => {
+      try {
+        return step();
+      } catch (error) {
+        if (error instanceof GraphHttpError) throw new GraphHttpError(error.status, error.code, `subscriptions[${index}]: ${error.message}`, error.headers);
+        throw error;
+      }
+    };
+    const drafts = bodies.map((body, index) => numbered(index, () => this.#draft(caller, body, now)));
+    this.#admit(drafts, (index, check) => {
+      numbered(index, check);
+    });
+    const urls = new Set(drafts.flatMap((draft) => (draft.lifecycleNotificationUrl === null ? [draft.notificationUrl] : [draft.notificationUrl, draft.lifecycleNotificationUrl])));
+    for (const url of urls) await this.#handshake(url);
+    for (const draft of drafts) this.#insert(draft);
+    return drafts;
+  }
+
+  /** Everything `POST /subscriptions` checks on the body alone: the subscription it would create. */
+  #draft(caller: Caller, body: unknown, now: number): Subscription {
     const input = this.#object(body);
     for (const key of Object.keys(input)) {
       if (!CREATE_PROPERTIES.has(key)) {
@@ -271,23 +317,7 @@ export class SubscriptionService {
     if (target.family === 'teams' && lifecycleNotificationUrl === null && expirationMs - now > TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS) {
       throw GraphHttpError.of('teamsLifecycleUrlRequired');
     }
-    this.#checkQuotas(caller, target);
-    if (this.#options.rejectDuplicates) {
-      const duplicate = this.all().find(
-        (s) =>
-          this.find(s.id) !== undefined &&
-          s.tenantId === caller.tenantId &&
-          s.applicationId === caller.appId &&
-          s.target.canonical === target.canonical &&
-          [...s.changeTypes].sort().join(',') === [...changeTypes].sort().join(','),
-      );
-      if (duplicate !== undefined) throw new GraphHttpError(409, 'Conflict', `Subscription Id ${duplicate.id} already exists for the requested combination`);
-    }
-    // §1.2.8: the handshake runs last, once per URL, even when both URLs are equal (§2).
-    await this.#handshake(notificationUrl);
-    if (lifecycleNotificationUrl !== null) await this.#handshake(lifecycleNotificationUrl);
-
-    const subscription: Subscription = {
+    return {
       id: randomUUID(),
       tenantId: caller.tenantId,
       applicationId: caller.appId,
@@ -315,10 +345,12 @@ export class SubscriptionService {
       expiryTimer: undefined,
       challengeTimer: undefined,
     };
+  }
+
+  #insert(subscription: Subscription): void {
     this.#subscriptions.set(subscription.id, subscription);
     this.#scheduleTimers(subscription);
-    this.#deps.log(`subscription ${subscription.id} created on ${target.canonical} for app ${caller.appId} in tenant ${caller.tenantId}`);
-    return subscription;
+    this.#deps.log(`subscription ${subscription.id} created on ${subscription.target.canonical} for app ${subscription.applicationId} in tenant ${subscription.tenantId}`);
   }
 
   #object(body: unknown): Record<string, unknown> {
@@ -382,43 +414,53 @@ export class SubscriptionService {
     throw new GraphHttpError(400, 'ExtensionError', `Subscription expiration can only be ${maxMinutes} minutes in the future.`);
   }
 
-  #checkQuotas(caller: Caller, target: SubscriptionTarget): void {
-    const quotas = this.#options.quotas;
-    const live = this.all().filter((s) => this.find(s.id) !== undefined);
-    const exceeded = (limit: number, count: number, description: string): void => {
-      if (count >= limit) {
-        throw new GraphHttpError(403, 'ExtensionError', `Operation: Create; Exception: [Status Code: Forbidden; Reason: Maximum number of subscriptions has been reached. Limit: ${description}]`);
-      }
+  /**
+   * Quotas (§1.4) and duplicates for subscriptions about to be created, in order: each counts the live ones and
+   * those before it. `check` runs each draft's checks (seeding numbers the refused one).
+   */
+  #admit(drafts: readonly Subscription[], check: (index: number, run: () => void) => void = runCheck): void {
+    const counts = new Map<string, number>();
+    const combinations = new Map<string, string>();
+    const count = (subscription: Subscription): void => {
+      for (const scope of this.#quotaScopes(subscription)) counts.set(scope.key, (counts.get(scope.key) ?? 0) + 1);
+      combinations.set(combinationOf(subscription), subscription.id);
     };
-    switch (target.family) {
-      case 'directory': {
-        const directory = live.filter((s) => s.target.family === 'directory');
-        exceeded(quotas.directoryPerAppAndTenant, directory.filter((s) => s.applicationId === caller.appId && s.tenantId === caller.tenantId).length, `${quotas.directoryPerAppAndTenant} per app and tenant`);
-        exceeded(quotas.directoryPerTenant, directory.filter((s) => s.tenantId === caller.tenantId).length, `${quotas.directoryPerTenant} per tenant`);
-        exceeded(quotas.directoryPerApp, directory.filter((s) => s.applicationId === caller.appId).length, `${quotas.directoryPerApp} per app`);
-        return;
-      }
-      case 'outlook':
-        exceeded(quotas.outlookPerMailbox, live.filter((s) => s.target.family === 'outlook' && s.tenantId === caller.tenantId && s.target.userId === target.userId).length, `${quotas.outlookPerMailbox} per mailbox`);
-        return;
-      case 'teams': {
-        exceeded(quotas.teamsPerTenant, live.filter((s) => s.target.family === 'teams' && s.tenantId === caller.tenantId).length, `${quotas.teamsPerTenant} Teams subscriptions per organization`);
-        if (target.kind === 'chatMessages') {
-          exceeded(
-            quotas.chatMessagePerAppAndChat,
-            live.filter((s) => s.target.kind === 'chatMessages' && s.target.chatId === target.chatId && s.applicationId === caller.appId && s.tenantId === caller.tenantId).length,
-            `${quotas.chatMessagePerAppAndChat} per app and chat`,
-          );
+    for (const subscription of this.all()) if (this.find(subscription.id) !== undefined) count(subscription);
+    for (const [index, draft] of drafts.entries()) {
+      check(index, () => {
+        for (const scope of this.#quotaScopes(draft)) {
+          if ((counts.get(scope.key) ?? 0) >= scope.limit) {
+            throw new GraphHttpError(403, 'ExtensionError', `Operation: Create; Exception: [Status Code: Forbidden; Reason: Maximum number of subscriptions has been reached. Limit: ${scope.description}]`);
+          }
         }
-        return;
-      }
+        const duplicate = this.#options.rejectDuplicates ? combinations.get(combinationOf(draft)) : undefined;
+        if (duplicate !== undefined) throw new GraphHttpError(409, 'Conflict', `Subscription Id ${duplicate} already exists for the requested combination`);
+      });
+      count(draft);
+    }
+  }
+
+  /** The quota scopes (§1.4) a subscription counts against, in the order Graph checks them. */
+  #quotaScopes({ applicationId: app, tenantId: tenant, target }: Subscription): { key: string; limit: number; description: string }[] {
+    const quotas = this.#options.quotas;
+    switch (target.family) {
+      case 'directory':
+        return [
+          { key: `directory|${app}|${tenant}`, limit: quotas.directoryPerAppAndTenant, description: `${quotas.directoryPerAppAndTenant} per app and tenant` },
+          { key: `directory|tenant|${tenant}`, limit: quotas.directoryPerTenant, description: `${quotas.directoryPerTenant} per tenant` },
+          { key: `directory|app|${app}`, limit: quotas.directoryPerApp, description: `${quotas.directoryPerApp} per app` },
+        ];
+      case 'outlook':
+        return [{ key: `outlook|${tenant}|${target.userId ?? ''}`, limit: quotas.outlookPerMailbox, description: `${quotas.outlookPerMailbox} per mailbox` }];
+      case 'teams':
+        return [
+          { key: `teams|${tenant}`, limit: quotas.teamsPerTenant, description: `${quotas.teamsPerTenant} Teams subscriptions per organization` },
+          ...(target.kind === 'chatMessages'
+            ? [{ key: `chat|${app}|${tenant}|${target.chatId ?? ''}`, limit: quotas.chatMessagePerAppAndChat, description: `${quotas.chatMessagePerAppAndChat} per app and chat` }]
+            : []),
+        ];
       case 'drive':
-        exceeded(
-          quotas.driveRootPerAppAndDrive,
-          live.filter((s) => s.target.family === 'drive' && s.target.driveId === target.driveId && s.applicationId === caller.appId).length,
-          `${quotas.driveRootPerAppAndDrive} per app and drive`,
-        );
-        return;
+        return [{ key: `drive|${app}|${target.driveId ?? ''}`, limit: quotas.driveRootPerAppAndDrive, description: `${quotas.driveRootPerAppAndDrive} per app and drive` }];
     }
   }
 

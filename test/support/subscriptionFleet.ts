@@ -1,86 +1,75 @@
 /**
  * Many Outlook subscriptions at once, for the renewal benchmark and the renewals-at-scale test: users are
  * added to a simulator tenant (Outlook allows 1,000 subscriptions per mailbox; 20 per user here, 3 kinds x 7
- * change-type sets), each subscription is created in Graph over the app's Graph client, waiting out 429s on
- * virtual time (and sending again after a transient failure), and recorded in the table as a create would, with Outlook's 7-day maximum less the margin.
+ * change-type sets), the subscriptions are created in Graph through the simulator's dev-only bulk seeding
+ * (each checked as `POST /subscriptions` checks it, without the subscription API's throttling, which is what
+ * the benchmark measures afterwards), and each is recorded in the table through the repository as a create
+ * would record it, with Graph's expiry (Outlook's 7-day maximum less the margin). The table has one partition
+ * per subscription, so rows cannot share a batch transaction: they are written concurrently instead.
  */
-import { GraphThrottled, isTransientGraphError, type GraphClient } from '../../src/lib/graph';
 import type { SubscriptionRepository } from '../../src/lib/subscriptions';
-import { createGraphSubscription } from '../../src/lib/subscriptions/graphSubscriptionApi';
 
 const MINUTE = 60_000;
 const PER_USER = 20;
 const KINDS = ['messages', 'events', 'contacts'] as const;
 const CHANGE_TYPES = ['created', 'updated', 'deleted', 'created,updated', 'created,deleted', 'updated,deleted', 'created,updated,deleted'] as const;
+/** Table writes in flight while seeding. */
+const WRITERS = 32;
 
 export interface FleetSimulator {
   mutate(tenantId: string, mutation: { kind: 'user'; op: 'create'; data: Record<string, unknown> }): Record<string, unknown> | undefined;
-  readonly clock: { now(): Date; advanceTo(instant: number): Promise<void> };
+  seedSubscriptions(tenantId: string, clientId: string, bodies: readonly unknown[]): Promise<readonly { id: string; resource: string; changeType: string; expirationDateTime: string }[]>;
+  readonly clock: { now(): Date };
 }
 
 export async function seedOutlookSubscriptions(
   sim: FleetSimulator,
-  graph: Pick<GraphClient, 'send'>,
   repository: SubscriptionRepository,
-  tenantId: string,
-  count: number,
-  notificationUrl: string,
+  fleet: { readonly tenantId: string; readonly appId: string; readonly count: number; readonly notificationUrl: string },
 ): Promise<void> {
-  const specs: { resource: string; changeType: string }[] = [];
-  for (let user = 0; specs.length < count; user += 1) {
+  const { tenantId, appId, count, notificationUrl } = fleet;
+  const expirationDateTime = new Date(sim.clock.now().getTime() + (10_080 - 15) * MINUTE).toISOString();
+  const bodies: { resource: string; changeType: string; notificationUrl: string; expirationDateTime: string; clientState: string }[] = [];
+  for (let user = 0; bodies.length < count; user += 1) {
     const created = sim.mutate(tenantId, { kind: 'user', op: 'create', data: { mailNickname: `fleet${user}`, displayName: `Fleet user ${user}` } });
     const userId = String(created?.id);
-    for (let n = 0; n < PER_USER && specs.length < count; n += 1) {
-      specs.push({ resource: `users/${userId}/${KINDS[n % KINDS.length] ?? 'messages'}`, changeType: CHANGE_TYPES[Math.floor(n / KINDS.length)] ?? 'created' });
+    for (let n = 0; n < PER_USER && bodies.length < count; n += 1) {
+      bodies.push({
+        resource: `users/${userId}/${KINDS[n % KINDS.length] ?? 'messages'}`,
+        changeType: CHANGE_TYPES[Math.floor(n / KINDS.length)] ?? 'created',
+        notificationUrl,
+        expirationDateTime,
+        clientState: `fleet-${tenantId.slice(-4)}-${bodies.length}`,
+      });
     }
   }
+  const created = await sim.seedSubscriptions(tenantId, appId, bodies);
+  const at = sim.clock.now().toISOString();
   let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < specs.length) {
-      const index = next;
-      next += 1;
-      const spec = specs[index];
-      if (spec === undefined) continue;
-      const clientState = `fleet-${tenantId.slice(-4)}-${index}`;
-      const expirationDateTime = new Date(sim.clock.now().getTime() + (10_080 - 15) * MINUTE).toISOString();
-      for (let failures = 0; ; ) {
-        try {
-          const created = await createGraphSubscription(graph, tenantId, {
-            ...spec,
-            notificationUrl,
-            lifecycleNotificationUrl: undefined,
-            expirationDateTime,
-            clientState,
-            includeResourceData: false,
-            encryption: undefined,
-          });
-          const at = sim.clock.now().toISOString();
-          await repository.create({
-            subscriptionId: created.id,
-            tenantId,
-            resource: spec.resource,
-            changeType: spec.changeType,
-            clientState,
-            notificationUrl,
-            lifecycleNotificationUrl: undefined,
-            expirationDateTime: new Date(created.expirationDateTime).toISOString(),
-            includeResourceData: false,
-            encryptionCertificateId: undefined,
-            status: 'active',
-            lastRenewedAt: undefined,
-            lastError: undefined,
-            createdAt: at,
-            updatedAt: at,
-            origin: 'operator',
-          });
-          break;
-        } catch (error) {
-          // 429: wait on virtual time; a reset keep-alive connection on a loaded machine: send again.
-          if (error instanceof GraphThrottled) await sim.clock.advanceTo(sim.clock.now().getTime() + error.retryAfterMs);
-          else if (!isTransientGraphError(error) || (failures += 1) > 5) throw error;
-        }
-      }
+  const writer = async (): Promise<void> => {
+    for (let index = next++; index < created.length; index = next++) {
+      const subscription = created[index];
+      const body = bodies[index];
+      if (subscription === undefined || body === undefined) continue;
+      await repository.create({
+        subscriptionId: subscription.id,
+        tenantId,
+        resource: subscription.resource,
+        changeType: subscription.changeType,
+        clientState: body.clientState,
+        notificationUrl,
+        lifecycleNotificationUrl: undefined,
+        expirationDateTime: new Date(subscription.expirationDateTime).toISOString(),
+        includeResourceData: false,
+        encryptionCertificateId: undefined,
+        status: 'active',
+        lastRenewedAt: undefined,
+        lastError: undefined,
+        createdAt: at,
+        updatedAt: at,
+        origin: 'operator',
+      });
     }
   };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await Promise.all(Array.from({ length: WRITERS }, writer));
 }

@@ -74,15 +74,15 @@ export async function renewSubscriptions(
   deps: SubscriptionDependencies,
   options: { readonly force?: boolean } = {},
 ): Promise<MaintenanceOutcome[]> {
-  const outcomes = new Map<string, MaintenanceOutcome>();
-  const prepared: PreparedRenewal[] = [];
-  for (const record of records) {
-    const ready = await prepareRenewal(record, deps, options);
-    if ('outcome' in ready) outcomes.set(record.subscriptionId, ready);
-    else prepared.push(ready);
-  }
   const tenantId = records[0]?.tenantId ?? '';
   if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewSubscriptions takes subscriptions of one tenant');
+  const outcomes = new Map<string, MaintenanceOutcome>();
+  const prepared: PreparedRenewal[] = [];
+  // Each record is its own table partition, so the leases cannot share a transaction: they are written concurrently.
+  for (const ready of await Promise.all(records.map((record) => prepareRenewal(record, deps, options)))) {
+    if ('outcome' in ready) outcomes.set(ready.subscriptionId, ready);
+    else prepared.push(ready);
+  }
   for (let start = 0; start < prepared.length; start += MAX_BATCH_REQUESTS) {
     const chunk = prepared.slice(start, start + MAX_BATCH_REQUESTS);
     let answers: (GraphSubscription | GraphError)[];
@@ -95,14 +95,12 @@ export async function renewSubscriptions(
     } catch (error) {
       // The whole call failed (network, envelope 5xx or 429): every renewal in it shares the error.
       if (!(error instanceof GraphError)) {
-        for (const renewal of chunk) await settle(renewal.claimed, deps, deps.clock.now(), {});
+        await Promise.all(chunk.map((renewal) => settle(renewal.claimed, deps, deps.clock.now(), {})));
         throw error;
       }
       answers = chunk.map(() => error);
     }
-    for (const [index, renewal] of chunk.entries()) {
-      outcomes.set(renewal.claimed.subscriptionId, await completeRenewal(renewal, answers[index], deps));
-    }
+    for (const outcome of await Promise.all(chunk.map((renewal, index) => completeRenewal(renewal, answers[index], deps)))) outcomes.set(outcome.subscriptionId, outcome);
   }
   return records.map((record) => outcomes.get(record.subscriptionId) ?? skipped(record.subscriptionId, 'not renewed'));
 }

@@ -68,6 +68,24 @@ describe('control API', () => {
     expect(subscriptions.json.value).toEqual([]);
   });
 
+  it('seeds subscriptions in bulk for an app, and names what is missing', async () => {
+    const body = { changeType: 'updated', notificationUrl: receiver.url, resource: 'groups', expirationDateTime: new Date(sim.clock.now().getTime() + 3_600_000).toISOString() };
+
+    const seeded = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, { clientId: DEMO_APP_ID, subscriptions: [body, { ...body, resource: 'users' }] });
+    const missing = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, { subscriptions: [body] });
+    const unknownApp = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, { clientId: 'nobody', subscriptions: [body] });
+
+    expect(seeded.status).toBe(201);
+    expect((seeded.json.value as { resource: string; applicationId: string }[]).map((s) => [s.resource, s.applicationId])).toEqual([
+      ['groups', DEMO_APP_ID],
+      ['users', DEMO_APP_ID],
+    ]);
+    expect(missing.status).toBe(400);
+    expect((missing.json.error as { message: string }).message).toBe('clientId and a subscriptions array are required');
+    expect(unknownApp.status).toBe(404);
+    for (const subscription of seeded.json.value as { id: string }[]) await control('POST', `/subscriptions/${subscription.id}/lifecycle`, { event: 'subscriptionRemoved' });
+  });
+
   it('configures faults and scripted rules', async () => {
     const configured = await control('PATCH', '/faults', { readThrottleRatio: 0.5 });
     const rule = await control('POST', '/faults/rules', { path: '/users', status: 503, times: 2 });

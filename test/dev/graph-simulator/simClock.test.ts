@@ -40,6 +40,25 @@ describe('SimClock', () => {
     expect(fired).toBe(1);
   });
 
+  it('keeps timers of one instant in scheduling order among many, and cancels any of them', async () => {
+    const clock = new SimClock({ mode: 'manual' });
+    const seen: number[] = [];
+    const handles = Array.from({ length: 1_000 }, (_, index) =>
+      clock.schedule(clock.nowMs() + 1_000 + (index % 10) * 100, `t${index}`, () => {
+        seen.push(index);
+      }),
+    );
+    for (const [index, handle] of handles.entries()) if (index % 3 === 0) handle.cancel();
+
+    await clock.advance(2_000);
+
+    const expected = Array.from({ length: 1_000 }, (_, index) => index)
+      .filter((index) => index % 3 !== 0)
+      .sort((a, b) => (a % 10) - (b % 10) || a - b);
+    expect(seen).toEqual(expected);
+    expect(clock.pendingTimers()).toEqual([]);
+  });
+
   it('runs timers due now without being advanced and settles when their work is done', async () => {
     const clock = new SimClock({ mode: 'manual' });
     let done = false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TENANT_ID, errorOf, inMinutes, useSimulatorWithReceiver } from './support.js';
+import { APP_ID, TENANT_ID, errorOf, inMinutes, useSimulatorWithReceiver } from './support.js';
 
 const world = useSimulatorWithReceiver();
 
@@ -407,5 +407,42 @@ describe('documented options of the handshake', () => {
 
     expect(again.status).toBe(201);
     expect(world.receiver.validations()).toHaveLength(1);
+  });
+});
+
+describe('bulk seeding (dev-only)', () => {
+  it('creates many subscriptions at once, validating each URL once and counting none against the API throttling', async () => {
+    const bodies = Array.from({ length: 600 }, (_, index) => messagesSubscription({ resource: `users/${world.graph.userId}/messages?$filter=importance eq 'n${index}'` }));
+
+    const seeded = await world.graph.sim.seedSubscriptions(TENANT_ID, APP_ID, bodies);
+    const renewed = await world.graph.call('PATCH', `/subscriptions/${seeded[599]?.id ?? ''}`, { expirationDateTime: inMinutes(world.graph.sim, 300) });
+
+    expect(seeded).toHaveLength(600);
+    expect(world.graph.sim.subscriptions()).toHaveLength(600);
+    expect(world.receiver.validations()).toHaveLength(1);
+    expect(renewed.status).toBe(200);
+  });
+
+  it('refuses the whole seed, naming the body, when one would be refused by a create (here a duplicate within the seed)', async () => {
+    const bodies = [messagesSubscription(), messagesSubscription({ resource: `users/${world.graph.userId}/events` }), messagesSubscription()];
+
+    const refused = await world.graph.sim.seedSubscriptions(TENANT_ID, APP_ID, bodies).catch((error: unknown) => error);
+
+    expect(refused).toMatchObject({ status: 409, message: expect.stringMatching(/^subscriptions\[2\]: Subscription Id [0-9a-f-]{36} already exists for the requested combination$/) as string });
+    expect(world.graph.sim.subscriptions()).toEqual([]);
+  });
+
+  it('applies the quotas a create applies, counting the subscriptions that exist and those seeded before', async () => {
+    await world.restart({ subscriptions: { quotas: { outlookPerMailbox: 3 } } });
+    await world.graph.call('POST', '/subscriptions', messagesSubscription());
+    const kinds = ['events', 'contacts', `mailFolders('inbox')/messages`];
+
+    const refused = await world.graph.sim
+      .seedSubscriptions(TENANT_ID, APP_ID, kinds.map((kind) => messagesSubscription({ resource: `users/${world.graph.userId}/${kind}` })))
+      .catch((error: unknown) => error);
+
+    expect(refused).toMatchObject({ status: 403, message: expect.stringContaining('subscriptions[2]: ') as string });
+    expect((refused as Error).message).toContain('3 per mailbox');
+    expect(world.graph.sim.subscriptions()).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTableSubscriptionRepository } from '../../../src/adapters/azure/tableSubscriptionRepository';
-import { createSubscription, reconcileSubscriptions, SUBSCRIPTION_LEASE_MS, type StoredSubscription } from '../../../src/lib/subscriptions';
+import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
+import { createSubscription, reconcileSubscriptions, SUBSCRIPTION_LEASE_MS, type StoredSubscription, type SubscriptionRepository } from '../../../src/lib/subscriptions';
 import { azuriteConnectionString, uniqueTableName } from '../../support/storage';
 import { createWorld, DAY, HOUR, MINUTE, requestsOf, TENANT_ID, type World, type WorldOptions } from './world';
 
@@ -107,6 +108,37 @@ describe('renewal from the table', () => {
     expect(world.patches).toHaveLength(3);
     expect(requestsOf(world, 'renewSubscriptions')).toHaveLength(1);
     expect(requestsOf(world, 'renewSubscriptions')[0]?.items?.map((item) => item.status)).toEqual([200, 200, 200]);
+  });
+
+  it("writes a batch's leases, and then its outcomes, to the table concurrently (one partition per record, so no transaction)", async () => {
+    const table = new MemorySubscriptionRepository();
+    let inFlight = 0;
+    const overlapping: number[] = [];
+    const repository: SubscriptionRepository = {
+      get: (id) => table.get(id),
+      list: () => table.list(),
+      listDue: (before) => table.listDue(before),
+      create: (record) => table.create(record),
+      delete: (id, etag) => table.delete(id, etag),
+      update: async (record, etag) => {
+        inFlight += 1;
+        overlapping.push(inFlight);
+        try {
+          return await table.update(record, etag);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    };
+    await threeSubscriptions({ repository });
+    await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
+    overlapping.length = 0;
+
+    const report = await reconcileSubscriptions(world.deps());
+
+    expect(report.outcomes.renewed).toBe(3);
+    // Three leases, then three outcomes, each set written at once.
+    expect(overlapping).toEqual([1, 2, 3, 1, 2, 3]);
   });
 
   it('backs off on 429 for its Retry-After, then renews what was throttled in the same run', async () => {

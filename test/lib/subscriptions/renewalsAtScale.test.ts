@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GraphThrottled } from '../../../src/lib/graph';
 import { reconcileSubscriptions, type ReconcileReport } from '../../../src/lib/subscriptions';
 import { seedOutlookSubscriptions } from '../../support/subscriptionFleet';
-import { createWorld, DAY, MINUTE, NOTIFICATION_URL, requestsOf, TENANT_ID, type World } from './world';
+import { APP_ID, createWorld, DAY, MINUTE, NOTIFICATION_URL, requestsOf, TENANT_ID, type World } from './world';
 
 const FLEET = 800;
 let world: World;
@@ -21,7 +21,7 @@ afterEach(() => {
 
 async function fleet(): Promise<void> {
   world = await createWorld({ settings: { renewalJitterPercent: 0, lifecycleNotificationUrl: undefined } });
-  await seedOutlookSubscriptions(world.sim, world.graph, world.repository, TENANT_ID, FLEET, NOTIFICATION_URL);
+  await seedOutlookSubscriptions(world.sim, world.repository, { tenantId: TENANT_ID, appId: APP_ID, count: FLEET, notificationUrl: NOTIFICATION_URL });
   // 7 days less the margin, renewed with under 12 hours left: all due together after about 6.5 days.
   await world.sim.clock.advance(6 * DAY + 12 * 60 * MINUTE);
 }

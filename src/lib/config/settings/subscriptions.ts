@@ -73,9 +73,10 @@ export const subscriptionSettings = {
   }),
   concurrencyPerTenant: defineSetting({
     name: 'RECONCILE_CONCURRENCY_PER_TENANT',
-    description: 'Graph calls the reconciler makes at once per tenant (renewals, recreations, resyncs). A 429 stops further calls for that tenant until the next run.',
+    description:
+      'Graph calls the reconciler makes at once per tenant (renewals, recreations, resyncs); each renewal call is a $batch of up to 20 PATCHes. A 429 pauses that tenant for its Retry-After, then the run goes on; what would wait past 4 minutes is left to the next run.',
     default: '4',
-    whenWrong: 'Too high: Graph throttles the tenant. Too low: many subscriptions take several runs to renew.',
+    whenWrong: 'Too high: more inner 429s to wait out (Graph allows 500 subscription writes per 20 s per tenant whatever the concurrency). Too low: a large round of renewals takes longer within a run.',
   }),
   desiredSubscriptionsPath: defineSetting({
     name: 'DESIRED_SUBSCRIPTIONS_PATH',
