@@ -50,9 +50,16 @@ const utf8 = (text: string): Buffer => tlv(0x0c, Buffer.from(text, 'utf8'));
 const bitString = (content: Buffer): Buffer => tlv(0x03, Buffer.concat([Buffer.from([0x00]), content]));
 const explicit = (tagNumber: number, content: Buffer): Buffer => tlv(0xa0 | tagNumber, content);
 
-function positiveInteger(bytes: Buffer): Buffer {
-  // A leading 1 bit would make the DER integer negative.
-  return tlv(0x02, (bytes[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.from([0x00]), bytes]) : bytes);
+/**
+ * The DER INTEGER of an unsigned big-endian number: minimal, so leading zero bytes go (a random serial
+ * starts with 0x00 once in 256, which parsers refuse as "illegal padding"), and one 0x00 comes back when
+ * the first bit is set, which would otherwise make the integer negative.
+ */
+export function derPositiveInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
+  const minimal = bytes.length === 0 ? Buffer.from([0x00]) : bytes.subarray(start);
+  return tlv(0x02, (minimal[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.from([0x00]), minimal]) : minimal);
 }
 
 /** UTCTime until 2049, GeneralizedTime after (RFC 5280 §4.1.2.5). */
@@ -74,8 +81,8 @@ export function createDevCertificate(options: DevCertificateOptions = {}): DevCe
   const name = sequence(set(sequence(oid(COMMON_NAME), utf8(options.commonName ?? 'graph-notify local development'))));
   const algorithm = sequence(oid(SHA256_WITH_RSA), nullValue());
   const tbs = sequence(
-    explicit(0, positiveInteger(Buffer.from([0x02]))),
-    positiveInteger(randomBytes(16)),
+    explicit(0, derPositiveInteger(Buffer.from([0x02]))),
+    derPositiveInteger(randomBytes(16)),
     algorithm,
     name,
     sequence(time(new Date(notBefore.getTime() - 60_000)), time(notAfter)),

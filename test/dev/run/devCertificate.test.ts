@@ -1,6 +1,8 @@
 import { X509Certificate, createPrivateKey, privateDecrypt, publicEncrypt, constants } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDevCertificate } from '../../../dev/run';
+import { derPositiveInteger } from '../../../dev/run/devCertificate';
 import { loadConfig } from '../../../src/lib/config';
 import { testEnvironment } from '../../support/storage';
 
@@ -47,5 +49,24 @@ describe('createDevCertificate', () => {
     const certificate = new X509Certificate(late.certificatePem);
 
     expect(new Date(certificate.validTo).toISOString()).toBe('2050-01-30T00:00:00.000Z');
+  });
+
+  it('encodes every serial as a minimal positive DER integer (a leading zero byte once made X509Certificate refuse it)', () => {
+    const unsigned = (bytes: Uint8Array): bigint => bytes.reduce((value, byte) => value * 256n + BigInt(byte), 0n);
+
+    expect(derPositiveInteger(Buffer.from([0x00, 0x12]))).toEqual(Buffer.from([0x02, 0x01, 0x12]));
+    expect(derPositiveInteger(Buffer.from([0x00, 0x00, 0x92]))).toEqual(Buffer.from([0x02, 0x02, 0x00, 0x92]));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 20 }), (bytes) => {
+        const der = derPositiveInteger(Buffer.from(bytes));
+        const content = der.subarray(2);
+        expect(der[0]).toBe(0x02);
+        expect(der[1]).toBe(content.length);
+        expect(content[0] ?? 0).toBeLessThan(0x80);
+        if (content.length > 1) expect(content[0] === 0 && (content[1] ?? 0) < 0x80).toBe(false);
+        expect(unsigned(content)).toBe(unsigned(bytes));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
