@@ -4,8 +4,9 @@ import type { ChangeSink, ResourceState, SinkEntry, SinkWriteOutcome } from '../
 export class MemoryChangeSink implements ChangeSink {
   readonly states = new Map<string, ResourceState>();
 
+  /** Tenant ids are GUIDs, one tenant in any casing, as the blob sink's names have it (`sinkBlobName`). */
   static key(tenantId: string, resourcePath: string): string {
-    return `${tenantId}/${resourcePath}`;
+    return `${tenantId.toLowerCase()}/${resourcePath}`;
   }
 
   read(tenantId: string, resourcePath: string): Promise<SinkEntry | undefined> {

@@ -1,6 +1,7 @@
 /** In-memory `DeltaStateStore` with the table adapter's lease semantics. */
 import { randomUUID } from 'node:crypto';
 import type { DeltaLease, DeltaStateStore } from '../../lib/processing';
+import { StorageUnavailable } from '../../lib/shared/errors';
 
 interface Row {
   deltaLink: string | undefined;
@@ -22,7 +23,7 @@ export class MemoryDeltaStateStore implements DeltaStateStore {
 
   saveLink(lease: DeltaLease, deltaLink: string | undefined): Promise<DeltaLease> {
     const row = this.rows.get(`${lease.tenantId}|${lease.key}`);
-    if (row?.owner !== lease.token) return Promise.reject(new Error(`delta lease for ${lease.key} was lost`));
+    if (row?.owner !== lease.token) return Promise.reject(new StorageUnavailable(`delta lease for ${lease.key} was lost to another run`));
     row.deltaLink = deltaLink;
     return Promise.resolve({ ...lease, deltaLink });
   }

@@ -3,6 +3,8 @@ import type { ReceiptEntry, ReceiptLog, ResourceReceipt } from '../../lib/proces
 
 export class MemoryReceiptLog implements ReceiptLog {
   readonly entries = new Map<string, ReceiptEntry>();
+  /** Pending marks of resources with no receipt yet: like the table's entity, a later receipt keeps them. */
+  readonly #marksWithoutReceipt = new Map<string, string>();
 
   static key(tenantId: string, resourcePath: string): string {
     return `${tenantId}/${resourcePath}`;
@@ -12,7 +14,9 @@ export class MemoryReceiptLog implements ReceiptLog {
     for (const receipt of receipts) {
       const key = MemoryReceiptLog.key(receipt.tenantId, receipt.resourcePath);
       const current = this.entries.get(key);
-      if (current === undefined || receipt.receivedAt > current.lastReceivedAt) this.entries.set(key, { lastReceivedAt: receipt.receivedAt, pendingSince: current?.pendingSince });
+      const pendingSince = current === undefined ? this.#marksWithoutReceipt.get(key) : current.pendingSince;
+      if (current === undefined || receipt.receivedAt > current.lastReceivedAt) this.entries.set(key, { lastReceivedAt: receipt.receivedAt, pendingSince });
+      this.#marksWithoutReceipt.delete(key);
     }
     return Promise.resolve();
   }
@@ -24,7 +28,8 @@ export class MemoryReceiptLog implements ReceiptLog {
   markPending(tenantId: string, resourcePath: string, since: string): Promise<void> {
     const key = MemoryReceiptLog.key(tenantId, resourcePath);
     const current = this.entries.get(key);
-    if (current !== undefined) this.entries.set(key, { ...current, pendingSince: since });
+    if (current === undefined) this.#marksWithoutReceipt.set(key, since);
+    else this.entries.set(key, { ...current, pendingSince: since });
     return Promise.resolve();
   }
 }
