@@ -4,6 +4,7 @@
  * change notifications and the ground-truth state tests compare against.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
 
 export type ResourceKind =
   | 'user'
@@ -17,7 +18,8 @@ export type ResourceKind =
   | 'chat'
   | 'chatMessage';
 
-export type ChangeType = 'created' | 'updated' | 'deleted';
+/** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
+export type { ChangeType };
 
 export type JsonObject = Record<string, unknown>;
 

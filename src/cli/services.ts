@@ -13,13 +13,15 @@ import { createStorageQueueSender } from '../adapters/azure/storageQueueSender';
 import { createTableDeltaStateStore } from '../adapters/azure/tableDeltaStateStore';
 import { createTableSubscriptionRepository } from '../adapters/azure/tableSubscriptionRepository';
 import type { AppConfig } from '../lib/config';
+import type { EnvelopeKind as QueueRole } from '../lib/notifications';
 import { GraphClient } from '../lib/graph';
 import type { PoisonQueue } from '../lib/poison';
 import { systemClock } from '../lib/shared/clock';
 import type { MessageSender } from '../lib/storage';
 import { subscriptionSettingsFrom, type SubscriptionDependencies } from '../lib/subscriptions';
 
-export type QueueRole = 'notifications' | 'lifecycle';
+/** The app's two queues, named by the kind of envelope each carries. */
+export type { QueueRole };
 
 export interface CliServices {
   readonly subscriptions: Omit<SubscriptionDependencies, 'log'>;

@@ -7,14 +7,14 @@
 import type { InvocationContext } from '@azure/functions';
 import { maxDequeueCount } from '../../lib/config';
 import { describeError } from '../../lib/shared/redact';
-import { recordMessageProcessed, recordPoisonMessage, type MessageOutcome, type QueueRole } from '../../lib/telemetry';
+import { recordMessageProcessed, recordPoisonMessage, type MessageOutcome, type MetricQueue } from '../../lib/telemetry';
 
 export function dequeueCountOf(context: InvocationContext): number {
   const count = context.triggerMetadata?.dequeueCount;
   return typeof count === 'number' ? count : Number(count ?? 1);
 }
 
-export async function runQueueMessage(queue: QueueRole, context: InvocationContext, work: () => Promise<MessageOutcome>): Promise<void> {
+export async function runQueueMessage(queue: MetricQueue, context: InvocationContext, work: () => Promise<MessageOutcome>): Promise<void> {
   // host.json (with the host's own override) is the one source of the limit the host applies.
   const limit = maxDequeueCount();
   try {

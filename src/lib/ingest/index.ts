@@ -1,2 +1,2 @@
 export { ingestNotifications, type IngestDependencies, type IngestEndpoint, type IngestObserver, type IngestRequest, type IngestResult } from './ingestNotifications';
-export { verifyNotification, type RejectionReason, type Verdict } from './verifyNotification';
+export { verifyNotification, type ItemRejectionReason, type Verdict } from './verifyNotification';

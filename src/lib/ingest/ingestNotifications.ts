@@ -14,7 +14,7 @@ import { StorageUnavailable } from '../shared/errors';
 import { packEnvelopes, parseNotificationCollection, parseNotificationItem, type EnvelopeKind, type ClaimCheckEnvelope, type NotificationItem } from '../notifications';
 import type { MessageSender, PayloadStore } from '../storage';
 import type { SubscriptionLookup } from '../subscriptions';
-import { checkItemShape, verifyNotification, type RejectionReason } from './verifyNotification';
+import { checkItemShape, verifyNotification, type ItemRejectionReason } from './verifyNotification';
 
 export type IngestEndpoint = 'notifications' | 'lifecycle';
 
@@ -25,7 +25,7 @@ export interface IngestRequest {
 
 export interface IngestResult {
   readonly accepted: number;
-  readonly rejected: Readonly<Partial<Record<RejectionReason, number>>>;
+  readonly rejected: Readonly<Partial<Record<ItemRejectionReason, number>>>;
   /** Queue messages written (claim checks included). */
   readonly messagesSent: number;
 }
@@ -33,7 +33,7 @@ export interface IngestResult {
 export interface IngestObserver {
   received(endpoint: IngestEndpoint, count: number): void;
   /** `count` items of one request refused for `reason`. */
-  rejected(endpoint: IngestEndpoint, reason: RejectionReason, count: number): void;
+  rejected(endpoint: IngestEndpoint, reason: ItemRejectionReason, count: number): void;
   enqueued(endpoint: IngestEndpoint, result: { items: number; messages: number; latencyMs: number; outcome: 'enqueued' | 'failed' }): void;
 }
 
@@ -138,15 +138,15 @@ export async function ingestNotifications(endpoint: IngestEndpoint, request: Ing
  * or resource is echoed: the problems name fields only.
  */
 function tallyRejections() {
-  const counts: Partial<Record<RejectionReason, number>> = {};
-  const firstProblem: Partial<Record<RejectionReason, string>> = {};
+  const counts: Partial<Record<ItemRejectionReason, number>> = {};
+  const firstProblem: Partial<Record<ItemRejectionReason, string>> = {};
   return {
-    add(reason: RejectionReason, problem?: string): void {
+    add(reason: ItemRejectionReason, problem?: string): void {
       counts[reason] = (counts[reason] ?? 0) + 1;
       if (problem !== undefined) firstProblem[reason] ??= problem;
     },
-    report(endpoint: IngestEndpoint, deps: Pick<IngestDependencies, 'log' | 'observer'>): Readonly<Partial<Record<RejectionReason, number>>> {
-      for (const [reason, count] of Object.entries(counts) as [RejectionReason, number][]) {
+    report(endpoint: IngestEndpoint, deps: Pick<IngestDependencies, 'log' | 'observer'>): Readonly<Partial<Record<ItemRejectionReason, number>>> {
+      for (const [reason, count] of Object.entries(counts) as [ItemRejectionReason, number][]) {
         deps.observer?.rejected(endpoint, reason, count);
         const example = firstProblem[reason];
         deps.log.warn(`Rejected ${count} notification(s) on /${endpoint}: ${reason}${example === undefined ? '' : ` (first: ${example})`}`);

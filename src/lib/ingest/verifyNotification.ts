@@ -13,12 +13,12 @@ import type { NotificationItem } from '../notifications';
 import { constantTimeEquals } from '../shared/constantTimeEquals';
 import type { SubscriptionRecord } from '../subscriptions';
 
-import type { RejectionReason as TelemetryRejectionReason } from '../telemetry';
+import type { RejectionReason } from '../telemetry';
 
 /** Why ingest drops an item; the names are the telemetry catalogue's, so metrics and logs agree. */
-export type RejectionReason = Extract<TelemetryRejectionReason, 'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch'>;
+export type ItemRejectionReason = Extract<RejectionReason, 'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch'>;
 
-export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: RejectionReason };
+export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: ItemRejectionReason };
 
 /** Deepest nesting of objects and arrays accepted in one item (the item itself is level 1). */
 export const MAX_ITEM_DEPTH = 32;

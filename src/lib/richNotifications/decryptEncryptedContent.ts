@@ -8,16 +8,8 @@
  */
 import { constants, createDecipheriv, createHmac, privateDecrypt, timingSafeEqual } from 'node:crypto';
 import { DecryptionFailed } from './errors';
+import type { EncryptedContent } from '../notifications';
 import type { EncryptionKeyring } from './encryptionKeyring';
-
-/** The fields Graph sends in `encryptedContent` (docs/graph-protocol.md §5.2). */
-export interface EncryptedContent {
-  readonly data: string;
-  readonly dataKey: string;
-  readonly dataSignature: string;
-  readonly encryptionCertificateId: string;
-  readonly encryptionCertificateThumbprint?: string;
-}
 
 const SYMMETRIC_KEY_BYTES = 32;
 const IV_BYTES = 16;

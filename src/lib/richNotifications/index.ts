@@ -11,7 +11,7 @@ export {
   type ValidationTokenContext,
   type VerifiedValidationTokens,
 } from './validationTokens';
-export { decryptEncryptedContent, type EncryptedContent } from './decryptEncryptedContent';
+export { decryptEncryptedContent } from './decryptEncryptedContent';
 export { EncryptionKeyring, createEncryptionKeyring, type EncryptionKey, type EncryptionKeys } from './encryptionKeyring';
 export {
   ValidationTokenInvalid,

@@ -9,7 +9,7 @@
  */
 
 import { RESOURCE_KIND_NAMES } from '../resources/resourceKinds';
-import { SUBSCRIPTION_STATUSES as STORED_SUBSCRIPTION_STATUSES } from '../subscriptions/subscriptionRecord';
+import { SUBSCRIPTION_STATUSES } from '../subscriptions/subscriptionRecord';
 
 /** Meter and tracer name (instrumentation scope) under which everything is emitted. */
 export const INSTRUMENTATION_SCOPE = 'graph-notify';
@@ -85,7 +85,7 @@ export type MessageOutcome = (typeof MESSAGE_OUTCOMES)[number];
 
 /** Logical queues (their configured names vary; these roles do not). */
 export const QUEUES = ['notifications', 'lifecycle', 'changes', 'other'] as const;
-export type QueueRole = (typeof QUEUES)[number];
+export type MetricQueue = (typeof QUEUES)[number];
 
 export const GRAPH_OPERATIONS = [
   'getResource',
@@ -106,8 +106,8 @@ export type GraphOperation = (typeof GRAPH_OPERATIONS)[number];
  * Resource kinds: the registry's names (src/lib/resources), plus `driveItem` for items found by drive delta
  * runs and `other`. Callers may pass any string: plural and case variants map onto these, the rest onto `other`.
  */
-export const RESOURCE_KINDS = [...RESOURCE_KIND_NAMES, 'driveItem', 'other'] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+export const METRIC_RESOURCE_KINDS = [...RESOURCE_KIND_NAMES, 'driveItem', 'other'] as const;
+export type MetricResourceKind = (typeof METRIC_RESOURCE_KINDS)[number];
 
 export const RENEWAL_OUTCOMES = ['renewed', 'reauthorized', 'recreated', 'failed', 'skipped'] as const;
 export type RenewalOutcome = (typeof RENEWAL_OUTCOMES)[number];
@@ -117,8 +117,8 @@ export const LIFECYCLE_EVENTS = ['reauthorizationRequired', 'subscriptionRemoved
 export type LifecycleEventType = (typeof LIFECYCLE_EVENTS)[number];
 
 /** Subscription states as the subscription store records them (src/lib/subscriptions), plus `other`. */
-export const SUBSCRIPTION_STATUSES = [...STORED_SUBSCRIPTION_STATUSES, 'other'] as const;
-export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+export const METRIC_SUBSCRIPTION_STATUSES = [...SUBSCRIPTION_STATUSES, 'other'] as const;
+export type MetricSubscriptionStatus = (typeof METRIC_SUBSCRIPTION_STATUSES)[number];
 
 /** Spans the pipeline opens; Graph calls use `graph.<operation>`. */
 export const SPAN_NAMES = [

@@ -32,19 +32,19 @@ import {
   QUEUES,
   REJECTION_REASONS,
   RENEWAL_OUTCOMES,
-  RESOURCE_KINDS,
-  SUBSCRIPTION_STATUSES,
+  METRIC_RESOURCE_KINDS,
+  METRIC_SUBSCRIPTION_STATUSES,
   type Endpoint,
   type EnqueueOutcome,
   type GraphOperation,
   type LifecycleEventType,
   type MessageOutcome,
   type MetricName,
-  type QueueRole,
+  type MetricQueue,
   type RejectionReason,
   type RenewalOutcome,
-  type ResourceKind,
-  type SubscriptionStatus,
+  type MetricResourceKind,
+  type MetricSubscriptionStatus,
 } from './catalogue';
 
 /** Latency buckets in ms: Graph's 3 s and 10 s reply limits and the 10-minute function timeout are edges. */
@@ -62,21 +62,21 @@ function closed<const T extends string>(allowed: readonly T[], value: unknown, f
 }
 
 // A Map, not an object literal: a caller's `__proto__` or `constructor` must not find a prototype member.
-const RESOURCE_KIND_ALIASES: ReadonlyMap<string, ResourceKind> = new Map([
+const RESOURCE_KIND_ALIASES: ReadonlyMap<string, MetricResourceKind> = new Map([
   ['drive', 'driveRoot'],
   ['root', 'driveRoot'],
   ['mailmessage', 'message'],
 ]);
 
-/** Maps a caller's resource kind (any case, singular or plural) onto `RESOURCE_KINDS`. */
-export function toResourceKind(value: unknown): ResourceKind {
+/** Maps a caller's resource kind (any case, singular or plural) onto `METRIC_RESOURCE_KINDS`. */
+export function toResourceKind(value: unknown): MetricResourceKind {
   if (typeof value !== 'string') return 'other';
-  const exact = closed(RESOURCE_KINDS, value, 'other');
+  const exact = closed(METRIC_RESOURCE_KINDS, value, 'other');
   if (exact !== 'other') return exact;
   const lower = value.toLowerCase();
   const alias = RESOURCE_KIND_ALIASES.get(lower);
   if (alias !== undefined) return alias;
-  return lower.endsWith('s') ? closed(RESOURCE_KINDS, lower.slice(0, -1), 'other') : 'other';
+  return lower.endsWith('s') ? closed(METRIC_RESOURCE_KINDS, lower.slice(0, -1), 'other') : 'other';
 }
 
 /** An HTTP status as an integer 100-599; anything else (no response, garbage) is 0. */
@@ -181,7 +181,7 @@ export function recordEnqueueLatency(ms: number, attributes: { outcome: EnqueueO
 }
 
 /** One queue message handled; `queue` defaults to the notifications queue. */
-export function recordMessageProcessed(outcome: MessageOutcome, options: { readonly queue?: QueueRole } = {}): void {
+export function recordMessageProcessed(outcome: MessageOutcome, options: { readonly queue?: MetricQueue } = {}): void {
   instruments().messagesProcessed.add(1, {
     [ATTRIBUTE.queue]: closed(QUEUES, options.queue ?? 'notifications', 'other'),
     [ATTRIBUTE.outcome]: closed(MESSAGE_OUTCOMES, outcome, 'other'),
@@ -211,7 +211,7 @@ export function recordGraphRequest(request: GraphRequestRecord): void {
 }
 
 /** From receipt at ingest (the envelope's receivedAt) to the sink write. `resourceKind` may be any spelling. */
-export function recordEndToEndLatency(ms: number, attributes: { resourceKind: ResourceKind | (string & {}) }): void {
+export function recordEndToEndLatency(ms: number, attributes: { resourceKind: MetricResourceKind | (string & {}) }): void {
   if (!isCount(ms)) return;
   instruments().endToEnd.record(ms, { [ATTRIBUTE.resourceKind]: toResourceKind(attributes.resourceKind) });
 }
@@ -232,7 +232,7 @@ export function recordLifecycleEvent(type: LifecycleEventType | (string & {})): 
 }
 
 /** A message failed its last allowed delivery; the host moves it to `<queue>-poison`. */
-export function recordPoisonMessage(queue: QueueRole): void {
+export function recordPoisonMessage(queue: MetricQueue): void {
   instruments().poisonMessages.add(1, { [ATTRIBUTE.queue]: closed(QUEUES, queue, 'other') });
 }
 
@@ -240,15 +240,15 @@ export function recordPoisonMessage(queue: QueueRole): void {
 // Observable gauges, fed by callbacks other areas register.
 
 export interface SubscriptionObservation {
-  /** The store's status; values outside `SUBSCRIPTION_STATUSES` count as `other`. */
-  readonly status: SubscriptionStatus | (string & {});
-  readonly resourceKind: ResourceKind | (string & {});
+  /** The store's status; values outside `METRIC_SUBSCRIPTION_STATUSES` count as `other`. */
+  readonly status: MetricSubscriptionStatus | (string & {});
+  readonly resourceKind: MetricResourceKind | (string & {});
   /** Seconds from now until expirationDateTime (negative once past). */
   readonly secondsToExpiry: number;
 }
 
 export interface QueueDepthObservation {
-  readonly queue: QueueRole;
+  readonly queue: MetricQueue;
   readonly poison: boolean;
   readonly messages: number;
 }
@@ -259,7 +259,7 @@ let subscriptionsSource: Source<SubscriptionObservation> | undefined;
 let queueDepthSource: Source<QueueDepthObservation> | undefined;
 
 /** Statuses whose subscriptions Graph should still be delivering for: their expiry is what matters. */
-const LIVE_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active']);
+const LIVE_STATUSES: ReadonlySet<MetricSubscriptionStatus> = new Set(['active']);
 
 /**
  * Feeds the subscriptions-by-status and time-to-expiry gauges. `source` runs at every metric export (once a
@@ -305,10 +305,10 @@ function registerGauges(meter: Meter): void {
   meter.addBatchObservableCallback(async (result: BatchObservableResult) => {
     const observations = await snapshot(subscriptionsSource);
     if (observations === undefined) return;
-    const counts = new Map<SubscriptionStatus, number>(SUBSCRIPTION_STATUSES.map((status) => [status, 0]));
-    const soonest = new Map<ResourceKind, number>();
+    const counts = new Map<MetricSubscriptionStatus, number>(METRIC_SUBSCRIPTION_STATUSES.map((status) => [status, 0]));
+    const soonest = new Map<MetricResourceKind, number>();
     for (const observation of observations) {
-      const status = closed(SUBSCRIPTION_STATUSES, observation.status, 'other');
+      const status = closed(METRIC_SUBSCRIPTION_STATUSES, observation.status, 'other');
       counts.set(status, (counts.get(status) ?? 0) + 1);
       if (LIVE_STATUSES.has(status) && Number.isFinite(observation.secondsToExpiry)) {
         const kind = toResourceKind(observation.resourceKind);

@@ -15,7 +15,7 @@ import {
   INSTRUMENTATION_SCOPE,
   SPAN_NAMES,
   type GraphOperation,
-  type ResourceKind,
+  type MetricResourceKind,
   type SpanName,
 } from './catalogue';
 import { toFlag, toResourceKind, toStatusCode } from './metrics';
@@ -25,7 +25,7 @@ export interface SpanDetails {
   readonly status?: number;
   readonly throttled?: boolean;
   readonly operation?: GraphOperation;
-  readonly resourceKind?: ResourceKind | (string & {});
+  readonly resourceKind?: MetricResourceKind | (string & {});
 }
 
 export interface SpanScope {
