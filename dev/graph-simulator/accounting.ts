@@ -11,7 +11,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { NotificationRecord } from './delivery.js';
-import type { ChangeEvent, ChangeType, JsonObject, ResourceKind } from './model.js';
+import type { ChangeEvent, ChangeType, JsonObject, SimResourceKind } from './model.js';
 
 /** What became of one notification of a change. */
 export interface NotificationFate {
@@ -34,7 +34,7 @@ export interface ChangeRecord {
   readonly seq: number;
   /** Virtual instant of the change. */
   readonly at: string;
-  readonly kind: ResourceKind;
+  readonly kind: SimResourceKind;
   readonly id: string;
   /** Canonical path, e.g. `users/{uid}/messages/{mid}`. */
   readonly path: string;
@@ -49,7 +49,7 @@ export interface ChangeRecord {
 }
 
 /** The property through which a resource kind shows its version, as Graph names it. */
-const VERSION_PROPERTY: Partial<Record<ResourceKind, string>> = {
+const VERSION_PROPERTY: Partial<Record<SimResourceKind, string>> = {
   message: '@odata.etag',
   event: '@odata.etag',
   contact: '@odata.etag',
@@ -57,7 +57,7 @@ const VERSION_PROPERTY: Partial<Record<ResourceKind, string>> = {
   chatMessage: 'etag',
 };
 
-export function versionTagOf(kind: ResourceKind, body: JsonObject | undefined): string | undefined {
+export function versionTagOf(kind: SimResourceKind, body: JsonObject | undefined): string | undefined {
   const property = VERSION_PROPERTY[kind];
   const value = property === undefined ? undefined : body?.[property];
   return typeof value === 'string' ? value : undefined;

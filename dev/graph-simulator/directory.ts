@@ -15,7 +15,7 @@ import {
   type ChangeHints,
   type ChangeType,
   type JsonObject,
-  type ResourceKind,
+  type SimResourceKind,
   type ResourceOwner,
   type StoredResource,
 } from './model.js';
@@ -63,7 +63,7 @@ export class MutationRejected extends Error {
 export type ChangeListener = (change: ChangeEvent) => void;
 
 /** Delta scope of a change: the feed a `delta` query on that collection reads. */
-export function deltaScopeOf(kind: ResourceKind, owner: ResourceOwner): string | undefined {
+export function deltaScopeOf(kind: SimResourceKind, owner: ResourceOwner): string | undefined {
   switch (kind) {
     case 'user':
       return 'users';
@@ -492,7 +492,7 @@ export class TenantDirectory {
   }
 
   /** Stores a resource without recording a change (provisioning that Graph does not notify). */
-  #insert(kind: ResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject): StoredResource {
+  #insert(kind: SimResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject): StoredResource {
     const resource: StoredResource = { kind, id, path: `${collection}/${id}`, collection, owner, body, version: 1, softDeleted: false };
     this.#byPath.set(resource.path, resource);
     let members = this.#collections.get(collection);
@@ -504,7 +504,7 @@ export class TenantDirectory {
     return resource;
   }
 
-  #create(kind: ResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject, hints: ChangeHints): StoredResource {
+  #create(kind: SimResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject, hints: ChangeHints): StoredResource {
     if (this.#byPath.has(`${collection}/${id}`)) throw new MutationRejected(`${kind} ${id} already exists`, 409);
     const resource = this.#insert(kind, collection, owner, id, body);
     this.#record(resource, 'created', false, undefined, hints);

@@ -13,7 +13,7 @@ export interface SimResponse {
   body: string | Uint8Array | undefined;
 }
 
-export interface GraphErrorBody {
+export interface GraphErrorResponseBody {
   error: {
     code: string;
     message: string;
@@ -45,7 +45,7 @@ export function graphError(
   extraHeaders: Record<string, string> = {},
   extraInner: Record<string, string> = {},
 ): SimResponse {
-  const body: GraphErrorBody = {
+  const body: GraphErrorResponseBody = {
     error: {
       code,
       message,

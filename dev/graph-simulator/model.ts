@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
 
-export type ResourceKind =
+export type SimResourceKind =
   | 'user'
   | 'group'
   | 'mailFolder'
@@ -50,7 +50,7 @@ export interface AppRegistration {
 }
 
 export interface StoredResource {
-  readonly kind: ResourceKind;
+  readonly kind: SimResourceKind;
   readonly id: string;
   /** Canonical Graph path without version: `users/{uid}/messages/{mid}`. */
   readonly path: string;
@@ -75,7 +75,7 @@ export interface ChangeEvent {
   readonly seq: number;
   readonly tenantId: string;
   readonly at: Date;
-  readonly kind: ResourceKind;
+  readonly kind: SimResourceKind;
   readonly id: string;
   readonly path: string;
   readonly owner: ResourceOwner;
@@ -98,7 +98,7 @@ export interface ChangeHints {
   reorderWindowMs?: number;
 }
 
-export const MICROSOFT_GRAPH_ODATA_TYPES: Record<ResourceKind, string> = {
+export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   user: 'user',
   group: 'group',
   mailFolder: 'mailFolder',

@@ -5,7 +5,7 @@
  */
 import type { TenantDirectory } from './directory.js';
 import { GraphHttpError } from './graphError.js';
-import type { ChangeEvent, ChangeType, JsonObject, ResourceKind } from './model.js';
+import type { ChangeEvent, ChangeType, JsonObject, SimResourceKind } from './model.js';
 
 /** Splits a Graph path into segments, turning OData key syntax `messages('id')` into `messages`, `id`. */
 export function parseGraphPath(path: string): string[] {
@@ -265,7 +265,7 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
 }
 
 function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean {
-  const expected: Record<SubscriptionTargetKind, ResourceKind> = {
+  const expected: Record<SubscriptionTargetKind, SimResourceKind> = {
     users: 'user',
     user: 'user',
     groups: 'group',
@@ -293,7 +293,7 @@ export interface NotificationSubject {
   resourceData: JsonObject | null;
 }
 
-const OUTLOOK_SEGMENT: Partial<Record<ResourceKind, [string, string]>> = {
+const OUTLOOK_SEGMENT: Partial<Record<SimResourceKind, [string, string]>> = {
   message: ['Messages', 'Message'],
   event: ['Events', 'Event'],
   contact: ['Contacts', 'Contact'],

@@ -18,7 +18,7 @@ export {
   observeQueueDepths,
   observeSubscriptions,
   toResourceKind,
-  type GraphRequestRecord,
+  type GraphRequestMetric,
   type QueueDepthObservation,
   type SubscriptionObservation,
 } from './metrics';

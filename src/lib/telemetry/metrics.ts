@@ -188,7 +188,8 @@ export function recordMessageProcessed(outcome: MessageOutcome, options: { reado
   });
 }
 
-export interface GraphRequestRecord {
+/** What the Graph request metrics take from one request (src/lib/graph reports the whole `GraphRequestRecord`). */
+export interface GraphRequestMetric {
   /** HTTP status Graph answered (per item for `$batch`); 0 or absent = no response. */
   readonly status?: number;
   /** True for 429, and for 503/504 that carried Retry-After. */
@@ -199,7 +200,7 @@ export interface GraphRequestRecord {
 }
 
 /** One request to Graph (each `$batch` item counts on its own). */
-export function recordGraphRequest(request: GraphRequestRecord): void {
+export function recordGraphRequest(request: GraphRequestMetric): void {
   const attributes = {
     [ATTRIBUTE.graphOperation]: closed(GRAPH_OPERATIONS, request.operation, 'other'),
     [ATTRIBUTE.statusCode]: toStatusCode(request.status),
