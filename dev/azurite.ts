@@ -4,7 +4,7 @@
  * restart storage (outage tests), by `npm run dev` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -50,8 +50,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function isListening(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export async function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {

@@ -220,7 +220,13 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     return directory;
   };
   const snapshot = (directory: TenantDirectory): ResourceSnapshot[] =>
-    directory.resources().map((r) => ({ tenantId: directory.tenantId, kind: r.kind, id: r.id, path: r.path, body: structuredClone(r.body) }));
+    directory.resources().map((r) => ({
+      tenantId: directory.tenantId,
+      kind: r.kind,
+      id: r.id,
+      path: r.path,
+      body: structuredClone(r.body),
+    }));
   const matches = (record: NotificationRecord, filter: NotificationFilter): boolean =>
     (filter.subscriptionId === undefined || record.subscriptionId === filter.subscriptionId) &&
     (filter.status === undefined || record.status === filter.status) &&

@@ -7,27 +7,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { startAzurite, type RunningAzurite } from '../azurite';
+import { isListening, startAzurite, type RunningAzurite } from '../azurite';
 import { describeError } from '../../src/lib/shared/redact';
 import { PERSIST_FOLDER } from './startLocalPipeline';
 
 const USUAL_PORTS = { blob: 10_000, queue: 10_001, table: 10_002 };
 const appDir = resolve(__dirname, '..', '..');
-
-async function isListening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => {
-      done(false);
-    });
-  });
-}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 
 /** Navigation segment names Graph uses in the resources this app supports; matched case-insensitively. */
 const NAVIGATION_NAMES = new Set(
+  // prettier-ignore
   [
     'users', 'groups', 'me', 'messages', 'mailFolders', 'childFolders', 'events', 'calendar', 'calendars', 'contacts',
     'contactFolders', 'drives', 'drive', 'root', 'items', 'children', 'sites', 'lists', 'chats', 'teams', 'channels',
@@ -31,8 +32,9 @@ export function isNavigationName(segment: string): boolean {
  * stays reversible), path and URL delimiters, C0 and C1 control characters, the noncharacters U+FFFE/U+FFFF
  * (`%XX`), and lone UTF-16 surrogates, which have no UTF-8 form (`%uXXXX`).
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be matched here
-const UNSAFE_IN_ID = /[%/\\?#\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE_IN_ID =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be matched here
+  /[%/\\?#\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function escapeCharacter(character: string): string {
   const code = character.charCodeAt(0);

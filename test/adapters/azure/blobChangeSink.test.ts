@@ -4,26 +4,9 @@ import { createBlobChangeSink } from '../../../src/adapters/azure/blobChangeSink
 import { normalizeResourcePath, sinkBlobName } from '../../../src/lib/resources';
 import { createStorageQueueSender } from '../../../src/adapters/azure/storageQueueSender';
 import { QueueServiceClient } from '@azure/storage-queue';
-import type { ResourceState } from '../../../src/lib/processing';
 import { peekAllMessages } from '../../support/queues';
 import { azuriteConnectionString, uniqueName } from '../../support/storage';
-
-const tenantId = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
-const path = 'users/u1/messages/AAMk=';
-
-function state(overrides: Partial<ResourceState> = {}): ResourceState {
-  return {
-    tenantId,
-    resourcePath: path,
-    changeType: 'updated',
-    subscriptionId: 'sub-1',
-    etag: 'W/"1"',
-    observedAt: '2026-05-01T10:00:05.000Z',
-    receivedAt: '2026-05-01T10:00:00.000Z',
-    body: { id: 'AAMk=', subject: 'hello' },
-    ...overrides,
-  };
-}
+import { path, state, tenantId } from '../contracts/changeSink.contract';
 
 function setup(withEvents = false) {
   const connectionString = azuriteConnectionString();

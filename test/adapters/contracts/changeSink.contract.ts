@@ -6,10 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeSink, ResourceState, SinkEntry } from '../../../src/lib/processing';
 
-const tenantId = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
-const path = 'users/u1/messages/AAMk=';
+export const tenantId = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
+export const path = 'users/u1/messages/AAMk=';
 
-function state(overrides: Partial<ResourceState> = {}): ResourceState {
+/** A message's state as processing hands it to a sink: `path` in `tenantId`, observed at 10:00:05. */
+export function state(overrides: Partial<ResourceState> = {}): ResourceState {
   return {
     tenantId,
     resourcePath: path,
