@@ -5,7 +5,7 @@
  *
  * Each round POSTs `--items` forged items whose subscription ids are fresh random GUIDs (the worst case: they
  * pass every shape check, so only the subscription table can refuse them) while a handshake is sent every
- * 5 ms. Prints figures only; it asserts nothing. Goals (issue 12): the POST answered in under 1 s, handshakes
+ * 5 ms. Prints figures only; it asserts nothing. Goals: the POST answered in under 1 s, handshakes
  * under 100 ms p99.
  *
  *   npm run bench:forged -- [--items 10000] [--rounds 3] [--subscriptions 50] [--app <dir>]

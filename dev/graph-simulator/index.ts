@@ -1,5 +1,5 @@
 /**
- * Public surface of the Microsoft Graph simulator (issue 3). Tests build one with `createGraphSimulator`
+ * Public surface of the Microsoft Graph simulator. Tests build one with `createGraphSimulator`
  * (no socket; use `sim.fetch` or `sim.listener`) or start one on loopback with `startGraphSimulator`;
  * `npm run graph-sim` runs it standalone. See docs/graph-simulator.md.
  */
