@@ -158,7 +158,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       sink,
       deltaStates,
       failures: createTableFailureLog(storage.tableClient(config.processing.failuresTable)),
-      requeue: notificationsQueue,
+      notificationsQueue,
       rich: createRichContentOpener(config.graph, clock, overrides.fetch),
       select: config.processing.select,
       clock,

@@ -186,7 +186,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     sink,
     deltaStates,
     failures: new MemoryFailureLog(),
-    requeue: notificationsQueue,
+    notificationsQueue,
     rich: {
       verifyTokens: () => Promise.reject(new Error('rich notifications are not used in these tests')),
       decrypt: () => {
