@@ -64,7 +64,7 @@ export interface AppServices {
   readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
   /**
    * The subscription use cases (management API, reconciler timer) and the lifecycle handler share these:
-   * `requeue` is the lifecycle queue; `observations` holds the last reconcile's snapshot for the gauges.
+   * `lifecycleQueue` is where unanswered lifecycle events go back; `observations` holds the last reconcile's snapshot for the gauges.
    */
   readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
 }
@@ -173,7 +173,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       sink,
       clock,
       settings: subscriptionSettingsFrom(config),
-      requeue: lifecycleQueue,
+      lifecycleQueue,
       observations: new SubscriptionSnapshot(),
       // Read on every run, so an edited file applies without a restart; relative paths from the app root.
       ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),

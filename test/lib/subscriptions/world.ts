@@ -180,7 +180,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   };
   // A reconcile run waiting out a Retry-After moves virtual time instead of sleeping.
   const sleep = (ms: number): Promise<void> => simulator.clock.advance(ms);
-  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, requeue: lifecycleQueue, sleep });
+  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, lifecycleQueue, sleep });
   const processingDeps = {
     graph,
     sink,
