@@ -49,6 +49,11 @@ export interface LifecycleResult {
   readonly requeued: number;
 }
 
+/** The lifecycle invocation's one log line. */
+export function describeLifecycleResult(result: LifecycleResult): string {
+  return `Handled ${result.items} lifecycle event(s): ${JSON.stringify(result.actions)}; ${result.requeued} put back`;
+}
+
 /** What handling one event came to, and how long to wait before it is tried again when it goes back on the queue. */
 interface Handled {
   readonly action: LifecycleAction;

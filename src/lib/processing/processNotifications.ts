@@ -41,7 +41,7 @@ import { ProcessingRecord, type ProcessingResult } from './processingRecord';
 import type { ReadsInFlight } from './readsInFlight';
 import { syncDelta } from './syncDelta';
 
-export type { ProcessingResult } from './processingRecord';
+export { describeProcessingResult, type ProcessingResult } from './processingRecord';
 
 /** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
 export interface RichContentOpener {

@@ -60,3 +60,14 @@ export class ProcessingRecord {
     };
   }
 }
+
+/** The processing invocation's one log line. */
+export function describeProcessingResult(result: ProcessingResult): string {
+  const { writes } = result;
+  return (
+    `Processed ${result.items} notification(s): ${writes.written} written, ${writes.unchanged} unchanged, ${writes.stale} stale, ` +
+    `${writes.tied} tied (read from Graph), ${result.readsSaved} reads saved, ${result.graphReads} Graph reads, ` +
+    `${result.deltaRuns} delta runs, ${result.requeued} requeued, ${result.rejected} rejected, ` +
+    `${result.failedPermanently} failed permanently, ${result.heldForCoalescing} held for coalescing`
+  );
+}

@@ -18,9 +18,8 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
-import { answerDeferredChallenges, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
-import { parseNotificationEnvelope } from '../../../src/lib/notifications';
-import { processNotifications } from '../../../src/lib/processing';
+import { answerDeferredChallenges, describeLifecycleResult, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
+import { describeProcessingResult, handleQueueMessage, processNotifications } from '../../../src/lib/processing';
 import type { Clock } from '../../../src/lib/shared/clock';
 import type { Logger } from '../../../src/lib/shared/logger';
 import { createCachedSubscriptionLookup, reconcileSubscriptions, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
@@ -209,8 +208,13 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       const lifecycle = delayedLifecycle.filter((message) => message.dueMs <= nowMs);
       delayedLifecycle.splice(0, delayedLifecycle.length, ...delayedLifecycle.filter((message) => message.dueMs > nowMs));
       if (notifications.length === 0 && lifecycle.length === 0) return;
-      for (const message of notifications) await processNotifications(parseNotificationEnvelope(message.text), processingDeps);
-      for (const message of lifecycle) lifecycleResults.push(await processLifecycleNotifications(parseNotificationEnvelope(message.text), deps()));
+      for (const message of notifications) {
+        await handleQueueMessage(message.text, { payloads, log }, { run: (envelope) => processNotifications(envelope, processingDeps), summarize: describeProcessingResult });
+      }
+      for (const message of lifecycle) {
+        const handled = await handleQueueMessage(message.text, { payloads, log }, { run: (envelope) => processLifecycleNotifications(envelope, deps()), summarize: describeLifecycleResult });
+        if (handled.outcome !== 'discarded') lifecycleResults.push(handled.result);
+      }
     }
   };
 
