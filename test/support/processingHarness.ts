@@ -2,8 +2,9 @@
  * Ingest + processing against real parts, without the Functions host: the Graph simulator over HTTP,
  * Azurite for queues, tables and blobs, MSAL against the simulator's token endpoint. A tiny loopback
  * receiver stands where the webhook function would (handshake + `ingestNotifications`), and `drain()`
- * runs each message through `handleQueueMessage`, the sequence the queue trigger runs. Used by the processing integration tests and by
- * `npm run bench:process`. The whole app through the local host is exercised in test/e2e.
+ * runs each message through `handleQueueMessage`, the sequence the queue trigger runs.
+ * Used by the processing integration tests; `npm run bench:process` and test/e2e run the whole app through the
+ * local host instead.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
