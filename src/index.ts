@@ -64,7 +64,8 @@ export interface AppServices {
   readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
   /**
    * The subscription use cases (management API, reconciler timer) and the lifecycle handler share these:
-   * `lifecycleQueue` is where unanswered lifecycle events go back; `observations` holds the last reconcile's snapshot for the gauges.
+   * `lifecycleQueue` is where unanswered lifecycle events go back; `observations` holds the last reconcile's
+   * snapshot for the gauges.
    */
   readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
 }

@@ -17,7 +17,8 @@ import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, startGraphSimulator, t
 import { buildServices, type AppServices } from '../../src/index';
 import { loadConfig } from '../../src/lib/config';
 import { ingestNotifications } from '../../src/lib/ingest';
-import { describeProcessingResult, handleQueueMessage, processNotifications, type ProcessingResult } from '../../src/lib/processing';
+import { describeProcessingResult, handleQueueMessage, processNotifications } from '../../src/lib/processing';
+import type { ProcessingResult } from '../../src/lib/processing';
 import { silentLogger } from '../../src/lib/shared/logger';
 import type { SubscriptionRecord } from '../../src/lib/subscriptions';
 import { testEnvironment } from './storage';

@@ -9,7 +9,13 @@
  * starts over if another writer got in between. Replays and reordering therefore never roll a resource back.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { decideSinkWrite, type ChangeSink, type ResourceState, type SinkEntry, type SinkWriteOutcome } from '../../lib/processing';
+import {
+  decideSinkWrite,
+  type ChangeSink,
+  type ResourceState,
+  type SinkEntry,
+  type SinkWriteOutcome,
+} from '../../lib/processing';
 import { decodeResourceId, sinkBlobName } from '../../lib/resources';
 import { StorageUnavailable } from '../../lib/shared/errors';
 import type { MessageSender } from '../../lib/storage';
@@ -107,7 +113,11 @@ async function* listChildBlobs(
 }
 
 /** Uploads the state unless the blob holds newer state; a lost race with another writer starts over. */
-async function uploadIfNewer(container: ContainerClient, blobName: string, state: ResourceState): Promise<SinkWriteOutcome> {
+async function uploadIfNewer(
+  container: ContainerClient,
+  blobName: string,
+  state: ResourceState,
+): Promise<SinkWriteOutcome> {
   const content = Buffer.from(JSON.stringify(state.body ?? tombstoneFor(state.resourcePath)), 'utf8');
   const metadata = metadataOf(state);
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt += 1) {
@@ -123,7 +133,8 @@ async function uploadIfNewer(container: ContainerClient, blobName: string, state
       return 'written';
     } catch (error) {
       const status = statusOf(error);
-      if (status !== 409 && status !== 412) throw new StorageUnavailable(`write sink blob ${blobName}`, { cause: error });
+      if (status !== 409 && status !== 412)
+        throw new StorageUnavailable(`write sink blob ${blobName}`, { cause: error });
     }
   }
   throw new StorageUnavailable(`write sink blob ${blobName} (lost ${MAX_WRITE_ATTEMPTS} races to other writers)`);

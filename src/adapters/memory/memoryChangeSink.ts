@@ -1,5 +1,11 @@
 /** In-memory `ChangeSink` for unit tests and simulations; newer wins by `decideSinkWrite`, as in the blob sink. */
-import { decideSinkWrite, type ChangeSink, type ResourceState, type SinkEntry, type SinkWriteOutcome } from '../../lib/processing';
+import {
+  decideSinkWrite,
+  type ChangeSink,
+  type ResourceState,
+  type SinkEntry,
+  type SinkWriteOutcome,
+} from '../../lib/processing';
 
 export class MemoryChangeSink implements ChangeSink {
   readonly states = new Map<string, ResourceState>();
@@ -12,7 +18,10 @@ export class MemoryChangeSink implements ChangeSink {
     return Promise.resolve(entryOf(this.states.get(MemoryChangeSink.key(tenantId, resourcePath))));
   }
 
-  async *listChildren(tenantId: string, collectionPath: string): AsyncGenerator<{ readonly resourcePath: string; readonly entry: SinkEntry }> {
+  async *listChildren(
+    tenantId: string,
+    collectionPath: string,
+  ): AsyncGenerator<{ readonly resourcePath: string; readonly entry: SinkEntry }> {
     const prefix = MemoryChangeSink.key(tenantId, `${collectionPath}/`);
     for (const [key, state] of [...this.states]) {
       if (!key.startsWith(prefix) || key.slice(prefix.length).includes('/')) continue;
@@ -32,5 +41,7 @@ export class MemoryChangeSink implements ChangeSink {
 }
 
 function entryOf(state: ResourceState | undefined): SinkEntry | undefined {
-  return state === undefined ? undefined : { observedAt: state.observedAt, etag: state.etag, deleted: state.body === undefined };
+  return state === undefined
+    ? undefined
+    : { observedAt: state.observedAt, etag: state.etag, deleted: state.body === undefined };
 }

@@ -94,7 +94,8 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
       const detail = status >= 500 ? (SERVER_DETAIL[error.code] ?? redact(error.message)) : error.message;
       // A 429 passes on the wait Graph asked of us; a 503 answers the default RETRY_AFTER_SECONDS.
       const { retryAfterMs } = classifyFailure(error);
-      const retryAfterSeconds = status === 429 && retryAfterMs !== undefined ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : undefined;
+      const retryAfterSeconds =
+        status === 429 && retryAfterMs !== undefined ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : undefined;
       return problemResponse(status, error.code, detail, retryAfterSeconds);
     }
   }

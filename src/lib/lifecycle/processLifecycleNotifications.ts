@@ -36,7 +36,7 @@ import {
 import { recordLifecycleEvent } from '../telemetry';
 
 export interface LifecycleDependencies extends SubscriptionDependencies {
-  /** The lifecycle queue (the one this message came from): challenges that could not be answered now go back here, delayed. */
+  /** The lifecycle queue (the one this message came from): challenges not answerable now go back here, delayed. */
   readonly lifecycleQueue: MessageSender;
 }
 
@@ -95,12 +95,16 @@ async function handleLifecycleEvent(item: Item, deps: LifecycleDependencies): Pr
   recordLifecycleEvent(event);
   if (subscriptionId === undefined) return { action: 'unknownSubscription' };
   if (event !== 'reauthorizationRequired' && event !== 'subscriptionRemoved' && event !== 'missed') {
-    deps.log.warn(`Lifecycle event "${rawEvent.slice(0, 64)}" for subscription ${subscriptionId} is not one graph-notify knows; ignored`);
+    deps.log.warn(
+      `Lifecycle event "${rawEvent.slice(0, 64)}" for subscription ${subscriptionId} is not one graph-notify knows; ignored`,
+    );
     return { action: 'unknownEvent' };
   }
   const record = await deps.repository.get(subscriptionId);
   if (record === undefined || record.status === 'deleted' || record.status === 'pending') {
-    deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId}, which graph-notify no longer manages (replaced or deleted); ignored`);
+    deps.log.info(
+      `Lifecycle ${event} for subscription ${subscriptionId}, which graph-notify no longer manages (replaced or deleted); ignored`,
+    );
     return { action: 'unknownSubscription' };
   }
   deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId} (${record.changeType} on ${record.resource})`);
@@ -127,18 +131,27 @@ async function onReauthorizationRequired(record: StoredSubscription, deps: Lifec
   const subscriptionId = record.subscriptionId;
   const waitMs = noRepeatWaitMs(record, deps.clock.now());
   const outcome: MaintenanceOutcome =
-    waitMs > 0 ? { outcome: 'skipped', subscriptionId, reason: 'inside the no-repeat window' } : await answerChallenge(record, deps);
+    waitMs > 0
+      ? { outcome: 'skipped', subscriptionId, reason: 'inside the no-repeat window' }
+      : await answerChallenge(record, deps);
   if (outcome.outcome === 'skipped') {
     await owingChallenge(record, deps);
-    deps.log.info(`Subscription ${subscriptionId}: the reauthorizationRequired is answered by the next timer run that may (${outcome.reason})`);
+    deps.log.info(
+      `Subscription ${subscriptionId}: the reauthorizationRequired is answered by the next timer run that may (${outcome.reason})`,
+    );
     return { action: 'deferred' };
   }
-  if (outcome.outcome === 'throttled') return { action: actionOf(outcome), putBackSeconds: Math.ceil(outcome.retryAfterMs / 1000) };
+  if (outcome.outcome === 'throttled') {
+    return { action: actionOf(outcome), putBackSeconds: Math.ceil(outcome.retryAfterMs / 1000) };
+  }
   if (outcome.outcome === 'retry') return { action: actionOf(outcome), putBackSeconds: DEFAULT_REQUEUE_SECONDS };
   return { action: actionOf(outcome) };
 }
 
-/** Graph removed the subscription already; recreation starts by recording that, so the reconciler finishes it if this stops. */
+/**
+ * Graph removed the subscription already; recreation starts by recording that, so the reconciler finishes it
+ * if this stops.
+ */
 async function onSubscriptionRemoved(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
   if (record.status === 'removed') return { action: 'skipped' };
   return { action: actionOf(await recreateSubscription(record, 'Graph sent subscriptionRemoved', deps)) };
@@ -146,12 +159,15 @@ async function onSubscriptionRemoved(record: StoredSubscription, deps: Lifecycle
 
 /** Resyncs from the stored deltaLink; the owed resync is recorded first, so the reconciler pays it if this fails. */
 async function onMissed(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
-  const outcome = await resyncSubscription(await owingResync(record, deps), deps).catch((error: unknown): MaintenanceOutcome => ({
-    outcome: 'retry',
-    subscriptionId: record.subscriptionId,
-    reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
-    error,
-  }));
+  const owing = await owingResync(record, deps);
+  const outcome = await resyncSubscription(owing, deps).catch(
+    (error: unknown): MaintenanceOutcome => ({
+      outcome: 'retry',
+      subscriptionId: record.subscriptionId,
+      reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
+      error,
+    }),
+  );
   return { action: actionOf(outcome) };
 }
 

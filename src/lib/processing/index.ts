@@ -1,7 +1,18 @@
 export type { CoalescingDependencies } from './coalescing';
-export { describeProcessingResult, processNotifications, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
+export {
+  describeProcessingResult,
+  processNotifications,
+  type ProcessingDependencies,
+  type ProcessingResult,
+  type RichContentOpener,
+} from './processNotifications';
 export { createRichContentOpener } from './richContentOpener';
-export { handleQueueMessage, type HandledQueueMessage, type QueueMessageResult, type QueueMessageUseCase } from './handleQueueMessage';
+export {
+  handleQueueMessage,
+  type HandledQueueMessage,
+  type QueueMessageResult,
+  type QueueMessageUseCase,
+} from './handleQueueMessage';
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
 export { decideSinkWrite, type SinkWriteDecision } from './newerWins';
 export { ReadsInFlight } from './readsInFlight';

@@ -55,7 +55,7 @@ export interface ProcessingDependencies {
   readonly sink: ChangeSink;
   readonly deltaStates: DeltaStateStore;
   readonly failures: FailureLog;
-  /** The notifications queue (the one this message came from): work held for coalescing or put back after throttling. */
+  /** The notifications queue (this message's own): work held for coalescing or put back after throttling. */
   readonly notificationsQueue: MessageSender;
   readonly rich: RichContentOpener;
   /** `$select` per resource kind name. */
@@ -102,7 +102,10 @@ interface GroupedTargets {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
+export async function processNotifications(
+  received: NotificationEnvelope,
+  deps: ProcessingDependencies,
+): Promise<ProcessingResult> {
   const record = new ProcessingRecord();
   const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.notificationsQueue);
   record.heldForCoalescing = held.length;
@@ -132,7 +135,9 @@ async function writeState(
   const outcome = await deps.sink.write(state);
   record.writes[outcome] += 1;
   if (outcome === 'written' && state.receivedAt !== undefined) {
-    recordEndToEndLatency(deps.clock.now().getTime() - Date.parse(state.receivedAt), { resourceKind: kind?.name ?? 'other' });
+    recordEndToEndLatency(deps.clock.now().getTime() - Date.parse(state.receivedAt), {
+      resourceKind: kind?.name ?? 'other',
+    });
   }
   return outcome;
 }
@@ -146,8 +151,17 @@ async function recordPermanentFailure(
 ): Promise<void> {
   const { tenantId, path, subscriptionId } = resource;
   record.failedPermanently += 1;
-  deps.log.warn(`Permanent failure for a resource of tenant ${tenantId} (subscription ${subscriptionId ?? 'unknown'}): ${reason}: ${detail}`);
-  await deps.failures.record({ tenantId, resourcePath: path, subscriptionId, reason, detail, at: deps.clock.now().toISOString() });
+  deps.log.warn(
+    `Permanent failure for a resource of tenant ${tenantId} (subscription ${subscriptionId ?? 'unknown'}): ${reason}: ${detail}`,
+  );
+  await deps.failures.record({
+    tenantId,
+    resourcePath: path,
+    subscriptionId,
+    reason,
+    detail,
+    at: deps.clock.now().toISOString(),
+  });
 }
 
 /**
@@ -155,14 +169,24 @@ async function recordPermanentFailure(
  * items are put back for that long; transient or a refused credential → the message is retried once the
  * rest is written; anything else is the request's own fault → recorded once as a permanent failure.
  */
-async function handleReadError(target: Target, error: GraphError, deps: ProcessingDependencies, record: ProcessingRecord): Promise<void> {
+async function handleReadError(
+  target: Target,
+  error: GraphError,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
   const failure = classifyFailure(error);
   if (failure.retryAfterMs !== undefined) {
     record.putBackLater(target.items, failure.retryAfterMs / 1000);
   } else if (failure.kind === 'transient' || failure.kind === 'credential') {
     record.retryMessageAfterAll(error);
   } else {
-    const reason = error.status === 403 ? 'access-denied' : error.status === 400 ? 'bad-request' : `graph-${error.status ?? 'error'}`;
+    const reason =
+      error.status === 403
+        ? 'access-denied'
+        : error.status === 400
+          ? 'bad-request'
+          : `graph-${error.status ?? 'error'}`;
     await recordPermanentFailure(target, reason, describeError(error), deps, record);
   }
 }
@@ -172,7 +196,11 @@ async function handleReadError(target: Target, error: GraphError, deps: Processi
  * and its state written. Answers the items whose state tied with another version's in the sink: which is
  * newer cannot be told, so they are read from Graph with the properties they carried.
  */
-async function openRichItems(envelope: NotificationEnvelope, deps: ProcessingDependencies, record: ProcessingRecord): Promise<PlainItem[]> {
+async function openRichItems(
+  envelope: NotificationEnvelope,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<PlainItem[]> {
   const richItems = envelope.items.filter(isRich);
   if (richItems.length === 0) return [];
   const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
@@ -185,7 +213,9 @@ async function openRichItems(envelope: NotificationEnvelope, deps: ProcessingDep
       record.retryMessageAfterAll(error);
     } else {
       record.rejected += richItems.length;
-      deps.log.warn(`Rejected ${richItems.length} rich notification(s): validation tokens failed: ${describeError(error)}`);
+      deps.log.warn(
+        `Rejected ${richItems.length} rich notification(s): validation tokens failed: ${describeError(error)}`,
+      );
     }
     return [];
   }
@@ -199,7 +229,9 @@ async function openRichItems(envelope: NotificationEnvelope, deps: ProcessingDep
       if (outcome === 'tied') tied.push({ item, select: selectOfRichContent(body) });
     } catch (error) {
       record.rejected += 1;
-      deps.log.warn(`Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`);
+      deps.log.warn(
+        `Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`,
+      );
     }
   }
   return tied;
@@ -234,14 +266,20 @@ function richObservedAt(body: Item, receivedAt: string): string {
 
 /** The properties a rich notification carried, as a $select, so a read of the resource returns the same shape. */
 function selectOfRichContent(body: Item): string {
-  return Object.keys(body).filter((name) => !name.startsWith('@')).join(',');
+  return Object.keys(body)
+    .filter((name) => !name.startsWith('@'))
+    .join(',');
 }
 
 /**
  * Groups the notifications by resource, so duplicates collapse to one action (each counted as a read
  * saved), and sorts the resources by what they need. A resource of no known kind is a permanent failure.
  */
-async function groupByResource(items: readonly PlainItem[], deps: ProcessingDependencies, record: ProcessingRecord): Promise<GroupedTargets> {
+async function groupByResource(
+  items: readonly PlainItem[],
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<GroupedTargets> {
   const targets = new Map<string, Target>();
   for (const { item, select } of items) {
     const tenantId = text(item.tenantId) ?? '';
@@ -250,14 +288,31 @@ async function groupByResource(items: readonly PlainItem[], deps: ProcessingDepe
     const kind = kindOfNotificationResource(resource);
     const subscriptionId = text(item.subscriptionId);
     if (kind === undefined) {
-      const shape = path.split('/').filter((_, i) => i % 2 === 0).join('/');
-      await recordPermanentFailure({ tenantId, path, subscriptionId }, 'unsupported-resource', `no resource kind matches "${shape}"`, deps, record);
+      const shape = path
+        .split('/')
+        .filter((_, i) => i % 2 === 0)
+        .join('/');
+      await recordPermanentFailure(
+        { tenantId, path, subscriptionId },
+        'unsupported-resource',
+        `no resource kind matches "${shape}"`,
+        deps,
+        record,
+      );
       continue;
     }
     const key = `${tenantId}|${path}`;
     const existing = targets.get(key);
     if (existing === undefined) {
-      targets.set(key, { tenantId, path, kind, items: [item], subscriptionId, changeTypes: new Set([String(item.changeType)]), select });
+      targets.set(key, {
+        tenantId,
+        path,
+        kind,
+        items: [item],
+        subscriptionId,
+        changeTypes: new Set([String(item.changeType)]),
+        select,
+      });
     } else {
       existing.items.push(item);
       existing.changeTypes.add(String(item.changeType));
@@ -274,7 +329,12 @@ async function groupByResource(items: readonly PlainItem[], deps: ProcessingDepe
 }
 
 /** Resources with only deletions: nothing to read (docs/graph-protocol.md §11), a tombstone is written. */
-async function writeTombstones(targets: readonly Target[], receivedAt: string, deps: ProcessingDependencies, record: ProcessingRecord): Promise<void> {
+async function writeTombstones(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
   for (const target of targets) {
     const tombstone: ResourceState = {
       tenantId: target.tenantId,
@@ -294,7 +354,12 @@ async function writeTombstones(targets: readonly Target[], receivedAt: string, d
  * Across messages: leaves out the reads the sink has already answered with state observed after this
  * message arrived, and the reads a later queued notification about the same resource will do.
  */
-async function skipCoveredReads(targets: readonly Target[], receivedAt: string, deps: ProcessingDependencies, record: ProcessingRecord): Promise<Target[]> {
+async function skipCoveredReads(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<Target[]> {
   const decisions = await Promise.all(
     targets.map(async (target) => {
       const entry = await deps.sink.read(target.tenantId, target.path);
@@ -311,7 +376,12 @@ async function skipCoveredReads(targets: readonly Target[], receivedAt: string, 
  * Reads by id, batched per tenant. A read of the same resource already in flight in this process, started
  * after this message arrived (another message of the same POST), covers it: wait for it instead.
  */
-async function readChanged(targets: readonly Target[], receivedAt: string, deps: ProcessingDependencies, record: ProcessingRecord): Promise<void> {
+async function readChanged(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
   const joined: { target: Target; read: Promise<boolean> }[] = [];
   const own: Target[] = [];
   for (const target of targets) {
@@ -323,20 +393,37 @@ async function readChanged(targets: readonly Target[], receivedAt: string, deps:
   const covered = await Promise.all(joined.map((join) => join.read));
   record.readsSaved += covered.filter(Boolean).length;
   // A covering read that failed (throttled, transient) covers nothing: read these ourselves.
-  await readBatched(joined.filter((_, index) => covered[index] !== true).map((join) => join.target), receivedAt, deps, record);
+  await readBatched(
+    joined.filter((_, index) => covered[index] !== true).map((join) => join.target),
+    receivedAt,
+    deps,
+    record,
+  );
 }
 
-async function readBatched(targets: readonly Target[], receivedAt: string, deps: ProcessingDependencies, record: ProcessingRecord): Promise<void> {
+async function readBatched(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
   // Stamped before the requests leave (and before any await, so the in-flight registry is exact): the
   // state covers notifications received before this instant only.
   const observedAt = deps.clock.now().toISOString();
-  const finishers = new Map(targets.map((target) => [target, deps.readsInFlight?.start(`${target.tenantId}|${target.path}`, observedAt)]));
+  const finishers = new Map(
+    targets.map((target) => [target, deps.readsInFlight?.start(`${target.tenantId}|${target.path}`, observedAt)]),
+  );
   const byTenant = new Map<string, Target[]>();
   for (const target of targets) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
   try {
     for (const [tenantId, tenantTargets] of byTenant) {
       record.graphReads += tenantTargets.length;
-      const results = await withSpan('graph.batch', () => deps.graph.batchGet(tenantId, tenantTargets.map((target) => ({ path: readPath(target, deps) }))));
+      const results = await withSpan('graph.batch', () =>
+        deps.graph.batchGet(
+          tenantId,
+          tenantTargets.map((target) => ({ path: readPath(target, deps) })),
+        ),
+      );
       await Promise.all(
         tenantTargets.map(async (target, index) => {
           const result = results[index];
@@ -364,10 +451,20 @@ async function writeReadResult(
   deps: ProcessingDependencies,
   record: ProcessingRecord,
 ): Promise<boolean> {
-  const base = { tenantId: target.tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, ...stamps };
+  const base = {
+    tenantId: target.tenantId,
+    resourcePath: target.path,
+    subscriptionId: target.subscriptionId,
+    ...stamps,
+  };
   if (result.ok) {
     const etag = text(result.body['@odata.etag']) ?? result.etag;
-    await writeState({ ...base, changeType: [...target.changeTypes].join(','), etag, body: result.body }, target.kind, deps, record);
+    await writeState(
+      { ...base, changeType: [...target.changeTypes].join(','), etag, body: result.body },
+      target.kind,
+      deps,
+      record,
+    );
   } else if (result.error instanceof GraphResourceNotFound) {
     await writeState({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind, deps, record);
   } else {
@@ -378,7 +475,11 @@ async function writeReadResult(
 }
 
 /** Delta-tracked containers (drive roots): one delta run each, from the stored link. */
-async function runDriveDeltas(targets: readonly Target[], deps: ProcessingDependencies, record: ProcessingRecord): Promise<void> {
+async function runDriveDeltas(
+  targets: readonly Target[],
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
   for (const target of targets) {
     try {
       const run = await withSpan('graph.delta', () =>
@@ -409,10 +510,18 @@ async function runDriveDeltas(targets: readonly Target[], deps: ProcessingDepend
 }
 
 /** Puts throttled (or busy) work back on the notifications queue, delayed, before the invocation ends. */
-async function putBackThrottled(envelope: NotificationEnvelope, record: ProcessingRecord, deps: ProcessingDependencies): Promise<void> {
+async function putBackThrottled(
+  envelope: NotificationEnvelope,
+  record: ProcessingRecord,
+  deps: ProcessingDependencies,
+): Promise<void> {
   const { items, delaySeconds } = record.putBack;
   if (items.length === 0) return;
   const next = followUpEnvelope(envelope, items, { idSuffix: deps.clock.now().getTime().toString(36), waited: true });
-  await deps.notificationsQueue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, Math.ceil(delaySeconds)) });
-  deps.log.info(`Graph asked to slow down: put ${items.length} notification(s) back on the queue for ${Math.ceil(delaySeconds)} s`);
+  await deps.notificationsQueue.send(JSON.stringify(next), {
+    visibilityDelaySeconds: Math.max(1, Math.ceil(delaySeconds)),
+  });
+  deps.log.info(
+    `Graph asked to slow down: put ${items.length} notification(s) back on the queue for ${Math.ceil(delaySeconds)} s`,
+  );
 }

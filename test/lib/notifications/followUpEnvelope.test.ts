@@ -5,14 +5,27 @@ const basic = { subscriptionId: 'sub-1', tenantId: 'tenant-1', changeType: 'upda
 const rich = { ...basic, encryptedContent: { data: 'ZGF0YQ==' } };
 
 function original(overrides: Partial<NotificationEnvelope> = {}): NotificationEnvelope {
-  return { v: 1, kind: 'notifications', id: 'msg-1', receivedAt: '2026-01-01T00:00:00.000Z', items: [basic, rich], ...overrides };
+  return {
+    v: 1,
+    kind: 'notifications',
+    id: 'msg-1',
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    items: [basic, rich],
+    ...overrides,
+  };
 }
 
 describe('followUpEnvelope', () => {
   it('keeps the kind and the receipt time, and derives its id from the original', () => {
     const next = followUpEnvelope(original({ kind: 'lifecycle' }), [basic], { idSuffix: 'abc' });
 
-    expect(next).toEqual({ v: 1, kind: 'lifecycle', id: 'msg-1~abc', receivedAt: '2026-01-01T00:00:00.000Z', items: [basic] });
+    expect(next).toEqual({
+      v: 1,
+      kind: 'lifecycle',
+      id: 'msg-1~abc',
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      items: [basic],
+    });
   });
 
   it('carries the validation tokens only when a rich item travels with it', () => {

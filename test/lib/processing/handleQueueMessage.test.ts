@@ -4,9 +4,21 @@ import type { NotificationEnvelope } from '../../../src/lib/notifications';
 import { handleQueueMessage } from '../../../src/lib/processing';
 import { silentLogger } from '../../../src/lib/shared/logger';
 
-const envelope: NotificationEnvelope = { v: 1, kind: 'notifications', id: 'm1', receivedAt: '2026-05-01T10:00:00.000Z', items: [{ subscriptionId: 's', resource: 'users/1' }] };
+const envelope: NotificationEnvelope = {
+  v: 1,
+  kind: 'notifications',
+  id: 'm1',
+  receivedAt: '2026-05-01T10:00:00.000Z',
+  items: [{ subscriptionId: 's', resource: 'users/1' }],
+};
 const blobName = 'notifications/2026-05-01/m1.json';
-const claim = { v: 1, kind: 'notifications', id: 'm1', receivedAt: envelope.receivedAt, claimCheck: { blobName, itemCount: 1 } };
+const claim = {
+  v: 1,
+  kind: 'notifications',
+  id: 'm1',
+  receivedAt: envelope.receivedAt,
+  claimCheck: { blobName, itemCount: 1 },
+};
 
 function useCase(requeued: number, seen: NotificationEnvelope[] = []) {
   return {
@@ -19,13 +31,17 @@ function useCase(requeued: number, seen: NotificationEnvelope[] = []) {
 }
 
 describe('handleQueueMessage', () => {
-  it('runs the use case on the claim check\'s envelope, logs its summary and only then removes the blob', async () => {
+  it("runs the use case on the claim check's envelope, logs its summary and only then removes the blob", async () => {
     const payloads = new MemoryPayloadStore();
     await payloads.save(blobName, JSON.stringify(envelope));
     const seen: NotificationEnvelope[] = [];
     const infos: string[] = [];
 
-    const handled = await handleQueueMessage(claim, { payloads, log: { ...silentLogger, info: (message) => infos.push(message) } }, useCase(0, seen));
+    const handled = await handleQueueMessage(
+      claim,
+      { payloads, log: { ...silentLogger, info: (message) => infos.push(message) } },
+      useCase(0, seen),
+    );
 
     expect(handled).toEqual({ outcome: 'succeeded', result: { requeued: 0 } });
     expect(seen).toEqual([envelope]);
@@ -34,7 +50,11 @@ describe('handleQueueMessage', () => {
   });
 
   it('answers deferred when some of the message went back on the queue', async () => {
-    const handled = await handleQueueMessage(JSON.stringify(envelope), { payloads: new MemoryPayloadStore(), log: silentLogger }, useCase(2));
+    const handled = await handleQueueMessage(
+      JSON.stringify(envelope),
+      { payloads: new MemoryPayloadStore(), log: silentLogger },
+      useCase(2),
+    );
 
     expect(handled.outcome).toBe('deferred');
   });
@@ -52,7 +72,11 @@ describe('handleQueueMessage', () => {
   it('discards a claim check whose blob is gone without running the use case', async () => {
     const seen: NotificationEnvelope[] = [];
 
-    const handled = await handleQueueMessage(claim, { payloads: new MemoryPayloadStore(), log: silentLogger }, useCase(0, seen));
+    const handled = await handleQueueMessage(
+      claim,
+      { payloads: new MemoryPayloadStore(), log: silentLogger },
+      useCase(0, seen),
+    );
 
     expect(handled).toEqual({ outcome: 'discarded' });
     expect(seen).toHaveLength(0);

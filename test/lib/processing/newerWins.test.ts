@@ -18,7 +18,12 @@ function state(overrides: Partial<ResourceState> = {}): ResourceState {
   };
 }
 
-const held = (overrides: Partial<SinkEntry> = {}): SinkEntry => ({ observedAt: at(10), etag: 'W/"1"', deleted: false, ...overrides });
+const held = (overrides: Partial<SinkEntry> = {}): SinkEntry => ({
+  observedAt: at(10),
+  etag: 'W/"1"',
+  deleted: false,
+  ...overrides,
+});
 
 describe('decideSinkWrite', () => {
   it('writes into an empty sink and over older state, and drops state older than what is held', () => {
@@ -29,7 +34,9 @@ describe('decideSinkWrite', () => {
 
   it('answers unchanged for the same state of the same instant, tombstone or not', () => {
     expect(decideSinkWrite(held({ etag: 'W/"2"' }), state())).toBe('unchanged');
-    expect(decideSinkWrite(held({ etag: undefined, deleted: true }), state({ etag: undefined, body: undefined }))).toBe('unchanged');
+    expect(decideSinkWrite(held({ etag: undefined, deleted: true }), state({ etag: undefined, body: undefined }))).toBe(
+      'unchanged',
+    );
   });
 
   it('replaces different state of the same instant unless the writer refuses, then answers tied', () => {
@@ -40,7 +47,11 @@ describe('decideSinkWrite', () => {
   });
 
   it('converges on the newest state whatever order the writes arrive in', () => {
-    const write = fc.record({ second: fc.integer({ min: 0, max: 59 }), etag: fc.constantFrom('W/"1"', 'W/"2"', undefined), deleted: fc.boolean() });
+    const write = fc.record({
+      second: fc.integer({ min: 0, max: 59 }),
+      etag: fc.constantFrom('W/"1"', 'W/"2"', undefined),
+      deleted: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.array(write, { minLength: 1, maxLength: 12 }), (writes) => {
         let entry: SinkEntry | undefined;

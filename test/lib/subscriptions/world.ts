@@ -18,7 +18,14 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
-import { answerDeferredChallenges, describeLifecycleResult, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
+import {
+  answerDeferredChallenges,
+  describeLifecycleResult,
+  processLifecycleNotifications,
+  type LifecycleDependencies,
+  type LifecycleResult,
+} from '../../../src/lib/lifecycle';
+import type { NotificationEnvelope } from '../../../src/lib/notifications';
 import { describeProcessingResult, handleQueueMessage, processNotifications } from '../../../src/lib/processing';
 import type { Clock } from '../../../src/lib/shared/clock';
 import type { Logger } from '../../../src/lib/shared/logger';
@@ -209,10 +216,12 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       delayedLifecycle.splice(0, delayedLifecycle.length, ...delayedLifecycle.filter((message) => message.dueMs > nowMs));
       if (notifications.length === 0 && lifecycle.length === 0) return;
       for (const message of notifications) {
-        await handleQueueMessage(message.text, { payloads, log }, { run: (envelope) => processNotifications(envelope, processingDeps), summarize: describeProcessingResult });
+        const run = (envelope: NotificationEnvelope) => processNotifications(envelope, processingDeps);
+        await handleQueueMessage(message.text, { payloads, log }, { run, summarize: describeProcessingResult });
       }
       for (const message of lifecycle) {
-        const handled = await handleQueueMessage(message.text, { payloads, log }, { run: (envelope) => processLifecycleNotifications(envelope, deps()), summarize: describeLifecycleResult });
+        const run = (envelope: NotificationEnvelope) => processLifecycleNotifications(envelope, deps());
+        const handled = await handleQueueMessage(message.text, { payloads, log }, { run, summarize: describeLifecycleResult });
         if (handled.outcome !== 'discarded') lifecycleResults.push(handled.result);
       }
     }
