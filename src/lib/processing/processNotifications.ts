@@ -288,21 +288,12 @@ async function groupByResource(
     const kind = kindOfNotificationResource(resource);
     const subscriptionId = text(item.subscriptionId);
     if (kind === undefined) {
-      const shape = path
-        .split('/')
-        .filter((_, i) => i % 2 === 0)
-        .join('/');
-      await recordPermanentFailure(
-        { tenantId, path, subscriptionId },
-        'unsupported-resource',
-        `no resource kind matches "${shape}"`,
-        deps,
-        record,
-      );
+      await recordUnsupported({ tenantId, path, subscriptionId }, deps, record);
       continue;
     }
     const key = `${tenantId}|${path}`;
     const existing = targets.get(key);
+    const changeType = String(item.changeType);
     if (existing === undefined) {
       targets.set(key, {
         tenantId,
@@ -310,17 +301,34 @@ async function groupByResource(
         kind,
         items: [item],
         subscriptionId,
-        changeTypes: new Set([String(item.changeType)]),
+        changeTypes: new Set([changeType]),
         select,
       });
     } else {
       existing.items.push(item);
-      existing.changeTypes.add(String(item.changeType));
+      existing.changeTypes.add(changeType);
       record.readsSaved += 1;
     }
   }
+  return sortByNeed(targets.values());
+}
+
+async function recordUnsupported(
+  resource: { readonly tenantId: string; readonly path: string; readonly subscriptionId: string | undefined },
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  // The path's collection segments only (ids left out), e.g. `print/printers`.
+  const shape = resource.path
+    .split('/')
+    .filter((_, i) => i % 2 === 0)
+    .join('/');
+  await recordPermanentFailure(resource, 'unsupported-resource', `no resource kind matches "${shape}"`, deps, record);
+}
+
+function sortByNeed(targets: Iterable<Target>): GroupedTargets {
   const grouped: GroupedTargets = { reads: [], deletions: [], deltas: [] };
-  for (const target of targets.values()) {
+  for (const target of targets) {
     if (target.kind.retrieval.kind === 'delta') grouped.deltas.push(target);
     else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) grouped.deletions.push(target);
     else grouped.reads.push(target);
