@@ -64,7 +64,8 @@ export interface AppServices {
   readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
   /**
    * The subscription use cases (management API, reconciler timer) and the lifecycle handler share these:
-   * `requeue` is the lifecycle queue; `observations` holds the last reconcile's snapshot for the gauges.
+   * `lifecycleQueue` is where unanswered lifecycle events go back; `observations` holds the last reconcile's
+   * snapshot for the gauges.
    */
   readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
 }
@@ -158,7 +159,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       sink,
       deltaStates,
       failures: createTableFailureLog(storage.tableClient(config.processing.failuresTable)),
-      requeue: notificationsQueue,
+      notificationsQueue,
       rich: createRichContentOpener(config.graph, clock, overrides.fetch),
       select: config.processing.select,
       clock,
@@ -173,7 +174,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       sink,
       clock,
       settings: subscriptionSettingsFrom(config),
-      requeue: lifecycleQueue,
+      lifecycleQueue,
       observations: new SubscriptionSnapshot(),
       // Read on every run, so an edited file applies without a restart; relative paths from the app root.
       ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),

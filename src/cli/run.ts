@@ -19,7 +19,8 @@
  */
 import { loadConfig, type AppConfig, type Environment } from '../lib/config';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
-import { isGraphNotifyError, type ErrorCode } from '../lib/shared/errors';
+import { classifyFailure } from '../lib/shared/classifyFailure';
+import { isGraphNotifyError } from '../lib/shared/errors';
 import type { Logger } from '../lib/shared/logger';
 import { describeError } from '../lib/shared/redact';
 import {
@@ -187,8 +188,6 @@ function commandHelp(spec: CommandSpec): string {
   return `Usage: graph-notify ${spec.synopsis}\n\n${spec.help}\n\n${COMMON}`;
 }
 
-const TRANSIENT: readonly ErrorCode[] = ['ERR_GRAPH_THROTTLED', 'ERR_GRAPH_UNAVAILABLE', 'ERR_STORAGE_UNAVAILABLE', 'ERR_GRAPH_RESPONSE_INVALID', 'ERR_SUBSCRIPTION_BUSY'];
-
 /** The command line's syntax, checked before any setting is read: the command to run, or the help to print. */
 type Parsed = { readonly help: string } | { readonly area: Area; readonly command: string; readonly rest: readonly string[]; readonly args: ParsedArgs };
 
@@ -245,11 +244,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (isGraphNotifyError(error)) {
       io.stderr(`graph-notify: ${error.code}: ${describeError(error.message)}`);
-      if (error.code === 'ERR_CONFIG_INVALID' || error.code === 'ERR_SUBSCRIPTIONS_NOT_CONFIGURED') return EXIT.configuration;
-      return TRANSIENT.includes(error.code) ? EXIT.transient : EXIT.failed;
+      return exitCodeOf(error);
     }
     io.stderr(`graph-notify: unexpected failure: ${describeError(error)}`);
     return EXIT.failed;
+  }
+}
+
+/**
+ * The exit code of a coded failure, by `classifyFailure`: 4 when retrying the same command later may work,
+ * 3 for broken settings, else 1 (a refused credential too: retrying does not help until it is fixed).
+ */
+function exitCodeOf(error: unknown): number {
+  switch (classifyFailure(error).kind) {
+    case 'configuration':
+      return EXIT.configuration;
+    case 'throttled':
+    case 'transient':
+      return EXIT.transient;
+    default:
+      return EXIT.failed;
   }
 }
 

@@ -6,19 +6,18 @@
  */
 import { app, type InvocationContext } from '@azure/functions';
 import { appServices } from '../index';
-import { processLifecycleNotifications as process } from '../lib/lifecycle';
-import { loadEnvelope } from '../lib/processing';
+import { describeLifecycleResult, processLifecycleNotifications as process } from '../lib/lifecycle';
+import { handleQueueMessage } from '../lib/processing';
 import { runQueueMessage } from './shared/queueDelivery';
 
 export async function processLifecycleNotifications(message: unknown, context: InvocationContext): Promise<void> {
   await runQueueMessage('lifecycle', context, async () => {
     const services = appServices();
-    const loaded = await loadEnvelope(message, services.processing.payloads, context);
-    if (loaded === undefined) return 'discarded';
-    const result = await process(loaded.envelope, { ...services.subscriptionServices, log: context });
-    context.info(`Handled ${result.items} lifecycle event(s): ${JSON.stringify(result.actions)}; ${result.requeued} put back`);
-    await loaded.done();
-    return result.requeued > 0 ? 'deferred' : 'succeeded';
+    const handled = await handleQueueMessage(message, { payloads: services.processing.payloads, log: context }, {
+      run: (envelope) => process(envelope, { ...services.subscriptionServices, log: context }),
+      summarize: describeLifecycleResult,
+    });
+    return handled.outcome;
   });
 }
 

@@ -2,8 +2,9 @@
  * Ingest + processing against real parts, without the Functions host: the Graph simulator over HTTP,
  * Azurite for queues, tables and blobs, MSAL against the simulator's token endpoint. A tiny loopback
  * receiver stands where the webhook function would (handshake + `ingestNotifications`), and `drain()`
- * does what the queue trigger does for each message. Used by the processing integration tests and by
- * `npm run bench:process`. The whole app through the local host is exercised in test/e2e.
+ * runs each message through `handleQueueMessage`, the sequence the queue trigger runs.
+ * Used by the processing integration tests; `npm run bench:process` and test/e2e run the whole app through the
+ * local host instead.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,8 @@ import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, startGraphSimulator, t
 import { buildServices, type AppServices } from '../../src/index';
 import { loadConfig } from '../../src/lib/config';
 import { ingestNotifications } from '../../src/lib/ingest';
-import { loadEnvelope, processNotifications, type ProcessingResult } from '../../src/lib/processing';
+import { describeProcessingResult, handleQueueMessage, processNotifications } from '../../src/lib/processing';
+import type { ProcessingResult } from '../../src/lib/processing';
 import { silentLogger } from '../../src/lib/shared/logger';
 import type { SubscriptionRecord } from '../../src/lib/subscriptions';
 import { testEnvironment } from './storage';
@@ -166,11 +168,12 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
         const batch = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
         if (batch.receivedMessageItems.length === 0) return results;
         for (const message of batch.receivedMessageItems) {
-          const loaded = await loadEnvelope(Buffer.from(message.messageText, 'base64').toString('utf8'), built.processing.payloads, silentLogger);
-          if (loaded !== undefined) {
-            results.push(await processNotifications(loaded.envelope, { ...built.processing, log: silentLogger }));
-            await loaded.done();
-          }
+          const text = Buffer.from(message.messageText, 'base64').toString('utf8');
+          const handled = await handleQueueMessage(text, { payloads: built.processing.payloads, log: silentLogger }, {
+            run: (envelope) => processNotifications(envelope, { ...built.processing, log: silentLogger }),
+            summarize: describeProcessingResult,
+          });
+          if (handled.outcome !== 'discarded') results.push(handled.result);
           await queue.deleteMessage(message.messageId, message.popReceipt);
         }
       }

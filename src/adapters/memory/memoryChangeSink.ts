@@ -1,5 +1,11 @@
-/** In-memory `ChangeSink` with the blob sink's newer-wins rule, for unit tests and simulations. */
-import type { ChangeSink, ResourceState, SinkEntry, SinkWriteOutcome } from '../../lib/processing';
+/** In-memory `ChangeSink` for unit tests and simulations; newer wins by `decideSinkWrite`, as in the blob sink. */
+import {
+  decideSinkWrite,
+  type ChangeSink,
+  type ResourceState,
+  type SinkEntry,
+  type SinkWriteOutcome,
+} from '../../lib/processing';
 
 export class MemoryChangeSink implements ChangeSink {
   readonly states = new Map<string, ResourceState>();
@@ -10,11 +16,13 @@ export class MemoryChangeSink implements ChangeSink {
   }
 
   read(tenantId: string, resourcePath: string): Promise<SinkEntry | undefined> {
-    const state = this.states.get(MemoryChangeSink.key(tenantId, resourcePath));
-    return Promise.resolve(state === undefined ? undefined : { observedAt: state.observedAt, etag: state.etag, deleted: state.body === undefined });
+    return Promise.resolve(entryOf(this.states.get(MemoryChangeSink.key(tenantId, resourcePath))));
   }
 
-  async *listChildren(tenantId: string, collectionPath: string): AsyncGenerator<{ readonly resourcePath: string; readonly entry: SinkEntry }> {
+  async *listChildren(
+    tenantId: string,
+    collectionPath: string,
+  ): AsyncGenerator<{ readonly resourcePath: string; readonly entry: SinkEntry }> {
     const prefix = MemoryChangeSink.key(tenantId, `${collectionPath}/`);
     for (const [key, state] of [...this.states]) {
       if (!key.startsWith(prefix) || key.slice(prefix.length).includes('/')) continue;
@@ -25,15 +33,16 @@ export class MemoryChangeSink implements ChangeSink {
 
   write(state: ResourceState): Promise<SinkWriteOutcome> {
     const key = MemoryChangeSink.key(state.tenantId, state.resourcePath);
-    const current = this.states.get(key);
-    if (current !== undefined) {
-      if (current.observedAt > state.observedAt) return Promise.resolve('stale');
-      if (current.observedAt === state.observedAt) {
-        if ((current.body === undefined) === (state.body === undefined) && current.etag === state.etag) return Promise.resolve('unchanged');
-        if (state.onSameInstant === 'refuse') return Promise.resolve('tied');
-      }
-    }
+    // Decided and stored without an await between, so concurrent writes cannot interleave.
+    const decision = decideSinkWrite(entryOf(this.states.get(key)), state);
+    if (decision !== 'write') return Promise.resolve(decision);
     this.states.set(key, state);
     return Promise.resolve('written');
   }
+}
+
+function entryOf(state: ResourceState | undefined): SinkEntry | undefined {
+  return state === undefined
+    ? undefined
+    : { observedAt: state.observedAt, etag: state.etag, deleted: state.body === undefined };
 }

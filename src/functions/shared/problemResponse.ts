@@ -4,8 +4,11 @@
  *
  * Graph retries any non-2xx for up to 4 hours (docs/graph-protocol.md §3.6), so only "we could not store it" may be a
  * 5xx; bad input is a 4xx, which Graph also retries but which no retry will fix, and says what is wrong.
+ * The statuses agree with `classifyFailure` (test/functions/problemResponse.test.ts holds them to it): a permanent
+ * failure is never a 5xx, a throttled one is 429, a refused credential 502, a transient one 5xx or 409 (busy).
  */
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { classifyFailure } from '../../lib/shared/classifyFailure';
 import { isGraphNotifyError, type ErrorCode } from '../../lib/shared/errors';
 import { describeError, redact } from '../../lib/shared/redact';
 
@@ -89,8 +92,11 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
     if (status !== undefined) {
       if (status >= 500) context.error(describeError(error));
       const detail = status >= 500 ? (SERVER_DETAIL[error.code] ?? redact(error.message)) : error.message;
-      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      return problemResponse(status, error.code, detail, status === 429 && typeof retryAfterMs === 'number' ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : undefined);
+      // A 429 passes on the wait Graph asked of us; a 503 answers the default RETRY_AFTER_SECONDS.
+      const { retryAfterMs } = classifyFailure(error);
+      const retryAfterSeconds =
+        status === 429 && retryAfterMs !== undefined ? Math.max(1, Math.ceil(retryAfterMs / 1000)) : undefined;
+      return problemResponse(status, error.code, detail, retryAfterSeconds);
     }
   }
   context.error(`Unexpected failure: ${describeError(error)}`);

@@ -1,10 +1,11 @@
 /**
  * What can go wrong talking to Graph or its token endpoint, as coded errors. Each carries what a log
  * line and the retry decision need (HTTP status, Graph's error code, request ids, Retry-After) and
- * nothing else: no token, no request body, no resource content. `transient` says whether the same
- * call may succeed later; the processing layer decides whether to re-queue with a delay, fail the
- * invocation or record a permanent failure.
+ * nothing else: no token, no request body, no resource content. Whether the same call may succeed
+ * later is decided by `classifyFailure` (src/lib/shared/classifyFailure.ts), for these errors and every
+ * other; each use case decides what its trigger does with the answer.
  */
+import { classifyFailure, isRetryableLater } from '../shared/classifyFailure';
 import { GraphNotifyError, type ErrorCode } from '../shared/errors';
 
 export interface GraphErrorDetails {
@@ -20,8 +21,6 @@ export interface GraphErrorDetails {
 }
 
 export abstract class GraphError extends GraphNotifyError {
-  /** True when repeating the same call later may succeed. */
-  abstract readonly transient: boolean;
   readonly status: number | undefined;
   readonly graphCode: string | undefined;
   readonly requestId: string | undefined;
@@ -34,6 +33,11 @@ export abstract class GraphError extends GraphNotifyError {
     this.requestId = details.requestId;
     this.clientRequestId = details.clientRequestId;
   }
+
+  /** True when repeating the same call later may succeed, by `classifyFailure`. */
+  get transient(): boolean {
+    return isRetryableLater(classifyFailure(this));
+  }
 }
 
 /** When to try again: from Retry-After when Graph sent it, otherwise the client's default backoff. */
@@ -45,7 +49,6 @@ export interface RetryAfter {
 
 /** 429: Graph throttled this request. Wait `retryAfterMs` before the same call; retrying sooner extends throttling. */
 export class GraphThrottled extends GraphError implements RetryAfter {
-  readonly transient = true;
   readonly retryAfterMs: number;
   readonly retryAfterFromHeader: boolean;
 
@@ -60,7 +63,6 @@ export type GraphUnavailableReason = 'status' | 'network' | 'timeout' | 'token-e
 
 /** 5xx, a network failure, a timeout or an unreachable token endpoint. 503/504 may carry Retry-After. */
 export class GraphUnavailable extends GraphError implements RetryAfter {
-  readonly transient = true;
   readonly reason: GraphUnavailableReason;
   readonly retryAfterMs: number;
   readonly retryAfterFromHeader: boolean;
@@ -75,8 +77,6 @@ export class GraphUnavailable extends GraphError implements RetryAfter {
 
 /** 404: the resource does not exist (any more). For a changed resource this means it was deleted. */
 export class GraphResourceNotFound extends GraphError {
-  readonly transient = false;
-
   constructor(message: string, details: GraphErrorDetails = {}) {
     super('ERR_GRAPH_NOT_FOUND', message, details);
   }
@@ -84,8 +84,6 @@ export class GraphResourceNotFound extends GraphError {
 
 /** 401: Graph refused our token. */
 export class GraphAuthenticationFailed extends GraphError {
-  readonly transient = false;
-
   constructor(message: string, details: GraphErrorDetails = {}) {
     super('ERR_GRAPH_AUTH_FAILED', message, details);
   }
@@ -93,8 +91,6 @@ export class GraphAuthenticationFailed extends GraphError {
 
 /** 403: the app lacks the permission (or consent) for this resource, or a quota forbids the call. */
 export class GraphAccessDenied extends GraphError {
-  readonly transient = false;
-
   constructor(message: string, details: GraphErrorDetails = {}) {
     super('ERR_GRAPH_ACCESS_DENIED', message, details);
   }
@@ -102,8 +98,6 @@ export class GraphAccessDenied extends GraphError {
 
 /** Any other 4xx: the request itself is wrong or unsupported and will fail the same way again. */
 export class GraphRequestFailed extends GraphError {
-  readonly transient = false;
-
   constructor(message: string, details: GraphErrorDetails = {}) {
     super('ERR_GRAPH_REQUEST_FAILED', message, details);
   }
@@ -111,8 +105,6 @@ export class GraphRequestFailed extends GraphError {
 
 /** Graph answered 2xx with a body we cannot use (not JSON, wrong shape, a `$batch` answer missing an item). */
 export class GraphResponseInvalid extends GraphError {
-  readonly transient = true;
-
   constructor(message: string, details: GraphErrorDetails = {}) {
     super('ERR_GRAPH_RESPONSE_INVALID', message, details);
   }
@@ -123,7 +115,6 @@ export class GraphResponseInvalid extends GraphError {
  * tenant, a rejected assertion). A configuration problem: retrying does not help until it is fixed.
  */
 export class GraphCredentialRejected extends GraphError {
-  readonly transient = false;
   /** The OAuth error (`invalid_client`) and, when present, the AADSTS code: safe to log, no secrets. */
   readonly oauthError: string;
 
@@ -138,7 +129,6 @@ export class GraphCredentialRejected extends GraphError {
  * full resync, from `location` when Graph sent one.
  */
 export class GraphDeltaResyncRequired extends GraphError {
-  readonly transient = false;
   /** Graph's `Location` header on 410: a fresh delta link to restart from. */
   readonly location: string | undefined;
 
@@ -152,7 +142,7 @@ export function isGraphError(error: unknown): error is GraphError {
   return error instanceof GraphError;
 }
 
-/** True for errors after which the same call may succeed later (throttled, unavailable, garbled response). */
+/** True for Graph errors after which the same call may succeed later (throttled, unavailable, garbled response). */
 export function isTransientGraphError(error: unknown): error is GraphThrottled | GraphUnavailable | GraphResponseInvalid {
-  return error instanceof GraphError && error.transient;
+  return error instanceof GraphError && isRetryableLater(classifyFailure(error));
 }

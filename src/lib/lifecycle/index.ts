@@ -1,2 +1,9 @@
 /** Lifecycle notifications: acting on reauthorizationRequired, subscriptionRemoved and missed (docs/graph-protocol.md §4). */
-export { answerDeferredChallenges, processLifecycleNotifications, type LifecycleAction, type LifecycleDependencies, type LifecycleResult } from './processLifecycleNotifications';
+export {
+  answerDeferredChallenges,
+  describeLifecycleResult,
+  processLifecycleNotifications,
+  type LifecycleAction,
+  type LifecycleDependencies,
+  type LifecycleResult,
+} from './processLifecycleNotifications';

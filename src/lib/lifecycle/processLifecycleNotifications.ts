@@ -17,7 +17,7 @@
  * failed reauthorization goes back on the lifecycle queue, delayed by Graph's Retry-After. Only storage
  * failures throw (the host retries the message, then poisons it).
  */
-import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
+import { followUpEnvelope, type NotificationEnvelope } from '../notifications';
 import { StorageConflict } from '../shared/errors';
 import type { MessageSender } from '../storage';
 import { describeError } from '../shared/redact';
@@ -36,8 +36,8 @@ import {
 import { recordLifecycleEvent } from '../telemetry';
 
 export interface LifecycleDependencies extends SubscriptionDependencies {
-  /** The lifecycle queue: challenges that could not be answered now go back here, delayed. */
-  readonly requeue: MessageSender;
+  /** The lifecycle queue (the one this message came from): challenges not answerable now go back here, delayed. */
+  readonly lifecycleQueue: MessageSender;
 }
 
 export type LifecycleAction = 'reauthorized' | 'renewed' | 'recreated' | 'resynced' | 'skipped' | 'deferred' | 'failed' | 'unknownEvent' | 'unknownSubscription';
@@ -49,6 +49,20 @@ export interface LifecycleResult {
   readonly requeued: number;
 }
 
+/** The lifecycle invocation's one log line. */
+export function describeLifecycleResult(result: LifecycleResult): string {
+  return `Handled ${result.items} lifecycle event(s): ${JSON.stringify(result.actions)}; ${result.requeued} put back`;
+}
+
+/** What handling one event came to, and how long to wait before it is tried again when it goes back on the queue. */
+interface Handled {
+  readonly action: LifecycleAction;
+  readonly putBackSeconds?: number;
+}
+
+type Item = Readonly<Record<string, unknown>>;
+type KnownEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+
 /** Delay when Graph gave no Retry-After (a 5xx or network failure). */
 const DEFAULT_REQUEUE_SECONDS = 60;
 /** A deferred challenge is answered this long after the no-repeat window closes, so clock skew between instances cannot land it inside. */
@@ -58,85 +72,116 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 export async function processLifecycleNotifications(envelope: NotificationEnvelope, deps: LifecycleDependencies): Promise<LifecycleResult> {
   const actions: Partial<Record<LifecycleAction, number>> = {};
-  const act = (action: LifecycleAction): void => {
-    actions[action] = (actions[action] ?? 0) + 1;
-  };
-  const requeue: { items: Readonly<Record<string, unknown>>[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
-
+  const putBack: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
   // One at a time: a batch may hold several events for one subscription, and they must not race.
   for (const item of envelope.items) {
-    const subscriptionId = text(item.subscriptionId);
-    const rawEvent = text(item.lifecycleEvent) ?? '';
-    const event = rawEvent === 'removed' ? 'subscriptionRemoved' : rawEvent;
-    recordLifecycleEvent(event);
-    if (subscriptionId === undefined) {
-      act('unknownSubscription');
-      continue;
+    const handled = await handleLifecycleEvent(item, deps);
+    actions[handled.action] = (actions[handled.action] ?? 0) + 1;
+    if (handled.putBackSeconds !== undefined) {
+      putBack.items.push(item);
+      putBack.delaySeconds = Math.max(putBack.delaySeconds, handled.putBackSeconds);
     }
-    if (event !== 'reauthorizationRequired' && event !== 'subscriptionRemoved' && event !== 'missed') {
-      deps.log.warn(`Lifecycle event "${rawEvent.slice(0, 64)}" for subscription ${subscriptionId} is not one graph-notify knows; ignored`);
-      act('unknownEvent');
-      continue;
-    }
-    const record = await deps.repository.get(subscriptionId);
-    if (record === undefined || record.status === 'deleted' || record.status === 'pending') {
-      deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId}, which graph-notify no longer manages (replaced or deleted); ignored`);
-      act('unknownSubscription');
-      continue;
-    }
-    deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId} (${record.changeType} on ${record.resource})`);
-
-    let outcome: MaintenanceOutcome;
-    switch (event) {
-      case 'reauthorizationRequired': {
-        const waitMs = noRepeatWaitMs(record, deps.clock.now());
-        outcome = waitMs > 0 ? { outcome: 'skipped', subscriptionId, reason: 'inside the no-repeat window' } : await answerChallenge(record, deps);
-        if (outcome.outcome === 'skipped') {
-          // Inside the no-repeat window (docs/graph-protocol.md §1.5) or held by another worker: recorded on the subscription
-          // and answered by the timer once it can (answerDeferredChallenges), never dropped.
-          await owingChallenge(record, deps);
-          deps.log.info(`Subscription ${subscriptionId}: the reauthorizationRequired is answered by the next timer run that may (${outcome.reason})`);
-          act('deferred');
-          continue;
-        }
-        if (outcome.outcome === 'throttled' || outcome.outcome === 'retry') {
-          requeue.items.push(item);
-          requeue.delaySeconds = Math.max(requeue.delaySeconds, outcome.outcome === 'throttled' ? Math.ceil(outcome.retryAfterMs / 1000) : DEFAULT_REQUEUE_SECONDS);
-        }
-        break;
-      }
-      case 'subscriptionRemoved':
-        if (record.status === 'removed') {
-          act('skipped');
-          continue;
-        }
-        // Graph removed it already; recreation starts by recording that, so the reconciler finishes it if this stops.
-        outcome = await recreateSubscription(record, 'Graph sent subscriptionRemoved', deps);
-        break;
-      case 'missed':
-        outcome = await resyncSubscription(await owingResync(record, deps), deps).catch((error: unknown): MaintenanceOutcome => ({
-          outcome: 'retry',
-          subscriptionId,
-          reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
-          error,
-        }));
-        break;
-    }
-    act(actionOf(outcome));
   }
+  await putBackUnanswered(envelope, putBack, deps);
+  return { items: envelope.items.length, actions, requeued: putBack.items.length };
+}
 
-  if (requeue.items.length > 0) {
-    const next: NotificationEnvelope = {
-      v: ENVELOPE_VERSION,
-      kind: 'lifecycle',
-      id: `${envelope.id}~${deps.clock.now().getTime().toString(36)}`,
-      receivedAt: envelope.receivedAt,
-      items: requeue.items,
-    };
-    await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, requeue.delaySeconds) });
-    deps.log.info(`Put ${requeue.items.length} lifecycle event(s) back on the queue for ${Math.max(1, requeue.delaySeconds)} s`);
+/** Finds the managed subscription an event is about and acts on the event; unknown ones are counted and ignored. */
+async function handleLifecycleEvent(item: Item, deps: LifecycleDependencies): Promise<Handled> {
+  const subscriptionId = text(item.subscriptionId);
+  const rawEvent = text(item.lifecycleEvent) ?? '';
+  // `removed` is the name on the old beta page (docs/graph-protocol.md §13.14).
+  const event = rawEvent === 'removed' ? 'subscriptionRemoved' : rawEvent;
+  recordLifecycleEvent(event);
+  if (subscriptionId === undefined) return { action: 'unknownSubscription' };
+  if (event !== 'reauthorizationRequired' && event !== 'subscriptionRemoved' && event !== 'missed') {
+    deps.log.warn(
+      `Lifecycle event "${rawEvent.slice(0, 64)}" for subscription ${subscriptionId} is not one graph-notify knows; ignored`,
+    );
+    return { action: 'unknownEvent' };
   }
-  return { items: envelope.items.length, actions, requeued: requeue.items.length };
+  const record = await deps.repository.get(subscriptionId);
+  if (record === undefined || record.status === 'deleted' || record.status === 'pending') {
+    deps.log.info(
+      `Lifecycle ${event} for subscription ${subscriptionId}, which graph-notify no longer manages (replaced or deleted); ignored`,
+    );
+    return { action: 'unknownSubscription' };
+  }
+  deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId} (${record.changeType} on ${record.resource})`);
+  return actOnEvent(event, record, deps);
+}
+
+function actOnEvent(event: KnownEvent, record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
+  switch (event) {
+    case 'reauthorizationRequired':
+      return onReauthorizationRequired(record, deps);
+    case 'subscriptionRemoved':
+      return onSubscriptionRemoved(record, deps);
+    case 'missed':
+      return onMissed(record, deps);
+  }
+}
+
+/**
+ * Answers the challenge now, unless inside the no-repeat window (docs/graph-protocol.md §1.5) or held by
+ * another worker: then it is recorded on the subscription and answered by the timer once it can
+ * (answerDeferredChallenges), never dropped. A throttled or failed answer goes back on the lifecycle queue.
+ */
+async function onReauthorizationRequired(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
+  const subscriptionId = record.subscriptionId;
+  const waitMs = noRepeatWaitMs(record, deps.clock.now());
+  const outcome: MaintenanceOutcome =
+    waitMs > 0
+      ? { outcome: 'skipped', subscriptionId, reason: 'inside the no-repeat window' }
+      : await answerChallenge(record, deps);
+  if (outcome.outcome === 'skipped') {
+    await owingChallenge(record, deps);
+    deps.log.info(
+      `Subscription ${subscriptionId}: the reauthorizationRequired is answered by the next timer run that may (${outcome.reason})`,
+    );
+    return { action: 'deferred' };
+  }
+  if (outcome.outcome === 'throttled') {
+    return { action: actionOf(outcome), putBackSeconds: Math.ceil(outcome.retryAfterMs / 1000) };
+  }
+  if (outcome.outcome === 'retry') return { action: actionOf(outcome), putBackSeconds: DEFAULT_REQUEUE_SECONDS };
+  return { action: actionOf(outcome) };
+}
+
+/**
+ * Graph removed the subscription already; recreation starts by recording that, so the reconciler finishes it
+ * if this stops.
+ */
+async function onSubscriptionRemoved(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
+  if (record.status === 'removed') return { action: 'skipped' };
+  return { action: actionOf(await recreateSubscription(record, 'Graph sent subscriptionRemoved', deps)) };
+}
+
+/** Resyncs from the stored deltaLink; the owed resync is recorded first, so the reconciler pays it if this fails. */
+async function onMissed(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
+  const owing = await owingResync(record, deps);
+  const outcome = await resyncSubscription(owing, deps).catch(
+    (error: unknown): MaintenanceOutcome => ({
+      outcome: 'retry',
+      subscriptionId: record.subscriptionId,
+      reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
+      error,
+    }),
+  );
+  return { action: actionOf(outcome) };
+}
+
+/** Puts the challenges that could not be answered now back on the lifecycle queue, delayed. */
+async function putBackUnanswered(
+  envelope: NotificationEnvelope,
+  putBack: { readonly items: readonly Item[]; readonly delaySeconds: number },
+  deps: LifecycleDependencies,
+): Promise<void> {
+  if (putBack.items.length === 0) return;
+  const next = followUpEnvelope(envelope, putBack.items, { idSuffix: deps.clock.now().getTime().toString(36) });
+  const delaySeconds = Math.max(1, putBack.delaySeconds);
+  await deps.lifecycleQueue.send(JSON.stringify(next), { visibilityDelaySeconds: delaySeconds });
+  deps.log.info(`Put ${putBack.items.length} lifecycle event(s) back on the queue for ${delaySeconds} s`);
 }
 
 /** Milliseconds until Graph may be sent another reauthorize or renewal for this subscription (0 = now). */

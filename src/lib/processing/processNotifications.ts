@@ -1,41 +1,47 @@
 /**
  * The processing use case behind the notifications queue trigger: turns one queue message (a packed
- * envelope of verified notifications) into resource state in the sink.
+ * envelope of verified notifications) into resource state in the sink. It reads as its steps:
  *
- * - Coalescing across deliveries (docs/processing.md): the first time a message is seen, its basic
- *   notifications go back on the queue for COALESCE_DELAY_SECONDS (marked `waited`) and their receipts are
- *   recorded; when they return, a resource is read only if no later notification about it is queued.
- * - Rich notifications: every validation token is verified first, then each item is decrypted; no Graph
- *   read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged without content.
- * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
- * - Resources named by id are read with `$batch` (≤20 per call, per tenant) after coalescing: several
- *   notifications about one resource cost one read, and none when the sink already holds state observed
- *   after this message was received, or when a later notification about it is already queued (its read
- *   covers this one). A read's state is stamped with the instant the read *started*: it covers exactly the
- *   notifications received before then, so a change made while a read is in flight is read again.
- * - Drive roots name no item: a delta run from the stored link covers them, one run at a time per drive.
- * - Throttling (429, or 503/504 with Retry-After) never sleeps and never burns a retry: the throttled items
- *   go back on the queue as a new message, invisible for the Retry-After, and this message completes.
- * - Other transient failures (5xx, network, a rejected credential) fail the invocation once everything
- *   else is written, so the host retries the message and, after maxDequeueCount, poisons it.
- * - Permanent failures (403, other 4xx, unsupported resources) are recorded once and not retried.
+ * - holdForCoalescing, recordReceipts (coalescing.ts): the first time a message is seen, its basic
+ *   notifications go back on the queue for COALESCE_DELAY_SECONDS and their receipts are recorded; when
+ *   they return, a resource is read only if no later notification about it is queued (docs/processing.md).
+ * - openRichItems: every validation token is verified first, then each item is decrypted and written; no
+ *   Graph read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged
+ *   without content.
+ * - groupByResource, writeTombstones: several notifications about one resource become one action;
+ *   `deleted` notifications write a tombstone without a read (a 404 on a read does too).
+ * - skipCoveredReads, readChanged: resources named by id are read with `$batch` (≤20 per call, per tenant),
+ *   and not at all when the sink already holds state observed after this message was received, when a later
+ *   notification about it is already queued, or when a read in flight in this process covers it. A read's
+ *   state is stamped with the instant the read *started*: it covers exactly the notifications received
+ *   before then, so a change made while a read is in flight is read again.
+ * - runDriveDeltas: drive roots name no item; a delta run from the stored link covers them, one run at a
+ *   time per drive.
+ * - putBackThrottled: throttling (429, or 503/504 with Retry-After) never sleeps and never burns a retry:
+ *   the throttled items go back on the queue as a new message, invisible for the Retry-After, and this
+ *   message completes.
  *
+ * Failures are classified once (`classifyFailure`): transient ones and a refused credential fail the
+ * invocation once everything else is written, so the host retries the message and, after maxDequeueCount,
+ * poisons it; permanent ones (403, other 4xx, unsupported resources) are recorded once and not retried.
  * Every write is idempotent and newer-wins, so redelivery and reordering converge on the same state.
  */
-import type { EncryptedContent } from '../notifications';
-import { ENVELOPE_VERSION, isRich, QUEUE_MESSAGE_MAX_JSON_BYTES, type NotificationEnvelope } from '../notifications';
-import type { GraphClient, GraphError } from '../graph';
-import { GraphCredentialRejected, GraphResourceNotFound, GraphThrottled, GraphUnavailable, isGraphError } from '../graph';
+import { followUpEnvelope, isRich, type EncryptedContent, type NotificationEnvelope } from '../notifications';
+import { GraphResourceNotFound, isGraphError, type GraphClient, type GraphError, type GraphReadResult } from '../graph';
 import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
+import { classifyFailure, isRetryableLater } from '../shared/classifyFailure';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
-import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
-import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+import { holdForCoalescing, leaveToLaterNotification, recordReceipts, type CoalescingDependencies } from './coalescing';
+import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
+import { ProcessingRecord, type ProcessingResult } from './processingRecord';
 import type { ReadsInFlight } from './readsInFlight';
 import { syncDelta } from './syncDelta';
+
+export { describeProcessingResult, type ProcessingResult } from './processingRecord';
 
 /** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
 export interface RichContentOpener {
@@ -49,8 +55,8 @@ export interface ProcessingDependencies {
   readonly sink: ChangeSink;
   readonly deltaStates: DeltaStateStore;
   readonly failures: FailureLog;
-  /** The notifications queue, for work put back after throttling or a busy delta run. */
-  readonly requeue: MessageSender;
+  /** The notifications queue (this message's own): work held for coalescing or put back after throttling. */
+  readonly notificationsQueue: MessageSender;
   readonly rich: RichContentOpener;
   /** `$select` per resource kind name. */
   readonly select: Readonly<Partial<Record<string, string>>>;
@@ -62,34 +68,18 @@ export interface ProcessingDependencies {
   readonly readsInFlight?: ReadsInFlight;
 }
 
-export interface CoalescingDependencies {
-  /** The latest receipt per resource, recorded when a message's basic notifications are held. */
-  readonly receipts: ReceiptLog;
-  /** How long basic notifications wait on the queue before they are read (COALESCE_DELAY_SECONDS, > 0). */
-  readonly delaySeconds: number;
-  /** A resource under continuous change is read at least this often (COALESCE_MAX_WAIT_SECONDS). */
-  readonly maxWaitMs: number;
-}
-
-export interface ProcessingResult {
-  readonly items: number;
-  readonly writes: Readonly<Record<SinkWriteOutcome, number>>;
-  /** Graph reads avoided: duplicates in the message and resources the sink already held newer state for. */
-  readonly readsSaved: number;
-  readonly graphReads: number;
-  readonly deltaRuns: number;
-  readonly requeued: number;
-  readonly rejected: number;
-  readonly failedPermanently: number;
-  /** Basic notifications put back on the queue to wait for coalescing (processed when they return). */
-  readonly heldForCoalescing: number;
-}
-
 /** Delay before retrying a drive whose delta run is busy in another invocation. */
 const BUSY_DELTA_RETRY_SECONDS = 5;
 
 type Item = Readonly<Record<string, unknown>>;
 
+/** A notification to act on, with the `$select` its read must use when it differs from its kind's. */
+interface PlainItem {
+  readonly item: Item;
+  readonly select?: string;
+}
+
+/** One resource and every notification of this message about it. */
 interface Target {
   readonly tenantId: string;
   readonly path: string;
@@ -101,7 +91,167 @@ interface Target {
   readonly select: string | undefined;
 }
 
+interface GroupedTargets {
+  /** Resources read by id. */
+  readonly reads: Target[];
+  /** Resources with only `deleted` notifications: a tombstone, no read. */
+  readonly deletions: Target[];
+  /** Delta-tracked containers (drive roots). */
+  readonly deltas: Target[];
+}
+
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+export async function processNotifications(
+  received: NotificationEnvelope,
+  deps: ProcessingDependencies,
+): Promise<ProcessingResult> {
+  const record = new ProcessingRecord();
+  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.notificationsQueue);
+  record.heldForCoalescing = held.length;
+  await recordReceipts(deps.coalescing, held, received.receivedAt, deps.log);
+
+  const tiedRichItems = await openRichItems(envelope, deps, record);
+  const basicItems = envelope.items.filter((item) => !isRich(item)).map((item) => ({ item }));
+  const { reads, deletions, deltas } = await groupByResource([...basicItems, ...tiedRichItems], deps, record);
+  await writeTombstones(deletions, envelope.receivedAt, deps, record);
+  const toRead = await skipCoveredReads(reads, envelope.receivedAt, deps, record);
+  await readChanged(toRead, envelope.receivedAt, deps, record);
+  await runDriveDeltas(deltas, deps, record);
+  await putBackThrottled(envelope, record, deps);
+
+  recordCoalescingSaved(record.readsSaved);
+  if (record.retryFailure !== undefined) throw record.retryFailure;
+  return record.toResult(received.items.length);
+}
+
+/** Writes one state to the sink and records the outcome (and, for a write, the end-to-end latency). */
+async function writeState(
+  state: ResourceState,
+  kind: ResourceKind | undefined,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<SinkWriteOutcome> {
+  const outcome = await deps.sink.write(state);
+  record.writes[outcome] += 1;
+  if (outcome === 'written' && state.receivedAt !== undefined) {
+    recordEndToEndLatency(deps.clock.now().getTime() - Date.parse(state.receivedAt), {
+      resourceKind: kind?.name ?? 'other',
+    });
+  }
+  return outcome;
+}
+
+async function recordPermanentFailure(
+  resource: { readonly tenantId: string; readonly path: string; readonly subscriptionId: string | undefined },
+  reason: string,
+  detail: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  const { tenantId, path, subscriptionId } = resource;
+  record.failedPermanently += 1;
+  deps.log.warn(
+    `Permanent failure for a resource of tenant ${tenantId} (subscription ${subscriptionId ?? 'unknown'}): ${reason}: ${detail}`,
+  );
+  await deps.failures.record({
+    tenantId,
+    resourcePath: path,
+    subscriptionId,
+    reason,
+    detail,
+    at: deps.clock.now().toISOString(),
+  });
+}
+
+/**
+ * What a failed Graph read of `target` leads to (`classifyFailure`): Graph said when to come back → its
+ * items are put back for that long; transient or a refused credential → the message is retried once the
+ * rest is written; anything else is the request's own fault → recorded once as a permanent failure.
+ */
+async function handleReadError(
+  target: Target,
+  error: GraphError,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  const failure = classifyFailure(error);
+  if (failure.retryAfterMs !== undefined) {
+    record.putBackLater(target.items, failure.retryAfterMs / 1000);
+  } else if (failure.kind === 'transient' || failure.kind === 'credential') {
+    record.retryMessageAfterAll(error);
+  } else {
+    const reason =
+      error.status === 403
+        ? 'access-denied'
+        : error.status === 400
+          ? 'bad-request'
+          : `graph-${error.status ?? 'error'}`;
+    await recordPermanentFailure(target, reason, describeError(error), deps, record);
+  }
+}
+
+/**
+ * Rich notifications: the validation tokens are verified once for the message, then each item is decrypted
+ * and its state written. Answers the items whose state tied with another version's in the sink: which is
+ * newer cannot be told, so they are read from Graph with the properties they carried.
+ */
+async function openRichItems(
+  envelope: NotificationEnvelope,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<PlainItem[]> {
+  const richItems = envelope.items.filter(isRich);
+  if (richItems.length === 0) return [];
+  const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
+  try {
+    await deps.rich.verifyTokens(envelope.validationTokens ?? [], tenants);
+  } catch (error) {
+    if (error instanceof Error && isRetryableLater(classifyFailure(error))) {
+      // Nothing was decided about the tokens (the signing keys could not be fetched): retry the message
+      // rather than reject genuine data.
+      record.retryMessageAfterAll(error);
+    } else {
+      record.rejected += richItems.length;
+      deps.log.warn(
+        `Rejected ${richItems.length} rich notification(s): validation tokens failed: ${describeError(error)}`,
+      );
+    }
+    return [];
+  }
+  const tied: PlainItem[] = [];
+  for (const item of richItems) {
+    try {
+      const body = deps.rich.decrypt(item.encryptedContent as EncryptedContent);
+      const kind = kindOfNotificationResource(text(item.resource) ?? '');
+      const outcome = await writeState(richState(item, body, envelope.receivedAt), kind, deps, record);
+      // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph.
+      if (outcome === 'tied') tied.push({ item, select: selectOfRichContent(body) });
+    } catch (error) {
+      record.rejected += 1;
+      deps.log.warn(
+        `Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`,
+      );
+    }
+  }
+  return tied;
+}
+
+/** The state a decrypted rich notification carries. */
+function richState(item: Item, body: Item, receivedAt: string): ResourceState {
+  const deleted = item.changeType === 'deleted';
+  return {
+    tenantId: text(item.tenantId) ?? '',
+    resourcePath: normalizeResourcePath(text(item.resource) ?? ''),
+    changeType: String(item.changeType),
+    subscriptionId: text(item.subscriptionId),
+    etag: text(body['@odata.etag']),
+    observedAt: deleted ? receivedAt : richObservedAt(body, receivedAt),
+    receivedAt,
+    body: deleted ? undefined : body,
+    onSameInstant: deleted ? 'replace' : 'refuse',
+  };
+}
 
 /**
  * When the state a rich notification carries was true: the resource's `lastModifiedDateTime` (Graph's
@@ -116,307 +266,270 @@ function richObservedAt(body: Item, receivedAt: string): string {
 
 /** The properties a rich notification carried, as a $select, so a read of the resource returns the same shape. */
 function selectOfRichContent(body: Item): string {
-  return Object.keys(body).filter((name) => !name.startsWith('@')).join(',');
+  return Object.keys(body)
+    .filter((name) => !name.startsWith('@'))
+    .join(',');
 }
 
 /**
- * The first pass of coalescing across deliveries: a message's basic notifications go back on the queue,
- * invisible for the delay and marked `waited`, and once that message is stored their receipts are
- * recorded, so a message still waiting knows a later one is queued. Rich notifications carry their state
- * and are processed at once, as is anything that already waited or would not fit in a queue message.
+ * Groups the notifications by resource, so duplicates collapse to one action (each counted as a read
+ * saved), and sorts the resources by what they need. A resource of no known kind is a permanent failure.
  */
-async function holdForCoalescing(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<{ readonly now: NotificationEnvelope; readonly held: number }> {
-  const coalescing = deps.coalescing;
-  if (coalescing === undefined || envelope.waited === true) return { now: envelope, held: 0 };
-  const basic = envelope.items.filter((item) => !isRich(item));
-  if (basic.length === 0) return { now: envelope, held: 0 };
-  const later: NotificationEnvelope = { v: ENVELOPE_VERSION, kind: 'notifications', id: `${envelope.id}~waited`, receivedAt: envelope.receivedAt, items: basic, waited: true };
-  const text = JSON.stringify(later);
-  if (Buffer.byteLength(text, 'utf8') > QUEUE_MESSAGE_MAX_JSON_BYTES) return { now: envelope, held: 0 };
-  await deps.requeue.send(text, { visibilityDelaySeconds: coalescing.delaySeconds });
-  await recordReceipts(coalescing.receipts, basic, envelope.receivedAt, deps.log);
-  return { now: { ...envelope, items: envelope.items.filter(isRich) }, held: basic.length };
-}
-
-/**
- * Records the receipt of each held notification about a resource read by id. A failure is logged and
- * the message goes on: a missing receipt only costs an extra read, never a change.
- */
-async function recordReceipts(receipts: ReceiptLog, items: readonly Item[], receivedAt: string, log: Logger): Promise<void> {
-  const entries: ResourceReceipt[] = [];
-  for (const item of items) {
-    const resource = text(item.resource) ?? '';
-    if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
-    entries.push({ tenantId: text(item.tenantId) ?? '', resourcePath: normalizeResourcePath(resource), receivedAt });
-  }
-  try {
-    await receipts.record(entries);
-  } catch (error) {
-    log.warn(`Could not record ${entries.length} notification receipt(s) for coalescing; they will be read without waiting for later ones: ${describeError(error)}`);
-  }
-}
-
-/**
- * True when a later notification about this resource is already on the queue (a newer
- * receipt after storing its message): that message reads the resource after its own receipt, which
- * covers this one, so this read is left to it. Unless this resource has waited `maxWaitMs` already: a
- * resource that keeps changing is still read that often. The oldest waiting receipt is remembered in the
- * receipt log; one older than the sink's state is from a wait a read has already ended.
- */
-async function leaveToLaterNotification(target: Target, entry: SinkEntry | undefined, receivedAt: string, deps: ProcessingDependencies): Promise<boolean> {
-  const coalescing = deps.coalescing;
-  if (coalescing === undefined) return false;
-  const receipt = await coalescing.receipts.read(target.tenantId, target.path);
-  if (receipt === undefined || receipt.lastReceivedAt <= receivedAt) return false;
-  const waiting = receipt.pendingSince !== undefined && (entry === undefined || receipt.pendingSince > entry.observedAt) ? receipt.pendingSince : undefined;
-  const since = waiting === undefined || receivedAt < waiting ? receivedAt : waiting;
-  if (deps.clock.now().getTime() - Date.parse(since) >= coalescing.maxWaitMs) return false;
-  if (since !== waiting) await coalescing.receipts.markPending(target.tenantId, target.path, since);
-  return true;
-}
-
-export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
-  const { now: envelope, held: heldForCoalescing } = await holdForCoalescing(received, deps);
-  const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
-  let readsSaved = 0;
-  let graphReads = 0;
-  let deltaRuns = 0;
-  let rejected = 0;
-  let failedPermanently = 0;
-  const requeue: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
-  let transientFailure: Error | undefined;
-
-  const write = async (state: ResourceState, kind?: ResourceKind): Promise<SinkWriteOutcome> => {
-    const outcome = await deps.sink.write(state);
-    writes[outcome] += 1;
-    if (outcome === 'written' && state.receivedAt !== undefined) {
-      recordEndToEndLatency(deps.clock.now().getTime() - Date.parse(state.receivedAt), { resourceKind: kind?.name ?? 'other' });
-    }
-    return outcome;
-  };
-  const recordPermanent = async (tenantId: string, path: string, subscriptionId: string | undefined, reason: string, detail: string): Promise<void> => {
-    failedPermanently += 1;
-    deps.log.warn(`Permanent failure for a resource of tenant ${tenantId} (subscription ${subscriptionId ?? 'unknown'}): ${reason}: ${detail}`);
-    await deps.failures.record({ tenantId, resourcePath: path, subscriptionId, reason, detail, at: deps.clock.now().toISOString() });
-  };
-  const putBack = (items: readonly Item[], delaySeconds: number): void => {
-    requeue.items.push(...items);
-    requeue.delaySeconds = Math.max(requeue.delaySeconds, delaySeconds);
-  };
-  const handleReadError = async (target: Target, error: GraphError): Promise<void> => {
-    if (error instanceof GraphThrottled || (error instanceof GraphUnavailable && error.retryAfterFromHeader)) {
-      putBack(target.items, error.retryAfterMs / 1000);
-    } else if (error.transient || error instanceof GraphCredentialRejected) {
-      transientFailure ??= error;
-    } else {
-      const reason = error.status === 403 ? 'access-denied' : error.status === 400 ? 'bad-request' : `graph-${error.status ?? 'error'}`;
-      await recordPermanent(target.tenantId, target.path, target.subscriptionId, reason, describeError(error));
-    }
-  };
-
-  // 1. Rich notifications: verify the tokens once for the message, then decrypt each item.
-  const richItems = envelope.items.filter(isRich);
-  const plainItems = envelope.items.filter((item) => !richItems.includes(item));
-  /** Rich items whose state tied with another version's in the sink, with the $select their read uses. */
-  const tiedRichSelect = new Map<Item, string>();
-  if (richItems.length > 0) {
-    const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
-    let tokensValid = true;
-    try {
-      await deps.rich.verifyTokens(envelope.validationTokens ?? [], tenants);
-    } catch (error) {
-      tokensValid = false;
-      if (isGraphNotifyError(error) && error.code === 'ERR_VALIDATION_KEYS_UNAVAILABLE') {
-        // Nothing was decided about the tokens: retry the message rather than reject genuine data.
-        transientFailure ??= error;
-      } else {
-        rejected += richItems.length;
-        deps.log.warn(`Rejected ${richItems.length} rich notification(s): validation tokens failed: ${describeError(error)}`);
-      }
-    }
-    if (tokensValid) {
-      for (const item of richItems) {
-        const tenantId = text(item.tenantId) ?? '';
-        const path = normalizeResourcePath(text(item.resource) ?? '');
-        try {
-          const body = deps.rich.decrypt(item.encryptedContent as EncryptedContent);
-          const deleted = item.changeType === 'deleted';
-          const outcome = await write({
-            tenantId,
-            resourcePath: path,
-            changeType: String(item.changeType),
-            subscriptionId: text(item.subscriptionId),
-            etag: text(body['@odata.etag']),
-            observedAt: deleted ? envelope.receivedAt : richObservedAt(body, envelope.receivedAt),
-            receivedAt: envelope.receivedAt,
-            body: deleted ? undefined : body,
-            onSameInstant: deleted ? 'replace' : 'refuse',
-          }, kindOfNotificationResource(text(item.resource) ?? ''));
-          // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph.
-          if (outcome === 'tied') {
-            plainItems.push(item);
-            tiedRichSelect.set(item, selectOfRichContent(body));
-          }
-        } catch (error) {
-          rejected += 1;
-          deps.log.warn(`Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ${describeError(error)}`);
-        }
-      }
-    }
-  }
-
-  // 2. Group the rest by resource: duplicates collapse to one action.
+async function groupByResource(
+  items: readonly PlainItem[],
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<GroupedTargets> {
   const targets = new Map<string, Target>();
-  for (const item of plainItems) {
+  for (const { item, select } of items) {
     const tenantId = text(item.tenantId) ?? '';
     const resource = text(item.resource) ?? '';
     const path = normalizeResourcePath(resource);
     const kind = kindOfNotificationResource(resource);
+    const subscriptionId = text(item.subscriptionId);
     if (kind === undefined) {
-      await recordPermanent(tenantId, path, text(item.subscriptionId), 'unsupported-resource', `no resource kind matches "${path.split('/').filter((_, i) => i % 2 === 0).join('/')}"`);
+      await recordUnsupported({ tenantId, path, subscriptionId }, deps, record);
       continue;
     }
     const key = `${tenantId}|${path}`;
     const existing = targets.get(key);
+    const changeType = String(item.changeType);
     if (existing === undefined) {
-      targets.set(key, { tenantId, path, kind, items: [item], subscriptionId: text(item.subscriptionId), changeTypes: new Set([String(item.changeType)]), select: tiedRichSelect.get(item) });
+      targets.set(key, {
+        tenantId,
+        path,
+        kind,
+        items: [item],
+        subscriptionId,
+        changeTypes: new Set([changeType]),
+        select,
+      });
     } else {
       existing.items.push(item);
-      existing.changeTypes.add(String(item.changeType));
-      readsSaved += 1;
+      existing.changeTypes.add(changeType);
+      record.readsSaved += 1;
     }
   }
+  return sortByNeed(targets.values());
+}
 
-  const reads: Target[] = [];
-  const deltas: Target[] = [];
-  for (const target of targets.values()) {
-    if (target.kind.retrieval.kind === 'delta') deltas.push(target);
-    else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) {
-      // Only deletions: nothing to read (docs/graph-protocol.md §11).
-      await write({
-        tenantId: target.tenantId,
-        resourcePath: target.path,
-        changeType: 'deleted',
-        subscriptionId: target.subscriptionId,
-        etag: undefined,
-        observedAt: envelope.receivedAt,
-        receivedAt: envelope.receivedAt,
-        body: undefined,
-      }, target.kind);
-    } else reads.push(target);
+async function recordUnsupported(
+  resource: { readonly tenantId: string; readonly path: string; readonly subscriptionId: string | undefined },
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  // The path's collection segments only (ids left out), e.g. `print/printers`.
+  const shape = resource.path
+    .split('/')
+    .filter((_, i) => i % 2 === 0)
+    .join('/');
+  await recordPermanentFailure(resource, 'unsupported-resource', `no resource kind matches "${shape}"`, deps, record);
+}
+
+function sortByNeed(targets: Iterable<Target>): GroupedTargets {
+  const grouped: GroupedTargets = { reads: [], deletions: [], deltas: [] };
+  for (const target of targets) {
+    if (target.kind.retrieval.kind === 'delta') grouped.deltas.push(target);
+    else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) grouped.deletions.push(target);
+    else grouped.reads.push(target);
   }
+  return grouped;
+}
 
-  // 3. Across messages: skip reads the sink has already answered with state observed after this message
-  //    arrived, and reads a later queued notification about the same resource will do.
+/** Resources with only deletions: nothing to read (docs/graph-protocol.md §11), a tombstone is written. */
+async function writeTombstones(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  for (const target of targets) {
+    const tombstone: ResourceState = {
+      tenantId: target.tenantId,
+      resourcePath: target.path,
+      changeType: 'deleted',
+      subscriptionId: target.subscriptionId,
+      etag: undefined,
+      observedAt: receivedAt,
+      receivedAt,
+      body: undefined,
+    };
+    await writeState(tombstone, target.kind, deps, record);
+  }
+}
+
+/**
+ * Across messages: leaves out the reads the sink has already answered with state observed after this
+ * message arrived, and the reads a later queued notification about the same resource will do.
+ */
+async function skipCoveredReads(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<Target[]> {
   const decisions = await Promise.all(
-    reads.map(async (target) => {
+    targets.map(async (target) => {
       const entry = await deps.sink.read(target.tenantId, target.path);
-      if (entry !== undefined && entry.observedAt >= envelope.receivedAt) return false;
-      return !(await leaveToLaterNotification(target, entry, envelope.receivedAt, deps));
+      if (entry !== undefined && entry.observedAt >= receivedAt) return false;
+      return !(await leaveToLaterNotification(target, entry, receivedAt, deps.coalescing, deps.clock));
     }),
   );
-  const toRead = reads.filter((_, index) => decisions[index] === true);
-  readsSaved += reads.length - toRead.length;
+  const toRead = targets.filter((_, index) => decisions[index] === true);
+  record.readsSaved += targets.length - toRead.length;
+  return toRead;
+}
 
-  // 4. Read by id, batched per tenant. A read of the same resource already in flight in this process,
-  //    started after this message arrived (another message of the same POST), covers it: wait for it.
-  const readByIdBatched = async (targets: readonly Target[]): Promise<void> => {
-    // Stamped before the requests leave (and before any await, so the in-flight registry is exact): the
-    // state covers notifications received before this instant only.
-    const observedAt = deps.clock.now().toISOString();
-    const finishers = new Map(targets.map((target) => [target, deps.readsInFlight?.start(`${target.tenantId}|${target.path}`, observedAt)]));
-    const byTenant = new Map<string, Target[]>();
-    for (const target of targets) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
-    try {
-      for (const [tenantId, tenantTargets] of byTenant) {
-        graphReads += tenantTargets.length;
-        const results = await withSpan('graph.batch', () =>
-          deps.graph.batchGet(
-            tenantId,
-            tenantTargets.map((target) => {
-              const select = target.select ?? deps.select[target.kind.name];
-              return { path: `/${target.path}${select === undefined ? '' : `?$select=${select}`}` };
-            }),
-          ),
-        );
-        await Promise.all(
-          tenantTargets.map(async (target, index) => {
-            const result = results[index];
-            if (result === undefined) return;
-            const base = { tenantId, resourcePath: target.path, subscriptionId: target.subscriptionId, observedAt, receivedAt: envelope.receivedAt };
-            if (result.ok) {
-              await write({ ...base, changeType: [...target.changeTypes].join(','), etag: text(result.body['@odata.etag']) ?? result.etag, body: result.body }, target.kind);
-            } else if (result.error instanceof GraphResourceNotFound) {
-              await write({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind);
-            } else {
-              await handleReadError(target, result.error);
-              return;
-            }
-            finishers.get(target)?.(true);
-          }),
-        );
-      }
-    } finally {
-      for (const finish of finishers.values()) finish?.(false);
-    }
-  };
+/**
+ * Reads by id, batched per tenant. A read of the same resource already in flight in this process, started
+ * after this message arrived (another message of the same POST), covers it: wait for it instead.
+ */
+async function readChanged(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
   const joined: { target: Target; read: Promise<boolean> }[] = [];
   const own: Target[] = [];
-  for (const target of toRead) {
-    const read = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, envelope.receivedAt);
+  for (const target of targets) {
+    const read = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
     if (read === undefined) own.push(target);
     else joined.push({ target, read });
   }
-  await readByIdBatched(own);
+  await readBatched(own, receivedAt, deps, record);
   const covered = await Promise.all(joined.map((join) => join.read));
-  readsSaved += covered.filter(Boolean).length;
+  record.readsSaved += covered.filter(Boolean).length;
   // A covering read that failed (throttled, transient) covers nothing: read these ourselves.
-  await readByIdBatched(joined.filter((_, index) => covered[index] !== true).map((join) => join.target));
+  await readBatched(
+    joined.filter((_, index) => covered[index] !== true).map((join) => join.target),
+    receivedAt,
+    deps,
+    record,
+  );
+}
 
-  // 5. Delta-tracked containers (drive roots).
-  for (const target of deltas) {
+async function readBatched(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  // Stamped before the requests leave (and before any await, so the in-flight registry is exact): the
+  // state covers notifications received before this instant only.
+  const observedAt = deps.clock.now().toISOString();
+  const finishers = new Map(
+    targets.map((target) => [target, deps.readsInFlight?.start(`${target.tenantId}|${target.path}`, observedAt)]),
+  );
+  const byTenant = new Map<string, Target[]>();
+  for (const target of targets) byTenant.set(target.tenantId, [...(byTenant.get(target.tenantId) ?? []), target]);
+  try {
+    for (const [tenantId, tenantTargets] of byTenant) {
+      record.graphReads += tenantTargets.length;
+      const results = await withSpan('graph.batch', () =>
+        deps.graph.batchGet(
+          tenantId,
+          tenantTargets.map((target) => ({ path: readPath(target, deps) })),
+        ),
+      );
+      await Promise.all(
+        tenantTargets.map(async (target, index) => {
+          const result = results[index];
+          if (result === undefined) return;
+          const wroteState = await writeReadResult(target, result, { observedAt, receivedAt }, deps, record);
+          if (wroteState) finishers.get(target)?.(true);
+        }),
+      );
+    }
+  } finally {
+    for (const finish of finishers.values()) finish?.(false);
+  }
+}
+
+function readPath(target: Target, deps: ProcessingDependencies): string {
+  const select = target.select ?? deps.select[target.kind.name];
+  return `/${target.path}${select === undefined ? '' : `?$select=${select}`}`;
+}
+
+/** Writes what a read answered (a 404 as a tombstone); true when state was written, false when the read failed. */
+async function writeReadResult(
+  target: Target,
+  result: GraphReadResult,
+  stamps: { readonly observedAt: string; readonly receivedAt: string },
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<boolean> {
+  const base = {
+    tenantId: target.tenantId,
+    resourcePath: target.path,
+    subscriptionId: target.subscriptionId,
+    ...stamps,
+  };
+  if (result.ok) {
+    const etag = text(result.body['@odata.etag']) ?? result.etag;
+    await writeState(
+      { ...base, changeType: [...target.changeTypes].join(','), etag, body: result.body },
+      target.kind,
+      deps,
+      record,
+    );
+  } else if (result.error instanceof GraphResourceNotFound) {
+    await writeState({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind, deps, record);
+  } else {
+    await handleReadError(target, result.error, deps, record);
+    return false;
+  }
+  return true;
+}
+
+/** Delta-tracked containers (drive roots): one delta run each, from the stored link. */
+async function runDriveDeltas(
+  targets: readonly Target[],
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  for (const target of targets) {
     try {
-      const run = await withSpan('graph.delta', () => syncDelta(
-        {
-          tenantId: target.tenantId,
-          key: target.path,
-          startPath: `/${target.path}/delta`,
-          subscriptionId: target.subscriptionId,
-          itemPath: (item) => `${target.path.replace(/\/root$/, '')}/items/${encodeResourceId(item.id)}`,
-        },
-        deps,
-      ));
+      const run = await withSpan('graph.delta', () =>
+        syncDelta(
+          {
+            tenantId: target.tenantId,
+            key: target.path,
+            startPath: `/${target.path}/delta`,
+            subscriptionId: target.subscriptionId,
+            itemPath: (item) => `${target.path.replace(/\/root$/, '')}/items/${encodeResourceId(item.id)}`,
+          },
+          deps,
+        ),
+      );
       if (run.outcome === 'busy') {
         // Another run is reading this drive; it may have started before this change, so look again shortly.
-        putBack(target.items, BUSY_DELTA_RETRY_SECONDS);
+        record.putBackLater(target.items, BUSY_DELTA_RETRY_SECONDS);
         continue;
       }
-      deltaRuns += 1;
-      graphReads += run.pages;
-      for (const outcome of ['written', 'unchanged', 'stale', 'tied'] as const) writes[outcome] += run.writes[outcome];
+      record.deltaRuns += 1;
+      record.graphReads += run.pages;
+      record.addWrites(run.writes);
     } catch (error) {
       if (!isGraphError(error)) throw error;
-      await handleReadError(target, error);
+      await handleReadError(target, error, deps, record);
     }
   }
+}
 
-  // 6. Put throttled work back, delayed, before deciding how this invocation ends.
-  if (requeue.items.length > 0) {
-    const carried = requeue.items.some(isRich);
-    const next: NotificationEnvelope = {
-      v: ENVELOPE_VERSION,
-      kind: 'notifications',
-      id: `${envelope.id}~${deps.clock.now().getTime().toString(36)}`,
-      receivedAt: envelope.receivedAt,
-      items: requeue.items,
-      ...(carried && envelope.validationTokens !== undefined ? { validationTokens: envelope.validationTokens } : {}),
-      waited: true,
-    };
-    await deps.requeue.send(JSON.stringify(next), { visibilityDelaySeconds: Math.max(1, Math.ceil(requeue.delaySeconds)) });
-    deps.log.info(`Graph asked to slow down: put ${requeue.items.length} notification(s) back on the queue for ${Math.ceil(requeue.delaySeconds)} s`);
-  }
-  recordCoalescingSaved(readsSaved);
-  if (transientFailure !== undefined) throw transientFailure;
-
-  return { items: received.items.length, writes, readsSaved, graphReads, deltaRuns, requeued: requeue.items.length, rejected, failedPermanently, heldForCoalescing };
+/** Puts throttled (or busy) work back on the notifications queue, delayed, before the invocation ends. */
+async function putBackThrottled(
+  envelope: NotificationEnvelope,
+  record: ProcessingRecord,
+  deps: ProcessingDependencies,
+): Promise<void> {
+  const { items, delaySeconds } = record.putBack;
+  if (items.length === 0) return;
+  const next = followUpEnvelope(envelope, items, { idSuffix: deps.clock.now().getTime().toString(36), waited: true });
+  await deps.notificationsQueue.send(JSON.stringify(next), {
+    visibilityDelaySeconds: Math.max(1, Math.ceil(delaySeconds)),
+  });
+  deps.log.info(
+    `Graph asked to slow down: put ${items.length} notification(s) back on the queue for ${Math.ceil(delaySeconds)} s`,
+  );
 }

@@ -37,11 +37,31 @@ describe('blob change sink (Azurite)', () => {
       changetype: 'updated',
       subscriptionid: 'sub-1',
       etag: 'W/"1"',
-      fetchedat: '2026-05-01T10:00:05.000Z',
+      observedat: '2026-05-01T10:00:05.000Z',
       receivedat: '2026-05-01T10:00:00.000Z',
       deleted: 'false',
     });
     expect(await sink.read(tenantId, path)).toEqual({ observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false });
+  });
+
+  it('reads observedAt from fetchedat on blobs written before the key was renamed, and renames it on the next write', async () => {
+    const { container, sink } = setup();
+    const name = sinkBlobName(tenantId, path);
+    const content = JSON.stringify({ id: 'AAMk=', subject: 'old' });
+    await container.createIfNotExists();
+    await container.getBlockBlobClient(name).upload(content, content.length, {
+      metadata: { changetype: 'updated', subscriptionid: 'sub-1', etag: 'W/"1"', fetchedat: '2026-05-01T10:00:05.000Z', receivedat: '', deleted: 'false' },
+    });
+
+    const entry = await sink.read(tenantId, path);
+    const older = await sink.write(state({ observedAt: '2026-05-01T10:00:04.000Z', etag: 'W/"0"' }));
+    const newer = await sink.write(state({ observedAt: '2026-05-01T10:00:09.000Z', etag: 'W/"2"' }));
+
+    expect(entry).toEqual({ observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false });
+    expect(older).toBe('stale');
+    expect(newer).toBe('written');
+    expect((await readBlob(container, name)).metadata).toMatchObject({ observedat: '2026-05-01T10:00:09.000Z' });
+    expect((await readBlob(container, name)).metadata).not.toHaveProperty('fetchedat');
   });
 
   it('writes a tombstone for a deleted resource', async () => {

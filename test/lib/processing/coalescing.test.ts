@@ -62,13 +62,13 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
   const sink = new MemoryChangeSink();
   const receipts = new MemoryReceiptLog();
   const clock = new ManualClock(T0);
-  const requeue = new MemoryMessageQueue();
+  const notificationsQueue = new MemoryMessageQueue();
   const deps: ProcessingDependencies = {
     graph,
     sink,
     deltaStates: new MemoryDeltaStateStore(),
     failures: new MemoryFailureLog(),
-    requeue,
+    notificationsQueue,
     rich: { verifyTokens: () => Promise.resolve(), decrypt: () => ({}) },
     select: {},
     clock,
@@ -76,7 +76,7 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
     readsInFlight: new ReadsInFlight(),
     ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000 } }),
   };
-  return { graph, sink, receipts, clock, requeue, deps };
+  return { graph, sink, receipts, clock, notificationsQueue, deps };
 }
 
 let counter = 0;
@@ -91,7 +91,7 @@ const stored = (sink: MemoryChangeSink) => sink.states.get(MemoryChangeSink.key(
 
 describe('coalescing across deliveries', () => {
   it('holds basic notifications on the queue for the delay and records their receipts once that message is stored; rich ones are processed at once', async () => {
-    const { graph, sink, receipts, requeue, deps } = setup();
+    const { graph, sink, receipts, notificationsQueue, deps } = setup();
     const rich = { subscriptionId: 'sub-rich', tenantId: TENANT_ID, changeType: 'created', resource: `Users/${USER_ID}/Messages/r1`, encryptedContent: { data: 'e30=' } };
     const drive = { subscriptionId: 'sub-drive', tenantId: TENANT_ID, changeType: 'updated', resource: 'drives/b!d1/root/', resourceData: null };
     const fresh: NotificationEnvelope = { v: 1, kind: 'notifications', id: 'fresh', receivedAt: at(0), items: [basicItem, rich, drive], validationTokens: ['t'] };
@@ -101,21 +101,21 @@ describe('coalescing across deliveries', () => {
     expect(result).toMatchObject({ items: 3, heldForCoalescing: 2, graphReads: 0, writes: { written: 1 } });
     expect(graph.reads).toBe(0);
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, `users/${USER_ID}/messages/r1`))).toBe(true);
-    expect(requeue.sent).toHaveLength(1);
-    expect(requeue.sent[0]?.visibilityDelaySeconds).toBe(5);
-    expect(JSON.parse(requeue.sent[0]?.text ?? '{}')).toEqual({ v: 1, kind: 'notifications', id: 'fresh~waited', receivedAt: at(0), items: [basicItem, drive], waited: true });
+    expect(notificationsQueue.sent).toHaveLength(1);
+    expect(notificationsQueue.sent[0]?.visibilityDelaySeconds).toBe(5);
+    expect(JSON.parse(notificationsQueue.sent[0]?.text ?? '{}')).toEqual({ v: 1, kind: 'notifications', id: 'fresh~waited', receivedAt: at(0), items: [basicItem, drive], waited: true });
     // Only resources read by id are coalesced: a drive root runs delta under its own lease.
     expect([...receipts.entries]).toEqual([[MemoryReceiptLog.key(TENANT_ID, PATH), { lastReceivedAt: at(0), pendingSince: undefined }]]);
 
     // The held mail notification, back after the delay, is read (no later receipt).
-    const held = JSON.parse(requeue.sent[0]?.text ?? '{}') as NotificationEnvelope;
+    const held = JSON.parse(notificationsQueue.sent[0]?.text ?? '{}') as NotificationEnvelope;
     const back = await processNotifications({ ...held, items: [basicItem] }, deps);
     expect(back).toMatchObject({ heldForCoalescing: 0, graphReads: 1 });
   });
 
   it('records no receipt when the held message could not be stored, and fails the invocation so it is retried', async () => {
-    const { receipts, requeue, deps } = setup();
-    requeue.failWith = new Error('queue down');
+    const { receipts, notificationsQueue, deps } = setup();
+    notificationsQueue.failWith = new Error('queue down');
 
     await expect(processNotifications({ v: 1, kind: 'notifications', id: 'x', receivedAt: at(0), items: [basicItem] }, deps)).rejects.toThrow('queue down');
     expect(receipts.entries.size).toBe(0);

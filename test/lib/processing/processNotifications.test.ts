@@ -5,6 +5,7 @@ import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog'
 import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
 import {
   GraphAccessDenied,
+  GraphAuthenticationFailed,
   GraphDeltaResyncRequired,
   GraphResourceNotFound,
   GraphThrottled,
@@ -69,10 +70,10 @@ function setup(rich: RichContentOpener = acceptAllRich) {
   const sink = new MemoryChangeSink();
   const deltaStates = new MemoryDeltaStateStore();
   const failures = new MemoryFailureLog();
-  const requeue = new MemoryMessageQueue();
+  const notificationsQueue = new MemoryMessageQueue();
   const clock = new ManualClock('2026-05-01T10:00:05.000Z');
-  const deps: ProcessingDependencies = { graph, sink, deltaStates, failures, requeue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
-  return { graph, sink, deltaStates, failures, requeue, clock, deps };
+  const deps: ProcessingDependencies = { graph, sink, deltaStates, failures, notificationsQueue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
+  return { graph, sink, deltaStates, failures, notificationsQueue, clock, deps };
 }
 
 let counter = 0;
@@ -129,7 +130,7 @@ describe('processNotifications', () => {
   });
 
   it('puts throttled reads back on the queue with the Retry-After delay and completes the message', async () => {
-    const { graph, requeue, sink, deps } = setup();
+    const { graph, notificationsQueue, sink, deps } = setup();
     graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
     graph.failures.set(`/${messagePath('busy')}`, () => ({ ok: false, error: new GraphThrottled('slow down', { retryAfterMs: 7_500, retryAfterFromHeader: true }, { status: 429 }) }));
     const original = envelope([messageItem('ok'), messageItem('busy')]);
@@ -137,9 +138,9 @@ describe('processNotifications', () => {
     const result = await processNotifications(original, deps);
 
     expect(result.requeued).toBe(1);
-    expect(requeue.sent).toHaveLength(1);
-    expect(requeue.sent[0]?.visibilityDelaySeconds).toBe(8);
-    const next = parseQueueEnvelope(requeue.sent[0]?.text);
+    expect(notificationsQueue.sent).toHaveLength(1);
+    expect(notificationsQueue.sent[0]?.visibilityDelaySeconds).toBe(8);
+    const next = parseQueueEnvelope(notificationsQueue.sent[0]?.text);
     expect(next).toMatchObject({ receivedAt: original.receivedAt, items: [messageItem('busy')] });
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
   });
@@ -153,15 +154,25 @@ describe('processNotifications', () => {
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
   });
 
+  it('retries the message when Graph refuses the app\'s token (401), recording no permanent failure', async () => {
+    const { graph, sink, failures, deps } = setup();
+    graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
+    graph.failures.set(`/${messagePath('locked')}`, () => ({ ok: false, error: new GraphAuthenticationFailed('401', { status: 401, graphCode: 'InvalidAuthenticationToken' }) }));
+
+    await expect(processNotifications(envelope([messageItem('ok'), messageItem('locked')]), deps)).rejects.toMatchObject({ code: 'ERR_GRAPH_AUTH_FAILED' });
+    expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
+    expect(failures.failures.size).toBe(0);
+  });
+
   it('records a 403 once as a permanent failure and does not retry', async () => {
-    const { graph, failures, requeue, deps } = setup();
+    const { graph, failures, notificationsQueue, deps } = setup();
     graph.failures.set(`/${messagePath('secret')}`, () => ({ ok: false, error: new GraphAccessDenied('Access denied', { status: 403, graphCode: 'ErrorAccessDenied' }) }));
 
     const result = await processNotifications(envelope([messageItem('secret'), messageItem('secret')]), deps);
 
     expect(result.failedPermanently).toBe(1);
     expect([...failures.failures.values()]).toEqual([expect.objectContaining({ reason: 'access-denied', resourcePath: messagePath('secret'), subscriptionId: 'sub-mail' })]);
-    expect(requeue.sent).toHaveLength(0);
+    expect(notificationsQueue.sent).toHaveLength(0);
   });
 
   it('records resources it does not support as permanent failures', async () => {
@@ -222,13 +233,13 @@ describe('processNotifications', () => {
   });
 
   it('puts a drive notification back when another run holds the drive', async () => {
-    const { deltaStates, requeue, deps, clock } = setup();
+    const { deltaStates, notificationsQueue, deps, clock } = setup();
     await deltaStates.tryAcquire(TENANT_ID, 'drives/b!d1/root', clock.now(), 60_000);
 
     const result = await processNotifications(envelope([driveItem()]), deps);
 
     expect(result.requeued).toBe(1);
-    expect(requeue.sent[0]?.visibilityDelaySeconds).toBe(5);
+    expect(notificationsQueue.sent[0]?.visibilityDelaySeconds).toBe(5);
   });
 
   it('decrypts rich notifications without reading Graph, and rejects those that fail', async () => {

@@ -18,9 +18,15 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
-import { answerDeferredChallenges, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
-import { parseNotificationEnvelope } from '../../../src/lib/notifications';
-import { processNotifications } from '../../../src/lib/processing';
+import {
+  answerDeferredChallenges,
+  describeLifecycleResult,
+  processLifecycleNotifications,
+  type LifecycleDependencies,
+  type LifecycleResult,
+} from '../../../src/lib/lifecycle';
+import type { NotificationEnvelope } from '../../../src/lib/notifications';
+import { describeProcessingResult, handleQueueMessage, processNotifications } from '../../../src/lib/processing';
 import type { Clock } from '../../../src/lib/shared/clock';
 import type { Logger } from '../../../src/lib/shared/logger';
 import { createCachedSubscriptionLookup, reconcileSubscriptions, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
@@ -180,13 +186,13 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   };
   // A reconcile run waiting out a Retry-After moves virtual time instead of sleeping.
   const sleep = (ms: number): Promise<void> => simulator.clock.advance(ms);
-  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, requeue: lifecycleQueue, sleep });
+  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, lifecycleQueue, sleep });
   const processingDeps = {
     graph,
     sink,
     deltaStates,
     failures: new MemoryFailureLog(),
-    requeue: notificationsQueue,
+    notificationsQueue,
     rich: {
       verifyTokens: () => Promise.reject(new Error('rich notifications are not used in these tests')),
       decrypt: () => {
@@ -209,8 +215,15 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       const lifecycle = delayedLifecycle.filter((message) => message.dueMs <= nowMs);
       delayedLifecycle.splice(0, delayedLifecycle.length, ...delayedLifecycle.filter((message) => message.dueMs > nowMs));
       if (notifications.length === 0 && lifecycle.length === 0) return;
-      for (const message of notifications) await processNotifications(parseNotificationEnvelope(message.text), processingDeps);
-      for (const message of lifecycle) lifecycleResults.push(await processLifecycleNotifications(parseNotificationEnvelope(message.text), deps()));
+      for (const message of notifications) {
+        const run = (envelope: NotificationEnvelope) => processNotifications(envelope, processingDeps);
+        await handleQueueMessage(message.text, { payloads, log }, { run, summarize: describeProcessingResult });
+      }
+      for (const message of lifecycle) {
+        const run = (envelope: NotificationEnvelope) => processLifecycleNotifications(envelope, deps());
+        const handled = await handleQueueMessage(message.text, { payloads, log }, { run, summarize: describeLifecycleResult });
+        if (handled.outcome !== 'discarded') lifecycleResults.push(handled.result);
+      }
     }
   };
 
