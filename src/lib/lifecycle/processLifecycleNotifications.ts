@@ -24,10 +24,10 @@ import { describeError } from '../shared/redact';
 import {
   canResync,
   isRenewalDue,
-  REAUTHORIZE_RENEW_GAP_MS,
+  reauthorizeRenewWaitMs,
   reauthorizeSubscription,
   recreateSubscription,
-  renewSubscription,
+  renewOrRecreateSubscription,
   resyncSubscription,
   type MaintenanceOutcome,
   type StoredSubscription,
@@ -141,9 +141,8 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
 
 /** Milliseconds until Graph may be sent another reauthorize or renewal for this subscription (0 = now). */
 function noRepeatWaitMs(record: StoredSubscription, now: Date): number {
-  const last = Math.max(Date.parse(record.lastRenewedAt ?? '') || 0, Date.parse(record.lastReauthorizedAt ?? '') || 0);
   // Renewing is allowed inside the window when the expiry is imminent (maintainSubscription.ts); a challenge then is answered by that renewal.
-  return Math.max(0, last + REAUTHORIZE_RENEW_GAP_MS + NO_REPEAT_SLACK_MS - now.getTime());
+  return reauthorizeRenewWaitMs(record, 'reauthorize', now, NO_REPEAT_SLACK_MS);
 }
 
 /**
@@ -182,7 +181,7 @@ async function owingChallenge(record: StoredSubscription, deps: SubscriptionDepe
  */
 async function answerChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
   const owing = canResync(record.resource) ? await owingResync(record, deps) : record;
-  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
+  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewOrRecreateSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
   if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
   let current = await deps.repository.get(record.subscriptionId);
   if (current?.reauthorizationOwedSince !== undefined) {

@@ -22,7 +22,7 @@ export { nextPeriodicResyncAt, PERIODIC_RESYNC_KEY, PERIODIC_RESYNCS_PER_TENANT_
 export {
   reauthorizeSubscription,
   recreateSubscription,
-  renewSubscription,
+  renewOrRecreateSubscription,
   resyncSubscription,
   type MaintenanceOutcome,
 } from './maintainSubscription';
@@ -31,7 +31,7 @@ export { DRIFT_CHECK_KEY, FULL_SCAN_KEY } from './driftCheck';
 export { INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
-export { REAUTHORIZE_RENEW_GAP_MS, SUBSCRIPTION_LEASE_MS } from './records';
+export { reauthorizeRenewWaitMs, SUBSCRIPTION_LEASE_MS } from './records';
 export {
   DesiredStateInvalid,
   SubscriptionBusy,

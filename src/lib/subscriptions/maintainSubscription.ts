@@ -28,7 +28,7 @@ import {
   type GraphSubscription,
   type RenewalRequest,
 } from './graphSubscriptionApi';
-import { claim, isWithin, REAUTHORIZE_RENEW_GAP_MS, revise, settle } from './records';
+import { claim, reauthorizeRenewWaitMs, revise, settle } from './records';
 import { resyncTargetsOf } from './resyncTargets';
 import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, renewalExpiration } from './subscriptionRules';
@@ -49,12 +49,13 @@ export type MaintenanceOutcome =
 const IMMINENT_EXPIRY_MS = 15 * 60_000;
 
 /**
- * Renews to the kind's maximum less the margin. A 404 means Graph lost it: recreated and resynced. Not
- * sent within 10 minutes of a reauthorize unless the expiry is imminent or `force` is set (docs/graph-protocol.md §1.5).
+ * Renews to the kind's maximum less the margin, or recreates: a record already `removed`, or a 404 to the
+ * PATCH (Graph lost it), is recreated and resynced. Not sent inside the reauthorize/renew window
+ * (`reauthorizeRenewWaitMs`) unless the expiry is imminent or `force` is set.
  */
-export async function renewSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
-  const [outcome] = await renewSubscriptions([record], deps, options);
-  if (outcome === undefined) throw new TypeError('renewSubscriptions answered no outcome');
+export async function renewOrRecreateSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
+  const [outcome] = await renewOrRecreateSubscriptions([record], deps, options);
+  if (outcome === undefined) throw new TypeError('renewOrRecreateSubscriptions answered no outcome');
   return outcome;
 }
 
@@ -65,17 +66,17 @@ interface PreparedRenewal {
 }
 
 /**
- * Renews several subscriptions of one tenant like `renewSubscription`, their PATCHes in `$batch` calls of
- * up to 20 (Graph accepts subscription requests in a batch and throttles each one inside it). Outcomes
+ * Renews (or recreates) several subscriptions of one tenant like `renewOrRecreateSubscription`, their PATCHes in
+ * `$batch` calls of up to 20 (Graph accepts subscription requests in a batch and throttles each one inside it). Outcomes
  * come back in the order of `records`; a 429 on one PATCH is that subscription's `throttled` outcome.
  */
-export async function renewSubscriptions(
+export async function renewOrRecreateSubscriptions(
   records: readonly StoredSubscription[],
   deps: SubscriptionDependencies,
   options: { readonly force?: boolean } = {},
 ): Promise<MaintenanceOutcome[]> {
   const tenantId = records[0]?.tenantId ?? '';
-  if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewSubscriptions takes subscriptions of one tenant');
+  if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewOrRecreateSubscriptions takes subscriptions of one tenant');
   const outcomes = new Map<string, MaintenanceOutcome>();
   const prepared: PreparedRenewal[] = [];
   // Each record is its own table partition, so the leases cannot share a transaction: they are written concurrently.
@@ -112,7 +113,7 @@ async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDepe
   const claimed = await claim(record, deps, now);
   if (claimed === undefined) return skipped(id, 'another worker holds it');
   const expiresSoon = Date.parse(claimed.expirationDateTime) - now.getTime() < IMMINENT_EXPIRY_MS;
-  if (options.force !== true && !expiresSoon && isWithin(claimed.lastReauthorizedAt, now, REAUTHORIZE_RENEW_GAP_MS)) {
+  if (options.force !== true && !expiresSoon && reauthorizeRenewWaitMs(claimed, 'renew', now) > 0) {
     await settle(claimed, deps, now, {});
     return skipped(id, 'reauthorized less than 10 minutes ago; renewing later keeps Graph consistent');
   }
@@ -155,7 +156,7 @@ export async function reauthorizeSubscription(record: StoredSubscription, deps: 
   const id = record.subscriptionId;
   const claimed = await claim(record, deps, now);
   if (claimed === undefined) return skipped(id, 'another worker holds it');
-  if (isWithin(claimed.lastRenewedAt, now, REAUTHORIZE_RENEW_GAP_MS) || isWithin(claimed.lastReauthorizedAt, now, REAUTHORIZE_RENEW_GAP_MS)) {
+  if (reauthorizeRenewWaitMs(claimed, 'reauthorize', now) > 0) {
     await settle(claimed, deps, now, {});
     return skipped(id, 'renewed or reauthorized less than 10 minutes ago');
   }

@@ -32,7 +32,7 @@ import type { SubscriptionDependencies } from './dependencies';
 import { parseDesiredState, planDesiredState, type DesiredStatePlan } from './desiredState';
 import { listGraphSubscriptions, type GraphSubscription } from './graphSubscriptionApi';
 import { findDrift, isDriftCheckDue, isFullScanRun } from './driftCheck';
-import { finishDeletion, recreateSubscription, renewSubscription, renewSubscriptions, resolveIntent, resyncSubscription, type MaintenanceOutcome } from './maintainSubscription';
+import { finishDeletion, recreateSubscription, renewOrRecreateSubscription, renewOrRecreateSubscriptions, resolveIntent, resyncSubscription, type MaintenanceOutcome } from './maintainSubscription';
 import { claim, isLeased, revise } from './records';
 import { isIntentKey, type StoredSubscription } from './subscriptionRecord';
 import { combinationKey, isRenewalDue, maxRenewalWindowMs } from './subscriptionRules';
@@ -154,7 +154,7 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
       // Renew when due (a 404 recreates and resyncs), then pay any owed resync.
       const maintain = async (record: StoredSubscription): Promise<void> => {
         if (isRenewalDue(record, deps.settings, deps.clock.now())) {
-          const outcome = report(await renewSubscription(record, deps));
+          const outcome = report(await renewOrRecreateSubscription(record, deps));
           if (outcome.outcome !== 'renewed') return;
           if (record.resyncPendingSince !== undefined) await resyncIfOwed(record.subscriptionId);
           return;
@@ -166,7 +166,7 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
         let pending = batch;
         while (pending.length > 0) {
           const throttledIds: string[] = [];
-          for (const outcome of await renewSubscriptions(pending, deps)) {
+          for (const outcome of await renewOrRecreateSubscriptions(pending, deps)) {
             report(outcome);
             if (outcome.outcome === 'throttled') throttledIds.push(outcome.subscriptionId);
             else if (outcome.outcome === 'renewed' && pending.find((record) => record.subscriptionId === outcome.subscriptionId)?.resyncPendingSince !== undefined) {
