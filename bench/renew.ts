@@ -15,7 +15,7 @@ import { TableClient } from '@azure/data-tables';
 import { startAzurite } from '../dev/azurite';
 import { startGraphSimulator } from '../dev/graph-simulator';
 import { MemoryChangeSink } from '../src/adapters/memory/memoryChangeSink';
-import { MemoryDeltaStateStore } from '../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryLeaseStore } from '../src/adapters/memory/memoryLeaseStore';
 import { createTableSubscriptionRepository } from '../src/adapters/azure/tableSubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../src/lib/graph';
 import { silentLogger } from '../src/lib/shared/logger';
@@ -155,7 +155,7 @@ async function scenario(connectionString: string, perTenant: number, tenantCount
   const deps: SubscriptionDependencies = {
     repository,
     graph,
-    deltaStates: new MemoryDeltaStateStore(),
+    leases: new MemoryLeaseStore(),
     sink: new MemoryChangeSink(),
     clock: sim.clock,
     log: silentLogger,

@@ -8,7 +8,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { appServices } from '../index';
 import { answerDeferredChallenges } from '../lib/lifecycle';
-import { reconcileSubscriptions as reconcile, runPeriodicResyncs } from '../lib/subscriptions';
+import { runPeriodicResyncs } from '../lib/resync';
+import { reconcileSubscriptions as reconcile } from '../lib/subscriptions';
 
 export async function reconcileSubscriptions(timer: Timer, context: InvocationContext): Promise<void> {
   if (timer.isPastDue) context.warn('Reconcile runs late (the previous occurrence was missed); catching up now');

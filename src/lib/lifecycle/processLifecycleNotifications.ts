@@ -21,14 +21,13 @@ import { ENVELOPE_VERSION, type NotificationEnvelope } from '../notifications';
 import { StorageConflict } from '../shared/errors';
 import type { MessageSender } from '../storage';
 import { describeError } from '../shared/redact';
+import { canResync, recordOwedResync, resyncSubscription } from '../resync';
 import {
-  canResync,
   isRenewalDue,
   reauthorizeRenewWaitMs,
   reauthorizeSubscription,
   recreateSubscription,
   renewOrRecreateSubscription,
-  resyncSubscription,
   type MaintenanceOutcome,
   type StoredSubscription,
   type SubscriptionDependencies,
@@ -114,7 +113,7 @@ export async function processLifecycleNotifications(envelope: NotificationEnvelo
         outcome = await recreateSubscription(record, 'Graph sent subscriptionRemoved', deps);
         break;
       case 'missed':
-        outcome = await resyncSubscription(await owingResync(record, deps), deps).catch((error: unknown): MaintenanceOutcome => ({
+        outcome = await resyncSubscription(await recordOwedResync(record, deps), deps).catch((error: unknown): MaintenanceOutcome => ({
           outcome: 'retry',
           subscriptionId,
           reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
@@ -180,7 +179,7 @@ async function owingChallenge(record: StoredSubscription, deps: SubscriptionDepe
  * recorded as owed first, so a throttled or interrupted one is paid by the reconciler.
  */
 async function answerChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
-  const owing = canResync(record.resource) ? await owingResync(record, deps) : record;
+  const owing = canResync(record.resource) ? await recordOwedResync(record, deps) : record;
   const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewOrRecreateSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
   if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
   let current = await deps.repository.get(record.subscriptionId);
@@ -196,22 +195,6 @@ async function answerChallenge(record: StoredSubscription, deps: SubscriptionDep
     deps.log.warn(`Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
   });
   return outcome;
-}
-
-/** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */
-async function owingResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<StoredSubscription> {
-  let current: StoredSubscription | undefined = record;
-  for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
-    if (current.resyncPendingSince !== undefined) return current;
-    const { etag, ...fields } = current;
-    try {
-      return await deps.repository.update({ ...fields, resyncPendingSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag);
-    } catch (error) {
-      if (!(error instanceof StorageConflict)) throw error;
-      current = await deps.repository.get(record.subscriptionId);
-    }
-  }
-  return current ?? record;
 }
 
 function actionOf(outcome: MaintenanceOutcome): LifecycleAction {

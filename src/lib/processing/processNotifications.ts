@@ -33,9 +33,9 @@ import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
-import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+import type { ChangeSink, FailureLog, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
 import type { ReadsInFlight } from './readsInFlight';
-import { syncDelta } from './syncDelta';
+import { syncDelta, type LeaseStore } from '../resync';
 
 /** Opens rich notifications: verifies validation tokens and decrypts content. Errors are coded and content-free. */
 export interface RichContentOpener {
@@ -47,7 +47,7 @@ export interface RichContentOpener {
 export interface ProcessingDependencies {
   readonly graph: Pick<GraphClient, 'batchGet' | 'deltaPages'>;
   readonly sink: ChangeSink;
-  readonly deltaStates: DeltaStateStore;
+  readonly leases: LeaseStore;
   readonly failures: FailureLog;
   /** The notifications queue, for work put back after throttling or a busy delta run. */
   readonly requeue: MessageSender;

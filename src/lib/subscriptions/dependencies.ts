@@ -1,12 +1,13 @@
 /**
- * What the subscription use cases need: the table (repository port), the one Graph client, the delta
- * state store and sink for resyncs, a clock, a logger, and the settings read once at start-up. The
+ * What the subscription use cases need: the table (repository port), the one Graph client, the lease
+ * store and sink for resyncs, a clock, a logger, and the settings read once at start-up. The
  * composition roots (src/index.ts for the app, src/cli for the CLI) build one of these from `AppConfig`
  * with `subscriptionSettingsFrom`.
  */
 import type { AppConfig } from '../config';
 import type { GraphClient } from '../graph';
-import type { ChangeSink, DeltaStateStore } from '../processing';
+import type { ChangeSink } from '../processing';
+import type { LeaseStore } from '../resync/ports';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { SubscriptionRepository } from './subscriptionRepository';
@@ -45,7 +46,7 @@ export const DEFAULT_RESYNC_SETTINGS: ResyncSettings = { intervalMinutes: 360, e
 export interface SubscriptionDependencies {
   readonly repository: SubscriptionRepository;
   readonly graph: Pick<GraphClient, 'send' | 'sendBatch' | 'deltaPages'>;
-  readonly deltaStates: DeltaStateStore;
+  readonly leases: LeaseStore;
   readonly sink: ChangeSink;
   readonly clock: Clock;
   readonly log: Logger;

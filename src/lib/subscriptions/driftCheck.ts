@@ -1,6 +1,6 @@
 /**
- * The drift check: at most once per DRIFT_CHECK_INTERVAL_MINUTES and tenant (a lease in the delta state
- * store, shared by every instance) the reconciler lists Graph's subscriptions and compares them with the
+ * The drift check: at most once per DRIFT_CHECK_INTERVAL_MINUTES and tenant (a lease in the lease store
+ *, shared by every instance) the reconciler lists Graph's subscriptions and compares them with the
  * table. A subscription Graph lost without a lifecycle event is recreated (and its resource resynced);
  * where the expiries differ, Graph's is the truth. Subscriptions in Graph that graph-notify did not create
  * are counted, never touched. The same interval bounds the whole-table read (`listDue` serves the other
@@ -11,14 +11,14 @@ import type { GraphSubscription } from './graphSubscriptionApi';
 import { isLeased } from './records';
 import type { StoredSubscription } from './subscriptionRecord';
 
-/** Key of the drift-check lease in the delta state store (one per tenant). */
+/** Key of the drift-check lease in the lease store (one per tenant). */
 export const DRIFT_CHECK_KEY = 'subscriptions/drift-check';
-/** Key of the whole-table lease in the delta state store (under the default tenant): one full read per drift interval. */
+/** Key of the whole-table lease in the lease store (under the default tenant): one full read per drift interval. */
 export const FULL_SCAN_KEY = 'subscriptions/full-scan';
 /** Expiries closer than this are the same instant (Graph rounds); a wider gap means the table is out of date. */
 const EXPIRY_TOLERANCE_MS = 60_000;
 
-type DriftDependencies = Pick<SubscriptionDependencies, 'deltaStates' | 'settings' | 'readDesiredState'>;
+type DriftDependencies = Pick<SubscriptionDependencies, 'leases' | 'settings' | 'readDesiredState'>;
 
 function driftIntervalMs(deps: DriftDependencies): number {
   return deps.settings.driftCheckIntervalMinutes * 60_000;
@@ -30,13 +30,13 @@ function driftIntervalMs(deps: DriftDependencies): number {
  */
 export async function isFullScanRun(deps: DriftDependencies, now: Date, force: boolean): Promise<boolean> {
   if (force || deps.readDesiredState !== undefined) return true;
-  return (await deps.deltaStates.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, driftIntervalMs(deps))) !== undefined;
+  return (await deps.leases.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, driftIntervalMs(deps))) !== undefined;
 }
 
 /** True when `tenantId`'s Graph list is compared with the table in this full-scan run (the lease is taken even when forced). */
 export async function isDriftCheckDue(deps: DriftDependencies, tenantId: string, now: Date, fullScan: boolean, force: boolean): Promise<boolean> {
   if (!fullScan) return false;
-  const lease = await deps.deltaStates.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, driftIntervalMs(deps));
+  const lease = await deps.leases.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, driftIntervalMs(deps));
   return force || lease !== undefined;
 }
 

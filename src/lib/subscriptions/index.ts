@@ -17,13 +17,10 @@ export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subsc
 export { DEFAULT_RESYNC_SETTINGS, subscriptionSettingsFrom, type ResyncSettings, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
 export { isRenewalDue, jitterFraction, maxLifetimeMinutes, maxRenewalWindowMs, renewalWindowMs, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
 export { createSubscription } from './createSubscription';
-export { canResync } from './resyncTargets';
-export { nextPeriodicResyncAt, PERIODIC_RESYNC_KEY, PERIODIC_RESYNCS_PER_TENANT_PER_RUN, runPeriodicResyncs, type PeriodicResyncReport } from './periodicResync';
 export {
   reauthorizeSubscription,
   recreateSubscription,
   renewOrRecreateSubscription,
-  resyncSubscription,
   type MaintenanceOutcome,
 } from './maintainSubscription';
 export { createManagedSubscription, deleteManagedSubscription, getSubscription, listSubscriptions, renewManagedSubscription } from './manageSubscriptions';

@@ -11,11 +11,10 @@
  * `failed` with an operator-actionable reason and come back as `failed`.
  */
 import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, isTransientGraphError, MAX_BATCH_REQUESTS } from '../graph';
-import { DELTA_LEASE_MS, syncDelta, tombstoneUnlisted, type DeltaTarget } from '../processing';
-import { kindOfSubscriptionResource, normalizeResourcePath } from '../resources';
 import { StorageConflict, StorageUnavailable } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import { recordRenewal } from '../telemetry';
+import { resyncSubscription } from '../resync/resyncSubscription';
 import { carryOutIntent, recordIntent } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionsNotConfigured } from './errors';
@@ -29,7 +28,6 @@ import {
   type RenewalRequest,
 } from './graphSubscriptionApi';
 import { claim, reauthorizeRenewWaitMs, revise, settle } from './records';
-import { resyncTargetsOf } from './resyncTargets';
 import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, renewalExpiration } from './subscriptionRules';
 
@@ -224,82 +222,6 @@ export async function recreateSubscription(
     deps.log.warn(`Resync after recreating ${created.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
   });
   return { outcome: 'recreated', subscriptionId: id, record: created };
-}
-
-/**
- * Runs the owed delta resync (`resyncPendingSince`): pages from the stored deltaLink (from scratch when
- * none, or on 410) and writes every changed and removed item to the sink at the path a notification
- * about it would have produced. One run at a time per tenant and resource (the delta lease); a busy or
- * throttled run leaves the resync owed. Kinds without delta support only log that they cannot catch up.
- */
-export async function resyncSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
-  const id = record.subscriptionId;
-  const owedSince = record.resyncPendingSince;
-  if (owedSince === undefined) return skipped(id, 'no resync owed');
-  const synced = await runResync(record, deps);
-  if (synced === 'busy') return skipped(id, 'another delta run holds this resource');
-  // Clear the debt only if no newer one (another missed event) was recorded meanwhile.
-  const fresh = await deps.repository.get(id);
-  if (fresh !== undefined) {
-    const paid = fresh.resyncPendingSince === owedSince;
-    const changes = synced ? { lastResyncedAt: deps.clock.now().toISOString() } : {};
-    await deps.repository.update(revise(fresh, deps.clock.now(), changes, paid ? ['resyncPendingSince'] : []), fresh.etag).catch((error: unknown) => {
-      if (!(error instanceof StorageConflict)) throw error;
-    });
-  }
-  return { outcome: 'resynced', subscriptionId: id };
-}
-
-/**
- * Runs every delta stream of the subscription's resource (resyncTargets.ts). True when all ran, false
- * when the kind cannot be caught up, 'busy' when another run holds one of the streams.
- *
- * A delta stream only reports deletions after its first, full listing. So when every stream listed in full
- * and together they cover a whole sink collection (`resyncListsAllOf`), the resources held there that no
- * listing named were deleted unreported: confirmed with Graph, they get their tombstones. If that sweep
- * cannot finish (Graph throttles), the streams' delta links are forgotten so the next resync lists again.
- */
-export async function runResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<boolean | 'busy'> {
-  const id = record.subscriptionId;
-  const targets = await resyncTargetsOf(record, deps, deps.clock.now());
-  const kind = kindOfSubscriptionResource(record.resource);
-  if (targets === undefined || kind === undefined) {
-    deps.log.warn(`Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${record.resyncPendingSince ?? 'the last notification'} cannot be recovered`);
-    return false;
-  }
-  const listingStartedAt = deps.clock.now().toISOString();
-  const listed = new Set<string>();
-  let everyStreamListedInFull = true;
-  for (const target of targets) {
-    const run = await syncDelta(target, deps);
-    if (run.outcome === 'busy') return 'busy';
-    everyStreamListedInFull &&= run.fullSync;
-    for (const path of run.listed) listed.add(path);
-    deps.log.info(`Resynced ${target.key} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`);
-  }
-  const collectionPath = kind.resyncListsAllOf(normalizeResourcePath(record.resource));
-  if (everyStreamListedInFull && collectionPath !== undefined) {
-    const sweep = await tombstoneUnlisted({ tenantId: record.tenantId, collectionPath, subscriptionId: id }, listed, listingStartedAt, deps);
-    if (sweep.tombstoned > 0) deps.log.info(`Subscription ${id}: ${sweep.tombstoned} resource(s) deleted without a notification, found by the full listing; tombstones written`);
-    if (sweep.unconfirmed > 0) {
-      deps.log.warn(`Subscription ${id}: ${sweep.unconfirmed} resource(s) missing from the full listing could not be confirmed deleted (Graph refused the reads); the next resync lists again`);
-      await forgetDeltaLinks(targets, deps);
-    }
-  }
-  return true;
-}
-
-/** Drops the stored delta links of these streams (each under its lease), so their next run lists in full. */
-async function forgetDeltaLinks(targets: readonly DeltaTarget[], deps: SubscriptionDependencies): Promise<void> {
-  for (const target of targets) {
-    const lease = await deps.deltaStates.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
-    if (lease === undefined) continue;
-    try {
-      await deps.deltaStates.saveLink(lease, undefined);
-    } finally {
-      await deps.deltaStates.release(lease);
-    }
-  }
 }
 
 /** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */

@@ -11,7 +11,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../../dev/graph-simulator/index.js';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
-import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryLeaseStore } from '../../../src/adapters/memory/memoryLeaseStore';
 import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
 import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
 import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadStore';
@@ -49,7 +49,7 @@ export interface World {
   readonly graph: GraphClient;
   readonly repository: SubscriptionRepository;
   readonly sink: MemoryChangeSink;
-  readonly deltaStates: MemoryDeltaStateStore;
+  readonly leases: MemoryLeaseStore;
   readonly notificationsQueue: MemoryMessageQueue;
   readonly lifecycleQueue: MemoryMessageQueue;
   readonly clock: Clock;
@@ -93,7 +93,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const lifecycleQueue = new MemoryMessageQueue();
   const payloads = new MemoryPayloadStore();
   const sink = new MemoryChangeSink();
-  const deltaStates = new MemoryDeltaStateStore();
+  const leases = new MemoryLeaseStore();
   const requests: GraphRequestRecord[] = [];
   const patches: string[] = [];
   const lifecycleResults: LifecycleResult[] = [];
@@ -180,11 +180,11 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   };
   // A reconcile run waiting out a Retry-After moves virtual time instead of sleeping.
   const sleep = (ms: number): Promise<void> => simulator.clock.advance(ms);
-  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, requeue: lifecycleQueue, sleep });
+  const deps = (): LifecycleDependencies => ({ repository, graph, leases, sink, clock, log, settings, requeue: lifecycleQueue, sleep });
   const processingDeps = {
     graph,
     sink,
-    deltaStates,
+    leases,
     failures: new MemoryFailureLog(),
     requeue: notificationsQueue,
     rich: {
@@ -219,7 +219,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     graph,
     repository,
     sink,
-    deltaStates,
+    leases,
     notificationsQueue,
     lifecycleQueue,
     clock,

@@ -12,21 +12,21 @@
  * - bounded: at most PERIODIC_RESYNCS_PER_TENANT_PER_RUN per tenant and run, one after the other, the
  *   most overdue first; the rest wait for the next run;
  * - throttle-aware: a 429 stops the tenant's resyncs and holds them back for Graph's Retry-After, on every
- *   instance (a lease in the delta state table, which also keeps two instances from working one tenant);
- * - one run per resource: each delta stream takes the processing area's delta lease, shared with drive
+ *   instance (a lease in the lease store, which also keeps two instances from working one tenant);
+ * - one run per resource: each delta stream takes its delta lease (syncDelta.ts), shared with drive
  *   notifications and lifecycle resyncs; a busy stream is simply tried at the next run.
  */
 import { createHash } from 'node:crypto';
 import { GraphThrottled } from '../graph';
 import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
-import { DEFAULT_RESYNC_SETTINGS, type SubscriptionDependencies } from './dependencies';
-import { runResync } from './maintainSubscription';
-import { isLeased, revise } from './records';
+import { DEFAULT_RESYNC_SETTINGS, type SubscriptionDependencies } from '../subscriptions/dependencies';
+import { isLeased, revise } from '../subscriptions/records';
+import type { StoredSubscription } from '../subscriptions/subscriptionRecord';
+import { runResync } from './resyncSubscription';
 import { canResync } from './resyncTargets';
-import type { StoredSubscription } from './subscriptionRecord';
 
-/** Key of the per-tenant safety-net lease (and throttling hold) in the delta state store. */
+/** Key of the per-tenant safety-net lease (and throttling hold) in the lease store. */
 export const PERIODIC_RESYNC_KEY = 'subscriptions/periodic-resync';
 /** Resyncs per tenant and run: a tenant with many subscriptions is spread over several runs. */
 export const PERIODIC_RESYNCS_PER_TENANT_PER_RUN = 10;
@@ -78,7 +78,7 @@ export async function runPeriodicResyncs(deps: SubscriptionDependencies): Promis
   const tenants = [...new Set(due.map((record) => record.tenantId))];
   await Promise.all(
     tenants.map(async (tenantId) => {
-      const lease = await deps.deltaStates.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, now, RUN_LEASE_MS);
+      const lease = await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, now, RUN_LEASE_MS);
       // Another instance works this tenant, or Graph asked us to wait.
       if (lease === undefined) return;
       let holdMs = 0;
@@ -101,9 +101,9 @@ export async function runPeriodicResyncs(deps: SubscriptionDependencies): Promis
           }
         }
       } finally {
-        await deps.deltaStates.release(lease);
+        await deps.leases.release(lease);
         // Holding the lease until Graph's Retry-After keeps every instance off this tenant meanwhile.
-        if (holdMs > 0) await deps.deltaStates.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, deps.clock.now(), holdMs);
+        if (holdMs > 0) await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, deps.clock.now(), holdMs);
       }
     }),
   );

@@ -1,12 +1,12 @@
 /**
- * `DeltaStateStore` over Table Storage: one entity per delta stream (PartitionKey = tenant, RowKey = a
- * hash of the stream key, which may contain characters tables forbid in keys) holding the delta link and a
+ * `LeaseStore` over Table Storage: one entity per lease key (PartitionKey = tenant, RowKey = a
+ * hash of the key, which may contain characters tables forbid in keys) holding the delta link and a
  * lease (owner token + expiry). Taking and renewing the lease are ETag-conditional writes, so two
  * invocations can never both run delta on one resource.
  */
 import type { TableClient } from '@azure/data-tables';
 import { createHash, randomUUID } from 'node:crypto';
-import type { DeltaLease, DeltaStateStore } from '../../lib/processing';
+import type { Lease, LeaseStore } from '../../lib/resync';
 import { StorageUnavailable } from '../../lib/shared/errors';
 import { once, statusOf } from './storageClients';
 
@@ -19,14 +19,14 @@ interface DeltaEntity {
   leaseUntil?: string;
 }
 
-interface HeldLease extends DeltaLease {
+interface HeldLease extends Lease {
   /** ETag of the entity as this lease holder last wrote it. */
   readonly etag: string;
 }
 
 const rowKeyOf = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-export function createTableDeltaStateStore(table: TableClient): DeltaStateStore {
+export function createTableLeaseStore(table: TableClient): LeaseStore {
   const ensureTable = once(() => table.createTable());
   const unavailable = (operation: string, error: unknown): StorageUnavailable => new StorageUnavailable(`${operation} on table ${table.tableName}`, { cause: error });
 

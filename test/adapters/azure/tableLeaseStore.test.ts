@@ -1,16 +1,16 @@
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { createTableDeltaStateStore } from '../../../src/adapters/azure/tableDeltaStateStore';
+import { createTableLeaseStore } from '../../../src/adapters/azure/tableLeaseStore';
 import { azuriteConnectionString, uniqueTableName } from '../../support/storage';
 
 const tenant = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
 const key = "drives/b!x'y/root";
 
 function store() {
-  return createTableDeltaStateStore(TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Delta'), { allowInsecureConnection: true }));
+  return createTableLeaseStore(TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Delta'), { allowInsecureConnection: true }));
 }
 
-describe('table delta state store (Azurite)', () => {
+describe('table lease store (Azurite)', () => {
   it('grants one lease at a time and keeps the delta link across runs', async () => {
     const states = store();
     const now = new Date('2026-05-01T10:00:00Z');
