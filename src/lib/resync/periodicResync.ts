@@ -17,7 +17,7 @@
  *   notifications and lifecycle resyncs; a busy stream is simply tried at the next run.
  */
 import { createHash } from 'node:crypto';
-import { GraphThrottled } from '../graph';
+import { classifyFailure } from '../shared/classifyFailure';
 import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import { DEFAULT_RESYNC_SETTINGS, type SubscriptionDependencies } from '../subscriptions/dependencies';
@@ -91,8 +91,9 @@ export async function runPeriodicResyncs(deps: SubscriptionDependencies): Promis
               resynced += 1;
             }
           } catch (error) {
-            if (error instanceof GraphThrottled) {
-              holdMs = error.retryAfterMs;
+            const failure = classifyFailure(error);
+            if (failure.kind === 'throttled') {
+              holdMs = failure.retryAfterMs ?? 0;
               throttledTenants.push(tenantId);
               problems.push(`tenant ${tenantId}: Graph throttled the periodic resync; held back ${Math.ceil(holdMs / 1000)} s`);
               break;

@@ -10,8 +10,9 @@
  * transient failures as `retry` (left for the next run), and refusals (400/403) mark the record
  * `failed` with an operator-actionable reason and come back as `failed`.
  */
-import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, isTransientGraphError, MAX_BATCH_REQUESTS } from '../graph';
-import { StorageConflict, StorageUnavailable } from '../shared/errors';
+import { GraphError, GraphResourceNotFound, GraphResponseInvalid, MAX_BATCH_REQUESTS } from '../graph';
+import { classifyFailure } from '../shared/classifyFailure';
+import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import { recordRenewal } from '../telemetry';
 import { resyncSubscription } from '../resync/resyncSubscription';
@@ -236,7 +237,8 @@ export async function finishDeletion(record: StoredSubscription, deps: Subscript
   } catch (error) {
     // Stays `deleted` without a lease: the next attempt (API retry or reconciler) finishes it.
     await settle(marked, deps, now, {});
-    if (error instanceof GraphThrottled) return { outcome: 'throttled', subscriptionId: id, retryAfterMs: error.retryAfterMs, error };
+    const failure = classifyFailure(error);
+    if (failure.kind === 'throttled') return { outcome: 'throttled', subscriptionId: id, retryAfterMs: failure.retryAfterMs ?? 0, error };
     return { outcome: 'retry', subscriptionId: id, reason: `Graph DELETE failed: ${describeError(error)}`, error };
   }
   await deps.repository.delete(id, marked.etag);
@@ -303,23 +305,26 @@ async function markFailed(claimed: StoredSubscription, reason: string, deps: Sub
 }
 
 /**
- * 429 → throttled (lease dropped); other transient failures, storage outages and rejected credentials
- * (a configuration problem of the app, not of this subscription) → retry with lastError; Graph's
- * refusals (400/403/409) → failed with the explanation. Anything else is a bug and is rethrown.
+ * By `classifyFailure`: 429 → throttled (lease dropped); transient failures (5xx, network, storage) and a
+ * refused credential (a problem of the app, not of this subscription) → retry with lastError; Graph's
+ * refusals (400/403/409) and their explanations → failed. Anything else is a bug and is rethrown.
  */
 async function graphFailure(claimed: StoredSubscription, error: unknown, step: string, deps: SubscriptionDependencies, now: Date): Promise<MaintenanceOutcome> {
   const id = claimed.subscriptionId;
-  if (error instanceof GraphThrottled) {
+  const failure = classifyFailure(error);
+  if (failure.kind === 'throttled') {
     await settle(claimed, deps, now, {});
-    return { outcome: 'throttled', subscriptionId: id, retryAfterMs: error.retryAfterMs, error };
+    return { outcome: 'throttled', subscriptionId: id, retryAfterMs: failure.retryAfterMs ?? 0, error };
   }
-  if (isTransientGraphError(error) || error instanceof GraphCredentialRejected || error instanceof GraphAuthenticationFailed || error instanceof StorageUnavailable) {
+  if (failure.kind === 'transient' || failure.kind === 'credential') {
     const reason = `${step} failed transiently, will retry: ${describeError(error)}`;
     await settle(claimed, deps, now, { lastError: reason });
     deps.log.warn(`Subscription ${id}: ${reason}`);
     return { outcome: 'retry', subscriptionId: id, reason, error };
   }
-  if (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate) {
+  // Only a refusal from Graph (or its explanation) is this subscription's failure; another permanent error
+  // here (a lost storage race, a bad record) is a bug.
+  if (failure.kind === 'permanent' && (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate)) {
     const explained = explainGraphRefusal(error, claimed);
     return markFailed(claimed, `${step} refused: ${explained instanceof Error ? explained.message : describeError(explained)}`, deps, now, explained);
   }

@@ -5,7 +5,7 @@
  * stops the others. Every outcome is recorded in the run's one `ReconcileTally`. Each maintenance step takes
  * the subscription's lease itself (records.ts), so two instances at once are safe.
  */
-import { GraphThrottled } from '../graph';
+import { classifyFailure } from '../shared/classifyFailure';
 import { resyncSubscription } from '../resync/resyncSubscription';
 import { describeError } from '../shared/redact';
 import { createSubscription } from './createSubscription';
@@ -70,7 +70,7 @@ export class TenantExecutor {
       if (forDriftCheck) this.#tally.driftChecked.push(this.#tenantId);
       return inGraph;
     } catch (error) {
-      if (error instanceof GraphThrottled) this.#backoff.throttled(error.retryAfterMs);
+      this.#backoff.throttledBy(error);
       this.#tally.problems.push(`tenant ${this.#tenantId}: listing subscriptions in Graph failed: ${describeError(error)}`);
       return undefined;
     }
@@ -139,12 +139,7 @@ export class TenantExecutor {
       try {
         await task();
       } catch (error) {
-        if (error instanceof GraphThrottled) {
-          this.#backoff.throttled(error.retryAfterMs);
-          this.#tally.count('throttled');
-        } else {
-          this.#tally.count('retry');
-        }
+        this.#tally.count(this.#backoff.throttledBy(error) ? 'throttled' : 'retry');
         this.#tally.problems.push(`tenant ${this.#tenantId}: ${describeError(error)}`);
       }
     };
@@ -196,7 +191,7 @@ export class TenantExecutor {
       await createSubscription(request, this.#deps, { origin: 'desiredState' });
       this.#tally.count('created');
     } catch (error) {
-      if (error instanceof GraphThrottled) throw error;
+      if (classifyFailure(error).kind === 'throttled') throw error;
       this.#tally.count('failed');
       this.#tally.problems.push(`desired ${request.changeType} on ${request.resource}: ${describeError(error)}`);
     }
