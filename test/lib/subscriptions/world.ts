@@ -5,8 +5,8 @@
  * is the in-memory one, so it can be compared with the simulator's ground truth.
  *
  * `webhook` decides how the app answers Graph (tests make the handshake fail); `pump()` drains the
- * queues like the Functions host would; `tick()` advances virtual time, pumps, runs the reconciler and
- * pumps again, like one timer occurrence.
+ * queues like the Functions host would; `tick()` advances virtual time, pumps, runs the timer's sequence
+ * (`runMaintenance`: reconcile, deferred challenges, periodic resync) and pumps again, like one timer occurrence.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../../dev/graph-simulator/index.js';
@@ -18,12 +18,13 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
-import { answerDeferredChallenges, processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
+import { processLifecycleNotifications, type LifecycleDependencies, type LifecycleResult } from '../../../src/lib/lifecycle';
+import { runMaintenance } from '../../../src/lib/maintenance';
 import { parseNotificationEnvelope } from '../../../src/lib/notifications';
 import { processNotifications } from '../../../src/lib/processing';
 import type { Clock } from '../../../src/lib/shared/clock';
 import type { Logger } from '../../../src/lib/shared/logger';
-import { createCachedSubscriptionLookup, reconcileSubscriptions, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
+import { createCachedSubscriptionLookup, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
 
 export const TENANT_ID = '6c1f0e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
 export const APP_ID = '5a4b3c2d-1e0f-4a1b-8c2d-3e4f5a6b7c8d';
@@ -235,11 +236,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     tick: async (ms: number): Promise<ReconcileReport> => {
       await simulator.clock.advance(ms);
       await pump();
-      const report = await reconcileSubscriptions(deps());
-      await answerDeferredChallenges(deps());
+      const { reconcile } = await runMaintenance(deps());
       await simulator.clock.settle();
       await pump();
-      return report;
+      return reconcile;
     },
     userId: String(user?.id),
     stop: () => {
