@@ -107,7 +107,35 @@ interface RawResponse {
   readonly clientRequestId: string;
 }
 
+interface SendOptions {
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly body?: unknown;
+  readonly operation?: string | undefined;
+  readonly delta?: boolean;
+  /** For `$batch`: the inner statuses of a 2xx answer, for the request record. */
+  readonly itemsOf?: (body: unknown) => readonly GraphBatchItemRecord[];
+}
+
+/** What one call saw, for the request record, filled in as it arrives. */
+interface ExchangeRecord {
+  status: number | undefined;
+  requestId: string | undefined;
+  throttled: boolean;
+  items: readonly GraphBatchItemRecord[] | undefined;
+}
+
 const USER_AGENT = 'NONISV|graph-notify|graph-notify/0.1';
+
+function requestHeaders(token: string, clientRequestId: string, options: SendOptions): Headers {
+  const headers = new Headers(options.headers);
+  headers.set('Authorization', `Bearer ${token}`);
+  headers.set('client-request-id', clientRequestId);
+  headers.set('return-client-request-id', 'true');
+  headers.set('Accept', 'application/json');
+  headers.set('User-Agent', USER_AGENT);
+  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  return headers;
+}
 
 export class GraphClient {
   readonly #baseUrl: string;
@@ -167,7 +195,7 @@ export class GraphClient {
         continue;
       }
       try {
-        results.push(...(chunk.length === 1 ? [await this.#readOne(tenantId, chunk[0] as GraphReadRequest)] : await this.#batch(tenantId, chunk)));
+        results.push(...(chunk.length === 1 ? [await this.#readOne(tenantId, chunk[0] as GraphReadRequest)] : await this.#batchRead(tenantId, chunk)));
       } catch (error) {
         if (!(error instanceof GraphError)) throw error;
         results.push(...chunk.map(() => ({ ok: false as const, error })));
@@ -185,30 +213,7 @@ export class GraphClient {
   async sendBatch(tenantId: string, requests: readonly GraphRequest[], operation: string): Promise<GraphBatchResult[]> {
     if (requests.length > MAX_BATCH_REQUESTS) throw new TypeError(`a $batch holds at most ${MAX_BATCH_REQUESTS} requests, got ${requests.length}`);
     for (const request of requests) this.#urlFor(request.path);
-    const body = {
-      requests: requests.map((request, index) => ({
-        id: String(index + 1),
-        method: request.method,
-        url: request.path,
-        ...(request.body === undefined ? (request.headers === undefined ? {} : { headers: request.headers }) : { headers: { ...request.headers, 'Content-Type': 'application/json' }, body: request.body }),
-      })),
-    };
-    const envelope: ResponseContext = { method: 'POST', path: '/$batch' };
-    const response = await this.#send(tenantId, 'POST', this.#urlFor('/$batch'), {
-      body,
-      operation,
-      itemsOf: (answer) => {
-        const answered = batchResponses(answer, envelope);
-        return requests.map((_, index) => {
-          const item = answered.get(String(index + 1));
-          return { status: item?.status, throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)) };
-        });
-      },
-    });
-    const items = batchResponses(response.body, { ...envelope, ...detailsOf(response) });
-    return requests.map((request, index): GraphBatchResult => {
-      const item = items.get(String(index + 1));
-      const context: ResponseContext = { method: request.method, path: pathOf(request.path), requestId: response.requestId, clientRequestId: response.clientRequestId };
+    return (await this.#postBatch(tenantId, requests, operation)).map(({ item, context }, index): GraphBatchResult => {
       if (item === undefined) return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
       if (item.status < 200 || item.status > 299) {
         return { ok: false, error: graphErrorFromResponse(item.status, new Headers(item.headers), item.body, { ...context, status: item.status }, this.#retryDefaults()) };
@@ -243,32 +248,9 @@ export class GraphClient {
     return { ok: true, status: response.status, body: response.body, etag: response.etag };
   }
 
-  async #batch(tenantId: string, chunk: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
-    // Our own ids ("1".."20"): Graph matches them case-insensitively and rejects duplicates, so caller keys are not used.
-    const body = {
-      requests: chunk.map((request, index) => ({
-        id: String(index + 1),
-        method: 'GET',
-        url: request.path,
-        ...(request.headers === undefined ? {} : { headers: request.headers }),
-      })),
-    };
-    const envelope: ResponseContext = { method: 'POST', path: '/$batch' };
-    const response = await this.#send(tenantId, 'POST', this.#urlFor('/$batch'), {
-      body,
-      operation: 'batch',
-      itemsOf: (answer) => {
-        const answered = batchResponses(answer, envelope);
-        return chunk.map((_, index) => {
-          const item = answered.get(String(index + 1));
-          return { status: item?.status, throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)) };
-        });
-      },
-    });
-    const items = batchResponses(response.body, { ...envelope, ...detailsOf(response) });
-    return chunk.map((request, index): GraphReadResult => {
-      const item = items.get(String(index + 1));
-      const context: ResponseContext = { method: 'GET', path: pathOf(request.path), requestId: response.requestId, clientRequestId: response.clientRequestId };
+  async #batchRead(tenantId: string, chunk: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
+    const requests = chunk.map((request): GraphRequest => ({ method: 'GET', path: request.path, ...(request.headers === undefined ? {} : { headers: request.headers }) }));
+    return (await this.#postBatch(tenantId, requests, 'batch')).map(({ item, context }, index): GraphReadResult => {
       if (item === undefined) return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
       const headers = new Headers(item.headers);
       if (item.status < 200 || item.status > 299) {
@@ -279,79 +261,85 @@ export class GraphClient {
     });
   }
 
-  async #send(
-    tenantId: string,
-    method: string,
-    url: string,
-    options: {
-      headers?: Readonly<Record<string, string>> | undefined;
-      body?: unknown;
-      operation?: string | undefined;
-      delta?: boolean;
-      /** For `$batch`: the inner statuses of a 2xx answer, for the request record. */
-      itemsOf?: (body: unknown) => readonly GraphBatchItemRecord[];
-    },
-  ): Promise<RawResponse> {
+  /**
+   * One `$batch` call (the one place its body is built): the inner answer of each request at the request's
+   * index, undefined when Graph left one out, with the context its error would name. The request record
+   * gets each inner status, so throttling inside a batch is counted per request.
+   */
+  async #postBatch(tenantId: string, requests: readonly GraphRequest[], operation: string): Promise<{ item: BatchItem | undefined; context: ResponseContext }[]> {
+    // Our own ids ("1".."20"): Graph matches them case-insensitively and rejects duplicates, so caller keys are not used.
+    const body = {
+      requests: requests.map((request, index) => ({
+        id: String(index + 1),
+        method: request.method,
+        url: request.path,
+        ...(request.body === undefined ? (request.headers === undefined ? {} : { headers: request.headers }) : { headers: { ...request.headers, 'Content-Type': 'application/json' }, body: request.body }),
+      })),
+    };
+    const envelope: ResponseContext = { method: 'POST', path: '/$batch' };
+    const response = await this.#send(tenantId, 'POST', this.#urlFor('/$batch'), {
+      body,
+      operation,
+      itemsOf: (answer) => {
+        const answered = batchResponses(answer, envelope);
+        return requests.map((_, index) => {
+          const item = answered.get(String(index + 1));
+          return { status: item?.status, throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)) };
+        });
+      },
+    });
+    const items = batchResponses(response.body, { ...envelope, ...detailsOf(response) });
+    return requests.map((request, index) => ({
+      item: items.get(String(index + 1)),
+      context: { method: request.method, path: pathOf(request.path), requestId: response.requestId, clientRequestId: response.clientRequestId },
+    }));
+  }
+
+  /** One HTTP call to Graph: token, headers, timeout, the error a failed answer means, and the request record. */
+  async #send(tenantId: string, method: string, url: string, options: SendOptions): Promise<RawResponse> {
     const token = await this.#tokens.getToken(tenantId);
     const clientRequestId = this.#newClientRequestId();
     const path = url.startsWith(`${this.#baseUrl}/`) ? pathOf(url.slice(this.#baseUrl.length)) : pathOf(url);
     const context: ResponseContext = { method, path, clientRequestId, delta: options.delta === true };
-    const headers = new Headers(options.headers);
-    headers.set('Authorization', `Bearer ${token}`);
-    headers.set('client-request-id', clientRequestId);
-    headers.set('return-client-request-id', 'true');
-    headers.set('Accept', 'application/json');
-    headers.set('User-Agent', USER_AGENT);
-    if (options.body !== undefined) headers.set('Content-Type', 'application/json');
-
+    const seen: ExchangeRecord = { status: undefined, requestId: undefined, throttled: false, items: undefined };
     const started = performance.now();
-    let status: number | undefined;
-    let requestId: string | undefined;
-    let throttled = false;
-    let items: readonly GraphBatchItemRecord[] | undefined;
-    const signal = AbortSignal.timeout(this.#timeoutMs);
     try {
-      let response: Response;
-      let text: string;
-      try {
-        response = await this.#fetch(url, {
-          method,
-          headers,
-          signal,
-          redirect: 'manual',
-          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        });
-        status = response.status;
-        requestId = response.headers.get('request-id') ?? undefined;
-        throttled = isThrottling(response.status, response.headers);
-        text = await response.text();
-      } catch (error) {
-        throw this.#networkError(error, signal, { ...context, status, requestId });
-      }
-      const full: ResponseContext = { ...context, status, requestId };
+      const { response, text } = await this.#exchange(url, method, requestHeaders(token, clientRequestId, options), options.body, context, seen);
+      const full: ResponseContext = { ...context, status: seen.status, requestId: seen.requestId };
       const body = parseBody(text, response.headers, full);
       if (response.status < 200 || response.status > 299) {
         throw graphErrorFromResponse(response.status, response.headers, body, full, this.#retryDefaults());
       }
       try {
-        items = options.itemsOf?.(body);
+        seen.items = options.itemsOf?.(body);
       } catch {
         // A malformed $batch answer is reported by the caller's own parse; the record just lacks items.
       }
-      return { status: response.status, headers: response.headers, body, requestId, clientRequestId };
+      return { status: response.status, headers: response.headers, body, requestId: seen.requestId, clientRequestId };
     } finally {
-      this.#onRequest?.({
-        tenantId,
+      const { status, requestId, throttled, items } = seen;
+      const durationMs = Math.round(performance.now() - started);
+      this.#onRequest?.({ tenantId, method, path, status, durationMs, clientRequestId, requestId, operation: options.operation, throttled, items });
+    }
+  }
+
+  /** The fetch and the body text, within the timeout; what arrived goes into `seen`. A failure before a complete answer is `GraphUnavailable`. */
+  async #exchange(url: string, method: string, headers: Headers, body: unknown, context: ResponseContext, seen: ExchangeRecord): Promise<{ response: Response; text: string }> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      const response = await this.#fetch(url, {
         method,
-        path,
-        status,
-        durationMs: Math.round(performance.now() - started),
-        clientRequestId,
-        requestId,
-        operation: options.operation,
-        throttled,
-        items,
+        headers,
+        signal,
+        redirect: 'manual',
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
+      seen.status = response.status;
+      seen.requestId = response.headers.get('request-id') ?? undefined;
+      seen.throttled = isThrottling(response.status, response.headers);
+      return { response, text: await response.text() };
+    } catch (error) {
+      throw this.#networkError(error, signal, { ...context, status: seen.status, requestId: seen.requestId });
     }
   }
 
