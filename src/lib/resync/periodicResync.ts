@@ -60,7 +60,29 @@ export async function runPeriodicResyncs(deps: SubscriptionDependencies): Promis
   const empty: PeriodicResyncReport = { due: 0, resynced: 0, postponed: 0, throttledTenants: [], problems: [] };
   if (intervalMs === 0) return empty;
   const now = deps.clock.now();
-  const due = (await deps.repository.list())
+  const due = dueForResync(await deps.repository.list(), intervalMs, now);
+  if (due.length === 0) return empty;
+
+  const tally: PeriodicResyncTally = { resynced: 0, throttledTenants: [], problems: [] };
+  const tenants = [...new Set(due.map((record) => record.tenantId))];
+  await Promise.all(tenants.map((tenantId) => resyncTenant(tenantId, due.filter((record) => record.tenantId === tenantId), now, deps, tally)));
+  const { resynced, throttledTenants, problems } = tally;
+  const report: PeriodicResyncReport = { due: due.length, resynced, postponed: due.length - resynced, throttledTenants, problems };
+  deps.log.info(`Periodic resync: ${resynced} of ${due.length} due subscription(s) resynced${report.postponed > 0 ? `, ${report.postponed} postponed to the next run` : ''}`);
+  for (const problem of problems) deps.log.warn(`Periodic resync: ${problem}`);
+  return report;
+}
+
+/** What the run's tenants record into. */
+interface PeriodicResyncTally {
+  resynced: number;
+  readonly throttledTenants: string[];
+  readonly problems: string[];
+}
+
+/** Active subscriptions owing no resync, not leased, whose kind can resync and whose time has come: most overdue first. */
+function dueForResync(records: readonly StoredSubscription[], intervalMs: number, now: Date): StoredSubscription[] {
+  return records
     .filter(
       (record) =>
         record.status === 'active' &&
@@ -70,48 +92,38 @@ export async function runPeriodicResyncs(deps: SubscriptionDependencies): Promis
         nextPeriodicResyncAt(record, intervalMs) <= now.getTime(),
     )
     .sort((a, b) => nextPeriodicResyncAt(a, intervalMs) - nextPeriodicResyncAt(b, intervalMs));
-  if (due.length === 0) return empty;
+}
 
-  let resynced = 0;
-  const throttledTenants: string[] = [];
-  const problems: string[] = [];
-  const tenants = [...new Set(due.map((record) => record.tenantId))];
-  await Promise.all(
-    tenants.map(async (tenantId) => {
-      const lease = await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, now, RUN_LEASE_MS);
-      // Another instance works this tenant, or Graph asked us to wait.
-      if (lease === undefined) return;
-      let holdMs = 0;
+/** One tenant's share of the run under its lease: a 429 stops it and holds the lease for Graph's Retry-After. */
+async function resyncTenant(tenantId: string, due: readonly StoredSubscription[], now: Date, deps: SubscriptionDependencies, tally: PeriodicResyncTally): Promise<void> {
+  const lease = await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, now, RUN_LEASE_MS);
+  // Another instance works this tenant, or Graph asked us to wait.
+  if (lease === undefined) return;
+  let holdMs = 0;
+  try {
+    for (const record of due.slice(0, PERIODIC_RESYNCS_PER_TENANT_PER_RUN)) {
       try {
-        for (const record of due.filter((candidate) => candidate.tenantId === tenantId).slice(0, PERIODIC_RESYNCS_PER_TENANT_PER_RUN)) {
-          try {
-            const outcome = await runResync(record, deps);
-            if (outcome === true) {
-              await markResynced(record, deps);
-              resynced += 1;
-            }
-          } catch (error) {
-            const failure = classifyFailure(error);
-            if (failure.kind === 'throttled') {
-              holdMs = failure.retryAfterMs ?? 0;
-              throttledTenants.push(tenantId);
-              problems.push(`tenant ${tenantId}: Graph throttled the periodic resync; held back ${Math.ceil(holdMs / 1000)} s`);
-              break;
-            }
-            problems.push(`${record.subscriptionId}: periodic resync failed, tried again next run: ${describeError(error)}`);
-          }
+        const outcome = await runResync(record, deps);
+        if (outcome === true) {
+          await markResynced(record, deps);
+          tally.resynced += 1;
         }
-      } finally {
-        await deps.leases.release(lease);
-        // Holding the lease until Graph's Retry-After keeps every instance off this tenant meanwhile.
-        if (holdMs > 0) await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, deps.clock.now(), holdMs);
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (failure.kind === 'throttled') {
+          holdMs = failure.retryAfterMs ?? 0;
+          tally.throttledTenants.push(tenantId);
+          tally.problems.push(`tenant ${tenantId}: Graph throttled the periodic resync; held back ${Math.ceil(holdMs / 1000)} s`);
+          break;
+        }
+        tally.problems.push(`${record.subscriptionId}: periodic resync failed, tried again next run: ${describeError(error)}`);
       }
-    }),
-  );
-  const report: PeriodicResyncReport = { due: due.length, resynced, postponed: due.length - resynced, throttledTenants, problems };
-  deps.log.info(`Periodic resync: ${resynced} of ${due.length} due subscription(s) resynced${report.postponed > 0 ? `, ${report.postponed} postponed to the next run` : ''}`);
-  for (const problem of problems) deps.log.warn(`Periodic resync: ${problem}`);
-  return report;
+    }
+  } finally {
+    await deps.leases.release(lease);
+    // Holding the lease until Graph's Retry-After keeps every instance off this tenant meanwhile.
+    if (holdMs > 0) await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, deps.clock.now(), holdMs);
+  }
 }
 
 /** Records the completed resync; losing a write race (a renewal meanwhile) costs at most one extra, incremental resync next run. */
