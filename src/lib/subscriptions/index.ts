@@ -1,7 +1,8 @@
 /**
  * Subscriptions: the records graph-notify keeps of its Graph subscriptions, the rules a request must meet,
- * the operator's use cases (list, show, create, delete, renew), the reconciler, and the maintenance steps
- * the lifecycle handler shares (renew, reauthorize, recreate, resync).
+ * the operator's use cases (list, show, create, delete, renew), the reconciler and its drift check, and the
+ * maintenance steps the lifecycle handler shares (renew or recreate, reauthorize, recreate, the reauthorize/renew
+ * window). Resyncs live in src/lib/resync.
  */
 export {
   SUBSCRIPTION_STATUSES,

@@ -1,14 +1,14 @@
 /**
  * Keeping one subscription alive: renew (PATCH, which also reauthorizes), reauthorize, recreate after
- * Graph lost it (404, subscriptionRemoved, missing at the drift check) followed by a delta resync, finish
- * an interrupted deletion, and resolve a create intent a crash left behind. Shared by the reconciler, the
- * lifecycle handler and the management API.
+ * Graph lost it (404, subscriptionRemoved, missing at the drift check) followed by a delta resync
+ * (src/lib/resync), finish an interrupted deletion, and resolve a create intent a crash left behind.
+ * Shared by the reconciler, the lifecycle handler and the management API.
  *
  * Each step leases the record first (see records.ts), so concurrent workers never both call Graph for
  * one subscription. Outcomes say what happened instead of throwing for the expected cases: Graph's
  * 429 comes back as `throttled` with its Retry-After (the caller stops calling that tenant), other
  * transient failures as `retry` (left for the next run), and refusals (400/403) mark the record
- * `failed` with an operator-actionable reason and come back as `failed`.
+ * `failed` with an operator-actionable reason and come back as `failed` (`classifyFailure` decides which).
  */
 import { GraphError, GraphResourceNotFound, GraphResponseInvalid, MAX_BATCH_REQUESTS } from '../graph';
 import { classifyFailure } from '../shared/classifyFailure';
