@@ -11,6 +11,7 @@ import type { LeaseStore } from '../resync/ports';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { SubscriptionRepository } from './subscriptionRepository';
+import type { Sleep } from './tenantBackoff';
 
 export interface SubscriptionSettings {
   /** Undefined when NOTIFICATION_URL is unset: creates and recreations fail with ERR_SUBSCRIPTIONS_NOT_CONFIGURED. */
@@ -54,7 +55,7 @@ export interface SubscriptionDependencies {
   /** Text of the desired-state file, undefined when none is configured; read on every reconcile run. */
   readonly readDesiredState?: () => Promise<string | undefined>;
   /** Waits out a tenant's Retry-After inside a reconcile run; tests and the bench move virtual time instead. Default: a timer. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
   /** Tests replace the generators of secrets and ids; production uses crypto.randomBytes / randomUUID. */
   readonly newClientState?: () => string;
   readonly newIntentId?: () => string;

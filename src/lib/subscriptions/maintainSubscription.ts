@@ -44,6 +44,16 @@ export type MaintenanceOutcome =
   /** A transient failure (5xx, network, storage); the next run tries again. */
   | { readonly outcome: 'retry'; readonly subscriptionId: string; readonly reason: string; readonly error?: unknown };
 
+interface RenewalOptions {
+  /** Renew even inside the reauthorize/renew window (an operator's explicit renew). */
+  readonly force?: boolean;
+}
+
+interface LeasedOptions {
+  /** The caller already holds the record's lease (`claim`). */
+  readonly leased?: boolean;
+}
+
 /** Renewals never move the expiry backwards past this: one that expires sooner than this is renewed despite a recent reauthorize. */
 const IMMINENT_EXPIRY_MS = 15 * 60_000;
 
@@ -52,7 +62,7 @@ const IMMINENT_EXPIRY_MS = 15 * 60_000;
  * PATCH (Graph lost it), is recreated and resynced. Not sent inside the reauthorize/renew window
  * (`reauthorizeRenewWaitMs`) unless the expiry is imminent or `force` is set.
  */
-export async function renewOrRecreateSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
+export async function renewOrRecreateSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: RenewalOptions = {}): Promise<MaintenanceOutcome> {
   const [outcome] = await renewOrRecreateSubscriptions([record], deps, options);
   if (outcome === undefined) throw new TypeError('renewOrRecreateSubscriptions answered no outcome');
   return outcome;
@@ -72,7 +82,7 @@ interface PreparedRenewal {
 export async function renewOrRecreateSubscriptions(
   records: readonly StoredSubscription[],
   deps: SubscriptionDependencies,
-  options: { readonly force?: boolean } = {},
+  options: RenewalOptions = {},
 ): Promise<MaintenanceOutcome[]> {
   const tenantId = records[0]?.tenantId ?? '';
   if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewOrRecreateSubscriptions takes subscriptions of one tenant');
@@ -105,7 +115,7 @@ export async function renewOrRecreateSubscriptions(
   return records.map((record) => outcomes.get(record.subscriptionId) ?? skipped(record.subscriptionId, 'not renewed'));
 }
 
-async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean }): Promise<PreparedRenewal | MaintenanceOutcome> {
+async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDependencies, options: RenewalOptions): Promise<PreparedRenewal | MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   if (record.status === 'removed') return recreateSubscription(record, 'the subscription was removed by Graph', deps);
@@ -182,7 +192,7 @@ export async function recreateSubscription(
   record: StoredSubscription,
   reason: string,
   deps: SubscriptionDependencies,
-  options: { readonly leased?: boolean } = {},
+  options: LeasedOptions = {},
 ): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
@@ -226,7 +236,7 @@ export async function recreateSubscription(
 }
 
 /** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */
-export async function finishDeletion(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly leased?: boolean } = {}): Promise<MaintenanceOutcome> {
+export async function finishDeletion(record: StoredSubscription, deps: SubscriptionDependencies, options: LeasedOptions = {}): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   const claimed = options.leased === true ? record : await claim(record, deps, now);
