@@ -61,7 +61,10 @@ class TableLeaseStore implements LeaseStore {
       leaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
     };
     try {
-      const response = existing === undefined ? await this.#table.createEntity(entity) : await this.#table.updateEntity(entity, 'Replace', { etag: existing.etag });
+      const response =
+        existing === undefined
+          ? await this.#table.createEntity(entity)
+          : await this.#table.updateEntity(entity, 'Replace', { etag: existing.etag });
       const lease: HeldLease = { tenantId, key, deltaLink: existing?.deltaLink, token, etag: response.etag ?? '' };
       return lease;
     } catch (error) {
@@ -73,10 +76,13 @@ class TableLeaseStore implements LeaseStore {
 
   async saveLink(lease: Lease, deltaLink: string | undefined): Promise<Lease> {
     const held = lease as HeldLease;
-    const entity = await this.#table.getEntity<DeltaEntity>(held.tenantId, rowKeyOf(held.key)).catch((error: unknown) => {
-      throw this.#unavailable('read delta state', error);
-    });
-    if (entity.leaseOwner !== held.token) throw new StorageUnavailable(`delta lease for ${held.key} was lost to another run`);
+    const entity = await this.#table
+      .getEntity<DeltaEntity>(held.tenantId, rowKeyOf(held.key))
+      .catch((error: unknown) => {
+        throw this.#unavailable('read delta state', error);
+      });
+    if (entity.leaseOwner !== held.token)
+      throw new StorageUnavailable(`delta lease for ${held.key} was lost to another run`);
     const { etag: _etag, ...rest } = entity;
     const next: DeltaEntity = { ...rest, partitionKey: held.tenantId, rowKey: rowKeyOf(held.key), key: held.key };
     if (deltaLink === undefined) delete next.deltaLink;
@@ -96,7 +102,9 @@ class TableLeaseStore implements LeaseStore {
       const entity = await this.#table.getEntity<DeltaEntity>(held.tenantId, rowKeyOf(held.key));
       if (entity.leaseOwner !== held.token) return;
       const { etag, leaseOwner: _owner, leaseUntil: _until, ...rest } = entity;
-      await this.#table.updateEntity({ ...rest, partitionKey: held.tenantId, rowKey: rowKeyOf(held.key) }, 'Replace', { etag });
+      await this.#table.updateEntity({ ...rest, partitionKey: held.tenantId, rowKey: rowKeyOf(held.key) }, 'Replace', {
+        etag,
+      });
     } catch {
       // The lease expires by itself; failing to release it only delays the next run.
     }

@@ -10,7 +10,12 @@
  */
 import { answerDeferredChallenges } from '../lifecycle';
 import { runPeriodicResyncs, type PeriodicResyncReport } from '../resync';
-import { reconcileSubscriptions, type ReconcileOptions, type ReconcileReport, type SubscriptionDependencies } from '../subscriptions';
+import {
+  reconcileSubscriptions,
+  type ReconcileOptions,
+  type ReconcileReport,
+  type SubscriptionDependencies,
+} from '../subscriptions';
 import type { SubscriptionObservation } from '../telemetry';
 
 export interface MaintenanceDependencies extends SubscriptionDependencies {
@@ -24,7 +29,10 @@ export interface MaintenanceReport {
   readonly periodicResync: PeriodicResyncReport;
 }
 
-export async function runMaintenance(deps: MaintenanceDependencies, options: ReconcileOptions = {}): Promise<MaintenanceReport> {
+export async function runMaintenance(
+  deps: MaintenanceDependencies,
+  options: ReconcileOptions = {},
+): Promise<MaintenanceReport> {
   const reconcile = await reconcileSubscriptions(deps, options);
   if (reconcile.observations !== undefined) deps.observations?.update(reconcile.observations);
   const deferredChallenges = await answerDeferredChallenges(deps);

@@ -45,7 +45,10 @@ export interface PeriodicResyncReport {
 }
 
 /** When the safety net next resyncs this subscription (epoch ms). */
-export function nextPeriodicResyncAt(record: Pick<StoredSubscription, 'subscriptionId' | 'createdAt' | 'lastResyncedAt'>, intervalMs: number): number {
+export function nextPeriodicResyncAt(
+  record: Pick<StoredSubscription, 'subscriptionId' | 'createdAt' | 'lastResyncedAt'>,
+  intervalMs: number,
+): number {
   if (record.lastResyncedAt !== undefined) return Date.parse(record.lastResyncedAt) + intervalMs;
   return Date.parse(record.createdAt) + jitterOf(record.subscriptionId) * intervalMs;
 }
@@ -65,10 +68,28 @@ export async function runPeriodicResyncs(deps: SubscriptionDependencies): Promis
 
   const tally: PeriodicResyncTally = { resynced: 0, throttledTenants: [], problems: [] };
   const tenants = [...new Set(due.map((record) => record.tenantId))];
-  await Promise.all(tenants.map((tenantId) => resyncTenant(tenantId, due.filter((record) => record.tenantId === tenantId), now, deps, tally)));
+  await Promise.all(
+    tenants.map((tenantId) =>
+      resyncTenant(
+        tenantId,
+        due.filter((record) => record.tenantId === tenantId),
+        now,
+        deps,
+        tally,
+      ),
+    ),
+  );
   const { resynced, throttledTenants, problems } = tally;
-  const report: PeriodicResyncReport = { due: due.length, resynced, postponed: due.length - resynced, throttledTenants, problems };
-  deps.log.info(`Periodic resync: ${resynced} of ${due.length} due subscription(s) resynced${report.postponed > 0 ? `, ${report.postponed} postponed to the next run` : ''}`);
+  const report: PeriodicResyncReport = {
+    due: due.length,
+    resynced,
+    postponed: due.length - resynced,
+    throttledTenants,
+    problems,
+  };
+  deps.log.info(
+    `Periodic resync: ${resynced} of ${due.length} due subscription(s) resynced${report.postponed > 0 ? `, ${report.postponed} postponed to the next run` : ''}`,
+  );
   for (const problem of problems) deps.log.warn(`Periodic resync: ${problem}`);
   return report;
 }
@@ -80,7 +101,7 @@ interface PeriodicResyncTally {
   readonly problems: string[];
 }
 
-/** Active subscriptions owing no resync, not leased, whose kind can resync and whose time has come: most overdue first. */
+/** Active, unleased subscriptions owing no resync, of a kind that can resync, now due; most overdue first. */
 function dueForResync(records: readonly StoredSubscription[], intervalMs: number, now: Date): StoredSubscription[] {
   return records
     .filter(
@@ -95,7 +116,13 @@ function dueForResync(records: readonly StoredSubscription[], intervalMs: number
 }
 
 /** One tenant's share of the run under its lease: a 429 stops it and holds the lease for Graph's Retry-After. */
-async function resyncTenant(tenantId: string, due: readonly StoredSubscription[], now: Date, deps: SubscriptionDependencies, tally: PeriodicResyncTally): Promise<void> {
+async function resyncTenant(
+  tenantId: string,
+  due: readonly StoredSubscription[],
+  now: Date,
+  deps: SubscriptionDependencies,
+  tally: PeriodicResyncTally,
+): Promise<void> {
   const lease = await deps.leases.tryAcquire(tenantId, PERIODIC_RESYNC_KEY, now, RUN_LEASE_MS);
   // Another instance works this tenant, or Graph asked us to wait.
   if (lease === undefined) return;
@@ -113,10 +140,14 @@ async function resyncTenant(tenantId: string, due: readonly StoredSubscription[]
         if (failure.kind === 'throttled') {
           holdMs = failure.retryAfterMs ?? 0;
           tally.throttledTenants.push(tenantId);
-          tally.problems.push(`tenant ${tenantId}: Graph throttled the periodic resync; held back ${Math.ceil(holdMs / 1000)} s`);
+          tally.problems.push(
+            `tenant ${tenantId}: Graph throttled the periodic resync; held back ${Math.ceil(holdMs / 1000)} s`,
+          );
           break;
         }
-        tally.problems.push(`${record.subscriptionId}: periodic resync failed, tried again next run: ${describeError(error)}`);
+        tally.problems.push(
+          `${record.subscriptionId}: periodic resync failed, tried again next run: ${describeError(error)}`,
+        );
       }
     }
   } finally {
@@ -130,7 +161,9 @@ async function resyncTenant(tenantId: string, due: readonly StoredSubscription[]
 async function markResynced(record: StoredSubscription, deps: SubscriptionDependencies): Promise<void> {
   const fresh = await deps.repository.get(record.subscriptionId);
   if (fresh === undefined) return;
-  await deps.repository.update(revise(fresh, deps.clock.now(), { lastResyncedAt: deps.clock.now().toISOString() }), fresh.etag).catch((error: unknown) => {
-    if (!(error instanceof StorageConflict)) throw error;
-  });
+  await deps.repository
+    .update(revise(fresh, deps.clock.now(), { lastResyncedAt: deps.clock.now().toISOString() }), fresh.etag)
+    .catch((error: unknown) => {
+      if (!(error instanceof StorageConflict)) throw error;
+    });
 }

@@ -10,7 +10,10 @@
 export interface Lease {
   readonly tenantId: string;
   readonly key: string;
-  /** The stored delta link to continue from, or undefined to start from scratch (always undefined for keys no delta stream uses). */
+  /**
+   * The stored delta link to continue from, or undefined to start from scratch (always undefined for keys no
+   * delta stream uses).
+   */
   readonly deltaLink: string | undefined;
   /** Opaque token guarding the write-back. */
   readonly token: string;

@@ -14,13 +14,19 @@ import { resyncTargetsOf } from './resyncTargets';
 import { DELTA_LEASE_MS, syncDelta, tombstoneUnlisted, type DeltaTarget } from './syncDelta';
 
 /** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */
-export async function recordOwedResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<StoredSubscription> {
+export async function recordOwedResync(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+): Promise<StoredSubscription> {
   let current: StoredSubscription | undefined = record;
   for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
     if (current.resyncPendingSince !== undefined) return current;
     const { etag, ...fields } = current;
     try {
-      return await deps.repository.update({ ...fields, resyncPendingSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag);
+      return await deps.repository.update(
+        { ...fields, resyncPendingSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() },
+        etag,
+      );
     } catch (error) {
       if (!(error instanceof StorageConflict)) throw error;
       current = await deps.repository.get(record.subscriptionId);
@@ -35,20 +41,26 @@ export async function recordOwedResync(record: StoredSubscription, deps: Subscri
  * about it would have produced. One run at a time per tenant and resource (the delta lease); a busy or
  * throttled run leaves the resync owed. Kinds without delta support only log that they cannot catch up.
  */
-export async function resyncSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+export async function resyncSubscription(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+): Promise<MaintenanceOutcome> {
   const id = record.subscriptionId;
   const owedSince = record.resyncPendingSince;
   if (owedSince === undefined) return { outcome: 'skipped', subscriptionId: id, reason: 'no resync owed' };
   const synced = await runResync(record, deps);
-  if (synced === 'busy') return { outcome: 'skipped', subscriptionId: id, reason: 'another delta run holds this resource' };
+  if (synced === 'busy')
+    return { outcome: 'skipped', subscriptionId: id, reason: 'another delta run holds this resource' };
   // Clear the debt only if no newer one (another missed event) was recorded meanwhile.
   const fresh = await deps.repository.get(id);
   if (fresh !== undefined) {
     const paid = fresh.resyncPendingSince === owedSince;
     const changes = synced ? { lastResyncedAt: deps.clock.now().toISOString() } : {};
-    await deps.repository.update(revise(fresh, deps.clock.now(), changes, paid ? ['resyncPendingSince'] : []), fresh.etag).catch((error: unknown) => {
-      if (!(error instanceof StorageConflict)) throw error;
-    });
+    await deps.repository
+      .update(revise(fresh, deps.clock.now(), changes, paid ? ['resyncPendingSince'] : []), fresh.etag)
+      .catch((error: unknown) => {
+        if (!(error instanceof StorageConflict)) throw error;
+      });
   }
   return { outcome: 'resynced', subscriptionId: id };
 }
@@ -67,7 +79,9 @@ export async function runResync(record: StoredSubscription, deps: SubscriptionDe
   const targets = await resyncTargetsOf(record, deps, deps.clock.now());
   const kind = kindOfSubscriptionResource(record.resource);
   if (targets === undefined || kind === undefined) {
-    deps.log.warn(`Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${record.resyncPendingSince ?? 'the last notification'} cannot be recovered`);
+    deps.log.warn(
+      `Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${record.resyncPendingSince ?? 'the last notification'} cannot be recovered`,
+    );
     return false;
   }
   const listingStartedAt = deps.clock.now().toISOString();
@@ -78,14 +92,26 @@ export async function runResync(record: StoredSubscription, deps: SubscriptionDe
     if (run.outcome === 'busy') return 'busy';
     everyStreamListedInFull &&= run.fullSync;
     for (const path of run.listed) listed.add(path);
-    deps.log.info(`Resynced ${target.key} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`);
+    deps.log.info(
+      `Resynced ${target.key} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`,
+    );
   }
   const collectionPath = kind.resyncListsAllOf(normalizeResourcePath(record.resource));
   if (everyStreamListedInFull && collectionPath !== undefined) {
-    const sweep = await tombstoneUnlisted({ tenantId: record.tenantId, collectionPath, subscriptionId: id }, listed, listingStartedAt, deps);
-    if (sweep.tombstoned > 0) deps.log.info(`Subscription ${id}: ${sweep.tombstoned} resource(s) deleted without a notification, found by the full listing; tombstones written`);
+    const sweep = await tombstoneUnlisted(
+      { tenantId: record.tenantId, collectionPath, subscriptionId: id },
+      listed,
+      listingStartedAt,
+      deps,
+    );
+    if (sweep.tombstoned > 0)
+      deps.log.info(
+        `Subscription ${id}: ${sweep.tombstoned} resource(s) deleted without a notification, found by the full listing; tombstones written`,
+      );
     if (sweep.unconfirmed > 0) {
-      deps.log.warn(`Subscription ${id}: ${sweep.unconfirmed} resource(s) missing from the full listing could not be confirmed deleted (Graph refused the reads); the next resync lists again`);
+      deps.log.warn(
+        `Subscription ${id}: ${sweep.unconfirmed} resource(s) missing from the full listing could not be confirmed deleted (Graph refused the reads); the next resync lists again`,
+      );
       await forgetDeltaLinks(targets, deps);
     }
   }

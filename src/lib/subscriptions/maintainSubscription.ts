@@ -62,7 +62,11 @@ const IMMINENT_EXPIRY_MS = 15 * 60_000;
  * PATCH (Graph lost it), is recreated and resynced. Not sent inside the reauthorize/renew window
  * (`reauthorizeRenewWaitMs`) unless the expiry is imminent or `force` is set.
  */
-export async function renewOrRecreateSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: RenewalOptions = {}): Promise<MaintenanceOutcome> {
+export async function renewOrRecreateSubscription(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+  options: RenewalOptions = {},
+): Promise<MaintenanceOutcome> {
   const [outcome] = await renewOrRecreateSubscriptions([record], deps, options);
   if (outcome === undefined) throw new TypeError('renewOrRecreateSubscriptions answered no outcome');
   return outcome;

@@ -51,7 +51,13 @@ export class TenantExecutor {
   /** Shared by the run's tenants: an adopted intent adds its id. */
   readonly #knownIds: Set<string>;
 
-  constructor(tenantId: string, deps: SubscriptionDependencies, tally: ReconcileTally, deadlineMs: number, knownIds: Set<string>) {
+  constructor(
+    tenantId: string,
+    deps: SubscriptionDependencies,
+    tally: ReconcileTally,
+    deadlineMs: number,
+    knownIds: Set<string>,
+  ) {
     this.#tenantId = tenantId;
     this.#deps = deps;
     this.#tally = tally;
@@ -63,21 +69,32 @@ export class TenantExecutor {
   async listGraph(forDriftCheck: boolean): Promise<GraphSubscription[] | undefined> {
     const deps = this.#deps;
     try {
-      const inGraph = await listGraphSubscriptions(deps.graph, this.#tenantId, deps.settings.graphBaseUrl, async (retryAfterMs) => {
-        this.#backoff.throttled(retryAfterMs);
-        return this.#backoff.ready();
-      });
+      const inGraph = await listGraphSubscriptions(
+        deps.graph,
+        this.#tenantId,
+        deps.settings.graphBaseUrl,
+        async (retryAfterMs) => {
+          this.#backoff.throttled(retryAfterMs);
+          return this.#backoff.ready();
+        },
+      );
       if (forDriftCheck) this.#tally.driftChecked.push(this.#tenantId);
       return inGraph;
     } catch (error) {
       this.#backoff.throttledBy(error);
-      this.#tally.problems.push(`tenant ${this.#tenantId}: listing subscriptions in Graph failed: ${describeError(error)}`);
+      this.#tally.problems.push(
+        `tenant ${this.#tenantId}: listing subscriptions in Graph failed: ${describeError(error)}`,
+      );
       return undefined;
     }
   }
 
   /** Runs the steps, at most `concurrency` at once, each guarded; records whether Graph throttled the tenant. */
-  async run(steps: readonly ReconcileStep[], inGraph: readonly GraphSubscription[] | undefined, concurrency: number): Promise<void> {
+  async run(
+    steps: readonly ReconcileStep[],
+    inGraph: readonly GraphSubscription[] | undefined,
+    concurrency: number,
+  ): Promise<void> {
     await runBounded(
       steps.map((step) => this.#guarded(() => this.#execute(step, inGraph ?? []))),
       concurrency,
@@ -97,7 +114,10 @@ export class TenantExecutor {
         this.#report(await recreateSubscription(step.record, step.reason, deps));
         return;
       case 'correctExpiry': {
-        const updated = await deps.repository.update(revise(step.record, deps.clock.now(), { expirationDateTime: step.expirationDateTime }), step.record.etag);
+        const updated = await deps.repository.update(
+          revise(step.record, deps.clock.now(), { expirationDateTime: step.expirationDateTime }),
+          step.record.etag,
+        );
         this.#tally.count('expiryCorrected');
         await this.#maintain(updated);
         return;
@@ -125,11 +145,12 @@ export class TenantExecutor {
   #report(outcome: MaintenanceOutcome): MaintenanceOutcome {
     this.#tally.count(outcome.outcome);
     if (outcome.outcome === 'throttled') this.#backoff.throttled(outcome.retryAfterMs);
-    if (outcome.outcome === 'failed' || outcome.outcome === 'retry') this.#tally.problems.push(`${outcome.subscriptionId}: ${outcome.reason}`);
+    if (outcome.outcome === 'failed' || outcome.outcome === 'retry')
+      this.#tally.problems.push(`${outcome.subscriptionId}: ${outcome.reason}`);
     return outcome;
   }
 
-  /** Waits out the tenant's backoff first (or defers past the deadline); an escaped error is counted, never rethrown. */
+  /** Waits out the tenant's backoff first (or defers past the deadline); an escaped error is counted, not rethrown. */
   #guarded(task: Task): Task {
     return async () => {
       if (!(await this.#backoff.ready())) {
@@ -150,16 +171,19 @@ export class TenantExecutor {
     const deps = this.#deps;
     if (isRenewalDue(record, deps.settings, deps.clock.now())) {
       const outcome = this.#report(await renewOrRecreateSubscription(record, deps));
-      if (outcome.outcome === 'renewed' && record.resyncPendingSince !== undefined) await this.#resyncIfOwed(record.subscriptionId);
+      if (outcome.outcome === 'renewed' && record.resyncPendingSince !== undefined)
+        await this.#resyncIfOwed(record.subscriptionId);
       return;
     }
-    if (record.resyncPendingSince !== undefined && !isLeased(record, deps.clock.now())) this.#report(await resyncSubscription(record, deps));
+    if (record.resyncPendingSince !== undefined && !isLeased(record, deps.clock.now()))
+      this.#report(await resyncSubscription(record, deps));
   }
 
   /** Pays an owed resync once nothing else holds the record. */
   async #resyncIfOwed(subscriptionId: string): Promise<void> {
     const current = await this.#deps.repository.get(subscriptionId);
-    if (current?.resyncPendingSince !== undefined && !isLeased(current, this.#deps.clock.now())) this.#report(await resyncSubscription(current, this.#deps));
+    if (current?.resyncPendingSince !== undefined && !isLeased(current, this.#deps.clock.now()))
+      this.#report(await resyncSubscription(current, this.#deps));
   }
 
   /** Renews a batch; PATCHes Graph throttled are sent again once the tenant's Retry-After has passed. */
@@ -171,7 +195,10 @@ export class TenantExecutor {
       for (const outcome of await renewOrRecreateSubscriptions(pending, deps)) {
         this.#report(outcome);
         if (outcome.outcome === 'throttled') throttledIds.push(outcome.subscriptionId);
-        else if (outcome.outcome === 'renewed' && pending.find((record) => record.subscriptionId === outcome.subscriptionId)?.resyncPendingSince !== undefined) {
+        else if (
+          outcome.outcome === 'renewed' &&
+          pending.find((record) => record.subscriptionId === outcome.subscriptionId)?.resyncPendingSince !== undefined
+        ) {
           await this.#resyncIfOwed(outcome.subscriptionId);
         }
       }
@@ -181,7 +208,9 @@ export class TenantExecutor {
         return;
       }
       const fresh = await Promise.all(throttledIds.map((id) => deps.repository.get(id)));
-      pending = fresh.filter((record): record is StoredSubscription => record?.status === 'active' && !isLeased(record, deps.clock.now()));
+      pending = fresh.filter(
+        (record): record is StoredSubscription => record?.status === 'active' && !isLeased(record, deps.clock.now()),
+      );
     }
   }
 

@@ -60,7 +60,11 @@ export interface TenantPlan {
 }
 
 /** Create intents a crash left behind (only a full-scan run resolves them: it must know every record). */
-export function findStaleIntents(records: readonly StoredSubscription[], fullScan: boolean, now: Date): StoredSubscription[] {
+export function findStaleIntents(
+  records: readonly StoredSubscription[],
+  fullScan: boolean,
+  now: Date,
+): StoredSubscription[] {
   if (!fullScan) return [];
   return records.filter(
     (record) =>
@@ -72,7 +76,11 @@ export function findStaleIntents(records: readonly StoredSubscription[], fullSca
 }
 
 /** The tenants a run works: those with records, and those the desired state creates in. */
-export function tenantsOf(records: readonly StoredSubscription[], desired: DesiredStatePlan | undefined, defaultTenantId: string): string[] {
+export function tenantsOf(
+  records: readonly StoredSubscription[],
+  desired: DesiredStatePlan | undefined,
+  defaultTenantId: string,
+): string[] {
   const creating = (desired?.create ?? []).map((request) => tenantOfRequest(request, defaultTenantId));
   return [...new Set([...records.map((record) => record.tenantId), ...creating])];
 }
@@ -101,7 +109,11 @@ export function planTenant(input: TenantPlanInput): TenantPlan {
       handled.add(finding.record.subscriptionId);
       steps.push(
         finding.kind === 'missing'
-          ? { kind: 'recreate', record: finding.record, reason: 'missing from Graph at the drift check (removed without a lifecycle event)' }
+          ? {
+              kind: 'recreate',
+              record: finding.record,
+              reason: 'missing from Graph at the drift check (removed without a lifecycle event)',
+            }
           : { kind: 'correctExpiry', record: finding.record, expirationDateTime: finding.expirationDateTime },
       );
     }
@@ -128,10 +140,17 @@ function stepsFromTable(record: StoredSubscription, input: TenantPlanInput): Rec
       // Whether another record replaces it needs the whole table.
       if (!input.fullScan) return [];
       const key = combinationKey(record);
-      const replaced = input.allRecords.some((other) => other !== record && other.status !== 'removed' && other.status !== 'deleted' && combinationKey(other) === key);
+      const replaced = input.allRecords.some(
+        (other) =>
+          other !== record && other.status !== 'removed' && other.status !== 'deleted' && combinationKey(other) === key,
+      );
       const beingReplaced = input.allRecords.some((other) => other.replaces === record.subscriptionId);
       if (beingReplaced) return [];
-      return [replaced ? { kind: 'dropReplaced', record } : { kind: 'recreate', record, reason: record.lastError ?? 'the subscription was removed by Graph' }];
+      return [
+        replaced
+          ? { kind: 'dropReplaced', record }
+          : { kind: 'recreate', record, reason: record.lastError ?? 'the subscription was removed by Graph' },
+      ];
     }
     default:
       // pending: being created (or resolved above once stale); failed: waits for an operator.
@@ -140,15 +159,23 @@ function stepsFromTable(record: StoredSubscription, input: TenantPlanInput): Rec
 }
 
 function desiredSteps(input: TenantPlanInput): ReconcileStep[] {
-  const creates = (input.desired?.create ?? []).filter((request) => tenantOfRequest(request, input.settings.defaultTenantId) === input.tenantId);
-  const removes = (input.desired?.remove ?? []).filter((record) => record.tenantId === input.tenantId && !isLeased(record, input.now));
-  return [...creates.map((request): ReconcileStep => ({ kind: 'createDesired', request })), ...removes.map((record): ReconcileStep => ({ kind: 'removeUndesired', record }))];
+  const creates = (input.desired?.create ?? []).filter(
+    (request) => tenantOfRequest(request, input.settings.defaultTenantId) === input.tenantId,
+  );
+  const removes = (input.desired?.remove ?? []).filter(
+    (record) => record.tenantId === input.tenantId && !isLeased(record, input.now),
+  );
+  return [
+    ...creates.map((request): ReconcileStep => ({ kind: 'createDesired', request })),
+    ...removes.map((record): ReconcileStep => ({ kind: 'removeUndesired', record })),
+  ];
 }
 
 /** Soonest expiry first, so what little a throttled run gets done is what matters most. */
 function renewalBatches(due: readonly StoredSubscription[], batchSize: number): ReconcileStep[] {
   const sorted = [...due].sort((a, b) => Date.parse(a.expirationDateTime) - Date.parse(b.expirationDateTime));
   const batches: ReconcileStep[] = [];
-  for (let start = 0; start < sorted.length; start += batchSize) batches.push({ kind: 'renew', batch: sorted.slice(start, start + batchSize) });
+  for (let start = 0; start < sorted.length; start += batchSize)
+    batches.push({ kind: 'renew', batch: sorted.slice(start, start + batchSize) });
   return batches;
 }

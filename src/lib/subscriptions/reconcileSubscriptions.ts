@@ -85,7 +85,10 @@ interface ReconcileRun {
   readonly forceDriftCheck: boolean;
 }
 
-export async function reconcileSubscriptions(deps: SubscriptionDependencies, options: ReconcileOptions = {}): Promise<ReconcileReport> {
+export async function reconcileSubscriptions(
+  deps: SubscriptionDependencies,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport> {
   const tally = new ReconcileTally();
   const run = await startRun(deps, options, tally);
   const tenants = tenantsOf(run.records, run.desired, deps.settings.defaultTenantId);
@@ -95,11 +98,17 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
 }
 
 /** Reads what the run needs: the whole table in a full-scan run, otherwise only records that could need work. */
-async function startRun(deps: SubscriptionDependencies, options: ReconcileOptions, tally: ReconcileTally): Promise<ReconcileRun> {
+async function startRun(
+  deps: SubscriptionDependencies,
+  options: ReconcileOptions,
+  tally: ReconcileTally,
+): Promise<ReconcileRun> {
   const now = deps.clock.now();
   const forceDriftCheck = options.forceDriftCheck === true;
   const fullScan = await isFullScanRun(deps, now, forceDriftCheck);
-  const records = fullScan ? await deps.repository.list() : await deps.repository.listDue(new Date(now.getTime() + maxRenewalWindowMs(deps.settings)));
+  const records = fullScan
+    ? await deps.repository.list()
+    : await deps.repository.listDue(new Date(now.getTime() + maxRenewalWindowMs(deps.settings)));
   return {
     now,
     deadlineMs: now.getTime() + (options.budgetMs ?? RUN_BUDGET_MS),
@@ -107,7 +116,9 @@ async function startRun(deps: SubscriptionDependencies, options: ReconcileOption
     fullScan,
     records,
     desired: await loadDesired(deps, records, now, tally.problems),
-    knownIds: new Set(records.filter((record) => !isIntentKey(record.subscriptionId)).map((record) => record.subscriptionId)),
+    knownIds: new Set(
+      records.filter((record) => !isIntentKey(record.subscriptionId)).map((record) => record.subscriptionId),
+    ),
     forceDriftCheck,
   };
 }
@@ -116,7 +127,12 @@ async function startRun(deps: SubscriptionDependencies, options: ReconcileOption
  * One tenant: Graph's list when the drift check is due or an interrupted create must be resolved (only in a
  * full-scan run, so nothing is mistaken for missing or unknown), then the plan, then its execution.
  */
-async function reconcileTenant(tenantId: string, run: ReconcileRun, deps: SubscriptionDependencies, tally: ReconcileTally): Promise<void> {
+async function reconcileTenant(
+  tenantId: string,
+  run: ReconcileRun,
+  deps: SubscriptionDependencies,
+  tally: ReconcileTally,
+): Promise<void> {
   const records = run.records.filter((record) => record.tenantId === tenantId);
   const executor = new TenantExecutor(tenantId, deps, tally, run.deadlineMs, run.knownIds);
   const driftDue = await isDriftCheckDue(deps, tenantId, run.now, run.fullScan, run.forceDriftCheck);
@@ -140,7 +156,12 @@ async function reconcileTenant(tenantId: string, run: ReconcileRun, deps: Subscr
   await executor.run(plan.steps, inGraph, deps.settings.concurrencyPerTenant);
 }
 
-async function loadDesired(deps: SubscriptionDependencies, records: readonly StoredSubscription[], now: Date, problems: string[]): Promise<DesiredStatePlan | undefined> {
+async function loadDesired(
+  deps: SubscriptionDependencies,
+  records: readonly StoredSubscription[],
+  now: Date,
+  problems: string[],
+): Promise<DesiredStatePlan | undefined> {
   if (deps.readDesiredState === undefined) return undefined;
   try {
     const text = await deps.readDesiredState();
@@ -162,15 +183,31 @@ async function observe(deps: SubscriptionDependencies): Promise<SubscriptionObse
 }
 
 /** The report, and its summary and problems in the log. */
-function finishRun(run: ReconcileRun, tally: ReconcileTally, observations: ReconcileReport['observations'], deps: SubscriptionDependencies): ReconcileReport {
+function finishRun(
+  run: ReconcileRun,
+  tally: ReconcileTally,
+  observations: ReconcileReport['observations'],
+  deps: SubscriptionDependencies,
+): ReconcileReport {
   const { outcomes, driftChecked, throttledTenants, unmanagedInGraph, problems } = tally;
-  const report: ReconcileReport = { subscriptions: run.records.length, outcomes, driftChecked, throttledTenants, fullScan: run.fullScan, unmanagedInGraph, problems, observations };
+  const report: ReconcileReport = {
+    subscriptions: run.records.length,
+    outcomes,
+    driftChecked,
+    throttledTenants,
+    fullScan: run.fullScan,
+    unmanagedInGraph,
+    problems,
+    observations,
+  };
   const summary = Object.entries(outcomes)
     .map(([outcome, n]) => `${n} ${outcome}`)
     .join(', ');
   const scope = run.fullScan ? '' : ' that could need work';
   const drift = driftChecked.length > 0 ? `; drift-checked ${driftChecked.length} tenant(s)` : '';
-  deps.log.info(`Reconciled ${run.records.length} subscription(s)${scope}: ${summary === '' ? 'nothing to do' : summary}${drift}`);
+  deps.log.info(
+    `Reconciled ${run.records.length} subscription(s)${scope}: ${summary === '' ? 'nothing to do' : summary}${drift}`,
+  );
   for (const problem of problems) deps.log.warn(`Reconcile: ${problem}`);
   return report;
 }

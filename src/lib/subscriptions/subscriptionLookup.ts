@@ -39,9 +39,15 @@ interface Snapshot {
   readonly records: Promise<ReadonlyMap<string, SubscriptionRecord>>;
 }
 
-export function createCachedSubscriptionLookup(repository: Pick<SubscriptionRepository, 'get' | 'list'>, clock: Clock, ttlMs: number): SubscriptionLookup {
+export function createCachedSubscriptionLookup(
+  repository: Pick<SubscriptionRepository, 'get' | 'list'>,
+  clock: Clock,
+  ttlMs: number,
+): SubscriptionLookup {
   const cache = new CachedLookup(repository, clock, ttlMs);
-  return Object.assign((subscriptionId: string) => cache.lookup(subscriptionId), { lookupMany: (subscriptionIds: Iterable<string>) => cache.lookupMany(subscriptionIds) });
+  return Object.assign((subscriptionId: string) => cache.lookup(subscriptionId), {
+    lookupMany: (subscriptionIds: Iterable<string>) => cache.lookupMany(subscriptionIds),
+  });
 }
 
 /** The cache behind a lookup: an entry per id (oldest first, for eviction) and the last table listing. */
@@ -74,13 +80,17 @@ class CachedLookup {
     const now = this.#clock.now().getTime();
     const { found, misses } = await this.#fromCache(new Set(subscriptionIds), now);
     if (misses.length === 0) return found;
-    const recent = this.#freshSnapshot(now) ?? (misses.length > POINT_READS_PER_REQUEST ? this.#takeSnapshot(now) : undefined);
+    const recent =
+      this.#freshSnapshot(now) ?? (misses.length > POINT_READS_PER_REQUEST ? this.#takeSnapshot(now) : undefined);
     if (recent === undefined) await this.#readEach(misses, found);
     else await this.#readFromSnapshot(recent, misses, found, now);
     return found;
   }
 
-  async #fromCache(subscriptionIds: ReadonlySet<string>, now: number): Promise<{ found: Map<string, SubscriptionRecord>; misses: string[] }> {
+  async #fromCache(
+    subscriptionIds: ReadonlySet<string>,
+    now: number,
+  ): Promise<{ found: Map<string, SubscriptionRecord>; misses: string[] }> {
     const found = new Map<string, SubscriptionRecord>();
     const misses: string[] = [];
     const hits: Promise<void>[] = [];
@@ -104,7 +114,12 @@ class CachedLookup {
   }
 
   /** Known ids from the listing are cached until it is `ttlMs` old; unknown ones are not cached one by one. */
-  async #readFromSnapshot(recent: Snapshot, misses: readonly string[], found: Map<string, SubscriptionRecord>, now: number): Promise<void> {
+  async #readFromSnapshot(
+    recent: Snapshot,
+    misses: readonly string[],
+    found: Map<string, SubscriptionRecord>,
+    now: number,
+  ): Promise<void> {
     const listed = await recent.records;
     const expiresAt = recent.startedAt + this.#ttlMs;
     for (const subscriptionId of misses) {
@@ -131,13 +146,17 @@ class CachedLookup {
 
   /** A listing started no longer ago than an unknown id may be remembered, or undefined. */
   #freshSnapshot(now: number): Snapshot | undefined {
-    return this.#snapshot !== undefined && now - this.#snapshot.startedAt < this.#negativeTtlMs ? this.#snapshot : undefined;
+    return this.#snapshot !== undefined && now - this.#snapshot.startedAt < this.#negativeTtlMs
+      ? this.#snapshot
+      : undefined;
   }
 
   #takeSnapshot(now: number): Snapshot {
     const taken: Snapshot = {
       startedAt: now,
-      records: this.#repository.list().then((records) => new Map(records.map((record) => [record.subscriptionId, record]))),
+      records: this.#repository
+        .list()
+        .then((records) => new Map(records.map((record) => [record.subscriptionId, record]))),
     };
     this.#snapshot = taken;
     // A failed listing is forgotten so the next request tries again; its callers see the failure.
