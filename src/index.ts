@@ -20,7 +20,7 @@ import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
 import { MsalAccessTokenProvider } from './adapters/azure/msalAccessTokenProvider';
 import { createStorageClients } from './adapters/azure/storageClients';
 import { createStorageQueueSender } from './adapters/azure/storageQueueSender';
-import { createTableDeltaStateStore } from './adapters/azure/tableDeltaStateStore';
+import { createTableLeaseStore } from './adapters/azure/tableLeaseStore';
 import { createTableFailureLog } from './adapters/azure/tableFailureLog';
 import { createTableReceiptLog } from './adapters/azure/tableReceiptLog';
 import { createTableSubscriptionRepository } from './adapters/azure/tableSubscriptionRepository';
@@ -137,7 +137,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   const changeEvents = config.processing.changeEventsQueue === undefined ? undefined : queue(config.processing.changeEventsQueue);
   const lifecycleQueue = queue(config.storage.lifecycleQueue);
   const sink = createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents);
-  const deltaStates = createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable));
+  const leases = createTableLeaseStore(storage.tableClient(config.processing.deltaStateTable));
   const desiredPath = config.subscriptions.desiredSubscriptionsPath;
   const receipts = config.processing.coalesceDelaySeconds > 0 ? createTableReceiptLog(storage.tableClient(config.processing.receiptsTable)) : undefined;
   return {
@@ -157,7 +157,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     processing: {
       graph,
       sink,
-      deltaStates,
+      leases,
       failures: createTableFailureLog(storage.tableClient(config.processing.failuresTable)),
       notificationsQueue,
       rich: createRichContentOpener(config.graph, clock, overrides.fetch),
@@ -170,7 +170,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     subscriptionServices: {
       repository: subscriptions,
       graph,
-      deltaStates,
+      leases,
       sink,
       clock,
       settings: subscriptionSettingsFrom(config),

@@ -18,6 +18,7 @@
  * reconcile); 2 wrong usage; 3 configuration invalid; 4 transient (throttled, unavailable): retry later.
  */
 import { loadConfig, type AppConfig, type Environment } from '../lib/config';
+import { runMaintenance } from '../lib/maintenance';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { classifyFailure } from '../lib/shared/classifyFailure';
 import { isGraphNotifyError } from '../lib/shared/errors';
@@ -27,7 +28,6 @@ import {
   createManagedSubscription,
   deleteManagedSubscription,
   listSubscriptions,
-  reconcileSubscriptions,
   renewManagedSubscription,
   type SubscriptionView,
 } from '../lib/subscriptions';
@@ -118,7 +118,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
     },
     reconcile: {
       synopsis: 'subscriptions reconcile [--drift] [--json]',
-      help: "One reconciler run now: renews what is due, recreates what Graph lost, applies DESIRED_SUBSCRIPTIONS_PATH.\n\n  --drift     also list Graph's subscriptions and repair differences now\n  --json      machine-readable output\n  --verbose   progress on stderr",
+      help: "One timer run now: renews what is due, recreates what Graph lost, applies DESIRED_SUBSCRIPTIONS_PATH, then answers deferred challenges and runs due periodic resyncs.\n\n  --drift     also list Graph's subscriptions and repair differences now\n  --json      machine-readable output\n  --verbose   progress on stderr",
       flags: ['json', 'drift', 'verbose'],
       options: [],
       check: (_args, rest) => {
@@ -311,7 +311,7 @@ async function subscriptions(command: string, rest: readonly string[], args: Par
       return EXIT.ok;
     }
     case 'reconcile': {
-      const report = await reconcileSubscriptions(deps, { forceDriftCheck: args.flags.has('drift') });
+      const { reconcile: report } = await runMaintenance(deps, { forceDriftCheck: args.flags.has('drift') });
       if (json) {
         const { observations: _observations, ...summary } = report;
         io.stdout(JSON.stringify(summary, null, 2));

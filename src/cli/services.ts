@@ -10,7 +10,7 @@ import { MsalAccessTokenProvider } from '../adapters/azure/msalAccessTokenProvid
 import { createStorageClients } from '../adapters/azure/storageClients';
 import { createStoragePoisonQueue } from '../adapters/azure/storagePoisonQueue';
 import { createStorageQueueSender } from '../adapters/azure/storageQueueSender';
-import { createTableDeltaStateStore } from '../adapters/azure/tableDeltaStateStore';
+import { createTableLeaseStore } from '../adapters/azure/tableLeaseStore';
 import { createTableSubscriptionRepository } from '../adapters/azure/tableSubscriptionRepository';
 import type { AppConfig } from '../lib/config';
 import type { EnvelopeKind as QueueRole } from '../lib/notifications';
@@ -42,7 +42,7 @@ export function buildCliServices(config: AppConfig): CliServices {
     subscriptions: {
       repository: createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable)),
       graph,
-      deltaStates: createTableDeltaStateStore(storage.tableClient(config.processing.deltaStateTable)),
+      leases: createTableLeaseStore(storage.tableClient(config.processing.deltaStateTable)),
       // Resync writes reach the same sinks as the app's, change-event queue included.
       sink: createBlobChangeSink(
         storage.blobService.getContainerClient(config.processing.resourcesContainer),

@@ -97,7 +97,9 @@ export type GraphReadResult =
   | { readonly ok: false; readonly error: GraphError };
 
 /** The outcome of one request of a `sendBatch`, at the same index as its request. */
-export type GraphBatchResult = { readonly ok: true; readonly status: number; readonly body: unknown } | { readonly ok: false; readonly error: GraphError };
+export type GraphBatchResult =
+  | { readonly ok: true; readonly status: number; readonly body: unknown }
+  | { readonly ok: false; readonly error: GraphError };
 
 interface RawResponse {
   readonly status: number;
@@ -107,7 +109,35 @@ interface RawResponse {
   readonly clientRequestId: string;
 }
 
+interface SendOptions {
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly body?: unknown;
+  readonly operation?: string | undefined;
+  readonly delta?: boolean;
+  /** For `$batch`: the inner statuses of a 2xx answer, for the request record. */
+  readonly itemsOf?: (body: unknown) => readonly GraphBatchItemRecord[];
+}
+
+/** What one call saw, for the request record, filled in as it arrives. */
+interface ExchangeRecord {
+  status: number | undefined;
+  requestId: string | undefined;
+  throttled: boolean;
+  items: readonly GraphBatchItemRecord[] | undefined;
+}
+
 const USER_AGENT = 'NONISV|graph-notify|graph-notify/0.1';
+
+function requestHeaders(token: string, clientRequestId: string, options: SendOptions): Headers {
+  const headers = new Headers(options.headers);
+  headers.set('Authorization', `Bearer ${token}`);
+  headers.set('client-request-id', clientRequestId);
+  headers.set('return-client-request-id', 'true');
+  headers.set('Accept', 'application/json');
+  headers.set('User-Agent', USER_AGENT);
+  if (options.body !== undefined) headers.set('Content-Type', 'application/json');
+  return headers;
+}
 
 export class GraphClient {
   readonly #baseUrl: string;
@@ -145,7 +175,12 @@ export class GraphClient {
       body: request.body,
       operation: request.operation,
     });
-    return { status: response.status, body: response.body, requestId: response.requestId, clientRequestId: response.clientRequestId };
+    return {
+      status: response.status,
+      body: response.body,
+      requestId: response.requestId,
+      clientRequestId: response.clientRequestId,
+    };
   }
 
   /**
@@ -167,7 +202,11 @@ export class GraphClient {
         continue;
       }
       try {
-        results.push(...(chunk.length === 1 ? [await this.#readOne(tenantId, chunk[0] as GraphReadRequest)] : await this.#batch(tenantId, chunk)));
+        results.push(
+          ...(chunk.length === 1
+            ? [await this.#readOne(tenantId, chunk[0] as GraphReadRequest)]
+            : await this.#batchRead(tenantId, chunk)),
+        );
       } catch (error) {
         if (!(error instanceof GraphError)) throw error;
         results.push(...chunk.map(() => ({ ok: false as const, error })));
@@ -183,35 +222,23 @@ export class GraphClient {
    * inside, not the call: each carries its own 429 and Retry-After. A failure of the whole call throws.
    */
   async sendBatch(tenantId: string, requests: readonly GraphRequest[], operation: string): Promise<GraphBatchResult[]> {
-    if (requests.length > MAX_BATCH_REQUESTS) throw new TypeError(`a $batch holds at most ${MAX_BATCH_REQUESTS} requests, got ${requests.length}`);
+    if (requests.length > MAX_BATCH_REQUESTS)
+      throw new TypeError(`a $batch holds at most ${MAX_BATCH_REQUESTS} requests, got ${requests.length}`);
     for (const request of requests) this.#urlFor(request.path);
-    const body = {
-      requests: requests.map((request, index) => ({
-        id: String(index + 1),
-        method: request.method,
-        url: request.path,
-        ...(request.body === undefined ? (request.headers === undefined ? {} : { headers: request.headers }) : { headers: { ...request.headers, 'Content-Type': 'application/json' }, body: request.body }),
-      })),
-    };
-    const envelope: ResponseContext = { method: 'POST', path: '/$batch' };
-    const response = await this.#send(tenantId, 'POST', this.#urlFor('/$batch'), {
-      body,
-      operation,
-      itemsOf: (answer) => {
-        const answered = batchResponses(answer, envelope);
-        return requests.map((_, index) => {
-          const item = answered.get(String(index + 1));
-          return { status: item?.status, throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)) };
-        });
-      },
-    });
-    const items = batchResponses(response.body, { ...envelope, ...detailsOf(response) });
-    return requests.map((request, index): GraphBatchResult => {
-      const item = items.get(String(index + 1));
-      const context: ResponseContext = { method: request.method, path: pathOf(request.path), requestId: response.requestId, clientRequestId: response.clientRequestId };
-      if (item === undefined) return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
+    return (await this.#postBatch(tenantId, requests, operation)).map(({ item, context }, index): GraphBatchResult => {
+      if (item === undefined)
+        return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
       if (item.status < 200 || item.status > 299) {
-        return { ok: false, error: graphErrorFromResponse(item.status, new Headers(item.headers), item.body, { ...context, status: item.status }, this.#retryDefaults()) };
+        return {
+          ok: false,
+          error: graphErrorFromResponse(
+            item.status,
+            new Headers(item.headers),
+            item.body,
+            { ...context, status: item.status },
+            this.#retryDefaults(),
+          ),
+        };
       }
       return { ok: true, status: item.status, body: item.body };
     });
@@ -232,7 +259,8 @@ export class GraphClient {
       yield page;
       if (page.nextLink === undefined) return;
       // A server that hands back a link it already gave would page forever.
-      if (seen.has(page.nextLink)) throw invalidResponse('delta nextLink repeats an earlier page', { method: 'GET', path: pathOf(url) });
+      if (seen.has(page.nextLink))
+        throw invalidResponse('delta nextLink repeats an earlier page', { method: 'GET', path: pathOf(url) });
       seen.add(page.nextLink);
       url = this.#checkedAbsolute(page.nextLink);
     }
@@ -243,109 +271,119 @@ export class GraphClient {
     return { ok: true, status: response.status, body: response.body, etag: response.etag };
   }
 
-  async #batch(tenantId: string, chunk: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
-    // Our own ids ("1".."20"): Graph matches them case-insensitively and rejects duplicates, so caller keys are not used.
+  async #batchRead(tenantId: string, chunk: readonly GraphReadRequest[]): Promise<GraphReadResult[]> {
+    const requests = chunk.map((request): GraphRequest => ({
+      method: 'GET',
+      path: request.path,
+      ...(request.headers === undefined ? {} : { headers: request.headers }),
+    }));
+    return (await this.#postBatch(tenantId, requests, 'batch')).map(({ item, context }, index): GraphReadResult => {
+      if (item === undefined)
+        return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
+      const headers = new Headers(item.headers);
+      if (item.status < 200 || item.status > 299) {
+        return {
+          ok: false,
+          error: graphErrorFromResponse(item.status, headers, item.body, context, this.#retryDefaults()),
+        };
+      }
+      if (!isJsonObject(item.body))
+        return {
+          ok: false,
+          error: invalidResponse('$batch item body is not a JSON object', { ...context, status: item.status }),
+        };
+      return { ok: true, status: item.status, body: item.body, etag: etagOf(item.body, headers) };
+    });
+  }
+
+  /**
+   * One `$batch` call (the one place its body is built): the inner answer of each request at the request's
+   * index, undefined when Graph left one out, with the context its error would name. The request record
+   * gets each inner status, so throttling inside a batch is counted per request.
+   */
+  async #postBatch(
+    tenantId: string,
+    requests: readonly GraphRequest[],
+    operation: string,
+  ): Promise<{ item: BatchItem | undefined; context: ResponseContext }[]> {
+    // Our own ids ("1".."20"): Graph matches them case-insensitively and rejects duplicates, so caller keys are
+    // not used.
     const body = {
-      requests: chunk.map((request, index) => ({
+      requests: requests.map((request, index) => ({
         id: String(index + 1),
-        method: 'GET',
+        method: request.method,
         url: request.path,
-        ...(request.headers === undefined ? {} : { headers: request.headers }),
+        ...(request.body === undefined
+          ? request.headers === undefined
+            ? {}
+            : { headers: request.headers }
+          : { headers: { ...request.headers, 'Content-Type': 'application/json' }, body: request.body }),
       })),
     };
     const envelope: ResponseContext = { method: 'POST', path: '/$batch' };
     const response = await this.#send(tenantId, 'POST', this.#urlFor('/$batch'), {
       body,
-      operation: 'batch',
+      operation,
       itemsOf: (answer) => {
         const answered = batchResponses(answer, envelope);
-        return chunk.map((_, index) => {
+        return requests.map((_, index) => {
           const item = answered.get(String(index + 1));
-          return { status: item?.status, throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)) };
+          return {
+            status: item?.status,
+            throttled: item !== undefined && isThrottling(item.status, new Headers(item.headers)),
+          };
         });
       },
     });
     const items = batchResponses(response.body, { ...envelope, ...detailsOf(response) });
-    return chunk.map((request, index): GraphReadResult => {
-      const item = items.get(String(index + 1));
-      const context: ResponseContext = { method: 'GET', path: pathOf(request.path), requestId: response.requestId, clientRequestId: response.clientRequestId };
-      if (item === undefined) return { ok: false, error: invalidResponse(`$batch answer has no response for item ${index + 1}`, context) };
-      const headers = new Headers(item.headers);
-      if (item.status < 200 || item.status > 299) {
-        return { ok: false, error: graphErrorFromResponse(item.status, headers, item.body, context, this.#retryDefaults()) };
-      }
-      if (!isJsonObject(item.body)) return { ok: false, error: invalidResponse('$batch item body is not a JSON object', { ...context, status: item.status }) };
-      return { ok: true, status: item.status, body: item.body, etag: etagOf(item.body, headers) };
-    });
+    return requests.map((request, index) => ({
+      item: items.get(String(index + 1)),
+      context: {
+        method: request.method,
+        path: pathOf(request.path),
+        requestId: response.requestId,
+        clientRequestId: response.clientRequestId,
+      },
+    }));
   }
 
-  async #send(
-    tenantId: string,
-    method: string,
-    url: string,
-    options: {
-      headers?: Readonly<Record<string, string>> | undefined;
-      body?: unknown;
-      operation?: string | undefined;
-      delta?: boolean;
-      /** For `$batch`: the inner statuses of a 2xx answer, for the request record. */
-      itemsOf?: (body: unknown) => readonly GraphBatchItemRecord[];
-    },
-  ): Promise<RawResponse> {
+  /** One HTTP call to Graph: token, headers, timeout, the error a failed answer means, and the request record. */
+  async #send(tenantId: string, method: string, url: string, options: SendOptions): Promise<RawResponse> {
     const token = await this.#tokens.getToken(tenantId);
     const clientRequestId = this.#newClientRequestId();
     const path = url.startsWith(`${this.#baseUrl}/`) ? pathOf(url.slice(this.#baseUrl.length)) : pathOf(url);
     const context: ResponseContext = { method, path, clientRequestId, delta: options.delta === true };
-    const headers = new Headers(options.headers);
-    headers.set('Authorization', `Bearer ${token}`);
-    headers.set('client-request-id', clientRequestId);
-    headers.set('return-client-request-id', 'true');
-    headers.set('Accept', 'application/json');
-    headers.set('User-Agent', USER_AGENT);
-    if (options.body !== undefined) headers.set('Content-Type', 'application/json');
-
+    const seen: ExchangeRecord = { status: undefined, requestId: undefined, throttled: false, items: undefined };
     const started = performance.now();
-    let status: number | undefined;
-    let requestId: string | undefined;
-    let throttled = false;
-    let items: readonly GraphBatchItemRecord[] | undefined;
-    const signal = AbortSignal.timeout(this.#timeoutMs);
     try {
-      let response: Response;
-      let text: string;
-      try {
-        response = await this.#fetch(url, {
-          method,
-          headers,
-          signal,
-          redirect: 'manual',
-          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        });
-        status = response.status;
-        requestId = response.headers.get('request-id') ?? undefined;
-        throttled = isThrottling(response.status, response.headers);
-        text = await response.text();
-      } catch (error) {
-        throw this.#networkError(error, signal, { ...context, status, requestId });
-      }
-      const full: ResponseContext = { ...context, status, requestId };
+      const { response, text } = await this.#exchange(
+        url,
+        method,
+        requestHeaders(token, clientRequestId, options),
+        options.body,
+        context,
+        seen,
+      );
+      const full: ResponseContext = { ...context, status: seen.status, requestId: seen.requestId };
       const body = parseBody(text, response.headers, full);
       if (response.status < 200 || response.status > 299) {
         throw graphErrorFromResponse(response.status, response.headers, body, full, this.#retryDefaults());
       }
       try {
-        items = options.itemsOf?.(body);
+        seen.items = options.itemsOf?.(body);
       } catch {
         // A malformed $batch answer is reported by the caller's own parse; the record just lacks items.
       }
-      return { status: response.status, headers: response.headers, body, requestId, clientRequestId };
+      return { status: response.status, headers: response.headers, body, requestId: seen.requestId, clientRequestId };
     } finally {
+      const { status, requestId, throttled, items } = seen;
+      const durationMs = Math.round(performance.now() - started);
       this.#onRequest?.({
         tenantId,
         method,
         path,
         status,
-        durationMs: Math.round(performance.now() - started),
+        durationMs,
         clientRequestId,
         requestId,
         operation: options.operation,
@@ -355,13 +393,48 @@ export class GraphClient {
     }
   }
 
+  /**
+   * The fetch and the body text, within the timeout; what arrived goes into `seen`. A failure before a complete
+   * answer is `GraphUnavailable`.
+   */
+  async #exchange(
+    url: string,
+    method: string,
+    headers: Headers,
+    body: unknown,
+    context: ResponseContext,
+    seen: ExchangeRecord,
+  ): Promise<{ response: Response; text: string }> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      const response = await this.#fetch(url, {
+        method,
+        headers,
+        signal,
+        redirect: 'manual',
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      seen.status = response.status;
+      seen.requestId = response.headers.get('request-id') ?? undefined;
+      seen.throttled = isThrottling(response.status, response.headers);
+      return { response, text: await response.text() };
+    } catch (error) {
+      throw this.#networkError(error, signal, { ...context, status: seen.status, requestId: seen.requestId });
+    }
+  }
+
   #networkError(error: unknown, signal: AbortSignal, context: ResponseContext): GraphUnavailable {
     const timedOut = signal.aborted;
     const details: GraphErrorDetails = { ...context, cause: error };
     const message = timedOut
       ? `Graph ${context.method} ${context.path} did not complete within ${this.#timeoutMs} ms`
       : `Graph ${context.method} ${context.path} failed before a complete response arrived`;
-    return new GraphUnavailable(message, timedOut ? 'timeout' : 'network', { retryAfterMs: this.#defaultRetryAfterMs, retryAfterFromHeader: false }, details);
+    return new GraphUnavailable(
+      message,
+      timedOut ? 'timeout' : 'network',
+      { retryAfterMs: this.#defaultRetryAfterMs, retryAfterFromHeader: false },
+      details,
+    );
   }
 
   #retryDefaults(): { now: Date; defaultRetryAfterMs: number } {
@@ -370,13 +443,17 @@ export class GraphClient {
 
   #urlFor(path: string): string {
     // A path, never a URL: an absolute or protocol-relative value here would send our token elsewhere.
-    if (!path.startsWith('/') || path.startsWith('//')) throw new TypeError(`Graph path must start with a single '/', got "${path}"`);
+    if (!path.startsWith('/') || path.startsWith('//'))
+      throw new TypeError(`Graph path must start with a single '/', got "${path}"`);
     return `${this.#baseUrl}${path}`;
   }
 
   #checkedAbsolute(link: string): string {
     if (!URL.canParse(link) || new URL(link).origin !== this.#origin) {
-      throw invalidResponse('delta link does not point at the configured Graph origin', { method: 'GET', path: '(delta link)' });
+      throw invalidResponse('delta link does not point at the configured Graph origin', {
+        method: 'GET',
+        path: '(delta link)',
+      });
     }
     return link;
   }
@@ -389,7 +466,11 @@ function isThrottling(status: number, headers: Headers): boolean {
 
 function entityResponse(response: RawResponse, context: ResponseContext): GraphEntityResponse {
   if (!isJsonObject(response.body)) {
-    throw invalidResponse('response body is not a JSON object', { ...context, ...detailsOf(response), status: response.status });
+    throw invalidResponse('response body is not a JSON object', {
+      ...context,
+      ...detailsOf(response),
+      status: response.status,
+    });
   }
   return {
     status: response.status,

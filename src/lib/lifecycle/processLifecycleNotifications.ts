@@ -21,14 +21,13 @@ import { followUpEnvelope, type NotificationEnvelope } from '../notifications';
 import { StorageConflict } from '../shared/errors';
 import type { MessageSender } from '../storage';
 import { describeError } from '../shared/redact';
+import { canResync, recordOwedResync, resyncSubscription } from '../resync';
 import {
-  canResync,
   isRenewalDue,
-  REAUTHORIZE_RENEW_GAP_MS,
+  reauthorizeRenewWaitMs,
   reauthorizeSubscription,
   recreateSubscription,
-  renewSubscription,
-  resyncSubscription,
+  renewOrRecreateSubscription,
   type MaintenanceOutcome,
   type StoredSubscription,
   type SubscriptionDependencies,
@@ -159,7 +158,7 @@ async function onSubscriptionRemoved(record: StoredSubscription, deps: Lifecycle
 
 /** Resyncs from the stored deltaLink; the owed resync is recorded first, so the reconciler pays it if this fails. */
 async function onMissed(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
-  const owing = await owingResync(record, deps);
+  const owing = await recordOwedResync(record, deps);
   const outcome = await resyncSubscription(owing, deps).catch(
     (error: unknown): MaintenanceOutcome => ({
       outcome: 'retry',
@@ -186,9 +185,8 @@ async function putBackUnanswered(
 
 /** Milliseconds until Graph may be sent another reauthorize or renewal for this subscription (0 = now). */
 function noRepeatWaitMs(record: StoredSubscription, now: Date): number {
-  const last = Math.max(Date.parse(record.lastRenewedAt ?? '') || 0, Date.parse(record.lastReauthorizedAt ?? '') || 0);
   // Renewing is allowed inside the window when the expiry is imminent (maintainSubscription.ts); a challenge then is answered by that renewal.
-  return Math.max(0, last + REAUTHORIZE_RENEW_GAP_MS + NO_REPEAT_SLACK_MS - now.getTime());
+  return reauthorizeRenewWaitMs(record, 'reauthorize', now, NO_REPEAT_SLACK_MS);
 }
 
 /**
@@ -226,8 +224,8 @@ async function owingChallenge(record: StoredSubscription, deps: SubscriptionDepe
  * recorded as owed first, so a throttled or interrupted one is paid by the reconciler.
  */
 async function answerChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
-  const owing = canResync(record.resource) ? await owingResync(record, deps) : record;
-  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
+  const owing = canResync(record.resource) ? await recordOwedResync(record, deps) : record;
+  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewOrRecreateSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
   if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
   let current = await deps.repository.get(record.subscriptionId);
   if (current?.reauthorizationOwedSince !== undefined) {
@@ -242,22 +240,6 @@ async function answerChallenge(record: StoredSubscription, deps: SubscriptionDep
     deps.log.warn(`Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
   });
   return outcome;
-}
-
-/** Records the owed resync before any Graph call, so it survives a throttled or crashed run. */
-async function owingResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<StoredSubscription> {
-  let current: StoredSubscription | undefined = record;
-  for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
-    if (current.resyncPendingSince !== undefined) return current;
-    const { etag, ...fields } = current;
-    try {
-      return await deps.repository.update({ ...fields, resyncPendingSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag);
-    } catch (error) {
-      if (!(error instanceof StorageConflict)) throw error;
-      current = await deps.repository.get(record.subscriptionId);
-    }
-  }
-  return current ?? record;
 }
 
 function actionOf(outcome: MaintenanceOutcome): LifecycleAction {

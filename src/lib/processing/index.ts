@@ -16,5 +16,4 @@ export {
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
 export { decideSinkWrite, type SinkWriteDecision } from './newerWins';
 export { ReadsInFlight } from './readsInFlight';
-export { DELTA_LEASE_MS, syncDelta, tombstoneUnlisted, type DeltaDependencies, type DeltaRunResult, type DeltaTarget, type UnlistedSweep } from './syncDelta';
-export type { ChangeSink, DeltaLease, DeltaStateStore, FailureLog, PermanentFailure, ReceiptEntry, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+export type { ChangeSink, FailureLog, PermanentFailure, ReceiptEntry, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';

@@ -1,7 +1,7 @@
 /**
- * Ports of the processing area: where resource state goes (the sink), where delta links and delta-run
- * leases live, and where permanent failures are recorded. Azure adapters: src/adapters/azure; in-memory
- * ones: src/adapters/memory.
+ * Ports of the processing area: where resource state goes (the sink), where permanent failures are
+ * recorded, and the notification receipts coalescing reads. (Delta links and run leases: `LeaseStore` in
+ * src/lib/resync/ports.ts.) Azure adapters: src/adapters/azure; in-memory ones: src/adapters/memory.
  */
 
 /** A resource's state as processing learned it, ready for the sink. */
@@ -54,28 +54,6 @@ export interface ChangeSink {
    * blob name (stored under a hash) are not listed.
    */
   listChildren(tenantId: string, collectionPath: string): AsyncIterable<{ readonly resourcePath: string; readonly entry: SinkEntry }>;
-}
-
-export interface DeltaLease {
-  readonly tenantId: string;
-  readonly key: string;
-  /** The stored delta link to continue from, or undefined to start from scratch. */
-  readonly deltaLink: string | undefined;
-  /** Opaque token guarding the write-back. */
-  readonly token: string;
-}
-
-/**
- * Delta links and one-run-at-a-time leases per delta-tracked resource (docs/graph-protocol.md §6.3: serialise delta per
- * resource and always continue from the previous link). A lease expires by itself, so a crashed run
- * cannot block the resource for longer than `leaseMs`.
- */
-export interface DeltaStateStore {
-  /** Takes the lease, or answers undefined when another run holds it. */
-  tryAcquire(tenantId: string, key: string, now: Date, leaseMs: number): Promise<DeltaLease | undefined>;
-  /** Stores the new link (undefined = forget it, forcing a full sync next time) and keeps the lease. */
-  saveLink(lease: DeltaLease, deltaLink: string | undefined): Promise<DeltaLease>;
-  release(lease: DeltaLease): Promise<void>;
 }
 
 export interface PermanentFailure {

@@ -36,10 +36,10 @@ import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
 import { holdForCoalescing, leaveToLaterNotification, recordReceipts, type CoalescingDependencies } from './coalescing';
-import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
+import type { ChangeSink, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
 import { ProcessingRecord, type ProcessingResult } from './processingRecord';
 import type { ReadsInFlight } from './readsInFlight';
-import { syncDelta } from './syncDelta';
+import { syncDelta, type LeaseStore } from '../resync';
 
 export { describeProcessingResult, type ProcessingResult } from './processingRecord';
 
@@ -53,7 +53,7 @@ export interface RichContentOpener {
 export interface ProcessingDependencies {
   readonly graph: Pick<GraphClient, 'batchGet' | 'deltaPages'>;
   readonly sink: ChangeSink;
-  readonly deltaStates: DeltaStateStore;
+  readonly leases: LeaseStore;
   readonly failures: FailureLog;
   /** The notifications queue (this message's own): work held for coalescing or put back after throttling. */
   readonly notificationsQueue: MessageSender;

@@ -9,7 +9,7 @@
  * v1.0 page, docs/graph-protocol.md §13.1), and never leaves the table except towards Graph.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GraphThrottled, isTransientGraphError } from '../graph';
+import { classifyFailure } from '../shared/classifyFailure';
 import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { SubscriptionDependencies, SubscriptionSettings } from './dependencies';
@@ -89,7 +89,8 @@ export async function carryOutIntent(intent: StoredSubscription, deps: Subscript
       encryption: intent.includeResourceData ? deps.settings.encryption : undefined,
     });
   } catch (error) {
-    if (error instanceof GraphThrottled || !isTransientGraphError(error)) {
+    // A 429 or a refusal created nothing; only a transient failure (no answer) may have.
+    if (classifyFailure(error).kind !== 'transient') {
       await deps.repository.delete(intent.subscriptionId, intent.etag).catch((cleanup: unknown) => {
         deps.log.warn(`Could not remove create intent ${intent.subscriptionId} after Graph refused it (the reconciler will): ${describeError(cleanup)}`);
       });

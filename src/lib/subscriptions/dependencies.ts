@@ -1,15 +1,17 @@
 /**
- * What the subscription use cases need: the table (repository port), the one Graph client, the delta
- * state store and sink for resyncs, a clock, a logger, and the settings read once at start-up. The
+ * What the subscription use cases need: the table (repository port), the one Graph client, the lease
+ * store and sink for resyncs, a clock, a logger, and the settings read once at start-up. The
  * composition roots (src/index.ts for the app, src/cli for the CLI) build one of these from `AppConfig`
  * with `subscriptionSettingsFrom`.
  */
 import type { AppConfig } from '../config';
 import type { GraphClient } from '../graph';
-import type { ChangeSink, DeltaStateStore } from '../processing';
+import type { ChangeSink } from '../processing';
+import type { LeaseStore } from '../resync/ports';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { SubscriptionRepository } from './subscriptionRepository';
+import type { Sleep } from './tenantBackoff';
 
 export interface SubscriptionSettings {
   /** Undefined when NOTIFICATION_URL is unset: creates and recreations fail with ERR_SUBSCRIPTIONS_NOT_CONFIGURED. */
@@ -45,7 +47,7 @@ export const DEFAULT_RESYNC_SETTINGS: ResyncSettings = { intervalMinutes: 360, e
 export interface SubscriptionDependencies {
   readonly repository: SubscriptionRepository;
   readonly graph: Pick<GraphClient, 'send' | 'sendBatch' | 'deltaPages'>;
-  readonly deltaStates: DeltaStateStore;
+  readonly leases: LeaseStore;
   readonly sink: ChangeSink;
   readonly clock: Clock;
   readonly log: Logger;
@@ -53,7 +55,7 @@ export interface SubscriptionDependencies {
   /** Text of the desired-state file, undefined when none is configured; read on every reconcile run. */
   readonly readDesiredState?: () => Promise<string | undefined>;
   /** Waits out a tenant's Retry-After inside a reconcile run; tests and the bench move virtual time instead. Default: a timer. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
   /** Tests replace the generators of secrets and ids; production uses crypto.randomBytes / randomUUID. */
   readonly newClientState?: () => string;
   readonly newIntentId?: () => string;

@@ -1,7 +1,8 @@
 /**
  * Subscriptions: the records graph-notify keeps of its Graph subscriptions, the rules a request must meet,
- * the operator's use cases (list, show, create, delete, renew), the reconciler, and the maintenance steps
- * the lifecycle handler shares (renew, reauthorize, recreate, resync).
+ * the operator's use cases (list, show, create, delete, renew), the reconciler and its drift check, and the
+ * maintenance steps the lifecycle handler shares (renew or recreate, reauthorize, recreate, the reauthorize/renew
+ * window). Resyncs live in src/lib/resync.
  */
 export {
   SUBSCRIPTION_STATUSES,
@@ -17,20 +18,18 @@ export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subsc
 export { DEFAULT_RESYNC_SETTINGS, subscriptionSettingsFrom, type ResyncSettings, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
 export { isRenewalDue, jitterFraction, maxLifetimeMinutes, maxRenewalWindowMs, renewalWindowMs, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
 export { createSubscription } from './createSubscription';
-export { canResync } from './resyncTargets';
-export { nextPeriodicResyncAt, PERIODIC_RESYNC_KEY, PERIODIC_RESYNCS_PER_TENANT_PER_RUN, runPeriodicResyncs, type PeriodicResyncReport } from './periodicResync';
 export {
   reauthorizeSubscription,
   recreateSubscription,
-  renewSubscription,
-  resyncSubscription,
+  renewOrRecreateSubscription,
   type MaintenanceOutcome,
 } from './maintainSubscription';
 export { createManagedSubscription, deleteManagedSubscription, getSubscription, listSubscriptions, renewManagedSubscription } from './manageSubscriptions';
-export { DRIFT_CHECK_KEY, FULL_SCAN_KEY, INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
+export { DRIFT_CHECK_KEY, FULL_SCAN_KEY } from './driftCheck';
+export { INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
-export { REAUTHORIZE_RENEW_GAP_MS, SUBSCRIPTION_LEASE_MS } from './records';
+export { reauthorizeRenewWaitMs, SUBSCRIPTION_LEASE_MS } from './records';
 export {
   DesiredStateInvalid,
   SubscriptionBusy,

@@ -1,21 +1,21 @@
 /**
  * Keeping one subscription alive: renew (PATCH, which also reauthorizes), reauthorize, recreate after
- * Graph lost it (404, subscriptionRemoved, missing at the drift check) followed by a delta resync, finish
- * an interrupted deletion, and resolve a create intent a crash left behind. Shared by the reconciler, the
- * lifecycle handler and the management API.
+ * Graph lost it (404, subscriptionRemoved, missing at the drift check) followed by a delta resync
+ * (src/lib/resync), finish an interrupted deletion, and resolve a create intent a crash left behind.
+ * Shared by the reconciler, the lifecycle handler and the management API.
  *
  * Each step leases the record first (see records.ts), so concurrent workers never both call Graph for
  * one subscription. Outcomes say what happened instead of throwing for the expected cases: Graph's
  * 429 comes back as `throttled` with its Retry-After (the caller stops calling that tenant), other
  * transient failures as `retry` (left for the next run), and refusals (400/403) mark the record
- * `failed` with an operator-actionable reason and come back as `failed`.
+ * `failed` with an operator-actionable reason and come back as `failed` (`classifyFailure` decides which).
  */
-import { GraphAuthenticationFailed, GraphCredentialRejected, GraphError, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, isTransientGraphError, MAX_BATCH_REQUESTS } from '../graph';
-import { DELTA_LEASE_MS, syncDelta, tombstoneUnlisted, type DeltaTarget } from '../processing';
-import { kindOfSubscriptionResource, normalizeResourcePath } from '../resources';
-import { StorageConflict, StorageUnavailable } from '../shared/errors';
+import { GraphError, GraphResourceNotFound, GraphResponseInvalid, MAX_BATCH_REQUESTS } from '../graph';
+import { classifyFailure } from '../shared/classifyFailure';
+import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import { recordRenewal } from '../telemetry';
+import { resyncSubscription } from '../resync/resyncSubscription';
 import { carryOutIntent, recordIntent } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionsNotConfigured } from './errors';
@@ -28,8 +28,7 @@ import {
   type GraphSubscription,
   type RenewalRequest,
 } from './graphSubscriptionApi';
-import { claim, isWithin, REAUTHORIZE_RENEW_GAP_MS, revise, settle } from './records';
-import { resyncTargetsOf } from './resyncTargets';
+import { claim, reauthorizeRenewWaitMs, revise, settle } from './records';
 import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, renewalExpiration } from './subscriptionRules';
 
@@ -45,16 +44,31 @@ export type MaintenanceOutcome =
   /** A transient failure (5xx, network, storage); the next run tries again. */
   | { readonly outcome: 'retry'; readonly subscriptionId: string; readonly reason: string; readonly error?: unknown };
 
+interface RenewalOptions {
+  /** Renew even inside the reauthorize/renew window (an operator's explicit renew). */
+  readonly force?: boolean;
+}
+
+interface LeasedOptions {
+  /** The caller already holds the record's lease (`claim`). */
+  readonly leased?: boolean;
+}
+
 /** Renewals never move the expiry backwards past this: one that expires sooner than this is renewed despite a recent reauthorize. */
 const IMMINENT_EXPIRY_MS = 15 * 60_000;
 
 /**
- * Renews to the kind's maximum less the margin. A 404 means Graph lost it: recreated and resynced. Not
- * sent within 10 minutes of a reauthorize unless the expiry is imminent or `force` is set (docs/graph-protocol.md §1.5).
+ * Renews to the kind's maximum less the margin, or recreates: a record already `removed`, or a 404 to the
+ * PATCH (Graph lost it), is recreated and resynced. Not sent inside the reauthorize/renew window
+ * (`reauthorizeRenewWaitMs`) unless the expiry is imminent or `force` is set.
  */
-export async function renewSubscription(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean } = {}): Promise<MaintenanceOutcome> {
-  const [outcome] = await renewSubscriptions([record], deps, options);
-  if (outcome === undefined) throw new TypeError('renewSubscriptions answered no outcome');
+export async function renewOrRecreateSubscription(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+  options: RenewalOptions = {},
+): Promise<MaintenanceOutcome> {
+  const [outcome] = await renewOrRecreateSubscriptions([record], deps, options);
+  if (outcome === undefined) throw new TypeError('renewOrRecreateSubscriptions answered no outcome');
   return outcome;
 }
 
@@ -65,17 +79,17 @@ interface PreparedRenewal {
 }
 
 /**
- * Renews several subscriptions of one tenant like `renewSubscription`, their PATCHes in `$batch` calls of
- * up to 20 (Graph accepts subscription requests in a batch and throttles each one inside it). Outcomes
+ * Renews (or recreates) several subscriptions of one tenant like `renewOrRecreateSubscription`, their PATCHes in
+ * `$batch` calls of up to 20 (Graph accepts subscription requests in a batch and throttles each one inside it). Outcomes
  * come back in the order of `records`; a 429 on one PATCH is that subscription's `throttled` outcome.
  */
-export async function renewSubscriptions(
+export async function renewOrRecreateSubscriptions(
   records: readonly StoredSubscription[],
   deps: SubscriptionDependencies,
-  options: { readonly force?: boolean } = {},
+  options: RenewalOptions = {},
 ): Promise<MaintenanceOutcome[]> {
   const tenantId = records[0]?.tenantId ?? '';
-  if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewSubscriptions takes subscriptions of one tenant');
+  if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewOrRecreateSubscriptions takes subscriptions of one tenant');
   const outcomes = new Map<string, MaintenanceOutcome>();
   const prepared: PreparedRenewal[] = [];
   // Each record is its own table partition, so the leases cannot share a transaction: they are written concurrently.
@@ -105,14 +119,14 @@ export async function renewSubscriptions(
   return records.map((record) => outcomes.get(record.subscriptionId) ?? skipped(record.subscriptionId, 'not renewed'));
 }
 
-async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly force?: boolean }): Promise<PreparedRenewal | MaintenanceOutcome> {
+async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDependencies, options: RenewalOptions): Promise<PreparedRenewal | MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   if (record.status === 'removed') return recreateSubscription(record, 'the subscription was removed by Graph', deps);
   const claimed = await claim(record, deps, now);
   if (claimed === undefined) return skipped(id, 'another worker holds it');
   const expiresSoon = Date.parse(claimed.expirationDateTime) - now.getTime() < IMMINENT_EXPIRY_MS;
-  if (options.force !== true && !expiresSoon && isWithin(claimed.lastReauthorizedAt, now, REAUTHORIZE_RENEW_GAP_MS)) {
+  if (options.force !== true && !expiresSoon && reauthorizeRenewWaitMs(claimed, 'renew', now) > 0) {
     await settle(claimed, deps, now, {});
     return skipped(id, 'reauthorized less than 10 minutes ago; renewing later keeps Graph consistent');
   }
@@ -155,7 +169,7 @@ export async function reauthorizeSubscription(record: StoredSubscription, deps: 
   const id = record.subscriptionId;
   const claimed = await claim(record, deps, now);
   if (claimed === undefined) return skipped(id, 'another worker holds it');
-  if (isWithin(claimed.lastRenewedAt, now, REAUTHORIZE_RENEW_GAP_MS) || isWithin(claimed.lastReauthorizedAt, now, REAUTHORIZE_RENEW_GAP_MS)) {
+  if (reauthorizeRenewWaitMs(claimed, 'reauthorize', now) > 0) {
     await settle(claimed, deps, now, {});
     return skipped(id, 'renewed or reauthorized less than 10 minutes ago');
   }
@@ -182,7 +196,7 @@ export async function recreateSubscription(
   record: StoredSubscription,
   reason: string,
   deps: SubscriptionDependencies,
-  options: { readonly leased?: boolean } = {},
+  options: LeasedOptions = {},
 ): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
@@ -225,84 +239,8 @@ export async function recreateSubscription(
   return { outcome: 'recreated', subscriptionId: id, record: created };
 }
 
-/**
- * Runs the owed delta resync (`resyncPendingSince`): pages from the stored deltaLink (from scratch when
- * none, or on 410) and writes every changed and removed item to the sink at the path a notification
- * about it would have produced. One run at a time per tenant and resource (the delta lease); a busy or
- * throttled run leaves the resync owed. Kinds without delta support only log that they cannot catch up.
- */
-export async function resyncSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
-  const id = record.subscriptionId;
-  const owedSince = record.resyncPendingSince;
-  if (owedSince === undefined) return skipped(id, 'no resync owed');
-  const synced = await runResync(record, deps);
-  if (synced === 'busy') return skipped(id, 'another delta run holds this resource');
-  // Clear the debt only if no newer one (another missed event) was recorded meanwhile.
-  const fresh = await deps.repository.get(id);
-  if (fresh !== undefined) {
-    const paid = fresh.resyncPendingSince === owedSince;
-    const changes = synced ? { lastResyncedAt: deps.clock.now().toISOString() } : {};
-    await deps.repository.update(revise(fresh, deps.clock.now(), changes, paid ? ['resyncPendingSince'] : []), fresh.etag).catch((error: unknown) => {
-      if (!(error instanceof StorageConflict)) throw error;
-    });
-  }
-  return { outcome: 'resynced', subscriptionId: id };
-}
-
-/**
- * Runs every delta stream of the subscription's resource (resyncTargets.ts). True when all ran, false
- * when the kind cannot be caught up, 'busy' when another run holds one of the streams.
- *
- * A delta stream only reports deletions after its first, full listing. So when every stream listed in full
- * and together they cover a whole sink collection (`resyncListsAllOf`), the resources held there that no
- * listing named were deleted unreported: confirmed with Graph, they get their tombstones. If that sweep
- * cannot finish (Graph throttles), the streams' delta links are forgotten so the next resync lists again.
- */
-export async function runResync(record: StoredSubscription, deps: SubscriptionDependencies): Promise<boolean | 'busy'> {
-  const id = record.subscriptionId;
-  const targets = await resyncTargetsOf(record, deps, deps.clock.now());
-  const kind = kindOfSubscriptionResource(record.resource);
-  if (targets === undefined || kind === undefined) {
-    deps.log.warn(`Subscription ${id}: ${kind?.name ?? 'this'} resources have no delta query, so changes missed since ${record.resyncPendingSince ?? 'the last notification'} cannot be recovered`);
-    return false;
-  }
-  const listingStartedAt = deps.clock.now().toISOString();
-  const listed = new Set<string>();
-  let everyStreamListedInFull = true;
-  for (const target of targets) {
-    const run = await syncDelta(target, deps);
-    if (run.outcome === 'busy') return 'busy';
-    everyStreamListedInFull &&= run.fullSync;
-    for (const path of run.listed) listed.add(path);
-    deps.log.info(`Resynced ${target.key} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`);
-  }
-  const collectionPath = kind.resyncListsAllOf(normalizeResourcePath(record.resource));
-  if (everyStreamListedInFull && collectionPath !== undefined) {
-    const sweep = await tombstoneUnlisted({ tenantId: record.tenantId, collectionPath, subscriptionId: id }, listed, listingStartedAt, deps);
-    if (sweep.tombstoned > 0) deps.log.info(`Subscription ${id}: ${sweep.tombstoned} resource(s) deleted without a notification, found by the full listing; tombstones written`);
-    if (sweep.unconfirmed > 0) {
-      deps.log.warn(`Subscription ${id}: ${sweep.unconfirmed} resource(s) missing from the full listing could not be confirmed deleted (Graph refused the reads); the next resync lists again`);
-      await forgetDeltaLinks(targets, deps);
-    }
-  }
-  return true;
-}
-
-/** Drops the stored delta links of these streams (each under its lease), so their next run lists in full. */
-async function forgetDeltaLinks(targets: readonly DeltaTarget[], deps: SubscriptionDependencies): Promise<void> {
-  for (const target of targets) {
-    const lease = await deps.deltaStates.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
-    if (lease === undefined) continue;
-    try {
-      await deps.deltaStates.saveLink(lease, undefined);
-    } finally {
-      await deps.deltaStates.release(lease);
-    }
-  }
-}
-
 /** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */
-export async function finishDeletion(record: StoredSubscription, deps: SubscriptionDependencies, options: { readonly leased?: boolean } = {}): Promise<MaintenanceOutcome> {
+export async function finishDeletion(record: StoredSubscription, deps: SubscriptionDependencies, options: LeasedOptions = {}): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   const claimed = options.leased === true ? record : await claim(record, deps, now);
@@ -313,7 +251,8 @@ export async function finishDeletion(record: StoredSubscription, deps: Subscript
   } catch (error) {
     // Stays `deleted` without a lease: the next attempt (API retry or reconciler) finishes it.
     await settle(marked, deps, now, {});
-    if (error instanceof GraphThrottled) return { outcome: 'throttled', subscriptionId: id, retryAfterMs: error.retryAfterMs, error };
+    const failure = classifyFailure(error);
+    if (failure.kind === 'throttled') return { outcome: 'throttled', subscriptionId: id, retryAfterMs: failure.retryAfterMs ?? 0, error };
     return { outcome: 'retry', subscriptionId: id, reason: `Graph DELETE failed: ${describeError(error)}`, error };
   }
   await deps.repository.delete(id, marked.etag);
@@ -380,23 +319,26 @@ async function markFailed(claimed: StoredSubscription, reason: string, deps: Sub
 }
 
 /**
- * 429 → throttled (lease dropped); other transient failures, storage outages and rejected credentials
- * (a configuration problem of the app, not of this subscription) → retry with lastError; Graph's
- * refusals (400/403/409) → failed with the explanation. Anything else is a bug and is rethrown.
+ * By `classifyFailure`: 429 → throttled (lease dropped); transient failures (5xx, network, storage) and a
+ * refused credential (a problem of the app, not of this subscription) → retry with lastError; Graph's
+ * refusals (400/403/409) and their explanations → failed. Anything else is a bug and is rethrown.
  */
 async function graphFailure(claimed: StoredSubscription, error: unknown, step: string, deps: SubscriptionDependencies, now: Date): Promise<MaintenanceOutcome> {
   const id = claimed.subscriptionId;
-  if (error instanceof GraphThrottled) {
+  const failure = classifyFailure(error);
+  if (failure.kind === 'throttled') {
     await settle(claimed, deps, now, {});
-    return { outcome: 'throttled', subscriptionId: id, retryAfterMs: error.retryAfterMs, error };
+    return { outcome: 'throttled', subscriptionId: id, retryAfterMs: failure.retryAfterMs ?? 0, error };
   }
-  if (isTransientGraphError(error) || error instanceof GraphCredentialRejected || error instanceof GraphAuthenticationFailed || error instanceof StorageUnavailable) {
+  if (failure.kind === 'transient' || failure.kind === 'credential') {
     const reason = `${step} failed transiently, will retry: ${describeError(error)}`;
     await settle(claimed, deps, now, { lastError: reason });
     deps.log.warn(`Subscription ${id}: ${reason}`);
     return { outcome: 'retry', subscriptionId: id, reason, error };
   }
-  if (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate) {
+  // Only a refusal from Graph (or its explanation) is this subscription's failure; another permanent error
+  // here (a lost storage race, a bad record) is a bug.
+  if (failure.kind === 'permanent' && (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate)) {
     const explained = explainGraphRefusal(error, claimed);
     return markFailed(claimed, `${step} refused: ${explained instanceof Error ? explained.message : describeError(explained)}`, deps, now, explained);
   }

@@ -7,7 +7,7 @@ import { GraphThrottled, GraphUnavailable } from '../graph';
 import { createSubscription } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { SubscriptionBusy, SubscriptionNotFound, SubscriptionRefused } from './errors';
-import { finishDeletion, renewSubscription, type MaintenanceOutcome } from './maintainSubscription';
+import { finishDeletion, renewOrRecreateSubscription, type MaintenanceOutcome } from './maintainSubscription';
 import { claim, revise } from './records';
 import type { StoredSubscription } from './subscriptionRecord';
 import type { SubscriptionRequest } from './subscriptionRules';
@@ -46,7 +46,7 @@ export async function deleteManagedSubscription(subscriptionId: string, deps: Su
 export async function renewManagedSubscription(subscriptionId: string, deps: SubscriptionDependencies): Promise<SubscriptionView> {
   const record = await existing(subscriptionId, deps);
   if (record.status === 'pending') throw new SubscriptionBusy(subscriptionId);
-  const outcome = await renewSubscription(record, deps, { force: true });
+  const outcome = await renewOrRecreateSubscription(record, deps, { force: true });
   throwUnlessDone(outcome, subscriptionId);
   const current = outcome.outcome === 'recreated' ? outcome.record : await deps.repository.get(subscriptionId);
   if (current === undefined) throw new SubscriptionNotFound(subscriptionId);

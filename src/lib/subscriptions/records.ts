@@ -29,8 +29,23 @@ export function isLeased(record: SubscriptionRecord, now: Date): boolean {
   return record.leaseUntil !== undefined && Date.parse(record.leaseUntil) > now.getTime();
 }
 
-export function isWithin(instant: string | undefined, now: Date, ms: number): boolean {
-  return instant !== undefined && now.getTime() - Date.parse(instant) < ms;
+/**
+ * The reauthorize/renew window, the one place it is applied: milliseconds until `call` may go to Graph for this
+ * subscription (0 = now). Graph wants no reauthorize and PATCH of one subscription within 10 minutes of each other
+ * (docs/graph-protocol.md §1.5), so a renewal waits for the last reauthorize, and a reauthorize (or the answer to a
+ * challenge, which may be either) for the later of the last renewal and the last reauthorize. `slackMs` widens the
+ * window, for decisions taken on one instance and carried out on another (clock skew).
+ */
+export function reauthorizeRenewWaitMs(
+  record: Pick<SubscriptionRecord, 'lastRenewedAt' | 'lastReauthorizedAt'>,
+  call: 'renew' | 'reauthorize',
+  now: Date,
+  slackMs = 0,
+): number {
+  const instants = call === 'renew' ? [record.lastReauthorizedAt] : [record.lastRenewedAt, record.lastReauthorizedAt];
+  // An absent or unreadable instant counts as long ago.
+  const last = Math.max(...instants.map((instant) => Date.parse(instant ?? '') || 0));
+  return Math.max(0, last + REAUTHORIZE_RENEW_GAP_MS + slackMs - now.getTime());
 }
 
 /** Takes the lease, or answers undefined when another worker holds it or wrote the record since it was read. */

@@ -39,72 +39,63 @@ interface Snapshot {
   readonly records: Promise<ReadonlyMap<string, SubscriptionRecord>>;
 }
 
-export function createCachedSubscriptionLookup(repository: Pick<SubscriptionRepository, 'get' | 'list'>, clock: Clock, ttlMs: number): SubscriptionLookup {
-  const entries = new Map<string, Entry>();
-  const negativeTtlMs = Math.min(ttlMs, NEGATIVE_TTL_CAP_MS);
-  let snapshot: Snapshot | undefined;
+export function createCachedSubscriptionLookup(
+  repository: Pick<SubscriptionRepository, 'get' | 'list'>,
+  clock: Clock,
+  ttlMs: number,
+): SubscriptionLookup {
+  const cache = new CachedLookup(repository, clock, ttlMs);
+  return Object.assign((subscriptionId: string) => cache.lookup(subscriptionId), {
+    lookupMany: (subscriptionIds: Iterable<string>) => cache.lookupMany(subscriptionIds),
+  });
+}
 
-  const remember = (subscriptionId: string, entry: Entry): void => {
-    entries.delete(subscriptionId);
-    entries.set(subscriptionId, entry);
-    if (entries.size > MAX_ENTRIES) {
-      const oldest = entries.keys().next().value;
-      if (oldest !== undefined) entries.delete(oldest);
-    }
-  };
+/** The cache behind a lookup: an entry per id (oldest first, for eviction) and the last table listing. */
+class CachedLookup {
+  readonly #entries = new Map<string, Entry>();
+  readonly #repository: Pick<SubscriptionRepository, 'get' | 'list'>;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #negativeTtlMs: number;
+  #snapshot: Snapshot | undefined;
 
-  const cached = (subscriptionId: string, now: number): Entry | undefined => {
-    const entry = entries.get(subscriptionId);
-    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
-  };
+  constructor(repository: Pick<SubscriptionRepository, 'get' | 'list'>, clock: Clock, ttlMs: number) {
+    this.#repository = repository;
+    this.#clock = clock;
+    this.#ttlMs = ttlMs;
+    this.#negativeTtlMs = Math.min(ttlMs, NEGATIVE_TTL_CAP_MS);
+  }
 
-  /** A listing started no longer ago than an unknown id may be remembered, or undefined. */
-  const freshSnapshot = (now: number): Snapshot | undefined => (snapshot !== undefined && now - snapshot.startedAt < negativeTtlMs ? snapshot : undefined);
-
-  const takeSnapshot = (now: number): Snapshot => {
-    const taken: Snapshot = {
-      startedAt: now,
-      records: repository.list().then((records) => new Map(records.map((record) => [record.subscriptionId, record]))),
-    };
-    snapshot = taken;
-    // A failed listing is forgotten so the next request tries again; its callers see the failure.
-    taken.records.catch(() => {
-      if (snapshot === taken) snapshot = undefined;
-    });
-    return taken;
-  };
-
-  const pointRead = async (subscriptionId: string): Promise<SubscriptionRecord | undefined> => {
-    const value = repository.get(subscriptionId);
-    // Share the in-flight read; on failure forget it so the next caller retries.
-    const entry: Entry = { value, expiresAt: Number.POSITIVE_INFINITY };
-    remember(subscriptionId, entry);
-    try {
-      const record = await value;
-      entry.expiresAt = clock.now().getTime() + (record === undefined ? negativeTtlMs : ttlMs);
-      return record;
-    } catch (error) {
-      if (entries.get(subscriptionId) === entry) entries.delete(subscriptionId);
-      throw error;
-    }
-  };
-
-  const lookup = async (subscriptionId: string): Promise<SubscriptionRecord | undefined> => {
-    const now = clock.now().getTime();
-    const entry = cached(subscriptionId, now);
+  async lookup(subscriptionId: string): Promise<SubscriptionRecord | undefined> {
+    const now = this.#clock.now().getTime();
+    const entry = this.#cached(subscriptionId, now);
     if (entry !== undefined) return entry.value;
-    const recent = freshSnapshot(now);
+    const recent = this.#freshSnapshot(now);
     if (recent !== undefined) return (await recent.records).get(subscriptionId);
-    return pointRead(subscriptionId);
-  };
+    return this.#pointRead(subscriptionId);
+  }
 
-  const lookupMany = async (subscriptionIds: Iterable<string>): Promise<ReadonlyMap<string, SubscriptionRecord>> => {
-    const now = clock.now().getTime();
+  /** Cached ids first; the misses from a recent listing, a new listing (many misses) or a point read each. */
+  async lookupMany(subscriptionIds: Iterable<string>): Promise<ReadonlyMap<string, SubscriptionRecord>> {
+    const now = this.#clock.now().getTime();
+    const { found, misses } = await this.#fromCache(new Set(subscriptionIds), now);
+    if (misses.length === 0) return found;
+    const recent =
+      this.#freshSnapshot(now) ?? (misses.length > POINT_READS_PER_REQUEST ? this.#takeSnapshot(now) : undefined);
+    if (recent === undefined) await this.#readEach(misses, found);
+    else await this.#readFromSnapshot(recent, misses, found, now);
+    return found;
+  }
+
+  async #fromCache(
+    subscriptionIds: ReadonlySet<string>,
+    now: number,
+  ): Promise<{ found: Map<string, SubscriptionRecord>; misses: string[] }> {
     const found = new Map<string, SubscriptionRecord>();
     const misses: string[] = [];
     const hits: Promise<void>[] = [];
-    for (const subscriptionId of new Set(subscriptionIds)) {
-      const entry = cached(subscriptionId, now);
+    for (const subscriptionId of subscriptionIds) {
+      const entry = this.#cached(subscriptionId, now);
       if (entry === undefined) misses.push(subscriptionId);
       else
         hits.push(
@@ -114,24 +105,79 @@ export function createCachedSubscriptionLookup(repository: Pick<SubscriptionRepo
         );
     }
     await Promise.all(hits);
-    if (misses.length === 0) return found;
+    return { found, misses };
+  }
 
-    const recent = freshSnapshot(now) ?? (misses.length > POINT_READS_PER_REQUEST ? takeSnapshot(now) : undefined);
-    if (recent === undefined) {
-      const records = await Promise.all(misses.map((subscriptionId) => pointRead(subscriptionId)));
-      for (const record of records) if (record !== undefined) found.set(record.subscriptionId, record);
-      return found;
-    }
+  async #readEach(misses: readonly string[], found: Map<string, SubscriptionRecord>): Promise<void> {
+    const records = await Promise.all(misses.map((subscriptionId) => this.#pointRead(subscriptionId)));
+    for (const record of records) if (record !== undefined) found.set(record.subscriptionId, record);
+  }
+
+  /** Known ids from the listing are cached until it is `ttlMs` old; unknown ones are not cached one by one. */
+  async #readFromSnapshot(
+    recent: Snapshot,
+    misses: readonly string[],
+    found: Map<string, SubscriptionRecord>,
+    now: number,
+  ): Promise<void> {
     const listed = await recent.records;
-    const expiresAt = recent.startedAt + ttlMs;
+    const expiresAt = recent.startedAt + this.#ttlMs;
     for (const subscriptionId of misses) {
       const record = listed.get(subscriptionId);
       if (record === undefined) continue;
       found.set(subscriptionId, record);
-      if (expiresAt > now) remember(subscriptionId, { value: Promise.resolve(record), expiresAt });
+      if (expiresAt > now) this.#remember(subscriptionId, { value: Promise.resolve(record), expiresAt });
     }
-    return found;
-  };
+  }
 
-  return Object.assign(lookup, { lookupMany });
+  #remember(subscriptionId: string, entry: Entry): void {
+    this.#entries.delete(subscriptionId);
+    this.#entries.set(subscriptionId, entry);
+    if (this.#entries.size > MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  #cached(subscriptionId: string, now: number): Entry | undefined {
+    const entry = this.#entries.get(subscriptionId);
+    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
+  }
+
+  /** A listing started no longer ago than an unknown id may be remembered, or undefined. */
+  #freshSnapshot(now: number): Snapshot | undefined {
+    return this.#snapshot !== undefined && now - this.#snapshot.startedAt < this.#negativeTtlMs
+      ? this.#snapshot
+      : undefined;
+  }
+
+  #takeSnapshot(now: number): Snapshot {
+    const taken: Snapshot = {
+      startedAt: now,
+      records: this.#repository
+        .list()
+        .then((records) => new Map(records.map((record) => [record.subscriptionId, record]))),
+    };
+    this.#snapshot = taken;
+    // A failed listing is forgotten so the next request tries again; its callers see the failure.
+    taken.records.catch(() => {
+      if (this.#snapshot === taken) this.#snapshot = undefined;
+    });
+    return taken;
+  }
+
+  async #pointRead(subscriptionId: string): Promise<SubscriptionRecord | undefined> {
+    const value = this.#repository.get(subscriptionId);
+    // Share the in-flight read; on failure forget it so the next caller retries.
+    const entry: Entry = { value, expiresAt: Number.POSITIVE_INFINITY };
+    this.#remember(subscriptionId, entry);
+    try {
+      const record = await value;
+      entry.expiresAt = this.#clock.now().getTime() + (record === undefined ? this.#negativeTtlMs : this.#ttlMs);
+      return record;
+    } catch (error) {
+      if (this.#entries.get(subscriptionId) === entry) this.#entries.delete(subscriptionId);
+      throw error;
+    }
+  }
 }

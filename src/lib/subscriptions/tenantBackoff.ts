@@ -5,6 +5,7 @@
  * the run's deadline is not taken: the work is left for the next run.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { classifyFailure } from '../shared/classifyFailure';
 import type { Clock } from '../shared/clock';
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -26,6 +27,14 @@ export class TenantBackoff {
   throttled(retryAfterMs: number): void {
     this.#throttled = true;
     this.#untilMs = Math.max(this.#untilMs, this.#clock.now().getTime() + retryAfterMs);
+  }
+
+  /** When `error` is Graph's 429 (`classifyFailure`), pauses the tenant for its Retry-After and answers true. */
+  throttledBy(error: unknown): boolean {
+    const failure = classifyFailure(error);
+    if (failure.kind !== 'throttled') return false;
+    this.throttled(failure.retryAfterMs ?? 0);
+    return true;
   }
 
   /** True once this run was throttled at least once. */

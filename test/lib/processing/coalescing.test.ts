@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
-import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryLeaseStore } from '../../../src/adapters/memory/memoryLeaseStore';
 import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
 import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
 import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
@@ -66,7 +66,7 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
   const deps: ProcessingDependencies = {
     graph,
     sink,
-    deltaStates: new MemoryDeltaStateStore(),
+    leases: new MemoryLeaseStore(),
     failures: new MemoryFailureLog(),
     notificationsQueue,
     rich: { verifyTokens: () => Promise.resolve(), decrypt: () => ({}) },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
-import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryLeaseStore } from '../../../src/adapters/memory/memoryLeaseStore';
 import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
 import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
 import {
@@ -68,11 +68,11 @@ const acceptAllRich: RichContentOpener = {
 function setup(rich: RichContentOpener = acceptAllRich) {
   const graph = new FakeGraph();
   const sink = new MemoryChangeSink();
-  const deltaStates = new MemoryDeltaStateStore();
+  const deltaStates = new MemoryLeaseStore();
   const failures = new MemoryFailureLog();
   const notificationsQueue = new MemoryMessageQueue();
   const clock = new ManualClock('2026-05-01T10:00:05.000Z');
-  const deps: ProcessingDependencies = { graph, sink, deltaStates, failures, notificationsQueue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
+  const deps: ProcessingDependencies = { graph, sink, leases: deltaStates, failures, notificationsQueue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
   return { graph, sink, deltaStates, failures, notificationsQueue, clock, deps };
 }
 

@@ -5,13 +5,13 @@
  * is the in-memory one, so it can be compared with the simulator's ground truth.
  *
  * `webhook` decides how the app answers Graph (tests make the handshake fail); `pump()` drains the
- * queues like the Functions host would; `tick()` advances virtual time, pumps, runs the reconciler and
- * pumps again, like one timer occurrence.
+ * queues like the Functions host would; `tick()` advances virtual time, pumps, runs the timer's sequence
+ * (`runMaintenance`: reconcile, deferred challenges, periodic resync) and pumps again, like one timer occurrence.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../../dev/graph-simulator/index.js';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
-import { MemoryDeltaStateStore } from '../../../src/adapters/memory/memoryDeltaStateStore';
+import { MemoryLeaseStore } from '../../../src/adapters/memory/memoryLeaseStore';
 import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
 import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
 import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadStore';
@@ -19,7 +19,6 @@ import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memor
 import { GraphClient, type GraphRequestRecord } from '../../../src/lib/graph';
 import { ingestNotifications } from '../../../src/lib/ingest';
 import {
-  answerDeferredChallenges,
   describeLifecycleResult,
   processLifecycleNotifications,
   type LifecycleDependencies,
@@ -27,9 +26,10 @@ import {
 } from '../../../src/lib/lifecycle';
 import type { NotificationEnvelope } from '../../../src/lib/notifications';
 import { describeProcessingResult, handleQueueMessage, processNotifications } from '../../../src/lib/processing';
+import { runMaintenance } from '../../../src/lib/maintenance';
 import type { Clock } from '../../../src/lib/shared/clock';
 import type { Logger } from '../../../src/lib/shared/logger';
-import { createCachedSubscriptionLookup, reconcileSubscriptions, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
+import { createCachedSubscriptionLookup, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
 
 export const TENANT_ID = '6c1f0e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
 export const APP_ID = '5a4b3c2d-1e0f-4a1b-8c2d-3e4f5a6b7c8d';
@@ -55,7 +55,7 @@ export interface World {
   readonly graph: GraphClient;
   readonly repository: SubscriptionRepository;
   readonly sink: MemoryChangeSink;
-  readonly deltaStates: MemoryDeltaStateStore;
+  readonly leases: MemoryLeaseStore;
   readonly notificationsQueue: MemoryMessageQueue;
   readonly lifecycleQueue: MemoryMessageQueue;
   readonly clock: Clock;
@@ -99,7 +99,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const lifecycleQueue = new MemoryMessageQueue();
   const payloads = new MemoryPayloadStore();
   const sink = new MemoryChangeSink();
-  const deltaStates = new MemoryDeltaStateStore();
+  const leases = new MemoryLeaseStore();
   const requests: GraphRequestRecord[] = [];
   const patches: string[] = [];
   const lifecycleResults: LifecycleResult[] = [];
@@ -186,11 +186,11 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   };
   // A reconcile run waiting out a Retry-After moves virtual time instead of sleeping.
   const sleep = (ms: number): Promise<void> => simulator.clock.advance(ms);
-  const deps = (): LifecycleDependencies => ({ repository, graph, deltaStates, sink, clock, log, settings, lifecycleQueue, sleep });
+  const deps = (): LifecycleDependencies => ({ repository, graph, leases, sink, clock, log, settings, lifecycleQueue, sleep });
   const processingDeps = {
     graph,
     sink,
-    deltaStates,
+    leases,
     failures: new MemoryFailureLog(),
     notificationsQueue,
     rich: {
@@ -232,7 +232,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     graph,
     repository,
     sink,
-    deltaStates,
+    leases,
     notificationsQueue,
     lifecycleQueue,
     clock,
@@ -248,11 +248,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     tick: async (ms: number): Promise<ReconcileReport> => {
       await simulator.clock.advance(ms);
       await pump();
-      const report = await reconcileSubscriptions(deps());
-      await answerDeferredChallenges(deps());
+      const { reconcile } = await runMaintenance(deps());
       await simulator.clock.settle();
       await pump();
-      return report;
+      return reconcile;
     },
     userId: String(user?.id),
     stop: () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
 import { GraphResourceNotFound, GraphThrottled, type GraphRequest, type GraphResponse } from '../../../src/lib/graph';
-import { tombstoneUnlisted, type ResourceState } from '../../../src/lib/processing';
+import type { ResourceState } from '../../../src/lib/processing';
+import { tombstoneUnlisted } from '../../../src/lib/resync';
 import { ManualClock } from '../../../src/lib/shared/clock';
 
 const TENANT = 'tenant-1';

@@ -8,7 +8,8 @@
 import type { GraphClient, GraphDeltaItem } from '../graph';
 import { GraphDeltaResyncRequired, GraphResourceNotFound, isGraphError } from '../graph';
 import type { Clock } from '../shared/clock';
-import type { ChangeSink, DeltaStateStore, SinkWriteOutcome } from './ports';
+import type { ChangeSink, SinkWriteOutcome } from '../processing/ports';
+import type { LeaseStore } from './ports';
 
 /** Long enough for a large first sync; short enough that a crashed run blocks its resource briefly. */
 export const DELTA_LEASE_MS = 5 * 60_000;
@@ -26,7 +27,7 @@ export interface DeltaTarget {
 
 export interface DeltaDependencies {
   readonly graph: Pick<GraphClient, 'deltaPages'>;
-  readonly deltaStates: DeltaStateStore;
+  readonly leases: LeaseStore;
   readonly sink: ChangeSink;
   readonly clock: Clock;
 }
@@ -43,7 +44,7 @@ export type DeltaRunResult =
     };
 
 export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): Promise<DeltaRunResult> {
-  let lease = await deps.deltaStates.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
+  let lease = await deps.leases.tryAcquire(target.tenantId, target.key, deps.clock.now(), DELTA_LEASE_MS);
   if (lease === undefined) return { outcome: 'busy' };
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
   let pages = 0;
@@ -75,20 +76,20 @@ export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): P
             });
             writes[outcome] += 1;
           }
-          if (page.deltaLink !== undefined) lease = await deps.deltaStates.saveLink(lease, page.deltaLink);
+          if (page.deltaLink !== undefined) lease = await deps.leases.saveLink(lease, page.deltaLink);
         }
         return { outcome: 'synced', pages, writes, fullSync, listed: fullSync ? listed : new Set() };
       } catch (error) {
         if (!(error instanceof GraphDeltaResyncRequired) || attempt > 0) throw error;
         // The link expired (410 Gone): forget it and resync from scratch, from Graph's Location when given.
-        lease = await deps.deltaStates.saveLink(lease, undefined);
+        lease = await deps.leases.saveLink(lease, undefined);
         start = error.location ?? target.startPath;
         fullSync = true;
         listed = new Set();
       }
     }
   } finally {
-    await deps.deltaStates.release(lease);
+    await deps.leases.release(lease);
   }
 }
 

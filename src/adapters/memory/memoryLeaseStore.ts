@@ -1,6 +1,6 @@
-/** In-memory `DeltaStateStore` with the table adapter's lease semantics. */
+/** In-memory `LeaseStore` with the table adapter's lease semantics. */
 import { randomUUID } from 'node:crypto';
-import type { DeltaLease, DeltaStateStore } from '../../lib/processing';
+import type { Lease, LeaseStore } from '../../lib/resync';
 import { StorageUnavailable } from '../../lib/shared/errors';
 
 interface Row {
@@ -9,10 +9,10 @@ interface Row {
   until: number;
 }
 
-export class MemoryDeltaStateStore implements DeltaStateStore {
+export class MemoryLeaseStore implements LeaseStore {
   readonly rows = new Map<string, Row>();
 
-  tryAcquire(tenantId: string, key: string, now: Date, leaseMs: number): Promise<DeltaLease | undefined> {
+  tryAcquire(tenantId: string, key: string, now: Date, leaseMs: number): Promise<Lease | undefined> {
     const id = `${tenantId}|${key}`;
     const row = this.rows.get(id) ?? { deltaLink: undefined, owner: undefined, until: 0 };
     if (row.owner !== undefined && row.until > now.getTime()) return Promise.resolve(undefined);
@@ -21,14 +21,14 @@ export class MemoryDeltaStateStore implements DeltaStateStore {
     return Promise.resolve({ tenantId, key, deltaLink: row.deltaLink, token });
   }
 
-  saveLink(lease: DeltaLease, deltaLink: string | undefined): Promise<DeltaLease> {
+  saveLink(lease: Lease, deltaLink: string | undefined): Promise<Lease> {
     const row = this.rows.get(`${lease.tenantId}|${lease.key}`);
     if (row?.owner !== lease.token) return Promise.reject(new StorageUnavailable(`delta lease for ${lease.key} was lost to another run`));
     row.deltaLink = deltaLink;
     return Promise.resolve({ ...lease, deltaLink });
   }
 
-  release(lease: DeltaLease): Promise<void> {
+  release(lease: Lease): Promise<void> {
     const row = this.rows.get(`${lease.tenantId}|${lease.key}`);
     if (row?.owner === lease.token) {
       row.owner = undefined;

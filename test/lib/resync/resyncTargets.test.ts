@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventWindow } from '../../../src/lib/subscriptions/resyncTargets';
+import { eventWindow } from '../../../src/lib/resync';
 
 const DAY = 86_400_000;
 

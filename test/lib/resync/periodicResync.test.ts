@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
-import { createSubscription, nextPeriodicResyncAt, runPeriodicResyncs, type StoredSubscription } from '../../../src/lib/subscriptions';
-import { createWorld, HOUR, MINUTE, requestsOf, simulatorTruth, sinkContents, TENANT_ID, type World } from './world';
+import { nextPeriodicResyncAt, runPeriodicResyncs } from '../../../src/lib/resync';
+import { createSubscription, type StoredSubscription } from '../../../src/lib/subscriptions';
+import { createWorld, HOUR, MINUTE, requestsOf, simulatorTruth, sinkContents, TENANT_ID, type World } from '../subscriptions/world';
 
 const INTERVAL = 6 * HOUR;
 let world: World;
@@ -120,10 +121,10 @@ describe('periodic resync (the safety net)', () => {
 
   it('leaves a resource whose delta stream another run holds for the next run', async () => {
     await world.sim.clock.advance(INTERVAL);
-    const other = await world.deltaStates.tryAcquire(TENANT_ID, 'users', world.clock.now(), 5 * MINUTE);
+    const other = await world.leases.tryAcquire(TENANT_ID, 'users', world.clock.now(), 5 * MINUTE);
 
     const busy = await runPeriodicResyncs(world.deps());
-    if (other !== undefined) await world.deltaStates.release(other);
+    if (other !== undefined) await world.leases.release(other);
     const later = await runPeriodicResyncs(world.deps());
 
     expect(busy).toMatchObject({ due: 2, resynced: 1, postponed: 1 });

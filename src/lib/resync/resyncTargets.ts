@@ -10,11 +10,11 @@
  * hides a message another folder still holds.
  */
 import { GraphResponseInvalid } from '../graph';
-import type { DeltaTarget } from '../processing';
 import { encodeResourceId, kindOfSubscriptionResource, normalizeResourcePath, type ResourceKind, type ResyncScope } from '../resources';
-import { DEFAULT_RESYNC_SETTINGS, type SubscriptionDependencies } from './dependencies';
-import { pathBelow } from './graphSubscriptionApi';
-import type { StoredSubscription } from './subscriptionRecord';
+import { DEFAULT_RESYNC_SETTINGS, type SubscriptionDependencies } from '../subscriptions/dependencies';
+import { pathBelow } from '../subscriptions/graphSubscriptionApi';
+import type { StoredSubscription } from '../subscriptions/subscriptionRecord';
+import type { DeltaTarget } from './syncDelta';
 
 const DAY_MS = 86_400_000;
 /** Graph lists mail folders in pages; a mailbox with more folders than this is refused rather than half-covered. */

@@ -1,23 +1,23 @@
 /**
- * The delta-state store contract (delta links and one-run-at-a-time leases), seen only through the port. Run
- * against the in-memory store and the table store on Azurite (deltaStateStore.test.ts).
+ * The lease store contract (delta links and one-run-at-a-time leases), seen only through the port. Run
+ * against the in-memory store and the table store on Azurite (leaseStore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { DeltaLease, DeltaStateStore } from '../../../src/lib/processing';
+import type { Lease, LeaseStore } from '../../../src/lib/resync';
 
 const tenant = '84bd8158-6d4d-4958-8b9f-9d6445542f95';
 const key = "drives/b!x'y/root";
 const minute = 60_000;
 const at = (time: string): Date => new Date(`2026-05-01T${time}Z`);
 
-function held(lease: DeltaLease | undefined): DeltaLease {
+function held(lease: Lease | undefined): Lease {
   if (lease === undefined) throw new Error('expected a lease');
   return lease;
 }
 
 /** Registers the contract's tests; `createStore` gives a new, empty store for each test. */
-export function deltaStateStoreContract(adapter: string, createStore: () => DeltaStateStore): void {
-  describe(`DeltaStateStore contract: ${adapter}`, () => {
+export function leaseStoreContract(adapter: string, createStore: () => LeaseStore): void {
+  describe(`LeaseStore contract: ${adapter}`, () => {
     it('grants one lease at a time and keeps the delta link across runs', async () => {
       const states = createStore();
 

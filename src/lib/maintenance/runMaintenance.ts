@@ -1,0 +1,41 @@
+/**
+ * What one occurrence of the reconcile timer runs, in order: the one sequence the trigger
+ * (src/functions/reconcileSubscriptions.ts), the CLI's `subscriptions reconcile`, the test harnesses and the
+ * renewal bench all call, so none of them skips a step production runs.
+ *
+ * 1. The reconciler: renewals, repairs, the drift check, the desired state (subscriptions/reconcileSubscriptions.ts).
+ * 2. The gauges, from a full-scan run's table (routine runs read only what could need work).
+ * 3. reauthorizationRequired challenges that came inside the 10-minute no-repeat window (lifecycle).
+ * 4. The periodic resync, the safety net for notifications Graph dropped without a `missed` (resync).
+ */
+import { answerDeferredChallenges } from '../lifecycle';
+import { runPeriodicResyncs, type PeriodicResyncReport } from '../resync';
+import {
+  reconcileSubscriptions,
+  type ReconcileOptions,
+  type ReconcileReport,
+  type SubscriptionDependencies,
+} from '../subscriptions';
+import type { SubscriptionObservation } from '../telemetry';
+
+export interface MaintenanceDependencies extends SubscriptionDependencies {
+  /** Where the subscription gauges read from; absent where nothing exports them (CLI, tests, bench). */
+  readonly observations?: { update(observations: readonly SubscriptionObservation[]): void };
+}
+
+export interface MaintenanceReport {
+  readonly reconcile: ReconcileReport;
+  readonly deferredChallenges: { readonly answered: number; readonly waiting: number };
+  readonly periodicResync: PeriodicResyncReport;
+}
+
+export async function runMaintenance(
+  deps: MaintenanceDependencies,
+  options: ReconcileOptions = {},
+): Promise<MaintenanceReport> {
+  const reconcile = await reconcileSubscriptions(deps, options);
+  if (reconcile.observations !== undefined) deps.observations?.update(reconcile.observations);
+  const deferredChallenges = await answerDeferredChallenges(deps);
+  const periodicResync = await runPeriodicResyncs(deps);
+  return { reconcile, deferredChallenges, periodicResync };
+}
