@@ -68,12 +68,12 @@ const acceptAllRich: RichContentOpener = {
 function setup(rich: RichContentOpener = acceptAllRich) {
   const graph = new FakeGraph();
   const sink = new MemoryChangeSink();
-  const deltaStates = new MemoryLeaseStore();
+  const leases = new MemoryLeaseStore();
   const failures = new MemoryFailureLog();
   const notificationsQueue = new MemoryMessageQueue();
   const clock = new ManualClock('2026-05-01T10:00:05.000Z');
-  const deps: ProcessingDependencies = { graph, sink, leases: deltaStates, failures, notificationsQueue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
-  return { graph, sink, deltaStates, failures, notificationsQueue, clock, deps };
+  const deps: ProcessingDependencies = { graph, sink, leases, failures, notificationsQueue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
+  return { graph, sink, leases, failures, notificationsQueue, clock, deps };
 }
 
 let counter = 0;
@@ -203,7 +203,7 @@ describe('processNotifications', () => {
   });
 
   it('runs delta for a drive root, pages through it and keeps the delta link', async () => {
-    const { graph, sink, deltaStates, deps } = setup();
+    const { graph, sink, leases, deps } = setup();
     graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [
       { items: [{ kind: 'changed', id: 'i1', entity: { id: 'i1', name: 'a.txt' } }], nextLink: 'https://graph/next', deltaLink: undefined },
       { items: [{ kind: 'removed', id: 'i2', reason: 'deleted', entity: { id: 'i2', deleted: {} } }], nextLink: undefined, deltaLink: 'https://graph/delta?token=1' },
@@ -217,24 +217,24 @@ describe('processNotifications', () => {
     expect(graph.deltaStarts).toEqual(['/drives/b!d1/root/delta', 'https://graph/delta?token=1']);
     expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i1'))?.body).toEqual({ id: 'i1', name: 'a.txt' });
     expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i2'))?.body).toBeUndefined();
-    expect(deltaStates.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/delta?token=2');
+    expect(leases.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/delta?token=2');
   });
 
   it('resyncs a drive from scratch when its delta link has expired (410)', async () => {
-    const { graph, deltaStates, deps } = setup();
-    deltaStates.rows.set(`${TENANT_ID}|drives/b!d1/root`, { deltaLink: 'https://graph/old', owner: undefined, until: 0 });
+    const { graph, leases, deps } = setup();
+    leases.rows.set(`${TENANT_ID}|drives/b!d1/root`, { deltaLink: 'https://graph/old', owner: undefined, until: 0 });
     graph.deltaPagesByStart.set('https://graph/old', new GraphDeltaResyncRequired('gone', undefined, { status: 410 }));
     graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [{ items: [], nextLink: undefined, deltaLink: 'https://graph/fresh' }]);
 
     await processNotifications(envelope([driveItem()]), deps);
 
     expect(graph.deltaStarts).toEqual(['https://graph/old', '/drives/b!d1/root/delta']);
-    expect(deltaStates.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/fresh');
+    expect(leases.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/fresh');
   });
 
   it('puts a drive notification back when another run holds the drive', async () => {
-    const { deltaStates, notificationsQueue, deps, clock } = setup();
-    await deltaStates.tryAcquire(TENANT_ID, 'drives/b!d1/root', clock.now(), 60_000);
+    const { leases, notificationsQueue, deps, clock } = setup();
+    await leases.tryAcquire(TENANT_ID, 'drives/b!d1/root', clock.now(), 60_000);
 
     const result = await processNotifications(envelope([driveItem()]), deps);
 
