@@ -208,30 +208,45 @@ describe('role assignments', () => {
 describe('azd hooks: secrets before the app needs them', () => {
   const azureYaml = readRepoFile('azure.yaml');
   const api = readRepoFile('infra/app/api.bicep');
-  const postprovision = readRepoFile('infra/hooks/postprovision.sh');
-  const postdeploy = readRepoFile('infra/hooks/postdeploy.sh');
+  const hooks = ['postprovision', 'postdeploy'] as const;
+  const text = (file: string): string => readRepoFile(`infra/hooks/${file}`);
   /** Key Vault secrets the app settings reference with a versionless (latest) reference. */
   const urlSecrets = ['notificationUrl', 'lifecycleNotificationUrl'].map((key) => new RegExp(`^\\s+${key}: '([a-z-]+)'$`, 'm').exec(api)?.[1]);
 
-  it('runs a post-provision hook (before deploy) and a post-deploy hook, both valid POSIX sh', () => {
-    expect(azureYaml).toMatch(/^ {2}postprovision:\n {4}posix:\n {6}shell: sh\n {6}run: \.\/infra\/hooks\/postprovision\.sh$/m);
-    expect(azureYaml).toMatch(/^ {2}postdeploy:\n {4}posix:\n {6}shell: sh\n {6}run: \.\/infra\/hooks\/postdeploy\.sh$/m);
-    for (const hook of ['infra/hooks/postprovision.sh', 'infra/hooks/postdeploy.sh']) {
+  it('runs a post-provision hook (before deploy) and a post-deploy hook, each for sh and for PowerShell, both valid POSIX sh', () => {
+    for (const hook of hooks) {
+      expect(azureYaml).toMatch(new RegExp(`^ {2}${hook}:\\n {4}posix:\\n {6}shell: sh\\n {6}run: \\./infra/hooks/${hook}\\.sh$`, 'm'));
+      expect(azureYaml).toMatch(new RegExp(`^ {4}windows:\\n {6}shell: pwsh\\n {6}run: \\./infra/hooks/${hook}\\.ps1$`, 'm'));
+    }
+    for (const hook of ['infra/hooks/postprovision.sh', 'infra/hooks/postdeploy.sh', 'infra/hooks/lib.sh']) {
       const syntax = spawnSync('sh', ['-n', join(repoRoot, hook)], { encoding: 'utf8' });
       expect(syntax.status, `${hook}: ${syntax.stderr}`).toBe(0);
     }
   });
 
-  it('writes the notification-URL secrets at provision time, never after deploy, and never replaces them', () => {
+  it('writes the notification-URL secrets at provision time, never after deploy (test/infra/hooks.test.ts runs both)', () => {
     expect(urlSecrets).toEqual(['notification-url', 'lifecycle-notification-url']);
-    for (const secret of urlSecrets) expect(postprovision).toContain(`secret set --vault-name "$vault" --name ${secret ?? ''} --file`);
-    expect(postprovision).toMatch(/grep -qx notification-url "\$names" && grep -qx lifecycle-notification-url "\$names"/);
-    expect(postdeploy).not.toMatch(/secret set/);
+    for (const secret of urlSecrets) {
+      expect(text('postprovision.sh')).toMatch(new RegExp(`^store_url ${secret ?? ''} `, 'm'));
+      expect(text('postprovision.ps1')).toMatch(new RegExp(`^Set-UrlSecret '${secret ?? ''}' `, 'm'));
+    }
+    for (const file of ['postdeploy.sh', 'postdeploy.ps1']) expect(text(file)).not.toMatch(/secret set|'set'/);
   });
 
   it('passes keys and URLs through files, never on a command line', () => {
-    expect(postdeploy).toMatch(/--key-value "@\$tmp"/);
-    expect(`${postprovision}\n${postdeploy}`).not.toMatch(/--value |--key-value "\$key"/);
+    for (const file of ['postprovision.sh', 'postdeploy.sh']) expect(text(file)).not.toMatch(/--value |--key-value/);
+    expect(text('postprovision.sh')).toMatch(/secret set --vault-name "\$vault" --name "\$1" --file "\$tmp"/);
+    expect(text('lib.sh')).toMatch(/--body "@\$4"/);
+    expect(text('lib.ps1')).toMatch(/'--body', "@\$BodyFile"/);
+  });
+
+  it('names the subscription on every az call: --subscription, or the URL for az rest', () => {
+    for (const file of ['lib.sh', 'postprovision.sh', 'postdeploy.sh']) {
+      const calls = text(file).replace(/\\\n/g, ' ').split('\n').filter((line) => !line.trimStart().startsWith('#') && /\baz (keyvault|rest|functionapp)\b/.test(line));
+      for (const call of calls) expect(call, file).toMatch(/--subscription "\$sub"|--uri "\$\{site\}/);
+    }
+    expect(text('lib.sh')).toMatch(/^site="https:\/\/management\.azure\.com\/subscriptions\/\$\{sub\}\//m);
+    expect(text('lib.ps1')).toMatch(/^\$site = "https:\/\/management\.azure\.com\/subscriptions\/\$sub\//m);
   });
 });
 
