@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ATTRIBUTE, METRIC, METRICS } from '../../src/lib/telemetry';
-import { declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
+import { blockAfter, declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
 
 const bicepFiles = ['infra/main.bicep', ...readdirSync(join(repoRoot, 'infra', 'app')).filter((file) => file.endsWith('.bicep')).map((file) => `infra/app/${file}`)];
 const mainBicep = readRepoFile('infra/main.bicep');
@@ -195,13 +195,55 @@ describe('role assignments', () => {
       "'ServicePrincipal'",
       'userPrincipalType',
       'userPrincipalType',
+      'userPrincipalType',
     ]);
+  });
+
+  it('give the deploying principal only what the hooks need (Key Vault Secrets Officer); storage, certificates and telemetry are opt-in', () => {
+    const rbac = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+    const rbacCall = calls.find((call) => call.symbol === 'rbac');
+
+    expect(rbac).toMatch(/^var userVaultRoles = concat\(\[roles\.keyVaultSecretsOfficer\], userCertificateAccess \? \[roles\.keyVaultCertificatesOfficer\] : \[\]\)$/m);
+    expect(rbac).toMatch(/for roleId in storageRoles: if \(!empty\(userPrincipalId\) && userStorageAccess\)/);
+    expect(rbac).toMatch(/resource userTelemetry [^\n]+ = if \(!empty\(userPrincipalId\) && userTelemetryAccess\) \{\n {2}name: guid\(applicationInsights\.id, userPrincipalId, roles\.monitoringMetricsPublisher\)/);
+    for (const [param, variable, input] of [
+      ['userStorageAccess', 'deployerStorageAccess', 'DEPLOYER_STORAGE_ACCESS'],
+      ['userCertificateAccess', 'deployerCertificateAccess', 'DEPLOYER_CERTIFICATE_ACCESS'],
+      ['userTelemetryAccess', 'deployerTelemetryAccess', 'DEPLOYER_TELEMETRY_ACCESS'],
+    ] as const) {
+      expect(rbacCall?.params.get(param)).toBe(variable);
+      expect(mainBicep).toMatch(new RegExp(`^param ${variable} bool = false$`, 'm'));
+      expect(parameters.parameters[variable]?.value).toBe(`\${${input}=false}`);
+    }
   });
 
   it('never grant a management role such as Owner or Contributor', () => {
     const code = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
 
     expect(code).not.toMatch(/8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c/);
+  });
+});
+
+describe('function app hardening (infra/app/api.bicep)', () => {
+  const api = readRepoFile('infra/app/api.bicep').split('\n').map(withoutComments).join('\n');
+
+  it('requires TLS 1.2 on the app and its SCM site, disables FTP(S) and enables HTTP/2', () => {
+    const siteConfig = blockAfter(api, /^ {4}siteConfig: \{$/);
+
+    expect(siteConfig).toMatch(/^\s+minTlsVersion: '1\.2'$/m);
+    expect(siteConfig).toMatch(/^\s+scmMinTlsVersion: '1\.2'$/m);
+    expect(siteConfig).toMatch(/^\s+ftpsState: 'Disabled'$/m);
+    expect(siteConfig).toMatch(/^\s+http20Enabled: true$/m);
+    expect(api).toMatch(/^ {4}httpsOnly: true$/m);
+  });
+
+  it('turns basic publishing credentials off for FTP and for the SCM site', () => {
+    for (const name of ['ftp', 'scm']) {
+      expect(api).toMatch(
+        new RegExp(`'Microsoft\\.Web/sites/basicPublishingCredentialsPolicies@[\\d-]+' = \\{\\n {2}parent: site\\n {2}name: '${name}'\\n {2}properties: \\{ allow: false \\}`),
+      );
+    }
   });
 });
 
