@@ -40,7 +40,7 @@ import type { IngestDependencies, IngestObserver } from './lib/ingest';
 import { createRichContentOpener, ReadsInFlight, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
-import type { PayloadStore } from './lib/storage';
+import type { MessageSender, PayloadStore } from './lib/storage';
 import type { LifecycleDependencies } from './lib/lifecycle';
 import { createCachedSubscriptionLookup, subscriptionSettingsFrom, type SubscriptionRepository } from './lib/subscriptions';
 import {
@@ -67,6 +67,8 @@ export interface AppServices {
    * `requeue` is the lifecycle queue; `observations` holds the last reconcile's snapshot for the gauges.
    */
   readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
+  /** `<queue>-poison` of each queue trigger: where an unreadable message goes at once (functions/shared/queueDelivery.ts). */
+  readonly poisonQueues: Readonly<Record<'notifications' | 'lifecycle', MessageSender>>;
 }
 
 /** The subscriptions gauges read the last reconcile's snapshot instead of querying the table at every export. */
@@ -178,6 +180,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       // Read on every run, so an edited file applies without a restart; relative paths from the app root.
       ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
     },
+    poisonQueues: { notifications: queue(`${config.storage.notificationsQueue}-poison`), lifecycle: queue(`${config.storage.lifecycleQueue}-poison`) },
   };
 }
 
@@ -188,6 +191,7 @@ const PART_OF_SERVICE: Readonly<Record<Exclude<keyof AppServices, 'config' | 'cl
   graph: 'processing',
   processing: 'processing',
   subscriptionServices: 'subscriptions',
+  poisonQueues: 'processing',
 };
 
 export interface ComposedApp {

@@ -19,7 +19,7 @@ export async function processLifecycleNotifications(message: unknown, context: I
     context.info(`Handled ${result.items} lifecycle event(s): ${JSON.stringify(result.actions)}; ${result.requeued} put back`);
     await loaded.done();
     return result.requeued > 0 ? 'deferred' : 'succeeded';
-  });
+  }, { message, poisonQueue: () => appServices().poisonQueues.lifecycle });
 }
 
 app.storageQueue('processLifecycleNotifications', {

@@ -21,7 +21,7 @@ export async function processNotifications(message: unknown, context: Invocation
     );
     await loaded.done();
     return result.requeued > 0 ? 'deferred' : 'succeeded';
-  });
+  }, { message, poisonQueue: () => appServices().poisonQueues.notifications });
 }
 
 app.storageQueue('processNotifications', {
