@@ -28,6 +28,7 @@ import { startAzureMonitor } from './adapters/azure/telemetry';
 import {
   APP_PARTS,
   assessConfiguration,
+  describeMisspeltSettings,
   partUnavailable,
   readConfiguration,
   type AppConfig,
@@ -269,5 +270,6 @@ export function describeHealth(health: ReturnType<typeof appHealth>): string[] {
 // Validate configuration as the worker starts, so a bad setting shows in the logs before any request.
 // The start hook has no invocation logger; console output reaches the host log (Host.Function.Console).
 app.hook.appStart(() => {
+  for (const line of describeMisspeltSettings(process.env)) console.warn(line);
   for (const line of describeHealth(appHealth())) console.error(line);
 });

@@ -12,12 +12,14 @@
  *   graph-notify poison purge [--queue ...] [--id <messageId>]... | --all --yes
  *
  * Every command checks its syntax before reading any setting (wrong usage exits 2 even with no
- * configuration) and answers `--help` with its own options.
+ * configuration) and answers `--help` with its own options. Each area needs only the settings it uses:
+ * the poison commands read storage settings alone, so they run from a laptop against the deployed storage
+ * with the developer's sign-in (docs/cli.md).
  *
  * Exit codes: 0 done; 1 refused or failed (not found, rule broken, Graph refused, problems during
  * reconcile); 2 wrong usage; 3 configuration invalid; 4 transient (throttled, unavailable): retry later.
  */
-import { loadConfig, type AppConfig, type Environment } from '../lib/config';
+import { areasUnavailable, describeMisspeltSettings, maxDequeueCount, PART_REQUIREMENTS, readConfiguration, type AppConfig, type Environment } from '../lib/config';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { isGraphNotifyError, type ErrorCode } from '../lib/shared/errors';
 import type { Logger } from '../lib/shared/logger';
@@ -50,6 +52,7 @@ const VALUED = ['settings', 'resource', 'change-type', 'tenant', 'expiration', '
 
 const COMMON = `Options on every command: --settings <path> (a local.settings.json; default: the running npm run dev's
 settings, else ./local.settings.json; the environment overrides the file), --help.
+Against the deployed app: docs/cli.md ("Working against Azure"); poison commands need the storage settings only.
 Exit codes: 0 ok, 1 refused/failed, 2 usage, 3 configuration, 4 transient (retry later). See docs/cli.md.`;
 
 const QUEUE_HELP = '  --queue notifications|lifecycle|all   which poison queue(s): <queue>-poison of the notifications or lifecycle queue (default all)';
@@ -128,7 +131,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
   poison: {
     list: {
       synopsis: 'poison list [--queue notifications|lifecycle|all] [--json]',
-      help: `Counts each poison queue and summarises up to 32 messages (id, insertion time, tries, envelope; never the content).\n\n${QUEUE_HELP}\n  --json   machine-readable output`,
+      help: `Counts each poison queue and summarises up to 32 messages (id, insertion time, deliveries before it was poisoned, envelope; never the content). Only peeks: hides nothing.\n\n${QUEUE_HELP}\n  --json   machine-readable output`,
       flags: ['json'],
       options: ['queue'],
       check: (args, rest) => {
@@ -138,7 +141,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
     },
     replay: {
       synopsis: 'poison replay [--queue notifications|lifecycle|all] (--id <messageId>... | --all)',
-      help: `Sends poison messages back to their main queue, then deletes them from the poison queue.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to replay (repeatable)\n  --all              every message`,
+      help: `Sends poison messages back to their main queue, then deletes them from the poison queue. With --id, touches only those\nmessages (among the first 32, as poison list shows them); no other message is hidden.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to replay (repeatable)\n  --all              every message`,
       flags: ['all'],
       options: ['queue', 'id'],
       check: (args, rest) => {
@@ -149,7 +152,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
     },
     purge: {
       synopsis: 'poison purge [--queue notifications|lifecycle|all] (--id <messageId>... | --all --yes)',
-      help: `Deletes poison messages for good.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to delete (repeatable)\n  --all --yes        every message (--all needs --yes)`,
+      help: `Deletes poison messages for good. With --id, touches only those messages (among the first 32, as poison list shows them).\n\n${QUEUE_HELP}\n  --id <messageId>   a message to delete (repeatable)\n  --all --yes        every message (--all needs --yes)`,
       flags: ['all', 'yes'],
       options: ['queue', 'id'],
       check: (args, rest) => {
@@ -163,6 +166,12 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
 };
 
 type Area = keyof typeof COMMANDS;
+
+/** The setting areas each command area reads (lib/config/catalogue.ts): a problem elsewhere does not stop it. */
+const SETTINGS_USED: Readonly<Record<Area, { readonly title: string; readonly areas: readonly string[] }>> = {
+  subscriptions: { title: 'graph-notify subscriptions', areas: PART_REQUIREMENTS.subscriptions.areas },
+  poison: { title: 'graph-notify poison', areas: ['Storage'] },
+};
 
 function isArea(value: string): value is Area {
   return Object.hasOwn(COMMANDS, value);
@@ -233,7 +242,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let config: AppConfig;
   try {
     const { environment } = readCliEnvironment(io.env, io.cwd, single(args, 'settings'));
-    config = loadConfig(environment);
+    for (const line of describeMisspeltSettings(environment)) io.stderr(`graph-notify: warning: ${line}`);
+    const reading = readConfiguration(environment);
+    const unavailable = areasUnavailable(SETTINGS_USED[area], reading.problems);
+    if (unavailable !== undefined) throw unavailable;
+    config = reading.config;
   } catch (error) {
     io.stderr(`graph-notify: configuration problem: ${error instanceof Error ? error.message : describeError(error)}`);
     return EXIT.configuration;
@@ -326,7 +339,9 @@ async function poison(command: string, args: ParsedArgs, services: CliServices, 
   const ids = args.options.get('id');
   switch (command) {
     case 'list': {
-      const listed = await Promise.all(roles.map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role))) })));
+      const listed = await Promise.all(
+        roles.map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role), maxDequeueCount())) })),
+      );
       if (args.flags.has('json')) {
         io.stdout(JSON.stringify(listed, null, 2));
         return EXIT.ok;
@@ -338,7 +353,7 @@ async function poison(command: string, args: ParsedArgs, services: CliServices, 
           lines.push(
             formatTable(
               ['MESSAGE ID', 'INSERTED', 'TRIES', 'KIND', 'ENVELOPE', 'ITEMS', 'RECEIVED'],
-              shown.map((m) => [m.id, m.insertedOn ?? '', String(m.dequeueCount), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
+              shown.map((m) => [m.id, m.insertedOn ?? '', String(m.attempts), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
             ),
           );
         }
