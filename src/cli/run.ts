@@ -30,6 +30,7 @@ import {
   listSubscriptions,
   reconcileSubscriptions,
   renewManagedSubscription,
+  type SubscriptionDependencies,
   type SubscriptionView,
 } from '../lib/subscriptions';
 import { parseArgs, rejectUnknown, single, UsageError, type ParsedArgs } from './args';
@@ -57,13 +58,23 @@ Exit codes: 0 ok, 1 refused/failed, 2 usage, 3 configuration, 4 transient (retry
 
 const QUEUE_HELP = '  --queue notifications|lifecycle|all   which poison queue(s): <queue>-poison of the notifications or lifecycle queue (default all)';
 
-/** One command: its help, and the syntax checks that run before any setting is read. */
+/** A parsed command line with what running it needs. */
+interface Invocation {
+  readonly args: ParsedArgs;
+  readonly rest: readonly string[];
+  readonly services: CliServices;
+  readonly io: CliIo;
+}
+
+/** One command in one place: its help, the syntax checks that run before any setting is read, and what it does. */
 interface CommandSpec {
   readonly synopsis: string;
   readonly help: string;
   readonly flags: readonly string[];
   readonly options: readonly string[];
   readonly check: (args: ParsedArgs, rest: readonly string[]) => void;
+  /** Runs the command; answers its exit code. */
+  readonly run: (invocation: Invocation) => Promise<number>;
 }
 
 const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<string, CommandSpec>>>> = {
@@ -75,6 +86,11 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       options: [],
       check: (_args, rest) => {
         noPositionals(rest);
+      },
+      run: async (invocation) => {
+        const views = await listSubscriptions(subscriptionDeps(invocation));
+        invocation.io.stdout(isJson(invocation) ? JSON.stringify(views, null, 2) : views.length === 0 ? 'No subscriptions.' : subscriptionTable(views));
+        return EXIT.ok;
       },
     },
     create: {
@@ -99,6 +115,15 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         single(args, 'tenant');
         single(args, 'expiration');
       },
+      run: async (invocation) => {
+        const { args, io } = invocation;
+        const view = await createManagedSubscription(
+          { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration') },
+          subscriptionDeps(invocation),
+        );
+        io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
+        return EXIT.ok;
+      },
     },
     delete: {
       synopsis: 'subscriptions delete <id>',
@@ -107,6 +132,12 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       options: [],
       check: (_args, rest) => {
         oneId(rest, 'delete');
+      },
+      run: async (invocation) => {
+        const id = oneId(invocation.rest, 'delete');
+        await deleteManagedSubscription(id, subscriptionDeps(invocation));
+        invocation.io.stdout(`Deleted ${id}`);
+        return EXIT.ok;
       },
     },
     renew: {
@@ -117,6 +148,12 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       check: (_args, rest) => {
         oneId(rest, 'renew');
       },
+      run: async (invocation) => {
+        const { rest, io } = invocation;
+        const view = await renewManagedSubscription(oneId(rest, 'renew'), subscriptionDeps(invocation));
+        io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`);
+        return EXIT.ok;
+      },
     },
     reconcile: {
       synopsis: 'subscriptions reconcile [--drift] [--json]',
@@ -125,6 +162,27 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       options: [],
       check: (_args, rest) => {
         noPositionals(rest);
+      },
+      run: async (invocation) => {
+        const { args, io } = invocation;
+        const report = await reconcileSubscriptions(subscriptionDeps(invocation), { forceDriftCheck: args.flags.has('drift') });
+        if (isJson(invocation)) {
+          const { observations: _observations, ...summary } = report;
+          io.stdout(JSON.stringify(summary, null, 2));
+        } else {
+          const outcomes = Object.entries(report.outcomes);
+          io.stdout(
+            [
+              `Reconciled ${report.subscriptions} subscription(s).`,
+              outcomes.length === 0 ? 'Nothing to do.' : formatTable(['OUTCOME', 'COUNT'], outcomes.map(([outcome, count]) => [outcome, String(count)])),
+              ...(report.driftChecked.length > 0 ? [`Drift-checked tenants: ${report.driftChecked.join(', ')} (${report.unmanagedInGraph} subscription(s) in Graph not created by graph-notify, left alone)`] : []),
+              ...(report.throttledTenants.length > 0 ? [`Throttled by Graph (finish at the next run): ${report.throttledTenants.join(', ')}`] : []),
+              ...report.problems.map((problem) => `problem: ${problem}`),
+            ].join('\n'),
+          );
+        }
+        if (report.throttledTenants.length > 0) return EXIT.transient;
+        return report.problems.length > 0 ? EXIT.failed : EXIT.ok;
       },
     },
   },
@@ -138,6 +196,30 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         noPositionals(rest);
         queueRoles(args);
       },
+      run: async (invocation) => {
+        const { args, services, io } = invocation;
+        const listed = await Promise.all(
+          queueRoles(args).map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role), maxDequeueCount())) })),
+        );
+        if (args.flags.has('json')) {
+          io.stdout(JSON.stringify(listed, null, 2));
+          return EXIT.ok;
+        }
+        const lines: string[] = [];
+        for (const { queue, total, shown } of listed) {
+          lines.push(`${queue}: ${total} message(s)${total > shown.length ? ` (showing ${shown.length})` : ''}`);
+          if (shown.length > 0) {
+            lines.push(
+              formatTable(
+                ['MESSAGE ID', 'INSERTED', 'TRIES', 'KIND', 'ENVELOPE', 'ITEMS', 'RECEIVED'],
+                shown.map((m) => [m.id, m.insertedOn ?? '', String(m.attempts), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
+              ),
+            );
+          }
+        }
+        io.stdout(lines.join('\n'));
+        return EXIT.ok;
+      },
     },
     replay: {
       synopsis: 'poison replay [--queue notifications|lifecycle|all] (--id <messageId>... | --all)',
@@ -148,6 +230,17 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         noPositionals(rest);
         queueRoles(args);
         requireSelection(args, 'replay');
+      },
+      run: async (invocation) => {
+        const { args, services, io } = invocation;
+        const ids = args.options.get('id');
+        const results: (readonly string[])[] = [];
+        for (const role of queueRoles(args)) {
+          const result = await replayPoisonMessages(services.poisonQueue(role), services.mainQueue(role), { ids });
+          io.stdout(`Replayed ${result.replayed} message(s) from ${services.queueName(role)}-poison to ${services.queueName(role)}`);
+          results.push(result.missing);
+        }
+        return reportMissing(ids, results, io);
       },
     },
     purge: {
@@ -160,6 +253,17 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         queueRoles(args);
         requireSelection(args, 'purge');
         if (args.options.get('id') === undefined && !args.flags.has('yes')) throw new UsageError('poison purge --all deletes every message for good: add --yes');
+      },
+      run: async (invocation) => {
+        const { args, services, io } = invocation;
+        const ids = args.options.get('id');
+        const results: (readonly string[])[] = [];
+        for (const role of queueRoles(args)) {
+          const result = await purgePoisonMessages(services.poisonQueue(role), { ids });
+          io.stdout(`Purged ${result.purged} message(s) from ${services.queueName(role)}-poison`);
+          results.push(result.missing);
+        }
+        return reportMissing(ids, results, io);
       },
     },
   },
@@ -254,7 +358,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   try {
     const services = (io.services ?? buildCliServices)(config);
-    return area === 'subscriptions' ? await subscriptions(command, rest, args, services, io) : await poison(command, args, services, io);
+    const spec = COMMANDS[area][command];
+    if (spec === undefined) throw new TypeError(`unhandled ${area} command "${command}"`);
+    return await spec.run({ args, rest, services, io });
   } catch (error) {
     if (isGraphNotifyError(error)) {
       io.stderr(`graph-notify: ${error.code}: ${describeError(error.message)}`);
@@ -281,107 +387,12 @@ function logger(io: CliIo): Logger {
   };
 }
 
-async function subscriptions(command: string, rest: readonly string[], args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
-  const deps = { ...services.subscriptions, log: args.flags.has('verbose') ? logger(io) : quietLogger(io) };
-  const json = args.flags.has('json');
-  switch (command) {
-    case 'list': {
-      const views = await listSubscriptions(deps);
-      io.stdout(json ? JSON.stringify(views, null, 2) : views.length === 0 ? 'No subscriptions.' : subscriptionTable(views));
-      return EXIT.ok;
-    }
-    case 'create': {
-      const view = await createManagedSubscription(
-        { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration') },
-        deps,
-      );
-      io.stdout(json ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
-      return EXIT.ok;
-    }
-    case 'delete': {
-      const id = oneId(rest, 'delete');
-      await deleteManagedSubscription(id, deps);
-      io.stdout(`Deleted ${id}`);
-      return EXIT.ok;
-    }
-    case 'renew': {
-      const view = await renewManagedSubscription(oneId(rest, 'renew'), deps);
-      io.stdout(json ? JSON.stringify(view, null, 2) : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`);
-      return EXIT.ok;
-    }
-    case 'reconcile': {
-      const report = await reconcileSubscriptions(deps, { forceDriftCheck: args.flags.has('drift') });
-      if (json) {
-        const { observations: _observations, ...summary } = report;
-        io.stdout(JSON.stringify(summary, null, 2));
-      } else {
-        const outcomes = Object.entries(report.outcomes);
-        io.stdout(
-          [
-            `Reconciled ${report.subscriptions} subscription(s).`,
-            outcomes.length === 0 ? 'Nothing to do.' : formatTable(['OUTCOME', 'COUNT'], outcomes.map(([outcome, count]) => [outcome, String(count)])),
-            ...(report.driftChecked.length > 0 ? [`Drift-checked tenants: ${report.driftChecked.join(', ')} (${report.unmanagedInGraph} subscription(s) in Graph not created by graph-notify, left alone)`] : []),
-            ...(report.throttledTenants.length > 0 ? [`Throttled by Graph (finish at the next run): ${report.throttledTenants.join(', ')}`] : []),
-            ...report.problems.map((problem) => `problem: ${problem}`),
-          ].join('\n'),
-        );
-      }
-      if (report.throttledTenants.length > 0) return EXIT.transient;
-      return report.problems.length > 0 ? EXIT.failed : EXIT.ok;
-    }
-    default:
-      throw new Error(`unhandled subscriptions command "${command}"`);
-  }
+function subscriptionDeps({ args, services, io }: Invocation): SubscriptionDependencies {
+  return { ...services.subscriptions, log: args.flags.has('verbose') ? logger(io) : quietLogger(io) };
 }
 
-async function poison(command: string, args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
-  const roles = queueRoles(args);
-  const ids = args.options.get('id');
-  switch (command) {
-    case 'list': {
-      const listed = await Promise.all(
-        roles.map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role), maxDequeueCount())) })),
-      );
-      if (args.flags.has('json')) {
-        io.stdout(JSON.stringify(listed, null, 2));
-        return EXIT.ok;
-      }
-      const lines: string[] = [];
-      for (const { queue, total, shown } of listed) {
-        lines.push(`${queue}: ${total} message(s)${total > shown.length ? ` (showing ${shown.length})` : ''}`);
-        if (shown.length > 0) {
-          lines.push(
-            formatTable(
-              ['MESSAGE ID', 'INSERTED', 'TRIES', 'KIND', 'ENVELOPE', 'ITEMS', 'RECEIVED'],
-              shown.map((m) => [m.id, m.insertedOn ?? '', String(m.attempts), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
-            ),
-          );
-        }
-      }
-      io.stdout(lines.join('\n'));
-      return EXIT.ok;
-    }
-    case 'replay': {
-      const results: (readonly string[])[] = [];
-      for (const role of roles) {
-        const result = await replayPoisonMessages(services.poisonQueue(role), services.mainQueue(role), { ids });
-        io.stdout(`Replayed ${result.replayed} message(s) from ${services.queueName(role)}-poison to ${services.queueName(role)}`);
-        results.push(result.missing);
-      }
-      return reportMissing(ids, results, io);
-    }
-    case 'purge': {
-      const results: (readonly string[])[] = [];
-      for (const role of roles) {
-        const result = await purgePoisonMessages(services.poisonQueue(role), { ids });
-        io.stdout(`Purged ${result.purged} message(s) from ${services.queueName(role)}-poison`);
-        results.push(result.missing);
-      }
-      return reportMissing(ids, results, io);
-    }
-    default:
-      throw new Error(`unhandled poison command "${command}"`);
-  }
+function isJson(invocation: Invocation): boolean {
+  return invocation.args.flags.has('json');
 }
 
 function subscriptionTable(views: readonly SubscriptionView[]): string {
