@@ -20,12 +20,21 @@ param environmentName string
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Object id of the deploying principal (a person, or a pipeline\'s service principal); gets data-plane roles for local debugging, the poison CLI and uploading secrets. Empty = none.')
+@description('Object id of the deploying principal (a person, or a pipeline\'s service principal); gets Key Vault Secrets Officer (the azd hooks write and read the URL secrets; uploading the Graph secret), and the opt-in roles below. Empty = none.')
 param principalId string = ''
 
 @description('Kind of principalId, as azd reports it in AZURE_PRINCIPAL_TYPE: User when a person runs azd, ServicePrincipal when a pipeline signs in as one. A role assignment with the wrong kind fails.')
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param principalType string = 'User'
+
+@description('Opt-in: give principalId the app\'s storage data roles, for the CLI or a local host against the deployed storage (docs/deploy.md).')
+param deployerStorageAccess bool = false
+
+@description('Opt-in: give principalId Key Vault Certificates Officer, to create the Graph or rich-notification certificate in the vault.')
+param deployerCertificateAccess bool = false
+
+@description('Opt-in: give principalId Monitoring Metrics Publisher on Application Insights, for telemetry from a local host.')
+param deployerTelemetryAccess bool = false
 
 @description('Application (client) id of the Graph app registration (docs/deploy.md, step 1).')
 param graphClientId string
@@ -172,6 +181,9 @@ module rbac 'app/rbac.bicep' = {
     identityPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
+    userStorageAccess: deployerStorageAccess
+    userCertificateAccess: deployerCertificateAccess
+    userTelemetryAccess: deployerTelemetryAccess
   }
 }
 

@@ -13,9 +13,12 @@ const REQUIRED_MAJOR = 22;
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < REQUIRED_MAJOR) {
+  // npm names the script it runs; npm alone can fetch Node 22 (the registry serves it as the package `node`).
+  const script = process.env.npm_lifecycle_event ?? '<script>';
   process.stderr.write(
     `graph-notify needs Node.js ${REQUIRED_MAJOR} or later; this is Node.js ${process.version} (${process.execPath}).\n` +
-      `Switch to Node ${REQUIRED_MAJOR} (\`nvm use\` reads .nvmrc, or install it from https://nodejs.org) and run the command again.\n`,
+      `Switch to Node ${REQUIRED_MAJOR} (\`nvm use\` reads .nvmrc, or install it from https://nodejs.org) and run the command again,\n` +
+      `or, through npm alone, run it once with Node ${REQUIRED_MAJOR}: npx -y -p node@${REQUIRED_MAJOR} npm run ${script}\n`,
   );
   process.exit(1);
 }

@@ -28,6 +28,7 @@ import { startAzureMonitor } from './adapters/azure/telemetry';
 import {
   APP_PARTS,
   assessConfiguration,
+  describeMisspeltSettings,
   partUnavailable,
   readConfiguration,
   type AppConfig,
@@ -40,7 +41,7 @@ import type { IngestDependencies, IngestObserver } from './lib/ingest';
 import { createRichContentOpener, ReadsInFlight, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
-import type { PayloadStore } from './lib/storage';
+import type { MessageSender, PayloadStore } from './lib/storage';
 import type { LifecycleDependencies } from './lib/lifecycle';
 import { createCachedSubscriptionLookup, subscriptionSettingsFrom, type SubscriptionRepository } from './lib/subscriptions';
 import {
@@ -68,6 +69,8 @@ export interface AppServices {
    * snapshot for the gauges.
    */
   readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
+  /** `<queue>-poison` of each queue trigger: where an unreadable message goes at once (functions/shared/queueDelivery.ts). */
+  readonly poisonQueues: Readonly<Record<'notifications' | 'lifecycle', MessageSender>>;
 }
 
 /** The subscriptions gauges read the last reconcile's snapshot instead of querying the table at every export. */
@@ -179,6 +182,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       // Read on every run, so an edited file applies without a restart; relative paths from the app root.
       ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
     },
+    poisonQueues: { notifications: queue(`${config.storage.notificationsQueue}-poison`), lifecycle: queue(`${config.storage.lifecycleQueue}-poison`) },
   };
 }
 
@@ -189,6 +193,7 @@ const PART_OF_SERVICE: Readonly<Record<Exclude<keyof AppServices, 'config' | 'cl
   graph: 'processing',
   processing: 'processing',
   subscriptionServices: 'subscriptions',
+  poisonQueues: 'processing',
 };
 
 export interface ComposedApp {
@@ -266,5 +271,6 @@ export function describeHealth(health: ReturnType<typeof appHealth>): string[] {
 // Validate configuration as the worker starts, so a bad setting shows in the logs before any request.
 // The start hook has no invocation logger; console output reaches the host log (Host.Function.Console).
 app.hook.appStart(() => {
+  for (const line of describeMisspeltSettings(process.env)) console.warn(line);
   for (const line of describeHealth(appHealth())) console.error(line);
 });

@@ -20,6 +20,7 @@ import { isAtLeast } from '../local-host/log';
 import { describeError } from '../../src/lib/shared/redact';
 import { DEV_SESSION_FILE } from '../../src/cli/settings';
 import { DEFAULT_HOST_PORT, PERSIST_FOLDER } from './defaults';
+import { settingsSourceLines } from './settingsSource';
 import type * as Session from './devSession';
 import type * as Status from './pipelineStatus';
 import type * as Pipeline from './startLocalPipeline';
@@ -244,6 +245,7 @@ async function main(): Promise<void> {
         workload: flags.workload,
       };
   const ports = await storagePorts();
+  for (const line of settingsSourceLines(process.cwd(), flags.tenant)) out.line(line);
   out.line(`Starting Azurite${graph.mode === 'simulator' ? ', the Graph simulator' : ''} and the Functions host...`);
   const pipeline = await startLocalPipeline({
     port: flags.port,

@@ -142,6 +142,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Hardening beyond the platform defaults: TLS 1.2 at least (app and SCM site), no FTP(S), HTTP/2. Deploying
+    // needs none of FTP or basic auth: azd publishes with the signed-in identity (policies below).
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
     // Key Vault references resolve as this identity (the app has no system-assigned identity).
     keyVaultReferenceIdentity: identityId
     functionAppConfig: {
@@ -164,6 +172,20 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       runtime: { name: 'node', version: '22' }
     }
   }
+}
+
+// Basic (user name and password) publishing credentials off for FTP and for the SCM site: deployments and the
+// hooks authenticate with Microsoft Entra ID ("Disable basic authentication in App Service deployments").
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: { allow: false }
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {

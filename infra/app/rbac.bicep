@@ -11,6 +11,12 @@ param userPrincipalId string
 @description('Kind of the deploying principal: User when a person runs azd, ServicePrincipal in a pipeline.')
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param userPrincipalType string
+@description('Opt-in: the app\'s storage data roles for the deploying principal (the CLI or a local host against Azure).')
+param userStorageAccess bool
+@description('Opt-in: Key Vault Certificates Officer for the deploying principal (creating the Graph or rich-notification certificate).')
+param userCertificateAccess bool
+@description('Opt-in: Monitoring Metrics Publisher on Application Insights for the deploying principal (telemetry from a local host).')
+param userTelemetryAccess bool
 
 var roles = {
   // Host storage needs Owner, not Contributor: the host manages blob leases and ownership for its locks,
@@ -30,7 +36,7 @@ var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   // Deploying principal only: upload the Graph credential and let infra/hooks/postprovision.sh write the URL secrets.
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
-  // Deploying principal only: create or import the Graph and rich-notification certificates.
+  // Deploying principal only, opt-in (userCertificateAccess): create or import the Graph and rich-notification certificates.
   keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
 }
 
@@ -83,11 +89,14 @@ resource identitySecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 }
 
 // ---- The deploying principal (optional) ----------------------------------------------------------------
-// The same storage roles as the app, so `func start` / the CLI can run against the Azure account with the
-// developer's sign-in (e.g. `graph-notify poison list`), plus what uploading secrets and certificates takes.
+// By default only what the azd hooks need: Key Vault Secrets Officer, to write the notification URLs
+// (postprovision) and read them back (postdeploy), and to upload the Graph client secret. The rest is opt-in
+// (main.bicep params deployerStorageAccess, deployerCertificateAccess, deployerTelemetryAccess;
+// docs/deploy.md): the app's storage roles so the CLI or a local host can run against the Azure account with
+// the developer's sign-in (e.g. `graph-notify poison list`), certificate creation, and telemetry publishing.
 
 resource userStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in storageRoles: if (!empty(userPrincipalId)) {
+  for roleId in storageRoles: if (!empty(userPrincipalId) && userStorageAccess) {
     name: guid(storageAccount.id, userPrincipalId, roleId)
     scope: storageAccount
     properties: {
@@ -98,8 +107,10 @@ resource userStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
+var userVaultRoles = concat([roles.keyVaultSecretsOfficer], userCertificateAccess ? [roles.keyVaultCertificatesOfficer] : [])
+
 resource userVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in [roles.keyVaultSecretsOfficer, roles.keyVaultCertificatesOfficer]: if (!empty(userPrincipalId)) {
+  for roleId in userVaultRoles: if (!empty(userPrincipalId)) {
     name: guid(keyVault.id, userPrincipalId, roleId)
     scope: keyVault
     properties: {
@@ -109,3 +120,13 @@ resource userVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     }
   }
 ]
+
+resource userTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId) && userTelemetryAccess) {
+  name: guid(applicationInsights.id, userPrincipalId, roles.monitoringMetricsPublisher)
+  scope: applicationInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: userPrincipalId
+    principalType: userPrincipalType
+  }
+}

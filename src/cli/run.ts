@@ -12,12 +12,14 @@
  *   graph-notify poison purge [--queue ...] [--id <messageId>]... | --all --yes
  *
  * Every command checks its syntax before reading any setting (wrong usage exits 2 even with no
- * configuration) and answers `--help` with its own options.
+ * configuration) and answers `--help` with its own options. Each area needs only the settings it uses:
+ * the poison commands read storage settings alone, so they run from a laptop against the deployed storage
+ * with the developer's sign-in (docs/cli.md).
  *
  * Exit codes: 0 done; 1 refused or failed (not found, rule broken, Graph refused, problems during
  * reconcile); 2 wrong usage; 3 configuration invalid; 4 transient (throttled, unavailable): retry later.
  */
-import { loadConfig, type AppConfig, type Environment } from '../lib/config';
+import { areasUnavailable, describeMisspeltSettings, maxDequeueCount, PART_REQUIREMENTS, readConfiguration, type AppConfig, type Environment } from '../lib/config';
 import { runMaintenance } from '../lib/maintenance';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { classifyFailure } from '../lib/shared/classifyFailure';
@@ -29,6 +31,7 @@ import {
   deleteManagedSubscription,
   listSubscriptions,
   renewManagedSubscription,
+  type SubscriptionDependencies,
   type SubscriptionView,
 } from '../lib/subscriptions';
 import { parseArgs, rejectUnknown, single, UsageError, type ParsedArgs } from './args';
@@ -51,17 +54,28 @@ const VALUED = ['settings', 'resource', 'change-type', 'tenant', 'expiration', '
 
 const COMMON = `Options on every command: --settings <path> (a local.settings.json; default: the running npm run dev's
 settings, else ./local.settings.json; the environment overrides the file), --help.
+Against the deployed app: docs/cli.md ("Working against Azure"); poison commands need the storage settings only.
 Exit codes: 0 ok, 1 refused/failed, 2 usage, 3 configuration, 4 transient (retry later). See docs/cli.md.`;
 
 const QUEUE_HELP = '  --queue notifications|lifecycle|all   which poison queue(s): <queue>-poison of the notifications or lifecycle queue (default all)';
 
-/** One command: its help, and the syntax checks that run before any setting is read. */
+/** A parsed command line with what running it needs. */
+interface Invocation {
+  readonly args: ParsedArgs;
+  readonly rest: readonly string[];
+  readonly services: CliServices;
+  readonly io: CliIo;
+}
+
+/** One command in one place: its help, the syntax checks that run before any setting is read, and what it does. */
 interface CommandSpec {
   readonly synopsis: string;
   readonly help: string;
   readonly flags: readonly string[];
   readonly options: readonly string[];
   readonly check: (args: ParsedArgs, rest: readonly string[]) => void;
+  /** Runs the command; answers its exit code. */
+  readonly run: (invocation: Invocation) => Promise<number>;
 }
 
 const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<string, CommandSpec>>>> = {
@@ -73,6 +87,11 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       options: [],
       check: (_args, rest) => {
         noPositionals(rest);
+      },
+      run: async (invocation) => {
+        const views = await listSubscriptions(subscriptionDeps(invocation));
+        invocation.io.stdout(isJson(invocation) ? JSON.stringify(views, null, 2) : views.length === 0 ? 'No subscriptions.' : subscriptionTable(views));
+        return EXIT.ok;
       },
     },
     create: {
@@ -97,6 +116,15 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         single(args, 'tenant');
         single(args, 'expiration');
       },
+      run: async (invocation) => {
+        const { args, io } = invocation;
+        const view = await createManagedSubscription(
+          { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration') },
+          subscriptionDeps(invocation),
+        );
+        io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
+        return EXIT.ok;
+      },
     },
     delete: {
       synopsis: 'subscriptions delete <id>',
@@ -105,6 +133,12 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       options: [],
       check: (_args, rest) => {
         oneId(rest, 'delete');
+      },
+      run: async (invocation) => {
+        const id = oneId(invocation.rest, 'delete');
+        await deleteManagedSubscription(id, subscriptionDeps(invocation));
+        invocation.io.stdout(`Deleted ${id}`);
+        return EXIT.ok;
       },
     },
     renew: {
@@ -115,31 +149,82 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       check: (_args, rest) => {
         oneId(rest, 'renew');
       },
+      run: async (invocation) => {
+        const { rest, io } = invocation;
+        const view = await renewManagedSubscription(oneId(rest, 'renew'), subscriptionDeps(invocation));
+        io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`);
+        return EXIT.ok;
+      },
     },
     reconcile: {
       synopsis: 'subscriptions reconcile [--drift] [--json]',
-      help: "One timer run now: renews what is due, recreates what Graph lost, applies DESIRED_SUBSCRIPTIONS_PATH, then answers deferred challenges and runs due periodic resyncs.\n\n  --drift     also list Graph's subscriptions and repair differences now\n  --json      machine-readable output\n  --verbose   progress on stderr",
+      help: "One reconciler run now: renews what is due, recreates what Graph lost, applies DESIRED_SUBSCRIPTIONS_PATH.\n\n  --drift     also list Graph's subscriptions and repair differences now\n  --json      machine-readable output\n  --verbose   progress on stderr",
       flags: ['json', 'drift', 'verbose'],
       options: [],
       check: (_args, rest) => {
         noPositionals(rest);
+      },
+      run: async (invocation) => {
+        const { args, io } = invocation;
+        const { reconcile: report } = await runMaintenance(subscriptionDeps(invocation), { forceDriftCheck: args.flags.has('drift') });
+        if (isJson(invocation)) {
+          const { observations: _observations, ...summary } = report;
+          io.stdout(JSON.stringify(summary, null, 2));
+        } else {
+          const outcomes = Object.entries(report.outcomes);
+          io.stdout(
+            [
+              `Reconciled ${report.subscriptions} subscription(s).`,
+              outcomes.length === 0 ? 'Nothing to do.' : formatTable(['OUTCOME', 'COUNT'], outcomes.map(([outcome, count]) => [outcome, String(count)])),
+              ...(report.driftChecked.length > 0 ? [`Drift-checked tenants: ${report.driftChecked.join(', ')} (${report.unmanagedInGraph} subscription(s) in Graph not created by graph-notify, left alone)`] : []),
+              ...(report.throttledTenants.length > 0 ? [`Throttled by Graph (finish at the next run): ${report.throttledTenants.join(', ')}`] : []),
+              ...report.problems.map((problem) => `problem: ${problem}`),
+            ].join('\n'),
+          );
+        }
+        if (report.throttledTenants.length > 0) return EXIT.transient;
+        return report.problems.length > 0 ? EXIT.failed : EXIT.ok;
       },
     },
   },
   poison: {
     list: {
       synopsis: 'poison list [--queue notifications|lifecycle|all] [--json]',
-      help: `Counts each poison queue and summarises up to 32 messages (id, insertion time, tries, envelope; never the content).\n\n${QUEUE_HELP}\n  --json   machine-readable output`,
+      help: `Counts each poison queue and summarises up to 32 messages (id, insertion time, deliveries before it was poisoned, envelope; never the content). Only peeks: hides nothing.\n\n${QUEUE_HELP}\n  --json   machine-readable output`,
       flags: ['json'],
       options: ['queue'],
       check: (args, rest) => {
         noPositionals(rest);
         queueRoles(args);
       },
+      run: async (invocation) => {
+        const { args, services, io } = invocation;
+        const listed = await Promise.all(
+          queueRoles(args).map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role), maxDequeueCount())) })),
+        );
+        if (args.flags.has('json')) {
+          io.stdout(JSON.stringify(listed, null, 2));
+          return EXIT.ok;
+        }
+        const lines: string[] = [];
+        for (const { queue, total, shown } of listed) {
+          lines.push(`${queue}: ${total} message(s)${total > shown.length ? ` (showing ${shown.length})` : ''}`);
+          if (shown.length > 0) {
+            lines.push(
+              formatTable(
+                ['MESSAGE ID', 'INSERTED', 'TRIES', 'KIND', 'ENVELOPE', 'ITEMS', 'RECEIVED'],
+                shown.map((m) => [m.id, m.insertedOn ?? '', String(m.attempts), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
+              ),
+            );
+          }
+        }
+        io.stdout(lines.join('\n'));
+        return EXIT.ok;
+      },
     },
     replay: {
       synopsis: 'poison replay [--queue notifications|lifecycle|all] (--id <messageId>... | --all)',
-      help: `Sends poison messages back to their main queue, then deletes them from the poison queue.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to replay (repeatable)\n  --all              every message`,
+      help: `Sends poison messages back to their main queue, then deletes them from the poison queue. With --id, touches only those\nmessages (among the first 32, as poison list shows them); no other message is hidden.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to replay (repeatable)\n  --all              every message`,
       flags: ['all'],
       options: ['queue', 'id'],
       check: (args, rest) => {
@@ -147,10 +232,21 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         queueRoles(args);
         requireSelection(args, 'replay');
       },
+      run: async (invocation) => {
+        const { args, services, io } = invocation;
+        const ids = args.options.get('id');
+        const results: (readonly string[])[] = [];
+        for (const role of queueRoles(args)) {
+          const result = await replayPoisonMessages(services.poisonQueue(role), services.mainQueue(role), { ids });
+          io.stdout(`Replayed ${result.replayed} message(s) from ${services.queueName(role)}-poison to ${services.queueName(role)}`);
+          results.push(result.missing);
+        }
+        return reportMissing(ids, results, io);
+      },
     },
     purge: {
       synopsis: 'poison purge [--queue notifications|lifecycle|all] (--id <messageId>... | --all --yes)',
-      help: `Deletes poison messages for good.\n\n${QUEUE_HELP}\n  --id <messageId>   a message to delete (repeatable)\n  --all --yes        every message (--all needs --yes)`,
+      help: `Deletes poison messages for good. With --id, touches only those messages (among the first 32, as poison list shows them).\n\n${QUEUE_HELP}\n  --id <messageId>   a message to delete (repeatable)\n  --all --yes        every message (--all needs --yes)`,
       flags: ['all', 'yes'],
       options: ['queue', 'id'],
       check: (args, rest) => {
@@ -159,11 +255,28 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         requireSelection(args, 'purge');
         if (args.options.get('id') === undefined && !args.flags.has('yes')) throw new UsageError('poison purge --all deletes every message for good: add --yes');
       },
+      run: async (invocation) => {
+        const { args, services, io } = invocation;
+        const ids = args.options.get('id');
+        const results: (readonly string[])[] = [];
+        for (const role of queueRoles(args)) {
+          const result = await purgePoisonMessages(services.poisonQueue(role), { ids });
+          io.stdout(`Purged ${result.purged} message(s) from ${services.queueName(role)}-poison`);
+          results.push(result.missing);
+        }
+        return reportMissing(ids, results, io);
+      },
     },
   },
 };
 
 type Area = keyof typeof COMMANDS;
+
+/** The setting areas each command area reads (lib/config/catalogue.ts): a problem elsewhere does not stop it. */
+const SETTINGS_USED: Readonly<Record<Area, { readonly title: string; readonly areas: readonly string[] }>> = {
+  subscriptions: { title: 'graph-notify subscriptions', areas: PART_REQUIREMENTS.subscriptions.areas },
+  poison: { title: 'graph-notify poison', areas: ['Storage'] },
+};
 
 function isArea(value: string): value is Area {
   return Object.hasOwn(COMMANDS, value);
@@ -232,7 +345,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let config: AppConfig;
   try {
     const { environment } = readCliEnvironment(io.env, io.cwd, single(args, 'settings'));
-    config = loadConfig(environment);
+    for (const line of describeMisspeltSettings(environment)) io.stderr(`graph-notify: warning: ${line}`);
+    const reading = readConfiguration(environment);
+    const unavailable = areasUnavailable(SETTINGS_USED[area], reading.problems);
+    if (unavailable !== undefined) throw unavailable;
+    config = reading.config;
   } catch (error) {
     io.stderr(`graph-notify: configuration problem: ${error instanceof Error ? error.message : describeError(error)}`);
     return EXIT.configuration;
@@ -240,7 +357,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   try {
     const services = (io.services ?? buildCliServices)(config);
-    return area === 'subscriptions' ? await subscriptions(command, rest, args, services, io) : await poison(command, args, services, io);
+    const spec = COMMANDS[area][command];
+    if (spec === undefined) throw new TypeError(`unhandled ${area} command "${command}"`);
+    return await spec.run({ args, rest, services, io });
   } catch (error) {
     if (isGraphNotifyError(error)) {
       io.stderr(`graph-notify: ${error.code}: ${describeError(error.message)}`);
@@ -282,105 +401,12 @@ function logger(io: CliIo): Logger {
   };
 }
 
-async function subscriptions(command: string, rest: readonly string[], args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
-  const deps = { ...services.subscriptions, log: args.flags.has('verbose') ? logger(io) : quietLogger(io) };
-  const json = args.flags.has('json');
-  switch (command) {
-    case 'list': {
-      const views = await listSubscriptions(deps);
-      io.stdout(json ? JSON.stringify(views, null, 2) : views.length === 0 ? 'No subscriptions.' : subscriptionTable(views));
-      return EXIT.ok;
-    }
-    case 'create': {
-      const view = await createManagedSubscription(
-        { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration') },
-        deps,
-      );
-      io.stdout(json ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
-      return EXIT.ok;
-    }
-    case 'delete': {
-      const id = oneId(rest, 'delete');
-      await deleteManagedSubscription(id, deps);
-      io.stdout(`Deleted ${id}`);
-      return EXIT.ok;
-    }
-    case 'renew': {
-      const view = await renewManagedSubscription(oneId(rest, 'renew'), deps);
-      io.stdout(json ? JSON.stringify(view, null, 2) : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`);
-      return EXIT.ok;
-    }
-    case 'reconcile': {
-      const { reconcile: report } = await runMaintenance(deps, { forceDriftCheck: args.flags.has('drift') });
-      if (json) {
-        const { observations: _observations, ...summary } = report;
-        io.stdout(JSON.stringify(summary, null, 2));
-      } else {
-        const outcomes = Object.entries(report.outcomes);
-        io.stdout(
-          [
-            `Reconciled ${report.subscriptions} subscription(s).`,
-            outcomes.length === 0 ? 'Nothing to do.' : formatTable(['OUTCOME', 'COUNT'], outcomes.map(([outcome, count]) => [outcome, String(count)])),
-            ...(report.driftChecked.length > 0 ? [`Drift-checked tenants: ${report.driftChecked.join(', ')} (${report.unmanagedInGraph} subscription(s) in Graph not created by graph-notify, left alone)`] : []),
-            ...(report.throttledTenants.length > 0 ? [`Throttled by Graph (finish at the next run): ${report.throttledTenants.join(', ')}`] : []),
-            ...report.problems.map((problem) => `problem: ${problem}`),
-          ].join('\n'),
-        );
-      }
-      if (report.throttledTenants.length > 0) return EXIT.transient;
-      return report.problems.length > 0 ? EXIT.failed : EXIT.ok;
-    }
-    default:
-      throw new Error(`unhandled subscriptions command "${command}"`);
-  }
+function subscriptionDeps({ args, services, io }: Invocation): SubscriptionDependencies {
+  return { ...services.subscriptions, log: args.flags.has('verbose') ? logger(io) : quietLogger(io) };
 }
 
-async function poison(command: string, args: ParsedArgs, services: CliServices, io: CliIo): Promise<number> {
-  const roles = queueRoles(args);
-  const ids = args.options.get('id');
-  switch (command) {
-    case 'list': {
-      const listed = await Promise.all(roles.map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role))) })));
-      if (args.flags.has('json')) {
-        io.stdout(JSON.stringify(listed, null, 2));
-        return EXIT.ok;
-      }
-      const lines: string[] = [];
-      for (const { queue, total, shown } of listed) {
-        lines.push(`${queue}: ${total} message(s)${total > shown.length ? ` (showing ${shown.length})` : ''}`);
-        if (shown.length > 0) {
-          lines.push(
-            formatTable(
-              ['MESSAGE ID', 'INSERTED', 'TRIES', 'KIND', 'ENVELOPE', 'ITEMS', 'RECEIVED'],
-              shown.map((m) => [m.id, m.insertedOn ?? '', String(m.dequeueCount), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
-            ),
-          );
-        }
-      }
-      io.stdout(lines.join('\n'));
-      return EXIT.ok;
-    }
-    case 'replay': {
-      const results: (readonly string[])[] = [];
-      for (const role of roles) {
-        const result = await replayPoisonMessages(services.poisonQueue(role), services.mainQueue(role), { ids });
-        io.stdout(`Replayed ${result.replayed} message(s) from ${services.queueName(role)}-poison to ${services.queueName(role)}`);
-        results.push(result.missing);
-      }
-      return reportMissing(ids, results, io);
-    }
-    case 'purge': {
-      const results: (readonly string[])[] = [];
-      for (const role of roles) {
-        const result = await purgePoisonMessages(services.poisonQueue(role), { ids });
-        io.stdout(`Purged ${result.purged} message(s) from ${services.queueName(role)}-poison`);
-        results.push(result.missing);
-      }
-      return reportMissing(ids, results, io);
-    }
-    default:
-      throw new Error(`unhandled poison command "${command}"`);
-  }
+function isJson(invocation: Invocation): boolean {
+  return invocation.args.flags.has('json');
 }
 
 function subscriptionTable(views: readonly SubscriptionView[]): string {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createBlobChangeSink } from '../adapters/azure/blobChangeSink';
 import { MsalAccessTokenProvider } from '../adapters/azure/msalAccessTokenProvider';
-import { createStorageClients } from '../adapters/azure/storageClients';
+import { createStorageClients, type StorageClients } from '../adapters/azure/storageClients';
 import { createStoragePoisonQueue } from '../adapters/azure/storagePoisonQueue';
 import { createStorageQueueSender } from '../adapters/azure/storageQueueSender';
 import { createTableLeaseStore } from '../adapters/azure/tableLeaseStore';
@@ -34,26 +34,35 @@ export interface CliServices {
 
 export function buildCliServices(config: AppConfig): CliServices {
   const storage = createStorageClients(config.storage.connection);
-  const clock = systemClock;
-  const graph = new GraphClient({ baseUrl: config.graph.baseUrl, tokens: new MsalAccessTokenProvider(config.graph), timeoutMs: config.graph.requestTimeoutMs, clock });
   const queueName = (role: QueueRole): string => (role === 'notifications' ? config.storage.notificationsQueue : config.storage.lifecycleQueue);
-  const desiredPath = config.subscriptions.desiredSubscriptionsPath;
+  let subscriptions: CliServices['subscriptions'] | undefined;
   return {
-    subscriptions: {
-      repository: createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable)),
-      graph,
-      leases: createTableLeaseStore(storage.tableClient(config.processing.deltaStateTable)),
-      // Resync writes reach the same sinks as the app's, change-event queue included.
-      sink: createBlobChangeSink(
-        storage.blobService.getContainerClient(config.processing.resourcesContainer),
-        config.processing.changeEventsQueue === undefined ? undefined : createStorageQueueSender(storage.queueService.getQueueClient(config.processing.changeEventsQueue)),
-      ),
-      clock,
-      settings: subscriptionSettingsFrom(config),
-      ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
+    // Built on first use: the poison commands run with storage settings alone (run.ts SETTINGS_USED).
+    get subscriptions() {
+      subscriptions ??= subscriptionServices(config, storage);
+      return subscriptions;
     },
     poisonQueue: (role) => createStoragePoisonQueue(storage.queueService.getQueueClient(`${queueName(role)}-poison`)),
     mainQueue: (role) => createStorageQueueSender(storage.queueService.getQueueClient(queueName(role))),
     queueName,
+  };
+}
+
+function subscriptionServices(config: AppConfig, storage: StorageClients): CliServices['subscriptions'] {
+  const clock = systemClock;
+  const graph = new GraphClient({ baseUrl: config.graph.baseUrl, tokens: new MsalAccessTokenProvider(config.graph), timeoutMs: config.graph.requestTimeoutMs, clock });
+  const desiredPath = config.subscriptions.desiredSubscriptionsPath;
+  return {
+    repository: createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable)),
+    graph,
+    leases: createTableLeaseStore(storage.tableClient(config.processing.deltaStateTable)),
+    // Resync writes reach the same sinks as the app's, change-event queue included.
+    sink: createBlobChangeSink(
+      storage.blobService.getContainerClient(config.processing.resourcesContainer),
+      config.processing.changeEventsQueue === undefined ? undefined : createStorageQueueSender(storage.queueService.getQueueClient(config.processing.changeEventsQueue)),
+    ),
+    clock,
+    settings: subscriptionSettingsFrom(config),
+    ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
   };
 }

@@ -18,7 +18,7 @@ export async function processLifecycleNotifications(message: unknown, context: I
       summarize: describeLifecycleResult,
     });
     return handled.outcome;
-  });
+  }, { message, poisonQueue: () => appServices().poisonQueues.lifecycle });
 }
 
 app.storageQueue('processLifecycleNotifications', {

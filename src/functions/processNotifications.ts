@@ -16,7 +16,7 @@ export async function processNotifications(message: unknown, context: Invocation
       summarize: describeProcessingResult,
     });
     return handled.outcome;
-  });
+  }, { message, poisonQueue: () => appServices().poisonQueues.notifications });
 }
 
 app.storageQueue('processNotifications', {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCliServices, type CliServices } from '../../src/cli/services';
 import { EXIT, runCli } from '../../src/cli/run';
-import type { AppConfig } from '../../src/lib/config';
+import { maxDequeueCount, type AppConfig } from '../../src/lib/config';
 import { ENVELOPE_VERSION } from '../../src/lib/notifications';
 import { peekAllMessages } from '../support/queues';
 import { azuriteConnectionString, testEnvironment } from '../support/storage';
@@ -206,6 +206,50 @@ describe('graph-notify poison (Azurite)', () => {
     expect(run.stdout).toMatch(/notifications +env-b +5 /);
     expect(run.stdout).toMatch(/unreadable/);
     expect(run.stdout).not.toContain('users/1');
+  });
+
+  it('shows the deliveries each message had before it was poisoned, not the copy\'s own count of 0', async () => {
+    const run = await cli(['poison', 'list', '--queue', 'notifications'], { env });
+
+    // The host moves an envelope after maxDequeueCount deliveries; a message that is no envelope goes at its first.
+    expect(run.stdout).toMatch(new RegExp(` ${String(maxDequeueCount())} +notifications +env-a `));
+    expect(run.stdout).toMatch(/ 1 +unreadable/);
+    expect(run.stdout).not.toMatch(/ 0 +(notifications|unreadable)/);
+  });
+
+  it('runs the poison commands with the storage settings alone, and says which settings the others miss', async () => {
+    const storageOnly = Object.fromEntries(
+      Object.entries(env).filter(([name]) => name.startsWith('AzureWebJobsStorage') || name.endsWith('_QUEUE_NAME')),
+    );
+
+    const listed = await cli(['poison', 'list', '--queue', 'notifications'], { env: storageOnly });
+    const subscriptions = await cli(['subscriptions', 'list'], { env: storageOnly });
+
+    expect(listed).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('-poison: 3 message(s)') as string });
+    expect(subscriptions.code).toBe(EXIT.configuration);
+    expect(subscriptions.stderr).toContain('graph-notify subscriptions is unavailable until these settings are fixed');
+    expect(subscriptions.stderr).toContain('GRAPH_CLIENT_ID');
+  });
+
+  it('warns about a setting name that nearly matches one of the app\'s', async () => {
+    const run = await cli(['poison', 'list', '--queue', 'notifications'], { env: { ...env, NOTIFICATIONS_URL: 'https://example.test/api/notifications' } });
+
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stderr).toContain('warning: Unknown setting NOTIFICATIONS_URL is ignored: did you mean NOTIFICATION_URL?');
+  });
+
+  it('replays a chosen message without hiding the others: those received on the way are visible again at once', async () => {
+    const listed = await cli(['poison', 'list', '--queue', 'notifications', '--json'], { env });
+    const [{ shown }] = JSON.parse(listed.stdout) as [{ shown: { id: string; envelopeId: string | null }[] }];
+    const last = shown.at(-1);
+
+    const run = await cli(['poison', 'replay', '--queue', 'notifications', '--id', last?.id ?? ''], { env });
+
+    expect(run.code).toBe(EXIT.ok);
+    const left = (await poisonQueue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems;
+    expect(left.map((message) => message.messageId).sort()).toEqual(shown.slice(0, -1).map((message) => message.id).sort());
+    // Queue Storage deletes only with a receive's pop receipt, and counts that receive in dequeueCount.
+    expect(left.map((message) => message.dequeueCount)).toEqual(left.map(() => 1));
   });
 
   it('replays one message to the main queue, base64 as the trigger expects, and removes it from the poison queue', async () => {

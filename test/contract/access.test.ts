@@ -31,14 +31,16 @@ describe('access', () => {
     expect([...levels.values()]).not.toContain('anonymous');
   });
 
-  it('the post-deploy hook gives each webhook its own function key and creates no host key', () => {
-    const hook = readRepoFile('infra/hooks/postdeploy.sh')
-      .split('\n')
-      .filter((line) => !line.trimStart().startsWith('#'))
-      .join('\n');
+  it('the post-deploy hooks give each webhook its own function key and create no host key', () => {
+    for (const file of ['infra/hooks/postdeploy.sh', 'infra/hooks/postdeploy.ps1']) {
+      const hook = readRepoFile(file)
+        .split('\n')
+        .filter((line) => !line.trimStart().startsWith('#'))
+        .join('\n');
 
-    expect(hook).not.toMatch(/az functionapp keys set/);
-    expect(hook).toMatch(/az functionapp function keys set [^\n]*--function-name "\$2"/);
-    for (const name of WEBHOOKS) expect(hook).toMatch(new RegExp(`install_key [a-z-]+-url ${name}\\b`));
+      expect(hook).not.toMatch(/az functionapp keys set|\/host\/default\/keys/);
+      expect(hook).toMatch(/"\/functions\/(\$2|\$Function)\/keys\/\$\{(key_name|keyName)\}\?api-version=/);
+      for (const name of WEBHOOKS) expect(hook).toMatch(new RegExp(`^(install_key|Install-Key) '?[a-z-]+-url'? '?${name}'?$`, 'm'));
+    }
   });
 });

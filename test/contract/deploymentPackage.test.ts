@@ -1,74 +1,73 @@
 /**
- * The deployment package azd uploads for the Flex Consumption remote build (azure.yaml `remoteBuild: true`):
- * the repository minus what .funcignore excludes. The server runs `npm install` and `npm run build` on it,
- * so the package must carry the sources and the lock file and nothing that runs or downloads more than the
- * app needs: Azure Functions Core Tools (a local development tool with a download in its install script) is
- * neither a dependency nor in the lock file, and no install-time script exists.
+ * The deployment package azd uploads (azure.yaml `dist: dist/package`, `remoteBuild: false`): the folder
+ * scripts/stageDeployment.mjs lays out before azd packages, holding host.json, package.json, the bundle and
+ * the production dependencies only; nothing is built on the server. Azure Functions Core Tools (a local
+ * development tool with a download in its install script) is neither a dependency nor in the lock file.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readRepoFile, repoRoot } from './bicepText';
 
+interface Staging {
+  readonly PACKAGE_DIR: string;
+  readonly PACKAGE_FILES: readonly string[];
+}
+/** scripts/stageDeployment.mjs, plain JavaScript the type checker does not read. */
+async function staging(): Promise<Staging> {
+  return (await import(pathToFileURL(join(repoRoot, 'scripts', 'stageDeployment.mjs')).href)) as Staging;
+}
+
 const CORE_TOOLS = 'azure-functions-core-tools';
+const azureYaml = readRepoFile('azure.yaml');
+const packageJson = JSON.parse(readRepoFile('package.json')) as Record<string, unknown>;
+const lock = JSON.parse(readRepoFile('package-lock.json')) as {
+  packages: Record<string, { dev?: boolean; optional?: boolean; hasInstallScript?: boolean; os?: unknown; cpu?: unknown; gypfile?: boolean }>;
+};
 
-const funcignore = readRepoFile('.funcignore')
-  .split('\n')
-  .map((line) => line.trim())
-  .filter((line) => line !== '' && !line.startsWith('#'));
+describe('deployment package (dist/package)', () => {
+  it('is the folder azd zips, staged by the prepackage hook in both shells, with no remote build', async () => {
+    const { PACKAGE_DIR } = await staging();
 
-/** A .funcignore pattern without slashes matches any path segment, with `*` standing for any characters. */
-function segmentPattern(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
-const patterns = funcignore.map(segmentPattern);
-
-/** The file `npm run build` runs: the remote build runs it on the server, so the package must carry it. */
-const buildCommand = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string | undefined> }).scripts.build ?? '';
-const buildScript = /^node (\S+)$/.exec(buildCommand)?.[1] ?? `npm run build is not "node <script>": ${buildCommand}`;
-
-function isIgnored(relativePath: string): boolean {
-  return relativePath.split('/').some((segment) => patterns.some((pattern) => pattern.test(segment)));
-}
-
-/** Every file the package would hold, walking the working tree and pruning ignored folders. */
-function packagedFiles(relativeDir = ''): string[] {
-  return readdirSync(join(repoRoot, relativeDir), { withFileTypes: true }).flatMap((entry) => {
-    const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
-    if (isIgnored(relative)) return [];
-    return entry.isDirectory() ? packagedFiles(relative) : [relative];
-  });
-}
-
-describe('deployment package (.funcignore)', () => {
-  it('uses only patterns this check reads exactly: names and globs, no paths or negations', () => {
-    expect(funcignore.filter((pattern) => pattern.includes('/') || pattern.startsWith('!'))).toEqual([]);
+    expect(azureYaml).toMatch(/^ {4}dist: dist\/package$/m);
+    expect(azureYaml).toMatch(/^ {4}remoteBuild: false$/m);
+    expect(azureYaml).toMatch(
+      /^ {4}hooks:\n {6}prepackage:\n {8}posix:\n {10}shell: sh\n {10}run: node scripts\/stageDeployment\.mjs\n {8}windows:\n {10}shell: pwsh\n {10}run: node scripts\/stageDeployment\.mjs$/m,
+    );
+    expect(PACKAGE_DIR).toBe(join(repoRoot, 'dist', 'package'));
   });
 
-  it('holds the sources, the lock file and the build configuration the remote build needs', () => {
-    const files = packagedFiles();
+  it('holds what the host loads: host.json, package.json with its main, and the lock the install follows', async () => {
+    const { PACKAGE_FILES } = await staging();
 
-    for (const needed of ['package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'tsconfig.build.json', 'src/index.ts', buildScript]) {
-      expect(files, needed).toContain(needed);
-    }
+    expect(PACKAGE_FILES).toEqual(['host.json', 'package.json', 'package-lock.json', packageJson.main]);
   });
 
-  it('holds nothing but src/, the build script and the root files the app or azd reads', () => {
-    const allowedAtRoot = new Set([buildScript, 'package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'tsconfig.build.json', 'azure.yaml', 'README.md', '.nvmrc', '.funcignore']);
-    const files = packagedFiles();
+  it('installs the production dependencies only, without install scripts', () => {
+    const stage = readFileSync(join(repoRoot, 'scripts', 'stageDeployment.mjs'), 'utf8');
 
-    expect(files.filter((file) => !file.startsWith('src/') && !allowedAtRoot.has(file))).toEqual([]);
+    expect(stage).toContain("['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund']");
   });
 
-  it('never ships node_modules, so a locally installed Core Tools cannot reach Azure', () => {
-    expect(isIgnored(`node_modules/${CORE_TOOLS}/lib/main.js`)).toBe(true);
-    expect(isIgnored('local.settings.json')).toBe(true);
+  it('has no root .funcignore excluding node_modules, which azd rejects with remoteBuild: false', () => {
+    const funcignore = join(repoRoot, '.funcignore');
+
+    expect(existsSync(funcignore) && /^node_modules\/?$/m.test(readFileSync(funcignore, 'utf8'))).toBe(false);
+  });
+
+  it('needs no build for Linux: no production dependency is native or bound to an OS or CPU', () => {
+    const production = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && entry.dev !== true);
+    // protobufjs's postinstall only warns about version schemes; the package skips install scripts anyway.
+    const withScripts = production.filter(([, entry]) => entry.hasInstallScript === true).map(([path]) => path);
+
+    expect(production.length).toBeGreaterThan(0);
+    expect(withScripts).toEqual(['node_modules/protobufjs']);
+    expect(production.filter(([, entry]) => entry.gypfile === true || entry.os !== undefined || entry.cpu !== undefined)).toEqual([]);
   });
 });
 
 describe('Core Tools stay out of the build', () => {
-  const packageJson = JSON.parse(readRepoFile('package.json')) as Record<string, unknown>;
-  const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, unknown> };
 
   it('is in no dependency section of package.json', () => {
     const sections = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies'];
@@ -77,11 +76,11 @@ describe('Core Tools stay out of the build', () => {
     expect(named).toEqual([]);
   });
 
-  it('is not in package-lock.json, so npm install on the build server never downloads it', () => {
+  it('is not in package-lock.json, so staging the package never downloads it', () => {
     expect(Object.keys(lock.packages).filter((path) => path.includes(CORE_TOOLS))).toEqual([]);
   });
 
-  it('has no install-time script that could fetch tools on the build server', () => {
+  it('has no install-time script that could fetch tools while the package is staged', () => {
     const scripts = (packageJson.scripts as Record<string, string> | undefined) ?? {};
 
     expect(['preinstall', 'install', 'postinstall', 'prepare'].filter((name) => name in scripts)).toEqual([]);

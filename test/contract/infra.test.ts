@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ATTRIBUTE, METRIC, METRICS } from '../../src/lib/telemetry';
-import { declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
+import { blockAfter, declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
 
 const bicepFiles = ['infra/main.bicep', ...readdirSync(join(repoRoot, 'infra', 'app')).filter((file) => file.endsWith('.bicep')).map((file) => `infra/app/${file}`)];
 const mainBicep = readRepoFile('infra/main.bicep');
@@ -195,7 +195,27 @@ describe('role assignments', () => {
       "'ServicePrincipal'",
       'userPrincipalType',
       'userPrincipalType',
+      'userPrincipalType',
     ]);
+  });
+
+  it('give the deploying principal only what the hooks need (Key Vault Secrets Officer); storage, certificates and telemetry are opt-in', () => {
+    const rbac = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+    const rbacCall = calls.find((call) => call.symbol === 'rbac');
+
+    expect(rbac).toMatch(/^var userVaultRoles = concat\(\[roles\.keyVaultSecretsOfficer\], userCertificateAccess \? \[roles\.keyVaultCertificatesOfficer\] : \[\]\)$/m);
+    expect(rbac).toMatch(/for roleId in storageRoles: if \(!empty\(userPrincipalId\) && userStorageAccess\)/);
+    expect(rbac).toMatch(/resource userTelemetry [^\n]+ = if \(!empty\(userPrincipalId\) && userTelemetryAccess\) \{\n {2}name: guid\(applicationInsights\.id, userPrincipalId, roles\.monitoringMetricsPublisher\)/);
+    for (const [param, variable, input] of [
+      ['userStorageAccess', 'deployerStorageAccess', 'DEPLOYER_STORAGE_ACCESS'],
+      ['userCertificateAccess', 'deployerCertificateAccess', 'DEPLOYER_CERTIFICATE_ACCESS'],
+      ['userTelemetryAccess', 'deployerTelemetryAccess', 'DEPLOYER_TELEMETRY_ACCESS'],
+    ] as const) {
+      expect(rbacCall?.params.get(param)).toBe(variable);
+      expect(mainBicep).toMatch(new RegExp(`^param ${variable} bool = false$`, 'm'));
+      expect(parameters.parameters[variable]?.value).toBe(`\${${input}=false}`);
+    }
   });
 
   it('never grant a management role such as Owner or Contributor', () => {
@@ -205,33 +225,70 @@ describe('role assignments', () => {
   });
 });
 
+describe('function app hardening (infra/app/api.bicep)', () => {
+  const api = readRepoFile('infra/app/api.bicep').split('\n').map(withoutComments).join('\n');
+
+  it('requires TLS 1.2 on the app and its SCM site, disables FTP(S) and enables HTTP/2', () => {
+    const siteConfig = blockAfter(api, /^ {4}siteConfig: \{$/);
+
+    expect(siteConfig).toMatch(/^\s+minTlsVersion: '1\.2'$/m);
+    expect(siteConfig).toMatch(/^\s+scmMinTlsVersion: '1\.2'$/m);
+    expect(siteConfig).toMatch(/^\s+ftpsState: 'Disabled'$/m);
+    expect(siteConfig).toMatch(/^\s+http20Enabled: true$/m);
+    expect(api).toMatch(/^ {4}httpsOnly: true$/m);
+  });
+
+  it('turns basic publishing credentials off for FTP and for the SCM site', () => {
+    for (const name of ['ftp', 'scm']) {
+      expect(api).toMatch(
+        new RegExp(`'Microsoft\\.Web/sites/basicPublishingCredentialsPolicies@[\\d-]+' = \\{\\n {2}parent: site\\n {2}name: '${name}'\\n {2}properties: \\{ allow: false \\}`),
+      );
+    }
+  });
+});
+
 describe('azd hooks: secrets before the app needs them', () => {
   const azureYaml = readRepoFile('azure.yaml');
   const api = readRepoFile('infra/app/api.bicep');
-  const postprovision = readRepoFile('infra/hooks/postprovision.sh');
-  const postdeploy = readRepoFile('infra/hooks/postdeploy.sh');
+  const hooks = ['postprovision', 'postdeploy'] as const;
+  const text = (file: string): string => readRepoFile(`infra/hooks/${file}`);
   /** Key Vault secrets the app settings reference with a versionless (latest) reference. */
   const urlSecrets = ['notificationUrl', 'lifecycleNotificationUrl'].map((key) => new RegExp(`^\\s+${key}: '([a-z-]+)'$`, 'm').exec(api)?.[1]);
 
-  it('runs a post-provision hook (before deploy) and a post-deploy hook, both valid POSIX sh', () => {
-    expect(azureYaml).toMatch(/^ {2}postprovision:\n {4}posix:\n {6}shell: sh\n {6}run: \.\/infra\/hooks\/postprovision\.sh$/m);
-    expect(azureYaml).toMatch(/^ {2}postdeploy:\n {4}posix:\n {6}shell: sh\n {6}run: \.\/infra\/hooks\/postdeploy\.sh$/m);
-    for (const hook of ['infra/hooks/postprovision.sh', 'infra/hooks/postdeploy.sh']) {
+  it('runs a post-provision hook (before deploy) and a post-deploy hook, each for sh and for PowerShell, both valid POSIX sh', () => {
+    for (const hook of hooks) {
+      expect(azureYaml).toMatch(new RegExp(`^ {2}${hook}:\\n {4}posix:\\n {6}shell: sh\\n {6}run: \\./infra/hooks/${hook}\\.sh$`, 'm'));
+      expect(azureYaml).toMatch(new RegExp(`^ {4}windows:\\n {6}shell: pwsh\\n {6}run: \\./infra/hooks/${hook}\\.ps1$`, 'm'));
+    }
+    for (const hook of ['infra/hooks/postprovision.sh', 'infra/hooks/postdeploy.sh', 'infra/hooks/lib.sh']) {
       const syntax = spawnSync('sh', ['-n', join(repoRoot, hook)], { encoding: 'utf8' });
       expect(syntax.status, `${hook}: ${syntax.stderr}`).toBe(0);
     }
   });
 
-  it('writes the notification-URL secrets at provision time, never after deploy, and never replaces them', () => {
+  it('writes the notification-URL secrets at provision time, never after deploy (test/infra/hooks.test.ts runs both)', () => {
     expect(urlSecrets).toEqual(['notification-url', 'lifecycle-notification-url']);
-    for (const secret of urlSecrets) expect(postprovision).toContain(`secret set --vault-name "$vault" --name ${secret ?? ''} --file`);
-    expect(postprovision).toMatch(/grep -qx notification-url "\$names" && grep -qx lifecycle-notification-url "\$names"/);
-    expect(postdeploy).not.toMatch(/secret set/);
+    for (const secret of urlSecrets) {
+      expect(text('postprovision.sh')).toMatch(new RegExp(`^store_url ${secret ?? ''} `, 'm'));
+      expect(text('postprovision.ps1')).toMatch(new RegExp(`^Set-UrlSecret '${secret ?? ''}' `, 'm'));
+    }
+    for (const file of ['postdeploy.sh', 'postdeploy.ps1']) expect(text(file)).not.toMatch(/secret set|'set'/);
   });
 
   it('passes keys and URLs through files, never on a command line', () => {
-    expect(postdeploy).toMatch(/--key-value "@\$tmp"/);
-    expect(`${postprovision}\n${postdeploy}`).not.toMatch(/--value |--key-value "\$key"/);
+    for (const file of ['postprovision.sh', 'postdeploy.sh']) expect(text(file)).not.toMatch(/--value |--key-value/);
+    expect(text('postprovision.sh')).toMatch(/secret set --vault-name "\$vault" --name "\$1" --file "\$tmp"/);
+    expect(text('lib.sh')).toMatch(/--body "@\$4"/);
+    expect(text('lib.ps1')).toMatch(/'--body', "@\$BodyFile"/);
+  });
+
+  it('names the subscription on every az call: --subscription, or the URL for az rest', () => {
+    for (const file of ['lib.sh', 'postprovision.sh', 'postdeploy.sh']) {
+      const calls = text(file).replace(/\\\n/g, ' ').split('\n').filter((line) => !line.trimStart().startsWith('#') && /\baz (keyvault|rest|functionapp)\b/.test(line));
+      for (const call of calls) expect(call, file).toMatch(/--subscription "\$sub"|--uri "\$\{site\}/);
+    }
+    expect(text('lib.sh')).toMatch(/^site="https:\/\/management\.azure\.com\/subscriptions\/\$\{sub\}\//m);
+    expect(text('lib.ps1')).toMatch(/^\$site = "https:\/\/management\.azure\.com\/subscriptions\/\$sub\//m);
   });
 });
 

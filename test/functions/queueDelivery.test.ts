@@ -6,6 +6,8 @@ import { parseHostJson } from '../../dev/local-host/hostJson';
 import { runQueueMessage } from '../../src/functions/shared/queueDelivery';
 import { maxDequeueCount, readMaxDequeueCount } from '../../src/lib/config';
 import { findHostJson } from '../../src/lib/config/hostJson';
+import { parseQueueEnvelope } from '../../src/lib/notifications';
+import { MemoryMessageQueue } from '../../src/adapters/memory/memoryMessageQueue';
 import { ATTRIBUTE, METRIC } from '../../src/lib/telemetry';
 import { installInMemoryTelemetry } from '../support/telemetry';
 
@@ -62,5 +64,39 @@ describe('runQueueMessage', () => {
 
     expect(await telemetry.sum(METRIC.messagesProcessed, { [ATTRIBUTE.outcome]: 'deferred' })).toBe(1);
     await telemetry.uninstall();
+  });
+
+  it('moves a message that is not an envelope to the poison queue on its first attempt, and completes it', async () => {
+    const telemetry = installInMemoryTelemetry();
+    const poison = new MemoryMessageQueue();
+    const { context: ctx, logs } = context(1);
+    const message = { v: 99, clientState: 'secret-client-state' };
+
+    await runQueueMessage('notifications', ctx, () => Promise.resolve(parseQueueEnvelope(message)).then(() => 'succeeded' as const), { message, poisonQueue: () => poison });
+
+    expect(poison.sent.map((sent) => JSON.parse(sent.text) as unknown)).toEqual([message]);
+    expect(await telemetry.sum(METRIC.poisonMessages, { [ATTRIBUTE.queue]: 'notifications' })).toBe(1);
+    expect(await telemetry.sum(METRIC.messagesProcessed, { [ATTRIBUTE.outcome]: 'poisoned' })).toBe(1);
+    expect(logs.join('\n')).toContain('Moved to the poison queue at once');
+    expect(logs.join('\n')).not.toContain('secret-client-state');
+    await telemetry.uninstall();
+  });
+
+  it('keeps a text message as it came, and leaves other failures to the host\'s retries', async () => {
+    const poison = new MemoryMessageQueue();
+
+    await runQueueMessage('lifecycle', context(1).context, () => Promise.resolve(parseQueueEnvelope('not json')).then(() => 'succeeded' as const), { message: 'not json', poisonQueue: () => poison });
+    await expect(runQueueMessage('lifecycle', context(1).context, () => Promise.reject(new Error('boom')), { message: 'x', poisonQueue: () => poison })).rejects.toThrow('boom');
+
+    expect(poison.sent.map((sent) => sent.text)).toEqual(['not json']);
+  });
+
+  it('lets the host retry an unreadable message when the poison queue cannot be reached', async () => {
+    const poison = new MemoryMessageQueue();
+    poison.failWith = new Error('queue service unavailable');
+
+    await expect(
+      runQueueMessage('notifications', context(1).context, () => Promise.resolve(parseQueueEnvelope('not json')).then(() => 'succeeded' as const), { message: 'not json', poisonQueue: () => poison }),
+    ).rejects.toThrow('queue service unavailable');
   });
 });

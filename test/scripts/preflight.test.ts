@@ -36,6 +36,7 @@ describe('the Node 22 guard', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('graph-notify needs Node.js 22 or later; this is Node.js v20.11.1');
     expect(run.stderr).toContain('nvm use');
+    expect(run.stderr).toMatch(/through npm alone, run it once with Node 22: npx -y -p node@22 npm run \S+/);
   });
 
   it.runIf(oldNode !== undefined)('stops npm scripts and the CLI on the machine\'s real old Node', () => {

@@ -58,6 +58,14 @@ export function createStoragePoisonQueue(queue: QueueClient): PoisonQueue {
         },
         undefined,
       ),
+    release: (message) =>
+      guard(
+        'release',
+        async () => {
+          await queue.updateMessage(message.id, message.popReceipt, undefined, 0);
+        },
+        undefined,
+      ),
     clear: () =>
       guard(
         'clear',

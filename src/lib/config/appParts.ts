@@ -62,6 +62,17 @@ export function assessConfiguration(problems: readonly SettingProblem[]): Config
 
 /** The error a part answers with while its settings are broken, naming only its own problems; undefined when it is available. */
 export function partUnavailable(part: AppPart, problems: readonly SettingProblem[]): ConfigurationInvalid | undefined {
-  const own = problems.filter((problem) => partsAffectedBy(problem).includes(part));
-  return own.length === 0 ? undefined : new ConfigurationInvalid(own.map(formatProblem), PART_REQUIREMENTS[part].title);
+  return areasUnavailable(PART_REQUIREMENTS[part], problems);
+}
+
+/**
+ * The same for any user of some setting areas (a CLI command reads only what it uses): the problems of those
+ * areas, and of settings outside the catalogue, as one error titled `title`; undefined when there are none.
+ */
+export function areasUnavailable(user: { readonly title: string; readonly areas: readonly string[] }, problems: readonly SettingProblem[]): ConfigurationInvalid | undefined {
+  const own = problems.filter((problem) => {
+    const area = areaOfSetting.get(problem.setting);
+    return area === undefined || user.areas.includes(area);
+  });
+  return own.length === 0 ? undefined : new ConfigurationInvalid(own.map(formatProblem), user.title);
 }

@@ -1,7 +1,7 @@
 export { loadConfig, readConfiguration, type AppConfig, type ConfigurationReading } from './loadConfig';
 export { allSettings, settingAreas } from './catalogue';
 export { unresolvedReferenceKind, type Environment, type SettingProblem, type UnresolvedReference } from './envReader';
-export { APP_PARTS, assessConfiguration, partUnavailable, PART_REQUIREMENTS, type AppPart, type ConfigurationHealth, type HealthProblem } from './appParts';
+export { APP_PARTS, areasUnavailable, assessConfiguration, partUnavailable, PART_REQUIREMENTS, type AppPart, type ConfigurationHealth, type HealthProblem } from './appParts';
 export type { SettingDefinition } from './setting';
 export type { StorageConfig, StorageConnection } from './settings/storage';
 export type { IngestConfig } from './settings/ingest';
@@ -15,4 +15,5 @@ export type {
 } from './settings/graph';
 export type { SubscriptionsConfig } from './settings/subscriptions';
 export { maxDequeueCount, readMaxDequeueCount } from './hostJson';
+export { describeMisspeltSettings, meantSetting, misspeltSettings, type MisspeltSetting } from './misspeltSettings';
 export type { ResyncConfig } from './settings/resync';

@@ -24,5 +24,7 @@ export interface PoisonQueue {
   /** Takes up to `max` (≤ 32) messages, hiding them for `visibilitySeconds` unless deleted. */
   receive(max: number, visibilitySeconds: number): Promise<ReceivedPoisonMessage[]>;
   delete(message: ReceivedPoisonMessage): Promise<void>;
+  /** Makes a received message visible again at once. */
+  release(message: ReceivedPoisonMessage): Promise<void>;
   clear(): Promise<void>;
 }
