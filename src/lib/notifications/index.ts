@@ -28,4 +28,5 @@ export {
   type NotificationEnvelope,
   type QueueEnvelope,
 } from './envelope';
+export { followUpEnvelope, type FollowUpOptions } from './followUpEnvelope';
 export { isRich, packEnvelopes, type PackedEnvelopes, type PackInput, type PackOptions } from './packEnvelopes';

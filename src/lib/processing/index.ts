@@ -1,4 +1,5 @@
-export { processNotifications, type CoalescingDependencies, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
+export type { CoalescingDependencies } from './coalescing';
+export { processNotifications, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
 export { createRichContentOpener } from './richContentOpener';
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
 export { ReadsInFlight } from './readsInFlight';

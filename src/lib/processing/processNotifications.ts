@@ -23,7 +23,7 @@
  * Every write is idempotent and newer-wins, so redelivery and reordering converge on the same state.
  */
 import type { EncryptedContent } from '../notifications';
-import { ENVELOPE_VERSION, isRich, QUEUE_MESSAGE_MAX_JSON_BYTES, type NotificationEnvelope } from '../notifications';
+import { ENVELOPE_VERSION, isRich, type NotificationEnvelope } from '../notifications';
 import type { GraphClient, GraphError } from '../graph';
 import { GraphCredentialRejected, GraphResourceNotFound, GraphThrottled, GraphUnavailable, isGraphError } from '../graph';
 import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
@@ -33,7 +33,8 @@ import { isGraphNotifyError } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
 import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
-import type { ChangeSink, DeltaStateStore, FailureLog, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+import type { ChangeSink, DeltaStateStore, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
+import { holdForCoalescing, leaveToLaterNotification, recordReceipts, type CoalescingDependencies } from './coalescing';
 import type { ReadsInFlight } from './readsInFlight';
 import { syncDelta } from './syncDelta';
 
@@ -60,15 +61,6 @@ export interface ProcessingDependencies {
   readonly coalescing?: CoalescingDependencies;
   /** Reads in flight in this process, shared by its invocations; absent = no joining. */
   readonly readsInFlight?: ReadsInFlight;
-}
-
-export interface CoalescingDependencies {
-  /** The latest receipt per resource, recorded when a message's basic notifications are held. */
-  readonly receipts: ReceiptLog;
-  /** How long basic notifications wait on the queue before they are read (COALESCE_DELAY_SECONDS, > 0). */
-  readonly delaySeconds: number;
-  /** A resource under continuous change is read at least this often (COALESCE_MAX_WAIT_SECONDS). */
-  readonly maxWaitMs: number;
 }
 
 export interface ProcessingResult {
@@ -119,64 +111,10 @@ function selectOfRichContent(body: Item): string {
   return Object.keys(body).filter((name) => !name.startsWith('@')).join(',');
 }
 
-/**
- * The first pass of coalescing across deliveries: a message's basic notifications go back on the queue,
- * invisible for the delay and marked `waited`, and once that message is stored their receipts are
- * recorded, so a message still waiting knows a later one is queued. Rich notifications carry their state
- * and are processed at once, as is anything that already waited or would not fit in a queue message.
- */
-async function holdForCoalescing(envelope: NotificationEnvelope, deps: ProcessingDependencies): Promise<{ readonly now: NotificationEnvelope; readonly held: number }> {
-  const coalescing = deps.coalescing;
-  if (coalescing === undefined || envelope.waited === true) return { now: envelope, held: 0 };
-  const basic = envelope.items.filter((item) => !isRich(item));
-  if (basic.length === 0) return { now: envelope, held: 0 };
-  const later: NotificationEnvelope = { v: ENVELOPE_VERSION, kind: 'notifications', id: `${envelope.id}~waited`, receivedAt: envelope.receivedAt, items: basic, waited: true };
-  const text = JSON.stringify(later);
-  if (Buffer.byteLength(text, 'utf8') > QUEUE_MESSAGE_MAX_JSON_BYTES) return { now: envelope, held: 0 };
-  await deps.requeue.send(text, { visibilityDelaySeconds: coalescing.delaySeconds });
-  await recordReceipts(coalescing.receipts, basic, envelope.receivedAt, deps.log);
-  return { now: { ...envelope, items: envelope.items.filter(isRich) }, held: basic.length };
-}
-
-/**
- * Records the receipt of each held notification about a resource read by id. A failure is logged and
- * the message goes on: a missing receipt only costs an extra read, never a change.
- */
-async function recordReceipts(receipts: ReceiptLog, items: readonly Item[], receivedAt: string, log: Logger): Promise<void> {
-  const entries: ResourceReceipt[] = [];
-  for (const item of items) {
-    const resource = text(item.resource) ?? '';
-    if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
-    entries.push({ tenantId: text(item.tenantId) ?? '', resourcePath: normalizeResourcePath(resource), receivedAt });
-  }
-  try {
-    await receipts.record(entries);
-  } catch (error) {
-    log.warn(`Could not record ${entries.length} notification receipt(s) for coalescing; they will be read without waiting for later ones: ${describeError(error)}`);
-  }
-}
-
-/**
- * True when a later notification about this resource is already on the queue (a newer
- * receipt after storing its message): that message reads the resource after its own receipt, which
- * covers this one, so this read is left to it. Unless this resource has waited `maxWaitMs` already: a
- * resource that keeps changing is still read that often. The oldest waiting receipt is remembered in the
- * receipt log; one older than the sink's state is from a wait a read has already ended.
- */
-async function leaveToLaterNotification(target: Target, entry: SinkEntry | undefined, receivedAt: string, deps: ProcessingDependencies): Promise<boolean> {
-  const coalescing = deps.coalescing;
-  if (coalescing === undefined) return false;
-  const receipt = await coalescing.receipts.read(target.tenantId, target.path);
-  if (receipt === undefined || receipt.lastReceivedAt <= receivedAt) return false;
-  const waiting = receipt.pendingSince !== undefined && (entry === undefined || receipt.pendingSince > entry.observedAt) ? receipt.pendingSince : undefined;
-  const since = waiting === undefined || receivedAt < waiting ? receivedAt : waiting;
-  if (deps.clock.now().getTime() - Date.parse(since) >= coalescing.maxWaitMs) return false;
-  if (since !== waiting) await coalescing.receipts.markPending(target.tenantId, target.path, since);
-  return true;
-}
-
 export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
-  const { now: envelope, held: heldForCoalescing } = await holdForCoalescing(received, deps);
+  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.requeue);
+  await recordReceipts(deps.coalescing, held, received.receivedAt, deps.log);
+  const heldForCoalescing = held.length;
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
   let readsSaved = 0;
   let graphReads = 0;
@@ -312,7 +250,7 @@ export async function processNotifications(received: NotificationEnvelope, deps:
     reads.map(async (target) => {
       const entry = await deps.sink.read(target.tenantId, target.path);
       if (entry !== undefined && entry.observedAt >= envelope.receivedAt) return false;
-      return !(await leaveToLaterNotification(target, entry, envelope.receivedAt, deps));
+      return !(await leaveToLaterNotification(target, entry, envelope.receivedAt, deps.coalescing, deps.clock));
     }),
   );
   const toRead = reads.filter((_, index) => decisions[index] === true);
