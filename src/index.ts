@@ -14,6 +14,7 @@
  */
 import { app } from '@azure/functions';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
@@ -37,7 +38,7 @@ import {
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver } from './lib/ingest';
-import { createRichContentOpener, ReadsInFlight, type ProcessingDependencies } from './lib/processing';
+import { createRichContentOpener, ReadsInFlight, SETTLE_MS, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { PayloadStore } from './lib/storage';
@@ -164,7 +165,17 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       payloads,
       readsInFlight: new ReadsInFlight(),
-      ...(receipts === undefined ? {} : { coalescing: { receipts, delaySeconds: config.processing.coalesceDelaySeconds, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
+      ...(receipts === undefined
+        ? {}
+        : {
+            coalescing: {
+              receipts,
+              delaySeconds: config.processing.coalesceDelaySeconds,
+              maxWaitMs: config.processing.coalesceMaxWaitMs,
+              settleMs: SETTLE_MS,
+              sleep: (ms: number) => delay(ms),
+            },
+          }),
     },
     subscriptionServices: {
       repository: subscriptions,

@@ -2,9 +2,10 @@
  * The processing use case behind the notifications queue trigger: turns one queue message (a packed
  * envelope of verified notifications) into resource state in the sink.
  *
- * - Coalescing across deliveries (docs/processing.md): the first time a message is seen, its basic
- *   notifications go back on the queue for COALESCE_DELAY_SECONDS (marked `waited`) and their receipts are
- *   recorded; when they return, a resource is read only if no later notification about it is queued.
+ * - Coalescing across deliveries (docs/processing.md, coalescing.ts): the first time a message is seen, a
+ *   basic notification about a quiet resource is read at once; the others go back on the queue for
+ *   COALESCE_DELAY_SECONDS (marked `waited`); receipts are recorded for both; when held ones return, a
+ *   resource is read only if no later notification about it is queued.
  * - Rich notifications: every validation token is verified first, then each item is decrypted; no Graph
  *   read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged without content.
  * - `deleted` notifications write a tombstone without a read; a 404 on a read does too.
@@ -112,7 +113,7 @@ function selectOfRichContent(body: Item): string {
 }
 
 export async function processNotifications(received: NotificationEnvelope, deps: ProcessingDependencies): Promise<ProcessingResult> {
-  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.requeue);
+  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.requeue, deps.log, deps.clock);
   await recordReceipts(deps.coalescing, held, received.receivedAt, deps.log);
   const heldForCoalescing = held.length;
   const writes: Record<SinkWriteOutcome, number> = { written: 0, unchanged: 0, stale: 0, tied: 0 };
