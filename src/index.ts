@@ -38,7 +38,7 @@ import {
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver } from './lib/ingest';
-import { createRichContentOpener, ReadsInFlight, SETTLE_MS, type ProcessingDependencies } from './lib/processing';
+import { createRichContentOpener, QuietClaims, ReadsInFlight, SETTLE_MS, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { PayloadStore } from './lib/storage';
@@ -174,6 +174,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
               maxWaitMs: config.processing.coalesceMaxWaitMs,
               settleMs: SETTLE_MS,
               sleep: (ms: number) => delay(ms),
+              claims: new QuietClaims(),
             },
           }),
     },

@@ -35,7 +35,44 @@ export interface CoalescingDependencies {
   readonly settleMs: number;
   /** Waits `ms` milliseconds (the composition root passes a timer; tests pass what they like). */
   readonly sleep: (ms: number) => Promise<void>;
+  /** Quiet reads claimed in this process, shared by its invocations (one `QuietClaims` per process). */
+  readonly claims: QuietClaims;
 }
+
+/**
+ * The quiet reads this process has decided on, per resource, with the receipt of the message that claimed
+ * each. Messages of one burst are often received by one batch of the queue listener and decided at the
+ * same moment, before any of their receipts is in the table: the first to claim a resource reads it, the
+ * others find the claim and wait like any notification about an active resource (that read, started
+ * after they were received, covers them). Only within one instance; across instances the table decides.
+ */
+export class QuietClaims {
+  readonly #claims = new Map<string, number>();
+
+  /**
+   * Claims `key` for a read of the notification received at `receivedAtMs`, unless a message of this
+   * process claimed it within `windowMs` before (or after); false then.
+   */
+  claim(key: string, receivedAtMs: number, windowMs: number): boolean {
+    const claimed = this.#claims.get(key);
+    if (claimed !== undefined && Math.abs(receivedAtMs - claimed) < windowMs && claimed !== receivedAtMs) return false;
+    this.#claims.set(key, Math.max(receivedAtMs, claimed ?? receivedAtMs));
+    if (this.#claims.size > MAX_CLAIMS) this.#forgetOlderThan(receivedAtMs - windowMs);
+    return true;
+  }
+
+  /** Whether the message received at `receivedAtMs` holds the claim on `key`: it reads that resource now. */
+  isClaimedBy(key: string, receivedAtMs: number): boolean {
+    return this.#claims.get(key) === receivedAtMs;
+  }
+
+  #forgetOlderThan(instantMs: number): void {
+    for (const [key, claimed] of this.#claims) if (claimed < instantMs) this.#claims.delete(key);
+  }
+}
+
+/** Claims kept before old ones are swept (each is a resource key and a number). */
+const MAX_CLAIMS = 10_000;
 
 /**
  * How long a quiet resource's read waits after its POST was received: Graph sends the POSTs of a burst
@@ -58,10 +95,14 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 /**
  * The rule, pure: a notification received at `receivedAt` finds its resource active when a notification
- * about it was received less than `quietMs` before (or later: this one was delivered late), else quiet.
+ * about it was received less than `quietMs` before (or later: this one was delivered late), in another
+ * POST; else quiet.
  */
 export function isRecentlyActive(receipt: ReceiptEntry | undefined, receivedAt: string, quietMs: number): boolean {
-  return receipt !== undefined && Date.parse(receivedAt) - Date.parse(receipt.lastReceivedAt) < quietMs;
+  if (receipt === undefined) return false;
+  const sinceLast = Date.parse(receivedAt) - Date.parse(receipt.lastReceivedAt);
+  // 0: another message of the same POST (or this one, redelivered) recorded it; the same POST is not activity.
+  return sinceLast !== 0 && sinceLast < quietMs;
 }
 
 const readById = (item: Item): boolean => kindOfNotificationResource(text(item.resource) ?? '')?.retrieval.kind === 'byId';
@@ -72,11 +113,14 @@ async function quietItems(basic: readonly Item[], receivedAt: string, coalescing
   const byResource = new Map<string, Item[]>();
   for (const item of basic.filter(readById)) byResource.set(resourceKey(item), [...(byResource.get(resourceKey(item)) ?? []), item]);
   const quiet = new Set<Item>();
+  const quietMs = coalescing.delaySeconds * 1000;
+  // Claims are taken before the first await, so concurrent messages of this process see each other's.
+  const claimed = [...byResource].filter(([key]) => coalescing.claims.claim(key, Date.parse(receivedAt), quietMs));
   await Promise.all(
-    [...byResource.values()].map(async (items) => {
+    claimed.map(async ([, items]) => {
       const first = items[0] as Item;
       const receipt = await coalescing.receipts.read(text(first.tenantId) ?? '', normalizeResourcePath(text(first.resource) ?? ''));
-      if (!isRecentlyActive(receipt, receivedAt, coalescing.delaySeconds * 1000)) for (const item of items) quiet.add(item);
+      if (!isRecentlyActive(receipt, receivedAt, quietMs)) for (const item of items) quiet.add(item);
     }),
   );
   return quiet;
@@ -167,6 +211,9 @@ export async function leaveToLaterNotification(
   clock: Clock,
 ): Promise<boolean> {
   if (coalescing === undefined) return false;
+  // A quiet resource this message claimed is read now, whatever arrived since: those later notifications
+  // were held, and each is read after its delay unless this read (started after them) covers it.
+  if (coalescing.claims.isClaimedBy(`${resource.tenantId}|${resource.path}`, Date.parse(receivedAt))) return false;
   const receipt = await coalescing.receipts.read(resource.tenantId, resource.path);
   if (receipt === undefined || receipt.lastReceivedAt <= receivedAt) return false;
   const pending = receipt.pendingSince;

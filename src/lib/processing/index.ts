@@ -1,4 +1,4 @@
-export { SETTLE_MS, type CoalescingDependencies } from './coalescing';
+export { QuietClaims, SETTLE_MS, type CoalescingDependencies } from './coalescing';
 export { processNotifications, type ProcessingDependencies, type ProcessingResult, type RichContentOpener } from './processNotifications';
 export { createRichContentOpener } from './richContentOpener';
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';

@@ -12,7 +12,7 @@ import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQu
 import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
 import type { GraphReadRequest, GraphReadResult } from '../../../src/lib/graph';
 import type { NotificationEnvelope } from '../../../src/lib/notifications';
-import { processNotifications, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
+import { processNotifications, QuietClaims, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
 import { isRecentlyActive } from '../../../src/lib/processing/coalescing';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { silentLogger } from '../../../src/lib/shared/logger';
@@ -83,7 +83,7 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
     clock,
     log: silentLogger,
     readsInFlight: new ReadsInFlight(),
-    ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000, settleMs: 500, sleep } }),
+    ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000, settleMs: 500, sleep, claims: new QuietClaims() } }),
   };
   return { graph, sink, receipts, clock, requeue, deps, slept };
 }
@@ -107,10 +107,33 @@ describe('isRecentlyActive', () => {
     expect(isRecentlyActive(receipt(at(0)), at(10), 5_000)).toBe(false);
   });
 
-  it('finds a resource active with a notification less than the quiet time before, at the same instant, or later', () => {
+  it('finds a resource active with a notification less than the quiet time before, or later', () => {
     expect(isRecentlyActive(receipt(at(5.001)), at(10), 5_000)).toBe(true);
-    expect(isRecentlyActive(receipt(at(10)), at(10), 5_000)).toBe(true);
+    expect(isRecentlyActive(receipt(at(9.999)), at(10), 5_000)).toBe(true);
     expect(isRecentlyActive(receipt(at(12)), at(10), 5_000)).toBe(true);
+  });
+
+  it('does not count another message of the same POST (the same receipt) as activity', () => {
+    expect(isRecentlyActive(receipt(at(10)), at(10), 5_000)).toBe(false);
+  });
+});
+
+describe('QuietClaims', () => {
+  it('lets the first message of a burst in this process claim a quiet read; the others wait', () => {
+    const claims = new QuietClaims();
+
+    expect(claims.claim('r', T0, 4_000)).toBe(true);
+    expect(claims.claim('r', T0 + 100, 4_000)).toBe(false);
+    expect(claims.claim('r', T0 - 100, 4_000)).toBe(false);
+    expect(claims.claim('other', T0 + 100, 4_000)).toBe(true);
+  });
+
+  it('lets messages of the same POST and notifications after a pause claim again', () => {
+    const claims = new QuietClaims();
+    claims.claim('r', T0, 4_000);
+
+    expect(claims.claim('r', T0, 4_000)).toBe(true);
+    expect(claims.claim('r', T0 + 4_000, 4_000)).toBe(true);
   });
 });
 
@@ -132,6 +155,23 @@ describe('coalescing across deliveries', () => {
     const next = await processNotifications({ v: 1, kind: 'notifications', id: 'next', receivedAt: at(2), items: [basicItem] }, deps);
     expect(next).toMatchObject({ heldForCoalescing: 1, graphReads: 0 });
     expect(slept).toEqual([400]);
+  });
+
+  it('reads a quiet resource now even when a later notification about it arrived while it settled', async () => {
+    const { graph, receipts, clock, deps } = setup();
+    const coalescing = deps.coalescing;
+    if (coalescing === undefined) throw new TypeError('coalescing is on in this setup');
+    // While this message settles, the next POST about the resource arrives and records its receipt (it is held).
+    const sleep = async (ms: number): Promise<void> => {
+      await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0.3) }]);
+      clock.advance(ms);
+    };
+    clock.set(at(0.1));
+
+    const result = await processNotifications({ v: 1, kind: 'notifications', id: 'first', receivedAt: at(0), items: [basicItem] }, { ...deps, coalescing: { ...coalescing, sleep } });
+
+    expect(result).toMatchObject({ heldForCoalescing: 0, graphReads: 1, readsSaved: 0 });
+    expect(graph.reads).toBe(1);
   });
 
   it('does not settle when the settle time has passed already', async () => {
