@@ -258,6 +258,23 @@ export function appServices(): AppServices {
   return state.value.services;
 }
 
+/** A subscription id no subscription has (the nil GUID): reading it opens the table's connection, nothing more. */
+const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Loads and connects what the first notification needs: the storage SDKs (loaded on first use, see
+ * storageClients.ts), the notifications queue and the subscription table. Graph sends notifications right
+ * after a subscription's validation handshake, so the webhook runs this once after the first handshake,
+ * in the background: the first notification after a cold start then costs what the next ones do.
+ * Failures are left to the requests that follow, which report them.
+ */
+export async function warmIngest(): Promise<void> {
+  const state = composedApp();
+  if ('error' in state) return;
+  const { ingest, subscriptions } = state.value.services;
+  await Promise.allSettled([ingest.notificationsQueue.prepare?.(), subscriptions.get(NO_SUBSCRIPTION)]);
+}
+
 /** What works and what does not, by configuration; never throws. */
 export function appHealth(): ConfigurationHealth & { readonly startupError?: string } {
   const state = composedApp();
