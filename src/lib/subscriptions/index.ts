@@ -27,7 +27,8 @@ export {
   type MaintenanceOutcome,
 } from './maintainSubscription';
 export { createManagedSubscription, deleteManagedSubscription, getSubscription, listSubscriptions, renewManagedSubscription } from './manageSubscriptions';
-export { DRIFT_CHECK_KEY, FULL_SCAN_KEY, INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
+export { DRIFT_CHECK_KEY, FULL_SCAN_KEY } from './driftCheck';
+export { INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
 export { REAUTHORIZE_RENEW_GAP_MS, SUBSCRIPTION_LEASE_MS } from './records';

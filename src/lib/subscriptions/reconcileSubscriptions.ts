@@ -31,6 +31,7 @@ import { createSubscription } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { parseDesiredState, planDesiredState, type DesiredStatePlan } from './desiredState';
 import { listGraphSubscriptions, type GraphSubscription } from './graphSubscriptionApi';
+import { findDrift, isDriftCheckDue, isFullScanRun } from './driftCheck';
 import { finishDeletion, recreateSubscription, renewSubscription, renewSubscriptions, resolveIntent, resyncSubscription, type MaintenanceOutcome } from './maintainSubscription';
 import { claim, isLeased, revise } from './records';
 import { isIntentKey, type StoredSubscription } from './subscriptionRecord';
@@ -39,10 +40,6 @@ import { TenantBackoff } from './tenantBackoff';
 
 /** A create takes at most a Graph timeout plus two 10-s handshakes; an intent older than this was interrupted. */
 export const INTENT_GRACE_MS = 10 * 60_000;
-/** Key of the drift-check lease in the delta state store (one per tenant). */
-export const DRIFT_CHECK_KEY = 'subscriptions/drift-check';
-/** Key of the whole-table lease in the delta state store (under the default tenant): one full read per drift interval. */
-export const FULL_SCAN_KEY = 'subscriptions/full-scan';
 /** A run stops starting Graph calls after this long (the timer fires every 5 minutes by default). */
 export const RUN_BUDGET_MS = 4 * 60_000;
 /** PATCHes per `$batch` call: Graph's maximum. */
@@ -82,10 +79,7 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
   const now = deps.clock.now();
   const deadline = now.getTime() + (options.budgetMs ?? RUN_BUDGET_MS);
   const batchSize = Math.min(Math.max(options.renewalBatchSize ?? RENEWAL_BATCH_SIZE, 1), RENEWAL_BATCH_SIZE);
-  const fullScan =
-    options.forceDriftCheck === true ||
-    deps.readDesiredState !== undefined ||
-    (await deps.deltaStates.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, deps.settings.driftCheckIntervalMinutes * 60_000)) !== undefined;
+  const fullScan = await isFullScanRun(deps, now, options.forceDriftCheck === true);
   const records = fullScan ? await deps.repository.list() : await deps.repository.listDue(new Date(now.getTime() + maxRenewalWindowMs(deps.settings)));
   const outcomes: Partial<Record<ReconcileOutcome, number>> = {};
   const problems: string[] = [];
@@ -132,8 +126,7 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
 
       // 1. Graph's list: only in a full-scan run (the table is complete, so nothing is mistaken for
       //    missing or unknown), for the periodic drift check or when an interrupted create must be resolved.
-      const driftLease = fullScan ? await deps.deltaStates.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, deps.settings.driftCheckIntervalMinutes * 60_000) : undefined;
-      const driftDue = fullScan && (options.forceDriftCheck === true || driftLease !== undefined);
+      const driftDue = await isDriftCheckDue(deps, tenantId, now, fullScan, options.forceDriftCheck === true);
       const staleIntents = fullScan
         ? mine.filter(
             (record) => record.status === 'pending' && isIntentKey(record.subscriptionId) && !isLeased(record, now) && now.getTime() - Date.parse(record.createdAt) > INTENT_GRACE_MS,
@@ -206,20 +199,17 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
       }
       // 3. Drift: what Graph lost without a lifecycle event is recreated; Graph's expiry is the truth.
       if (driftDue && inGraph !== undefined) {
-        const byId = new Map(inGraph.map((subscription) => [subscription.id, subscription]));
-        unmanagedInGraph += inGraph.filter((subscription) => !knownIds.has(subscription.id)).length;
-        for (const record of mine) {
-          if (record.status !== 'active' || isLeased(record, now)) continue;
-          const found = byId.get(record.subscriptionId);
-          if (found === undefined) {
-            handled.add(record.subscriptionId);
+        const drift = findDrift(mine, inGraph, knownIds, now);
+        unmanagedInGraph += drift.unmanagedInGraph;
+        for (const finding of drift.findings) {
+          const record = finding.record;
+          handled.add(record.subscriptionId);
+          if (finding.kind === 'missing') {
             tasks.push(guarded(async () => void report(await recreateSubscription(record, 'missing from Graph at the drift check (removed without a lifecycle event)', deps))));
-          } else if (Math.abs(Date.parse(found.expirationDateTime) - Date.parse(record.expirationDateTime)) > 60_000) {
-            const corrected = new Date(found.expirationDateTime).toISOString();
-            handled.add(record.subscriptionId);
+          } else {
             tasks.push(
               guarded(async () => {
-                const updated = await deps.repository.update(revise(record, deps.clock.now(), { expirationDateTime: corrected }), record.etag);
+                const updated = await deps.repository.update(revise(record, deps.clock.now(), { expirationDateTime: finding.expirationDateTime }), record.etag);
                 count('expiryCorrected');
                 await maintain(updated);
               }),

@@ -1,0 +1,68 @@
+/**
+ * The drift check: at most once per DRIFT_CHECK_INTERVAL_MINUTES and tenant (a lease in the delta state
+ * store, shared by every instance) the reconciler lists Graph's subscriptions and compares them with the
+ * table. A subscription Graph lost without a lifecycle event is recreated (and its resource resynced);
+ * where the expiries differ, Graph's is the truth. Subscriptions in Graph that graph-notify did not create
+ * are counted, never touched. The same interval bounds the whole-table read (`listDue` serves the other
+ * runs), since only a complete table tells a missing subscription from one that was never ours.
+ */
+import type { SubscriptionDependencies } from './dependencies';
+import type { GraphSubscription } from './graphSubscriptionApi';
+import { isLeased } from './records';
+import type { StoredSubscription } from './subscriptionRecord';
+
+/** Key of the drift-check lease in the delta state store (one per tenant). */
+export const DRIFT_CHECK_KEY = 'subscriptions/drift-check';
+/** Key of the whole-table lease in the delta state store (under the default tenant): one full read per drift interval. */
+export const FULL_SCAN_KEY = 'subscriptions/full-scan';
+/** Expiries closer than this are the same instant (Graph rounds); a wider gap means the table is out of date. */
+const EXPIRY_TOLERANCE_MS = 60_000;
+
+type DriftDependencies = Pick<SubscriptionDependencies, 'deltaStates' | 'settings' | 'readDesiredState'>;
+
+function driftIntervalMs(deps: DriftDependencies): number {
+  return deps.settings.driftCheckIntervalMinutes * 60_000;
+}
+
+/**
+ * True when this run reads the whole table: on request, whenever a desired state is configured (planning
+ * it needs every record), or as the first run of a drift interval (the lease under the default tenant).
+ */
+export async function isFullScanRun(deps: DriftDependencies, now: Date, force: boolean): Promise<boolean> {
+  if (force || deps.readDesiredState !== undefined) return true;
+  return (await deps.deltaStates.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, driftIntervalMs(deps))) !== undefined;
+}
+
+/** True when `tenantId`'s Graph list is compared with the table in this full-scan run (the lease is taken even when forced). */
+export async function isDriftCheckDue(deps: DriftDependencies, tenantId: string, now: Date, fullScan: boolean, force: boolean): Promise<boolean> {
+  if (!fullScan) return false;
+  const lease = await deps.deltaStates.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, driftIntervalMs(deps));
+  return force || lease !== undefined;
+}
+
+/** What the comparison found for one record, in table order. */
+export type DriftFinding =
+  | { readonly kind: 'missing'; readonly record: StoredSubscription }
+  | { readonly kind: 'expiryDiffers'; readonly record: StoredSubscription; readonly expirationDateTime: string };
+
+export interface Drift {
+  readonly findings: readonly DriftFinding[];
+  /** Subscriptions in Graph that no record knows (`knownIds`): left alone. */
+  readonly unmanagedInGraph: number;
+}
+
+/** Compares one tenant's active, unleased records with Graph's list of that tenant. Pure. */
+export function findDrift(records: readonly StoredSubscription[], inGraph: readonly GraphSubscription[], knownIds: ReadonlySet<string>, now: Date): Drift {
+  const byId = new Map(inGraph.map((subscription) => [subscription.id, subscription]));
+  const findings: DriftFinding[] = [];
+  for (const record of records) {
+    if (record.status !== 'active' || isLeased(record, now)) continue;
+    const found = byId.get(record.subscriptionId);
+    if (found === undefined) {
+      findings.push({ kind: 'missing', record });
+    } else if (Math.abs(Date.parse(found.expirationDateTime) - Date.parse(record.expirationDateTime)) > EXPIRY_TOLERANCE_MS) {
+      findings.push({ kind: 'expiryDiffers', record, expirationDateTime: new Date(found.expirationDateTime).toISOString() });
+    }
+  }
+  return { findings, unmanagedInGraph: inGraph.filter((subscription) => !knownIds.has(subscription.id)).length };
+}
