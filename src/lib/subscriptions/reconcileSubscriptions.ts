@@ -126,7 +126,7 @@ export async function reconcileSubscriptions(deps: SubscriptionDependencies, opt
 
       // 1. Graph's list: only in a full-scan run (the table is complete, so nothing is mistaken for
       //    missing or unknown), for the periodic drift check or when an interrupted create must be resolved.
-      const driftDue = await isDriftCheckDue(deps, tenantId, now, fullScan, options.forceDriftCheck === true);
+      const driftDue = await isDriftCheckDue(deps, tenantId, now, fullScan, options.forceDriftCheck === true, mine.length);
       const staleIntents = fullScan
         ? mine.filter(
             (record) => record.status === 'pending' && isIntentKey(record.subscriptionId) && !isLeased(record, now) && now.getTime() - Date.parse(record.createdAt) > INTENT_GRACE_MS,
