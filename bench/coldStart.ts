@@ -11,6 +11,11 @@
  *    one-function app (the host process's own start-up). Without and with an Application Insights
  *    connection string (the distribution then loads in the background; its exporter points at a closed
  *    loopback port).
+ * 3. Past the handshake: a fresh local host on the app with Azurite behind it and one subscription in its
+ *    table answers a handshake, then POSTs of one notification each: the first (the first notification
+ *    after a cold start) against the median of the 20 after it (steady state), per run, in the same process.
+ *    The first is sent `--gap` ms after the handshake (default 2000): Graph validates the URL inside the
+ *    subscription create call, and a notification needs that call to return and a change to happen.
  *
  * `--app` measures another checkout (e.g. an older commit, built) with this checkout's host.
  */
@@ -21,8 +26,13 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { resolveEntryFiles } from '../dev/local-host/loadApp';
+import { startAzurite } from '../dev/azurite';
+import { createTableSubscriptionRepository } from '../src/adapters/azure/tableSubscriptionRepository';
+import { TableClient } from '@azure/data-tables';
+import { collection, subscriptionRecord, userNotification } from '../test/support/notificationFactories';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, app: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, app: { type: 'string' }, gap: { type: 'string', default: '2000' } } });
+const GAP_MS = Number(values.gap);
 const RUNS = Number(values.runs);
 const repo = resolve(__dirname, '..');
 const appDir = resolve(values.app ?? repo);
@@ -106,9 +116,39 @@ function settingsFile(dir: string, telemetry: boolean): string {
   return file;
 }
 
-/** Spawns a local host on `app`, answers one handshake, stops it; returns spawn-to-answer in ms. */
-async function firstHandshakeMs(app: string, settings: string): Promise<number> {
-  const started = performance.now();
+/** Steady-state notifications timed after the first one, per run. */
+const STEADY_POSTS = 20;
+
+interface NotificationTimes {
+  readonly firstMs: number;
+  readonly steadyMs: number;
+}
+
+/**
+ * Spawns a local host on `app`, answers one handshake, then POSTs one notification at a time: the first
+ * after the cold start, then `STEADY_POSTS` more; stops it. Processing is off: only ingest runs.
+ */
+async function firstNotificationTimes(app: string, settings: string, body: string): Promise<NotificationTimes> {
+  return withLocalHost(app, settings, async (baseUrl) => {
+    const post = async (): Promise<number> => {
+      const started = performance.now();
+      const response = await fetch(`${baseUrl}/api/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await response.arrayBuffer();
+      if (response.status !== 202) throw new Error(`a notification was answered ${response.status}`);
+      return performance.now() - started;
+    };
+    const handshake = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    await handshake.text();
+    await new Promise((done) => setTimeout(done, GAP_MS));
+    const firstMs = await post();
+    const steady: number[] = [];
+    for (let n = 0; n < STEADY_POSTS; n += 1) steady.push(await post());
+    return { firstMs, steadyMs: median(steady) };
+  });
+}
+
+/** Runs `use` against a fresh local host process on `app`, then stops it. */
+async function withLocalHost<T>(app: string, settings: string, use: (baseUrl: string) => Promise<T>): Promise<T> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'dev', 'local-host', 'main.ts'), '--app', app, '--port', '0', '--settings', settings], {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,15 +170,53 @@ async function firstHandshakeMs(app: string, settings: string): Promise<number> 
         fail(new Error(`local host exited with ${String(code)} before listening: ${stderr}`));
       });
     });
+    const result = await use(baseUrl);
+    if (/cannot start/.test(stderr)) throw new Error(`the app did not accept its settings: ${stderr}`);
+    return result;
+  } finally {
+    child.kill('SIGTERM');
+    await closed;
+  }
+}
+
+/** Spawns a local host on `app`, answers one handshake, stops it; returns spawn-to-answer in ms. */
+async function firstHandshakeMs(app: string, settings: string): Promise<number> {
+  const started = performance.now();
+  return withLocalHost(app, settings, async (baseUrl) => {
     const response = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
     const body = await response.text();
     const elapsed = performance.now() - started;
     if (response.status !== 200 || body !== TOKEN) throw new Error(`handshake answered ${response.status}`);
-    if (/cannot start/.test(stderr)) throw new Error(`the app did not accept its settings: ${stderr}`);
     return elapsed;
+  });
+}
+
+/** Section 3: the first notification after a cold start against steady state, Azurite behind the app. */
+async function pastTheHandshake(scratch: string): Promise<void> {
+  const azurite = await startAzurite();
+  try {
+    const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+    const subscription = subscriptionRecord();
+    const tableName = example.Values.SUBSCRIPTIONS_TABLE_NAME ?? 'GraphSubscriptions';
+    const table = TableClient.fromConnectionString(azurite.connectionString, tableName, { allowInsecureConnection: true });
+    await table.createTable();
+    await createTableSubscriptionRepository(table).create(subscription);
+    const file = settingsFile(scratch, false);
+    const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values: Record<string, string> }).Values;
+    const disabled = Object.fromEntries(['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions'].map((name) => [`AzureWebJobs.${name}.Disabled`, 'true']));
+    const withStorage = join(scratch, 'with-storage.json');
+    writeFileSync(withStorage, JSON.stringify({ IsEncrypted: false, Values: { ...values, ...disabled, AzureWebJobsStorage: azurite.connectionString } }));
+    const body = collection([userNotification(subscription)]);
+    const runs: NotificationTimes[] = [];
+    for (let run = 0; run < RUNS; run += 1) runs.push(await firstNotificationTimes(appDir, withStorage, body));
+    const first = median(runs.map((times) => times.firstMs));
+    const steady = median(runs.map((times) => times.steadyMs));
+    process.stdout.write('\nPast the handshake: POST of one notification, local host and Azurite, processing off (fresh process)\n');
+    process.stdout.write(`  first notification after the cold start (${GAP_MS} ms after the handshake)  ${first.toFixed(1)} ms\n`);
+    process.stdout.write(`  steady state (median of the next ${STEADY_POSTS})     ${steady.toFixed(1)} ms\n`);
+    process.stdout.write(`bench:cold-start first-notification/steady=${(first / steady).toFixed(2)} (bar: 3) first-ms=${first.toFixed(1)} steady-ms=${steady.toFixed(1)}\n`);
   } finally {
-    child.kill('SIGTERM');
-    await closed;
+    await azurite.stop();
   }
 }
 
@@ -184,6 +262,7 @@ async function main(): Promise<void> {
       const extra = median(samples) - hostOwn;
       process.stdout.write(`  ${label}`.padEnd(42) + `${median(samples).toFixed(0)} ms   +${extra.toFixed(0)} ms beyond the host's own (bar: +1000 ms)\n`);
     }
+    await pastTheHandshake(scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,29 +1,28 @@
 /**
  * Ingest benchmark, two parts. Prints figures only; it asserts nothing.
  *
- * 1. Over HTTP, the path Graph takes: realistic 50-notification collections POSTed to the app's webhook on
- *    the local host (function key, Azurite queue and tables, default settings), and in the same run to a
- *    raw Node HTTP server that reads the same payloads and answers 202 (the floor of any design on this
- *    machine). For each: notifications/s and latency p50/p99/max at full load (`--concurrency` POSTs in
- *    flight), then at half of that design's maximum rate (open loop, latency from the scheduled send).
- *    Runs of `--seconds` each, designs interleaved in alternating order, the load generator on its own
- *    thread. The processing triggers are disabled so that only ingest runs.
+ * 1. Over HTTP, the path Graph takes, against its anchor, the storage itself: collections of 1, 10 and 50
+ *    realistic notifications POSTed to the app's webhook on the local host (function key, Azurite queue
+ *    and tables, default settings), and the raw packed enqueue: the very queue messages the app makes of
+ *    those POSTs (same sizes, base64, same SDK call) sent straight to the same Azurite. Both closed loop
+ *    with `--concurrency` requests in flight, each load generator in its own process, runs of `--seconds`,
+ *    rounds interleaved in alternating order. The ratio app / raw enqueue per collection size is what the
+ *    app's ingest costs beyond storing. The processing triggers are disabled so that only ingest runs.
  * 2. In process, the packing design: the webhook handler called directly into Azurite, packed messages
  *    beside one queue message per notification.
  *
  *   npm run bench:ingest -- [--seconds 5] [--rounds 2] [--concurrency 8] [--collections 120]
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { startAzurite } from '../dev/azurite';
 import { newFunctionKey, startLocalPipeline } from '../dev/run';
-import { runLoad, type LoadResult } from './httpLoad';
+import { runLoad, type LoadResult, type LoadRun } from './loadGenerator';
 import { percentile } from './percentile';
 import { handleWebhook } from '../src/functions/shared/webhook';
 import { buildServices } from '../src/index';
 import { loadConfig } from '../src/lib/config';
+import { packEnvelopes, parseNotificationItem } from '../src/lib/notifications';
 import { invocationContext, postRequest } from '../test/support/functions';
 import { collection, outlookMessageNotification, subscriptionRecord, userNotification } from '../test/support/notificationFactories';
 
@@ -102,93 +101,93 @@ async function run(connectionString: string, label: string, maxItemsPerMessage: 
   };
 }
 
+/** Collection sizes the HTTP part measures: a lone notification, a small batch, and a full one. */
+const SIZES = [1, 10, 50] as const;
+
 interface HttpDesign {
   readonly name: string;
-  readonly url: string;
-  readonly full: LoadResult[];
-  readonly half: LoadResult[];
+  readonly itemsPerPost: number;
+  readonly load: (durationMs: number) => LoadRun;
+  readonly runs: LoadResult[];
 }
 
-function summarise(runs: readonly LoadResult[]): { postsPerSecond: number; p50: number; p99: number; max: number; samples: number; errors: number } {
+function summarise(runs: readonly LoadResult[]): { requestsPerSecond: number; p50: number; p99: number; samples: number; errors: number } {
   const latencies = runs.flatMap((run) => run.latenciesMs).sort((a, b) => a - b);
   const seconds = runs.reduce((sum, run) => sum + run.elapsedMs, 0) / 1000;
   return {
-    postsPerSecond: latencies.length / seconds,
+    requestsPerSecond: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? Number.NaN,
     samples: latencies.length,
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
   };
+}
+
+/** The queue messages the app makes of `body`, base64 as its queue sender sends them. */
+function packedMessages(body: string, receivedAt: string): string[] {
+  const raw = (JSON.parse(body) as { value: unknown[] }).value;
+  const items = raw.flatMap((item) => {
+    const parsed = parseNotificationItem(item);
+    return parsed.ok ? [parsed.item.payload] : [];
+  });
+  return packEnvelopes({ kind: 'notifications', receivedAt, items, validationTokens: [] }).messages.map((text) => Buffer.from(text, 'utf8').toString('base64'));
 }
 
 async function httpRun(): Promise<void> {
   const disabled: Record<string, string> = {};
   for (const name of ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions']) disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
   const pipeline = await startLocalPipeline({ port: 0, functionKey: newFunctionKey(), graph: { mode: 'simulator', subscriptions: false }, settings: disabled });
-  const raw = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      // Parse what arrived, as any receiver must, then answer.
-      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value?: unknown };
-      response.writeHead(Array.isArray(parsed.value) ? 202 : 400, { 'content-length': '0' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
   try {
     const services = buildServices(pipeline.config);
     const subscriptions = [subscriptionRecord(), subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' })];
     await Promise.all(subscriptions.map((record) => services.subscriptions.create(record)));
-    const bodies = Array.from({ length: COLLECTIONS }, (_, n) =>
-      collection(Array.from({ length: ITEMS_PER_COLLECTION }, (_, i) => ((n + i) % 2 === 0 ? outlookMessageNotification(subscriptions[0] ?? subscriptionRecord()) : userNotification(subscriptions[1] ?? subscriptionRecord())))),
-    );
-    const designs: HttpDesign[] = [
-      { name: 'local host (this app)', url: pipeline.urls.notificationUrl, full: [], half: [] },
-      { name: 'raw Node HTTP server, 202', url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/api/notifications`, full: [], half: [] },
-    ];
-    const inOrder = (round: number): HttpDesign[] => (round % 2 === 0 ? designs : [...designs].reverse());
+    const receivedAt = new Date().toISOString();
+    const designs: HttpDesign[] = SIZES.flatMap((size) => {
+      const bodies = Array.from({ length: COLLECTIONS }, (_, n) =>
+        collection(Array.from({ length: size }, (_, i) => ((n + i) % 2 === 0 ? outlookMessageNotification(subscriptions[0] ?? subscriptionRecord()) : userNotification(subscriptions[1] ?? subscriptionRecord())))),
+      );
+      const messages = bodies.flatMap((body) => packedMessages(body, receivedAt));
+      return [
+        { name: 'local host (this app)', itemsPerPost: size, load: (durationMs: number): LoadRun => ({ kind: 'http', url: pipeline.urls.notificationUrl, bodies, durationMs, concurrency: CONCURRENCY }), runs: [] },
+        {
+          name: 'raw packed enqueue',
+          itemsPerPost: size,
+          load: (durationMs: number): LoadRun => ({ kind: 'enqueue', connectionString: pipeline.connectionString, queueName: 'bench-raw-enqueue', messages, durationMs, concurrency: CONCURRENCY }),
+          runs: [],
+        },
+      ];
+    });
     // Warm-up: queues and tables created, subscriptions cached, JIT settled.
-    for (const design of designs) await runLoad({ url: design.url, bodies, durationMs: 2_000, concurrency: CONCURRENCY });
+    for (const design of designs) await runLoad(design.load(1_000));
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const design of inOrder(round)) design.full.push(await runLoad({ url: design.url, bodies, durationMs: RUN_MS, concurrency: CONCURRENCY }));
-    }
-    for (let round = 0; round < ROUNDS; round += 1) {
-      for (const design of inOrder(round + 1)) {
-        const ratePerSecond = summarise(design.full).postsPerSecond / 2;
-        design.half.push(await runLoad({ url: design.url, bodies, durationMs: RUN_MS, concurrency: CONCURRENCY, ratePerSecond }));
+      for (const size of SIZES) {
+        const pair = designs.filter((design) => design.itemsPerPost === size);
+        for (const design of round % 2 === 0 ? pair : [...pair].reverse()) design.runs.push(await runLoad(design.load(RUN_MS)));
       }
     }
     console.log(
-      `ingest over HTTP: ${ITEMS_PER_COLLECTION} notifications per POST, ${ROUNDS} x ${RUN_MS / 1000} s per design and load, designs interleaved; full load = ${CONCURRENCY} POSTs in flight; half = open loop at half that design's maximum`,
+      `ingest over HTTP against the raw packed enqueue of the same messages into the same Azurite: ${ROUNDS} x ${RUN_MS / 1000} s per design and size, rounds interleaved, ${CONCURRENCY} requests in flight, each load generator in its own process`,
     );
-    console.log(`${'design'.padEnd(28)} ${'load'.padEnd(6)} ${'notif/s'.padStart(9)} ${'POSTs'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)}`);
-    for (const design of designs) {
-      for (const [load, runs] of [['full', design.full], ['half', design.half]] as const) {
-        const f = summarise(runs);
+    console.log(`${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
+    const ratios: string[] = [];
+    for (const size of SIZES) {
+      const [app, raw] = designs.filter((design) => design.itemsPerPost === size).map((design) => ({ design, figures: summarise(design.runs) }));
+      for (const entry of [app, raw]) {
+        if (entry === undefined) continue;
+        const { design, figures } = entry;
         console.log(
-          `${design.name.padEnd(28)} ${load.padEnd(6)} ${(f.postsPerSecond * ITEMS_PER_COLLECTION).toFixed(0).padStart(9)} ${String(f.samples).padStart(7)} ${f.p50.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)} ${f.max.toFixed(1).padStart(8)} ${String(f.errors).padStart(7)}`,
+          `${design.name.padEnd(24)} ${String(size).padStart(11)} ${(figures.requestsPerSecond * size).toFixed(0).padStart(9)} ${String(figures.samples).padStart(9)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p99.toFixed(1).padStart(8)} ${String(figures.errors).padStart(7)}`,
         );
       }
+      if (app !== undefined && raw !== undefined) ratios.push(`${size}=${(app.figures.requestsPerSecond / raw.figures.requestsPerSecond).toFixed(2)}`);
     }
-    const [host, floor] = designs.map((design) => ({ full: summarise(design.full), half: summarise(design.half) }));
-    if (host !== undefined && floor !== undefined) {
-      console.log(
-        `bench:ingest http local-host notif/s=${(host.full.postsPerSecond * ITEMS_PER_COLLECTION).toFixed(0)} half-rate-p99-ms=${host.half.p99.toFixed(1)} raw-node notif/s=${(floor.full.postsPerSecond * ITEMS_PER_COLLECTION).toFixed(0)} half-rate-p99-ms=${floor.half.p99.toFixed(1)}`,
-      );
-    }
+    console.log(`bench:ingest http / raw packed enqueue (notifications per POST) ${ratios.join(' ')}`);
   } finally {
-    await new Promise<void>((resolve) => {
-      raw.close(() => {
-        resolve();
-      });
-    });
     await pipeline.stop();
   }
 }
 
 async function main(): Promise<void> {
-  await httpRun();
   const azurite = await startAzurite();
   try {
     const packed = await run(azurite.connectionString, 'packed', undefined);
@@ -203,6 +202,7 @@ async function main(): Promise<void> {
   } finally {
     await azurite.stop();
   }
+  await httpRun();
 }
 
 main().catch((error: unknown) => {

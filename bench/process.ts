@@ -5,6 +5,8 @@
  * enqueues on Azurite, the queue trigger processes, the sink writes blobs. Nothing calls processing directly.
  *
  * Per delivery pattern, 20 resources per tenant (10 users, 10 mail messages) each change 5 times:
+ * - lone changes: one resource changes, alone, and is in the sink before the next one changes (40 of them,
+ *   each resource twice, every resource quiet when it changes);
  * - one POST: all 5 changes before Graph delivers (one POST of 100 notifications);
  * - back-to-back: 5 POSTs, each sent as soon as the previous one was answered;
  * - 1 s / 3 s apart: 5 POSTs a second (three seconds) apart;
@@ -13,8 +15,10 @@
  * HTTP requests separately. The baseline, one GET per notification, is measured in the same run: a plain
  * webhook receiver with its own subscriptions reads every notified resource once, back to back.
  * Latency is from the POST that carried a notification to the moment the sink wrote state read after it,
- * seen on the change-events queue (polled every 50 ms). Default settings (COALESCE_DELAY_SECONDS etc.).
- * Prints figures; asserts nothing.
+ * seen on the change-events queue (polled every 50 ms). Each pattern starts with every resource quiet (no
+ * notification about it within COALESCE_DELAY_SECONDS). The whole set runs twice in the same run, on a
+ * fresh pipeline each: default settings, then COALESCE_DELAY_SECONDS=0 (coalescing off), printed side by
+ * side. Prints figures; asserts nothing.
  *
  *   npm run bench:process
  */
@@ -31,6 +35,8 @@ import { percentile } from './percentile';
 const RESOURCES_PER_KIND = 10;
 const CHANGES_PER_RESOURCE = 5;
 const CHANGE_EVENTS_QUEUE = 'bench-change-events';
+/** Lone changes measured: each resource of one workload twice. */
+const LONE_CHANGES = 4 * RESOURCES_PER_KIND;
 
 type Simulator = NonNullable<LocalPipeline['simulator']>;
 
@@ -66,6 +72,13 @@ function seedWorkload(sim: Simulator, tenantId: string): Workload {
 function changeAll(sim: Simulator, workload: Workload, label: string): void {
   for (const id of workload.userIds) sim.mutate(workload.tenantId, { kind: 'user', op: 'update', id, data: { jobTitle: label } });
   for (const id of workload.messageIds) sim.mutate(workload.tenantId, { kind: 'message', op: 'update', userId: workload.mailboxUserId, id, data: { subject: label } });
+}
+
+/** One change to the n-th resource of the workload (users first, then messages). */
+function changeOne(sim: Simulator, workload: Workload, n: number, label: string): void {
+  const index = n % (2 * RESOURCES_PER_KIND);
+  if (index < RESOURCES_PER_KIND) sim.mutate(workload.tenantId, { kind: 'user', op: 'update', id: workload.userIds[index] as string, data: { jobTitle: label } });
+  else sim.mutate(workload.tenantId, { kind: 'message', op: 'update', userId: workload.mailboxUserId, id: workload.messageIds[index - RESOURCES_PER_KIND] as string, data: { subject: label } });
 }
 
 const subscriptionRequests = (workload: Workload) => [
@@ -131,13 +144,30 @@ function postTimes(sim: Simulator): Map<string, number> {
 
 const keyOf = (record: NotificationRecord): string => `${record.tenantId}|${normalizeResourcePath(record.resource ?? '')}`;
 
-async function runPattern(pipeline: LocalPipeline, watch: SinkWatch, label: string, workloads: readonly Workload[], gapsMs: number | 'one-post' | 'back-to-back'): Promise<PatternFigures> {
+type Pattern = number | 'lone' | 'one-post' | 'back-to-back';
+
+async function runPattern(pipeline: LocalPipeline, watch: SinkWatch, label: string, workloads: readonly Workload[], gapsMs: Pattern): Promise<PatternFigures> {
   const sim = pipeline.simulator as Simulator;
   const attemptsBefore = sim.deliveryAttempts().length;
   const knownBefore = new Set(sim.notifications().map((record) => record.id));
   const trafficBefore = sim.graphTraffic();
 
-  if (gapsMs === 'one-post') {
+  if (gapsMs === 'lone') {
+    // One change at a time, each in the sink before the next: resources are 20 changes apart, far more than the delay.
+    const workload = workloads[0] as Workload;
+    for (let n = 0; n < LONE_CHANGES; n += 1) {
+      const before = new Set(sim.notifications().map((record) => record.id));
+      changeOne(sim, workload, n, `${label} ${n}`);
+      await untilDelivered(sim);
+      const record = sim.notifications({ kind: 'change' }).find((candidate) => !before.has(candidate.id));
+      const sentAt = record === undefined ? undefined : postTimes(sim).get(record.id);
+      const deadline = Date.now() + 60_000;
+      while (record !== undefined && sentAt !== undefined && watch.coveredAt(keyOf(record), sentAt) === undefined) {
+        if (Date.now() > deadline) throw new Error(`${label}: a lone change was not in the sink after 60 s`);
+        await delay(20);
+      }
+    }
+  } else if (gapsMs === 'one-post') {
     // Graph collects the 5 changes of every resource before it delivers: one POST per tenant.
     for (const workload of workloads) for (let round = 0; round < CHANGES_PER_RESOURCE; round += 1) changeAll(sim, workload, `${label} ${round}`);
     await untilDelivered(sim);
@@ -258,80 +288,105 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
   }
 }
 
-async function main(): Promise<void> {
-  const pipeline = await startLocalPipeline({ port: 0, graph: { mode: 'simulator', subscriptions: false, rich: false }, settings: { CHANGE_EVENTS_QUEUE_NAME: CHANGE_EVENTS_QUEUE } });
+interface DesignRun {
+  readonly label: string;
+  readonly patterns: readonly PatternFigures[];
+  readonly baseline: PatternFigures | undefined;
+}
+
+const PATTERNS: readonly (readonly [string, string, Pattern, 'one' | 'two'])[] = [
+  ['lone', 'lone changes (each resource quiet)', 'lone', 'one'],
+  ['one-post', 'one POST', 'one-post', 'one'],
+  ['back-to-back', 'back-to-back POSTs', 'back-to-back', 'one'],
+  ['1s', 'POSTs 1 s apart', 1_000, 'one'],
+  ['3s', 'POSTs 3 s apart', 3_000, 'one'],
+  ['two-tenants', 'two tenants interleaved, 0.5 s apart', 500, 'two'],
+];
+
+/** One fresh pipeline with `settings`, every pattern in turn (and the baseline when asked), then stopped. */
+async function runDesign(label: string, settings: Readonly<Record<string, string>>, withBaseline: boolean): Promise<DesignRun> {
+  const pipeline = await startLocalPipeline({ port: 0, graph: { mode: 'simulator', subscriptions: false, rich: false }, settings: { CHANGE_EVENTS_QUEUE_NAME: CHANGE_EVENTS_QUEUE, ...settings } });
   const watch = new SinkWatch(pipeline.connectionString);
   try {
     const sim = pipeline.simulator as Simulator;
     const second = sim.addTenant({ displayName: 'Fabrikam (bench)' }).id;
     const workloadA = seedWorkload(sim, DEMO_TENANT_ID);
     const workloadB = seedWorkload(sim, second);
-
-    const baseline = await runBaseline(sim, workloadA);
-
+    const baseline = withBaseline ? await runBaseline(sim, workloadA) : undefined;
     for (const workload of [workloadA, workloadB]) {
       for (const request of subscriptionRequests(workload)) await pipeline.management.create({ ...request, tenantId: workload.tenantId });
     }
-    const settings = pipeline.config.processing;
-    console.log(
-      `processing benchmark: ${RESOURCES_PER_KIND * 2} resources per tenant (users, mail), each changed ${CHANGES_PER_RESOURCE} times; Graph simulator -> HTTP webhook on the local host -> Azurite queue -> processing -> blob sink`,
-    );
-    console.log(`settings: COALESCE_DELAY_SECONDS=${settings.coalesceDelaySeconds} COALESCE_MAX_WAIT_SECONDS=${settings.coalesceMaxWaitMs / 1000} (defaults); machine shared and loaded: latencies include that`);
+    const config = pipeline.config.processing;
+    console.log(`${label}: COALESCE_DELAY_SECONDS=${config.coalesceDelaySeconds} COALESCE_MAX_WAIT_SECONDS=${config.coalesceMaxWaitMs / 1000}`);
+    // Every pattern starts with its resources quiet: no notification about them within the delay.
+    const quietMs = config.coalesceDelaySeconds * 1000 + 500;
     const patterns: PatternFigures[] = [];
-    patterns.push(await runPattern(pipeline, watch, 'one POST', [workloadA], 'one-post'));
-    patterns.push(await runPattern(pipeline, watch, 'back-to-back POSTs', [workloadA], 'back-to-back'));
-    patterns.push(await runPattern(pipeline, watch, 'POSTs 1 s apart', [workloadA], 1_000));
-    patterns.push(await runPattern(pipeline, watch, 'POSTs 3 s apart', [workloadA], 3_000));
-    patterns.push(await runPattern(pipeline, watch, 'two tenants interleaved, 0.5 s apart', [workloadA, workloadB], 500));
-
-    const row = (f: PatternFigures): string =>
-      [
-        f.label.padEnd(50),
-        String(f.notifications).padStart(13),
-        String(f.posts).padStart(6),
-        String(f.reads).padStart(6),
-        String(f.requests).padStart(14),
-        (f.reads / f.notifications).toFixed(3).padStart(12),
-        (f.requests / f.notifications).toFixed(3).padStart(15),
-        (Number.isNaN(f.p50Ms) ? '-' : f.p50Ms.toFixed(0)).padStart(8),
-        (Number.isNaN(f.p99Ms) ? '-' : f.p99Ms.toFixed(0)).padStart(8),
-      ].join(' ');
-    console.log(
-      [
-        'delivery pattern'.padEnd(50),
-        'notifications'.padStart(13),
-        'POSTs'.padStart(6),
-        'reads'.padStart(6),
-        'HTTP requests'.padStart(14),
-        'reads/notif'.padStart(12),
-        'requests/notif'.padStart(15),
-        'p50 ms'.padStart(8),
-        'p99 ms'.padStart(8),
-      ].join(' '),
-    );
-    for (const figures of [...patterns, baseline]) console.log(row(figures));
-    const ratio = (f: PatternFigures | undefined): string => (f === undefined ? 'NaN' : (f.reads / f.notifications).toFixed(3));
-    const [onePost, backToBack, oneSecond, threeSeconds, interleaved] = patterns;
-    const list = (pick: (f: PatternFigures) => number): string =>
-      (
-        [
-          ['one-post', onePost],
-          ['back-to-back', backToBack],
-          ['1s', oneSecond],
-          ['3s', threeSeconds],
-          ['two-tenants', interleaved],
-        ] as const
-      )
-        .map(([name, f]) => `${name}:${f === undefined ? 'NaN' : pick(f).toFixed(0)}`)
-        .join(',');
-    console.log(`two tenants interleaved: reads/notification ${ratio(interleaved)}`);
-    console.log(
-      `bench:process reads/notification one-post=${ratio(onePost)} back-to-back=${ratio(backToBack)} 1s=${ratio(oneSecond)} 3s=${ratio(threeSeconds)} baseline=${ratio(baseline)} latency-p50-ms=${list((f) => f.p50Ms)} latency-p99-ms=${list((f) => f.p99Ms)}`,
-    );
+    for (const [key, name, pattern, tenants] of PATTERNS) {
+      if (process.env.H22_ONLY !== undefined && key !== process.env.H22_ONLY) continue;
+      await delay(quietMs);
+      const figures = await runPattern(pipeline, watch, name, tenants === 'one' ? [workloadA] : [workloadA, workloadB], pattern);
+      console.log(`  ${name}: reads/notification ${(figures.reads / figures.notifications).toFixed(3)}, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms`);
+      patterns.push(figures);
+    }
+    return { label, patterns, baseline };
   } finally {
     await watch.stop();
     await pipeline.stop();
   }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `processing benchmark: ${RESOURCES_PER_KIND * 2} resources per tenant (users, mail), each changed ${CHANGES_PER_RESOURCE} times per pattern (lone: ${LONE_CHANGES} single changes); Graph simulator -> HTTP webhook on the local host -> Azurite queue -> processing -> blob sink`,
+  );
+  console.log('machine shared and loaded: latencies include that; compare the columns of one run');
+  const coalescing = await runDesign('default settings', {}, true);
+  if (process.env.H22_ONLY !== undefined) return;
+  const off = await runDesign('coalescing off', { COALESCE_DELAY_SECONDS: '0' }, false);
+  const baseline = coalescing.baseline;
+
+  const ms = (value: number): string => (Number.isNaN(value) ? '-' : value.toFixed(0));
+  const cells = (f: PatternFigures | undefined): string[] =>
+    f === undefined
+      ? ['', '', '', '']
+      : [(f.reads / f.notifications).toFixed(3).padStart(11), ms(f.p50Ms).padStart(7), ms(f.p99Ms).padStart(7), String(f.requests).padStart(9)];
+  console.log(
+    [
+      'delivery pattern'.padEnd(40),
+      'notifs'.padStart(6),
+      'POSTs'.padStart(5),
+      '| default: reads/notif'.padStart(22),
+      'p50 ms'.padStart(7),
+      'p99 ms'.padStart(7),
+      'HTTP reqs'.padStart(9),
+      '| delay 0: reads/notif'.padStart(22),
+      'p50 ms'.padStart(7),
+      'p99 ms'.padStart(7),
+      'HTTP reqs'.padStart(9),
+    ].join(' '),
+  );
+  PATTERNS.forEach(([, name], index) => {
+    const f = coalescing.patterns[index];
+    const g = off.patterns[index];
+    console.log(
+      [name.padEnd(40), String(f?.notifications ?? '').padStart(6), String(f?.posts ?? '').padStart(5), '|'.padStart(10), ...cells(f), '|'.padStart(10), ...cells(g)].join(' '),
+    );
+  });
+  if (baseline !== undefined) {
+    console.log(
+      [baseline.label.padEnd(40), String(baseline.notifications).padStart(6), String(baseline.posts).padStart(5), '|'.padStart(10), ...cells(baseline)].join(' '),
+    );
+  }
+  const ratio = (f: PatternFigures | undefined): string => (f === undefined ? 'NaN' : (f.reads / f.notifications).toFixed(3));
+  const line = (run: DesignRun): string => {
+    const list = (pick: (f: PatternFigures) => number): string => PATTERNS.map(([key], index) => `${key}:${ms(pick(run.patterns[index] as PatternFigures))}`).join(',');
+    const reads = PATTERNS.filter(([key]) => key !== 'two-tenants')
+      .map(([key], index) => `${key}=${ratio(run.patterns[index])}`)
+      .join(' ');
+    return `${reads} two-tenants=${ratio(run.patterns.at(-1))} latency-p50-ms=${list((f) => f.p50Ms)} latency-p99-ms=${list((f) => f.p99Ms)}`;
+  };
+  console.log(`bench:process delay-0 reads/notification ${line(off)}`);
+  console.log(`bench:process reads/notification ${line(coalescing)} baseline=${ratio(baseline)}`);
 }
 
 main().catch((error: unknown) => {

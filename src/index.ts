@@ -14,6 +14,7 @@
  */
 import { app } from '@azure/functions';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
@@ -38,7 +39,7 @@ import {
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver } from './lib/ingest';
-import { createRichContentOpener, ReadsInFlight, type ProcessingDependencies } from './lib/processing';
+import { createRichContentOpener, QuietClaims, ReadsInFlight, SETTLE_MS, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { MessageSender, PayloadStore } from './lib/storage';
@@ -168,7 +169,18 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       payloads,
       readsInFlight: new ReadsInFlight(),
-      ...(receipts === undefined ? {} : { coalescing: { receipts, delaySeconds: config.processing.coalesceDelaySeconds, maxWaitMs: config.processing.coalesceMaxWaitMs } }),
+      ...(receipts === undefined
+        ? {}
+        : {
+            coalescing: {
+              receipts,
+              delaySeconds: config.processing.coalesceDelaySeconds,
+              maxWaitMs: config.processing.coalesceMaxWaitMs,
+              settleMs: SETTLE_MS,
+              sleep: (ms: number) => delay(ms),
+              claims: new QuietClaims(),
+            },
+          }),
     },
     subscriptionServices: {
       repository: subscriptions,
@@ -250,6 +262,23 @@ export function appServices(): AppServices {
   const state = composedApp();
   if ('error' in state) throw state.error;
   return state.value.services;
+}
+
+/** A subscription id no subscription has (the nil GUID): reading it opens the table's connection, nothing more. */
+const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Loads and connects what the first notification needs: the storage SDKs (loaded on first use, see
+ * storageClients.ts), the notifications queue and the subscription table. Graph sends notifications right
+ * after a subscription's validation handshake, so the webhook runs this once after the first handshake,
+ * in the background: the first notification after a cold start then costs what the next ones do.
+ * Failures are left to the requests that follow, which report them.
+ */
+export async function warmIngest(): Promise<void> {
+  const state = composedApp();
+  if ('error' in state) return;
+  const { ingest, subscriptions } = state.value.services;
+  await Promise.allSettled([ingest.notificationsQueue.prepare?.(), subscriptions.get(NO_SUBSCRIPTION)]);
 }
 
 /** What works and what does not, by configuration; never throws. */

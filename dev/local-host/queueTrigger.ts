@@ -18,7 +18,9 @@
  *   system ones of the same name (an envelope's `id` becomes `triggerMetadata.id`).
  *
  * Storage errors never stop a listener: it logs them and backs off, so an Azurite restart is ridden
- * out. Delivery is at least once, exactly as on Azure.
+ * out. A poll that storage leaves unanswered for `stallWarningMs` is named in a warning (in-memory Azurite
+ * has been seen to stop answering for minutes after a large backlog was cleared), and its answer, when
+ * it comes, in an information line. Delivery is at least once, exactly as on Azure.
  */
 import { randomUUID } from 'node:crypto';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
@@ -36,6 +38,8 @@ import type { RegisteredFunction } from './runtimeModule';
  */
 export const RUNNING_VISIBILITY_TIMEOUT_SECONDS = 600;
 export const POISON_QUEUE_SUFFIX = '-poison';
+/** A queue poll unanswered this long is reported as a stalled storage service. */
+export const STORAGE_STALL_WARNING_MS = 10_000;
 const MAX_QUEUE_NAME_LENGTH = 63;
 
 /** `<queue>-poison`, or undefined when the queue is a poison queue or the name would be too long. */
@@ -87,6 +91,8 @@ export interface QueueListenerOptions {
   readonly runningVisibilitySeconds: number;
   readonly invoke: (fn: RegisteredFunction, input: InvocationInput) => Promise<InvocationOutcome>;
   readonly log: LocalHostLogSink;
+  /** How long a poll may go unanswered before the listener warns that storage is stalled. Default `STORAGE_STALL_WARNING_MS`. */
+  readonly stallWarningMs?: number;
 }
 
 function jsonDate(date: Date | undefined): RpcTypedData {
@@ -182,10 +188,12 @@ export class QueueListener {
       }
       let messages: DequeuedMessageItem[];
       try {
-        const received = await this.#o.queue.receiveMessages({
-          numberOfMessages: batchSize,
-          visibilityTimeout: this.#o.runningVisibilitySeconds,
-        });
+        const received = await this.#watchForStall(
+          this.#o.queue.receiveMessages({
+            numberOfMessages: batchSize,
+            visibilityTimeout: this.#o.runningVisibilitySeconds,
+          }),
+        );
         messages = received.receivedMessageItems;
         if (this.#storageFailing) this.#log('information', `Queue '${this.#o.queue.name}' is reachable again`);
         this.#storageFailing = false;
@@ -207,6 +215,33 @@ export class QueueListener {
         continue;
       }
       await this.#sleep(this.#backoff.nextDelayMs());
+    }
+  }
+
+  /**
+   * `poll`, with a warning naming the storage endpoint if it takes longer than `stallWarningMs`, and a
+   * line saying how long it took once it answers.
+   */
+  async #watchForStall<T>(poll: Promise<T>): Promise<T> {
+    const limitMs = this.#o.stallWarningMs ?? STORAGE_STALL_WARNING_MS;
+    const started = Date.now();
+    const stall = { reported: false };
+    const timer = setTimeout(() => {
+      stall.reported = true;
+      const endpoint = new URL(this.#o.queue.url).host;
+      this.#log(
+        'warning',
+        `Storage at ${endpoint} has not answered a poll of queue '${this.#o.queue.name}' for ${Math.round(limitMs / 1000)} s: ` +
+          'the storage emulator (Azurite) looks stalled. In-memory Azurite can stop answering for minutes after a large ' +
+          'backlog is cleared; wait for it, or restart `npm run dev` (with --persist its storage survives the restart).',
+      );
+    }, limitMs);
+    timer.unref();
+    try {
+      return await poll;
+    } finally {
+      clearTimeout(timer);
+      if (stall.reported) this.#log('information', `Storage answered the poll of queue '${this.#o.queue.name}' after ${Math.round((Date.now() - started) / 1000)} s`);
     }
   }
 

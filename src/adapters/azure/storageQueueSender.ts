@@ -14,6 +14,9 @@ const NEVER_EXPIRE = -1;
 export function createStorageQueueSender(queue: QueueClient): MessageSender {
   const ensureQueue = once(() => queue.createIfNotExists());
   return {
+    async prepare() {
+      await ensureQueue();
+    },
     async send(messageText: string, options?: SendOptions) {
       try {
         await ensureQueue();

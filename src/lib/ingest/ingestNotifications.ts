@@ -57,79 +57,111 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * The steps: parse the body, check each item's shape, verify the survivors against their subscriptions,
+ * then store the accepted ones, each kind on its own queue. Rejections are tallied along the way and
+ * reported once.
+ */
 export async function ingestNotifications(endpoint: IngestEndpoint, request: IngestRequest, deps: IngestDependencies): Promise<IngestResult> {
   const receivedAt = deps.clock.now().toISOString();
   const collection = parseNotificationCollection(request.contentType, request.body, deps.maxBodyBytes);
   deps.observer?.received(endpoint, collection.rawItems.length);
-
   const rejections = tallyRejections();
+
+  const candidates = await checkShapes(collection.rawItems, rejections);
+  const accepted = await verifyAgainstSubscriptions(candidates, deps.lookupSubscription, rejections);
+  const rejected = rejections.report(endpoint, deps);
+  const messagesSent = await storeAccepted(endpoint, accepted, { receivedAt, validationTokens: collection.validationTokens }, deps);
+  return { accepted: accepted.length, rejected, messagesSent };
+}
+
+type Rejections = ReturnType<typeof tallyRejections>;
+
+/** Parses each raw item and checks what needs no storage; refused items are tallied as `invalidItem`. */
+async function checkShapes(rawItems: readonly unknown[], rejections: Rejections): Promise<NotificationItem[]> {
   const candidates: NotificationItem[] = [];
-  for (let start = 0; start < collection.rawItems.length; start += ITEMS_PER_SLICE) {
+  for (let start = 0; start < rawItems.length; start += ITEMS_PER_SLICE) {
     // Checking thousands of items takes a while: let the validation handshakes and other requests that share
     // this worker's event loop through between slices (Graph gives a handshake 10 s, a POST 3 s).
     if (start > 0) await yieldToEventLoop();
-    for (const raw of collection.rawItems.slice(start, start + ITEMS_PER_SLICE)) {
-      const parsed = parseNotificationItem(raw);
+    const end = Math.min(rawItems.length, start + ITEMS_PER_SLICE);
+    for (let index = start; index < end; index += 1) {
+      const parsed = parseNotificationItem(rawItems[index]);
       const problem = parsed.ok ? checkItemShape(parsed.item) : parsed.problem;
       if (problem === undefined && parsed.ok) candidates.push(parsed.item);
       else rejections.add('invalidItem', problem);
     }
   }
-  // One lookup per distinct subscription id in the request, and none for items refused above.
-  const subscriptions = candidates.length === 0 ? new Map<string, never>() : await deps.lookupSubscription.lookupMany(candidates.map((item) => item.subscriptionId));
-  const accepted = candidates.filter((item) => {
+  return candidates;
+}
+
+/** Keeps the items their subscription vouches for: one lookup per distinct subscription id in the request. */
+async function verifyAgainstSubscriptions(candidates: readonly NotificationItem[], lookup: SubscriptionLookup, rejections: Rejections): Promise<NotificationItem[]> {
+  if (candidates.length === 0) return [];
+  const subscriptions = await lookup.lookupMany(candidates.map((item) => item.subscriptionId));
+  return candidates.filter((item) => {
     const verdict = verifyNotification(item, subscriptions.get(item.subscriptionId));
     if (!verdict.accepted) rejections.add(verdict.reason);
     return verdict.accepted;
   });
-  const rejected = rejections.report(endpoint, deps);
+}
 
-  // A lifecycle item can arrive on the notification URL (and the reverse); route each by what it is.
+interface Receipt {
+  readonly receivedAt: string;
+  readonly validationTokens: readonly string[];
+}
+
+/**
+ * Stores the accepted items and returns the queue messages written. A lifecycle item can arrive on the
+ * notification URL (and the reverse): each is routed by what it is.
+ */
+async function storeAccepted(endpoint: IngestEndpoint, accepted: readonly NotificationItem[], receipt: Receipt, deps: IngestDependencies): Promise<number> {
   const changes = accepted.filter((item) => item.kind === 'change').map((item) => item.payload);
   const lifecycle = accepted.filter((item) => item.kind === 'lifecycle').map((item) => item.payload);
-
   const started = performance.now();
-  let messagesSent = 0;
+  const outcome = (result: 'enqueued' | 'failed', messages: number) => ({ items: accepted.length, messages, latencyMs: performance.now() - started, outcome: result });
   try {
     const counts = await Promise.all([
-      enqueue('notifications', changes, deps.notificationsQueue),
-      enqueue('lifecycle', lifecycle, deps.lifecycleQueue),
+      enqueue('notifications', changes, deps.notificationsQueue, receipt, deps),
+      enqueue('lifecycle', lifecycle, deps.lifecycleQueue, receipt, deps),
     ]);
-    messagesSent = counts[0] + counts[1];
+    const messagesSent = counts[0] + counts[1];
+    deps.observer?.enqueued(endpoint, outcome('enqueued', messagesSent));
+    return messagesSent;
   } catch (error) {
-    deps.observer?.enqueued(endpoint, { items: accepted.length, messages: messagesSent, latencyMs: performance.now() - started, outcome: 'failed' });
+    deps.observer?.enqueued(endpoint, outcome('failed', 0));
     // Only a failed storage call is an outage (503, Graph retries); anything else (a serialisation error, a
     // bug) keeps its own type so it is never reported as one.
     if (!(error instanceof StorageUnavailable)) throw error;
     deps.log.error(`Could not store ${accepted.length} notification(s) from /${endpoint}; answering 503 so Graph retries: ${describeError(error)}`);
     throw error;
   }
-  deps.observer?.enqueued(endpoint, { items: accepted.length, messages: messagesSent, latencyMs: performance.now() - started, outcome: 'enqueued' });
-  return { accepted: accepted.length, rejected, messagesSent };
+}
 
-  async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<string, unknown>>[], queue: MessageSender): Promise<number> {
-    if (items.length === 0) return 0;
-    const packed = packEnvelopes(
-      { kind, receivedAt, items, validationTokens: collection.validationTokens },
-      deps.maxItemsPerMessage === undefined ? {} : { maxItemsPerMessage: deps.maxItemsPerMessage },
-    );
-    const sends = packed.envelopes.map((envelope) => queue.send(JSON.stringify(envelope)));
-    if (packed.oversized !== undefined) {
-      const { oversized } = packed;
-      const blobName = `${kind}/${receivedAt.slice(0, 10)}/${oversized.id}.json`;
-      const claimCheck: ClaimCheckEnvelope = {
-        v: oversized.v,
-        kind,
-        id: oversized.id,
-        receivedAt,
-        claimCheck: { blobName, itemCount: oversized.items.length },
-      };
-      // The blob must exist before the message that points at it can be seen.
-      sends.push(deps.payloads.save(blobName, JSON.stringify(oversized)).then(() => queue.send(JSON.stringify(claimCheck))));
-    }
-    await Promise.all(sends);
-    return sends.length;
+/** Packs one kind's items into queue messages and sends them; an oversized remainder goes by claim check. */
+async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<string, unknown>>[], queue: MessageSender, receipt: Receipt, deps: IngestDependencies): Promise<number> {
+  if (items.length === 0) return 0;
+  const { receivedAt } = receipt;
+  const packed = packEnvelopes(
+    { kind, receivedAt, items, validationTokens: receipt.validationTokens },
+    deps.maxItemsPerMessage === undefined ? {} : { maxItemsPerMessage: deps.maxItemsPerMessage },
+  );
+  const sends = packed.messages.map((message) => queue.send(message));
+  if (packed.oversized !== undefined) {
+    const { oversized } = packed;
+    const blobName = `${kind}/${receivedAt.slice(0, 10)}/${oversized.id}.json`;
+    const claimCheck: ClaimCheckEnvelope = {
+      v: oversized.v,
+      kind,
+      id: oversized.id,
+      receivedAt,
+      claimCheck: { blobName, itemCount: oversized.items.length },
+    };
+    // The blob must exist before the message that points at it can be seen.
+    sends.push(deps.payloads.save(blobName, JSON.stringify(oversized)).then(() => queue.send(JSON.stringify(claimCheck))));
   }
+  await Promise.all(sends);
+  return sends.length;
 }
 
 /**

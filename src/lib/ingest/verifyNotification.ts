@@ -7,10 +7,11 @@
  *    here: bad input never reaches the table (where an id with '/' fails the read) and never reaches
  *    `JSON.stringify` (which throws on deep nesting), so it can never be mistaken for a storage outage.
  * 2. `verifyNotification`: its subscription must be one this app owns, its tenant must be the
- *    subscription's tenant, and its clientState must equal the stored one (compared in constant time).
+ *    subscription's tenant, and its clientState must equal the stored one (compared in constant time; the
+ *    stored one is hashed once per subscription record, the presented one once per item).
  */
 import type { NotificationItem } from '../notifications';
-import { constantTimeEquals } from '../shared/constantTimeEquals';
+import { matchesSecretDigest, secretDigest } from '../shared/constantTimeEquals';
 import type { SubscriptionRecord } from '../subscriptions';
 
 import type { RejectionReason } from '../telemetry';
@@ -48,11 +49,26 @@ export function checkItemShape(item: NotificationItem): string | undefined {
   return undefined;
 }
 
+/**
+ * The digest of each subscription's clientState, kept as long as its record is: the lookup cache hands the
+ * same record to every request inside its TTL, so a burst hashes the stored secret once.
+ */
+const clientStateDigests = new WeakMap<SubscriptionRecord, Buffer>();
+
+function clientStateDigest(subscription: SubscriptionRecord): Buffer {
+  let digest = clientStateDigests.get(subscription);
+  if (digest === undefined) {
+    digest = secretDigest(subscription.clientState);
+    clientStateDigests.set(subscription, digest);
+  }
+  return digest;
+}
+
 /** Checks one shape-checked item against its subscription (`undefined`: no such subscription). */
 export function verifyNotification(item: NotificationItem, subscription: SubscriptionRecord | undefined): Verdict {
   if (subscription === undefined) return { accepted: false, reason: 'unknownSubscription' };
   // Compare before any other check so every known-subscription path costs the same.
-  const clientStateMatches = constantTimeEquals(subscription.clientState, item.clientState ?? '');
+  const clientStateMatches = matchesSecretDigest(clientStateDigest(subscription), item.clientState ?? '');
   if (!clientStateMatches || item.clientState === undefined) return { accepted: false, reason: 'clientStateMismatch' };
   if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase()) return { accepted: false, reason: 'tenantMismatch' };
   return { accepted: true };

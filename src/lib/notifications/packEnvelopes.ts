@@ -3,6 +3,7 @@
  * until the next one would push its JSON past `maxJsonBytes` (the base64 limit, see envelope.ts). Sizes
  * are computed exactly from the serialised JSON, so a packed message never exceeds the limit. An item
  * that does not fit in an otherwise empty message is returned in `oversized` for the claim-check path.
+ * Ingest runs this for every POST: each item is serialised once and each message makes one id.
  */
 import { randomUUID } from 'node:crypto';
 import { ENVELOPE_VERSION, QUEUE_MESSAGE_MAX_JSON_BYTES, type EnvelopeKind, type NotificationEnvelope } from './envelope';
@@ -25,64 +26,90 @@ export interface PackOptions {
 export interface PackedEnvelopes {
   /** Envelopes that each fit in one queue message. */
   readonly envelopes: readonly NotificationEnvelope[];
+  /** The queue message of each envelope, in the same order: exactly `JSON.stringify(envelopes[i])`. */
+  readonly messages: readonly string[];
   /** One envelope holding every item too large for a message on its own, or undefined. */
   readonly oversized: NotificationEnvelope | undefined;
 }
 
-const utf8Length = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+type Item = Readonly<Record<string, unknown>>;
+
+/** The envelope being filled: its items, their JSON, and the bytes both take. */
+interface OpenEnvelope {
+  readonly id: string;
+  readonly head: string;
+  readonly headBytes: number;
+  readonly items: Item[];
+  readonly itemTexts: string[];
+  /** Bytes of the items' JSON and the commas between them. */
+  bytes: number;
+  rich: boolean;
+}
+
+const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 export function packEnvelopes(input: PackInput, options: PackOptions = {}): PackedEnvelopes {
   const maxJsonBytes = options.maxJsonBytes ?? QUEUE_MESSAGE_MAX_JSON_BYTES;
   const maxItems = options.maxItemsPerMessage ?? Number.POSITIVE_INFINITY;
   const newId = options.newId ?? randomUUID;
 
+  const withTokens = (rich: boolean): boolean => input.validationTokens.length > 0 && (rich || input.kind === 'lifecycle');
+  const build = (id: string, items: readonly Item[], rich: boolean): NotificationEnvelope => ({
+    v: ENVELOPE_VERSION,
+    kind: input.kind,
+    id,
+    receivedAt: input.receivedAt,
+    items,
+    ...(withTokens(rich) ? { validationTokens: input.validationTokens } : {}),
+  });
+  // Each item is serialised once and each message is its items' JSON between a head and a tail: the same
+  // text `JSON.stringify` gives the envelope (property order of `build`), without a second serialisation.
+  const headOf = (id: string): string => JSON.stringify({ v: ENVELOPE_VERSION, kind: input.kind, id, receivedAt: input.receivedAt, items: [] }).slice(0, -2);
+  const tokensTail = `],"validationTokens":${JSON.stringify(input.validationTokens)}}`;
+  const tailOf = (rich: boolean): string => (withTokens(rich) ? tokensTail : ']}');
+  const tailBytes = { plain: utf8Length(tailOf(false)), rich: utf8Length(tailOf(true)) };
+  const overhead = (open: OpenEnvelope, rich: boolean): number => open.headBytes + (rich ? tailBytes.rich : tailBytes.plain);
+
   const envelopes: NotificationEnvelope[] = [];
-  const oversizedItems: Readonly<Record<string, unknown>>[] = [];
-  let current: Readonly<Record<string, unknown>>[] = [];
-  let currentRich = false;
-  let currentBytes = 0;
-
-  const build = (items: readonly Readonly<Record<string, unknown>>[], rich: boolean): NotificationEnvelope => {
-    const withTokens = input.validationTokens.length > 0 && (rich || input.kind === 'lifecycle');
-    return {
-      v: ENVELOPE_VERSION,
-      kind: input.kind,
-      id: newId(),
-      receivedAt: input.receivedAt,
-      items,
-      ...(withTokens ? { validationTokens: input.validationTokens } : {}),
-    };
+  const messages: string[] = [];
+  const oversizedItems: Item[] = [];
+  const start = (): OpenEnvelope => {
+    const id = newId();
+    const head = headOf(id);
+    return { id, head, headBytes: utf8Length(head), items: [], itemTexts: [], bytes: 0, rich: false };
   };
-  // Overhead of an envelope with an empty item list, with and without tokens (ids are fixed-length UUIDs).
-  const overhead = (rich: boolean): number => utf8Length(build([], rich));
-
-  const flush = (): void => {
-    if (current.length > 0) envelopes.push(build(current, currentRich));
-    current = [];
-    currentRich = false;
-    currentBytes = 0;
+  const finish = (open: OpenEnvelope): void => {
+    if (open.items.length === 0) return;
+    envelopes.push(build(open.id, open.items, open.rich));
+    messages.push(`${open.head}${open.itemTexts.join(',')}${tailOf(open.rich)}`);
   };
 
+  let open = start();
   for (const item of input.items) {
-    const itemBytes = utf8Length(item);
+    const text = JSON.stringify(item);
+    const itemBytes = utf8Length(text);
     const itemRich = isRich(item);
-    if (overhead(itemRich) + itemBytes > maxJsonBytes) {
+    if (overhead(open, itemRich) + itemBytes > maxJsonBytes) {
       oversizedItems.push(item);
       continue;
     }
-    const rich = currentRich || itemRich;
     // +1 for the comma between items.
-    const projected = overhead(rich) + currentBytes + itemBytes + (current.length > 0 ? 1 : 0);
-    if (current.length > 0 && (projected > maxJsonBytes || current.length >= maxItems)) flush();
-    current.push(item);
-    currentBytes += itemBytes + (current.length > 1 ? 1 : 0);
-    currentRich = currentRich || itemRich;
+    const projected = overhead(open, open.rich || itemRich) + open.bytes + itemBytes + (open.items.length > 0 ? 1 : 0);
+    if (open.items.length > 0 && (projected > maxJsonBytes || open.items.length >= maxItems)) {
+      finish(open);
+      open = start();
+    }
+    open.bytes += itemBytes + (open.items.length > 0 ? 1 : 0);
+    open.items.push(item);
+    open.itemTexts.push(text);
+    open.rich ||= itemRich;
   }
-  flush();
+  finish(open);
 
   return {
     envelopes,
-    oversized: oversizedItems.length > 0 ? build(oversizedItems, oversizedItems.some(isRich)) : undefined,
+    messages,
+    oversized: oversizedItems.length > 0 ? build(newId(), oversizedItems, oversizedItems.some(isRich)) : undefined,
   };
 }
 

@@ -1,4 +1,4 @@
-export type { CoalescingDependencies } from './coalescing';
+export { QuietClaims, SETTLE_MS, type CoalescingDependencies } from './coalescing';
 export {
   describeProcessingResult,
   processNotifications,

@@ -2,9 +2,10 @@
  * The processing use case behind the notifications queue trigger: turns one queue message (a packed
  * envelope of verified notifications) into resource state in the sink. It reads as its steps:
  *
- * - holdForCoalescing, recordReceipts (coalescing.ts): the first time a message is seen, its basic
- *   notifications go back on the queue for COALESCE_DELAY_SECONDS and their receipts are recorded; when
- *   they return, a resource is read only if no later notification about it is queued (docs/processing.md).
+ * - holdForCoalescing, recordReceipts (coalescing.ts): the first time a message is seen, a basic notification
+ *   about a quiet resource is read at once; the others go back on the queue for COALESCE_DELAY_SECONDS and
+ *   receipts are recorded for both; when held ones return, a resource is read only if no later notification
+ *   about it is queued (docs/processing.md).
  * - openRichItems: every validation token is verified first, then each item is decrypted and written; no
  *   Graph read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged
  *   without content.
@@ -107,7 +108,7 @@ export async function processNotifications(
   deps: ProcessingDependencies,
 ): Promise<ProcessingResult> {
   const record = new ProcessingRecord();
-  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.notificationsQueue);
+  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.notificationsQueue, deps.log, deps.clock);
   record.heldForCoalescing = held.length;
   await recordReceipts(deps.coalescing, held, received.receivedAt, deps.log);
 

@@ -1,11 +1,17 @@
 /**
  * Compares two secrets in time independent of where they differ and of their lengths: both sides are
  * hashed to fixed-length digests first, then compared with `timingSafeEqual`. Used for clientState.
+ *
+ * The expected side is the same for every item of a subscription, so `matchesSecretDigest` takes its
+ * digest computed once (`secretDigest`) and hashes only the value presented.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export function constantTimeEquals(expected: string, actual: string): boolean {
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(actual, 'utf8').digest();
-  return timingSafeEqual(a, b);
+/** The SHA-256 digest a presented value is compared against. */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+export function matchesSecretDigest(expectedDigest: Buffer, actual: string): boolean {
+  return timingSafeEqual(expectedDigest, secretDigest(actual));
 }

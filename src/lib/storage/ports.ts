@@ -10,6 +10,8 @@
 export interface MessageSender {
   /** Resolves once the message is durably stored. */
   send(messageText: string, options?: SendOptions): Promise<void>;
+  /** Readies the queue (created if needed, connection open) so the first send costs what the next ones do. */
+  prepare?(): Promise<void>;
 }
 
 export interface SendOptions {

@@ -135,7 +135,7 @@ async function reconcileTenant(
 ): Promise<void> {
   const records = run.records.filter((record) => record.tenantId === tenantId);
   const executor = new TenantExecutor(tenantId, deps, tally, run.deadlineMs, run.knownIds);
-  const driftDue = await isDriftCheckDue(deps, tenantId, run.now, run.fullScan, run.forceDriftCheck);
+  const driftDue = await isDriftCheckDue(deps, tenantId, run.now, run.fullScan, run.forceDriftCheck, records.length);
   const staleIntents = findStaleIntents(records, run.fullScan, run.now);
   const inGraph = driftDue || staleIntents.length > 0 ? await executor.listGraph(driftDue) : undefined;
   const plan = planTenant({

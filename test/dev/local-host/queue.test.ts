@@ -1,7 +1,8 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalHost, type LocalHost, type LocalHostUrls } from '../../../dev/local-host';
-import { PollingBackoff } from '../../../dev/local-host/queueTrigger';
+import { PollingBackoff, QueueListener } from '../../../dev/local-host/queueTrigger';
+import type { RegisteredFunction } from '../../../dev/local-host/runtimeModule';
 import { azuriteConnectionString } from '../../support/storage';
 import { collectLogs, sampleAppDir, sampleSettings, type LogCollector } from './support';
 
@@ -263,5 +264,42 @@ describe('PollingBackoff', () => {
     for (let index = 1; index < delays.length; index++) expect(delays[index]).toBeGreaterThanOrEqual(delays[index - 1] ?? 0);
     expect(delays.at(-1)).toBe(2_000);
     expect(afterReset).toBe(100);
+  });
+});
+
+describe('a stalled storage service', () => {
+  it('is named in a warning when a poll goes unanswered, and its answer is logged when it comes', async () => {
+    const logs = collectLogs();
+    let answer!: (value: { receivedMessageItems: [] }) => void;
+    let polls = 0;
+    const queue = {
+      name: 'stalled-queue',
+      url: 'http://127.0.0.1:10001/devstoreaccount1/stalled-queue',
+      receiveMessages: () => {
+        polls += 1;
+        return polls === 1 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve({ receivedMessageItems: [] });
+      },
+    } as unknown as QueueClient;
+    const listener = new QueueListener({
+      fn: { name: 'stalledFunction' } as RegisteredFunction,
+      triggerBindingName: 'message',
+      queue,
+      poisonQueue: undefined,
+      options: { batchSize: 16, newBatchThreshold: 8, maxPollingIntervalMs: 1_000, visibilityTimeoutMs: 0, maxDequeueCount: 5, messageEncoding: 'base64' },
+      runningVisibilitySeconds: 600,
+      invoke: () => Promise.reject(new Error('no message is ever received')),
+      log: logs.sink,
+      stallWarningMs: 50,
+    });
+
+    listener.start();
+    await vi.waitFor(() => {
+      expect(logs.entries.map((entry) => entry.message)).toContainEqual(expect.stringMatching(/^Storage at 127\.0\.0\.1:10001 has not answered a poll of queue 'stalled-queue' .*Azurite\) looks stalled/));
+    }, WAIT);
+    answer({ receivedMessageItems: [] });
+    await vi.waitFor(() => {
+      expect(logs.entries.map((entry) => entry.message)).toContainEqual(expect.stringMatching(/^Storage answered the poll of queue 'stalled-queue' after \d+ s$/));
+    }, WAIT);
+    await listener.stop();
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseNotificationItem } from '../../../src/lib/notifications';
+import { acceptedItemData, baseItemSchema } from '../../../src/lib/notifications/changeNotification';
 import { driveRootNotification, lifecycleNotification, outlookMessageNotification, subscriptionRecord, TENANT_ID, userNotification } from '../../support/notificationFactories';
 
 const subscription = subscriptionRecord();
@@ -63,5 +64,68 @@ describe('parseNotificationItem', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  describe('the hand check beside the schema', () => {
+    const anyValue = fc.oneof(fc.string(), fc.constant(null), fc.constant(undefined), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+    /** Mostly a value the rule accepts (lengths at the bounds), sometimes one just past a bound, sometimes anything. */
+    const field = (min: number, max: number, nullable = true) =>
+      fc.oneof(
+        { weight: 30, arbitrary: fc.oneof(...(nullable ? [fc.constant(null)] : []), fc.constant(undefined), fc.constantFrom(min, max, Math.min(max, 40)).map((n) => 'x'.repeat(n))) },
+        { weight: 1, arbitrary: fc.constantFrom(min - 1, max + 1).filter((n) => n >= 0).map((n) => 'x'.repeat(n)) },
+        { weight: 1, arbitrary: anyValue },
+      );
+    const unknownKeys = fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', '0', '7')), anyValue, { maxKeys: 3 });
+    const encryptedContent = fc.record(
+      {
+        data: field(1, 50, false),
+        dataKey: field(1, 50, false),
+        dataSignature: field(1, 50, false),
+        encryptionCertificateId: field(1, 1024, false),
+        encryptionCertificateThumbprint: field(0, 1024, false),
+        extra: anyValue,
+      },
+      { requiredKeys: ['data', 'dataKey', 'dataSignature', 'encryptionCertificateId'] },
+    );
+    const item = fc
+      .tuple(
+        fc.record(
+          {
+            id: field(0, 1024),
+            subscriptionId: field(1, 1024, false),
+            subscriptionExpirationDateTime: field(0, 64),
+            clientState: field(0, 1024),
+            resource: field(0, 4096),
+            tenantId: field(1, 1024),
+            organizationId: field(1, 1024),
+            resourceData: fc.oneof(fc.constant(null), unknownKeys, anyValue),
+            encryptedContent: fc.oneof(fc.constant(null), { weight: 3, arbitrary: encryptedContent }, anyValue),
+            changeType: field(1, 64),
+            lifecycleEvent: field(1, 64),
+          },
+          { requiredKeys: ['subscriptionId'] },
+        ),
+        unknownKeys,
+        fc.boolean(),
+      )
+      // Unknown properties before or after the known ones, and `__proto__` as JSON.parse makes it: an own property.
+      .map(([known, unknown, unknownFirst]) => JSON.parse(JSON.stringify(unknownFirst ? { ...unknown, ...known } : { ...known, ...unknown })) as unknown);
+    const withUndefined = fc.record({ id: fc.constant(undefined), subscriptionId: fc.constant('s'), clientState: fc.constant(undefined) }, { requiredKeys: ['subscriptionId'] });
+
+    it('accepts exactly what the zod schema accepts and returns the same object, property order included', () => {
+      fc.assert(
+        fc.property(fc.oneof({ weight: 8, arbitrary: item }, withUndefined, fc.anything()), (raw) => {
+          const schema = baseItemSchema().safeParse(raw);
+          const fast = acceptedItemData(raw);
+
+          expect(fast !== undefined).toBe(schema.success);
+          if (schema.success) {
+            expect(fast).toStrictEqual(schema.data);
+            expect(JSON.stringify(fast)).toBe(JSON.stringify(schema.data));
+          }
+        }),
+        { numRuns: 3000 },
+      );
+    });
   });
 });

@@ -68,13 +68,14 @@ describe('packEnvelopes', () => {
       filler: fc.oneof(fc.string({ maxLength: 2000 }), fc.string({ minLength: 10_000, maxLength: 60_000 }), fc.string({ unit: 'binary', maxLength: 3000 })),
     });
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.boolean(), (items, withTokens) => {
-        const packed = packEnvelopes({ kind: 'notifications', receivedAt, items, validationTokens: withTokens ? ['t'.repeat(1500)] : [] });
+      fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.boolean(), fc.constantFrom('notifications', 'lifecycle'), (items, withTokens, kind) => {
+        const packed = packEnvelopes({ kind, receivedAt, items, validationTokens: withTokens ? ['t'.repeat(1500)] : [] });
 
         for (const envelope of packed.envelopes) {
           expect(base64Length(envelope)).toBeLessThanOrEqual(QUEUE_MESSAGE_MAX_CHARS);
           expect(parseQueueEnvelope(JSON.stringify(envelope))).toEqual(envelope);
         }
+        expect(packed.messages).toEqual(packed.envelopes.map((envelope) => JSON.stringify(envelope)));
         const kept = [...packed.envelopes.flatMap((envelope) => envelope.items), ...(packed.oversized?.items ?? [])];
         expect(new Set(kept).size).toBe(items.length);
         expect([...kept].sort(bySubscription)).toEqual([...items].sort(bySubscription));

@@ -1,7 +1,8 @@
 /**
- * Coalescing across deliveries in processing: a read covers exactly the notifications received before it
- * started (so a change made while a read is in flight is read again), and a read is left to a later
- * queued notification about the same resource, up to the max wait.
+ * Coalescing across deliveries in processing: a quiet resource is read at once and an active one is held;
+ * a read covers exactly the notifications received before it started (so a change made while a read is in
+ * flight is read again), and a read is left to a later queued notification about the same resource, up to
+ * the max wait.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
@@ -11,7 +12,8 @@ import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQu
 import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
 import type { GraphReadRequest, GraphReadResult } from '../../../src/lib/graph';
 import type { NotificationEnvelope } from '../../../src/lib/notifications';
-import { processNotifications, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
+import { processNotifications, QuietClaims, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
+import { isRecentlyActive } from '../../../src/lib/processing/coalescing';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { silentLogger } from '../../../src/lib/shared/logger';
 import { TENANT_ID, USER_ID } from '../../support/notificationFactories';
@@ -63,6 +65,13 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
   const receipts = new MemoryReceiptLog();
   const clock = new ManualClock(T0);
   const notificationsQueue = new MemoryMessageQueue();
+  /** What the settle step slept, in ms; sleeping moves the manual clock. */
+  const slept: number[] = [];
+  const sleep = (ms: number): Promise<void> => {
+    slept.push(ms);
+    clock.advance(ms);
+    return Promise.resolve();
+  };
   const deps: ProcessingDependencies = {
     graph,
     sink,
@@ -74,9 +83,9 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
     clock,
     log: silentLogger,
     readsInFlight: new ReadsInFlight(),
-    ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000 } }),
+    ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000, settleMs: 500, sleep, claims: new QuietClaims() } }),
   };
-  return { graph, sink, receipts, clock, notificationsQueue, deps };
+  return { graph, sink, receipts, clock, notificationsQueue, deps, slept };
 }
 
 let counter = 0;
@@ -89,9 +98,95 @@ function message(receivedAt: string): NotificationEnvelope {
 
 const stored = (sink: MemoryChangeSink) => sink.states.get(MemoryChangeSink.key(TENANT_ID, PATH));
 
+describe('isRecentlyActive', () => {
+  const receipt = (lastReceivedAt: string) => ({ lastReceivedAt, pendingSince: undefined });
+
+  it('finds a resource quiet with no receipt, or with its last notification the quiet time or more before', () => {
+    expect(isRecentlyActive(undefined, at(10), 5_000)).toBe(false);
+    expect(isRecentlyActive(receipt(at(5)), at(10), 5_000)).toBe(false);
+    expect(isRecentlyActive(receipt(at(0)), at(10), 5_000)).toBe(false);
+  });
+
+  it('finds a resource active with a notification less than the quiet time before, or later', () => {
+    expect(isRecentlyActive(receipt(at(5.001)), at(10), 5_000)).toBe(true);
+    expect(isRecentlyActive(receipt(at(9.999)), at(10), 5_000)).toBe(true);
+    expect(isRecentlyActive(receipt(at(12)), at(10), 5_000)).toBe(true);
+  });
+
+  it('does not count another message of the same POST (the same receipt) as activity', () => {
+    expect(isRecentlyActive(receipt(at(10)), at(10), 5_000)).toBe(false);
+  });
+});
+
+describe('QuietClaims', () => {
+  it('lets the first message of a burst in this process claim a quiet read; the others wait', () => {
+    const claims = new QuietClaims();
+
+    expect(claims.claim('r', T0, 4_000)).toBe(true);
+    expect(claims.claim('r', T0 + 100, 4_000)).toBe(false);
+    expect(claims.claim('r', T0 - 100, 4_000)).toBe(false);
+    expect(claims.claim('other', T0 + 100, 4_000)).toBe(true);
+  });
+
+  it('lets messages of the same POST and notifications after a pause claim again', () => {
+    const claims = new QuietClaims();
+    claims.claim('r', T0, 4_000);
+
+    expect(claims.claim('r', T0, 4_000)).toBe(true);
+    expect(claims.claim('r', T0 + 4_000, 4_000)).toBe(true);
+  });
+});
+
 describe('coalescing across deliveries', () => {
-  it('holds basic notifications on the queue for the delay and records their receipts once that message is stored; rich ones are processed at once', async () => {
+  it('reads a quiet resource at once, settling first, and records its receipt so the next notification finds it active', async () => {
+    const { graph, receipts, notificationsQueue, clock, deps, slept } = setup();
+    clock.set(at(0.1));
+
+    const result = await processNotifications({ v: 1, kind: 'notifications', id: 'lone', receivedAt: at(0), items: [basicItem] }, deps);
+
+    expect(result).toMatchObject({ heldForCoalescing: 0, graphReads: 1 });
+    expect(graph.reads).toBe(1);
+    expect(notificationsQueue.sent).toHaveLength(0);
+    expect(slept).toEqual([400]);
+    expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.lastReceivedAt).toBe(at(0));
+
+    // A notification 2 s later finds the resource active: it waits.
+    clock.set(at(2.1));
+    const next = await processNotifications({ v: 1, kind: 'notifications', id: 'next', receivedAt: at(2), items: [basicItem] }, deps);
+    expect(next).toMatchObject({ heldForCoalescing: 1, graphReads: 0 });
+    expect(slept).toEqual([400]);
+  });
+
+  it('reads a quiet resource now even when a later notification about it arrived while it settled', async () => {
+    const { graph, receipts, clock, deps } = setup();
+    const coalescing = deps.coalescing;
+    if (coalescing === undefined) throw new TypeError('coalescing is on in this setup');
+    // While this message settles, the next POST about the resource arrives and records its receipt (it is held).
+    const sleep = async (ms: number): Promise<void> => {
+      await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0.3) }]);
+      clock.advance(ms);
+    };
+    clock.set(at(0.1));
+
+    const result = await processNotifications({ v: 1, kind: 'notifications', id: 'first', receivedAt: at(0), items: [basicItem] }, { ...deps, coalescing: { ...coalescing, sleep } });
+
+    expect(result).toMatchObject({ heldForCoalescing: 0, graphReads: 1, readsSaved: 0 });
+    expect(graph.reads).toBe(1);
+  });
+
+  it('does not settle when the settle time has passed already', async () => {
+    const { graph, clock, deps, slept } = setup();
+    clock.set(at(3));
+
+    await processNotifications({ v: 1, kind: 'notifications', id: 'late', receivedAt: at(0), items: [basicItem] }, deps);
+
+    expect(graph.reads).toBe(1);
+    expect(slept).toEqual([]);
+  });
+
+  it('holds basic notifications about an active resource on the queue for the delay and records their receipts once that message is stored; rich ones are processed at once', async () => {
     const { graph, sink, receipts, notificationsQueue, deps } = setup();
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(-1) }]);
     const rich = { subscriptionId: 'sub-rich', tenantId: TENANT_ID, changeType: 'created', resource: `Users/${USER_ID}/Messages/r1`, encryptedContent: { data: 'e30=' } };
     const drive = { subscriptionId: 'sub-drive', tenantId: TENANT_ID, changeType: 'updated', resource: 'drives/b!d1/root/', resourceData: null };
     const fresh: NotificationEnvelope = { v: 1, kind: 'notifications', id: 'fresh', receivedAt: at(0), items: [basicItem, rich, drive], validationTokens: ['t'] };
@@ -115,10 +210,11 @@ describe('coalescing across deliveries', () => {
 
   it('records no receipt when the held message could not be stored, and fails the invocation so it is retried', async () => {
     const { receipts, notificationsQueue, deps } = setup();
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(-1) }]);
     notificationsQueue.failWith = new Error('queue down');
 
     await expect(processNotifications({ v: 1, kind: 'notifications', id: 'x', receivedAt: at(0), items: [basicItem] }, deps)).rejects.toThrow('queue down');
-    expect(receipts.entries.size).toBe(0);
+    expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.lastReceivedAt).toBe(at(-1));
   });
 
   it('reads again for a change notified while a read was in flight: the read covers only what was received before it started', async () => {

@@ -1,0 +1,122 @@
+/**
+ * A load generator in its own process (so the servers and storage measured do not share its event loop or
+ * its core's time slices with it), used by bench/ingest.ts. Two kinds of load, closed loop (`concurrency`
+ * requests in flight at all times) for `durationMs`:
+ *
+ * - `http`: POSTs the given bodies over keep-alive connections; a POST counts when answered 202;
+ * - `enqueue`: sends the given queue messages (already base64-encoded, as the app sends them) straight to
+ *   the storage queue with the same SDK call and options as the app's queue sender.
+ *
+ * `runLoad` forks this file (with tsx) and resolves with the figures the child reports over IPC.
+ */
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { QueueClient } from '@azure/storage-queue';
+
+export type LoadRun =
+  | { readonly kind: 'http'; readonly url: string; readonly bodies: readonly string[]; readonly durationMs: number; readonly concurrency: number }
+  | {
+      readonly kind: 'enqueue';
+      readonly connectionString: string;
+      readonly queueName: string;
+      readonly messages: readonly string[];
+      readonly durationMs: number;
+      readonly concurrency: number;
+    };
+
+export interface LoadResult {
+  /** Milliseconds per request, sorted. */
+  readonly latenciesMs: readonly number[];
+  readonly elapsedMs: number;
+  /** Requests that failed (an HTTP status other than 202, a storage error, no answer). */
+  readonly errors: number;
+}
+
+/** Runs `send` from `concurrency` loops until `durationMs` has passed. */
+async function closedLoop(durationMs: number, concurrency: number, send: (n: number) => Promise<boolean>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const sent = performance.now();
+        if (!(await send(next++))) errors += 1;
+        latencies.push(performance.now() - sent);
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return { latenciesMs: latencies, elapsedMs, errors };
+}
+
+async function httpLoad(run: Extract<LoadRun, { kind: 'http' }>): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(run.concurrency, 64) });
+  const target = new URL(run.url);
+  const post = (n: number): Promise<boolean> => {
+    const body = run.bodies[n % run.bodies.length] ?? '';
+    return new Promise((resolve) => {
+      const request = http.request(
+        {
+          hostname: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            resolve(response.statusCode === 202);
+          });
+        },
+      );
+      request.on('error', () => {
+        resolve(false);
+      });
+      request.end(body);
+    });
+  };
+  try {
+    return await closedLoop(run.durationMs, run.concurrency, post);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function enqueueLoad(run: Extract<LoadRun, { kind: 'enqueue' }>): Promise<LoadResult> {
+  const queue = new QueueClient(run.connectionString, run.queueName);
+  await queue.createIfNotExists();
+  return closedLoop(run.durationMs, run.concurrency, (n) =>
+    queue.sendMessage(run.messages[n % run.messages.length] ?? '', { messageTimeToLive: -1 }).then(
+      () => true,
+      () => false,
+    ),
+  );
+}
+
+/** Forks a load generator, hands it `run`, and resolves with what it measured. */
+export function runLoad(run: LoadRun): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (result: LoadResult) => {
+      resolve(result);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the load generator exited with code ${String(code)}`));
+    });
+    child.send(run);
+  });
+}
+
+if (process.send !== undefined && require.main === module) {
+  process.once('message', (run: LoadRun) => {
+    void (run.kind === 'http' ? httpLoad(run) : enqueueLoad(run)).then((result) => process.send?.(result, () => process.exit(0)));
+  });
+}

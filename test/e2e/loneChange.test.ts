@@ -1,0 +1,58 @@
+/**
+ * End to end, a lone change is read without waiting: with the longest coalescing delay (60 s), a quiet resource
+ * (no notification about it within the delay) still reaches the sink, read once, while the next change to
+ * it, now active, waits on the queue for the delay (docs/processing.md#coalescing-across-deliveries).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { problems, readSink, startE2ePipeline, type E2ePipeline } from './support';
+
+let e2e: E2ePipeline;
+
+beforeAll(async () => {
+  e2e = await startE2ePipeline({ subscriptions: () => [{ resource: 'users', changeType: 'updated,deleted' }], settings: { COALESCE_DELAY_SECONDS: '60' } });
+});
+
+afterAll(async () => {
+  await e2e.pipeline.stop();
+});
+
+/** Lets the simulator run what is due until Graph has delivered every notification (and the webhook answered). */
+async function untilDelivered(): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await e2e.sim.clock.settle();
+    if (e2e.sim.deliverySummary().pending === 0) return;
+    if (Date.now() > deadline) throw new Error('Graph did not deliver its notifications within 20 s');
+    await delay(50);
+  }
+}
+
+describe('a lone change', () => {
+  it('is read without waiting for the coalescing delay; the next change to the same resource waits', async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const sinkKey = `users/${demo.meganId}`.toLowerCase();
+    expect(pipeline.subscriptionErrors).toEqual([]);
+    const readsBefore = sim.graphTraffic().reads;
+
+    sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'Lone change' } });
+    await untilDelivered();
+    const deadline = Date.now() + 30_000;
+    while ((await readSink(pipeline)).get(sinkKey)?.body.jobTitle !== 'Lone change') {
+      if (Date.now() > deadline) throw new Error('the lone change did not reach the sink within 30 s');
+      await delay(100);
+    }
+    expect(sim.graphTraffic().reads - readsBefore).toBe(1);
+
+    // Megan is active now: her next change is held on the queue for the delay, not read.
+    sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'Second change' } });
+    await untilDelivered();
+    await pipeline.host.idle();
+
+    expect((await pipeline.status()).queued).toBe(1);
+    expect(sim.graphTraffic().reads - readsBefore).toBe(1);
+    expect((await readSink(pipeline)).get(sinkKey)?.body).toMatchObject({ jobTitle: 'Lone change' });
+    expect(problems(e2e.logs)).toEqual([]);
+  }, 90_000);
+});
