@@ -18,6 +18,8 @@ const DEFAULT_SUBSCRIPTION = '9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d';
 const APP = 'func-api-h23';
 const HOST = `${APP}.azurewebsites.net`;
 const ATTEMPTS = 4;
+/** A safety net, not a speed bar: PowerShell starts slowly on a loaded machine, several hooks run at once. */
+const HOOK_TIMEOUT_MS = 240_000;
 /** A function key as the hooks generate them: 40 random bytes, base64url without padding. */
 const KEY_SHAPE = /^[A-Za-z0-9_-]{54}$/;
 const NOTIFICATION_KEY = 'nKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP';
@@ -133,6 +135,9 @@ function references(status: string): Answer {
     },
   };
 }
+function referenceStatuses(...statuses: string[]): Rule {
+  return { command: 'rest', method: 'get', uri: '/config/configreferences/appsettings', answers: statuses.map(references) };
+}
 const refresh: Rule = { command: 'rest', method: 'post', uri: '/config/configreferences/appsettings/refresh', answers: [{ stdout: '' }] };
 const secretSet: Rule = { command: 'keyvault secret set', answers: [{ stdout: '' }] };
 
@@ -155,13 +160,13 @@ describe('PowerShell for the Windows hooks', () => {
 });
 
 describe.each(shells.filter((shell) => shell.shell === 'sh' || pwsh !== undefined))('azd hooks under $shell', (shell) => {
-  describe('postprovision', () => {
+  describe('postprovision', { timeout: HOOK_TIMEOUT_MS }, () => {
     it.concurrent('waits for the vault role, writes each URL with its own key and no newline, refreshes, then polls until both resolve', async () => {
       const run = await runHook(shell, 'postprovision', [
         { command: 'keyvault secret list', answers: [{ exit: 1, stderr: '(Forbidden) Caller is not authorized' }, secretList([]).answers[0] ?? {}] },
         secretSet,
         refresh,
-        { command: 'rest', method: 'get', uri: '/config/configreferences/appsettings', answers: [references('SecretNotFound'), references('Resolved')] },
+        referenceStatuses('SecretNotFound', 'Resolved'),
       ]);
 
       expect(run.status, run.output).toBe(0);
@@ -190,7 +195,7 @@ describe.each(shells.filter((shell) => shell.shell === 'sh' || pwsh !== undefine
         secretList(['graph-client-secret', 'notification-url', 'lifecycle-notification-url']),
         secretSet,
         refresh,
-        { command: 'rest', method: 'get', uri: '/config/configreferences/appsettings', answers: [references('Resolved')] },
+        referenceStatuses('Resolved'),
       ]);
 
       expect(run.status, run.output).toBe(0);
@@ -206,7 +211,7 @@ describe.each(shells.filter((shell) => shell.shell === 'sh' || pwsh !== undefine
       const run = await runHook(shell, 'postprovision', [
         secretList(['notification-url', 'lifecycle-notification-url']),
         refresh,
-        { command: 'rest', method: 'get', uri: '/config/configreferences/appsettings', answers: [references('AccessToKeyVaultDenied')] },
+        referenceStatuses('AccessToKeyVaultDenied'),
       ]);
 
       expect(run.status).not.toBe(0);
@@ -222,7 +227,7 @@ describe.each(shells.filter((shell) => shell.shell === 'sh' || pwsh !== undefine
     });
   });
 
-  describe('postdeploy', () => {
+  describe('postdeploy', { timeout: HOOK_TIMEOUT_MS }, () => {
     it.concurrent('retries key lists that answer 404 or null, installs each URL key as graphNotify through a file, and deletes default', async () => {
       const run = await runHook(shell, 'postdeploy', [
         storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
