@@ -264,12 +264,9 @@ export function appServices(): AppServices {
   return state.value.services;
 }
 
-/** A subscription id no subscription has (the nil GUID): reading it opens the table's connection, nothing more. */
-const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
-
 /**
  * Loads and connects what the first notification needs: the storage SDKs (loaded on first use, see
- * storageClients.ts), the notifications queue and the subscription table. Graph sends notifications right
+ * storageClients.ts), the notifications queue and the subscription lookup's cache. Graph sends notifications right
  * after a subscription's validation handshake, so the webhook runs this once after the first handshake,
  * in the background: the first notification after a cold start then costs what the next ones do.
  * Failures are left to the requests that follow, which report them.
@@ -278,7 +275,11 @@ export async function warmIngest(): Promise<void> {
   const state = composedApp();
   if ('error' in state) return;
   const { ingest, subscriptions } = state.value.services;
-  await Promise.allSettled([ingest.notificationsQueue.prepare?.(), subscriptions.get(NO_SUBSCRIPTION)]);
+  // The subscriptions are looked up as the lookup does for a burst (one listing), which fills its cache.
+  const lookupAll = async (): Promise<void> => {
+    await ingest.lookupSubscription.lookupMany((await subscriptions.list()).map((record) => record.subscriptionId));
+  };
+  await Promise.allSettled([ingest.notificationsQueue.prepare?.(), lookupAll()]);
 }
 
 /** What works and what does not, by configuration; never throws. */

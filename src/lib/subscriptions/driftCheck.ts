@@ -7,10 +7,11 @@
  * runs), since only a complete table tells a missing subscription from one that was never ours.
  *
  * A large tenant is checked less often: Graph's list is 100 subscriptions a page, and a tenant's check waits
- * at least `MINUTES_PER_LIST_PAGE` per page since its last one. Renewals cost about one request per Outlook
- * subscription every 6.5 days (a 7-day lifetime less the renewal window), so at every count the list stays
- * under a tenth of the tenant's Graph requests: 10,000 subscriptions are 100 pages every 20 hours, 900 a
- * week beside 10,000 renewals, where an hourly check was 16,800. Up to 500 subscriptions the setting rules.
+ * at least `MINUTES_PER_LIST_PAGE` per page since its last one, so its list costs at most one page per 12
+ * minutes on average (840 a week) whatever its size. Renewals cost about one request per Outlook subscription
+ * every 6.5 days (a 7-day lifetime less the renewal window), about 10,000 a week for 10,000 subscriptions: the
+ * list stays under a tenth of the Graph requests from there up (100 pages every 20 hours, where an hourly
+ * check was 16,800 pages a week). Up to 500 subscriptions the setting rules.
  */
 import type { SubscriptionDependencies } from './dependencies';
 import type { GraphSubscription } from './graphSubscriptionApi';

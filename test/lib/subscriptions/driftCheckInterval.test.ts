@@ -10,7 +10,7 @@ describe('driftCheckIntervalMs', () => {
     expect(driftCheckIntervalMs(60, 500)).toBe(60 * MINUTE);
   });
 
-  it('waits longer for a large tenant, so its list pages stay under a tenth of its renewal requests', () => {
+  it('waits longer for a large tenant: at 10,000 subscriptions its list pages stay under a tenth of the Graph requests', () => {
     const interval = driftCheckIntervalMs(60, 10_000);
     expect(interval).toBe(100 * MINUTES_PER_LIST_PAGE * MINUTE);
 

@@ -67,7 +67,7 @@ export const subscriptionSettings = {
   driftCheckIntervalMinutes: defineSetting({
     name: 'DRIFT_CHECK_INTERVAL_MINUTES',
     description:
-      'How often the reconciler lists the subscriptions in Graph (one paged GET per tenant) and repairs differences with the table: subscriptions missing in Graph are recreated and resynced, interrupted creates are adopted or cleaned up. A tenant with more than 500 subscriptions is listed less often, at least 12 minutes per 100 subscriptions apart (10,000: every 20 h), so the list stays under a tenth of its Graph requests. Other runs work from the table only.',
+      'How often the reconciler lists the subscriptions in Graph (one paged GET per tenant) and repairs differences with the table: subscriptions missing in Graph are recreated and resynced, interrupted creates are adopted or cleaned up. A tenant with more than 500 subscriptions is listed less often, at least 12 minutes per 100 subscriptions apart (10,000: every 20 h), so its list costs at most 840 pages a week whatever its size (at 10,000, under a tenth of its Graph requests). Other runs work from the table only.',
     default: '60',
     whenWrong: 'Too high: a subscription Graph dropped without a lifecycle event stays missing that long. Too low: the list API (25 requests per 20 s per tenant) throttles.',
   }),
