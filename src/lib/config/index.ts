@@ -16,3 +16,4 @@ export type {
 export type { SubscriptionsConfig } from './settings/subscriptions';
 export { maxDequeueCount, readMaxDequeueCount } from './hostJson';
 export type { ResyncConfig } from './settings/resync';
+export { DELIVERY_ROUTES, type DeliveryConfig, type DeliveryRoute, type EventGridRouteConfig, type EventHubsRouteConfig } from './settings/delivery';
