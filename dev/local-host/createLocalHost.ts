@@ -21,6 +21,7 @@ import { describeError } from '../../src/lib/shared/redact';
 import type { RpcBindingInfo, RpcRetryOptions } from './coreTypes';
 import { LocalHostError } from './errors';
 import { readHostJson, type HostJsonConfig } from './hostJson';
+import type { EventGridFunction } from './eventGridTrigger';
 import { BODY_SIZE_LIMIT_SETTING, createHttpFrontEnd, type HttpFunctionRoute, type HttpKeys } from './httpTrigger';
 import { Invoker, toLocalLevel, type InvocationOutcome } from './invokeFunction';
 import { loadApp, resolveEntryFiles, unloadApp } from './loadApp';
@@ -124,6 +125,7 @@ interface QueueFunction {
 
 interface Wiring {
   readonly http: HttpFunctionRoute[];
+  readonly eventGrid: EventGridFunction[];
   readonly queues: QueueFunction[];
   readonly timers: TimerTrigger[];
   readonly outputs: Map<string, QueueOutputBinding[]>;
@@ -165,7 +167,7 @@ function wireFunctions(
   invoker: Invoker,
   problems: string[],
 ): Wiring {
-  const wiring: Wiring = { http: [], queues: [], timers: [], outputs: new Map() };
+  const wiring: Wiring = { http: [], eventGrid: [], queues: [], timers: [], outputs: new Map() };
   const invoke = invoker.invoke.bind(invoker);
   for (const fn of registry.functions) {
     const what = (binding: string, property: string): string => `Function "${fn.name}" binding "${binding}" ${property}`;
@@ -238,6 +240,9 @@ function wireFunctions(
         );
         break;
       }
+      case 'eventgridtrigger':
+        wiring.eventGrid.push({ fn, triggerBindingName: triggerName });
+        break;
       default:
         problems.push(`Function "${fn.name}" has a ${triggerBinding.type ?? ''} trigger, which the local host does not emulate`);
     }
@@ -436,6 +441,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
         await runAppHooks('appStart');
         const frontEnd = createHttpFrontEnd({
           routes: wired.http,
+          eventGrid: wired.eventGrid,
           routePrefix: hostJson.routePrefix,
           keys: options.keys,
           ...bodyLimitFrom(settings),

@@ -6,7 +6,7 @@
  * on a route whose settings are unset fails with ERR_SUBSCRIPTIONS_NOT_CONFIGURED naming them
  * (docs/graph-protocol.md §14, docs/ingest.md#delivery-routes).
  */
-import type { EnvReader } from '../envReader';
+import type { Environment, EnvReader } from '../envReader';
 import { defineSetting, type SettingDefinition } from '../setting';
 
 export const DELIVERY_ROUTES = ['webhook', 'eventGrid', 'eventHubs'] as const;
@@ -122,4 +122,13 @@ export function readDeliveryConfig(env: EnvReader): DeliveryConfig {
     consumerGroup: env.string(s.eventHubsConsumerGroup),
     missing: { eventGrid: missingGrid, eventHubs: missingHubs },
   };
+}
+
+/**
+ * Whether the Event Hubs trigger (and its replay timer) is registered: the host cannot index an Event Hubs
+ * trigger without its connection, so an app on webhooks alone registers neither. Read at registration,
+ * before the configuration is loaded; the namespace's format is checked with the rest of the settings.
+ */
+export function isEventHubsRouteEnabled(environment: Environment): boolean {
+  return (environment[deliverySettings.eventHubsNamespace.name] ?? '').trim() !== '';
 }
