@@ -213,9 +213,10 @@ export function demoSubscriptionRequests(demo: DemoTenant, options: { readonly r
     { resource: `users/${demo.adeleId}/events`, changeType: all },
     { resource: `users/${demo.adeleId}/contacts`, changeType: all },
     { resource: `drives/${demo.driveId}/root`, changeType: 'updated' },
-    { resource: `chats/${demo.chatId}/messages`, changeType: all, ...(rich ? { includeResourceData: true } : {}) },
+    // Rich ones stay on webhooks whatever DEFAULT_DELIVERY says: Graph sends no validationTokens by Event Hubs.
+    { resource: `chats/${demo.chatId}/messages`, changeType: all, ...(rich ? { includeResourceData: true, delivery: 'webhook' as const } : {}) },
     // Rich Outlook subscriptions need $select: Graph sends only the selected properties.
-    ...(rich ? [{ resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`, changeType: all, includeResourceData: true }] : []),
+    ...(rich ? [{ resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`, changeType: all, includeResourceData: true, delivery: 'webhook' as const }] : []),
   ];
 }
 
