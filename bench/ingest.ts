@@ -10,6 +10,7 @@
  *    thread. The processing triggers are disabled so that only ingest runs.
  * 2. In process, the packing design: the webhook handler called directly into Azurite, packed messages
  *    beside one queue message per notification.
+ * 3. By delivery route (bench/ingestRoutes.ts): webhook, Event Grid and Event Hubs on one local host.
  *
  *   npm run bench:ingest -- [--seconds 5] [--rounds 2] [--concurrency 8] [--collections 120]
  */
@@ -20,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { startAzurite } from '../dev/azurite';
 import { newFunctionKey, startLocalPipeline } from '../dev/run';
 import { runLoad, type LoadResult } from './httpLoad';
+import { runRouteBench } from './ingestRoutes';
 import { percentile } from './percentile';
 import { handleWebhook } from '../src/functions/shared/webhook';
 import { buildServices } from '../src/index';
@@ -189,6 +191,7 @@ async function httpRun(): Promise<void> {
 
 async function main(): Promise<void> {
   await httpRun();
+  await runRouteBench({ batches: COLLECTIONS, concurrency: CONCURRENCY, rounds: ROUNDS, itemsPerBatch: ITEMS_PER_COLLECTION });
   const azurite = await startAzurite();
   try {
     const packed = await run(azurite.connectionString, 'packed', undefined);
