@@ -10,6 +10,7 @@
  *    app's ingest costs beyond storing. The processing triggers are disabled so that only ingest runs.
  * 2. In process, the packing design: the webhook handler called directly into Azurite, packed messages
  *    beside one queue message per notification.
+ * 3. By delivery route (bench/ingestRoutes.ts): webhook, Event Grid and Event Hubs on one local host.
  *
  *   npm run bench:ingest -- [--seconds 5] [--rounds 2] [--concurrency 8] [--collections 120]
  */
@@ -18,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { startAzurite } from '../dev/azurite';
 import { newFunctionKey, startLocalPipeline } from '../dev/run';
 import { runLoad, type LoadResult, type LoadRun } from './loadGenerator';
+import { runRouteBench } from './ingestRoutes';
 import { percentile } from './percentile';
 import { handleWebhook } from '../src/functions/shared/webhook';
 import { buildServices } from '../src/index';
@@ -202,6 +204,8 @@ async function main(): Promise<void> {
   } finally {
     await azurite.stop();
   }
+  await runRouteBench({ batches: COLLECTIONS, concurrency: CONCURRENCY, rounds: ROUNDS, itemsPerBatch: ITEMS_PER_COLLECTION });
+  // Last, so the final line is the ratio to the raw enqueue.
   await httpRun();
 }
 

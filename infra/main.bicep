@@ -84,6 +84,17 @@ param keyVaultPurgeProtection bool = true
 @minValue(30)
 param logRetentionDays int = 30
 
+@description('Deploy the Event Grid route\'s partner configuration (MicrosoftGraphAPI) and dead-letter container (docs/deploy.md#event-grid-and-event-hubs).')
+param enableEventGrid bool = false
+@description('Name of the partner topic Graph creates for eventGrid subscriptions; empty = graph-notify-<resourceToken>.')
+param eventGridPartnerTopic string = ''
+@description('Deploy the Event Hubs route: namespace, hub, consumer group and roles (docs/deploy.md#event-grid-and-event-hubs).')
+param enableEventHubs bool = false
+@description('Object id of the "Microsoft Graph Change Tracking" service principal in this tenant (needed with enableEventHubs).')
+param changeTrackingPrincipalId string = ''
+@description('The tenant\'s primary domain (needed with enableEventHubs), e.g. contoso.com.')
+param eventHubsTenantDomain string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -187,6 +198,31 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+module eventGrid 'app/eventGrid.bicep' = if (enableEventGrid) {
+  name: 'eventGrid'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    partnerTopicName: empty(eventGridPartnerTopic) ? 'graph-notify-${resourceToken}' : eventGridPartnerTopic
+    location: location
+  }
+}
+
+module eventHubs 'app/eventHubs.bicep' = if (enableEventHubs) {
+  name: 'eventHubs'
+  scope: rg
+  params: {
+    namespaceName: 'evhns-${resourceToken}'
+    location: location
+    tags: tags
+    hubName: settings.EVENT_HUBS_NAME
+    consumerGroupName: settings.EVENT_HUBS_CONSUMER_GROUP
+    identityPrincipalId: identity.outputs.principalId
+    changeTrackingPrincipalId: changeTrackingPrincipalId
+    tenantDomain: eventHubsTenantDomain
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -213,6 +249,7 @@ module api 'app/api.bicep' = {
     graphCertificateThumbprint: graphCertificateThumbprint
     encryptionCertificateVersion: encryptionCertificateVersion
     previousEncryptionCertificateVersion: previousEncryptionCertificateVersion
+    routeSettings: union(enableEventGrid ? eventGrid!.outputs.routeSettings : {}, enableEventHubs ? eventHubs!.outputs.routeSettings : {})
   }
   // Key Vault references and identity-based storage resolve at start-up: grant the roles first.
   dependsOn: [rbac]

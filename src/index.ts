@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
+import { createBlobParkedEventStore } from './adapters/azure/blobParkedEventStore';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
 import { MsalAccessTokenProvider } from './adapters/azure/msalAccessTokenProvider';
 import { createStorageClients } from './adapters/azure/storageClients';
@@ -38,7 +39,7 @@ import {
   type ConfigurationReading,
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
-import type { IngestDependencies, IngestObserver } from './lib/ingest';
+import type { IngestDependencies, IngestObserver, ParkedEventStore } from './lib/ingest';
 import { createRichContentOpener, QuietClaims, ReadsInFlight, SETTLE_MS, type ProcessingDependencies } from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
@@ -63,6 +64,8 @@ export interface AppServices {
   readonly subscriptions: SubscriptionRepository;
   readonly graph: GraphClient;
   readonly ingest: Omit<IngestDependencies, 'log'>;
+  /** Event Hubs events that could not be queued, waiting for the replayParkedEvents timer (payload container, `parked/eventhubs/`). */
+  readonly parkedEvents: ParkedEventStore;
   readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
   /**
    * The subscription use cases (management API, reconciler timer) and the lifecycle handler share these:
@@ -158,6 +161,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       maxBodyBytes: config.ingest.maxBodyBytes,
       observer: ingestTelemetry,
     },
+    parkedEvents: createBlobParkedEventStore(storage.blobService.getContainerClient(config.storage.payloadContainer), 'parked/eventhubs/'),
     processing: {
       graph,
       sink,
@@ -202,6 +206,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
 const PART_OF_SERVICE: Readonly<Record<Exclude<keyof AppServices, 'config' | 'clock'>, AppPart>> = {
   subscriptions: 'ingest',
   ingest: 'ingest',
+  parkedEvents: 'ingest',
   graph: 'processing',
   processing: 'processing',
   subscriptionServices: 'subscriptions',

@@ -134,6 +134,12 @@ export interface SubscriptionGate {
   onDropped(record: NotificationRecord): boolean;
 }
 
+/** Takes notifications addressed to a non-webhook URL (Event Grid, Event Hubs): Graph hands them over at once. */
+export interface RouteSink {
+  handles(url: string): boolean;
+  publish(url: string, records: readonly NotificationRecord[]): void;
+}
+
 export class NotificationDispatcher {
   readonly #clock: SimClock;
   readonly #options: DeliveryOptions;
@@ -144,6 +150,7 @@ export class NotificationDispatcher {
   readonly #urls = new Map<string, UrlState>();
   readonly #records = new Map<string, NotificationRecord>();
   readonly #attempts: DeliveryAttempt[] = [];
+  #routes: RouteSink | undefined;
 
   constructor(clock: SimClock, options: DeliveryOptions, faults: FaultInjector, fetchImpl: typeof fetch, gate: SubscriptionGate, log: (line: string) => void) {
     this.#clock = clock;
@@ -152,6 +159,11 @@ export class NotificationDispatcher {
     this.#fetch = fetchImpl;
     this.#gate = gate;
     this.#log = log;
+  }
+
+  /** Notifications for Event Grid and Event Hubs URLs go to `routes` instead of an HTTP POST. */
+  routeThrough(routes: RouteSink): void {
+    this.#routes = routes;
   }
 
   notifications(): NotificationRecord[] {
@@ -350,6 +362,16 @@ export class NotificationDispatcher {
     const rule = this.#faults.takeRule('delivery', 'POST', url.url);
     if (rule?.action === 'drop') {
       for (const item of batch) if (!item.duplicate) this.#drop(item.record, 'fault: scripted delivery drop');
+      return;
+    }
+    if (this.#routes?.handles(url.url) === true) {
+      // Graph publishes into the topic or hub, which acknowledges at once; delivery from there is the route's.
+      for (const item of batch) {
+        item.attempt += 1;
+        if (!item.duplicate) item.record.attempts += 1;
+      }
+      this.#routes.publish(url.url, batch.map((item) => item.record));
+      this.#recordAttempt(url, batch, startedAt, firstAttempt, timeoutMs, { outcome: 'acknowledged', status: 202, durationMs: 0 }, 0);
       return;
     }
     const pairs = new Map<string, { appId: string; tenantId: string }>();

@@ -12,6 +12,8 @@ import { handleControl } from './control.js';
 import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, seedDemoResources } from './demoTenant.js';
 import { NotificationDispatcher, type DeliveryAttempt, type EndpointStatus, type NotificationRecord } from './delivery.js';
 import { MutationRejected, TenantDirectory, type Mutation } from './directory.js';
+import { partnerTopicOf, SimulatedEventGrid } from './eventGridPartnerTopic.js';
+import { hubOf, SimulatedEventHubs } from './eventHubsHub.js';
 import { FaultInjector, SeededRandom, type FaultOptions, type FaultRule, type HeldRequest } from './faults.js';
 import { GraphApi, type GraphTraffic } from './graphApi.js';
 import { graphError, jsonResponse, newRequestIds, type SimResponse } from './graphError.js';
@@ -127,7 +129,12 @@ export interface GraphSimulator {
   /** Which version of the resource at `path` a body (e.g. from a sink) shows; undefined when none matches. */
   versionOf(tenantId: string, path: string, body: JsonObject): number | undefined;
   deliveryAttempts(): DeliveryAttempt[];
+  /** `pending` includes events an Event Grid topic or Event Hubs hub still holds for its reader. */
   deliverySummary(filter?: NotificationFilter): DeliverySummary;
+  /** Graph's Event Grid route: partner topics, their event subscription and every event's fate. */
+  readonly eventGrid: SimulatedEventGrid;
+  /** Graph's Event Hubs route: hubs and their reader (no broker: the local host registers itself as reader). */
+  readonly eventHubs: SimulatedEventHubs;
   endpoints(): EndpointStatus[];
   anomalies(): Anomaly[];
   /** Graph HTTP requests and resource reads served so far (inner `$batch` reads counted one by one). */
@@ -188,7 +195,27 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     },
     log,
   );
-  const service: SubscriptionService = new SubscriptionService({ clock, options, identity, dispatcher, faults, directory: (id) => directories.get(id), log });
+  const eventGrid = new SimulatedEventGrid(clock, options.fetch, log);
+  const eventHubs = new SimulatedEventHubs(clock, log);
+  const routes = {
+    accepts: (url: string): boolean => partnerTopicOf(url) !== undefined || hubOf(url) !== undefined,
+    prepare: (url: string): void => {
+      const topic = partnerTopicOf(url);
+      const hub = hubOf(url);
+      if (topic !== undefined) eventGrid.createTopic(topic);
+      if (hub !== undefined) eventHubs.sendValidation(hub);
+    },
+    handles: (url: string): boolean => routes.accepts(url),
+    publish: (url: string, records: readonly NotificationRecord[]): void => {
+      const topic = partnerTopicOf(url);
+      const hub = hubOf(url);
+      const first = records[0];
+      if (topic !== undefined && first !== undefined) eventGrid.publish(topic, records.map((record) => record.payload), first.tenantId, first.appId);
+      if (hub !== undefined) eventHubs.publish(hub, records.map((record) => record.payload));
+    },
+  };
+  dispatcher.routeThrough(routes);
+  const service: SubscriptionService = new SubscriptionService({ clock, options, identity, dispatcher, faults, directory: (id) => directories.get(id), log, routes });
   const graph = new GraphApi({ clock, options, identity, subscriptions: service, faults, directory: (id) => directories.get(id) });
   const workload = new WorkloadGenerator(clock, random, (id) => (id === undefined ? directories.values().next().value : directories.get(id)));
 
@@ -365,7 +392,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       const count = (status: NotificationRecord['status']): number => records.filter((r) => r.status === status).length;
       return {
         total: records.length,
-        pending: count('pending'),
+        pending: count('pending') + eventGrid.pending() + eventHubs.pending(),
         delivered: count('delivered'),
         dropped: count('dropped'),
         lost: count('lost'),
@@ -374,6 +401,8 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
         duplicatesDelivered: records.reduce((sum, r) => sum + r.duplicatesDelivered, 0),
       };
     },
+    eventGrid,
+    eventHubs,
     endpoints: () => dispatcher.endpoints(),
     anomalies: () => service.anomalies(),
     graphTraffic: () => graph.traffic(),

@@ -118,6 +118,13 @@ export interface SubscriptionServiceDeps {
   faults: FaultInjector;
   directory(tenantId: string): TenantDirectory | undefined;
   log(line: string): void;
+  /** The Event Grid and Event Hubs routes; without them `EventGrid:` and `EventHub:` URLs are refused. */
+  routes?: {
+    /** Whether `url` is a route URL in Graph's form. */
+    accepts(url: string): boolean;
+    /** What Graph does with a route URL where a webhook gets its handshake: create the topic, send the validation message. */
+    prepare(url: string): void;
+  };
 }
 
 export class SubscriptionService {
@@ -372,7 +379,10 @@ export class SubscriptionService {
 
   #checkUrl(url: string, property: 'NotificationUrl' | 'LifecycleNotificationUrl'): string {
     if (/^(EventHub|EventGrid):/i.test(url)) {
-      throw GraphHttpError.badRequest(`${property} '${url.split(':')[0] ?? ''}:' delivery is not supported by the simulator.`);
+      if (this.#deps.routes === undefined) throw GraphHttpError.badRequest(`${property} '${url.split(':')[0] ?? ''}:' delivery is not supported by the simulator.`);
+      if (this.#deps.routes.accepts(url)) return url;
+      // The message Graph gives for a malformed Event Hubs URL ("Receive change notifications through Azure Event Hubs" issues).
+      throw GraphHttpError.badRequest(`Invalid ${/^EventHub:/i.test(url) ? 'event hub' : 'event grid'} notification url='${url}'.`);
     }
     let parsed: URL;
     try {
@@ -466,6 +476,11 @@ export class SubscriptionService {
 
   /** §2: POST `{url}?validationToken=...` as text/plain; 200 + the decoded token within 10 s, or a 400 with the documented text. */
   async #handshake(url: string): Promise<void> {
+    // No handshake on the Event Grid and Event Hubs routes (docs/graph-protocol.md §14).
+    if (this.#deps.routes?.accepts(url) === true) {
+      this.#deps.routes.prepare(url);
+      return;
+    }
     if (this.#options.cacheValidatedUrls && this.#validatedUrls.has(url)) return;
     const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
     const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`;

@@ -21,6 +21,8 @@ import { describeError } from '../../src/lib/shared/redact';
 import type { RpcBindingInfo, RpcRetryOptions } from './coreTypes';
 import { LocalHostError } from './errors';
 import { readHostJson, type HostJsonConfig } from './hostJson';
+import type { EventGridFunction } from './eventGridTrigger';
+import { deliverEventHubBatch, type EventHubFunction } from './eventHubTrigger';
 import { BODY_SIZE_LIMIT_SETTING, createHttpFrontEnd, type HttpFunctionRoute, type HttpKeys } from './httpTrigger';
 import { Invoker, toLocalLevel, type InvocationOutcome } from './invokeFunction';
 import { loadApp, resolveEntryFiles, unloadApp } from './loadApp';
@@ -113,6 +115,10 @@ export interface LocalHost {
   triggerTimer(name: string, options?: { readonly isPastDue?: boolean }): Promise<InvocationOutcome>;
   /** Resolves when no invocation is running. */
   idle(): Promise<void>;
+  /** The Event Hubs-triggered functions, which a feeder drives with `deliverEventHubBatch` (no broker runs locally). */
+  readonly eventHubFunctions: readonly { readonly name: string; readonly eventHubName: string; readonly consumerGroup: string }[];
+  /** Runs an Event Hubs function on a batch of event bodies, with its retry policy; resolves once it is done. */
+  deliverEventHubBatch(name: string, bodies: readonly string[]): Promise<InvocationOutcome>;
 }
 
 interface QueueFunction {
@@ -124,6 +130,8 @@ interface QueueFunction {
 
 interface Wiring {
   readonly http: HttpFunctionRoute[];
+  readonly eventGrid: EventGridFunction[];
+  readonly eventHubs: EventHubFunction[];
   readonly queues: QueueFunction[];
   readonly timers: TimerTrigger[];
   readonly outputs: Map<string, QueueOutputBinding[]>;
@@ -165,7 +173,7 @@ function wireFunctions(
   invoker: Invoker,
   problems: string[],
 ): Wiring {
-  const wiring: Wiring = { http: [], queues: [], timers: [], outputs: new Map() };
+  const wiring: Wiring = { http: [], eventGrid: [], eventHubs: [], queues: [], timers: [], outputs: new Map() };
   const invoke = invoker.invoke.bind(invoker);
   for (const fn of registry.functions) {
     const what = (binding: string, property: string): string => `Function "${fn.name}" binding "${binding}" ${property}`;
@@ -238,6 +246,18 @@ function wireFunctions(
         );
         break;
       }
+      case 'eventgridtrigger':
+        wiring.eventGrid.push({ fn, triggerBindingName: triggerName });
+        break;
+      case 'eventhubtrigger':
+        wiring.eventHubs.push({
+          fn,
+          triggerBindingName: triggerName,
+          eventHubName: resolveSettingReferences(stringProperty(triggerBinding.eventHubName), settings, what(triggerName, 'eventHubName')),
+          consumerGroup: resolveSettingReferences(optionalString(triggerBinding.consumerGroup) ?? '$Default', settings, what(triggerName, 'consumerGroup')),
+          cardinality: optionalString(triggerBinding.cardinality)?.toLowerCase() === 'many' ? 'many' : 'one',
+        });
+        break;
       default:
         problems.push(`Function "${fn.name}" has a ${triggerBinding.type ?? ''} trigger, which the local host does not emulate`);
     }
@@ -436,6 +456,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
         await runAppHooks('appStart');
         const frontEnd = createHttpFrontEnd({
           routes: wired.http,
+          eventGrid: wired.eventGrid,
           routePrefix: hostJson.routePrefix,
           keys: options.keys,
           ...bodyLimitFrom(settings),
@@ -525,6 +546,15 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
     },
 
     idle: () => invoker.idle(),
+
+    eventHubFunctions: wired.eventHubs.map(({ fn, eventHubName, consumerGroup }) => ({ name: fn.name, eventHubName, consumerGroup })),
+
+    deliverEventHubBatch(name, bodies) {
+      const target = wired.eventHubs.find((candidate) => candidate.fn.name.toLowerCase() === name.toLowerCase());
+      if (target === undefined) return Promise.reject(new LocalHostError('ERR_LOCAL_HOST_FUNCTION_NOT_FOUND', `No Event Hubs function named "${name}"`));
+      if (state !== 'started') return Promise.reject(new TypeError(`deliverEventHubBatch() called on a local host that is ${state}`));
+      return deliverEventHubBatch(target, bodies, invoker.invoke.bind(invoker), () => state === 'started');
+    },
   };
   return host;
 }

@@ -17,6 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../../src/lib/shared/redact';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from './coreTypes';
+import { EVENT_GRID_WEBHOOK_PATH, handleEventGridWebhook, type EventGridFunction } from './eventGridTrigger';
 import type { InvocationInput, InvocationOutcome } from './invokeFunction';
 import type { LocalHostLogSink } from './log';
 import { compareRoutePrecedence, matchRoute, type RouteTemplate } from './routeTemplate';
@@ -63,6 +64,8 @@ export interface HttpFrontEndOptions {
   readonly maxRequestBodyBytes?: number;
   /** Runs a non-HTTP function by name (admin API); false when there is no such function. */
   readonly invokeByName: (name: string, input: string | undefined) => Promise<boolean>;
+  /** Event Grid-triggered functions, served at the extension's webhook (eventGridTrigger.ts). */
+  readonly eventGrid?: readonly EventGridFunction[];
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -261,6 +264,15 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
     const segments = url.pathname.split('/').filter((segment) => segment !== '').map(decodePathSegment);
     if (segments[0]?.toLowerCase() === 'admin') {
       await handleAdmin(request, response, url, segments);
+      return;
+    }
+    if (url.pathname.toLowerCase() === EVENT_GRID_WEBHOOK_PATH) {
+      await handleEventGridWebhook(request, response, url, {
+        functions: options.eventGrid ?? [],
+        invoke: options.invoke,
+        isAuthorized: (incoming, target) => isAuthorized('admin', options.keys, presentedKey(incoming, target)),
+        readBody: (incoming) => readBody(incoming, bodyLimit),
+      });
       return;
     }
     const underPrefix = prefix.every((part, index) => segments[index]?.toLowerCase() === part.toLowerCase());

@@ -1,6 +1,6 @@
 /**
  * The local Azure Functions host: runs the compiled app (its real `app.*` registrations) with HTTP,
- * storage-queue and timer triggers, against Azurite or any storage account, without Core Tools.
+ * storage-queue, timer, Event Grid and (fed, brokerless) Event Hubs triggers, against Azurite or any storage account, without Core Tools.
  * See docs/local-host.md.
  */
 export {
@@ -14,6 +14,7 @@ export {
 } from './createLocalHost';
 export type { RpcBindingInfo, RpcRetryOptions } from './coreTypes';
 export { isLocalHostError, LOCAL_HOST_ERROR_CODES, LocalHostError, type LocalHostErrorCode } from './errors';
+export { EVENT_GRID_WEBHOOK_PATH } from './eventGridTrigger';
 export type { HttpKeys } from './httpTrigger';
 export type { InvocationOutcome } from './invokeFunction';
 export { consoleLogSink, type LocalHostLogEntry, type LocalHostLogLevel, type LocalHostLogSink } from './log';

@@ -17,6 +17,7 @@ import type { AzuritePorts } from '../azurite';
 import type { LocalHostLogEntry } from '../local-host';
 import { isLocalHostError } from '../local-host/errors';
 import { isAtLeast } from '../local-host/log';
+import { DELIVERY_ROUTES, type DeliveryRoute } from '../../src/lib/config/settings/delivery';
 import { describeError } from '../../src/lib/shared/redact';
 import { DEV_SESSION_FILE } from '../../src/cli/settings';
 import { DEFAULT_HOST_PORT, PERSIST_FOLDER } from './defaults';
@@ -37,6 +38,9 @@ Options:
   --no-workload       Do not generate changes; make your own through the simulator's control API.
   --time-scale <x>    Simulated Graph time runs x times faster (the app keeps wall-clock time, so
                       expiries and lifecycle events arrive sooner than the app plans for). Default 1.
+  --delivery <route>  How Graph delivers to new subscriptions: webhook (default), eventGrid (the simulator's
+                      partner topic, to the host's Event Grid webhook) or eventHubs (the simulator's hub, fed to
+                      the host's Event Hubs function). Rich demo subscriptions stay on webhooks.
   --tenant            Use a real tenant instead of the simulator: the GRAPH_* settings and a public
                       NOTIFICATION_URL (e.g. a dev tunnel to this port) come from local.settings.json.
   --verbose           Print every invocation and the simulator's event log.
@@ -51,6 +55,7 @@ interface Flags {
   readonly workload: boolean;
   readonly timeScale: number;
   readonly tenant: boolean;
+  readonly delivery: DeliveryRoute;
   readonly verbose: boolean;
   readonly help: boolean;
 }
@@ -75,6 +80,7 @@ function parseFlagsOrThrow(argv: readonly string[]): Flags {
       'no-workload': { type: 'boolean', default: false },
       'time-scale': { type: 'string' },
       tenant: { type: 'boolean', default: false },
+      delivery: { type: 'string', default: 'webhook' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -84,7 +90,9 @@ function parseFlagsOrThrow(argv: readonly string[]): Flags {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, got "${values.port ?? ''}"`);
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got "${values['time-scale'] ?? ''}"`);
-  return { port, persist: values.persist, workload: !values['no-workload'], timeScale, tenant: values.tenant, verbose: values.verbose, help: values.help };
+  const delivery = DELIVERY_ROUTES.find((route) => route === values.delivery);
+  if (delivery === undefined) throw new Error(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${values.delivery}"`);
+  return { port, persist: values.persist, workload: !values['no-workload'], timeScale, tenant: values.tenant, delivery, verbose: values.verbose, help: values.help };
 }
 
 async function isFree(port: number): Promise<boolean> {
@@ -146,7 +154,7 @@ function banner(pipeline: LocalPipeline, flags: Flags): string[] {
   lines.push(`    connection       ${pipeline.connectionString}`);
   lines.push(`    sink             container ${pipeline.config.processing.resourcesContainer}, queues ${pipeline.config.storage.notificationsQueue} and ${pipeline.config.storage.lifecycleQueue}`);
   if (pipeline.demo !== undefined) {
-    lines.push(`  Demo tenant        ${pipeline.demo.tenantId}: ${pipeline.subscriptions.length} subscriptions created through the management API`);
+    lines.push(`  Demo tenant        ${pipeline.demo.tenantId}: ${pipeline.subscriptions.length} subscriptions created through the management API (delivery ${flags.delivery})`);
     lines.push(`  Workload           ${flags.workload ? 'one change every 2 s in the demo mailboxes, drive, chat, users and groups (--no-workload turns it off)' : 'off'}`);
   } else {
     lines.push('  Subscriptions      create them with POST /api/subscriptions or `npm run cli -- subscriptions create`;');
@@ -250,6 +258,7 @@ async function main(): Promise<void> {
   const pipeline = await startLocalPipeline({
     port: flags.port,
     graph,
+    delivery: flags.delivery,
     ...(flags.persist ? { storageLocation: PERSIST_FOLDER } : {}),
     ...(ports === undefined ? {} : { storagePorts: ports }),
     ...(functionKey === undefined || functionKey === '' ? {} : { functionKey }),

@@ -15,6 +15,7 @@ export interface SubscriptionRequestBody {
   readonly includeResourceData?: boolean;
   readonly expirationDateTime?: string;
   readonly initialSync?: boolean;
+  readonly delivery?: 'webhook' | 'eventGrid' | 'eventHubs';
 }
 
 export class ManagementApiError extends Error {

@@ -21,14 +21,15 @@ import { freePort, startAzurite, type AzuritePorts, type RunningAzurite } from '
 import {
   DEMO_APP_ID,
   DEMO_CLIENT_SECRET,
+  DEMO_DOMAIN,
   DEMO_TENANT_ID,
   startGraphSimulator,
   type RunningGraphSimulator,
   type StartOptions,
   type WorkloadOptions,
 } from '../graph-simulator';
-import { consoleLogSink, createLocalHost, type HostScheduler, type HttpKeys, type LocalHost, type LocalHostLogSink } from '../local-host';
-import { allSettings, loadConfig, readConfiguration, type AppConfig } from '../../src/lib/config';
+import { consoleLogSink, createLocalHost, EVENT_GRID_WEBHOOK_PATH, type HostScheduler, type HttpKeys, type LocalHost, type LocalHostLogSink } from '../local-host';
+import { allSettings, loadConfig, readConfiguration, type AppConfig, type DeliveryRoute } from '../../src/lib/config';
 import { describeError } from '../../src/lib/shared/redact';
 import type { SubscriptionView } from '../../src/lib/subscriptions';
 import { createDevCertificate } from './devCertificate';
@@ -83,6 +84,12 @@ export interface LocalPipelineOptions {
   readonly log?: LocalHostLogSink;
   /** Read the app's metrics in-process for `status()`. Default true (off when Application Insights is configured). */
   readonly telemetry?: boolean;
+  /**
+   * The route new subscriptions take (DEFAULT_DELIVERY). In simulator mode every route works: the simulator's
+   * partner topic delivers to the host's Event Grid webhook and its hub feeds the host's Event Hubs function.
+   * Default: webhook.
+   */
+  readonly delivery?: DeliveryRoute;
   /**
    * Start even when some settings are broken, as the app itself does (only the functions that need them fail;
    * GET /api/health names them). Default false: refuse to start, naming every bad setting.
@@ -145,6 +152,38 @@ export interface LocalPipeline {
 
 const repositoryRoot = resolve(__dirname, '..', '..');
 
+/** The Event Grid and Event Hubs settings of the simulated Azure resources (the simulator accepts any values in Graph's forms). */
+export const DEV_ROUTE_SETTINGS: Readonly<Record<string, string>> = {
+  EVENT_GRID_AZURE_SUBSCRIPTION_ID: '00000000-0000-4000-8000-0000000000e9',
+  EVENT_GRID_RESOURCE_GROUP: 'rg-graph-notify-dev',
+  EVENT_GRID_PARTNER_TOPIC: 'graph-notify-dev',
+  EVENT_GRID_LOCATION: 'westeurope',
+  EVENT_HUBS__fullyQualifiedNamespace: 'graph-notify-dev.servicebus.windows.net',
+  EVENT_HUBS_TENANT_DOMAIN: DEMO_DOMAIN,
+};
+
+/**
+ * What an operator does in Azure once, done against the simulator: the partner topic is activated and its event
+ * subscription points at the host's Event Grid webhook (the CloudEvents handshake runs), and the host's Event
+ * Hubs function becomes the reader of the simulated hub (no broker runs locally: docs/local-host.md).
+ */
+async function connectDeliveryRoutes(simulator: RunningGraphSimulator, host: LocalHost, config: AppConfig, eventGridWebhook: string, masterKey: string | undefined): Promise<void> {
+  const grid = config.delivery.eventGrid;
+  if (grid !== undefined) {
+    simulator.eventGrid.createTopic(grid.partnerTopic);
+    const code = masterKey === undefined ? '' : `&code=${encodeURIComponent(masterKey)}`;
+    await simulator.eventGrid.subscribe(grid.partnerTopic, { endpointUrl: `${eventGridWebhook}?functionName=receiveEventGridNotifications${code}`, maxEventsPerBatch: 10 });
+  }
+  const hubs = config.delivery.eventHubs;
+  for (const fn of host.eventHubFunctions) {
+    if (hubs === undefined) continue;
+    simulator.eventHubs.consume(`${hubs.fullyQualifiedNamespace.toLowerCase()}/${fn.eventHubName}`, async (bodies) => {
+      const outcome = await host.deliverEventHubBatch(fn.name, bodies);
+      if (!outcome.succeeded) throw outcome.error instanceof Error ? outcome.error : new Error(`${fn.name} failed`);
+    });
+  }
+}
+
 /** Finds the demo tenant's well-known people, Adele's drive and the chat in the simulator's ground truth. */
 export function findDemoTenant(simulator: RunningGraphSimulator): DemoTenant {
   const state = simulator.state(DEMO_TENANT_ID);
@@ -174,9 +213,10 @@ export function demoSubscriptionRequests(demo: DemoTenant, options: { readonly r
     { resource: `users/${demo.adeleId}/events`, changeType: all },
     { resource: `users/${demo.adeleId}/contacts`, changeType: all },
     { resource: `drives/${demo.driveId}/root`, changeType: 'updated' },
-    { resource: `chats/${demo.chatId}/messages`, changeType: all, ...(rich ? { includeResourceData: true } : {}) },
+    // Rich ones stay on webhooks whatever DEFAULT_DELIVERY says: Graph sends no validationTokens by Event Hubs.
+    { resource: `chats/${demo.chatId}/messages`, changeType: all, ...(rich ? { includeResourceData: true, delivery: 'webhook' as const } : {}) },
     // Rich Outlook subscriptions need $select: Graph sends only the selected properties.
-    ...(rich ? [{ resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`, changeType: all, includeResourceData: true }] : []),
+    ...(rich ? [{ resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`, changeType: all, includeResourceData: true, delivery: 'webhook' as const }] : []),
   ];
 }
 
@@ -246,6 +286,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
         ENCRYPTION_PRIVATE_KEY: certificate.privateKeyPem,
         NOTIFICATION_URL: notificationUrl,
         LIFECYCLE_NOTIFICATION_URL: lifecycleNotificationUrl,
+        ...DEV_ROUTE_SETTINGS,
+        DEFAULT_DELIVERY: options.delivery ?? 'webhook',
         ...options.settings,
       };
     } else {
@@ -283,7 +325,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     } catch (error) {
       throw new Error(`The app's settings are invalid: ${describeError(error)}`, { cause: error });
     }
-    await host.start();
+    const hostUrls = await host.start();
+    if (simulator !== undefined) await connectDeliveryRoutes(simulator, host, config, `${hostUrls.baseUrl}${EVENT_GRID_WEBHOOK_PATH}`, keys?.master);
 
     const management = createManagementClient(apiUrl, keys?.master);
     const subscriptions: SubscriptionView[] = [];

@@ -27,6 +27,8 @@ param graphCredential string
 param graphCertificateThumbprint string
 param encryptionCertificateVersion string
 param previousEncryptionCertificateVersion string
+@description('Delivery route settings from the optional Event Grid / Event Hubs modules (infra/main.bicep); empty = webhooks only.')
+param routeSettings object = {}
 
 // Names of the Key Vault objects the settings reference (docs/deploy.md uploads them).
 var secretNames = {
@@ -105,6 +107,17 @@ var catalogueSettings = {
   RESYNC_INTERVAL_MINUTES: settings.RESYNC_INTERVAL_MINUTES
   EVENT_RESYNC_WINDOW_DAYS: settings.EVENT_RESYNC_WINDOW_DAYS
 
+  // ---- Delivery routes (docs/deploy.md#event-grid-and-event-hubs): empty unless an optional module is on.
+  DEFAULT_DELIVERY: settings.DEFAULT_DELIVERY
+  EVENT_GRID_AZURE_SUBSCRIPTION_ID: routeSettings.?EVENT_GRID_AZURE_SUBSCRIPTION_ID ?? ''
+  EVENT_GRID_RESOURCE_GROUP: routeSettings.?EVENT_GRID_RESOURCE_GROUP ?? ''
+  EVENT_GRID_PARTNER_TOPIC: routeSettings.?EVENT_GRID_PARTNER_TOPIC ?? ''
+  EVENT_GRID_LOCATION: routeSettings.?EVENT_GRID_LOCATION ?? ''
+  EVENT_HUBS__fullyQualifiedNamespace: routeSettings.?EVENT_HUBS__fullyQualifiedNamespace ?? ''
+  EVENT_HUBS_NAME: settings.EVENT_HUBS_NAME
+  EVENT_HUBS_CONSUMER_GROUP: settings.EVENT_HUBS_CONSUMER_GROUP
+  EVENT_HUBS_TENANT_DOMAIN: routeSettings.?EVENT_HUBS_TENANT_DOMAIN ?? ''
+
   // ---- Processing and the sink.
   RESOURCES_CONTAINER_NAME: settings.RESOURCES_CONTAINER_NAME
   CHANGE_EVENTS_QUEUE_NAME: settings.CHANGE_EVENTS_QUEUE_NAME
@@ -118,6 +131,13 @@ var catalogueSettings = {
   // ---- Telemetry: the host and the app's exporter both sign in with the identity (local auth is off).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+
+// The Event Hubs trigger's identity-based connection (prefix EVENT_HUBS): the namespace is a catalogue setting,
+// these two tell the host to sign in with the user-assigned identity.
+var eventHubsConnection = empty(routeSettings.?EVENT_HUBS__fullyQualifiedNamespace ?? '') ? {} : {
+  EVENT_HUBS__credential: 'managedidentity'
+  EVENT_HUBS__clientId: identityClientId
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -192,7 +212,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
   // Overrides last: an operator may replace any value, including host.json overrides (AzureFunctionsJobHost__*).
-  properties: union(catalogueSettings, appSettingOverrides)
+  properties: union(catalogueSettings, eventHubsConnection, appSettingOverrides)
 }
 
 output name string = site.name

@@ -3,7 +3,7 @@
  * (local.settings.json Values or the environment, see settings.ts).
  *
  *   graph-notify subscriptions list [--json]
- *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--json]
+ *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--json]
  *   graph-notify subscriptions delete <id>
  *   graph-notify subscriptions renew <id> [--json]
  *   graph-notify subscriptions reconcile [--drift] [--json]
@@ -19,7 +19,7 @@
  * Exit codes: 0 done; 1 refused or failed (not found, rule broken, Graph refused, problems during
  * reconcile); 2 wrong usage; 3 configuration invalid; 4 transient (throttled, unavailable): retry later.
  */
-import { areasUnavailable, describeMisspeltSettings, maxDequeueCount, PART_REQUIREMENTS, readConfiguration, type AppConfig, type Environment } from '../lib/config';
+import { areasUnavailable, describeMisspeltSettings, maxDequeueCount, PART_REQUIREMENTS, readConfiguration, type AppConfig, type Environment, DELIVERY_ROUTES, type DeliveryRoute } from '../lib/config';
 import { runMaintenance } from '../lib/maintenance';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { classifyFailure } from '../lib/shared/classifyFailure';
@@ -95,7 +95,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       },
     },
     create: {
-      synopsis: 'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--json]',
+      synopsis: 'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--json]',
       help: [
         'Checks the resource rules, then creates a subscription in Graph (Graph validates both webhooks) and records it.',
         '',
@@ -105,21 +105,23 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         '  --include-resource-data   rich notifications (needs the ENCRYPTION_* settings; Outlook resources need $select)',
         '  --initial-sync            seed the sink with a full delta and keep its deltaLink (default off: docs/subscriptions.md)',
         "  --expiration <iso>        expiry (default: the resource kind's maximum less the margin)",
+        '  --delivery <route>        webhook, eventGrid or eventHubs (default DEFAULT_DELIVERY; docs/ingest.md#delivery-routes)',
         '  --json                    machine-readable output',
         '  --verbose                 progress on stderr',
       ].join('\n'),
       flags: ['json', 'include-resource-data', 'initial-sync', 'verbose'],
-      options: ['resource', 'change-type', 'tenant', 'expiration'],
+      options: ['resource', 'change-type', 'tenant', 'expiration', 'delivery'],
       check: (args, rest) => {
         noPositionals(rest);
         if (single(args, 'resource') === undefined || single(args, 'change-type') === undefined) throw new UsageError('subscriptions create needs --resource and --change-type');
         single(args, 'tenant');
         single(args, 'expiration');
+        deliveryOption(args);
       },
       run: async (invocation) => {
         const { args, io } = invocation;
         const view = await createManagedSubscription(
-          { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration') },
+          { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration'), delivery: deliveryOption(args) },
           subscriptionDeps(invocation),
         );
         io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
@@ -433,6 +435,15 @@ function queueRoles(args: ParsedArgs): readonly QueueRole[] {
   const queueOption = single(args, 'queue') ?? 'all';
   if (queueOption !== 'all' && queueOption !== 'notifications' && queueOption !== 'lifecycle') throw new UsageError(`--queue must be notifications, lifecycle or all, got "${queueOption}"`);
   return queueOption === 'all' ? ['notifications', 'lifecycle'] : [queueOption];
+}
+
+/** `--delivery`, checked against the routes (case as documented); undefined = DEFAULT_DELIVERY. */
+function deliveryOption(args: ParsedArgs): DeliveryRoute | undefined {
+  const value = single(args, 'delivery');
+  if (value === undefined) return undefined;
+  const route = DELIVERY_ROUTES.find((candidate) => candidate === value);
+  if (route === undefined) throw new UsageError(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${value}"`);
+  return route;
 }
 
 function noPositionals(rest: readonly string[]): void {

@@ -79,7 +79,7 @@ export interface ModuleCall {
 }
 
 export function moduleCalls(text: string, fileRelative: string): ModuleCall[] {
-  return [...text.matchAll(/^module (\w+) '([^']+)' = \{$/gm)].map((match) => {
+  return [...text.matchAll(/^module (\w+) '([^']+)' = (?:if \([^)]*\) )?\{$/gm)].map((match) => {
     const symbol = match[1] ?? '';
     const moduleBody = blockAfter(text, new RegExp(`^module ${symbol} '`));
     const params = topLevelEntries(blockAfter(moduleBody, /^\s*params: \{$/));

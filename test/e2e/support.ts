@@ -36,6 +36,8 @@ export interface E2eOptions {
   readonly start?: Date;
   /** Start with broken settings, as the app does (`LocalPipelineOptions.allowDegraded`). */
   readonly allowDegraded?: boolean;
+  /** The route new subscriptions take (`LocalPipelineOptions.delivery`). */
+  readonly delivery?: LocalPipelineOptions['delivery'];
 }
 
 export interface E2ePipeline {
@@ -68,6 +70,7 @@ export async function startE2ePipeline(options: E2eOptions = {}): Promise<E2ePip
     log: (entry) => logs.push(entry),
     ...(options.storageLocation === undefined ? {} : { storageLocation: options.storageLocation }),
     ...(options.allowDegraded === undefined ? {} : { allowDegraded: options.allowDegraded }),
+    ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   };
   const pipeline = await startLocalPipeline(pipelineOptions);
   const sim = pipeline.simulator;

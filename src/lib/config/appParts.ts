@@ -20,7 +20,7 @@ export const PART_REQUIREMENTS: Readonly<Record<AppPart, { readonly title: strin
   processing: { title: 'Processing (the notifications queue)', areas: ['Storage', 'Graph', 'Processing'] },
   subscriptions: {
     title: 'Subscription management (the management API, the reconciler and lifecycle handling)',
-    areas: ['Storage', 'Graph', 'Processing', 'Subscriptions'],
+    areas: ['Storage', 'Graph', 'Processing', 'Subscriptions', 'Delivery routes'],
   },
   telemetry: { title: 'Telemetry export', areas: ['Telemetry'] },
 };

@@ -3,6 +3,7 @@
  * and the Bicep app settings must list each of these; `test/contract/settings.test.ts` checks it.
  */
 import type { SettingDefinition } from './setting';
+import { deliverySettings } from './settings/delivery';
 import { graphSettings } from './settings/graph';
 import { ingestSettings } from './settings/ingest';
 import { processingSettings } from './settings/processing';
@@ -19,6 +20,7 @@ export const settingAreas: readonly { readonly area: string; readonly settings: 
   { area: 'Telemetry', settings: telemetrySettings },
   { area: 'Subscriptions', settings: subscriptionSettings },
   { area: 'Resync', settings: resyncSettings },
+  { area: 'Delivery routes', settings: deliverySettings },
 ];
 
 export const allSettings: readonly SettingDefinition[] = settingAreas.flatMap(({ settings }) => Object.values(settings));

@@ -17,3 +17,4 @@ export type { SubscriptionsConfig } from './settings/subscriptions';
 export { maxDequeueCount, readMaxDequeueCount } from './hostJson';
 export { describeMisspeltSettings, meantSetting, misspeltSettings, type MisspeltSetting } from './misspeltSettings';
 export type { ResyncConfig } from './settings/resync';
+export { DELIVERY_ROUTES, type DeliveryConfig, type DeliveryRoute, type EventGridRouteConfig, type EventHubsRouteConfig } from './settings/delivery';

@@ -7,6 +7,7 @@
  */
 import { ConfigurationInvalid } from '../shared/errors';
 import { EnvReader, formatProblem, type Environment, type SettingProblem } from './envReader';
+import { readDeliveryConfig, type DeliveryConfig } from './settings/delivery';
 import { readGraphConfig, type GraphConfig } from './settings/graph';
 import { readIngestConfig, type IngestConfig } from './settings/ingest';
 import { readProcessingConfig, type ProcessingConfig } from './settings/processing';
@@ -23,6 +24,7 @@ export interface AppConfig {
   readonly telemetry: TelemetryConfig;
   readonly subscriptions: SubscriptionsConfig;
   readonly resync: ResyncConfig;
+  readonly delivery: DeliveryConfig;
 }
 
 export interface ConfigurationReading {
@@ -43,6 +45,7 @@ export function readConfiguration(environment: Environment): ConfigurationReadin
     telemetry: readTelemetryConfig(env),
     subscriptions: readSubscriptionsConfig(env),
     resync: readResyncConfig(env),
+    delivery: readDeliveryConfig(env),
   };
   return { config: deepFreeze(config), problems: env.problems() };
 }

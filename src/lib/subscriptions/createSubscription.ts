@@ -10,25 +10,18 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { classifyFailure } from '../shared/classifyFailure';
+import type { DeliveryRoute } from '../config/settings/delivery';
+import { defaultRoute, routeUrls } from '../delivery/deliveryUrls';
 import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
-import type { SubscriptionDependencies, SubscriptionSettings } from './dependencies';
-import { SubscriptionDuplicate, SubscriptionsNotConfigured } from './errors';
+import type { SubscriptionDependencies } from './dependencies';
+import { SubscriptionDuplicate } from './errors';
 import { createGraphSubscription, explainGraphRefusal } from './graphSubscriptionApi';
 import { intentKey, type StoredSubscription, type SubscriptionOrigin, type SubscriptionRecord } from './subscriptionRecord';
 import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
 
 export function newClientState(): string {
   return randomBytes(48).toString('base64url');
-}
-
-export function requireNotificationUrl(settings: SubscriptionSettings): string {
-  if (settings.notificationUrl === undefined) {
-    throw new SubscriptionsNotConfigured(
-      'NOTIFICATION_URL is not set: graph-notify cannot create subscriptions without the public URL of its notifications webhook (https://<app>/api/notifications?code=<key>)',
-    );
-  }
-  return settings.notificationUrl;
 }
 
 export interface IntentSpec {
@@ -40,11 +33,13 @@ export interface IntentSpec {
   readonly origin: SubscriptionOrigin;
   /** Set when the intent recreates a removed subscription. */
   readonly replaces?: string | undefined;
+  /** Default: DEFAULT_DELIVERY. */
+  readonly delivery?: DeliveryRoute | undefined;
 }
 
 /** Stores the `pending` intent: the only record of the new clientState until Graph has answered. */
 export async function recordIntent(spec: IntentSpec, deps: SubscriptionDependencies, now: Date): Promise<StoredSubscription> {
-  const notificationUrl = requireNotificationUrl(deps.settings);
+  const { notificationUrl, lifecycleNotificationUrl } = routeUrls(spec.delivery ?? defaultRoute(deps.settings), deps.settings);
   const at = now.toISOString();
   const intent: SubscriptionRecord = {
     subscriptionId: intentKey((deps.newIntentId ?? randomUUID)()),
@@ -53,7 +48,7 @@ export async function recordIntent(spec: IntentSpec, deps: SubscriptionDependenc
     changeType: spec.changeType,
     clientState: (deps.newClientState ?? newClientState)(),
     notificationUrl,
-    lifecycleNotificationUrl: deps.settings.lifecycleNotificationUrl,
+    lifecycleNotificationUrl,
     expirationDateTime: spec.expirationDateTime,
     includeResourceData: spec.includeResourceData,
     encryptionCertificateId: spec.includeResourceData ? deps.settings.encryption?.certificateId : undefined,
@@ -136,7 +131,7 @@ export async function createSubscription(
 ): Promise<StoredSubscription> {
   const now = deps.clock.now();
   const plan = planSubscription(request, deps.settings, now);
-  requireNotificationUrl(deps.settings);
+  routeUrls(plan.delivery, deps.settings);
   const key = combinationKey(plan);
   const existing = (await deps.repository.list()).find((record) => record.status !== 'deleted' && combinationKey(record) === key);
   if (existing !== undefined) {

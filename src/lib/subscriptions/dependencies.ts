@@ -4,7 +4,7 @@
  * composition roots (src/index.ts for the app, src/cli for the CLI) build one of these from `AppConfig`
  * with `subscriptionSettingsFrom`.
  */
-import type { AppConfig } from '../config';
+import type { AppConfig, DeliveryConfig } from '../config';
 import type { GraphClient } from '../graph';
 import type { ChangeSink } from '../processing';
 import type { LeaseStore } from '../resync/ports';
@@ -33,6 +33,8 @@ export interface SubscriptionSettings {
   readonly encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined;
   /** The resync safety net and the event window (RESYNC_INTERVAL_MINUTES, EVENT_RESYNC_WINDOW_DAYS); absent = their defaults. */
   readonly resync?: ResyncSettings;
+  /** The route a request without `delivery` takes and the Event Grid / Event Hubs settings; absent = webhooks only. */
+  readonly delivery?: DeliveryConfig;
 }
 
 export interface ResyncSettings {
@@ -77,5 +79,6 @@ export function subscriptionSettingsFrom(config: AppConfig): SubscriptionSetting
     graphBaseUrl: config.graph.baseUrl,
     encryption: current === undefined ? undefined : { certificateId: current.certificateId, certificateBase64Der: current.certificateBase64Der },
     resync: { intervalMinutes: config.resync.resyncIntervalMinutes, eventWindowDays: config.resync.eventResyncWindowDays },
+    delivery: config.delivery,
   };
 }

@@ -6,9 +6,11 @@
  * subscriptions.
  *
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
- * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false } ] }` (a bare array is accepted too).
+ * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid" } ] }`
+ * (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY).
  */
 import * as z from 'zod/mini';
+import { DELIVERY_ROUTES } from '../config/settings/delivery';
 import { lazySchema } from '../shared/lazySchema';
 import type { SubscriptionSettings } from './dependencies';
 import { DesiredStateInvalid } from './errors';
@@ -22,6 +24,7 @@ const fileSchema = lazySchema(() => {
     tenantId: z.optional(z.string()),
     includeResourceData: z.optional(z.boolean()),
     initialSync: z.optional(z.boolean()),
+    delivery: z.optional(z.enum(DELIVERY_ROUTES)),
   });
   return z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 });
@@ -48,6 +51,7 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
       tenantId: entry.tenantId,
       includeResourceData: entry.includeResourceData,
       initialSync: entry.initialSync,
+      delivery: entry.delivery,
     };
     let key: string;
     try {

@@ -194,6 +194,8 @@ export function pathBelow(link: string, graphBaseUrl: string): string {
 /** scheme://host/path of a URL: never its query, which carries the function key. */
 export function displayUrl(url: string | undefined): string {
   if (url === undefined) return '(none)';
+  // Event Grid and Event Hubs pseudo-URLs name Azure resources and carry no key: shown whole.
+  if (/^(EventGrid|EventHub):/i.test(url)) return url;
   if (!URL.canParse(url)) return '(invalid URL)';
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;

@@ -16,6 +16,7 @@ import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import { recordRenewal } from '../telemetry';
 import { resyncSubscription } from '../resync/resyncSubscription';
+import { routeOfUrl, routeUrls } from '../delivery/deliveryUrls';
 import { carryOutIntent, recordIntent } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionsNotConfigured } from './errors';
@@ -202,8 +203,13 @@ export async function recreateSubscription(
   const id = record.subscriptionId;
   const claimed = options.leased === true ? record : await claim(record, deps, now);
   if (claimed === undefined) return skipped(id, 'another worker holds it');
-  if (deps.settings.notificationUrl === undefined) {
-    return markFailed(claimed, `${reason}; it cannot be recreated because NOTIFICATION_URL is not set`, deps, now);
+  // A recreation keeps the route the subscription was created on.
+  const delivery = routeOfUrl(claimed.notificationUrl);
+  try {
+    routeUrls(delivery, deps.settings);
+  } catch (error) {
+    if (error instanceof SubscriptionsNotConfigured) return markFailed(claimed, `${reason}; it cannot be recreated because ${error.message}`, deps, now);
+    throw error;
   }
   // Mark it removed first: if this worker dies, the next run sees a removed subscription and recreates it.
   let old: StoredSubscription;
@@ -219,7 +225,7 @@ export async function recreateSubscription(
   let created: StoredSubscription;
   try {
     const intent = await recordIntent(
-      { tenantId: old.tenantId, resource: old.resource, changeType: old.changeType, includeResourceData: old.includeResourceData, expirationDateTime, origin: old.origin ?? 'operator', replaces: id },
+      { tenantId: old.tenantId, resource: old.resource, changeType: old.changeType, includeResourceData: old.includeResourceData, expirationDateTime, origin: old.origin ?? 'operator', replaces: id, delivery },
       deps,
       now,
     );

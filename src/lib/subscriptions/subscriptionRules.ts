@@ -7,6 +7,8 @@
  * create and renewal (the maximum less a margin), and when a subscription is due for renewal.
  */
 import * as z from 'zod/mini';
+import { DELIVERY_ROUTES, type DeliveryRoute } from '../config/settings/delivery';
+import { defaultRoute } from '../delivery/deliveryUrls';
 import { isTenantId } from '../graph';
 import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
 import { lazySchema } from '../shared/lazySchema';
@@ -38,6 +40,8 @@ export interface SubscriptionRequest {
    * #initial-sync): the safety net seeds it within its first interval instead.
    */
   readonly initialSync?: boolean | undefined;
+  /** How Graph delivers its notifications and lifecycle events; default DEFAULT_DELIVERY (docs/ingest.md#delivery-routes). */
+  readonly delivery?: DeliveryRoute | undefined;
 }
 
 /** A request that passed every rule, ready for Graph. */
@@ -51,6 +55,7 @@ export interface SubscriptionPlan {
   readonly includeResourceData: boolean;
   readonly expirationDateTime: string;
   readonly initialSync: boolean;
+  readonly delivery: DeliveryRoute;
 }
 
 /** Checks `request` against the rules; throws `SubscriptionRuleViolated` naming the first rule it breaks. */
@@ -103,13 +108,15 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
     expiresMs = requested;
   }
   const lifetimeMinutes = (expiresMs - nowMs) / MINUTE_MS;
-  if (kind.lifecycleRequiredAboveMinutes !== undefined && settings.lifecycleNotificationUrl === undefined && lifetimeMinutes > kind.lifecycleRequiredAboveMinutes) {
+  const delivery = request.delivery ?? defaultRoute(settings);
+  // Event Grid and Event Hubs take the route's own URL as lifecycleNotificationUrl: only webhooks can lack one.
+  if (delivery === 'webhook' && kind.lifecycleRequiredAboveMinutes !== undefined && settings.lifecycleNotificationUrl === undefined && lifetimeMinutes > kind.lifecycleRequiredAboveMinutes) {
     throw new SubscriptionRuleViolated(
       'lifecycle-url-required',
       `Graph requires a lifecycle notification URL for ${kind.name} subscriptions that live more than ${kind.lifecycleRequiredAboveMinutes} minutes: set LIFECYCLE_NOTIFICATION_URL, or ask for an expirationDateTime at most ${kind.lifecycleRequiredAboveMinutes} minutes ahead`,
     );
   }
-  return { kind, tenantId, resource, changeType, includeResourceData, expirationDateTime: new Date(expiresMs).toISOString(), initialSync };
+  return { kind, tenantId, resource, changeType, includeResourceData, expirationDateTime: new Date(expiresMs).toISOString(), initialSync, delivery };
 }
 
 function checkChangeTypes(raw: string, kind: ResourceKind): string {
@@ -203,6 +210,7 @@ const requestSchema = lazySchema(() =>
     includeResourceData: z.optional(z.boolean()),
     expirationDateTime: z.optional(z.string()),
     initialSync: z.optional(z.boolean()),
+    delivery: z.optional(z.enum(DELIVERY_ROUTES)),
   }),
 );
 
@@ -213,7 +221,7 @@ export function parseSubscriptionRequest(body: unknown): SubscriptionRequest {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
     throw new SubscriptionRequestInvalid(
-      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean})`,
+      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean, "delivery"?: "webhook" | "eventGrid" | "eventHubs"})`,
     );
   }
   return parsed.data;

@@ -2,6 +2,8 @@
  * A subscription as the management API and the CLI show it: status, expiry, last renewal and last error,
  * webhook URLs without their query string (function key); never the clientState.
  */
+import type { DeliveryRoute } from '../config/settings/delivery';
+import { routeOfUrl } from '../delivery/deliveryUrls';
 import { displayUrl } from './graphSubscriptionApi';
 import { isIntentKey, type SubscriptionRecord, type SubscriptionStatus } from './subscriptionRecord';
 
@@ -19,6 +21,8 @@ export interface SubscriptionView {
   readonly origin: 'operator' | 'desiredState';
   /** Changes may have been missed and a delta resync is owed since this instant. */
   readonly resyncPendingSince: string | null;
+  /** How Graph delivers: webhook, eventGrid or eventHubs (read from the notificationUrl Graph was given). */
+  readonly delivery: DeliveryRoute;
   readonly notificationUrl: string;
   readonly lifecycleNotificationUrl: string | null;
   /** True for a create intent not yet confirmed by Graph (id `intent-…`). */
@@ -41,6 +45,7 @@ export function toSubscriptionView(record: SubscriptionRecord): SubscriptionView
     includeResourceData: record.includeResourceData,
     origin: record.origin ?? 'operator',
     resyncPendingSince: record.resyncPendingSince ?? null,
+    delivery: routeOfUrl(record.notificationUrl),
     notificationUrl: displayUrl(record.notificationUrl),
     lifecycleNotificationUrl: record.lifecycleNotificationUrl === undefined ? null : displayUrl(record.lifecycleNotificationUrl),
     intent: isIntentKey(record.subscriptionId),

@@ -1,0 +1,16 @@
+/**
+ * Every five minutes, feeds the Event Hubs events parked by receiveEventHubsNotifications through ingest
+ * again and removes each once its items are queued. Registered with the Event Hubs trigger.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { appServices } from '../index';
+import { isEventHubsRouteEnabled } from '../lib/config/settings/delivery';
+import { replayParkedEvents as replay } from '../lib/ingest';
+
+export async function replayParkedEvents(_timer: Timer, context: InvocationContext): Promise<void> {
+  const services = appServices();
+  const report = await replay({ ...services.ingest, parked: services.parkedEvents, log: context });
+  if (report.replayed > 0 || report.remaining > 0) context.info(`Replayed ${report.replayed} parked Event Hubs event(s); ${report.remaining} still parked`);
+}
+
+if (isEventHubsRouteEnabled(process.env)) app.timer('replayParkedEvents', { schedule: '0 */5 * * * *', handler: replayParkedEvents });

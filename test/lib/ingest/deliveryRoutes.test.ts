@@ -1,0 +1,177 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
+import { MemoryParkedEventStore } from '../../../src/adapters/memory/memoryParkedEventStore';
+import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadStore';
+import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
+import {
+  ingestEventGridEvents,
+  ingestEventHubsEvents,
+  isValidationMessage,
+  notificationOfCloudEvent,
+  notificationsOfEvents,
+  parkEvents,
+  replayParkedEvents,
+  type IngestDependencies,
+} from '../../../src/lib/ingest';
+import { ManualClock } from '../../../src/lib/shared/clock';
+import { StorageUnavailable } from '../../../src/lib/shared/errors';
+import { silentLogger } from '../../../src/lib/shared/logger';
+import { createCachedSubscriptionLookup, type SubscriptionRecord } from '../../../src/lib/subscriptions';
+import { lifecycleNotification, subscriptionRecord, userNotification } from '../../support/notificationFactories';
+
+/** A CloudEvents 1.0 event as Graph publishes it into a partner topic ("Microsoft Entra events" example). */
+function cloudEvent(data: Record<string, unknown>, type = 'Microsoft.Graph.UserUpdated'): Record<string, unknown> {
+  return {
+    id: crypto.randomUUID(),
+    type,
+    source: `/tenants/${String(data.tenantId)}/applications/app`,
+    subject: typeof data.resource === 'string' ? data.resource : '',
+    time: '2026-05-01T10:00:00Z',
+    datacontenttype: 'application/json',
+    specversion: '1.0',
+    data,
+  };
+}
+
+/** Graph's hub validation message, verbatim in shape ("Receive change notifications through Azure Event Hubs"). */
+const VALIDATION_EVENT = {
+  value: [
+    {
+      subscriptionId: 'NA',
+      subscriptionExpirationDateTime: 'NA',
+      clientState: 'NA',
+      changeType: 'Validation: Testing client application reachability for subscription Request-Id: 522a8e7e-096a-494c-aaf1-ac0dcfca45b7',
+      resource: 'NA',
+      resourceData: { '@odata.type': 'NA', '@odata.id': 'NA', id: 'NA' },
+    },
+  ],
+};
+
+async function ingestWorld(records: readonly SubscriptionRecord[]) {
+  const repository = new MemorySubscriptionRepository();
+  for (const record of records) await repository.create(record);
+  const clock = new ManualClock('2026-05-01T10:00:00Z');
+  const notificationsQueue = new MemoryMessageQueue();
+  const lifecycleQueue = new MemoryMessageQueue();
+  const deps: IngestDependencies = {
+    lookupSubscription: createCachedSubscriptionLookup(repository, clock, 0),
+    notificationsQueue,
+    lifecycleQueue,
+    payloads: new MemoryPayloadStore(),
+    clock,
+    maxBodyBytes: 4 * 1024 * 1024,
+    log: silentLogger,
+  };
+  return { deps, clock, notificationsQueue, lifecycleQueue };
+}
+
+describe('Event Grid events', () => {
+  it('checks and queues the notification each CloudEvent carries, exactly as a webhook item', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+
+    const result = await ingestEventGridEvents([cloudEvent(userNotification(subscription)), cloudEvent(userNotification(subscription))], world.deps);
+
+    expect(result).toMatchObject({ accepted: 2, rejected: {} });
+    expect(world.notificationsQueue.sent.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a forged clientState, an unknown subscription and another tenant, as the webhook does', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+
+    const result = await ingestEventGridEvents(
+      [
+        cloudEvent(userNotification({ ...subscription, clientState: 'forged' })),
+        cloudEvent(userNotification({ ...subscription, subscriptionId: crypto.randomUUID() })),
+        cloudEvent(userNotification({ ...subscription, tenantId: crypto.randomUUID() })),
+        { specversion: '1.0', type: 'Microsoft.Graph.UserUpdated', id: 'x' },
+      ],
+      world.deps,
+    );
+
+    expect(result).toEqual({ accepted: 0, rejected: { clientStateMismatch: 1, unknownSubscription: 1, tenantMismatch: 1, invalidItem: 1 }, messagesSent: 0 });
+    expect(world.notificationsQueue.sent).toEqual([]);
+  });
+
+  it('routes a reauthorization event to the lifecycle queue by its type, whatever its case, even without lifecycleEvent in data', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const { lifecycleEvent: _dropped, ...data } = lifecycleNotification(subscription);
+
+    const result = await ingestEventGridEvents([cloudEvent(data, 'microsoft.graph.SUBSCRIPTIONREAUTHORIZATIONREQUIRED')], world.deps);
+
+    expect(result.accepted).toBe(1);
+    expect(world.lifecycleQueue.sent).toHaveLength(1);
+    expect(world.lifecycleQueue.sent[0]?.text).toContain('reauthorizationRequired');
+    expect(world.notificationsQueue.sent).toEqual([]);
+  });
+
+  it('throws StorageUnavailable when the queue cannot be written, so Event Grid redelivers', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    world.notificationsQueue.failWith = new StorageUnavailable('send message');
+
+    await expect(ingestEventGridEvents([cloudEvent(userNotification(subscription))], world.deps)).rejects.toBeInstanceOf(StorageUnavailable);
+  });
+
+  it('never throws while reading any event, and keeps data as it came for a change event', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string(), (data, type) => {
+        const item = notificationOfCloudEvent({ specversion: '1.0', type, data });
+        if (data === null || typeof data !== 'object' || Array.isArray(data)) expect(item).toBeUndefined();
+        else if (!type.toLowerCase().startsWith('microsoft.graph.subscription')) expect(item).toBe(data);
+      }),
+    );
+    fc.assert(fc.property(fc.anything(), (event) => notificationOfCloudEvent(event) === undefined || typeof notificationOfCloudEvent(event) === 'object'));
+  });
+});
+
+describe('Event Hubs events', () => {
+  it('skips Graph validation message and queues the items of each {"value": [...]} event, bytes, text or parsed', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const two = JSON.stringify({ value: [userNotification(subscription), userNotification(subscription)] });
+
+    const result = await ingestEventHubsEvents([VALIDATION_EVENT, new TextEncoder().encode(two), two, { value: [userNotification(subscription)] }], world.deps);
+
+    expect(result).toEqual({ accepted: 5, rejected: 0, validationMessages: 1, failed: [] });
+  });
+
+  it('returns the events it could not queue, and parking then replay brings them in with nothing lost', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const parked = new MemoryParkedEventStore();
+    const events = [{ value: [userNotification(subscription)] }, { value: [userNotification(subscription), userNotification(subscription)] }];
+    world.notificationsQueue.failWith = new StorageUnavailable('send message');
+
+    const result = await ingestEventHubsEvents(events, world.deps);
+    await parkEvents(result.failed.map(({ index }) => events[index]), parked, world.clock);
+    const whileDown = await replayParkedEvents({ ...world.deps, parked });
+    world.notificationsQueue.failWith = undefined;
+    const afterRecovery = await replayParkedEvents({ ...world.deps, parked });
+
+    expect(result.failed.map(({ index }) => index).sort()).toEqual([0, 1]);
+    expect(whileDown).toEqual({ replayed: 0, remaining: 2 });
+    expect(afterRecovery).toEqual({ replayed: 2, remaining: 0 });
+    expect(parked.bodies.size).toBe(0);
+    const queued = world.notificationsQueue.sent.flatMap((message) => (JSON.parse(message.text) as { items: unknown[] }).items);
+    expect(queued).toHaveLength(3);
+  });
+
+  it('recognises the validation message by either of its marks, and only it', () => {
+    expect(isValidationMessage(VALIDATION_EVENT.value[0])).toBe(true);
+    expect(isValidationMessage({ subscriptionId: crypto.randomUUID(), changeType: 'Validation: x' })).toBe(true);
+    expect(isValidationMessage({ subscriptionId: crypto.randomUUID(), changeType: 'updated' })).toBe(false);
+  });
+
+  it('never throws while reading any event and never lets a validation message through', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.jsonValue(), fc.string(), fc.uint8Array())), (events) => {
+        const items = notificationsOfEvents(events);
+        expect(items.some(isValidationMessage)).toBe(false);
+      }),
+    );
+  });
+});
