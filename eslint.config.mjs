@@ -17,8 +17,14 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: 'Remove .only before committing.' },
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='skip']", message: 'Remove .skip before committing.' },
+        {
+          selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']",
+          message: 'Remove .only before committing.',
+        },
+        {
+          selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='skip']",
+          message: 'Remove .skip before committing.',
+        },
       ],
     },
   },
@@ -27,7 +33,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/dev/**', '**/test/**'], message: 'Production code never imports dev tooling or tests.' }] },
+        {
+          patterns: [
+            { group: ['**/dev/**', '**/test/**'], message: 'Production code never imports dev tooling or tests.' },
+          ],
+        },
       ],
     },
   },
@@ -39,8 +49,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@azure/*'], message: 'src/lib is the domain: reach Azure through a port, wired in src/adapters.' },
-            { group: ['**/functions/**', '**/adapters/**', '**/dev/**', '**/cli/**', '**/test/**'], message: 'Dependencies point inward: src/lib imports none of these.' },
+            {
+              group: ['@azure/*'],
+              message: 'src/lib is the domain: reach Azure through a port, wired in src/adapters.',
+            },
+            {
+              group: ['**/functions/**', '**/adapters/**', '**/dev/**', '**/cli/**', '**/test/**'],
+              message: 'Dependencies point inward: src/lib imports none of these.',
+            },
           ],
         },
       ],

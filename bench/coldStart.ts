@@ -31,12 +31,19 @@ import { createTableSubscriptionRepository } from '../src/adapters/azure/tableSu
 import { TableClient } from '@azure/data-tables';
 import { collection, subscriptionRecord, userNotification } from '../test/support/notificationFactories';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, app: { type: 'string' }, gap: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '7' },
+    app: { type: 'string' },
+    gap: { type: 'string', default: '2000' },
+  },
+});
 const GAP_MS = Number(values.gap);
 const RUNS = Number(values.runs);
 const repo = resolve(__dirname, '..');
 const appDir = resolve(values.app ?? repo);
-const TOKEN = 'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
+const TOKEN =
+  'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
 
 /** The 1-, 5- and 15-minute load averages. */
 function loadAverage(): string {
@@ -48,7 +55,9 @@ function loadAverage(): string {
 function median(samples: readonly number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 interface ProcessTimes {
@@ -57,7 +66,8 @@ interface ProcessTimes {
 }
 
 /** Prints the process's own CPU time (user + system, start-up included) as it exits. */
-const PRINT_CPU = "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); });";
+const PRINT_CPU =
+  "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); });";
 
 /**
  * Wall time from spawn to exit, and the CPU time the process used. On a busy machine (the bench shares
@@ -66,7 +76,10 @@ const PRINT_CPU = "process.on('exit', () => { const u = process.cpuUsage(); proc
 async function processTimes(code: string): Promise<ProcessTimes> {
   const started = performance.now();
   const cpuMs = await new Promise<number>((done, fail) => {
-    const child = spawn(process.execPath, ['-e', `${PRINT_CPU}\n${code}`], { cwd: appDir, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['-e', `${PRINT_CPU}\n${code}`], {
+      cwd: appDir,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -101,7 +114,9 @@ function minimalApp(): string {
 /** The example's settings, completed for a tenant and storage that are never reached: the handshake needs neither. */
 function settingsFile(dir: string, telemetry: boolean): string {
   const file = join(dir, telemetry ? 'with-telemetry.json' : 'without-telemetry.json');
-  const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+  const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
   const values: Record<string, string> = {
     ...example.Values,
     GRAPH_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
@@ -110,7 +125,12 @@ function settingsFile(dir: string, telemetry: boolean): string {
     GRAPH_CLIENT_SECRET: 'bench-only',
     NOTIFICATION_URL: 'https://example.invalid/api/notifications',
     LIFECYCLE_NOTIFICATION_URL: 'https://example.invalid/api/lifecycle',
-    ...(telemetry ? { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/' } : {}),
+    ...(telemetry
+      ? {
+          APPLICATIONINSIGHTS_CONNECTION_STRING:
+            'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/',
+        }
+      : {}),
   };
   writeFileSync(file, JSON.stringify({ IsEncrypted: false, Values: values }));
   return file;
@@ -132,12 +152,19 @@ async function firstNotificationTimes(app: string, settings: string, body: strin
   return withLocalHost(app, settings, async (baseUrl) => {
     const post = async (): Promise<number> => {
       const started = performance.now();
-      const response = await fetch(`${baseUrl}/api/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${baseUrl}/api/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       await response.arrayBuffer();
       if (response.status !== 202) throw new Error(`a notification was answered ${response.status}`);
       return performance.now() - started;
     };
-    const handshake = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const handshake = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
     await handshake.text();
     await new Promise((done) => setTimeout(done, GAP_MS));
     const firstMs = await post();
@@ -149,10 +176,24 @@ async function firstNotificationTimes(app: string, settings: string, body: strin
 
 /** Runs `use` against a fresh local host process on `app`, then stops it. */
 async function withLocalHost<T>(app: string, settings: string, use: (baseUrl: string) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'dev', 'local-host', 'main.ts'), '--app', app, '--port', '0', '--settings', settings], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repo, 'dev', 'local-host', 'main.ts'),
+      '--app',
+      app,
+      '--port',
+      '0',
+      '--settings',
+      settings,
+    ],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -183,7 +224,10 @@ async function withLocalHost<T>(app: string, settings: string, use: (baseUrl: st
 async function firstHandshakeMs(app: string, settings: string): Promise<number> {
   const started = performance.now();
   return withLocalHost(app, settings, async (baseUrl) => {
-    const response = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const response = await fetch(`${baseUrl}/api/notifications?validationToken=${encodeURIComponent(TOKEN)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
     const body = await response.text();
     const elapsed = performance.now() - started;
     if (response.status !== 200 || body !== TOKEN) throw new Error(`handshake answered ${response.status}`);
@@ -195,26 +239,47 @@ async function firstHandshakeMs(app: string, settings: string): Promise<number> 
 async function pastTheHandshake(scratch: string): Promise<void> {
   const azurite = await startAzurite();
   try {
-    const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+    const example = JSON.parse(readFileSync(join(repo, 'local.settings.json.example'), 'utf8')) as {
+      Values: Record<string, string>;
+    };
     const subscription = subscriptionRecord();
     const tableName = example.Values.SUBSCRIPTIONS_TABLE_NAME ?? 'GraphSubscriptions';
-    const table = TableClient.fromConnectionString(azurite.connectionString, tableName, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(azurite.connectionString, tableName, {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     await createTableSubscriptionRepository(table).create(subscription);
     const file = settingsFile(scratch, false);
     const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values: Record<string, string> }).Values;
-    const disabled = Object.fromEntries(['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions'].map((name) => [`AzureWebJobs.${name}.Disabled`, 'true']));
+    const disabled = Object.fromEntries(
+      ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions'].map((name) => [
+        `AzureWebJobs.${name}.Disabled`,
+        'true',
+      ]),
+    );
     const withStorage = join(scratch, 'with-storage.json');
-    writeFileSync(withStorage, JSON.stringify({ IsEncrypted: false, Values: { ...values, ...disabled, AzureWebJobsStorage: azurite.connectionString } }));
+    writeFileSync(
+      withStorage,
+      JSON.stringify({
+        IsEncrypted: false,
+        Values: { ...values, ...disabled, AzureWebJobsStorage: azurite.connectionString },
+      }),
+    );
     const body = collection([userNotification(subscription)]);
     const runs: NotificationTimes[] = [];
     for (let run = 0; run < RUNS; run += 1) runs.push(await firstNotificationTimes(appDir, withStorage, body));
     const first = median(runs.map((times) => times.firstMs));
     const steady = median(runs.map((times) => times.steadyMs));
-    process.stdout.write('\nPast the handshake: POST of one notification, local host and Azurite, processing off (fresh process)\n');
-    process.stdout.write(`  first notification after the cold start (${GAP_MS} ms after the handshake)  ${first.toFixed(1)} ms\n`);
+    process.stdout.write(
+      '\nPast the handshake: POST of one notification, local host and Azurite, processing off (fresh process)\n',
+    );
+    process.stdout.write(
+      `  first notification after the cold start (${GAP_MS} ms after the handshake)  ${first.toFixed(1)} ms\n`,
+    );
     process.stdout.write(`  steady state (median of the next ${STEADY_POSTS})     ${steady.toFixed(1)} ms\n`);
-    process.stdout.write(`bench:cold-start first-notification/steady=${(first / steady).toFixed(2)} (bar: 3) first-ms=${first.toFixed(1)} steady-ms=${steady.toFixed(1)}\n`);
+    process.stdout.write(
+      `bench:cold-start first-notification/steady=${(first / steady).toFixed(2)} (bar: 3) first-ms=${first.toFixed(1)} steady-ms=${steady.toFixed(1)}\n`,
+    );
   } finally {
     await azurite.stop();
   }
@@ -224,7 +289,9 @@ async function main(): Promise<void> {
   const bundled = resolveEntryFiles(appDir);
   const unbundled = resolveEntryFiles(appDir, 'dist/src/{index.js,functions/*.js}');
   // Wall times on a shared machine wait for a core; the load average says how busy it was.
-  process.stdout.write(`Cold start of ${appDir} (${RUNS} runs each, medians; Node ${process.version}; load average ${loadAverage()})\n\n`);
+  process.stdout.write(
+    `Cold start of ${appDir} (${RUNS} runs each, medians; Node ${process.version}; load average ${loadAverage()})\n\n`,
+  );
 
   const samples = { bare: [] as ProcessTimes[], app: [] as ProcessTimes[], tsc: [] as ProcessTimes[] };
   for (let run = 0; run < RUNS; run += 1) {
@@ -258,9 +325,15 @@ async function main(): Promise<void> {
     const hostOwn = median(own);
     process.stdout.write('Local host start to the first handshake answer (fresh process)\n');
     process.stdout.write(`  one-function app (host's own start-up)  ${hostOwn.toFixed(0)} ms\n`);
-    for (const [label, samples] of [['app, telemetry off', plain], ['app, telemetry on', withTelemetry]] as const) {
+    for (const [label, samples] of [
+      ['app, telemetry off', plain],
+      ['app, telemetry on', withTelemetry],
+    ] as const) {
       const extra = median(samples) - hostOwn;
-      process.stdout.write(`  ${label}`.padEnd(42) + `${median(samples).toFixed(0)} ms   +${extra.toFixed(0)} ms beyond the host's own (bar: +1000 ms)\n`);
+      process.stdout.write(
+        `  ${label}`.padEnd(42) +
+          `${median(samples).toFixed(0)} ms   +${extra.toFixed(0)} ms beyond the host's own (bar: +1000 ms)\n`,
+      );
     }
     await pastTheHandshake(scratch);
   } finally {

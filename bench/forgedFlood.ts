@@ -61,7 +61,10 @@ function forgedBody(items: number): string {
 
 async function handshake(notificationUrl: string): Promise<number> {
   const started = performance.now();
-  const response = await fetch(`${notificationUrl}&validationToken=bench`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+  const response = await fetch(`${notificationUrl}&validationToken=bench`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+  });
   await response.text();
   if (response.status !== 200) throw new Error(`handshake answered ${response.status}`);
   return performance.now() - started;
@@ -86,13 +89,25 @@ async function round(notificationUrl: string, logs: LocalHostLogEntry[]): Promis
     }
   })();
   const started = performance.now();
-  const response = await fetch(notificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(notificationUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   await response.arrayBuffer();
   const answerMs = performance.now() - started;
   probe.flooding = false;
   await prober;
-  const warningLines = logs.slice(logsBefore).filter((entry) => entry.level === 'warning' && entry.functionName === 'receiveNotifications').length;
-  return { status: response.status, answerMs, handshakes: [...handshakes].sort((a, b) => a - b), failedHandshakes: probe.failed, warningLines };
+  const warningLines = logs
+    .slice(logsBefore)
+    .filter((entry) => entry.level === 'warning' && entry.functionName === 'receiveNotifications').length;
+  return {
+    status: response.status,
+    answerMs,
+    handshakes: [...handshakes].sort((a, b) => a - b),
+    failedHandshakes: probe.failed,
+    warningLines,
+  };
 }
 
 async function main(): Promise<void> {
@@ -104,7 +119,9 @@ async function main(): Promise<void> {
     'AzureWebJobs.reconcileSubscriptions.Disabled': 'true',
   });
   // Real subscriptions in the table, as in a running app: the flood's ids are none of them.
-  const table = TableClient.fromConnectionString(azurite.connectionString, settings.SUBSCRIPTIONS_TABLE_NAME ?? '', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(azurite.connectionString, settings.SUBSCRIPTIONS_TABLE_NAME ?? '', {
+    allowInsecureConnection: true,
+  });
   await table.createTable();
   const repository = createTableSubscriptionRepository(table);
   for (let n = 0; n < SUBSCRIPTIONS; n += 1) await repository.create(subscriptionRecord());
@@ -125,8 +142,12 @@ async function main(): Promise<void> {
     // Warm-up: load the app, JIT the handshake path.
     for (let n = 0; n < 20; n += 1) await handshake(notificationUrl);
 
-    console.log(`forged-flood benchmark: app ${APP_DIR}, ${ITEMS} forged items per POST (random GUID subscription ids), ${SUBSCRIPTIONS} real subscriptions, local host over HTTP, Azurite on loopback`);
-    console.log(`${'round'.padEnd(6)} ${'status'.padStart(6)} ${'POST ms'.padStart(9)} ${'handshakes'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'failed'.padStart(6)} ${'warn lines'.padStart(10)}`);
+    console.log(
+      `forged-flood benchmark: app ${APP_DIR}, ${ITEMS} forged items per POST (random GUID subscription ids), ${SUBSCRIPTIONS} real subscriptions, local host over HTTP, Azurite on loopback`,
+    );
+    console.log(
+      `${'round'.padEnd(6)} ${'status'.padStart(6)} ${'POST ms'.padStart(9)} ${'handshakes'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'failed'.padStart(6)} ${'warn lines'.padStart(10)}`,
+    );
     for (let n = 1; n <= ROUNDS; n += 1) {
       const r = await round(notificationUrl, logs);
       console.log(

@@ -26,7 +26,12 @@ import { buildServices } from '../src/index';
 import { loadConfig } from '../src/lib/config';
 import { packEnvelopes, parseNotificationItem } from '../src/lib/notifications';
 import { invocationContext, postRequest } from '../test/support/functions';
-import { collection, outlookMessageNotification, subscriptionRecord, userNotification } from '../test/support/notificationFactories';
+import {
+  collection,
+  outlookMessageNotification,
+  subscriptionRecord,
+  userNotification,
+} from '../test/support/notificationFactories';
 
 const { values } = parseArgs({
   options: {
@@ -62,11 +67,20 @@ async function run(connectionString: string, label: string, maxItemsPerMessage: 
       GRAPH_CLIENT_SECRET: process.env.GRAPH_CLIENT_SECRET ?? 'bench-only',
     }),
   );
-  const subscriptions = [subscriptionRecord(), subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' })];
+  const subscriptions = [
+    subscriptionRecord(),
+    subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' }),
+  ];
   await Promise.all(subscriptions.map((record) => services.subscriptions.create(record)));
   const deps = { ...services.ingest, ...(maxItemsPerMessage === undefined ? {} : { maxItemsPerMessage }) };
   const bodies = Array.from({ length: COLLECTIONS }, (_, n) =>
-    collection(Array.from({ length: ITEMS_PER_COLLECTION }, (_, i) => ((n + i) % 2 === 0 ? outlookMessageNotification(subscriptions[0] ?? subscriptionRecord()) : userNotification(subscriptions[1] ?? subscriptionRecord())))),
+    collection(
+      Array.from({ length: ITEMS_PER_COLLECTION }, (_, i) =>
+        (n + i) % 2 === 0
+          ? outlookMessageNotification(subscriptions[0] ?? subscriptionRecord())
+          : userNotification(subscriptions[1] ?? subscriptionRecord()),
+      ),
+    ),
   );
   const url = 'http://localhost:7071/api/notifications';
   const post = async (body: string): Promise<number> => {
@@ -113,7 +127,13 @@ interface HttpDesign {
   readonly runs: LoadResult[];
 }
 
-function summarise(runs: readonly LoadResult[]): { requestsPerSecond: number; p50: number; p99: number; samples: number; errors: number } {
+function summarise(runs: readonly LoadResult[]): {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  samples: number;
+  errors: number;
+} {
   const latencies = runs.flatMap((run) => run.latenciesMs).sort((a, b) => a - b);
   const seconds = runs.reduce((sum, run) => sum + run.elapsedMs, 0) / 1000;
   return {
@@ -132,29 +152,64 @@ function packedMessages(body: string, receivedAt: string): string[] {
     const parsed = parseNotificationItem(item);
     return parsed.ok ? [parsed.item.payload] : [];
   });
-  return packEnvelopes({ kind: 'notifications', receivedAt, items, validationTokens: [] }).messages.map((text) => Buffer.from(text, 'utf8').toString('base64'));
+  return packEnvelopes({ kind: 'notifications', receivedAt, items, validationTokens: [] }).messages.map((text) =>
+    Buffer.from(text, 'utf8').toString('base64'),
+  );
 }
 
 async function httpRun(): Promise<void> {
   const disabled: Record<string, string> = {};
-  for (const name of ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions']) disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
-  const pipeline = await startLocalPipeline({ port: 0, functionKey: newFunctionKey(), graph: { mode: 'simulator', subscriptions: false }, settings: disabled });
+  for (const name of ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions'])
+    disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    functionKey: newFunctionKey(),
+    graph: { mode: 'simulator', subscriptions: false },
+    settings: disabled,
+  });
   try {
     const services = buildServices(pipeline.config);
-    const subscriptions = [subscriptionRecord(), subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' })];
+    const subscriptions = [
+      subscriptionRecord(),
+      subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' }),
+    ];
     await Promise.all(subscriptions.map((record) => services.subscriptions.create(record)));
     const receivedAt = new Date().toISOString();
     const designs: HttpDesign[] = SIZES.flatMap((size) => {
       const bodies = Array.from({ length: COLLECTIONS }, (_, n) =>
-        collection(Array.from({ length: size }, (_, i) => ((n + i) % 2 === 0 ? outlookMessageNotification(subscriptions[0] ?? subscriptionRecord()) : userNotification(subscriptions[1] ?? subscriptionRecord())))),
+        collection(
+          Array.from({ length: size }, (_, i) =>
+            (n + i) % 2 === 0
+              ? outlookMessageNotification(subscriptions[0] ?? subscriptionRecord())
+              : userNotification(subscriptions[1] ?? subscriptionRecord()),
+          ),
+        ),
       );
       const messages = bodies.flatMap((body) => packedMessages(body, receivedAt));
       return [
-        { name: 'local host (this app)', itemsPerPost: size, load: (durationMs: number): LoadRun => ({ kind: 'http', url: pipeline.urls.notificationUrl, bodies, durationMs, concurrency: CONCURRENCY }), runs: [] },
+        {
+          name: 'local host (this app)',
+          itemsPerPost: size,
+          load: (durationMs: number): LoadRun => ({
+            kind: 'http',
+            url: pipeline.urls.notificationUrl,
+            bodies,
+            durationMs,
+            concurrency: CONCURRENCY,
+          }),
+          runs: [],
+        },
         {
           name: 'raw packed enqueue',
           itemsPerPost: size,
-          load: (durationMs: number): LoadRun => ({ kind: 'enqueue', connectionString: pipeline.connectionString, queueName: 'bench-raw-enqueue', messages, durationMs, concurrency: CONCURRENCY }),
+          load: (durationMs: number): LoadRun => ({
+            kind: 'enqueue',
+            connectionString: pipeline.connectionString,
+            queueName: 'bench-raw-enqueue',
+            messages,
+            durationMs,
+            concurrency: CONCURRENCY,
+          }),
           runs: [],
         },
       ];
@@ -164,16 +219,21 @@ async function httpRun(): Promise<void> {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const size of SIZES) {
         const pair = designs.filter((design) => design.itemsPerPost === size);
-        for (const design of round % 2 === 0 ? pair : [...pair].reverse()) design.runs.push(await runLoad(design.load(RUN_MS)));
+        for (const design of round % 2 === 0 ? pair : [...pair].reverse())
+          design.runs.push(await runLoad(design.load(RUN_MS)));
       }
     }
     console.log(
       `ingest over HTTP against the raw packed enqueue of the same messages into the same Azurite: ${ROUNDS} x ${RUN_MS / 1000} s per design and size, rounds interleaved, ${CONCURRENCY} requests in flight, each load generator in its own process`,
     );
-    console.log(`${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
+    console.log(
+      `${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
+    );
     const ratios: string[] = [];
     for (const size of SIZES) {
-      const [app, raw] = designs.filter((design) => design.itemsPerPost === size).map((design) => ({ design, figures: summarise(design.runs) }));
+      const [app, raw] = designs
+        .filter((design) => design.itemsPerPost === size)
+        .map((design) => ({ design, figures: summarise(design.runs) }));
       for (const entry of [app, raw]) {
         if (entry === undefined) continue;
         const { design, figures } = entry;
@@ -181,7 +241,8 @@ async function httpRun(): Promise<void> {
           `${design.name.padEnd(24)} ${String(size).padStart(11)} ${(figures.requestsPerSecond * size).toFixed(0).padStart(9)} ${String(figures.samples).padStart(9)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p99.toFixed(1).padStart(8)} ${String(figures.errors).padStart(7)}`,
         );
       }
-      if (app !== undefined && raw !== undefined) ratios.push(`${size}=${(app.figures.requestsPerSecond / raw.figures.requestsPerSecond).toFixed(2)}`);
+      if (app !== undefined && raw !== undefined)
+        ratios.push(`${size}=${(app.figures.requestsPerSecond / raw.figures.requestsPerSecond).toFixed(2)}`);
     }
     console.log(`bench:ingest http / raw packed enqueue (notifications per POST) ${ratios.join(' ')}`);
   } finally {
@@ -196,15 +257,26 @@ async function main(): Promise<void> {
     const single = await run(azurite.connectionString, 'single', 1);
     const row = (name: string, f: Figures) =>
       `${name.padEnd(28)} ${f.notificationsPerSecond.toFixed(0).padStart(10)} ${f.p50Ms.toFixed(1).padStart(9)} ${f.p99Ms.toFixed(1).padStart(9)} ${String(f.messages).padStart(10)}`;
-    console.log(`ingest benchmark: ${COLLECTIONS} collections x ${ITEMS_PER_COLLECTION} notifications, ${CONCURRENCY} concurrent POSTs, Azurite on loopback`);
-    console.log(`${'design'.padEnd(28)} ${'notif/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'messages'.padStart(10)}`);
+    console.log(
+      `ingest benchmark: ${COLLECTIONS} collections x ${ITEMS_PER_COLLECTION} notifications, ${CONCURRENCY} concurrent POSTs, Azurite on loopback`,
+    );
+    console.log(
+      `${'design'.padEnd(28)} ${'notif/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'messages'.padStart(10)}`,
+    );
     console.log(row('packed (this app)', packed));
     console.log(row('one message per notification', single));
-    console.log(`packed / one-per-notification throughput: ${(packed.notificationsPerSecond / single.notificationsPerSecond).toFixed(1)}x`);
+    console.log(
+      `packed / one-per-notification throughput: ${(packed.notificationsPerSecond / single.notificationsPerSecond).toFixed(1)}x`,
+    );
   } finally {
     await azurite.stop();
   }
-  await runRouteBench({ batches: COLLECTIONS, concurrency: CONCURRENCY, rounds: ROUNDS, itemsPerBatch: ITEMS_PER_COLLECTION });
+  await runRouteBench({
+    batches: COLLECTIONS,
+    concurrency: CONCURRENCY,
+    rounds: ROUNDS,
+    itemsPerBatch: ITEMS_PER_COLLECTION,
+  });
   // Last, so the final line is the ratio to the raw enqueue.
   await httpRun();
 }

@@ -24,30 +24,61 @@ export interface RouteBenchOptions {
 
 export async function runRouteBench(options: RouteBenchOptions): Promise<void> {
   const disabled: Record<string, string> = {};
-  for (const name of ['processNotifications', 'processLifecycleNotifications', 'reconcileSubscriptions', 'replayParkedEvents']) disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
+  for (const name of [
+    'processNotifications',
+    'processLifecycleNotifications',
+    'reconcileSubscriptions',
+    'replayParkedEvents',
+  ])
+    disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
   const functionKey = newFunctionKey();
   const masterKey = newFunctionKey();
-  const pipeline = await startLocalPipeline({ port: 0, functionKey, masterKey, graph: { mode: 'simulator', subscriptions: false }, settings: disabled, log: () => undefined });
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    functionKey,
+    masterKey,
+    graph: { mode: 'simulator', subscriptions: false },
+    settings: disabled,
+    log: () => undefined,
+  });
   try {
     const subscription = subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' });
     await buildServices(pipeline.config).subscriptions.create(subscription);
-    const batch = (): Record<string, unknown>[] => Array.from({ length: options.itemsPerBatch }, () => userNotification(subscription));
+    const batch = (): Record<string, unknown>[] =>
+      Array.from({ length: options.itemsPerBatch }, () => userNotification(subscription));
     const baseUrl = pipeline.urls.apiUrl.replace(/\/api$/, '');
     const send: Record<Route, () => Promise<void>> = {
       webhook: async () => {
-        const response = await fetch(pipeline.urls.notificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: batch() }) });
+        const response = await fetch(pipeline.urls.notificationUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: batch() }),
+        });
         await response.arrayBuffer();
         if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
       },
       eventGrid: async () => {
-        const events = batch().map((data) => ({ specversion: '1.0', id: crypto.randomUUID(), type: 'Microsoft.Graph.UserUpdated', source: '/tenants/t/applications/a', time: new Date().toISOString(), data }));
+        const events = batch().map((data) => ({
+          specversion: '1.0',
+          id: crypto.randomUUID(),
+          type: 'Microsoft.Graph.UserUpdated',
+          source: '/tenants/t/applications/a',
+          time: new Date().toISOString(),
+          data,
+        }));
         const url = `${baseUrl}/runtime/webhooks/eventgrid?functionName=receiveEventGridNotifications&code=${encodeURIComponent(masterKey)}`;
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(events) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents-batch+json', 'aeg-event-type': 'Notification' },
+          body: JSON.stringify(events),
+        });
         await response.arrayBuffer();
         if (response.status !== 202) throw new Error(`Event Grid webhook answered ${response.status}`);
       },
       eventHubs: async () => {
-        const outcome = await pipeline.host.deliverEventHubBatch('receiveEventHubsNotifications', [JSON.stringify({ value: batch() })]);
+        const outcome = await pipeline.host.deliverEventHubBatch('receiveEventHubsNotifications', [
+          JSON.stringify({ value: batch() }),
+        ]);
         if (!outcome.succeeded) throw new Error('the Event Hubs function failed');
       },
     };
@@ -70,12 +101,16 @@ export async function runRouteBench(options: RouteBenchOptions): Promise<void> {
         seconds[route] += (performance.now() - started) / 1000;
       }
     }
-    console.log(`ingest by delivery route: ${options.rounds} x ${options.batches} batches of ${options.itemsPerBatch} notifications, ${options.concurrency} in flight, one local host, Azurite`);
+    console.log(
+      `ingest by delivery route: ${options.rounds} x ${options.batches} batches of ${options.itemsPerBatch} notifications, ${options.concurrency} in flight, one local host, Azurite`,
+    );
     console.log(`${'route'.padEnd(12)} ${'notif/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
     for (const route of ROUTES) {
       const sorted = [...latencies[route]].sort((a, b) => a - b);
       const rate = (options.rounds * options.batches * options.itemsPerBatch) / seconds[route];
-      console.log(`${route.padEnd(12)} ${rate.toFixed(0).padStart(9)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 99).toFixed(1).padStart(8)}`);
+      console.log(
+        `${route.padEnd(12)} ${rate.toFixed(0).padStart(9)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 99).toFixed(1).padStart(8)}`,
+      );
     }
   } finally {
     await pipeline.stop();

@@ -15,7 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { QueueClient } from '@azure/storage-queue';
 
 export type LoadRun =
-  | { readonly kind: 'http'; readonly url: string; readonly bodies: readonly string[]; readonly durationMs: number; readonly concurrency: number }
+  | {
+      readonly kind: 'http';
+      readonly url: string;
+      readonly bodies: readonly string[];
+      readonly durationMs: number;
+      readonly concurrency: number;
+    }
   | {
       readonly kind: 'enqueue';
       readonly connectionString: string;
@@ -34,7 +40,11 @@ export interface LoadResult {
 }
 
 /** Runs `send` from `concurrency` loops until `durationMs` has passed. */
-async function closedLoop(durationMs: number, concurrency: number, send: (n: number) => Promise<boolean>): Promise<LoadResult> {
+async function closedLoop(
+  durationMs: number,
+  concurrency: number,
+  send: (n: number) => Promise<boolean>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -103,7 +113,10 @@ async function enqueueLoad(run: Extract<LoadRun, { kind: 'enqueue' }>): Promise<
 /** Forks a load generator, hands it `run`, and resolves with what it measured. */
 export function runLoad(run: LoadRun): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(__filename, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.once('message', (result: LoadResult) => {
       resolve(result);
     });
@@ -117,6 +130,8 @@ export function runLoad(run: LoadRun): Promise<LoadResult> {
 
 if (process.send !== undefined && require.main === module) {
   process.once('message', (run: LoadRun) => {
-    void (run.kind === 'http' ? httpLoad(run) : enqueueLoad(run)).then((result) => process.send?.(result, () => process.exit(0)));
+    void (run.kind === 'http' ? httpLoad(run) : enqueueLoad(run)).then((result) =>
+      process.send?.(result, () => process.exit(0)),
+    );
   });
 }

@@ -59,26 +59,51 @@ interface PatternFigures {
 
 /** Creates the resources a tenant's workload changes: users, and messages in one mailbox. */
 function seedWorkload(sim: Simulator, tenantId: string): Workload {
-  const user = (name: string): string => String(sim.mutate(tenantId, { kind: 'user', op: 'create', data: { mailNickname: name, displayName: name } })?.id);
+  const user = (name: string): string =>
+    String(sim.mutate(tenantId, { kind: 'user', op: 'create', data: { mailNickname: name, displayName: name } })?.id);
   const mailboxUserId = user(`mailbox-${tenantId.slice(0, 4)}`);
   const userIds = Array.from({ length: RESOURCES_PER_KIND }, (_, n) => user(`bench-user-${n}`));
   const messageIds = Array.from({ length: RESOURCES_PER_KIND }, (_, n) =>
-    String(sim.mutate(tenantId, { kind: 'message', op: 'create', userId: mailboxUserId, data: { subject: `bench ${n}` } })?.id),
+    String(
+      sim.mutate(tenantId, { kind: 'message', op: 'create', userId: mailboxUserId, data: { subject: `bench ${n}` } })
+        ?.id,
+    ),
   );
   return { tenantId, mailboxUserId, userIds, messageIds };
 }
 
 /** One change to every resource of the workload. */
 function changeAll(sim: Simulator, workload: Workload, label: string): void {
-  for (const id of workload.userIds) sim.mutate(workload.tenantId, { kind: 'user', op: 'update', id, data: { jobTitle: label } });
-  for (const id of workload.messageIds) sim.mutate(workload.tenantId, { kind: 'message', op: 'update', userId: workload.mailboxUserId, id, data: { subject: label } });
+  for (const id of workload.userIds)
+    sim.mutate(workload.tenantId, { kind: 'user', op: 'update', id, data: { jobTitle: label } });
+  for (const id of workload.messageIds)
+    sim.mutate(workload.tenantId, {
+      kind: 'message',
+      op: 'update',
+      userId: workload.mailboxUserId,
+      id,
+      data: { subject: label },
+    });
 }
 
 /** One change to the n-th resource of the workload (users first, then messages). */
 function changeOne(sim: Simulator, workload: Workload, n: number, label: string): void {
   const index = n % (2 * RESOURCES_PER_KIND);
-  if (index < RESOURCES_PER_KIND) sim.mutate(workload.tenantId, { kind: 'user', op: 'update', id: workload.userIds[index] as string, data: { jobTitle: label } });
-  else sim.mutate(workload.tenantId, { kind: 'message', op: 'update', userId: workload.mailboxUserId, id: workload.messageIds[index - RESOURCES_PER_KIND] as string, data: { subject: label } });
+  if (index < RESOURCES_PER_KIND)
+    sim.mutate(workload.tenantId, {
+      kind: 'user',
+      op: 'update',
+      id: workload.userIds[index] as string,
+      data: { jobTitle: label },
+    });
+  else
+    sim.mutate(workload.tenantId, {
+      kind: 'message',
+      op: 'update',
+      userId: workload.mailboxUserId,
+      id: workload.messageIds[index - RESOURCES_PER_KIND] as string,
+      data: { subject: label },
+    });
 }
 
 const subscriptionRequests = (workload: Workload) => [
@@ -113,8 +138,16 @@ class SinkWatch {
       const received = await this.#queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
       const seenAtMs = Date.now();
       for (const message of received.receivedMessageItems) {
-        const event = JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')) as { tenantId: string; resource: string; observedAt: string };
-        this.writes.push({ key: `${event.tenantId}|${event.resource}`, observedAtMs: Date.parse(event.observedAt), seenAtMs });
+        const event = JSON.parse(Buffer.from(message.messageText, 'base64').toString('utf8')) as {
+          tenantId: string;
+          resource: string;
+          observedAt: string;
+        };
+        this.writes.push({
+          key: `${event.tenantId}|${event.resource}`,
+          observedAtMs: Date.parse(event.observedAt),
+          seenAtMs,
+        });
         await this.#queue.deleteMessage(message.messageId, message.popReceipt);
       }
       if (received.receivedMessageItems.length === 0) await delay(50);
@@ -142,11 +175,18 @@ function postTimes(sim: Simulator): Map<string, number> {
   return sent;
 }
 
-const keyOf = (record: NotificationRecord): string => `${record.tenantId}|${normalizeResourcePath(record.resource ?? '')}`;
+const keyOf = (record: NotificationRecord): string =>
+  `${record.tenantId}|${normalizeResourcePath(record.resource ?? '')}`;
 
 type Pattern = number | 'lone' | 'one-post' | 'back-to-back';
 
-async function runPattern(pipeline: LocalPipeline, watch: SinkWatch, label: string, workloads: readonly Workload[], gapsMs: Pattern): Promise<PatternFigures> {
+async function runPattern(
+  pipeline: LocalPipeline,
+  watch: SinkWatch,
+  label: string,
+  workloads: readonly Workload[],
+  gapsMs: Pattern,
+): Promise<PatternFigures> {
   const sim = pipeline.simulator as Simulator;
   const attemptsBefore = sim.deliveryAttempts().length;
   const knownBefore = new Set(sim.notifications().map((record) => record.id));
@@ -169,7 +209,8 @@ async function runPattern(pipeline: LocalPipeline, watch: SinkWatch, label: stri
     }
   } else if (gapsMs === 'one-post') {
     // Graph collects the 5 changes of every resource before it delivers: one POST per tenant.
-    for (const workload of workloads) for (let round = 0; round < CHANGES_PER_RESOURCE; round += 1) changeAll(sim, workload, `${label} ${round}`);
+    for (const workload of workloads)
+      for (let round = 0; round < CHANGES_PER_RESOURCE; round += 1) changeAll(sim, workload, `${label} ${round}`);
     await untilDelivered(sim);
   } else {
     // Rounds alternate between the workloads (tenants): each round is one POST.
@@ -194,7 +235,10 @@ async function runPattern(pipeline: LocalPipeline, watch: SinkWatch, label: stri
     });
   let latencies = latenciesNow();
   for (; latencies.length < notifications.length; latencies = latenciesNow()) {
-    if (Date.now() > deadline) throw new Error(`${label}: ${notifications.length - latencies.length} notification(s) not in the sink after 120 s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${label}: ${notifications.length - latencies.length} notification(s) not in the sink after 120 s`,
+      );
     await delay(100);
   }
   // Let anything still running finish, so its reads count here and not in the next pattern.
@@ -236,7 +280,9 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
       response.writeHead(202).end();
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value: { resource: string }[] };
       for (const item of body.value) {
-        const read = fetch(`${graphBaseUrl}/${item.resource}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.arrayBuffer());
+        const read = fetch(`${graphBaseUrl}/${item.resource}`, { headers: { authorization: `Bearer ${token}` } }).then(
+          (r) => r.arrayBuffer(),
+        );
         pendingReads.add(read);
         void read.finally(() => pendingReads.delete(read));
       }
@@ -250,13 +296,25 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    if (!response.ok) throw new Error(`baseline: ${method} ${path} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`baseline: ${method} ${path} answered ${response.status}: ${await response.text()}`);
     return response.status === 204 ? {} : ((await response.json()) as Record<string, unknown>);
   };
   const expirationDateTime = new Date(sim.clock.now().getTime() + 3600_000).toISOString();
   const ids: string[] = [];
   for (const request of subscriptionRequests(workload)) {
-    ids.push(String((await graph('POST', '/subscriptions', { ...request, notificationUrl: receiverUrl, expirationDateTime, clientState: randomUUID() })).id));
+    ids.push(
+      String(
+        (
+          await graph('POST', '/subscriptions', {
+            ...request,
+            notificationUrl: receiverUrl,
+            expirationDateTime,
+            clientState: randomUUID(),
+          })
+        ).id,
+      ),
+    );
   }
   try {
     const before = sim.graphTraffic();
@@ -304,8 +362,16 @@ const PATTERNS: readonly (readonly [string, string, Pattern, 'one' | 'two'])[] =
 ];
 
 /** One fresh pipeline with `settings`, every pattern in turn (and the baseline when asked), then stopped. */
-async function runDesign(label: string, settings: Readonly<Record<string, string>>, withBaseline: boolean): Promise<DesignRun> {
-  const pipeline = await startLocalPipeline({ port: 0, graph: { mode: 'simulator', subscriptions: false, rich: false }, settings: { CHANGE_EVENTS_QUEUE_NAME: CHANGE_EVENTS_QUEUE, ...settings } });
+async function runDesign(
+  label: string,
+  settings: Readonly<Record<string, string>>,
+  withBaseline: boolean,
+): Promise<DesignRun> {
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    graph: { mode: 'simulator', subscriptions: false, rich: false },
+    settings: { CHANGE_EVENTS_QUEUE_NAME: CHANGE_EVENTS_QUEUE, ...settings },
+  });
   const watch = new SinkWatch(pipeline.connectionString);
   try {
     const sim = pipeline.simulator as Simulator;
@@ -314,18 +380,29 @@ async function runDesign(label: string, settings: Readonly<Record<string, string
     const workloadB = seedWorkload(sim, second);
     const baseline = withBaseline ? await runBaseline(sim, workloadA) : undefined;
     for (const workload of [workloadA, workloadB]) {
-      for (const request of subscriptionRequests(workload)) await pipeline.management.create({ ...request, tenantId: workload.tenantId });
+      for (const request of subscriptionRequests(workload))
+        await pipeline.management.create({ ...request, tenantId: workload.tenantId });
     }
     const config = pipeline.config.processing;
-    console.log(`${label}: COALESCE_DELAY_SECONDS=${config.coalesceDelaySeconds} COALESCE_MAX_WAIT_SECONDS=${config.coalesceMaxWaitMs / 1000}`);
+    console.log(
+      `${label}: COALESCE_DELAY_SECONDS=${config.coalesceDelaySeconds} COALESCE_MAX_WAIT_SECONDS=${config.coalesceMaxWaitMs / 1000}`,
+    );
     // Every pattern starts with its resources quiet: no notification about them within the delay.
     const quietMs = config.coalesceDelaySeconds * 1000 + 500;
     const patterns: PatternFigures[] = [];
     for (const [key, name, pattern, tenants] of PATTERNS) {
       if (process.env.H22_ONLY !== undefined && key !== process.env.H22_ONLY) continue;
       await delay(quietMs);
-      const figures = await runPattern(pipeline, watch, name, tenants === 'one' ? [workloadA] : [workloadA, workloadB], pattern);
-      console.log(`  ${name}: reads/notification ${(figures.reads / figures.notifications).toFixed(3)}, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms`);
+      const figures = await runPattern(
+        pipeline,
+        watch,
+        name,
+        tenants === 'one' ? [workloadA] : [workloadA, workloadB],
+        pattern,
+      );
+      console.log(
+        `  ${name}: reads/notification ${(figures.reads / figures.notifications).toFixed(3)}, p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms`,
+      );
       patterns.push(figures);
     }
     return { label, patterns, baseline };
@@ -349,7 +426,12 @@ async function main(): Promise<void> {
   const cells = (f: PatternFigures | undefined): string[] =>
     f === undefined
       ? ['', '', '', '']
-      : [(f.reads / f.notifications).toFixed(3).padStart(11), ms(f.p50Ms).padStart(7), ms(f.p99Ms).padStart(7), String(f.requests).padStart(9)];
+      : [
+          (f.reads / f.notifications).toFixed(3).padStart(11),
+          ms(f.p50Ms).padStart(7),
+          ms(f.p99Ms).padStart(7),
+          String(f.requests).padStart(9),
+        ];
   console.log(
     [
       'delivery pattern'.padEnd(40),
@@ -369,17 +451,33 @@ async function main(): Promise<void> {
     const f = coalescing.patterns[index];
     const g = off.patterns[index];
     console.log(
-      [name.padEnd(40), String(f?.notifications ?? '').padStart(6), String(f?.posts ?? '').padStart(5), '|'.padStart(10), ...cells(f), '|'.padStart(10), ...cells(g)].join(' '),
+      [
+        name.padEnd(40),
+        String(f?.notifications ?? '').padStart(6),
+        String(f?.posts ?? '').padStart(5),
+        '|'.padStart(10),
+        ...cells(f),
+        '|'.padStart(10),
+        ...cells(g),
+      ].join(' '),
     );
   });
   if (baseline !== undefined) {
     console.log(
-      [baseline.label.padEnd(40), String(baseline.notifications).padStart(6), String(baseline.posts).padStart(5), '|'.padStart(10), ...cells(baseline)].join(' '),
+      [
+        baseline.label.padEnd(40),
+        String(baseline.notifications).padStart(6),
+        String(baseline.posts).padStart(5),
+        '|'.padStart(10),
+        ...cells(baseline),
+      ].join(' '),
     );
   }
-  const ratio = (f: PatternFigures | undefined): string => (f === undefined ? 'NaN' : (f.reads / f.notifications).toFixed(3));
+  const ratio = (f: PatternFigures | undefined): string =>
+    f === undefined ? 'NaN' : (f.reads / f.notifications).toFixed(3);
   const line = (run: DesignRun): string => {
-    const list = (pick: (f: PatternFigures) => number): string => PATTERNS.map(([key], index) => `${key}:${ms(pick(run.patterns[index] as PatternFigures))}`).join(',');
+    const list = (pick: (f: PatternFigures) => number): string =>
+      PATTERNS.map(([key], index) => `${key}:${ms(pick(run.patterns[index] as PatternFigures))}`).join(',');
     const reads = PATTERNS.filter(([key]) => key !== 'two-tenants')
       .map(([key], index) => `${key}=${ratio(run.patterns[index])}`)
       .join(' ');

@@ -20,10 +20,17 @@ import { createTableSubscriptionRepository } from '../src/adapters/azure/tableSu
 import { GraphClient, type GraphRequestRecord } from '../src/lib/graph';
 import { silentLogger } from '../src/lib/shared/logger';
 import { runMaintenance } from '../src/lib/maintenance';
-import type { ReconcileOptions, SubscriptionDependencies, SubscriptionRepository, SubscriptionSettings } from '../src/lib/subscriptions';
+import type {
+  ReconcileOptions,
+  SubscriptionDependencies,
+  SubscriptionRepository,
+  SubscriptionSettings,
+} from '../src/lib/subscriptions';
 import { seedOutlookSubscriptions } from '../test/support/subscriptionFleet';
 
-const { values } = parseArgs({ options: { scenarios: { type: 'string', default: '10000x1,5000x3' }, days: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { scenarios: { type: 'string', default: '10000x1,5000x3' }, days: { type: 'string', default: '7' } },
+});
 const DAYS = Number(values.days);
 const MINUTE = 60_000;
 const PASS_INTERVAL_MS = 5 * MINUTE;
@@ -90,13 +97,23 @@ function timedRepository(repository: SubscriptionRepository, queries: Timing, wr
     listDue: timed(queries, (before: Date) => repository.listDue(before)),
     get: timed(writes, (id: string) => repository.get(id)),
     create: timed(writes, (record: Parameters<SubscriptionRepository['create']>[0]) => repository.create(record)),
-    update: timed(writes, (record: Parameters<SubscriptionRepository['update']>[0], etag: string) => repository.update(record, etag)),
+    update: timed(writes, (record: Parameters<SubscriptionRepository['update']>[0], etag: string) =>
+      repository.update(record, etag),
+    ),
     delete: timed(writes, (id: string, etag: string) => repository.delete(id, etag)),
   };
 }
 
-async function scenario(connectionString: string, perTenant: number, tenantCount: number, design: Design): Promise<Result> {
-  const tenantIds = Array.from({ length: tenantCount }, (_, index) => `7b0c4e5a-1f2d-4c3b-8a9e-${String(index + 1).padStart(12, '0')}`);
+async function scenario(
+  connectionString: string,
+  perTenant: number,
+  tenantCount: number,
+  design: Design,
+): Promise<Result> {
+  const tenantIds = Array.from(
+    { length: tenantCount },
+    (_, index) => `7b0c4e5a-1f2d-4c3b-8a9e-${String(index + 1).padStart(12, '0')}`,
+  );
   const expired: string[] = [];
   const sim = await startGraphSimulator({
     allowHttpLoopback: true,
@@ -135,7 +152,11 @@ async function scenario(connectionString: string, perTenant: number, tenantCount
       },
     },
   });
-  const table = TableClient.fromConnectionString(connectionString, `Renew${design.label}${Math.random().toString(36).slice(2, 8)}`, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(
+    connectionString,
+    `Renew${design.label}${Math.random().toString(36).slice(2, 8)}`,
+    { allowInsecureConnection: true },
+  );
   const tableQueries: Timing = { calls: 0, ms: 0 };
   const tableWrites: Timing = { calls: 0, ms: 0 };
   let backoffVirtualMs = 0;
@@ -172,7 +193,8 @@ async function scenario(connectionString: string, perTenant: number, tenantCount
 
   try {
     const seeding = performance.now();
-    for (const tenantId of tenantIds) await seedOutlookSubscriptions(sim, repository, { tenantId, appId: APP_ID, count: perTenant, notificationUrl });
+    for (const tenantId of tenantIds)
+      await seedOutlookSubscriptions(sim, repository, { tenantId, appId: APP_ID, count: perTenant, notificationUrl });
     const seedingSeconds = (performance.now() - seeding) / 1000;
     records.length = 0;
     tableWrites.calls = 0;
@@ -193,7 +215,8 @@ async function scenario(connectionString: string, perTenant: number, tenantCount
       const { reconcile: report } = await runMaintenance(deps, design.options);
       reconcileMs += performance.now() - before;
       passes += 1;
-      if (process.env.BENCH_TRACE !== undefined && passes % 100 === 0) console.error(`pass ${passes} at ${(reconcileMs / 1000).toFixed(1)} s`);
+      if (process.env.BENCH_TRACE !== undefined && passes % 100 === 0)
+        console.error(`pass ${passes} at ${(reconcileMs / 1000).toFixed(1)} s`);
       const renewed = report.outcomes.renewed ?? 0;
       if (renewed > 0) renewingMs += performance.now() - before;
       renewals += renewed;
@@ -201,11 +224,24 @@ async function scenario(connectionString: string, perTenant: number, tenantCount
       if ((report.outcomes.deferred ?? 0) > 0) passesWithDeferredWork += 1;
       // Hourly is enough to see how close renewals cut it (a lapse is counted separately, from Graph's expiries).
       if (passes % 12 === 0) {
-        for (const subscription of sim.subscriptions()) minHeadroomMs = Math.min(minHeadroomMs, Date.parse(subscription.expirationDateTime) - sim.clock.now().getTime());
+        for (const subscription of sim.subscriptions())
+          minHeadroomMs = Math.min(
+            minHeadroomMs,
+            Date.parse(subscription.expirationDateTime) - sim.clock.now().getTime(),
+          );
       }
     }
     const graphRequests = records.reduce((sum, record) => sum + (record.items?.length ?? 1), 0);
-    const throttled = records.reduce((sum, record) => sum + (record.items === undefined ? (record.throttled ? 1 : 0) : record.items.filter((item) => item.throttled).length), 0);
+    const throttled = records.reduce(
+      (sum, record) =>
+        sum +
+        (record.items === undefined
+          ? record.throttled
+            ? 1
+            : 0
+          : record.items.filter((item) => item.throttled).length),
+      0,
+    );
     const live = sim.subscriptions().length;
     return {
       design: design.label,
@@ -277,16 +313,25 @@ function breakdown(result: Result): string {
 async function main(): Promise<void> {
   const scenarios = values.scenarios.split(',').map((text) => {
     const [subscriptions, tenants] = text.split('x').map(Number);
-    if (subscriptions === undefined || tenants === undefined || !(subscriptions > 0 && tenants > 0)) throw new TypeError(`--scenarios takes e.g. 10000x1,5000x3 (per tenant x tenants), got "${text}"`);
+    if (subscriptions === undefined || tenants === undefined || !(subscriptions > 0 && tenants > 0))
+      throw new TypeError(`--scenarios takes e.g. 10000x1,5000x3 (per tenant x tenants), got "${text}"`);
     return { perTenant: subscriptions, tenants };
   });
   const azurite = await startAzurite();
   let last: Result | undefined;
   try {
-    console.log(`renewal benchmark: Outlook subscriptions (7-day maximum), ${DAYS} simulated days, a pass every 5 min, Graph simulator over HTTP with subscription-API throttling, Azurite table`);
-    console.log('renewals/s = renewals per wall second of the passes that renewed; min-headroom-h = least remaining lifetime in Graph, sampled hourly; seconds = wall time of all passes');
-    console.log('baseline = no jitter, one PATCH per request, a 429 stops the tenant until the next pass; current = jitter 50 %, $batch of 20, per-tenant Retry-After within a 4-min budget');
-    console.log('under each scenario, where the passes spent their time (summed latency: concurrent calls overlap); seeding (simulator bulk seeding, table rows written concurrently) is not part of the passes');
+    console.log(
+      `renewal benchmark: Outlook subscriptions (7-day maximum), ${DAYS} simulated days, a pass every 5 min, Graph simulator over HTTP with subscription-API throttling, Azurite table`,
+    );
+    console.log(
+      'renewals/s = renewals per wall second of the passes that renewed; min-headroom-h = least remaining lifetime in Graph, sampled hourly; seconds = wall time of all passes',
+    );
+    console.log(
+      'baseline = no jitter, one PATCH per request, a 429 stops the tenant until the next pass; current = jitter 50 %, $batch of 20, per-tenant Retry-After within a 4-min budget',
+    );
+    console.log(
+      'under each scenario, where the passes spent their time (summed latency: concurrent calls overlap); seeding (simulator bulk seeding, table rows written concurrently) is not part of the passes',
+    );
     console.log(
       [
         'design'.padEnd(9),
@@ -306,12 +351,17 @@ async function main(): Promise<void> {
     const current: Result[] = [];
     for (const { perTenant, tenants } of scenarios) {
       // Baseline and current run side by side (own simulator and table each), so a busier phase of the machine hits both.
-      const results = await Promise.all(DESIGNS.map((design) => scenario(azurite.connectionString, perTenant, tenants, design)));
+      const results = await Promise.all(
+        DESIGNS.map((design) => scenario(azurite.connectionString, perTenant, tenants, design)),
+      );
       for (const result of results) {
         console.log(row(result));
         if (result.design === 'current') current.push(result);
       }
-      for (const result of results) console.log(`  ${result.design} ${result.subscriptions / result.tenants}x${result.tenants}: ${breakdown(result)}`);
+      for (const result of results)
+        console.log(
+          `  ${result.design} ${result.subscriptions / result.tenants}x${result.tenants}: ${breakdown(result)}`,
+        );
     }
     for (const result of current) {
       last = result;

@@ -25,14 +25,16 @@ export interface RunningAzurite {
 }
 
 export function connectionStringFor(ports: AzuritePorts, host = '127.0.0.1'): string {
-  return [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${AZURITE_ACCOUNT}`,
-    `AccountKey=${AZURITE_KEY}`,
-    `BlobEndpoint=http://${host}:${ports.blob}/${AZURITE_ACCOUNT}`,
-    `QueueEndpoint=http://${host}:${ports.queue}/${AZURITE_ACCOUNT}`,
-    `TableEndpoint=http://${host}:${ports.table}/${AZURITE_ACCOUNT}`,
-  ].join(';') + ';';
+  return (
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${AZURITE_ACCOUNT}`,
+      `AccountKey=${AZURITE_KEY}`,
+      `BlobEndpoint=http://${host}:${ports.blob}/${AZURITE_ACCOUNT}`,
+      `QueueEndpoint=http://${host}:${ports.queue}/${AZURITE_ACCOUNT}`,
+      `TableEndpoint=http://${host}:${ports.table}/${AZURITE_ACCOUNT}`,
+    ].join(';') + ';'
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -81,12 +83,18 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     '--silent',
     '--disableTelemetry',
     '--skipApiVersionCheck',
-    '--blobHost', '127.0.0.1',
-    '--queueHost', '127.0.0.1',
-    '--tableHost', '127.0.0.1',
-    '--blobPort', String(ports.blob),
-    '--queuePort', String(ports.queue),
-    '--tablePort', String(ports.table),
+    '--blobHost',
+    '127.0.0.1',
+    '--queueHost',
+    '127.0.0.1',
+    '--tableHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(ports.blob),
+    '--queuePort',
+    String(ports.queue),
+    '--tablePort',
+    String(ports.table),
   ];
   // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and storage must
   // stop after the host has drained, not with it. It is killed when this process exits, forced or not.

@@ -97,7 +97,14 @@ export async function build() {
     ...BUNDLE_OPTIONS,
     // `import`, not `require`: esbuild then hoists every module into the file's one scope, instead of
     // wrapping each in a function that V8 parses twice at start-up (once skimmed, once when it runs).
-    stdin: { contents: appModules().map((path) => `import ${JSON.stringify(path)};`).join('\n'), resolveDir: root, sourcefile: 'app-entry.js', loader: 'js' },
+    stdin: {
+      contents: appModules()
+        .map((path) => `import ${JSON.stringify(path)};`)
+        .join('\n'),
+      resolveDir: root,
+      sourcefile: 'app-entry.js',
+      loader: 'js',
+    },
     outfile: join(root, 'dist', 'app.js'),
     sourcemap: true,
   });

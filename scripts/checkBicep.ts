@@ -31,17 +31,31 @@ function hasDotnet(): boolean {
 
 interface RestoreAssets {
   readonly packageFolders: Record<string, unknown>;
-  readonly project: { readonly frameworks: Record<string, { readonly downloadDependencies?: readonly { name: string; version: string }[] }> };
+  readonly project: {
+    readonly frameworks: Record<
+      string,
+      { readonly downloadDependencies?: readonly { name: string; version: string }[] }
+    >;
+  };
 }
 
 /** The restored CLI's path, from what `dotnet restore` recorded: the packages folder, name and exact version. */
 function bicepExecutable(): string {
   const assets = JSON.parse(readFileSync(assetsFile, 'utf8')) as RestoreAssets;
-  const download = Object.values(assets.project.frameworks).flatMap((framework) => framework.downloadDependencies ?? [])[0];
+  const download = Object.values(assets.project.frameworks).flatMap(
+    (framework) => framework.downloadDependencies ?? [],
+  )[0];
   const folder = Object.keys(assets.packageFolders)[0];
-  if (download === undefined || folder === undefined) throw new TypeError(`${assetsFile} names no downloaded Bicep package`);
+  if (download === undefined || folder === undefined)
+    throw new TypeError(`${assetsFile} names no downloaded Bicep package`);
   const version = /^\[([^,\]]+)/.exec(download.version)?.[1] ?? download.version;
-  const executable = join(folder, download.name.toLowerCase(), version, 'tools', process.platform === 'win32' ? 'bicep.exe' : 'bicep');
+  const executable = join(
+    folder,
+    download.name.toLowerCase(),
+    version,
+    'tools',
+    process.platform === 'win32' ? 'bicep.exe' : 'bicep',
+  );
   if (!existsSync(executable)) throw new TypeError(`The Bicep CLI is not at ${executable} after restore`);
   return executable;
 }
@@ -52,17 +66,22 @@ function bicep(executable: string, args: readonly string[]): string[] {
   if (result.error !== undefined) return [`bicep ${args[0] ?? ''} could not run: ${result.error.message}`];
   const output = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim());
   const diagnostics = output.filter((line) => DIAGNOSTIC.test(line));
-  if (result.status !== 0 && diagnostics.length === 0) return [`bicep ${args.join(' ')} exited ${String(result.status)}: ${output.join(' ').trim()}`];
+  if (result.status !== 0 && diagnostics.length === 0)
+    return [`bicep ${args.join(' ')} exited ${String(result.status)}: ${output.join(' ').trim()}`];
   return diagnostics;
 }
 
 export function main(): number {
   if (!hasDotnet()) {
     if (process.env.CI === 'true') {
-      process.stderr.write('check:bicep: `dotnet` (the .NET SDK) is required in CI to restore and run the Bicep CLI, and it is not on PATH.\n');
+      process.stderr.write(
+        'check:bicep: `dotnet` (the .NET SDK) is required in CI to restore and run the Bicep CLI, and it is not on PATH.\n',
+      );
       return 1;
     }
-    process.stdout.write('check:bicep: skipped, `dotnet` (the .NET SDK) is not installed; CI runs this check. Install the SDK to run it here.\n');
+    process.stdout.write(
+      'check:bicep: skipped, `dotnet` (the .NET SDK) is not installed; CI runs this check. Install the SDK to run it here.\n',
+    );
     return 0;
   }
   const restore = run('dotnet', ['restore', cliProject, '--nologo', '--verbosity', 'quiet']);
@@ -80,7 +99,9 @@ export function main(): number {
     ];
     const unique = [...new Set(problems)];
     if (unique.length > 0) {
-      process.stderr.write(`check:bicep: ${version} found ${String(unique.length)} problem(s) in ${BICEP_FILES}:\n${unique.join('\n')}\n`);
+      process.stderr.write(
+        `check:bicep: ${version} found ${String(unique.length)} problem(s) in ${BICEP_FILES}:\n${unique.join('\n')}\n`,
+      );
       return 1;
     }
     process.stdout.write(`check:bicep: ${BICEP_FILES} builds and lints clean with ${version}.\n`);

@@ -31,7 +31,11 @@ function hasCommand(command: string, versionFlag: string): boolean {
 
 /** Where `dotnet tool install --tool-path` puts the pinned PowerShell. */
 export function powerShellFolder(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'graph-notify', `powershell-${POWERSHELL_VERSION}`);
+  return join(
+    process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+    'graph-notify',
+    `powershell-${POWERSHELL_VERSION}`,
+  );
 }
 
 /** The pinned PowerShell's executable, or undefined before `npm run check:hooks` installed it. */
@@ -44,7 +48,9 @@ export function powerShellExecutable(): string | undefined {
 type Outcome = { readonly problem: string } | { readonly note: string };
 
 function missingTool(message: string): Outcome {
-  return process.env.CI === 'true' ? { problem: `${message}, and CI requires it.` } : { note: `skipped: ${message}; CI runs this step.` };
+  return process.env.CI === 'true'
+    ? { problem: `${message}, and CI requires it.` }
+    : { note: `skipped: ${message}; CI runs this step.` };
 }
 
 /** Every POSIX shell script of the working tree (tracked or new, not ignored). */
@@ -55,7 +61,8 @@ function shellScripts(): string[] {
 }
 
 function shellcheck(): Outcome {
-  if (!hasCommand('shellcheck', '--version')) return missingTool('shellcheck is not installed (Debian: apt-get install shellcheck)');
+  if (!hasCommand('shellcheck', '--version'))
+    return missingTool('shellcheck is not installed (Debian: apt-get install shellcheck)');
   const scripts = shellScripts();
   const result = run('shellcheck', ['--external-sources', ...scripts]);
   if (result.status !== 0) return { problem: `shellcheck found problems:\n${result.stdout}${result.stderr}` };
@@ -65,11 +72,22 @@ function shellcheck(): Outcome {
 function installPowerShell(): Outcome {
   const installed = powerShellExecutable();
   if (installed !== undefined) return { note: `PowerShell ${POWERSHELL_VERSION} at ${installed}.` };
-  if (!hasCommand('dotnet', '--version')) return missingTool('`dotnet` (the .NET SDK) is not installed to install PowerShell');
+  if (!hasCommand('dotnet', '--version'))
+    return missingTool('`dotnet` (the .NET SDK) is not installed to install PowerShell');
   const folder = powerShellFolder();
-  const install = run('dotnet', ['tool', 'install', 'PowerShell', '--version', POWERSHELL_VERSION, '--tool-path', folder]);
+  const install = run('dotnet', [
+    'tool',
+    'install',
+    'PowerShell',
+    '--version',
+    POWERSHELL_VERSION,
+    '--tool-path',
+    folder,
+  ]);
   if (install.status !== 0 || powerShellExecutable() === undefined) {
-    return { problem: `dotnet tool install PowerShell ${POWERSHELL_VERSION} failed:\n${install.stdout}${install.stderr}` };
+    return {
+      problem: `dotnet tool install PowerShell ${POWERSHELL_VERSION} failed:\n${install.stdout}${install.stderr}`,
+    };
   }
   return { note: `PowerShell ${POWERSHELL_VERSION} installed in ${folder}.` };
 }

@@ -93,7 +93,7 @@ const HOST_KEYS: readonly HostKeyExplanation[] = [
   {
     path: ['functionTimeout'],
     meaning:
-      'Longest a single invocation may run. Flex Consumption allows more (default 30 min), but a queue message that takes longer than this is stuck, not working: the host kills it, the message becomes visible again and counts a dequeue. HTTP functions must answer within 230 s regardless; ingest answers in well under Graph\'s 3 s.',
+      "Longest a single invocation may run. Flex Consumption allows more (default 30 min), but a queue message that takes longer than this is stuck, not working: the host kills it, the message becomes visible again and counts a dequeue. HTTP functions must answer within 230 s regardless; ingest answers in well under Graph's 3 s.",
   },
   {
     path: ['extensions', 'queues', 'batchSize'],
@@ -133,11 +133,12 @@ const HOST_KEYS: readonly HostKeyExplanation[] = [
   {
     path: ['logging', 'applicationInsights', 'samplingSettings'],
     meaning:
-      'Adaptive sampling of host telemetry (logs, dependencies) to about `maxTelemetryItemsPerSecond` per instance. Requests and exceptions are excluded from sampling so the ingest 5xx alert and failure counts are exact. The app\'s own custom metrics are pre-aggregated and never sampled.',
+      "Adaptive sampling of host telemetry (logs, dependencies) to about `maxTelemetryItemsPerSecond` per instance. Requests and exceptions are excluded from sampling so the ingest 5xx alert and failure counts are exact. The app's own custom metrics are pre-aggregated and never sampled.",
   },
   {
     path: ['extensionBundle'],
-    meaning: 'Binding extensions (storage queues, timers) the host loads; Flex Consumption requires bundle 4.x or later for Node apps.',
+    meaning:
+      'Binding extensions (storage queues, timers) the host loads; Flex Consumption requires bundle 4.x or later for Node apps.',
   },
 ];
 
@@ -237,7 +238,7 @@ export function renderConfigurationDoc(areas: readonly SettingArea[], hostJson: 
     '| Subscription management | manageSubscriptions, reconcileSubscriptions, processLifecycleNotifications | Storage, Graph, Processing, Subscriptions |',
     '| Telemetry export | (none: the app exports nothing while it is off) | Telemetry |',
     '',
-    'So on a first deployment whose `NOTIFICATION_URL` and `LIFECYCLE_NOTIFICATION_URL` secrets are not written yet, Graph\'s',
+    "So on a first deployment whose `NOTIFICATION_URL` and `LIFECYCLE_NOTIFICATION_URL` secrets are not written yet, Graph's",
     'notifications are still received and processed; only subscription management waits. An unresolved',
     '`GRAPH_CLIENT_SECRET` stops processing (nothing can be fetched) but ingest keeps accepting and queueing.',
     '',
@@ -261,7 +262,10 @@ export function renderConfigurationDoc(areas: readonly SettingArea[], hostJson: 
 }
 
 /** Every generated file, path → content. */
-export function renderGeneratedFiles(areas: readonly SettingArea[], hostJson: unknown): Readonly<Record<string, string>> {
+export function renderGeneratedFiles(
+  areas: readonly SettingArea[],
+  hostJson: unknown,
+): Readonly<Record<string, string>> {
   return {
     [GENERATED_FILES.configurationDoc]: renderConfigurationDoc(areas, hostJson),
     [GENERATED_FILES.localSettingsExample]: renderLocalSettingsExample(areas),

@@ -40,12 +40,22 @@ import {
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
 import type { IngestDependencies, IngestObserver, ParkedEventStore } from './lib/ingest';
-import { createRichContentOpener, QuietClaims, ReadsInFlight, SETTLE_MS, type ProcessingDependencies } from './lib/processing';
+import {
+  createRichContentOpener,
+  QuietClaims,
+  ReadsInFlight,
+  SETTLE_MS,
+  type ProcessingDependencies,
+} from './lib/processing';
 import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { MessageSender, PayloadStore } from './lib/storage';
 import type { LifecycleDependencies } from './lib/lifecycle';
-import { createCachedSubscriptionLookup, subscriptionSettingsFrom, type SubscriptionRepository } from './lib/subscriptions';
+import {
+  createCachedSubscriptionLookup,
+  subscriptionSettingsFrom,
+  type SubscriptionRepository,
+} from './lib/subscriptions';
 import {
   GRAPH_OPERATIONS,
   observeSubscriptions,
@@ -137,16 +147,27 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       });
       // Each read inside a $batch is throttled (or fails) on its own (docs/graph-protocol.md §7): count them one by one.
       for (const item of record.items ?? []) {
-        recordGraphRequest({ operation: 'getResource', throttled: item.throttled, ...(item.status === undefined ? {} : { status: item.status }) });
+        recordGraphRequest({
+          operation: 'getResource',
+          throttled: item.throttled,
+          ...(item.status === undefined ? {} : { status: item.status }),
+        });
       }
     },
   });
-  const changeEvents = config.processing.changeEventsQueue === undefined ? undefined : queue(config.processing.changeEventsQueue);
+  const changeEvents =
+    config.processing.changeEventsQueue === undefined ? undefined : queue(config.processing.changeEventsQueue);
   const lifecycleQueue = queue(config.storage.lifecycleQueue);
-  const sink = createBlobChangeSink(storage.blobService.getContainerClient(config.processing.resourcesContainer), changeEvents);
+  const sink = createBlobChangeSink(
+    storage.blobService.getContainerClient(config.processing.resourcesContainer),
+    changeEvents,
+  );
   const leases = createTableLeaseStore(storage.tableClient(config.processing.deltaStateTable));
   const desiredPath = config.subscriptions.desiredSubscriptionsPath;
-  const receipts = config.processing.coalesceDelaySeconds > 0 ? createTableReceiptLog(storage.tableClient(config.processing.receiptsTable)) : undefined;
+  const receipts =
+    config.processing.coalesceDelaySeconds > 0
+      ? createTableReceiptLog(storage.tableClient(config.processing.receiptsTable))
+      : undefined;
   return {
     config,
     clock,
@@ -161,7 +182,10 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       maxBodyBytes: config.ingest.maxBodyBytes,
       observer: ingestTelemetry,
     },
-    parkedEvents: createBlobParkedEventStore(storage.blobService.getContainerClient(config.storage.payloadContainer), 'parked/eventhubs/'),
+    parkedEvents: createBlobParkedEventStore(
+      storage.blobService.getContainerClient(config.storage.payloadContainer),
+      'parked/eventhubs/',
+    ),
     processing: {
       graph,
       sink,
@@ -198,7 +222,10 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       // Read on every run, so an edited file applies without a restart; relative paths from the app root.
       ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
     },
-    poisonQueues: { notifications: queue(`${config.storage.notificationsQueue}-poison`), lifecycle: queue(`${config.storage.lifecycleQueue}-poison`) },
+    poisonQueues: {
+      notifications: queue(`${config.storage.notificationsQueue}-poison`),
+      lifecycle: queue(`${config.storage.lifecycleQueue}-poison`),
+    },
   };
 }
 
@@ -224,7 +251,9 @@ export interface ComposedApp {
  */
 export function composeApp(reading: ConfigurationReading, overrides: ServiceOverrides = {}): ComposedApp {
   const health = assessConfiguration(reading.problems);
-  const unavailable = Object.fromEntries(APP_PARTS.map((part) => [part, partUnavailable(part, reading.problems)])) as Record<AppPart, Error | undefined>;
+  const unavailable = Object.fromEntries(
+    APP_PARTS.map((part) => [part, partUnavailable(part, reading.problems)]),
+  ) as Record<AppPart, Error | undefined>;
   // Storage is read by every part that builds anything: without it there is nothing to build. Built on first
   // use, not here: the Azure SDKs load then, so the validation handshake (which needs no service) never waits for them.
   const buildable = health.available.ingest || health.available.processing || health.available.subscriptions;
@@ -253,7 +282,8 @@ function composedApp(): { value: ComposedApp } | { error: unknown } {
       const reading = readConfiguration(process.env);
       const value = composeApp(reading);
       if (value.health.available.telemetry) startAzureMonitor(reading.config.telemetry);
-      if (value.health.available.subscriptions) observeSubscriptions(() => value.services.subscriptionServices.observations.current());
+      if (value.health.available.subscriptions)
+        observeSubscriptions(() => value.services.subscriptionServices.observations.current());
       return { value };
     } catch (error) {
       return { error };
@@ -299,7 +329,8 @@ export function appHealth(): ConfigurationHealth & { readonly startupError?: str
 export function describeHealth(health: ReturnType<typeof appHealth>): string[] {
   if (health.startupError !== undefined) return [`graph-notify cannot start: ${health.startupError}`];
   return health.problems.map(
-    (problem) => `graph-notify runs ${health.status}: ${problem.setting} ${problem.problem}; unavailable: ${problem.affects.join(', ')}`,
+    (problem) =>
+      `graph-notify runs ${health.status}: ${problem.setting} ${problem.problem}; unavailable: ${problem.affects.join(', ')}`,
   );
 }
 

@@ -75,7 +75,11 @@ function fateOf(record: NotificationRecord): NotificationFate {
 }
 
 /** Joins a tenant's change log with the dispatcher's notification records. */
-export function changeRecords(tenantId: string, changes: readonly ChangeEvent[], notifications: readonly NotificationRecord[]): ChangeRecord[] {
+export function changeRecords(
+  tenantId: string,
+  changes: readonly ChangeEvent[],
+  notifications: readonly NotificationRecord[],
+): ChangeRecord[] {
   const bySeq = new Map<number, NotificationFate[]>();
   for (const record of notifications) {
     if (record.kind !== 'change' || record.tenantId !== tenantId || record.changeSeq === undefined) continue;
@@ -119,7 +123,12 @@ export function versionShownBy(changes: readonly ChangeEvent[], path: string, bo
   for (let i = history.length - 1; i >= 0; i--) {
     const change = history[i];
     if (change?.after === undefined) continue;
-    if (tag !== undefined ? versionTagOf(kind, change.after) === tag : entries.every(([key, value]) => isDeepStrictEqual(change.after?.[key], value))) return change.version;
+    if (
+      tag !== undefined
+        ? versionTagOf(kind, change.after) === tag
+        : entries.every(([key, value]) => isDeepStrictEqual(change.after?.[key], value))
+    )
+      return change.version;
   }
   return undefined;
 }

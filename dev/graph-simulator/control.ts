@@ -4,9 +4,23 @@
  * (resource state, notification and delivery logs, endpoint states). Unauthenticated by design: the
  * simulator binds to loopback. Every route maps to one method of the `GraphSimulator` object.
  */
-import { parseAppRegistration, parseFaultOptions, parseFaultRule, parseMutation, parseTenantSeed, parseWorkloadOptions } from './controlSchemas.js';
+import {
+  parseAppRegistration,
+  parseFaultOptions,
+  parseFaultRule,
+  parseMutation,
+  parseTenantSeed,
+  parseWorkloadOptions,
+} from './controlSchemas.js';
 import { MutationRejected } from './directory.js';
-import { GraphHttpError, emptyResponse, graphError, jsonResponse, newRequestIds, type SimResponse } from './graphError.js';
+import {
+  GraphHttpError,
+  emptyResponse,
+  graphError,
+  jsonResponse,
+  newRequestIds,
+  type SimResponse,
+} from './graphError.js';
 import { parseJsonBody, type SimRequest } from './http.js';
 import { TIME } from './limits.js';
 import type { GraphSimulator, NotificationFilter } from './simulator.js';
@@ -17,7 +31,8 @@ const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = ['reauthorizationRequired', 
 function objectBody(request: SimRequest): Record<string, unknown> {
   const body = parseJsonBody(request);
   if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MutationRejected('the body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new MutationRejected('the body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -54,15 +69,21 @@ export async function handleControl(sim: GraphSimulator, request: SimRequest): P
   } catch (error) {
     const ids = newRequestIds(request.headers['client-request-id']);
     const now = sim.clock.now();
-    if (error instanceof MutationRejected) return graphError(error.status, 'SimulatorRequestInvalid', error.message, { now, ids });
+    if (error instanceof MutationRejected)
+      return graphError(error.status, 'SimulatorRequestInvalid', error.message, { now, ids });
     if (error instanceof GraphHttpError) return graphError(error.status, error.code, error.message, { now, ids });
-    if (error instanceof TypeError || error instanceof SyntaxError) return graphError(400, 'SimulatorRequestInvalid', error.message, { now, ids });
+    if (error instanceof TypeError || error instanceof SyntaxError)
+      return graphError(400, 'SimulatorRequestInvalid', error.message, { now, ids });
     throw error;
   }
 }
 
 async function route(sim: GraphSimulator, request: SimRequest): Promise<SimResponse> {
-  const parts = request.url.pathname.split('/').filter((p) => p !== '').slice(1).map(decodeURIComponent);
+  const parts = request.url.pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .slice(1)
+    .map(decodeURIComponent);
   const [area = '', id, action, extra] = parts;
   const method = request.method;
   const query = request.url.searchParams;
@@ -94,7 +115,8 @@ async function route(sim: GraphSimulator, request: SimRequest): Promise<SimRespo
     }
     case 'POST tenants/:id/subscriptions': {
       const body = objectBody(request);
-      if (typeof body.clientId !== 'string' || !Array.isArray(body.subscriptions)) throw new MutationRejected('clientId and a subscriptions array are required');
+      if (typeof body.clientId !== 'string' || !Array.isArray(body.subscriptions))
+        throw new MutationRejected('clientId and a subscriptions array are required');
       return jsonResponse(201, { value: await sim.seedSubscriptions(id ?? '', body.clientId, body.subscriptions) });
     }
     case 'GET tenants/:id/state':
@@ -114,7 +136,8 @@ async function route(sim: GraphSimulator, request: SimRequest): Promise<SimRespo
       if (typeof event !== 'string' || !LIFECYCLE_EVENTS.includes(event as LifecycleEvent)) {
         throw new MutationRejected(`event must be one of ${LIFECYCLE_EVENTS.join(', ')}`);
       }
-      const variant = body.variant === 'organizationId' ? 'organizationId' : body.variant === 'tenantId' ? 'tenantId' : undefined;
+      const variant =
+        body.variant === 'organizationId' ? 'organizationId' : body.variant === 'tenantId' ? 'tenantId' : undefined;
       const record = sim.lifecycle(id ?? '', event as LifecycleEvent, variant);
       return jsonResponse(202, { notification: record ?? null });
     }
@@ -158,7 +181,8 @@ async function route(sim: GraphSimulator, request: SimRequest): Promise<SimRespo
     }
     case 'POST tokens': {
       const body = objectBody(request);
-      if (typeof body.tenantId !== 'string' || typeof body.clientId !== 'string') throw new MutationRejected('tenantId and clientId are required');
+      if (typeof body.tenantId !== 'string' || typeof body.clientId !== 'string')
+        throw new MutationRejected('tenantId and clientId are required');
       const lifetime = typeof body.lifetimeSeconds === 'number' ? { lifetimeSeconds: body.lifetimeSeconds } : {};
       return jsonResponse(200, { access_token: await sim.issueAccessToken(body.tenantId, body.clientId, lifetime) });
     }

@@ -38,7 +38,9 @@ const MUTATIONS: Record<string, z.ZodType> = {
 const SAME_AS: Record<string, string> = { group: 'user', contact: 'event' };
 
 function fail(what: string, error: z.ZodError): never {
-  const problems = error.issues.map((issue) => `${issue.path.length === 0 ? what : issue.path.join('.')}: ${issue.message}`);
+  const problems = error.issues.map(
+    (issue) => `${issue.path.length === 0 ? what : issue.path.join('.')}: ${issue.message}`,
+  );
   throw new MutationRejected(`invalid ${what}: ${problems.join('; ')}`);
 }
 
@@ -56,7 +58,12 @@ export function parseMutation(input: unknown): Mutation {
 
 export function parseTenantSeed(input: unknown): TenantSeed {
   const result = z
-    .object({ id: id.exactOptional(), displayName: id.exactOptional(), domain: id.exactOptional(), driveType: z.enum(['business', 'personal']).exactOptional() })
+    .object({
+      id: id.exactOptional(),
+      displayName: id.exactOptional(),
+      domain: id.exactOptional(),
+      driveType: z.enum(['business', 'personal']).exactOptional(),
+    })
     .strict()
     .safeParse(input ?? {});
   if (!result.success) fail('tenant', result.error);
@@ -83,10 +90,18 @@ export function parseAppRegistration(input: unknown): AppRegistration {
 export function parseFaultOptions(input: unknown): Partial<FaultOptions> {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, value] of Object.entries(NO_FAULTS)) {
-    const base = typeof value === 'boolean' ? z.boolean() : key.endsWith('Ratio') || key.endsWith('PerHour') ? ratio : z.number().min(0);
+    const base =
+      typeof value === 'boolean'
+        ? z.boolean()
+        : key.endsWith('Ratio') || key.endsWith('PerHour')
+          ? ratio
+          : z.number().min(0);
     shape[key] = base.exactOptional();
   }
-  const result = z.object(shape).strict().safeParse(input ?? {});
+  const result = z
+    .object(shape)
+    .strict()
+    .safeParse(input ?? {});
   if (!result.success) fail('faults', result.error);
   return result.data;
 }

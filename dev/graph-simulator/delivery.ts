@@ -152,7 +152,14 @@ export class NotificationDispatcher {
   readonly #attempts: DeliveryAttempt[] = [];
   #routes: RouteSink | undefined;
 
-  constructor(clock: SimClock, options: DeliveryOptions, faults: FaultInjector, fetchImpl: typeof fetch, gate: SubscriptionGate, log: (line: string) => void) {
+  constructor(
+    clock: SimClock,
+    options: DeliveryOptions,
+    faults: FaultInjector,
+    fetchImpl: typeof fetch,
+    gate: SubscriptionGate,
+    log: (line: string) => void,
+  ) {
     this.#clock = clock;
     this.#options = options;
     this.#faults = faults;
@@ -211,15 +218,27 @@ export class NotificationDispatcher {
     if (input.kind === 'change') {
       if (this.#losesWhilePaused(record)) return this.#lose(record);
       if (url.state === 'drop') return this.#drop(record, 'endpoint in drop state');
-      if (this.#faults.random.chance(this.#faults.options.dropDeliveryRatio)) return this.#drop(record, 'fault: dropDeliveryRatio');
+      if (this.#faults.random.chance(this.#faults.options.dropDeliveryRatio))
+        return this.#drop(record, 'fault: dropDeliveryRatio');
     }
     const faults = this.#faults.options;
     const reorder = Math.max(faults.reorderWindowMs, 0);
     let delay = this.#options.latencyMs + (input.delayMs ?? 0) + (reorder > 0 ? this.#faults.random.int(reorder) : 0);
-    if (url.state === 'slow' && input.kind === 'change' && this.#options.endpointThrottle !== false) delay += this.#options.endpointThrottle.slowDelayMs;
-    const item: QueuedItem = { record, rich: input.rich, duplicate: false, firstQueuedAtMs: now, dueAtMs: now + delay, attempt: 0 };
+    if (url.state === 'slow' && input.kind === 'change' && this.#options.endpointThrottle !== false)
+      delay += this.#options.endpointThrottle.slowDelayMs;
+    const item: QueuedItem = {
+      record,
+      rich: input.rich,
+      duplicate: false,
+      firstQueuedAtMs: now,
+      dueAtMs: now + delay,
+      attempt: 0,
+    };
     url.queue.push(item);
-    if (input.kind === 'change' && this.#faults.random.chance(Math.max(input.duplicateRatio ?? 0, faults.duplicateDeliveryRatio))) {
+    if (
+      input.kind === 'change' &&
+      this.#faults.random.chance(Math.max(input.duplicateRatio ?? 0, faults.duplicateDeliveryRatio))
+    ) {
       // Graph replays after outages (docs/graph-protocol.md §3.5): the copy goes out later, possibly after newer changes.
       const copyDelay = delay + 1 + this.#faults.random.int(Math.max(reorder, 1_000));
       url.queue.push({ ...item, duplicate: true, dueAtMs: now + copyDelay });
@@ -259,7 +278,11 @@ export class NotificationDispatcher {
 
   /** A change notification due while its subscription is paused, under `whilePaused: 'lost'`. */
   #losesWhilePaused(record: NotificationRecord): boolean {
-    return record.kind === 'change' && this.#options.whilePaused === 'lost' && this.#gate.stateOf(record.subscriptionId) === 'paused';
+    return (
+      record.kind === 'change' &&
+      this.#options.whilePaused === 'lost' &&
+      this.#gate.stateOf(record.subscriptionId) === 'paused'
+    );
   }
 
   /** The lifecycle events page: changes made while delivery is paused are lost and must be recovered with delta. */
@@ -274,7 +297,16 @@ export class NotificationDispatcher {
   #url(url: string): UrlState {
     let state = this.#urls.get(url);
     if (state === undefined) {
-      state = { url, queue: [], inFlight: 0, samples: [], state: 'normal', untilMs: 0, timer: undefined, timerAtMs: Number.POSITIVE_INFINITY };
+      state = {
+        url,
+        queue: [],
+        inFlight: 0,
+        samples: [],
+        state: 'normal',
+        untilMs: 0,
+        timer: undefined,
+        timerAtMs: Number.POSITIVE_INFINITY,
+      };
       this.#urls.set(url, state);
     }
     return state;
@@ -288,7 +320,10 @@ export class NotificationDispatcher {
     for (const item of url.queue) {
       const gate = item.record.kind === 'change' ? this.#gate.stateOf(item.record.subscriptionId) : 'active';
       // Held items matter again when their retry window closes and they must be discarded.
-      const at = gate === 'paused' && this.#options.whilePaused === 'held' ? item.firstQueuedAtMs + this.#options.retryWindowMs : item.dueAtMs;
+      const at =
+        gate === 'paused' && this.#options.whilePaused === 'held'
+          ? item.firstQueuedAtMs + this.#options.retryWindowMs
+          : item.dueAtMs;
       if (at < next) next = at;
     }
     if (next === Number.POSITIVE_INFINITY) return;
@@ -324,7 +359,10 @@ export class NotificationDispatcher {
       if (now - item.firstQueuedAtMs >= this.#options.retryWindowMs) {
         if (!item.duplicate && item.record.status === 'pending') {
           item.record.status = 'discarded';
-          item.record.reason = gate === 'paused' ? 'held while the access token had lapsed for 4 hours' : 'not acknowledged within the 4-hour retry window';
+          item.record.reason =
+            gate === 'paused'
+              ? 'held while the access token had lapsed for 4 hours'
+              : 'not acknowledged within the 4-hour retry window';
         }
         return false;
       }
@@ -336,7 +374,8 @@ export class NotificationDispatcher {
     const batches: QueuedItem[][] = [];
     for (const firstAttempt of [true, false]) {
       const group = ready.filter((item) => (item.attempt === 0) === firstAttempt);
-      for (let i = 0; i < group.length; i += this.#options.maxBatchSize) batches.push(group.slice(i, i + this.#options.maxBatchSize));
+      for (let i = 0; i < group.length; i += this.#options.maxBatchSize)
+        batches.push(group.slice(i, i + this.#options.maxBatchSize));
     }
     const capacity = Math.max(0, this.#options.maxConcurrentPerUrl - url.inFlight);
     const sending = batches.slice(0, capacity);
@@ -370,14 +409,35 @@ export class NotificationDispatcher {
         item.attempt += 1;
         if (!item.duplicate) item.record.attempts += 1;
       }
-      this.#routes.publish(url.url, batch.map((item) => item.record));
-      this.#recordAttempt(url, batch, startedAt, firstAttempt, timeoutMs, { outcome: 'acknowledged', status: 202, durationMs: 0 }, 0);
+      this.#routes.publish(
+        url.url,
+        batch.map((item) => item.record),
+      );
+      this.#recordAttempt(
+        url,
+        batch,
+        startedAt,
+        firstAttempt,
+        timeoutMs,
+        { outcome: 'acknowledged', status: 202, durationMs: 0 },
+        0,
+      );
       return;
     }
     const pairs = new Map<string, { appId: string; tenantId: string }>();
-    for (const item of batch) if (item.rich) pairs.set(`${item.record.appId}|${item.record.tenantId}`, { appId: item.record.appId, tenantId: item.record.tenantId });
-    const validationTokens = await Promise.all([...pairs.values()].map((p) => this.#gate.validationToken(p.appId, p.tenantId)));
-    const body = JSON.stringify({ value: batch.map((item) => item.record.payload), ...(validationTokens.length > 0 ? { validationTokens } : {}) });
+    for (const item of batch)
+      if (item.rich)
+        pairs.set(`${item.record.appId}|${item.record.tenantId}`, {
+          appId: item.record.appId,
+          tenantId: item.record.tenantId,
+        });
+    const validationTokens = await Promise.all(
+      [...pairs.values()].map((p) => this.#gate.validationToken(p.appId, p.tenantId)),
+    );
+    const body = JSON.stringify({
+      value: batch.map((item) => item.record.payload),
+      ...(validationTokens.length > 0 ? { validationTokens } : {}),
+    });
     for (const item of batch) {
       item.attempt += 1;
       if (!item.duplicate) item.record.attempts += 1;
@@ -393,7 +453,11 @@ export class NotificationDispatcher {
         });
         await response.arrayBuffer();
         const durationMs = performance.now() - wallStart;
-        return { outcome: response.status >= 200 && response.status < 300 ? 'acknowledged' : 'rejected', status: response.status, durationMs };
+        return {
+          outcome: response.status >= 200 && response.status < 300 ? 'acknowledged' : 'rejected',
+          status: response.status,
+          durationMs,
+        };
       } catch (error) {
         const durationMs = performance.now() - wallStart;
         const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
@@ -404,7 +468,15 @@ export class NotificationDispatcher {
     this.#recordAttempt(url, batch, startedAt, firstAttempt, timeoutMs, result, validationTokens.length);
     if (result.outcome === 'acknowledged' && rule?.action === 'duplicate') {
       const again = await sendOnce();
-      this.#recordAttempt(url, batch.map((item) => ({ ...item, duplicate: true })), this.#clock.nowMs(), false, timeoutMs, again, validationTokens.length);
+      this.#recordAttempt(
+        url,
+        batch.map((item) => ({ ...item, duplicate: true })),
+        this.#clock.nowMs(),
+        false,
+        timeoutMs,
+        again,
+        validationTokens.length,
+      );
     }
   }
 
@@ -432,10 +504,13 @@ export class NotificationDispatcher {
     });
     // Graph judges each notification delivery, not each POST (webhooks delivery page): a batch of n
     // notifications answered slowly is n slow deliveries. Paused subscriptions do not count.
-    const counted = batch.filter((item) => item.record.kind === 'lifecycle' || this.#gate.stateOf(item.record.subscriptionId) !== 'paused').length;
+    const counted = batch.filter(
+      (item) => item.record.kind === 'lifecycle' || this.#gate.stateOf(item.record.subscriptionId) !== 'paused',
+    ).length;
     if (counted > 0) {
       const slow = result.outcome === 'timeout' || result.durationMs > this.#options.firstAttemptTimeoutMs;
-      const verySlow = (result.outcome === 'timeout' && !firstAttempt) || result.durationMs > this.#options.retryTimeoutMs;
+      const verySlow =
+        (result.outcome === 'timeout' && !firstAttempt) || result.durationMs > this.#options.retryTimeoutMs;
       for (let i = 0; i < counted; i++) url.samples.push({ atMs: now, slow, verySlow });
       this.#evaluate(url, now);
     }
@@ -461,7 +536,9 @@ export class NotificationDispatcher {
       url.queue.push(item);
     }
     if (result.outcome !== 'acknowledged') {
-      this.#log(`delivery to ${redactUrl(url.url)} failed (${result.outcome}${result.status === undefined ? '' : ` ${result.status}`}); ${batch.length} notification(s) will be retried`);
+      this.#log(
+        `delivery to ${redactUrl(url.url)} failed (${result.outcome}${result.status === undefined ? '' : ` ${result.status}`}); ${batch.length} notification(s) will be retried`,
+      );
     }
   }
 

@@ -54,7 +54,14 @@ function decodeDeltaToken(raw: string): DeltaToken | undefined {
     const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
     if (typeof value !== 'object' || value === null) return undefined;
     const token = value as Partial<DeltaToken>;
-    if (typeof token.t !== 'string' || typeof token.s !== 'string' || typeof token.q !== 'number' || typeof token.at !== 'number' || typeof token.g !== 'number') return undefined;
+    if (
+      typeof token.t !== 'string' ||
+      typeof token.s !== 'string' ||
+      typeof token.q !== 'number' ||
+      typeof token.at !== 'number' ||
+      typeof token.g !== 'number'
+    )
+      return undefined;
     if (token.m !== 'i' && token.m !== 'c' && token.m !== 'd') return undefined;
     return token as DeltaToken;
   } catch {
@@ -99,11 +106,36 @@ export function runDelta(request: DeltaRequest): DeltaPage {
   const { directory, scope, nowMs } = request;
   if (request.token === 'latest') {
     // "Sync from now": an empty page and a deltaLink (docs/graph-protocol.md §6.1).
-    return { value: [], nextLink: undefined, deltaLink: link(request, { t: directory.tenantId, s: scope.key, m: 'd', q: directory.lastSeq, at: nowMs, g: directory.deltaGeneration, ...(request.select === undefined ? {} : { sel: request.select }) }, 'delta') };
+    return {
+      value: [],
+      nextLink: undefined,
+      deltaLink: link(
+        request,
+        {
+          t: directory.tenantId,
+          s: scope.key,
+          m: 'd',
+          q: directory.lastSeq,
+          at: nowMs,
+          g: directory.deltaGeneration,
+          ...(request.select === undefined ? {} : { sel: request.select }),
+        },
+        'delta',
+      ),
+    };
   }
   let token: DeltaToken;
   if (request.token === undefined || request.token === '') {
-    token = { t: directory.tenantId, s: scope.key, m: 'i', q: directory.lastSeq, o: 0, at: nowMs, g: directory.deltaGeneration, ...(request.select === undefined ? {} : { sel: request.select }) };
+    token = {
+      t: directory.tenantId,
+      s: scope.key,
+      m: 'i',
+      q: directory.lastSeq,
+      o: 0,
+      at: nowMs,
+      g: directory.deltaGeneration,
+      ...(request.select === undefined ? {} : { sel: request.select }),
+    };
   } else {
     const decoded = decodeDeltaToken(request.token);
     if (decoded === undefined || decoded.t !== directory.tenantId || decoded.s !== scope.key) {
@@ -111,7 +143,8 @@ export function runDelta(request: DeltaRequest): DeltaPage {
     }
     if (nowMs - decoded.at > request.tokenLifetimeMs || decoded.g !== directory.deltaGeneration) {
       const headers = { location: restartUrl(request) };
-      if (scope.goneKind === 'outlookSyncStateNotFound') throw GraphHttpError.outlookSyncStateNotFound(decoded.g, directory.deltaGeneration, headers);
+      if (scope.goneKind === 'outlookSyncStateNotFound')
+        throw GraphHttpError.outlookSyncStateNotFound(decoded.g, directory.deltaGeneration, headers);
       throw GraphHttpError.of(scope.goneKind, headers);
     }
     token = decoded;
@@ -147,12 +180,21 @@ export function runDelta(request: DeltaRequest): DeltaPage {
     return { value: page, nextLink: link(request, { ...token, o: nextOffset }, 'next'), deltaLink: undefined };
   }
   // A finished round hands out a deltaLink whose lifetime starts now.
-  const deltaToken: DeltaToken = { t: directory.tenantId, s: scope.key, m: 'd', q: windowEnd, at: nowMs, g: directory.deltaGeneration, ...(select === undefined ? {} : { sel: select }) };
+  const deltaToken: DeltaToken = {
+    t: directory.tenantId,
+    s: scope.key,
+    m: 'd',
+    q: windowEnd,
+    at: nowMs,
+    g: directory.deltaGeneration,
+    ...(select === undefined ? {} : { sel: select }),
+  };
   return { value: page, nextLink: undefined, deltaLink: link(request, deltaToken, 'delta') };
 }
 
 function deltaScopeMatches(scope: DeltaScope, resource: StoredResource): boolean {
   if (scope.matches !== undefined && !scope.matches(resource)) return false;
-  if (scope.key.startsWith('messages:')) return `messages:${resource.owner.userId ?? ''}:${resource.owner.folderId ?? ''}` === scope.key;
+  if (scope.key.startsWith('messages:'))
+    return `messages:${resource.owner.userId ?? ''}:${resource.owner.folderId ?? ''}` === scope.key;
   return true;
 }

@@ -19,18 +19,49 @@ export function seedDemoResources(directory: TenantDirectory): void {
   for (const person of people) {
     const user = directory.apply({ kind: 'user', op: 'create', data: person });
     if (user === undefined) continue;
-    directory.apply({ kind: 'message', op: 'create', userId: user.id, data: { subject: `Welcome, ${person.displayName}` } });
-    directory.apply({ kind: 'message', op: 'create', userId: user.id, data: { subject: 'Quarterly numbers', importance: 'high' } });
+    directory.apply({
+      kind: 'message',
+      op: 'create',
+      userId: user.id,
+      data: { subject: `Welcome, ${person.displayName}` },
+    });
+    directory.apply({
+      kind: 'message',
+      op: 'create',
+      userId: user.id,
+      data: { subject: 'Quarterly numbers', importance: 'high' },
+    });
     directory.apply({ kind: 'event', op: 'create', userId: user.id, data: { subject: 'Team sync' } });
     directory.apply({ kind: 'contact', op: 'create', userId: user.id, data: { displayName: 'Patti Fernandez' } });
     const drive = directory.driveOfUser(user.id);
     if (drive !== undefined) {
-      const folder = directory.apply({ kind: 'driveItem', op: 'create', driveId: drive.id, data: { name: 'Projects', folder: { childCount: 0 } } });
-      directory.apply({ kind: 'driveItem', op: 'create', driveId: drive.id, ...(folder === undefined ? {} : { parentId: folder.id }), data: { name: 'Plan.docx' } });
+      const folder = directory.apply({
+        kind: 'driveItem',
+        op: 'create',
+        driveId: drive.id,
+        data: { name: 'Projects', folder: { childCount: 0 } },
+      });
+      directory.apply({
+        kind: 'driveItem',
+        op: 'create',
+        driveId: drive.id,
+        ...(folder === undefined ? {} : { parentId: folder.id }),
+        data: { name: 'Plan.docx' },
+      });
     }
   }
-  directory.apply({ kind: 'group', op: 'create', data: { displayName: 'Marketing', mailEnabled: true, mailNickname: 'marketing', groupTypes: ['Unified'] } });
+  directory.apply({
+    kind: 'group',
+    op: 'create',
+    data: { displayName: 'Marketing', mailEnabled: true, mailNickname: 'marketing', groupTypes: ['Unified'] },
+  });
   directory.apply({ kind: 'group', op: 'create', data: { displayName: 'All Staff', mailNickname: 'allstaff' } });
   const chat = directory.apply({ kind: 'chat', op: 'create', data: { topic: 'Launch planning' } });
-  if (chat !== undefined) directory.apply({ kind: 'chatMessage', op: 'create', chatId: chat.id, data: { body: { contentType: 'text', content: 'Kick-off at 10' } } });
+  if (chat !== undefined)
+    directory.apply({
+      kind: 'chatMessage',
+      op: 'create',
+      chatId: chat.id,
+      data: { body: { contentType: 'text', content: 'Kick-off at 10' } },
+    });
 }

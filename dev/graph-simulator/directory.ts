@@ -96,7 +96,13 @@ export class TenantDirectory {
   /** Bumped by a delta reset: tokens of older generations answer 410 Gone. */
   deltaGeneration = 0;
 
-  constructor(tenantId: string, displayName: string, domain: string, now: () => Date, driveType: 'business' | 'personal' = 'business') {
+  constructor(
+    tenantId: string,
+    displayName: string,
+    domain: string,
+    now: () => Date,
+    driveType: 'business' | 'personal' = 'business',
+  ) {
     this.tenantId = tenantId;
     this.displayName = displayName;
     this.domain = domain;
@@ -170,7 +176,8 @@ export class TenantDirectory {
     let parentId = (body?.parentReference as { id?: unknown } | undefined)?.id;
     for (let depth = 0; typeof parentId === 'string' && depth < 1_000; depth++) {
       if (parentId === folderId) return true;
-      parentId = (this.get(`drives/${driveId}/items/${parentId}`)?.body.parentReference as { id?: unknown } | undefined)?.id;
+      parentId = (this.get(`drives/${driveId}/items/${parentId}`)?.body.parentReference as { id?: unknown } | undefined)
+        ?.id;
     }
     return false;
   }
@@ -201,11 +208,17 @@ export class TenantDirectory {
 
   // ---- directory objects -------------------------------------------------------------------------
 
-  #applyDirectory(mutation: Extract<Mutation, { kind: 'user' | 'group' }>, hints: ChangeHints): StoredResource | undefined {
+  #applyDirectory(
+    mutation: Extract<Mutation, { kind: 'user' | 'group' }>,
+    hints: ChangeHints,
+  ): StoredResource | undefined {
     const collection = mutation.kind === 'user' ? 'users' : 'groups';
     if (mutation.op === 'create') {
       const id = typeof mutation.data?.id === 'string' ? mutation.data.id : newGuid();
-      const body = mutation.kind === 'user' ? this.#newUserBody(id, mutation.data ?? {}) : this.#newGroupBody(id, mutation.data ?? {});
+      const body =
+        mutation.kind === 'user'
+          ? this.#newUserBody(id, mutation.data ?? {})
+          : this.#newGroupBody(id, mutation.data ?? {});
       const user = this.#create(mutation.kind, collection, {}, id, body, hints);
       if (mutation.kind === 'user') this.#provisionUser(id);
       return user;
@@ -356,19 +369,35 @@ export class TenantDirectory {
       `users/${userId}/messages`,
       { userId, folderId: destination.id },
       id,
-      { ...body, id, parentFolderId: destination.id, changeKey, '@odata.etag': `W/"${changeKey}"`, lastModifiedDateTime: this.#now().toISOString() },
+      {
+        ...body,
+        id,
+        parentFolderId: destination.id,
+        changeKey,
+        '@odata.etag': `W/"${changeKey}"`,
+        lastModifiedDateTime: this.#now().toISOString(),
+      },
       hints,
     );
   }
 
-  #applyMailboxItem(mutation: Extract<Mutation, { kind: 'event' | 'contact' }>, hints: ChangeHints): StoredResource | undefined {
+  #applyMailboxItem(
+    mutation: Extract<Mutation, { kind: 'event' | 'contact' }>,
+    hints: ChangeHints,
+  ): StoredResource | undefined {
     const user = this.#mailbox(mutation.userId);
     const collection = `users/${user.id}/${mutation.kind === 'event' ? 'events' : 'contacts'}`;
     if (mutation.op === 'create') {
       const id = newOutlookId();
       const changeKey = newChangeKey();
       const now = this.#now();
-      const common = { '@odata.etag': `W/"${changeKey}"`, id, createdDateTime: now.toISOString(), lastModifiedDateTime: now.toISOString(), changeKey };
+      const common = {
+        '@odata.etag': `W/"${changeKey}"`,
+        id,
+        createdDateTime: now.toISOString(),
+        lastModifiedDateTime: now.toISOString(),
+        changeKey,
+      };
       const body: JsonObject =
         mutation.kind === 'event'
           ? {
@@ -392,7 +421,9 @@ export class TenantDirectory {
     }
     const existing = this.get(`${collection}/${mutation.id}`);
     if (existing === undefined) throw new MutationRejected(`${mutation.kind} ${mutation.id} does not exist`, 404);
-    return mutation.op === 'update' ? this.#update(existing, mutation.data, hints) : this.#remove(existing, hints, false);
+    return mutation.op === 'update'
+      ? this.#update(existing, mutation.data, hints)
+      : this.#remove(existing, hints, false);
   }
 
   // ---- OneDrive ----------------------------------------------------------------------------------
@@ -402,8 +433,10 @@ export class TenantDirectory {
     if (drive === undefined) throw new MutationRejected(`drive ${mutation.driveId} does not exist`, 404);
     const collection = `drives/${drive.id}/items`;
     if (mutation.op === 'create') {
-      const parent = mutation.parentId === undefined ? this.rootOfDrive(drive.id) : this.get(`${collection}/${mutation.parentId}`);
-      if (parent === undefined) throw new MutationRejected(`parent item ${mutation.parentId ?? 'root'} does not exist`, 404);
+      const parent =
+        mutation.parentId === undefined ? this.rootOfDrive(drive.id) : this.get(`${collection}/${mutation.parentId}`);
+      if (parent === undefined)
+        throw new MutationRejected(`parent item ${mutation.parentId ?? 'root'} does not exist`, 404);
       const id = newDriveItemId();
       const now = this.#now().toISOString();
       const isFolder = mutation.data?.folder !== undefined;
@@ -421,7 +454,9 @@ export class TenantDirectory {
           cTag: `"c:{${newGuid().toUpperCase()}},1"`,
           size: isFolder ? 0 : 1024,
           parentReference: { driveId: drive.id, driveType: this.driveType, id: parent.id },
-          ...(isFolder ? {} : { file: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } }),
+          ...(isFolder
+            ? {}
+            : { file: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' } }),
           ...mutation.data,
         },
         hints,
@@ -429,11 +464,20 @@ export class TenantDirectory {
     }
     const existing = this.get(`${collection}/${mutation.id}`);
     if (existing === undefined) throw new MutationRejected(`drive item ${mutation.id} does not exist`, 404);
-    if (existing.body.root !== undefined && mutation.op === 'delete') throw new MutationRejected('the drive root cannot be deleted');
+    if (existing.body.root !== undefined && mutation.op === 'delete')
+      throw new MutationRejected('the drive root cannot be deleted');
     if (mutation.op === 'update') {
       const etag = String(existing.body.eTag);
       const version = existing.version + 1;
-      return this.#update(existing, { ...mutation.data, eTag: etag.replace(/,\d+"$/, `,${version}"`), cTag: `"c:{${newGuid().toUpperCase()}},${version}"` }, hints);
+      return this.#update(
+        existing,
+        {
+          ...mutation.data,
+          eTag: etag.replace(/,\d+"$/, `,${version}"`),
+          cTag: `"c:{${newGuid().toUpperCase()}},${version}"`,
+        },
+        hints,
+      );
     }
     return this.#remove(existing, hints, false);
   }
@@ -444,14 +488,24 @@ export class TenantDirectory {
     if (mutation.op === 'create') {
       const id = `19:${randomUUID().replaceAll('-', '')}@thread.v2`;
       const now = this.#now().toISOString();
-      return this.#create('chat', 'chats', { chatId: id }, id, { id, topic: null, chatType: 'group', createdDateTime: now, lastUpdatedDateTime: now, ...mutation.data }, hints);
+      return this.#create(
+        'chat',
+        'chats',
+        { chatId: id },
+        id,
+        { id, topic: null, chatType: 'group', createdDateTime: now, lastUpdatedDateTime: now, ...mutation.data },
+        hints,
+      );
     }
     const existing = this.get(`chats/${mutation.id}`);
     if (existing === undefined) throw new MutationRejected(`chat ${mutation.id} does not exist`, 404);
     return this.#update(existing, { ...mutation.data, lastUpdatedDateTime: this.#now().toISOString() }, hints);
   }
 
-  #applyChatMessage(mutation: Extract<Mutation, { kind: 'chatMessage' }>, hints: ChangeHints): StoredResource | undefined {
+  #applyChatMessage(
+    mutation: Extract<Mutation, { kind: 'chatMessage' }>,
+    hints: ChangeHints,
+  ): StoredResource | undefined {
     const chat = this.get(`chats/${mutation.chatId}`);
     if (chat === undefined) throw new MutationRejected(`chat ${mutation.chatId} does not exist`, 404);
     const collection = `chats/${chat.id}/messages`;
@@ -480,7 +534,8 @@ export class TenantDirectory {
     }
     const existing = this.get(`${collection}/${mutation.id}`);
     if (existing === undefined) throw new MutationRejected(`chat message ${mutation.id} does not exist`, 404);
-    if (mutation.op === 'update') return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
+    if (mutation.op === 'update')
+      return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
     return this.#remove(existing, hints, false);
   }
 
@@ -492,8 +547,23 @@ export class TenantDirectory {
   }
 
   /** Stores a resource without recording a change (provisioning that Graph does not notify). */
-  #insert(kind: SimResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject): StoredResource {
-    const resource: StoredResource = { kind, id, path: `${collection}/${id}`, collection, owner, body, version: 1, softDeleted: false };
+  #insert(
+    kind: SimResourceKind,
+    collection: string,
+    owner: ResourceOwner,
+    id: string,
+    body: JsonObject,
+  ): StoredResource {
+    const resource: StoredResource = {
+      kind,
+      id,
+      path: `${collection}/${id}`,
+      collection,
+      owner,
+      body,
+      version: 1,
+      softDeleted: false,
+    };
     this.#byPath.set(resource.path, resource);
     let members = this.#collections.get(collection);
     if (members === undefined) {
@@ -504,7 +574,14 @@ export class TenantDirectory {
     return resource;
   }
 
-  #create(kind: SimResourceKind, collection: string, owner: ResourceOwner, id: string, body: JsonObject, hints: ChangeHints): StoredResource {
+  #create(
+    kind: SimResourceKind,
+    collection: string,
+    owner: ResourceOwner,
+    id: string,
+    body: JsonObject,
+    hints: ChangeHints,
+  ): StoredResource {
     if (this.#byPath.has(`${collection}/${id}`)) throw new MutationRejected(`${kind} ${id} already exists`, 409);
     const resource = this.#insert(kind, collection, owner, id, body);
     this.#record(resource, 'created', false, undefined, hints);
@@ -542,7 +619,13 @@ export class TenantDirectory {
     return resource;
   }
 
-  #record(resource: StoredResource, changeType: ChangeType, softDelete: boolean, before: JsonObject | undefined, hints: ChangeHints): void {
+  #record(
+    resource: StoredResource,
+    changeType: ChangeType,
+    softDelete: boolean,
+    before: JsonObject | undefined,
+    hints: ChangeHints,
+  ): void {
     const gone = changeType === 'deleted';
     const change: ChangeEvent = {
       seq: ++this.#seq,

@@ -15,7 +15,9 @@ import type { JsonObject } from './model.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
 /** Event Grid's retry delays ("Event Grid message delivery and retry"); hourly after the last. */
-export const EVENT_GRID_RETRY_SCHEDULE_MS: readonly number[] = [10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000];
+export const EVENT_GRID_RETRY_SCHEDULE_MS: readonly number[] = [
+  10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000,
+];
 /** Defaults of an event subscription's retry policy: 30 attempts, 1,440 minutes to live. */
 export const EVENT_GRID_MAX_DELIVERY_ATTEMPTS = 30;
 export const EVENT_GRID_EVENT_TTL_MS = 1_440 * 60_000;
@@ -66,11 +68,17 @@ export function partnerTopicOf(url: string): string | undefined {
 export function cloudEventType(item: JsonObject): string {
   const lifecycle = typeof item.lifecycleEvent === 'string' ? item.lifecycleEvent : undefined;
   if (lifecycle !== undefined) {
-    const name = lifecycle === 'reauthorizationRequired' ? 'ReauthorizationRequired' : lifecycle === 'subscriptionRemoved' ? 'Removed' : 'Missed';
+    const name =
+      lifecycle === 'reauthorizationRequired'
+        ? 'ReauthorizationRequired'
+        : lifecycle === 'subscriptionRemoved'
+          ? 'Removed'
+          : 'Missed';
     return `Microsoft.Graph.Subscription${name}`;
   }
   const data = item.resourceData;
-  const declared = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as JsonObject)['@odata.type'] : undefined;
+  const declared =
+    data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as JsonObject)['@odata.type'] : undefined;
   const odataType = typeof declared === 'string' ? declared : '#Microsoft.Graph.Resource';
   const kind = odataType.split('.').pop() ?? 'Resource';
   const change = typeof item.changeType === 'string' ? item.changeType : 'updated';
@@ -92,7 +100,14 @@ export class SimulatedEventGrid {
 
   /** Graph creates the topic with the first subscription that names it. */
   createTopic(name: string): void {
-    if (!this.#topics.has(name.toLowerCase())) this.#topics.set(name.toLowerCase(), { name, subscription: undefined, queue: [], timer: undefined, inFlight: false });
+    if (!this.#topics.has(name.toLowerCase()))
+      this.#topics.set(name.toLowerCase(), {
+        name,
+        subscription: undefined,
+        queue: [],
+        timer: undefined,
+        inFlight: false,
+      });
   }
 
   topics(): string[] {
@@ -105,10 +120,17 @@ export class SimulatedEventGrid {
    */
   async subscribe(topicName: string, options: EventSubscriptionOptions): Promise<void> {
     const topic = this.#topics.get(topicName.toLowerCase());
-    if (topic === undefined) throw new TypeError(`no partner topic "${topicName}": Graph creates it with the first subscription that names it`);
-    const response = await this.#fetch(options.endpointUrl, { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } });
+    if (topic === undefined)
+      throw new TypeError(
+        `no partner topic "${topicName}": Graph creates it with the first subscription that names it`,
+      );
+    const response = await this.#fetch(options.endpointUrl, {
+      method: 'OPTIONS',
+      headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' },
+    });
     await response.arrayBuffer();
-    if (response.headers.get('webhook-allowed-origin') === null) throw new TypeError(`the endpoint did not consent to the CloudEvents handshake (HTTP ${response.status})`);
+    if (response.headers.get('webhook-allowed-origin') === null)
+      throw new TypeError(`the endpoint did not consent to the CloudEvents handshake (HTTP ${response.status})`);
     topic.subscription = {
       endpointUrl: options.endpointUrl,
       maxEventsPerBatch: Math.min(options.maxEventsPerBatch ?? 1, EVENT_GRID_MAX_EVENTS_PER_BATCH),
@@ -137,7 +159,15 @@ export class SimulatedEventGrid {
         specversion: '1.0',
         data: typeof item.lifecycleEvent === 'string' ? data : item,
       };
-      const record: EventGridEventRecord = { event, topic: topic.name, status: 'pending', attempts: 0, deadLetterReason: undefined, publishedAtMs: now, dueAtMs: now };
+      const record: EventGridEventRecord = {
+        event,
+        topic: topic.name,
+        status: 'pending',
+        attempts: 0,
+        deadLetterReason: undefined,
+        publishedAtMs: now,
+        dueAtMs: now,
+      };
       this.#records.push(record);
       topic.queue.push(record);
     }
@@ -157,7 +187,9 @@ export class SimulatedEventGrid {
     if (topic.subscription === undefined || topic.inFlight || topic.queue.length === 0) return;
     const next = Math.min(...topic.queue.map((record) => record.dueAtMs));
     topic.timer?.cancel();
-    topic.timer = this.#clock.schedule(Math.max(next, this.#clock.nowMs()), `event grid ${topic.name}`, () => this.#deliver(topic));
+    topic.timer = this.#clock.schedule(Math.max(next, this.#clock.nowMs()), `event grid ${topic.name}`, () =>
+      this.#deliver(topic),
+    );
   }
 
   async #deliver(topic: PartnerTopic): Promise<void> {
@@ -176,7 +208,10 @@ export class SimulatedEventGrid {
     try {
       const response = await this.#fetch(subscription.endpointUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/cloudevents-batch+json; charset=utf-8', 'aeg-event-type': 'Notification' },
+        headers: {
+          'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+          'aeg-event-type': 'Notification',
+        },
         body: JSON.stringify(due.map((record) => record.event)),
         signal: AbortSignal.timeout(30_000),
       });
@@ -196,14 +231,19 @@ export class SimulatedEventGrid {
       }
       const delay = EVENT_GRID_RETRY_SCHEDULE_MS[record.attempts - 1] ?? 3_600_000;
       if (status !== undefined && NOT_RETRIED.has(status)) this.#deadLetter(record, `not retried: HTTP ${status}`);
-      else if (record.attempts >= subscription.maxDeliveryAttempts) this.#deadLetter(record, `${record.attempts} delivery attempts failed`);
-      else if (after + delay - record.publishedAtMs > subscription.eventTimeToLiveMs) this.#deadLetter(record, 'time to live expired');
+      else if (record.attempts >= subscription.maxDeliveryAttempts)
+        this.#deadLetter(record, `${record.attempts} delivery attempts failed`);
+      else if (after + delay - record.publishedAtMs > subscription.eventTimeToLiveMs)
+        this.#deadLetter(record, 'time to live expired');
       else {
         record.dueAtMs = after + delay;
         topic.queue.push(record);
       }
     }
-    if (status === undefined || status > 204) this.#log(`event grid delivery from ${topic.name} failed (${status ?? 'network error'}); ${due.length} event(s) retried or dead-lettered`);
+    if (status === undefined || status > 204)
+      this.#log(
+        `event grid delivery from ${topic.name} failed (${status ?? 'network error'}); ${due.length} event(s) retried or dead-lettered`,
+      );
     this.#arm(topic);
   }
 

@@ -97,12 +97,18 @@ export class SimulatedEventHubs {
   }
 
   hubs(): { key: string; events: number; checkpoint: number }[] {
-    return [...this.#hubs.values()].map((hub) => ({ key: hub.key, events: hub.events.length, checkpoint: hub.checkpoint }));
+    return [...this.#hubs.values()].map((hub) => ({
+      key: hub.key,
+      events: hub.events.length,
+      checkpoint: hub.checkpoint,
+    }));
   }
 
   /** Events past the checkpoint of a hub that has a reader. */
   pending(): number {
-    return [...this.#hubs.values()].filter((hub) => hub.consumer !== undefined).reduce((sum, hub) => sum + hub.events.length - hub.checkpoint, 0);
+    return [...this.#hubs.values()]
+      .filter((hub) => hub.consumer !== undefined)
+      .reduce((sum, hub) => sum + hub.events.length - hub.checkpoint, 0);
   }
 
   #append(hub: Hub, events: readonly string[]): void {
@@ -111,7 +117,8 @@ export class SimulatedEventHubs {
   }
 
   #arm(hub: Hub): void {
-    if (hub.consumer === undefined || hub.pumping || hub.timer !== undefined || hub.checkpoint >= hub.events.length) return;
+    if (hub.consumer === undefined || hub.pumping || hub.timer !== undefined || hub.checkpoint >= hub.events.length)
+      return;
     hub.timer = this.#clock.schedule(this.#clock.nowMs(), `event hub ${hub.key}`, () => this.#pump(hub));
   }
 
@@ -126,7 +133,9 @@ export class SimulatedEventHubs {
         try {
           await consumer.handler(batch);
         } catch (error) {
-          this.#log(`event hub ${hub.key}: the reader failed on ${batch.length} event(s); the checkpoint moves on regardless: ${error instanceof Error ? error.message : String(error)}`);
+          this.#log(
+            `event hub ${hub.key}: the reader failed on ${batch.length} event(s); the checkpoint moves on regardless: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
         hub.checkpoint += batch.length;
       }

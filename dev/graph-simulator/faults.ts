@@ -138,7 +138,8 @@ export class FaultInjector {
   configure(options: Partial<FaultOptions>): FaultOptions {
     for (const [key, value] of Object.entries(options)) {
       if (!(key in NO_FAULTS)) throw new TypeError(`unknown fault option ${key}`);
-      if (typeof value !== typeof NO_FAULTS[key as keyof FaultOptions]) throw new TypeError(`fault option ${key} has the wrong type`);
+      if (typeof value !== typeof NO_FAULTS[key as keyof FaultOptions])
+        throw new TypeError(`fault option ${key} has the wrong type`);
     }
     this.#options = { ...this.#options, ...options };
     return this.options;
@@ -152,7 +153,12 @@ export class FaultInjector {
 
   addRule(rule: FaultRule): number {
     const id = this.#nextId++;
-    this.#rules.push({ ...rule, id, remaining: rule.times ?? 1, pattern: rule.path === undefined ? undefined : new RegExp(rule.path, 'i') });
+    this.#rules.push({
+      ...rule,
+      id,
+      remaining: rule.times ?? 1,
+      pattern: rule.path === undefined ? undefined : new RegExp(rule.path, 'i'),
+    });
     return id;
   }
 
@@ -179,7 +185,9 @@ export class FaultInjector {
 
   /** Waits while a hold matches this request (each hold catches one request). */
   async waitIfHeld(method: string, path: string): Promise<void> {
-    const hold = this.#holds.find((h) => (h.method === undefined || h.method === method.toUpperCase()) && h.pattern.test(path));
+    const hold = this.#holds.find(
+      (h) => (h.method === undefined || h.method === method.toUpperCase()) && h.pattern.test(path),
+    );
     if (hold === undefined) return;
     this.#holds = this.#holds.filter((h) => h !== hold);
     hold.arrived();

@@ -7,10 +7,23 @@
 import { deltaScopeOf, type TenantDirectory } from './directory.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
-import { GraphHttpError, emptyResponse, graphError, jsonResponse, newRequestIds, type RequestIds, type SimResponse } from './graphError.js';
+import {
+  GraphHttpError,
+  emptyResponse,
+  graphError,
+  jsonResponse,
+  newRequestIds,
+  type RequestIds,
+  type SimResponse,
+} from './graphError.js';
 import { parseJsonBody, type SimRequest } from './http.js';
 import type { Caller, IdentityPlatform } from './identity.js';
-import { BATCH_MAX_REQUESTS, MAX_PAGE_SIZE, OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX, SUBSCRIPTION_API_LIMITS } from './limits.js';
+import {
+  BATCH_MAX_REQUESTS,
+  MAX_PAGE_SIZE,
+  OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX,
+  SUBSCRIPTION_API_LIMITS,
+} from './limits.js';
 import type { JsonObject, StoredResource } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { SlidingWindowLimiter } from './rateLimiter.js';
@@ -61,7 +74,12 @@ function pick(body: JsonObject, select: string[] | undefined): JsonObject {
 
 function selectOf(request: SimRequest): string[] | undefined {
   const raw = request.url.searchParams.get('$select');
-  return raw === null ? undefined : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return raw === null
+    ? undefined
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -72,7 +90,14 @@ function sleep(ms: number): Promise<void> {
 function mailboxOf(names: string[], segments: string[]): string | undefined {
   if (names[0] !== 'users' || names.length < 3) return undefined;
   const area = names[2];
-  return area === 'messages' || area === 'mailfolders' || area === 'events' || area === 'calendar' || area === 'calendarview' || area === 'contacts' ? segments[1] : undefined;
+  return area === 'messages' ||
+    area === 'mailfolders' ||
+    area === 'events' ||
+    area === 'calendar' ||
+    area === 'calendarview' ||
+    area === 'contacts'
+    ? segments[1]
+    : undefined;
 }
 
 export class GraphApi {
@@ -105,8 +130,10 @@ export class GraphApi {
       response.headers['client-request-id'] ??= ids.clientRequestId;
       return response;
     } catch (error) {
-      if (error instanceof GraphHttpError) return graphError(error.status, error.code, error.message, { now, ids }, error.headers);
-      if (error instanceof SyntaxError) return graphError(400, 'BadRequest', 'Unable to read JSON request payload.', { now, ids });
+      if (error instanceof GraphHttpError)
+        return graphError(error.status, error.code, error.message, { now, ids }, error.headers);
+      if (error instanceof SyntaxError)
+        return graphError(400, 'BadRequest', 'Unable to read JSON request payload.', { now, ids });
       throw error;
     }
   }
@@ -116,7 +143,8 @@ export class GraphApi {
     const segments = parseGraphPath(path);
     const names = segments.map((s) => s.toLowerCase());
     if (names[0] === '$batch') {
-      if (request.method !== 'POST') throw new GraphHttpError(405, 'BadRequest', 'The $batch endpoint only accepts POST.');
+      if (request.method !== 'POST')
+        throw new GraphHttpError(405, 'BadRequest', 'The $batch endpoint only accepts POST.');
       this.#traffic.batches += 1;
       return this.#batch(request, version, ids);
     }
@@ -129,14 +157,20 @@ export class GraphApi {
     if (key !== undefined) {
       const inFlight = (this.#mailboxInFlight.get(key) ?? 0) + 1;
       this.#mailboxInFlight.set(key, inFlight);
-      if (this.#deps.faults.options.enforceMailboxConcurrency && inFlight > OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX) {
+      if (
+        this.#deps.faults.options.enforceMailboxConcurrency &&
+        inFlight > OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX
+      ) {
         this.#release(key);
-        throw GraphHttpError.of('mailboxConcurrency', { 'retry-after': String(this.#deps.faults.options.retryAfterSeconds) });
+        throw GraphHttpError.of('mailboxConcurrency', {
+          'retry-after': String(this.#deps.faults.options.retryAfterSeconds),
+        });
       }
     }
     try {
       const faults = this.#deps.faults.options;
-      if (faults.slowResponseMs > 0 && this.#deps.faults.random.chance(faults.slowResponseRatio)) await sleep(faults.slowResponseMs);
+      if (faults.slowResponseMs > 0 && this.#deps.faults.random.chance(faults.slowResponseRatio))
+        await sleep(faults.slowResponseMs);
       const directory = this.#deps.directory(caller.tenantId);
       if (directory === undefined) throw GraphHttpError.of('notFound');
       return await this.#route({ caller, directory, request, segments, names, origin: request.url.origin, version });
@@ -156,10 +190,24 @@ export class GraphApi {
     const rule = faults.takeRule('graph', request.method, path);
     if (rule !== undefined) {
       const status = rule.status ?? 429;
-      const retryAfter = rule.retryAfterSeconds ?? (status === 429 || status === 503 ? faults.options.retryAfterSeconds : undefined);
+      const retryAfter =
+        rule.retryAfterSeconds ?? (status === 429 || status === 503 ? faults.options.retryAfterSeconds : undefined);
       const headers: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
-      const code = rule.code ?? (status === 429 ? 'TooManyRequests' : status === 503 ? 'serviceNotAvailable' : status === 404 ? 'ResourceNotFound' : 'generalException');
-      throw new GraphHttpError(status, code, rule.message ?? (status === 429 ? 'Please retry again later.' : `Injected fault (${status}).`), headers);
+      const code =
+        rule.code ??
+        (status === 429
+          ? 'TooManyRequests'
+          : status === 503
+            ? 'serviceNotAvailable'
+            : status === 404
+              ? 'ResourceNotFound'
+              : 'generalException');
+      throw new GraphHttpError(
+        status,
+        code,
+        rule.message ?? (status === 429 ? 'Please retry again later.' : `Injected fault (${status}).`),
+        headers,
+      );
     }
     const options = faults.options;
     if (faults.random.chance(options.serviceUnavailableRatio)) {
@@ -177,7 +225,12 @@ export class GraphApi {
     const method = request.method;
     if (names[0] === 'me') throw GraphHttpError.of('meWithAppOnly');
     if (names[0] === 'subscriptions') return this.#subscriptions(route);
-    if (method !== 'GET') throw new GraphHttpError(405, 'Request_BadRequest', `The simulator does not support ${method} on this resource; mutate data through /_sim.`);
+    if (method !== 'GET')
+      throw new GraphHttpError(
+        405,
+        'Request_BadRequest',
+        `The simulator does not support ${method} on this resource; mutate data through /_sim.`,
+      );
     switch (names[0]) {
       case 'users':
         return this.#users(route);
@@ -201,7 +254,10 @@ export class GraphApi {
 
   #entity(route: Route, resource: StoredResource | undefined, context: string): SimResponse {
     if (resource === undefined) throw GraphHttpError.of('notFound');
-    return jsonResponse(200, { '@odata.context': `${route.origin}/${route.version}/$metadata#${context}/$entity`, ...pick(resource.body, selectOf(route.request)) });
+    return jsonResponse(200, {
+      '@odata.context': `${route.origin}/${route.version}/$metadata#${context}/$entity`,
+      ...pick(resource.body, selectOf(route.request)),
+    });
   }
 
   #list(route: Route, items: StoredResource[], context: string, defaultPageSize = 100): SimResponse {
@@ -211,7 +267,10 @@ export class GraphApi {
     const offset = Number(Buffer.from(params.get('$skiptoken') ?? '', 'base64url').toString() || '0');
     const page = items.slice(offset, offset + pageSize);
     const select = selectOf(route.request);
-    const body: JsonObject = { '@odata.context': `${route.origin}/${route.version}/$metadata#${context}`, value: page.map((item) => pick(item.body, select)) };
+    const body: JsonObject = {
+      '@odata.context': `${route.origin}/${route.version}/$metadata#${context}`,
+      value: page.map((item) => pick(item.body, select)),
+    };
     if (offset + pageSize < items.length) {
       const next = new URL(route.request.url);
       next.searchParams.set('$skiptoken', Buffer.from(String(offset + pageSize)).toString('base64url'));
@@ -224,7 +283,8 @@ export class GraphApi {
     const prefer = route.request.headers.prefer ?? '';
     const match = /odata\.maxpagesize=(\d+)/i.exec(prefer);
     const top = Number(route.request.url.searchParams.get('$top') ?? 'NaN');
-    if (match?.[1] !== undefined) return { size: Math.min(Math.max(Number(match[1]), 1), MAX_PAGE_SIZE), applied: `odata.maxpagesize=${match[1]}` };
+    if (match?.[1] !== undefined)
+      return { size: Math.min(Math.max(Number(match[1]), 1), MAX_PAGE_SIZE), applied: `odata.maxpagesize=${match[1]}` };
     if (Number.isInteger(top) && top > 0) return { size: Math.min(top, MAX_PAGE_SIZE), applied: undefined };
     return { size: this.#deps.options.delta.pageSize, applied: undefined };
   }
@@ -248,7 +308,10 @@ export class GraphApi {
       tokenLifetimeMs: this.#deps.options.delta.tokenLifetimeMs,
       project: pick,
     });
-    const body: JsonObject = { '@odata.context': `${route.origin}/${route.version}/$metadata#${context}`, value: page.value };
+    const body: JsonObject = {
+      '@odata.context': `${route.origin}/${route.version}/$metadata#${context}`,
+      value: page.value,
+    };
     if (page.nextLink !== undefined) body['@odata.nextLink'] = page.nextLink;
     if (page.deltaLink !== undefined) body['@odata.deltaLink'] = page.deltaLink;
     return jsonResponse(200, body, applied === undefined ? {} : { 'preference-applied': applied });
@@ -260,9 +323,19 @@ export class GraphApi {
   #throttleSubscriptionApi(route: Route): void {
     if (!this.#deps.options.subscriptions.enforceApiLimits) return;
     const { caller, request, names } = route;
-    const category = names[2] === 'reauthorize' ? 'reauthorize' : request.method !== 'GET' ? 'write' : names.length === 1 ? 'list' : 'get';
+    const category =
+      names[2] === 'reauthorize'
+        ? 'reauthorize'
+        : request.method !== 'GET'
+          ? 'write'
+          : names.length === 1
+            ? 'list'
+            : 'get';
     const wait = this.#subscriptionLimiter.take(this.#deps.clock.nowMs(), [
-      { key: `${caller.appId}|${caller.tenantId}|${category}`, limit: SUBSCRIPTION_API_LIMITS.perAppAndTenant[category] },
+      {
+        key: `${caller.appId}|${caller.tenantId}|${category}`,
+        limit: SUBSCRIPTION_API_LIMITS.perAppAndTenant[category],
+      },
       { key: `${caller.appId}|${category}`, limit: SUBSCRIPTION_API_LIMITS.perApp[category] },
     ]);
     if (wait !== undefined) throw GraphHttpError.of('throttled', { 'retry-after': String(wait) });
@@ -285,10 +358,17 @@ export class GraphApi {
       }
       if (request.method === 'GET') {
         const all = service.list(caller);
-        const offset = Number(Buffer.from(request.url.searchParams.get('$skiptoken') ?? '', 'base64url').toString() || '0');
+        const offset = Number(
+          Buffer.from(request.url.searchParams.get('$skiptoken') ?? '', 'base64url').toString() || '0',
+        );
         const page = all.slice(offset, offset + 100);
-        const body: JsonObject = { '@odata.context': `${origin}/${route.version}/$metadata#subscriptions`, value: page.map((s) => service.toJson(s, origin, true)) };
-        if (offset + 100 < all.length) body['@odata.nextLink'] = `${origin}/${route.version}/subscriptions?$skiptoken=${Buffer.from(String(offset + 100)).toString('base64url')}`;
+        const body: JsonObject = {
+          '@odata.context': `${origin}/${route.version}/$metadata#subscriptions`,
+          value: page.map((s) => service.toJson(s, origin, true)),
+        };
+        if (offset + 100 < all.length)
+          body['@odata.nextLink'] =
+            `${origin}/${route.version}/subscriptions?$skiptoken=${Buffer.from(String(offset + 100)).toString('base64url')}`;
         return jsonResponse(200, body);
       }
       throw new GraphHttpError(405, 'BadRequest', `${request.method} is not supported on subscriptions.`);
@@ -329,7 +409,12 @@ export class GraphApi {
     }
     if (names.length === 2 && names[1] === 'delta') {
       this.#need(route, 'User.Read.All', 'directory');
-      return this.#delta(route, this.#directoryScope(directory, 'users'), `${route.origin}/${route.version}/users/delta`, 'users');
+      return this.#delta(
+        route,
+        this.#directoryScope(directory, 'users'),
+        `${route.origin}/${route.version}/users/delta`,
+        'users',
+      );
     }
     const user = directory.findUser(segments[1] ?? '');
     if (names.length === 2) {
@@ -342,18 +427,27 @@ export class GraphApi {
     switch (rest[0]) {
       case 'messages':
         this.#need(route, 'Mail.Read', 'outlook');
-        if (rest.length === 1) return this.#list(route, directory.list(`users/${userId}/messages`), `users('${userId}')/messages`, 10);
-        if (rest.length === 2) return this.#entity(route, directory.get(`users/${userId}/messages/${segments[3] ?? ''}`), `users('${userId}')/messages`);
+        if (rest.length === 1)
+          return this.#list(route, directory.list(`users/${userId}/messages`), `users('${userId}')/messages`, 10);
+        if (rest.length === 2)
+          return this.#entity(
+            route,
+            directory.get(`users/${userId}/messages/${segments[3] ?? ''}`),
+            `users('${userId}')/messages`,
+          );
         break;
       case 'mailfolders': {
         this.#need(route, 'Mail.Read', 'outlook');
-        if (rest.length === 1) return this.#list(route, directory.list(`users/${userId}/mailFolders`), `users('${userId}')/mailFolders`, 10);
+        if (rest.length === 1)
+          return this.#list(route, directory.list(`users/${userId}/mailFolders`), `users('${userId}')/mailFolders`, 10);
         const folder = directory.findFolder(userId, segments[3] ?? '');
         if (folder === undefined) throw GraphHttpError.of('notFound');
         if (rest.length === 2) return this.#entity(route, folder, `users('${userId}')/mailFolders`);
         if (rest[2] !== 'messages') break;
-        const inFolder = (): StoredResource[] => directory.list(`users/${userId}/messages`).filter((m) => m.owner.folderId === folder.id);
-        if (rest.length === 3) return this.#list(route, inFolder(), `users('${userId}')/mailFolders('${folder.id}')/messages`, 10);
+        const inFolder = (): StoredResource[] =>
+          directory.list(`users/${userId}/messages`).filter((m) => m.owner.folderId === folder.id);
+        if (rest.length === 3)
+          return this.#list(route, inFolder(), `users('${userId}')/mailFolders('${folder.id}')/messages`, 10);
         if (rest.length === 4 && rest[3] === 'delta') {
           const scope: DeltaScope = {
             key: deltaScopeOf('message', { userId, folderId: folder.id }) ?? '',
@@ -362,11 +456,20 @@ export class GraphApi {
             style: 'odata',
             goneKind: 'outlookSyncStateNotFound',
           };
-          return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/mailFolders/${folder.id}/messages/delta`, `Collection(message)`);
+          return this.#delta(
+            route,
+            scope,
+            `${route.origin}/${route.version}/users/${userId}/mailFolders/${folder.id}/messages/delta`,
+            `Collection(message)`,
+          );
         }
         if (rest.length === 4) {
           const message = directory.get(`users/${userId}/messages/${segments[5] ?? ''}`);
-          return this.#entity(route, message?.owner.folderId === folder.id ? message : undefined, `users('${userId}')/messages`);
+          return this.#entity(
+            route,
+            message?.owner.folderId === folder.id ? message : undefined,
+            `users('${userId}')/messages`,
+          );
         }
         break;
       }
@@ -377,21 +480,39 @@ export class GraphApi {
       case 'events':
       case 'calendar': {
         this.#need(route, 'Calendars.Read', 'outlook');
-        if (rest[0] === 'calendar' && rest[1] === 'calendarview' && rest[2] === 'delta' && rest.length === 3) return this.#calendarViewDelta(route, userId);
+        if (rest[0] === 'calendar' && rest[1] === 'calendarview' && rest[2] === 'delta' && rest.length === 3)
+          return this.#calendarViewDelta(route, userId);
         const offset = rest[0] === 'calendar' ? 1 : 0;
         if (rest[0] === 'calendar' && rest[1] !== 'events') break;
-        if (rest.length === 1 + offset) return this.#list(route, directory.list(`users/${userId}/events`), `users('${userId}')/events`, 10);
-        if (rest.length === 2 + offset) return this.#entity(route, directory.get(`users/${userId}/events/${segments[3 + offset] ?? ''}`), `users('${userId}')/events`);
+        if (rest.length === 1 + offset)
+          return this.#list(route, directory.list(`users/${userId}/events`), `users('${userId}')/events`, 10);
+        if (rest.length === 2 + offset)
+          return this.#entity(
+            route,
+            directory.get(`users/${userId}/events/${segments[3 + offset] ?? ''}`),
+            `users('${userId}')/events`,
+          );
         break;
       }
       case 'contacts':
         this.#need(route, 'Contacts.Read', 'outlook');
         if (rest.length === 2 && rest[1] === 'delta') {
           const scope = this.#mailboxScope('contact', userId, () => directory.list(`users/${userId}/contacts`));
-          return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/contacts/delta`, 'Collection(contact)');
+          return this.#delta(
+            route,
+            scope,
+            `${route.origin}/${route.version}/users/${userId}/contacts/delta`,
+            'Collection(contact)',
+          );
         }
-        if (rest.length === 1) return this.#list(route, directory.list(`users/${userId}/contacts`), `users('${userId}')/contacts`, 10);
-        if (rest.length === 2) return this.#entity(route, directory.get(`users/${userId}/contacts/${segments[3] ?? ''}`), `users('${userId}')/contacts`);
+        if (rest.length === 1)
+          return this.#list(route, directory.list(`users/${userId}/contacts`), `users('${userId}')/contacts`, 10);
+        if (rest.length === 2)
+          return this.#entity(
+            route,
+            directory.get(`users/${userId}/contacts/${segments[3] ?? ''}`),
+            `users('${userId}')/contacts`,
+          );
         break;
       case 'drive': {
         const drive = directory.driveOfUser(userId);
@@ -425,7 +546,10 @@ export class GraphApi {
     const start = Date.parse(params.get('startDateTime') ?? '');
     const end = Date.parse(params.get('endDateTime') ?? '');
     if (Number.isNaN(start) || Number.isNaN(end)) {
-      throw GraphHttpError.badRequest("This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.", 'ErrorInvalidParameter');
+      throw GraphHttpError.badRequest(
+        'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+        'ErrorInvalidParameter',
+      );
     }
     const at = (value: unknown): number => {
       const dateTime = (value as { dateTime?: unknown } | undefined)?.dateTime;
@@ -437,7 +561,12 @@ export class GraphApi {
       matches: inWindow,
     };
     const window = `startDateTime=${encodeURIComponent(params.get('startDateTime') ?? '')}&endDateTime=${encodeURIComponent(params.get('endDateTime') ?? '')}`;
-    return this.#delta(route, scope, `${route.origin}/${route.version}/users/${userId}/calendarView/delta?${window}`, 'Collection(event)');
+    return this.#delta(
+      route,
+      scope,
+      `${route.origin}/${route.version}/users/${userId}/calendarView/delta?${window}`,
+      'Collection(event)',
+    );
   }
 
   #directoryScope(directory: TenantDirectory, collection: 'users' | 'groups'): DeltaScope {
@@ -456,7 +585,12 @@ export class GraphApi {
     this.#need(route, 'Group.Read.All', 'directory');
     if (names.length === 1) return this.#list(route, directory.list('groups'), 'groups');
     if (names.length === 2 && names[1] === 'delta') {
-      return this.#delta(route, this.#directoryScope(directory, 'groups'), `${route.origin}/${route.version}/groups/delta`, 'groups');
+      return this.#delta(
+        route,
+        this.#directoryScope(directory, 'groups'),
+        `${route.origin}/${route.version}/groups/delta`,
+        'groups',
+      );
     }
     if (names.length === 2) return this.#entity(route, directory.get(`groups/${segments[1] ?? ''}`), 'groups');
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
@@ -473,13 +607,16 @@ export class GraphApi {
     const rest = names.slice(index);
     const collection = `drives/${drive.id}/items`;
     const children = (parentId: string): StoredResource[] =>
-      directory.list(collection).filter((i) => (i.body.parentReference as { id?: string } | undefined)?.id === parentId);
+      directory
+        .list(collection)
+        .filter((i) => (i.body.parentReference as { id?: string } | undefined)?.id === parentId);
     const root = directory.rootOfDrive(drive.id);
     if (rest.length === 0) return this.#entity(route, drive, 'drives');
     if (rest[0] === 'root') {
       if (root === undefined) throw GraphHttpError.of('notFound');
       if (rest.length === 1) return this.#entity(route, root, `drives('${drive.id}')/root`);
-      if (rest[1] === 'children' && rest.length === 2) return this.#list(route, children(root.id), `drives('${drive.id}')/items`, 200);
+      if (rest[1] === 'children' && rest.length === 2)
+        return this.#list(route, children(root.id), `drives('${drive.id}')/items`, 200);
       if (rest[1] === 'delta') {
         const scope: DeltaScope = {
           key: deltaScopeOf('driveItem', { driveId: drive.id }) ?? '',
@@ -494,7 +631,12 @@ export class GraphApi {
           style: 'drive',
           goneKind: 'driveResync',
         };
-        return this.#delta(route, scope, `${route.origin}/${route.version}/drives/${drive.id}/root/delta`, 'Collection(driveItem)');
+        return this.#delta(
+          route,
+          scope,
+          `${route.origin}/${route.version}/drives/${drive.id}/root/delta`,
+          'Collection(driveItem)',
+        );
       }
     }
     if (rest[0] === 'items' && rest.length >= 2) {
@@ -518,8 +660,14 @@ export class GraphApi {
     if (names.length === 2) return this.#entity(route, directory.get(`chats/${chatId}`), 'chats');
     if (names[2] === 'messages') {
       if (directory.get(`chats/${chatId}`) === undefined) throw GraphHttpError.of('notFound');
-      if (names.length === 3) return this.#list(route, directory.list(`chats/${chatId}/messages`), `chats('${chatId}')/messages`, 50);
-      if (names.length === 4) return this.#entity(route, directory.get(`chats/${chatId}/messages/${segments[3] ?? ''}`), `chats('${chatId}')/messages`);
+      if (names.length === 3)
+        return this.#list(route, directory.list(`chats/${chatId}/messages`), `chats('${chatId}')/messages`, 50);
+      if (names.length === 4)
+        return this.#entity(
+          route,
+          directory.get(`chats/${chatId}/messages/${segments[3] ?? ''}`),
+          `chats('${chatId}')/messages`,
+        );
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
   }
@@ -536,7 +684,10 @@ export class GraphApi {
     const requests = (parsed as { requests?: unknown } | undefined)?.requests;
     if (!Array.isArray(requests)) throw GraphHttpError.badRequest('Invalid batch payload format.', 'BadRequest');
     if (requests.length > BATCH_MAX_REQUESTS) {
-      throw GraphHttpError.badRequest(`The number of requests in the batch exceeds the limit of ${BATCH_MAX_REQUESTS}.`, 'BadRequest');
+      throw GraphHttpError.badRequest(
+        `The number of requests in the batch exceeds the limit of ${BATCH_MAX_REQUESTS}.`,
+        'BadRequest',
+      );
     }
     interface Step {
       id: string;
@@ -549,27 +700,49 @@ export class GraphApi {
     const steps: Step[] = [];
     const seen = new Set<string>();
     for (const raw of requests as unknown[]) {
-      if (typeof raw !== 'object' || raw === null) throw GraphHttpError.badRequest('Invalid batch payload format.', 'BadRequest');
+      if (typeof raw !== 'object' || raw === null)
+        throw GraphHttpError.badRequest('Invalid batch payload format.', 'BadRequest');
       const step = raw as Record<string, unknown>;
-      if (typeof step.id !== 'string' || step.id === '') throw GraphHttpError.badRequest('Every batch request needs an id.', 'BadRequest');
-      if (typeof step.method !== 'string' || typeof step.url !== 'string') throw GraphHttpError.badRequest(`Batch request ${step.id} needs a method and a url.`, 'BadRequest');
+      if (typeof step.id !== 'string' || step.id === '')
+        throw GraphHttpError.badRequest('Every batch request needs an id.', 'BadRequest');
+      if (typeof step.method !== 'string' || typeof step.url !== 'string')
+        throw GraphHttpError.badRequest(`Batch request ${step.id} needs a method and a url.`, 'BadRequest');
       // Ids are case-insensitive and unique (docs/graph-protocol.md §7).
-      if (seen.has(step.id.toLowerCase())) throw GraphHttpError.badRequest(`Batch request id '${step.id}' is not unique.`, 'BadRequest');
+      if (seen.has(step.id.toLowerCase()))
+        throw GraphHttpError.badRequest(`Batch request id '${step.id}' is not unique.`, 'BadRequest');
       seen.add(step.id.toLowerCase());
-      if (/^[a-z]+:\/\//i.test(step.url)) throw GraphHttpError.badRequest(`Batch request ${step.id} must use a relative url.`, 'BadRequest');
+      if (/^[a-z]+:\/\//i.test(step.url))
+        throw GraphHttpError.badRequest(`Batch request ${step.id} must use a relative url.`, 'BadRequest');
       const headers: Record<string, string> = {};
       if (typeof step.headers === 'object' && step.headers !== null) {
-        for (const [name, value] of Object.entries(step.headers as Record<string, unknown>)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+        for (const [name, value] of Object.entries(step.headers as Record<string, unknown>))
+          if (typeof value === 'string') headers[name.toLowerCase()] = value;
       }
       if (step.body !== undefined && headers['content-type'] === undefined) {
-        throw GraphHttpError.badRequest(`Batch request ${step.id} has a body but no Content-Type header.`, 'BadRequest');
+        throw GraphHttpError.badRequest(
+          `Batch request ${step.id} has a body but no Content-Type header.`,
+          'BadRequest',
+        );
       }
-      const dependsOn = Array.isArray(step.dependsOn) ? step.dependsOn.filter((d): d is string => typeof d === 'string') : [];
-      steps.push({ id: step.id, method: step.method.toUpperCase(), url: step.url, headers, body: step.body, dependsOn });
+      const dependsOn = Array.isArray(step.dependsOn)
+        ? step.dependsOn.filter((d): d is string => typeof d === 'string')
+        : [];
+      steps.push({
+        id: step.id,
+        method: step.method.toUpperCase(),
+        url: step.url,
+        headers,
+        body: step.body,
+        dependsOn,
+      });
     }
     for (const step of steps) {
       for (const dependency of step.dependsOn) {
-        if (!seen.has(dependency.toLowerCase())) throw GraphHttpError.badRequest(`Batch request ${step.id} depends on unknown request '${dependency}'.`, 'BadRequest');
+        if (!seen.has(dependency.toLowerCase()))
+          throw GraphHttpError.badRequest(
+            `Batch request ${step.id} depends on unknown request '${dependency}'.`,
+            'BadRequest',
+          );
       }
     }
     const results = new Map<string, { id: string; status: number; headers: Record<string, string>; body?: unknown }>();
@@ -584,7 +757,11 @@ export class GraphApi {
           wave.map(async (step) => {
             const failed = step.dependsOn.some((d) => (results.get(d.toLowerCase())?.status ?? 500) >= 400);
             if (failed) {
-              const entry = { status: 424, code: 'FailedDependency', message: 'The request failed because of a failed dependency.' };
+              const entry = {
+                status: 424,
+                code: 'FailedDependency',
+                message: 'The request failed because of a failed dependency.',
+              };
               results.set(step.id.toLowerCase(), {
                 id: step.id,
                 status: entry.status,
@@ -598,15 +775,35 @@ export class GraphApi {
               method: step.method,
               url,
               headers: { ...step.headers, authorization: outer.headers.authorization },
-              body: step.body === undefined ? Buffer.alloc(0) : Buffer.from(typeof step.body === 'string' ? step.body : JSON.stringify(step.body)),
+              body:
+                step.body === undefined
+                  ? Buffer.alloc(0)
+                  : Buffer.from(typeof step.body === 'string' ? step.body : JSON.stringify(step.body)),
             };
             const response = await this.handle(inner, version, url.pathname.slice(version.length + 1));
-            const text = response.body === undefined ? undefined : typeof response.body === 'string' ? response.body : Buffer.from(response.body).toString('utf8');
+            const text =
+              response.body === undefined
+                ? undefined
+                : typeof response.body === 'string'
+                  ? response.body
+                  : Buffer.from(response.body).toString('utf8');
             const headers: Record<string, string> = {};
             for (const [name, value] of Object.entries(response.headers)) {
-              if (name === 'content-type' || name === 'retry-after' || name === 'location' || name === 'preference-applied') headers[name === 'retry-after' ? 'Retry-After' : name === 'content-type' ? 'Content-Type' : name] = value;
+              if (
+                name === 'content-type' ||
+                name === 'retry-after' ||
+                name === 'location' ||
+                name === 'preference-applied'
+              )
+                headers[name === 'retry-after' ? 'Retry-After' : name === 'content-type' ? 'Content-Type' : name] =
+                  value;
             }
-            results.set(step.id.toLowerCase(), { id: step.id, status: response.status, headers, ...(text === undefined || text === '' ? {} : { body: JSON.parse(text) as unknown }) });
+            results.set(step.id.toLowerCase(), {
+              id: step.id,
+              status: response.status,
+              headers,
+              ...(text === undefined || text === '' ? {} : { body: JSON.parse(text) as unknown }),
+            });
           }),
         );
       }

@@ -81,14 +81,19 @@ export const GraphErrors = {
   validationNot200: {
     status: 400,
     code: 'InvalidRequest',
-    message: 'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+    message:
+      'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
   },
   validationConnection: {
     status: 400,
     code: 'InvalidRequest',
     message: 'The underlying connection was closed: An unexpected error occurred on a send.',
   },
-  missingExpiration: { status: 400, code: 'InvalidRequest', message: 'expirationDateTime must be provided with the subscription.' },
+  missingExpiration: {
+    status: 400,
+    code: 'InvalidRequest',
+    message: 'expirationDateTime must be provided with the subscription.',
+  },
   malformedPayload: {
     status: 400,
     code: 'InvalidRequest',
@@ -100,19 +105,43 @@ export const GraphErrors = {
     message: "Subscription must contain either the 'expirationDateTime' or 'notificationUrl' property and its value.",
   },
   throttled: { status: 429, code: 'TooManyRequests', message: 'Please retry again later.' },
-  mailboxConcurrency: { status: 429, code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' },
-  unavailable: { status: 503, code: 'serviceNotAvailable', message: 'The service is temporarily unavailable. Please retry later.' },
+  mailboxConcurrency: {
+    status: 429,
+    code: 'ApplicationThrottled',
+    message: 'Application is over its MailboxConcurrency limit.',
+  },
+  unavailable: {
+    status: 503,
+    code: 'serviceNotAvailable',
+    message: 'The service is temporarily unavailable. Please retry later.',
+  },
   tokenEmpty: { status: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' },
-  tokenExpired: { status: 401, code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' },
+  tokenExpired: {
+    status: 401,
+    code: 'InvalidAuthenticationToken',
+    message: 'Lifetime validation failed, the token is expired.',
+  },
   tokenInvalid: { status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' },
-  tokenWrongAudience: { status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' },
+  tokenWrongAudience: {
+    status: 401,
+    code: 'InvalidAuthenticationToken',
+    message: 'Access token validation failure. Invalid audience.',
+  },
   meWithAppOnly: {
     status: 400,
     code: 'BadRequest',
     message: '/me request is only valid with delegated authentication flow.',
   },
-  directoryDenied: { status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' },
-  outlookDenied: { status: 403, code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
+  directoryDenied: {
+    status: 403,
+    code: 'Authorization_RequestDenied',
+    message: 'Insufficient privileges to complete the operation.',
+  },
+  outlookDenied: {
+    status: 403,
+    code: 'ErrorAccessDenied',
+    message: 'Access is denied. Check credentials and try again.',
+  },
   syncStateNotFound: {
     status: 410,
     code: 'syncStateNotFound',
@@ -129,19 +158,25 @@ export const GraphErrors = {
   richOutlookNeedsSelect: {
     status: 400,
     code: 'ExtensionError',
-    message: 'Operation: Create; Exception: [Status Code: BadRequest; Reason: select clause should be present in query string to support rich notifications]',
+    message:
+      'Operation: Create; Exception: [Status Code: BadRequest; Reason: select clause should be present in query string to support rich notifications]',
   },
   teamsLifecycleUrlRequired: {
     status: 400,
     code: 'InvalidRequest',
-    message: 'lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is set to greater than 1 hour.',
+    message:
+      'lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is set to greater than 1 hour.',
   },
   odbFolderSubscription: {
     status: 400,
     code: 'InvalidRequest',
     message: 'Only the root of a OneDrive for Business or SharePoint drive supports change notifications.',
   },
-  failedDependency: { status: 424, code: 'FailedDependency', message: 'The request failed because of a failed dependency.' },
+  failedDependency: {
+    status: 424,
+    code: 'FailedDependency',
+    message: 'The request failed because of a failed dependency.',
+  },
 } as const satisfies Record<string, { status: number; code: string; message: string }>;
 
 export type GraphErrorKind = keyof typeof GraphErrors;
@@ -166,7 +201,11 @@ export class GraphHttpError extends Error {
   }
 
   /** Outlook's 410 for a delta token of an older sync state generation. */
-  static outlookSyncStateNotFound(generation: number, highest: number, headers: Record<string, string> = {}): GraphHttpError {
+  static outlookSyncStateNotFound(
+    generation: number,
+    highest: number,
+    headers: Record<string, string> = {},
+  ): GraphHttpError {
     const entry = GraphErrors.outlookSyncStateNotFound;
     const message = entry.message.replace('{generation}', String(generation)).replaceAll('{highest}', String(highest));
     return new GraphHttpError(entry.status, entry.code, message, headers);
@@ -201,7 +240,11 @@ export function oauthError(
 }
 
 export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): SimResponse {
-  return { status, headers: { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', ...headers }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
 export function emptyResponse(status: number, headers: Record<string, string> = {}): SimResponse {

@@ -32,8 +32,14 @@ export function nodeListener(handler: SimHandler): (req: IncomingMessage, res: S
     req.on('end', () => {
       const host = req.headers.host ?? '127.0.0.1';
       const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      const request: SimRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', `http://${host}`), headers, body: Buffer.concat(chunks) };
+      for (const [name, value] of Object.entries(req.headers))
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      const request: SimRequest = {
+        method: req.method ?? 'GET',
+        url: new URL(req.url ?? '/', `http://${host}`),
+        headers,
+        body: Buffer.concat(chunks),
+      };
       handler(request)
         .then((response) => {
           res.writeHead(response.status, response.headers);
@@ -57,7 +63,12 @@ export function fetchAdapter(handler: SimHandler): typeof fetch {
     });
     const body = Buffer.from(await request.arrayBuffer());
     const response = await handler({ method: request.method, url: new URL(request.url), headers, body });
-    const payload = response.body === undefined || response.status === 204 ? null : typeof response.body === 'string' ? response.body : new Uint8Array(response.body);
+    const payload =
+      response.body === undefined || response.status === 204
+        ? null
+        : typeof response.body === 'string'
+          ? response.body
+          : new Uint8Array(response.body);
     return new Response(payload, { status: response.status, headers: response.headers });
   };
 }

@@ -5,7 +5,15 @@
  * accompany rich notifications (docs/graph-protocol.md §5.4). One RSA key signs everything; rotation keeps old keys
  * published so tokens already issued stay verifiable.
  */
-import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  type KeyObject,
+} from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, exportJWK, jwtVerify, type JWK } from 'jose';
 import { CHANGE_TRACKING_APP_ID, GRAPH_AUDIENCE, GRAPH_RESOURCE_APP_ID } from './limits.js';
 import { GraphHttpError, oauthError, jsonResponse, type RequestIds, type SimResponse } from './graphError.js';
@@ -60,7 +68,9 @@ function certificateThumbprints(pem: string): { publicKey: KeyObject; sha1: stri
 
 async function newSigningKey(privateKeyPem?: string): Promise<SigningKey> {
   const privateKey =
-    privateKeyPem === undefined ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey : createPrivateKey(privateKeyPem);
+    privateKeyPem === undefined
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+      : createPrivateKey(privateKeyPem);
   const publicJwk = await exportJWK(createPublicKey(privateKey));
   const kid = createHash('sha256').update(JSON.stringify(publicJwk)).digest('base64url').slice(0, 27);
   return { kid, privateKey, publicJwk: { ...publicJwk, kid, use: 'sig', alg: 'RS256', kty: 'RSA' } };
@@ -83,7 +93,12 @@ export class IdentityPlatform {
   /** Service principal object ids per app and tenant (the `oid` of app tokens). */
   readonly #servicePrincipals = new Map<string, string>();
 
-  private constructor(key: SigningKey, context: IdentityContext, tokens: TokenOptions, validation: ValidationTokenOptions) {
+  private constructor(
+    key: SigningKey,
+    context: IdentityContext,
+    tokens: TokenOptions,
+    validation: ValidationTokenOptions,
+  ) {
     this.#keys = [key];
     this.#context = context;
     this.#tokens = tokens;
@@ -150,13 +165,29 @@ export class IdentityPlatform {
   }
 
   /** Mints a Graph access token directly (tests of expiry and forgery use `lifetimeSeconds` < 0). */
-  async issueAccessToken(tenantId: string, clientId: string, options: { lifetimeSeconds?: number; audience?: string } = {}): Promise<string> {
+  async issueAccessToken(
+    tenantId: string,
+    clientId: string,
+    options: { lifetimeSeconds?: number; audience?: string } = {},
+  ): Promise<string> {
     const app = this.#apps.get(clientId);
     if (app === undefined) throw new TypeError(`unknown app ${clientId}`);
-    return this.#signAccessToken(app, tenantId, '1', options.lifetimeSeconds ?? this.#tokens.accessTokenLifetimeSeconds, options.audience);
+    return this.#signAccessToken(
+      app,
+      tenantId,
+      '1',
+      options.lifetimeSeconds ?? this.#tokens.accessTokenLifetimeSeconds,
+      options.audience,
+    );
   }
 
-  async #signAccessToken(app: RegisteredApp, tenantId: string, appidacr: '1' | '2', lifetimeSeconds: number, audience = GRAPH_AUDIENCE): Promise<string> {
+  async #signAccessToken(
+    app: RegisteredApp,
+    tenantId: string,
+    appidacr: '1' | '2',
+    lifetimeSeconds: number,
+    audience = GRAPH_AUDIENCE,
+  ): Promise<string> {
     const key = this.#keys[0];
     if (key === undefined) throw new TypeError('no signing key');
     const iat = Math.floor(this.#context.tokenNow().getTime() / 1000);
@@ -197,14 +228,31 @@ export class IdentityPlatform {
   }
 
   /** `POST /{tenantId}/oauth2/v2.0/token` with client credentials (form body), as MSAL sends it. */
-  async tokenEndpoint(tenantId: string, form: URLSearchParams, tokenEndpointUrl: string, ids: RequestIds): Promise<SimResponse> {
+  async tokenEndpoint(
+    tenantId: string,
+    form: URLSearchParams,
+    tokenEndpointUrl: string,
+    ids: RequestIds,
+  ): Promise<SimResponse> {
     const context = { now: this.#context.now(), ids };
     if (!this.#context.tenantExists(tenantId)) {
-      return oauthError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, context);
+      return oauthError(
+        400,
+        'invalid_request',
+        90002,
+        `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        context,
+      );
     }
     const grantType = form.get('grant_type');
     if (grantType !== 'client_credentials') {
-      return oauthError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType ?? ''}'.`, context);
+      return oauthError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        `The app requested an unsupported grant type '${grantType ?? ''}'.`,
+        context,
+      );
     }
     const clientId = form.get('client_id') ?? '';
     const app = this.#apps.get(clientId);
@@ -221,33 +269,67 @@ export class IdentityPlatform {
     const scopes = scope.split(' ').filter((s) => s.length > 0);
     const graphScope = scopes.find((s) => s.endsWith('/.default'));
     if (graphScope === undefined) {
-      return oauthError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`, context);
+      return oauthError(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        context,
+      );
     }
     const resource = graphScope.slice(0, -'/.default'.length);
     if (resource !== GRAPH_AUDIENCE && resource !== `${GRAPH_AUDIENCE}/` && resource !== GRAPH_RESOURCE_APP_ID) {
-      return oauthError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantId}.`, context);
+      return oauthError(
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenantId}.`,
+        context,
+      );
     }
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
     let appidacr: '1' | '2';
     if (secret !== null) {
       if (!app.clientSecrets.includes(secret)) {
-        return oauthError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`, context);
+        return oauthError(
+          401,
+          'invalid_client',
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+          context,
+        );
       }
       appidacr = '1';
     } else if (assertion !== null) {
       if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
-        return oauthError(401, 'invalid_client', 7000219, "'client_assertion_type' must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.", context);
+        return oauthError(
+          401,
+          'invalid_client',
+          7000219,
+          "'client_assertion_type' must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+          context,
+        );
       }
       const failure = await this.#checkClientAssertion(app, assertion, tenantId, tokenEndpointUrl);
       if (failure !== undefined) return oauthError(401, 'invalid_client', failure.code, failure.message, context);
       appidacr = '2';
     } else {
-      return oauthError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", context);
+      return oauthError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        context,
+      );
     }
     const lifetime = this.#tokens.accessTokenLifetimeSeconds;
     const accessToken = await this.#signAccessToken(app, tenantId, appidacr, lifetime);
-    return jsonResponse(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken }, { 'cache-control': 'no-store, no-cache' });
+    return jsonResponse(
+      200,
+      { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken },
+      { 'cache-control': 'no-store, no-cache' },
+    );
   }
 
   async #checkClientAssertion(
@@ -265,10 +347,16 @@ export class IdentityPlatform {
     const x5tS256 = typeof header['x5t#S256'] === 'string' ? header['x5t#S256'] : undefined;
     const x5t = typeof header.x5t === 'string' ? header.x5t : undefined;
     const candidates = app.certificates.filter(
-      (c) => (x5tS256 === undefined && x5t === undefined) || base64UrlThumbprint(c.sha256) === x5tS256 || base64UrlThumbprint(c.sha1) === x5t,
+      (c) =>
+        (x5tS256 === undefined && x5t === undefined) ||
+        base64UrlThumbprint(c.sha256) === x5tS256 ||
+        base64UrlThumbprint(c.sha1) === x5t,
     );
     if (candidates.length === 0) {
-      return { code: 700027, message: 'The certificate with identifier used to sign the client assertion is not registered on application.' };
+      return {
+        code: 700027,
+        message: 'The certificate with identifier used to sign the client assertion is not registered on application.',
+      };
     }
     for (const certificate of candidates) {
       try {
@@ -286,15 +374,23 @@ export class IdentityPlatform {
         const audienceMatches = audiences.some((aud) => {
           try {
             const url = new URL(aud);
-            return url.pathname === expectedPath || (url.hostname === 'login.microsoftonline.com' && url.pathname === `/${tenantId}/oauth2/v2.0/token`);
+            return (
+              url.pathname === expectedPath ||
+              (url.hostname === 'login.microsoftonline.com' && url.pathname === `/${tenantId}/oauth2/v2.0/token`)
+            );
           } catch {
             return false;
           }
         });
-        if (!audienceMatches) return { code: 700024, message: 'Client assertion is not within its valid time range or has the wrong audience.' };
+        if (!audienceMatches)
+          return {
+            code: 700024,
+            message: 'Client assertion is not within its valid time range or has the wrong audience.',
+          };
         return undefined;
       } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
+        if (error instanceof joseErrors.JWTExpired)
+          return { code: 700024, message: 'Client assertion is not within its valid time range.' };
       }
     }
     return { code: 7000274, message: 'Key was found, but use of the key to verify the signature failed.' };
@@ -321,7 +417,11 @@ export class IdentityPlatform {
     }
     const tenantId = typeof payload.tid === 'string' ? payload.tid : '';
     const appId = typeof payload.appid === 'string' ? payload.appid : '';
-    if (payload.iss !== `https://sts.windows.net/${tenantId}/` || !this.#context.tenantExists(tenantId) || !this.#apps.has(appId)) {
+    if (
+      payload.iss !== `https://sts.windows.net/${tenantId}/` ||
+      !this.#context.tenantExists(tenantId) ||
+      !this.#apps.has(appId)
+    ) {
       throw GraphHttpError.of('tokenInvalid');
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
@@ -330,23 +430,60 @@ export class IdentityPlatform {
 
   #publicKeyFor(kid: string | undefined): KeyObject {
     const key = this.#keys.find((k) => k.kid === kid);
-    if (key === undefined) throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token validation failure.');
+    if (key === undefined)
+      throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token validation failure.');
     return createPublicKey(key.privateKey);
   }
 
   /** A validation token for rich notifications of `appId` in `tenantId` (docs/graph-protocol.md §5.4). */
-  async issueValidationToken(appId: string, tenantId: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  async issueValidationToken(
+    appId: string,
+    tenantId: string,
+    overrides: Record<string, unknown> = {},
+  ): Promise<string> {
     const key = this.#keys[0];
     if (key === undefined) throw new TypeError('no signing key');
     const iat = Math.floor(this.#context.tokenNow().getTime() / 1000);
     const v2 = this.#validation.issuer === 'v2';
-    const issuer = (v2 ? this.#validation.v2IssuerTemplate : this.#validation.v1IssuerTemplate).replaceAll('{tenantId}', tenantId);
+    const issuer = (v2 ? this.#validation.v2IssuerTemplate : this.#validation.v1IssuerTemplate).replaceAll(
+      '{tenantId}',
+      tenantId,
+    );
     const servicePrincipal = this.servicePrincipalId(CHANGE_TRACKING_APP_ID, tenantId);
     const claims: Record<string, unknown> = v2
-      ? { aio: randomUUID(), azp: CHANGE_TRACKING_APP_ID, azpacr: '2', oid: servicePrincipal, rh: '0.AAAA.', sub: servicePrincipal, tid: tenantId, uti: randomUUID().slice(0, 22), ver: '2.0' }
-      : { aio: randomUUID(), appid: CHANGE_TRACKING_APP_ID, appidacr: '2', idp: issuer, oid: servicePrincipal, rh: '0.AAAA.', sub: servicePrincipal, tid: tenantId, uti: randomUUID().slice(0, 22), ver: '1.0' };
+      ? {
+          aio: randomUUID(),
+          azp: CHANGE_TRACKING_APP_ID,
+          azpacr: '2',
+          oid: servicePrincipal,
+          rh: '0.AAAA.',
+          sub: servicePrincipal,
+          tid: tenantId,
+          uti: randomUUID().slice(0, 22),
+          ver: '2.0',
+        }
+      : {
+          aio: randomUUID(),
+          appid: CHANGE_TRACKING_APP_ID,
+          appidacr: '2',
+          idp: issuer,
+          oid: servicePrincipal,
+          rh: '0.AAAA.',
+          sub: servicePrincipal,
+          tid: tenantId,
+          uti: randomUUID().slice(0, 22),
+          ver: '1.0',
+        };
     // Overrides go last so tests can forge a wrong aud, iss, azp or exp with the simulator's real key.
-    const payload = { aud: appId, iss: issuer, iat, nbf: iat, exp: iat + this.#validation.lifetimeSeconds, ...claims, ...overrides };
+    const payload = {
+      aud: appId,
+      iss: issuer,
+      iat,
+      nbf: iat,
+      exp: iat + this.#validation.lifetimeSeconds,
+      ...claims,
+      ...overrides,
+    };
     return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid }).sign(key.privateKey);
   }
 }

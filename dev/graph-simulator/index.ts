@@ -26,7 +26,17 @@ export type { LifecycleEvent, Anomaly } from './subscriptions.js';
 export type { AppRegistration, ChangeHints, TenantSeed } from './model.js';
 export type { SimRequest } from './http.js';
 export type { SimResponse } from './graphError.js';
-export { CHANGE_TRACKING_APP_ID, CLIENT_STATE_MAX_LENGTH_BETA_PAGE, ENDPOINT_THROTTLE_MIN_SAMPLES_2023, MISSED_ON_DROP_PROBABILITY } from './limits.js';
+export {
+  CHANGE_TRACKING_APP_ID,
+  CLIENT_STATE_MAX_LENGTH_BETA_PAGE,
+  ENDPOINT_THROTTLE_MIN_SAMPLES_2023,
+  MISSED_ON_DROP_PROBABILITY,
+} from './limits.js';
 export { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID } from './demoTenant.js';
-export { EVENT_GRID_RETRY_SCHEDULE_MS, type EventGridEventRecord, type EventSubscriptionOptions, SimulatedEventGrid } from './eventGridPartnerTopic.js';
+export {
+  EVENT_GRID_RETRY_SCHEDULE_MS,
+  type EventGridEventRecord,
+  type EventSubscriptionOptions,
+  SimulatedEventGrid,
+} from './eventGridPartnerTopic.js';
 export { EVENT_HUBS_MAX_EVENT_BYTES, type EventHubsConsumer, SimulatedEventHubs } from './eventHubsHub.js';

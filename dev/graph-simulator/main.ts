@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   assign('dropDeliveryRatio', 'drop-deliveries', values['drop-deliveries']);
   assign('duplicateDeliveryRatio', 'duplicate-deliveries', values['duplicate-deliveries']);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new TypeError('--port must be an integer between 0 and 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new TypeError('--port must be an integer between 0 and 65535');
   const scale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   const options: StartOptions = {
     port,
@@ -75,7 +76,13 @@ async function main(): Promise<void> {
     clock: values['manual-clock'] ? { mode: 'manual' } : { mode: 'realtime', scale },
     faults,
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
-    ...(values.quiet ? {} : { log: (line: string) => { console.log(`[graph-sim] ${line}`); } }),
+    ...(values.quiet
+      ? {}
+      : {
+          log: (line: string) => {
+            console.log(`[graph-sim] ${line}`);
+          },
+        }),
   };
   const sim = await startGraphSimulator(options);
   if (values.workload !== undefined) sim.workload.start({ ratePerSecond: Number(values.workload) });

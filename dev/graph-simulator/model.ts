@@ -7,16 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
 
 export type SimResourceKind =
-  | 'user'
-  | 'group'
-  | 'mailFolder'
-  | 'message'
-  | 'event'
-  | 'contact'
-  | 'drive'
-  | 'driveItem'
-  | 'chat'
-  | 'chatMessage';
+  'user' | 'group' | 'mailFolder' | 'message' | 'event' | 'contact' | 'drive' | 'driveItem' | 'chat' | 'chatMessage';
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };

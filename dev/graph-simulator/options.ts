@@ -60,7 +60,9 @@ export interface GraphSimulatorOptions {
     /** Override single maxima (minutes), e.g. `{ user: 90 }` for short-lived test subscriptions. */
     maxExpirationMinutes?: Partial<SubscriptionOptions['maxExpirationMinutes']>;
   };
-  delivery?: Partial<Omit<DeliveryOptions, 'endpointThrottle'>> & { endpointThrottle?: Partial<EndpointThrottleOptions> | false };
+  delivery?: Partial<Omit<DeliveryOptions, 'endpointThrottle'>> & {
+    endpointThrottle?: Partial<EndpointThrottleOptions> | false;
+  };
   lifecycle?: Partial<LifecycleOptions>;
   validationTokens?: Partial<ValidationTokenOptions>;
   tokens?: Partial<TokenOptions>;
@@ -196,7 +198,8 @@ export interface ResolvedOptions {
 }
 
 function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new TypeError(`graph simulator option ${name} must be a positive number`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new TypeError(`graph simulator option ${name} must be a positive number`);
   return value;
 }
 
@@ -208,7 +211,10 @@ function ratio(name: string, value: number): number {
 export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOptions {
   const sub = options.subscriptions ?? {};
   const subscriptions: SubscriptionOptions = {
-    clientStateMaxLength: positive('subscriptions.clientStateMaxLength', sub.clientStateMaxLength ?? CLIENT_STATE_MAX_LENGTH),
+    clientStateMaxLength: positive(
+      'subscriptions.clientStateMaxLength',
+      sub.clientStateMaxLength ?? CLIENT_STATE_MAX_LENGTH,
+    ),
     requireSelectForRichOutlook: sub.requireSelectForRichOutlook ?? true,
     outlookMaxExpirationMinutes: positive(
       'subscriptions.outlookMaxExpirationMinutes',
@@ -224,7 +230,8 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     requireTextPlainValidationResponse: sub.requireTextPlainValidationResponse ?? false,
     echoEncryptionCertificate: sub.echoEncryptionCertificate ?? false,
     handshakeTimeoutMs: positive('subscriptions.handshakeTimeoutMs', sub.handshakeTimeoutMs ?? VALIDATION_TIMEOUT_MS),
-    accessTokenLifetimeMs: sub.accessTokenLifetimeMs === undefined ? SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS : sub.accessTokenLifetimeMs,
+    accessTokenLifetimeMs:
+      sub.accessTokenLifetimeMs === undefined ? SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS : sub.accessTokenLifetimeMs,
     maxExpirationMinutes: { ...MAX_EXPIRATION_MINUTES, ...sub.maxExpirationMinutes },
     quotas: { ...SUBSCRIPTION_QUOTAS, ...sub.quotas },
     recordReauthorizeRenewConflicts: sub.recordReauthorizeRenewConflicts ?? true,
@@ -237,7 +244,10 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     ratio('delivery.endpointThrottle.dropRatio', throttle.dropRatio);
   }
   const delivery: DeliveryOptions = {
-    firstAttemptTimeoutMs: positive('delivery.firstAttemptTimeoutMs', del.firstAttemptTimeoutMs ?? FIRST_ATTEMPT_TIMEOUT_MS),
+    firstAttemptTimeoutMs: positive(
+      'delivery.firstAttemptTimeoutMs',
+      del.firstAttemptTimeoutMs ?? FIRST_ATTEMPT_TIMEOUT_MS,
+    ),
     retryTimeoutMs: positive('delivery.retryTimeoutMs', del.retryTimeoutMs ?? RETRY_ATTEMPT_TIMEOUT_MS),
     retryWindowMs: positive('delivery.retryWindowMs', del.retryWindowMs ?? RETRY_WINDOW_MS),
     retryScheduleMs: del.retryScheduleMs ?? RETRY_SCHEDULE_MS,
@@ -247,7 +257,8 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     endpointThrottle: throttle,
     whilePaused: del.whilePaused ?? 'lost',
   };
-  if (delivery.retryScheduleMs.length === 0) throw new TypeError('graph simulator option delivery.retryScheduleMs needs at least one delay');
+  if (delivery.retryScheduleMs.length === 0)
+    throw new TypeError('graph simulator option delivery.retryScheduleMs needs at least one delay');
   const life = options.lifecycle ?? {};
   const tokens = options.tokens ?? {};
   const vt = options.validationTokens ?? {};
@@ -269,15 +280,25 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
       reauthorization:
         life.reauthorization === false
           ? false
-          : { firstLeadMs: REAUTHORIZATION_FIRST_LEAD_MS, intervalMs: REAUTHORIZATION_INTERVAL_MS, ...life.reauthorization },
-      missedOnDropProbability: ratio('lifecycle.missedOnDropProbability', life.missedOnDropProbability ?? MISSED_ON_DROP_PROBABILITY),
+          : {
+              firstLeadMs: REAUTHORIZATION_FIRST_LEAD_MS,
+              intervalMs: REAUTHORIZATION_INTERVAL_MS,
+              ...life.reauthorization,
+            },
+      missedOnDropProbability: ratio(
+        'lifecycle.missedOnDropProbability',
+        life.missedOnDropProbability ?? MISSED_ON_DROP_PROBABILITY,
+      ),
       validationTokensOnLifecycle: life.validationTokensOnLifecycle ?? false,
     }),
     validationTokens: Object.freeze({
       issuer: vt.issuer ?? 'v2',
       v1IssuerTemplate: vt.v1IssuerTemplate ?? 'https://sts.windows.net/{tenantId}/',
       v2IssuerTemplate: vt.v2IssuerTemplate ?? 'https://login.microsoftonline.com/{tenantId}/v2.0',
-      lifetimeSeconds: positive('validationTokens.lifetimeSeconds', vt.lifetimeSeconds ?? VALIDATION_TOKEN_LIFETIME_SECONDS),
+      lifetimeSeconds: positive(
+        'validationTokens.lifetimeSeconds',
+        vt.lifetimeSeconds ?? VALIDATION_TOKEN_LIFETIME_SECONDS,
+      ),
     }),
     tokens: Object.freeze({
       clock: tokens.clock ?? 'wall',

@@ -18,7 +18,8 @@ export class SlidingWindowLimiter {
       const hits = (this.#hits.get(scope.key) ?? []).filter((at) => nowMs - at < this.#windowMs);
       this.#hits.set(scope.key, hits);
       const oldest = hits[0];
-      if (hits.length >= scope.limit && oldest !== undefined) waitMs = Math.max(waitMs, oldest + this.#windowMs - nowMs);
+      if (hits.length >= scope.limit && oldest !== undefined)
+        waitMs = Math.max(waitMs, oldest + this.#windowMs - nowMs);
     }
     if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));
     for (const scope of scopes) this.#hits.get(scope.key)?.push(nowMs);

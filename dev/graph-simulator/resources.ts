@@ -81,14 +81,17 @@ const DIRECTORY: readonly ChangeType[] = ['updated', 'deleted'];
 const DRIVE: readonly ChangeType[] = ['updated'];
 
 function unsupported(resource: string): GraphHttpError {
-  return GraphHttpError.badRequest(`Resource '${resource}' is not supported for change notifications by the simulator.`);
+  return GraphHttpError.badRequest(
+    `Resource '${resource}' is not supported for change notifications by the simulator.`,
+  );
 }
 
 /** Parses `$filter` of the form `a eq 1 and b/c eq 'x'`, the subset Outlook subscriptions use (docs/graph-protocol.md §3.4). */
 export function parseFilter(filter: string): FilterClause[] {
   return filter.split(/\s+and\s+/i).map((clause) => {
     const match = /^\s*([\w/]+)\s+eq\s+(.+?)\s*$/i.exec(clause);
-    if (match?.[1] === undefined || match[2] === undefined) throw GraphHttpError.badRequest(`Unsupported filter clause '${clause}'.`);
+    if (match?.[1] === undefined || match[2] === undefined)
+      throw GraphHttpError.badRequest(`Unsupported filter clause '${clause}'.`);
     const literal = match[2];
     let value: unknown;
     if (/^'.*'$/.test(literal)) value = literal.slice(1, -1).replaceAll("''", "'");
@@ -111,7 +114,12 @@ export function matchesFilter(body: JsonObject | undefined, filter: readonly Fil
       const found = Object.keys(record).find((k) => k.toLowerCase() === key.toLowerCase());
       current = found === undefined ? undefined : record[found];
     }
-    return current === clause.value || (typeof current === 'string' && typeof clause.value === 'string' && current.toLowerCase() === clause.value.toLowerCase());
+    return (
+      current === clause.value ||
+      (typeof current === 'string' &&
+        typeof clause.value === 'string' &&
+        current.toLowerCase() === clause.value.toLowerCase())
+    );
   });
 }
 
@@ -120,7 +128,13 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   const [pathPart = '', queryPart = ''] = resource.split('?', 2);
   const query = new URLSearchParams(queryPart);
   const selectRaw = query.get('$select');
-  const select = selectRaw === null ? undefined : selectRaw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const select =
+    selectRaw === null
+      ? undefined
+      : selectRaw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0);
   const filterRaw = query.get('$filter');
   const filter = filterRaw === null ? undefined : parseFilter(filterRaw);
   const segments = parseGraphPath(pathPart);
@@ -135,25 +149,73 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   };
 
   if (names.length === 1 && names[0] === 'users') {
-    return { ...base, kind: 'users', expiryClass: 'user', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'User.Read.All', canonical: 'users' };
+    return {
+      ...base,
+      kind: 'users',
+      expiryClass: 'user',
+      allowedChangeTypes: DIRECTORY,
+      family: 'directory',
+      supportsRichData: false,
+      role: 'User.Read.All',
+      canonical: 'users',
+    };
   }
   if (names.length === 1 && names[0] === 'groups') {
-    return { ...base, kind: 'groups', expiryClass: 'group', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'Group.Read.All', canonical: 'groups' };
+    return {
+      ...base,
+      kind: 'groups',
+      expiryClass: 'group',
+      allowedChangeTypes: DIRECTORY,
+      family: 'directory',
+      supportsRichData: false,
+      role: 'Group.Read.All',
+      canonical: 'groups',
+    };
   }
   if (names.length === 2 && names[0] === 'users') {
     const objectId = userOf(segments[1]);
-    return { ...base, kind: 'user', objectId, expiryClass: 'user', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'User.Read.All', canonical: `users/${objectId}` };
+    return {
+      ...base,
+      kind: 'user',
+      objectId,
+      expiryClass: 'user',
+      allowedChangeTypes: DIRECTORY,
+      family: 'directory',
+      supportsRichData: false,
+      role: 'User.Read.All',
+      canonical: `users/${objectId}`,
+    };
   }
   if (names.length === 2 && names[0] === 'groups') {
     const objectId = segments[1] ?? '';
     if (directory.get(`groups/${objectId}`) === undefined) throw GraphHttpError.of('notFound');
-    return { ...base, kind: 'group', objectId, expiryClass: 'group', allowedChangeTypes: DIRECTORY, family: 'directory', supportsRichData: false, role: 'Group.Read.All', canonical: `groups/${objectId}` };
+    return {
+      ...base,
+      kind: 'group',
+      objectId,
+      expiryClass: 'group',
+      allowedChangeTypes: DIRECTORY,
+      family: 'directory',
+      supportsRichData: false,
+      role: 'Group.Read.All',
+      canonical: `groups/${objectId}`,
+    };
   }
   if (names[0] === 'users' && names.length >= 3) {
     const userId = userOf(segments[1]);
     const rest = names.slice(2);
     if (rest.length === 1 && rest[0] === 'messages') {
-      return { ...base, kind: 'messages', userId, expiryClass: 'message', allowedChangeTypes: ALL, family: 'outlook', supportsRichData: true, role: 'Mail.Read', canonical: `users/${userId}/messages${canonicalQuery(query)}` };
+      return {
+        ...base,
+        kind: 'messages',
+        userId,
+        expiryClass: 'message',
+        allowedChangeTypes: ALL,
+        family: 'outlook',
+        supportsRichData: true,
+        role: 'Mail.Read',
+        canonical: `users/${userId}/messages${canonicalQuery(query)}`,
+      };
     }
     if (rest.length === 3 && rest[0] === 'mailfolders' && rest[2] === 'messages') {
       const folder = directory.findFolder(userId, segments[3] ?? '');
@@ -171,11 +233,34 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
         canonical: `users/${userId}/mailfolders/${folder.id}/messages${canonicalQuery(query)}`,
       };
     }
-    if ((rest.length === 1 && rest[0] === 'events') || (rest.length === 2 && rest[0] === 'calendar' && rest[1] === 'events')) {
-      return { ...base, kind: 'events', userId, expiryClass: 'event', allowedChangeTypes: ALL, family: 'outlook', supportsRichData: true, role: 'Calendars.Read', canonical: `users/${userId}/events${canonicalQuery(query)}` };
+    if (
+      (rest.length === 1 && rest[0] === 'events') ||
+      (rest.length === 2 && rest[0] === 'calendar' && rest[1] === 'events')
+    ) {
+      return {
+        ...base,
+        kind: 'events',
+        userId,
+        expiryClass: 'event',
+        allowedChangeTypes: ALL,
+        family: 'outlook',
+        supportsRichData: true,
+        role: 'Calendars.Read',
+        canonical: `users/${userId}/events${canonicalQuery(query)}`,
+      };
     }
     if (rest.length === 1 && rest[0] === 'contacts') {
-      return { ...base, kind: 'contacts', userId, expiryClass: 'contact', allowedChangeTypes: ALL, family: 'outlook', supportsRichData: true, role: 'Contacts.Read', canonical: `users/${userId}/contacts${canonicalQuery(query)}` };
+      return {
+        ...base,
+        kind: 'contacts',
+        userId,
+        expiryClass: 'contact',
+        allowedChangeTypes: ALL,
+        family: 'outlook',
+        supportsRichData: true,
+        role: 'Contacts.Read',
+        canonical: `users/${userId}/contacts${canonicalQuery(query)}`,
+      };
     }
     if (rest.length === 2 && rest[0] === 'drive' && rest[1] === 'root') {
       const drive = directory.driveOfUser(userId);
@@ -201,18 +286,56 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   }
   if (names[0] === 'chats') {
     if (names.length === 1) {
-      return { ...base, kind: 'chats', expiryClass: 'chat', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'Chat.Read.All', canonical: 'chats' };
+      return {
+        ...base,
+        kind: 'chats',
+        expiryClass: 'chat',
+        allowedChangeTypes: ALL,
+        family: 'teams',
+        supportsRichData: true,
+        role: 'Chat.Read.All',
+        canonical: 'chats',
+      };
     }
     if (names.length === 2 && names[1] === 'getallmessages') {
-      return { ...base, kind: 'allChatMessages', expiryClass: 'chatMessage', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'Chat.Read.All', canonical: 'chats/getallmessages' };
+      return {
+        ...base,
+        kind: 'allChatMessages',
+        expiryClass: 'chatMessage',
+        allowedChangeTypes: ALL,
+        family: 'teams',
+        supportsRichData: true,
+        role: 'Chat.Read.All',
+        canonical: 'chats/getallmessages',
+      };
     }
     const chatId = segments[1] ?? '';
     if (directory.get(`chats/${chatId}`) === undefined) throw GraphHttpError.of('notFound');
     if (names.length === 2) {
-      return { ...base, kind: 'chat', chatId, expiryClass: 'chat', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'Chat.Read.All', canonical: `chats/${chatId}` };
+      return {
+        ...base,
+        kind: 'chat',
+        chatId,
+        expiryClass: 'chat',
+        allowedChangeTypes: ALL,
+        family: 'teams',
+        supportsRichData: true,
+        role: 'Chat.Read.All',
+        canonical: `chats/${chatId}`,
+      };
     }
     if (names.length === 3 && names[2] === 'messages') {
-      return { ...base, kind: 'chatMessages', chatId, expiryClass: 'chatMessage', allowedChangeTypes: ALL, family: 'teams', supportsRichData: true, role: 'ChatMessage.Read.All', canonical: `chats/${chatId}/messages` };
+      return {
+        ...base,
+        kind: 'chatMessages',
+        chatId,
+        expiryClass: 'chatMessage',
+        allowedChangeTypes: ALL,
+        family: 'teams',
+        supportsRichData: true,
+        role: 'ChatMessage.Read.All',
+        canonical: `chats/${chatId}/messages`,
+      };
     }
   }
   throw unsupported(resource);
@@ -223,20 +346,42 @@ function canonicalQuery(query: URLSearchParams): string {
   return filter === null ? '' : `?$filter=${filter.toLowerCase()}`;
 }
 
-function driveTarget(driveId: string, base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined }): SubscriptionTarget {
-  return { ...base, kind: 'driveRoot', driveId, expiryClass: 'driveRoot', allowedChangeTypes: DRIVE, family: 'drive', supportsRichData: false, role: 'Files.Read.All', canonical: `drives/${driveId}/root` };
+function driveTarget(
+  driveId: string,
+  base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined },
+): SubscriptionTarget {
+  return {
+    ...base,
+    kind: 'driveRoot',
+    driveId,
+    expiryClass: 'driveRoot',
+    allowedChangeTypes: DRIVE,
+    family: 'drive',
+    supportsRichData: false,
+    role: 'Files.Read.All',
+    canonical: `drives/${driveId}/root`,
+  };
 }
 
 /**
  * A subscription on a drive item (subscription create page): personal OneDrive accepts the root or any
  * folder, OneDrive for Business and SharePoint only the root; never a single file.
  */
-function driveFolderTarget(directory: TenantDirectory, driveId: string, itemId: string, base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined }): SubscriptionTarget {
+function driveFolderTarget(
+  directory: TenantDirectory,
+  driveId: string,
+  itemId: string,
+  base: { select: readonly string[] | undefined; filter: FilterClause[] | undefined },
+): SubscriptionTarget {
   const item = directory.get(`drives/${driveId}/items/${itemId}`);
   if (item === undefined) throw GraphHttpError.of('notFound');
   if (item.body.root !== undefined) return driveTarget(driveId, base);
-  if (directory.get(`drives/${driveId}`)?.body.driveType !== 'personal') throw GraphHttpError.of('odbFolderSubscription');
-  if (item.body.folder === undefined) throw GraphHttpError.badRequest('Change notifications are supported on the root or a folder of a drive, not on a file.');
+  if (directory.get(`drives/${driveId}`)?.body.driveType !== 'personal')
+    throw GraphHttpError.of('odbFolderSubscription');
+  if (item.body.folder === undefined)
+    throw GraphHttpError.badRequest(
+      'Change notifications are supported on the root or a folder of a drive, not on a file.',
+    );
   return { ...driveTarget(driveId, base), driveFolderId: item.id, canonical: `drives/${driveId}/items/${item.id}` };
 }
 
@@ -284,7 +429,8 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
   if (target.userId !== undefined && change.owner.userId !== target.userId) return false;
   if (target.folderId !== undefined && change.owner.folderId !== target.folderId) return false;
   if (target.driveId !== undefined && change.owner.driveId !== target.driveId) return false;
-  if (target.chatId !== undefined && (change.kind === 'chat' ? change.id : change.owner.chatId) !== target.chatId) return false;
+  if (target.chatId !== undefined && (change.kind === 'chat' ? change.id : change.owner.chatId) !== target.chatId)
+    return false;
   return true;
 }
 
@@ -300,7 +446,12 @@ const OUTLOOK_SEGMENT: Partial<Record<SimResourceKind, [string, string]>> = {
 };
 
 /** `resource` and `resourceData` of a notification, in the shapes of docs/graph-protocol.md §3.4. */
-export function notificationSubject(target: SubscriptionTarget, change: ChangeEvent, rich: boolean, sequenceNumber: number): NotificationSubject {
+export function notificationSubject(
+  target: SubscriptionTarget,
+  change: ChangeEvent,
+  rich: boolean,
+  sequenceNumber: number,
+): NotificationSubject {
   const body = change.after ?? change.before ?? {};
   const outlook = OUTLOOK_SEGMENT[change.kind];
   if (outlook !== undefined) {
@@ -308,10 +459,26 @@ export function notificationSubject(target: SubscriptionTarget, change: ChangeEv
     const etag = typeof body['@odata.etag'] === 'string' ? body['@odata.etag'] : undefined;
     if (rich) {
       const resource = `Users('${userId}')/${outlook[0].toLowerCase()}('${change.id}')`;
-      return { resource, resourceData: { '@odata.type': `#microsoft.graph.${outlook[1].toLowerCase()}`, '@odata.id': resource, ...(etag === undefined ? {} : { '@odata.etag': etag }), id: change.id } };
+      return {
+        resource,
+        resourceData: {
+          '@odata.type': `#microsoft.graph.${outlook[1].toLowerCase()}`,
+          '@odata.id': resource,
+          ...(etag === undefined ? {} : { '@odata.etag': etag }),
+          id: change.id,
+        },
+      };
     }
     const resource = `Users/${userId}/${outlook[0]}/${change.id}`;
-    return { resource, resourceData: { '@odata.type': `#Microsoft.Graph.${outlook[1]}`, '@odata.id': resource, ...(etag === undefined ? {} : { '@odata.etag': etag }), id: change.id } };
+    return {
+      resource,
+      resourceData: {
+        '@odata.type': `#Microsoft.Graph.${outlook[1]}`,
+        '@odata.id': resource,
+        ...(etag === undefined ? {} : { '@odata.etag': etag }),
+        id: change.id,
+      },
+    };
   }
   switch (change.kind) {
     case 'user':
@@ -334,12 +501,18 @@ export function notificationSubject(target: SubscriptionTarget, change: ChangeEv
       return { resource: `drives/${change.owner.driveId ?? ''}/root/`, resourceData: null };
     case 'chat': {
       const resource = `chats('${change.id}')`;
-      return { resource, resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chat', '@odata.id': resource } };
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chat', '@odata.id': resource },
+      };
     }
     case 'chatMessage': {
       const resource = `chats('${change.owner.chatId ?? ''}')/messages('${change.id}')`;
       // Graph writes the type of basic chatMessage notifications with capitals (rich notifications page example).
-      return { resource, resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.ChatMessage', '@odata.id': resource } };
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.ChatMessage', '@odata.id': resource },
+      };
     }
     default:
       return { resource: change.path, resourceData: { id: change.id } };

@@ -4,7 +4,16 @@
  * HMAC-SHA256 keyed with K over the raw ciphertext; K wrapped with RSA-OAEP (SHA-1, MGF1-SHA-1) under the
  * subscription certificate's public key; thumbprint = upper-case hex SHA-1 of the certificate DER.
  */
-import { X509Certificate, constants, createCipheriv, createHash, createHmac, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  constants,
+  createCipheriv,
+  createHash,
+  createHmac,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { GraphHttpError } from './graphError.js';
 
 export interface EncryptedContent {
@@ -40,13 +49,20 @@ export function parseEncryptionCertificate(base64Der: string): EncryptionCertifi
   return { publicKey, thumbprint: createHash('sha1').update(certificate.raw).digest('hex').toUpperCase() };
 }
 
-export function encryptResourceData(certificate: EncryptionCertificate, certificateId: string, resource: unknown): EncryptedContent {
+export function encryptResourceData(
+  certificate: EncryptionCertificate,
+  certificateId: string,
+  resource: unknown,
+): EncryptedContent {
   const key = randomBytes(32);
   const iv = key.subarray(0, 16);
   const cipher = createCipheriv('aes-256-cbc', key, iv);
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(resource), 'utf8'), cipher.final()]);
   const signature = createHmac('sha256', key).update(ciphertext).digest('base64');
-  const wrappedKey = publicEncrypt({ key: certificate.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
+  const wrappedKey = publicEncrypt(
+    { key: certificate.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    key,
+  );
   return {
     data: ciphertext.toString('base64'),
     dataKey: wrappedKey.toString('base64'),

@@ -10,7 +10,12 @@ import { describeError } from '../../src/lib/shared/redact.js';
 import { changeRecords, versionShownBy, type ChangeRecord } from './accounting.js';
 import { handleControl } from './control.js';
 import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, seedDemoResources } from './demoTenant.js';
-import { NotificationDispatcher, type DeliveryAttempt, type EndpointStatus, type NotificationRecord } from './delivery.js';
+import {
+  NotificationDispatcher,
+  type DeliveryAttempt,
+  type EndpointStatus,
+  type NotificationRecord,
+} from './delivery.js';
 import { MutationRejected, TenantDirectory, type Mutation } from './directory.js';
 import { partnerTopicOf, SimulatedEventGrid } from './eventGridPartnerTopic.js';
 import { hubOf, SimulatedEventHubs } from './eventHubsHub.js';
@@ -23,7 +28,13 @@ import { TIME } from './limits.js';
 import type { AppRegistration, ChangeHints, JsonObject, TenantSeed } from './model.js';
 import { resolveOptions, type GraphSimulatorOptions, type ResolvedOptions } from './options.js';
 import { SimClock } from './simClock.js';
-import { SubscriptionService, graphInstant, type Anomaly, type LifecycleEvent, type Subscription } from './subscriptions.js';
+import {
+  SubscriptionService,
+  graphInstant,
+  type Anomaly,
+  type LifecycleEvent,
+  type Subscription,
+} from './subscriptions.js';
 import { WorkloadGenerator, type AppliedChange, type WorkloadOptions } from './workload.js';
 
 export interface TenantInfo {
@@ -117,7 +128,11 @@ export interface GraphSimulator {
    */
   seedSubscriptions(tenantId: string, clientId: string, bodies: readonly unknown[]): Promise<SubscriptionInfo[]>;
   /** Sends a lifecycle event now; `subscriptionRemoved` also removes the subscription. */
-  lifecycle(subscriptionId: string, event: LifecycleEvent, variant?: 'tenantId' | 'organizationId'): NotificationRecord | undefined;
+  lifecycle(
+    subscriptionId: string,
+    event: LifecycleEvent,
+    variant?: 'tenantId' | 'organizationId',
+  ): NotificationRecord | undefined;
   /** Makes a subscription's access token lapse now (deliveries pause until reauthorize/renew). */
   expireAccessToken(subscriptionId: string): void;
   notifications(filter?: NotificationFilter): NotificationRecord[];
@@ -157,7 +172,11 @@ export interface GraphSimulator {
   };
   /** Invalidates every delta token of the tenant: the next delta call answers 410 Gone. */
   resetDelta(tenantId: string): void;
-  issueAccessToken(tenantId: string, clientId: string, options?: { lifetimeSeconds?: number; audience?: string }): Promise<string>;
+  issueAccessToken(
+    tenantId: string,
+    clientId: string,
+    options?: { lifetimeSeconds?: number; audience?: string },
+  ): Promise<string>;
   issueValidationToken(appId: string, tenantId: string, overrides?: Record<string, unknown>): Promise<string>;
   rotateSigningKey(): Promise<string>;
   jwks(): { keys: object[] };
@@ -210,28 +229,67 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       const topic = partnerTopicOf(url);
       const hub = hubOf(url);
       const first = records[0];
-      if (topic !== undefined && first !== undefined) eventGrid.publish(topic, records.map((record) => record.payload), first.tenantId, first.appId);
-      if (hub !== undefined) eventHubs.publish(hub, records.map((record) => record.payload));
+      if (topic !== undefined && first !== undefined)
+        eventGrid.publish(
+          topic,
+          records.map((record) => record.payload),
+          first.tenantId,
+          first.appId,
+        );
+      if (hub !== undefined)
+        eventHubs.publish(
+          hub,
+          records.map((record) => record.payload),
+        );
     },
   };
   dispatcher.routeThrough(routes);
-  const service: SubscriptionService = new SubscriptionService({ clock, options, identity, dispatcher, faults, directory: (id) => directories.get(id), log, routes });
-  const graph = new GraphApi({ clock, options, identity, subscriptions: service, faults, directory: (id) => directories.get(id) });
-  const workload = new WorkloadGenerator(clock, random, (id) => (id === undefined ? directories.values().next().value : directories.get(id)));
+  const service: SubscriptionService = new SubscriptionService({
+    clock,
+    options,
+    identity,
+    dispatcher,
+    faults,
+    directory: (id) => directories.get(id),
+    log,
+    routes,
+  });
+  const graph = new GraphApi({
+    clock,
+    options,
+    identity,
+    subscriptions: service,
+    faults,
+    directory: (id) => directories.get(id),
+  });
+  const workload = new WorkloadGenerator(clock, random, (id) =>
+    id === undefined ? directories.values().next().value : directories.get(id),
+  );
 
   const addTenant = (seed: TenantSeed = {}): TenantInfo => {
     const id = seed.id ?? randomUUID();
     const existing = directories.get(id);
     if (existing !== undefined) return { id, displayName: existing.displayName, domain: existing.domain };
     const domain = seed.domain ?? `${id.slice(0, 8)}.onmicrosoft.com`;
-    const directory = new TenantDirectory(id, seed.displayName ?? `Tenant ${id.slice(0, 8)}`, domain, () => clock.now(), seed.driveType);
+    const directory = new TenantDirectory(
+      id,
+      seed.displayName ?? `Tenant ${id.slice(0, 8)}`,
+      domain,
+      () => clock.now(),
+      seed.driveType,
+    );
     directory.onChange((change) => {
       service.onChange(change);
     });
     directories.set(id, directory);
     return { id, displayName: directory.displayName, domain };
   };
-  const appInfo = (app: { clientId: string; clientSecrets: readonly string[]; tenants: readonly string[] | undefined; roles: readonly string[] }): AppInfo => ({
+  const appInfo = (app: {
+    clientId: string;
+    clientSecrets: readonly string[];
+    tenants: readonly string[] | undefined;
+    roles: readonly string[];
+  }): AppInfo => ({
     clientId: app.clientId,
     clientSecret: app.clientSecrets[0],
     tenants: app.tenants,
@@ -306,7 +364,10 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       return await identityRoute(request);
     } catch (error) {
       log(`request ${request.method} ${path} failed: ${describeError(error)}`);
-      return graphError(500, 'generalException', 'An unexpected error occurred in the simulator.', { now: clock.now(), ids: newRequestIds(undefined) });
+      return graphError(500, 'generalException', 'An unexpected error occurred in the simulator.', {
+        now: clock.now(),
+        ids: newRequestIds(undefined),
+      });
     }
   };
 
@@ -320,8 +381,15 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
         const status = rule?.status ?? 503;
         return {
           status,
-          headers: { 'content-type': 'application/json; charset=utf-8', ...(rule?.retryAfterSeconds === undefined ? {} : { 'retry-after': String(rule.retryAfterSeconds) }) },
-          body: JSON.stringify({ error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] }),
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            ...(rule?.retryAfterSeconds === undefined ? {} : { 'retry-after': String(rule.retryAfterSeconds) }),
+          },
+          body: JSON.stringify({
+            error: 'temporarily_unavailable',
+            error_description: 'AADSTS90033: A transient error has occurred. Please try again.',
+            error_codes: [90033],
+          }),
         };
       }
       const form = new URLSearchParams(request.body.toString('utf8'));
@@ -332,7 +400,8 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       const tenant = decodeURIComponent(openId[1]);
       return jsonResponse(200, identity.openIdConfiguration(request.url.origin, tenant));
     }
-    if (/^\/[^/]+\/discovery(?:\/v2\.0)?\/keys$/.test(path) && request.method === 'GET') return jsonResponse(200, identity.jwks());
+    if (/^\/[^/]+\/discovery(?:\/v2\.0)?\/keys$/.test(path) && request.method === 'GET')
+      return jsonResponse(200, identity.jwks());
     return graphError(404, 'NotFound', `No route for ${request.method} ${path}.`, { now: clock.now(), ids });
   };
 
@@ -348,7 +417,8 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       settle: () => clock.settle(),
     },
     addTenant,
-    tenants: () => [...directories.values()].map((d) => ({ id: d.tenantId, displayName: d.displayName, domain: d.domain })),
+    tenants: () =>
+      [...directories.values()].map((d) => ({ id: d.tenantId, displayName: d.displayName, domain: d.domain })),
     registerApp,
     apps: () => identity.apps().map(appInfo),
     directory: directoryOf,
@@ -356,22 +426,30 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       const resource = directoryOf(tenantId).apply(mutation, hints);
       return resource === undefined ? undefined : structuredClone(resource.body);
     },
-    state: (tenantId) => (tenantId === undefined ? [...directories.values()].flatMap(snapshot) : snapshot(directoryOf(tenantId))),
+    state: (tenantId) =>
+      tenantId === undefined ? [...directories.values()].flatMap(snapshot) : snapshot(directoryOf(tenantId)),
     resource: (tenantId, path) => {
       const found = directoryOf(tenantId).get(path);
       return found === undefined ? undefined : structuredClone(found.body);
     },
-    subscriptions: () => service.all().filter((s) => service.find(s.id) !== undefined).map(subscriptionInfo),
+    subscriptions: () =>
+      service
+        .all()
+        .filter((s) => service.find(s.id) !== undefined)
+        .map(subscriptionInfo),
     seedSubscriptions: async (tenantId, clientId, bodies) => {
       const app = identity.app(clientId);
       if (app === undefined) throw new MutationRejected(`unknown app ${clientId}`, 404);
-      if (app.tenants !== undefined && !app.tenants.includes(tenantId)) throw new MutationRejected(`app ${clientId} is not registered in tenant ${tenantId}`);
+      if (app.tenants !== undefined && !app.tenants.includes(tenantId))
+        throw new MutationRejected(`app ${clientId} is not registered in tenant ${tenantId}`);
       return (await service.seed({ tenantId, appId: clientId, roles: app.roles }, bodies)).map(subscriptionInfo);
     },
     lifecycle: (id, event, variant) => {
       const subscription = requireSubscription(id);
       if (event === 'missed' && !service.supportsMissed(subscription)) {
-        throw new MutationRejected(`Graph sends missed only to Outlook subscriptions (messages, events, contacts), not to ${subscription.resource}`);
+        throw new MutationRejected(
+          `Graph sends missed only to Outlook subscriptions (messages, events, contacts), not to ${subscription.resource}`,
+        );
       }
       return service.sendLifecycle(subscription, event, variant);
     },
@@ -382,7 +460,8 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
     notifications: (filter = {}) => dispatcher.notifications().filter((r) => matches(r, filter)),
     changes: (tenantId) => {
       const records = dispatcher.notifications();
-      const of = (directory: TenantDirectory): ChangeRecord[] => changeRecords(directory.tenantId, directory.changes(), records);
+      const of = (directory: TenantDirectory): ChangeRecord[] =>
+        changeRecords(directory.tenantId, directory.changes(), records);
       return tenantId === undefined ? [...directories.values()].flatMap(of) : of(directoryOf(tenantId));
     },
     versionOf: (tenantId, path, body) => versionShownBy(directoryOf(tenantId).changes(), path, body),

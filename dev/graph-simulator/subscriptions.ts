@@ -21,7 +21,13 @@ import {
 } from './limits.js';
 import type { ChangeEvent, ChangeType, JsonObject } from './model.js';
 import type { LifecycleOptions, ResolvedOptions, SubscriptionOptions } from './options.js';
-import { notificationSubject, notifiedChangeType, parseSubscriptionResource, richPayload, type SubscriptionTarget } from './resources.js';
+import {
+  notificationSubject,
+  notifiedChangeType,
+  parseSubscriptionResource,
+  richPayload,
+  type SubscriptionTarget,
+} from './resources.js';
 import { encryptResourceData, parseEncryptionCertificate, type EncryptionCertificate } from './richNotifications.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
@@ -87,7 +93,13 @@ const CREATE_PROPERTIES = new Set([
   'creatorId',
 ]);
 
-const PATCH_PROPERTIES = new Set(['expirationDateTime', 'notificationUrl', 'encryptionCertificate', 'encryptionCertificateId', '@odata.type']);
+const PATCH_PROPERTIES = new Set([
+  'expirationDateTime',
+  'notificationUrl',
+  'encryptionCertificate',
+  'encryptionCertificateId',
+  '@odata.type',
+]);
 
 /** ISO 8601 with two-digit fields; a day written `5` fails like it does in Graph (docs/graph-protocol.md §1.2.1). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -102,7 +114,12 @@ export function graphInstant(ms: number, zone: 'Z' | '+00:00' = 'Z'): string {
 
 /** What Graph's duplicate check compares: app, tenant, resource and the set of change types. */
 function combinationOf(subscription: Subscription): string {
-  return [subscription.tenantId, subscription.applicationId, subscription.target.canonical, [...subscription.changeTypes].sort().join(',')].join('|');
+  return [
+    subscription.tenantId,
+    subscription.applicationId,
+    subscription.target.canonical,
+    [...subscription.changeTypes].sort().join(','),
+  ].join('|');
 }
 
 /** `#admit`'s default: a draft's checks run as they are. */
@@ -202,7 +219,8 @@ export class SubscriptionService {
 
   #owned(caller: Caller, id: string): Subscription {
     const subscription = this.find(id);
-    if (subscription?.tenantId !== caller.tenantId || subscription.applicationId !== caller.appId) throw GraphHttpError.of('notFound');
+    if (subscription?.tenantId !== caller.tenantId || subscription.applicationId !== caller.appId)
+      throw GraphHttpError.of('notFound');
     return subscription;
   }
 
@@ -212,7 +230,9 @@ export class SubscriptionService {
 
   list(caller: Caller): Subscription[] {
     // App-only callers see their app's subscriptions in their tenant (docs/graph-protocol.md §1.5).
-    return this.all().filter((s) => s.tenantId === caller.tenantId && s.applicationId === caller.appId && this.find(s.id) !== undefined);
+    return this.all().filter(
+      (s) => s.tenantId === caller.tenantId && s.applicationId === caller.appId && this.find(s.id) !== undefined,
+    );
   }
 
   // ---- create --------------------------------------------------------------------------------------
@@ -239,7 +259,13 @@ export class SubscriptionService {
       try {
         return step();
       } catch (error) {
-        if (error instanceof GraphHttpError) throw new GraphHttpError(error.status, error.code, `subscriptions[${index}]: ${error.message}`, error.headers);
+        if (error instanceof GraphHttpError)
+          throw new GraphHttpError(
+            error.status,
+            error.code,
+            `subscriptions[${index}]: ${error.message}`,
+            error.headers,
+          );
         throw error;
       }
     };
@@ -247,7 +273,13 @@ export class SubscriptionService {
     this.#admit(drafts, (index, check) => {
       numbered(index, check);
     });
-    const urls = new Set(drafts.flatMap((draft) => (draft.lifecycleNotificationUrl === null ? [draft.notificationUrl] : [draft.notificationUrl, draft.lifecycleNotificationUrl])));
+    const urls = new Set(
+      drafts.flatMap((draft) =>
+        draft.lifecycleNotificationUrl === null
+          ? [draft.notificationUrl]
+          : [draft.notificationUrl, draft.lifecycleNotificationUrl],
+      ),
+    );
     for (const url of urls) await this.#handshake(url);
     for (const draft of drafts) this.#insert(draft);
     return drafts;
@@ -265,35 +297,53 @@ export class SubscriptionService {
       }
     }
     // §1.2.1: required fields. The expiry message is the observed one; the others follow its pattern.
-    if (input.expirationDateTime === undefined || input.expirationDateTime === null) throw GraphHttpError.of('missingExpiration');
+    if (input.expirationDateTime === undefined || input.expirationDateTime === null)
+      throw GraphHttpError.of('missingExpiration');
     for (const name of ['changeType', 'notificationUrl', 'resource'] as const) {
-      if (typeof input[name] !== 'string' || input[name] === '') throw GraphHttpError.badRequest(`${name} must be provided with the subscription.`);
+      if (typeof input[name] !== 'string' || input[name] === '')
+        throw GraphHttpError.badRequest(`${name} must be provided with the subscription.`);
     }
     const requestedExpiry = this.#parseInstant(input.expirationDateTime);
-    if (input.vapidPublicKey !== undefined || input.webPushEncryptionP256dhPublicKey !== undefined || input.webPushEncryptionSecret !== undefined) {
+    if (
+      input.vapidPublicKey !== undefined ||
+      input.webPushEncryptionP256dhPublicKey !== undefined ||
+      input.webPushEncryptionSecret !== undefined
+    ) {
       throw GraphHttpError.badRequest('Web Push properties are only valid for Web Push subscriptions.');
     }
     const notificationUrl = this.#checkUrl(String(input.notificationUrl), 'NotificationUrl');
     const lifecycleNotificationUrl =
       input.lifecycleNotificationUrl === undefined || input.lifecycleNotificationUrl === null
         ? null
-        : this.#checkUrl(this.#string(input.lifecycleNotificationUrl, 'lifecycleNotificationUrl'), 'LifecycleNotificationUrl');
+        : this.#checkUrl(
+            this.#string(input.lifecycleNotificationUrl, 'lifecycleNotificationUrl'),
+            'LifecycleNotificationUrl',
+          );
     const directory = this.#deps.directory(caller.tenantId);
     if (directory === undefined) throw GraphHttpError.of('notFound');
     const resource = String(input.resource);
     const target = parseSubscriptionResource(resource, directory);
     // §1.2.9: the app needs read permission on the resource.
     if (!caller.roles.includes(target.role)) {
-      throw new GraphHttpError(403, 'ExtensionError', `Operation: Create; Exception: [Status Code: Forbidden; Reason: The caller lacks the application permission '${target.role}' needed to read '${resource}']`);
+      throw new GraphHttpError(
+        403,
+        'ExtensionError',
+        `Operation: Create; Exception: [Status Code: Forbidden; Reason: The caller lacks the application permission '${target.role}' needed to read '${resource}']`,
+      );
     }
     const changeTypes = this.#changeTypes(String(input.changeType), target, resource);
-    const clientState = input.clientState === undefined || input.clientState === null ? null : this.#string(input.clientState, 'clientState');
+    const clientState =
+      input.clientState === undefined || input.clientState === null
+        ? null
+        : this.#string(input.clientState, 'clientState');
     if (clientState !== null && clientState.length > this.#options.clientStateMaxLength) {
       throw GraphHttpError.badRequest(`clientState must be at most ${this.#options.clientStateMaxLength} characters.`);
     }
     const tls = input.latestSupportedTlsVersion;
     if (tls !== undefined && (typeof tls !== 'string' || !['v1_0', 'v1_1', 'v1_2', 'v1_3'].includes(tls))) {
-      throw GraphHttpError.badRequest(`'${JSON.stringify(tls)}' is not a valid latestSupportedTlsVersion; use v1_0, v1_1, v1_2 or v1_3.`);
+      throw GraphHttpError.badRequest(
+        `'${JSON.stringify(tls)}' is not a valid latestSupportedTlsVersion; use v1_0, v1_1, v1_2 or v1_3.`,
+      );
     }
     const includeResourceData = input.includeResourceData === true;
     let certificate: EncryptionCertificate | undefined;
@@ -302,11 +352,14 @@ export class SubscriptionService {
     if (input.encryptionCertificateId !== undefined && input.encryptionCertificateId !== null) {
       encryptionCertificateId = this.#string(input.encryptionCertificateId, 'encryptionCertificateId');
       if (encryptionCertificateId.length > ENCRYPTION_CERTIFICATE_ID_MAX_LENGTH) {
-        throw GraphHttpError.badRequest(`encryptionCertificateId must be at most ${ENCRYPTION_CERTIFICATE_ID_MAX_LENGTH} characters.`);
+        throw GraphHttpError.badRequest(
+          `encryptionCertificateId must be at most ${ENCRYPTION_CERTIFICATE_ID_MAX_LENGTH} characters.`,
+        );
       }
     }
     if (includeResourceData) {
-      if (!target.supportsRichData) throw GraphHttpError.badRequest(`includeResourceData is not supported for resource '${resource}'.`);
+      if (!target.supportsRichData)
+        throw GraphHttpError.badRequest(`includeResourceData is not supported for resource '${resource}'.`);
       if (typeof input.encryptionCertificate !== 'string' || input.encryptionCertificate === '') {
         throw GraphHttpError.badRequest('encryptionCertificate must be provided when includeResourceData is true.');
       }
@@ -317,11 +370,16 @@ export class SubscriptionService {
       encryptionCertificate = input.encryptionCertificate;
       // Outlook rich notifications carry only the $select-ed properties, so Graph refuses a resource without one
       // (Outlook change notifications overview; Graph's wording from a field report).
-      if (target.family === 'outlook' && target.select === undefined && this.#options.requireSelectForRichOutlook) throw GraphHttpError.of('richOutlookNeedsSelect');
+      if (target.family === 'outlook' && target.select === undefined && this.#options.requireSelectForRichOutlook)
+        throw GraphHttpError.of('richOutlookNeedsSelect');
     }
     const expirationMs = this.#expiry(requestedExpiry, now, target, includeResourceData);
     // §1.1: Teams resources need a lifecycle URL when the expiry is more than one hour away.
-    if (target.family === 'teams' && lifecycleNotificationUrl === null && expirationMs - now > TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS) {
+    if (
+      target.family === 'teams' &&
+      lifecycleNotificationUrl === null &&
+      expirationMs - now > TEAMS_LIFECYCLE_URL_REQUIRED_AFTER_MS
+    ) {
       throw GraphHttpError.of('teamsLifecycleUrlRequired');
     }
     return {
@@ -341,12 +399,16 @@ export class SubscriptionService {
       encryptionCertificate,
       encryptionCertificateId,
       certificate,
-      latestSupportedTlsVersion: typeof input.latestSupportedTlsVersion === 'string' ? input.latestSupportedTlsVersion : 'v1_2',
-      notificationQueryOptions: typeof input.notificationQueryOptions === 'string' ? input.notificationQueryOptions : null,
+      latestSupportedTlsVersion:
+        typeof input.latestSupportedTlsVersion === 'string' ? input.latestSupportedTlsVersion : 'v1_2',
+      notificationQueryOptions:
+        typeof input.notificationQueryOptions === 'string' ? input.notificationQueryOptions : null,
       notificationUrlAppId: typeof input.notificationUrlAppId === 'string' ? input.notificationUrlAppId : null,
-      notificationContentType: typeof input.notificationContentType === 'string' ? input.notificationContentType : 'application/json',
+      notificationContentType:
+        typeof input.notificationContentType === 'string' ? input.notificationContentType : 'application/json',
       createdAtMs: now,
-      accessTokenExpiresAtMs: this.#options.accessTokenLifetimeMs === null ? null : now + this.#options.accessTokenLifetimeMs,
+      accessTokenExpiresAtMs:
+        this.#options.accessTokenLifetimeMs === null ? null : now + this.#options.accessTokenLifetimeMs,
       lastReauthorizedAtMs: undefined,
       lastRenewedAtMs: undefined,
       expiryTimer: undefined,
@@ -357,7 +419,9 @@ export class SubscriptionService {
   #insert(subscription: Subscription): void {
     this.#subscriptions.set(subscription.id, subscription);
     this.#scheduleTimers(subscription);
-    this.#deps.log(`subscription ${subscription.id} created on ${subscription.target.canonical} for app ${subscription.applicationId} in tenant ${subscription.tenantId}`);
+    this.#deps.log(
+      `subscription ${subscription.id} created on ${subscription.target.canonical} for app ${subscription.applicationId} in tenant ${subscription.tenantId}`,
+    );
   }
 
   #object(body: unknown): Record<string, unknown> {
@@ -379,32 +443,44 @@ export class SubscriptionService {
 
   #checkUrl(url: string, property: 'NotificationUrl' | 'LifecycleNotificationUrl'): string {
     if (/^(EventHub|EventGrid):/i.test(url)) {
-      if (this.#deps.routes === undefined) throw GraphHttpError.badRequest(`${property} '${url.split(':')[0] ?? ''}:' delivery is not supported by the simulator.`);
+      if (this.#deps.routes === undefined)
+        throw GraphHttpError.badRequest(
+          `${property} '${url.split(':')[0] ?? ''}:' delivery is not supported by the simulator.`,
+        );
       if (this.#deps.routes.accepts(url)) return url;
       // The message Graph gives for a malformed Event Hubs URL ("Receive change notifications through Azure Event Hubs" issues).
-      throw GraphHttpError.badRequest(`Invalid ${/^EventHub:/i.test(url) ? 'event hub' : 'event grid'} notification url='${url}'.`);
+      throw GraphHttpError.badRequest(
+        `Invalid ${/^EventHub:/i.test(url) ? 'event hub' : 'event grid'} notification url='${url}'.`,
+      );
     }
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      throw GraphHttpError.badRequest(`Invalid ${property === 'NotificationUrl' ? 'notification' : 'lifecycle notification'} url='${url}'.`);
+      throw GraphHttpError.badRequest(
+        `Invalid ${property === 'NotificationUrl' ? 'notification' : 'lifecycle notification'} url='${url}'.`,
+      );
     }
     if (parsed.protocol === 'https:') return url;
     if (parsed.protocol === 'http:') {
       if (this.#deps.options.allowHttpLoopback && LOOPBACK_HOSTS.has(parsed.hostname)) return url;
       throw GraphHttpError.badRequest(`${property} scheme='http' is not supported.`);
     }
-    throw GraphHttpError.badRequest(`Invalid ${property === 'NotificationUrl' ? 'notification' : 'lifecycle notification'} url='${url}'.`);
+    throw GraphHttpError.badRequest(
+      `Invalid ${property === 'NotificationUrl' ? 'notification' : 'lifecycle notification'} url='${url}'.`,
+    );
   }
 
   #changeTypes(raw: string, target: SubscriptionTarget, resource: string): ChangeType[] {
     const values = raw.split(',').map((v) => v.trim());
     const result: ChangeType[] = [];
     for (const value of values) {
-      if (value !== 'created' && value !== 'updated' && value !== 'deleted') throw GraphHttpError.badRequest(`'${value}' is not a valid changeType.`);
+      if (value !== 'created' && value !== 'updated' && value !== 'deleted')
+        throw GraphHttpError.badRequest(`'${value}' is not a valid changeType.`);
       if (!target.allowedChangeTypes.includes(value)) {
-        throw GraphHttpError.badRequest(`The changeType '${value}' is not supported for resource '${resource}'. Supported values: ${target.allowedChangeTypes.join(', ')}.`);
+        throw GraphHttpError.badRequest(
+          `The changeType '${value}' is not supported for resource '${resource}'. Supported values: ${target.allowedChangeTypes.join(', ')}.`,
+        );
       }
       if (!result.includes(value)) result.push(value);
     }
@@ -416,12 +492,17 @@ export class SubscriptionService {
     const minimum = now + MIN_EXPIRATION_MINUTES * TIME.MINUTE_MS;
     const expiry = Math.max(requestedMs, minimum);
     let maxMinutes: number;
-    if (target.family === 'outlook') maxMinutes = rich ? OUTLOOK_RICH_MAX_EXPIRATION_MINUTES : this.#options.outlookMaxExpirationMinutes;
+    if (target.family === 'outlook')
+      maxMinutes = rich ? OUTLOOK_RICH_MAX_EXPIRATION_MINUTES : this.#options.outlookMaxExpirationMinutes;
     else maxMinutes = this.#options.maxExpirationMinutes[target.expiryClass];
     const maximum = now + maxMinutes * TIME.MINUTE_MS;
     if (expiry <= maximum) return expiry;
     if (this.#options.overMaxExpiration === 'clamp') return maximum;
-    throw new GraphHttpError(400, 'ExtensionError', `Subscription expiration can only be ${maxMinutes} minutes in the future.`);
+    throw new GraphHttpError(
+      400,
+      'ExtensionError',
+      `Subscription expiration can only be ${maxMinutes} minutes in the future.`,
+    );
   }
 
   /**
@@ -440,37 +521,84 @@ export class SubscriptionService {
       check(index, () => {
         for (const scope of this.#quotaScopes(draft)) {
           if ((counts.get(scope.key) ?? 0) >= scope.limit) {
-            throw new GraphHttpError(403, 'ExtensionError', `Operation: Create; Exception: [Status Code: Forbidden; Reason: Maximum number of subscriptions has been reached. Limit: ${scope.description}]`);
+            throw new GraphHttpError(
+              403,
+              'ExtensionError',
+              `Operation: Create; Exception: [Status Code: Forbidden; Reason: Maximum number of subscriptions has been reached. Limit: ${scope.description}]`,
+            );
           }
         }
         const duplicate = this.#options.rejectDuplicates ? combinations.get(combinationOf(draft)) : undefined;
-        if (duplicate !== undefined) throw new GraphHttpError(409, 'Conflict', `Subscription Id ${duplicate} already exists for the requested combination`);
+        if (duplicate !== undefined)
+          throw new GraphHttpError(
+            409,
+            'Conflict',
+            `Subscription Id ${duplicate} already exists for the requested combination`,
+          );
       });
       count(draft);
     }
   }
 
   /** The quota scopes (§1.4) a subscription counts against, in the order Graph checks them. */
-  #quotaScopes({ applicationId: app, tenantId: tenant, target }: Subscription): { key: string; limit: number; description: string }[] {
+  #quotaScopes({
+    applicationId: app,
+    tenantId: tenant,
+    target,
+  }: Subscription): { key: string; limit: number; description: string }[] {
     const quotas = this.#options.quotas;
     switch (target.family) {
       case 'directory':
         return [
-          { key: `directory|${app}|${tenant}`, limit: quotas.directoryPerAppAndTenant, description: `${quotas.directoryPerAppAndTenant} per app and tenant` },
-          { key: `directory|tenant|${tenant}`, limit: quotas.directoryPerTenant, description: `${quotas.directoryPerTenant} per tenant` },
-          { key: `directory|app|${app}`, limit: quotas.directoryPerApp, description: `${quotas.directoryPerApp} per app` },
+          {
+            key: `directory|${app}|${tenant}`,
+            limit: quotas.directoryPerAppAndTenant,
+            description: `${quotas.directoryPerAppAndTenant} per app and tenant`,
+          },
+          {
+            key: `directory|tenant|${tenant}`,
+            limit: quotas.directoryPerTenant,
+            description: `${quotas.directoryPerTenant} per tenant`,
+          },
+          {
+            key: `directory|app|${app}`,
+            limit: quotas.directoryPerApp,
+            description: `${quotas.directoryPerApp} per app`,
+          },
         ];
       case 'outlook':
-        return [{ key: `outlook|${tenant}|${target.userId ?? ''}`, limit: quotas.outlookPerMailbox, description: `${quotas.outlookPerMailbox} per mailbox` }];
+        return [
+          {
+            key: `outlook|${tenant}|${target.userId ?? ''}`,
+            limit: quotas.outlookPerMailbox,
+            description: `${quotas.outlookPerMailbox} per mailbox`,
+          },
+        ];
       case 'teams':
         return [
-          { key: `teams|${tenant}`, limit: quotas.teamsPerTenant, description: `${quotas.teamsPerTenant} Teams subscriptions per organization` },
+          {
+            key: `teams|${tenant}`,
+            limit: quotas.teamsPerTenant,
+            description: `${quotas.teamsPerTenant} Teams subscriptions per organization`,
+          },
           ...(target.kind === 'chatMessages'
-            ? [{ key: `chat|${app}|${tenant}|${target.chatId ?? ''}`, limit: quotas.chatMessagePerAppAndChat, description: `${quotas.chatMessagePerAppAndChat} per app and chat` }]
+            ? [
+                {
+                  key: `chat|${app}|${tenant}|${target.chatId ?? ''}`,
+                  limit: quotas.chatMessagePerAppAndChat,
+                  description: `${quotas.chatMessagePerAppAndChat} per app and chat`,
+                },
+              ]
             : []),
         ];
       case 'drive':
-        return [{ key: `drive|${app}|${target.driveId ?? ''}`, limit: quotas.driveRootPerAppAndDrive, description: `${quotas.driveRootPerAppAndDrive} per app and drive` }];
+        return [
+          {
+            key: `drive|${app}|${target.driveId ?? ''}`,
+            limit: quotas.driveRootPerAppAndDrive,
+            description: `${quotas.driveRootPerAppAndDrive} per app and drive`,
+          },
+        ];
     }
   }
 
@@ -495,13 +623,19 @@ export class SubscriptionService {
       });
       text = await response.text();
     } catch (error) {
-      if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) throw GraphHttpError.of('validationTimedOut');
+      if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        throw GraphHttpError.of('validationTimedOut');
       throw GraphHttpError.of('validationConnection');
     }
     if (response.status !== 200) throw GraphHttpError.of('validationNot200');
     if (text !== token) throw GraphHttpError.of('validationMismatch');
-    if (this.#options.requireTextPlainValidationResponse && !(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/plain')) {
-      throw GraphHttpError.badRequest('Subscription validation request failed. Notification endpoint must respond with Content-Type text/plain.');
+    if (
+      this.#options.requireTextPlainValidationResponse &&
+      !(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/plain')
+    ) {
+      throw GraphHttpError.badRequest(
+        'Subscription validation request failed. Notification endpoint must respond with Content-Type text/plain.',
+      );
     }
     this.#validatedUrls.add(url);
   }
@@ -513,24 +647,44 @@ export class SubscriptionService {
     const input = this.#object(body);
     const now = this.#deps.clock.nowMs();
     if (input.lifecycleNotificationUrl !== undefined) {
-      throw GraphHttpError.badRequest('lifecycleNotificationUrl cannot be updated. Delete the subscription and create a new one.');
+      throw GraphHttpError.badRequest(
+        'lifecycleNotificationUrl cannot be updated. Delete the subscription and create a new one.',
+      );
     }
     for (const key of Object.keys(input)) {
-      if (!PATCH_PROPERTIES.has(key)) throw GraphHttpError.badRequest(`Property '${key}' cannot be updated on a subscription.`);
+      if (!PATCH_PROPERTIES.has(key))
+        throw GraphHttpError.badRequest(`Property '${key}' cannot be updated on a subscription.`);
     }
     const hasExpiry = input.expirationDateTime !== undefined && input.expirationDateTime !== null;
     const hasUrl = typeof input.notificationUrl === 'string' && input.notificationUrl !== '';
     if (!hasExpiry && !hasUrl) throw GraphHttpError.of('patchNeedsExpiryOrUrl');
-    const expirationMs = hasExpiry ? this.#expiry(this.#parseInstant(input.expirationDateTime), now, subscription.target, subscription.includeResourceData) : subscription.expirationMs;
-    const notificationUrl = hasUrl ? this.#checkUrl(String(input.notificationUrl), 'NotificationUrl') : subscription.notificationUrl;
+    const expirationMs = hasExpiry
+      ? this.#expiry(
+          this.#parseInstant(input.expirationDateTime),
+          now,
+          subscription.target,
+          subscription.includeResourceData,
+        )
+      : subscription.expirationMs;
+    const notificationUrl = hasUrl
+      ? this.#checkUrl(String(input.notificationUrl), 'NotificationUrl')
+      : subscription.notificationUrl;
     let certificate = subscription.certificate;
     if (input.encryptionCertificate !== undefined && input.encryptionCertificate !== null) {
       certificate = parseEncryptionCertificate(this.#string(input.encryptionCertificate, 'encryptionCertificate'));
     }
     const urlChanged = notificationUrl !== subscription.notificationUrl;
-    if ((urlChanged && this.#options.validateOnUrlChange) || this.#options.validateOnRenew) await this.#handshake(notificationUrl);
-    if (this.#options.recordReauthorizeRenewConflicts && subscription.lastReauthorizedAtMs !== undefined && now - subscription.lastReauthorizedAtMs < REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS) {
-      this.#anomaly(subscription, 'PATCH within 10 minutes of a reauthorize (docs/graph-protocol.md §1.5): the subscription state may be inconsistent in Graph.');
+    if ((urlChanged && this.#options.validateOnUrlChange) || this.#options.validateOnRenew)
+      await this.#handshake(notificationUrl);
+    if (
+      this.#options.recordReauthorizeRenewConflicts &&
+      subscription.lastReauthorizedAtMs !== undefined &&
+      now - subscription.lastReauthorizedAtMs < REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS
+    ) {
+      this.#anomaly(
+        subscription,
+        'PATCH within 10 minutes of a reauthorize (docs/graph-protocol.md §1.5): the subscription state may be inconsistent in Graph.',
+      );
     }
     subscription.expirationMs = expirationMs;
     const previousUrl = subscription.notificationUrl;
@@ -539,7 +693,8 @@ export class SubscriptionService {
       subscription.certificate = certificate;
       subscription.encryptionCertificate = String(input.encryptionCertificate);
     }
-    if (typeof input.encryptionCertificateId === 'string') subscription.encryptionCertificateId = input.encryptionCertificateId;
+    if (typeof input.encryptionCertificateId === 'string')
+      subscription.encryptionCertificateId = input.encryptionCertificateId;
     subscription.lastRenewedAtMs = now;
     // A PATCH renews and reauthorizes (docs/graph-protocol.md §1.5, §12).
     this.#refreshAccessToken(subscription, now);
@@ -553,8 +708,15 @@ export class SubscriptionService {
     const subscription = this.#owned(caller, id);
     const now = this.#deps.clock.nowMs();
     if (this.#options.validateOnReauthorize) await this.#handshake(subscription.notificationUrl);
-    if (this.#options.recordReauthorizeRenewConflicts && subscription.lastRenewedAtMs !== undefined && now - subscription.lastRenewedAtMs < REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS) {
-      this.#anomaly(subscription, 'reauthorize within 10 minutes of a PATCH (docs/graph-protocol.md §1.5): the subscription state may be inconsistent in Graph.');
+    if (
+      this.#options.recordReauthorizeRenewConflicts &&
+      subscription.lastRenewedAtMs !== undefined &&
+      now - subscription.lastRenewedAtMs < REAUTHORIZE_RENEW_CONFLICT_WINDOW_MS
+    ) {
+      this.#anomaly(
+        subscription,
+        'reauthorize within 10 minutes of a PATCH (docs/graph-protocol.md §1.5): the subscription state may be inconsistent in Graph.',
+      );
     }
     subscription.lastReauthorizedAtMs = now;
     this.#refreshAccessToken(subscription, now);
@@ -568,12 +730,17 @@ export class SubscriptionService {
   }
 
   #anomaly(subscription: Subscription, message: string): void {
-    this.#anomalies.push({ at: new Date(this.#deps.clock.nowMs()).toISOString(), subscriptionId: subscription.id, message });
+    this.#anomalies.push({
+      at: new Date(this.#deps.clock.nowMs()).toISOString(),
+      subscriptionId: subscription.id,
+      message,
+    });
     this.#deps.log(`anomaly on subscription ${subscription.id}: ${message}`);
   }
 
   #refreshAccessToken(subscription: Subscription, now: number): void {
-    subscription.accessTokenExpiresAtMs = this.#options.accessTokenLifetimeMs === null ? null : now + this.#options.accessTokenLifetimeMs;
+    subscription.accessTokenExpiresAtMs =
+      this.#options.accessTokenLifetimeMs === null ? null : now + this.#options.accessTokenLifetimeMs;
   }
 
   #remove(subscription: Subscription, reason: string): void {
@@ -607,7 +774,10 @@ export class SubscriptionService {
     subscription.challengeTimer = undefined;
     const schedule = this.#lifecycle.reauthorization;
     if (schedule === false || subscription.lifecycleNotificationUrl === null) return;
-    const deadline = Math.min(subscription.expirationMs, subscription.accessTokenExpiresAtMs ?? Number.POSITIVE_INFINITY);
+    const deadline = Math.min(
+      subscription.expirationMs,
+      subscription.accessTokenExpiresAtMs ?? Number.POSITIVE_INFINITY,
+    );
     const at = Math.max(deadline - schedule.firstLeadMs, fromMs + schedule.intervalMs);
     if (at >= deadline) return;
     subscription.challengeTimer = this.#deps.clock.schedule(at, `reauthorizationRequired ${subscription.id}`, () => {
@@ -623,7 +793,11 @@ export class SubscriptionService {
    * Sends a lifecycle event to the subscription's lifecycle URL (docs/graph-protocol.md §4). `subscriptionRemoved` also
    * removes the subscription, as the service does. Returns undefined when there is no lifecycle URL.
    */
-  sendLifecycle(subscription: Subscription, event: LifecycleEvent, variant: 'tenantId' | 'organizationId' = this.#lifecycle.payloadVariant): NotificationRecord | undefined {
+  sendLifecycle(
+    subscription: Subscription,
+    event: LifecycleEvent,
+    variant: 'tenantId' | 'organizationId' = this.#lifecycle.payloadVariant,
+  ): NotificationRecord | undefined {
     if (event === 'subscriptionRemoved') this.#remove(subscription, 'subscription removed by the service');
     const url = subscription.lifecycleNotificationUrl;
     if (url === null) return undefined;
@@ -631,7 +805,13 @@ export class SubscriptionService {
     const expiration = graphInstant(subscription.expirationMs);
     const payload: JsonObject =
       variant === 'tenantId'
-        ? { subscriptionId: subscription.id, subscriptionExpirationDateTime: expiration, tenantId: subscription.tenantId, clientState: subscription.clientState, lifecycleEvent: name }
+        ? {
+            subscriptionId: subscription.id,
+            subscriptionExpirationDateTime: expiration,
+            tenantId: subscription.tenantId,
+            clientState: subscription.clientState,
+            lifecycleEvent: name,
+          }
         : {
             // Exchange's 2026 shape (docs/graph-protocol.md §4.2): organizationId instead of tenantId, plus resource fields.
             subscriptionId: subscription.id,
@@ -642,7 +822,11 @@ export class SubscriptionService {
             resource: `Subscriptions/${subscription.id}`,
             resourceChangeType: null,
             encryptedContent: null,
-            resourceData: { '@odata.id': `subscriptions/${subscription.id}`, '@odata.type': '#microsoft.graph.subscription', id: subscription.id },
+            resourceData: {
+              '@odata.id': `subscriptions/${subscription.id}`,
+              '@odata.type': '#microsoft.graph.subscription',
+              id: subscription.id,
+            },
           };
     return this.#deps.dispatcher.enqueue({
       kind: 'lifecycle',
@@ -686,7 +870,10 @@ export class SubscriptionService {
     const faults = this.#deps.faults.options;
     for (const subscription of this.all()) {
       if (this.find(subscription.id) === undefined) continue;
-      const removable = subscription.target.family === 'outlook' || subscription.target.kind === 'chatMessages' || subscription.target.kind === 'allChatMessages';
+      const removable =
+        subscription.target.family === 'outlook' ||
+        subscription.target.kind === 'chatMessages' ||
+        subscription.target.kind === 'allChatMessages';
       if (removable && this.#deps.faults.random.chance(faults.subscriptionRemovedPerHour)) {
         this.sendLifecycle(subscription, 'subscriptionRemoved');
       } else if (subscription.target.family === 'outlook' && this.#deps.faults.random.chance(faults.missedPerHour)) {
@@ -703,7 +890,13 @@ export class SubscriptionService {
       if (subscription.tenantId !== change.tenantId || this.find(subscription.id) === undefined) continue;
       const changeType = notifiedChangeType(subscription.target, change);
       const folderId = subscription.target.driveFolderId;
-      if (folderId !== undefined && !this.#deps.directory(change.tenantId)?.isInDriveFolder(change.owner.driveId ?? '', change.after ?? change.before, folderId)) continue;
+      if (
+        folderId !== undefined &&
+        !this.#deps
+          .directory(change.tenantId)
+          ?.isInDriveFolder(change.owner.driveId ?? '', change.after ?? change.before, folderId)
+      )
+        continue;
       if (changeType === undefined || !subscription.changeTypes.includes(changeType)) continue;
       const rich = subscription.includeResourceData && subscription.certificate !== undefined;
       const subject = notificationSubject(subscription.target, change, rich, ++this.#sequence);
@@ -720,7 +913,11 @@ export class SubscriptionService {
         resourceData: subject.resourceData,
       };
       if (rich && subscription.certificate !== undefined && change.changeType !== 'deleted') {
-        payload.encryptedContent = encryptResourceData(subscription.certificate, subscription.encryptionCertificateId ?? '', richPayload(subscription.target, change));
+        payload.encryptedContent = encryptResourceData(
+          subscription.certificate,
+          subscription.encryptionCertificateId ?? '',
+          richPayload(subscription.target, change),
+        );
       }
       this.#deps.dispatcher.enqueue({
         kind: 'change',
@@ -733,7 +930,9 @@ export class SubscriptionService {
         changeType,
         resource: subject.resource,
         changeSeq: change.seq,
-        ...(change.hints.reorderWindowMs === undefined ? {} : { delayMs: this.#deps.faults.random.int(change.hints.reorderWindowMs) }),
+        ...(change.hints.reorderWindowMs === undefined
+          ? {}
+          : { delayMs: this.#deps.faults.random.int(change.hints.reorderWindowMs) }),
         ...(change.hints.duplicateRatio === undefined ? {} : { duplicateRatio: change.hints.duplicateRatio }),
       });
     }

@@ -36,7 +36,15 @@ export interface AppliedChange {
   path: string | undefined;
 }
 
-const DEFAULT_MIX: Record<WorkloadKind, number> = { user: 1, group: 1, message: 4, event: 1, contact: 1, driveItem: 2, chatMessage: 1 };
+const DEFAULT_MIX: Record<WorkloadKind, number> = {
+  user: 1,
+  group: 1,
+  message: 4,
+  event: 1,
+  contact: 1,
+  driveItem: 2,
+  chatMessage: 1,
+};
 const DEFAULT_CHANGE_MIX = { created: 0.4, updated: 0.45, deleted: 0.15 };
 
 function weighted<T extends string>(random: SeededRandom, weights: Partial<Record<T, number>>): T | undefined {
@@ -58,7 +66,11 @@ export class WorkloadGenerator {
   #timer: TimerHandle | undefined;
   #applied = 0;
 
-  constructor(clock: SimClock, random: SeededRandom, directory: (tenantId: string | undefined) => TenantDirectory | undefined) {
+  constructor(
+    clock: SimClock,
+    random: SeededRandom,
+    directory: (tenantId: string | undefined) => TenantDirectory | undefined,
+  ) {
     this.#clock = clock;
     this.#random = random;
     this.#directory = directory;
@@ -118,14 +130,22 @@ export class WorkloadGenerator {
     const mutation = this.#mutation(directory, kind, op, options);
     if (mutation === undefined) return undefined;
     const resource = directory.apply(mutation, hints);
-    if (mutation.op === 'create' && (kind === 'user' || kind === 'group') && resource !== undefined) this.#created.add(resource.path);
+    if (mutation.op === 'create' && (kind === 'user' || kind === 'group') && resource !== undefined)
+      this.#created.add(resource.path);
     return { kind, op: mutation.op, path: resource?.path };
   }
 
-  #mutation(directory: TenantDirectory, kind: WorkloadKind, op: 'created' | 'updated' | 'deleted', options: WorkloadOptions): Mutation | undefined {
+  #mutation(
+    directory: TenantDirectory,
+    kind: WorkloadKind,
+    op: 'created' | 'updated' | 'deleted',
+    options: WorkloadOptions,
+  ): Mutation | undefined {
     const random = this.#random;
     const serial = directory.lastSeq + 1;
-    const users = directory.list('users').filter((u) => options.userIds === undefined || options.userIds.includes(u.id));
+    const users = directory
+      .list('users')
+      .filter((u) => options.userIds === undefined || options.userIds.includes(u.id));
     const seededUsers = users.filter((u) => !this.#created.has(u.path));
     const owner = random.pick(seededUsers.length > 0 ? seededUsers : users);
     const patch = (): JsonObject => ({ subject: `Update ${serial}` });
@@ -135,16 +155,31 @@ export class WorkloadGenerator {
         const collection = kind === 'user' ? 'users' : 'groups';
         const mine = directory.list(collection).filter((r) => this.#created.has(r.path));
         const target = random.pick(mine);
-        if (op === 'created' || target === undefined) return { kind, op: 'create', data: kind === 'user' ? { mailNickname: `load${serial}` } : { displayName: `Load group ${serial}` } };
-        if (op === 'updated') return { kind, op: 'update', id: target.id, data: kind === 'user' ? { jobTitle: `Title ${serial}` } : { description: `Description ${serial}` } };
+        if (op === 'created' || target === undefined)
+          return {
+            kind,
+            op: 'create',
+            data: kind === 'user' ? { mailNickname: `load${serial}` } : { displayName: `Load group ${serial}` },
+          };
+        if (op === 'updated')
+          return {
+            kind,
+            op: 'update',
+            id: target.id,
+            data: kind === 'user' ? { jobTitle: `Title ${serial}` } : { description: `Description ${serial}` },
+          };
         return { kind, op: 'delete', id: target.id, permanent: random.chance(0.5) };
       }
       case 'message': {
         if (owner === undefined) return undefined;
         const messages = directory.list(`users/${owner.id}/messages`);
         const target = random.pick(messages);
-        if (op === 'created' || target === undefined) return { kind, op: 'create', userId: owner.id, folder: 'inbox', data: { subject: `Message ${serial}` } };
-        if (op === 'updated') return random.chance(0.5) ? { kind, op: 'update', userId: owner.id, id: target.id, data: { isRead: target.body.isRead !== true } } : { kind, op: 'update', userId: owner.id, id: target.id, data: patch() };
+        if (op === 'created' || target === undefined)
+          return { kind, op: 'create', userId: owner.id, folder: 'inbox', data: { subject: `Message ${serial}` } };
+        if (op === 'updated')
+          return random.chance(0.5)
+            ? { kind, op: 'update', userId: owner.id, id: target.id, data: { isRead: target.body.isRead !== true } }
+            : { kind, op: 'update', userId: owner.id, id: target.id, data: patch() };
         if (random.chance(0.2)) return { kind, op: 'move', userId: owner.id, id: target.id, folder: 'archive' };
         return { kind, op: 'delete', userId: owner.id, id: target.id };
       }
@@ -153,7 +188,14 @@ export class WorkloadGenerator {
         if (owner === undefined) return undefined;
         const target = random.pick(directory.list(`users/${owner.id}/${kind === 'event' ? 'events' : 'contacts'}`));
         if (op === 'created' || target === undefined) return { kind, op: 'create', userId: owner.id };
-        if (op === 'updated') return { kind, op: 'update', userId: owner.id, id: target.id, data: kind === 'event' ? patch() : { displayName: `Contact ${serial}` } };
+        if (op === 'updated')
+          return {
+            kind,
+            op: 'update',
+            userId: owner.id,
+            id: target.id,
+            data: kind === 'event' ? patch() : { displayName: `Contact ${serial}` },
+          };
         return { kind, op: 'delete', userId: owner.id, id: target.id };
       }
       case 'driveItem': {
@@ -162,15 +204,29 @@ export class WorkloadGenerator {
         const items = directory.list(`drives/${drive.id}/items`).filter((i) => i.body.root === undefined);
         const target = random.pick(items);
         if (op === 'created' || target === undefined) return { kind, op: 'create', driveId: drive.id };
-        if (op === 'updated') return { kind, op: 'update', driveId: drive.id, id: target.id, data: { size: 1024 + serial } };
+        if (op === 'updated')
+          return { kind, op: 'update', driveId: drive.id, id: target.id, data: { size: 1024 + serial } };
         return { kind, op: 'delete', driveId: drive.id, id: target.id };
       }
       case 'chatMessage': {
         const chat = random.pick(directory.list('chats'));
         if (chat === undefined) return undefined;
         const target = random.pick(directory.list(`chats/${chat.id}/messages`));
-        if (op === 'created' || target === undefined) return { kind, op: 'create', chatId: chat.id, data: { body: { contentType: 'text', content: `Chat message ${serial}` } } };
-        if (op === 'updated') return { kind, op: 'update', chatId: chat.id, id: target.id, data: { body: { contentType: 'text', content: `Edited ${serial}` } } };
+        if (op === 'created' || target === undefined)
+          return {
+            kind,
+            op: 'create',
+            chatId: chat.id,
+            data: { body: { contentType: 'text', content: `Chat message ${serial}` } },
+          };
+        if (op === 'updated')
+          return {
+            kind,
+            op: 'update',
+            chatId: chat.id,
+            id: target.id,
+            data: { body: { contentType: 'text', content: `Edited ${serial}` } },
+          };
         return { kind, op: 'delete', chatId: chat.id, id: target.id };
       }
     }

@@ -100,7 +100,11 @@ export interface RpcInvocationRequest {
   functionId: string;
   inputData: RpcParameterBinding[];
   triggerMetadata: Record<string, RpcTypedData>;
-  traceContext?: { traceParent?: string | null; traceState?: string | null; attributes?: Record<string, string> | null };
+  traceContext?: {
+    traceParent?: string | null;
+    traceState?: string | null;
+    attributes?: Record<string, string> | null;
+  };
   retryContext?: { retryCount: number; maxRetryCount: number; exception?: RpcException } | null;
 }
 
@@ -137,7 +141,9 @@ export interface ProgrammingModel {
   version: string;
   getInvocationModel(coreContext: CoreInvocationContext): InvocationModel | Promise<InvocationModel>;
   /** Newer library versions lock `app.setup` here and may ask for an HTTP streaming proxy. */
-  getCapabilities?(workerCapabilities: Record<string, string>): Promise<Record<string, string>> | Record<string, string>;
+  getCapabilities?(
+    workerCapabilities: Record<string, string>,
+  ): Promise<Record<string, string>> | Record<string, string>;
 }
 
 export type FunctionCallback = (...args: unknown[]) => unknown;

@@ -116,7 +116,11 @@ export interface LocalHost {
   /** Resolves when no invocation is running. */
   idle(): Promise<void>;
   /** The Event Hubs-triggered functions, which a feeder drives with `deliverEventHubBatch` (no broker runs locally). */
-  readonly eventHubFunctions: readonly { readonly name: string; readonly eventHubName: string; readonly consumerGroup: string }[];
+  readonly eventHubFunctions: readonly {
+    readonly name: string;
+    readonly eventHubName: string;
+    readonly consumerGroup: string;
+  }[];
   /** Runs an Event Hubs function on a batch of event bodies, with its retry policy; resolves once it is done. */
   deliverEventHubBatch(name: string, bodies: readonly string[]): Promise<InvocationOutcome>;
 }
@@ -157,12 +161,18 @@ function bodyLimitFrom(settings: Settings): { maxRequestBodyBytes?: number } {
   const text = lookupSetting(settings, BODY_SIZE_LIMIT_SETTING);
   if (text === undefined || text.trim() === '') return {};
   const bytes = Number(text);
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `${BODY_SIZE_LIMIT_SETTING} must be a positive number of bytes`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0)
+    throw new LocalHostError(
+      'ERR_LOCAL_HOST_SETTING_INVALID',
+      `${BODY_SIZE_LIMIT_SETTING} must be a positive number of bytes`,
+    );
   return { maxRequestBodyBytes: bytes };
 }
 
 function isDisabled(settings: Settings, name: string): boolean {
-  const value = lookupSetting(settings, `AzureWebJobs.${name}.Disabled`) ?? lookupSetting(settings, `AzureWebJobs__${name}__Disabled`);
+  const value =
+    lookupSetting(settings, `AzureWebJobs.${name}.Disabled`) ??
+    lookupSetting(settings, `AzureWebJobs__${name}__Disabled`);
   return value !== undefined && ['true', '1'].includes(value.trim().toLowerCase());
 }
 
@@ -176,7 +186,8 @@ function wireFunctions(
   const wiring: Wiring = { http: [], eventGrid: [], eventHubs: [], queues: [], timers: [], outputs: new Map() };
   const invoke = invoker.invoke.bind(invoker);
   for (const fn of registry.functions) {
-    const what = (binding: string, property: string): string => `Function "${fn.name}" binding "${binding}" ${property}`;
+    const what = (binding: string, property: string): string =>
+      `Function "${fn.name}" binding "${binding}" ${property}`;
     const entries = Object.entries(fn.metadata.bindings);
     const trigger = entries.find(([, binding]) => isTriggerType(binding.type));
     if (trigger === undefined) {
@@ -192,22 +203,34 @@ function wireFunctions(
       const type = (binding.type ?? '').toLowerCase();
       if (binding.direction === 'out' && type === 'http' && triggerType === 'httptrigger') continue;
       if (binding.direction === 'out' && type === 'queue') {
-        const queueName = resolveSettingReferences(stringProperty(binding.queueName), settings, what(name, 'queueName'));
+        const queueName = resolveSettingReferences(
+          stringProperty(binding.queueName),
+          settings,
+          what(name, 'queueName'),
+        );
         if (/[{}]/.test(queueName)) {
-          problems.push(`${what(name, 'queueName')} "${queueName}" uses a binding expression, which the local host does not resolve`);
+          problems.push(
+            `${what(name, 'queueName')} "${queueName}" uses a binding expression, which the local host does not resolve`,
+          );
           continue;
         }
         outputs.push({ bindingName: name, queueName, connection: optionalString(binding.connection) });
         continue;
       }
-      problems.push(`${what(name, '')}has type "${binding.type ?? ''}" (${binding.direction ?? 'in'}), which the local host does not emulate`);
+      problems.push(
+        `${what(name, '')}has type "${binding.type ?? ''}" (${binding.direction ?? 'in'}), which the local host does not emulate`,
+      );
     }
     wiring.outputs.set(fn.name, outputs);
     if (isDisabled(settings, fn.name)) continue;
 
     switch (triggerType) {
       case 'httptrigger': {
-        const routeText = resolveSettingReferences(optionalString(triggerBinding.route) ?? fn.name, settings, what(triggerName, 'route'));
+        const routeText = resolveSettingReferences(
+          optionalString(triggerBinding.route) ?? fn.name,
+          settings,
+          what(triggerName, 'route'),
+        );
         const methods = Array.isArray(triggerBinding.methods)
           ? new Set(triggerBinding.methods.map((method) => String(method).toUpperCase()))
           : undefined;
@@ -226,13 +249,27 @@ function wireFunctions(
         break;
       }
       case 'queuetrigger': {
-        const queueName = resolveSettingReferences(stringProperty(triggerBinding.queueName), settings, what(triggerName, 'queueName'));
+        const queueName = resolveSettingReferences(
+          stringProperty(triggerBinding.queueName),
+          settings,
+          what(triggerName, 'queueName'),
+        );
         if (queueName === '') problems.push(`${what(triggerName, 'queueName')} is empty`);
-        else wiring.queues.push({ fn, triggerBindingName: triggerName, queueName, connection: optionalString(triggerBinding.connection) });
+        else
+          wiring.queues.push({
+            fn,
+            triggerBindingName: triggerName,
+            queueName,
+            connection: optionalString(triggerBinding.connection),
+          });
         break;
       }
       case 'timertrigger': {
-        const expression = resolveSettingReferences(stringProperty(triggerBinding.schedule), settings, what(triggerName, 'schedule'));
+        const expression = resolveSettingReferences(
+          stringProperty(triggerBinding.schedule),
+          settings,
+          what(triggerName, 'schedule'),
+        );
         wiring.timers.push(
           new TimerTrigger({
             fn,
@@ -253,13 +290,23 @@ function wireFunctions(
         wiring.eventHubs.push({
           fn,
           triggerBindingName: triggerName,
-          eventHubName: resolveSettingReferences(stringProperty(triggerBinding.eventHubName), settings, what(triggerName, 'eventHubName')),
-          consumerGroup: resolveSettingReferences(optionalString(triggerBinding.consumerGroup) ?? '$Default', settings, what(triggerName, 'consumerGroup')),
+          eventHubName: resolveSettingReferences(
+            stringProperty(triggerBinding.eventHubName),
+            settings,
+            what(triggerName, 'eventHubName'),
+          ),
+          consumerGroup: resolveSettingReferences(
+            optionalString(triggerBinding.consumerGroup) ?? '$Default',
+            settings,
+            what(triggerName, 'consumerGroup'),
+          ),
           cardinality: optionalString(triggerBinding.cardinality)?.toLowerCase() === 'many' ? 'many' : 'one',
         });
         break;
       default:
-        problems.push(`Function "${fn.name}" has a ${triggerBinding.type ?? ''} trigger, which the local host does not emulate`);
+        problems.push(
+          `Function "${fn.name}" has a ${triggerBinding.type ?? ''} trigger, which the local host does not emulate`,
+        );
     }
   }
   return wiring;
@@ -277,8 +324,15 @@ function describeFunction(fn: LocalFunction, urls: LocalHostUrls, http: readonly
 export async function createLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const runningVisibilitySeconds = options.runningVisibilitySeconds ?? RUNNING_VISIBILITY_TIMEOUT_SECONDS;
   // Azure Storage hides a message for at most 7 days; the renewal at half needs at least 1 s.
-  if (!Number.isInteger(runningVisibilitySeconds) || runningVisibilitySeconds < 1 || runningVisibilitySeconds > 604_800) {
-    throw new LocalHostError('ERR_LOCAL_HOST_OPTION', `runningVisibilitySeconds must be a whole number of seconds from 1 to 604800, got ${String(options.runningVisibilitySeconds)}`);
+  if (
+    !Number.isInteger(runningVisibilitySeconds) ||
+    runningVisibilitySeconds < 1 ||
+    runningVisibilitySeconds > 604_800
+  ) {
+    throw new LocalHostError(
+      'ERR_LOCAL_HOST_OPTION',
+      `runningVisibilitySeconds must be a whole number of seconds from 1 to 604800, got ${String(options.runningVisibilitySeconds)}`,
+    );
   }
   if (loadedHost !== undefined) {
     throw new LocalHostError('ERR_LOCAL_HOST_BUSY', 'Another local host is loaded in this process; stop it first');
@@ -316,7 +370,8 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
   let entryFiles: string[];
   try {
     entryFiles = resolveEntryFiles(appDir, options.main);
-    const settingsFile = options.settingsFile === false ? undefined : resolve(appDir, options.settingsFile ?? 'local.settings.json');
+    const settingsFile =
+      options.settingsFile === false ? undefined : resolve(appDir, options.settingsFile ?? 'local.settings.json');
     const file = settingsFile === undefined ? undefined : readLocalSettingsFile(settingsFile);
     if (file === undefined && options.settingsFile !== undefined && options.settingsFile !== false) {
       throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `Settings file ${settingsFile ?? ''} does not exist`);
@@ -324,7 +379,11 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
     localHttpPort = file?.localHttpPort;
     const composed = composeSettings(file?.values ?? {}, process.env, options.settings ?? {});
     for (const name of composed.shadowedByEnvironment) {
-      log({ level: 'warning', source: 'host', message: `Skipping '${name}' from local.settings.json as it's already defined in current environment variables.` });
+      log({
+        level: 'warning',
+        source: 'host',
+        message: `Skipping '${name}' from local.settings.json as it's already defined in current environment variables.`,
+      });
     }
     settings = composed.all;
     hostJson = readHostJson(appDir, settings);
@@ -333,14 +392,18 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
 
     registry = new RuntimeRegistry((level, category, message) => {
       const localLevel = toLocalLevel(level);
-      if (localLevel !== undefined) log({ level: localLevel, source: category === 'user' ? 'function' : 'worker', message });
+      if (localLevel !== undefined)
+        log({ level: localLevel, source: category === 'user' ? 'function' : 'worker', message });
     });
     uninstallRuntime = installRuntimeModule(registry.createCoreApi());
     loadApp(appDir, entryFiles);
     registry.finishStartup();
     const capabilities = await registry.programmingModel?.getCapabilities?.({});
     if (capabilities?.HttpUri !== undefined) {
-      throw new LocalHostError('ERR_LOCAL_HOST_UNSUPPORTED', 'app.setup({ enableHttpStream: true }) is not supported by the local host');
+      throw new LocalHostError(
+        'ERR_LOCAL_HOST_UNSUPPORTED',
+        'app.setup({ enableHttpStream: true }) is not supported by the local host',
+      );
     }
   } catch (error) {
     release();
@@ -373,7 +436,10 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
   if (problems.length > 0) {
     if (options.unsupported !== 'skip') {
       release();
-      throw new LocalHostError('ERR_LOCAL_HOST_UNSUPPORTED', `The app cannot run on the local host:\n  - ${problems.join('\n  - ')}`);
+      throw new LocalHostError(
+        'ERR_LOCAL_HOST_UNSUPPORTED',
+        `The app cannot run on the local host:\n  - ${problems.join('\n  - ')}`,
+      );
     }
     for (const problem of problems) log({ level: 'warning', source: 'host', message: `${problem}; skipped` });
   }
@@ -486,7 +552,8 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
         const baseUrl = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
         const apiUrl = hostJson.routePrefix === '' ? baseUrl : `${baseUrl}/${hostJson.routePrefix}`;
         const functionUrls: Record<string, string> = {};
-        for (const route of wired.http) functionUrls[route.fn.name] = `${apiUrl}/${route.route.template.replace(/^\/+/, '')}`;
+        for (const route of wired.http)
+          functionUrls[route.fn.name] = `${apiUrl}/${route.route.template.replace(/^\/+/, '')}`;
         const urls: LocalHostUrls = { baseUrl, apiUrl, functionUrls };
 
         for (const queueFunction of wired.queues) {
@@ -547,12 +614,20 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
 
     idle: () => invoker.idle(),
 
-    eventHubFunctions: wired.eventHubs.map(({ fn, eventHubName, consumerGroup }) => ({ name: fn.name, eventHubName, consumerGroup })),
+    eventHubFunctions: wired.eventHubs.map(({ fn, eventHubName, consumerGroup }) => ({
+      name: fn.name,
+      eventHubName,
+      consumerGroup,
+    })),
 
     deliverEventHubBatch(name, bodies) {
       const target = wired.eventHubs.find((candidate) => candidate.fn.name.toLowerCase() === name.toLowerCase());
-      if (target === undefined) return Promise.reject(new LocalHostError('ERR_LOCAL_HOST_FUNCTION_NOT_FOUND', `No Event Hubs function named "${name}"`));
-      if (state !== 'started') return Promise.reject(new TypeError(`deliverEventHubBatch() called on a local host that is ${state}`));
+      if (target === undefined)
+        return Promise.reject(
+          new LocalHostError('ERR_LOCAL_HOST_FUNCTION_NOT_FOUND', `No Event Hubs function named "${name}"`),
+        );
+      if (state !== 'started')
+        return Promise.reject(new TypeError(`deliverEventHubBatch() called on a local host that is ${state}`));
       return deliverEventHubBatch(target, bodies, invoker.invoke.bind(invoker), () => state === 'started');
     },
   };

@@ -20,7 +20,13 @@ import type { RegisteredFunction } from './runtimeModule';
 export const EVENT_GRID_WEBHOOK_PATH = '/runtime/webhooks/eventgrid';
 
 /** The origins the extension consents to by name; any other request gets the public cloud's. */
-const EVENT_GRID_ORIGINS = ['eventgrid.azure.net', 'eventgrid.azure.us', 'eventgrid.azure.eaglex.ic.gov', 'eventgrid.azure.microsoft.scloud', 'eventgrid.azure.cn'];
+const EVENT_GRID_ORIGINS = [
+  'eventgrid.azure.net',
+  'eventgrid.azure.us',
+  'eventgrid.azure.eaglex.ic.gov',
+  'eventgrid.azure.microsoft.scloud',
+  'eventgrid.azure.cn',
+];
 const EVENT_GRID_REASON = 'This function was programmatically called via the host APIs.';
 
 export interface EventGridFunction {
@@ -47,7 +53,12 @@ function header(request: IncomingMessage, name: string): string | undefined {
 }
 
 /** Handles one request to the Event Grid webhook path. */
-export async function handleEventGridWebhook(request: IncomingMessage, response: ServerResponse, url: URL, options: EventGridWebhookOptions): Promise<void> {
+export async function handleEventGridWebhook(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  options: EventGridWebhookOptions,
+): Promise<void> {
   const name = url.searchParams.get('functionName') ?? '';
   const target = options.functions.find((candidate) => candidate.fn.name.toLowerCase() === name.toLowerCase());
   if (target === undefined) {
@@ -61,7 +72,10 @@ export async function handleEventGridWebhook(request: IncomingMessage, response:
   const method = (request.method ?? 'GET').toUpperCase();
   if (method === 'OPTIONS') {
     const origin = header(request, 'webhook-request-origin')?.trim().toLowerCase() ?? '';
-    answer(response, 200, { 'webhook-allowed-origin': EVENT_GRID_ORIGINS.includes(origin) ? origin : 'eventgrid.azure.net', allow: 'POST' });
+    answer(response, 200, {
+      'webhook-allowed-origin': EVENT_GRID_ORIGINS.includes(origin) ? origin : 'eventgrid.azure.net',
+      allow: 'POST',
+    });
     return;
   }
   if (method !== 'POST') {
@@ -81,7 +95,12 @@ export async function handleEventGridWebhook(request: IncomingMessage, response:
   switch (eventType) {
     case 'subscriptionvalidation': {
       const first = events[0] as { data?: { validationCode?: unknown } } | undefined;
-      answer(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ validationResponse: first?.data?.validationCode ?? null }));
+      answer(
+        response,
+        200,
+        { 'content-type': 'application/json' },
+        JSON.stringify({ validationResponse: first?.data?.validationCode ?? null }),
+      );
       return;
     }
     case 'unsubscribe':

@@ -58,7 +58,10 @@ export async function deliverEventHubBatch(
   let last: InvocationOutcome | undefined;
   for (const batch of batches) {
     for (let attempt = 1; ; attempt += 1) {
-      last = await invoke(target.fn, { inputData: [{ name: target.triggerBindingName, data: { json: JSON.stringify(batch) } }], reason: EVENT_HUB_REASON });
+      last = await invoke(target.fn, {
+        inputData: [{ name: target.triggerBindingName, data: { json: JSON.stringify(batch) } }],
+        reason: EVENT_HUB_REASON,
+      });
       if (last.succeeded || !isRunning()) break;
       const wait = retryDelayMs(target.fn.metadata.retryOptions, attempt);
       if (wait === undefined) break;

@@ -11,7 +11,13 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_MAX_DEQUEUE_COUNT, hostJsonValue as at, isJsonObject as isObject, withJobHostOverrides, type JsonObject } from '../../src/lib/config/hostJson';
+import {
+  DEFAULT_MAX_DEQUEUE_COUNT,
+  hostJsonValue as at,
+  isJsonObject as isObject,
+  withJobHostOverrides,
+  type JsonObject,
+} from '../../src/lib/config/hostJson';
 import { LocalHostError } from './errors';
 import type { Settings } from './settings';
 
@@ -78,7 +84,8 @@ function readDuration(root: JsonObject, path: readonly string[], fallbackMs: num
   const raw = at(root, path);
   if (raw === undefined) return fallbackMs;
   const ms = typeof raw === 'string' ? parseTimeSpan(raw) : undefined;
-  if (ms === undefined || ms < minMs) throw invalid(path.join('.'), `must be a TimeSpan "hh:mm:ss" of at least ${minMs} ms`);
+  if (ms === undefined || ms < minMs)
+    throw invalid(path.join('.'), `must be a TimeSpan "hh:mm:ss" of at least ${minMs} ms`);
   return ms;
 }
 
@@ -104,7 +111,13 @@ export function parseHostJson(document: unknown, settings: Settings): HostJsonCo
     MIN_POLLING_INTERVAL_MS,
   );
   const visibilityTimeoutMs = readDuration(root, [...queues, 'visibilityTimeout'], 0, 0);
-  const maxDequeueCount = readInteger(root, [...queues, 'maxDequeueCount'], DEFAULT_MAX_DEQUEUE_COUNT, 1, Number.MAX_SAFE_INTEGER);
+  const maxDequeueCount = readInteger(
+    root,
+    [...queues, 'maxDequeueCount'],
+    DEFAULT_MAX_DEQUEUE_COUNT,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
   const encodingRaw = at(root, [...queues, 'messageEncoding']) ?? 'base64';
   const messageEncoding = typeof encodingRaw === 'string' ? encodingRaw.toLowerCase() : encodingRaw;
   if (messageEncoding !== 'base64' && messageEncoding !== 'none') {
@@ -123,7 +136,14 @@ export function parseHostJson(document: unknown, settings: Settings): HostJsonCo
   }
 
   return {
-    queues: { batchSize, newBatchThreshold, maxPollingIntervalMs, visibilityTimeoutMs, maxDequeueCount, messageEncoding },
+    queues: {
+      batchSize,
+      newBatchThreshold,
+      maxPollingIntervalMs,
+      visibilityTimeoutMs,
+      maxDequeueCount,
+      messageEncoding,
+    },
     routePrefix: routePrefixRaw.replace(/^\/+|\/+$/g, ''),
     functionTimeoutMs,
   };

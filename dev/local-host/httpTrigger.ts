@@ -42,7 +42,10 @@ export interface HttpKeys {
 }
 
 function hasAnyKey(keys: HttpKeys | undefined): keys is HttpKeys {
-  return keys !== undefined && (keys.function !== undefined || keys.master !== undefined || Object.keys(keys.functionKeys ?? {}).length > 0);
+  return (
+    keys !== undefined &&
+    (keys.function !== undefined || keys.master !== undefined || Object.keys(keys.functionKeys ?? {}).length > 0)
+  );
 }
 
 export interface HttpFunctionRoute {
@@ -80,7 +83,12 @@ function presentedKey(request: IncomingMessage, url: URL): string | undefined {
 }
 
 /** Whether the request may run a function of `level` (the admin API: level `admin`, no function name). */
-export function isAuthorized(level: AuthLevel, keys: HttpKeys | undefined, key: string | undefined, functionName?: string): boolean {
+export function isAuthorized(
+  level: AuthLevel,
+  keys: HttpKeys | undefined,
+  key: string | undefined,
+  functionName?: string,
+): boolean {
   if (level === 'anonymous' || !hasAnyKey(keys)) return true;
   if (key === undefined) return false;
   if (keys.master !== undefined && sameSecret(key, keys.master)) return true;
@@ -150,7 +158,9 @@ function refuseTooLarge(request: IncomingMessage, response: ServerResponse): voi
   socket.destroySoon = () => {
     socket.end();
     const linger = setTimeout(() => socket.destroy(), REFUSED_CONNECTION_LINGER_MS).unref();
-    socket.once('close', () => { clearTimeout(linger); });
+    socket.once('close', () => {
+      clearTimeout(linger);
+    });
   };
   writeEmpty(response, 413, { connection: 'close' });
 }
@@ -196,11 +206,15 @@ export function serializeCookie(cookie: RpcHttpCookie): string {
 }
 
 /** The HTTP response the function produced: the `$return` http binding or an http extra output. */
-function findHttpResponse(route: HttpFunctionRoute, response: RpcInvocationResponse | undefined): RpcHttpData | undefined {
+function findHttpResponse(
+  route: HttpFunctionRoute,
+  response: RpcInvocationResponse | undefined,
+): RpcHttpData | undefined {
   if (response === undefined) return undefined;
   for (const [name, binding] of Object.entries(route.fn.metadata.bindings)) {
     if (binding.direction !== 'out' || binding.type?.toLowerCase() !== 'http') continue;
-    const data = name === '$return' ? response.returnValue : response.outputData?.find((output) => output.name === name)?.data;
+    const data =
+      name === '$return' ? response.returnValue : response.outputData?.find((output) => output.name === name)?.data;
     if (data?.http !== null && data?.http !== undefined) return data.http;
   }
   return undefined;
@@ -214,19 +228,29 @@ function writeEmpty(response: ServerResponse, status: number, headers: Record<st
   response.end();
 }
 
-export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: IncomingMessage, response: ServerResponse) => void {
+export function createHttpFrontEnd(
+  options: HttpFrontEndOptions,
+): (request: IncomingMessage, response: ServerResponse) => void {
   const routes = [...options.routes].sort((a, b) => compareRoutePrecedence(a.route, b.route));
   const prefix = options.routePrefix.split('/').filter((segment) => segment !== '');
   const bodyLimit = options.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES;
 
-  async function handleAdmin(request: IncomingMessage, response: ServerResponse, url: URL, segments: string[]): Promise<void> {
+  async function handleAdmin(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    segments: string[],
+  ): Promise<void> {
     if (!isAuthorized('admin', options.keys, presentedKey(request, url))) {
       writeEmpty(response, 401);
       return;
     }
     if (request.method === 'GET' && segments.length === 3 && segments[1] === 'host' && segments[2] === 'status') {
       const body = JSON.stringify({ state: 'Running' });
-      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      response.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
       response.end(body);
       return;
     }
@@ -249,7 +273,8 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
           writeEmpty(response, 400);
           return;
         }
-        const candidate = typeof parsed === 'object' && parsed !== null ? (parsed as { input?: unknown }).input : undefined;
+        const candidate =
+          typeof parsed === 'object' && parsed !== null ? (parsed as { input?: unknown }).input : undefined;
         input = typeof candidate === 'string' ? candidate : undefined;
       }
       writeEmpty(response, (await options.invokeByName(name, input)) ? 202 : 404);
@@ -259,9 +284,13 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const host = request.headers.host ?? `${request.socket.localAddress ?? '127.0.0.1'}:${request.socket.localPort ?? 0}`;
+    const host =
+      request.headers.host ?? `${request.socket.localAddress ?? '127.0.0.1'}:${request.socket.localPort ?? 0}`;
     const url = new URL(request.url ?? '/', `http://${host}`);
-    const segments = url.pathname.split('/').filter((segment) => segment !== '').map(decodePathSegment);
+    const segments = url.pathname
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map(decodePathSegment);
     if (segments[0]?.toLowerCase() === 'admin') {
       await handleAdmin(request, response, url, segments);
       return;
@@ -295,7 +324,10 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
     }
     if (selected === undefined) {
       if (pathMatched.length === 0) writeEmpty(response, 404);
-      else writeEmpty(response, 405, { allow: [...new Set(pathMatched.flatMap((route) => [...(route.methods ?? [])]))].join(', ') });
+      else
+        writeEmpty(response, 405, {
+          allow: [...new Set(pathMatched.flatMap((route) => [...(route.methods ?? [])]))].join(', '),
+        });
       return;
     }
     const { route, params } = selected;
@@ -355,7 +387,12 @@ export function createHttpFrontEnd(options: HttpFrontEndOptions): (request: Inco
 
   return (request, response) => {
     handle(request, response).catch((error: unknown) => {
-      options.log({ time: new Date(), level: 'error', source: 'host', message: `HTTP request failed: ${describeError(error)}` });
+      options.log({
+        time: new Date(),
+        level: 'error',
+        source: 'host',
+        message: `HTTP request failed: ${describeError(error)}`,
+      });
       if (!response.headersSent) writeEmpty(response, 500);
       else response.destroy();
     });

@@ -33,7 +33,11 @@ import type { RegisteredFunction, RuntimeRegistry } from './runtimeModule';
 export interface InvocationInput {
   readonly inputData: RpcParameterBinding[];
   readonly triggerMetadata?: Record<string, RpcTypedData>;
-  readonly retryContext?: { readonly retryCount: number; readonly maxRetryCount: number; readonly exception?: RpcException };
+  readonly retryContext?: {
+    readonly retryCount: number;
+    readonly maxRetryCount: number;
+    readonly exception?: RpcException;
+  };
   /** An incoming W3C `traceparent`; the invocation continues its trace with a new span. */
   readonly traceParent?: string;
   /** Why the function runs, for the "Executing" line. */
@@ -137,7 +141,13 @@ export class Invoker {
         try {
           for (const hook of registry.hooks('log')) void hook(hookContext);
         } catch (error) {
-          this.#emit({ level: 'warning', source: 'host', functionName, invocationId, message: `A log hook failed: ${describeError(error)}` });
+          this.#emit({
+            level: 'warning',
+            source: 'host',
+            functionName,
+            invocationId,
+            message: `A log hook failed: ${describeError(error)}`,
+          });
         } finally {
           inLogHook = false;
         }
@@ -160,7 +170,11 @@ export class Invoker {
       functionId: fn.functionId,
       inputData: input.inputData,
       triggerMetadata: input.triggerMetadata ?? {},
-      traceContext: { traceParent: childTraceParent(input.traceParent), traceState: '', attributes: { OperationName: functionName } },
+      traceContext: {
+        traceParent: childTraceParent(input.traceParent),
+        traceState: '',
+        attributes: { OperationName: functionName },
+      },
       retryContext: input.retryContext ?? null,
     };
     const coreContext: CoreInvocationContext = { invocationId, request, metadata: fn.metadata, state: undefined, log };

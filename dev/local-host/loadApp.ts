@@ -29,14 +29,18 @@ function readPackageJson(appDir: string): PackageJson {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `Cannot read ${file}: ${describeError(error)}`, { cause: error });
+    throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `Cannot read ${file}: ${describeError(error)}`, {
+      cause: error,
+    });
   }
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     return parsed;
   } catch (error) {
-    throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `${file} is not valid JSON: ${describeError(error)}`, { cause: error });
+    throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `${file} is not valid JSON: ${describeError(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -45,7 +49,10 @@ export function resolveEntryFiles(appDir: string, mainOverride?: string): string
   const packageJson = readPackageJson(appDir);
   const main = mainOverride ?? packageJson.main;
   if (typeof main !== 'string' || main.trim() === '') {
-    throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `${join(appDir, 'package.json')} has no "main" naming the app's entry files`);
+    throw new LocalHostError(
+      'ERR_LOCAL_HOST_APP_INVALID',
+      `${join(appDir, 'package.json')} has no "main" naming the app's entry files`,
+    );
   }
   const files = expandMainGlob(appDir, main);
   if (files.length === 0) {
@@ -54,7 +61,9 @@ export function resolveEntryFiles(appDir: string, mainOverride?: string): string
       `"main" pattern "${main}" matches no file under ${appDir} (is the app built? run \`npm run build\`)`,
     );
   }
-  const esm = files.filter((file) => extname(file) === '.mjs' || (packageJson.type === 'module' && extname(file) === '.js'));
+  const esm = files.filter(
+    (file) => extname(file) === '.mjs' || (packageJson.type === 'module' && extname(file) === '.js'),
+  );
   if (esm.length > 0) {
     throw new LocalHostError(
       'ERR_LOCAL_HOST_UNSUPPORTED',
@@ -96,9 +105,13 @@ export function loadApp(appDir: string, entryFiles: readonly string[]): void {
     try {
       requireFromApp(absolute);
     } catch (error) {
-      throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `Loading entry file ${file} failed: ${describeError(error)}`, {
-        cause: error,
-      });
+      throw new LocalHostError(
+        'ERR_LOCAL_HOST_APP_INVALID',
+        `Loading entry file ${file} failed: ${describeError(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

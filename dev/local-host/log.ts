@@ -8,7 +8,14 @@
 
 export type LocalHostLogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical';
 
-export const LOG_LEVELS: readonly LocalHostLogLevel[] = ['trace', 'debug', 'information', 'warning', 'error', 'critical'];
+export const LOG_LEVELS: readonly LocalHostLogLevel[] = [
+  'trace',
+  'debug',
+  'information',
+  'warning',
+  'error',
+  'critical',
+];
 
 export interface LocalHostLogEntry {
   readonly time: Date;

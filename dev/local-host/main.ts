@@ -123,7 +123,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   const urls = await host.start();
-  process.stdout.write(`Local Functions host listening on ${urls.baseUrl} (HTTP functions under ${urls.apiUrl}). Ctrl-C to stop.\n`);
+  process.stdout.write(
+    `Local Functions host listening on ${urls.baseUrl} (HTTP functions under ${urls.apiUrl}). Ctrl-C to stop.\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,12 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
+  },
   { name: 'day-of-week', min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
 
@@ -53,7 +58,8 @@ function parseField(text: string, spec: FieldSpec, expression: string): boolean[
     if (extra.length > 0 || range === '') throw invalid(expression, `${spec.name} item "${item}" is malformed`);
     let step = 1;
     if (stepText !== undefined) {
-      if (!/^\d+$/.test(stepText) || Number(stepText) < 1) throw invalid(expression, `${spec.name} step "${stepText}" must be a positive number`);
+      if (!/^\d+$/.test(stepText) || Number(stepText) < 1)
+        throw invalid(expression, `${spec.name} step "${stepText}" must be a positive number`);
       step = Number(stepText);
     }
     let low: number;

@@ -33,14 +33,20 @@ export function createQueueServiceResolver(settings: Settings): QueueServiceReso
     const connectionString = lookupSetting(settings, name) ?? lookupSetting(settings, `AzureWebJobs${name}`);
     if (connectionString !== undefined && connectionString.trim() !== '') {
       const effective =
-        connectionString.replace(/\s|;$/g, '').toLowerCase() === DEVELOPMENT_STORAGE ? AZURITE_DEFAULT_CONNECTION_STRING : connectionString;
+        connectionString.replace(/\s|;$/g, '').toLowerCase() === DEVELOPMENT_STORAGE
+          ? AZURITE_DEFAULT_CONNECTION_STRING
+          : connectionString;
       try {
         return QueueServiceClient.fromConnectionString(effective, PIPELINE_OPTIONS);
       } catch (error) {
         // The SDK's message can echo the connection string: report the setting name only.
-        throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `Setting ${name} is not a valid storage connection string`, {
-          cause: error,
-        });
+        throw new LocalHostError(
+          'ERR_LOCAL_HOST_SETTING_INVALID',
+          `Setting ${name} is not a valid storage connection string`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     // Blank values count as unset: local.settings.json templates list these keys empty.
@@ -50,11 +56,14 @@ export function createQueueServiceResolver(settings: Settings): QueueServiceReso
     };
     const accountName = setting(`${name}__accountName`);
     const serviceUri =
-      setting(`${name}__queueServiceUri`) ?? (accountName === undefined ? undefined : `https://${accountName}.queue.core.windows.net`);
+      setting(`${name}__queueServiceUri`) ??
+      (accountName === undefined ? undefined : `https://${accountName}.queue.core.windows.net`);
     if (serviceUri !== undefined) {
       const { DefaultAzureCredential } = await import('@azure/identity');
       const clientId = setting(`${name}__clientId`);
-      const credential = new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
+      const credential = new DefaultAzureCredential(
+        clientId === undefined ? {} : { managedIdentityClientId: clientId },
+      );
       return new QueueServiceClient(serviceUri, credential, PIPELINE_OPTIONS);
     }
     throw new LocalHostError(

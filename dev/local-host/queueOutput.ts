@@ -29,7 +29,9 @@ export function messagesFromTypedData(data: RpcTypedData | null | undefined): Bu
   if (present(data.json)) {
     const value: unknown = JSON.parse(data.json);
     if (!Array.isArray(value)) return [Buffer.from(data.json)];
-    return value.map((element: unknown) => Buffer.from(typeof element === 'string' ? element : JSON.stringify(element)));
+    return value.map((element: unknown) =>
+      Buffer.from(typeof element === 'string' ? element : JSON.stringify(element)),
+    );
   }
   if (present(data.bytes)) return [Buffer.from(data.bytes)];
   if (present(data.stream)) return [Buffer.from(data.stream)];
@@ -58,7 +60,11 @@ export class QueueOutputWriter {
   readonly #ready = new Map<string, Promise<QueueClient>>();
 
   /** `onEnqueued` lets the host wake the listener of that queue at once (the host's shared queue watcher). */
-  constructor(resolveService: QueueServiceResolver, encoding: MessageEncoding, onEnqueued: (queue: QueueClient) => void) {
+  constructor(
+    resolveService: QueueServiceResolver,
+    encoding: MessageEncoding,
+    onEnqueued: (queue: QueueClient) => void,
+  ) {
     this.#resolveService = resolveService;
     this.#encoding = encoding;
     this.#onEnqueued = onEnqueued;

@@ -75,7 +75,8 @@ export class PollingBackoff {
 
   nextDelayMs(): number {
     const jitter = 0.8 + Math.random() * 0.4;
-    this.#currentMs = this.#currentMs === 0 ? this.#minMs : Math.min(this.#maxMs, Math.round(this.#currentMs * 2 * jitter));
+    this.#currentMs =
+      this.#currentMs === 0 ? this.#minMs : Math.min(this.#maxMs, Math.round(this.#currentMs * 2 * jitter));
     return this.#currentMs;
   }
 }
@@ -104,7 +105,10 @@ function jsonDate(date: Date | undefined): RpcTypedData {
  * properties of the same name (compared case-insensitively, as the library camel-cases every key).
  * Strings stay strings; anything else travels as JSON. Other payloads leave the metadata as it is.
  */
-export function mergeJsonProperties(system: Readonly<Record<string, RpcTypedData>>, text: string): Record<string, RpcTypedData> {
+export function mergeJsonProperties(
+  system: Readonly<Record<string, RpcTypedData>>,
+  text: string,
+): Record<string, RpcTypedData> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -115,7 +119,8 @@ export function mergeJsonProperties(system: Readonly<Record<string, RpcTypedData
   const properties = Object.entries(parsed as Record<string, unknown>);
   const overridden = new Set(properties.map(([key]) => key.toLowerCase()));
   const merged = Object.fromEntries(Object.entries(system).filter(([key]) => !overridden.has(key.toLowerCase())));
-  for (const [key, value] of properties) merged[key] = typeof value === 'string' ? { string: value } : { json: JSON.stringify(value) };
+  for (const [key, value] of properties)
+    merged[key] = typeof value === 'string' ? { string: value } : { json: JSON.stringify(value) };
   return merged;
 }
 
@@ -201,7 +206,10 @@ export class QueueListener {
         messages = [];
         if (!isQueueNotFound(error) && !this.#storageFailing) {
           this.#storageFailing = true;
-          this.#log('warning', `Polling queue '${this.#o.queue.name}' failed; retrying with back-off: ${describeError(error)}`);
+          this.#log(
+            'warning',
+            `Polling queue '${this.#o.queue.name}' failed; retrying with back-off: ${describeError(error)}`,
+          );
         }
       }
       if (!this.#isRunning()) {
@@ -241,7 +249,11 @@ export class QueueListener {
       return await poll;
     } finally {
       clearTimeout(timer);
-      if (stall.reported) this.#log('information', `Storage answered the poll of queue '${this.#o.queue.name}' after ${Math.round((Date.now() - started) / 1000)} s`);
+      if (stall.reported)
+        this.#log(
+          'information',
+          `Storage answered the poll of queue '${this.#o.queue.name}' after ${Math.round((Date.now() - started) / 1000)} s`,
+        );
     }
   }
 
@@ -259,23 +271,33 @@ export class QueueListener {
     const text = this.#decode(message);
     if (text === undefined) {
       // Binding would fail on every try: the extension poisons it at once without running the function.
-      this.#log('error', `Message ${message.messageId} on queue '${this.#o.queue.name}' is not valid base64 (host.json messageEncoding is "base64")`);
-      if (this.#o.poisonQueue === undefined) await this.#release(message, message.popReceipt, Math.floor(this.#o.options.visibilityTimeoutMs / 1000));
+      this.#log(
+        'error',
+        `Message ${message.messageId} on queue '${this.#o.queue.name}' is not valid base64 (host.json messageEncoding is "base64")`,
+      );
+      if (this.#o.poisonQueue === undefined)
+        await this.#release(message, message.popReceipt, Math.floor(this.#o.options.visibilityTimeoutMs / 1000));
       else await this.#moveToPoison(message, message.popReceipt, 'it cannot be decoded');
       return;
     }
     let popReceipt = message.popReceipt;
     // Keep the message hidden while the function runs longer than half the running visibility.
-    const renewal = setInterval(() => {
-      this.#o.queue
-        .updateMessage(message.messageId, popReceipt, undefined, this.#o.runningVisibilitySeconds)
-        .then((updated) => {
-          if (updated.popReceipt !== undefined) popReceipt = updated.popReceipt;
-        })
-        .catch((error: unknown) => {
-          this.#log('warning', `Renewing the visibility of message ${message.messageId} failed: ${describeError(error)}`);
-        });
-    }, (this.#o.runningVisibilitySeconds * 1000) / 2);
+    const renewal = setInterval(
+      () => {
+        this.#o.queue
+          .updateMessage(message.messageId, popReceipt, undefined, this.#o.runningVisibilitySeconds)
+          .then((updated) => {
+            if (updated.popReceipt !== undefined) popReceipt = updated.popReceipt;
+          })
+          .catch((error: unknown) => {
+            this.#log(
+              'warning',
+              `Renewing the visibility of message ${message.messageId} failed: ${describeError(error)}`,
+            );
+          });
+      },
+      (this.#o.runningVisibilitySeconds * 1000) / 2,
+    );
     renewal.unref();
 
     let succeeded: boolean;

@@ -72,7 +72,10 @@ export function parseRouteTemplate(template: string): RouteTemplate {
     .map((segment) => parseSegment(segment, template));
   segments.forEach((segment, index) => {
     if (segment.kind === 'parameter' && segment.catchAll && index !== segments.length - 1) {
-      throw new LocalHostError('ERR_LOCAL_HOST_APP_INVALID', `Route template "${template}": a catch-all parameter must be the last segment`);
+      throw new LocalHostError(
+        'ERR_LOCAL_HOST_APP_INVALID',
+        `Route template "${template}": a catch-all parameter must be the last segment`,
+      );
     }
   });
   return { template, segments, precedence: segments.map(segmentPrecedence) };

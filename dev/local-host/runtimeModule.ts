@@ -108,7 +108,11 @@ export class RuntimeRegistry {
       Disposable,
       setProgrammingModel: (model: ProgrammingModel): void => {
         this.#programmingModel = model;
-        this.#systemLog('information', 'system', `Setting Node.js programming model to "${model.name}" version "${model.version}"`);
+        this.#systemLog(
+          'information',
+          'system',
+          `Setting Node.js programming model to "${model.name}" version "${model.version}"`,
+        );
       },
       getProgrammingModel: (): ProgrammingModel | undefined => this.#programmingModel,
       registerFunction: (metadata: CoreFunctionMetadata, callback: FunctionCallback): Disposable =>
@@ -122,8 +126,10 @@ export class RuntimeRegistry {
 
   #registerFunction(metadata: CoreFunctionMetadata, callback: FunctionCallback): Disposable {
     if (this.#startupFinished) throw new Error('A function can only be registered during app startup.');
-    if (typeof metadata.name !== 'string' || metadata.name === '') throw new TypeError('registerFunction: metadata.name is required');
-    if (typeof callback !== 'function') throw new TypeError(`registerFunction: the handler of "${metadata.name}" is not a function`);
+    if (typeof metadata.name !== 'string' || metadata.name === '')
+      throw new TypeError('registerFunction: metadata.name is required');
+    if (typeof callback !== 'function')
+      throw new TypeError(`registerFunction: the handler of "${metadata.name}" is not a function`);
     const key = metadata.name.toLowerCase();
     if (this.#functions.has(key)) {
       throw new Error(`A function named "${metadata.name}" is already registered; function names must be unique.`);

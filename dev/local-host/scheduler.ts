@@ -90,7 +90,11 @@ export class ManualScheduler implements HostScheduler {
       let earliest: PendingCallback | undefined;
       for (const entry of this.#pending) {
         if (entry.dueAt > target) continue;
-        if (earliest === undefined || entry.dueAt < earliest.dueAt || (entry.dueAt === earliest.dueAt && entry.order < earliest.order)) {
+        if (
+          earliest === undefined ||
+          entry.dueAt < earliest.dueAt ||
+          (entry.dueAt === earliest.dueAt && entry.order < earliest.order)
+        ) {
           earliest = entry;
         }
       }

@@ -35,7 +35,9 @@ export function readLocalSettingsFile(file: string): LocalSettingsFile | undefin
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `Cannot read ${file}: ${describeError(error)}`, { cause: error });
+    throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `Cannot read ${file}: ${describeError(error)}`, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {
@@ -53,10 +55,14 @@ export function readLocalSettingsFile(file: string): LocalSettingsFile | undefin
   }
   const values: Record<string, string> = {};
   const rawValues = parsed.Values ?? {};
-  if (!isRecord(rawValues)) throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `${file}: "Values" must be an object`);
+  if (!isRecord(rawValues))
+    throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `${file}: "Values" must be an object`);
   for (const [name, value] of Object.entries(rawValues)) {
     if (typeof value !== 'string') {
-      throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `${file}: Values.${name} must be a string, got ${typeof value}`);
+      throw new LocalHostError(
+        'ERR_LOCAL_HOST_SETTING_INVALID',
+        `${file}: Values.${name} must be a string, got ${typeof value}`,
+      );
     }
     values[name] = value;
   }
@@ -113,7 +119,10 @@ export function resolveSettingReferences(text: string, settings: Settings, what:
   return text.replace(/%([^%]+)%/g, (_match, name: string) => {
     const value = lookupSetting(settings, name);
     if (value === undefined) {
-      throw new LocalHostError('ERR_LOCAL_HOST_SETTING_INVALID', `${what} refers to setting %${name}%, which is not set`);
+      throw new LocalHostError(
+        'ERR_LOCAL_HOST_SETTING_INVALID',
+        `${what} refers to setting %${name}%, which is not set`,
+      );
     }
     return value;
   });

@@ -116,7 +116,13 @@ export class TimerTrigger {
     await this.#attempt(scheduledAt, isPastDue, kind, 0, undefined);
   }
 
-  async #attempt(scheduledAt: Date, isPastDue: boolean, kind: 'startup' | 'schedule', retryCount: number, lastError: unknown): Promise<void> {
+  async #attempt(
+    scheduledAt: Date,
+    isPastDue: boolean,
+    kind: 'startup' | 'schedule',
+    retryCount: number,
+    lastError: unknown,
+  ): Promise<void> {
     const outcome = await this.#invoke(scheduledAt, isPastDue, kind, retryCount, lastError);
     if (this.#stopped) return;
     if (!outcome.succeeded) {
@@ -143,11 +149,19 @@ export class TimerTrigger {
     retryCount: number,
     lastError: unknown,
   ): Promise<InvocationOutcome> {
-    const status = this.#status ?? { last: undefined, next: this.#o.schedule.next(scheduledAt), lastUpdated: scheduledAt };
+    const status = this.#status ?? {
+      last: undefined,
+      next: this.#o.schedule.next(scheduledAt),
+      lastUpdated: scheduledAt,
+    };
     const timer = {
       Schedule: { AdjustForDST: true },
       ScheduleStatus: this.#useMonitor
-        ? { Last: status.last?.toISOString() ?? NEVER, Next: status.next.toISOString(), LastUpdated: status.lastUpdated.toISOString() }
+        ? {
+            Last: status.last?.toISOString() ?? NEVER,
+            Next: status.next.toISOString(),
+            LastUpdated: status.lastUpdated.toISOString(),
+          }
         : null,
       IsPastDue: isPastDue,
     };
@@ -165,7 +179,9 @@ export class TimerTrigger {
             retryContext: {
               retryCount,
               maxRetryCount: retry.maxRetryCount ?? 0,
-              ...(lastError === undefined ? {} : { exception: { message: describeError(lastError), source: this.#o.fn.name } }),
+              ...(lastError === undefined
+                ? {}
+                : { exception: { message: describeError(lastError), source: this.#o.fn.name } }),
             },
           }),
     });

@@ -65,7 +65,9 @@ export function derPositiveInteger(bytes: Buffer): Buffer {
 /** UTCTime until 2049, GeneralizedTime after (RFC 5280 §4.1.2.5). */
 function time(instant: Date): Buffer {
   const iso = instant.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return instant.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`, 'ascii')) : tlv(0x18, Buffer.from(`${iso}Z`, 'ascii'));
+  return instant.getUTCFullYear() < 2050
+    ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`, 'ascii'))
+    : tlv(0x18, Buffer.from(`${iso}Z`, 'ascii'));
 }
 
 function pem(label: string, der: Buffer): string {
@@ -104,5 +106,6 @@ function assertUsable(certificatePem: string, privateKey: KeyObject): void {
   if (!certificate.checkPrivateKey(createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' })))) {
     throw new TypeError('the generated development certificate does not match its key');
   }
-  if (!certificate.verify(certificate.publicKey)) throw new TypeError('the generated development certificate has an invalid self-signature');
+  if (!certificate.verify(certificate.publicKey))
+    throw new TypeError('the generated development certificate has an invalid self-signature');
 }

@@ -18,6 +18,11 @@ export {
   type LocalPipelineOptions,
   type PipelineUrls,
 } from './startLocalPipeline';
-export { createManagementClient, ManagementApiError, type ManagementClient, type SubscriptionRequestBody } from './managementClient';
+export {
+  createManagementClient,
+  ManagementApiError,
+  type ManagementClient,
+  type SubscriptionRequestBody,
+} from './managementClient';
 export { formatStatusLine, InvocationCounter, type PipelineStatus } from './pipelineStatus';
 export { createDevCertificate, type DevCertificate, type DevCertificateOptions } from './devCertificate';

@@ -87,12 +87,23 @@ function parseFlagsOrThrow(argv: readonly string[]): Flags {
     strict: true,
   });
   const port = values.port === undefined ? DEFAULT_HOST_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, got "${values.port ?? ''}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--port must be a port number, got "${values.port ?? ''}"`);
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got "${values['time-scale'] ?? ''}"`);
   const delivery = DELIVERY_ROUTES.find((route) => route === values.delivery);
-  if (delivery === undefined) throw new Error(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${values.delivery}"`);
-  return { port, persist: values.persist, workload: !values['no-workload'], timeScale, tenant: values.tenant, delivery, verbose: values.verbose, help: values.help };
+  if (delivery === undefined)
+    throw new Error(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${values.delivery}"`);
+  return {
+    port,
+    persist: values.persist,
+    workload: !values['no-workload'],
+    timeScale,
+    tenant: values.tenant,
+    delivery,
+    verbose: values.verbose,
+    help: values.help,
+  };
 }
 
 async function isFree(port: number): Promise<boolean> {
@@ -143,24 +154,42 @@ class Console {
 }
 
 function banner(pipeline: LocalPipeline, flags: Flags): string[] {
-  const lines = ['', `graph-notify is running ${pipeline.mode === 'simulator' ? 'offline' : `against tenant ${pipeline.config.graph.tenantId}`}. Ctrl-C stops everything.`, ''];
+  const lines = [
+    '',
+    `graph-notify is running ${pipeline.mode === 'simulator' ? 'offline' : `against tenant ${pipeline.config.graph.tenantId}`}. Ctrl-C stops everything.`,
+    '',
+  ];
   lines.push(`  Functions host     ${pipeline.urls.apiUrl}`);
   lines.push(`    webhooks         POST ${pipeline.urls.apiUrl}/notifications, POST ${pipeline.urls.apiUrl}/lifecycle`);
   lines.push(`    management API   ${pipeline.urls.managementUrl}   (e.g. curl ${pipeline.urls.managementUrl})`);
   if (pipeline.urls.simulator !== undefined) {
-    lines.push(`  Graph simulator    ${pipeline.urls.simulator}/v1.0   (control API ${pipeline.urls.simulator}/_sim, ground truth ${pipeline.urls.simulator}/_sim/state)`);
+    lines.push(
+      `  Graph simulator    ${pipeline.urls.simulator}/v1.0   (control API ${pipeline.urls.simulator}/_sim, ground truth ${pipeline.urls.simulator}/_sim/state)`,
+    );
   }
-  lines.push(`  Storage (Azurite)  ${pipeline.storageLocation === undefined ? 'in memory' : `persisted in ${pipeline.storageLocation}`}`);
+  lines.push(
+    `  Storage (Azurite)  ${pipeline.storageLocation === undefined ? 'in memory' : `persisted in ${pipeline.storageLocation}`}`,
+  );
   lines.push(`    connection       ${pipeline.connectionString}`);
-  lines.push(`    sink             container ${pipeline.config.processing.resourcesContainer}, queues ${pipeline.config.storage.notificationsQueue} and ${pipeline.config.storage.lifecycleQueue}`);
+  lines.push(
+    `    sink             container ${pipeline.config.processing.resourcesContainer}, queues ${pipeline.config.storage.notificationsQueue} and ${pipeline.config.storage.lifecycleQueue}`,
+  );
   if (pipeline.demo !== undefined) {
-    lines.push(`  Demo tenant        ${pipeline.demo.tenantId}: ${pipeline.subscriptions.length} subscriptions created through the management API (delivery ${flags.delivery})`);
-    lines.push(`  Workload           ${flags.workload ? 'one change every 2 s in the demo mailboxes, drive, chat, users and groups (--no-workload turns it off)' : 'off'}`);
+    lines.push(
+      `  Demo tenant        ${pipeline.demo.tenantId}: ${pipeline.subscriptions.length} subscriptions created through the management API (delivery ${flags.delivery})`,
+    );
+    lines.push(
+      `  Workload           ${flags.workload ? 'one change every 2 s in the demo mailboxes, drive, chat, users and groups (--no-workload turns it off)' : 'off'}`,
+    );
   } else {
-    lines.push('  Subscriptions      create them with POST /api/subscriptions or `npm run cli -- subscriptions create`;');
+    lines.push(
+      '  Subscriptions      create them with POST /api/subscriptions or `npm run cli -- subscriptions create`;',
+    );
     lines.push('                     Graph must reach NOTIFICATION_URL over https (e.g. a dev tunnel to this port)');
   }
-  lines.push(`  CLI                npx graph-notify subscriptions list   (while this runs, the CLI reads ${DEV_SESSION_FILE})`);
+  lines.push(
+    `  CLI                npx graph-notify subscriptions list   (while this runs, the CLI reads ${DEV_SESSION_FILE})`,
+  );
   for (const error of pipeline.subscriptionErrors) lines.push(`  ! ${error}`);
   lines.push('');
   return lines;
@@ -195,7 +224,9 @@ class Shutdown {
     }
     this.#stopping = true;
     this.#prepare();
-    process.stderr.write(`${signal}: stopping the workload, the Functions host (letting running invocations finish), the simulator and Azurite... (${signal} again exits at once)\n`);
+    process.stderr.write(
+      `${signal}: stopping the workload, the Functions host (letting running invocations finish), the simulator and Azurite... (${signal} again exits at once)\n`,
+    );
     this.#run();
   };
 
@@ -238,7 +269,10 @@ async function main(): Promise<void> {
   const log = (entry: LocalHostLogEntry): void => {
     if (!isAtLeast(entry.level, minimum)) return;
     const scope = entry.source === 'function' && entry.functionName !== undefined ? `[${entry.functionName}] ` : '';
-    out.line(`[${entry.time.toISOString()}] ${scope}${entry.message}`, isAtLeast(entry.level, 'warning') ? process.stderr : process.stdout);
+    out.line(
+      `[${entry.time.toISOString()}] ${scope}${entry.message}`,
+      isAtLeast(entry.level, 'warning') ? process.stderr : process.stdout,
+    );
   };
   const functionKey = process.env.LOCAL_HOST_FUNCTION_KEY;
   const masterKey = process.env.LOCAL_HOST_MASTER_KEY;
@@ -248,7 +282,13 @@ async function main(): Promise<void> {
         mode: 'simulator',
         simulator: {
           clock: { mode: 'realtime', scale: flags.timeScale },
-          ...(flags.verbose ? { log: (line: string) => { out.line(`[graph-sim] ${line}`); } } : {}),
+          ...(flags.verbose
+            ? {
+                log: (line: string) => {
+                  out.line(`[graph-sim] ${line}`);
+                },
+              }
+            : {}),
         },
         workload: flags.workload,
       };
@@ -266,7 +306,10 @@ async function main(): Promise<void> {
     log,
   });
   const appDir = process.cwd();
-  const removeSession = writeDevSession(appDir, { settings: pipeline.settings, settingsFile: flags.tenant ? resolve(appDir, 'local.settings.json') : undefined });
+  const removeSession = writeDevSession(appDir, {
+    settings: pipeline.settings,
+    settingsFile: flags.tenant ? resolve(appDir, 'local.settings.json') : undefined,
+  });
   shutdown.started(async () => {
     removeSession();
     await pipeline.stop();
@@ -298,7 +341,10 @@ main().catch((error: unknown) => {
     process.stderr.write(`npm run dev: ${error.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
-  const hint = isLocalHostError(error) && error.code === 'ERR_LOCAL_HOST_APP_INVALID' ? ' (run `npm run build`, or use `npm run dev`, which builds first)' : '';
+  const hint =
+    isLocalHostError(error) && error.code === 'ERR_LOCAL_HOST_APP_INVALID'
+      ? ' (run `npm run build`, or use `npm run dev`, which builds first)'
+      : '';
   const busy = /EADDRINUSE/.test(String(error)) ? ' (the port is in use: try --port 0 or another port)' : '';
   process.stderr.write(`npm run dev: ${describeError(error)}${hint}${busy}\n`);
   process.exit(1);

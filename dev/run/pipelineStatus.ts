@@ -98,7 +98,9 @@ export class TelemetryTap {
     return sumOf(resourceMetrics, name, attributes);
   }
 
-  async sums(queries: readonly (readonly [string, Readonly<Record<string, string>>?])[]): Promise<(number | undefined)[]> {
+  async sums(
+    queries: readonly (readonly [string, Readonly<Record<string, string>>?])[],
+  ): Promise<(number | undefined)[]> {
     if (!this.installed) return queries.map(() => undefined);
     const { resourceMetrics } = await this.#reader.collect();
     return queries.map(([name, attributes]) => sumOf(resourceMetrics, name, attributes ?? {}));
@@ -133,7 +135,10 @@ interface StorageFigures {
 
 async function messageCount(connectionString: string, queueName: string): Promise<number> {
   try {
-    return (await new QueueClient(connectionString, queueName, STORAGE_PROBE_OPTIONS).getProperties()).approximateMessagesCount ?? 0;
+    return (
+      (await new QueueClient(connectionString, queueName, STORAGE_PROBE_OPTIONS).getProperties())
+        .approximateMessagesCount ?? 0
+    );
   } catch (error) {
     if ((error as { statusCode?: unknown }).statusCode === 404) return 0;
     throw error;
@@ -145,7 +150,9 @@ const STORAGE_PROBE_OPTIONS = { retryOptions: { maxTries: 1, tryTimeoutInMs: 2_0
 
 async function storageFigures(sources: StatusSources): Promise<StorageFigures> {
   const connectionString = sources.connectionString();
-  const container = BlobServiceClient.fromConnectionString(connectionString, STORAGE_PROBE_OPTIONS).getContainerClient(sources.resourcesContainer);
+  const container = BlobServiceClient.fromConnectionString(connectionString, STORAGE_PROBE_OPTIONS).getContainerClient(
+    sources.resourcesContainer,
+  );
   let resources = 0;
   let tombstones = 0;
   if (await container.exists()) {
@@ -160,20 +167,30 @@ async function storageFigures(sources: StatusSources): Promise<StorageFigures> {
     messageCount(connectionString, sources.notificationsQueue),
     messageCount(connectionString, sources.lifecycleQueue),
   ]);
-  return { resources, tombstones, poison: poisonNotifications + poisonLifecycle, queued: queuedNotifications + queuedLifecycle };
+  return {
+    resources,
+    tombstones,
+    poison: poisonNotifications + poisonLifecycle,
+    queued: queuedNotifications + queuedLifecycle,
+  };
 }
 
-export async function readPipelineStatus(sources: StatusSources, invocations: InvocationCounter, telemetry: TelemetryTap | undefined): Promise<PipelineStatus> {
+export async function readPipelineStatus(
+  sources: StatusSources,
+  invocations: InvocationCounter,
+  telemetry: TelemetryTap | undefined,
+): Promise<PipelineStatus> {
   const outcome = ATTRIBUTE.outcome;
-  const [received, enqueued, renewed, recreated, reauthorized] = telemetry === undefined
-    ? [undefined, undefined, undefined, undefined, undefined]
-    : await telemetry.sums([
-        [METRIC.notificationsReceived],
-        [METRIC.notificationsAccepted],
-        [METRIC.renewals, { [outcome]: 'renewed' }],
-        [METRIC.renewals, { [outcome]: 'recreated' }],
-        [METRIC.renewals, { [outcome]: 'reauthorized' }],
-      ]);
+  const [received, enqueued, renewed, recreated, reauthorized] =
+    telemetry === undefined
+      ? [undefined, undefined, undefined, undefined, undefined]
+      : await telemetry.sums([
+          [METRIC.notificationsReceived],
+          [METRIC.notificationsAccepted],
+          [METRIC.renewals, { [outcome]: 'renewed' }],
+          [METRIC.renewals, { [outcome]: 'recreated' }],
+          [METRIC.renewals, { [outcome]: 'reauthorized' }],
+        ]);
   let storage: StorageFigures | undefined;
   try {
     storage = await storageFigures(sources);
@@ -213,8 +230,11 @@ export function formatStatusLine(status: PipelineStatus): string {
     `failed invocations ${status.failures}`,
     `renewals ${figure(status.renewals)}${status.reauthorizations === undefined || status.reauthorizations === 0 ? '' : ` (+${status.reauthorizations} reauthorized)`}`,
   ];
-  if (status.delivery !== undefined) parts.push(`Graph delivered ${status.delivery.delivered}/${status.delivery.total}`);
-  parts.push(`sink now ${figure(status.resources)} blobs${status.tombstones === undefined || status.tombstones === 0 ? '' : ` (+${status.tombstones} tombstones)`}`);
+  if (status.delivery !== undefined)
+    parts.push(`Graph delivered ${status.delivery.delivered}/${status.delivery.total}`);
+  parts.push(
+    `sink now ${figure(status.resources)} blobs${status.tombstones === undefined || status.tombstones === 0 ? '' : ` (+${status.tombstones} tombstones)`}`,
+  );
   parts.push(`poison now ${figure(status.poison)}`);
   if (!status.storageReachable) parts.push('STORAGE UNREACHABLE');
   return parts.join(' · ');

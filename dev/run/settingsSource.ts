@@ -14,7 +14,10 @@ export function settingsSourceLines(appDir: string, tenant: boolean): string[] {
     const ignored = existsSync(file) ? `${file} is ignored` : 'local.settings.json is not read';
     return [`Settings: the simulator run's own (dev/run/startLocalPipeline.ts); ${ignored} without --tenant.`];
   }
-  if (!existsSync(file)) return [`Settings: ${file}, which does not exist: copy local.settings.json.example and fill in the GRAPH_* settings.`];
+  if (!existsSync(file))
+    return [
+      `Settings: ${file}, which does not exist: copy local.settings.json.example and fill in the GRAPH_* settings.`,
+    ];
   return [`Settings: ${file} (Values), for the GRAPH_* settings and NOTIFICATION_URL.`, ...misspelt(file)];
 }
 

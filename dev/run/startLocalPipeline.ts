@@ -28,13 +28,27 @@ import {
   type StartOptions,
   type WorkloadOptions,
 } from '../graph-simulator';
-import { consoleLogSink, createLocalHost, EVENT_GRID_WEBHOOK_PATH, type HostScheduler, type HttpKeys, type LocalHost, type LocalHostLogSink } from '../local-host';
+import {
+  consoleLogSink,
+  createLocalHost,
+  EVENT_GRID_WEBHOOK_PATH,
+  type HostScheduler,
+  type HttpKeys,
+  type LocalHost,
+  type LocalHostLogSink,
+} from '../local-host';
 import { allSettings, loadConfig, readConfiguration, type AppConfig, type DeliveryRoute } from '../../src/lib/config';
 import { describeError } from '../../src/lib/shared/redact';
 import type { SubscriptionView } from '../../src/lib/subscriptions';
 import { createDevCertificate } from './devCertificate';
 import { createManagementClient, type ManagementClient, type SubscriptionRequestBody } from './managementClient';
-import { InvocationCounter, readPipelineStatus, TelemetryTap, type PipelineStatus, type StatusSources } from './pipelineStatus';
+import {
+  InvocationCounter,
+  readPipelineStatus,
+  TelemetryTap,
+  type PipelineStatus,
+  type StatusSources,
+} from './pipelineStatus';
 import { DEFAULT_HOST_PORT, PERSIST_FOLDER } from './defaults';
 
 export { DEFAULT_HOST_PORT, PERSIST_FOLDER };
@@ -167,12 +181,21 @@ export const DEV_ROUTE_SETTINGS: Readonly<Record<string, string>> = {
  * subscription points at the host's Event Grid webhook (the CloudEvents handshake runs), and the host's Event
  * Hubs function becomes the reader of the simulated hub (no broker runs locally: docs/local-host.md).
  */
-async function connectDeliveryRoutes(simulator: RunningGraphSimulator, host: LocalHost, config: AppConfig, eventGridWebhook: string, masterKey: string | undefined): Promise<void> {
+async function connectDeliveryRoutes(
+  simulator: RunningGraphSimulator,
+  host: LocalHost,
+  config: AppConfig,
+  eventGridWebhook: string,
+  masterKey: string | undefined,
+): Promise<void> {
   const grid = config.delivery.eventGrid;
   if (grid !== undefined) {
     simulator.eventGrid.createTopic(grid.partnerTopic);
     const code = masterKey === undefined ? '' : `&code=${encodeURIComponent(masterKey)}`;
-    await simulator.eventGrid.subscribe(grid.partnerTopic, { endpointUrl: `${eventGridWebhook}?functionName=receiveEventGridNotifications${code}`, maxEventsPerBatch: 10 });
+    await simulator.eventGrid.subscribe(grid.partnerTopic, {
+      endpointUrl: `${eventGridWebhook}?functionName=receiveEventGridNotifications${code}`,
+      maxEventsPerBatch: 10,
+    });
   }
   const hubs = config.delivery.eventHubs;
   for (const fn of host.eventHubFunctions) {
@@ -188,22 +211,39 @@ async function connectDeliveryRoutes(simulator: RunningGraphSimulator, host: Loc
 export function findDemoTenant(simulator: RunningGraphSimulator): DemoTenant {
   const state = simulator.state(DEMO_TENANT_ID);
   const user = (displayName: string): string => {
-    const found = state.find((resource) => resource.kind.toLowerCase() === 'user' && resource.body.displayName === displayName);
-    if (found === undefined) throw new TypeError(`the simulator's demo tenant has no user "${displayName}" (was it started with seedDemo?)`);
+    const found = state.find(
+      (resource) => resource.kind.toLowerCase() === 'user' && resource.body.displayName === displayName,
+    );
+    if (found === undefined)
+      throw new TypeError(`the simulator's demo tenant has no user "${displayName}" (was it started with seedDemo?)`);
     return found.id;
   };
   const adeleId = user('Adele Vance');
-  const drive = state.find((resource) => resource.kind === 'drive' && JSON.stringify(resource.body.owner ?? null).includes(adeleId));
+  const drive = state.find(
+    (resource) => resource.kind === 'drive' && JSON.stringify(resource.body.owner ?? null).includes(adeleId),
+  );
   const chat = state.find((resource) => resource.kind === 'chat');
-  if (drive === undefined || chat === undefined) throw new TypeError("the simulator's demo tenant has no OneDrive for Adele or no chat");
-  return { tenantId: DEMO_TENANT_ID, adeleId, alexId: user('Alex Wilber'), meganId: user('Megan Bowen'), driveId: drive.id, chatId: chat.id };
+  if (drive === undefined || chat === undefined)
+    throw new TypeError("the simulator's demo tenant has no OneDrive for Adele or no chat");
+  return {
+    tenantId: DEMO_TENANT_ID,
+    adeleId,
+    alexId: user('Alex Wilber'),
+    meganId: user('Megan Bowen'),
+    driveId: drive.id,
+    chatId: chat.id,
+  };
 }
 
 /** The properties of a message the rich demo subscription selects (Graph allows neither body nor uniqueBody there). */
-export const RICH_MESSAGE_SELECT = 'subject,bodyPreview,from,toRecipients,receivedDateTime,sentDateTime,createdDateTime,lastModifiedDateTime,changeKey,importance,isRead,isDraft,parentFolderId';
+export const RICH_MESSAGE_SELECT =
+  'subject,bodyPreview,from,toRecipients,receivedDateTime,sentDateTime,createdDateTime,lastModifiedDateTime,changeKey,importance,isRead,isDraft,parentFolderId';
 
 /** One subscription per supported resource kind, plus rich ones for a Teams chat and Alex's mailbox. */
-export function demoSubscriptionRequests(demo: DemoTenant, options: { readonly rich?: boolean } = {}): SubscriptionRequestBody[] {
+export function demoSubscriptionRequests(
+  demo: DemoTenant,
+  options: { readonly rich?: boolean } = {},
+): SubscriptionRequestBody[] {
   const rich = options.rich ?? true;
   const all = 'created,updated,deleted';
   return [
@@ -214,15 +254,34 @@ export function demoSubscriptionRequests(demo: DemoTenant, options: { readonly r
     { resource: `users/${demo.adeleId}/contacts`, changeType: all },
     { resource: `drives/${demo.driveId}/root`, changeType: 'updated' },
     // Rich ones stay on webhooks whatever DEFAULT_DELIVERY says: Graph sends no validationTokens by Event Hubs.
-    { resource: `chats/${demo.chatId}/messages`, changeType: all, ...(rich ? { includeResourceData: true, delivery: 'webhook' as const } : {}) },
+    {
+      resource: `chats/${demo.chatId}/messages`,
+      changeType: all,
+      ...(rich ? { includeResourceData: true, delivery: 'webhook' as const } : {}),
+    },
     // Rich Outlook subscriptions need $select: Graph sends only the selected properties.
-    ...(rich ? [{ resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`, changeType: all, includeResourceData: true, delivery: 'webhook' as const }] : []),
+    ...(rich
+      ? [
+          {
+            resource: `users/${demo.alexId}/messages?$select=${RICH_MESSAGE_SELECT}`,
+            changeType: all,
+            includeResourceData: true,
+            delivery: 'webhook' as const,
+          },
+        ]
+      : []),
   ];
 }
 
 /** The gentle workload of `npm run dev`: one change every two seconds to users, groups, the subscribed mailboxes, drive and chat. */
 export function gentleWorkload(demo: DemoTenant): WorkloadOptions {
-  return { tenantId: demo.tenantId, ratePerSecond: 0.5, userIds: [demo.adeleId, demo.alexId], duplicateRatio: 0.05, reorderWindowMs: 2_000 };
+  return {
+    tenantId: demo.tenantId,
+    ratePerSecond: 0.5,
+    userIds: [demo.adeleId, demo.alexId],
+    duplicateRatio: 0.05,
+    reorderWindowMs: 2_000,
+  };
 }
 
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
@@ -241,10 +300,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       await telemetry?.uninstall();
     });
 
-    const storageLocation = options.storageLocation === undefined ? undefined : resolve(appDir, options.storageLocation);
+    const storageLocation =
+      options.storageLocation === undefined ? undefined : resolve(appDir, options.storageLocation);
     if (storageLocation !== undefined) mkdirSync(storageLocation, { recursive: true });
     const startStorage = (ports?: AzuritePorts): Promise<RunningAzurite> =>
-      startAzurite({ ...(ports === undefined ? {} : { ports }), ...(storageLocation === undefined ? {} : { location: storageLocation }) });
+      startAzurite({
+        ...(ports === undefined ? {} : { ports }),
+        ...(storageLocation === undefined ? {} : { location: storageLocation }),
+      });
     let azurite: RunningAzurite | undefined = await startStorage(options.storagePorts);
     const ports = azurite.ports;
     const connectionString = azurite.connectionString;
@@ -256,7 +319,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     const port = options.port === 0 ? await freePort() : (options.port ?? DEFAULT_HOST_PORT);
     const apiUrl = `http://127.0.0.1:${port}/api`;
     const code = options.functionKey === undefined ? '' : `?code=${encodeURIComponent(options.functionKey)}`;
-    const keys = options.functionKey === undefined ? undefined : webhookKeys(options.functionKey, options.masterKey ?? randomBytes(32).toString('base64url'));
+    const keys =
+      options.functionKey === undefined
+        ? undefined
+        : webhookKeys(options.functionKey, options.masterKey ?? randomBytes(32).toString('base64url'));
     const notificationUrl = `${apiUrl}/notifications${code}`;
     const lifecycleNotificationUrl = `${apiUrl}/lifecycle${code}`;
 
@@ -264,7 +330,12 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     let settings: Record<string, string>;
     let settingsFile: string | false = false;
     if (graph.mode === 'simulator') {
-      const started = await startGraphSimulator({ clock: { mode: 'realtime' }, ...graph.simulator, seedDemo: true, allowHttpLoopback: true });
+      const started = await startGraphSimulator({
+        clock: { mode: 'realtime' },
+        ...graph.simulator,
+        seedDemo: true,
+        allowHttpLoopback: true,
+      });
       simulator = started;
       stack.push(() => started.stop());
       const certificate = createDevCertificate({ certificateId: 'graph-notify-dev' });
@@ -299,7 +370,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       }
       // Storage stays local whatever the file says; everything else comes from the file (or the environment).
       const fileValues = readSettingsFileValues(settingsFile);
-      settings = { ...settingDefaults((name) => typeof fileValues[name] === 'string' && fileValues[name] !== ''), AzureWebJobsStorage: connectionString, ...options.settings };
+      settings = {
+        ...settingDefaults((name) => typeof fileValues[name] === 'string' && fileValues[name] !== ''),
+        AzureWebJobsStorage: connectionString,
+        ...options.settings,
+      };
     }
 
     const counted: LocalHostLogSink = options.log ?? consoleLogSink('warning');
@@ -318,7 +393,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     stack.push(() => host.stop());
     // The host has composed the settings into process.env exactly as the app will read them. With
     // Application Insights configured the app exports its own metrics, and the status shows none.
-    if ((options.telemetry ?? true) && !process.env.APPLICATIONINSIGHTS_CONNECTION_STRING) telemetry = new TelemetryTap();
+    if ((options.telemetry ?? true) && !process.env.APPLICATIONINSIGHTS_CONNECTION_STRING)
+      telemetry = new TelemetryTap();
     let config: AppConfig;
     try {
       config = options.allowDegraded === true ? readConfiguration(process.env).config : loadConfig(process.env);
@@ -326,7 +402,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       throw new Error(`The app's settings are invalid: ${describeError(error)}`, { cause: error });
     }
     const hostUrls = await host.start();
-    if (simulator !== undefined) await connectDeliveryRoutes(simulator, host, config, `${hostUrls.baseUrl}${EVENT_GRID_WEBHOOK_PATH}`, keys?.master);
+    if (simulator !== undefined)
+      await connectDeliveryRoutes(
+        simulator,
+        host,
+        config,
+        `${hostUrls.baseUrl}${EVENT_GRID_WEBHOOK_PATH}`,
+        keys?.master,
+      );
 
     const management = createManagementClient(apiUrl, keys?.master);
     const subscriptions: SubscriptionView[] = [];
@@ -336,7 +419,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       demo = findDemoTenant(simulator);
       if (graph.subscriptions !== false) {
         await forgetSubscriptionsOfEarlierRuns(management, simulator, subscriptionErrors);
-        const requests = typeof graph.subscriptions === 'function' ? graph.subscriptions(demo) : demoSubscriptionRequests(demo, { rich: graph.rich ?? true });
+        const requests =
+          typeof graph.subscriptions === 'function'
+            ? graph.subscriptions(demo)
+            : demoSubscriptionRequests(demo, { rich: graph.rich ?? true });
         for (const request of requests) {
           try {
             subscriptions.push(await management.create(request));
@@ -368,7 +454,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     let stopped: Promise<void> | undefined;
     return {
       mode: graph.mode,
-      urls: { apiUrl, notificationUrl, lifecycleNotificationUrl, managementUrl: `${apiUrl}/subscriptions`, simulator: simulator?.origin },
+      urls: {
+        apiUrl,
+        notificationUrl,
+        lifecycleNotificationUrl,
+        managementUrl: `${apiUrl}/subscriptions`,
+        simulator: simulator?.origin,
+      },
       connectionString,
       storagePorts: ports,
       storageLocation,
@@ -410,7 +502,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
 function settingDefaults(isSetElsewhere: (name: string) => boolean): Record<string, string> {
   const defaults: Record<string, string> = {};
   for (const setting of allSettings) {
-    if (setting.default === undefined || setting.default === '' || isSetElsewhere(setting.name) || process.env[setting.name] !== undefined) continue;
+    if (
+      setting.default === undefined ||
+      setting.default === '' ||
+      isSetElsewhere(setting.name) ||
+      process.env[setting.name] !== undefined
+    )
+      continue;
     defaults[setting.name] = setting.default;
   }
   return defaults;
@@ -419,9 +517,13 @@ function settingDefaults(isSetElsewhere: (name: string) => boolean): Record<stri
 function readSettingsFileValues(file: string): Record<string, unknown> {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: unknown };
-    return typeof parsed.Values === 'object' && parsed.Values !== null ? (parsed.Values as Record<string, unknown>) : {};
+    return typeof parsed.Values === 'object' && parsed.Values !== null
+      ? (parsed.Values as Record<string, unknown>)
+      : {};
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (local.settings.json takes no comments): ${describeError(error)}`, { cause: error });
+    throw new Error(`${file} is not valid JSON (local.settings.json takes no comments): ${describeError(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -430,7 +532,11 @@ function readSettingsFileValues(file: string): Record<string, unknown> {
  * fresh every time. Those records are deleted through the management API (Graph answers 404, which
  * finishes a deletion) so the demo subscriptions can be created again without a 409.
  */
-async function forgetSubscriptionsOfEarlierRuns(management: ManagementClient, simulator: RunningGraphSimulator, errors: string[]): Promise<void> {
+async function forgetSubscriptionsOfEarlierRuns(
+  management: ManagementClient,
+  simulator: RunningGraphSimulator,
+  errors: string[],
+): Promise<void> {
   const known = new Set(simulator.subscriptions().map((subscription) => subscription.id));
   for (const stale of (await management.list()).filter((view) => !known.has(view.id))) {
     try {
@@ -448,5 +554,8 @@ export function newFunctionKey(): string {
 
 /** The keys a deployment has: one function key per webhook (here the same value) and a master key; no host key. */
 function webhookKeys(functionKey: string, masterKey: string): HttpKeys {
-  return { functionKeys: { receiveNotifications: functionKey, receiveLifecycleNotifications: functionKey }, master: masterKey };
+  return {
+    functionKeys: { receiveNotifications: functionKey, receiveLifecycleNotifications: functionKey },
+    master: masterKey,
+  };
 }

@@ -27,7 +27,9 @@ async function main(): Promise<number> {
     return 1;
   }
   if (!existsSync(resolve(appDir, 'local.settings.json'))) {
-    process.stderr.write('npm start: local.settings.json is missing. Copy local.settings.json.example and fill it in (func start reads its Values).\n');
+    process.stderr.write(
+      'npm start: local.settings.json is missing. Copy local.settings.json.example and fill it in (func start reads its Values).\n',
+    );
     return 1;
   }
 
@@ -36,11 +38,18 @@ async function main(): Promise<number> {
   if (listening.every(Boolean)) {
     process.stdout.write('Azurite (or another storage emulator) already listens on 10000-10002; using it.\n');
   } else if (listening.some(Boolean)) {
-    process.stderr.write('npm start: some of the ports 10000-10002 are taken, so Azurite cannot start where UseDevelopmentStorage=true expects it.\n');
+    process.stderr.write(
+      'npm start: some of the ports 10000-10002 are taken, so Azurite cannot start where UseDevelopmentStorage=true expects it.\n',
+    );
     return 1;
   } else {
-    azurite = await startAzurite({ ports: USUAL_PORTS, ...(persist ? { location: resolve(appDir, PERSIST_FOLDER) } : {}) });
-    process.stdout.write(`Azurite started on 10000-10002 (${persist ? `persisted in ${PERSIST_FOLDER}/` : 'in memory'}).\n`);
+    azurite = await startAzurite({
+      ports: USUAL_PORTS,
+      ...(persist ? { location: resolve(appDir, PERSIST_FOLDER) } : {}),
+    });
+    process.stdout.write(
+      `Azurite started on 10000-10002 (${persist ? `persisted in ${PERSIST_FOLDER}/` : 'in memory'}).\n`,
+    );
   }
 
   const code = await new Promise<number>((done) => {

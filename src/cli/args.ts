@@ -25,7 +25,8 @@ export function parseArgs(argv: readonly string[], valued: readonly string[]): P
     const [name = '', inline] = arg.slice(2).split(/=(.*)/s, 2);
     if (valued.includes(name)) {
       const value = inline ?? argv[index + 1];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || (inline === undefined && value.startsWith('--')))
+        throw new UsageError(`--${name} needs a value`);
       if (inline === undefined) index += 1;
       options.set(name, [...(options.get(name) ?? []), value]);
     } else {
@@ -42,7 +43,12 @@ export function single(args: ParsedArgs, name: string): string | undefined {
   return values?.[0];
 }
 
-export function rejectUnknown(args: ParsedArgs, allowedFlags: readonly string[], allowedOptions: readonly string[]): void {
+export function rejectUnknown(
+  args: ParsedArgs,
+  allowedFlags: readonly string[],
+  allowedOptions: readonly string[],
+): void {
   for (const flag of args.flags) if (!allowedFlags.includes(flag)) throw new UsageError(`unknown flag --${flag}`);
-  for (const name of args.options.keys()) if (!allowedOptions.includes(name)) throw new UsageError(`unknown option --${name}`);
+  for (const name of args.options.keys())
+    if (!allowedOptions.includes(name)) throw new UsageError(`unknown option --${name}`);
 }

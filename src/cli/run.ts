@@ -19,7 +19,17 @@
  * Exit codes: 0 done; 1 refused or failed (not found, rule broken, Graph refused, problems during
  * reconcile); 2 wrong usage; 3 configuration invalid; 4 transient (throttled, unavailable): retry later.
  */
-import { areasUnavailable, describeMisspeltSettings, maxDequeueCount, PART_REQUIREMENTS, readConfiguration, type AppConfig, type Environment, DELIVERY_ROUTES, type DeliveryRoute } from '../lib/config';
+import {
+  areasUnavailable,
+  describeMisspeltSettings,
+  maxDequeueCount,
+  PART_REQUIREMENTS,
+  readConfiguration,
+  type AppConfig,
+  type Environment,
+  DELIVERY_ROUTES,
+  type DeliveryRoute,
+} from '../lib/config';
 import { runMaintenance } from '../lib/maintenance';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { classifyFailure } from '../lib/shared/classifyFailure';
@@ -57,7 +67,8 @@ settings, else ./local.settings.json; the environment overrides the file), --hel
 Against the deployed app: docs/cli.md ("Working against Azure"); poison commands need the storage settings only.
 Exit codes: 0 ok, 1 refused/failed, 2 usage, 3 configuration, 4 transient (retry later). See docs/cli.md.`;
 
-const QUEUE_HELP = '  --queue notifications|lifecycle|all   which poison queue(s): <queue>-poison of the notifications or lifecycle queue (default all)';
+const QUEUE_HELP =
+  '  --queue notifications|lifecycle|all   which poison queue(s): <queue>-poison of the notifications or lifecycle queue (default all)';
 
 /** A parsed command line with what running it needs. */
 interface Invocation {
@@ -90,12 +101,19 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       },
       run: async (invocation) => {
         const views = await listSubscriptions(subscriptionDeps(invocation));
-        invocation.io.stdout(isJson(invocation) ? JSON.stringify(views, null, 2) : views.length === 0 ? 'No subscriptions.' : subscriptionTable(views));
+        invocation.io.stdout(
+          isJson(invocation)
+            ? JSON.stringify(views, null, 2)
+            : views.length === 0
+              ? 'No subscriptions.'
+              : subscriptionTable(views),
+        );
         return EXIT.ok;
       },
     },
     create: {
-      synopsis: 'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--json]',
+      synopsis:
+        'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--json]',
       help: [
         'Checks the resource rules, then creates a subscription in Graph (Graph validates both webhooks) and records it.',
         '',
@@ -113,7 +131,8 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       options: ['resource', 'change-type', 'tenant', 'expiration', 'delivery'],
       check: (args, rest) => {
         noPositionals(rest);
-        if (single(args, 'resource') === undefined || single(args, 'change-type') === undefined) throw new UsageError('subscriptions create needs --resource and --change-type');
+        if (single(args, 'resource') === undefined || single(args, 'change-type') === undefined)
+          throw new UsageError('subscriptions create needs --resource and --change-type');
         single(args, 'tenant');
         single(args, 'expiration');
         deliveryOption(args);
@@ -121,10 +140,20 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       run: async (invocation) => {
         const { args, io } = invocation;
         const view = await createManagedSubscription(
-          { resource: single(args, 'resource') ?? '', changeType: single(args, 'change-type') ?? '', tenantId: single(args, 'tenant'), includeResourceData: args.flags.has('include-resource-data'), initialSync: args.flags.has('initial-sync'), expirationDateTime: single(args, 'expiration'), delivery: deliveryOption(args) },
+          {
+            resource: single(args, 'resource') ?? '',
+            changeType: single(args, 'change-type') ?? '',
+            tenantId: single(args, 'tenant'),
+            includeResourceData: args.flags.has('include-resource-data'),
+            initialSync: args.flags.has('initial-sync'),
+            expirationDateTime: single(args, 'expiration'),
+            delivery: deliveryOption(args),
+          },
           subscriptionDeps(invocation),
         );
-        io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`);
+        io.stdout(
+          isJson(invocation) ? JSON.stringify(view, null, 2) : `Created ${view.id}\n${subscriptionTable([view])}`,
+        );
         return EXIT.ok;
       },
     },
@@ -145,7 +174,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
     },
     renew: {
       synopsis: 'subscriptions renew <id> [--json]',
-      help: "Renews now; recreates and resyncs if Graph lost it; retries a failed one.\n\n  --json      machine-readable output\n  --verbose   progress on stderr",
+      help: 'Renews now; recreates and resyncs if Graph lost it; retries a failed one.\n\n  --json      machine-readable output\n  --verbose   progress on stderr',
       flags: ['json', 'verbose'],
       options: [],
       check: (_args, rest) => {
@@ -154,7 +183,11 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       run: async (invocation) => {
         const { rest, io } = invocation;
         const view = await renewManagedSubscription(oneId(rest, 'renew'), subscriptionDeps(invocation));
-        io.stdout(isJson(invocation) ? JSON.stringify(view, null, 2) : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`);
+        io.stdout(
+          isJson(invocation)
+            ? JSON.stringify(view, null, 2)
+            : `Renewed ${view.id} until ${view.expirationDateTime}${view.id === rest[0] ? '' : ` (Graph had lost ${rest[0] ?? ''}; recreated)`}`,
+        );
         return EXIT.ok;
       },
     },
@@ -168,7 +201,9 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       },
       run: async (invocation) => {
         const { args, io } = invocation;
-        const { reconcile: report } = await runMaintenance(subscriptionDeps(invocation), { forceDriftCheck: args.flags.has('drift') });
+        const { reconcile: report } = await runMaintenance(subscriptionDeps(invocation), {
+          forceDriftCheck: args.flags.has('drift'),
+        });
         if (isJson(invocation)) {
           const { observations: _observations, ...summary } = report;
           io.stdout(JSON.stringify(summary, null, 2));
@@ -177,9 +212,20 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
           io.stdout(
             [
               `Reconciled ${report.subscriptions} subscription(s).`,
-              outcomes.length === 0 ? 'Nothing to do.' : formatTable(['OUTCOME', 'COUNT'], outcomes.map(([outcome, count]) => [outcome, String(count)])),
-              ...(report.driftChecked.length > 0 ? [`Drift-checked tenants: ${report.driftChecked.join(', ')} (${report.unmanagedInGraph} subscription(s) in Graph not created by graph-notify, left alone)`] : []),
-              ...(report.throttledTenants.length > 0 ? [`Throttled by Graph (finish at the next run): ${report.throttledTenants.join(', ')}`] : []),
+              outcomes.length === 0
+                ? 'Nothing to do.'
+                : formatTable(
+                    ['OUTCOME', 'COUNT'],
+                    outcomes.map(([outcome, count]) => [outcome, String(count)]),
+                  ),
+              ...(report.driftChecked.length > 0
+                ? [
+                    `Drift-checked tenants: ${report.driftChecked.join(', ')} (${report.unmanagedInGraph} subscription(s) in Graph not created by graph-notify, left alone)`,
+                  ]
+                : []),
+              ...(report.throttledTenants.length > 0
+                ? [`Throttled by Graph (finish at the next run): ${report.throttledTenants.join(', ')}`]
+                : []),
               ...report.problems.map((problem) => `problem: ${problem}`),
             ].join('\n'),
           );
@@ -202,7 +248,11 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       run: async (invocation) => {
         const { args, services, io } = invocation;
         const listed = await Promise.all(
-          queueRoles(args).map(async (role) => ({ role, queue: `${services.queueName(role)}-poison`, ...(await listPoisonMessages(services.poisonQueue(role), maxDequeueCount())) })),
+          queueRoles(args).map(async (role) => ({
+            role,
+            queue: `${services.queueName(role)}-poison`,
+            ...(await listPoisonMessages(services.poisonQueue(role), maxDequeueCount())),
+          })),
         );
         if (args.flags.has('json')) {
           io.stdout(JSON.stringify(listed, null, 2));
@@ -215,7 +265,15 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
             lines.push(
               formatTable(
                 ['MESSAGE ID', 'INSERTED', 'TRIES', 'KIND', 'ENVELOPE', 'ITEMS', 'RECEIVED'],
-                shown.map((m) => [m.id, m.insertedOn ?? '', String(m.attempts), m.claimCheck ? `${m.kind} (claim check)` : m.kind, m.envelopeId ?? '', m.items === undefined ? '' : String(m.items), m.receivedAt ?? '']),
+                shown.map((m) => [
+                  m.id,
+                  m.insertedOn ?? '',
+                  String(m.attempts),
+                  m.claimCheck ? `${m.kind} (claim check)` : m.kind,
+                  m.envelopeId ?? '',
+                  m.items === undefined ? '' : String(m.items),
+                  m.receivedAt ?? '',
+                ]),
               ),
             );
           }
@@ -240,7 +298,9 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         const results: (readonly string[])[] = [];
         for (const role of queueRoles(args)) {
           const result = await replayPoisonMessages(services.poisonQueue(role), services.mainQueue(role), { ids });
-          io.stdout(`Replayed ${result.replayed} message(s) from ${services.queueName(role)}-poison to ${services.queueName(role)}`);
+          io.stdout(
+            `Replayed ${result.replayed} message(s) from ${services.queueName(role)}-poison to ${services.queueName(role)}`,
+          );
           results.push(result.missing);
         }
         return reportMissing(ids, results, io);
@@ -255,7 +315,8 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
         noPositionals(rest);
         queueRoles(args);
         requireSelection(args, 'purge');
-        if (args.options.get('id') === undefined && !args.flags.has('yes')) throw new UsageError('poison purge --all deletes every message for good: add --yes');
+        if (args.options.get('id') === undefined && !args.flags.has('yes'))
+          throw new UsageError('poison purge --all deletes every message for good: add --yes');
       },
       run: async (invocation) => {
         const { args, services, io } = invocation;
@@ -294,7 +355,9 @@ ${Object.values(COMMANDS)
 ${COMMON}`;
 
 function areaHelp(area: Area): string {
-  return `Usage: graph-notify ${area} <command> [options]   (graph-notify ${area} <command> --help for details)\n\n${Object.values(COMMANDS[area])
+  return `Usage: graph-notify ${area} <command> [options]   (graph-notify ${area} <command> --help for details)\n\n${Object.values(
+    COMMANDS[area],
+  )
     .map((spec) => `  ${spec.synopsis}`)
     .join('\n')}\n\n${COMMON}`;
 }
@@ -304,7 +367,9 @@ function commandHelp(spec: CommandSpec): string {
 }
 
 /** The command line's syntax, checked before any setting is read: the command to run, or the help to print. */
-type Parsed = { readonly help: string } | { readonly area: Area; readonly command: string; readonly rest: readonly string[]; readonly args: ParsedArgs };
+type Parsed =
+  | { readonly help: string }
+  | { readonly area: Area; readonly command: string; readonly rest: readonly string[]; readonly args: ParsedArgs };
 
 function parseCommandLine(argv: readonly string[]): Parsed {
   const args = parseArgs(argv, VALUED);
@@ -321,7 +386,8 @@ function parseCommandLine(argv: readonly string[]): Parsed {
     throw new UsageError(`${area} needs a command: ${names.join(', ')}`);
   }
   const spec = COMMANDS[area][command];
-  if (spec === undefined || !Object.hasOwn(COMMANDS[area], command)) throw new UsageError(`unknown ${area} command "${command}" (one of ${names.join(', ')})`);
+  if (spec === undefined || !Object.hasOwn(COMMANDS[area], command))
+    throw new UsageError(`unknown ${area} command "${command}" (one of ${names.join(', ')})`);
   if (help) return { help: commandHelp(spec) };
   rejectUnknown(args, spec.flags, ['settings', ...spec.options]);
   single(args, 'settings');
@@ -414,7 +480,15 @@ function isJson(invocation: Invocation): boolean {
 function subscriptionTable(views: readonly SubscriptionView[]): string {
   return formatTable(
     ['ID', 'STATUS', 'RESOURCE', 'CHANGE TYPE', 'EXPIRES', 'LAST RENEWED', 'LAST ERROR'],
-    views.map((view) => [view.id, view.status, view.resource, view.changeType, view.expirationDateTime, view.lastRenewedAt ?? '-', view.lastError ?? '']),
+    views.map((view) => [
+      view.id,
+      view.status,
+      view.resource,
+      view.changeType,
+      view.expirationDateTime,
+      view.lastRenewedAt ?? '-',
+      view.lastError ?? '',
+    ]),
   );
 }
 
@@ -433,7 +507,8 @@ function quietLogger(io: CliIo): Logger {
 /** The queues `--queue` selects (default both). */
 function queueRoles(args: ParsedArgs): readonly QueueRole[] {
   const queueOption = single(args, 'queue') ?? 'all';
-  if (queueOption !== 'all' && queueOption !== 'notifications' && queueOption !== 'lifecycle') throw new UsageError(`--queue must be notifications, lifecycle or all, got "${queueOption}"`);
+  if (queueOption !== 'all' && queueOption !== 'notifications' && queueOption !== 'lifecycle')
+    throw new UsageError(`--queue must be notifications, lifecycle or all, got "${queueOption}"`);
   return queueOption === 'all' ? ['notifications', 'lifecycle'] : [queueOption];
 }
 
@@ -442,7 +517,8 @@ function deliveryOption(args: ParsedArgs): DeliveryRoute | undefined {
   const value = single(args, 'delivery');
   if (value === undefined) return undefined;
   const route = DELIVERY_ROUTES.find((candidate) => candidate === value);
-  if (route === undefined) throw new UsageError(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${value}"`);
+  if (route === undefined)
+    throw new UsageError(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${value}"`);
   return route;
 }
 
@@ -451,16 +527,22 @@ function noPositionals(rest: readonly string[]): void {
 }
 
 function oneId(rest: readonly string[], command: string): string {
-  if (rest.length !== 1 || rest[0] === undefined) throw new UsageError(`subscriptions ${command} needs exactly one subscription id`);
+  if (rest.length !== 1 || rest[0] === undefined)
+    throw new UsageError(`subscriptions ${command} needs exactly one subscription id`);
   return rest[0];
 }
 
 function requireSelection(args: ParsedArgs, command: string): void {
-  if ((args.options.get('id') === undefined) === !args.flags.has('all')) throw new UsageError(`poison ${command} needs either --id <messageId> (repeatable) or --all`);
+  if ((args.options.get('id') === undefined) === !args.flags.has('all'))
+    throw new UsageError(`poison ${command} needs either --id <messageId> (repeatable) or --all`);
 }
 
 /** An id is missing when no selected poison queue held it. */
-function reportMissing(ids: readonly string[] | undefined, missingPerQueue: readonly (readonly string[])[], io: CliIo): number {
+function reportMissing(
+  ids: readonly string[] | undefined,
+  missingPerQueue: readonly (readonly string[])[],
+  io: CliIo,
+): number {
   const missing = (ids ?? []).filter((id) => missingPerQueue.every((queueMissing) => queueMissing.includes(id)));
   if (missing.length === 0) return EXIT.ok;
   io.stderr(`graph-notify: not found in the poison queue(s): ${missing.join(', ')}`);

@@ -34,7 +34,8 @@ export interface CliServices {
 
 export function buildCliServices(config: AppConfig): CliServices {
   const storage = createStorageClients(config.storage.connection);
-  const queueName = (role: QueueRole): string => (role === 'notifications' ? config.storage.notificationsQueue : config.storage.lifecycleQueue);
+  const queueName = (role: QueueRole): string =>
+    role === 'notifications' ? config.storage.notificationsQueue : config.storage.lifecycleQueue;
   let subscriptions: CliServices['subscriptions'] | undefined;
   return {
     // Built on first use: the poison commands run with storage settings alone (run.ts SETTINGS_USED).
@@ -50,7 +51,12 @@ export function buildCliServices(config: AppConfig): CliServices {
 
 function subscriptionServices(config: AppConfig, storage: StorageClients): CliServices['subscriptions'] {
   const clock = systemClock;
-  const graph = new GraphClient({ baseUrl: config.graph.baseUrl, tokens: new MsalAccessTokenProvider(config.graph), timeoutMs: config.graph.requestTimeoutMs, clock });
+  const graph = new GraphClient({
+    baseUrl: config.graph.baseUrl,
+    tokens: new MsalAccessTokenProvider(config.graph),
+    timeoutMs: config.graph.requestTimeoutMs,
+    clock,
+  });
   const desiredPath = config.subscriptions.desiredSubscriptionsPath;
   return {
     repository: createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable)),
@@ -59,7 +65,9 @@ function subscriptionServices(config: AppConfig, storage: StorageClients): CliSe
     // Resync writes reach the same sinks as the app's, change-event queue included.
     sink: createBlobChangeSink(
       storage.blobService.getContainerClient(config.processing.resourcesContainer),
-      config.processing.changeEventsQueue === undefined ? undefined : createStorageQueueSender(storage.queueService.getQueueClient(config.processing.changeEventsQueue)),
+      config.processing.changeEventsQueue === undefined
+        ? undefined
+        : createStorageQueueSender(storage.queueService.getQueueClient(config.processing.changeEventsQueue)),
     ),
     clock,
     settings: subscriptionSettingsFrom(config),

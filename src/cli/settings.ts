@@ -40,7 +40,8 @@ function readJson(path: string): unknown {
 
 function stringValues(path: string, parsed: unknown): Record<string, string> {
   const values = typeof parsed === 'object' && parsed !== null ? (parsed as { Values?: unknown }).Values : undefined;
-  if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new SettingsFileInvalid(path, 'has no "Values" object');
+  if (typeof values !== 'object' || values === null || Array.isArray(values))
+    throw new SettingsFileInvalid(path, 'has no "Values" object');
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) if (typeof value === 'string') result[name] = value;
   return result;
@@ -58,14 +59,23 @@ function isRunning(pid: unknown): boolean {
 }
 
 /** The running dev stack's settings, or undefined when no `npm run dev` is running from `cwd`. */
-function devSessionEnvironment(env: Environment, cwd: string): { environment: Environment; source: string } | undefined {
+function devSessionEnvironment(
+  env: Environment,
+  cwd: string,
+): { environment: Environment; source: string } | undefined {
   const path = resolve(cwd, DEV_SESSION_FILE);
   if (!existsSync(path)) return undefined;
   const parsed = readJson(path);
   if (!isRunning((parsed as { pid?: unknown }).pid)) return undefined;
   const settingsFile = (parsed as { settingsFile?: unknown }).settingsFile;
-  const fromFile = typeof settingsFile === 'string' && existsSync(settingsFile) ? stringValues(settingsFile, readJson(settingsFile)) : {};
-  return { environment: { ...fromFile, ...definedValues(env), ...stringValues(path, parsed) }, source: `the running npm run dev (${path})` };
+  const fromFile =
+    typeof settingsFile === 'string' && existsSync(settingsFile)
+      ? stringValues(settingsFile, readJson(settingsFile))
+      : {};
+  return {
+    environment: { ...fromFile, ...definedValues(env), ...stringValues(path, parsed) },
+    source: `the running npm run dev (${path})`,
+  };
 }
 
 function definedValues(env: Environment): Record<string, string> {
@@ -74,7 +84,11 @@ function definedValues(env: Environment): Record<string, string> {
   return result;
 }
 
-export function readCliEnvironment(env: Environment, cwd: string, settingsPath: string | undefined): { environment: Environment; source: string } {
+export function readCliEnvironment(
+  env: Environment,
+  cwd: string,
+  settingsPath: string | undefined,
+): { environment: Environment; source: string } {
   if (settingsPath === undefined) {
     const session = devSessionEnvironment(env, cwd);
     if (session !== undefined) return session;
@@ -84,5 +98,8 @@ export function readCliEnvironment(env: Environment, cwd: string, settingsPath: 
     if (settingsPath !== undefined) throw new SettingsFileInvalid(path, 'file not found');
     return { environment: env, source: 'environment' };
   }
-  return { environment: { ...stringValues(path, readJson(path)), ...definedValues(env) }, source: `${path} and the environment` };
+  return {
+    environment: { ...stringValues(path, readJson(path)), ...definedValues(env) },
+    source: `${path} and the environment`,
+  };
 }

@@ -16,7 +16,11 @@ export function health(_request?: HttpRequest, read: () => ReturnType<typeof app
   const answer = read();
   return {
     status: answer.status === 'unhealthy' ? 503 : 200,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    },
     body: JSON.stringify(answer),
   };
 }

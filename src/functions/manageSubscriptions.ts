@@ -56,9 +56,17 @@ export async function manageSubscriptions(
     } else if (action === 'renew' && request.method === 'POST') {
       return json(200, await renewManagedSubscription(id, deps));
     } else {
-      return problemResponse(404, 'ERR_ROUTE_NOT_FOUND', `No action "${action}" on subscriptions; the only action is POST /api/subscriptions/{id}/renew`);
+      return problemResponse(
+        404,
+        'ERR_ROUTE_NOT_FOUND',
+        `No action "${action}" on subscriptions; the only action is POST /api/subscriptions/{id}/renew`,
+      );
     }
-    return problemResponse(405, 'ERR_METHOD_NOT_ALLOWED', `${request.method} is not supported on ${new URL(request.url).pathname}`);
+    return problemResponse(
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      `${request.method} is not supported on ${new URL(request.url).pathname}`,
+    );
   } catch (error) {
     return errorResponse(error, context);
   }
@@ -69,7 +77,9 @@ async function readJson(request: HttpRequest): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new SubscriptionRequestInvalid('the body must be a JSON object such as {"resource":"users","changeType":"updated,deleted"}');
+    throw new SubscriptionRequestInvalid(
+      'the body must be a JSON object such as {"resource":"users","changeType":"updated,deleted"}',
+    );
   }
 }
 

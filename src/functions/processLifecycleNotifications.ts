@@ -11,14 +11,23 @@ import { handleQueueMessage } from '../lib/processing';
 import { runQueueMessage } from './shared/queueDelivery';
 
 export async function processLifecycleNotifications(message: unknown, context: InvocationContext): Promise<void> {
-  await runQueueMessage('lifecycle', context, async () => {
-    const services = appServices();
-    const handled = await handleQueueMessage(message, { payloads: services.processing.payloads, log: context }, {
-      run: (envelope) => process(envelope, { ...services.subscriptionServices, log: context }),
-      summarize: describeLifecycleResult,
-    });
-    return handled.outcome;
-  }, { message, poisonQueue: () => appServices().poisonQueues.lifecycle });
+  await runQueueMessage(
+    'lifecycle',
+    context,
+    async () => {
+      const services = appServices();
+      const handled = await handleQueueMessage(
+        message,
+        { payloads: services.processing.payloads, log: context },
+        {
+          run: (envelope) => process(envelope, { ...services.subscriptionServices, log: context }),
+          summarize: describeLifecycleResult,
+        },
+      );
+      return handled.outcome;
+    },
+    { message, poisonQueue: () => appServices().poisonQueues.lifecycle },
+  );
 }
 
 app.storageQueue('processLifecycleNotifications', {

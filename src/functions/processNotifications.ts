@@ -9,14 +9,23 @@ import { describeProcessingResult, handleQueueMessage, processNotifications as p
 import { runQueueMessage } from './shared/queueDelivery';
 
 export async function processNotifications(message: unknown, context: InvocationContext): Promise<void> {
-  await runQueueMessage('notifications', context, async () => {
-    const services = appServices();
-    const handled = await handleQueueMessage(message, { payloads: services.processing.payloads, log: context }, {
-      run: (envelope) => process(envelope, { ...services.processing, log: context }),
-      summarize: describeProcessingResult,
-    });
-    return handled.outcome;
-  }, { message, poisonQueue: () => appServices().poisonQueues.notifications });
+  await runQueueMessage(
+    'notifications',
+    context,
+    async () => {
+      const services = appServices();
+      const handled = await handleQueueMessage(
+        message,
+        { payloads: services.processing.payloads, log: context },
+        {
+          run: (envelope) => process(envelope, { ...services.processing, log: context }),
+          summarize: describeProcessingResult,
+        },
+      );
+      return handled.outcome;
+    },
+    { message, poisonQueue: () => appServices().poisonQueues.notifications },
+  );
 }
 
 app.storageQueue('processNotifications', {

@@ -11,7 +11,9 @@ import { ingestEventGridEvents } from '../lib/ingest';
 
 export async function receiveEventGridNotifications(event: unknown, context: InvocationContext): Promise<void> {
   const result = await ingestEventGridEvents([event], { ...appServices().ingest, log: context });
-  context.info(`Accepted ${result.accepted} Event Grid notification(s) in ${result.messagesSent} queue message(s); rejected ${JSON.stringify(result.rejected)}`);
+  context.info(
+    `Accepted ${result.accepted} Event Grid notification(s) in ${result.messagesSent} queue message(s); rejected ${JSON.stringify(result.rejected)}`,
+  );
 }
 
 app.eventGrid('receiveEventGridNotifications', { handler: receiveEventGridNotifications });

@@ -16,10 +16,18 @@ export async function receiveEventHubsNotifications(events: unknown[], context: 
   const services = appServices();
   const result = await ingestEventHubsEvents(events, { ...services.ingest, log: context });
   if (result.failed.length > 0) {
-    await parkEvents(result.failed.map(({ index }) => events[index]), services.parkedEvents, services.clock);
-    context.warn(`Parked ${result.failed.length} of ${events.length} Event Hubs event(s) that could not be queued; replayParkedEvents retries them`);
+    await parkEvents(
+      result.failed.map(({ index }) => events[index]),
+      services.parkedEvents,
+      services.clock,
+    );
+    context.warn(
+      `Parked ${result.failed.length} of ${events.length} Event Hubs event(s) that could not be queued; replayParkedEvents retries them`,
+    );
   }
-  context.info(`Accepted ${result.accepted} Event Hubs notification(s) from ${events.length} event(s); rejected ${result.rejected}, validation messages ${result.validationMessages}`);
+  context.info(
+    `Accepted ${result.accepted} Event Hubs notification(s) from ${events.length} event(s); rejected ${result.rejected}, validation messages ${result.validationMessages}`,
+  );
 }
 
 if (isEventHubsRouteEnabled(process.env)) {
@@ -29,7 +37,12 @@ if (isEventHubsRouteEnabled(process.env)) {
     consumerGroup: `%${deliverySettings.eventHubsConsumerGroup.name}%`,
     cardinality: 'many',
     // Until parking works again: retried indefinitely, so the checkpoint stays put (nothing is skipped).
-    retry: { strategy: 'exponentialBackoff', maxRetryCount: -1, minimumInterval: { seconds: 10 }, maximumInterval: { minutes: 5 } },
+    retry: {
+      strategy: 'exponentialBackoff',
+      maxRetryCount: -1,
+      minimumInterval: { seconds: 10 },
+      maximumInterval: { minutes: 5 },
+    },
     handler: receiveEventHubsNotifications,
   });
 }

@@ -6,8 +6,16 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { appServices } from '../index';
 import { handleWebhook } from './shared/webhook';
 
-export async function receiveLifecycleNotifications(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function receiveLifecycleNotifications(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return handleWebhook('lifecycle', request, context, () => appServices().ingest);
 }
 
-app.http('receiveLifecycleNotifications', { route: 'lifecycle', methods: ['POST'], authLevel: 'function', handler: receiveLifecycleNotifications });
+app.http('receiveLifecycleNotifications', {
+  route: 'lifecycle',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: receiveLifecycleNotifications,
+});

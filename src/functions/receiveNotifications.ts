@@ -10,7 +10,10 @@ let warming: Promise<void> | undefined;
 /** The warm-up waits this long after the first handshake, so loading the storage SDKs never delays that answer. */
 const WARM_UP_DELAY_MS = 100;
 
-export async function receiveNotifications(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function receiveNotifications(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   const response = await handleWebhook('notifications', request, context, () => appServices().ingest);
   // After the first handshake, ready the ingest path in the background (it answers without storage).
   if (warming === undefined && request.query.has('validationToken')) {
@@ -19,4 +22,9 @@ export async function receiveNotifications(request: HttpRequest, context: Invoca
   return response;
 }
 
-app.http('receiveNotifications', { route: 'notifications', methods: ['POST'], authLevel: 'function', handler: receiveNotifications });
+app.http('receiveNotifications', {
+  route: 'notifications',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: receiveNotifications,
+});

@@ -10,7 +10,9 @@ import { replayParkedEvents as replay } from '../lib/ingest';
 export async function replayParkedEvents(_timer: Timer, context: InvocationContext): Promise<void> {
   const services = appServices();
   const report = await replay({ ...services.ingest, parked: services.parkedEvents, log: context });
-  if (report.replayed > 0 || report.remaining > 0) context.info(`Replayed ${report.replayed} parked Event Hubs event(s); ${report.remaining} still parked`);
+  if (report.replayed > 0 || report.remaining > 0)
+    context.info(`Replayed ${report.replayed} parked Event Hubs event(s); ${report.remaining} still parked`);
 }
 
-if (isEventHubsRouteEnabled(process.env)) app.timer('replayParkedEvents', { schedule: '0 */5 * * * *', handler: replayParkedEvents });
+if (isEventHubsRouteEnabled(process.env))
+  app.timer('replayParkedEvents', { schedule: '0 */5 * * * *', handler: replayParkedEvents });

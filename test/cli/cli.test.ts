@@ -18,7 +18,10 @@ interface Run {
   readonly config: AppConfig | undefined;
 }
 
-async function cli(argv: readonly string[], options: { env?: Record<string, string>; cwd?: string; services?: (config: AppConfig) => CliServices } = {}): Promise<Run> {
+async function cli(
+  argv: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; services?: (config: AppConfig) => CliServices } = {},
+): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   let config: AppConfig | undefined;
@@ -49,7 +52,9 @@ describe('graph-notify subscriptions (on the simulator)', () => {
   });
 
   it('creates, lists as a table, renews and deletes', async () => {
-    const created = await cli(['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated,deleted'], { services });
+    const created = await cli(['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated,deleted'], {
+      services,
+    });
     const id = world.sim.subscriptions()[0]?.id ?? '';
     const listed = await cli(['subscriptions', 'list'], { services });
     const renewed = await cli(['subscriptions', 'renew', id], { services });
@@ -58,7 +63,9 @@ describe('graph-notify subscriptions (on the simulator)', () => {
 
     expect(created).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`Created ${id}`) as string });
     expect(listed.code).toBe(EXIT.ok);
-    expect(listed.stdout.split('\n')[0]).toMatch(/^ID +STATUS +RESOURCE +CHANGE TYPE +EXPIRES +LAST RENEWED +LAST ERROR$/);
+    expect(listed.stdout.split('\n')[0]).toMatch(
+      /^ID +STATUS +RESOURCE +CHANGE TYPE +EXPIRES +LAST RENEWED +LAST ERROR$/,
+    );
     expect(listed.stdout).toMatch(new RegExp(`^${id} +active +users +updated,deleted +`, 'm'));
     expect(renewed).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`Renewed ${id} until`) as string });
     expect(deleted).toMatchObject({ code: EXIT.ok, stdout: `Deleted ${id}` });
@@ -67,30 +74,46 @@ describe('graph-notify subscriptions (on the simulator)', () => {
   });
 
   it('creates with --initial-sync: the seeding delta is owed from the start', async () => {
-    const created = await cli(['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated', '--initial-sync', '--json'], { services });
-    const plain = await cli(['subscriptions', 'create', '--resource', 'groups', '--change-type', 'updated', '--json'], { services });
+    const created = await cli(
+      ['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated', '--initial-sync', '--json'],
+      { services },
+    );
+    const plain = await cli(['subscriptions', 'create', '--resource', 'groups', '--change-type', 'updated', '--json'], {
+      services,
+    });
 
     expect(created.code).toBe(EXIT.ok);
-    expect(JSON.parse(created.stdout)).toMatchObject({ resource: 'users', resyncPendingSince: world.clock.now().toISOString() });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      resource: 'users',
+      resyncPendingSince: world.clock.now().toISOString(),
+    });
     expect(JSON.parse(plain.stdout)).toMatchObject({ resource: 'groups', resyncPendingSince: null });
   });
 
   it('prints a failed validation handshake clearly and exits 1', async () => {
     world.webhook = (url) => (url.searchParams.has('validationToken') ? new Response('', { status: 404 }) : undefined);
 
-    const run = await cli(['subscriptions', 'create', '--resource', 'groups', '--change-type', 'updated'], { services });
+    const run = await cli(['subscriptions', 'create', '--resource', 'groups', '--change-type', 'updated'], {
+      services,
+    });
 
     expect(run.code).toBe(EXIT.failed);
-    expect(run.stderr).toContain('ERR_SUBSCRIPTION_REFUSED: Graph could not validate the webhook at http://127.0.0.1:7071/api/notifications');
+    expect(run.stderr).toContain(
+      'ERR_SUBSCRIPTION_REFUSED: Graph could not validate the webhook at http://127.0.0.1:7071/api/notifications',
+    );
     expect(run.stderr).toContain('Notification endpoint must respond with 200 OK to validation request');
     expect(run.stderr).not.toContain('-key');
   });
 
   it('names the broken rule without calling Graph and exits 1', async () => {
-    const run = await cli(['subscriptions', 'create', '--resource', 'drives/b!1/root', '--change-type', 'created'], { services });
+    const run = await cli(['subscriptions', 'create', '--resource', 'drives/b!1/root', '--change-type', 'created'], {
+      services,
+    });
 
     expect(run.code).toBe(EXIT.failed);
-    expect(run.stderr).toContain('ERR_SUBSCRIPTION_RULE_VIOLATED: Rule change-type: changeType "created" is not allowed for driveRoot subscriptions');
+    expect(run.stderr).toContain(
+      'ERR_SUBSCRIPTION_RULE_VIOLATED: Rule change-type: changeType "created" is not allowed for driveRoot subscriptions',
+    );
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
   });
 
@@ -100,12 +123,23 @@ describe('graph-notify subscriptions (on the simulator)', () => {
     const run = await cli(['subscriptions', 'reconcile', '--drift', '--json'], { services });
 
     expect(run.code).toBe(EXIT.ok);
-    expect(JSON.parse(run.stdout)).toMatchObject({ subscriptions: 1, driftChecked: [world.settings.defaultTenantId], problems: [] });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      subscriptions: 1,
+      driftChecked: [world.settings.defaultTenantId],
+      problems: [],
+    });
   });
 
   it('exits 4 when Graph throttles, so scripts can retry', async () => {
     await cli(['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated'], { services });
-    world.sim.faults.inject({ target: 'graph', method: 'PATCH', path: '/subscriptions/', status: 429, code: 'TooManyRequests', retryAfterSeconds: 3 });
+    world.sim.faults.inject({
+      target: 'graph',
+      method: 'PATCH',
+      path: '/subscriptions/',
+      status: 429,
+      code: 'TooManyRequests',
+      retryAfterSeconds: 3,
+    });
 
     const run = await cli(['subscriptions', 'renew', world.sim.subscriptions()[0]?.id ?? ''], { services });
 
@@ -116,7 +150,12 @@ describe('graph-notify subscriptions (on the simulator)', () => {
 
 describe('graph-notify usage and settings', () => {
   it('exits 2 on wrong usage with the usage text', async () => {
-    const runs = await Promise.all([cli([]), cli(['subscriptions', 'frobnicate']), cli(['subscriptions', 'create', '--resource']), cli(['subscriptions', 'delete'])]);
+    const runs = await Promise.all([
+      cli([]),
+      cli(['subscriptions', 'frobnicate']),
+      cli(['subscriptions', 'create', '--resource']),
+      cli(['subscriptions', 'delete']),
+    ]);
 
     expect(runs.map((run) => run.code)).toEqual([EXIT.usage, EXIT.usage, EXIT.usage, EXIT.usage]);
     expect(runs[1].stderr).toContain('Usage: graph-notify');
@@ -133,7 +172,12 @@ describe('graph-notify usage and settings', () => {
       ['poison', 'replay'],
       ['poison', 'purge'],
     ];
-    const runs = await Promise.all([...commands.map((command) => cli([...command, '--help'], { env: {} })), cli(['subscriptions', '--help'], { env: {} }), cli(['poison', '--help'], { env: {} }), cli(['--help'], { env: {} })]);
+    const runs = await Promise.all([
+      ...commands.map((command) => cli([...command, '--help'], { env: {} })),
+      cli(['subscriptions', '--help'], { env: {} }),
+      cli(['poison', '--help'], { env: {} }),
+      cli(['--help'], { env: {} }),
+    ]);
 
     expect(runs.map((run) => run.code)).toEqual(runs.map(() => EXIT.ok));
     const help = runs.map((run) => run.stdout);
@@ -150,7 +194,13 @@ describe('graph-notify usage and settings', () => {
 
   it('exits 2 on wrong usage before reading any setting, with no configuration at all', async () => {
     const runs = await Promise.all(
-      [['bogus'], ['subscriptions', 'list', '--bogus'], ['poison', 'list', '--queue', 'other'], ['poison', 'purge', '--all'], ['subscriptions', 'create', '--resource', 'users']].map((argv) => cli(argv, { env: {} })),
+      [
+        ['bogus'],
+        ['subscriptions', 'list', '--bogus'],
+        ['poison', 'list', '--queue', 'other'],
+        ['poison', 'purge', '--all'],
+        ['subscriptions', 'create', '--resource', 'users'],
+      ].map((argv) => cli(argv, { env: {} })),
     );
 
     expect(runs.map((run) => run.code)).toEqual(runs.map(() => EXIT.usage));
@@ -168,13 +218,20 @@ describe('graph-notify usage and settings', () => {
 
   it('reads local.settings.json Values, with the environment taking precedence', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'graph-notify-cli-'));
-    const values = { ...testEnvironment(), NOTIFICATION_URL: 'https://from-file.example.com/api/notifications?code=a', RENEWAL_WINDOW_MINUTES: '300' };
+    const values = {
+      ...testEnvironment(),
+      NOTIFICATION_URL: 'https://from-file.example.com/api/notifications?code=a',
+      RENEWAL_WINDOW_MINUTES: '300',
+    };
     writeFileSync(join(cwd, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: values }));
 
     const run = await cli(['subscriptions', 'list'], { cwd, env: { RENEWAL_WINDOW_MINUTES: '400' } });
 
     expect(run.code).toBe(EXIT.ok);
-    expect(run.config?.subscriptions).toMatchObject({ notificationUrl: 'https://from-file.example.com/api/notifications?code=a', renewalWindowMinutes: 400 });
+    expect(run.config?.subscriptions).toMatchObject({
+      notificationUrl: 'https://from-file.example.com/api/notifications?code=a',
+      renewalWindowMinutes: 400,
+    });
   });
 });
 
@@ -184,7 +241,18 @@ describe('graph-notify poison (Azurite)', () => {
   let mainQueue: QueueClient;
 
   const envelope = (id: string, items: number) =>
-    JSON.stringify({ v: ENVELOPE_VERSION, kind: 'notifications', id, receivedAt: '2026-05-01T10:00:00.000Z', items: Array.from({ length: items }, (_, n) => ({ subscriptionId: `s${n}`, tenantId: 't', changeType: 'updated', resource: `users/${n}` })) });
+    JSON.stringify({
+      v: ENVELOPE_VERSION,
+      kind: 'notifications',
+      id,
+      receivedAt: '2026-05-01T10:00:00.000Z',
+      items: Array.from({ length: items }, (_, n) => ({
+        subscriptionId: `s${n}`,
+        tenantId: 't',
+        changeType: 'updated',
+        resource: `users/${n}`,
+      })),
+    });
 
   beforeEach(async () => {
     env = testEnvironment();
@@ -192,7 +260,11 @@ describe('graph-notify poison (Azurite)', () => {
     mainQueue = new QueueClient(azuriteConnectionString(), env.NOTIFICATIONS_QUEUE_NAME ?? '');
     await poisonQueue.create();
     // As the host leaves them: the original base64 body.
-    for (const [id, items] of [['env-a', 2], ['env-b', 5]] as const) await poisonQueue.sendMessage(Buffer.from(envelope(id, items)).toString('base64'));
+    for (const [id, items] of [
+      ['env-a', 2],
+      ['env-b', 5],
+    ] as const)
+      await poisonQueue.sendMessage(Buffer.from(envelope(id, items)).toString('base64'));
     await poisonQueue.sendMessage('not base64 and not an envelope');
   });
 
@@ -208,7 +280,7 @@ describe('graph-notify poison (Azurite)', () => {
     expect(run.stdout).not.toContain('users/1');
   });
 
-  it('shows the deliveries each message had before it was poisoned, not the copy\'s own count of 0', async () => {
+  it("shows the deliveries each message had before it was poisoned, not the copy's own count of 0", async () => {
     const run = await cli(['poison', 'list', '--queue', 'notifications'], { env });
 
     // The host moves an envelope after maxDequeueCount deliveries; a message that is no envelope goes at its first.
@@ -231,11 +303,15 @@ describe('graph-notify poison (Azurite)', () => {
     expect(subscriptions.stderr).toContain('GRAPH_CLIENT_ID');
   });
 
-  it('warns about a setting name that nearly matches one of the app\'s', async () => {
-    const run = await cli(['poison', 'list', '--queue', 'notifications'], { env: { ...env, NOTIFICATIONS_URL: 'https://example.test/api/notifications' } });
+  it("warns about a setting name that nearly matches one of the app's", async () => {
+    const run = await cli(['poison', 'list', '--queue', 'notifications'], {
+      env: { ...env, NOTIFICATIONS_URL: 'https://example.test/api/notifications' },
+    });
 
     expect(run.code).toBe(EXIT.ok);
-    expect(run.stderr).toContain('warning: Unknown setting NOTIFICATIONS_URL is ignored: did you mean NOTIFICATION_URL?');
+    expect(run.stderr).toContain(
+      'warning: Unknown setting NOTIFICATIONS_URL is ignored: did you mean NOTIFICATION_URL?',
+    );
   });
 
   it('replays a chosen message without hiding the others: those received on the way are visible again at once', async () => {
@@ -247,7 +323,12 @@ describe('graph-notify poison (Azurite)', () => {
 
     expect(run.code).toBe(EXIT.ok);
     const left = (await poisonQueue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems;
-    expect(left.map((message) => message.messageId).sort()).toEqual(shown.slice(0, -1).map((message) => message.id).sort());
+    expect(left.map((message) => message.messageId).sort()).toEqual(
+      shown
+        .slice(0, -1)
+        .map((message) => message.id)
+        .sort(),
+    );
     // Queue Storage deletes only with a receive's pop receipt, and counts that receive in dequeueCount.
     expect(left.map((message) => message.dequeueCount)).toEqual(left.map(() => 1));
   });
@@ -262,7 +343,9 @@ describe('graph-notify poison (Azurite)', () => {
     expect(run).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('Replayed 1 message(s)') as string });
     expect(await peekAllMessages(azuriteConnectionString(), mainQueue.name)).toEqual([envelope('env-b', 5)]);
     const after = await cli(['poison', 'list', '--queue', 'notifications', '--json'], { env });
-    expect((JSON.parse(after.stdout) as [{ shown: { envelopeId: string }[] }])[0].shown.map((message) => message.envelopeId)).not.toContain('env-b');
+    expect(
+      (JSON.parse(after.stdout) as [{ shown: { envelopeId: string }[] }])[0].shown.map((message) => message.envelopeId),
+    ).not.toContain('env-b');
   });
 
   it('reports ids it cannot find with exit 1, and purges everything only with --yes', async () => {

@@ -26,7 +26,12 @@ describe('access', () => {
   it('only the webhooks accept a function key; the management API needs the master key', () => {
     const levels = httpAuthLevels();
 
-    expect([...levels.entries()].filter(([, level]) => level === 'function').map(([name]) => name).sort()).toEqual([...WEBHOOKS].sort());
+    expect(
+      [...levels.entries()]
+        .filter(([, level]) => level === 'function')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual([...WEBHOOKS].sort());
     expect(levels.get('manageSubscriptions')).toBe('admin');
     expect([...levels.values()]).not.toContain('anonymous');
   });
@@ -40,7 +45,8 @@ describe('access', () => {
 
       expect(hook).not.toMatch(/az functionapp keys set|\/host\/default\/keys/);
       expect(hook).toMatch(/"\/functions\/(\$2|\$Function)\/keys\/\$\{(key_name|keyName)\}\?api-version=/);
-      for (const name of WEBHOOKS) expect(hook).toMatch(new RegExp(`^(install_key|Install-Key) '?[a-z-]+-url'? '?${name}'?$`, 'm'));
+      for (const name of WEBHOOKS)
+        expect(hook).toMatch(new RegExp(`^(install_key|Install-Key) '?[a-z-]+-url'? '?${name}'?$`, 'm'));
     }
   });
 });

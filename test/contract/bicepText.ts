@@ -64,7 +64,10 @@ export interface BicepParam {
 }
 
 export function declaredParams(text: string): BicepParam[] {
-  return [...text.matchAll(/^param (\w+) [^\n=]+?(=.*)?$/gm)].map((match) => ({ name: match[1] ?? '', hasDefault: match[2] !== undefined }));
+  return [...text.matchAll(/^param (\w+) [^\n=]+?(=.*)?$/gm)].map((match) => ({
+    name: match[1] ?? '',
+    hasDefault: match[2] !== undefined,
+  }));
 }
 
 export function declaredOutputs(text: string): string[] {

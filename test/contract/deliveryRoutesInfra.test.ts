@@ -20,8 +20,10 @@ describe('the optional Event Grid and Event Hubs modules', () => {
     expect(parameters).toContain('"enableEventHubs": { "value": "${ENABLE_EVENT_HUBS=false}" }');
   });
 
-  it("hand their settings to the app only when enabled", () => {
-    expect(main).toContain('routeSettings: union(enableEventGrid ? eventGrid!.outputs.routeSettings : {}, enableEventHubs ? eventHubs!.outputs.routeSettings : {})');
+  it('hand their settings to the app only when enabled', () => {
+    expect(main).toContain(
+      'routeSettings: union(enableEventGrid ? eventGrid!.outputs.routeSettings : {}, enableEventHubs ? eventHubs!.outputs.routeSettings : {})',
+    );
   });
 
   it('authorise the partner MicrosoftGraphAPI until an expiry, with a dead-letter container', () => {

@@ -13,7 +13,10 @@ const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'sev
 
 describe('docs/deploy.md', () => {
   it('is one path of consecutively numbered steps, ending with the first notification and the first request', () => {
-    const steps = [...deploy.matchAll(/^### (\d+)\. (.+)$/gm)].map((match) => ({ number: Number(match[1]), title: match[2] ?? '' }));
+    const steps = [...deploy.matchAll(/^### (\d+)\. (.+)$/gm)].map((match) => ({
+      number: Number(match[1]),
+      title: match[2] ?? '',
+    }));
 
     expect(steps.map((step) => step.number)).toEqual(steps.map((_, index) => index + 1));
     expect(steps.at(-2)?.title).toBe('The first notification in the sink');
@@ -44,7 +47,12 @@ describe('docs/operations.md', () => {
     const operations = readRepoFile('docs/operations.md');
     for (const command of ['list', 'replay', 'purge']) {
       const help: string[] = [];
-      await runCli(['poison', command, '--help'], { env: {}, cwd: repoRoot, stdout: (text) => help.push(text), stderr: () => undefined });
+      await runCli(['poison', command, '--help'], {
+        env: {},
+        cwd: repoRoot,
+        stdout: (text) => help.push(text),
+        stderr: () => undefined,
+      });
       const synopsis = /^Usage: (graph-notify poison .+)$/m.exec(help.join('\n'))?.[1] ?? `no synopsis for ${command}`;
 
       expect(operations).toContain(`\`${synopsis.replace(/\|/g, '\\|')}\``);

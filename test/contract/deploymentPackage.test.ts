@@ -23,7 +23,10 @@ const CORE_TOOLS = 'azure-functions-core-tools';
 const azureYaml = readRepoFile('azure.yaml');
 const packageJson = JSON.parse(readRepoFile('package.json')) as Record<string, unknown>;
 const lock = JSON.parse(readRepoFile('package-lock.json')) as {
-  packages: Record<string, { dev?: boolean; optional?: boolean; hasInstallScript?: boolean; os?: unknown; cpu?: unknown; gypfile?: boolean }>;
+  packages: Record<
+    string,
+    { dev?: boolean; optional?: boolean; hasInstallScript?: boolean; os?: unknown; cpu?: unknown; gypfile?: boolean }
+  >;
 };
 
 describe('deployment package (dist/package)', () => {
@@ -63,15 +66,24 @@ describe('deployment package (dist/package)', () => {
 
     expect(production.length).toBeGreaterThan(0);
     expect(withScripts).toEqual(['node_modules/protobufjs']);
-    expect(production.filter(([, entry]) => entry.gypfile === true || entry.os !== undefined || entry.cpu !== undefined)).toEqual([]);
+    expect(
+      production.filter(([, entry]) => entry.gypfile === true || entry.os !== undefined || entry.cpu !== undefined),
+    ).toEqual([]);
   });
 });
 
 describe('Core Tools stay out of the build', () => {
-
   it('is in no dependency section of package.json', () => {
-    const sections = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies'];
-    const named = sections.filter((section) => Object.keys((packageJson[section] as Record<string, string> | undefined) ?? {}).includes(CORE_TOOLS));
+    const sections = [
+      'dependencies',
+      'devDependencies',
+      'optionalDependencies',
+      'peerDependencies',
+      'bundleDependencies',
+    ];
+    const named = sections.filter((section) =>
+      Object.keys((packageJson[section] as Record<string, string> | undefined) ?? {}).includes(CORE_TOOLS),
+    );
 
     expect(named).toEqual([]);
   });

@@ -9,9 +9,22 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ATTRIBUTE, METRIC, METRICS } from '../../src/lib/telemetry';
-import { blockAfter, declaredOutputs, declaredParams, moduleCalls, readRepoFile, repoRoot, withoutComments } from './bicepText';
+import {
+  blockAfter,
+  declaredOutputs,
+  declaredParams,
+  moduleCalls,
+  readRepoFile,
+  repoRoot,
+  withoutComments,
+} from './bicepText';
 
-const bicepFiles = ['infra/main.bicep', ...readdirSync(join(repoRoot, 'infra', 'app')).filter((file) => file.endsWith('.bicep')).map((file) => `infra/app/${file}`)];
+const bicepFiles = [
+  'infra/main.bicep',
+  ...readdirSync(join(repoRoot, 'infra', 'app'))
+    .filter((file) => file.endsWith('.bicep'))
+    .map((file) => `infra/app/${file}`),
+];
 const mainBicep = readRepoFile('infra/main.bicep');
 const calls = moduleCalls(mainBicep, 'infra/main.bicep');
 
@@ -22,13 +35,22 @@ describe('infra/main.bicep modules', () => {
     expect(bicepFiles.filter((file) => file !== 'infra/main.bicep' && !called.has(file))).toEqual([]);
   });
 
-  it.each(calls.map((call) => [call.symbol, call] as const))('%s gets exactly the params it declares', (_symbol, call) => {
-    const declared = declaredParams(readRepoFile(call.path));
-    const names = new Set(declared.map((param) => param.name));
+  it.each(calls.map((call) => [call.symbol, call] as const))(
+    '%s gets exactly the params it declares',
+    (_symbol, call) => {
+      const declared = declaredParams(readRepoFile(call.path));
+      const names = new Set(declared.map((param) => param.name));
 
-    expect([...call.params.keys()].filter((name) => !names.has(name)), 'passed but not declared').toEqual([]);
-    expect(declared.filter((param) => !param.hasDefault && !call.params.has(param.name)).map((param) => param.name), 'required but not passed').toEqual([]);
-  });
+      expect(
+        [...call.params.keys()].filter((name) => !names.has(name)),
+        'passed but not declared',
+      ).toEqual([]);
+      expect(
+        declared.filter((param) => !param.hasDefault && !call.params.has(param.name)).map((param) => param.name),
+        'required but not passed',
+      ).toEqual([]);
+    },
+  );
 
   it('reads only outputs the modules declare', () => {
     const outputs = new Map(calls.map((call) => [call.symbol, new Set(declaredOutputs(readRepoFile(call.path)))]));
@@ -47,7 +69,9 @@ describe('infra/main.bicep modules', () => {
   });
 
   it('passes main.parameters.json values only for params main.bicep declares', () => {
-    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, unknown> };
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as {
+      parameters: Record<string, unknown>;
+    };
     const declared = new Set(declaredParams(mainBicep).map((param) => param.name));
 
     expect(Object.keys(parameters.parameters).filter((name) => !declared.has(name))).toEqual([]);
@@ -68,7 +92,9 @@ describe('alerts and workbook', () => {
 
   it.each(Object.entries(sources))('%s queries only metrics and attributes the app emits', (_path, text) => {
     const names = [...text.matchAll(/Name == "([^"]+)"|Name in \(([^)]*)\)/g)].flatMap((match) =>
-      match[1] !== undefined ? [match[1]] : [...(match[2] ?? '').matchAll(/"([^"]+)"/g)].map((quoted) => quoted[1] ?? ''),
+      match[1] !== undefined
+        ? [match[1]]
+        : [...(match[2] ?? '').matchAll(/"([^"]+)"/g)].map((quoted) => quoted[1] ?? ''),
     );
     const keys = [...text.matchAll(/Properties\["([^"]+)"\]/g)].map((match) => match[1] ?? '');
     const metricsQueried = names.filter((name) => name.startsWith('graph_notify.'));
@@ -91,23 +117,32 @@ describe('alerts and workbook', () => {
   };
   const kindOf = new Map(METRICS.map((metric) => [metric.name as string, metric.kind]));
 
-  it.each(Object.entries(sources))('%s reads each metric only through the AppMetrics columns its exporter fills', (_path, text) => {
-    const code = text.split('\n').map(withoutComments).join('\n');
-    // One segment per AppMetrics query (a `let` or a whole query), so each column is checked against the
-    // kind of the metric that segment selects.
-    const segments = code.split(/(?=\bAppMetrics\b)/).filter((segment) => segment.startsWith('AppMetrics'));
-    const misread = segments.flatMap((segment) => {
-      const metrics = [...segment.matchAll(/"(graph_notify\.[^"]+)"/g)].map((match) => match[1] ?? '');
-      const columns = [...new Set([...segment.matchAll(/\b(Sum|ItemCount|Min|Max)\b/g)].map((match) => match[1] ?? ''))];
-      return metrics.flatMap((metric) => {
-        const kind = kindOf.get(metric);
-        return kind === undefined ? [] : columns.filter((column) => !COLUMNS_SENT[kind].includes(column)).map((column) => `${metric} (${kind}) reads ${column}`);
+  it.each(Object.entries(sources))(
+    '%s reads each metric only through the AppMetrics columns its exporter fills',
+    (_path, text) => {
+      const code = text.split('\n').map(withoutComments).join('\n');
+      // One segment per AppMetrics query (a `let` or a whole query), so each column is checked against the
+      // kind of the metric that segment selects.
+      const segments = code.split(/(?=\bAppMetrics\b)/).filter((segment) => segment.startsWith('AppMetrics'));
+      const misread = segments.flatMap((segment) => {
+        const metrics = [...segment.matchAll(/"(graph_notify\.[^"]+)"/g)].map((match) => match[1] ?? '');
+        const columns = [
+          ...new Set([...segment.matchAll(/\b(Sum|ItemCount|Min|Max)\b/g)].map((match) => match[1] ?? '')),
+        ];
+        return metrics.flatMap((metric) => {
+          const kind = kindOf.get(metric);
+          return kind === undefined
+            ? []
+            : columns
+                .filter((column) => !COLUMNS_SENT[kind].includes(column))
+                .map((column) => `${metric} (${kind}) reads ${column}`);
+        });
       });
-    });
 
-    expect(segments.length).toBeGreaterThan(3);
-    expect(misread).toEqual([]);
-  });
+      expect(segments.length).toBeGreaterThan(3);
+      expect(misread).toEqual([]);
+    },
+  );
 
   it('the gauge alerts read the value the exporter sends (Sum), not Min or Max', () => {
     const alerts = sources['infra/app/alerts.bicep'];
@@ -117,11 +152,12 @@ describe('alerts and workbook', () => {
   });
 
   it('the workbook is valid workbook JSON with queries on the workspace', () => {
-
     expect(workbook.version).toBe('Notebook/1.0');
     const queries = workbook.items.filter((item) => item.type === 3);
     expect(queries.length).toBeGreaterThan(10);
-    expect(queries.every((item) => item.content.resourceType === 'microsoft.operationalinsights/workspaces')).toBe(true);
+    expect(queries.every((item) => item.content.resourceType === 'microsoft.operationalinsights/workspaces')).toBe(
+      true,
+    );
   });
 
   it('the ingest 5xx alert names the functions the app registers', () => {
@@ -130,7 +166,8 @@ describe('alerts and workbook', () => {
       .map((file) => file.replace(/\.ts$/, ''));
     const alerted = /Name in \(([^)]*)\)/.exec(sources['infra/app/alerts.bicep'])?.[1] ?? '';
 
-    for (const name of [...alerted.matchAll(/"(\w+)"/g)].map((match) => match[1] ?? '')) expect(functionNames).toContain(name);
+    for (const name of [...alerted.matchAll(/"(\w+)"/g)].map((match) => match[1] ?? ''))
+      expect(functionNames).toContain(name);
   });
 });
 
@@ -150,7 +187,9 @@ describe('docs/operations.md', () => {
   });
 
   it('has the section every alert links to', () => {
-    const linked = [...readRepoFile('infra/app/alerts.bicep').matchAll(/docs\/operations\.md#([a-z0-9-]+)/g)].map((match) => match[1] ?? '');
+    const linked = [...readRepoFile('infra/app/alerts.bicep').matchAll(/docs\/operations\.md#([a-z0-9-]+)/g)].map(
+      (match) => match[1] ?? '',
+    );
 
     expect(linked.length).toBe(5);
     expect(linked.filter((anchor) => !anchors.has(anchor))).toEqual([]);
@@ -172,7 +211,10 @@ describe('role assignments', () => {
   it('use the documented id for every role they name, and every role has a reason', () => {
     const rbac = readRepoFile('infra/app/rbac.bicep');
     const lines = rbac.split('\n');
-    const declared = [...rbac.matchAll(/^\s+(\w+): '([0-9a-f-]{36})'$/gm)].map((match) => ({ name: match[1] ?? '', id: match[2] ?? '' }));
+    const declared = [...rbac.matchAll(/^\s+(\w+): '([0-9a-f-]{36})'$/gm)].map((match) => ({
+      name: match[1] ?? '',
+      id: match[2] ?? '',
+    }));
 
     expect(declared.length).toBe(Object.keys(BUILT_IN_ROLES).length);
     for (const { name, id } of declared) {
@@ -182,9 +224,11 @@ describe('role assignments', () => {
     }
   });
 
-  it('give the deploying principal the kind azd reports (AZURE_PRINCIPAL_TYPE), so a pipeline\'s service principal works', () => {
+  it("give the deploying principal the kind azd reports (AZURE_PRINCIPAL_TYPE), so a pipeline's service principal works", () => {
     const rbac = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
-    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
 
     expect(parameters.parameters.principalType?.value).toBe('${AZURE_PRINCIPAL_TYPE=User}');
     expect(calls.find((call) => call.symbol === 'rbac')?.params.get('userPrincipalType')).toBe('principalType');
@@ -201,12 +245,18 @@ describe('role assignments', () => {
 
   it('give the deploying principal only what the hooks need (Key Vault Secrets Officer); storage, certificates and telemetry are opt-in', () => {
     const rbac = readRepoFile('infra/app/rbac.bicep').split('\n').map(withoutComments).join('\n');
-    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
     const rbacCall = calls.find((call) => call.symbol === 'rbac');
 
-    expect(rbac).toMatch(/^var userVaultRoles = concat\(\[roles\.keyVaultSecretsOfficer\], userCertificateAccess \? \[roles\.keyVaultCertificatesOfficer\] : \[\]\)$/m);
+    expect(rbac).toMatch(
+      /^var userVaultRoles = concat\(\[roles\.keyVaultSecretsOfficer\], userCertificateAccess \? \[roles\.keyVaultCertificatesOfficer\] : \[\]\)$/m,
+    );
     expect(rbac).toMatch(/for roleId in storageRoles: if \(!empty\(userPrincipalId\) && userStorageAccess\)/);
-    expect(rbac).toMatch(/resource userTelemetry [^\n]+ = if \(!empty\(userPrincipalId\) && userTelemetryAccess\) \{\n {2}name: guid\(applicationInsights\.id, userPrincipalId, roles\.monitoringMetricsPublisher\)/);
+    expect(rbac).toMatch(
+      /resource userTelemetry [^\n]+ = if \(!empty\(userPrincipalId\) && userTelemetryAccess\) \{\n {2}name: guid\(applicationInsights\.id, userPrincipalId, roles\.monitoringMetricsPublisher\)/,
+    );
     for (const [param, variable, input] of [
       ['userStorageAccess', 'deployerStorageAccess', 'DEPLOYER_STORAGE_ACCESS'],
       ['userCertificateAccess', 'deployerCertificateAccess', 'DEPLOYER_CERTIFICATE_ACCESS'],
@@ -241,7 +291,9 @@ describe('function app hardening (infra/app/api.bicep)', () => {
   it('turns basic publishing credentials off for FTP and for the SCM site', () => {
     for (const name of ['ftp', 'scm']) {
       expect(api).toMatch(
-        new RegExp(`'Microsoft\\.Web/sites/basicPublishingCredentialsPolicies@[\\d-]+' = \\{\\n {2}parent: site\\n {2}name: '${name}'\\n {2}properties: \\{ allow: false \\}`),
+        new RegExp(
+          `'Microsoft\\.Web/sites/basicPublishingCredentialsPolicies@[\\d-]+' = \\{\\n {2}parent: site\\n {2}name: '${name}'\\n {2}properties: \\{ allow: false \\}`,
+        ),
       );
     }
   });
@@ -253,12 +305,18 @@ describe('azd hooks: secrets before the app needs them', () => {
   const hooks = ['postprovision', 'postdeploy'] as const;
   const text = (file: string): string => readRepoFile(`infra/hooks/${file}`);
   /** Key Vault secrets the app settings reference with a versionless (latest) reference. */
-  const urlSecrets = ['notificationUrl', 'lifecycleNotificationUrl'].map((key) => new RegExp(`^\\s+${key}: '([a-z-]+)'$`, 'm').exec(api)?.[1]);
+  const urlSecrets = ['notificationUrl', 'lifecycleNotificationUrl'].map(
+    (key) => new RegExp(`^\\s+${key}: '([a-z-]+)'$`, 'm').exec(api)?.[1],
+  );
 
   it('runs a post-provision hook (before deploy) and a post-deploy hook, each for sh and for PowerShell, both valid POSIX sh', () => {
     for (const hook of hooks) {
-      expect(azureYaml).toMatch(new RegExp(`^ {2}${hook}:\\n {4}posix:\\n {6}shell: sh\\n {6}run: \\./infra/hooks/${hook}\\.sh$`, 'm'));
-      expect(azureYaml).toMatch(new RegExp(`^ {4}windows:\\n {6}shell: pwsh\\n {6}run: \\./infra/hooks/${hook}\\.ps1$`, 'm'));
+      expect(azureYaml).toMatch(
+        new RegExp(`^ {2}${hook}:\\n {4}posix:\\n {6}shell: sh\\n {6}run: \\./infra/hooks/${hook}\\.sh$`, 'm'),
+      );
+      expect(azureYaml).toMatch(
+        new RegExp(`^ {4}windows:\\n {6}shell: pwsh\\n {6}run: \\./infra/hooks/${hook}\\.ps1$`, 'm'),
+      );
     }
     for (const hook of ['infra/hooks/postprovision.sh', 'infra/hooks/postdeploy.sh', 'infra/hooks/lib.sh']) {
       const syntax = spawnSync('sh', ['-n', join(repoRoot, hook)], { encoding: 'utf8' });
@@ -284,7 +342,10 @@ describe('azd hooks: secrets before the app needs them', () => {
 
   it('names the subscription on every az call: --subscription, or the URL for az rest', () => {
     for (const file of ['lib.sh', 'postprovision.sh', 'postdeploy.sh']) {
-      const calls = text(file).replace(/\\\n/g, ' ').split('\n').filter((line) => !line.trimStart().startsWith('#') && /\baz (keyvault|rest|functionapp)\b/.test(line));
+      const calls = text(file)
+        .replace(/\\\n/g, ' ')
+        .split('\n')
+        .filter((line) => !line.trimStart().startsWith('#') && /\baz (keyvault|rest|functionapp)\b/.test(line));
       for (const call of calls) expect(call, file).toMatch(/--subscription "\$sub"|--uri "\$\{site\}/);
     }
     expect(text('lib.sh')).toMatch(/^site="https:\/\/management\.azure\.com\/subscriptions\/\$\{sub\}\//m);

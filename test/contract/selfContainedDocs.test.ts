@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { readRepoFile, repoRoot } from './bicepText';
 
 /** Notes kept outside the repository that the project's files must never cite, by name or as a bare "reference §N". */
-const OUTSIDE = /shared\/reference|graph-change-notifications\.md|azure-functions-stack|existing-implementations|\breference §/;
+const OUTSIDE =
+  /shared\/reference|graph-change-notifications\.md|azure-functions-stack|existing-implementations|\breference §/;
 
 function filesUnder(relativeDir: string): string[] {
   return readdirSync(join(repoRoot, relativeDir)).flatMap((name) => {
@@ -17,7 +18,9 @@ function filesUnder(relativeDir: string): string[] {
   });
 }
 
-const readerFiles = ['README.md', ...['docs', 'src', 'dev', 'infra', 'scripts'].flatMap(filesUnder)].filter((file) => /\.(md|ts|bicep|json|sh)$/.test(file));
+const readerFiles = ['README.md', ...['docs', 'src', 'dev', 'infra', 'scripts'].flatMap(filesUnder)].filter((file) =>
+  /\.(md|ts|bicep|json|sh)$/.test(file),
+);
 
 describe('self-contained documentation', () => {
   it('cites nothing outside the repository', () => {
@@ -35,7 +38,9 @@ describe('self-contained documentation', () => {
       ...[...protocol.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\.? /gm)].map((match) => match[1] ?? ''),
       ...[...disagreements.matchAll(/^(\d+)\. /gm)].map((match) => `13.${match[1] ?? ''}`),
     ]);
-    const citing = [...readerFiles, ...filesUnder('test')].filter((file) => file !== 'docs/graph-protocol.md' && readRepoFile(file).includes('graph-protocol.md'));
+    const citing = [...readerFiles, ...filesUnder('test')].filter(
+      (file) => file !== 'docs/graph-protocol.md' && readRepoFile(file).includes('graph-protocol.md'),
+    );
     const missing = citing.flatMap((file) =>
       [...readRepoFile(file).matchAll(/§(\d+)(?:\.(\d+))?/g)]
         .map((match) => (match[2] === undefined ? (match[1] ?? '') : `${match[1] ?? ''}.${match[2]}`))

@@ -13,17 +13,25 @@ import { allSettings, settingAreas } from '../../src/lib/config';
 import { blockAfter, readRepoFile, repoRoot, topLevelEntries, withoutComments } from './bicepText';
 
 const catalogueNames = new Set(allSettings.map((setting) => setting.name));
-const bicepAppSettings = topLevelEntries(blockAfter(readRepoFile('infra/app/api.bicep'), /^var catalogueSettings = \{$/));
+const bicepAppSettings = topLevelEntries(
+  blockAfter(readRepoFile('infra/app/api.bicep'), /^var catalogueSettings = \{$/),
+);
 const mainBicep = readRepoFile('infra/main.bicep');
 
 describe('generated configuration files', () => {
   const hostJson: unknown = JSON.parse(readRepoFile('host.json'));
 
-  it.each(Object.entries(renderGeneratedFiles(settingAreas, hostJson)))('%s is exactly what the generator produces', (path, expected) => {
-    const actual = readRepoFile(path);
+  it.each(Object.entries(renderGeneratedFiles(settingAreas, hostJson)))(
+    '%s is exactly what the generator produces',
+    (path, expected) => {
+      const actual = readRepoFile(path);
 
-    expect(actual === expected, `${path} is out of date with the settings catalogue or host.json: run npm run docs:config`).toBe(true);
-  });
+      expect(
+        actual === expected,
+        `${path} is out of date with the settings catalogue or host.json: run npm run docs:config`,
+      ).toBe(true);
+    },
+  );
 
   it('npm run docs:config -- --check agrees and writes nothing', () => {
     expect(generateConfigDocs(['--check'])).toBe(0);
@@ -36,28 +44,41 @@ describe('every setting in the catalogue', () => {
 
   it('has a unique name, a description and what breaks when it is wrong', () => {
     expect(catalogueNames.size, 'duplicate setting names in the catalogue').toBe(allSettings.length);
-    const incomplete = allSettings.filter((setting) => setting.description.trim() === '' || (setting.whenWrong ?? '').trim() === '');
+    const incomplete = allSettings.filter(
+      (setting) => setting.description.trim() === '' || (setting.whenWrong ?? '').trim() === '',
+    );
     expect(incomplete.map((setting) => setting.name)).toEqual([]);
   });
 
   it('appears in local.settings.json.example and docs/configuration.md', () => {
-    const missingFromExample = allSettings.filter((setting) => !(setting.name in example.Values)).map((setting) => setting.name);
-    const missingFromDoc = allSettings.filter((setting) => !doc.includes(`| \`${setting.name}\` |`)).map((setting) => setting.name);
+    const missingFromExample = allSettings
+      .filter((setting) => !(setting.name in example.Values))
+      .map((setting) => setting.name);
+    const missingFromDoc = allSettings
+      .filter((setting) => !doc.includes(`| \`${setting.name}\` |`))
+      .map((setting) => setting.name);
 
     expect(missingFromExample, 'run npm run docs:config').toEqual([]);
     expect(missingFromDoc, 'run npm run docs:config').toEqual([]);
   });
 
   it('is an app setting in infra/app/api.bicep, unless it is one of the explained local-only settings', () => {
-    const missing = allSettings.filter((setting) => !isLocalOnly(setting.name) && !bicepAppSettings.has(setting.name)).map((setting) => setting.name);
+    const missing = allSettings
+      .filter((setting) => !isLocalOnly(setting.name) && !bicepAppSettings.has(setting.name))
+      .map((setting) => setting.name);
 
-    expect(missing, 'add these to catalogueSettings in infra/app/api.bicep (or, if they only make sense locally, to LOCAL_ONLY_SETTINGS in scripts/settingsContract.ts with the reason)').toEqual([]);
+    expect(
+      missing,
+      'add these to catalogueSettings in infra/app/api.bicep (or, if they only make sense locally, to LOCAL_ONLY_SETTINGS in scripts/settingsContract.ts with the reason)',
+    ).toEqual([]);
   });
 
   it('keeps the local-only list and the Bicep free of settings that no longer exist', () => {
     const staleLocalOnly = LOCAL_ONLY_SETTINGS.filter(({ name }) => !catalogueNames.has(name)).map(({ name }) => name);
     const staleBicep = [...bicepAppSettings.keys()].filter((name) => !catalogueNames.has(name));
-    const localOnlyInBicep = LOCAL_ONLY_SETTINGS.filter(({ name }) => bicepAppSettings.has(name)).map(({ name }) => name);
+    const localOnlyInBicep = LOCAL_ONLY_SETTINGS.filter(({ name }) => bicepAppSettings.has(name)).map(
+      ({ name }) => name,
+    );
 
     expect(staleLocalOnly).toEqual([]);
     expect(staleBicep).toEqual([]);
@@ -70,7 +91,10 @@ describe('every setting in the catalogue', () => {
       .filter((setting) => !/\b(latest|pinned)\(keyVaultUri, /.test(bicepAppSettings.get(setting.name) ?? ''))
       .map((setting) => setting.name);
 
-    expect(plain, 'secret settings must be latest(keyVaultUri, ...) or pinned(keyVaultUri, ...) in infra/app/api.bicep').toEqual([]);
+    expect(
+      plain,
+      'secret settings must be latest(keyVaultUri, ...) or pinned(keyVaultUri, ...) in infra/app/api.bicep',
+    ).toEqual([]);
   });
 
   it('whose default Bicep uses is in the generated defaults file, so the Bicep compiles', () => {
@@ -117,7 +141,8 @@ describe('storage the configuration names', () => {
     const containers = list('containerNames');
 
     for (const setting of byKind('_TABLE_NAME')) expect(tables, setting.name).toContain(`settings.${setting.name}`);
-    for (const setting of byKind('_CONTAINER_NAME')) expect(containers, setting.name).toContain(`settings.${setting.name}`);
+    for (const setting of byKind('_CONTAINER_NAME'))
+      expect(containers, setting.name).toContain(`settings.${setting.name}`);
   });
 });
 
@@ -133,7 +158,10 @@ describe('settings the source reads', () => {
     });
   }
 
-  const files = sourceFiles(join(repoRoot, 'src')).map((path) => ({ path: relative(repoRoot, path), text: readFileSync(path, 'utf8') }));
+  const files = sourceFiles(join(repoRoot, 'src')).map((path) => ({
+    path: relative(repoRoot, path),
+    text: readFileSync(path, 'utf8'),
+  }));
 
   it('are all in the catalogue: process.env names, %SETTING% binding expressions and raw reads', () => {
     const unknown: string[] = [];
@@ -156,9 +184,13 @@ describe('settings the source reads', () => {
   it('include every setting an area declares: no area is left out of catalogue.ts', () => {
     const declared = files
       .filter(({ path }) => path.startsWith(join('src', 'lib', 'config', 'settings')))
-      .flatMap(({ path, text }) => [...text.matchAll(/\bname:\s*'([A-Za-z_][A-Za-z0-9_]*)'/g)].map((match) => ({ path, name: match[1] ?? '' })));
+      .flatMap(({ path, text }) =>
+        [...text.matchAll(/\bname:\s*'([A-Za-z_][A-Za-z0-9_]*)'/g)].map((match) => ({ path, name: match[1] ?? '' })),
+      );
 
     expect(declared.length).toBeGreaterThan(0);
-    expect(declared.filter(({ name }) => !catalogueNames.has(name)).map(({ path, name }) => `${name} (${path})`)).toEqual([]);
+    expect(
+      declared.filter(({ name }) => !catalogueNames.has(name)).map(({ path, name }) => `${name} (${path})`),
+    ).toEqual([]);
   });
 });

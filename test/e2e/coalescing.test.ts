@@ -6,7 +6,14 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { problems, readSink, startE2ePipeline, untilQuiet, withoutResponseAnnotations, type E2ePipeline } from './support';
+import {
+  problems,
+  readSink,
+  startE2ePipeline,
+  untilQuiet,
+  withoutResponseAnnotations,
+  type E2ePipeline,
+} from './support';
 
 let e2e: E2ePipeline;
 
@@ -48,7 +55,9 @@ describe('coalescing across deliveries', () => {
     await untilQuiet(e2e, { timeoutMs: 30_000 });
 
     const stored = (await readSink(pipeline)).get(`users/${demo.meganId}`.toLowerCase());
-    expect(withoutResponseAnnotations(stored?.body ?? {})).toEqual(withoutResponseAnnotations(sim.resource(T, `users/${demo.meganId}`) ?? {}));
+    expect(withoutResponseAnnotations(stored?.body ?? {})).toEqual(
+      withoutResponseAnnotations(sim.resource(T, `users/${demo.meganId}`) ?? {}),
+    );
     expect(stored?.body).toMatchObject({ jobTitle: 'During the read' });
     expect(sim.graphTraffic().reads - readsBefore).toBe(2);
     expect(problems(e2e.logs)).toEqual([]);

@@ -23,8 +23,11 @@ afterAll(async () => {
 });
 
 describe('the validation handshake after a cold start', () => {
-  it('answers the first request, a handshake, with the decoded token as text/plain as its first request', async ({ annotate }) => {
-    const token = 'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
+  it('answers the first request, a handshake, with the decoded token as text/plain as its first request', async ({
+    annotate,
+  }) => {
+    const token =
+      'Validation: Testing client application reachability for subscription Request-Id: 3a8e2c1f-0b7d-4e5a-9c6f-1d2e3f4a5b6c';
     const url = `${e2e.pipeline.urls.notificationUrl}&validationToken=${encodeURIComponent(token)}`;
 
     const started = performance.now();
@@ -32,7 +35,9 @@ describe('the validation handshake after a cold start', () => {
     const body = await response.text();
     const firstHandshakeMs = performance.now() - started;
 
-    await annotate(`cold start ${coldStartMs.toFixed(0)} ms; first handshake answered in ${firstHandshakeMs.toFixed(1)} ms`);
+    await annotate(
+      `cold start ${coldStartMs.toFixed(0)} ms; first handshake answered in ${firstHandshakeMs.toFixed(1)} ms`,
+    );
     expect(e2e.pipeline.invocations.succeeded('receiveNotifications')).toBe(1);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -41,11 +46,16 @@ describe('the validation handshake after a cold start', () => {
     // measures the cold start and the first handshake, and the simulator enforces Graph's budget in the next test.
   });
 
-  it('lets Graph validate both webhooks when the first subscription is created through the management API', async ({ annotate }) => {
+  it('lets Graph validate both webhooks when the first subscription is created through the management API', async ({
+    annotate,
+  }) => {
     const { pipeline, demo, sim } = e2e;
 
     const started = performance.now();
-    const created = await pipeline.management.create({ resource: `users/${demo.adeleId}/messages`, changeType: 'created,updated,deleted' });
+    const created = await pipeline.management.create({
+      resource: `users/${demo.adeleId}/messages`,
+      changeType: 'created,updated,deleted',
+    });
     const createMs = performance.now() - started;
 
     await annotate(`subscription created, both handshakes included, in ${createMs.toFixed(0)} ms`);

@@ -16,7 +16,14 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStatusLine } from '../../dev/run';
-import { changesNotReached, compareWithGroundTruth, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
+import {
+  changesNotReached,
+  compareWithGroundTruth,
+  startE2ePipeline,
+  touchEverythingInScope,
+  untilQuiet,
+  type E2ePipeline,
+} from './support';
 
 const BURST = 120;
 /** Seconds a dequeued message stays hidden while the child host runs it (the runtime's is 600). */
@@ -31,11 +38,30 @@ const children: ChildProcess[] = [];
 /** Starts `dev/local-host/main.ts` on the pipeline's port and settings; resolves once it listens. */
 async function startChildHost(): Promise<ChildProcess> {
   const port = new URL(e2e.pipeline.urls.apiUrl).port;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'dev/local-host/main.ts'), '--app', repositoryRoot, '--port', port, '--settings', settingsFile, '--running-visibility', String(RUNNING_VISIBILITY)], {
-    cwd: repositoryRoot,
-    env: { ...process.env, LOCAL_HOST_FUNCTION_KEY: new URL(e2e.pipeline.urls.notificationUrl).searchParams.get('code') ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repositoryRoot, 'dev/local-host/main.ts'),
+      '--app',
+      repositoryRoot,
+      '--port',
+      port,
+      '--settings',
+      settingsFile,
+      '--running-visibility',
+      String(RUNNING_VISIBILITY),
+    ],
+    {
+      cwd: repositoryRoot,
+      env: {
+        ...process.env,
+        LOCAL_HOST_FUNCTION_KEY: new URL(e2e.pipeline.urls.notificationUrl).searchParams.get('code') ?? '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   child.stderr.resume();
   await new Promise<void>((resolve, reject) => {
@@ -87,7 +113,11 @@ describe('a crash of the host process', () => {
     const first = await startChildHost();
     const before = (await e2e.pipeline.status()).resources ?? 0;
 
-    sim.workload.run(BURST, { tenantId: demo.tenantId, userIds: [demo.adeleId, demo.alexId], mix: { message: 3, event: 1, contact: 1, driveItem: 1, user: 1 } });
+    sim.workload.run(BURST, {
+      tenantId: demo.tenantId,
+      userIds: [demo.adeleId, demo.alexId],
+      mix: { message: 3, event: 1, contact: 1, driveItem: 1, user: 1 },
+    });
     await sim.clock.settle();
     // Kill once processing has visibly started (new blobs) and is visibly unfinished (messages queued).
     let killedWhileQueued = 0;
@@ -99,8 +129,12 @@ describe('a crash of the host process', () => {
         killedWhileQueued = status.queued ?? 0;
         break;
       }
-      if ((status.queued ?? 0) === 0 && (status.delivery?.pending ?? 0) === 0 && (status.resources ?? 0) > before) break;
-      if (Date.now() > deadline) throw new Error(`processing never started: ${formatStatusLine(status)}; queued ${String(status.queued)}, Graph pending ${String(status.delivery?.pending)}`);
+      if ((status.queued ?? 0) === 0 && (status.delivery?.pending ?? 0) === 0 && (status.resources ?? 0) > before)
+        break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `processing never started: ${formatStatusLine(status)}; queued ${String(status.queued)}, Graph pending ${String(status.delivery?.pending)}`,
+        );
       // Notifications Graph holds for later (reordering, retries) go out when virtual time moves on.
       if ((status.queued ?? 0) === 0 && (status.delivery?.pending ?? 0) > 0) await sim.clock.advance(30_000);
       else await delay(20);
@@ -112,12 +146,15 @@ describe('a crash of the host process', () => {
 
     await startChildHost();
     const convergeBy = Date.now() + 180_000;
-    for (let calm = 0; calm < 2; ) {
+    for (let calm = 0; calm < 2;) {
       await sim.clock.settle();
       const status = await e2e.pipeline.status();
       const quiet = status.queued === 0 && (status.delivery?.pending ?? 0) === 0;
       calm = quiet ? calm + 1 : 0;
-      if (Date.now() > convergeBy) throw new Error(`not quiet after the restart: ${formatStatusLine(status)}; queued ${String(status.queued)}, Graph pending ${String(status.delivery?.pending)}`);
+      if (Date.now() > convergeBy)
+        throw new Error(
+          `not quiet after the restart: ${formatStatusLine(status)}; queued ${String(status.queued)}, Graph pending ${String(status.delivery?.pending)}`,
+        );
       if ((status.delivery?.pending ?? 0) > 0 && status.queued === 0) await sim.clock.advance(60_000);
       else await delay(200);
     }
@@ -127,7 +164,11 @@ describe('a crash of the host process', () => {
 
     expect(first.signalCode).toBe('SIGKILL');
     expect(killedWhileQueued).toBeGreaterThan(0);
-    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({ missing: [], different: [], stale: [] });
+    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({
+      missing: [],
+      different: [],
+      stale: [],
+    });
     expect(notReached).toEqual([]);
     expect(sim.notifications({ kind: 'change' }).filter((record) => record.status !== 'delivered')).toEqual([]);
     expect(sim.deliveryAttempts().some((attempt) => attempt.outcome === 'network-error')).toBe(true);

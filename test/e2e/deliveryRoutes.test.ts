@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceSnapshot } from '../../dev/graph-simulator';
-import { compareWithGroundTruth, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
+import {
+  compareWithGroundTruth,
+  startE2ePipeline,
+  touchEverythingInScope,
+  untilQuiet,
+  type E2ePipeline,
+} from './support';
 
 const directory = (resource: ResourceSnapshot): boolean => ['user', 'group'].includes(resource.kind.toLowerCase());
 
@@ -43,15 +49,30 @@ describe.each(['eventGrid', 'eventHubs'] as const)('the %s route, end to end on 
     expect(e2e.pipeline.subscriptionErrors).toEqual([]);
     expect(listed.map((view) => view.delivery)).toEqual([route, route]);
     const prefix = route === 'eventGrid' ? 'EventGrid:?' : 'EventHub:https://';
-    expect(e2e.sim.subscriptions().every((subscription) => subscription.notificationUrl.startsWith(prefix) && subscription.lifecycleNotificationUrl === subscription.notificationUrl)).toBe(true);
+    expect(
+      e2e.sim
+        .subscriptions()
+        .every(
+          (subscription) =>
+            subscription.notificationUrl.startsWith(prefix) &&
+            subscription.lifecycleNotificationUrl === subscription.notificationUrl,
+        ),
+    ).toBe(true);
   });
 
   it('mirrors every change into the sink, duplicates and reordering included, and Graph delivered nothing by webhook', async () => {
     const { sim, demo } = e2e;
     touchEverythingInScope(e2e, `${route} baseline`);
-    const users = sim.state(demo.tenantId).filter((resource) => resource.kind.toLowerCase() === 'user').slice(0, 3);
+    const users = sim
+      .state(demo.tenantId)
+      .filter((resource) => resource.kind.toLowerCase() === 'user')
+      .slice(0, 3);
     for (const [index, user] of users.entries()) {
-      sim.mutate(demo.tenantId, { kind: 'user', op: 'update', id: user.id, data: { jobTitle: `reordered ${index}` } }, { duplicateRatio: 1, reorderWindowMs: 5_000 });
+      sim.mutate(
+        demo.tenantId,
+        { kind: 'user', op: 'update', id: user.id, data: { jobTitle: `reordered ${index}` } },
+        { duplicateRatio: 1, reorderWindowMs: 5_000 },
+      );
     }
     sim.mutate(demo.tenantId, { kind: 'user', op: 'delete', id: users[2]?.id ?? '' });
 
@@ -59,7 +80,8 @@ describe.each(['eventGrid', 'eventHubs'] as const)('the %s route, end to end on 
 
     expect(await compareWithGroundTruth(e2e, directory)).toMatchObject({ missing: [], different: [], stale: [] });
     expect(e2e.sim.deliveryAttempts().every((attempt) => !attempt.url.startsWith('http'))).toBe(true);
-    if (route === 'eventGrid') expect(sim.eventGrid.events().every((record) => record.status === 'delivered')).toBe(true);
+    if (route === 'eventGrid')
+      expect(sim.eventGrid.events().every((record) => record.status === 'delivered')).toBe(true);
     else expect(sim.eventHubs.hubs()[0]?.checkpoint).toBe(sim.eventHubs.hubs()[0]?.events);
   });
 
@@ -82,7 +104,12 @@ describe.each(['eventGrid', 'eventHubs'] as const)('the %s route, end to end on 
     const { sim, demo, pipeline } = e2e;
     const user = sim.state(demo.tenantId).find((resource) => resource.kind.toLowerCase() === 'user');
     await pipeline.stopStorage();
-    sim.mutate(demo.tenantId, { kind: 'user', op: 'update', id: user?.id ?? '', data: { jobTitle: `during the ${route} outage` } });
+    sim.mutate(demo.tenantId, {
+      kind: 'user',
+      op: 'update',
+      id: user?.id ?? '',
+      data: { jobTitle: `during the ${route} outage` },
+    });
     const settling = sim.clock.settle();
     if (route === 'eventGrid') {
       await settling;
@@ -102,6 +129,7 @@ describe.each(['eventGrid', 'eventHubs'] as const)('the %s route, end to end on 
     // The outage was seen: the route's function failed at least once before it recovered.
     const fn = route === 'eventGrid' ? 'receiveEventGridNotifications' : 'receiveEventHubsNotifications';
     expect(pipeline.invocations.failed(fn)).toBeGreaterThan(0);
-    if (route === 'eventGrid') expect(sim.eventGrid.events().filter((record) => record.status !== 'delivered')).toEqual([]);
+    if (route === 'eventGrid')
+      expect(sim.eventGrid.events().filter((record) => record.status !== 'delivered')).toEqual([]);
   }, 90_000);
 });

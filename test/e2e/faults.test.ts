@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareWithGroundTruth, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
+import {
+  compareWithGroundTruth,
+  startE2ePipeline,
+  touchEverythingInScope,
+  untilQuiet,
+  type E2ePipeline,
+} from './support';
 
 let e2e: E2ePipeline;
 let storageFolder = '';
@@ -18,7 +24,11 @@ let storageFolder = '';
 beforeAll(async () => {
   // Persisted storage: an outage loses no data, as in Azure. Graph reads may be slowed past the outage.
   storageFolder = mkdtempSync(join(tmpdir(), 'graph-notify-e2e-'));
-  e2e = await startE2ePipeline({ storageLocation: storageFolder, simulator: { seed: 7 }, settings: { GRAPH_REQUEST_TIMEOUT_MS: '20000' } });
+  e2e = await startE2ePipeline({
+    storageLocation: storageFolder,
+    simulator: { seed: 7 },
+    settings: { GRAPH_REQUEST_TIMEOUT_MS: '20000' },
+  });
 });
 
 afterAll(async () => {
@@ -31,18 +41,35 @@ afterAll(async () => {
  * Retry-After: a transient failure, so the invocation throws once the rest is written and the host retries it.
  */
 function crashNextReads(times: number): void {
-  e2e.sim.faults.inject({ target: 'graph', path: '^/(\\$batch|users/|groups/|drives/|chats/)', status: 500, code: 'generalException', message: 'Injected crash.', times });
+  e2e.sim.faults.inject({
+    target: 'graph',
+    path: '^/(\\$batch|users/|groups/|drives/|chats/)',
+    status: 500,
+    code: 'generalException',
+    message: 'Injected crash.',
+    times,
+  });
 }
 
 function executions(functionName: string): number {
-  return e2e.logs.filter((entry) => entry.functionName === functionName && entry.source === 'host' && entry.message.startsWith('Executing')).length;
+  return e2e.logs.filter(
+    (entry) => entry.functionName === functionName && entry.source === 'host' && entry.message.startsWith('Executing'),
+  ).length;
 }
 
 describe('faults', () => {
-  it('converges on the ground truth through throttling, failed invocations and a storage outage, losing nothing', async ({ annotate }) => {
+  it('converges on the ground truth through throttling, failed invocations and a storage outage, losing nothing', async ({
+    annotate,
+  }) => {
     const { sim, demo, pipeline } = e2e;
     const T = demo.tenantId;
-    const workload = { tenantId: T, ratePerSecond: 2, userIds: [demo.adeleId, demo.alexId], duplicateRatio: 0.2, reorderWindowMs: 10_000 };
+    const workload = {
+      tenantId: T,
+      ratePerSecond: 2,
+      userIds: [demo.adeleId, demo.alexId],
+      duplicateRatio: 0.2,
+      reorderWindowMs: 10_000,
+    };
     touchEverythingInScope(e2e, 'baseline');
     await untilQuiet(e2e);
 
@@ -57,14 +84,29 @@ describe('faults', () => {
     // 2. Storage stops while invocations wait on (slowed) Graph reads, and Graph keeps delivering meanwhile.
     sim.faults.configure({ slowResponseRatio: 1, slowResponseMs: 6_000 });
     const started = executions('processNotifications');
-    sim.mutate(T, { kind: 'message', op: 'create', userId: demo.adeleId, data: { subject: 'In flight during the outage' } });
+    sim.mutate(T, {
+      kind: 'message',
+      op: 'create',
+      userId: demo.adeleId,
+      data: { subject: 'In flight during the outage' },
+    });
     sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { officeLocation: 'Outage' } });
     const deadline = Date.now() + 10_000;
     while (executions('processNotifications') === started && Date.now() < deadline) await delay(20);
     await delay(500);
     await pipeline.stopStorage();
-    sim.mutate(T, { kind: 'message', op: 'create', userId: demo.alexId, data: { subject: 'Sent while storage is down' } });
-    sim.mutate(T, { kind: 'chatMessage', op: 'create', chatId: demo.chatId, data: { body: { contentType: 'text', content: 'Down' } } });
+    sim.mutate(T, {
+      kind: 'message',
+      op: 'create',
+      userId: demo.alexId,
+      data: { subject: 'Sent while storage is down' },
+    });
+    sim.mutate(T, {
+      kind: 'chatMessage',
+      op: 'create',
+      chatId: demo.chatId,
+      data: { body: { contentType: 'text', content: 'Down' } },
+    });
     sim.mutate(T, { kind: 'event', op: 'create', userId: demo.adeleId, data: { subject: 'Down too' } });
     await sim.clock.advance(10_000);
     await pipeline.startStorage();
@@ -86,7 +128,11 @@ describe('faults', () => {
         `${requeued} throttled messages put back, ${truth.expected} resources compared`,
     );
 
-    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({ missing: [], different: [], stale: [] });
+    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({
+      missing: [],
+      different: [],
+      stale: [],
+    });
     expect(status.poison).toBe(0);
     expect(summary).toMatchObject({ pending: 0, dropped: 0, discarded: 0, abandoned: 0, delivered: summary.total });
     expect(sim.notifications().filter((record) => record.status !== 'delivered')).toEqual([]);

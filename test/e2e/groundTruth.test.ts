@@ -10,7 +10,16 @@
  * even when a later change of the same resource hides it in the final state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changesNotReached, compareWithGroundTruth, problems, stageCounts, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
+import {
+  changesNotReached,
+  compareWithGroundTruth,
+  problems,
+  stageCounts,
+  startE2ePipeline,
+  touchEverythingInScope,
+  untilQuiet,
+  type E2ePipeline,
+} from './support';
 
 const CHANGES = 150;
 const REORDER_WINDOW_MS = 30_000;
@@ -26,7 +35,9 @@ afterAll(async () => {
 });
 
 describe('ground truth', () => {
-  it(`converges on the simulator's state after ${CHANGES} random changes with duplicates and reordering`, async ({ annotate }) => {
+  it(`converges on the simulator's state after ${CHANGES} random changes with duplicates and reordering`, async ({
+    annotate,
+  }) => {
     const { sim, demo } = e2e;
     const touched = touchEverythingInScope(e2e, 'baseline');
     await untilQuiet(e2e);
@@ -45,12 +56,18 @@ describe('ground truth', () => {
     const status = await untilQuiet(e2e, { timeoutMs: 120_000, advanceMs: 60_000 });
     const truth = await compareWithGroundTruth(e2e);
     const summary = sim.deliverySummary();
-    await annotate(`${summary.total} notifications (${summary.duplicatesDelivered} duplicates delivered), ${truth.expected} resources and ${truth.tombstones} tombstones compared`);
+    await annotate(
+      `${summary.total} notifications (${summary.duplicatesDelivered} duplicates delivered), ${truth.expected} resources and ${truth.tombstones} tombstones compared`,
+    );
 
     expect(touched).toBeGreaterThan(10);
     expect(sim.workload.running).toBe(false);
     expect(sim.notifications().length - changesBefore).toBeGreaterThan(CHANGES / 2);
-    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({ missing: [], different: [], stale: [] });
+    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({
+      missing: [],
+      different: [],
+      stale: [],
+    });
     expect(truth.expected).toBeGreaterThan(40);
     expect(truth.tombstones).toBeGreaterThan(0);
     expect(summary.duplicatesDelivered).toBeGreaterThan(0);
@@ -68,10 +85,16 @@ describe('ground truth', () => {
     const notReached = await changesNotReached(e2e);
 
     expect(reported.length).toBeGreaterThan(CHANGES / 2);
-    expect(reported.flatMap((change) => change.notifications).filter((fate) => fate.status !== 'delivered')).toEqual([]);
+    expect(reported.flatMap((change) => change.notifications).filter((fate) => fate.status !== 'delivered')).toEqual(
+      [],
+    );
     expect(notReached).toEqual([]);
     expect(sim.notifications({ kind: 'lifecycle' })).toEqual([]);
-    expect(counts.deliveredWith2xx).toBe(sim.notifications().reduce((sum, record) => sum + (record.status === 'delivered' ? 1 : 0) + record.duplicatesDelivered, 0));
+    expect(counts.deliveredWith2xx).toBe(
+      sim
+        .notifications()
+        .reduce((sum, record) => sum + (record.status === 'delivered' ? 1 : 0) + record.duplicatesDelivered, 0),
+    );
     // A POST Graph timed out on may or may not have reached the app; every other count is exact.
     expect(counts.received).toBeGreaterThanOrEqual(counts.sentToApp - counts.uncertain);
     expect(counts.received).toBeLessThanOrEqual(counts.sentToApp);

@@ -29,11 +29,19 @@ describe('the key Graph holds', () => {
     const answers = await Promise.all([
       fetch(`${apiUrl}/subscriptions`, { headers: { 'x-functions-key': webhookKey } }),
       fetch(`${apiUrl}/subscriptions?code=${encodeURIComponent(webhookKey)}`),
-      fetch(`${apiUrl}/subscriptions?code=${encodeURIComponent(webhookKey)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resource":"users","changeType":"updated"}' }),
+      fetch(`${apiUrl}/subscriptions?code=${encodeURIComponent(webhookKey)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"resource":"users","changeType":"updated"}',
+      }),
       fetch(`${apiUrl}/subscriptions/${id}?code=${encodeURIComponent(webhookKey)}`, { method: 'DELETE' }),
       fetch(`${apiUrl}/subscriptions/${id}/renew?code=${encodeURIComponent(webhookKey)}`, { method: 'POST' }),
     ]);
-    const webhook = await fetch(e2e.pipeline.urls.notificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: collection([userNotification({ subscriptionId: id, clientState: 'x', tenantId: TENANT_ID })]) });
+    const webhook = await fetch(e2e.pipeline.urls.notificationUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: collection([userNotification({ subscriptionId: id, clientState: 'x', tenantId: TENANT_ID })]),
+    });
 
     expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 401, 401]);
     expect(webhook.status).toBe(202);
@@ -54,10 +62,20 @@ describe('hostile bodies over HTTP', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 4 }), async (items) => {
         const texts = items.flatMap(({ subscriptionId, tenantId, depth, copies }) => {
-          const text = JSON.stringify({ subscriptionId, tenantId, clientState: 'guess', changeType: 'updated', resource: 'users/x' }).replace(/}$/, `,"resourceData":${nestedJson(depth)}}`);
+          const text = JSON.stringify({
+            subscriptionId,
+            tenantId,
+            clientState: 'guess',
+            changeType: 'updated',
+            resource: 'users/x',
+          }).replace(/}$/, `,"resourceData":${nestedJson(depth)}}`);
           return Array.from({ length: copies }, () => text);
         });
-        const response = await fetch(e2e.pipeline.urls.notificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"value":[${texts.join(',')}]}` });
+        const response = await fetch(e2e.pipeline.urls.notificationUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"value":[${texts.join(',')}]}`,
+        });
         await response.arrayBuffer();
         expect(response.status === 202 || response.status === 413).toBe(true);
       }),

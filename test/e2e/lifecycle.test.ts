@@ -10,7 +10,15 @@
  * scheduler to the same instant (Graph's kept GRAPH_CLOCK_LAG_MS behind, as everywhere in test/e2e).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compareWithGroundTruth, GRAPH_CLOCK_LAG_MS, problems, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline } from './support';
+import {
+  compareWithGroundTruth,
+  GRAPH_CLOCK_LAG_MS,
+  problems,
+  startE2ePipeline,
+  touchEverythingInScope,
+  untilQuiet,
+  type E2ePipeline,
+} from './support';
 
 const HOUR = 3_600_000;
 const STEP = HOUR;
@@ -36,7 +44,11 @@ beforeAll(async () => {
     ],
     // No coalescing wait: it is a queue visibility delay, which Azurite counts on the wall clock while this
     // test moves virtual hours in seconds (coalescing has its own tests, test/e2e/coalescing.test.ts).
-    settings: { SUBSCRIPTION_MAX_LIFETIME_MINUTES: String(LIFETIME_MINUTES), RECONCILE_SCHEDULE: '0 0 * * * *', COALESCE_DELAY_SECONDS: '0' },
+    settings: {
+      SUBSCRIPTION_MAX_LIFETIME_MINUTES: String(LIFETIME_MINUTES),
+      RECONCILE_SCHEDULE: '0 0 * * * *',
+      COALESCE_DELAY_SECONDS: '0',
+    },
   });
   const { sim, demo, scheduler, pipeline } = e2e;
   const T = demo.tenantId;
@@ -44,11 +56,13 @@ beforeAll(async () => {
   touchEverythingInScope(e2e, 'baseline');
   await untilQuiet(e2e);
   const simStart = sim.clock.now().getTime();
-  const mailSubscription = (): string | undefined => sim.subscriptions().find((subscription) => subscription.resource.endsWith('/messages'))?.id;
+  const mailSubscription = (): string | undefined =>
+    sim.subscriptions().find((subscription) => subscription.resource.endsWith('/messages'))?.id;
 
   for (let step = 1; step <= (DAYS * 24 * HOUR) / STEP; step += 1) {
     // A few changes every step in the subscribed directory, mailbox and drive (not while dropping, below).
-    if (step !== 24) sim.workload.run(3, { tenantId: T, userIds: [demo.adeleId], mix: { user: 1, message: 3, driveItem: 1 } });
+    if (step !== 24)
+      sim.workload.run(3, { tenantId: T, userIds: [demo.adeleId], mix: { user: 1, message: 3, driveItem: 1 } });
     if (step === 12) {
       // Day 1: Graph removes the mailbox subscription, and mail arrives before it is recreated.
       const removed = mailSubscription();
@@ -71,8 +85,11 @@ beforeAll(async () => {
 
     const live = sim.subscriptions().filter((subscription) => Date.parse(subscription.expirationDateTime) > graphTime);
     const held = (await pipeline.management.list()).filter((view) => view.status === 'active');
-    for (const view of held) if (!live.some((subscription) => subscription.id === view.id)) lapses.push(`${new Date(graphTime).toISOString()} ${view.resource}`);
-    if (live.length !== 3) lapses.push(`${new Date(graphTime).toISOString()}: ${live.length} live subscriptions in Graph`);
+    for (const view of held)
+      if (!live.some((subscription) => subscription.id === view.id))
+        lapses.push(`${new Date(graphTime).toISOString()} ${view.resource}`);
+    if (live.length !== 3)
+      lapses.push(`${new Date(graphTime).toISOString()}: ${live.length} live subscriptions in Graph`);
     renewalsSeen.push((await pipeline.status()).renewals ?? 0);
   }
   // A hang guard, not a speed bar: 48 virtual hours through the real host take ~90 s on a quiet machine and
@@ -85,17 +102,24 @@ afterAll(async () => {
 });
 
 describe(`subscription lifecycle over ${DAYS} simulated days`, () => {
-  it('never lets a subscription lapse: the timer renews them and the lifecycle function recreates the removed one', async ({ annotate }) => {
+  it('never lets a subscription lapse: the timer renews them and the lifecycle function recreates the removed one', async ({
+    annotate,
+  }) => {
     const renewals = renewalsSeen.at(-1) ?? 0;
     const telemetry = await e2e.pipeline.status();
-    await annotate(`${renewals} renewals or re-creations, ${telemetry.reauthorizations ?? 0} reauthorizations, ${e2e.pipeline.invocations.succeeded('reconcileSubscriptions')} reconciler runs`);
+    await annotate(
+      `${renewals} renewals or re-creations, ${telemetry.reauthorizations ?? 0} reauthorizations, ${e2e.pipeline.invocations.succeeded('reconcileSubscriptions')} reconciler runs`,
+    );
 
     expect(lapses).toEqual([]);
     // 4-hour subscriptions for two days: each renewed about every 2 hours, reauthorized in between.
     expect(renewals).toBeGreaterThan((3 * DAYS * 24) / 4);
     expect(telemetry.reauthorizations).toBeGreaterThan(0);
     // A failed invocation first, with the host's warnings and errors, so a failure says what went wrong.
-    expect({ failed: e2e.pipeline.invocations.failed(), problems: e2e.pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs) }).toEqual({ failed: 0, problems: [] });
+    expect({
+      failed: e2e.pipeline.invocations.failed(),
+      problems: e2e.pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs),
+    }).toEqual({ failed: 0, problems: [] });
     expect(e2e.pipeline.invocations.succeeded('reconcileSubscriptions')).toBe(DAYS * 24);
     expect((await e2e.pipeline.management.list()).map((view) => view.status)).toEqual(['active', 'active', 'active']);
   });
@@ -123,7 +147,11 @@ describe(`subscription lifecycle over ${DAYS} simulated days`, () => {
       return kind === 'driveitem' && resource.path.startsWith(`drives/${e2e.demo.driveId}/`);
     });
 
-    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({ missing: [], different: [], stale: [] });
+    expect({ missing: truth.missing, different: truth.different, stale: truth.stale }).toEqual({
+      missing: [],
+      different: [],
+      stale: [],
+    });
     const dropped = sim.notifications({ status: 'dropped' });
     expect(dropped.map((record) => record.resource?.split('/')[2])).toEqual(['Messages', 'Messages']);
     expect(dropped.every((record) => record.reason?.startsWith('fault') === true)).toBe(true);

@@ -10,7 +10,10 @@ import { problems, readSink, startE2ePipeline, type E2ePipeline } from './suppor
 let e2e: E2ePipeline;
 
 beforeAll(async () => {
-  e2e = await startE2ePipeline({ subscriptions: () => [{ resource: 'users', changeType: 'updated,deleted' }], settings: { COALESCE_DELAY_SECONDS: '60' } });
+  e2e = await startE2ePipeline({
+    subscriptions: () => [{ resource: 'users', changeType: 'updated,deleted' }],
+    settings: { COALESCE_DELAY_SECONDS: '60' },
+  });
 });
 
 afterAll(async () => {

@@ -14,7 +14,16 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResourceSnapshot } from '../../dev/graph-simulator';
-import { compareWithGroundTruth, GRAPH_CLOCK_LAG_MS, problems, startE2ePipeline, touchEverythingInScope, untilQuiet, type E2ePipeline, type GroundTruthComparison } from './support';
+import {
+  compareWithGroundTruth,
+  GRAPH_CLOCK_LAG_MS,
+  problems,
+  startE2ePipeline,
+  touchEverythingInScope,
+  untilQuiet,
+  type E2ePipeline,
+  type GroundTruthComparison,
+} from './support';
 
 const MINUTE = 60_000;
 const STEP = 15 * MINUTE;
@@ -44,7 +53,8 @@ function scope(e2e: E2ePipeline): (resource: ResourceSnapshot) => boolean {
   return (resource) => {
     const kind = resource.kind.toLowerCase();
     if (kind === 'user') return true;
-    if (kind === 'message' || kind === 'event' || kind === 'contact') return resource.path.startsWith(`users/${demo.adeleId}/`);
+    if (kind === 'message' || kind === 'event' || kind === 'contact')
+      return resource.path.startsWith(`users/${demo.adeleId}/`);
     return kind === 'driveitem' && resource.path.startsWith(`drives/${demo.driveId}/`);
   };
 }
@@ -79,9 +89,20 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
     let convergedAt: number | undefined;
     let pausedSeen = false;
     const changeSomething = (label: string): void => {
-      sim.mutate(T, { kind: 'message', op: 'create', userId: demo.adeleId, folder: 'archive', data: { subject: `${label}: archived` } });
+      sim.mutate(T, {
+        kind: 'message',
+        op: 'create',
+        userId: demo.adeleId,
+        folder: 'archive',
+        data: { subject: `${label}: archived` },
+      });
       sim.mutate(T, { kind: 'event', op: 'create', userId: demo.adeleId, data: { subject: `${label}: meeting` } });
-      sim.mutate(T, { kind: 'contact', op: 'create', userId: demo.adeleId, data: { displayName: `${label}: contact` } });
+      sim.mutate(T, {
+        kind: 'contact',
+        op: 'create',
+        userId: demo.adeleId,
+        data: { displayName: `${label}: contact` },
+      });
       sim.workload.run(4, { tenantId: T, userIds: [demo.adeleId], mix: { user: 1, message: 2, driveItem: 1 } });
     };
 
@@ -90,7 +111,15 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
       if (step <= CHANGE_STEPS) {
         pausedSeen ||= sim.subscriptions().some((subscription) => subscription.paused);
         // Bursts of dropped deliveries (an endpoint Graph judged slow drops too), the last one at the end.
-        const dropping = step % 3 === 0 || step === CHANGE_STEPS ? sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: UNTIL_REMOVED }) : undefined;
+        const dropping =
+          step % 3 === 0 || step === CHANGE_STEPS
+            ? sim.faults.inject({
+                target: 'delivery',
+                path: '/api/notifications',
+                action: 'drop',
+                times: UNTIL_REMOVED,
+              })
+            : undefined;
         changeSomething(`step ${step}`);
         await sim.clock.settle();
         if (dropping !== undefined) {
@@ -104,7 +133,8 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
       await untilQuiet(e2e, { timeoutMs: 30_000 });
       if (step > CHANGE_STEPS && convergedAt === undefined) {
         const comparison = await compareWithGroundTruth(e2e, scope(e2e));
-        if (comparison.missing.length + comparison.different.length + comparison.stale.length === 0) convergedAt = graphTime;
+        if (comparison.missing.length + comparison.different.length + comparison.stale.length === 0)
+          convergedAt = graphTime;
       }
     }
     return {
@@ -113,7 +143,8 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
       final: await compareWithGroundTruth(e2e, scope(e2e)),
       dropped: sim.notifications({ kind: 'change', status: 'dropped' }).length,
       lostWhilePaused: sim.notifications({ kind: 'change', status: 'lost' }).length,
-      missedEvents: sim.notifications({ kind: 'lifecycle' }).filter((record) => record.lifecycleEvent === 'missed').length,
+      missedEvents: sim.notifications({ kind: 'lifecycle' }).filter((record) => record.lifecycleEvent === 'missed')
+        .length,
       pausedSeen,
       problems: problems(e2e.logs),
     };
@@ -131,7 +162,9 @@ describe(`losses Graph never reports, caught up by the periodic resync (every ${
   }, 240_000);
 
   it('really lost changes: dropped deliveries and a paused subscription, and no `missed`', async ({ annotate }) => {
-    await annotate(`dropped ${result.dropped}, lost while paused ${result.lostWhilePaused}, missed ${result.missedEvents}`);
+    await annotate(
+      `dropped ${result.dropped}, lost while paused ${result.lostWhilePaused}, missed ${result.missedEvents}`,
+    );
 
     expect(result.dropped).toBeGreaterThan(0);
     expect(result.pausedSeen).toBe(true);
@@ -139,11 +172,19 @@ describe(`losses Graph never reports, caught up by the periodic resync (every ${
     expect(result.missedEvents).toBe(0);
   });
 
-  it('ends with the sink equal to the tenant, within one resync interval and one reconcile period of the last loss', async ({ annotate }) => {
+  it('ends with the sink equal to the tenant, within one resync interval and one reconcile period of the last loss', async ({
+    annotate,
+  }) => {
     const minutes = result.convergedAt === undefined ? undefined : (result.convergedAt - result.lastLossAt) / MINUTE;
-    await annotate(`converged ${minutes === undefined ? 'never' : `${minutes} min`} after the last lost change; ${result.final.expected} resources compared`);
+    await annotate(
+      `converged ${minutes === undefined ? 'never' : `${minutes} min`} after the last lost change; ${result.final.expected} resources compared`,
+    );
 
-    expect({ missing: result.final.missing, different: result.final.different, stale: result.final.stale }).toEqual({ missing: [], different: [], stale: [] });
+    expect({ missing: result.final.missing, different: result.final.different, stale: result.final.stale }).toEqual({
+      missing: [],
+      different: [],
+      stale: [],
+    });
     expect(minutes).toBeDefined();
     expect(minutes).toBeLessThanOrEqual(RESYNC_INTERVAL_MINUTES + 15);
   });
@@ -157,7 +198,9 @@ describe('the same scenario with the safety net off (RESYNC_INTERVAL_MINUTES=0),
   }, 240_000);
 
   it('ends with changes missing from the sink: without the safety net nothing recovers them', async ({ annotate }) => {
-    await annotate(`missing ${result.final.missing.length}, different ${result.final.different.length} of ${result.final.expected}`);
+    await annotate(
+      `missing ${result.final.missing.length}, different ${result.final.different.length} of ${result.final.expected}`,
+    );
 
     expect(result.convergedAt).toBeUndefined();
     expect(result.final.missing.length + result.final.different.length).toBeGreaterThan(0);

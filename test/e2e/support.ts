@@ -10,7 +10,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { ResourceSnapshot, StartOptions } from '../../dev/graph-simulator';
 import { ManualScheduler, type LocalHostLogEntry } from '../../dev/local-host';
-import { formatStatusLine, newFunctionKey, RICH_MESSAGE_SELECT, startLocalPipeline, type DemoTenant, type GraphMode, type LocalPipeline, type LocalPipelineOptions, type PipelineStatus } from '../../dev/run';
+import {
+  formatStatusLine,
+  newFunctionKey,
+  RICH_MESSAGE_SELECT,
+  startLocalPipeline,
+  type DemoTenant,
+  type GraphMode,
+  type LocalPipeline,
+  type LocalPipelineOptions,
+  type PipelineStatus,
+} from '../../dev/run';
 import type { SubscriptionRequestBody } from '../../dev/run';
 
 /** Host settings that make a test fast without changing behaviour: poll often, retry a failed message after 1 s. */
@@ -89,7 +99,10 @@ function isQuiet(status: PipelineStatus): boolean {
  * `advanceMs`, each poll that finds Graph with pending retries also moves virtual time on by that much,
  * so Graph's retry schedule (+10 s, +30 s, +1 min, ...) plays out without real waiting.
  */
-export async function untilQuiet(e2e: E2ePipeline, options: { readonly timeoutMs?: number; readonly advanceMs?: number } = {}): Promise<PipelineStatus> {
+export async function untilQuiet(
+  e2e: E2ePipeline,
+  options: { readonly timeoutMs?: number; readonly advanceMs?: number } = {},
+): Promise<PipelineStatus> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const deadline = Date.now() + timeoutMs;
   let calm = 0;
@@ -100,9 +113,12 @@ export async function untilQuiet(e2e: E2ePipeline, options: { readonly timeoutMs
     calm = isQuiet(status) ? calm + 1 : 0;
     if (calm >= 2) return status;
     if (Date.now() > deadline) {
-      throw new Error(`the pipeline is not quiet after ${timeoutMs} ms: ${formatStatusLine(status)}; queued ${String(status.queued)}, Graph pending ${String(status.delivery?.pending)}`);
+      throw new Error(
+        `the pipeline is not quiet after ${timeoutMs} ms: ${formatStatusLine(status)}; queued ${String(status.queued)}, Graph pending ${String(status.delivery?.pending)}`,
+      );
     }
-    if (options.advanceMs !== undefined && status.queued === 0 && (status.delivery?.pending ?? 0) > 0) await e2e.sim.clock.advance(options.advanceMs);
+    if (options.advanceMs !== undefined && status.queued === 0 && (status.delivery?.pending ?? 0) > 0)
+      await e2e.sim.clock.advance(options.advanceMs);
     else await delay(100);
   }
 }
@@ -114,12 +130,22 @@ export interface SinkEntry {
 
 /** The sink: blob path without `{tenantId}/` and `.json`, lower-cased (the sink's canonical form) → body. */
 export async function readSink(pipeline: LocalPipeline): Promise<Map<string, SinkEntry>> {
-  const container = BlobServiceClient.fromConnectionString(pipeline.connectionString).getContainerClient(pipeline.config.processing.resourcesContainer);
+  const container = BlobServiceClient.fromConnectionString(pipeline.connectionString).getContainerClient(
+    pipeline.config.processing.resourcesContainer,
+  );
   const entries = new Map<string, SinkEntry>();
   if (!(await container.exists())) return entries;
   for await (const blob of container.listBlobsFlat({ includeMetadata: true })) {
-    const body = JSON.parse((await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8')) as Record<string, unknown>;
-    entries.set(blob.name.replace(/^[^/]+\//, '').replace(/\.json$/, '').toLowerCase(), { body, deleted: blob.metadata?.deleted === 'true' });
+    const body = JSON.parse(
+      (await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8'),
+    ) as Record<string, unknown>;
+    entries.set(
+      blob.name
+        .replace(/^[^/]+\//, '')
+        .replace(/\.json$/, '')
+        .toLowerCase(),
+      { body, deleted: blob.metadata?.deleted === 'true' },
+    );
   }
   return entries;
 }
@@ -167,7 +193,10 @@ export interface GroundTruthComparison {
 }
 
 /** Compares the sink with the simulator's state for every resource in scope. */
-export async function compareWithGroundTruth(e2e: E2ePipeline, scope: (resource: ResourceSnapshot) => boolean = (resource) => inScope(e2e.demo, resource)): Promise<GroundTruthComparison> {
+export async function compareWithGroundTruth(
+  e2e: E2ePipeline,
+  scope: (resource: ResourceSnapshot) => boolean = (resource) => inScope(e2e.demo, resource),
+): Promise<GroundTruthComparison> {
   const sink = await readSink(e2e.pipeline);
   const truth = e2e.sim.state(e2e.demo.tenantId).filter(scope);
   const truthPaths = new Set(truth.map((resource) => resource.path.toLowerCase()));
@@ -176,15 +205,30 @@ export async function compareWithGroundTruth(e2e: E2ePipeline, scope: (resource:
   for (const resource of truth) {
     const entry = sink.get(resource.path.toLowerCase());
     if (entry === undefined || entry.deleted) missing.push(`${resource.kind} ${resource.path}`);
-    else if (!isDeepStrictEqual(withoutResponseAnnotations(entry.body), withoutResponseAnnotations(expectedBody(e2e.demo, resource)))) different.push(`${resource.kind} ${resource.path}`);
+    else if (
+      !isDeepStrictEqual(
+        withoutResponseAnnotations(entry.body),
+        withoutResponseAnnotations(expectedBody(e2e.demo, resource)),
+      )
+    )
+      different.push(`${resource.kind} ${resource.path}`);
   }
-  const stale = [...sink.entries()].filter(([path, entry]) => !entry.deleted && !truthPaths.has(path)).map(([path]) => path);
-  return { expected: truth.length, missing, different, stale, tombstones: [...sink.values()].filter((entry) => entry.deleted).length };
+  const stale = [...sink.entries()]
+    .filter(([path, entry]) => !entry.deleted && !truthPaths.has(path))
+    .map(([path]) => path);
+  return {
+    expected: truth.length,
+    missing,
+    different,
+    stale,
+    tombstones: [...sink.values()].filter((entry) => entry.deleted).length,
+  };
 }
 
 /** What the sink holds when it is right: Alex's mail comes from the rich demo subscription, which selects properties. */
 function expectedBody(demo: DemoTenant, resource: ResourceSnapshot): Readonly<Record<string, unknown>> {
-  if (resource.kind.toLowerCase() !== 'message' || !resource.path.startsWith(`users/${demo.alexId}/`)) return resource.body;
+  if (resource.kind.toLowerCase() !== 'message' || !resource.path.startsWith(`users/${demo.alexId}/`))
+    return resource.body;
   const selected = new Set(['id', '@odata.etag', ...RICH_MESSAGE_SELECT.split(',').map((name) => name.toLowerCase())]);
   return Object.fromEntries(Object.entries(resource.body).filter(([key]) => selected.has(key.toLowerCase())));
 }
@@ -199,12 +243,36 @@ export function touchEverythingInScope(e2e: E2ePipeline, label: string): number 
   for (const resource of sim.state(demo.tenantId).filter((candidate) => inScope(demo, candidate))) {
     const kind = resource.kind.toLowerCase();
     const owner = resource.path.split('/')[1] ?? '';
-    if (kind === 'user') sim.mutate(demo.tenantId, { kind: 'user', op: 'update', id: resource.id, data: { jobTitle: label } });
-    else if (kind === 'group') sim.mutate(demo.tenantId, { kind: 'group', op: 'update', id: resource.id, data: { description: label } });
-    else if (kind === 'message' || kind === 'event') sim.mutate(demo.tenantId, { kind, op: 'update', userId: owner, id: resource.id, data: { subject: label } });
-    else if (kind === 'contact') sim.mutate(demo.tenantId, { kind: 'contact', op: 'update', userId: owner, id: resource.id, data: { displayName: label } });
-    else if (kind === 'driveitem' && resource.body.root === undefined) sim.mutate(demo.tenantId, { kind: 'driveItem', op: 'update', driveId: demo.driveId, id: resource.id, data: { description: label } });
-    else if (kind === 'chatmessage') sim.mutate(demo.tenantId, { kind: 'chatMessage', op: 'update', chatId: demo.chatId, id: resource.id, data: { body: { contentType: 'text', content: label } } });
+    if (kind === 'user')
+      sim.mutate(demo.tenantId, { kind: 'user', op: 'update', id: resource.id, data: { jobTitle: label } });
+    else if (kind === 'group')
+      sim.mutate(demo.tenantId, { kind: 'group', op: 'update', id: resource.id, data: { description: label } });
+    else if (kind === 'message' || kind === 'event')
+      sim.mutate(demo.tenantId, { kind, op: 'update', userId: owner, id: resource.id, data: { subject: label } });
+    else if (kind === 'contact')
+      sim.mutate(demo.tenantId, {
+        kind: 'contact',
+        op: 'update',
+        userId: owner,
+        id: resource.id,
+        data: { displayName: label },
+      });
+    else if (kind === 'driveitem' && resource.body.root === undefined)
+      sim.mutate(demo.tenantId, {
+        kind: 'driveItem',
+        op: 'update',
+        driveId: demo.driveId,
+        id: resource.id,
+        data: { description: label },
+      });
+    else if (kind === 'chatmessage')
+      sim.mutate(demo.tenantId, {
+        kind: 'chatMessage',
+        op: 'update',
+        chatId: demo.chatId,
+        id: resource.id,
+        data: { body: { contentType: 'text', content: label } },
+      });
     else continue;
     touched += 1;
   }
@@ -213,7 +281,9 @@ export function touchEverythingInScope(e2e: E2ePipeline, label: string): number 
 
 /** Host log lines worth showing when a test fails: warnings and errors, without secrets (the host redacts). */
 export function problems(logs: readonly LocalHostLogEntry[]): string[] {
-  return logs.filter((entry) => entry.level === 'warning' || entry.level === 'error' || entry.level === 'critical').map((entry) => `${entry.functionName ?? entry.source}: ${entry.message}`);
+  return logs
+    .filter((entry) => entry.level === 'warning' || entry.level === 'error' || entry.level === 'critical')
+    .map((entry) => `${entry.functionName ?? entry.source}: ${entry.message}`);
 }
 
 /**
@@ -237,7 +307,10 @@ export interface StageCounts {
 
 export async function stageCounts(e2e: E2ePipeline): Promise<StageCounts> {
   const attempts = e2e.sim.deliveryAttempts();
-  const items = (outcomes: readonly string[]): number => attempts.filter((attempt) => outcomes.includes(attempt.outcome)).reduce((sum, attempt) => sum + attempt.notificationIds.length, 0);
+  const items = (outcomes: readonly string[]): number =>
+    attempts
+      .filter((attempt) => outcomes.includes(attempt.outcome))
+      .reduce((sum, attempt) => sum + attempt.notificationIds.length, 0);
   const status = await e2e.pipeline.status();
   const processed = e2e.logs
     .filter((entry) => entry.functionName === 'processNotifications')
@@ -263,7 +336,10 @@ export async function stageCounts(e2e: E2ePipeline): Promise<StageCounts> {
  * notifications), so a later version covers an earlier one; a lost notification that a later change of the
  * same resource masks is caught by the notification fates and the stage counts, not by this check.
  */
-export async function changesNotReached(e2e: E2ePipeline, scope: (change: Pick<ResourceSnapshot, 'kind' | 'path'>) => boolean = (change) => inScope(e2e.demo, change)): Promise<string[]> {
+export async function changesNotReached(
+  e2e: E2ePipeline,
+  scope: (change: Pick<ResourceSnapshot, 'kind' | 'path'>) => boolean = (change) => inScope(e2e.demo, change),
+): Promise<string[]> {
   const { sim, demo } = e2e;
   const sink = await readSink(e2e.pipeline);
   const alive = new Set(sim.state(demo.tenantId).map((resource) => resource.path.toLowerCase()));
@@ -278,7 +354,10 @@ export async function changesNotReached(e2e: E2ePipeline, scope: (change: Pick<R
         : entry.deleted
           ? !alive.has(path)
           : (sim.versionOf(demo.tenantId, change.path, withoutResponseAnnotations(entry.body)) ?? 0) >= change.version;
-    if (!reached) notReached.push(`${change.changeId} ${change.changeType} v${change.version} ${change.path}${entry === undefined ? ' (absent)' : entry.deleted ? ' (tombstone)' : ''}`);
+    if (!reached)
+      notReached.push(
+        `${change.changeId} ${change.changeType} v${change.version} ${change.path}${entry === undefined ? ' (absent)' : entry.deleted ? ' (tombstone)' : ''}`,
+      );
   }
   return notReached;
 }

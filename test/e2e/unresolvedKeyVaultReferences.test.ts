@@ -58,26 +58,47 @@ describe('an app whose subscription-management secrets are unresolved Key Vault 
     expect(listed.status).toBe(503);
     expect(listed.body).toMatchObject({ code: 'ERR_CONFIG_INVALID', status: 503 });
     expect(listed.text).not.toContain('kv-firstdeploy');
-    const failure = e2e.logs.filter((entry) => entry.functionName === 'manageSubscriptions' && entry.level === 'error').map((entry) => entry.message);
-    expect(failure.join('\n')).toMatch(/Subscription management .* is unavailable until these settings are fixed:.*NOTIFICATION_URL: is an unresolved Key Vault reference/s);
+    const failure = e2e.logs
+      .filter((entry) => entry.functionName === 'manageSubscriptions' && entry.level === 'error')
+      .map((entry) => entry.message);
+    expect(failure.join('\n')).toMatch(
+      /Subscription management .* is unavailable until these settings are fixed:.*NOTIFICATION_URL: is an unresolved Key Vault reference/s,
+    );
     expect(e2e.logs.map((entry) => entry.message).join('\n')).not.toContain('kv-firstdeploy');
   });
 
   it('receives and processes notifications of a subscription created elsewhere, through the webhook, the queue and the sink', async () => {
     const { pipeline, sim, demo } = e2e;
     // Created as the CLI or a second deployment would, with the real URL (Graph's handshake hits the running webhooks).
-    const elsewhere = buildServices(loadConfig({ ...pipeline.settings, NOTIFICATION_URL: pipeline.urls.notificationUrl, LIFECYCLE_NOTIFICATION_URL: pipeline.urls.lifecycleNotificationUrl }));
-    const created = await createManagedSubscription(parseSubscriptionRequest({ resource: 'users', changeType: 'updated,deleted' }), {
-      ...elsewhere.subscriptionServices,
-      log: invocationContext('cli').context,
-    });
+    const elsewhere = buildServices(
+      loadConfig({
+        ...pipeline.settings,
+        NOTIFICATION_URL: pipeline.urls.notificationUrl,
+        LIFECYCLE_NOTIFICATION_URL: pipeline.urls.lifecycleNotificationUrl,
+      }),
+    );
+    const created = await createManagedSubscription(
+      parseSubscriptionRequest({ resource: 'users', changeType: 'updated,deleted' }),
+      {
+        ...elsewhere.subscriptionServices,
+        log: invocationContext('cli').context,
+      },
+    );
     expect(created.status).toBe('active');
 
-    sim.mutate(demo.tenantId, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'Seen despite the vault' } });
+    sim.mutate(demo.tenantId, {
+      kind: 'user',
+      op: 'update',
+      id: demo.meganId,
+      data: { jobTitle: 'Seen despite the vault' },
+    });
     const status = await untilQuiet(e2e);
 
     const sink = await readSink(pipeline);
-    expect(sink.get(`users/${demo.meganId}`)?.body).toMatchObject({ id: demo.meganId, jobTitle: 'Seen despite the vault' });
+    expect(sink.get(`users/${demo.meganId}`)?.body).toMatchObject({
+      id: demo.meganId,
+      jobTitle: 'Seen despite the vault',
+    });
     expect(status).toMatchObject({ failures: 0, poison: 0 });
     expect(pipeline.invocations.succeeded('receiveNotifications')).toBeGreaterThan(0);
     expect(pipeline.invocations.succeeded('processNotifications')).toBeGreaterThan(0);

@@ -21,8 +21,14 @@ describe('a partly invalid configuration', () => {
     expect(composed.services.ingest.maxBodyBytes).toBeGreaterThan(0);
     expect(composed.services.processing.select).toEqual({});
     expect(() => composed.services.subscriptionServices).toThrow(ConfigurationInvalid);
-    expect(() => composed.services.subscriptionServices).toThrow(/NOTIFICATION_URL: is an unresolved Key Vault reference/);
-    expect(describeHealth(composed.health)).toEqual([expect.stringMatching(/^graph-notify runs degraded: NOTIFICATION_URL is an unresolved Key Vault reference.*; unavailable: subscriptions$/)]);
+    expect(() => composed.services.subscriptionServices).toThrow(
+      /NOTIFICATION_URL: is an unresolved Key Vault reference/,
+    );
+    expect(describeHealth(composed.health)).toEqual([
+      expect.stringMatching(
+        /^graph-notify runs degraded: NOTIFICATION_URL is an unresolved Key Vault reference.*; unavailable: subscriptions$/,
+      ),
+    ]);
     expect(describeHealth(composed.health).join()).not.toContain('kv-demo');
   });
 
@@ -39,10 +45,17 @@ describe('a partly invalid configuration', () => {
     const composed = composeApp(readConfiguration(testEnvironment({ NOTIFICATION_URL: reference })));
     const { context, logs } = invocationContext('manageSubscriptions');
 
-    const response = await manageSubscriptions(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/subscriptions' }), context, () => composed.services.subscriptionServices);
+    const response = await manageSubscriptions(
+      new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/subscriptions' }),
+      context,
+      () => composed.services.subscriptionServices,
+    );
 
     expect(response.status).toBe(503);
-    expect(bodyOf(response)).toMatchObject({ code: 'ERR_CONFIG_INVALID', detail: expect.stringContaining('/api/health') as unknown });
+    expect(bodyOf(response)).toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      detail: expect.stringContaining('/api/health') as unknown,
+    });
     expect(logs.map((log) => log.message).join('\n')).toMatch(/NOTIFICATION_URL: is an unresolved Key Vault reference/);
     expect(JSON.stringify(response)).not.toContain('kv-demo');
   });

@@ -13,12 +13,20 @@ import { installInMemoryTelemetry } from '../support/telemetry';
 
 function context(dequeueCount: number) {
   const logs: string[] = [];
-  return { logs, context: new InvocationContext({ triggerMetadata: { dequeueCount }, logHandler: (_level, ...args) => logs.push(args.map(String).join(' ')) }) };
+  return {
+    logs,
+    context: new InvocationContext({
+      triggerMetadata: { dequeueCount },
+      logHandler: (_level, ...args) => logs.push(args.map(String).join(' ')),
+    }),
+  };
 }
 
 describe('runQueueMessage', () => {
-  it('reads maxDequeueCount from the app\'s own host.json, the file the host reads', () => {
-    const host = JSON.parse(readFileSync('host.json', 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
+  it("reads maxDequeueCount from the app's own host.json, the file the host reads", () => {
+    const host = JSON.parse(readFileSync('host.json', 'utf8')) as {
+      extensions: { queues: { maxDequeueCount: number } };
+    };
 
     expect(findHostJson()).toBe(join(process.cwd(), 'host.json'));
     expect(maxDequeueCount()).toBe(host.extensions.queues.maxDequeueCount);
@@ -32,14 +40,18 @@ describe('runQueueMessage', () => {
     expect(parseHostJson(document, settings).queues.maxDequeueCount).toBe(2);
     expect(readMaxDequeueCount(document, {})).toBe(5);
     expect(readMaxDequeueCount({ version: '2.0' }, {})).toBe(5);
-    expect(() => readMaxDequeueCount(document, { AZUREFUNCTIONSJOBHOST__EXTENSIONS__QUEUES__MAXDEQUEUECOUNT: 'zero' })).toThrow(/maxDequeueCount/);
+    expect(() =>
+      readMaxDequeueCount(document, { AZUREFUNCTIONSJOBHOST__EXTENSIONS__QUEUES__MAXDEQUEUECOUNT: 'zero' }),
+    ).toThrow(/maxDequeueCount/);
   });
 
   it('counts a failure before the last attempt as retrying and rethrows it', async () => {
     const telemetry = installInMemoryTelemetry();
     const { context: ctx, logs } = context(2);
 
-    await expect(runQueueMessage('notifications', ctx, () => Promise.reject(new Error('AccountKey=secret; boom')))).rejects.toThrow('boom');
+    await expect(
+      runQueueMessage('notifications', ctx, () => Promise.reject(new Error('AccountKey=secret; boom'))),
+    ).rejects.toThrow('boom');
 
     expect(await telemetry.sum(METRIC.messagesProcessed, { [ATTRIBUTE.outcome]: 'retrying' })).toBe(1);
     expect(await telemetry.sum(METRIC.poisonMessages)).toBe(0);
@@ -51,7 +63,9 @@ describe('runQueueMessage', () => {
   it('counts the last failed attempt as poisoned', async () => {
     const telemetry = installInMemoryTelemetry();
 
-    await expect(runQueueMessage('lifecycle', context(maxDequeueCount()).context, () => Promise.reject(new Error('boom')))).rejects.toThrow();
+    await expect(
+      runQueueMessage('lifecycle', context(maxDequeueCount()).context, () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow();
 
     expect(await telemetry.sum(METRIC.poisonMessages, { [ATTRIBUTE.queue]: 'lifecycle' })).toBe(1);
     await telemetry.uninstall();
@@ -72,7 +86,12 @@ describe('runQueueMessage', () => {
     const { context: ctx, logs } = context(1);
     const message = { v: 99, clientState: 'secret-client-state' };
 
-    await runQueueMessage('notifications', ctx, () => Promise.resolve(parseQueueEnvelope(message)).then(() => 'succeeded' as const), { message, poisonQueue: () => poison });
+    await runQueueMessage(
+      'notifications',
+      ctx,
+      () => Promise.resolve(parseQueueEnvelope(message)).then(() => 'succeeded' as const),
+      { message, poisonQueue: () => poison },
+    );
 
     expect(poison.sent.map((sent) => JSON.parse(sent.text) as unknown)).toEqual([message]);
     expect(await telemetry.sum(METRIC.poisonMessages, { [ATTRIBUTE.queue]: 'notifications' })).toBe(1);
@@ -82,11 +101,21 @@ describe('runQueueMessage', () => {
     await telemetry.uninstall();
   });
 
-  it('keeps a text message as it came, and leaves other failures to the host\'s retries', async () => {
+  it("keeps a text message as it came, and leaves other failures to the host's retries", async () => {
     const poison = new MemoryMessageQueue();
 
-    await runQueueMessage('lifecycle', context(1).context, () => Promise.resolve(parseQueueEnvelope('not json')).then(() => 'succeeded' as const), { message: 'not json', poisonQueue: () => poison });
-    await expect(runQueueMessage('lifecycle', context(1).context, () => Promise.reject(new Error('boom')), { message: 'x', poisonQueue: () => poison })).rejects.toThrow('boom');
+    await runQueueMessage(
+      'lifecycle',
+      context(1).context,
+      () => Promise.resolve(parseQueueEnvelope('not json')).then(() => 'succeeded' as const),
+      { message: 'not json', poisonQueue: () => poison },
+    );
+    await expect(
+      runQueueMessage('lifecycle', context(1).context, () => Promise.reject(new Error('boom')), {
+        message: 'x',
+        poisonQueue: () => poison,
+      }),
+    ).rejects.toThrow('boom');
 
     expect(poison.sent.map((sent) => sent.text)).toEqual(['not json']);
   });
@@ -96,7 +125,12 @@ describe('runQueueMessage', () => {
     poison.failWith = new Error('queue service unavailable');
 
     await expect(
-      runQueueMessage('notifications', context(1).context, () => Promise.resolve(parseQueueEnvelope('not json')).then(() => 'succeeded' as const), { message: 'not json', poisonQueue: () => poison }),
+      runQueueMessage(
+        'notifications',
+        context(1).context,
+        () => Promise.resolve(parseQueueEnvelope('not json')).then(() => 'succeeded' as const),
+        { message: 'not json', poisonQueue: () => poison },
+      ),
     ).rejects.toThrow('queue service unavailable');
   });
 });

@@ -15,7 +15,11 @@ afterEach(() => {
   world.stop();
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
   const [, id, action] = /^\/api\/subscriptions(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path) ?? [];
   const request = new HttpRequest({
     method,
@@ -24,9 +28,16 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
     ...(body === undefined ? {} : { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }),
   });
   const { context } = invocationContext('manageSubscriptions');
-  const response: HttpResponseInit = await manageSubscriptions(request, context, () => ({ ...world.deps(), observations: new SubscriptionSnapshot() }));
+  const response: HttpResponseInit = await manageSubscriptions(request, context, () => ({
+    ...world.deps(),
+    observations: new SubscriptionSnapshot(),
+  }));
   const text = typeof response.body === 'string' ? response.body : '';
-  return { status: response.status ?? 200, headers: (response.headers ?? {}) as Record<string, string>, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  return {
+    status: response.status ?? 200,
+    headers: (response.headers ?? {}) as Record<string, string>,
+    json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+  };
 }
 
 describe('management API', () => {
@@ -42,10 +53,18 @@ describe('management API', () => {
 
     expect(created.status).toBe(201);
     expect(created.headers.Location).toBe(`/api/subscriptions/${id}`);
-    expect(created.json).toMatchObject({ resource: 'users', changeType: 'updated,deleted', status: 'active', notificationUrl: 'http://127.0.0.1:7071/api/notifications', lastError: null });
+    expect(created.json).toMatchObject({
+      resource: 'users',
+      changeType: 'updated,deleted',
+      status: 'active',
+      notificationUrl: 'http://127.0.0.1:7071/api/notifications',
+      lastError: null,
+    });
     expect(listed.json.value).toEqual([shown.json]);
     expect(renewed.status).toBe(200);
-    expect(Date.parse(String(renewed.json.expirationDateTime))).toBe(Date.parse(String(created.json.expirationDateTime)) + 60_000);
+    expect(Date.parse(String(renewed.json.expirationDateTime))).toBe(
+      Date.parse(String(created.json.expirationDateTime)) + 60_000,
+    );
     expect(deleted.status).toBe(204);
     expect(gone).toMatchObject({ status: 404, json: { code: 'ERR_SUBSCRIPTION_NOT_FOUND' } });
     expect(world.sim.subscriptions()).toEqual([]);
@@ -59,18 +78,26 @@ describe('management API', () => {
 
     expect(response.status).toBe(400);
     expect(response.headers['Content-Type']).toBe('application/problem+json');
-    expect(response.json).toMatchObject({ code: 'ERR_SUBSCRIPTION_RULE_VIOLATED', detail: expect.stringMatching(/^Rule change-type: changeType "created" is not allowed for user subscriptions/) as string });
+    expect(response.json).toMatchObject({
+      code: 'ERR_SUBSCRIPTION_RULE_VIOLATED',
+      detail: expect.stringMatching(
+        /^Rule change-type: changeType "created" is not allowed for user subscriptions/,
+      ) as string,
+    });
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
   });
 
   it('surfaces a failed validation handshake as 422 saying where and why', async () => {
-    world.webhook = (url) => (url.searchParams.has('validationToken') ? new Response('<html>Sign in</html>', { status: 200 }) : undefined);
+    world.webhook = (url) =>
+      url.searchParams.has('validationToken') ? new Response('<html>Sign in</html>', { status: 200 }) : undefined;
 
     const response = await call('POST', '/api/subscriptions', { resource: 'groups', changeType: 'updated' });
 
     expect(response.status).toBe(422);
     expect(response.json.code).toBe('ERR_SUBSCRIPTION_REFUSED');
-    expect(response.json.detail).toContain('Graph could not validate the webhook at http://127.0.0.1:7071/api/notifications and http://127.0.0.1:7071/api/lifecycle');
+    expect(response.json.detail).toContain(
+      'Graph could not validate the webhook at http://127.0.0.1:7071/api/notifications and http://127.0.0.1:7071/api/lifecycle',
+    );
     expect(response.json.detail).toContain('Response must exactly match validationToken query parameter');
     expect(JSON.stringify(response.json)).not.toContain('-key');
   });
@@ -89,7 +116,14 @@ describe('management API', () => {
 
   it('passes Graph throttling on as 429 with Retry-After', async () => {
     const created = await call('POST', '/api/subscriptions', { resource: 'users', changeType: 'updated' });
-    world.sim.faults.inject({ target: 'graph', method: 'PATCH', path: '/subscriptions/', status: 429, code: 'TooManyRequests', retryAfterSeconds: 17 });
+    world.sim.faults.inject({
+      target: 'graph',
+      method: 'PATCH',
+      path: '/subscriptions/',
+      status: 429,
+      code: 'TooManyRequests',
+      retryAfterSeconds: 17,
+    });
 
     const response = await call('POST', `/api/subscriptions/${String(created.json.id)}/renew`);
 

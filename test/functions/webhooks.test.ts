@@ -10,7 +10,15 @@ import { loadConfig } from '../../src/lib/config';
 import { QUEUE_MESSAGE_MAX_CHARS } from '../../src/lib/notifications';
 import type { SubscriptionRecord } from '../../src/lib/subscriptions';
 import { invocationContext, postRequest } from '../support/functions';
-import { collection, driveRootNotification, TENANT_ID, lifecycleNotification, outlookMessageNotification, subscriptionRecord, userNotification } from '../support/notificationFactories';
+import {
+  collection,
+  driveRootNotification,
+  TENANT_ID,
+  lifecycleNotification,
+  outlookMessageNotification,
+  subscriptionRecord,
+  userNotification,
+} from '../support/notificationFactories';
 import { peekAllMessages, readEnvelopes } from '../support/queues';
 import { azuriteConnectionString, testEnvironment } from '../support/storage';
 
@@ -25,11 +33,20 @@ beforeEach(async () => {
   services = buildServices(loadConfig(testEnvironment()));
   mail = subscriptionRecord();
   users = subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' });
-  drive = subscriptionRecord({ resource: 'drives/b!drive-1/root', changeType: 'updated', tenantId: '11111111-2222-3333-4444-555555555555' });
+  drive = subscriptionRecord({
+    resource: 'drives/b!drive-1/root',
+    changeType: 'updated',
+    tenantId: '11111111-2222-3333-4444-555555555555',
+  });
   await Promise.all([mail, users, drive].map((record) => services.subscriptions.create(record)));
 });
 
-async function post(body: string | Uint8Array, headers?: Record<string, string>, endpoint: 'notifications' | 'lifecycle' = 'notifications', url = notificationsUrl) {
+async function post(
+  body: string | Uint8Array,
+  headers?: Record<string, string>,
+  endpoint: 'notifications' | 'lifecycle' = 'notifications',
+  url = notificationsUrl,
+) {
   const { context, logs } = invocationContext();
   const response = await handleWebhook(endpoint, postRequest(url, body, headers), context, () => services.ingest);
   return { response, logs };
@@ -42,13 +59,21 @@ function problemOf(response: HttpResponseInit): unknown {
 
 async function queued(queue: 'notifications' | 'lifecycle' = 'notifications') {
   const { storage } = services.config;
-  return readEnvelopes(azuriteConnectionString(), queue === 'notifications' ? storage.notificationsQueue : storage.lifecycleQueue, storage.payloadContainer);
+  return readEnvelopes(
+    azuriteConnectionString(),
+    queue === 'notifications' ? storage.notificationsQueue : storage.lifecycleQueue,
+    storage.payloadContainer,
+  );
 }
 
 describe('validation handshake', () => {
   it.each([
     ['plain text', 'abc123', 'abc123'],
-    ['spaces and colons as Graph sends them', 'Validation%3A%20Testing%20client%20application%20reachability%20for%20subscription%20Request-Id%3A%20877cb92e', 'Validation: Testing client application reachability for subscription Request-Id: 877cb92e'],
+    [
+      'spaces and colons as Graph sends them',
+      'Validation%3A%20Testing%20client%20application%20reachability%20for%20subscription%20Request-Id%3A%20877cb92e',
+      'Validation: Testing client application reachability for subscription Request-Id: 877cb92e',
+    ],
     ['+ as a space, %2B as a plus', 'a+b%2Bc', 'a b+c'],
     ['percent-escaped unicode', '%E2%9C%93%20ok', '\u2713 ok'],
     ['markup, echoed as text only', '%3Cscript%3Ealert(1)%3C%2Fscript%3E', '<script>alert(1)</script>'],
@@ -58,13 +83,28 @@ describe('validation handshake', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toBe(decoded);
-    expect(response.headers).toMatchObject({ 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    });
   });
 
   it('answers on the lifecycle endpoint too, whatever the body, without touching storage', async () => {
-    services = buildServices(loadConfig(testEnvironment({ AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=x;AccountKey=eA==;QueueEndpoint=http://127.0.0.1:9/x;TableEndpoint=http://127.0.0.1:9/x;BlobEndpoint=http://127.0.0.1:9/x;' })));
+    services = buildServices(
+      loadConfig(
+        testEnvironment({
+          AzureWebJobsStorage:
+            'DefaultEndpointsProtocol=http;AccountName=x;AccountKey=eA==;QueueEndpoint=http://127.0.0.1:9/x;TableEndpoint=http://127.0.0.1:9/x;BlobEndpoint=http://127.0.0.1:9/x;',
+        }),
+      ),
+    );
 
-    const { response } = await post('{"not":"empty"}', { 'content-type': 'application/json' }, 'lifecycle', 'http://localhost:7071/api/lifecycle?validationToken=tok');
+    const { response } = await post(
+      '{"not":"empty"}',
+      { 'content-type': 'application/json' },
+      'lifecycle',
+      'http://localhost:7071/api/lifecycle?validationToken=tok',
+    );
 
     expect(response).toMatchObject({ status: 200, body: 'tok' });
   });
@@ -99,29 +139,49 @@ describe('notifications', () => {
     expect(response.status).toBe(202);
     expect(resolved.flatMap((envelope) => envelope.items).map((item) => item.resource)).toEqual([good.resource]);
     const warnings = logs.filter((log) => log.level === 'warning').map((log) => log.message);
-    expect(warnings.filter((w) => w.includes('unknownSubscription'))).toEqual(['Rejected 1 notification(s) on /notifications: unknownSubscription']);
-    expect(warnings.filter((w) => w.includes('clientStateMismatch'))).toEqual(['Rejected 2 notification(s) on /notifications: clientStateMismatch']);
+    expect(warnings.filter((w) => w.includes('unknownSubscription'))).toEqual([
+      'Rejected 1 notification(s) on /notifications: unknownSubscription',
+    ]);
+    expect(warnings.filter((w) => w.includes('clientStateMismatch'))).toEqual([
+      'Rejected 2 notification(s) on /notifications: clientStateMismatch',
+    ]);
     expect(warnings.filter((w) => w.includes('tenantMismatch'))).toHaveLength(1);
     expect(logs.map((log) => log.message).join('\n')).not.toContain(users.clientState);
   });
 
   it('routes lifecycle items that arrive on the notification URL to the lifecycle queue', async () => {
-    const { response } = await post(collection([userNotification(users), lifecycleNotification(mail, 'missed', 'organizationId')]));
+    const { response } = await post(
+      collection([userNotification(users), lifecycleNotification(mail, 'missed', 'organizationId')]),
+    );
 
     expect(response.status).toBe(202);
     expect((await queued('notifications')).resolved.flatMap((envelope) => envelope.items)).toHaveLength(1);
     const lifecycle = (await queued('lifecycle')).resolved;
     expect(lifecycle).toHaveLength(1);
-    expect(lifecycle[0]?.items[0]).toMatchObject({ lifecycleEvent: 'missed', tenantId: mail.tenantId, subscriptionId: mail.subscriptionId });
+    expect(lifecycle[0]?.items[0]).toMatchObject({
+      lifecycleEvent: 'missed',
+      tenantId: mail.tenantId,
+      subscriptionId: mail.subscriptionId,
+    });
   });
 
   it('enqueues lifecycle notifications posted to /api/lifecycle with their validation tokens', async () => {
-    const { response } = await post(collection([lifecycleNotification(mail, 'reauthorizationRequired'), lifecycleNotification(users, 'subscriptionRemoved')], ['jwt']), undefined, 'lifecycle');
+    const { response } = await post(
+      collection(
+        [lifecycleNotification(mail, 'reauthorizationRequired'), lifecycleNotification(users, 'subscriptionRemoved')],
+        ['jwt'],
+      ),
+      undefined,
+      'lifecycle',
+    );
 
     expect(response.status).toBe(202);
     const { resolved } = await queued('lifecycle');
     expect(resolved).toHaveLength(1);
-    expect(resolved[0]?.items.map((item) => item.lifecycleEvent)).toEqual(['reauthorizationRequired', 'subscriptionRemoved']);
+    expect(resolved[0]?.items.map((item) => item.lifecycleEvent)).toEqual([
+      'reauthorizationRequired',
+      'subscriptionRemoved',
+    ]);
     expect(resolved[0]?.validationTokens).toEqual(['jwt']);
   });
 
@@ -139,7 +199,10 @@ describe('notifications', () => {
   });
 
   it('stores an item too large for a queue message in a blob and enqueues a claim check', async () => {
-    const huge: Record<string, unknown> = { ...outlookMessageNotification(mail), resourceData: { id: 'big', padding: 'p'.repeat(70_000) } };
+    const huge: Record<string, unknown> = {
+      ...outlookMessageNotification(mail),
+      resourceData: { id: 'big', padding: 'p'.repeat(70_000) },
+    };
     const small = userNotification(users);
 
     const { response } = await post(collection([huge, small]));
@@ -157,14 +220,70 @@ describe('notifications', () => {
 
 describe('bad input', () => {
   it.each([
-    ['malformed JSON', '{"value": [', { 'content-type': 'application/json' }, 400, 'ERR_INGEST_MALFORMED_JSON', /not valid JSON/],
-    ['a JSON array', '[]', { 'content-type': 'application/json' }, 400, 'ERR_INGEST_INVALID_COLLECTION', /"value" array/],
-    ['value not an array', '{"value": {}}', { 'content-type': 'application/json' }, 400, 'ERR_INGEST_INVALID_COLLECTION', /"value" must be an array/],
-    ['an empty value', '{"value": []}', { 'content-type': 'application/json' }, 400, 'ERR_INGEST_INVALID_COLLECTION', /"value" is empty/],
-    ['bad validationTokens', '{"value": [{}], "validationTokens": "x"}', { 'content-type': 'application/json' }, 400, 'ERR_INGEST_INVALID_COLLECTION', /validationTokens/],
-    ['text/plain content', '{"value": []}', { 'content-type': 'text/plain' }, 415, 'ERR_INGEST_UNSUPPORTED_MEDIA_TYPE', /application\/json/],
-    ['no content type', new TextEncoder().encode('{"value": []}'), {}, 415, 'ERR_INGEST_UNSUPPORTED_MEDIA_TYPE', /got none/],
-    ['invalid UTF-8', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), { 'content-type': 'application/json' }, 400, 'ERR_INGEST_MALFORMED_JSON', /not valid JSON/],
+    [
+      'malformed JSON',
+      '{"value": [',
+      { 'content-type': 'application/json' },
+      400,
+      'ERR_INGEST_MALFORMED_JSON',
+      /not valid JSON/,
+    ],
+    [
+      'a JSON array',
+      '[]',
+      { 'content-type': 'application/json' },
+      400,
+      'ERR_INGEST_INVALID_COLLECTION',
+      /"value" array/,
+    ],
+    [
+      'value not an array',
+      '{"value": {}}',
+      { 'content-type': 'application/json' },
+      400,
+      'ERR_INGEST_INVALID_COLLECTION',
+      /"value" must be an array/,
+    ],
+    [
+      'an empty value',
+      '{"value": []}',
+      { 'content-type': 'application/json' },
+      400,
+      'ERR_INGEST_INVALID_COLLECTION',
+      /"value" is empty/,
+    ],
+    [
+      'bad validationTokens',
+      '{"value": [{}], "validationTokens": "x"}',
+      { 'content-type': 'application/json' },
+      400,
+      'ERR_INGEST_INVALID_COLLECTION',
+      /validationTokens/,
+    ],
+    [
+      'text/plain content',
+      '{"value": []}',
+      { 'content-type': 'text/plain' },
+      415,
+      'ERR_INGEST_UNSUPPORTED_MEDIA_TYPE',
+      /application\/json/,
+    ],
+    [
+      'no content type',
+      new TextEncoder().encode('{"value": []}'),
+      {},
+      415,
+      'ERR_INGEST_UNSUPPORTED_MEDIA_TYPE',
+      /got none/,
+    ],
+    [
+      'invalid UTF-8',
+      new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+      { 'content-type': 'application/json' },
+      400,
+      'ERR_INGEST_MALFORMED_JSON',
+      /not valid JSON/,
+    ],
   ])('answers %s with a problem document and enqueues nothing', async (_case, body, headers, status, code, detail) => {
     const { response } = await post(body, headers);
 
@@ -180,7 +299,10 @@ describe('bad input', () => {
     services = buildServices(loadConfig(testEnvironment({ INGEST_MAX_BODY_BYTES: '2048' })));
     const body = collection(Array.from({ length: 10 }, () => outlookMessageNotification(mail)));
 
-    const declared = await post(body, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+    const declared = await post(body, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    });
     const actual = await post(body, { 'content-type': 'application/json' });
 
     expect(declared.response.status).toBe(413);
@@ -209,10 +331,14 @@ describe('bad input', () => {
     );
 
     await fc.assert(
-      fc.asyncProperty(body, fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'), async (text, contentType) => {
-        const { response } = await post(text, { 'content-type': contentType });
-        expect(response.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        body,
+        fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'),
+        async (text, contentType) => {
+          const { response } = await post(text, { 'content-type': contentType });
+          expect(response.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 120 },
     );
 
@@ -231,23 +357,40 @@ describe('hostile input', () => {
 
     expect(response.status).toBe(202);
     expect((await queued()).resolved.flatMap((envelope) => envelope.items)).toHaveLength(1);
-    expect(logs.filter((log) => log.level === 'warning').map((log) => log.message)).toEqual(['Rejected 2 notification(s) on /notifications: invalidItem (first: subscriptionId: not a GUID)']);
+    expect(logs.filter((log) => log.level === 'warning').map((log) => log.message)).toEqual([
+      'Rejected 2 notification(s) on /notifications: invalidItem (first: subscriptionId: not a GUID)',
+    ]);
   });
 
   it('refuses a verified item nested 6,000 deep as an invalid item, and keeps the rest', async () => {
     const good = userNotification(users);
-    const deep = JSON.stringify(outlookMessageNotification(mail)).replace(/}$/, `,"resourceData":${nestedJson(6_000)}}`);
+    const deep = JSON.stringify(outlookMessageNotification(mail)).replace(
+      /}$/,
+      `,"resourceData":${nestedJson(6_000)}}`,
+    );
     const body = `{"value":[${deep},${JSON.stringify(good)}]}`;
 
     const { response, logs } = await post(body);
 
     expect(response.status).toBe(202);
-    expect((await queued()).resolved.flatMap((envelope) => envelope.items).map((item) => item.resource)).toEqual([good.resource]);
-    expect(logs.some((log) => log.message.includes(`invalidItem (first: item: nested deeper than ${MAX_ITEM_DEPTH} levels)`))).toBe(true);
+    expect((await queued()).resolved.flatMap((envelope) => envelope.items).map((item) => item.resource)).toEqual([
+      good.resource,
+    ]);
+    expect(
+      logs.some((log) =>
+        log.message.includes(`invalidItem (first: item: nested deeper than ${MAX_ITEM_DEPTH} levels)`),
+      ),
+    ).toBe(true);
   });
 
   it('answers a 10,000-item forged POST with 202 and one log line per reason, with counts', async () => {
-    const forgedItem = (subscriptionId: string) => ({ subscriptionId, clientState: 'guess', changeType: 'updated', resource: `Users/${randomUUID()}`, tenantId: TENANT_ID });
+    const forgedItem = (subscriptionId: string) => ({
+      subscriptionId,
+      clientState: 'guess',
+      changeType: 'updated',
+      resource: `Users/${randomUUID()}`,
+      tenantId: TENANT_ID,
+    });
     const forged = Array.from({ length: 10_000 }, (_, n) => forgedItem(n % 2 === 0 ? randomUUID() : `forged-${n}`));
 
     const { response, logs } = await post(collection(forged));
@@ -260,10 +403,18 @@ describe('hostile input', () => {
   });
 
   it('never reports an error that is not a storage failure as an outage', async () => {
-    const broken = { ...services.ingest, notificationsQueue: { send: () => Promise.reject(new TypeError('Do not know how to serialize a BigInt')) } };
+    const broken = {
+      ...services.ingest,
+      notificationsQueue: { send: () => Promise.reject(new TypeError('Do not know how to serialize a BigInt')) },
+    };
     const { context } = invocationContext();
 
-    const response = await handleWebhook('notifications', postRequest(notificationsUrl, collection([userNotification(users)])), context, () => broken);
+    const response = await handleWebhook(
+      'notifications',
+      postRequest(notificationsUrl, collection([userNotification(users)])),
+      context,
+      () => broken,
+    );
 
     expect(response.status).toBe(500);
     expect(response.headers).not.toHaveProperty('Retry-After');
@@ -283,7 +434,12 @@ describe('hostile input', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 6 }), async (items) => {
         const texts = items.map(({ subscription, subscriptionId, tenantId, genuineClientState, depth }) => {
-          const base = { ...userNotification(subscription), clientState: genuineClientState ? subscription.clientState : 'forged', ...(subscriptionId === undefined ? {} : { subscriptionId }), ...(tenantId === undefined ? {} : { tenantId }) };
+          const base = {
+            ...userNotification(subscription),
+            clientState: genuineClientState ? subscription.clientState : 'forged',
+            ...(subscriptionId === undefined ? {} : { subscriptionId }),
+            ...(tenantId === undefined ? {} : { tenantId }),
+          };
           return JSON.stringify(base).replace(/}$/, `,"resourceData":${nestedJson(depth)}}`);
         });
         const { response } = await post(`{"value":[${texts.join(',')}]}`);
@@ -294,18 +450,34 @@ describe('hostile input', () => {
 
     // Whatever was accepted is shallow enough to serialise and names a GUID subscription and tenant.
     const accepted = (await queued()).resolved.flatMap((envelope) => envelope.items);
-    expect(accepted.every((entry) => isGuid(String(entry.subscriptionId)) && isGuid(String(entry.tenantId)))).toBe(true);
+    expect(accepted.every((entry) => isGuid(String(entry.subscriptionId)) && isGuid(String(entry.tenantId)))).toBe(
+      true,
+    );
   });
 });
 
 describe('storage outage', () => {
   it('answers 503 with Retry-After when the queue cannot be written, and acknowledges nothing', async () => {
-    const down = buildServices(loadConfig(testEnvironment({ AzureWebJobsStorage: azuriteConnectionString().replace(/QueueEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'QueueEndpoint=http://127.0.0.1:9') })));
+    const down = buildServices(
+      loadConfig(
+        testEnvironment({
+          AzureWebJobsStorage: azuriteConnectionString().replace(
+            /QueueEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+            'QueueEndpoint=http://127.0.0.1:9',
+          ),
+        }),
+      ),
+    );
     await down.subscriptions.create(users);
     const { context, logs } = invocationContext();
 
     const started = Date.now();
-    const response = await handleWebhook('notifications', postRequest(notificationsUrl, collection([userNotification(users)])), context, () => down.ingest);
+    const response = await handleWebhook(
+      'notifications',
+      postRequest(notificationsUrl, collection([userNotification(users)])),
+      context,
+      () => down.ingest,
+    );
 
     expect(response.status).toBe(503);
     expect(response.headers).toMatchObject({ 'Retry-After': '10', 'Content-Type': 'application/problem+json' });
@@ -316,10 +488,24 @@ describe('storage outage', () => {
   });
 
   it('answers 503 when the subscription table cannot be read', async () => {
-    const down = buildServices(loadConfig(testEnvironment({ AzureWebJobsStorage: azuriteConnectionString().replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'TableEndpoint=http://127.0.0.1:9') })));
+    const down = buildServices(
+      loadConfig(
+        testEnvironment({
+          AzureWebJobsStorage: azuriteConnectionString().replace(
+            /TableEndpoint=http:\/\/127\.0\.0\.1:\d+/,
+            'TableEndpoint=http://127.0.0.1:9',
+          ),
+        }),
+      ),
+    );
     const { context } = invocationContext();
 
-    const response = await handleWebhook('notifications', postRequest(notificationsUrl, collection([userNotification(users)])), context, () => down.ingest);
+    const response = await handleWebhook(
+      'notifications',
+      postRequest(notificationsUrl, collection([userNotification(users)])),
+      context,
+      () => down.ingest,
+    );
 
     expect(response.status).toBe(503);
   });

@@ -54,11 +54,21 @@ const shells = [
   {
     shell: 'PowerShell',
     command: pwsh ?? 'pwsh',
-    args: (hook: string) => ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', join(repoRoot, 'infra', 'hooks', `${hook}.ps1`)],
+    args: (hook: string) => [
+      '-NoLogo',
+      '-NoProfile',
+      '-NonInteractive',
+      '-File',
+      join(repoRoot, 'infra', 'hooks', `${hook}.ps1`),
+    ],
   },
 ] as const;
 
-async function runHook(shell: (typeof shells)[number], hook: 'postprovision' | 'postdeploy', rules: readonly Rule[]): Promise<Run> {
+async function runHook(
+  shell: (typeof shells)[number],
+  hook: 'postprovision' | 'postdeploy',
+  rules: readonly Rule[],
+): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'graph-notify-hooks-'));
   try {
     return await runIn(dir, shell, hook, rules);
@@ -67,15 +77,25 @@ async function runHook(shell: (typeof shells)[number], hook: 'postprovision' | '
   }
 }
 
-async function runIn(dir: string, shell: (typeof shells)[number], hook: 'postprovision' | 'postdeploy', rules: readonly Rule[]): Promise<Run> {
+async function runIn(
+  dir: string,
+  shell: (typeof shells)[number],
+  hook: 'postprovision' | 'postdeploy',
+  rules: readonly Rule[],
+): Promise<Run> {
   const scenario = join(dir, 'scenario.json');
   const log = join(dir, 'calls.jsonl');
-  writeFileSync(scenario, JSON.stringify({ subscription: SUBSCRIPTION, defaultSubscription: DEFAULT_SUBSCRIPTION, rules }));
+  writeFileSync(
+    scenario,
+    JSON.stringify({ subscription: SUBSCRIPTION, defaultSubscription: DEFAULT_SUBSCRIPTION, rules }),
+  );
   writeFileSync(log, '');
   const child = spawn(shell.command, shell.args(hook), {
     cwd: repoRoot,
     env: {
-      PATH: [join(repoRoot, 'test', 'support', 'stubAz'), dirname(process.execPath), process.env.PATH ?? ''].join(delimiter),
+      PATH: [join(repoRoot, 'test', 'support', 'stubAz'), dirname(process.execPath), process.env.PATH ?? ''].join(
+        delimiter,
+      ),
       HOME: process.env.HOME ?? dir,
       TMPDIR: dir,
       DOTNET_CLI_TELEMETRY_OPTOUT: '1',
@@ -111,7 +131,9 @@ function describeCall(call: Call): string {
   const words = call.args.slice(0, first === -1 ? undefined : first).join(' ');
   const option = (name: string): string => call.args[call.args.indexOf(name) + 1] ?? '';
   if (words !== 'rest') return `${words} ${call.args.includes('--name') ? option('--name') : ''}`.trim();
-  return `${option('--method')} ${option('--uri').replace(/^.*\/sites\/[^/]+/, '').replace(/\?api-version=.*$/, '')}`;
+  return `${option('--method')} ${option('--uri')
+    .replace(/^.*\/sites\/[^/]+/, '')
+    .replace(/\?api-version=.*$/, '')}`;
 }
 
 /** Every call reached the subscription azd deploys to, never the CLI's default; `az rest` names it in the URL. */
@@ -122,7 +144,10 @@ function expectDeploySubscriptionOnly(calls: readonly Call[]): void {
 }
 
 function secretList(names: readonly string[]): Rule {
-  return { command: 'keyvault secret list', answers: [{ stdout: names.map((name) => ({ id: `https://kv-h23.vault.azure.net/secrets/${name}`, name })) }] };
+  return {
+    command: 'keyvault secret list',
+    answers: [{ stdout: names.map((name) => ({ id: `https://kv-h23.vault.azure.net/secrets/${name}`, name })) }],
+  };
 }
 function references(status: string): Answer {
   return {
@@ -136,22 +161,44 @@ function references(status: string): Answer {
   };
 }
 function referenceStatuses(...statuses: string[]): Rule {
-  return { command: 'rest', method: 'get', uri: '/config/configreferences/appsettings', answers: statuses.map(references) };
+  return {
+    command: 'rest',
+    method: 'get',
+    uri: '/config/configreferences/appsettings',
+    answers: statuses.map(references),
+  };
 }
-const refresh: Rule = { command: 'rest', method: 'post', uri: '/config/configreferences/appsettings/refresh', answers: [{ stdout: '' }] };
+const refresh: Rule = {
+  command: 'rest',
+  method: 'post',
+  uri: '/config/configreferences/appsettings/refresh',
+  answers: [{ stdout: '' }],
+};
 const secretSet: Rule = { command: 'keyvault secret set', answers: [{ stdout: '' }] };
 
 function storedUrl(secret: string, path: string, key: string): Rule {
-  return { command: 'keyvault secret show', name: secret, answers: [{ stdout: { name: secret, value: `https://${HOST}/api/${path}?code=${key}` } }] };
+  return {
+    command: 'keyvault secret show',
+    name: secret,
+    answers: [{ stdout: { name: secret, value: `https://${HOST}/api/${path}?code=${key}` } }],
+  };
 }
 function keys(fn: string, answers: readonly Answer[]): Rule {
   return { command: 'rest', method: 'post', uri: `/functions/${fn}/listkeys`, answers };
 }
 const keyWrites: Rule[] = [
-  { command: 'rest', method: 'put', uri: '/keys/graphNotify', answers: [{ stdout: { properties: { name: 'graphNotify' } } }] },
+  {
+    command: 'rest',
+    method: 'put',
+    uri: '/keys/graphNotify',
+    answers: [{ stdout: { properties: { name: 'graphNotify' } } }],
+  },
   { command: 'rest', method: 'delete', uri: '/keys/default', answers: [{ stdout: '' }] },
 ];
-const NOT_FOUND: Answer = { exit: 3, stderr: 'Not Found({"Code":"NotFound","Message":"Error retrieving function keys."})' };
+const NOT_FOUND: Answer = {
+  exit: 3,
+  stderr: 'Not Found({"Code":"NotFound","Message":"Error retrieving function keys."})',
+};
 
 describe('PowerShell for the Windows hooks', () => {
   it('is installed (npm run check:hooks) wherever CI runs', () => {
@@ -159,145 +206,194 @@ describe('PowerShell for the Windows hooks', () => {
   });
 });
 
-describe.each(shells.filter((shell) => shell.shell === 'sh' || pwsh !== undefined))('azd hooks under $shell', (shell) => {
-  describe('postprovision', { timeout: HOOK_TIMEOUT_MS }, () => {
-    it.concurrent('waits for the vault role, writes each URL with its own key and no newline, refreshes, then polls until both resolve', async () => {
-      const run = await runHook(shell, 'postprovision', [
-        { command: 'keyvault secret list', answers: [{ exit: 1, stderr: '(Forbidden) Caller is not authorized' }, secretList([]).answers[0] ?? {}] },
-        secretSet,
-        refresh,
-        referenceStatuses('SecretNotFound', 'Resolved'),
-      ]);
+describe.each(shells.filter((shell) => shell.shell === 'sh' || pwsh !== undefined))(
+  'azd hooks under $shell',
+  (shell) => {
+    describe('postprovision', { timeout: HOOK_TIMEOUT_MS }, () => {
+      it.concurrent(
+        'waits for the vault role, writes each URL with its own key and no newline, refreshes, then polls until both resolve',
+        async () => {
+          const run = await runHook(shell, 'postprovision', [
+            {
+              command: 'keyvault secret list',
+              answers: [{ exit: 1, stderr: '(Forbidden) Caller is not authorized' }, secretList([]).answers[0] ?? {}],
+            },
+            secretSet,
+            refresh,
+            referenceStatuses('SecretNotFound', 'Resolved'),
+          ]);
 
-      expect(run.status, run.output).toBe(0);
-      expectDeploySubscriptionOnly(run.calls);
-      expect(run.calls.map(describeCall)).toEqual([
-        'keyvault secret list',
-        'keyvault secret list',
-        'keyvault secret set notification-url',
-        'keyvault secret set lifecycle-notification-url',
-        'post /config/configreferences/appsettings/refresh',
-        'get /config/configreferences/appsettings',
-        'get /config/configreferences/appsettings',
-      ]);
-      const urls = run.calls.filter((call) => call.args.includes('set')).map((call) => Object.values(call.files)[0] ?? '');
-      expect(urls[0]).toMatch(new RegExp(`^https://${HOST}/api/notifications\\?code=[A-Za-z0-9_-]+$`));
-      expect(urls[1]).toMatch(new RegExp(`^https://${HOST}/api/lifecycle\\?code=[A-Za-z0-9_-]+$`));
-      const [first, second] = urls.map((url) => url.split('code=')[1] ?? '');
-      expect(first).toMatch(KEY_SHAPE);
-      expect(second).toMatch(KEY_SHAPE);
-      expect(first).not.toBe(second);
-      expect(run.calls.flatMap((call) => call.args).filter((arg) => arg.includes(first ?? '?') || arg.includes(second ?? '?'))).toEqual([]);
+          expect(run.status, run.output).toBe(0);
+          expectDeploySubscriptionOnly(run.calls);
+          expect(run.calls.map(describeCall)).toEqual([
+            'keyvault secret list',
+            'keyvault secret list',
+            'keyvault secret set notification-url',
+            'keyvault secret set lifecycle-notification-url',
+            'post /config/configreferences/appsettings/refresh',
+            'get /config/configreferences/appsettings',
+            'get /config/configreferences/appsettings',
+          ]);
+          const urls = run.calls
+            .filter((call) => call.args.includes('set'))
+            .map((call) => Object.values(call.files)[0] ?? '');
+          expect(urls[0]).toMatch(new RegExp(`^https://${HOST}/api/notifications\\?code=[A-Za-z0-9_-]+$`));
+          expect(urls[1]).toMatch(new RegExp(`^https://${HOST}/api/lifecycle\\?code=[A-Za-z0-9_-]+$`));
+          const [first, second] = urls.map((url) => url.split('code=')[1] ?? '');
+          expect(first).toMatch(KEY_SHAPE);
+          expect(second).toMatch(KEY_SHAPE);
+          expect(first).not.toBe(second);
+          expect(
+            run.calls
+              .flatMap((call) => call.args)
+              .filter((arg) => arg.includes(first ?? '?') || arg.includes(second ?? '?')),
+          ).toEqual([]);
+        },
+      );
+
+      it.concurrent('keeps existing URL secrets as they are and still refreshes the references', async () => {
+        const run = await runHook(shell, 'postprovision', [
+          secretList(['graph-client-secret', 'notification-url', 'lifecycle-notification-url']),
+          secretSet,
+          refresh,
+          referenceStatuses('Resolved'),
+        ]);
+
+        expect(run.status, run.output).toBe(0);
+        expectDeploySubscriptionOnly(run.calls);
+        expect(run.calls.map(describeCall)).toEqual([
+          'keyvault secret list',
+          'post /config/configreferences/appsettings/refresh',
+          'get /config/configreferences/appsettings',
+        ]);
+      });
+
+      it.concurrent('gives up after a bounded number of polls when a URL never resolves, and names it', async () => {
+        const run = await runHook(shell, 'postprovision', [
+          secretList(['notification-url', 'lifecycle-notification-url']),
+          refresh,
+          referenceStatuses('AccessToKeyVaultDenied'),
+        ]);
+
+        expect(run.status).not.toBe(0);
+        expect(
+          run.calls.filter((call) => describeCall(call) === 'get /config/configreferences/appsettings'),
+        ).toHaveLength(ATTEMPTS);
+        expect(run.output).toContain('NOTIFICATION_URL: AccessToKeyVaultDenied');
+      });
+
+      it.concurrent(
+        'treats a secret list the CLI prints as null as a failure to retry, never as an empty vault',
+        async () => {
+          const run = await runHook(shell, 'postprovision', [
+            { command: 'keyvault secret list', answers: [{ stdout: 'null\n' }] },
+            secretSet,
+            refresh,
+          ]);
+
+          expect(run.status).not.toBe(0);
+          expect(run.calls.map(describeCall)).toEqual(Array<string>(ATTEMPTS).fill('keyvault secret list'));
+        },
+      );
     });
 
-    it.concurrent('keeps existing URL secrets as they are and still refreshes the references', async () => {
-      const run = await runHook(shell, 'postprovision', [
-        secretList(['graph-client-secret', 'notification-url', 'lifecycle-notification-url']),
-        secretSet,
-        refresh,
-        referenceStatuses('Resolved'),
-      ]);
+    describe('postdeploy', { timeout: HOOK_TIMEOUT_MS }, () => {
+      it.concurrent(
+        'retries key lists that answer 404 or null, installs each URL key as graphNotify through a file, and deletes default',
+        async () => {
+          const run = await runHook(shell, 'postdeploy', [
+            storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
+            storedUrl('lifecycle-notification-url', 'lifecycle', LIFECYCLE_KEY),
+            keys('receiveNotifications', [NOT_FOUND, NOT_FOUND, { stdout: { default: 'autoCreatedDefaultKey==' } }]),
+            keys('receiveLifecycleNotifications', [
+              { stdout: 'null\n' },
+              { stdout: { properties: { default: 'autoCreatedDefaultKey2==' } } },
+            ]),
+            ...keyWrites,
+          ]);
 
-      expect(run.status, run.output).toBe(0);
-      expectDeploySubscriptionOnly(run.calls);
-      expect(run.calls.map(describeCall)).toEqual([
-        'keyvault secret list',
-        'post /config/configreferences/appsettings/refresh',
-        'get /config/configreferences/appsettings',
-      ]);
+          expect(run.status, run.output).toBe(0);
+          expectDeploySubscriptionOnly(run.calls);
+          expect(run.calls.map(describeCall)).toEqual([
+            'keyvault secret show notification-url',
+            'post /functions/receiveNotifications/listkeys',
+            'post /functions/receiveNotifications/listkeys',
+            'post /functions/receiveNotifications/listkeys',
+            'put /functions/receiveNotifications/keys/graphNotify',
+            'delete /functions/receiveNotifications/keys/default',
+            'keyvault secret show lifecycle-notification-url',
+            'post /functions/receiveLifecycleNotifications/listkeys',
+            'post /functions/receiveLifecycleNotifications/listkeys',
+            'put /functions/receiveLifecycleNotifications/keys/graphNotify',
+            'delete /functions/receiveLifecycleNotifications/keys/default',
+          ]);
+          const bodies = run.calls
+            .filter((call) => call.args.includes('put'))
+            .map((call) => JSON.parse(Object.values(call.files)[0] ?? 'null') as unknown);
+          expect(bodies).toEqual([
+            { properties: { name: 'graphNotify', value: NOTIFICATION_KEY } },
+            { properties: { name: 'graphNotify', value: LIFECYCLE_KEY } },
+          ]);
+          expect(
+            run.calls
+              .flatMap((call) => call.args)
+              .filter((arg) => arg.includes(NOTIFICATION_KEY) || arg.includes(LIFECYCLE_KEY)),
+          ).toEqual([]);
+          expect(run.calls.some((call) => call.args.some((arg) => arg.includes('/host/default')))).toBe(false);
+        },
+      );
+
+      it.concurrent('changes nothing when the key is already installed, but still removes default', async () => {
+        const run = await runHook(shell, 'postdeploy', [
+          storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
+          storedUrl('lifecycle-notification-url', 'lifecycle', LIFECYCLE_KEY),
+          keys('receiveNotifications', [{ stdout: { graphNotify: NOTIFICATION_KEY } }]),
+          keys('receiveLifecycleNotifications', [
+            { stdout: { graphNotify: LIFECYCLE_KEY, default: 'autoCreatedDefaultKey==' } },
+          ]),
+          ...keyWrites,
+        ]);
+
+        expect(run.status, run.output).toBe(0);
+        expectDeploySubscriptionOnly(run.calls);
+        expect(run.calls.filter((call) => call.args.includes('put'))).toEqual([]);
+        expect(run.calls.map(describeCall)).toContain('delete /functions/receiveLifecycleNotifications/keys/default');
+      });
+
+      it.concurrent(
+        'never overwrites a different graphNotify key, even after the CLI printed null key lists',
+        async () => {
+          const run = await runHook(shell, 'postdeploy', [
+            storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
+            keys('receiveNotifications', [
+              { stdout: 'null\n' },
+              { stdout: { graphNotify: 'aKeyFromBeforeARotation' } },
+            ]),
+            ...keyWrites,
+          ]);
+
+          expect(run.status).not.toBe(0);
+          expect(run.calls.filter((call) => call.args.includes('put') || call.args.includes('delete'))).toEqual([]);
+          expect(run.output).toContain('differs from the key in notification-url');
+        },
+      );
+
+      it.concurrent(
+        'writes no key when every key list answers null, and stops after a bounded number of tries',
+        async () => {
+          const run = await runHook(shell, 'postdeploy', [
+            storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
+            keys('receiveNotifications', [{ stdout: 'null\n' }]),
+            ...keyWrites,
+          ]);
+
+          expect(run.status).not.toBe(0);
+          expect(
+            run.calls.filter((call) => describeCall(call) === 'post /functions/receiveNotifications/listkeys'),
+          ).toHaveLength(ATTEMPTS);
+          expect(run.calls.filter((call) => call.args.includes('put'))).toEqual([]);
+        },
+      );
     });
-
-    it.concurrent('gives up after a bounded number of polls when a URL never resolves, and names it', async () => {
-      const run = await runHook(shell, 'postprovision', [
-        secretList(['notification-url', 'lifecycle-notification-url']),
-        refresh,
-        referenceStatuses('AccessToKeyVaultDenied'),
-      ]);
-
-      expect(run.status).not.toBe(0);
-      expect(run.calls.filter((call) => describeCall(call) === 'get /config/configreferences/appsettings')).toHaveLength(ATTEMPTS);
-      expect(run.output).toContain('NOTIFICATION_URL: AccessToKeyVaultDenied');
-    });
-
-    it.concurrent('treats a secret list the CLI prints as null as a failure to retry, never as an empty vault', async () => {
-      const run = await runHook(shell, 'postprovision', [{ command: 'keyvault secret list', answers: [{ stdout: 'null\n' }] }, secretSet, refresh]);
-
-      expect(run.status).not.toBe(0);
-      expect(run.calls.map(describeCall)).toEqual(Array<string>(ATTEMPTS).fill('keyvault secret list'));
-    });
-  });
-
-  describe('postdeploy', { timeout: HOOK_TIMEOUT_MS }, () => {
-    it.concurrent('retries key lists that answer 404 or null, installs each URL key as graphNotify through a file, and deletes default', async () => {
-      const run = await runHook(shell, 'postdeploy', [
-        storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
-        storedUrl('lifecycle-notification-url', 'lifecycle', LIFECYCLE_KEY),
-        keys('receiveNotifications', [NOT_FOUND, NOT_FOUND, { stdout: { default: 'autoCreatedDefaultKey==' } }]),
-        keys('receiveLifecycleNotifications', [{ stdout: 'null\n' }, { stdout: { properties: { default: 'autoCreatedDefaultKey2==' } } }]),
-        ...keyWrites,
-      ]);
-
-      expect(run.status, run.output).toBe(0);
-      expectDeploySubscriptionOnly(run.calls);
-      expect(run.calls.map(describeCall)).toEqual([
-        'keyvault secret show notification-url',
-        'post /functions/receiveNotifications/listkeys',
-        'post /functions/receiveNotifications/listkeys',
-        'post /functions/receiveNotifications/listkeys',
-        'put /functions/receiveNotifications/keys/graphNotify',
-        'delete /functions/receiveNotifications/keys/default',
-        'keyvault secret show lifecycle-notification-url',
-        'post /functions/receiveLifecycleNotifications/listkeys',
-        'post /functions/receiveLifecycleNotifications/listkeys',
-        'put /functions/receiveLifecycleNotifications/keys/graphNotify',
-        'delete /functions/receiveLifecycleNotifications/keys/default',
-      ]);
-      const bodies = run.calls.filter((call) => call.args.includes('put')).map((call) => JSON.parse(Object.values(call.files)[0] ?? 'null') as unknown);
-      expect(bodies).toEqual([
-        { properties: { name: 'graphNotify', value: NOTIFICATION_KEY } },
-        { properties: { name: 'graphNotify', value: LIFECYCLE_KEY } },
-      ]);
-      expect(run.calls.flatMap((call) => call.args).filter((arg) => arg.includes(NOTIFICATION_KEY) || arg.includes(LIFECYCLE_KEY))).toEqual([]);
-      expect(run.calls.some((call) => call.args.some((arg) => arg.includes('/host/default')))).toBe(false);
-    });
-
-    it.concurrent('changes nothing when the key is already installed, but still removes default', async () => {
-      const run = await runHook(shell, 'postdeploy', [
-        storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
-        storedUrl('lifecycle-notification-url', 'lifecycle', LIFECYCLE_KEY),
-        keys('receiveNotifications', [{ stdout: { graphNotify: NOTIFICATION_KEY } }]),
-        keys('receiveLifecycleNotifications', [{ stdout: { graphNotify: LIFECYCLE_KEY, default: 'autoCreatedDefaultKey==' } }]),
-        ...keyWrites,
-      ]);
-
-      expect(run.status, run.output).toBe(0);
-      expectDeploySubscriptionOnly(run.calls);
-      expect(run.calls.filter((call) => call.args.includes('put'))).toEqual([]);
-      expect(run.calls.map(describeCall)).toContain('delete /functions/receiveLifecycleNotifications/keys/default');
-    });
-
-    it.concurrent('never overwrites a different graphNotify key, even after the CLI printed null key lists', async () => {
-      const run = await runHook(shell, 'postdeploy', [
-        storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
-        keys('receiveNotifications', [{ stdout: 'null\n' }, { stdout: { graphNotify: 'aKeyFromBeforeARotation' } }]),
-        ...keyWrites,
-      ]);
-
-      expect(run.status).not.toBe(0);
-      expect(run.calls.filter((call) => call.args.includes('put') || call.args.includes('delete'))).toEqual([]);
-      expect(run.output).toContain('differs from the key in notification-url');
-    });
-
-    it.concurrent('writes no key when every key list answers null, and stops after a bounded number of tries', async () => {
-      const run = await runHook(shell, 'postdeploy', [
-        storedUrl('notification-url', 'notifications', NOTIFICATION_KEY),
-        keys('receiveNotifications', [{ stdout: 'null\n' }]),
-        ...keyWrites,
-      ]);
-
-      expect(run.status).not.toBe(0);
-      expect(run.calls.filter((call) => describeCall(call) === 'post /functions/receiveNotifications/listkeys')).toHaveLength(ATTEMPTS);
-      expect(run.calls.filter((call) => call.args.includes('put'))).toEqual([]);
-    });
-  });
-});
+  },
+);

@@ -21,7 +21,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'bundle-telemetry-'));
 
 async function bundledTelemetry(): Promise<{ readonly module: BundledTelemetry; readonly text: string }> {
   // Plain JavaScript without type declarations: imported by URL, its options typed here.
-  const { BUNDLE_OPTIONS } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'build.mjs')).href)) as { BUNDLE_OPTIONS: BuildOptions };
+  const { BUNDLE_OPTIONS } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'build.mjs')).href)) as {
+    BUNDLE_OPTIONS: BuildOptions;
+  };
   const outfile = join(scratch, 'telemetry.js');
   await build({ ...BUNDLE_OPTIONS, entryPoints: [join(repoRoot, 'src', 'lib', 'telemetry', 'index.ts')], outfile });
   return { module: createRequire(outfile)(outfile) as BundledTelemetry, text: readFileSync(outfile, 'utf8') };

@@ -16,7 +16,11 @@ export function invocationContext(functionName = 'test'): { context: InvocationC
   return { context, logs };
 }
 
-export function postRequest(url: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }): HttpRequest {
+export function postRequest(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' },
+): HttpRequest {
   return new HttpRequest({
     method: 'POST',
     url,

@@ -8,7 +8,9 @@ export function nestedJson(depth: number): string {
 
 /** Subscription ids an attacker would try: path and query characters, quotes, OData keys, control characters, long ones. */
 export const hostileIds = fc.oneof(
-  fc.tuple(fc.string(), fc.constantFrom('/', '\\', '#', '?', "'", '(', '%2F', '\u0000', '..', ' '), fc.string()).map(([a, c, b]) => `${a}${c}${b}`),
+  fc
+    .tuple(fc.string(), fc.constantFrom('/', '\\', '#', '?', "'", '(', '%2F', '\u0000', '..', ' '), fc.string())
+    .map(([a, c, b]) => `${a}${c}${b}`),
   fc.string({ minLength: 1, maxLength: 1024 }),
   fc.uuid().map((id) => `${id}/x`),
   fc.uuid().map((id) => id.toUpperCase()),

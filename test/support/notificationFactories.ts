@@ -33,7 +33,10 @@ export function subscriptionRecord(overrides: Partial<SubscriptionRecord> = {}):
 
 type Item = Record<string, unknown>;
 
-export function outlookMessageNotification(subscription: Pick<SubscriptionRecord, 'subscriptionId' | 'clientState' | 'tenantId'>, messageId = `AAMkAGUw${randomUUID()}AAA=`): Item {
+export function outlookMessageNotification(
+  subscription: Pick<SubscriptionRecord, 'subscriptionId' | 'clientState' | 'tenantId'>,
+  messageId = `AAMkAGUw${randomUUID()}AAA=`,
+): Item {
   return {
     id: 'lsgTZMr9KwAAA',
     subscriptionId: subscription.subscriptionId,
@@ -51,7 +54,10 @@ export function outlookMessageNotification(subscription: Pick<SubscriptionRecord
   };
 }
 
-export function userNotification(subscription: Pick<SubscriptionRecord, 'subscriptionId' | 'clientState' | 'tenantId'>, userId = randomUUID()): Item {
+export function userNotification(
+  subscription: Pick<SubscriptionRecord, 'subscriptionId' | 'clientState' | 'tenantId'>,
+  userId = randomUUID(),
+): Item {
   return {
     changeType: 'updated',
     clientState: subscription.clientState,
@@ -70,7 +76,10 @@ export function userNotification(subscription: Pick<SubscriptionRecord, 'subscri
   };
 }
 
-export function driveRootNotification(subscription: Pick<SubscriptionRecord, 'subscriptionId' | 'clientState' | 'tenantId'>, driveId = 'b!drive-1'): Item {
+export function driveRootNotification(
+  subscription: Pick<SubscriptionRecord, 'subscriptionId' | 'clientState' | 'tenantId'>,
+  driveId = 'b!drive-1',
+): Item {
   return {
     subscriptionId: subscription.subscriptionId,
     subscriptionExpirationDateTime: '2026-05-20T09:00:00-08:00',
@@ -101,7 +110,11 @@ export function lifecycleNotification(
     resource: `Subscriptions/${subscription.subscriptionId}`,
     resourceChangeType: null,
     encryptedContent: null,
-    resourceData: { '@odata.id': `subscriptions/${subscription.subscriptionId}`, '@odata.type': '#microsoft.graph.subscription', id: subscription.subscriptionId },
+    resourceData: {
+      '@odata.id': `subscriptions/${subscription.subscriptionId}`,
+      '@odata.type': '#microsoft.graph.subscription',
+      id: subscription.subscriptionId,
+    },
   };
 }
 

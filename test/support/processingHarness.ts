@@ -13,7 +13,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
-import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, startGraphSimulator, type RunningGraphSimulator, type StartOptions } from '../../dev/graph-simulator';
+import {
+  DEMO_APP_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_TENANT_ID,
+  startGraphSimulator,
+  type RunningGraphSimulator,
+  type StartOptions,
+} from '../../dev/graph-simulator';
 import { buildServices, type AppServices } from '../../src/index';
 import { loadConfig } from '../../src/lib/config';
 import { ingestNotifications } from '../../src/lib/ingest';
@@ -50,7 +57,9 @@ export interface ProcessingHarness {
   stop(): Promise<void>;
 }
 
-export async function startProcessingHarness(options: { simulator?: StartOptions; rich?: boolean } = {}): Promise<ProcessingHarness> {
+export async function startProcessingHarness(
+  options: { simulator?: StartOptions; rich?: boolean } = {},
+): Promise<ProcessingHarness> {
   const sim = await startGraphSimulator({ allowHttpLoopback: true, seedDemo: true, ...options.simulator });
   const traffic: GraphTraffic = { requests: 0, batches: 0, reads: 0 };
   const countingFetch: typeof fetch = async (input, init) => {
@@ -59,7 +68,9 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
       traffic.requests += 1;
       if (url.startsWith(`${sim.graphBaseUrl}/$batch`)) {
         traffic.batches += 1;
-        const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{"requests":[]}') as { requests: unknown[] };
+        const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{"requests":[]}') as {
+          requests: unknown[];
+        };
         traffic.reads += body.requests.length;
       } else {
         traffic.reads += 1;
@@ -99,7 +110,11 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const endpoint = url.pathname.endsWith('/lifecycle') ? 'lifecycle' : 'notifications';
-      ingestNotifications(endpoint, { contentType: request.headers['content-type'], body: Buffer.concat(chunks) }, { ...built.ingest, log: silentLogger }).then(
+      ingestNotifications(
+        endpoint,
+        { contentType: request.headers['content-type'], body: Buffer.concat(chunks) },
+        { ...built.ingest, log: silentLogger },
+      ).then(
         () => response.writeHead(202).end(),
         () => response.writeHead(503).end(),
       );
@@ -110,7 +125,9 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
 
   const connection = env.AzureWebJobsStorage ?? '';
   const queue = new QueueClient(connection, built.config.storage.notificationsQueue);
-  const container = BlobServiceClient.fromConnectionString(connection).getContainerClient(built.config.processing.resourcesContainer);
+  const container = BlobServiceClient.fromConnectionString(connection).getContainerClient(
+    built.config.processing.resourcesContainer,
+  );
 
   return {
     sim,
@@ -133,7 +150,13 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
           notificationUrl: `${receiverUrl}/api/notifications`,
           lifecycleNotificationUrl: `${receiverUrl}/api/lifecycle`,
           expirationDateTime,
-          ...(rich ? { includeResourceData: true, encryptionCertificate: encryption.certificateBase64Der, encryptionCertificateId: encryption.certificateId } : {}),
+          ...(rich
+            ? {
+                includeResourceData: true,
+                encryptionCertificate: encryption.certificateBase64Der,
+                encryptionCertificateId: encryption.certificateId,
+              }
+            : {}),
         },
       });
       const id = (created.body as { id: string }).id;
@@ -169,10 +192,14 @@ export async function startProcessingHarness(options: { simulator?: StartOptions
         if (batch.receivedMessageItems.length === 0) return results;
         for (const message of batch.receivedMessageItems) {
           const text = Buffer.from(message.messageText, 'base64').toString('utf8');
-          const handled = await handleQueueMessage(text, { payloads: built.processing.payloads, log: silentLogger }, {
-            run: (envelope) => processNotifications(envelope, { ...built.processing, log: silentLogger }),
-            summarize: describeProcessingResult,
-          });
+          const handled = await handleQueueMessage(
+            text,
+            { payloads: built.processing.payloads, log: silentLogger },
+            {
+              run: (envelope) => processNotifications(envelope, { ...built.processing, log: silentLogger }),
+              summarize: describeProcessingResult,
+            },
+          );
           if (handled.outcome !== 'discarded') results.push(handled.result);
           await queue.deleteMessage(message.messageId, message.popReceipt);
         }
@@ -219,24 +246,54 @@ export async function subscribeToEverything(h: ProcessingHarness) {
 }
 
 /** Applies one update to each resource of the subscribed kinds under `userId`, `times` times. */
-export function updateEverything(h: ProcessingHarness, ids: { userId: string; drive: string; chat: string }, times: number): number {
+export function updateEverything(
+  h: ProcessingHarness,
+  ids: { userId: string; drive: string; chat: string },
+  times: number,
+): number {
   let changed = 0;
   for (let round = 0; round < times; round += 1) {
     for (const resource of h.sim.state(h.tenantId)) {
       const kind = resource.kind.toLowerCase();
       const label = `round ${round}`;
-      if (kind === 'user') h.sim.mutate(h.tenantId, { kind: 'user', op: 'update', id: resource.id, data: { jobTitle: label } });
-      else if (kind === 'group') h.sim.mutate(h.tenantId, { kind: 'group', op: 'update', id: resource.id, data: { description: label } });
-      else if ((kind === 'message' || kind === 'event' || kind === 'contact') && resource.path.startsWith(`users/${ids.userId}/`)) {
-        h.sim.mutate(h.tenantId, { kind, op: 'update', userId: ids.userId, id: resource.id, data: kind === 'contact' ? { displayName: label } : { subject: label } });
+      if (kind === 'user')
+        h.sim.mutate(h.tenantId, { kind: 'user', op: 'update', id: resource.id, data: { jobTitle: label } });
+      else if (kind === 'group')
+        h.sim.mutate(h.tenantId, { kind: 'group', op: 'update', id: resource.id, data: { description: label } });
+      else if (
+        (kind === 'message' || kind === 'event' || kind === 'contact') &&
+        resource.path.startsWith(`users/${ids.userId}/`)
+      ) {
+        h.sim.mutate(h.tenantId, {
+          kind,
+          op: 'update',
+          userId: ids.userId,
+          id: resource.id,
+          data: kind === 'contact' ? { displayName: label } : { subject: label },
+        });
       } else if (kind === 'chatmessage') {
-        h.sim.mutate(h.tenantId, { kind: 'chatMessage', op: 'update', chatId: ids.chat, id: resource.id, data: { body: { contentType: 'text', content: label } } });
-      } else if (kind === 'driveitem' && resource.path.startsWith(`drives/${ids.drive}/`) && resource.body.root === undefined) {
-        h.sim.mutate(h.tenantId, { kind: 'driveItem', op: 'update', driveId: ids.drive, id: resource.id, data: { description: label } });
+        h.sim.mutate(h.tenantId, {
+          kind: 'chatMessage',
+          op: 'update',
+          chatId: ids.chat,
+          id: resource.id,
+          data: { body: { contentType: 'text', content: label } },
+        });
+      } else if (
+        kind === 'driveitem' &&
+        resource.path.startsWith(`drives/${ids.drive}/`) &&
+        resource.body.root === undefined
+      ) {
+        h.sim.mutate(h.tenantId, {
+          kind: 'driveItem',
+          op: 'update',
+          driveId: ids.drive,
+          id: resource.id,
+          data: { description: label },
+        });
       } else continue;
       changed += 1;
     }
   }
   return changed;
 }
-

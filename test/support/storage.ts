@@ -7,7 +7,10 @@ export const TEST_STORAGE_VARIABLE = 'GRAPH_NOTIFY_TEST_STORAGE';
 /** The shared Azurite's connection string, set by the global setup (or by a benchmark that starts its own). */
 export function azuriteConnectionString(): string {
   const connectionString = process.env[TEST_STORAGE_VARIABLE];
-  if (connectionString === undefined) throw new TypeError(`${TEST_STORAGE_VARIABLE} is not set: run through vitest (test/support/globalSetup.ts) or start Azurite first`);
+  if (connectionString === undefined)
+    throw new TypeError(
+      `${TEST_STORAGE_VARIABLE} is not set: run through vitest (test/support/globalSetup.ts) or start Azurite first`,
+    );
   return connectionString;
 }
 

@@ -12,26 +12,56 @@ import type { SubscriptionRepository } from '../../src/lib/subscriptions';
 const MINUTE = 60_000;
 const PER_USER = 20;
 const KINDS = ['messages', 'events', 'contacts'] as const;
-const CHANGE_TYPES = ['created', 'updated', 'deleted', 'created,updated', 'created,deleted', 'updated,deleted', 'created,updated,deleted'] as const;
+const CHANGE_TYPES = [
+  'created',
+  'updated',
+  'deleted',
+  'created,updated',
+  'created,deleted',
+  'updated,deleted',
+  'created,updated,deleted',
+] as const;
 /** Table writes in flight while seeding. */
 const WRITERS = 32;
 
 export interface FleetSimulator {
-  mutate(tenantId: string, mutation: { kind: 'user'; op: 'create'; data: Record<string, unknown> }): Record<string, unknown> | undefined;
-  seedSubscriptions(tenantId: string, clientId: string, bodies: readonly unknown[]): Promise<readonly { id: string; resource: string; changeType: string; expirationDateTime: string }[]>;
+  mutate(
+    tenantId: string,
+    mutation: { kind: 'user'; op: 'create'; data: Record<string, unknown> },
+  ): Record<string, unknown> | undefined;
+  seedSubscriptions(
+    tenantId: string,
+    clientId: string,
+    bodies: readonly unknown[],
+  ): Promise<readonly { id: string; resource: string; changeType: string; expirationDateTime: string }[]>;
   readonly clock: { now(): Date };
 }
 
 export async function seedOutlookSubscriptions(
   sim: FleetSimulator,
   repository: SubscriptionRepository,
-  fleet: { readonly tenantId: string; readonly appId: string; readonly count: number; readonly notificationUrl: string },
+  fleet: {
+    readonly tenantId: string;
+    readonly appId: string;
+    readonly count: number;
+    readonly notificationUrl: string;
+  },
 ): Promise<void> {
   const { tenantId, appId, count, notificationUrl } = fleet;
   const expirationDateTime = new Date(sim.clock.now().getTime() + (10_080 - 15) * MINUTE).toISOString();
-  const bodies: { resource: string; changeType: string; notificationUrl: string; expirationDateTime: string; clientState: string }[] = [];
+  const bodies: {
+    resource: string;
+    changeType: string;
+    notificationUrl: string;
+    expirationDateTime: string;
+    clientState: string;
+  }[] = [];
   for (let user = 0; bodies.length < count; user += 1) {
-    const created = sim.mutate(tenantId, { kind: 'user', op: 'create', data: { mailNickname: `fleet${user}`, displayName: `Fleet user ${user}` } });
+    const created = sim.mutate(tenantId, {
+      kind: 'user',
+      op: 'create',
+      data: { mailNickname: `fleet${user}`, displayName: `Fleet user ${user}` },
+    });
     const userId = String(created?.id);
     for (let n = 0; n < PER_USER && bodies.length < count; n += 1) {
       bodies.push({

@@ -17,7 +17,12 @@ import {
   PeriodicExportingMetricReader,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 
 /** One data point, flattened: counters and gauges give `value`; histograms give `sum`, `count`, `min`, `max`. */
 export interface Point {
@@ -47,7 +52,11 @@ function matches(actual: Attributes, expected: Attributes): boolean {
 }
 
 function flatten(metric: MetricData): Point[] {
-  const base = { name: metric.descriptor.name, unit: metric.descriptor.unit, description: metric.descriptor.description };
+  const base = {
+    name: metric.descriptor.name,
+    unit: metric.descriptor.unit,
+    description: metric.descriptor.description,
+  };
   if (metric.dataPointType === DataPointType.HISTOGRAM) {
     return metric.dataPoints.map((point) => ({
       ...base,
@@ -59,7 +68,14 @@ function flatten(metric: MetricData): Point[] {
     }));
   }
   if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
-    return metric.dataPoints.map((point) => ({ ...base, attributes: point.attributes, value: point.value, count: 1, min: undefined, max: undefined }));
+    return metric.dataPoints.map((point) => ({
+      ...base,
+      attributes: point.attributes,
+      value: point.value,
+      count: 1,
+      min: undefined,
+      max: undefined,
+    }));
   }
   throw new TypeError(`Unexpected metric data point type for ${metric.descriptor.name}`);
 }
@@ -91,7 +107,8 @@ export function installInMemoryTelemetry(): InMemoryTelemetry {
   return {
     points,
     pointsOf,
-    sum: async (name, attributes) => (await pointsOf(name, attributes)).reduce((total, point) => total + point.value, 0),
+    sum: async (name, attributes) =>
+      (await pointsOf(name, attributes)).reduce((total, point) => total + point.value, 0),
     spans: () => spanExporter.getFinishedSpans(),
     uninstall: async () => {
       await meterProvider.shutdown();

@@ -18,7 +18,9 @@ export function createBlobParkedEventStore(container: ContainerClient, prefix: s
       guarded(`park event ${name}`, async () => {
         await ensureContainer();
         const bytes = Buffer.from(body, 'utf8');
-        await container.getBlockBlobClient(`${prefix}${name}`).upload(bytes, bytes.byteLength, { blobHTTPHeaders: { blobContentType: 'application/json' } });
+        await container
+          .getBlockBlobClient(`${prefix}${name}`)
+          .upload(bytes, bytes.byteLength, { blobHTTPHeaders: { blobContentType: 'application/json' } });
       }),
     list: () =>
       guarded('list parked events', async () => {
@@ -27,7 +29,10 @@ export function createBlobParkedEventStore(container: ContainerClient, prefix: s
         for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name.slice(prefix.length));
         return names.sort();
       }),
-    load: (name) => guarded(`read parked event ${name}`, async () => (await container.getBlockBlobClient(`${prefix}${name}`).downloadToBuffer()).toString('utf8')),
+    load: (name) =>
+      guarded(`read parked event ${name}`, async () =>
+        (await container.getBlockBlobClient(`${prefix}${name}`).downloadToBuffer()).toString('utf8'),
+      ),
     remove: (name) =>
       guarded(`remove parked event ${name}`, async () => {
         await container.getBlockBlobClient(`${prefix}${name}`).deleteIfExists();

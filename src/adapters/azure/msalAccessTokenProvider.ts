@@ -10,7 +10,13 @@
  * errors whose messages name the setting to check and never contain a secret.
  */
 import type * as MsalNode from '@azure/msal-node';
-import type { AuthError, ConfidentialClientApplication, Configuration, ManagedIdentityApplication, NodeAuthOptions } from '@azure/msal-node';
+import type {
+  AuthError,
+  ConfidentialClientApplication,
+  Configuration,
+  ManagedIdentityApplication,
+  NodeAuthOptions,
+} from '@azure/msal-node';
 import type { GraphConfig } from '../../lib/config';
 import {
   GraphCredentialRejected,
@@ -36,7 +42,12 @@ const TOKEN_ENDPOINT_RETRY_MS = 5_000;
 const TRANSIENT_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error']);
 
 /** MSAL error codes for a token endpoint or discovery document that could not be reached. */
-const NETWORK_ERRORS = new Set(['network_error', 'network_unavailable', 'endpoints_resolution_error', 'request_timeout']);
+const NETWORK_ERRORS = new Set([
+  'network_error',
+  'network_unavailable',
+  'endpoints_resolution_error',
+  'request_timeout',
+]);
 
 export type MsalGraphSettings = Pick<
   GraphConfig,
@@ -58,7 +69,9 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
 
   getToken(tenantId: string): Promise<string> {
     if (!isTenantId(tenantId)) {
-      return Promise.reject(new GraphRequestFailed(`Cannot request a token: tenant id "${tenantId.slice(0, 64)}" is not a GUID`));
+      return Promise.reject(
+        new GraphRequestFailed(`Cannot request a token: tenant id "${tenantId.slice(0, 64)}" is not a GUID`),
+      );
     }
     const tenant = tenantId.toLowerCase();
     const pending = this.#inFlight.get(tenant);
@@ -95,7 +108,11 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
 
   #configurationFor(tenantId: string): Configuration {
     const settings = this.#settings;
-    const auth: NodeAuthOptions = { clientId: settings.clientId, ...this.#credentialOptions(), ...authorityOptions(settings, tenantId) };
+    const auth: NodeAuthOptions = {
+      clientId: settings.clientId,
+      ...this.#credentialOptions(),
+      ...authorityOptions(settings, tenantId),
+    };
     return { auth };
   }
 
@@ -105,14 +122,18 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
       case 'secret':
         return { clientSecret: credential.clientSecret };
       case 'certificate':
-        return { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKeyPem } };
+        return {
+          clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKeyPem },
+        };
       case 'managedIdentity':
         return { clientAssertion: () => this.#managedIdentityAssertion(credential.managedIdentityClientId) };
     }
   }
 
   async #managedIdentityAssertion(managedIdentityClientId: string): Promise<string> {
-    this.#managedIdentity ??= new (msal().ManagedIdentityApplication)({ managedIdentityIdParams: { userAssignedClientId: managedIdentityClientId } });
+    this.#managedIdentity ??= new (msal().ManagedIdentityApplication)({
+      managedIdentityIdParams: { userAssignedClientId: managedIdentityClientId },
+    });
     try {
       // The managed identity application caches its own token, so this is a network call about once a day.
       const result = await this.#managedIdentity.acquireToken({ resource: TOKEN_EXCHANGE_AUDIENCE });
@@ -148,9 +169,14 @@ export class MsalAccessTokenProvider implements AccessTokenProvider {
       );
     }
     if (error instanceof msal().AuthError && NETWORK_ERRORS.has(error.errorCode)) {
-      return new GraphUnavailable(`Token endpoint for tenant ${tenantId} could not be reached${describeMsalCode(error)}`, 'token-endpoint', retryAfter, {
-        cause: error,
-      });
+      return new GraphUnavailable(
+        `Token endpoint for tenant ${tenantId} could not be reached${describeMsalCode(error)}`,
+        'token-endpoint',
+        retryAfter,
+        {
+          cause: error,
+        },
+      );
     }
     const code = error instanceof msal().AuthError ? error.errorCode : 'unexpected_error';
     return new GraphCredentialRejected(
@@ -192,7 +218,10 @@ function credentialHint(kind: GraphConfig['credential']['kind']): string {
  * endpoint's host (never contacted), that host as a known authority, and metadata whose token endpoint
  * is the template filled in: how MSAL accepts an authority it cannot discover ("MSAL Node configuration options", https://learn.microsoft.com/entra/msal/javascript/node/configuration).
  */
-function authorityOptions(settings: MsalGraphSettings, tenantId: string): Pick<NodeAuthOptions, 'authority' | 'knownAuthorities' | 'authorityMetadata'> {
+function authorityOptions(
+  settings: MsalGraphSettings,
+  tenantId: string,
+): Pick<NodeAuthOptions, 'authority' | 'knownAuthorities' | 'authorityMetadata'> {
   if (settings.tokenEndpointTemplate === undefined) return { authority: `${settings.authorityHost}/${tenantId}` };
   const tokenEndpoint = settings.tokenEndpointTemplate.replaceAll('{tenantId}', tenantId);
   const endpoint = new URL(tokenEndpoint);

@@ -50,7 +50,11 @@ export function createStorageClients(connection: StorageConnection): StorageClie
     return {
       queueService: QueueServiceClient.fromConnectionString(connectionString, { retryOptions: QUEUE_AND_BLOB_RETRY }),
       blobService: BlobServiceClient.fromConnectionString(connectionString, { retryOptions: QUEUE_AND_BLOB_RETRY }),
-      tableClient: (tableName) => TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection, retryOptions: TABLE_RETRY }),
+      tableClient: (tableName) =>
+        TableClient.fromConnectionString(connectionString, tableName, {
+          allowInsecureConnection,
+          retryOptions: TABLE_RETRY,
+        }),
     };
   }
   const { DefaultAzureCredential, ManagedIdentityCredential } = identitySdk();
@@ -59,9 +63,12 @@ export function createStorageClients(connection: StorageConnection): StorageClie
       ? new DefaultAzureCredential()
       : new ManagedIdentityCredential({ clientId: connection.managedIdentityClientId });
   return {
-    queueService: new QueueServiceClient(connection.queueServiceUri, credential, { retryOptions: QUEUE_AND_BLOB_RETRY }),
+    queueService: new QueueServiceClient(connection.queueServiceUri, credential, {
+      retryOptions: QUEUE_AND_BLOB_RETRY,
+    }),
     blobService: new BlobServiceClient(connection.blobServiceUri, credential, { retryOptions: QUEUE_AND_BLOB_RETRY }),
-    tableClient: (tableName) => new TableClient(connection.tableServiceUri, tableName, credential, { retryOptions: TABLE_RETRY }),
+    tableClient: (tableName) =>
+      new TableClient(connection.tableServiceUri, tableName, credential, { retryOptions: TABLE_RETRY }),
   };
 }
 

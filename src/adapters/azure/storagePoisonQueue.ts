@@ -31,7 +31,12 @@ export function createStoragePoisonQueue(queue: QueueClient): PoisonQueue {
         'peek',
         async () =>
           (await queue.peekMessages({ numberOfMessages: Math.min(32, max) })).peekedMessageItems.map(
-            (item): PoisonMessage => ({ id: item.messageId, insertedOn: item.insertedOn.toISOString(), dequeueCount: item.dequeueCount, text: decoded(item.messageText) }),
+            (item): PoisonMessage => ({
+              id: item.messageId,
+              insertedOn: item.insertedOn.toISOString(),
+              dequeueCount: item.dequeueCount,
+              text: decoded(item.messageText),
+            }),
           ),
         [],
       ),
@@ -39,15 +44,15 @@ export function createStoragePoisonQueue(queue: QueueClient): PoisonQueue {
       guard(
         'receive',
         async () =>
-          (await queue.receiveMessages({ numberOfMessages: Math.min(32, max), visibilityTimeout: visibilitySeconds })).receivedMessageItems.map(
-            (item): ReceivedPoisonMessage => ({
-              id: item.messageId,
-              insertedOn: item.insertedOn.toISOString(),
-              dequeueCount: item.dequeueCount,
-              text: decoded(item.messageText),
-              popReceipt: item.popReceipt,
-            }),
-          ),
+          (
+            await queue.receiveMessages({ numberOfMessages: Math.min(32, max), visibilityTimeout: visibilitySeconds })
+          ).receivedMessageItems.map((item): ReceivedPoisonMessage => ({
+            id: item.messageId,
+            insertedOn: item.insertedOn.toISOString(),
+            dequeueCount: item.dequeueCount,
+            text: decoded(item.messageText),
+            popReceipt: item.popReceipt,
+          })),
         [],
       ),
     delete: (message) =>

@@ -22,7 +22,9 @@ export function createStorageQueueSender(queue: QueueClient): MessageSender {
         await ensureQueue();
         await queue.sendMessage(Buffer.from(messageText, 'utf8').toString('base64'), {
           messageTimeToLive: NEVER_EXPIRE,
-          ...(options?.visibilityDelaySeconds === undefined ? {} : { visibilityTimeout: Math.ceil(options.visibilityDelaySeconds) }),
+          ...(options?.visibilityDelaySeconds === undefined
+            ? {}
+            : { visibilityTimeout: Math.ceil(options.visibilityDelaySeconds) }),
         });
       } catch (error) {
         throw new StorageUnavailable(`send to queue ${queue.name}`, { cause: error });

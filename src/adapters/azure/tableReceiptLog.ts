@@ -24,7 +24,8 @@ const rowKeyOf = (resourcePath: string): string => createHash('sha256').update(r
 
 export function createTableReceiptLog(table: TableClient): ReceiptLog {
   const ensureTable = once(() => table.createTable());
-  const unavailable = (operation: string, error: unknown): StorageUnavailable => new StorageUnavailable(`${operation} on table ${table.tableName}`, { cause: error });
+  const unavailable = (operation: string, error: unknown): StorageUnavailable =>
+    new StorageUnavailable(`${operation} on table ${table.tableName}`, { cause: error });
   const ready = (): Promise<void> =>
     ensureTable().catch((error: unknown) => {
       throw unavailable('create table', error);
@@ -41,8 +42,18 @@ export function createTableReceiptLog(table: TableClient): ReceiptLog {
       }
       if (current?.lastReceivedAt !== undefined && current.lastReceivedAt >= receipt.receivedAt) return;
       try {
-        if (current === undefined) await table.createEntity<ReceiptEntity>({ partitionKey: receipt.tenantId, rowKey, lastReceivedAt: receipt.receivedAt });
-        else await table.updateEntity<ReceiptEntity>({ partitionKey: receipt.tenantId, rowKey, lastReceivedAt: receipt.receivedAt }, 'Merge', { etag: current.etag });
+        if (current === undefined)
+          await table.createEntity<ReceiptEntity>({
+            partitionKey: receipt.tenantId,
+            rowKey,
+            lastReceivedAt: receipt.receivedAt,
+          });
+        else
+          await table.updateEntity<ReceiptEntity>(
+            { partitionKey: receipt.tenantId, rowKey, lastReceivedAt: receipt.receivedAt },
+            'Merge',
+            { etag: current.etag },
+          );
         return;
       } catch (error) {
         const status = statusOf(error);
@@ -76,7 +87,10 @@ export function createTableReceiptLog(table: TableClient): ReceiptLog {
       try {
         const entity = await table.getEntity<ReceiptEntity>(tenantId, rowKeyOf(resourcePath));
         if (entity.lastReceivedAt === undefined) return undefined;
-        return { lastReceivedAt: entity.lastReceivedAt, pendingSince: entity.pendingSince === '' ? undefined : entity.pendingSince };
+        return {
+          lastReceivedAt: entity.lastReceivedAt,
+          pendingSince: entity.pendingSince === '' ? undefined : entity.pendingSince,
+        };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw unavailable('read receipt', error);
@@ -86,7 +100,10 @@ export function createTableReceiptLog(table: TableClient): ReceiptLog {
     async markPending(tenantId, resourcePath, since) {
       await ready();
       try {
-        await table.upsertEntity<ReceiptEntity>({ partitionKey: tenantId, rowKey: rowKeyOf(resourcePath), pendingSince: since }, 'Merge');
+        await table.upsertEntity<ReceiptEntity>(
+          { partitionKey: tenantId, rowKey: rowKeyOf(resourcePath), pendingSince: since },
+          'Merge',
+        );
       } catch (error) {
         throw unavailable('mark receipt pending', error);
       }

@@ -6,7 +6,13 @@
  */
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import { StorageConflict, StorageUnavailable } from '../../lib/shared/errors';
-import { SUBSCRIPTION_STATUSES, type StoredSubscription, type SubscriptionRecord, type SubscriptionRepository, type SubscriptionStatus } from '../../lib/subscriptions';
+import {
+  SUBSCRIPTION_STATUSES,
+  type StoredSubscription,
+  type SubscriptionRecord,
+  type SubscriptionRepository,
+  type SubscriptionStatus,
+} from '../../lib/subscriptions';
 import { once, statusOf } from './storageClients';
 
 const ROW_KEY = 'subscription';
@@ -49,10 +55,14 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     changeType: record.changeType,
     clientState: record.clientState,
     notificationUrl: record.notificationUrl,
-    ...(record.lifecycleNotificationUrl === undefined ? {} : { lifecycleNotificationUrl: record.lifecycleNotificationUrl }),
+    ...(record.lifecycleNotificationUrl === undefined
+      ? {}
+      : { lifecycleNotificationUrl: record.lifecycleNotificationUrl }),
     expirationDateTime: record.expirationDateTime,
     includeResourceData: record.includeResourceData,
-    ...(record.encryptionCertificateId === undefined ? {} : { encryptionCertificateId: record.encryptionCertificateId }),
+    ...(record.encryptionCertificateId === undefined
+      ? {}
+      : { encryptionCertificateId: record.encryptionCertificateId }),
     status: record.status,
     ...(record.lastRenewedAt === undefined ? {} : { lastRenewedAt: record.lastRenewedAt }),
     ...(record.lastError === undefined ? {} : { lastError: record.lastError.slice(0, MAX_ERROR_LENGTH) }),
@@ -63,7 +73,9 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     ...(record.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: record.lastReauthorizedAt }),
     ...(record.resyncPendingSince === undefined ? {} : { resyncPendingSince: record.resyncPendingSince }),
     ...(record.lastResyncedAt === undefined ? {} : { lastResyncedAt: record.lastResyncedAt }),
-    ...(record.reauthorizationOwedSince === undefined ? {} : { reauthorizationOwedSince: record.reauthorizationOwedSince }),
+    ...(record.reauthorizationOwedSince === undefined
+      ? {}
+      : { reauthorizationOwedSince: record.reauthorizationOwedSince }),
     ...(record.replaces === undefined ? {} : { replaces: record.replaces }),
   };
 }
@@ -95,7 +107,9 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
     ...(entity.lastReauthorizedAt === undefined ? {} : { lastReauthorizedAt: entity.lastReauthorizedAt }),
     ...(entity.resyncPendingSince === undefined ? {} : { resyncPendingSince: entity.resyncPendingSince }),
     ...(entity.lastResyncedAt === undefined ? {} : { lastResyncedAt: entity.lastResyncedAt }),
-    ...(entity.reauthorizationOwedSince === undefined ? {} : { reauthorizationOwedSince: entity.reauthorizationOwedSince }),
+    ...(entity.reauthorizationOwedSince === undefined
+      ? {}
+      : { reauthorizationOwedSince: entity.reauthorizationOwedSince }),
     ...(entity.replaces === undefined ? {} : { replaces: entity.replaces }),
     etag: entity.etag,
   };
@@ -120,14 +134,16 @@ export function createTableSubscriptionRepository(table: TableClient): Subscript
     await ensureTable().catch((error: unknown) => fail('create table', error));
     try {
       const results: StoredSubscription[] = [];
-      for await (const entity of table.listEntities<SubscriptionEntity>({ queryOptions: { filter } })) results.push(fromEntity(entity));
+      for await (const entity of table.listEntities<SubscriptionEntity>({ queryOptions: { filter } }))
+        results.push(fromEntity(entity));
       return results;
     } catch (error) {
       return fail('list subscriptions', error);
     }
   };
   const stored = (record: SubscriptionRecord, etag: string | undefined): StoredSubscription => {
-    if (etag === undefined) throw new StorageUnavailable(`write subscription ${record.subscriptionId} (no ETag returned)`);
+    if (etag === undefined)
+      throw new StorageUnavailable(`write subscription ${record.subscriptionId} (no ETag returned)`);
     return { ...record, etag };
   };
 
@@ -141,7 +157,9 @@ export function createTableSubscriptionRepository(table: TableClient): Subscript
     },
     async listDue(expiringBefore) {
       // ISO 8601 UTC strings of one format compare like the instants; a missing property never matches.
-      return query(`RowKey eq '${ROW_KEY}' and (status ne 'active' or expirationDateTime lt '${expiringBefore.toISOString()}' or resyncPendingSince ge '0')`);
+      return query(
+        `RowKey eq '${ROW_KEY}' and (status ne 'active' or expirationDateTime lt '${expiringBefore.toISOString()}' or resyncPendingSince ge '0')`,
+      );
     },
     async create(record) {
       await ensureTable().catch((error: unknown) => fail('create table', error));

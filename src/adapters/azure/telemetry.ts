@@ -29,7 +29,9 @@ let starting: Promise<void> | undefined;
  * The distribution's options for `config`, or undefined when telemetry is off. Separate from
  * `startAzureMonitor` so a test can check them without exporting anything.
  */
-export async function azureMonitorOptions(config: AppConfig['telemetry']): Promise<AzureMonitorOpenTelemetryOptions | undefined> {
+export async function azureMonitorOptions(
+  config: AppConfig['telemetry'],
+): Promise<AzureMonitorOpenTelemetryOptions | undefined> {
   if (config.connectionString === undefined) return undefined;
   // Application Insights in the Bicep has local auth disabled: the exporter must sign in with the app's
   // user-assigned identity (role Monitoring Metrics Publisher). The distribution reads the
@@ -59,7 +61,10 @@ export async function azureMonitorOptions(config: AppConfig['telemetry']): Promi
  * Installs the global Meter/Tracer providers once, in the background. Returns whether telemetry is on;
  * a failure to load or start the distribution is reported through `onError` and leaves the app running.
  */
-export function startAzureMonitor(config: AppConfig['telemetry'], onError: (message: string) => void = console.error): boolean {
+export function startAzureMonitor(
+  config: AppConfig['telemetry'],
+  onError: (message: string) => void = console.error,
+): boolean {
   if (config.connectionString === undefined) return false;
   starting ??= (async () => {
     // Loading is synchronous work once it begins: wait until start-up is over and the first request

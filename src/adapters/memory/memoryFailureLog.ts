@@ -8,7 +8,10 @@ export class MemoryFailureLog implements FailureLog {
   readonly failures = new Map<string, PermanentFailure>();
 
   record(failure: PermanentFailure): Promise<void> {
-    this.failures.set(`${failure.tenantId}|${failure.resourcePath}|${failure.reason}`, { ...failure, detail: failure.detail.slice(0, MAX_DETAIL_LENGTH) });
+    this.failures.set(`${failure.tenantId}|${failure.resourcePath}|${failure.reason}`, {
+      ...failure,
+      detail: failure.detail.slice(0, MAX_DETAIL_LENGTH),
+    });
     return Promise.resolve();
   }
 }

@@ -23,7 +23,8 @@ export class MemoryLeaseStore implements LeaseStore {
 
   saveLink(lease: Lease, deltaLink: string | undefined): Promise<Lease> {
     const row = this.rows.get(`${lease.tenantId}|${lease.key}`);
-    if (row?.owner !== lease.token) return Promise.reject(new StorageUnavailable(`delta lease for ${lease.key} was lost to another run`));
+    if (row?.owner !== lease.token)
+      return Promise.reject(new StorageUnavailable(`delta lease for ${lease.key} was lost to another run`));
     row.deltaLink = deltaLink;
     return Promise.resolve({ ...lease, deltaLink });
   }

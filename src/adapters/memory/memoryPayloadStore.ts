@@ -12,7 +12,9 @@ export class MemoryPayloadStore implements PayloadStore {
 
   load(blobName: string): Promise<string> {
     const content = this.blobs.get(blobName);
-    return content === undefined ? Promise.reject(new StorageNotFound(`Payload blob ${blobName}`)) : Promise.resolve(content);
+    return content === undefined
+      ? Promise.reject(new StorageNotFound(`Payload blob ${blobName}`))
+      : Promise.resolve(content);
   }
 
   delete(blobName: string): Promise<void> {

@@ -15,7 +15,8 @@ export class MemoryReceiptLog implements ReceiptLog {
       const key = MemoryReceiptLog.key(receipt.tenantId, receipt.resourcePath);
       const current = this.entries.get(key);
       const pendingSince = current === undefined ? this.#marksWithoutReceipt.get(key) : current.pendingSince;
-      if (current === undefined || receipt.receivedAt > current.lastReceivedAt) this.entries.set(key, { lastReceivedAt: receipt.receivedAt, pendingSince });
+      if (current === undefined || receipt.receivedAt > current.lastReceivedAt)
+        this.entries.set(key, { lastReceivedAt: receipt.receivedAt, pendingSince });
       this.#marksWithoutReceipt.delete(key);
     }
     return Promise.resolve();

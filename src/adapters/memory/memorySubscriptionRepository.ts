@@ -20,18 +20,23 @@ export class MemorySubscriptionRepository implements SubscriptionRepository {
   listDue(expiringBefore: Date): Promise<StoredSubscription[]> {
     return Promise.resolve(
       [...this.#rows.values()].filter(
-        (row) => row.status !== 'active' || Date.parse(row.expirationDateTime) < expiringBefore.getTime() || row.resyncPendingSince !== undefined,
+        (row) =>
+          row.status !== 'active' ||
+          Date.parse(row.expirationDateTime) < expiringBefore.getTime() ||
+          row.resyncPendingSince !== undefined,
       ),
     );
   }
 
   create(record: SubscriptionRecord): Promise<StoredSubscription> {
-    if (this.#rows.has(record.subscriptionId)) return Promise.reject(new StorageConflict(`Subscription ${record.subscriptionId}`));
+    if (this.#rows.has(record.subscriptionId))
+      return Promise.reject(new StorageConflict(`Subscription ${record.subscriptionId}`));
     return Promise.resolve(this.#store(record));
   }
 
   update(record: SubscriptionRecord, etag: string): Promise<StoredSubscription> {
-    if (this.#rows.get(record.subscriptionId)?.etag !== etag) return Promise.reject(new StorageConflict(`Subscription ${record.subscriptionId}`));
+    if (this.#rows.get(record.subscriptionId)?.etag !== etag)
+      return Promise.reject(new StorageConflict(`Subscription ${record.subscriptionId}`));
     return Promise.resolve(this.#store(record));
   }
 

@@ -49,8 +49,10 @@ const SERVER_DETAIL: Partial<Record<ErrorCode, string>> = {
   ERR_STORAGE_UNAVAILABLE: 'Storage is unavailable; retry later.',
   ERR_GRAPH_UNAVAILABLE: 'Microsoft Graph is unavailable; retry later.',
   ERR_GRAPH_RESPONSE_INVALID: 'Microsoft Graph answered something unexpected; retry later.',
-  ERR_GRAPH_AUTH_FAILED: 'Microsoft Graph refused the app\'s token: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID, the credential settings and admin consent.',
-  ERR_GRAPH_CREDENTIAL_REJECTED: 'The token endpoint refused the app\'s credential: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID and the credential settings.',
+  ERR_GRAPH_AUTH_FAILED:
+    "Microsoft Graph refused the app's token: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID, the credential settings and admin consent.",
+  ERR_GRAPH_CREDENTIAL_REJECTED:
+    "The token endpoint refused the app's credential: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID and the credential settings.",
   ERR_CONFIG_INVALID:
     'A setting this function needs is missing, malformed or an unresolved Key Vault reference, so it is unavailable; GET /api/health and the log name the setting.',
 };
@@ -69,7 +71,12 @@ const TITLES: Partial<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-export function problemResponse(status: number, code: ErrorCode, detail: string, retryAfterSeconds?: number): HttpResponseInit {
+export function problemResponse(
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  retryAfterSeconds?: number,
+): HttpResponseInit {
   const retryAfter = retryAfterSeconds ?? (status === 503 ? RETRY_AFTER_SECONDS : undefined);
   return {
     status,
@@ -78,7 +85,13 @@ export function problemResponse(status: number, code: ErrorCode, detail: string,
       'X-Content-Type-Options': 'nosniff',
       ...(retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) }),
     },
-    body: JSON.stringify({ type: `urn:graph-notify:error:${code}`, title: TITLES[status] ?? 'Error', status, detail, code }),
+    body: JSON.stringify({
+      type: `urn:graph-notify:error:${code}`,
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail,
+      code,
+    }),
   };
 }
 

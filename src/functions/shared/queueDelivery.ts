@@ -11,7 +11,12 @@ import { maxDequeueCount } from '../../lib/config';
 import { EnvelopeInvalid } from '../../lib/notifications';
 import type { MessageSender } from '../../lib/storage';
 import { describeError } from '../../lib/shared/redact';
-import { recordMessageProcessed, recordPoisonMessage, type MessageOutcome, type MetricQueue } from '../../lib/telemetry';
+import {
+  recordMessageProcessed,
+  recordPoisonMessage,
+  type MessageOutcome,
+  type MetricQueue,
+} from '../../lib/telemetry';
 
 export function dequeueCountOf(context: InvocationContext): number {
   const count = context.triggerMetadata?.dequeueCount;

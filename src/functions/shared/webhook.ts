@@ -12,7 +12,11 @@ import { NotificationBodyTooLarge } from '../../lib/notifications';
 import { errorResponse } from './problemResponse';
 
 export function validationResponse(token: string): HttpResponseInit {
-  return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }, body: token };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+    body: token,
+  };
 }
 
 export async function handleWebhook(
@@ -30,8 +34,14 @@ export async function handleWebhook(
     const declaredLength = Number(request.headers.get('content-length') ?? '0');
     if (declaredLength > deps.maxBodyBytes) throw new NotificationBodyTooLarge(deps.maxBodyBytes);
     const body = new Uint8Array(await request.arrayBuffer());
-    const result = await ingestNotifications(endpoint, { contentType: request.headers.get('content-type') ?? undefined, body }, { ...deps, log: context });
-    context.info(`Accepted ${result.accepted} notification(s) on /${endpoint} in ${result.messagesSent} queue message(s); rejected ${JSON.stringify(result.rejected)}`);
+    const result = await ingestNotifications(
+      endpoint,
+      { contentType: request.headers.get('content-type') ?? undefined, body },
+      { ...deps, log: context },
+    );
+    context.info(
+      `Accepted ${result.accepted} notification(s) on /${endpoint} in ${result.messagesSent} queue message(s); rejected ${JSON.stringify(result.rejected)}`,
+    );
     // 202 with no body: the result of verification is not shared with the caller (docs/graph-protocol.md §5.4, §4.1).
     return { status: 202 };
   } catch (error) {

@@ -15,7 +15,9 @@ export const APP_PARTS = ['ingest', 'processing', 'subscriptions', 'telemetry'] 
 export type AppPart = (typeof APP_PARTS)[number];
 
 /** The setting areas each part reads, and how the part is named in errors. */
-export const PART_REQUIREMENTS: Readonly<Record<AppPart, { readonly title: string; readonly areas: readonly string[] }>> = {
+export const PART_REQUIREMENTS: Readonly<
+  Record<AppPart, { readonly title: string; readonly areas: readonly string[] }>
+> = {
   ingest: { title: 'Ingest (the notification and lifecycle webhooks)', areas: ['Storage', 'Ingest'] },
   processing: { title: 'Processing (the notifications queue)', areas: ['Storage', 'Graph', 'Processing'] },
   subscriptions: {
@@ -25,7 +27,9 @@ export const PART_REQUIREMENTS: Readonly<Record<AppPart, { readonly title: strin
   telemetry: { title: 'Telemetry export', areas: ['Telemetry'] },
 };
 
-const areaOfSetting = new Map(settingAreas.flatMap(({ area, settings }) => Object.values(settings).map((setting) => [setting.name, area] as const)));
+const areaOfSetting = new Map(
+  settingAreas.flatMap(({ area, settings }) => Object.values(settings).map((setting) => [setting.name, area] as const)),
+);
 
 /** The parts a problem takes down; a setting outside the catalogue takes down every part. */
 export function partsAffectedBy(problem: SettingProblem): AppPart[] {
@@ -55,8 +59,11 @@ export function assessConfiguration(problems: readonly SettingProblem[]): Config
     ...(problem.unresolvedReference === undefined ? {} : { unresolvedReference: problem.unresolvedReference }),
     affects: partsAffectedBy(problem),
   }));
-  const available = Object.fromEntries(APP_PARTS.map((part) => [part, !described.some((problem) => problem.affects.includes(part))])) as Record<AppPart, boolean>;
-  const status = !available.ingest || !available.processing ? 'unhealthy' : described.length > 0 ? 'degraded' : 'healthy';
+  const available = Object.fromEntries(
+    APP_PARTS.map((part) => [part, !described.some((problem) => problem.affects.includes(part))]),
+  ) as Record<AppPart, boolean>;
+  const status =
+    !available.ingest || !available.processing ? 'unhealthy' : described.length > 0 ? 'degraded' : 'healthy';
   return { status, available, problems: described };
 }
 
@@ -69,7 +76,10 @@ export function partUnavailable(part: AppPart, problems: readonly SettingProblem
  * The same for any user of some setting areas (a CLI command reads only what it uses): the problems of those
  * areas, and of settings outside the catalogue, as one error titled `title`; undefined when there are none.
  */
-export function areasUnavailable(user: { readonly title: string; readonly areas: readonly string[] }, problems: readonly SettingProblem[]): ConfigurationInvalid | undefined {
+export function areasUnavailable(
+  user: { readonly title: string; readonly areas: readonly string[] },
+  problems: readonly SettingProblem[],
+): ConfigurationInvalid | undefined {
   const own = problems.filter((problem) => {
     const area = areaOfSetting.get(problem.setting);
     return area === undefined || user.areas.includes(area);

@@ -12,7 +12,10 @@ import { storageSettings } from './settings/storage';
 import { subscriptionSettings } from './settings/subscriptions';
 import { telemetrySettings } from './settings/telemetry';
 
-export const settingAreas: readonly { readonly area: string; readonly settings: Readonly<Record<string, SettingDefinition>> }[] = [
+export const settingAreas: readonly {
+  readonly area: string;
+  readonly settings: Readonly<Record<string, SettingDefinition>>;
+}[] = [
   { area: 'Storage', settings: storageSettings },
   { area: 'Ingest', settings: ingestSettings },
   { area: 'Graph', settings: graphSettings },
@@ -23,4 +26,6 @@ export const settingAreas: readonly { readonly area: string; readonly settings: 
   { area: 'Delivery routes', settings: deliverySettings },
 ];
 
-export const allSettings: readonly SettingDefinition[] = settingAreas.flatMap(({ settings }) => Object.values(settings));
+export const allSettings: readonly SettingDefinition[] = settingAreas.flatMap(({ settings }) =>
+  Object.values(settings),
+);

@@ -100,7 +100,10 @@ export class EnvReader {
     if (text === '') return bounds.min;
     const value = Number(text);
     if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
-      this.problem(setting, `must be a whole number from ${bounds.min} to ${bounds.max}, got ${this.#shown(setting, text)}`);
+      this.problem(
+        setting,
+        `must be a whole number from ${bounds.min} to ${bounds.max}, got ${this.#shown(setting, text)}`,
+      );
       return bounds.min;
     }
     return value;
@@ -142,7 +145,10 @@ export class EnvReader {
   queueOrContainerName(setting: SettingDefinition): string {
     const text = this.string(setting);
     if (text !== '' && !/^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/.test(text)) {
-      this.problem(setting, `must be 3-63 lower-case letters, digits or single hyphens, starting and ending with a letter or digit, got "${text}"`);
+      this.problem(
+        setting,
+        `must be 3-63 lower-case letters, digits or single hyphens, starting and ending with a letter or digit, got "${text}"`,
+      );
     }
     return text;
   }

@@ -28,7 +28,8 @@ export function hostJsonValue(root: JsonObject, path: readonly string[]): unknow
   for (const key of path) {
     if (!isJsonObject(current)) return undefined;
     const object: JsonObject = current;
-    const found = key in object ? key : Object.keys(object).find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+    const found =
+      key in object ? key : Object.keys(object).find((candidate) => candidate.toLowerCase() === key.toLowerCase());
     current = found === undefined ? undefined : object[found];
   }
   return current;
@@ -58,7 +59,10 @@ export function withJobHostOverrides(document: JsonObject, settings: Environment
   const root = structuredClone(document);
   for (const [name, value] of Object.entries(settings)) {
     if (value === undefined || !name.toLowerCase().startsWith(JOB_HOST_SETTING_PREFIX)) continue;
-    const path = name.slice(JOB_HOST_SETTING_PREFIX.length).split('__').filter((key) => key !== '');
+    const path = name
+      .slice(JOB_HOST_SETTING_PREFIX.length)
+      .split('__')
+      .filter((key) => key !== '');
     if (path.length > 0) setAt(root, path, value);
   }
   return root;
@@ -70,7 +74,9 @@ export function readMaxDequeueCount(document: JsonObject, settings: Environment)
   if (raw === undefined) return DEFAULT_MAX_DEQUEUE_COUNT;
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError('host.json extensions.queues.maxDequeueCount (or AzureFunctionsJobHost__extensions__queues__maxDequeueCount) must be a whole number from 1');
+    throw new TypeError(
+      'host.json extensions.queues.maxDequeueCount (or AzureFunctionsJobHost__extensions__queues__maxDequeueCount) must be a whole number from 1',
+    );
   }
   return value;
 }
@@ -88,6 +94,9 @@ let appMaxDequeueCount: number | undefined;
 
 /** The app's maxDequeueCount, read once per process from its host.json and the environment's override. */
 export function maxDequeueCount(): number {
-  appMaxDequeueCount ??= readMaxDequeueCount(JSON.parse(readFileSync(findHostJson(), 'utf8')) as JsonObject, process.env);
+  appMaxDequeueCount ??= readMaxDequeueCount(
+    JSON.parse(readFileSync(findHostJson(), 'utf8')) as JsonObject,
+    process.env,
+  );
   return appMaxDequeueCount;
 }

@@ -18,7 +18,9 @@ const KNOWN = allSettings.map((setting) => setting.name);
 
 /** Edits (insert, delete, replace, swap two neighbours) between two strings: optimal string alignment distance. */
 function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (__, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (__, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   const at = (i: number, j: number): number => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
   for (let i = 1; i <= a.length; i += 1) {
     for (let j = 1; j <= b.length; j += 1) {
@@ -44,7 +46,8 @@ export function meantSetting(name: string): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const known of KNOWN) {
     const distance = editDistance(upper, known.toUpperCase());
-    if (distance <= tolerance(known) && (best === undefined || distance < best.distance)) best = { name: known, distance };
+    if (distance <= tolerance(known) && (best === undefined || distance < best.distance))
+      best = { name: known, distance };
   }
   return best?.name;
 }
@@ -62,5 +65,7 @@ export function misspeltSettings(environment: Environment): MisspeltSetting[] {
 
 /** One line per misspelt setting, naming both (never a value). */
 export function describeMisspeltSettings(environment: Environment): string[] {
-  return misspeltSettings(environment).map(({ given, meant }) => `Unknown setting ${given} is ignored: did you mean ${meant}?`);
+  return misspeltSettings(environment).map(
+    ({ given, meant }) => `Unknown setting ${given} is ignored: did you mean ${meant}?`,
+  );
 }

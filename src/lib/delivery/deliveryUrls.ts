@@ -8,7 +8,12 @@
  * For both, Graph wants the same value as lifecycleNotificationUrl, so lifecycle events come by the same
  * route as the changes (docs/graph-protocol.md §14).
  */
-import type { DeliveryConfig, DeliveryRoute, EventGridRouteConfig, EventHubsRouteConfig } from '../config/settings/delivery';
+import type {
+  DeliveryConfig,
+  DeliveryRoute,
+  EventGridRouteConfig,
+  EventHubsRouteConfig,
+} from '../config/settings/delivery';
 import { SubscriptionsNotConfigured } from '../subscriptions/errors';
 
 export interface RouteUrls {
@@ -77,5 +82,7 @@ export function routeUrls(route: DeliveryRoute, settings: RouteUrlSettings): Rou
 
 function notConfigured(route: DeliveryRoute, missing: readonly string[] | undefined): SubscriptionsNotConfigured {
   const names = missing === undefined || missing.length === 0 ? 'its settings' : missing.join(', ');
-  return new SubscriptionsNotConfigured(`the ${route} delivery route is not configured: set ${names} (docs/configuration.md#delivery-routes)`);
+  return new SubscriptionsNotConfigured(
+    `the ${route} delivery route is not configured: set ${names} (docs/configuration.md#delivery-routes)`,
+  );
 }

@@ -26,7 +26,8 @@ export interface GraphDeltaPage {
 }
 
 export function parseDeltaPage(body: unknown, context: ResponseContext): GraphDeltaPage {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidResponse('delta page is not a JSON object', context);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidResponse('delta page is not a JSON object', context);
   const page = body as Record<string, unknown>;
   const value = page.value;
   if (!Array.isArray(value)) throw invalidResponse('delta page has no value array', context);
@@ -51,7 +52,8 @@ function classify(entry: unknown, index: number, context: ResponseContext): Grap
     const reason = (removed as { reason?: unknown }).reason;
     return { kind: 'removed', id, reason: typeof reason === 'string' ? reason : 'deleted', entity };
   }
-  if (typeof entity.deleted === 'object' && entity.deleted !== null) return { kind: 'removed', id, reason: 'deleted', entity };
+  if (typeof entity.deleted === 'object' && entity.deleted !== null)
+    return { kind: 'removed', id, reason: 'deleted', entity };
   return { kind: 'changed', id, entity };
 }
 

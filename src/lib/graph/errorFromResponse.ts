@@ -32,9 +32,13 @@ export interface GraphErrorBody {
 
 /** Graph's error codes that mean a delta token can no longer be used (§6.1, §6.2). */
 const RESYNC_CODES = new Set(
-  ['resyncRequired', 'syncStateNotFound', 'syncStateInvalid', 'resyncChangesApplyDifferences', 'resyncChangesUploadDifferences'].map((code) =>
-    code.toLowerCase(),
-  ),
+  [
+    'resyncRequired',
+    'syncStateNotFound',
+    'syncStateInvalid',
+    'resyncChangesApplyDifferences',
+    'resyncChangesUploadDifferences',
+  ].map((code) => code.toLowerCase()),
 );
 
 const MAX_MESSAGE_CHARS = 200;
@@ -61,8 +65,15 @@ export function graphErrorFromResponse(
   const text = `Graph ${context.method} ${context.path} answered ${status}${code === undefined ? '' : ` ${code}`}${message === undefined ? '' : `: ${message}`}`;
   const retryAfter = () => parseRetryAfter(headers.get('retry-after'), retry.now, retry.defaultRetryAfterMs);
 
-  if (context.delta === true && (status === 410 || (status >= 400 && status < 500 && code !== undefined && RESYNC_CODES.has(code.toLowerCase())))) {
-    return new GraphDeltaResyncRequired(`${text} (delta resync required)`, headers.get('location') ?? undefined, details);
+  if (
+    context.delta === true &&
+    (status === 410 || (status >= 400 && status < 500 && code !== undefined && RESYNC_CODES.has(code.toLowerCase())))
+  ) {
+    return new GraphDeltaResyncRequired(
+      `${text} (delta resync required)`,
+      headers.get('location') ?? undefined,
+      details,
+    );
   }
   if (status === 429) return new GraphThrottled(text, retryAfter(), details);
   if (status >= 500) return new GraphUnavailable(text, 'status', retryAfter(), details);

@@ -67,7 +67,12 @@ export class GraphUnavailable extends GraphError implements RetryAfter {
   readonly retryAfterMs: number;
   readonly retryAfterFromHeader: boolean;
 
-  constructor(message: string, reason: GraphUnavailableReason, retryAfter: RetryAfter, details: GraphErrorDetails = {}) {
+  constructor(
+    message: string,
+    reason: GraphUnavailableReason,
+    retryAfter: RetryAfter,
+    details: GraphErrorDetails = {},
+  ) {
     super('ERR_GRAPH_UNAVAILABLE', message, details);
     this.reason = reason;
     this.retryAfterMs = retryAfter.retryAfterMs;
@@ -143,6 +148,8 @@ export function isGraphError(error: unknown): error is GraphError {
 }
 
 /** True for Graph errors after which the same call may succeed later (throttled, unavailable, garbled response). */
-export function isTransientGraphError(error: unknown): error is GraphThrottled | GraphUnavailable | GraphResponseInvalid {
+export function isTransientGraphError(
+  error: unknown,
+): error is GraphThrottled | GraphUnavailable | GraphResponseInvalid {
   return error instanceof GraphError && isRetryableLater(classifyFailure(error));
 }

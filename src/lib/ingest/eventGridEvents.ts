@@ -28,7 +28,8 @@ export function notificationOfCloudEvent(event: unknown): Readonly<Record<string
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
   const item = data as Readonly<Record<string, unknown>>;
   const lifecycleEvent = typeof type === 'string' ? LIFECYCLE_TYPES.get(type.toLowerCase()) : undefined;
-  if (lifecycleEvent === undefined || (typeof item.lifecycleEvent === 'string' && item.lifecycleEvent !== '')) return item;
+  if (lifecycleEvent === undefined || (typeof item.lifecycleEvent === 'string' && item.lifecycleEvent !== ''))
+    return item;
   // The event type is the authority on what a lifecycle event is: a changeType beside it would make the item ambiguous.
   const { changeType: _changeType, ...rest } = item;
   return { ...rest, lifecycleEvent };
@@ -46,7 +47,10 @@ function parseJsonObject(text: string): unknown {
  * Ingests the events of one delivery. An event without a notification object is counted as an invalid
  * item (never retried: it can never become valid); every other item is checked exactly as a webhook's.
  */
-export async function ingestEventGridEvents(events: readonly unknown[], deps: IngestDependencies): Promise<IngestResult> {
+export async function ingestEventGridEvents(
+  events: readonly unknown[],
+  deps: IngestDependencies,
+): Promise<IngestResult> {
   // An event without a notification stays in `value` as null, so the shared checks count and log it.
   const value = events.map((event) => notificationOfCloudEvent(event) ?? null);
   if (value.length === 0) return { accepted: 0, rejected: {}, messagesSent: 0 };

@@ -19,7 +19,8 @@ export function isValidationMessage(item: unknown): boolean {
 
 /** The event body as JSON: the trigger hands over parsed JSON, a string or bytes depending on the content. */
 export function eventBodyOf(event: unknown): unknown {
-  const text = typeof event === 'string' ? event : event instanceof Uint8Array ? new TextDecoder().decode(event) : undefined;
+  const text =
+    typeof event === 'string' ? event : event instanceof Uint8Array ? new TextDecoder().decode(event) : undefined;
   if (text === undefined) return event;
   try {
     return JSON.parse(text);
@@ -32,7 +33,10 @@ export function eventBodyOf(event: unknown): unknown {
 export function notificationsOfEvents(events: readonly unknown[]): unknown[] {
   return events.flatMap((event) => {
     const body = eventBodyOf(event);
-    const value = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { value?: unknown }).value : undefined;
+    const value =
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? (body as { value?: unknown }).value
+        : undefined;
     const items: readonly unknown[] = Array.isArray(value) ? value : [body];
     return items.filter((item) => !isValidationMessage(item));
   });
@@ -52,7 +56,10 @@ export interface EventHubsBatchResult {
  * most 1 MB (the hub's limit), checked and packed exactly as a webhook POST. Never throws for one event's
  * failure; the failed events are returned so the caller can park them.
  */
-export async function ingestEventHubsEvents(events: readonly unknown[], deps: IngestDependencies): Promise<EventHubsBatchResult> {
+export async function ingestEventHubsEvents(
+  events: readonly unknown[],
+  deps: IngestDependencies,
+): Promise<EventHubsBatchResult> {
   let accepted = 0;
   let rejected = 0;
   let validationMessages = 0;
@@ -65,7 +72,11 @@ export async function ingestEventHubsEvents(events: readonly unknown[], deps: In
         return;
       }
       try {
-        const result: IngestResult = await ingestNotifications('notifications', { contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify({ value })) }, deps);
+        const result: IngestResult = await ingestNotifications(
+          'notifications',
+          { contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify({ value })) },
+          deps,
+        );
         accepted += result.accepted;
         rejected += Object.values(result.rejected).reduce((sum, count) => sum + count, 0);
       } catch (error) {

@@ -29,7 +29,10 @@ export async function parkEvents(events: readonly unknown[], store: ParkedEventS
     events.map((event) => {
       const body = eventBodyOf(event);
       // Sortable by time, unique by id.
-      return store.park(`${at.replaceAll(':', '-')}-${randomUUID()}.json`, typeof body === 'string' ? body : JSON.stringify(body));
+      return store.park(
+        `${at.replaceAll(':', '-')}-${randomUUID()}.json`,
+        typeof body === 'string' ? body : JSON.stringify(body),
+      );
     }),
   );
 }
@@ -41,14 +44,18 @@ export interface ReplayReport {
 }
 
 /** Feeds every parked body through ingest again; a body is removed once its items are queued (or refused). */
-export async function replayParkedEvents(deps: IngestDependencies & { readonly parked: ParkedEventStore; readonly log: Logger }): Promise<ReplayReport> {
+export async function replayParkedEvents(
+  deps: IngestDependencies & { readonly parked: ParkedEventStore; readonly log: Logger },
+): Promise<ReplayReport> {
   const names = await deps.parked.list();
   let replayed = 0;
   for (const name of names) {
     const body = await deps.parked.load(name);
     const result = await ingestEventHubsEvents([body], deps);
     if (result.failed.length > 0) {
-      deps.log.warn(`Parked event ${name} still cannot be queued; left for the next replay: ${describeError(result.failed[0]?.error)}`);
+      deps.log.warn(
+        `Parked event ${name} still cannot be queued; left for the next replay: ${describeError(result.failed[0]?.error)}`,
+      );
       return { replayed, remaining: names.length - replayed };
     }
     await deps.parked.remove(name);

@@ -1,5 +1,17 @@
-export { ingestNotifications, type IngestDependencies, type IngestEndpoint, type IngestObserver, type IngestRequest, type IngestResult } from './ingestNotifications';
+export {
+  ingestNotifications,
+  type IngestDependencies,
+  type IngestEndpoint,
+  type IngestObserver,
+  type IngestRequest,
+  type IngestResult,
+} from './ingestNotifications';
 export { verifyNotification, type ItemRejectionReason, type Verdict } from './verifyNotification';
 export { ingestEventGridEvents, notificationOfCloudEvent } from './eventGridEvents';
-export { ingestEventHubsEvents, isValidationMessage, notificationsOfEvents, type EventHubsBatchResult } from './eventHubsEvents';
+export {
+  ingestEventHubsEvents,
+  isValidationMessage,
+  notificationsOfEvents,
+  type EventHubsBatchResult,
+} from './eventHubsEvents';
 export { parkEvents, replayParkedEvents, type ParkedEventStore, type ReplayReport } from './eventHubsParking';

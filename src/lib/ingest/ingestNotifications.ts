@@ -11,7 +11,14 @@ import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { describeError } from '../shared/redact';
 import { StorageUnavailable } from '../shared/errors';
-import { packEnvelopes, parseNotificationCollection, parseNotificationItem, type EnvelopeKind, type ClaimCheckEnvelope, type NotificationItem } from '../notifications';
+import {
+  packEnvelopes,
+  parseNotificationCollection,
+  parseNotificationItem,
+  type EnvelopeKind,
+  type ClaimCheckEnvelope,
+  type NotificationItem,
+} from '../notifications';
 import type { MessageSender, PayloadStore } from '../storage';
 import type { SubscriptionLookup } from '../subscriptions';
 import { checkItemShape, verifyNotification, type ItemRejectionReason } from './verifyNotification';
@@ -34,7 +41,10 @@ export interface IngestObserver {
   received(endpoint: IngestEndpoint, count: number): void;
   /** `count` items of one request refused for `reason`. */
   rejected(endpoint: IngestEndpoint, reason: ItemRejectionReason, count: number): void;
-  enqueued(endpoint: IngestEndpoint, result: { items: number; messages: number; latencyMs: number; outcome: 'enqueued' | 'failed' }): void;
+  enqueued(
+    endpoint: IngestEndpoint,
+    result: { items: number; messages: number; latencyMs: number; outcome: 'enqueued' | 'failed' },
+  ): void;
 }
 
 export interface IngestDependencies {
@@ -62,7 +72,11 @@ function yieldToEventLoop(): Promise<void> {
  * then store the accepted ones, each kind on its own queue. Rejections are tallied along the way and
  * reported once.
  */
-export async function ingestNotifications(endpoint: IngestEndpoint, request: IngestRequest, deps: IngestDependencies): Promise<IngestResult> {
+export async function ingestNotifications(
+  endpoint: IngestEndpoint,
+  request: IngestRequest,
+  deps: IngestDependencies,
+): Promise<IngestResult> {
   const receivedAt = deps.clock.now().toISOString();
   const collection = parseNotificationCollection(request.contentType, request.body, deps.maxBodyBytes);
   deps.observer?.received(endpoint, collection.rawItems.length);
@@ -71,7 +85,12 @@ export async function ingestNotifications(endpoint: IngestEndpoint, request: Ing
   const candidates = await checkShapes(collection.rawItems, rejections);
   const accepted = await verifyAgainstSubscriptions(candidates, deps.lookupSubscription, rejections);
   const rejected = rejections.report(endpoint, deps);
-  const messagesSent = await storeAccepted(endpoint, accepted, { receivedAt, validationTokens: collection.validationTokens }, deps);
+  const messagesSent = await storeAccepted(
+    endpoint,
+    accepted,
+    { receivedAt, validationTokens: collection.validationTokens },
+    deps,
+  );
   return { accepted: accepted.length, rejected, messagesSent };
 }
 
@@ -96,7 +115,11 @@ async function checkShapes(rawItems: readonly unknown[], rejections: Rejections)
 }
 
 /** Keeps the items their subscription vouches for: one lookup per distinct subscription id in the request. */
-async function verifyAgainstSubscriptions(candidates: readonly NotificationItem[], lookup: SubscriptionLookup, rejections: Rejections): Promise<NotificationItem[]> {
+async function verifyAgainstSubscriptions(
+  candidates: readonly NotificationItem[],
+  lookup: SubscriptionLookup,
+  rejections: Rejections,
+): Promise<NotificationItem[]> {
   if (candidates.length === 0) return [];
   const subscriptions = await lookup.lookupMany(candidates.map((item) => item.subscriptionId));
   return candidates.filter((item) => {
@@ -115,11 +138,21 @@ interface Receipt {
  * Stores the accepted items and returns the queue messages written. A lifecycle item can arrive on the
  * notification URL (and the reverse): each is routed by what it is.
  */
-async function storeAccepted(endpoint: IngestEndpoint, accepted: readonly NotificationItem[], receipt: Receipt, deps: IngestDependencies): Promise<number> {
+async function storeAccepted(
+  endpoint: IngestEndpoint,
+  accepted: readonly NotificationItem[],
+  receipt: Receipt,
+  deps: IngestDependencies,
+): Promise<number> {
   const changes = accepted.filter((item) => item.kind === 'change').map((item) => item.payload);
   const lifecycle = accepted.filter((item) => item.kind === 'lifecycle').map((item) => item.payload);
   const started = performance.now();
-  const outcome = (result: 'enqueued' | 'failed', messages: number) => ({ items: accepted.length, messages, latencyMs: performance.now() - started, outcome: result });
+  const outcome = (result: 'enqueued' | 'failed', messages: number) => ({
+    items: accepted.length,
+    messages,
+    latencyMs: performance.now() - started,
+    outcome: result,
+  });
   try {
     const counts = await Promise.all([
       enqueue('notifications', changes, deps.notificationsQueue, receipt, deps),
@@ -133,13 +166,21 @@ async function storeAccepted(endpoint: IngestEndpoint, accepted: readonly Notifi
     // Only a failed storage call is an outage (503, Graph retries); anything else (a serialisation error, a
     // bug) keeps its own type so it is never reported as one.
     if (!(error instanceof StorageUnavailable)) throw error;
-    deps.log.error(`Could not store ${accepted.length} notification(s) from /${endpoint}; answering 503 so Graph retries: ${describeError(error)}`);
+    deps.log.error(
+      `Could not store ${accepted.length} notification(s) from /${endpoint}; answering 503 so Graph retries: ${describeError(error)}`,
+    );
     throw error;
   }
 }
 
 /** Packs one kind's items into queue messages and sends them; an oversized remainder goes by claim check. */
-async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<string, unknown>>[], queue: MessageSender, receipt: Receipt, deps: IngestDependencies): Promise<number> {
+async function enqueue(
+  kind: EnvelopeKind,
+  items: readonly Readonly<Record<string, unknown>>[],
+  queue: MessageSender,
+  receipt: Receipt,
+  deps: IngestDependencies,
+): Promise<number> {
   if (items.length === 0) return 0;
   const { receivedAt } = receipt;
   const packed = packEnvelopes(
@@ -158,7 +199,9 @@ async function enqueue(kind: EnvelopeKind, items: readonly Readonly<Record<strin
       claimCheck: { blobName, itemCount: oversized.items.length },
     };
     // The blob must exist before the message that points at it can be seen.
-    sends.push(deps.payloads.save(blobName, JSON.stringify(oversized)).then(() => queue.send(JSON.stringify(claimCheck))));
+    sends.push(
+      deps.payloads.save(blobName, JSON.stringify(oversized)).then(() => queue.send(JSON.stringify(claimCheck))),
+    );
   }
   await Promise.all(sends);
   return sends.length;
@@ -177,11 +220,16 @@ function tallyRejections() {
       counts[reason] = (counts[reason] ?? 0) + 1;
       if (problem !== undefined) firstProblem[reason] ??= problem;
     },
-    report(endpoint: IngestEndpoint, deps: Pick<IngestDependencies, 'log' | 'observer'>): Readonly<Partial<Record<ItemRejectionReason, number>>> {
+    report(
+      endpoint: IngestEndpoint,
+      deps: Pick<IngestDependencies, 'log' | 'observer'>,
+    ): Readonly<Partial<Record<ItemRejectionReason, number>>> {
       for (const [reason, count] of Object.entries(counts) as [ItemRejectionReason, number][]) {
         deps.observer?.rejected(endpoint, reason, count);
         const example = firstProblem[reason];
-        deps.log.warn(`Rejected ${count} notification(s) on /${endpoint}: ${reason}${example === undefined ? '' : ` (first: ${example})`}`);
+        deps.log.warn(
+          `Rejected ${count} notification(s) on /${endpoint}: ${reason}${example === undefined ? '' : ` (first: ${example})`}`,
+        );
       }
       return counts;
     },

@@ -17,7 +17,10 @@ import type { SubscriptionRecord } from '../subscriptions';
 import type { RejectionReason } from '../telemetry';
 
 /** Why ingest drops an item; the names are the telemetry catalogue's, so metrics and logs agree. */
-export type ItemRejectionReason = Extract<RejectionReason, 'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch'>;
+export type ItemRejectionReason = Extract<
+  RejectionReason,
+  'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch'
+>;
 
 export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: ItemRejectionReason };
 
@@ -36,7 +39,8 @@ export function isNestedDeeperThan(value: unknown, limit: number): boolean {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next.value === null || typeof next.value !== 'object') continue;
     if (next.depth > limit) return true;
-    for (const child of Object.values(next.value)) if (child !== null && typeof child === 'object') pending.push({ value: child, depth: next.depth + 1 });
+    for (const child of Object.values(next.value))
+      if (child !== null && typeof child === 'object') pending.push({ value: child, depth: next.depth + 1 });
   }
   return false;
 }
@@ -70,6 +74,7 @@ export function verifyNotification(item: NotificationItem, subscription: Subscri
   // Compare before any other check so every known-subscription path costs the same.
   const clientStateMatches = matchesSecretDigest(clientStateDigest(subscription), item.clientState ?? '');
   if (!clientStateMatches || item.clientState === undefined) return { accepted: false, reason: 'clientStateMismatch' };
-  if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase()) return { accepted: false, reason: 'tenantMismatch' };
+  if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase())
+    return { accepted: false, reason: 'tenantMismatch' };
   return { accepted: true };
 }

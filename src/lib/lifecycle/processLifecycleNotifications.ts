@@ -39,7 +39,16 @@ export interface LifecycleDependencies extends SubscriptionDependencies {
   readonly lifecycleQueue: MessageSender;
 }
 
-export type LifecycleAction = 'reauthorized' | 'renewed' | 'recreated' | 'resynced' | 'skipped' | 'deferred' | 'failed' | 'unknownEvent' | 'unknownSubscription';
+export type LifecycleAction =
+  | 'reauthorized'
+  | 'renewed'
+  | 'recreated'
+  | 'resynced'
+  | 'skipped'
+  | 'deferred'
+  | 'failed'
+  | 'unknownEvent'
+  | 'unknownSubscription';
 
 export interface LifecycleResult {
   readonly items: number;
@@ -69,7 +78,10 @@ const NO_REPEAT_SLACK_MS = 30_000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-export async function processLifecycleNotifications(envelope: NotificationEnvelope, deps: LifecycleDependencies): Promise<LifecycleResult> {
+export async function processLifecycleNotifications(
+  envelope: NotificationEnvelope,
+  deps: LifecycleDependencies,
+): Promise<LifecycleResult> {
   const actions: Partial<Record<LifecycleAction, number>> = {};
   const putBack: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
   // One at a time: a batch may hold several events for one subscription, and they must not race.
@@ -159,14 +171,12 @@ async function onSubscriptionRemoved(record: StoredSubscription, deps: Lifecycle
 /** Resyncs from the stored deltaLink; the owed resync is recorded first, so the reconciler pays it if this fails. */
 async function onMissed(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
   const owing = await recordOwedResync(record, deps);
-  const outcome = await resyncSubscription(owing, deps).catch(
-    (error: unknown): MaintenanceOutcome => ({
-      outcome: 'retry',
-      subscriptionId: record.subscriptionId,
-      reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
-      error,
-    }),
-  );
+  const outcome = await resyncSubscription(owing, deps).catch((error: unknown): MaintenanceOutcome => ({
+    outcome: 'retry',
+    subscriptionId: record.subscriptionId,
+    reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
+    error,
+  }));
   return { action: actionOf(outcome) };
 }
 
@@ -193,18 +203,28 @@ function noRepeatWaitMs(record: StoredSubscription, now: Date): number {
  * Answers the challenges recorded on subscriptions (`reauthorizationOwedSince`) whose no-repeat window has
  * passed; runs after each reconcile. A throttled tenant waits for the next run.
  */
-export async function answerDeferredChallenges(deps: SubscriptionDependencies): Promise<{ readonly answered: number; readonly waiting: number }> {
+export async function answerDeferredChallenges(
+  deps: SubscriptionDependencies,
+): Promise<{ readonly answered: number; readonly waiting: number }> {
   const now = deps.clock.now();
-  const owed = (await deps.repository.list()).filter((record) => record.status === 'active' && record.reauthorizationOwedSince !== undefined);
+  const owed = (await deps.repository.list()).filter(
+    (record) => record.status === 'active' && record.reauthorizationOwedSince !== undefined,
+  );
   const throttled = new Set<string>();
   let answered = 0;
   for (const record of owed) {
-    if (throttled.has(record.tenantId) || noRepeatWaitMs(record, now) > 0 || (record.leaseUntil !== undefined && Date.parse(record.leaseUntil) > now.getTime())) continue;
+    if (
+      throttled.has(record.tenantId) ||
+      noRepeatWaitMs(record, now) > 0 ||
+      (record.leaseUntil !== undefined && Date.parse(record.leaseUntil) > now.getTime())
+    )
+      continue;
     const outcome = await answerChallenge(record, deps);
     if (outcome.outcome === 'throttled') throttled.add(record.tenantId);
     if (outcome.outcome === 'reauthorized' || outcome.outcome === 'renewed') answered += 1;
   }
-  if (owed.length > 0) deps.log.info(`Answered ${answered} of ${owed.length} deferred reauthorizationRequired challenge(s)`);
+  if (owed.length > 0)
+    deps.log.info(`Answered ${answered} of ${owed.length} deferred reauthorizationRequired challenge(s)`);
   return { answered, waiting: owed.length - answered };
 }
 
@@ -213,9 +233,18 @@ async function owingChallenge(record: StoredSubscription, deps: SubscriptionDepe
   const current = await deps.repository.get(record.subscriptionId);
   if (current === undefined || current.reauthorizationOwedSince !== undefined) return;
   const { etag, ...fields } = current;
-  await deps.repository.update({ ...fields, reauthorizationOwedSince: deps.clock.now().toISOString(), updatedAt: deps.clock.now().toISOString() }, etag).catch((error: unknown) => {
-    if (!(error instanceof StorageConflict)) throw error;
-  });
+  await deps.repository
+    .update(
+      {
+        ...fields,
+        reauthorizationOwedSince: deps.clock.now().toISOString(),
+        updatedAt: deps.clock.now().toISOString(),
+      },
+      etag,
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof StorageConflict)) throw error;
+    });
 }
 
 /**
@@ -223,21 +252,30 @@ async function owingChallenge(record: StoredSubscription, deps: SubscriptionDepe
  * waits for reauthorization and the changes made meanwhile are lost (docs/graph-protocol.md §4.1). The resync is
  * recorded as owed first, so a throttled or interrupted one is paid by the reconciler.
  */
-async function answerChallenge(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+async function answerChallenge(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+): Promise<MaintenanceOutcome> {
   const owing = canResync(record.resource) ? await recordOwedResync(record, deps) : record;
-  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now()) ? await renewOrRecreateSubscription(owing, deps) : await reauthorizeSubscription(owing, deps);
+  const outcome = isRenewalDue(owing, deps.settings, deps.clock.now())
+    ? await renewOrRecreateSubscription(owing, deps)
+    : await reauthorizeSubscription(owing, deps);
   if (outcome.outcome !== 'reauthorized' && outcome.outcome !== 'renewed') return outcome;
   let current = await deps.repository.get(record.subscriptionId);
   if (current?.reauthorizationOwedSince !== undefined) {
     const { etag, reauthorizationOwedSince: _answered, ...fields } = current;
-    current = await deps.repository.update({ ...fields, updatedAt: deps.clock.now().toISOString() }, etag).catch((error: unknown) => {
-      if (!(error instanceof StorageConflict)) throw error;
-      return deps.repository.get(record.subscriptionId);
-    });
+    current = await deps.repository
+      .update({ ...fields, updatedAt: deps.clock.now().toISOString() }, etag)
+      .catch((error: unknown) => {
+        if (!(error instanceof StorageConflict)) throw error;
+        return deps.repository.get(record.subscriptionId);
+      });
   }
   if (current?.resyncPendingSince === undefined) return outcome;
   await resyncSubscription(current, deps).catch((error: unknown) => {
-    deps.log.warn(`Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
+    deps.log.warn(
+      `Resync after reauthorizing ${record.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`,
+    );
   });
   return outcome;
 }

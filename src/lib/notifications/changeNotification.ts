@@ -50,7 +50,8 @@ export type EncryptedContent = z.infer<ReturnType<typeof encryptedContentSchema>
 type BaseItem = z.infer<ReturnType<typeof baseItemSchema>>;
 
 type Rule = (value: unknown) => boolean;
-const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const stringOf =
   (min: number, max: number): Rule =>
   (value) =>
@@ -75,7 +76,11 @@ const ENCRYPTED_CONTENT_KEYS = new Set(ENCRYPTED_CONTENT_RULES.map(([key]) => ke
  * `undefined`) in shape order, with its parsed value, then every other enumerable property in `for...in`
  * order, except `__proto__`.
  */
-function copyLoose(input: Readonly<Record<string, unknown>>, shape: readonly (readonly [string, unknown])[], shapeKeys: ReadonlySet<string>): Record<string, unknown> {
+function copyLoose(
+  input: Readonly<Record<string, unknown>>,
+  shape: readonly (readonly [string, unknown])[],
+  shapeKeys: ReadonlySet<string>,
+): Record<string, unknown> {
   const output: Record<string, unknown> = {};
   for (const [key, value] of shape) if (key in input) output[key] = value;
   for (const key in input) if (!shapeKeys.has(key) && key !== '__proto__') output[key] = input[key];
@@ -83,7 +88,13 @@ function copyLoose(input: Readonly<Record<string, unknown>>, shape: readonly (re
 }
 
 const parsedEncryptedContent = (value: unknown): unknown =>
-  isPlainObject(value) ? copyLoose(value, ENCRYPTED_CONTENT_RULES.map(([key]) => [key, value[key]] as const), ENCRYPTED_CONTENT_KEYS) : value;
+  isPlainObject(value)
+    ? copyLoose(
+        value,
+        ENCRYPTED_CONTENT_RULES.map(([key]) => [key, value[key]] as const),
+        ENCRYPTED_CONTENT_KEYS,
+      )
+    : value;
 
 const idString = stringOf(1, MAX_ID_LENGTH);
 /** The properties of `baseItemSchema`, in its order: the rule each must pass and the value its parse returns. */
@@ -147,7 +158,8 @@ export interface LifecycleNotificationItem {
 
 export type NotificationItem = ChangeNotificationItem | LifecycleNotificationItem;
 
-export type ItemParseResult = { readonly ok: true; readonly item: NotificationItem } | { readonly ok: false; readonly problem: string };
+export type ItemParseResult =
+  { readonly ok: true; readonly item: NotificationItem } | { readonly ok: false; readonly problem: string };
 
 /** Parses one element of `value`. Never throws: a bad item is a `problem` naming the first fault. */
 export function parseNotificationItem(raw: unknown): ItemParseResult {
@@ -156,19 +168,26 @@ export function parseNotificationItem(raw: unknown): ItemParseResult {
   if ('problem' in parsed) return { ok: false, problem: parsed.problem };
   const data = parsed.data;
   const tenantId = data.tenantId ?? data.organizationId;
-  if (tenantId === null || tenantId === undefined) return { ok: false, problem: 'tenantId: required (neither tenantId nor organizationId present)' };
+  if (tenantId === null || tenantId === undefined)
+    return { ok: false, problem: 'tenantId: required (neither tenantId nor organizationId present)' };
 
   const { clientState, ...rest } = data;
   const payload: Record<string, unknown> = { ...rest, tenantId };
   const hasChange = data.changeType !== null && data.changeType !== undefined;
   const hasLifecycle = data.lifecycleEvent !== null && data.lifecycleEvent !== undefined;
   if (hasChange === hasLifecycle) {
-    return { ok: false, problem: hasChange ? 'changeType and lifecycleEvent are exclusive' : 'changeType or lifecycleEvent: one is required' };
+    return {
+      ok: false,
+      problem: hasChange
+        ? 'changeType and lifecycleEvent are exclusive'
+        : 'changeType or lifecycleEvent: one is required',
+    };
   }
   const common = { subscriptionId: data.subscriptionId, tenantId, clientState: clientState ?? undefined, payload };
   if (hasLifecycle) {
     return { ok: true, item: { kind: 'lifecycle', lifecycleEvent: data.lifecycleEvent ?? '', ...common } };
   }
-  if (data.resource === null || data.resource === undefined) return { ok: false, problem: 'resource: required for a change notification' };
+  if (data.resource === null || data.resource === undefined)
+    return { ok: false, problem: 'resource: required for a change notification' };
   return { ok: true, item: { kind: 'change', changeType: data.changeType ?? '', resource: data.resource, ...common } };
 }

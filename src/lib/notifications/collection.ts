@@ -7,7 +7,10 @@ import { GraphNotifyError } from '../shared/errors';
 
 export class NotificationBodyTooLarge extends GraphNotifyError {
   constructor(limitBytes: number) {
-    super('ERR_INGEST_BODY_TOO_LARGE', `Request body exceeds the ${limitBytes}-byte limit (setting INGEST_MAX_BODY_BYTES).`);
+    super(
+      'ERR_INGEST_BODY_TOO_LARGE',
+      `Request body exceeds the ${limitBytes}-byte limit (setting INGEST_MAX_BODY_BYTES).`,
+    );
   }
 }
 
@@ -49,7 +52,11 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /** Checks media type and size, then parses. `bodyBytes` is the raw body. */
-export function parseNotificationCollection(contentType: string | undefined, bodyBytes: Uint8Array, maxBodyBytes: number): ParsedCollection {
+export function parseNotificationCollection(
+  contentType: string | undefined,
+  bodyBytes: Uint8Array,
+  maxBodyBytes: number,
+): ParsedCollection {
   if (bodyBytes.byteLength > maxBodyBytes) throw new NotificationBodyTooLarge(maxBodyBytes);
   if (!isJsonContentType(contentType)) throw new NotificationMediaTypeUnsupported(contentType);
 
@@ -59,7 +66,8 @@ export function parseNotificationCollection(contentType: string | undefined, bod
   } catch (error) {
     throw new NotificationJsonMalformed(error instanceof Error ? error.message.slice(0, 200) : 'unreadable');
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NotificationCollectionInvalid('expected a JSON object with a "value" array');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new NotificationCollectionInvalid('expected a JSON object with a "value" array');
   const { value, validationTokens } = body as { value?: unknown; validationTokens?: unknown };
   if (!Array.isArray(value)) throw new NotificationCollectionInvalid('"value" must be an array');
   if (value.length === 0) throw new NotificationCollectionInvalid('"value" is empty');
@@ -70,7 +78,9 @@ function parseValidationTokens(raw: unknown): readonly string[] {
   // null is documented for misconfigured tenants (§5.1); processing then rejects the rich items.
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw) || raw.length > MAX_VALIDATION_TOKENS) {
-    throw new NotificationCollectionInvalid(`"validationTokens" must be an array of at most ${MAX_VALIDATION_TOKENS} strings`);
+    throw new NotificationCollectionInvalid(
+      `"validationTokens" must be an array of at most ${MAX_VALIDATION_TOKENS} strings`,
+    );
   }
   return raw.map((token, index) => {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {

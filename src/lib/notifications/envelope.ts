@@ -93,17 +93,24 @@ export function parseQueueEnvelope(message: unknown): QueueEnvelope {
   const envelope = schemas.notifications.safeParse(value);
   if (envelope.success) return stripUndefined(envelope.data);
   const issue = envelope.error.issues[0];
-  throw new EnvelopeInvalid(issue === undefined ? 'unrecognised shape' : `${issue.path.join('.') || 'message'}: ${issue.message}`);
+  throw new EnvelopeInvalid(
+    issue === undefined ? 'unrecognised shape' : `${issue.path.join('.') || 'message'}: ${issue.message}`,
+  );
 }
 
 /** Parses the content of a claim-check blob. */
 export function parseNotificationEnvelope(json: string): NotificationEnvelope {
   const envelope = parseQueueEnvelope(json);
-  if (isClaimCheck(envelope)) throw new EnvelopeInvalid('a claim-check blob must hold the notifications, not another claim check');
+  if (isClaimCheck(envelope))
+    throw new EnvelopeInvalid('a claim-check blob must hold the notifications, not another claim check');
   return envelope;
 }
 
 function stripUndefined(envelope: z.infer<ReturnType<typeof envelopeSchemas>['notifications']>): NotificationEnvelope {
   const { validationTokens, waited, ...rest } = envelope;
-  return { ...rest, ...(validationTokens === undefined ? {} : { validationTokens }), ...(waited === undefined ? {} : { waited }) };
+  return {
+    ...rest,
+    ...(validationTokens === undefined ? {} : { validationTokens }),
+    ...(waited === undefined ? {} : { waited }),
+  };
 }

@@ -6,7 +6,12 @@
  * Ingest runs this for every POST: each item is serialised once and each message makes one id.
  */
 import { randomUUID } from 'node:crypto';
-import { ENVELOPE_VERSION, QUEUE_MESSAGE_MAX_JSON_BYTES, type EnvelopeKind, type NotificationEnvelope } from './envelope';
+import {
+  ENVELOPE_VERSION,
+  QUEUE_MESSAGE_MAX_JSON_BYTES,
+  type EnvelopeKind,
+  type NotificationEnvelope,
+} from './envelope';
 
 export interface PackInput {
   readonly kind: EnvelopeKind;
@@ -53,7 +58,8 @@ export function packEnvelopes(input: PackInput, options: PackOptions = {}): Pack
   const maxItems = options.maxItemsPerMessage ?? Number.POSITIVE_INFINITY;
   const newId = options.newId ?? randomUUID;
 
-  const withTokens = (rich: boolean): boolean => input.validationTokens.length > 0 && (rich || input.kind === 'lifecycle');
+  const withTokens = (rich: boolean): boolean =>
+    input.validationTokens.length > 0 && (rich || input.kind === 'lifecycle');
   const build = (id: string, items: readonly Item[], rich: boolean): NotificationEnvelope => ({
     v: ENVELOPE_VERSION,
     kind: input.kind,
@@ -64,11 +70,13 @@ export function packEnvelopes(input: PackInput, options: PackOptions = {}): Pack
   });
   // Each item is serialised once and each message is its items' JSON between a head and a tail: the same
   // text `JSON.stringify` gives the envelope (property order of `build`), without a second serialisation.
-  const headOf = (id: string): string => JSON.stringify({ v: ENVELOPE_VERSION, kind: input.kind, id, receivedAt: input.receivedAt, items: [] }).slice(0, -2);
+  const headOf = (id: string): string =>
+    JSON.stringify({ v: ENVELOPE_VERSION, kind: input.kind, id, receivedAt: input.receivedAt, items: [] }).slice(0, -2);
   const tokensTail = `],"validationTokens":${JSON.stringify(input.validationTokens)}}`;
   const tailOf = (rich: boolean): string => (withTokens(rich) ? tokensTail : ']}');
   const tailBytes = { plain: utf8Length(tailOf(false)), rich: utf8Length(tailOf(true)) };
-  const overhead = (open: OpenEnvelope, rich: boolean): number => open.headBytes + (rich ? tailBytes.rich : tailBytes.plain);
+  const overhead = (open: OpenEnvelope, rich: boolean): number =>
+    open.headBytes + (rich ? tailBytes.rich : tailBytes.plain);
 
   const envelopes: NotificationEnvelope[] = [];
   const messages: string[] = [];

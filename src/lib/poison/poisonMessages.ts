@@ -40,10 +40,26 @@ export function summarize(message: PoisonMessage, maxDequeueCount: number): Pois
   const base = { id: message.id, insertedOn: message.insertedOn, dequeueCount: message.dequeueCount };
   try {
     const envelope = parseQueueEnvelope(message.text);
-    const readable = { ...base, attempts: maxDequeueCount, kind: envelope.kind, envelopeId: envelope.id, receivedAt: envelope.receivedAt };
-    return isClaimCheck(envelope) ? { ...readable, items: envelope.claimCheck.itemCount, claimCheck: true } : { ...readable, items: envelope.items.length, claimCheck: false };
+    const readable = {
+      ...base,
+      attempts: maxDequeueCount,
+      kind: envelope.kind,
+      envelopeId: envelope.id,
+      receivedAt: envelope.receivedAt,
+    };
+    return isClaimCheck(envelope)
+      ? { ...readable, items: envelope.claimCheck.itemCount, claimCheck: true }
+      : { ...readable, items: envelope.items.length, claimCheck: false };
   } catch {
-    return { ...base, attempts: 1, kind: 'unreadable', envelopeId: undefined, items: undefined, receivedAt: undefined, claimCheck: false };
+    return {
+      ...base,
+      attempts: 1,
+      kind: 'unreadable',
+      envelopeId: undefined,
+      items: undefined,
+      receivedAt: undefined,
+      claimCheck: false,
+    };
   }
 }
 
@@ -61,7 +77,11 @@ export interface SelectOptions {
 }
 
 /** Sends each selected poison message back to `target` (its main queue), then deletes it from the poison queue. */
-export async function replayPoisonMessages(queue: PoisonQueue, target: MessageSender, options: SelectOptions = {}): Promise<{ readonly replayed: number; readonly missing: readonly string[] }> {
+export async function replayPoisonMessages(
+  queue: PoisonQueue,
+  target: MessageSender,
+  options: SelectOptions = {},
+): Promise<{ readonly replayed: number; readonly missing: readonly string[] }> {
   let replayed = 0;
   const done = await forEachSelected(queue, options, async (message) => {
     await target.send(message.text);
@@ -72,7 +92,10 @@ export async function replayPoisonMessages(queue: PoisonQueue, target: MessageSe
 }
 
 /** Deletes the selected poison messages (all of them when no ids are given). */
-export async function purgePoisonMessages(queue: PoisonQueue, options: SelectOptions = {}): Promise<{ readonly purged: number; readonly missing: readonly string[] }> {
+export async function purgePoisonMessages(
+  queue: PoisonQueue,
+  options: SelectOptions = {},
+): Promise<{ readonly purged: number; readonly missing: readonly string[] }> {
   if (options.ids === undefined) {
     const total = await queue.count();
     await queue.clear();
@@ -86,12 +109,19 @@ export async function purgePoisonMessages(queue: PoisonQueue, options: SelectOpt
   return { purged, missing: options.ids.filter((id) => !done.has(id)) };
 }
 
-async function forEachSelected(queue: PoisonQueue, options: SelectOptions, act: (message: ReceivedPoisonMessage) => Promise<void>): Promise<Set<string>> {
+async function forEachSelected(
+  queue: PoisonQueue,
+  options: SelectOptions,
+  act: (message: ReceivedPoisonMessage) => Promise<void>,
+): Promise<Set<string>> {
   return options.ids === undefined ? forEachMessage(queue, act) : forEachChosen(queue, new Set(options.ids), act);
 }
 
 /** Every message, page by page. */
-async function forEachMessage(queue: PoisonQueue, act: (message: ReceivedPoisonMessage) => Promise<void>): Promise<Set<string>> {
+async function forEachMessage(
+  queue: PoisonQueue,
+  act: (message: ReceivedPoisonMessage) => Promise<void>,
+): Promise<Set<string>> {
   const done = new Set<string>();
   for (;;) {
     const fresh = (await queue.receive(PAGE, RECEIVE_VISIBILITY_SECONDS)).filter((message) => !done.has(message.id));
@@ -107,16 +137,25 @@ async function forEachMessage(queue: PoisonQueue, act: (message: ReceivedPoisonM
  * Only the chosen ids, among the messages a peek sees (the first 32): receives up to the last chosen one and
  * releases (makes visible again) every other message it received, even when acting fails.
  */
-async function forEachChosen(queue: PoisonQueue, wanted: ReadonlySet<string>, act: (message: ReceivedPoisonMessage) => Promise<void>): Promise<Set<string>> {
+async function forEachChosen(
+  queue: PoisonQueue,
+  wanted: ReadonlySet<string>,
+  act: (message: ReceivedPoisonMessage) => Promise<void>,
+): Promise<Set<string>> {
   const done = new Set<string>();
   const peeked = await queue.peek(PAGE);
   const reach = peeked.findLastIndex((message) => wanted.has(message.id)) + 1;
   if (reach === 0) return done;
   const others: ReceivedPoisonMessage[] = [];
   try {
-    const present = new Set(peeked.slice(0, reach).filter((message) => wanted.has(message.id)).map((message) => message.id));
+    const present = new Set(
+      peeked
+        .slice(0, reach)
+        .filter((message) => wanted.has(message.id))
+        .map((message) => message.id),
+    );
     // Queue Storage receives in roughly, not exactly, the order a peek shows: receive again while a chosen one is missing.
-    for (let received = await queue.receive(reach, RECEIVE_VISIBILITY_SECONDS); received.length > 0; ) {
+    for (let received = await queue.receive(reach, RECEIVE_VISIBILITY_SECONDS); received.length > 0;) {
       for (const message of received) {
         if (!present.has(message.id)) {
           others.push(message);
@@ -125,7 +164,8 @@ async function forEachChosen(queue: PoisonQueue, wanted: ReadonlySet<string>, ac
         await act(message);
         done.add(message.id);
       }
-      received = done.size === present.size ? [] : await queue.receive(present.size - done.size, RECEIVE_VISIBILITY_SECONDS);
+      received =
+        done.size === present.size ? [] : await queue.receive(present.size - done.size, RECEIVE_VISIBILITY_SECONDS);
     }
   } finally {
     await Promise.all(others.map((message) => queue.release(message)));

@@ -105,13 +105,20 @@ export function isRecentlyActive(receipt: ReceiptEntry | undefined, receivedAt: 
   return sinceLast !== 0 && sinceLast < quietMs;
 }
 
-const readById = (item: Item): boolean => kindOfNotificationResource(text(item.resource) ?? '')?.retrieval.kind === 'byId';
-const resourceKey = (item: Item): string => `${text(item.tenantId) ?? ''}|${normalizeResourcePath(text(item.resource) ?? '')}`;
+const readById = (item: Item): boolean =>
+  kindOfNotificationResource(text(item.resource) ?? '')?.retrieval.kind === 'byId';
+const resourceKey = (item: Item): string =>
+  `${text(item.tenantId) ?? ''}|${normalizeResourcePath(text(item.resource) ?? '')}`;
 
 /** The basic notifications about quiet resources: one receipt read per resource read by id. */
-async function quietItems(basic: readonly Item[], receivedAt: string, coalescing: CoalescingDependencies): Promise<Set<Item>> {
+async function quietItems(
+  basic: readonly Item[],
+  receivedAt: string,
+  coalescing: CoalescingDependencies,
+): Promise<Set<Item>> {
   const byResource = new Map<string, Item[]>();
-  for (const item of basic.filter(readById)) byResource.set(resourceKey(item), [...(byResource.get(resourceKey(item)) ?? []), item]);
+  for (const item of basic.filter(readById))
+    byResource.set(resourceKey(item), [...(byResource.get(resourceKey(item)) ?? []), item]);
   const quiet = new Set<Item>();
   const quietMs = coalescing.delaySeconds * 1000;
   // Claims are taken before the first await, so concurrent messages of this process see each other's.
@@ -119,7 +126,10 @@ async function quietItems(basic: readonly Item[], receivedAt: string, coalescing
   await Promise.all(
     claimed.map(async ([, items]) => {
       const first = items[0] as Item;
-      const receipt = await coalescing.receipts.read(text(first.tenantId) ?? '', normalizeResourcePath(text(first.resource) ?? ''));
+      const receipt = await coalescing.receipts.read(
+        text(first.tenantId) ?? '',
+        normalizeResourcePath(text(first.resource) ?? ''),
+      );
       if (!isRecentlyActive(receipt, receivedAt, quietMs)) for (const item of items) quiet.add(item);
     }),
   );
@@ -145,7 +155,9 @@ export async function holdForCoalescing(
   const basic = envelope.items.filter((item) => !isRich(item));
   if (basic.length === 0) return nothingHeld;
   const quiet = await quietItems(basic, envelope.receivedAt, coalescing).catch((error: unknown) => {
-    log.warn(`Could not read notification receipts for coalescing; reading ${basic.length} notification(s) without waiting: ${describeError(error)}`);
+    log.warn(
+      `Could not read notification receipts for coalescing; reading ${basic.length} notification(s) without waiting: ${describeError(error)}`,
+    );
     return new Set(basic.filter(readById));
   });
   const held = basic.filter((item) => !quiet.has(item));
@@ -155,7 +167,9 @@ export async function holdForCoalescing(
   await recordReceipts(coalescing, readNow, envelope.receivedAt, log);
   if (held.length > 0) await notificationsQueue.send(later, { visibilityDelaySeconds: coalescing.delaySeconds });
   if (readNow.length > 0) await settle(coalescing, envelope.receivedAt, clock);
-  return held.length === 0 ? nothingHeld : { toProcessNow: { ...envelope, items: envelope.items.filter((item) => isRich(item) || quiet.has(item)) }, held };
+  return held.length === 0
+    ? nothingHeld
+    : { toProcessNow: { ...envelope, items: envelope.items.filter((item) => isRich(item) || quiet.has(item)) }, held };
 }
 
 /**

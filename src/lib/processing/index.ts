@@ -16,4 +16,14 @@ export {
 export { loadEnvelope, type LoadedEnvelope } from './loadEnvelope';
 export { decideSinkWrite, type SinkWriteDecision } from './newerWins';
 export { ReadsInFlight } from './readsInFlight';
-export type { ChangeSink, FailureLog, PermanentFailure, ReceiptEntry, ReceiptLog, ResourceReceipt, ResourceState, SinkEntry, SinkWriteOutcome } from './ports';
+export type {
+  ChangeSink,
+  FailureLog,
+  PermanentFailure,
+  ReceiptEntry,
+  ReceiptLog,
+  ResourceReceipt,
+  ResourceState,
+  SinkEntry,
+  SinkWriteOutcome,
+} from './ports';

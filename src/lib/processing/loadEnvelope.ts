@@ -3,7 +3,12 @@
  * The blob is deleted only after the message was processed (`done`), so a redelivery still finds it; a
  * claim check whose blob is already gone was completed before and is acknowledged quietly.
  */
-import { isClaimCheck, parseNotificationEnvelope, parseQueueEnvelope, type NotificationEnvelope } from '../notifications';
+import {
+  isClaimCheck,
+  parseNotificationEnvelope,
+  parseQueueEnvelope,
+  type NotificationEnvelope,
+} from '../notifications';
 import { StorageNotFound } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { PayloadStore } from '../storage';
@@ -14,7 +19,11 @@ export interface LoadedEnvelope {
   done(): Promise<void>;
 }
 
-export async function loadEnvelope(message: unknown, payloads: PayloadStore, log: Logger): Promise<LoadedEnvelope | undefined> {
+export async function loadEnvelope(
+  message: unknown,
+  payloads: PayloadStore,
+  log: Logger,
+): Promise<LoadedEnvelope | undefined> {
   const parsed = parseQueueEnvelope(message);
   if (!isClaimCheck(parsed)) return { envelope: parsed, done: () => Promise.resolve() };
   let content: string;

@@ -53,7 +53,10 @@ export interface ChangeSink {
    * their attachments), with their entries, tombstones included. Resources whose path was too long for a
    * blob name (stored under a hash) are not listed.
    */
-  listChildren(tenantId: string, collectionPath: string): AsyncIterable<{ readonly resourcePath: string; readonly entry: SinkEntry }>;
+  listChildren(
+    tenantId: string,
+    collectionPath: string,
+  ): AsyncIterable<{ readonly resourcePath: string; readonly entry: SinkEntry }>;
 }
 
 export interface PermanentFailure {

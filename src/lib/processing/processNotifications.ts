@@ -108,7 +108,13 @@ export async function processNotifications(
   deps: ProcessingDependencies,
 ): Promise<ProcessingResult> {
   const record = new ProcessingRecord();
-  const { toProcessNow: envelope, held } = await holdForCoalescing(received, deps.coalescing, deps.notificationsQueue, deps.log, deps.clock);
+  const { toProcessNow: envelope, held } = await holdForCoalescing(
+    received,
+    deps.coalescing,
+    deps.notificationsQueue,
+    deps.log,
+    deps.clock,
+  );
   record.heldForCoalescing = held.length;
   await recordReceipts(deps.coalescing, held, received.receivedAt, deps.log);
 

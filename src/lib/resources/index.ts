@@ -1,2 +1,12 @@
 export { decodeResourceId, encodeResourceId, normalizeResourcePath, sinkBlobName } from './resourcePath';
-export { kindOfNotificationResource, kindOfSubscriptionResource, RESOURCE_KIND_NAMES, RESOURCE_KINDS, type ChangeType, type ResourceKindName, type ResourceKind, type ResyncScope, type Retrieval } from './resourceKinds';
+export {
+  kindOfNotificationResource,
+  kindOfSubscriptionResource,
+  RESOURCE_KIND_NAMES,
+  RESOURCE_KINDS,
+  type ChangeType,
+  type ResourceKindName,
+  type ResourceKind,
+  type ResyncScope,
+  type Retrieval,
+} from './resourceKinds';

@@ -15,7 +15,15 @@ export type Retrieval =
   | { readonly kind: 'delta' };
 
 /** The names of the kinds graph-notify supports; telemetry and GRAPH_SELECT use them as a closed vocabulary. */
-export const RESOURCE_KIND_NAMES = ['user', 'group', 'message', 'event', 'contact', 'driveRoot', 'chatMessage'] as const;
+export const RESOURCE_KIND_NAMES = [
+  'user',
+  'group',
+  'message',
+  'event',
+  'contact',
+  'driveRoot',
+  'chatMessage',
+] as const;
 export type ResourceKindName = (typeof RESOURCE_KIND_NAMES)[number];
 
 /** The part of a resource one delta stream covers, when a kind needs more than the resource path. */
@@ -69,7 +77,7 @@ function ownerOf(resource: string, collection: 'messages' | 'contacts'): string 
   return resource.replace(new RegExp(`(/${folder}/[^/]+)?/${collection}$`), '');
 }
 
-const ID = "[^/]+";
+const ID = '[^/]+';
 
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   {
@@ -116,12 +124,15 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     retrieval: { kind: 'byId' },
     // Message delta is per folder (docs/graph-protocol.md §6.2): a whole-mailbox subscription resyncs every folder.
     resyncDeltaPath: (resource, scope) =>
-      resource.includes('/mailfolders/') ? `/${resource}/delta` : `/${ownerOf(resource, 'messages')}/mailFolders/${encodeResourceId(scope.mailFolderId ?? 'inbox')}/messages/delta`,
+      resource.includes('/mailfolders/')
+        ? `/${resource}/delta`
+        : `/${ownerOf(resource, 'messages')}/mailFolders/${encodeResourceId(scope.mailFolderId ?? 'inbox')}/messages/delta`,
     resyncCoverage: 'everyMailFolder',
     // Notifications name messages `Users/{uid}/Messages/{mid}` whatever the folder (docs/graph-protocol.md §3.4).
     resyncItemPath: (resource, id) => `${ownerOf(resource, 'messages')}/messages/${encodeResourceId(id)}`,
     // Every folder of the mailbox together lists all its messages; one folder does not.
-    resyncListsAllOf: (resource) => (resource.includes('/mailfolders/') ? undefined : `${ownerOf(resource, 'messages')}/messages`),
+    resyncListsAllOf: (resource) =>
+      resource.includes('/mailfolders/') ? undefined : `${ownerOf(resource, 'messages')}/messages`,
   },
   {
     name: 'event',
@@ -141,7 +152,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
       return `/${calendar}/calendarView/delta?startDateTime=${encodeURIComponent(window.start)}&endDateTime=${encodeURIComponent(window.end)}`;
     },
     resyncCoverage: 'calendarWindow',
-    resyncItemPath: (resource, id) => `${resource.replace(/(\/calendars\/[^/]+|\/calendar)?\/events$/, '')}/events/${encodeResourceId(id)}`,
+    resyncItemPath: (resource, id) =>
+      `${resource.replace(/(\/calendars\/[^/]+|\/calendar)?\/events$/, '')}/events/${encodeResourceId(id)}`,
     // The window lists the events that start inside it; an event missing from it may start outside.
     resyncListsAllOf: () => undefined,
   },

@@ -38,7 +38,9 @@ const UNSAFE_IN_ID =
 
 function escapeCharacter(character: string): string {
   const code = character.charCodeAt(0);
-  return code > 0xff ? `%u${code.toString(16).toUpperCase().padStart(4, '0')}` : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+  return code > 0xff
+    ? `%u${code.toString(16).toUpperCase().padStart(4, '0')}`
+    : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
 /** An id as one path segment: verbatim except the characters above, percent-encoded. */
@@ -49,7 +51,11 @@ export function encodeResourceId(id: string): string {
 
 /** The inverse of `encodeResourceId`. */
 export function decodeResourceId(segment: string): string {
-  return segment.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_match, wide: string | undefined, narrow: string | undefined) => String.fromCharCode(parseInt(wide ?? narrow ?? '', 16)));
+  return segment.replace(
+    /%u([0-9A-F]{4})|%([0-9A-F]{2})/g,
+    (_match, wide: string | undefined, narrow: string | undefined) =>
+      String.fromCharCode(parseInt(wide ?? narrow ?? '', 16)),
+  );
 }
 
 /** Splits `a/b('x')/c` into segments, respecting quotes (an id in `('...')` may contain '/' or '?'); stops at a query. */

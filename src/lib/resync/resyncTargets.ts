@@ -10,7 +10,13 @@
  * hides a message another folder still holds.
  */
 import { GraphResponseInvalid } from '../graph';
-import { encodeResourceId, kindOfSubscriptionResource, normalizeResourcePath, type ResourceKind, type ResyncScope } from '../resources';
+import {
+  encodeResourceId,
+  kindOfSubscriptionResource,
+  normalizeResourcePath,
+  type ResourceKind,
+  type ResyncScope,
+} from '../resources';
 import { DEFAULT_RESYNC_SETTINGS, type SubscriptionDependencies } from '../subscriptions/dependencies';
 import { pathBelow } from '../subscriptions/graphSubscriptionApi';
 import type { StoredSubscription } from '../subscriptions/subscriptionRecord';
@@ -27,7 +33,11 @@ export function canResync(resource: string): boolean {
 }
 
 /** The delta streams of one resync, or undefined when the kind has no delta query. */
-export async function resyncTargetsOf(record: StoredSubscription, deps: Pick<SubscriptionDependencies, 'graph' | 'settings'>, now: Date): Promise<DeltaTarget[] | undefined> {
+export async function resyncTargetsOf(
+  record: StoredSubscription,
+  deps: Pick<SubscriptionDependencies, 'graph' | 'settings'>,
+  now: Date,
+): Promise<DeltaTarget[] | undefined> {
   const kind = kindOfSubscriptionResource(record.resource);
   const deltaPath = kind?.resyncDeltaPath;
   const itemPath = kind?.resyncItemPath;
@@ -45,7 +55,9 @@ export async function resyncTargetsOf(record: StoredSubscription, deps: Pick<Sub
       const owner = path.replace(/\/messages$/, '');
       const folders = await listMailFolders(record.tenantId, owner, deps);
       // The same key as a subscription to that one folder: one delta stream and lease per folder.
-      return folders.map((folderId) => target(`${owner}/mailfolders/${encodeResourceId(folderId)}/messages`, { mailFolderId: folderId }));
+      return folders.map((folderId) =>
+        target(`${owner}/mailfolders/${encodeResourceId(folderId)}/messages`, { mailFolderId: folderId }),
+      );
     }
     case 'calendarWindow': {
       const window = eventWindow(now, (deps.settings.resync ?? DEFAULT_RESYNC_SETTINGS).eventWindowDays);
@@ -74,7 +86,11 @@ export function eventWindow(now: Date, days: number): { readonly start: string; 
 }
 
 /** Every mail folder of a mailbox, child folders included, as ids (one GET per page, plus one per folder with children). */
-async function listMailFolders(tenantId: string, owner: string, deps: Pick<SubscriptionDependencies, 'graph' | 'settings'>): Promise<string[]> {
+async function listMailFolders(
+  tenantId: string,
+  owner: string,
+  deps: Pick<SubscriptionDependencies, 'graph' | 'settings'>,
+): Promise<string[]> {
   const ids: string[] = [];
   const pending = [`/${owner}/mailFolders?$select=id,childFolderCount&includeHiddenFolders=true`];
   const seen = new Set<string>();
@@ -83,16 +99,21 @@ async function listMailFolders(tenantId: string, owner: string, deps: Pick<Subsc
     seen.add(path);
     const response = await deps.graph.send(tenantId, { method: 'GET', path, operation: 'listMailFolders' });
     const page = response.body as { value?: unknown; '@odata.nextLink'?: unknown } | undefined;
-    if (!Array.isArray(page?.value)) throw new GraphResponseInvalid('Graph answered a mailFolders page without a value array');
+    if (!Array.isArray(page?.value))
+      throw new GraphResponseInvalid('Graph answered a mailFolders page without a value array');
     for (const folder of page.value as unknown[]) {
       const { id, childFolderCount } = (folder ?? {}) as { id?: unknown; childFolderCount?: unknown };
       if (typeof id !== 'string' || id === '') continue;
       ids.push(id);
-      if (typeof childFolderCount === 'number' && childFolderCount > 0) pending.push(`/${owner}/mailFolders/${encodeResourceId(id)}/childFolders?$select=id,childFolderCount`);
+      if (typeof childFolderCount === 'number' && childFolderCount > 0)
+        pending.push(`/${owner}/mailFolders/${encodeResourceId(id)}/childFolders?$select=id,childFolderCount`);
     }
     const next = page['@odata.nextLink'];
     if (typeof next === 'string') pending.unshift(pathBelow(next, deps.settings.graphBaseUrl));
-    if (ids.length > MAX_MAIL_FOLDERS) throw new GraphResponseInvalid(`the mailbox has more than ${MAX_MAIL_FOLDERS} mail folders; graph-notify resyncs at most that many`);
+    if (ids.length > MAX_MAIL_FOLDERS)
+      throw new GraphResponseInvalid(
+        `the mailbox has more than ${MAX_MAIL_FOLDERS} mail folders; graph-notify resyncs at most that many`,
+      );
   }
   return ids;
 }

@@ -118,14 +118,19 @@ export async function tombstoneUnlisted(
 ): Promise<UnlistedSweep> {
   const candidates: string[] = [];
   for await (const { resourcePath, entry } of deps.sink.listChildren(scope.tenantId, scope.collectionPath)) {
-    if (!entry.deleted && entry.observedAt < listingStartedAt && !listed.has(resourcePath)) candidates.push(resourcePath);
+    if (!entry.deleted && entry.observedAt < listingStartedAt && !listed.has(resourcePath))
+      candidates.push(resourcePath);
   }
   let tombstoned = 0;
   let present = 0;
   for (const [index, resourcePath] of candidates.entries()) {
     const observedAt = deps.clock.now().toISOString();
     try {
-      await deps.graph.send(scope.tenantId, { method: 'GET', path: `/${resourcePath}?$select=id`, operation: 'confirmDeleted' });
+      await deps.graph.send(scope.tenantId, {
+        method: 'GET',
+        path: `/${resourcePath}?$select=id`,
+        operation: 'confirmDeleted',
+      });
       present += 1;
     } catch (error) {
       if (!(error instanceof GraphResourceNotFound)) {

@@ -17,11 +17,17 @@ const HMAC_BYTES = 32;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Decrypts `content` (anything; it is checked) into the resource's JSON object. */
-export function decryptEncryptedContent(content: unknown, keyring: EncryptionKeyring): Readonly<Record<string, unknown>> {
+export function decryptEncryptedContent(
+  content: unknown,
+  keyring: EncryptionKeyring,
+): Readonly<Record<string, unknown>> {
   const { data, dataKey, dataSignature, encryptionCertificateId } = checkShape(content);
   const privateKey = keyring.privateKeyFor(encryptionCertificateId);
   if (privateKey === undefined) {
-    throw new DecryptionFailed('unknown-certificate', `no key for encryptionCertificateId "${encryptionCertificateId.slice(0, 128)}"`);
+    throw new DecryptionFailed(
+      'unknown-certificate',
+      `no key for encryptionCertificateId "${encryptionCertificateId.slice(0, 128)}"`,
+    );
   }
 
   const wrappedKey = decodeBase64(dataKey, 'dataKey');
@@ -32,10 +38,14 @@ export function decryptEncryptedContent(content: unknown, keyring: EncryptionKey
   try {
     key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, wrappedKey);
   } catch {
-    throw new DecryptionFailed('key-unwrap-failed', `dataKey does not unwrap with the key for "${encryptionCertificateId.slice(0, 128)}"`);
+    throw new DecryptionFailed(
+      'key-unwrap-failed',
+      `dataKey does not unwrap with the key for "${encryptionCertificateId.slice(0, 128)}"`,
+    );
   }
   try {
-    if (key.length !== SYMMETRIC_KEY_BYTES) throw new DecryptionFailed('malformed', `the unwrapped key is ${key.length} bytes, not ${SYMMETRIC_KEY_BYTES}`);
+    if (key.length !== SYMMETRIC_KEY_BYTES)
+      throw new DecryptionFailed('malformed', `the unwrapped key is ${key.length} bytes, not ${SYMMETRIC_KEY_BYTES}`);
 
     // The HMAC covers the base64-decoded ciphertext, not its text (§5.3 step 3); check it before decrypting.
     const expected = createHmac('sha256', key).update(ciphertext).digest();
@@ -62,7 +72,8 @@ function checkShape(content: unknown): EncryptedContent {
   }
   const fields = content as Record<string, unknown>;
   for (const name of ['data', 'dataKey', 'dataSignature', 'encryptionCertificateId'] as const) {
-    if (typeof fields[name] !== 'string' || fields[name] === '') throw new DecryptionFailed('malformed', `encryptedContent.${name} is missing or not a string`);
+    if (typeof fields[name] !== 'string' || fields[name] === '')
+      throw new DecryptionFailed('malformed', `encryptedContent.${name} is missing or not a string`);
   }
   return content as EncryptedContent;
 }

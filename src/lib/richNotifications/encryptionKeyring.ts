@@ -24,7 +24,8 @@ export class EncryptionKeyring {
   constructor(keys: readonly EncryptionKey[]) {
     const byId = new Map<string, KeyObject>();
     for (const { certificateId, privateKeyPem } of keys) {
-      if (byId.has(certificateId)) throw new TypeError(`Encryption certificate id "${certificateId}" appears twice in the keyring`);
+      if (byId.has(certificateId))
+        throw new TypeError(`Encryption certificate id "${certificateId}" appears twice in the keyring`);
       // Config validation has already parsed these keys; a failure here is a wiring mistake.
       const key = createPrivateKey(privateKeyPem);
       if (key.asymmetricKeyType !== 'rsa') throw new TypeError(`Encryption key "${certificateId}" is not an RSA key`);

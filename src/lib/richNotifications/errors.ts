@@ -33,7 +33,11 @@ export class ValidationTokenInvalid extends GraphNotifyError {
 /** The signing keys could not be fetched: nothing was decided about the tokens, try again later. */
 export class ValidationKeysUnavailable extends GraphNotifyError {
   constructor(jwksUrl: string, options?: { cause?: unknown }) {
-    super('ERR_VALIDATION_KEYS_UNAVAILABLE', `Validation token signing keys could not be fetched from ${jwksUrl}`, options);
+    super(
+      'ERR_VALIDATION_KEYS_UNAVAILABLE',
+      `Validation token signing keys could not be fetched from ${jwksUrl}`,
+      options,
+    );
   }
 }
 

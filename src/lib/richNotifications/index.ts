@@ -12,7 +12,12 @@ export {
   type VerifiedValidationTokens,
 } from './validationTokens';
 export { decryptEncryptedContent } from './decryptEncryptedContent';
-export { EncryptionKeyring, createEncryptionKeyring, type EncryptionKey, type EncryptionKeys } from './encryptionKeyring';
+export {
+  EncryptionKeyring,
+  createEncryptionKeyring,
+  type EncryptionKey,
+  type EncryptionKeys,
+} from './encryptionKeyring';
 export {
   ValidationTokenInvalid,
   ValidationKeysUnavailable,

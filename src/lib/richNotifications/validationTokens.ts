@@ -85,7 +85,10 @@ export interface VerifiedValidationTokens {
  * `ValidationTokenInvalid` (with a reason) otherwise, or `ValidationKeysUnavailable` when the keys
  * could not be fetched (nothing decided: retry later). No tokens and no tenants = a basic notification.
  */
-export async function verifyValidationTokens(tokens: unknown, context: ValidationTokenContext): Promise<VerifiedValidationTokens> {
+export async function verifyValidationTokens(
+  tokens: unknown,
+  context: ValidationTokenContext,
+): Promise<VerifiedValidationTokens> {
   const required = new Set(context.tenantIds.map((tenant) => tenant.toLowerCase()));
   const list = tokenList(tokens, required.size);
   const issuers = issuersByTenant(context.issuerTemplates, required);
@@ -104,13 +107,17 @@ export async function verifyValidationTokens(tokens: unknown, context: Validatio
 function tokenList(tokens: unknown, requiredTenants: number): readonly string[] {
   if (tokens === undefined || tokens === null) {
     // Graph sends null when the tenant has not let the Change Tracking app in (§5.1): content we cannot trust.
-    if (requiredTenants > 0) throw new ValidationTokenInvalid('missing', 'encrypted content arrived without validationTokens');
+    if (requiredTenants > 0)
+      throw new ValidationTokenInvalid('missing', 'encrypted content arrived without validationTokens');
     return [];
   }
   if (!Array.isArray(tokens)) throw new ValidationTokenInvalid('malformed', 'validationTokens is not an array');
   return (tokens as unknown[]).map((token, index) => {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS) {
-      throw new ValidationTokenInvalid('malformed', `token ${index + 1} is not a string of 1 to ${MAX_TOKEN_CHARS} characters`);
+      throw new ValidationTokenInvalid(
+        'malformed',
+        `token ${index + 1} is not a string of 1 to ${MAX_TOKEN_CHARS} characters`,
+      );
     }
     return token;
   });
@@ -120,7 +127,8 @@ function tokenList(tokens: unknown, requiredTenants: number): readonly string[] 
 function issuersByTenant(templates: readonly string[], tenants: ReadonlySet<string>): ReadonlyMap<string, string> {
   const issuers = new Map<string, string>();
   for (const template of templates) {
-    if (!template.includes(TENANT_PLACEHOLDER)) throw new TypeError(`Issuer template "${template}" lacks ${TENANT_PLACEHOLDER}`);
+    if (!template.includes(TENANT_PLACEHOLDER))
+      throw new TypeError(`Issuer template "${template}" lacks ${TENANT_PLACEHOLDER}`);
     for (const tenant of tenants) issuers.set(template.replaceAll(TENANT_PLACEHOLDER, tenant), tenant);
   }
   return issuers;
@@ -134,7 +142,8 @@ async function verifyOne(
   issuers: ReadonlyMap<string, string>,
 ): Promise<string> {
   const which = `token ${index + 1} of ${count}`;
-  if (issuers.size === 0) throw new ValidationTokenInvalid('issuer', `${which}: no tenant in this notification can issue tokens`);
+  if (issuers.size === 0)
+    throw new ValidationTokenInvalid('issuer', `${which}: no tenant in this notification can issue tokens`);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, context.keys.getKey, {
@@ -149,9 +158,13 @@ async function verifyOne(
     throw rejection(error, which);
   }
   const publisherClaim = payload.ver === '1.0' ? 'appid' : payload.ver === '2.0' ? 'azp' : undefined;
-  if (publisherClaim === undefined) throw new ValidationTokenInvalid('publisher', `${which}: ver is neither 1.0 nor 2.0`);
+  if (publisherClaim === undefined)
+    throw new ValidationTokenInvalid('publisher', `${which}: ver is neither 1.0 nor 2.0`);
   if (payload[publisherClaim] !== GRAPH_CHANGE_TRACKING_APP_ID) {
-    throw new ValidationTokenInvalid('publisher', `${which}: ${publisherClaim} is not the Microsoft Graph Change Tracking app`);
+    throw new ValidationTokenInvalid(
+      'publisher',
+      `${which}: ${publisherClaim} is not the Microsoft Graph Change Tracking app`,
+    );
   }
   // jwtVerify has matched iss against exactly these keys.
   return issuers.get(payload.iss ?? '') ?? '';
@@ -159,14 +172,18 @@ async function verifyOne(
 
 function rejection(error: unknown, which: string): Error {
   if (error instanceof ValidationKeysUnavailable) return error;
-  const reject = (reason: ValidationTokenReason, detail: string) => new ValidationTokenInvalid(reason, `${which}: ${detail}`, { cause: error });
+  const reject = (reason: ValidationTokenReason, detail: string) =>
+    new ValidationTokenInvalid(reason, `${which}: ${detail}`, { cause: error });
   if (error instanceof errors.JWTExpired) return reject('expired', 'exp is in the past');
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case 'aud':
         return reject('audience', 'aud is not this app (GRAPH_CLIENT_ID)');
       case 'iss':
-        return reject('issuer', "iss is not an accepted issuer for this notification's tenants (VALIDATION_TOKEN_ISSUERS)");
+        return reject(
+          'issuer',
+          "iss is not an accepted issuer for this notification's tenants (VALIDATION_TOKEN_ISSUERS)",
+        );
       case 'nbf':
         return reject('not-yet-valid', 'nbf is in the future');
       default:

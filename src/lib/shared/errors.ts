@@ -63,7 +63,10 @@ export class ConfigurationInvalid extends GraphNotifyError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[], scope?: string) {
-    super('ERR_CONFIG_INVALID', `${scope === undefined ? 'Invalid configuration' : `${scope} is unavailable until these settings are fixed`}:\n  - ${problems.join('\n  - ')}`);
+    super(
+      'ERR_CONFIG_INVALID',
+      `${scope === undefined ? 'Invalid configuration' : `${scope} is unavailable until these settings are fixed`}:\n  - ${problems.join('\n  - ')}`,
+    );
     this.problems = problems;
   }
 }

@@ -35,7 +35,8 @@ export function redact(text: string): string {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    const prefix = typeof code === 'string' || typeof code === 'number' ? `${error.name} [${String(code)}]` : error.name;
+    const prefix =
+      typeof code === 'string' || typeof code === 'number' ? `${error.name} [${String(code)}]` : error.name;
     const cause = error.cause === undefined ? '' : ` (cause: ${describeError(error.cause)})`;
     return redact(`${prefix}: ${error.message}${cause}`);
   }

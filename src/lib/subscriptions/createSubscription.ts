@@ -17,7 +17,12 @@ import { describeError } from '../shared/redact';
 import type { SubscriptionDependencies } from './dependencies';
 import { SubscriptionDuplicate } from './errors';
 import { createGraphSubscription, explainGraphRefusal } from './graphSubscriptionApi';
-import { intentKey, type StoredSubscription, type SubscriptionOrigin, type SubscriptionRecord } from './subscriptionRecord';
+import {
+  intentKey,
+  type StoredSubscription,
+  type SubscriptionOrigin,
+  type SubscriptionRecord,
+} from './subscriptionRecord';
 import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
 
 export function newClientState(): string {
@@ -38,8 +43,15 @@ export interface IntentSpec {
 }
 
 /** Stores the `pending` intent: the only record of the new clientState until Graph has answered. */
-export async function recordIntent(spec: IntentSpec, deps: SubscriptionDependencies, now: Date): Promise<StoredSubscription> {
-  const { notificationUrl, lifecycleNotificationUrl } = routeUrls(spec.delivery ?? defaultRoute(deps.settings), deps.settings);
+export async function recordIntent(
+  spec: IntentSpec,
+  deps: SubscriptionDependencies,
+  now: Date,
+): Promise<StoredSubscription> {
+  const { notificationUrl, lifecycleNotificationUrl } = routeUrls(
+    spec.delivery ?? defaultRoute(deps.settings),
+    deps.settings,
+  );
   const at = now.toISOString();
   const intent: SubscriptionRecord = {
     subscriptionId: intentKey((deps.newIntentId ?? randomUUID)()),
@@ -69,7 +81,11 @@ export async function recordIntent(spec: IntentSpec, deps: SubscriptionDependenc
  * is removed when Graph certainly created nothing (a refusal or a 429); after a timeout or a 5xx Graph may
  * have created it, so the intent stays for the reconciler to resolve.
  */
-export async function carryOutIntent(intent: StoredSubscription, deps: SubscriptionDependencies, extra: { readonly resyncPendingSince?: string } = {}): Promise<StoredSubscription> {
+export async function carryOutIntent(
+  intent: StoredSubscription,
+  deps: SubscriptionDependencies,
+  extra: { readonly resyncPendingSince?: string } = {},
+): Promise<StoredSubscription> {
   const notificationUrl = intent.notificationUrl;
   let created;
   try {
@@ -87,10 +103,14 @@ export async function carryOutIntent(intent: StoredSubscription, deps: Subscript
     // A 429 or a refusal created nothing; only a transient failure (no answer) may have.
     if (classifyFailure(error).kind !== 'transient') {
       await deps.repository.delete(intent.subscriptionId, intent.etag).catch((cleanup: unknown) => {
-        deps.log.warn(`Could not remove create intent ${intent.subscriptionId} after Graph refused it (the reconciler will): ${describeError(cleanup)}`);
+        deps.log.warn(
+          `Could not remove create intent ${intent.subscriptionId} after Graph refused it (the reconciler will): ${describeError(cleanup)}`,
+        );
       });
     } else {
-      deps.log.warn(`Graph create for intent ${intent.subscriptionId} ended without an answer; the reconciler will adopt or remove it: ${describeError(error)}`);
+      deps.log.warn(
+        `Graph create for intent ${intent.subscriptionId} ended without an answer; the reconciler will adopt or remove it: ${describeError(error)}`,
+      );
     }
     throw explainGraphRefusal(error, intent);
   }
@@ -113,7 +133,9 @@ export async function carryOutIntent(intent: StoredSubscription, deps: Subscript
     // Harmless: the reconciler finds the Graph subscription already in the table and drops the intent.
     deps.log.warn(`Could not remove create intent ${intent.subscriptionId}: ${describeError(error)}`);
   });
-  deps.log.info(`Created subscription ${stored.subscriptionId} (${stored.changeType} on ${stored.resource}, tenant ${stored.tenantId}), expires ${stored.expirationDateTime}`);
+  deps.log.info(
+    `Created subscription ${stored.subscriptionId} (${stored.changeType} on ${stored.resource}, tenant ${stored.tenantId}), expires ${stored.expirationDateTime}`,
+  );
   return stored;
 }
 
@@ -133,7 +155,9 @@ export async function createSubscription(
   const plan = planSubscription(request, deps.settings, now);
   routeUrls(plan.delivery, deps.settings);
   const key = combinationKey(plan);
-  const existing = (await deps.repository.list()).find((record) => record.status !== 'deleted' && combinationKey(record) === key);
+  const existing = (await deps.repository.list()).find(
+    (record) => record.status !== 'deleted' && combinationKey(record) === key,
+  );
   if (existing !== undefined) {
     throw new SubscriptionDuplicate(
       `graph-notify already manages subscription ${existing.subscriptionId} (${existing.status}) for ${plan.changeType} on ${plan.resource} in tenant ${plan.tenantId}; Graph allows only one per app, resource and change types`,
@@ -144,7 +168,8 @@ export async function createSubscription(
   try {
     intent = await recordIntent({ ...plan, origin: options.origin ?? 'operator' }, deps, now);
   } catch (error) {
-    if (error instanceof StorageConflict) throw new TypeError('intent key collision: the intent id generator must produce unique ids', { cause: error });
+    if (error instanceof StorageConflict)
+      throw new TypeError('intent key collision: the intent id generator must produce unique ids', { cause: error });
     throw error;
   }
   // An initial sync is owed from the start: the next reconcile run pays it (throttle-aware, one run per

@@ -77,8 +77,14 @@ export function subscriptionSettingsFrom(config: AppConfig): SubscriptionSetting
     concurrencyPerTenant: s.concurrencyPerTenant,
     defaultTenantId: config.graph.tenantId,
     graphBaseUrl: config.graph.baseUrl,
-    encryption: current === undefined ? undefined : { certificateId: current.certificateId, certificateBase64Der: current.certificateBase64Der },
-    resync: { intervalMinutes: config.resync.resyncIntervalMinutes, eventWindowDays: config.resync.eventResyncWindowDays },
+    encryption:
+      current === undefined
+        ? undefined
+        : { certificateId: current.certificateId, certificateBase64Der: current.certificateBase64Der },
+    resync: {
+      intervalMinutes: config.resync.resyncIntervalMinutes,
+      eventWindowDays: config.resync.eventResyncWindowDays,
+    },
     delivery: config.delivery,
   };
 }

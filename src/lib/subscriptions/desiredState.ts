@@ -40,7 +40,9 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
   const parsed = fileSchema().safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DesiredStateInvalid(issue === undefined ? 'unexpected shape' : `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new DesiredStateInvalid(
+      issue === undefined ? 'unexpected shape' : `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.subscriptions;
   const seen = new Set<string>();
@@ -58,9 +60,15 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
       const plan = planSubscription(request, settings, now);
       key = combinationKey(plan);
     } catch (error) {
-      throw new DesiredStateInvalid(`entry ${index} (${entry.resource}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new DesiredStateInvalid(
+        `entry ${index} (${entry.resource}): ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
-    if (seen.has(key)) throw new DesiredStateInvalid(`entry ${index} (${entry.resource}) repeats an earlier entry: Graph allows one subscription per resource and change types`);
+    if (seen.has(key))
+      throw new DesiredStateInvalid(
+        `entry ${index} (${entry.resource}) repeats an earlier entry: Graph allows one subscription per resource and change types`,
+      );
     seen.add(key);
     return request;
   });
@@ -73,13 +81,29 @@ export interface DesiredStatePlan {
 }
 
 /** What to create and delete so that the table matches `desired`. Any existing record (whatever its origin) satisfies an entry. */
-export function planDesiredState(desired: readonly SubscriptionRequest[], records: readonly StoredSubscription[], settings: SubscriptionSettings): DesiredStatePlan {
+export function planDesiredState(
+  desired: readonly SubscriptionRequest[],
+  records: readonly StoredSubscription[],
+  settings: SubscriptionSettings,
+): DesiredStatePlan {
   const keyOf = (request: SubscriptionRequest): string =>
-    combinationKey({ tenantId: request.tenantId ?? settings.defaultTenantId, resource: request.resource, changeType: request.changeType });
-  const present = new Set(records.filter((record) => record.status !== 'deleted').map((record) => combinationKey(record)));
+    combinationKey({
+      tenantId: request.tenantId ?? settings.defaultTenantId,
+      resource: request.resource,
+      changeType: request.changeType,
+    });
+  const present = new Set(
+    records.filter((record) => record.status !== 'deleted').map((record) => combinationKey(record)),
+  );
   const wanted = new Set(desired.map(keyOf));
   return {
     create: desired.filter((request) => !present.has(keyOf(request))),
-    remove: records.filter((record) => record.origin === 'desiredState' && record.status !== 'pending' && record.status !== 'deleted' && !wanted.has(combinationKey(record))),
+    remove: records.filter(
+      (record) =>
+        record.origin === 'desiredState' &&
+        record.status !== 'pending' &&
+        record.status !== 'deleted' &&
+        !wanted.has(combinationKey(record)),
+    ),
   };
 }

@@ -48,14 +48,24 @@ export function driftCheckIntervalMs(settingMinutes: number, subscriptionCount: 
  */
 export async function isFullScanRun(deps: DriftDependencies, now: Date, force: boolean): Promise<boolean> {
   if (force || deps.readDesiredState !== undefined) return true;
-  return (await deps.leases.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, driftIntervalMs(deps))) !== undefined;
+  return (
+    (await deps.leases.tryAcquire(deps.settings.defaultTenantId, FULL_SCAN_KEY, now, driftIntervalMs(deps))) !==
+    undefined
+  );
 }
 
 /**
  * True when `tenantId`'s Graph list is compared with the table in this full-scan run (the lease is taken even
  * when forced), at most once per `driftCheckIntervalMs` for its `subscriptionCount`.
  */
-export async function isDriftCheckDue(deps: DriftDependencies, tenantId: string, now: Date, fullScan: boolean, force: boolean, subscriptionCount: number): Promise<boolean> {
+export async function isDriftCheckDue(
+  deps: DriftDependencies,
+  tenantId: string,
+  now: Date,
+  fullScan: boolean,
+  force: boolean,
+  subscriptionCount: number,
+): Promise<boolean> {
   if (!fullScan) return false;
   const intervalMs = driftCheckIntervalMs(deps.settings.driftCheckIntervalMinutes, subscriptionCount);
   const lease = await deps.leases.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, intervalMs);
@@ -74,7 +84,12 @@ export interface Drift {
 }
 
 /** Compares one tenant's active, unleased records with Graph's list of that tenant. Pure. */
-export function findDrift(records: readonly StoredSubscription[], inGraph: readonly GraphSubscription[], knownIds: ReadonlySet<string>, now: Date): Drift {
+export function findDrift(
+  records: readonly StoredSubscription[],
+  inGraph: readonly GraphSubscription[],
+  knownIds: ReadonlySet<string>,
+  now: Date,
+): Drift {
   const byId = new Map(inGraph.map((subscription) => [subscription.id, subscription]));
   const findings: DriftFinding[] = [];
   for (const record of records) {
@@ -82,8 +97,14 @@ export function findDrift(records: readonly StoredSubscription[], inGraph: reado
     const found = byId.get(record.subscriptionId);
     if (found === undefined) {
       findings.push({ kind: 'missing', record });
-    } else if (Math.abs(Date.parse(found.expirationDateTime) - Date.parse(record.expirationDateTime)) > EXPIRY_TOLERANCE_MS) {
-      findings.push({ kind: 'expiryDiffers', record, expirationDateTime: new Date(found.expirationDateTime).toISOString() });
+    } else if (
+      Math.abs(Date.parse(found.expirationDateTime) - Date.parse(record.expirationDateTime)) > EXPIRY_TOLERANCE_MS
+    ) {
+      findings.push({
+        kind: 'expiryDiffers',
+        record,
+        expirationDateTime: new Date(found.expirationDateTime).toISOString(),
+      });
     }
   }
   return { findings, unmanagedInGraph: inGraph.filter((subscription) => !knownIds.has(subscription.id)).length };

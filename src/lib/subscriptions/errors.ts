@@ -60,7 +60,8 @@ export class SubscriptionNotFound extends GraphNotifyError {
   }
 }
 
-export type RefusalReason = 'validationFailed' | 'quotaReached' | 'accessDenied' | 'resourceNotFound' | 'invalidRequest';
+export type RefusalReason =
+  'validationFailed' | 'quotaReached' | 'accessDenied' | 'resourceNotFound' | 'invalidRequest';
 
 /** Graph refused to create or renew the subscription for a reason retrying will not fix. */
 export class SubscriptionRefused extends GraphNotifyError {
@@ -86,7 +87,10 @@ export class SubscriptionDuplicate extends GraphNotifyError {
 /** Another worker (reconciler, lifecycle handler, API call) is changing this subscription right now. */
 export class SubscriptionBusy extends GraphNotifyError {
   constructor(subscriptionId: string) {
-    super('ERR_SUBSCRIPTION_BUSY', `Subscription ${subscriptionId} is being renewed, recreated or deleted by another worker; try again in a few minutes`);
+    super(
+      'ERR_SUBSCRIPTION_BUSY',
+      `Subscription ${subscriptionId} is being renewed, recreated or deleted by another worker; try again in a few minutes`,
+    );
   }
 }
 

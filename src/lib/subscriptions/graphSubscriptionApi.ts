@@ -5,7 +5,16 @@
  * a missing permission, a duplicate. URLs in messages are shown without their query string (function key).
  */
 import * as z from 'zod/mini';
-import { GraphAccessDenied, GraphError, GraphRequestFailed, GraphResourceNotFound, GraphResponseInvalid, GraphThrottled, type GraphClient, type GraphRequest } from '../graph';
+import {
+  GraphAccessDenied,
+  GraphError,
+  GraphRequestFailed,
+  GraphResourceNotFound,
+  GraphResponseInvalid,
+  GraphThrottled,
+  type GraphClient,
+  type GraphRequest,
+} from '../graph';
 import { lazySchema } from '../shared/lazySchema';
 import { SubscriptionDuplicate, SubscriptionRefused } from './errors';
 
@@ -28,7 +37,9 @@ const subscriptionSchema = lazySchema(() =>
   }),
 );
 
-const listSchema = lazySchema(() => z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.optional(z.string()) }));
+const listSchema = lazySchema(() =>
+  z.object({ value: z.array(z.unknown()), '@odata.nextLink': z.optional(z.string()) }),
+);
 
 export interface CreateSubscriptionBody {
   readonly changeType: string;
@@ -46,11 +57,16 @@ type BatchGraph = Pick<GraphClient, 'send' | 'sendBatch'>;
 
 function parseSubscription(body: unknown, operation: string): GraphSubscription {
   const parsed = subscriptionSchema().safeParse(body);
-  if (!parsed.success) throw new GraphResponseInvalid(`Graph ${operation} subscription answered a body that is not a subscription`);
+  if (!parsed.success)
+    throw new GraphResponseInvalid(`Graph ${operation} subscription answered a body that is not a subscription`);
   return parsed.data;
 }
 
-export async function createGraphSubscription(graph: Graph, tenantId: string, body: CreateSubscriptionBody): Promise<GraphSubscription> {
+export async function createGraphSubscription(
+  graph: Graph,
+  tenantId: string,
+  body: CreateSubscriptionBody,
+): Promise<GraphSubscription> {
   const response = await graph.send(tenantId, {
     method: 'POST',
     path: '/subscriptions',
@@ -58,12 +74,18 @@ export async function createGraphSubscription(graph: Graph, tenantId: string, bo
     body: {
       changeType: body.changeType,
       notificationUrl: body.notificationUrl,
-      ...(body.lifecycleNotificationUrl === undefined ? {} : { lifecycleNotificationUrl: body.lifecycleNotificationUrl }),
+      ...(body.lifecycleNotificationUrl === undefined
+        ? {}
+        : { lifecycleNotificationUrl: body.lifecycleNotificationUrl }),
       resource: body.resource,
       expirationDateTime: body.expirationDateTime,
       clientState: body.clientState,
       ...(body.includeResourceData && body.encryption !== undefined
-        ? { includeResourceData: true, encryptionCertificate: body.encryption.certificateBase64Der, encryptionCertificateId: body.encryption.certificateId }
+        ? {
+            includeResourceData: true,
+            encryptionCertificate: body.encryption.certificateBase64Der,
+            encryptionCertificateId: body.encryption.certificateId,
+          }
         : {}),
       latestSupportedTlsVersion: 'v1_2',
     },
@@ -86,7 +108,12 @@ function renewalPatch(renewal: RenewalRequest): GraphRequest {
     operation: 'renewSubscription',
     body: {
       expirationDateTime,
-      ...(encryption === undefined ? {} : { encryptionCertificate: encryption.certificateBase64Der, encryptionCertificateId: encryption.certificateId }),
+      ...(encryption === undefined
+        ? {}
+        : {
+            encryptionCertificate: encryption.certificateBase64Der,
+            encryptionCertificateId: encryption.certificateId,
+          }),
     },
   };
 }
@@ -109,11 +136,23 @@ export async function renewGraphSubscription(
  * not quota. Each renewal succeeds or fails on its own (404, 429 with its own Retry-After, ...): the
  * result at each index is the renewed subscription or the error. A failure of the whole call throws.
  */
-export async function renewGraphSubscriptions(graph: BatchGraph, tenantId: string, renewals: readonly RenewalRequest[]): Promise<(GraphSubscription | GraphError)[]> {
+export async function renewGraphSubscriptions(
+  graph: BatchGraph,
+  tenantId: string,
+  renewals: readonly RenewalRequest[],
+): Promise<(GraphSubscription | GraphError)[]> {
   if (renewals.length === 1 && renewals[0] !== undefined) {
     const single = renewals[0];
     try {
-      return [await renewGraphSubscription(graph, tenantId, single.subscriptionId, single.expirationDateTime, single.encryption)];
+      return [
+        await renewGraphSubscription(
+          graph,
+          tenantId,
+          single.subscriptionId,
+          single.expirationDateTime,
+          single.encryption,
+        ),
+      ];
     } catch (error) {
       if (error instanceof GraphError) return [error];
       throw error;
@@ -131,14 +170,26 @@ export async function renewGraphSubscriptions(graph: BatchGraph, tenantId: strin
   });
 }
 
-export async function reauthorizeGraphSubscription(graph: Graph, tenantId: string, subscriptionId: string): Promise<void> {
-  await graph.send(tenantId, { method: 'POST', path: `/subscriptions/${encodeURIComponent(subscriptionId)}/reauthorize`, operation: 'reauthorizeSubscription' });
+export async function reauthorizeGraphSubscription(
+  graph: Graph,
+  tenantId: string,
+  subscriptionId: string,
+): Promise<void> {
+  await graph.send(tenantId, {
+    method: 'POST',
+    path: `/subscriptions/${encodeURIComponent(subscriptionId)}/reauthorize`,
+    operation: 'reauthorizeSubscription',
+  });
 }
 
 /** Deletes it in Graph; a 404 means it is gone already, which is what was wanted. */
 export async function deleteGraphSubscription(graph: Graph, tenantId: string, subscriptionId: string): Promise<void> {
   try {
-    await graph.send(tenantId, { method: 'DELETE', path: `/subscriptions/${encodeURIComponent(subscriptionId)}`, operation: 'deleteSubscription' });
+    await graph.send(tenantId, {
+      method: 'DELETE',
+      path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      operation: 'deleteSubscription',
+    });
   } catch (error) {
     if (!(error instanceof GraphResourceNotFound)) throw error;
   }
@@ -187,7 +238,8 @@ export async function listGraphSubscriptions(
 /** A nextLink as a path below the base URL; a link elsewhere is refused so our token never leaves Graph. */
 export function pathBelow(link: string, graphBaseUrl: string): string {
   const base = graphBaseUrl.replace(/\/+$/, '');
-  if (!link.startsWith(`${base}/`)) throw new GraphResponseInvalid('Graph answered a nextLink outside the configured Graph base URL');
+  if (!link.startsWith(`${base}/`))
+    throw new GraphResponseInvalid('Graph answered a nextLink outside the configured Graph base URL');
   return link.slice(base.length);
 }
 
@@ -235,7 +287,10 @@ export function explainGraphRefusal(error: unknown, context: RefusalContext): un
     );
   }
   if (error instanceof GraphRequestFailed && error.status === 400 && HANDSHAKE_FAILURE.test(said)) {
-    const urls = [context.notificationUrl, context.lifecycleNotificationUrl].filter((url) => url !== undefined).map(displayUrl).join(' and ');
+    const urls = [context.notificationUrl, context.lifecycleNotificationUrl]
+      .filter((url) => url !== undefined)
+      .map(displayUrl)
+      .join(' and ');
     return new SubscriptionRefused(
       'validationFailed',
       `Graph could not validate the webhook at ${urls}: "${said}". Graph POSTs ?validationToken=... to NOTIFICATION_URL${context.lifecycleNotificationUrl === undefined ? '' : ' and LIFECYCLE_NOTIFICATION_URL'} and needs 200 text/plain echoing the token within 10 s: check that the function app is running and reachable from the internet at that address over https, that the function key in the URL is current, and that no proxy or authentication intercepts the request.`,
@@ -257,10 +312,18 @@ export function explainGraphRefusal(error: unknown, context: RefusalContext): un
     );
   }
   if (error instanceof GraphResourceNotFound) {
-    return new SubscriptionRefused('resourceNotFound', `Graph found no ${context.resource} in tenant ${context.tenantId} ("${said}"): check the ids in the resource path.`, { cause: error });
+    return new SubscriptionRefused(
+      'resourceNotFound',
+      `Graph found no ${context.resource} in tenant ${context.tenantId} ("${said}"): check the ids in the resource path.`,
+      { cause: error },
+    );
   }
   if (error instanceof GraphRequestFailed) {
-    return new SubscriptionRefused('invalidRequest', `Graph refused ${subject} in tenant ${context.tenantId}: "${said}"${error.graphCode === undefined ? '' : ` (${error.graphCode})`}.`, { cause: error });
+    return new SubscriptionRefused(
+      'invalidRequest',
+      `Graph refused ${subject} in tenant ${context.tenantId}: "${said}"${error.graphCode === undefined ? '' : ` (${error.graphCode})`}.`,
+      { cause: error },
+    );
   }
   return error;
 }

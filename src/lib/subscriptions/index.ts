@@ -15,8 +15,25 @@ export {
 } from './subscriptionRecord';
 export type { SubscriptionRepository } from './subscriptionRepository';
 export { createCachedSubscriptionLookup, type SubscriptionLookup } from './subscriptionLookup';
-export { DEFAULT_RESYNC_SETTINGS, subscriptionSettingsFrom, type ResyncSettings, type SubscriptionDependencies, type SubscriptionSettings } from './dependencies';
-export { isRenewalDue, jitterFraction, maxLifetimeMinutes, maxRenewalWindowMs, renewalWindowMs, parseSubscriptionRequest, planSubscription, renewalExpiration, type SubscriptionPlan, type SubscriptionRequest } from './subscriptionRules';
+export {
+  DEFAULT_RESYNC_SETTINGS,
+  subscriptionSettingsFrom,
+  type ResyncSettings,
+  type SubscriptionDependencies,
+  type SubscriptionSettings,
+} from './dependencies';
+export {
+  isRenewalDue,
+  jitterFraction,
+  maxLifetimeMinutes,
+  maxRenewalWindowMs,
+  renewalWindowMs,
+  parseSubscriptionRequest,
+  planSubscription,
+  renewalExpiration,
+  type SubscriptionPlan,
+  type SubscriptionRequest,
+} from './subscriptionRules';
 export { createSubscription } from './createSubscription';
 export {
   reauthorizeSubscription,
@@ -24,9 +41,23 @@ export {
   renewOrRecreateSubscription,
   type MaintenanceOutcome,
 } from './maintainSubscription';
-export { createManagedSubscription, deleteManagedSubscription, getSubscription, listSubscriptions, renewManagedSubscription } from './manageSubscriptions';
+export {
+  createManagedSubscription,
+  deleteManagedSubscription,
+  getSubscription,
+  listSubscriptions,
+  renewManagedSubscription,
+} from './manageSubscriptions';
 export { DRIFT_CHECK_KEY, FULL_SCAN_KEY } from './driftCheck';
-export { INTENT_GRACE_MS, RENEWAL_BATCH_SIZE, RUN_BUDGET_MS, reconcileSubscriptions, type ReconcileOptions, type ReconcileOutcome, type ReconcileReport } from './reconcileSubscriptions';
+export {
+  INTENT_GRACE_MS,
+  RENEWAL_BATCH_SIZE,
+  RUN_BUDGET_MS,
+  reconcileSubscriptions,
+  type ReconcileOptions,
+  type ReconcileOutcome,
+  type ReconcileReport,
+} from './reconcileSubscriptions';
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
 export { reauthorizeRenewWaitMs, SUBSCRIPTION_LEASE_MS } from './records';

@@ -34,14 +34,22 @@ import type { StoredSubscription } from './subscriptionRecord';
 import { combinationKey, renewalExpiration } from './subscriptionRules';
 
 export type MaintenanceOutcome =
-  | { readonly outcome: 'renewed' | 'reauthorized' | 'resynced' | 'deleted' | 'cleaned'; readonly subscriptionId: string }
+  | {
+      readonly outcome: 'renewed' | 'reauthorized' | 'resynced' | 'deleted' | 'cleaned';
+      readonly subscriptionId: string;
+    }
   | { readonly outcome: 'recreated' | 'adopted'; readonly subscriptionId: string; readonly record: StoredSubscription }
   /** Nothing to do, or another worker holds the subscription. */
   | { readonly outcome: 'skipped'; readonly subscriptionId: string; readonly reason: string }
   /** Graph refused; the record is marked failed with `reason`. `error` is the explained refusal. */
   | { readonly outcome: 'failed'; readonly subscriptionId: string; readonly reason: string; readonly error?: unknown }
   /** Graph answered 429: stop calling this tenant for `retryAfterMs`. */
-  | { readonly outcome: 'throttled'; readonly subscriptionId: string; readonly retryAfterMs: number; readonly error?: unknown }
+  | {
+      readonly outcome: 'throttled';
+      readonly subscriptionId: string;
+      readonly retryAfterMs: number;
+      readonly error?: unknown;
+    }
   /** A transient failure (5xx, network, storage); the next run tries again. */
   | { readonly outcome: 'retry'; readonly subscriptionId: string; readonly reason: string; readonly error?: unknown };
 
@@ -90,7 +98,8 @@ export async function renewOrRecreateSubscriptions(
   options: RenewalOptions = {},
 ): Promise<MaintenanceOutcome[]> {
   const tenantId = records[0]?.tenantId ?? '';
-  if (records.some((record) => record.tenantId !== tenantId)) throw new TypeError('renewOrRecreateSubscriptions takes subscriptions of one tenant');
+  if (records.some((record) => record.tenantId !== tenantId))
+    throw new TypeError('renewOrRecreateSubscriptions takes subscriptions of one tenant');
   const outcomes = new Map<string, MaintenanceOutcome>();
   const prepared: PreparedRenewal[] = [];
   // Each record is its own table partition, so the leases cannot share a transaction: they are written concurrently.
@@ -115,12 +124,19 @@ export async function renewOrRecreateSubscriptions(
       }
       answers = chunk.map(() => error);
     }
-    for (const outcome of await Promise.all(chunk.map((renewal, index) => completeRenewal(renewal, answers[index], deps)))) outcomes.set(outcome.subscriptionId, outcome);
+    for (const outcome of await Promise.all(
+      chunk.map((renewal, index) => completeRenewal(renewal, answers[index], deps)),
+    ))
+      outcomes.set(outcome.subscriptionId, outcome);
   }
   return records.map((record) => outcomes.get(record.subscriptionId) ?? skipped(record.subscriptionId, 'not renewed'));
 }
 
-async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDependencies, options: RenewalOptions): Promise<PreparedRenewal | MaintenanceOutcome> {
+async function prepareRenewal(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+  options: RenewalOptions,
+): Promise<PreparedRenewal | MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   if (record.status === 'removed') return recreateSubscription(record, 'the subscription was removed by Graph', deps);
@@ -132,20 +148,46 @@ async function prepareRenewal(record: StoredSubscription, deps: SubscriptionDepe
     return skipped(id, 'reauthorized less than 10 minutes ago; renewing later keeps Graph consistent');
   }
   const expiration = renewalExpiration(claimed, deps.settings, now);
-  if (expiration === undefined) return markFailed(claimed, `resource ${claimed.resource} is no longer a supported kind; delete this subscription`, deps, now);
+  if (expiration === undefined)
+    return markFailed(
+      claimed,
+      `resource ${claimed.resource} is no longer a supported kind; delete this subscription`,
+      deps,
+      now,
+    );
   const encryption = deps.settings.encryption;
-  const rotate = claimed.includeResourceData && encryption !== undefined && claimed.encryptionCertificateId !== encryption.certificateId ? encryption : undefined;
+  const rotate =
+    claimed.includeResourceData &&
+    encryption !== undefined &&
+    claimed.encryptionCertificateId !== encryption.certificateId
+      ? encryption
+      : undefined;
   return { claimed, request: { subscriptionId: id, expirationDateTime: expiration, encryption: rotate } };
 }
 
-async function completeRenewal({ claimed, request }: PreparedRenewal, answer: GraphSubscription | GraphError | undefined, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+async function completeRenewal(
+  { claimed, request }: PreparedRenewal,
+  answer: GraphSubscription | GraphError | undefined,
+  deps: SubscriptionDependencies,
+): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = claimed.subscriptionId;
   if (answer === undefined || answer instanceof GraphError) {
     if (answer instanceof GraphResourceNotFound) {
-      return recreateSubscription(claimed, 'Graph answered 404 to the renewal: the subscription expired or was removed', deps, { leased: true });
+      return recreateSubscription(
+        claimed,
+        'Graph answered 404 to the renewal: the subscription expired or was removed',
+        deps,
+        { leased: true },
+      );
     }
-    return graphFailure(claimed, answer ?? new GraphResponseInvalid('Graph answered nothing for this renewal'), 'renewal', deps, now);
+    return graphFailure(
+      claimed,
+      answer ?? new GraphResponseInvalid('Graph answered nothing for this renewal'),
+      'renewal',
+      deps,
+      now,
+    );
   }
   const rotated = request.encryption;
   const saved = await settle(claimed, deps, now, {
@@ -156,7 +198,9 @@ async function completeRenewal({ claimed, request }: PreparedRenewal, answer: Gr
     ...(rotated === undefined ? {} : { encryptionCertificateId: rotated.certificateId }),
   });
   recordRenewal('renewed');
-  deps.log.info(`Renewed subscription ${id} until ${answer.expirationDateTime}${saved === undefined ? ' (record changed meanwhile)' : ''}`);
+  deps.log.info(
+    `Renewed subscription ${id} until ${answer.expirationDateTime}${saved === undefined ? ' (record changed meanwhile)' : ''}`,
+  );
   return { outcome: 'renewed', subscriptionId: id };
 }
 
@@ -165,7 +209,10 @@ async function completeRenewal({ claimed, request }: PreparedRenewal, answer: Gr
  * was renewed or reauthorized less than 10 minutes ago: that already answered the challenge, and a
  * second call so close could leave Graph inconsistent (docs/graph-protocol.md §1.5, §4.1).
  */
-export async function reauthorizeSubscription(record: StoredSubscription, deps: SubscriptionDependencies): Promise<MaintenanceOutcome> {
+export async function reauthorizeSubscription(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   const claimed = await claim(record, deps, now);
@@ -178,7 +225,12 @@ export async function reauthorizeSubscription(record: StoredSubscription, deps: 
     await reauthorizeGraphSubscription(deps.graph, claimed.tenantId, id);
   } catch (error) {
     if (error instanceof GraphResourceNotFound) {
-      return recreateSubscription(claimed, 'Graph answered 404 to reauthorize: the subscription expired or was removed', deps, { leased: true });
+      return recreateSubscription(
+        claimed,
+        'Graph answered 404 to reauthorize: the subscription expired or was removed',
+        deps,
+        { leased: true },
+      );
     }
     return graphFailure(claimed, error, 'reauthorization', deps, now);
   }
@@ -208,24 +260,42 @@ export async function recreateSubscription(
   try {
     routeUrls(delivery, deps.settings);
   } catch (error) {
-    if (error instanceof SubscriptionsNotConfigured) return markFailed(claimed, `${reason}; it cannot be recreated because ${error.message}`, deps, now);
+    if (error instanceof SubscriptionsNotConfigured)
+      return markFailed(claimed, `${reason}; it cannot be recreated because ${error.message}`, deps, now);
     throw error;
   }
   // Mark it removed first: if this worker dies, the next run sees a removed subscription and recreates it.
   let old: StoredSubscription;
   try {
-    old = await deps.repository.update(revise(claimed, now, { status: 'removed', lastError: reason, resyncPendingSince: claimed.resyncPendingSince ?? now.toISOString() }), claimed.etag);
+    old = await deps.repository.update(
+      revise(claimed, now, {
+        status: 'removed',
+        lastError: reason,
+        resyncPendingSince: claimed.resyncPendingSince ?? now.toISOString(),
+      }),
+      claimed.etag,
+    );
   } catch (error) {
     if (error instanceof StorageConflict) return skipped(id, 'changed by another worker');
     throw error;
   }
   const expirationDateTime = renewalExpiration(old, deps.settings, now);
-  if (expirationDateTime === undefined) return markFailed(old, `${reason}; resource ${old.resource} is no longer a supported kind`, deps, now);
+  if (expirationDateTime === undefined)
+    return markFailed(old, `${reason}; resource ${old.resource} is no longer a supported kind`, deps, now);
 
   let created: StoredSubscription;
   try {
     const intent = await recordIntent(
-      { tenantId: old.tenantId, resource: old.resource, changeType: old.changeType, includeResourceData: old.includeResourceData, expirationDateTime, origin: old.origin ?? 'operator', replaces: id, delivery },
+      {
+        tenantId: old.tenantId,
+        resource: old.resource,
+        changeType: old.changeType,
+        includeResourceData: old.includeResourceData,
+        expirationDateTime,
+        origin: old.origin ?? 'operator',
+        replaces: id,
+        delivery,
+      },
       deps,
       now,
     );
@@ -235,30 +305,42 @@ export async function recreateSubscription(
     return graphFailure(old, error, 'recreation', deps, now);
   }
   await deps.repository.delete(id, old.etag).catch((error: unknown) => {
-    deps.log.warn(`Recreated ${id} as ${created.subscriptionId} but could not remove the old record (the reconciler will): ${describeError(error)}`);
+    deps.log.warn(
+      `Recreated ${id} as ${created.subscriptionId} but could not remove the old record (the reconciler will): ${describeError(error)}`,
+    );
   });
   recordRenewal('recreated');
   deps.log.warn(`Subscription ${id} was lost (${reason}); recreated as ${created.subscriptionId}`);
   await resyncSubscription(created, deps).catch((error: unknown) => {
-    deps.log.warn(`Resync after recreating ${created.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`);
+    deps.log.warn(
+      `Resync after recreating ${created.subscriptionId} did not complete; the reconciler retries it: ${describeError(error)}`,
+    );
   });
   return { outcome: 'recreated', subscriptionId: id, record: created };
 }
 
 /** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */
-export async function finishDeletion(record: StoredSubscription, deps: SubscriptionDependencies, options: LeasedOptions = {}): Promise<MaintenanceOutcome> {
+export async function finishDeletion(
+  record: StoredSubscription,
+  deps: SubscriptionDependencies,
+  options: LeasedOptions = {},
+): Promise<MaintenanceOutcome> {
   const now = deps.clock.now();
   const id = record.subscriptionId;
   const claimed = options.leased === true ? record : await claim(record, deps, now);
   if (claimed === undefined) return skipped(id, 'another worker holds it');
-  const marked = claimed.status === 'deleted' ? claimed : await deps.repository.update(revise(claimed, now, { status: 'deleted' }), claimed.etag);
+  const marked =
+    claimed.status === 'deleted'
+      ? claimed
+      : await deps.repository.update(revise(claimed, now, { status: 'deleted' }), claimed.etag);
   try {
     await deleteGraphSubscription(deps.graph, marked.tenantId, id);
   } catch (error) {
     // Stays `deleted` without a lease: the next attempt (API retry or reconciler) finishes it.
     await settle(marked, deps, now, {});
     const failure = classifyFailure(error);
-    if (failure.kind === 'throttled') return { outcome: 'throttled', subscriptionId: id, retryAfterMs: failure.retryAfterMs ?? 0, error };
+    if (failure.kind === 'throttled')
+      return { outcome: 'throttled', subscriptionId: id, retryAfterMs: failure.retryAfterMs ?? 0, error };
     return { outcome: 'retry', subscriptionId: id, reason: `Graph DELETE failed: ${describeError(error)}`, error };
   }
   await deps.repository.delete(id, marked.etag);
@@ -284,12 +366,18 @@ export async function resolveIntent(
   const match = inGraph.find(
     (subscription) =>
       !knownIds.has(subscription.id) &&
-      combinationKey({ tenantId: claimed.tenantId, resource: subscription.resource, changeType: subscription.changeType }) === key &&
+      combinationKey({
+        tenantId: claimed.tenantId,
+        resource: subscription.resource,
+        changeType: subscription.changeType,
+      }) === key &&
       displayUrl(subscription.notificationUrl) === displayUrl(claimed.notificationUrl),
   );
   if (match === undefined) {
     await deps.repository.delete(claimed.subscriptionId, claimed.etag);
-    deps.log.warn(`Removed create intent ${claimed.subscriptionId} (${claimed.changeType} on ${claimed.resource}): Graph has no matching subscription, so the create never happened`);
+    deps.log.warn(
+      `Removed create intent ${claimed.subscriptionId} (${claimed.changeType} on ${claimed.resource}): Graph has no matching subscription, so the create never happened`,
+    );
     return { outcome: 'cleaned', subscriptionId: claimed.subscriptionId };
   }
   const { etag: _etag, leaseUntil: _lease, replaces, ...fields } = claimed;
@@ -309,7 +397,9 @@ export async function resolveIntent(
     const old = await deps.repository.get(replaces);
     if (old?.status === 'removed') await deps.repository.delete(replaces, old.etag).catch(() => undefined);
   }
-  deps.log.warn(`Adopted Graph subscription ${match.id} left by an interrupted create (intent ${claimed.subscriptionId})`);
+  deps.log.warn(
+    `Adopted Graph subscription ${match.id} left by an interrupted create (intent ${claimed.subscriptionId})`,
+  );
   return { outcome: 'adopted', subscriptionId: match.id, record: adopted };
 }
 
@@ -317,11 +407,24 @@ function skipped(subscriptionId: string, reason: string): MaintenanceOutcome {
   return { outcome: 'skipped', subscriptionId, reason };
 }
 
-async function markFailed(claimed: StoredSubscription, reason: string, deps: SubscriptionDependencies, now: Date, error?: unknown): Promise<MaintenanceOutcome> {
+async function markFailed(
+  claimed: StoredSubscription,
+  reason: string,
+  deps: SubscriptionDependencies,
+  now: Date,
+  error?: unknown,
+): Promise<MaintenanceOutcome> {
   await settle(claimed, deps, now, { status: 'failed', lastError: reason });
   recordRenewal('failed');
-  deps.log.error(`Subscription ${claimed.subscriptionId} (${claimed.changeType} on ${claimed.resource}) failed: ${reason}`);
-  return { outcome: 'failed', subscriptionId: claimed.subscriptionId, reason, ...(error === undefined ? {} : { error }) };
+  deps.log.error(
+    `Subscription ${claimed.subscriptionId} (${claimed.changeType} on ${claimed.resource}) failed: ${reason}`,
+  );
+  return {
+    outcome: 'failed',
+    subscriptionId: claimed.subscriptionId,
+    reason,
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
 /**
@@ -329,7 +432,13 @@ async function markFailed(claimed: StoredSubscription, reason: string, deps: Sub
  * refused credential (a problem of the app, not of this subscription) → retry with lastError; Graph's
  * refusals (400/403/409) and their explanations → failed. Anything else is a bug and is rethrown.
  */
-async function graphFailure(claimed: StoredSubscription, error: unknown, step: string, deps: SubscriptionDependencies, now: Date): Promise<MaintenanceOutcome> {
+async function graphFailure(
+  claimed: StoredSubscription,
+  error: unknown,
+  step: string,
+  deps: SubscriptionDependencies,
+  now: Date,
+): Promise<MaintenanceOutcome> {
   const id = claimed.subscriptionId;
   const failure = classifyFailure(error);
   if (failure.kind === 'throttled') {
@@ -344,9 +453,18 @@ async function graphFailure(claimed: StoredSubscription, error: unknown, step: s
   }
   // Only a refusal from Graph (or its explanation) is this subscription's failure; another permanent error
   // here (a lost storage race, a bad record) is a bug.
-  if (failure.kind === 'permanent' && (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate)) {
+  if (
+    failure.kind === 'permanent' &&
+    (error instanceof GraphError || error instanceof SubscriptionRefused || error instanceof SubscriptionDuplicate)
+  ) {
     const explained = explainGraphRefusal(error, claimed);
-    return markFailed(claimed, `${step} refused: ${explained instanceof Error ? explained.message : describeError(explained)}`, deps, now, explained);
+    return markFailed(
+      claimed,
+      `${step} refused: ${explained instanceof Error ? explained.message : describeError(explained)}`,
+      deps,
+      now,
+      explained,
+    );
   }
   await settle(claimed, deps, now, {});
   throw error;

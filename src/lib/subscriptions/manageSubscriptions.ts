@@ -13,18 +13,29 @@ import type { StoredSubscription } from './subscriptionRecord';
 import type { SubscriptionRequest } from './subscriptionRules';
 import { toSubscriptionView, type SubscriptionView } from './subscriptionView';
 
-export async function listSubscriptions(deps: Pick<SubscriptionDependencies, 'repository'>): Promise<SubscriptionView[]> {
+export async function listSubscriptions(
+  deps: Pick<SubscriptionDependencies, 'repository'>,
+): Promise<SubscriptionView[]> {
   const records = await deps.repository.list();
   return records
     .map(toSubscriptionView)
-    .sort((a, b) => a.tenantId.localeCompare(b.tenantId) || a.resource.localeCompare(b.resource) || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) =>
+        a.tenantId.localeCompare(b.tenantId) || a.resource.localeCompare(b.resource) || a.id.localeCompare(b.id),
+    );
 }
 
-export async function getSubscription(subscriptionId: string, deps: Pick<SubscriptionDependencies, 'repository'>): Promise<SubscriptionView> {
+export async function getSubscription(
+  subscriptionId: string,
+  deps: Pick<SubscriptionDependencies, 'repository'>,
+): Promise<SubscriptionView> {
   return toSubscriptionView(await existing(subscriptionId, deps));
 }
 
-export async function createManagedSubscription(request: SubscriptionRequest, deps: SubscriptionDependencies): Promise<SubscriptionView> {
+export async function createManagedSubscription(
+  request: SubscriptionRequest,
+  deps: SubscriptionDependencies,
+): Promise<SubscriptionView> {
   return toSubscriptionView(await createSubscription(request, deps, { origin: 'operator' }));
 }
 
@@ -43,7 +54,10 @@ export async function deleteManagedSubscription(subscriptionId: string, deps: Su
 }
 
 /** Renews now (or recreates it when Graph lost it), also for a `failed` one after the cause was fixed. */
-export async function renewManagedSubscription(subscriptionId: string, deps: SubscriptionDependencies): Promise<SubscriptionView> {
+export async function renewManagedSubscription(
+  subscriptionId: string,
+  deps: SubscriptionDependencies,
+): Promise<SubscriptionView> {
   const record = await existing(subscriptionId, deps);
   if (record.status === 'pending') throw new SubscriptionBusy(subscriptionId);
   const outcome = await renewOrRecreateSubscription(record, deps, { force: true });
@@ -53,7 +67,10 @@ export async function renewManagedSubscription(subscriptionId: string, deps: Sub
   return toSubscriptionView(current);
 }
 
-async function existing(subscriptionId: string, deps: Pick<SubscriptionDependencies, 'repository'>): Promise<StoredSubscription> {
+async function existing(
+  subscriptionId: string,
+  deps: Pick<SubscriptionDependencies, 'repository'>,
+): Promise<StoredSubscription> {
   const record = await deps.repository.get(subscriptionId);
   if (record === undefined || record.status === 'deleted') throw new SubscriptionNotFound(subscriptionId);
   return record;
@@ -68,9 +85,14 @@ function throwUnlessDone(outcome: MaintenanceOutcome, subscriptionId: string): v
     case 'throttled':
       throw outcome.error instanceof Error
         ? outcome.error
-        : new GraphThrottled(`Graph throttled the request for subscription ${subscriptionId}`, { retryAfterMs: outcome.retryAfterMs, retryAfterFromHeader: true });
+        : new GraphThrottled(`Graph throttled the request for subscription ${subscriptionId}`, {
+            retryAfterMs: outcome.retryAfterMs,
+            retryAfterFromHeader: true,
+          });
     case 'retry':
-      throw outcome.error instanceof Error ? outcome.error : new GraphUnavailable(outcome.reason, 'status', { retryAfterMs: 10_000, retryAfterFromHeader: false });
+      throw outcome.error instanceof Error
+        ? outcome.error
+        : new GraphUnavailable(outcome.reason, 'status', { retryAfterMs: 10_000, retryAfterFromHeader: false });
     default:
       return;
   }

@@ -15,12 +15,20 @@ export const SUBSCRIPTION_LEASE_MS = 2 * 60_000;
 /** Graph wants no reauthorize and PATCH of one subscription within 10 minutes of each other (docs/graph-protocol.md §1.5). */
 export const REAUTHORIZE_RENEW_GAP_MS = 10 * 60_000;
 
-type OptionalField = 'origin' | 'leaseUntil' | 'lastReauthorizedAt' | 'resyncPendingSince' | 'replaces' | 'reauthorizationOwedSince';
+type OptionalField =
+  'origin' | 'leaseUntil' | 'lastReauthorizedAt' | 'resyncPendingSince' | 'replaces' | 'reauthorizationOwedSince';
 
 /** `stored` with `changes` applied, the `remove`d optional fields dropped and `updatedAt` set: the next version to write. */
-export function revise(stored: SubscriptionRecord, now: Date, changes: Partial<SubscriptionRecord>, remove: readonly OptionalField[] = []): SubscriptionRecord {
+export function revise(
+  stored: SubscriptionRecord,
+  now: Date,
+  changes: Partial<SubscriptionRecord>,
+  remove: readonly OptionalField[] = [],
+): SubscriptionRecord {
   const dropped = new Set<string>(['etag', ...remove]);
-  const next = Object.fromEntries(Object.entries({ ...stored, ...changes, updatedAt: now.toISOString() }).filter(([key]) => !dropped.has(key)));
+  const next = Object.fromEntries(
+    Object.entries({ ...stored, ...changes, updatedAt: now.toISOString() }).filter(([key]) => !dropped.has(key)),
+  );
   // Built from a SubscriptionRecord and a Partial of one, minus optional fields only: still a SubscriptionRecord.
   return next as unknown as SubscriptionRecord;
 }
@@ -49,10 +57,17 @@ export function reauthorizeRenewWaitMs(
 }
 
 /** Takes the lease, or answers undefined when another worker holds it or wrote the record since it was read. */
-export async function claim(stored: StoredSubscription, deps: Pick<SubscriptionDependencies, 'repository'>, now: Date): Promise<StoredSubscription | undefined> {
+export async function claim(
+  stored: StoredSubscription,
+  deps: Pick<SubscriptionDependencies, 'repository'>,
+  now: Date,
+): Promise<StoredSubscription | undefined> {
   if (isLeased(stored, now)) return undefined;
   try {
-    return await deps.repository.update(revise(stored, now, { leaseUntil: new Date(now.getTime() + SUBSCRIPTION_LEASE_MS).toISOString() }), stored.etag);
+    return await deps.repository.update(
+      revise(stored, now, { leaseUntil: new Date(now.getTime() + SUBSCRIPTION_LEASE_MS).toISOString() }),
+      stored.etag,
+    );
   } catch (error) {
     if (error instanceof StorageConflict) return undefined;
     throw error;
@@ -74,7 +89,9 @@ export async function settle(
     return await deps.repository.update(revise(claimed, now, changes, ['leaseUntil', ...remove]), claimed.etag);
   } catch (error) {
     if (!(error instanceof StorageConflict)) throw error;
-    deps.log.warn(`Subscription ${claimed.subscriptionId} changed while this worker held its lease (lease ran out); keeping the other write`);
+    deps.log.warn(
+      `Subscription ${claimed.subscriptionId} changed while this worker held its lease (lease ran out); keeping the other write`,
+    );
     return undefined;
   }
 }

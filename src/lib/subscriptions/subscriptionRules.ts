@@ -10,7 +10,13 @@ import * as z from 'zod/mini';
 import { DELIVERY_ROUTES, type DeliveryRoute } from '../config/settings/delivery';
 import { defaultRoute } from '../delivery/deliveryUrls';
 import { isTenantId } from '../graph';
-import { kindOfSubscriptionResource, normalizeResourcePath, RESOURCE_KINDS, type ChangeType, type ResourceKind } from '../resources';
+import {
+  kindOfSubscriptionResource,
+  normalizeResourcePath,
+  RESOURCE_KINDS,
+  type ChangeType,
+  type ResourceKind,
+} from '../resources';
 import { lazySchema } from '../shared/lazySchema';
 import type { SubscriptionSettings } from './dependencies';
 import { SubscriptionRequestInvalid, SubscriptionRuleViolated, SubscriptionSelectRequired } from './errors';
@@ -59,11 +65,17 @@ export interface SubscriptionPlan {
 }
 
 /** Checks `request` against the rules; throws `SubscriptionRuleViolated` naming the first rule it breaks. */
-export function planSubscription(request: SubscriptionRequest, settings: SubscriptionSettings, now: Date): SubscriptionPlan {
+export function planSubscription(
+  request: SubscriptionRequest,
+  settings: SubscriptionSettings,
+  now: Date,
+): SubscriptionPlan {
   const resource = request.resource.trim().replace(/^\/+/, '');
-  if (resource === '') throw new SubscriptionRequestInvalid('resource is required, e.g. "users" or "users/{id}/messages"');
+  if (resource === '')
+    throw new SubscriptionRequestInvalid('resource is required, e.g. "users" or "users/{id}/messages"');
   const tenantId = (request.tenantId ?? settings.defaultTenantId).toLowerCase();
-  if (!isTenantId(tenantId)) throw new SubscriptionRuleViolated('tenant-id', `tenantId must be a GUID, got "${tenantId}"`);
+  if (!isTenantId(tenantId))
+    throw new SubscriptionRuleViolated('tenant-id', `tenantId must be a GUID, got "${tenantId}"`);
 
   const kind = kindOfSubscriptionResource(resource);
   if (kind === undefined) {
@@ -76,13 +88,20 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
   const changeType = checkChangeTypes(request.changeType, kind);
   const initialSync = request.initialSync === true;
   if (initialSync && kind.resyncDeltaPath === undefined) {
-    throw new SubscriptionRuleViolated('initial-sync', `initialSync is not available for ${kind.name} subscriptions: Graph has no delta query to list them; leave it out`);
+    throw new SubscriptionRuleViolated(
+      'initial-sync',
+      `initialSync is not available for ${kind.name} subscriptions: Graph has no delta query to list them; leave it out`,
+    );
   }
   const includeResourceData = request.includeResourceData === true;
   if (includeResourceData && !kind.supportsRichNotifications) {
-    throw new SubscriptionRuleViolated('rich-notifications', `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for messages, events, contacts and Teams chat messages`);
+    throw new SubscriptionRuleViolated(
+      'rich-notifications',
+      `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for messages, events, contacts and Teams chat messages`,
+    );
   }
-  if (includeResourceData && OUTLOOK_KINDS.has(kind.name) && !hasSelect(resource)) throw new SubscriptionSelectRequired(kind.name, resource);
+  if (includeResourceData && OUTLOOK_KINDS.has(kind.name) && !hasSelect(resource))
+    throw new SubscriptionSelectRequired(kind.name, resource);
   if (includeResourceData && settings.encryption === undefined) {
     throw new SubscriptionRuleViolated(
       'encryption-certificate',
@@ -96,9 +115,16 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
   if (request.expirationDateTime !== undefined) {
     const requested = Date.parse(request.expirationDateTime);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(request.expirationDateTime) || Number.isNaN(requested)) {
-      throw new SubscriptionRuleViolated('expiration', `expirationDateTime must be an ISO 8601 instant such as 2026-05-01T10:00:00Z, got "${request.expirationDateTime}"`);
+      throw new SubscriptionRuleViolated(
+        'expiration',
+        `expirationDateTime must be an ISO 8601 instant such as 2026-05-01T10:00:00Z, got "${request.expirationDateTime}"`,
+      );
     }
-    if (requested <= nowMs) throw new SubscriptionRuleViolated('expiration', `expirationDateTime ${request.expirationDateTime} is not in the future`);
+    if (requested <= nowMs)
+      throw new SubscriptionRuleViolated(
+        'expiration',
+        `expirationDateTime ${request.expirationDateTime} is not in the future`,
+      );
     if (requested > nowMs + maxMinutes * MINUTE_MS) {
       throw new SubscriptionRuleViolated(
         'maximum-lifetime',
@@ -110,13 +136,27 @@ export function planSubscription(request: SubscriptionRequest, settings: Subscri
   const lifetimeMinutes = (expiresMs - nowMs) / MINUTE_MS;
   const delivery = request.delivery ?? defaultRoute(settings);
   // Event Grid and Event Hubs take the route's own URL as lifecycleNotificationUrl: only webhooks can lack one.
-  if (delivery === 'webhook' && kind.lifecycleRequiredAboveMinutes !== undefined && settings.lifecycleNotificationUrl === undefined && lifetimeMinutes > kind.lifecycleRequiredAboveMinutes) {
+  if (
+    delivery === 'webhook' &&
+    kind.lifecycleRequiredAboveMinutes !== undefined &&
+    settings.lifecycleNotificationUrl === undefined &&
+    lifetimeMinutes > kind.lifecycleRequiredAboveMinutes
+  ) {
     throw new SubscriptionRuleViolated(
       'lifecycle-url-required',
       `Graph requires a lifecycle notification URL for ${kind.name} subscriptions that live more than ${kind.lifecycleRequiredAboveMinutes} minutes: set LIFECYCLE_NOTIFICATION_URL, or ask for an expirationDateTime at most ${kind.lifecycleRequiredAboveMinutes} minutes ahead`,
     );
   }
-  return { kind, tenantId, resource, changeType, includeResourceData, expirationDateTime: new Date(expiresMs).toISOString(), initialSync, delivery };
+  return {
+    kind,
+    tenantId,
+    resource,
+    changeType,
+    includeResourceData,
+    expirationDateTime: new Date(expiresMs).toISOString(),
+    initialSync,
+    delivery,
+  };
 }
 
 function checkChangeTypes(raw: string, kind: ResourceKind): string {
@@ -125,7 +165,10 @@ function checkChangeTypes(raw: string, kind: ResourceKind): string {
     .map((value) => value.trim())
     .filter((value) => value !== '');
   if (values.length === 0) {
-    throw new SubscriptionRuleViolated('change-type', `changeType is required: a comma-separated list from ${kind.allowedChangeTypes.join(', ')} for ${kind.name} subscriptions`);
+    throw new SubscriptionRuleViolated(
+      'change-type',
+      `changeType is required: a comma-separated list from ${kind.allowedChangeTypes.join(', ')} for ${kind.name} subscriptions`,
+    );
   }
   for (const value of values) {
     if (!(kind.allowedChangeTypes as readonly string[]).includes(value)) {
@@ -139,8 +182,14 @@ function checkChangeTypes(raw: string, kind: ResourceKind): string {
 }
 
 /** The kind's maximum lifetime in minutes: the rich limit when it applies, capped by SUBSCRIPTION_MAX_LIFETIME_MINUTES. */
-export function maxLifetimeMinutes(kind: ResourceKind, includeResourceData: boolean, settings: Pick<SubscriptionSettings, 'maxLifetimeMinutes'>): number {
-  const kindMax = includeResourceData ? (kind.richMaxLifetimeMinutes ?? kind.maxLifetimeMinutes) : kind.maxLifetimeMinutes;
+export function maxLifetimeMinutes(
+  kind: ResourceKind,
+  includeResourceData: boolean,
+  settings: Pick<SubscriptionSettings, 'maxLifetimeMinutes'>,
+): number {
+  const kindMax = includeResourceData
+    ? (kind.richMaxLifetimeMinutes ?? kind.maxLifetimeMinutes)
+    : kind.maxLifetimeMinutes;
   return Math.min(kindMax, settings.maxLifetimeMinutes ?? Number.POSITIVE_INFINITY);
 }
 
@@ -152,7 +201,8 @@ export function renewalExpiration(
 ): string | undefined {
   const kind = kindOfSubscriptionResource(subscription.resource);
   if (kind === undefined) return undefined;
-  const minutes = maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
+  const minutes =
+    maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
   return new Date(now.getTime() + minutes * MINUTE_MS).toISOString();
 }
 
@@ -163,7 +213,12 @@ export function renewalExpiration(
  * subscriptions created together fall due spread over hours instead of in one run, and stay spread.
  */
 export function isRenewalDue(
-  subscription: { readonly subscriptionId?: string; readonly resource: string; readonly includeResourceData: boolean; readonly expirationDateTime: string },
+  subscription: {
+    readonly subscriptionId?: string;
+    readonly resource: string;
+    readonly includeResourceData: boolean;
+    readonly expirationDateTime: string;
+  },
   settings: SubscriptionSettings,
   now: Date,
 ): boolean {
@@ -172,11 +227,20 @@ export function isRenewalDue(
 }
 
 /** The remaining lifetime under which `subscription` is renewed (see `isRenewalDue`). */
-export function renewalWindowMs(subscription: { readonly subscriptionId?: string; readonly resource: string; readonly includeResourceData: boolean }, settings: SubscriptionSettings): number {
+export function renewalWindowMs(
+  subscription: { readonly subscriptionId?: string; readonly resource: string; readonly includeResourceData: boolean },
+  settings: SubscriptionSettings,
+): number {
   const kind = kindOfSubscriptionResource(subscription.resource);
-  const lifetime = kind === undefined ? Number.POSITIVE_INFINITY : maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
+  const lifetime =
+    kind === undefined
+      ? Number.POSITIVE_INFINITY
+      : maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
   const windowMinutes = Math.min(settings.renewalWindowMinutes, lifetime / 2);
-  const jitter = subscription.subscriptionId === undefined ? 0 : ((settings.renewalJitterPercent ?? 0) / 100) * jitterFraction(subscription.subscriptionId);
+  const jitter =
+    subscription.subscriptionId === undefined
+      ? 0
+      : ((settings.renewalJitterPercent ?? 0) / 100) * jitterFraction(subscription.subscriptionId);
   // Never more than three quarters of the lifetime, or a renewal would make the subscription due again at once.
   return Math.min(windowMinutes * (1 + jitter), lifetime * 0.75) * MINUTE_MS;
 }
@@ -197,8 +261,17 @@ export function jitterFraction(id: string): number {
 }
 
 /** Two subscriptions watch the same thing: same tenant, same canonical resource, same set of change types. */
-export function combinationKey(subscription: { readonly tenantId: string; readonly resource: string; readonly changeType: string }): string {
-  const types = CHANGE_TYPE_ORDER.filter((type) => subscription.changeType.split(',').map((value) => value.trim()).includes(type)).join(',');
+export function combinationKey(subscription: {
+  readonly tenantId: string;
+  readonly resource: string;
+  readonly changeType: string;
+}): string {
+  const types = CHANGE_TYPE_ORDER.filter((type) =>
+    subscription.changeType
+      .split(',')
+      .map((value) => value.trim())
+      .includes(type),
+  ).join(',');
   return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
 }
 

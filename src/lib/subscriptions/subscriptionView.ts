@@ -47,7 +47,8 @@ export function toSubscriptionView(record: SubscriptionRecord): SubscriptionView
     resyncPendingSince: record.resyncPendingSince ?? null,
     delivery: routeOfUrl(record.notificationUrl),
     notificationUrl: displayUrl(record.notificationUrl),
-    lifecycleNotificationUrl: record.lifecycleNotificationUrl === undefined ? null : displayUrl(record.lifecycleNotificationUrl),
+    lifecycleNotificationUrl:
+      record.lifecycleNotificationUrl === undefined ? null : displayUrl(record.lifecycleNotificationUrl),
     intent: isIntentKey(record.subscriptionId),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

@@ -181,7 +181,8 @@ export const METRICS: readonly MetricDescription[] = [
     name: METRIC.graphRequests,
     kind: 'counter',
     unit: '{request}',
-    description: 'HTTP requests to Graph (each $batch item counts on its own), by status and whether Graph throttled it.',
+    description:
+      'HTTP requests to Graph (each $batch item counts on its own), by status and whether Graph throttled it.',
     attributes: [ATTRIBUTE.graphOperation, ATTRIBUTE.statusCode, ATTRIBUTE.throttled],
   },
   {

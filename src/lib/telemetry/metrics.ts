@@ -48,9 +48,13 @@ import {
 } from './catalogue';
 
 /** Latency buckets in ms: Graph's 3 s and 10 s reply limits and the 10-minute function timeout are edges. */
-const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000];
+const LATENCY_BUCKETS_MS = [
+  5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000,
+];
 /** End-to-end includes queue wait and Graph's own retries: buckets reach an hour. */
-const END_TO_END_BUCKETS_MS = [100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
+const END_TO_END_BUCKETS_MS = [
+  100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000,
+];
 
 // ---------------------------------------------------------------------------------------------------------
 // Normalisers: closed lists only.
@@ -121,7 +125,8 @@ function describe(name: MetricName): { description: string; unit: string } {
 
 function instruments(): Instruments {
   const provider = metrics.getMeterProvider();
-  if (bound?.provider !== provider) bound = { provider, instruments: createInstruments(provider.getMeter(INSTRUMENTATION_SCOPE)) };
+  if (bound?.provider !== provider)
+    bound = { provider, instruments: createInstruments(provider.getMeter(INSTRUMENTATION_SCOPE)) };
   return bound.instruments;
 }
 
@@ -177,7 +182,9 @@ export function recordNotificationRejected(
 /** Time to durably enqueue the accepted items of one POST. */
 export function recordEnqueueLatency(ms: number, attributes: { outcome: EnqueueOutcome }): void {
   if (!isCount(ms)) return;
-  instruments().enqueueDuration.record(ms, { [ATTRIBUTE.outcome]: closed(ENQUEUE_OUTCOMES, attributes.outcome, 'failed') });
+  instruments().enqueueDuration.record(ms, {
+    [ATTRIBUTE.outcome]: closed(ENQUEUE_OUTCOMES, attributes.outcome, 'failed'),
+  });
 }
 
 /** One queue message handled; `queue` defaults to the notifications queue. */
@@ -208,11 +215,15 @@ export function recordGraphRequest(request: GraphRequestMetric): void {
   };
   const { graphRequests, graphRequestDuration } = instruments();
   graphRequests.add(1, attributes);
-  if (request.durationMs !== undefined && isCount(request.durationMs)) graphRequestDuration.record(request.durationMs, attributes);
+  if (request.durationMs !== undefined && isCount(request.durationMs))
+    graphRequestDuration.record(request.durationMs, attributes);
 }
 
 /** From receipt at ingest (the envelope's receivedAt) to the sink write. `resourceKind` may be any spelling. */
-export function recordEndToEndLatency(ms: number, attributes: { resourceKind: MetricResourceKind | (string & {}) }): void {
+export function recordEndToEndLatency(
+  ms: number,
+  attributes: { resourceKind: MetricResourceKind | (string & {}) },
+): void {
   if (!isCount(ms)) return;
   instruments().endToEnd.record(ms, { [ATTRIBUTE.resourceKind]: toResourceKind(attributes.resourceKind) });
 }
@@ -303,32 +314,41 @@ function registerGauges(meter: Meter): void {
   );
   const queueDepth: ObservableGauge = meter.createObservableGauge(METRIC.queueDepth, describe(METRIC.queueDepth));
 
-  meter.addBatchObservableCallback(async (result: BatchObservableResult) => {
-    const observations = await snapshot(subscriptionsSource);
-    if (observations === undefined) return;
-    const counts = new Map<MetricSubscriptionStatus, number>(METRIC_SUBSCRIPTION_STATUSES.map((status) => [status, 0]));
-    const soonest = new Map<MetricResourceKind, number>();
-    for (const observation of observations) {
-      const status = closed(METRIC_SUBSCRIPTION_STATUSES, observation.status, 'other');
-      counts.set(status, (counts.get(status) ?? 0) + 1);
-      if (LIVE_STATUSES.has(status) && Number.isFinite(observation.secondsToExpiry)) {
-        const kind = toResourceKind(observation.resourceKind);
-        soonest.set(kind, Math.min(soonest.get(kind) ?? Infinity, observation.secondsToExpiry));
+  meter.addBatchObservableCallback(
+    async (result: BatchObservableResult) => {
+      const observations = await snapshot(subscriptionsSource);
+      if (observations === undefined) return;
+      const counts = new Map<MetricSubscriptionStatus, number>(
+        METRIC_SUBSCRIPTION_STATUSES.map((status) => [status, 0]),
+      );
+      const soonest = new Map<MetricResourceKind, number>();
+      for (const observation of observations) {
+        const status = closed(METRIC_SUBSCRIPTION_STATUSES, observation.status, 'other');
+        counts.set(status, (counts.get(status) ?? 0) + 1);
+        if (LIVE_STATUSES.has(status) && Number.isFinite(observation.secondsToExpiry)) {
+          const kind = toResourceKind(observation.resourceKind);
+          soonest.set(kind, Math.min(soonest.get(kind) ?? Infinity, observation.secondsToExpiry));
+        }
       }
-    }
-    for (const [status, count] of counts) result.observe(byStatus, count, { [ATTRIBUTE.subscriptionStatus]: status });
-    for (const [kind, seconds] of soonest) result.observe(timeToExpiry, Math.round(seconds), { [ATTRIBUTE.resourceKind]: kind });
-  }, [byStatus, timeToExpiry]);
+      for (const [status, count] of counts) result.observe(byStatus, count, { [ATTRIBUTE.subscriptionStatus]: status });
+      for (const [kind, seconds] of soonest)
+        result.observe(timeToExpiry, Math.round(seconds), { [ATTRIBUTE.resourceKind]: kind });
+    },
+    [byStatus, timeToExpiry],
+  );
 
-  meter.addBatchObservableCallback(async (result: BatchObservableResult) => {
-    const observations = await snapshot(queueDepthSource);
-    if (observations === undefined) return;
-    for (const observation of observations) {
-      if (!isCount(observation.messages)) continue;
-      result.observe(queueDepth, observation.messages, {
-        [ATTRIBUTE.queue]: closed(QUEUES, observation.queue, 'other'),
-        [ATTRIBUTE.poison]: toFlag(observation.poison),
-      });
-    }
-  }, [queueDepth]);
+  meter.addBatchObservableCallback(
+    async (result: BatchObservableResult) => {
+      const observations = await snapshot(queueDepthSource);
+      if (observations === undefined) return;
+      for (const observation of observations) {
+        if (!isCount(observation.messages)) continue;
+        result.observe(queueDepth, observation.messages, {
+          [ATTRIBUTE.queue]: closed(QUEUES, observation.queue, 'other'),
+          [ATTRIBUTE.poison]: toFlag(observation.poison),
+        });
+      }
+    },
+    [queueDepth],
+  );
 }

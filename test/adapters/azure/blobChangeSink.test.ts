@@ -12,14 +12,20 @@ function setup(withEvents = false) {
   const connectionString = azuriteConnectionString();
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(uniqueName('sink'));
   const eventsQueue = uniqueName('changes');
-  const events = withEvents ? createStorageQueueSender(QueueServiceClient.fromConnectionString(connectionString).getQueueClient(eventsQueue)) : undefined;
+  const events = withEvents
+    ? createStorageQueueSender(QueueServiceClient.fromConnectionString(connectionString).getQueueClient(eventsQueue))
+    : undefined;
   return { container, sink: createBlobChangeSink(container, events), eventsQueue, connectionString };
 }
 
 async function readBlob(container: ReturnType<typeof setup>['container'], name: string) {
   const client = container.getBlockBlobClient(name);
   const [body, properties] = await Promise.all([client.downloadToBuffer(), client.getProperties()]);
-  return { json: JSON.parse(body.toString('utf8')) as unknown, metadata: properties.metadata, contentType: properties.contentType };
+  return {
+    json: JSON.parse(body.toString('utf8')) as unknown,
+    metadata: properties.metadata,
+    contentType: properties.contentType,
+  };
 }
 
 /** What only the blob sink does; the behaviour every sink shares is test/adapters/contracts/changeSink.contract.ts. */
@@ -41,7 +47,11 @@ describe('blob change sink (Azurite)', () => {
       receivedat: '2026-05-01T10:00:00.000Z',
       deleted: 'false',
     });
-    expect(await sink.read(tenantId, path)).toEqual({ observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false });
+    expect(await sink.read(tenantId, path)).toEqual({
+      observedAt: '2026-05-01T10:00:05.000Z',
+      etag: 'W/"1"',
+      deleted: false,
+    });
   });
 
   it('reads observedAt from fetchedat on blobs written before the key was renamed, and renames it on the next write', async () => {
@@ -50,7 +60,14 @@ describe('blob change sink (Azurite)', () => {
     const content = JSON.stringify({ id: 'AAMk=', subject: 'old' });
     await container.createIfNotExists();
     await container.getBlockBlobClient(name).upload(content, content.length, {
-      metadata: { changetype: 'updated', subscriptionid: 'sub-1', etag: 'W/"1"', fetchedat: '2026-05-01T10:00:05.000Z', receivedat: '', deleted: 'false' },
+      metadata: {
+        changetype: 'updated',
+        subscriptionid: 'sub-1',
+        etag: 'W/"1"',
+        fetchedat: '2026-05-01T10:00:05.000Z',
+        receivedat: '',
+        deleted: 'false',
+      },
     });
 
     const entry = await sink.read(tenantId, path);
@@ -98,9 +115,13 @@ describe('blob change sink (Azurite)', () => {
     expect(JSON.stringify(events)).not.toContain('hello');
   });
 
-  it('writes one blob for a tenant id in any casing, and stores paths beyond Azure\'s name limits under a hashed name', async () => {
+  it("writes one blob for a tenant id in any casing, and stores paths beyond Azure's name limits under a hashed name", async () => {
     const { container, sink } = setup();
-    const upper = state({ tenantId: tenantId.toUpperCase(), observedAt: '2026-05-01T10:00:06.000Z', body: { id: 'AAMk=', subject: 'newer' } });
+    const upper = state({
+      tenantId: tenantId.toUpperCase(),
+      observedAt: '2026-05-01T10:00:06.000Z',
+      body: { id: 'AAMk=', subject: 'newer' },
+    });
     const longPath = `users/u1/messages/${'m'.repeat(1_100)}`;
     const oddPath = normalizeResourcePath("users('u1')/messages('a#b?c\ud800')");
 

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MsalAccessTokenProvider, TOKEN_EXCHANGE_AUDIENCE, type MsalGraphSettings } from '../../../src/adapters/azure/msalAccessTokenProvider';
+import {
+  MsalAccessTokenProvider,
+  TOKEN_EXCHANGE_AUDIENCE,
+  type MsalGraphSettings,
+} from '../../../src/adapters/azure/msalAccessTokenProvider';
 import { GraphCredentialRejected, GraphRequestFailed, GraphUnavailable } from '../../../src/lib/graph';
 import { describeError } from '../../../src/lib/shared/redact';
 
@@ -64,7 +68,11 @@ describe('MsalAccessTokenProvider', () => {
     expect(payload.scope).toBe('https://graph.microsoft.com/.default');
     expect(calls).toHaveLength(1);
     expect(calls[0]?.url).toContain(`tenant=${TENANT_A}`);
-    expect(calls[0]?.body).toMatchObject({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: SECRET });
+    expect(calls[0]?.body).toMatchObject({
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      client_secret: SECRET,
+    });
   });
 
   it('makes one network call for three acquisitions in one tenant (token cache), one per tenant', async () => {
@@ -85,7 +93,11 @@ describe('MsalAccessTokenProvider', () => {
     calls = [];
     const provider = new MsalAccessTokenProvider(settings());
 
-    const tokens = await Promise.all([provider.getToken(TENANT_A), provider.getToken(TENANT_A), provider.getToken(TENANT_A)]);
+    const tokens = await Promise.all([
+      provider.getToken(TENANT_A),
+      provider.getToken(TENANT_A),
+      provider.getToken(TENANT_A),
+    ]);
 
     expect(new Set(tokens).size).toBe(1);
     expect(calls).toHaveLength(1);
@@ -97,7 +109,11 @@ describe('MsalAccessTokenProvider', () => {
     const thumbprint = randomBytes(32).toString('hex').toUpperCase();
     const provider = new MsalAccessTokenProvider(
       settings({
-        credential: { kind: 'certificate', thumbprintSha256: thumbprint, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        credential: {
+          kind: 'certificate',
+          thumbprintSha256: thumbprint,
+          privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
       }),
     );
 
@@ -108,7 +124,11 @@ describe('MsalAccessTokenProvider', () => {
     expect(body.client_assertion_type).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     const assertion = String(body.client_assertion);
     // MSAL stamps nbf a second after iat, so allow a little skew.
-    const { payload } = await jwtVerify(assertion, publicKey, { issuer: CLIENT_ID, subject: CLIENT_ID, clockTolerance: 5 });
+    const { payload } = await jwtVerify(assertion, publicKey, {
+      issuer: CLIENT_ID,
+      subject: CLIENT_ID,
+      clockTolerance: 5,
+    });
     expect(payload.aud).toBe(`${origin}/token?tenant=${TENANT_A}`);
     expect(decodeProtectedHeader(assertion)['x5t#S256']).toBe(Buffer.from(thumbprint, 'hex').toString('base64url'));
   });
@@ -121,7 +141,9 @@ describe('MsalAccessTokenProvider', () => {
     process.env.IDENTITY_HEADER = 'identity-header-value';
     try {
       const provider = new MsalAccessTokenProvider(
-        settings({ credential: { kind: 'managedIdentity', managedIdentityClientId: '33333333-3333-4333-8333-333333333333' } }),
+        settings({
+          credential: { kind: 'managedIdentity', managedIdentityClientId: '33333333-3333-4333-8333-333333333333' },
+        }),
       );
 
       await provider.getToken(TENANT_A);
@@ -140,12 +162,16 @@ describe('MsalAccessTokenProvider', () => {
   });
 
   it('reaches a token endpoint whose path carries the tenant, as the simulator lays it out', async () => {
-    const tenantPath = new OAuth2Server(undefined, undefined, { endpoints: { token: `/${TENANT_A}/oauth2/v2.0/token` } });
+    const tenantPath = new OAuth2Server(undefined, undefined, {
+      endpoints: { token: `/${TENANT_A}/oauth2/v2.0/token` },
+    });
     await tenantPath.issuer.keys.generate('RS256');
     await tenantPath.start(0, '127.0.0.1');
     try {
       const base = `http://127.0.0.1:${tenantPath.address().port}`;
-      const provider = new MsalAccessTokenProvider(settings({ tokenEndpointTemplate: `${base}/{tenantId}/oauth2/v2.0/token` }));
+      const provider = new MsalAccessTokenProvider(
+        settings({ tokenEndpointTemplate: `${base}/{tenantId}/oauth2/v2.0/token` }),
+      );
 
       const token = await provider.getToken(TENANT_A);
 
@@ -160,7 +186,8 @@ describe('MsalAccessTokenProvider', () => {
       response.statusCode = 401;
       response.body = {
         error: 'invalid_client',
-        error_description: 'AADSTS7000215: Invalid client secret provided. Trace ID: 1 Correlation ID: 2 Timestamp: 2026-01-01 00:00:00Z',
+        error_description:
+          'AADSTS7000215: Invalid client secret provided. Trace ID: 1 Correlation ID: 2 Timestamp: 2026-01-01 00:00:00Z',
         error_codes: [7000215],
       };
     });
@@ -179,7 +206,9 @@ describe('MsalAccessTokenProvider', () => {
 
   it('reports an unreachable token endpoint as transient', async () => {
     const closed = await unusedPort();
-    const provider = new MsalAccessTokenProvider(settings({ tokenEndpointTemplate: `http://127.0.0.1:${closed}/{tenantId}/token` }));
+    const provider = new MsalAccessTokenProvider(
+      settings({ tokenEndpointTemplate: `http://127.0.0.1:${closed}/{tenantId}/token` }),
+    );
 
     const error = await provider.getToken(TENANT_A).catch((caught: unknown) => caught);
 
@@ -204,7 +233,12 @@ function restoreEnv(name: string, value: string | undefined): void {
 }
 
 /** An App Service managed identity endpoint (IDENTITY_ENDPOINT): answers every request with one token. */
-async function startManagedIdentityEndpoint(): Promise<{ url: string; token: string; requests: string[]; close: () => Promise<void> }> {
+async function startManagedIdentityEndpoint(): Promise<{
+  url: string;
+  token: string;
+  requests: string[];
+  close: () => Promise<void>;
+}> {
   const token = `mi-assertion-${randomBytes(8).toString('hex')}`;
   const requests: string[] = [];
   const identity: Server = createServer((request, response) => {

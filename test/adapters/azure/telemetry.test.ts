@@ -4,7 +4,8 @@ import { azureMonitorOptions, startAzureMonitor } from '../../../src/adapters/az
 import { EnvReader } from '../../../src/lib/config/envReader';
 import { readTelemetryConfig, type TelemetryConfig } from '../../../src/lib/config/settings/telemetry';
 
-const CONNECTION_STRING = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/';
+const CONNECTION_STRING =
+  'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/';
 
 /** Reads only the telemetry area, as loadConfig would, and throws its problems the same way. */
 function telemetryConfig(values: Record<string, string>): TelemetryConfig {
@@ -37,7 +38,9 @@ describe('Azure Monitor wiring', () => {
   });
 
   it('uses key authentication when no authentication string is set', async () => {
-    const options = await azureMonitorOptions(telemetryConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING }));
+    const options = await azureMonitorOptions(
+      telemetryConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: CONNECTION_STRING }),
+    );
 
     expect(options?.azureMonitorExporterOptions).toEqual({ connectionString: CONNECTION_STRING });
   });

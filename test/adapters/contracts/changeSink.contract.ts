@@ -24,7 +24,10 @@ export function state(overrides: Partial<ResourceState> = {}): ResourceState {
   };
 }
 
-async function children(sink: ChangeSink, collectionPath: string): Promise<Array<{ resourcePath: string; entry: SinkEntry }>> {
+async function children(
+  sink: ChangeSink,
+  collectionPath: string,
+): Promise<Array<{ resourcePath: string; entry: SinkEntry }>> {
   const listed: Array<{ resourcePath: string; entry: SinkEntry }> = [];
   for await (const child of sink.listChildren(tenantId, collectionPath)) listed.push(child);
   return listed.sort((a, b) => a.resourcePath.localeCompare(b.resourcePath));
@@ -39,7 +42,11 @@ export function changeSinkContract(adapter: string, createSink: () => ChangeSink
       expect(await sink.read(tenantId, path)).toBeUndefined();
       expect(await sink.write(state())).toBe('written');
 
-      expect(await sink.read(tenantId, path)).toEqual({ observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false });
+      expect(await sink.read(tenantId, path)).toEqual({
+        observedAt: '2026-05-01T10:00:05.000Z',
+        etag: 'W/"1"',
+        deleted: false,
+      });
     });
 
     it('records a deletion as a tombstone entry', async () => {
@@ -47,13 +54,25 @@ export function changeSinkContract(adapter: string, createSink: () => ChangeSink
 
       expect(await sink.write(state({ body: undefined, changeType: 'deleted', etag: undefined }))).toBe('written');
 
-      expect(await sink.read(tenantId, path)).toEqual({ observedAt: '2026-05-01T10:00:05.000Z', etag: undefined, deleted: true });
+      expect(await sink.read(tenantId, path)).toEqual({
+        observedAt: '2026-05-01T10:00:05.000Z',
+        etag: undefined,
+        deleted: true,
+      });
     });
 
     it('keeps the newer state whatever the order of writes, and treats a replay as unchanged', async () => {
       const sink = createSink();
-      const older = state({ observedAt: '2026-05-01T10:00:05.000Z', body: { id: 'AAMk=', subject: 'v1' }, etag: 'W/"1"' });
-      const newer = state({ observedAt: '2026-05-01T10:00:09.000Z', body: { id: 'AAMk=', subject: 'v2' }, etag: 'W/"2"' });
+      const older = state({
+        observedAt: '2026-05-01T10:00:05.000Z',
+        body: { id: 'AAMk=', subject: 'v1' },
+        etag: 'W/"1"',
+      });
+      const newer = state({
+        observedAt: '2026-05-01T10:00:09.000Z',
+        body: { id: 'AAMk=', subject: 'v2' },
+        etag: 'W/"2"',
+      });
 
       expect(await sink.write(newer)).toBe('written');
       expect(await sink.write(older)).toBe('stale');
@@ -82,7 +101,9 @@ export function changeSinkContract(adapter: string, createSink: () => ChangeSink
       await sink.write(state());
       expect(await sink.write(state({ body: undefined, changeType: 'deleted' }))).toBe('written');
       expect(await sink.read(tenantId, path)).toMatchObject({ deleted: true });
-      expect(await sink.write(state({ observedAt: '2026-05-01T10:00:06.000Z', changeType: 'created' }))).toBe('written');
+      expect(await sink.write(state({ observedAt: '2026-05-01T10:00:06.000Z', changeType: 'created' }))).toBe(
+        'written',
+      );
 
       expect(await sink.read(tenantId, path)).toMatchObject({ observedAt: '2026-05-01T10:00:06.000Z', deleted: false });
     });
@@ -90,7 +111,9 @@ export function changeSinkContract(adapter: string, createSink: () => ChangeSink
     it('lists the resources directly under a collection, tombstones included, and nothing for an empty sink', async () => {
       const sink = createSink();
       const empty = await children(sink, 'users/u1/messages');
-      await sink.write(state({ resourcePath: 'users/u1/messages/m2', body: undefined, changeType: 'deleted', etag: undefined }));
+      await sink.write(
+        state({ resourcePath: 'users/u1/messages/m2', body: undefined, changeType: 'deleted', etag: undefined }),
+      );
       await sink.write(state({ resourcePath: 'users/u1/messages/m1' }));
       await sink.write(state({ resourcePath: 'users/u1/messages/m1/attachments/a1' }));
       await sink.write(state({ resourcePath: 'users/u1/messagesArchive/m3' }));
@@ -100,15 +123,23 @@ export function changeSinkContract(adapter: string, createSink: () => ChangeSink
 
       expect(empty).toEqual([]);
       expect(listed).toEqual([
-        { resourcePath: 'users/u1/messages/m1', entry: { observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false } },
-        { resourcePath: 'users/u1/messages/m2', entry: { observedAt: '2026-05-01T10:00:05.000Z', etag: undefined, deleted: true } },
+        {
+          resourcePath: 'users/u1/messages/m1',
+          entry: { observedAt: '2026-05-01T10:00:05.000Z', etag: 'W/"1"', deleted: false },
+        },
+        {
+          resourcePath: 'users/u1/messages/m2',
+          entry: { observedAt: '2026-05-01T10:00:05.000Z', etag: undefined, deleted: true },
+        },
       ]);
     });
 
     it('lets exactly one of many concurrent writers win and never loses the newest', async () => {
       const sink = createSink();
       const at = (n: number): string => `2026-05-01T10:00:${String(10 + n).padStart(2, '0')}.000Z`;
-      const writes = Array.from({ length: 12 }, (_, n) => state({ observedAt: at(n), etag: `W/"${n}"`, body: { id: 'AAMk=', n } }));
+      const writes = Array.from({ length: 12 }, (_, n) =>
+        state({ observedAt: at(n), etag: `W/"${n}"`, body: { id: 'AAMk=', n } }),
+      );
 
       await Promise.all([...writes].reverse().map((write) => sink.write(write)));
 

@@ -6,5 +6,7 @@ import { changeSinkContract } from './changeSink.contract';
 
 changeSinkContract('memory', () => new MemoryChangeSink());
 changeSinkContract('blob (Azurite)', () =>
-  createBlobChangeSink(BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(uniqueName('sink'))),
+  createBlobChangeSink(
+    BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(uniqueName('sink')),
+  ),
 );

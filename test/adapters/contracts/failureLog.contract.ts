@@ -42,7 +42,12 @@ export function failureLogContract(adapter: string, createLog: () => FailureLogU
 
       expect(sorted(await entries())).toEqual([
         { tenantId: tenant, resourcePath: "users/u1/messages/AAMk'x/y=", reason: 'access-denied', detail: 'second' },
-        { tenantId: tenant, resourcePath: "users/u1/messages/AAMk'x/y=", reason: 'undecryptable', detail: 'key k-1 unknown' },
+        {
+          tenantId: tenant,
+          resourcePath: "users/u1/messages/AAMk'x/y=",
+          reason: 'undecryptable',
+          detail: 'key k-1 unknown',
+        },
         { tenantId: tenant, resourcePath: 'users/u1/messages/b', reason: 'access-denied', detail: 'other' },
       ]);
     });

@@ -13,16 +13,34 @@ interface FailureEntity {
 
 failureLogContract('memory', () => {
   const log = new MemoryFailureLog();
-  return { log, entries: () => Promise.resolve([...log.failures.values()].map(({ tenantId, resourcePath, reason, detail }) => ({ tenantId, resourcePath, reason, detail }))) };
+  return {
+    log,
+    entries: () =>
+      Promise.resolve(
+        [...log.failures.values()].map(({ tenantId, resourcePath, reason, detail }) => ({
+          tenantId,
+          resourcePath,
+          reason,
+          detail,
+        })),
+      ),
+  };
 });
 failureLogContract('table (Azurite)', () => {
-  const table = TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Failures'), { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Failures'), {
+    allowInsecureConnection: true,
+  });
   return {
     log: createTableFailureLog(table),
     entries: async () => {
       const rows = [];
       for await (const entity of table.listEntities<FailureEntity>()) {
-        rows.push({ tenantId: entity.partitionKey, resourcePath: entity.resourcePath, reason: entity.reason, detail: entity.detail });
+        rows.push({
+          tenantId: entity.partitionKey,
+          resourcePath: entity.resourcePath,
+          reason: entity.reason,
+          detail: entity.detail,
+        });
       }
       return rows;
     },

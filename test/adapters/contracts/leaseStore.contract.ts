@@ -63,7 +63,9 @@ export function leaseStoreContract(adapter: string, createStore: () => LeaseStor
 
       const takeover = held(await states.tryAcquire(tenant, key, at('10:01:01'), minute));
 
-      await expect(states.saveLink(crashed, 'https://graph/stale')).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+      await expect(states.saveLink(crashed, 'https://graph/stale')).rejects.toMatchObject({
+        code: 'ERR_STORAGE_UNAVAILABLE',
+      });
       await states.release(crashed);
       expect(await states.tryAcquire(tenant, key, at('10:01:02'), minute)).toBeUndefined();
       expect((await states.saveLink(takeover, 'https://graph/new')).deltaLink).toBe('https://graph/new');
@@ -74,13 +76,17 @@ export function leaseStoreContract(adapter: string, createStore: () => LeaseStor
       const lease = held(await states.tryAcquire(tenant, key, at('10:00:00'), minute));
       await states.release(lease);
 
-      await expect(states.saveLink(lease, 'https://graph/late')).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+      await expect(states.saveLink(lease, 'https://graph/late')).rejects.toMatchObject({
+        code: 'ERR_STORAGE_UNAVAILABLE',
+      });
     });
 
     it('gives the lease to only one of several simultaneous runs', async () => {
       const states = createStore();
 
-      const leases = await Promise.all(Array.from({ length: 6 }, () => states.tryAcquire(tenant, key, at('10:00:00'), minute)));
+      const leases = await Promise.all(
+        Array.from({ length: 6 }, () => states.tryAcquire(tenant, key, at('10:00:00'), minute)),
+      );
 
       expect(leases.filter((lease) => lease !== undefined)).toHaveLength(1);
     });

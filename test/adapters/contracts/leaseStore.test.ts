@@ -6,5 +6,9 @@ import { leaseStoreContract } from './leaseStore.contract';
 
 leaseStoreContract('memory', () => new MemoryLeaseStore());
 leaseStoreContract('table (Azurite)', () =>
-  createTableLeaseStore(TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Delta'), { allowInsecureConnection: true })),
+  createTableLeaseStore(
+    TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Delta'), {
+      allowInsecureConnection: true,
+    }),
+  ),
 );

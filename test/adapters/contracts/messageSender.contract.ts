@@ -38,7 +38,9 @@ export function messageSenderContract(adapter: string, createQueue: () => Messag
     it('refuses a message larger than the queue allows with StorageUnavailable', async () => {
       const { sender, queued } = createQueue();
 
-      await expect(sender.send('x'.repeat(QUEUE_MESSAGE_MAX_JSON_BYTES + 1))).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+      await expect(sender.send('x'.repeat(QUEUE_MESSAGE_MAX_JSON_BYTES + 1))).rejects.toMatchObject({
+        code: 'ERR_STORAGE_UNAVAILABLE',
+      });
       expect(await queued()).toEqual([]);
     });
   });

@@ -6,5 +6,7 @@ import { payloadStoreContract } from './payloadStore.contract';
 
 payloadStoreContract('memory', () => new MemoryPayloadStore());
 payloadStoreContract('blob (Azurite)', () =>
-  createBlobPayloadStore(BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(uniqueName('payloads'))),
+  createBlobPayloadStore(
+    BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(uniqueName('payloads')),
+  ),
 );

@@ -16,7 +16,11 @@ export function receiptLogContract(adapter: string, createLog: () => ReceiptLog)
       const receipts = createLog();
 
       expect(await receipts.read(tenant, path)).toBeUndefined();
-      await Promise.all([3, 9, 1, 7, 5].map((second) => receipts.record([{ tenantId: tenant, resourcePath: path, receivedAt: at(second) }])));
+      await Promise.all(
+        [3, 9, 1, 7, 5].map((second) =>
+          receipts.record([{ tenantId: tenant, resourcePath: path, receivedAt: at(second) }]),
+        ),
+      );
       await receipts.record([{ tenantId: tenant, resourcePath: path, receivedAt: at(2) }]);
       await receipts.markPending(tenant, path, at(1));
 
@@ -37,7 +41,10 @@ export function receiptLogContract(adapter: string, createLog: () => ReceiptLog)
       ]);
 
       expect(await receipts.read(tenant, path)).toEqual({ lastReceivedAt: at(8), pendingSince: undefined });
-      expect(await receipts.read(tenant, 'users/u1/messages/b')).toEqual({ lastReceivedAt: at(1), pendingSince: undefined });
+      expect(await receipts.read(tenant, 'users/u1/messages/b')).toEqual({
+        lastReceivedAt: at(1),
+        pendingSince: undefined,
+      });
     });
 
     it('keeps the pending mark when a later receipt moves the entry forward, and moves the mark when told to', async () => {

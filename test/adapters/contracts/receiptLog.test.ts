@@ -6,5 +6,9 @@ import { receiptLogContract } from './receiptLog.contract';
 
 receiptLogContract('memory', () => new MemoryReceiptLog());
 receiptLogContract('table (Azurite)', () =>
-  createTableReceiptLog(TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Receipts'), { allowInsecureConnection: true })),
+  createTableReceiptLog(
+    TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Receipts'), {
+      allowInsecureConnection: true,
+    }),
+  ),
 );

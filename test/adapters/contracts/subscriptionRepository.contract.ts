@@ -14,7 +14,11 @@ export function subscriptionRepositoryContract(adapter: string, createRepository
   describe(`SubscriptionRepository contract: ${adapter}`, () => {
     it('creates, reads by id and lists subscriptions with every field', async () => {
       const repo = createRepository();
-      const record = subscriptionRecord({ lifecycleNotificationUrl: undefined, encryptionCertificateId: 'cert-1', includeResourceData: true });
+      const record = subscriptionRecord({
+        lifecycleNotificationUrl: undefined,
+        encryptionCertificateId: 'cert-1',
+        includeResourceData: true,
+      });
 
       const created = await repo.create(record);
       const read = await repo.get(record.subscriptionId);
@@ -45,7 +49,10 @@ export function subscriptionRepositoryContract(adapter: string, createRepository
       const repo = createRepository();
       const created = await repo.create(subscriptionRecord());
 
-      const renewed = await repo.update({ ...created, status: 'active', lastRenewedAt: '2026-05-01T11:00:00.000Z' }, created.etag);
+      const renewed = await repo.update(
+        { ...created, status: 'active', lastRenewedAt: '2026-05-01T11:00:00.000Z' },
+        created.etag,
+      );
       const stale = repo.update({ ...created, lastError: 'second writer' }, created.etag);
 
       expect(renewed.etag).not.toBe(created.etag);
@@ -98,7 +105,13 @@ export function subscriptionRepositoryContract(adapter: string, createRepository
 
       const created = await repo.create(record);
       const read = await repo.get(record.subscriptionId);
-      const { leaseUntil: _lease, resyncPendingSince: _owed, replaces: _replaces, reauthorizationOwedSince: _challenge, ...rest } = record;
+      const {
+        leaseUntil: _lease,
+        resyncPendingSince: _owed,
+        replaces: _replaces,
+        reauthorizationOwedSince: _challenge,
+        ...rest
+      } = record;
       await repo.update(rest, created.etag);
       const after = await repo.get(record.subscriptionId);
 
@@ -107,7 +120,11 @@ export function subscriptionRepositoryContract(adapter: string, createRepository
       expect(after).not.toHaveProperty('resyncPendingSince');
       expect(after).not.toHaveProperty('replaces');
       expect(after).not.toHaveProperty('reauthorizationOwedSince');
-      expect(after).toMatchObject({ origin: 'desiredState', lastReauthorizedAt: '2026-05-01T09:00:00.000Z', lastResyncedAt: '2026-05-01T07:00:00.000Z' });
+      expect(after).toMatchObject({
+        origin: 'desiredState',
+        lastReauthorizedAt: '2026-05-01T09:00:00.000Z',
+        lastResyncedAt: '2026-05-01T07:00:00.000Z',
+      });
     });
   });
 }

@@ -6,5 +6,9 @@ import { subscriptionRepositoryContract } from './subscriptionRepository.contrac
 
 subscriptionRepositoryContract('memory', () => new MemorySubscriptionRepository());
 subscriptionRepositoryContract('table (Azurite)', () =>
-  createTableSubscriptionRepository(TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Subs'), { allowInsecureConnection: true })),
+  createTableSubscriptionRepository(
+    TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Subs'), {
+      allowInsecureConnection: true,
+    }),
+  ),
 );

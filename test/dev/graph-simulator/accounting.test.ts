@@ -25,7 +25,13 @@ describe('change accounting', () => {
     const { sim, userId } = world.graph;
     const created = sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
     const path = `users/${userId}/messages/${String(created?.id)}`;
-    const updated = sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId, id: String(created?.id), data: { isRead: true } });
+    const updated = sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'update',
+      userId,
+      id: String(created?.id),
+      data: { isRead: true },
+    });
     sim.mutate(TENANT_ID, { kind: 'message', op: 'delete', userId, id: String(created?.id) });
 
     const changes = sim.changes(TENANT_ID).filter((change) => change.path === path);
@@ -45,7 +51,13 @@ describe('change accounting', () => {
     const { sim, userId } = world.graph;
     const drive = sim.state(TENANT_ID).find((resource) => resource.kind === 'drive');
     const item = sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId: String(drive?.id) });
-    const renamed = sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'update', driveId: String(drive?.id), id: String(item?.id), data: { name: 'b.docx' } });
+    const renamed = sim.mutate(TENANT_ID, {
+      kind: 'driveItem',
+      op: 'update',
+      driveId: String(drive?.id),
+      id: String(item?.id),
+      data: { name: 'b.docx' },
+    });
     const before = sim.resource(TENANT_ID, `users/${userId}`);
     const after = sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: userId, data: { jobTitle: 'Accountant' } });
 
@@ -69,7 +81,12 @@ describe('change accounting', () => {
     const lost = sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
     await sim.clock.settle();
 
-    const fates = Object.fromEntries(sim.changes(TENANT_ID).filter((change) => change.kind === 'message').map((change) => [change.id, change.notifications.map((n) => [n.status, n.missedSent])]));
+    const fates = Object.fromEntries(
+      sim
+        .changes(TENANT_ID)
+        .filter((change) => change.kind === 'message')
+        .map((change) => [change.id, change.notifications.map((n) => [n.status, n.missedSent])]),
+    );
 
     expect(fates).toEqual({
       [String(delivered?.id)]: [['delivered', undefined]],

@@ -5,7 +5,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, startGraphSimulator, type RunningGraphSimulator } from '../../../dev/graph-simulator/index.js';
+import {
+  DEMO_APP_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_TENANT_ID,
+  startGraphSimulator,
+  type RunningGraphSimulator,
+} from '../../../dev/graph-simulator/index.js';
 import { SIGNING_KEY_PEM, startReceiver, type Receiver } from './support.js';
 
 let sim: RunningGraphSimulator;
@@ -21,7 +27,11 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-async function control(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function control(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${sim.origin}/_sim${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -33,7 +43,12 @@ async function control(method: string, path: string, body?: unknown): Promise<{ 
 async function demoToken(): Promise<string> {
   const response = await fetch(sim.tokenEndpointTemplate.replace('{tenantId}', DEMO_TENANT_ID), {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO_APP_ID, client_secret: DEMO_CLIENT_SECRET, scope: 'https://graph.microsoft.com/.default' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: DEMO_APP_ID,
+      client_secret: DEMO_CLIENT_SECRET,
+      scope: 'https://graph.microsoft.com/.default',
+    }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
 }
@@ -44,7 +59,18 @@ describe('control API', () => {
 
     const kinds = new Set((json.value as { kind: string }[]).map((r) => r.kind));
     expect(status).toBe(200);
-    expect([...kinds].sort()).toEqual(['chat', 'chatMessage', 'contact', 'drive', 'driveItem', 'event', 'group', 'mailFolder', 'message', 'user']);
+    expect([...kinds].sort()).toEqual([
+      'chat',
+      'chatMessage',
+      'contact',
+      'drive',
+      'driveItem',
+      'event',
+      'group',
+      'mailFolder',
+      'message',
+      'user',
+    ]);
   });
 
   it('applies mutations, advances time and reports the delivery ground truth', async () => {
@@ -52,11 +78,18 @@ describe('control API', () => {
     const created = await fetch(`${sim.graphBaseUrl}/subscriptions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ changeType: 'updated,deleted', notificationUrl: receiver.url, resource: 'groups', expirationDateTime: new Date(sim.clock.now().getTime() + 3_600_000).toISOString() }),
+      body: JSON.stringify({
+        changeType: 'updated,deleted',
+        notificationUrl: receiver.url,
+        resource: 'groups',
+        expirationDateTime: new Date(sim.clock.now().getTime() + 3_600_000).toISOString(),
+      }),
     });
     expect(created.status).toBe(201);
 
-    const mutation = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, [{ kind: 'group', op: 'create', data: { displayName: 'Via control' } }]);
+    const mutation = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, [
+      { kind: 'group', op: 'create', data: { displayName: 'Via control' } },
+    ]);
     await control('POST', '/time/settle');
     const summary = await control('GET', '/notifications/summary');
     const advanced = await control('POST', '/time/advance', { minutes: 90 });
@@ -69,21 +102,35 @@ describe('control API', () => {
   });
 
   it('seeds subscriptions in bulk for an app, and names what is missing', async () => {
-    const body = { changeType: 'updated', notificationUrl: receiver.url, resource: 'groups', expirationDateTime: new Date(sim.clock.now().getTime() + 3_600_000).toISOString() };
+    const body = {
+      changeType: 'updated',
+      notificationUrl: receiver.url,
+      resource: 'groups',
+      expirationDateTime: new Date(sim.clock.now().getTime() + 3_600_000).toISOString(),
+    };
 
-    const seeded = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, { clientId: DEMO_APP_ID, subscriptions: [body, { ...body, resource: 'users' }] });
+    const seeded = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, {
+      clientId: DEMO_APP_ID,
+      subscriptions: [body, { ...body, resource: 'users' }],
+    });
     const missing = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, { subscriptions: [body] });
-    const unknownApp = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, { clientId: 'nobody', subscriptions: [body] });
+    const unknownApp = await control('POST', `/tenants/${DEMO_TENANT_ID}/subscriptions`, {
+      clientId: 'nobody',
+      subscriptions: [body],
+    });
 
     expect(seeded.status).toBe(201);
-    expect((seeded.json.value as { resource: string; applicationId: string }[]).map((s) => [s.resource, s.applicationId])).toEqual([
+    expect(
+      (seeded.json.value as { resource: string; applicationId: string }[]).map((s) => [s.resource, s.applicationId]),
+    ).toEqual([
       ['groups', DEMO_APP_ID],
       ['users', DEMO_APP_ID],
     ]);
     expect(missing.status).toBe(400);
     expect((missing.json.error as { message: string }).message).toBe('clientId and a subscriptions array are required');
     expect(unknownApp.status).toBe(404);
-    for (const subscription of seeded.json.value as { id: string }[]) await control('POST', `/subscriptions/${subscription.id}/lifecycle`, { event: 'subscriptionRemoved' });
+    for (const subscription of seeded.json.value as { id: string }[])
+      await control('POST', `/subscriptions/${subscription.id}/lifecycle`, { event: 'subscriptionRemoved' });
   });
 
   it('configures faults and scripted rules', async () => {
@@ -101,7 +148,13 @@ describe('control API', () => {
 
   it('answers a clear 4xx for unknown routes and bad mutations', async () => {
     const unknown = await control('GET', '/nothing');
-    const bad = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, { kind: 'message', op: 'update', userId: 'nobody', id: 'x', data: {} });
+    const bad = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, {
+      kind: 'message',
+      op: 'update',
+      userId: 'nobody',
+      id: 'x',
+      data: {},
+    });
 
     expect(unknown.status).toBe(404);
     expect(bad.status).toBe(404);
@@ -111,12 +164,17 @@ describe('control API', () => {
 
 describe('standalone entry point', () => {
   it('starts on the given port, prints the settings and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'dev/graph-simulator/main.ts', '--port', '0', '--seed-demo', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'dev/graph-simulator/main.ts', '--port', '0', '--seed-demo', '--quiet'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    for (let i = 0; i < 200 && !output.includes('control API'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 200 && !output.includes('control API'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
     const health = await fetch(`${origin ?? ''}/_sim/health`);
 
@@ -132,7 +190,12 @@ describe('standalone entry point', () => {
 
 describe('control API input checks', () => {
   it('names the missing field of a mutation', async () => {
-    const { status, json } = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, { kind: 'message', op: 'update', id: 'x', data: {} });
+    const { status, json } = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, {
+      kind: 'message',
+      op: 'update',
+      id: 'x',
+      data: {},
+    });
 
     expect(status).toBe(400);
     expect((json.error as { message: string }).message).toMatch(/^invalid message update: userId: /);

@@ -11,10 +11,16 @@ afterEach(() => {
   graph.sim.stop();
 });
 
-type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string } & Record<string, unknown>;
+type Page = { value: Record<string, unknown>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string } & Record<
+  string,
+  unknown
+>;
 
 /** Follows nextLinks until a deltaLink; returns every item and the deltaLink. */
-async function drain(firstPath: string, headers: Record<string, string> = {}): Promise<{ items: Record<string, unknown>[]; deltaLink: string; pages: number }> {
+async function drain(
+  firstPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ items: Record<string, unknown>[]; deltaLink: string; pages: number }> {
   const items: Record<string, unknown>[] = [];
   let path = firstPath;
   for (let pages = 1; pages < 100; pages++) {
@@ -37,9 +43,17 @@ function relative(link: string): string {
 
 describe('resource reads', () => {
   it('gets a message by the notification resource path with $select', async () => {
-    const message = graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: graph.userId, data: { subject: 'Hi' } });
+    const message = graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'create',
+      userId: graph.userId,
+      data: { subject: 'Hi' },
+    });
 
-    const { status, json } = await graph.call('GET', `/Users/${graph.userId}/Messages/${String(message?.id)}?$select=subject`);
+    const { status, json } = await graph.call(
+      'GET',
+      `/Users/${graph.userId}/Messages/${String(message?.id)}?$select=subject`,
+    );
 
     expect(status).toBe(200);
     expect(json).toMatchObject({ id: message?.id, subject: 'Hi', '@odata.etag': message?.['@odata.etag'] });
@@ -127,7 +141,13 @@ describe('delta queries', () => {
     const message = graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: graph.userId });
     const initial = await drain(`/users/${graph.userId}/mailFolders/inbox/messages/delta`);
 
-    graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'move', userId: graph.userId, id: String(message?.id), folder: 'archive' });
+    graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'move',
+      userId: graph.userId,
+      id: String(message?.id),
+      folder: 'archive',
+    });
     const added = graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: graph.userId });
     const changes = await drain(relative(initial.deltaLink));
 
@@ -163,7 +183,10 @@ describe('delta queries', () => {
     const expired = await graph.call('GET', relative(fresh.deltaLink));
 
     expect(usersGone.status).toBe(410);
-    expect(errorOf(usersGone.json)).toMatchObject({ code: 'syncStateNotFound', message: 'The sync state generation is not found. Please restart the synchronization.' });
+    expect(errorOf(usersGone.json)).toMatchObject({
+      code: 'syncStateNotFound',
+      message: 'The sync state generation is not found. Please restart the synchronization.',
+    });
     expect(usersGone.headers.get('location')).toMatch(/\/v1\.0\/users\/delta$/);
     expect(filesGone.status).toBe(410);
     expect(errorOf(filesGone.json)).toMatchObject({ code: 'resyncRequired', message: 'Resync required.' });
@@ -177,7 +200,10 @@ describe('delta queries', () => {
     const gone = await graph.call('GET', relative(inbox.deltaLink));
 
     expect(gone.status).toBe(410);
-    expect(errorOf(gone.json)).toMatchObject({ code: 'SyncStateNotFound', message: 'The sync state generation is not found; generation=0;[highest=1][1].' });
+    expect(errorOf(gone.json)).toMatchObject({
+      code: 'SyncStateNotFound',
+      message: 'The sync state generation is not found; generation=0;[highest=1][1].',
+    });
     expect(gone.headers.get('location')).toMatch(/\/messages\/delta$/);
   });
 });
@@ -202,7 +228,12 @@ describe('JSON batching', () => {
     const many = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/users' }));
 
     const tooMany = await graph.call('POST', '/$batch', { requests: many });
-    const duplicate = await graph.call('POST', '/$batch', { requests: [{ id: 'a', method: 'GET', url: '/users' }, { id: 'A', method: 'GET', url: '/users' }] });
+    const duplicate = await graph.call('POST', '/$batch', {
+      requests: [
+        { id: 'a', method: 'GET', url: '/users' },
+        { id: 'A', method: 'GET', url: '/users' },
+      ],
+    });
 
     expect(tooMany.status).toBe(400);
     expect(duplicate.status).toBe(400);
@@ -238,7 +269,15 @@ describe('JSON batching', () => {
 
   it('runs a PATCH with a body inside a batch', async () => {
     const receiverless = await graph.call('POST', '/$batch', {
-      requests: [{ id: '1', method: 'PATCH', url: '/subscriptions/unknown', headers: { 'Content-Type': 'application/json' }, body: { expirationDateTime: '2030-01-01T00:00:00Z' } }],
+      requests: [
+        {
+          id: '1',
+          method: 'PATCH',
+          url: '/subscriptions/unknown',
+          headers: { 'Content-Type': 'application/json' },
+          body: { expirationDateTime: '2030-01-01T00:00:00Z' },
+        },
+      ],
     });
 
     expect((receiverless.json.responses as { status: number }[])[0]?.status).toBe(404);
@@ -249,7 +288,9 @@ describe('throttling and faults', () => {
   it('answers 429 ApplicationThrottled when more than 4 requests hit one mailbox at once', async () => {
     graph.sim.faults.configure({ slowResponseRatio: 1, slowResponseMs: 50 });
 
-    const statuses = await Promise.all(Array.from({ length: 6 }, async () => (await graph.call('GET', `/users/${graph.userId}/messages`)).status));
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, async () => (await graph.call('GET', `/users/${graph.userId}/messages`)).status),
+    );
 
     expect(statuses.filter((s) => s === 200)).toHaveLength(4);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);

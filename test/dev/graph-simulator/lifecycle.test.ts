@@ -6,7 +6,6 @@ const HOUR = 60 * MINUTE;
 
 const world = useSimulatorWithReceiver();
 
-
 async function subscribe(minutes: number, lifecycle = true): Promise<string> {
   const { status, json } = await world.graph.call('POST', '/subscriptions', {
     changeType: 'created',
@@ -40,7 +39,13 @@ describe('reauthorizationRequired', () => {
     await world.graph.sim.clock.settle();
 
     expect(challenges).toHaveLength(3);
-    expect(challenges[0]).toEqual({ subscriptionId: id, subscriptionExpirationDateTime: expect.stringMatching(/Z$/) as string, tenantId: TENANT_ID, clientState: 'life', lifecycleEvent: 'reauthorizationRequired' });
+    expect(challenges[0]).toEqual({
+      subscriptionId: id,
+      subscriptionExpirationDateTime: expect.stringMatching(/Z$/) as string,
+      tenantId: TENANT_ID,
+      clientState: 'life',
+      lifecycleEvent: 'reauthorizationRequired',
+    });
     expect(world.graph.sim.notifications({ kind: 'change' }).map((n) => [n.status, n.reason, n.missedSent])).toEqual([
       ['lost', 'subscription paused: its access token had lapsed', false],
       ['delivered', undefined, undefined],
@@ -71,7 +76,10 @@ describe('reauthorizationRequired', () => {
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.advance(4 * HOUR);
 
-    expect(world.graph.sim.notifications({ kind: 'change' })[0]).toMatchObject({ status: 'discarded', reason: 'held while the access token had lapsed for 4 hours' });
+    expect(world.graph.sim.notifications({ kind: 'change' })[0]).toMatchObject({
+      status: 'discarded',
+      reason: 'held while the access token had lapsed for 4 hours',
+    });
   });
 
   it('never pauses a subscription without a lifecycle URL', async () => {
@@ -115,7 +123,9 @@ describe('subscriptionRemoved and missed', () => {
     await world.graph.sim.clock.settle();
     const after = await world.graph.call('GET', `/subscriptions/${id}`);
 
-    expect(lifecycleEvents()).toEqual([expect.objectContaining({ subscriptionId: id, tenantId: TENANT_ID, lifecycleEvent: 'subscriptionRemoved' })]);
+    expect(lifecycleEvents()).toEqual([
+      expect.objectContaining({ subscriptionId: id, tenantId: TENANT_ID, lifecycleEvent: 'subscriptionRemoved' }),
+    ]);
     expect(after.status).toBe(404);
   });
 
@@ -126,7 +136,12 @@ describe('subscriptionRemoved and missed', () => {
     await world.graph.sim.clock.settle();
 
     const [event] = lifecycleEvents();
-    expect(event).toMatchObject({ organizationId: TENANT_ID, lifecycleEvent: 'missed', resource: `Subscriptions/${id}`, resourceData: { '@odata.type': '#microsoft.graph.subscription', id } });
+    expect(event).toMatchObject({
+      organizationId: TENANT_ID,
+      lifecycleEvent: 'missed',
+      resource: `Subscriptions/${id}`,
+      resourceData: { '@odata.type': '#microsoft.graph.subscription', id },
+    });
     expect(event).not.toHaveProperty('tenantId');
   });
 
@@ -153,7 +168,9 @@ describe('subscriptionRemoved and missed', () => {
     const drops = world.graph.sim.notifications({ kind: 'change' });
 
     expect(drops.every((n) => n.status === 'dropped')).toBe(true);
-    expect(drops.filter((n) => n.missedSent === true).length).toBe(lifecycleEvents().filter((e) => e.lifecycleEvent === 'missed').length);
+    expect(drops.filter((n) => n.missedSent === true).length).toBe(
+      lifecycleEvents().filter((e) => e.lifecycleEvent === 'missed').length,
+    );
     expect(drops.filter((n) => n.missedSent === true).length).toBeGreaterThan(0);
     expect(drops.filter((n) => n.missedSent === false).length).toBeGreaterThan(0);
   });
@@ -169,7 +186,12 @@ describe('subscriptionRemoved and missed', () => {
       clientState: 'life',
     });
 
-    world.graph.sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: world.graph.userId, data: { jobTitle: 'Lost' } });
+    world.graph.sim.mutate(TENANT_ID, {
+      kind: 'user',
+      op: 'update',
+      id: world.graph.userId,
+      data: { jobTitle: 'Lost' },
+    });
     await world.graph.sim.clock.settle();
 
     expect(world.graph.sim.notifications({ kind: 'change' })).toMatchObject([{ status: 'dropped', missedSent: false }]);

@@ -4,7 +4,6 @@ import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
 
 const world = useSimulatorWithReceiver();
 
-
 async function subscribe(resource: string, changeType: string, extra: Record<string, unknown> = {}): Promise<string> {
   const { status, json } = await world.graph.call('POST', '/subscriptions', {
     changeType,
@@ -39,7 +38,12 @@ describe('change notification payloads', () => {
       resource,
       clientState: 'cs-1',
       tenantId: TENANT_ID,
-      resourceData: { '@odata.type': '#Microsoft.Graph.Message', '@odata.id': resource, '@odata.etag': message?.['@odata.etag'], id: message?.id },
+      resourceData: {
+        '@odata.type': '#Microsoft.Graph.Message',
+        '@odata.id': resource,
+        '@odata.etag': message?.['@odata.etag'],
+        id: message?.id,
+      },
     });
   });
 
@@ -55,7 +59,10 @@ describe('change notification payloads', () => {
 
     const items = world.receiver.notifications();
     expect(items.map((n) => n.changeType)).toEqual(['updated', 'updated', 'deleted']);
-    expect(items[0]).toMatchObject({ resource: `Users/${String(user?.id)}`, resourceData: { '@odata.type': '#Microsoft.Graph.User', id: user?.id, organizationId: TENANT_ID } });
+    expect(items[0]).toMatchObject({
+      resource: `Users/${String(user?.id)}`,
+      resourceData: { '@odata.type': '#Microsoft.Graph.User', id: user?.id, organizationId: TENANT_ID },
+    });
   });
 
   it('sends drive changes as updated on drives/<id>/root/ with resourceData null', async () => {
@@ -65,16 +72,48 @@ describe('change notification payloads', () => {
     world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId: String(drive?.id) });
     await world.graph.sim.clock.settle();
 
-    expect(world.receiver.notifications()).toEqual([expect.objectContaining({ changeType: 'updated', resource: `drives/${String(drive?.id)}/root/`, resourceData: null })]);
+    expect(world.receiver.notifications()).toEqual([
+      expect.objectContaining({
+        changeType: 'updated',
+        resource: `drives/${String(drive?.id)}/root/`,
+        resourceData: null,
+      }),
+    ]);
   });
 
   it('follows $filter: entering the set is created, leaving it deleted', async () => {
-    await subscribe(`users/${world.graph.userId}/mailFolders('inbox')/messages?$filter=isRead eq false`, 'created,updated,deleted');
-    const message = world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId, data: { isRead: true } });
+    await subscribe(
+      `users/${world.graph.userId}/mailFolders('inbox')/messages?$filter=isRead eq false`,
+      'created,updated,deleted',
+    );
+    const message = world.graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'create',
+      userId: world.graph.userId,
+      data: { isRead: true },
+    });
 
-    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId: world.graph.userId, id: String(message?.id), data: { isRead: false } });
-    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId: world.graph.userId, id: String(message?.id), data: { subject: 'x' } });
-    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId: world.graph.userId, id: String(message?.id), data: { isRead: true } });
+    world.graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'update',
+      userId: world.graph.userId,
+      id: String(message?.id),
+      data: { isRead: false },
+    });
+    world.graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'update',
+      userId: world.graph.userId,
+      id: String(message?.id),
+      data: { subject: 'x' },
+    });
+    world.graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'update',
+      userId: world.graph.userId,
+      id: String(message?.id),
+      data: { isRead: true },
+    });
     await world.graph.sim.clock.settle();
 
     expect(world.receiver.notifications().map((n) => n.changeType)).toEqual(['created', 'updated', 'deleted']);
@@ -85,7 +124,13 @@ describe('change notification payloads', () => {
     const message = world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
 
-    const moved = world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'move', userId: world.graph.userId, id: String(message?.id), folder: 'archive' });
+    const moved = world.graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'move',
+      userId: world.graph.userId,
+      id: String(message?.id),
+      folder: 'archive',
+    });
     await world.graph.sim.clock.settle();
 
     expect(world.receiver.notifications().map((n) => [n.changeType, (n.resourceData as { id: string }).id])).toEqual([
@@ -101,7 +146,12 @@ describe('change notification payloads', () => {
 
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
-    world.graph.sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: world.graph.userId, data: { jobTitle: 'CEO' } });
+    world.graph.sim.mutate(TENANT_ID, {
+      kind: 'user',
+      op: 'update',
+      id: world.graph.userId,
+      data: { jobTitle: 'CEO' },
+    });
     await world.graph.sim.clock.settle();
 
     expect(world.receiver.collections()).toHaveLength(1);
@@ -113,17 +163,22 @@ describe('delivery, retries and ground truth', () => {
   it('records every notification as delivered once the receiver acknowledges', async () => {
     const subscriptionId = await subscribe(`users/${world.graph.userId}/messages`, 'created,updated,deleted');
 
-    for (let i = 0; i < 5; i++) world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    for (let i = 0; i < 5; i++)
+      world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
 
     expect(world.graph.sim.deliverySummary({ subscriptionId })).toMatchObject({ total: 5, delivered: 5, pending: 0 });
-    expect(world.graph.sim.deliveryAttempts()).toEqual([expect.objectContaining({ outcome: 'acknowledged', status: 202, firstAttempt: true, timeoutMs: 3_000 })]);
+    expect(world.graph.sim.deliveryAttempts()).toEqual([
+      expect.objectContaining({ outcome: 'acknowledged', status: 202, firstAttempt: true, timeoutMs: 3_000 }),
+    ]);
   });
 
   it('retries a 5xx after the backoff delay in virtual time with the 10-second retry timeout', async () => {
     await subscribe(`users/${world.graph.userId}/messages`, 'created');
     let failures = 2;
-    world.receiver.behave((post) => (!post.query.has('validationToken') && failures-- > 0 ? { status: 503 } : undefined));
+    world.receiver.behave((post) =>
+      !post.query.has('validationToken') && failures-- > 0 ? { status: 503 } : undefined,
+    );
 
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
@@ -204,7 +259,13 @@ describe('delivery, retries and ground truth', () => {
   });
 
   it('keeps a quiet URL normal under the 2023 rule of 100 notifications before the slow share counts', async () => {
-    await world.restart({ delivery: { firstAttemptTimeoutMs: 200, retryTimeoutMs: 5_000, endpointThrottle: { minSamples: ENDPOINT_THROTTLE_MIN_SAMPLES_2023 } } });
+    await world.restart({
+      delivery: {
+        firstAttemptTimeoutMs: 200,
+        retryTimeoutMs: 5_000,
+        endpointThrottle: { minSamples: ENDPOINT_THROTTLE_MIN_SAMPLES_2023 },
+      },
+    });
     await subscribe(`users/${world.graph.userId}/messages`, 'created');
     world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 400 }));
 
@@ -219,10 +280,13 @@ describe('delivery, retries and ground truth', () => {
     await subscribe(`users/${world.graph.userId}/messages`, 'created');
     world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 202, delayMs: 400 }));
 
-    for (let i = 0; i < 3; i++) world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    for (let i = 0; i < 3; i++)
+      world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
     await world.graph.sim.clock.settle();
 
-    expect(world.graph.sim.deliveryAttempts()).toEqual([expect.objectContaining({ notificationIds: expect.any(Array) as unknown, outcome: 'timeout' })]);
+    expect(world.graph.sim.deliveryAttempts()).toEqual([
+      expect.objectContaining({ notificationIds: expect.any(Array) as unknown, outcome: 'timeout' }),
+    ]);
     expect(world.graph.sim.deliveryAttempts()[0]?.notificationIds).toHaveLength(3);
     expect(world.graph.sim.endpoints()[0]).toMatchObject({ state: 'slow', samples: 3 });
   });
@@ -239,11 +303,17 @@ describe('delivery, retries and ground truth', () => {
     world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
 
     expect(world.graph.sim.endpoints()[0]?.state).toBe('drop');
-    expect(world.graph.sim.notifications({ status: 'dropped' })).toEqual([expect.objectContaining({ reason: 'endpoint in drop state' })]);
+    expect(world.graph.sim.notifications({ status: 'dropped' })).toEqual([
+      expect.objectContaining({ reason: 'endpoint in drop state' }),
+    ]);
     world.receiver.behave(undefined);
     await world.graph.sim.clock.advance(5 * 3_600_000);
     expect(world.graph.sim.notifications({ status: 'dropped' })).toHaveLength(1);
-    expect(world.receiver.notifications().filter((n) => n.resource === world.graph.sim.notifications({ status: 'dropped' })[0]?.resource)).toEqual([]);
+    expect(
+      world.receiver
+        .notifications()
+        .filter((n) => n.resource === world.graph.sim.notifications({ status: 'dropped' })[0]?.resource),
+    ).toEqual([]);
   });
 
   it('injects duplicates and drops by ratio and by scripted rule, and the log accounts for each', async () => {
@@ -259,24 +329,40 @@ describe('delivery, retries and ground truth', () => {
 
     expect(world.receiver.notifications()).toHaveLength(2);
     expect(world.receiver.notifications()[0]?.resource).toBe(world.receiver.notifications()[1]?.resource);
-    expect(world.graph.sim.deliverySummary()).toMatchObject({ total: 2, delivered: 1, dropped: 1, duplicatesDelivered: 1 });
+    expect(world.graph.sim.deliverySummary()).toMatchObject({
+      total: 2,
+      delivered: 1,
+      dropped: 1,
+      duplicatesDelivered: 1,
+    });
   });
 
   it('writes basic chatMessage notifications with #Microsoft.Graph.ChatMessage', async () => {
     const chat = world.graph.sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
-    await subscribe(`chats/${String(chat?.id)}/messages`, 'created', { lifecycleNotificationUrl: `${world.receiver.url}?lifecycle=1` });
+    await subscribe(`chats/${String(chat?.id)}/messages`, 'created', {
+      lifecycleNotificationUrl: `${world.receiver.url}?lifecycle=1`,
+    });
 
     const message = world.graph.sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: String(chat?.id) });
     await world.graph.sim.clock.settle();
 
     const resource = `chats('${String(chat?.id)}')/messages('${String(message?.id)}')`;
     expect(world.receiver.notifications()).toEqual([
-      expect.objectContaining({ changeType: 'created', resource, resourceData: { id: message?.id, '@odata.type': '#Microsoft.Graph.ChatMessage', '@odata.id': resource } }),
+      expect.objectContaining({
+        changeType: 'created',
+        resource,
+        resourceData: { id: message?.id, '@odata.type': '#Microsoft.Graph.ChatMessage', '@odata.id': resource },
+      }),
     ]);
   });
 
   it('exposes the current state of every resource as ground truth', () => {
-    const message = world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId, data: { subject: 'Ground truth' } });
+    const message = world.graph.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'create',
+      userId: world.graph.userId,
+      data: { subject: 'Ground truth' },
+    });
 
     const path = `users/${world.graph.userId}/messages/${String(message?.id)}`;
 

@@ -27,23 +27,37 @@ afterEach(() => {
 
 describe('the project GraphClient against the simulator', () => {
   it('reads notified resources in one $batch and surfaces an inner 429 with its own Retry-After', async () => {
-    const messages = [1, 2, 3].map((n) => graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: graph.userId, data: { subject: `m${n}` } }));
-    graph.sim.faults.inject({ method: 'GET', path: String(messages[1]?.id).replace(/[^A-Za-z0-9]/g, '.'), status: 429, retryAfterSeconds: 3 });
+    const messages = [1, 2, 3].map((n) =>
+      graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: graph.userId, data: { subject: `m${n}` } }),
+    );
+    graph.sim.faults.inject({
+      method: 'GET',
+      path: String(messages[1]?.id).replace(/[^A-Za-z0-9]/g, '.'),
+      status: 429,
+      retryAfterSeconds: 3,
+    });
 
     const results = await client.batchGet(
       TENANT_ID,
       messages.map((m) => ({ path: `/Users/${graph.userId}/Messages/${String(m?.id)}?$select=subject` })),
     );
 
-    expect(results.map((r) => (r.ok ? r.body.subject : r.error.constructor.name))).toEqual(['m1', 'GraphThrottled', 'm3']);
+    expect(results.map((r) => (r.ok ? r.body.subject : r.error.constructor.name))).toEqual([
+      'm1',
+      'GraphThrottled',
+      'm3',
+    ]);
     const throttled = results[1];
-    expect(throttled?.ok === false && throttled.error instanceof GraphThrottled ? throttled.error.retryAfterMs : undefined).toBe(3_000);
+    expect(
+      throttled?.ok === false && throttled.error instanceof GraphThrottled ? throttled.error.retryAfterMs : undefined,
+    ).toBe(3_000);
     expect(results[0]?.ok === true ? results[0].etag : undefined).toBe(messages[0]?.['@odata.etag']);
   });
 
   it('pages a drive delta to its deltaLink and gets a resync error after a reset', async () => {
     const drive = graph.sim.state(TENANT_ID).find((r) => r.kind === 'drive');
-    for (let i = 0; i < 5; i++) graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId: String(drive?.id) });
+    for (let i = 0; i < 5; i++)
+      graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId: String(drive?.id) });
     const items: GraphDeltaItem[] = [];
     let deltaLink: string | undefined;
 

@@ -3,11 +3,24 @@
  * algorithm (docs/graph-protocol.md §5.3) and not from the simulator: RSA-OAEP-SHA1 unwrap, HMAC-SHA256 over the raw
  * ciphertext, AES-256-CBC/PKCS7 with IV = key[0:16]; validation tokens verified against the published JWKS.
  */
-import { X509Certificate, constants, createDecipheriv, createHash, createHmac, privateDecrypt, timingSafeEqual } from 'node:crypto';
+import {
+  X509Certificate,
+  constants,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  privateDecrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import fc from 'fast-check';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANGE_TRACKING_APP_ID, startGraphSimulator, type GraphSimulatorOptions, type RunningGraphSimulator } from '../../../dev/graph-simulator/index.js';
+import {
+  CHANGE_TRACKING_APP_ID,
+  startGraphSimulator,
+  type GraphSimulatorOptions,
+  type RunningGraphSimulator,
+} from '../../../dev/graph-simulator/index.js';
 import { encryptResourceData, parseEncryptionCertificate } from '../../../dev/graph-simulator/richNotifications.js';
 import { APP_ID, SIGNING_KEY_PEM, TENANT_ID, fixture, inMinutes, startReceiver, type Receiver } from './support.js';
 
@@ -25,12 +38,16 @@ interface Encrypted {
 
 /** The receiver side of docs/graph-protocol.md §5.3, step by step. */
 function decrypt(content: Encrypted, privateKeyPem: string): unknown {
-  const key = privateDecrypt({ key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(content.dataKey, 'base64'));
+  const key = privateDecrypt(
+    { key: privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    Buffer.from(content.dataKey, 'base64'),
+  );
   expect(key).toHaveLength(32);
   const ciphertext = Buffer.from(content.data, 'base64');
   const expected = createHmac('sha256', key).update(ciphertext).digest();
   const actual = Buffer.from(content.dataSignature, 'base64');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) throw new Error('dataSignature mismatch');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
+    throw new Error('dataSignature mismatch');
   const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
   return JSON.parse(Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8')) as unknown;
 }
@@ -95,10 +112,21 @@ describe('rich notifications', () => {
 
     const [item] = receiver.notifications();
     const content = item?.encryptedContent as Encrypted;
-    expect(item).toMatchObject({ resource: `Users('${userId}')/messages('${String(message?.id)}')`, resourceData: { '@odata.type': '#microsoft.graph.message' } });
+    expect(item).toMatchObject({
+      resource: `Users('${userId}')/messages('${String(message?.id)}')`,
+      resourceData: { '@odata.type': '#microsoft.graph.message' },
+    });
     expect(content.encryptionCertificateId).toBe('cert-2026');
-    expect(content.encryptionCertificateThumbprint).toBe(createHash('sha1').update(new X509Certificate(CERT_PEM).raw).digest('hex').toUpperCase());
-    expect(decrypt(content, KEY_PEM)).toEqual({ '@odata.type': '#microsoft.graph.message', id: message?.id, subject: 'Top secret', isRead: false, '@odata.etag': message?.['@odata.etag'] });
+    expect(content.encryptionCertificateThumbprint).toBe(
+      createHash('sha1').update(new X509Certificate(CERT_PEM).raw).digest('hex').toUpperCase(),
+    );
+    expect(decrypt(content, KEY_PEM)).toEqual({
+      '@odata.type': '#microsoft.graph.message',
+      id: message?.id,
+      subject: 'Top secret',
+      isRead: false,
+      '@odata.etag': message?.['@odata.etag'],
+    });
   });
 
   it('signs one validation token per app and tenant with the documented v2 claims (iss login.microsoftonline.com, azp), verifiable via the JWKS', async () => {
@@ -111,10 +139,14 @@ describe('rich notifications', () => {
     const [collection] = receiver.collections();
     expect(collection?.value).toHaveLength(2);
     expect(collection?.validationTokens).toHaveLength(1);
-    const { payload } = await jwtVerify(collection?.validationTokens?.[0] ?? '', createRemoteJWKSet(new URL(sim.jwksUrl)), {
-      audience: APP_ID,
-      issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
-    });
+    const { payload } = await jwtVerify(
+      collection?.validationTokens?.[0] ?? '',
+      createRemoteJWKSet(new URL(sim.jwksUrl)),
+      {
+        audience: APP_ID,
+        issuer: `https://login.microsoftonline.com/${TENANT_ID}/v2.0`,
+      },
+    );
     expect(payload).toMatchObject({ azp: CHANGE_TRACKING_APP_ID, tid: TENANT_ID, ver: '2.0' });
     expect(payload).not.toHaveProperty('appid');
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(86_700);
@@ -129,11 +161,14 @@ describe('rich notifications', () => {
     await sim.clock.settle();
 
     const token = receiver.collections()[0]?.validationTokens?.[0] ?? '';
-    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(sim.jwksUrl)), { issuer: `https://sts.windows.net/${TENANT_ID}/`, audience: APP_ID });
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(sim.jwksUrl)), {
+      issuer: `https://sts.windows.net/${TENANT_ID}/`,
+      audience: APP_ID,
+    });
     expect(payload).toMatchObject({ appid: CHANGE_TRACKING_APP_ID, ver: '1.0' });
   });
 
-  it('refuses a rich Outlook subscription without $select with Graph\'s error; requireSelectForRichOutlook: false accepts it', async () => {
+  it("refuses a rich Outlook subscription without $select with Graph's error; requireSelectForRichOutlook: false accepts it", async () => {
     const refused = await postRich(`users/${userId}/events`);
     await sim.stop();
     await start({ subscriptions: { requireSelectForRichOutlook: false } });
@@ -142,7 +177,8 @@ describe('rich notifications', () => {
     expect(refused.status).toBe(400);
     expect(refused.json.error).toMatchObject({
       code: 'ExtensionError',
-      message: 'Operation: Create; Exception: [Status Code: BadRequest; Reason: select clause should be present in query string to support rich notifications]',
+      message:
+        'Operation: Create; Exception: [Status Code: BadRequest; Reason: select clause should be present in query string to support rich notifications]',
     });
     expect(accepted.status).toBe(201);
   });
@@ -170,7 +206,12 @@ describe('rich notifications', () => {
     await fetch(`${sim.graphBaseUrl}/subscriptions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ changeType: 'created', notificationUrl: receiver.url, resource: `users/${userId}/messages`, expirationDateTime: inMinutes(sim, 60) }),
+      body: JSON.stringify({
+        changeType: 'created',
+        notificationUrl: receiver.url,
+        resource: `users/${userId}/messages`,
+        expirationDateTime: inMinutes(sim, 60),
+      }),
     });
 
     sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
@@ -198,7 +239,9 @@ describe('rich notifications', () => {
     });
 
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toBe('Subscription expiration can only be 1440 minutes in the future.');
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      'Subscription expiration can only be 1440 minutes in the future.',
+    );
   });
 
   it('round-trips any JSON through the documented encryption (property)', () => {

@@ -7,7 +7,12 @@ const world = useSimulatorWithReceiver();
 function driveWithFolder(): { driveId: string; folderId: string } {
   const drive = world.graph.sim.state(TENANT_ID).find((r) => r.kind === 'drive');
   const driveId = String(drive?.id);
-  const folder = world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId, data: { folder: { childCount: 0 } } });
+  const folder = world.graph.sim.mutate(TENANT_ID, {
+    kind: 'driveItem',
+    op: 'create',
+    driveId,
+    data: { folder: { childCount: 0 } },
+  });
   return { driveId, folderId: String(folder?.id) };
 }
 
@@ -27,29 +32,47 @@ describe('subscription create: handshake', () => {
     const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(201);
-    expect(json).toMatchObject({ resource: `users/${world.graph.userId}/messages`, changeType: 'created,updated,deleted', clientState: 'secret-client-state', applicationId: expect.any(String) as string });
+    expect(json).toMatchObject({
+      resource: `users/${world.graph.userId}/messages`,
+      changeType: 'created,updated,deleted',
+      clientState: 'secret-client-state',
+      applicationId: expect.any(String) as string,
+    });
     const [validation] = world.receiver.validations();
     expect(world.receiver.validations()).toHaveLength(1);
     expect(validation?.query.get('tenant')).toBe('t1');
     expect(validation?.contentType).toBe('text/plain; charset=utf-8');
     expect(validation?.body).toBe('');
-    expect(validation?.query.get('validationToken')).toMatch(/^Validation: Testing client application reachability for subscription Request-Id: [0-9a-f-]{36}$/);
+    expect(validation?.query.get('validationToken')).toMatch(
+      /^Validation: Testing client application reachability for subscription Request-Id: [0-9a-f-]{36}$/,
+    );
   });
 
   it('validates the lifecycle URL separately, even when it equals the notification URL', async () => {
-    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ lifecycleNotificationUrl: `${world.receiver.url}?tenant=t1` }));
+    const { status } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ lifecycleNotificationUrl: `${world.receiver.url}?tenant=t1` }),
+    );
 
     expect(status).toBe(201);
     expect(world.receiver.validations()).toHaveLength(2);
   });
 
   it('fails with the documented message when the endpoint echoes the token still encoded', async () => {
-    world.receiver.behave((post) => (post.query.has('validationToken') ? { status: 200, body: encodeURIComponent(post.query.get('validationToken') ?? ''), contentType: 'text/plain' } : undefined));
+    world.receiver.behave((post) =>
+      post.query.has('validationToken')
+        ? { status: 200, body: encodeURIComponent(post.query.get('validationToken') ?? ''), contentType: 'text/plain' }
+        : undefined,
+    );
 
     const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
-    expect(errorOf(json)).toMatchObject({ code: 'InvalidRequest', message: 'Subscription validation request failed. Response must exactly match validationToken query parameter.' });
+    expect(errorOf(json)).toMatchObject({
+      code: 'InvalidRequest',
+      message: 'Subscription validation request failed. Response must exactly match validationToken query parameter.',
+    });
     expect(world.graph.sim.subscriptions()).toHaveLength(0);
   });
 
@@ -59,7 +82,9 @@ describe('subscription create: handshake', () => {
     const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
-    expect(errorOf(json).message).toBe('Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.');
+    expect(errorOf(json).message).toBe(
+      'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+    );
   });
 
   it('times out after the handshake limit with the documented message', async () => {
@@ -69,11 +94,18 @@ describe('subscription create: handshake', () => {
     const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(status).toBe(400);
-    expect(errorOf(json)).toMatchObject({ code: 'InvalidRequest', message: 'Subscription validation request timed out.' });
+    expect(errorOf(json)).toMatchObject({
+      code: 'InvalidRequest',
+      message: 'Subscription validation request timed out.',
+    });
   });
 
   it('reports a connection failure during validation', async () => {
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'http://127.0.0.1:1/hook' }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ notificationUrl: 'http://127.0.0.1:1/hook' }),
+    );
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('The underlying connection was closed: An unexpected error occurred on a send.');
@@ -82,7 +114,11 @@ describe('subscription create: handshake', () => {
   it('fails validation of a failing lifecycle URL and creates nothing', async () => {
     world.receiver.behave((post) => (post.path === '/lifecycle' ? { status: 500 } : undefined));
 
-    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ lifecycleNotificationUrl: `${world.receiver.origin}/lifecycle` }));
+    const { status } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ lifecycleNotificationUrl: `${world.receiver.origin}/lifecycle` }),
+    );
 
     expect(status).toBe(400);
     expect(world.graph.sim.subscriptions()).toHaveLength(0);
@@ -91,16 +127,28 @@ describe('subscription create: handshake', () => {
 
 describe('subscription create: validation rules', () => {
   it('names the missing expiry with the observed message', async () => {
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: undefined }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ expirationDateTime: undefined }),
+    );
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('expirationDateTime must be provided with the subscription.');
   });
 
   it('rejects a malformed date (a day written 5) as an unprocessable payload', async () => {
-    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: '2030-01-5T10:00:00Z' }));
+    const { json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ expirationDateTime: '2030-01-5T10:00:00Z' }),
+    );
 
-    expect(errorOf(json)).toMatchObject({ code: 'InvalidRequest', message: 'Could not process subscription creation payload. Are all property names spelled and camelCased properly?' });
+    expect(errorOf(json)).toMatchObject({
+      code: 'InvalidRequest',
+      message:
+        'Could not process subscription creation payload. Are all property names spelled and camelCased properly?',
+    });
   });
 
   it('refuses http unless the loopback option allows it', async () => {
@@ -114,19 +162,31 @@ describe('subscription create: validation rules', () => {
   });
 
   it('refuses http to a non-loopback host even with the option', async () => {
-    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'http://hooks.example.com/graph' }));
+    const { json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ notificationUrl: 'http://hooks.example.com/graph' }),
+    );
 
     expect(errorOf(json).message).toBe("NotificationUrl scheme='http' is not supported.");
   });
 
   it('rejects a malformed URL', async () => {
-    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationUrl: 'not a url' }));
+    const { json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ notificationUrl: 'not a url' }),
+    );
 
     expect(errorOf(json).message).toBe("Invalid notification url='not a url'.");
   });
 
   it('accepts only updated and deleted on users', async () => {
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'users', changeType: 'created,updated' }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: 'users', changeType: 'created,updated' }),
+    );
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toContain("changeType 'created' is not supported");
@@ -135,17 +195,33 @@ describe('subscription create: validation rules', () => {
   it('accepts only updated on a drive root', async () => {
     const drive = world.graph.sim.state(world.graph.sim.tenants()[0]?.id).find((r) => r.kind === 'drive');
 
-    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${drive?.id ?? ''}/root`, changeType: 'deleted' }));
+    const { status } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: `drives/${drive?.id ?? ''}/root`, changeType: 'deleted' }),
+    );
 
     expect(status).toBe(400);
   });
 
   it('accepts a 128-character clientState and refuses 129 (v1.0 subscription page); the beta-page 255 is an option', async () => {
     const ok = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(128) }));
-    const tooLong = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(129), resource: 'users', changeType: 'updated' }));
+    const tooLong = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ clientState: 'x'.repeat(129), resource: 'users', changeType: 'updated' }),
+    );
     await world.restart({ subscriptions: { clientStateMaxLength: 255 } });
-    const lenient = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(255) }));
-    const lenientTooLong = await world.graph.call('POST', '/subscriptions', messagesSubscription({ clientState: 'x'.repeat(256), resource: 'users', changeType: 'updated' }));
+    const lenient = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ clientState: 'x'.repeat(255) }),
+    );
+    const lenientTooLong = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ clientState: 'x'.repeat(256), resource: 'users', changeType: 'updated' }),
+    );
 
     expect(ok.status).toBe(201);
     expect(tooLong.status).toBe(400);
@@ -155,30 +231,49 @@ describe('subscription create: validation rules', () => {
   });
 
   it('requires a certificate (and its id) for includeResourceData', async () => {
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ includeResourceData: true }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ includeResourceData: true }),
+    );
 
     expect(status).toBe(400);
     expect(errorOf(json).message).toBe('encryptionCertificate must be provided when includeResourceData is true.');
   });
 
   it('rejects an expiry beyond the Outlook maximum with the ExtensionError wording', async () => {
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 10_081) }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 10_081) }),
+    );
 
     expect(status).toBe(400);
-    expect(errorOf(json)).toMatchObject({ code: 'ExtensionError', message: 'Subscription expiration can only be 10080 minutes in the future.' });
+    expect(errorOf(json)).toMatchObject({
+      code: 'ExtensionError',
+      message: 'Subscription expiration can only be 10080 minutes in the future.',
+    });
   });
 
   it('uses the older 4,230-minute Outlook maximum and clamping when configured so', async () => {
     await world.restart({ subscriptions: { outlookMaxExpirationMinutes: 4_230, overMaxExpiration: 'clamp' } });
 
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 9_000) }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 9_000) }),
+    );
 
     expect(status).toBe(201);
     expect(Date.parse(String(json.expirationDateTime))).toBe(world.graph.sim.clock.now().getTime() + 4_230 * 60_000);
   });
 
   it('raises an expiry under 45 minutes to now + 45 minutes', async () => {
-    const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 5) }));
+    const { json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ expirationDateTime: inMinutes(world.graph.sim, 5) }),
+    );
 
     expect(Date.parse(String(json.expirationDateTime))).toBe(world.graph.sim.clock.now().getTime() + 45 * 60_000);
     expect(json.expirationDateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/);
@@ -190,14 +285,24 @@ describe('subscription create: validation rules', () => {
     const second = await world.graph.call('POST', '/subscriptions', messagesSubscription());
 
     expect(second.status).toBe(409);
-    expect(errorOf(second.json).message).toBe(`Subscription Id ${String(first.json.id)} already exists for the requested combination`);
+    expect(errorOf(second.json).message).toBe(
+      `Subscription Id ${String(first.json.id)} already exists for the requested combination`,
+    );
   });
 
   it('answers 403 naming the limit when a quota is reached', async () => {
     await world.restart({ subscriptions: { quotas: { directoryPerAppAndTenant: 1 } } });
-    await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'users', changeType: 'updated' }));
+    await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: 'users', changeType: 'updated' }),
+    );
 
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: 'groups', changeType: 'updated' }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: 'groups', changeType: 'updated' }),
+    );
 
     expect(status).toBe(403);
     expect(errorOf(json).message).toContain('Maximum number of subscriptions has been reached');
@@ -205,29 +310,54 @@ describe('subscription create: validation rules', () => {
   });
 
   it('rejects unknown properties the way the OData deserializer does', async () => {
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ notificationURL: world.receiver.url }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ notificationURL: world.receiver.url }),
+    );
 
     expect(status).toBe(400);
-    expect(errorOf(json).message).toContain("The property 'notificationURL' does not exist on type 'microsoft.graph.subscription'");
+    expect(errorOf(json).message).toContain(
+      "The property 'notificationURL' does not exist on type 'microsoft.graph.subscription'",
+    );
   });
 
   it('requires a lifecycle URL for Teams subscriptions longer than one hour', async () => {
     const chat = world.graph.sim.mutate(world.graph.sim.tenants()[0]?.id ?? '', { kind: 'chat', op: 'create' });
 
-    const { status, json } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `chats/${String(chat?.id)}/messages`, expirationDateTime: inMinutes(world.graph.sim, 120) }));
+    const { status, json } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({
+        resource: `chats/${String(chat?.id)}/messages`,
+        expirationDateTime: inMinutes(world.graph.sim, 120),
+      }),
+    );
 
     expect(status).toBe(400);
-    expect(errorOf(json).message).toBe('lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is set to greater than 1 hour.');
+    expect(errorOf(json).message).toBe(
+      'lifecycleNotificationUrl is a required property for subscription creation on this resource when the expirationDateTime value is set to greater than 1 hour.',
+    );
   });
 
   it('refuses a folder below the root of a OneDrive for Business drive', async () => {
     const { driveId, folderId } = driveWithFolder();
 
-    const folder = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${driveId}/items/${folderId}`, changeType: 'updated' }));
-    const root = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `drives/${driveId}/root`, changeType: 'updated' }));
+    const folder = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: `drives/${driveId}/items/${folderId}`, changeType: 'updated' }),
+    );
+    const root = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: `drives/${driveId}/root`, changeType: 'updated' }),
+    );
 
     expect(folder.status).toBe(400);
-    expect(errorOf(folder.json).message).toBe('Only the root of a OneDrive for Business or SharePoint drive supports change notifications.');
+    expect(errorOf(folder.json).message).toBe(
+      'Only the root of a OneDrive for Business or SharePoint drive supports change notifications.',
+    );
     expect(root.status).toBe(201);
   });
 
@@ -235,10 +365,20 @@ describe('subscription create: validation rules', () => {
     await world.restart({ tenants: [{ id: TENANT_ID, domain: 'contoso.test', driveType: 'personal' }] });
     const { driveId, folderId } = driveWithFolder();
 
-    const { status } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ resource: `users/${world.graph.userId}/drive/items/${folderId}`, changeType: 'updated' }));
+    const { status } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ resource: `users/${world.graph.userId}/drive/items/${folderId}`, changeType: 'updated' }),
+    );
     const inside = world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId, parentId: folderId });
     world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'create', driveId });
-    world.graph.sim.mutate(TENANT_ID, { kind: 'driveItem', op: 'update', driveId, id: String(inside?.id), data: { name: 'b.docx' } });
+    world.graph.sim.mutate(TENANT_ID, {
+      kind: 'driveItem',
+      op: 'update',
+      driveId,
+      id: String(inside?.id),
+      data: { name: 'b.docx' },
+    });
     await world.graph.sim.clock.settle();
 
     expect(status).toBe(201);
@@ -250,9 +390,18 @@ describe('subscription create: validation rules', () => {
   });
 
   it('puts date, request-id and client-request-id in innerError', async () => {
-    const { json, headers } = await world.graph.call('POST', '/subscriptions', messagesSubscription({ expirationDateTime: undefined }), { 'client-request-id': 'abc-123' });
+    const { json, headers } = await world.graph.call(
+      'POST',
+      '/subscriptions',
+      messagesSubscription({ expirationDateTime: undefined }),
+      { 'client-request-id': 'abc-123' },
+    );
 
-    expect(errorOf(json).innerError).toEqual({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) as string, 'request-id': expect.any(String) as string, 'client-request-id': 'abc-123' });
+    expect(errorOf(json).innerError).toEqual({
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) as string,
+      'request-id': expect.any(String) as string,
+      'client-request-id': 'abc-123',
+    });
     expect(headers.get('request-id')).toBe(errorOf(json).innerError['request-id']);
   });
 });
@@ -281,7 +430,9 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
     const empty = await world.graph.call('PATCH', `/subscriptions/${id}`, {});
 
     expect(onlyClientState.status).toBe(400);
-    expect(errorOf(empty.json).message).toBe("Subscription must contain either the 'expirationDateTime' or 'notificationUrl' property and its value.");
+    expect(errorOf(empty.json).message).toBe(
+      "Subscription must contain either the 'expirationDateTime' or 'notificationUrl' property and its value.",
+    );
   });
 
   it('renews the expiry with PATCH and returns the full subscription', async () => {
@@ -299,9 +450,13 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
     const id = await create();
     world.receiver.behave((post) => (post.path === '/other' ? { status: 500 } : undefined));
 
-    const failed = await world.graph.call('PATCH', `/subscriptions/${id}`, { notificationUrl: `${world.receiver.origin}/other` });
+    const failed = await world.graph.call('PATCH', `/subscriptions/${id}`, {
+      notificationUrl: `${world.receiver.origin}/other`,
+    });
     world.receiver.behave(undefined);
-    const moved = await world.graph.call('PATCH', `/subscriptions/${id}`, { notificationUrl: `${world.receiver.origin}/other` });
+    const moved = await world.graph.call('PATCH', `/subscriptions/${id}`, {
+      notificationUrl: `${world.receiver.origin}/other`,
+    });
 
     expect(failed.status).toBe(400);
     expect(moved.status).toBe(200);
@@ -312,7 +467,10 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
   it('refuses to add a lifecycle URL by PATCH', async () => {
     const id = await create();
 
-    const { status } = await world.graph.call('PATCH', `/subscriptions/${id}`, { lifecycleNotificationUrl: world.receiver.url, expirationDateTime: inMinutes(world.graph.sim, 100) });
+    const { status } = await world.graph.call('PATCH', `/subscriptions/${id}`, {
+      lifecycleNotificationUrl: world.receiver.url,
+      expirationDateTime: inMinutes(world.graph.sim, 100),
+    });
 
     expect(status).toBe(400);
   });
@@ -322,7 +480,9 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
 
     const deleted = await world.graph.call('DELETE', `/subscriptions/${id}`);
     const get = await world.graph.call('GET', `/subscriptions/${id}`);
-    const patch = await world.graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(world.graph.sim, 100) });
+    const patch = await world.graph.call('PATCH', `/subscriptions/${id}`, {
+      expirationDateTime: inMinutes(world.graph.sim, 100),
+    });
     const again = await world.graph.call('DELETE', `/subscriptions/${id}`);
 
     expect(deleted.status).toBe(204);
@@ -350,7 +510,9 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
     const alive = await world.graph.call('GET', `/subscriptions/${id}`);
     await world.graph.sim.clock.advance(60_000);
     const gone = await world.graph.call('GET', `/subscriptions/${id}`);
-    const renew = await world.graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(world.graph.sim, 100) });
+    const renew = await world.graph.call('PATCH', `/subscriptions/${id}`, {
+      expirationDateTime: inMinutes(world.graph.sim, 100),
+    });
 
     expect(alive.status).toBe(200);
     expect(gone.status).toBe(404);
@@ -363,7 +525,9 @@ describe('subscription get, list, renew, delete, reauthorize', () => {
     const other = world.graph.sim.registerApp({ tenants: [world.graph.sim.tenants()[0]?.id ?? ''] });
     const token = await world.graph.sim.issueAccessToken(world.graph.sim.tenants()[0]?.id ?? '', other.clientId);
 
-    const response = await world.graph.sim.fetch(`http://world.graph.sim/v1.0/subscriptions/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await world.graph.sim.fetch(`http://world.graph.sim/v1.0/subscriptions/${id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
 
     expect(response.status).toBe(404);
   });
@@ -391,10 +555,14 @@ describe('documented options of the handshake', () => {
     const { json } = await world.graph.call('POST', '/subscriptions', messagesSubscription());
     world.receiver.behave(() => ({ status: 500 }));
 
-    const renew = await world.graph.call('PATCH', `/subscriptions/${String(json.id)}`, { expirationDateTime: inMinutes(world.graph.sim, 300) });
+    const renew = await world.graph.call('PATCH', `/subscriptions/${String(json.id)}`, {
+      expirationDateTime: inMinutes(world.graph.sim, 300),
+    });
 
     expect(renew.status).toBe(400);
-    expect(errorOf(renew.json).message).toBe('Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.');
+    expect(errorOf(renew.json).message).toBe(
+      'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+    );
   });
 
   it('skips the handshake for a URL validated before when cacheValidatedUrls is set', async () => {
@@ -412,10 +580,14 @@ describe('documented options of the handshake', () => {
 
 describe('bulk seeding (dev-only)', () => {
   it('creates many subscriptions at once, validating each URL once and counting none against the API throttling', async () => {
-    const bodies = Array.from({ length: 600 }, (_, index) => messagesSubscription({ resource: `users/${world.graph.userId}/messages?$filter=importance eq 'n${index}'` }));
+    const bodies = Array.from({ length: 600 }, (_, index) =>
+      messagesSubscription({ resource: `users/${world.graph.userId}/messages?$filter=importance eq 'n${index}'` }),
+    );
 
     const seeded = await world.graph.sim.seedSubscriptions(TENANT_ID, APP_ID, bodies);
-    const renewed = await world.graph.call('PATCH', `/subscriptions/${seeded[599]?.id ?? ''}`, { expirationDateTime: inMinutes(world.graph.sim, 300) });
+    const renewed = await world.graph.call('PATCH', `/subscriptions/${seeded[599]?.id ?? ''}`, {
+      expirationDateTime: inMinutes(world.graph.sim, 300),
+    });
 
     expect(seeded).toHaveLength(600);
     expect(world.graph.sim.subscriptions()).toHaveLength(600);
@@ -424,11 +596,20 @@ describe('bulk seeding (dev-only)', () => {
   });
 
   it('refuses the whole seed, naming the body, when one would be refused by a create (here a duplicate within the seed)', async () => {
-    const bodies = [messagesSubscription(), messagesSubscription({ resource: `users/${world.graph.userId}/events` }), messagesSubscription()];
+    const bodies = [
+      messagesSubscription(),
+      messagesSubscription({ resource: `users/${world.graph.userId}/events` }),
+      messagesSubscription(),
+    ];
 
     const refused = await world.graph.sim.seedSubscriptions(TENANT_ID, APP_ID, bodies).catch((error: unknown) => error);
 
-    expect(refused).toMatchObject({ status: 409, message: expect.stringMatching(/^subscriptions\[2\]: Subscription Id [0-9a-f-]{36} already exists for the requested combination$/) as string });
+    expect(refused).toMatchObject({
+      status: 409,
+      message: expect.stringMatching(
+        /^subscriptions\[2\]: Subscription Id [0-9a-f-]{36} already exists for the requested combination$/,
+      ) as string,
+    });
     expect(world.graph.sim.subscriptions()).toEqual([]);
   });
 
@@ -438,7 +619,11 @@ describe('bulk seeding (dev-only)', () => {
     const kinds = ['events', 'contacts', `mailFolders('inbox')/messages`];
 
     const refused = await world.graph.sim
-      .seedSubscriptions(TENANT_ID, APP_ID, kinds.map((kind) => messagesSubscription({ resource: `users/${world.graph.userId}/${kind}` })))
+      .seedSubscriptions(
+        TENANT_ID,
+        APP_ID,
+        kinds.map((kind) => messagesSubscription({ resource: `users/${world.graph.userId}/${kind}` })),
+      )
       .catch((error: unknown) => error);
 
     expect(refused).toMatchObject({ status: 403, message: expect.stringContaining('subscriptions[2]: ') as string });

@@ -9,10 +9,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../../dev/graph-simulator/index.js';
+import {
+  createGraphSimulator,
+  type GraphSimulator,
+  type GraphSimulatorOptions,
+} from '../../../dev/graph-simulator/index.js';
 
 /** One RSA key per test file keeps simulator start-up fast (key generation is the slow part). */
-export const SIGNING_KEY_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+export const SIGNING_KEY_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 export function fixture(name: string): string {
   return readFileSync(join(__dirname, 'fixtures', name), 'utf8');
@@ -59,13 +65,23 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const post: ReceivedPost = { path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') };
+      const post: ReceivedPost = {
+        path: url.pathname,
+        query: url.searchParams,
+        contentType: req.headers['content-type'],
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       posts.push(post);
       const token = url.searchParams.get('validationToken');
-      const reply = behaviour?.(post) ?? (token === null ? { status: 202 } : { status: 200, body: token, contentType: 'text/plain' });
+      const reply =
+        behaviour?.(post) ??
+        (token === null ? { status: 202 } : { status: 200, body: token, contentType: 'text/plain' });
       const send = (): void => {
         if (res.destroyed) return;
-        res.writeHead(reply.status ?? 200, reply.contentType === undefined ? {} : { 'content-type': reply.contentType });
+        res.writeHead(
+          reply.status ?? 200,
+          reply.contentType === undefined ? {} : { 'content-type': reply.contentType },
+        );
         res.end(reply.body ?? '');
       };
       if (reply.delayMs === undefined) send();
@@ -76,7 +92,9 @@ export async function startReceiver(): Promise<Receiver> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const isValidation = (p: ReceivedPost): boolean => p.query.has('validationToken');
   const collections = (): { value: Record<string, unknown>[]; validationTokens?: string[] }[] =>
-    posts.filter((p) => !isValidation(p)).map((p) => JSON.parse(p.body) as { value: Record<string, unknown>[]; validationTokens?: string[] });
+    posts
+      .filter((p) => !isValidation(p))
+      .map((p) => JSON.parse(p.body) as { value: Record<string, unknown>[]; validationTokens?: string[] });
   return {
     url: `${origin}/hook`,
     origin,
@@ -105,7 +123,12 @@ export interface TestGraph {
   sim: GraphSimulator;
   userId: string;
   /** Calls Graph on the simulator (no socket) with a valid app token; returns status, headers and parsed JSON. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }>;
 }
 
 export async function simulatorWithUser(options: GraphSimulatorOptions = {}): Promise<TestGraph> {
@@ -116,16 +139,31 @@ export async function simulatorWithUser(options: GraphSimulatorOptions = {}): Pr
     apps: [{ clientId: APP_ID, clientSecrets: [APP_SECRET] }],
     ...options,
   });
-  const user = sim.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: 'adele', displayName: 'Adele Vance' } });
+  const user = sim.mutate(TENANT_ID, {
+    kind: 'user',
+    op: 'create',
+    data: { mailNickname: 'adele', displayName: 'Adele Vance' },
+  });
   const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
   const call: TestGraph['call'] = async (method, path, body, headers = {}) => {
-    const response = await sim.fetch(`http://graph.sim${path.startsWith('/v1.0') || path.startsWith('/_sim') ? '' : '/v1.0'}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const response = await sim.fetch(
+      `http://graph.sim${path.startsWith('/v1.0') || path.startsWith('/_sim') ? '' : '/v1.0'}${path}`,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+    );
     const text = await response.text();
-    return { status: response.status, headers: response.headers, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+    };
   };
   return { sim, userId: String(user?.id), call };
 }
@@ -135,7 +173,11 @@ export function inMinutes(sim: GraphSimulator, minutes: number): string {
   return new Date(sim.clock.now().getTime() + minutes * 60_000).toISOString();
 }
 
-export function errorOf(json: Record<string, unknown>): { code: string; message: string; innerError: Record<string, string> } {
+export function errorOf(json: Record<string, unknown>): {
+  code: string;
+  message: string;
+  innerError: Record<string, string>;
+} {
   return json.error as { code: string; message: string; innerError: Record<string, string> };
 }
 

@@ -21,10 +21,24 @@ afterEach(async () => {
 
 describe('workload generator', () => {
   it('delivers every notification of 200 random changes at least once, with duplicates and out of order', async () => {
-    await graph.call('POST', '/subscriptions', { changeType: 'created,updated,deleted', notificationUrl: receiver.url, resource: `users/${graph.userId}/messages`, expirationDateTime: inMinutes(graph.sim, 600) });
-    await graph.call('POST', '/subscriptions', { changeType: 'updated,deleted', notificationUrl: receiver.url, resource: 'users', expirationDateTime: inMinutes(graph.sim, 600) });
+    await graph.call('POST', '/subscriptions', {
+      changeType: 'created,updated,deleted',
+      notificationUrl: receiver.url,
+      resource: `users/${graph.userId}/messages`,
+      expirationDateTime: inMinutes(graph.sim, 600),
+    });
+    await graph.call('POST', '/subscriptions', {
+      changeType: 'updated,deleted',
+      notificationUrl: receiver.url,
+      resource: 'users',
+      expirationDateTime: inMinutes(graph.sim, 600),
+    });
 
-    const applied = graph.sim.workload.run(200, { mix: { message: 3, user: 1 }, duplicateRatio: 0.2, reorderWindowMs: 30_000 });
+    const applied = graph.sim.workload.run(200, {
+      mix: { message: 3, user: 1 },
+      duplicateRatio: 0.2,
+      reorderWindowMs: 30_000,
+    });
     await graph.sim.clock.advance(60_000);
 
     const summary = graph.sim.deliverySummary();
@@ -37,7 +51,12 @@ describe('workload generator', () => {
   });
 
   it('lets a receiver that fetches what it is told about converge on the simulator state', async () => {
-    await graph.call('POST', '/subscriptions', { changeType: 'created,updated,deleted', notificationUrl: receiver.url, resource: `users/${graph.userId}/messages`, expirationDateTime: inMinutes(graph.sim, 600) });
+    await graph.call('POST', '/subscriptions', {
+      changeType: 'created,updated,deleted',
+      notificationUrl: receiver.url,
+      resource: `users/${graph.userId}/messages`,
+      expirationDateTime: inMinutes(graph.sim, 600),
+    });
     graph.sim.workload.run(80, { mix: { message: 1 }, duplicateRatio: 0.3, reorderWindowMs: 10_000 });
     await graph.sim.clock.advance(20_000);
 
@@ -49,7 +68,12 @@ describe('workload generator', () => {
       else mirror.set(path, json.subject);
     }
 
-    const truth = new Map(graph.sim.state(TENANT_ID).filter((r) => r.kind === 'message').map((r) => [r.path, r.body.subject]));
+    const truth = new Map(
+      graph.sim
+        .state(TENANT_ID)
+        .filter((r) => r.kind === 'message')
+        .map((r) => [r.path, r.body.subject]),
+    );
     expect(mirror).toEqual(truth);
   });
 

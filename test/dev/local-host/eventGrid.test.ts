@@ -37,10 +37,19 @@ async function webhook(fail: (event: unknown) => boolean = () => false): Promise
   });
   await new Promise<void>((done) => server?.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/runtime/webhooks/eventgrid?functionName=receiveEventGridNotifications`, invoked };
+  return {
+    url: `http://127.0.0.1:${port}/runtime/webhooks/eventgrid?functionName=receiveEventGridNotifications`,
+    invoked,
+  };
 }
 
-const notification = (id: string) => ({ specversion: '1.0', id, type: 'Microsoft.Graph.UserUpdated', source: '/tenants/t/applications/a', data: {} });
+const notification = (id: string) => ({
+  specversion: '1.0',
+  id,
+  type: 'Microsoft.Graph.UserUpdated',
+  source: '/tenants/t/applications/a',
+  data: {},
+});
 
 describe("the local host's Event Grid webhook", () => {
   it('answers the CloudEvents OPTIONS handshake, echoing an Event Grid origin and naming its own otherwise', async () => {
@@ -56,7 +65,12 @@ describe("the local host's Event Grid webhook", () => {
 
   it('runs each event of a delivery once and answers 202; one failure makes the whole delivery 500', async () => {
     const { url, invoked } = await webhook((event) => (event as { id?: string }).id === 'bad');
-    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json', 'aeg-event-type': 'Notification' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json', 'aeg-event-type': 'Notification' },
+        body: JSON.stringify(body),
+      });
 
     const good = await post([notification('a'), notification('b')]);
     const single = await post(notification('c'));
@@ -69,7 +83,11 @@ describe("the local host's Event Grid webhook", () => {
   it('refuses a POST without aeg-event-type, and an unknown function name, running nothing', async () => {
     const { url, invoked } = await webhook();
 
-    const missing = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([notification('a')]) });
+    const missing = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([notification('a')]),
+    });
     const unknown = await fetch(url.replace('receiveEventGridNotifications', 'nope'), { method: 'OPTIONS' });
 
     expect(missing.status).toBe(400);

@@ -7,7 +7,10 @@ import { expandBraces, expandMainGlob, matchesSegment } from '../../../dev/local
 
 describe('expandBraces', () => {
   it('expands alternatives in order, nested ones included', () => {
-    expect(expandBraces('dist/src/{index.js,functions/*.js}')).toEqual(['dist/src/index.js', 'dist/src/functions/*.js']);
+    expect(expandBraces('dist/src/{index.js,functions/*.js}')).toEqual([
+      'dist/src/index.js',
+      'dist/src/functions/*.js',
+    ]);
     expect(expandBraces('a{b,c{d,e}}f{1,2}')).toEqual(['abf1', 'abf2', 'acdf1', 'acdf2', 'acef1', 'acef2']);
     expect(expandBraces('no-braces.js')).toEqual(['no-braces.js']);
     expect(expandBraces('left{open.js')).toEqual(['left{open.js']);
@@ -16,12 +19,15 @@ describe('expandBraces', () => {
   it('yields one pattern per combination of alternatives', () => {
     const word = fc.stringMatching(/^[a-z]{1,4}$/);
     fc.assert(
-      fc.property(fc.array(fc.uniqueArray(word, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }), (groups) => {
-        const pattern = groups.map((group) => `{${group.join(',')}}`).join('/');
-        const expanded = expandBraces(pattern);
-        expect(expanded).toHaveLength(groups.reduce((product, group) => product * group.length, 1));
-        expect(expanded[0]).toBe(groups.map((group) => group[0]).join('/'));
-      }),
+      fc.property(
+        fc.array(fc.uniqueArray(word, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+        (groups) => {
+          const pattern = groups.map((group) => `{${group.join(',')}}`).join('/');
+          const expanded = expandBraces(pattern);
+          expect(expanded).toHaveLength(groups.reduce((product, group) => product * group.length, 1));
+          expect(expanded[0]).toBe(groups.map((group) => group[0]).join('/'));
+        },
+      ),
     );
   });
 });

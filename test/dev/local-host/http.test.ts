@@ -60,7 +60,11 @@ describe('HTTP triggers with function keys configured', () => {
       method: 'POST',
       url: `${urls.apiUrl}/items/42/more?a=1&a=2&b=x%20y`,
       params: { id: '42', detail: 'more' },
-      query: [['a', '1'], ['a', '2'], ['b', 'x y']],
+      query: [
+        ['a', '1'],
+        ['a', '2'],
+        ['b', 'x y'],
+      ],
       contentType: 'application/octet-stream',
       custom: 'custom value',
       bodyBase64: body.toString('base64'),
@@ -138,7 +142,9 @@ describe('HTTP triggers with function keys configured', () => {
     expect(await fails.text()).toBe('');
     const failed = logs.entries.find((entry) => entry.functionName === 'fails' && entry.succeeded === false);
     expect(failed?.message).toMatch(/^Executed 'Functions\.fails' \(Failed, Id=[0-9a-f-]{36}, Duration=\d+ms\)$/);
-    expect(logs.entries.some((entry) => entry.functionName === 'fails' && entry.message.includes('Error: handler exploded'))).toBe(true);
+    expect(
+      logs.entries.some((entry) => entry.functionName === 'fails' && entry.message.includes('Error: handler exploded')),
+    ).toBe(true);
   });
 
   it('fails an invocation that outlives host.json functionTimeout', async () => {
@@ -147,7 +153,9 @@ describe('HTTP triggers with function keys configured', () => {
 
     // Assess
     expect(response.status).toBe(500);
-    expect(logs.hostLines().some((line) => line.includes("Timeout value of 00:00:01 exceeded by function 'Functions.slow'"))).toBe(true);
+    expect(
+      logs.hostLines().some((line) => line.includes("Timeout value of 00:00:01 exceeded by function 'Functions.slow'")),
+    ).toBe(true);
   });
 
   it('logs each invocation with its function name, invocation id and duration', async () => {
@@ -158,9 +166,15 @@ describe('HTTP triggers with function keys configured', () => {
     const lines = logs.entries.filter((entry) => entry.invocationId === echo.invocationId && entry.source === 'host');
     expect(lines.map((entry) => entry.message)).toEqual([
       `Executing 'Functions.echo' (Reason='This function was programmatically called via the host APIs.', Id=${echo.invocationId})`,
-      expect.stringMatching(new RegExp(`^Executed 'Functions\\.echo' \\(Succeeded, Id=${echo.invocationId}, Duration=\\d+ms\\)$`)) as unknown,
+      expect.stringMatching(
+        new RegExp(`^Executed 'Functions\\.echo' \\(Succeeded, Id=${echo.invocationId}, Duration=\\d+ms\\)$`),
+      ) as unknown,
     ]);
-    expect(lines[1]).toMatchObject({ functionName: 'echo', succeeded: true, durationMs: expect.any(Number) as unknown });
+    expect(lines[1]).toMatchObject({
+      functionName: 'echo',
+      succeeded: true,
+      durationMs: expect.any(Number) as unknown,
+    });
   });
 
   it('runs preInvocation and postInvocation hooks around the handler', async () => {
@@ -199,7 +213,10 @@ describe('HTTP triggers with function keys configured', () => {
       headers: { 'x-functions-key': MASTER_KEY, 'content-type': 'application/json' },
       body: '{}',
     });
-    const unknown = await fetch(`${urls.baseUrl}/admin/functions/noSuchTimer`, { method: 'POST', headers: { 'x-functions-key': MASTER_KEY } });
+    const unknown = await fetch(`${urls.baseUrl}/admin/functions/noSuchTimer`, {
+      method: 'POST',
+      headers: { 'x-functions-key': MASTER_KEY },
+    });
 
     // Assess
     expect(accepted.status).toBe(202);
@@ -213,7 +230,13 @@ describe('HTTP triggers with function keys configured', () => {
 describe('HTTP triggers without keys', () => {
   it('treats function- and admin-level functions as anonymous, as Core Tools does', async () => {
     // Prepare
-    const host = await createLocalHost({ appDir: sampleAppDir, port: 0, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    const host = await createLocalHost({
+      appDir: sampleAppDir,
+      port: 0,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
     try {
       const urls = await host.start();
 
@@ -231,7 +254,13 @@ describe('HTTP triggers without keys', () => {
 
   it('stops listening on stop()', async () => {
     // Prepare
-    const host = await createLocalHost({ appDir: sampleAppDir, port: 0, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    const host = await createLocalHost({
+      appDir: sampleAppDir,
+      port: 0,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
     const urls = await host.start();
 
     // Act
@@ -255,7 +284,8 @@ describe('HTTP triggers with function-specific keys', () => {
     });
     try {
       const urls = await host.start();
-      const get = (path: string, key: string) => fetch(`${urls.apiUrl}/${path}`, { headers: { 'x-functions-key': key } });
+      const get = (path: string, key: string) =>
+        fetch(`${urls.apiUrl}/${path}`, { headers: { 'x-functions-key': key } });
 
       // Act
       const own = await get('secret', 'secret-only-key');
@@ -263,12 +293,16 @@ describe('HTTP triggers with function-specific keys', () => {
       const adminWithFunctionKey = await get('admin-only', 'admin-fn-key');
       const adminWithOtherKey = await get('admin-only', 'secret-only-key');
       const otherFunction = await get('secret', 'admin-fn-key');
-      const hostApi = await fetch(`${urls.baseUrl}/admin/host/status`, { headers: { 'x-functions-key': 'secret-only-key' } });
+      const hostApi = await fetch(`${urls.baseUrl}/admin/host/status`, {
+        headers: { 'x-functions-key': 'secret-only-key' },
+      });
       const master = await get('admin-only', MASTER_KEY);
 
       // Assess
       expect([own.status, ownByQuery.status]).toEqual([200, 200]);
-      expect([adminWithFunctionKey.status, adminWithOtherKey.status, otherFunction.status, hostApi.status]).toEqual([401, 401, 401, 401]);
+      expect([adminWithFunctionKey.status, adminWithOtherKey.status, otherFunction.status, hostApi.status]).toEqual([
+        401, 401, 401, 401,
+      ]);
       expect(await master.text()).toBe('admin-level');
     } finally {
       await host.stop();
@@ -280,7 +314,11 @@ describe('the request size limit', () => {
   const LIMIT = 1024 * 1024;
 
   /** Streams `total` bytes to the echo function (chunked when `declare` is false) until an answer arrives. */
-  function sendUntilAnswered(apiUrl: string, total: number, declare: boolean): Promise<{ status: number; sent: number }> {
+  function sendUntilAnswered(
+    apiUrl: string,
+    total: number,
+    declare: boolean,
+  ): Promise<{ status: number; sent: number }> {
     const url = new URL(`${apiUrl}/items/1`);
     return new Promise((resolve, reject) => {
       let sent = 0;
@@ -290,7 +328,10 @@ describe('the request size limit', () => {
         port: url.port,
         path: url.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/octet-stream', ...(declare ? { 'content-length': String(total) } : {}) },
+        headers: {
+          'content-type': 'application/octet-stream',
+          ...(declare ? { 'content-length': String(total) } : {}),
+        },
       });
       request.on('response', (response) => {
         answered = true;

@@ -11,7 +11,10 @@ let child: ChildProcess | undefined;
 
 /** Runs `dev/local-host/main.ts` with these arguments until it exits; its exit code and standard error. */
 async function runLocalHostCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const started = spawn(process.execPath, ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child = started;
   let stderr = '';
   started.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -39,7 +42,17 @@ describe('dev/local-host/main.ts', () => {
     writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
     const started = spawn(
       process.execPath,
-      ['--import', 'tsx', join('dev', 'local-host', 'main.ts'), '--app', sampleAppDir, '--port', '0', '--settings', settingsFile],
+      [
+        '--import',
+        'tsx',
+        join('dev', 'local-host', 'main.ts'),
+        '--app',
+        sampleAppDir,
+        '--port',
+        '0',
+        '--settings',
+        settingsFile,
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = started;
@@ -63,9 +76,12 @@ describe('dev/local-host/main.ts', () => {
 
     // Act: `slow` takes 1.5 s; the signal arrives while it runs.
     const slow = fetch(`${baseUrl}/api/slow`);
-    await vi.waitFor(() => {
-      expect(stdout).toContain("Executing 'Functions.slow'");
-    }, { timeout: 10_000, interval: 20 });
+    await vi.waitFor(
+      () => {
+        expect(stdout).toContain("Executing 'Functions.slow'");
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     started.kill('SIGINT');
     const response = await slow;
 
@@ -84,7 +100,12 @@ describe('dev/local-host/main.ts', () => {
     writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
 
     // Act
-    const { code, stderr } = await runLocalHostCli(['--app', join(sampleAppDir, 'missing'), '--settings', settingsFile]);
+    const { code, stderr } = await runLocalHostCli([
+      '--app',
+      join(sampleAppDir, 'missing'),
+      '--settings',
+      settingsFile,
+    ]);
 
     // Assess
     expect(code).toBe(1);
@@ -102,7 +123,9 @@ describe('dev/local-host/main.ts', () => {
     // Assess
     expect(code).toBe(1);
     expect(stderr).toContain(`${join(tempDir, 'local.settings.json')} is missing`);
-    expect(stderr).toContain(`cp ${join(tempDir, 'local.settings.json.example')} ${join(tempDir, 'local.settings.json')}`);
+    expect(stderr).toContain(
+      `cp ${join(tempDir, 'local.settings.json.example')} ${join(tempDir, 'local.settings.json')}`,
+    );
     expect(stderr).not.toContain('QUEUE_NAME');
   });
   it('refuses a --running-visibility that is not a whole number of seconds from 1 to 604800, and exits 1', async () => {
@@ -112,13 +135,29 @@ describe('dev/local-host/main.ts', () => {
     writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: sampleSettings() }));
 
     // Act
-    const notANumber = await runLocalHostCli(['--app', sampleAppDir, '--settings', settingsFile, '--running-visibility', '10s']);
-    const zero = await runLocalHostCli(['--app', sampleAppDir, '--settings', settingsFile, '--running-visibility', '0']);
+    const notANumber = await runLocalHostCli([
+      '--app',
+      sampleAppDir,
+      '--settings',
+      settingsFile,
+      '--running-visibility',
+      '10s',
+    ]);
+    const zero = await runLocalHostCli([
+      '--app',
+      sampleAppDir,
+      '--settings',
+      settingsFile,
+      '--running-visibility',
+      '0',
+    ]);
 
     // Assess
     expect(notANumber.code).toBe(1);
     expect(notANumber.stderr).toContain('--running-visibility must be a whole number, got "10s"');
     expect(zero.code).toBe(1);
-    expect(zero.stderr).toContain('[ERR_LOCAL_HOST_OPTION]: runningVisibilitySeconds must be a whole number of seconds from 1 to 604800, got 0');
+    expect(zero.stderr).toContain(
+      '[ERR_LOCAL_HOST_OPTION]: runningVisibilitySeconds must be a whole number of seconds from 1 to 604800, got 0',
+    );
   });
 });

@@ -41,7 +41,9 @@ describe('parseNcrontab', () => {
     ['0 0 0 30 2 *', 'it never fires'],
     ['0 0 0 ? * *', 'day value "?"'],
   ])('rejects "%s" (%s)', (expression, problem) => {
-    expect(() => parseNcrontab(expression)).toThrow(expect.objectContaining({ code: 'ERR_LOCAL_HOST_SCHEDULE_INVALID' }) as Error);
+    expect(() => parseNcrontab(expression)).toThrow(
+      expect.objectContaining({ code: 'ERR_LOCAL_HOST_SCHEDULE_INVALID' }) as Error,
+    );
     expect(() => parseNcrontab(expression)).toThrow(problem);
   });
 
@@ -58,7 +60,11 @@ describe('parseNcrontab', () => {
       );
     // Hours, days, months stay '*' so a match is always within the hour the scan covers.
     const expression = fc.tuple(values(0, 59), values(0, 59)).map(([second, minute]) => `${second} ${minute} * * * *`);
-    const instant = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true });
+    const instant = fc.date({
+      min: new Date('2020-01-01T00:00:00Z'),
+      max: new Date('2030-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    });
     fc.assert(
       fc.property(expression, instant, (text, after) => {
         const schedule = parseNcrontab(text);
@@ -66,11 +72,20 @@ describe('parseNcrontab', () => {
         const matches = (field: string, value: number): boolean =>
           field.split(',').some((item) => {
             const [range = '', step] = item.split('/');
-            const [low, high] = range === '*' ? [0, 59] : range.includes('-') ? range.split('-').map(Number) : [Number(range), step === undefined ? Number(range) : 59];
+            const [low, high] =
+              range === '*'
+                ? [0, 59]
+                : range.includes('-')
+                  ? range.split('-').map(Number)
+                  : [Number(range), step === undefined ? Number(range) : 59];
             return value >= (low ?? 0) && value <= (high ?? 0) && (value - (low ?? 0)) % Number(step ?? 1) === 0;
           });
         let expected: number | undefined;
-        for (let t = Math.floor(after.getTime() / 1000) * 1000 + 1000; t <= after.getTime() + 3600_000 + 1000; t += 1000) {
+        for (
+          let t = Math.floor(after.getTime() / 1000) * 1000 + 1000;
+          t <= after.getTime() + 3600_000 + 1000;
+          t += 1000
+        ) {
           const date = new Date(t);
           if (matches(secondField, date.getUTCSeconds()) && matches(minuteField, date.getUTCMinutes())) {
             expected = t;

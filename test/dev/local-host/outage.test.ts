@@ -42,7 +42,9 @@ describe('storage outage', () => {
     // Assess
     expect(enqueued.status).toBe(202);
     const { peekedMessageItems } = await output.peekMessages();
-    expect(peekedMessageItems.map((message) => Buffer.from(message.messageText, 'base64').toString())).toEqual(['after']);
+    expect(peekedMessageItems.map((message) => Buffer.from(message.messageText, 'base64').toString())).toEqual([
+      'after',
+    ]);
     await vi.waitFor(() => {
       expect(logs.events('work').map((event) => event.message)).toContainEqual({ id: 'after-restart' });
     }, WAIT);

@@ -109,10 +109,23 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
     }, WAIT);
 
     // Assess
-    expect(object?.triggerMetadata).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown, label: 'no-id', nested: { a: 1 } });
+    expect(object?.triggerMetadata).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      label: 'no-id',
+      nested: { a: 1 },
+    });
     expect(array?.triggerMetadata.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Object.keys(array?.triggerMetadata ?? {}).sort()).toEqual(
-      ['dequeueCount', 'expirationTime', 'id', 'insertionTime', 'nextVisibleTime', 'popReceipt', 'queueTrigger', 'sys'].sort(),
+      [
+        'dequeueCount',
+        'expirationTime',
+        'id',
+        'insertionTime',
+        'nextVisibleTime',
+        'popReceipt',
+        'queueTrigger',
+        'sys',
+      ].sort(),
     );
   });
 
@@ -143,7 +156,9 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
       expect(await peekDecoded(poison)).toEqual([body]);
     }, WAIT);
     expect(workEvents('doomed').map((event) => event.triggerMetadata.dequeueCount)).toEqual([1, 2, 3]);
-    expect(logs.hostLines()).toContainEqual(expect.stringMatching(/reached MaxDequeueCount of 3\. Moving message .* to queue '.*-poison'/));
+    expect(logs.hostLines()).toContainEqual(
+      expect.stringMatching(/reached MaxDequeueCount of 3\. Moving message .* to queue '.*-poison'/),
+    );
     expect(await peekDecoded(queue)).not.toContain(body);
   });
 
@@ -167,13 +182,19 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
     expect(undecodable).toHaveLength(1);
     const messageId = /^Message (\S+) /.exec(undecodable[0]?.message ?? '')?.[1] ?? 'missing';
     const aboutIt = logs.hostLines().filter((line) => line.includes(messageId));
-    expect(aboutIt).toEqual([expect.stringContaining('is not valid base64'), expect.stringMatching(/^Moving message .* to queue '.*-poison' because it cannot be decoded\.$/)]);
+    expect(aboutIt).toEqual([
+      expect.stringContaining('is not valid base64'),
+      expect.stringMatching(/^Moving message .* to queue '.*-poison' because it cannot be decoded\.$/),
+    ]);
     expect(await peekDecoded(queue)).toEqual([]);
   });
 
   it('writes extraOutputs queue messages base64-encoded, one per array element', async () => {
     // Act
-    const response = await fetch(`${urls.apiUrl}/enqueue`, { method: 'POST', body: JSON.stringify([{ a: 1 }, 'two', 3]) });
+    const response = await fetch(`${urls.apiUrl}/enqueue`, {
+      method: 'POST',
+      body: JSON.stringify([{ a: 1 }, 'two', 3]),
+    });
 
     // Assess
     expect(response.status).toBe(202);
@@ -198,7 +219,9 @@ describe('queue triggers on Azurite with the host.json queue semantics', () => {
     // Prepare: the fixture's host.json has batchSize 4 and newBatchThreshold 2; each message takes 150 ms.
     const queue = queueClient(settings.SLOW_QUEUE ?? '');
     await queue.createIfNotExists();
-    await Promise.all(Array.from({ length: 14 }, (_unused, index) => queue.sendMessage(Buffer.from(String(index)).toString('base64'))));
+    await Promise.all(
+      Array.from({ length: 14 }, (_unused, index) => queue.sendMessage(Buffer.from(String(index)).toString('base64'))),
+    );
 
     // Act
     const events = await vi.waitFor(() => {
@@ -225,7 +248,13 @@ describe('queue failure handling from settings overrides', () => {
       AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
       AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '2',
     });
-    const host = await createLocalHost({ appDir: sampleAppDir, port: 0, settingsFile: false, settings, log: logs.sink });
+    const host = await createLocalHost({
+      appDir: sampleAppDir,
+      port: 0,
+      settingsFile: false,
+      settings,
+      log: logs.sink,
+    });
     try {
       await host.start();
       const poison = queueClient(`${settings.WORK_QUEUE ?? ''}-poison`);
@@ -237,7 +266,9 @@ describe('queue failure handling from settings overrides', () => {
       }, WAIT);
 
       // Assess
-      const starts = logs.entries.filter((entry) => entry.functionName === 'work' && entry.message.startsWith('Executing'));
+      const starts = logs.entries.filter(
+        (entry) => entry.functionName === 'work' && entry.message.startsWith('Executing'),
+      );
       expect(starts).toHaveLength(2);
       const gap = (starts[1]?.time.getTime() ?? 0) - (starts[0]?.time.getTime() ?? 0);
       expect(gap).toBeGreaterThanOrEqual(900);
@@ -261,7 +292,8 @@ describe('PollingBackoff', () => {
     expect(delays[0]).toBe(100);
     expect(delays[1]).toBeGreaterThanOrEqual(160);
     expect(delays[1]).toBeLessThanOrEqual(240);
-    for (let index = 1; index < delays.length; index++) expect(delays[index]).toBeGreaterThanOrEqual(delays[index - 1] ?? 0);
+    for (let index = 1; index < delays.length; index++)
+      expect(delays[index]).toBeGreaterThanOrEqual(delays[index - 1] ?? 0);
     expect(delays.at(-1)).toBe(2_000);
     expect(afterReset).toBe(100);
   });
@@ -277,7 +309,9 @@ describe('a stalled storage service', () => {
       url: 'http://127.0.0.1:10001/devstoreaccount1/stalled-queue',
       receiveMessages: () => {
         polls += 1;
-        return polls === 1 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve({ receivedMessageItems: [] });
+        return polls === 1
+          ? new Promise((resolve) => (answer = resolve))
+          : Promise.resolve({ receivedMessageItems: [] });
       },
     } as unknown as QueueClient;
     const listener = new QueueListener({
@@ -285,7 +319,14 @@ describe('a stalled storage service', () => {
       triggerBindingName: 'message',
       queue,
       poisonQueue: undefined,
-      options: { batchSize: 16, newBatchThreshold: 8, maxPollingIntervalMs: 1_000, visibilityTimeoutMs: 0, maxDequeueCount: 5, messageEncoding: 'base64' },
+      options: {
+        batchSize: 16,
+        newBatchThreshold: 8,
+        maxPollingIntervalMs: 1_000,
+        visibilityTimeoutMs: 0,
+        maxDequeueCount: 5,
+        messageEncoding: 'base64',
+      },
       runningVisibilitySeconds: 600,
       invoke: () => Promise.reject(new Error('no message is ever received')),
       log: logs.sink,
@@ -294,11 +335,17 @@ describe('a stalled storage service', () => {
 
     listener.start();
     await vi.waitFor(() => {
-      expect(logs.entries.map((entry) => entry.message)).toContainEqual(expect.stringMatching(/^Storage at 127\.0\.0\.1:10001 has not answered a poll of queue 'stalled-queue' .*Azurite\) looks stalled/));
+      expect(logs.entries.map((entry) => entry.message)).toContainEqual(
+        expect.stringMatching(
+          /^Storage at 127\.0\.0\.1:10001 has not answered a poll of queue 'stalled-queue' .*Azurite\) looks stalled/,
+        ),
+      );
     }, WAIT);
     answer({ receivedMessageItems: [] });
     await vi.waitFor(() => {
-      expect(logs.entries.map((entry) => entry.message)).toContainEqual(expect.stringMatching(/^Storage answered the poll of queue 'stalled-queue' after \d+ s$/));
+      expect(logs.entries.map((entry) => entry.message)).toContainEqual(
+        expect.stringMatching(/^Storage answered the poll of queue 'stalled-queue' after \d+ s$/),
+      );
     }, WAIT);
     await listener.stop();
   });

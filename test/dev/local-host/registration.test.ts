@@ -18,12 +18,32 @@ function appRequire(): NodeJS.Require {
 describe('loading an app through the runtime module stand-in', () => {
   it('captures every app.* registration in load order with the metadata the worker receives', async () => {
     // Prepare / Act
-    host = await createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    host = await createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
 
     // Assess
     expect(host.functions.map((fn) => fn.name)).toEqual([
-      'echo', 'itemsList', 'secret', 'adminOnly', 'defaultRoute', 'nothing', 'fails', 'slow', 'config', 'enqueue', 'hooked',
-      'work', 'relay', 'slowWork', 'tick', 'startupTimer', 'flakyTimer',
+      'echo',
+      'itemsList',
+      'secret',
+      'adminOnly',
+      'defaultRoute',
+      'nothing',
+      'fails',
+      'slow',
+      'config',
+      'enqueue',
+      'hooked',
+      'work',
+      'relay',
+      'slowWork',
+      'tick',
+      'startupTimer',
+      'flakyTimer',
     ]);
     const echo = host.functions.find((fn) => fn.name === 'echo');
     expect(echo?.triggerType).toBe('httpTrigger');
@@ -43,20 +63,39 @@ describe('loading an app through the runtime module stand-in', () => {
     const enqueue = host.functions.find((fn) => fn.name === 'enqueue');
     // Binding properties arrive as registered: setting references are resolved by the host, not the library.
     expect(Object.values(enqueue?.bindings ?? {})).toContainEqual(
-      expect.objectContaining({ type: 'queue', direction: 'out', queueName: '%OUTPUT_QUEUE%', connection: 'AzureWebJobsStorage' }),
+      expect.objectContaining({
+        type: 'queue',
+        direction: 'out',
+        queueName: '%OUTPUT_QUEUE%',
+        connection: 'AzureWebJobsStorage',
+      }),
     );
     const work = host.functions.find((fn) => fn.name === 'work');
     expect(Object.values(work?.bindings ?? {})).toEqual([
-      expect.objectContaining({ type: 'queueTrigger', direction: 'in', queueName: '%WORK_QUEUE%', connection: 'AzureWebJobsStorage' }),
+      expect.objectContaining({
+        type: 'queueTrigger',
+        direction: 'in',
+        queueName: '%WORK_QUEUE%',
+        connection: 'AzureWebJobsStorage',
+      }),
     ]);
     const flaky = host.functions.find((fn) => fn.name === 'flakyTimer');
     expect(flaky?.triggerType).toBe('timerTrigger');
-    expect(flaky?.retryOptions).toMatchObject({ retryStrategy: 'fixedDelay', maxRetryCount: 2, delayInterval: { seconds: 10 } });
+    expect(flaky?.retryOptions).toMatchObject({
+      retryStrategy: 'fixedDelay',
+      maxRetryCount: 2,
+      delayInterval: { seconds: 10 },
+    });
   });
 
   it('keeps the raw handler the app passed and counts its hooks', async () => {
     // Prepare
-    host = await createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    host = await createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
 
     // Act
     const httpModule = appRequire()('./out/src/functions/http.js') as { echo: unknown; enqueue: unknown };
@@ -71,12 +110,22 @@ describe('loading an app through the runtime module stand-in', () => {
 
   it('loads a fresh @azure/functions for each host, so a second host in the process registers everything again', async () => {
     // Prepare
-    const first = await createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    const first = await createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
     const firstLibrary: unknown = appRequire()('@azure/functions');
     await first.stop();
 
     // Act
-    host = await createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    host = await createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
 
     // Assess
     expect(host.functions).toHaveLength(17);
@@ -85,10 +134,20 @@ describe('loading an app through the runtime module stand-in', () => {
 
   it('refuses a second host while one is loaded, because the runtime module and process.env are process-wide', async () => {
     // Prepare
-    host = await createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    host = await createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
 
     // Act
-    const second = createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    const second = createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
 
     // Assess
     await expect(second).rejects.toMatchObject({ code: 'ERR_LOCAL_HOST_BUSY' });
@@ -109,7 +168,11 @@ describe('settings', () => {
         log: logs.sink,
       });
       const state = appRequire()('./out/src/lib/state.js') as { greetingAtLoad: unknown };
-      const during = { greeting: process.env.GREETING, fileOnly: process.env.FILE_ONLY, shadowed: process.env.SHADOWED_BY_ENV };
+      const during = {
+        greeting: process.env.GREETING,
+        fileOnly: process.env.FILE_ONLY,
+        shadowed: process.env.SHADOWED_BY_ENV,
+      };
       await host.stop();
       host = undefined;
 
@@ -148,7 +211,12 @@ describe('settings', () => {
 describe('apps the host cannot run', () => {
   it('reports an entry file that throws while loading, and leaves the process clean for the next host', async () => {
     // Act
-    const building = createLocalHost({ appDir: join(fixturesDir, 'broken-app'), settingsFile: false, settings: { MARKER: 'x' }, log: collectLogs().sink });
+    const building = createLocalHost({
+      appDir: join(fixturesDir, 'broken-app'),
+      settingsFile: false,
+      settings: { MARKER: 'x' },
+      log: collectLogs().sink,
+    });
 
     // Assess
     await expect(building).rejects.toMatchObject({
@@ -156,13 +224,22 @@ describe('apps the host cannot run', () => {
       message: 'Loading entry file index.js failed: Error: REQUIRED_SETTING is missing',
     });
     expect(process.env.MARKER).toBeUndefined();
-    host = await createLocalHost({ appDir: sampleAppDir, settingsFile: false, settings: sampleSettings(), log: collectLogs().sink });
+    host = await createLocalHost({
+      appDir: sampleAppDir,
+      settingsFile: false,
+      settings: sampleSettings(),
+      log: collectLogs().sink,
+    });
     expect(host.functions.length).toBeGreaterThan(0);
   });
 
   it('names every trigger and binding it does not emulate', async () => {
     // Act
-    const building = createLocalHost({ appDir: join(fixturesDir, 'unsupported-app'), settingsFile: false, log: collectLogs().sink });
+    const building = createLocalHost({
+      appDir: join(fixturesDir, 'unsupported-app'),
+      settingsFile: false,
+      log: collectLogs().sink,
+    });
 
     // Assess
     await expect(building).rejects.toMatchObject({ code: 'ERR_LOCAL_HOST_UNSUPPORTED' });
@@ -195,7 +272,12 @@ describe('apps the host cannot run', () => {
 
   it('rejects a main pattern that matches no file and tells to build', async () => {
     // Act
-    const building = createLocalHost({ appDir: sampleAppDir, main: 'dist/src/{index.js,functions/*.js}', settingsFile: false, log: collectLogs().sink });
+    const building = createLocalHost({
+      appDir: sampleAppDir,
+      main: 'dist/src/{index.js,functions/*.js}',
+      settingsFile: false,
+      log: collectLogs().sink,
+    });
 
     // Assess
     await expect(building).rejects.toMatchObject({

@@ -12,7 +12,11 @@ afterEach(async () => {
   host = undefined;
 });
 
-async function startHost(scheduler: HostScheduler, logs: LogCollector, settings: Record<string, string> = {}): Promise<LocalHost> {
+async function startHost(
+  scheduler: HostScheduler,
+  logs: LogCollector,
+  settings: Record<string, string> = {},
+): Promise<LocalHost> {
   host = await createLocalHost({
     appDir: sampleAppDir,
     port: 0,
@@ -26,7 +30,11 @@ async function startHost(scheduler: HostScheduler, logs: LogCollector, settings:
 }
 
 interface TimerEvent {
-  timer: { isPastDue: boolean; schedule: { adjustForDST: boolean }; scheduleStatus: { last: string; next: string; lastUpdated: string } | null };
+  timer: {
+    isPastDue: boolean;
+    schedule: { adjustForDST: boolean };
+    scheduleStatus: { last: string; next: string; lastUpdated: string } | null;
+  };
 }
 
 function timers(logs: LogCollector, name: string): TimerEvent['timer'][] {
@@ -78,15 +86,25 @@ describe('timer triggers', () => {
       {
         isPastDue: false,
         schedule: { adjustForDST: true },
-        scheduleStatus: { last: '2026-03-01T00:05:00.000Z', next: '2026-03-01T00:10:00.000Z', lastUpdated: '2026-03-01T00:05:00.000Z' },
+        scheduleStatus: {
+          last: '2026-03-01T00:05:00.000Z',
+          next: '2026-03-01T00:10:00.000Z',
+          lastUpdated: '2026-03-01T00:05:00.000Z',
+        },
       },
       {
         isPastDue: false,
         schedule: { adjustForDST: true },
-        scheduleStatus: { last: '2026-03-01T00:10:00.000Z', next: '2026-03-01T00:15:00.000Z', lastUpdated: '2026-03-01T00:10:00.000Z' },
+        scheduleStatus: {
+          last: '2026-03-01T00:10:00.000Z',
+          next: '2026-03-01T00:15:00.000Z',
+          lastUpdated: '2026-03-01T00:10:00.000Z',
+        },
       },
     ]);
-    expect(logs.hostLines()).toContainEqual(expect.stringMatching(/^Executing 'Functions\.tick' \(Reason='Timer fired at 2026-03-01T00:05:00\.000Z', Id=/));
+    expect(logs.hostLines()).toContainEqual(
+      expect.stringMatching(/^Executing 'Functions\.tick' \(Reason='Timer fired at 2026-03-01T00:05:00\.000Z', Id=/),
+    );
   });
 
   it('sends no schedule status for schedules under a minute apart (useMonitor defaults off)', async () => {
@@ -136,7 +154,11 @@ describe('timer triggers', () => {
 
     // Assess: its schedule (1 January) does not come round within the day.
     expect(timers(logs, 'startupTimer')).toEqual([
-      { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: NEVER, next: '2027-01-01T00:00:00.000Z', lastUpdated: START } },
+      {
+        isPastDue: false,
+        schedule: { adjustForDST: true },
+        scheduleStatus: { last: NEVER, next: '2027-01-01T00:00:00.000Z', lastUpdated: START },
+      },
     ]);
   });
 
@@ -151,7 +173,11 @@ describe('timer triggers', () => {
     await scheduler.advance(3600_000);
 
     // Assess
-    expect(outcome).toMatchObject({ functionName: 'tick', succeeded: true, invocationId: expect.any(String) as unknown });
+    expect(outcome).toMatchObject({
+      functionName: 'tick',
+      succeeded: true,
+      invocationId: expect.any(String) as unknown,
+    });
     expect(timers(logs, 'tick').map((timer) => [timer.isPastDue, timer.scheduleStatus?.next])).toEqual([
       [true, '2026-03-01T01:00:00.000Z'],
       [false, '2026-03-01T01:00:00.000Z'],
@@ -168,25 +194,32 @@ describe('timer triggers', () => {
     await scheduler.advance(3600_000 + 60_000);
 
     // Assess
-    const attempts = logs.entries.filter((entry) => entry.functionName === 'flakyTimer' && entry.source === 'host' && entry.message.startsWith('Executing'));
+    const attempts = logs.entries.filter(
+      (entry) =>
+        entry.functionName === 'flakyTimer' && entry.source === 'host' && entry.message.startsWith('Executing'),
+    );
     expect(attempts.map((entry) => entry.time.toISOString())).toHaveLength(3);
     expect(logs.events('flakyTimer').map((event) => event.retryContext)).toEqual([
       { retryCount: 0, maxRetryCount: 2 },
       { retryCount: 1, maxRetryCount: 2, exception: { message: 'Error: flaky timer failure', source: 'flakyTimer' } },
       { retryCount: 2, maxRetryCount: 2, exception: { message: 'Error: flaky timer failure', source: 'flakyTimer' } },
     ]);
-    expect(logs.hostLines().filter((line) => line.startsWith("Executing 'Functions.flakyTimer'")).map((line) => /fired at (\S+)'/.exec(line)?.[1])).toEqual([
-      '2026-03-01T01:00:00.000Z',
-      '2026-03-01T01:00:10.000Z',
-      '2026-03-01T01:00:20.000Z',
-    ]);
+    expect(
+      logs
+        .hostLines()
+        .filter((line) => line.startsWith("Executing 'Functions.flakyTimer'"))
+        .map((line) => /fired at (\S+)'/.exec(line)?.[1]),
+    ).toEqual(['2026-03-01T01:00:00.000Z', '2026-03-01T01:00:10.000Z', '2026-03-01T01:00:20.000Z']);
   });
 
   it('leaves a function disabled by AzureWebJobs.<name>.Disabled idle', async () => {
     // Prepare
     const scheduler = new ManualScheduler(START);
     const logs = collectLogs();
-    const running = await startHost(scheduler, logs, { TICK_SCHEDULE: '0 * * * * *', 'AzureWebJobs.tick.Disabled': 'true' });
+    const running = await startHost(scheduler, logs, {
+      TICK_SCHEDULE: '0 * * * * *',
+      'AzureWebJobs.tick.Disabled': 'true',
+    });
 
     // Act
     await scheduler.advance(5 * 60_000);

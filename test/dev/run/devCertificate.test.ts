@@ -27,8 +27,18 @@ describe('createDevCertificate', () => {
     const issued = createDevCertificate();
     const dataKey = Buffer.alloc(32, 7);
 
-    const encrypted = publicEncrypt({ key: new X509Certificate(issued.certificatePem).publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, dataKey);
-    const decrypted = privateDecrypt({ key: issued.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, encrypted);
+    const encrypted = publicEncrypt(
+      {
+        key: new X509Certificate(issued.certificatePem).publicKey,
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: 'sha1',
+      },
+      dataKey,
+    );
+    const decrypted = privateDecrypt(
+      { key: issued.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      encrypted,
+    );
 
     expect(decrypted).toEqual(dataKey);
   });
@@ -37,7 +47,11 @@ describe('createDevCertificate', () => {
     const issued = createDevCertificate({ certificateId: 'graph-notify-dev' });
 
     const config = loadConfig(
-      testEnvironment({ ENCRYPTION_CERTIFICATE_ID: issued.certificateId, ENCRYPTION_CERTIFICATE: issued.certificatePem, ENCRYPTION_PRIVATE_KEY: issued.privateKeyPem }),
+      testEnvironment({
+        ENCRYPTION_CERTIFICATE_ID: issued.certificateId,
+        ENCRYPTION_CERTIFICATE: issued.certificatePem,
+        ENCRYPTION_PRIVATE_KEY: issued.privateKeyPem,
+      }),
     );
 
     expect(config.graph.encryption.current?.certificateId).toBe('graph-notify-dev');

@@ -39,7 +39,11 @@ afterEach(() => {
 });
 
 function startDev(): DevRun {
-  const child = spawn(npm, ['run', '-s', 'dev', '--', '--port', '0', '--no-workload'], { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(npm, ['run', '-s', 'dev', '--', '--port', '0', '--no-workload'], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const waiters: { pattern: RegExp; resolve: (text: string) => void }[] = [];
   const onData = (chunk: Buffer): void => {
@@ -54,9 +58,11 @@ function startDev(): DevRun {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const closed = new Promise<void>((resolve) => child.once('close', () => {
-    resolve();
-  }));
+  const closed = new Promise<void>((resolve) =>
+    child.once('close', () => {
+      resolve();
+    }),
+  );
   const run: DevRun = {
     child,
     output: () => output,
@@ -82,32 +88,43 @@ function startDev(): DevRun {
 }
 
 describe('npm run dev in a terminal', () => {
-  it('lets graph-notify list its subscriptions with no manual step, and stops everything gracefully on one Ctrl-C', { timeout: 240_000 }, async () => {
-    // Prepare
-    const dev = startDev();
-    const created = Number((await dev.waitFor(/Demo tenant +\S+: (\d+) subscriptions/)).match(/: (\d+) subscriptions/)?.[1]);
-    await dev.waitFor(/CLI +npx graph-notify/);
-    const out: string[] = [];
-    const err: string[] = [];
+  it(
+    'lets graph-notify list its subscriptions with no manual step, and stops everything gracefully on one Ctrl-C',
+    { timeout: 240_000 },
+    async () => {
+      // Prepare
+      const dev = startDev();
+      const created = Number(
+        (await dev.waitFor(/Demo tenant +\S+: (\d+) subscriptions/)).match(/: (\d+) subscriptions/)?.[1],
+      );
+      await dev.waitFor(/CLI +npx graph-notify/);
+      const out: string[] = [];
+      const err: string[] = [];
 
-    // Act: the CLI with an empty environment, from the repository root.
-    const code = await runCli(['subscriptions', 'list', '--json'], { env: {}, cwd: repoRoot, stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-    dev.ctrlC();
-    await dev.closed;
+      // Act: the CLI with an empty environment, from the repository root.
+      const code = await runCli(['subscriptions', 'list', '--json'], {
+        env: {},
+        cwd: repoRoot,
+        stdout: (text) => out.push(text),
+        stderr: (text) => err.push(text),
+      });
+      dev.ctrlC();
+      await dev.closed;
 
-    // Assess
-    expect(err.join('\n')).toBe('');
-    expect(code).toBe(EXIT.ok);
-    const listed = JSON.parse(out.join('\n')) as SubscriptionView[];
-    expect(created).toBeGreaterThan(0);
-    expect(listed).toHaveLength(created);
-    expect(listed.every((view) => view.status === 'active')).toBe(true);
-    const output = dev.output();
-    expect(output.match(/SIGINT: stopping/g)).toHaveLength(1);
-    expect(output).not.toContain('exiting without waiting');
-    expect(output).toContain('Stopped.');
-    expect(existsSync(join(repoRoot, DEV_SESSION_FILE))).toBe(false);
-  });
+      // Assess
+      expect(err.join('\n')).toBe('');
+      expect(code).toBe(EXIT.ok);
+      const listed = JSON.parse(out.join('\n')) as SubscriptionView[];
+      expect(created).toBeGreaterThan(0);
+      expect(listed).toHaveLength(created);
+      expect(listed.every((view) => view.status === 'active')).toBe(true);
+      const output = dev.output();
+      expect(output.match(/SIGINT: stopping/g)).toHaveLength(1);
+      expect(output).not.toContain('exiting without waiting');
+      expect(output).toContain('Stopped.');
+      expect(existsSync(join(repoRoot, DEV_SESSION_FILE))).toBe(false);
+    },
+  );
 
   it('exits at once on a second Ctrl-C, even during start-up', { timeout: 240_000 }, async () => {
     // Prepare
@@ -126,7 +143,10 @@ describe('npm run dev in a terminal', () => {
   });
 
   it('answers a wrong flag with the usage and exit 2, starting nothing', { timeout: 60_000 }, async () => {
-    const child = spawn(npm, ['run', '-s', 'dev', '--', '--no-such-flag'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(npm, ['run', '-s', 'dev', '--', '--no-such-flag'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));

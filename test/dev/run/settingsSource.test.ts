@@ -6,7 +6,8 @@ import { settingsSourceLines } from '../../../dev/run/settingsSource';
 
 function appDir(values?: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'graph-notify-dev-settings-'));
-  if (values !== undefined) writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: values }));
+  if (values !== undefined)
+    writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: values }));
   return dir;
 }
 
@@ -21,11 +22,16 @@ describe('npm run dev: which settings it reads', () => {
   });
 
   it('names the file it reads with --tenant, and the misspelt settings in it', () => {
-    const dir = appDir({ GRAPH_CLIENT_ID: 'c', NOTIFICATIONS_URL: 'https://example.test/api/notifications?code=secret' });
+    const dir = appDir({
+      GRAPH_CLIENT_ID: 'c',
+      NOTIFICATIONS_URL: 'https://example.test/api/notifications?code=secret',
+    });
 
     const lines = settingsSourceLines(dir, true);
 
-    expect(lines[0]).toBe(`Settings: ${join(dir, 'local.settings.json')} (Values), for the GRAPH_* settings and NOTIFICATION_URL.`);
+    expect(lines[0]).toBe(
+      `Settings: ${join(dir, 'local.settings.json')} (Values), for the GRAPH_* settings and NOTIFICATION_URL.`,
+    );
     expect(lines).toContain('  warning: Unknown setting NOTIFICATIONS_URL is ignored: did you mean NOTIFICATION_URL?');
     expect(lines.join('\n')).not.toContain('secret');
   });

@@ -13,7 +13,16 @@ const status: PipelineStatus = {
   failures: 0,
   poison: 0,
   queued: 0,
-  delivery: { total: 42, pending: 0, delivered: 42, dropped: 0, discarded: 0, abandoned: 0, lost: 0, duplicatesDelivered: 0 },
+  delivery: {
+    total: 42,
+    pending: 0,
+    delivered: 42,
+    dropped: 0,
+    discarded: 0,
+    abandoned: 0,
+    lost: 0,
+    duplicatesDelivered: 0,
+  },
   storageReachable: true,
 };
 
@@ -32,7 +41,14 @@ describe('the npm run dev status line', () => {
   });
 
   it('shows a dash for a figure whose source is unavailable and flags storage that cannot be reached', () => {
-    const line = formatStatusLine({ ...status, received: undefined, resources: undefined, tombstones: undefined, poison: undefined, storageReachable: false });
+    const line = formatStatusLine({
+      ...status,
+      received: undefined,
+      resources: undefined,
+      tombstones: undefined,
+      poison: undefined,
+      storageReachable: false,
+    });
 
     expect(line).toContain('notifications received -');
     expect(line).toContain('sink now - blobs');

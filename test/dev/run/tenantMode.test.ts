@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../dev/azurite';
-import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID, startGraphSimulator, type RunningGraphSimulator } from '../../../dev/graph-simulator';
+import {
+  DEMO_APP_ID,
+  DEMO_CLIENT_SECRET,
+  DEMO_TENANT_ID,
+  startGraphSimulator,
+  type RunningGraphSimulator,
+} from '../../../dev/graph-simulator';
 import { startLocalPipeline, type LocalPipeline } from '../../../dev/run';
 
 let pipeline: LocalPipeline | undefined;
@@ -57,17 +63,28 @@ describe('startLocalPipeline in tenant mode', () => {
     expect(pipeline.config.graph.tenantId).toBe(DEMO_TENANT_ID);
     // The file's queue name is kept, its storage is replaced by the pipeline's Azurite, and the unset binding settings get their defaults.
     expect(pipeline.config.storage.notificationsQueue).toBe('tenant-notifications');
-    expect(pipeline.config.storage.connection).toMatchObject({ kind: 'connectionString', connectionString: pipeline.connectionString });
+    expect(pipeline.config.storage.connection).toMatchObject({
+      kind: 'connectionString',
+      connectionString: pipeline.connectionString,
+    });
     expect(pipeline.config.storage.lifecycleQueue).toBe('graph-lifecycle');
     expect(created.status).toBe('active');
-    expect(tenant.subscriptions().map((subscription) => subscription.notificationUrl)).toEqual([`http://127.0.0.1:${port}/api/notifications`]);
+    expect(tenant.subscriptions().map((subscription) => subscription.notificationUrl)).toEqual([
+      `http://127.0.0.1:${port}/api/notifications`,
+    ]);
   });
 
   it('says which file it needs when local.settings.json is missing', async () => {
     folder = mkdtempSync(join(tmpdir(), 'graph-notify-tenant-'));
 
-    const starting = startLocalPipeline({ port: 0, graph: { mode: 'tenant', settingsFile: join(folder, 'local.settings.json') }, log: () => undefined });
+    const starting = startLocalPipeline({
+      port: 0,
+      graph: { mode: 'tenant', settingsFile: join(folder, 'local.settings.json') },
+      log: () => undefined,
+    });
 
-    await expect(starting).rejects.toThrow(/--tenant reads the real Graph settings .* from .*local\.settings\.json, which does not exist/);
+    await expect(starting).rejects.toThrow(
+      /--tenant reads the real Graph settings .* from .*local\.settings\.json, which does not exist/,
+    );
   });
 });

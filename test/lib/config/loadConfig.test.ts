@@ -69,6 +69,12 @@ describe('loadConfig', () => {
   });
 
   it('never echoes a secret setting value in a problem', () => {
-    expect(() => loadConfig({ AzureWebJobsStorage: connectionString, ...testGraphSettings, AzureWebJobsStorage__credential: 'hunter2' })).not.toThrow();
+    expect(() =>
+      loadConfig({
+        AzureWebJobsStorage: connectionString,
+        ...testGraphSettings,
+        AzureWebJobsStorage__credential: 'hunter2',
+      }),
+    ).not.toThrow();
   });
 });

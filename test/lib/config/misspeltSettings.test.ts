@@ -9,15 +9,27 @@ describe('misspelt setting names', () => {
     expect(meantSetting('LIFECYCLE_NOTIFICATIONS_URL')).toBe('LIFECYCLE_NOTIFICATION_URL');
   });
 
-  it('leaves the app\'s own settings and unrelated names alone', () => {
+  it("leaves the app's own settings and unrelated names alone", () => {
     for (const setting of allSettings) expect(meantSetting(setting.name), setting.name).toBeUndefined();
-    for (const name of ['PATH', 'HOME', 'NODE_OPTIONS', 'FUNCTIONS_WORKER_RUNTIME', 'WEBSITE_HOSTNAME', 'AzureWebJobsStorage__accountName']) {
+    for (const name of [
+      'PATH',
+      'HOME',
+      'NODE_OPTIONS',
+      'FUNCTIONS_WORKER_RUNTIME',
+      'WEBSITE_HOSTNAME',
+      'AzureWebJobsStorage__accountName',
+    ]) {
       expect(meantSetting(name), name).toBeUndefined();
     }
   });
 
   it('reports each misspelt name once, sorted, with a line that names both and never the value', () => {
-    const environment = { NOTIFICATIONS_URL: 'https://example.test/api/notifications?code=secret', PATH: '/usr/bin', NOTIFICATION_URL: undefined, GRAPH_TENANTID: 't' };
+    const environment = {
+      NOTIFICATIONS_URL: 'https://example.test/api/notifications?code=secret',
+      PATH: '/usr/bin',
+      NOTIFICATION_URL: undefined,
+      GRAPH_TENANTID: 't',
+    };
 
     expect(misspeltSettings(environment)).toEqual([
       { given: 'GRAPH_TENANTID', meant: 'GRAPH_TENANT_ID' },

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assessConfiguration, loadConfig, partUnavailable, readConfiguration, unresolvedReferenceKind } from '../../../src/lib/config';
+import {
+  assessConfiguration,
+  loadConfig,
+  partUnavailable,
+  readConfiguration,
+  unresolvedReferenceKind,
+} from '../../../src/lib/config';
 import { ConfigurationInvalid } from '../../../src/lib/shared/errors';
 import { testGraphSettings } from '../../support/storage';
 
@@ -26,11 +32,17 @@ describe('unresolved platform references', () => {
         expect(unresolvedReferenceKind(text)).toBeUndefined();
       }),
     );
-    expect(unresolvedReferenceKind('https://app.azurewebsites.net/api/notifications?code=@Microsoft.KeyVault(')).toBeUndefined();
+    expect(
+      unresolvedReferenceKind('https://app.azurewebsites.net/api/notifications?code=@Microsoft.KeyVault('),
+    ).toBeUndefined();
   });
 
   it('reports each unresolved setting once, by name, without its value and without follow-on problems', () => {
-    const { problems } = readConfiguration({ ...base, NOTIFICATION_URL: secretUriReference, LIFECYCLE_NOTIFICATION_URL: vaultNameReference });
+    const { problems } = readConfiguration({
+      ...base,
+      NOTIFICATION_URL: secretUriReference,
+      LIFECYCLE_NOTIFICATION_URL: vaultNameReference,
+    });
 
     expect(problems.map((problem) => [problem.setting, problem.unresolvedReference])).toEqual([
       ['NOTIFICATION_URL', 'Key Vault'],
@@ -49,24 +61,34 @@ describe('unresolved platform references', () => {
 
   it('still fails loadConfig as a whole, naming the setting', () => {
     expect(() => loadConfig({ ...base, NOTIFICATION_URL: secretUriReference })).toThrow(ConfigurationInvalid);
-    expect(() => loadConfig({ ...base, NOTIFICATION_URL: secretUriReference })).toThrow(/NOTIFICATION_URL: is an unresolved Key Vault reference/);
+    expect(() => loadConfig({ ...base, NOTIFICATION_URL: secretUriReference })).toThrow(
+      /NOTIFICATION_URL: is an unresolved Key Vault reference/,
+    );
   });
 });
 
 describe('which part a problem takes down', () => {
   it('keeps ingest and processing when only the subscription URLs are unresolved', () => {
-    const { problems } = readConfiguration({ ...base, NOTIFICATION_URL: secretUriReference, LIFECYCLE_NOTIFICATION_URL: vaultNameReference });
+    const { problems } = readConfiguration({
+      ...base,
+      NOTIFICATION_URL: secretUriReference,
+      LIFECYCLE_NOTIFICATION_URL: vaultNameReference,
+    });
     const health = assessConfiguration(problems);
 
     expect(health.status).toBe('degraded');
     expect(health.available).toEqual({ ingest: true, processing: true, subscriptions: false, telemetry: true });
     expect(health.problems.map((problem) => problem.affects)).toEqual([['subscriptions'], ['subscriptions']]);
     expect(partUnavailable('ingest', problems)).toBeUndefined();
-    expect(partUnavailable('subscriptions', problems)?.message).toMatch(/^Subscription management .* is unavailable until these settings are fixed:\n {2}- NOTIFICATION_URL: /);
+    expect(partUnavailable('subscriptions', problems)?.message).toMatch(
+      /^Subscription management .* is unavailable until these settings are fixed:\n {2}- NOTIFICATION_URL: /,
+    );
   });
 
   it('takes processing and subscriptions down, not ingest, when the Graph secret is unresolved', () => {
-    const health = assessConfiguration(readConfiguration({ ...base, GRAPH_CLIENT_SECRET: secretUriReference }).problems);
+    const health = assessConfiguration(
+      readConfiguration({ ...base, GRAPH_CLIENT_SECRET: secretUriReference }).problems,
+    );
 
     expect(health.status).toBe('unhealthy');
     expect(health.available).toEqual({ ingest: true, processing: false, subscriptions: false, telemetry: true });
@@ -79,9 +101,14 @@ describe('which part a problem takes down', () => {
   });
 
   it('turns only telemetry off for a malformed Application Insights setting', () => {
-    const health = assessConfiguration(readConfiguration({ ...base, APPLICATIONINSIGHTS_CONNECTION_STRING: 'not a connection string' }).problems);
+    const health = assessConfiguration(
+      readConfiguration({ ...base, APPLICATIONINSIGHTS_CONNECTION_STRING: 'not a connection string' }).problems,
+    );
 
-    expect(health).toMatchObject({ status: 'degraded', available: { ingest: true, processing: true, subscriptions: true, telemetry: false } });
+    expect(health).toMatchObject({
+      status: 'degraded',
+      available: { ingest: true, processing: true, subscriptions: true, telemetry: false },
+    });
   });
 
   it('is healthy with nothing to report', () => {

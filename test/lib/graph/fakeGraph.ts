@@ -54,9 +54,14 @@ export async function startFakeGraph(): Promise<FakeGraph> {
           hanging.add(response);
           return;
         }
-        const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        const body =
+          answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
         const contentType = typeof answer.body === 'string' ? 'text/plain' : 'application/json; charset=utf-8';
-        response.writeHead(answer.status ?? 200, { 'Content-Type': contentType, 'request-id': `req-${requests.length}`, ...answer.headers });
+        response.writeHead(answer.status ?? 200, {
+          'Content-Type': contentType,
+          'request-id': `req-${requests.length}`,
+          ...answer.headers,
+        });
         if (answer.hang === 'body') {
           response.write(body.slice(0, 1));
           hanging.add(response);
@@ -85,5 +90,11 @@ export async function startFakeGraph(): Promise<FakeGraph> {
 
 /** Graph's OData error body (docs/graph-protocol.md §1.6). */
 export function graphErrorBody(code: string, message = 'Something went wrong.'): unknown {
-  return { error: { code, message, innerError: { date: '2026-01-01T00:00:00', 'request-id': 'inner-1', 'client-request-id': 'inner-2' } } };
+  return {
+    error: {
+      code,
+      message,
+      innerError: { date: '2026-01-01T00:00:00', 'request-id': 'inner-1', 'client-request-id': 'inner-2' },
+    },
+  };
 }

@@ -67,13 +67,21 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 describe('GraphClient.get', () => {
   it('sends the tenant token and a fresh client-request-id, and returns the entity with etag and request-id', async () => {
-    graph.handle(() => ({ body: { id: 'm1', subject: 'hello', '@odata.etag': 'W/"CQAAAB"' }, headers: { 'request-id': 'graph-req-1' } }));
+    graph.handle(() => ({
+      body: { id: 'm1', subject: 'hello', '@odata.etag': 'W/"CQAAAB"' },
+      headers: { 'request-id': 'graph-req-1' },
+    }));
     const graphClient = client();
 
     const first = await graphClient.get(TENANT, "/users/u1/messages('m1')?$select=subject");
     await graphClient.get(TENANT, '/users/u1');
 
-    expect(first).toMatchObject({ status: 200, body: { id: 'm1', subject: 'hello' }, etag: 'W/"CQAAAB"', requestId: 'graph-req-1' });
+    expect(first).toMatchObject({
+      status: 200,
+      body: { id: 'm1', subject: 'hello' },
+      etag: 'W/"CQAAAB"',
+      requestId: 'graph-req-1',
+    });
     const [sent, second] = graph.requests as [RecordedRequest, RecordedRequest];
     expect(sent.url).toBe("/v1.0/users/u1/messages('m1')?$select=subject");
     expect(sent.headers.authorization).toBe(`Bearer token-for-${TENANT}`);
@@ -96,16 +104,30 @@ describe('GraphClient.get', () => {
     ['2.128', 2_128],
     ['10', 10_000],
     ['0', 0],
-  ])('turns 429 with Retry-After %s into GraphThrottled waiting %i ms, without retrying', async (header, expectedMs) => {
-    graph.handle(() => ({ status: 429, headers: { 'Retry-After': header }, body: graphErrorBody('TooManyRequests', 'Please retry again later.') }));
+  ])(
+    'turns 429 with Retry-After %s into GraphThrottled waiting %i ms, without retrying',
+    async (header, expectedMs) => {
+      graph.handle(() => ({
+        status: 429,
+        headers: { 'Retry-After': header },
+        body: graphErrorBody('TooManyRequests', 'Please retry again later.'),
+      }));
 
-    const error = await failure(client().get(TENANT, '/users/u1'));
+      const error = await failure(client().get(TENANT, '/users/u1'));
 
-    expect(error).toBeInstanceOf(GraphThrottled);
-    expect(error).toMatchObject({ code: 'ERR_GRAPH_THROTTLED', status: 429, graphCode: 'TooManyRequests', retryAfterMs: expectedMs, retryAfterFromHeader: true, transient: true });
-    expect(graph.requests).toHaveLength(1);
-    expect(records[0]).toMatchObject({ status: 429, throttled: true });
-  });
+      expect(error).toBeInstanceOf(GraphThrottled);
+      expect(error).toMatchObject({
+        code: 'ERR_GRAPH_THROTTLED',
+        status: 429,
+        graphCode: 'TooManyRequests',
+        retryAfterMs: expectedMs,
+        retryAfterFromHeader: true,
+        transient: true,
+      });
+      expect(graph.requests).toHaveLength(1);
+      expect(records[0]).toMatchObject({ status: 429, throttled: true });
+    },
+  );
 
   it('uses the default backoff when 429 has no Retry-After', async () => {
     graph.handle(() => ({ status: 429, body: graphErrorBody('TooManyRequests') }));
@@ -117,12 +139,22 @@ describe('GraphClient.get', () => {
 
   it('turns 503 with an HTTP-date Retry-After into GraphUnavailable with the remaining delay', async () => {
     const clock = new ManualClock('2026-03-01T10:00:00Z');
-    graph.handle(() => ({ status: 503, headers: { 'Retry-After': 'Sun, 01 Mar 2026 10:00:30 GMT' }, body: graphErrorBody('serviceNotAvailable') }));
+    graph.handle(() => ({
+      status: 503,
+      headers: { 'Retry-After': 'Sun, 01 Mar 2026 10:00:30 GMT' },
+      body: graphErrorBody('serviceNotAvailable'),
+    }));
 
     const error = await failure(client({ clock }).get(TENANT, '/users/u1'));
 
     expect(error).toBeInstanceOf(GraphUnavailable);
-    expect(error).toMatchObject({ code: 'ERR_GRAPH_UNAVAILABLE', reason: 'status', status: 503, retryAfterMs: 30_000, retryAfterFromHeader: true });
+    expect(error).toMatchObject({
+      code: 'ERR_GRAPH_UNAVAILABLE',
+      reason: 'status',
+      status: 503,
+      retryAfterMs: 30_000,
+      retryAfterFromHeader: true,
+    });
     expect(records[0]?.throttled).toBe(true);
   });
 
@@ -141,7 +173,9 @@ describe('GraphClient.get', () => {
     expect(error).toBeInstanceOf(type);
     expect(error).toMatchObject({ code, status, graphCode: `Code${status}`, transient, requestId: 'req-1' });
     expect(isTransientGraphError(error)).toBe(transient);
-    expect((error as Error).message).toBe(`Graph GET /users/u1 answered ${status} Code${status}: Message for ${status}`);
+    expect((error as Error).message).toBe(
+      `Graph GET /users/u1 answered ${status} Code${status}: Message for ${status}`,
+    );
   });
 
   it('fails with a timeout when Graph does not answer in time', async () => {
@@ -189,10 +223,19 @@ describe('GraphClient.get', () => {
 
 describe('GraphClient.send', () => {
   it('sends a JSON body with its content type and returns an empty body for 204', async () => {
-    graph.handle((request) => (request.method === 'PATCH' ? { status: 200, body: { id: 's1', expirationDateTime: '2026-03-02T00:00:00Z' } } : { status: 204 }));
+    graph.handle((request) =>
+      request.method === 'PATCH'
+        ? { status: 200, body: { id: 's1', expirationDateTime: '2026-03-02T00:00:00Z' } }
+        : { status: 204 },
+    );
     const graphClient = client();
 
-    const renewed = await graphClient.send(TENANT, { method: 'PATCH', path: '/subscriptions/s1', body: { expirationDateTime: '2026-03-02T00:00:00Z' }, operation: 'renewSubscription' });
+    const renewed = await graphClient.send(TENANT, {
+      method: 'PATCH',
+      path: '/subscriptions/s1',
+      body: { expirationDateTime: '2026-03-02T00:00:00Z' },
+      operation: 'renewSubscription',
+    });
     const deleted = await graphClient.send(TENANT, { method: 'DELETE', path: '/subscriptions/s1' });
 
     expect(renewed.body).toEqual({ id: 's1', expirationDateTime: '2026-03-02T00:00:00Z' });
@@ -217,17 +260,33 @@ function batchAnswering(answer: (url: string) => { status: number; headers?: Rec
 
 describe('GraphClient.batchGet', () => {
   it('reads 45 resources in three $batch calls of at most 20, results at the index of their request', async () => {
-    graph.handle(batchAnswering((url) => ({ status: 200, headers: { ETag: `"etag-${url}"` }, body: { id: url.split('/').pop() } })));
+    graph.handle(
+      batchAnswering((url) => ({
+        status: 200,
+        headers: { ETag: `"etag-${url}"` },
+        body: { id: url.split('/').pop() },
+      })),
+    );
     const paths = Array.from({ length: 45 }, (_, index) => ({ path: `/users/u${index}` }));
 
     const results = await client().batchGet(TENANT, paths);
 
-    expect(graph.requests.map((request) => [request.method, request.url, (request.body as BatchRequestBody).requests.length])).toEqual([
+    expect(
+      graph.requests.map((request) => [
+        request.method,
+        request.url,
+        (request.body as BatchRequestBody).requests.length,
+      ]),
+    ).toEqual([
       ['POST', '/v1.0/$batch', 20],
       ['POST', '/v1.0/$batch', 20],
       ['POST', '/v1.0/$batch', 5],
     ]);
-    expect((graph.requests[0]?.body as BatchRequestBody).requests[0]).toEqual({ id: '1', method: 'GET', url: '/users/u0' });
+    expect((graph.requests[0]?.body as BatchRequestBody).requests[0]).toEqual({
+      id: '1',
+      method: 'GET',
+      url: '/users/u0',
+    });
     expect(results).toHaveLength(45);
     results.forEach((result, index) => {
       expect(result).toEqual({ ok: true, status: 200, body: { id: `u${index}` }, etag: `"etag-/users/u${index}"` });
@@ -244,12 +303,18 @@ describe('GraphClient.batchGet', () => {
       batchAnswering((url) => {
         if (url.endsWith('/gone')) return { status: 404, body: graphErrorBody('ResourceNotFound') };
         if (url.endsWith('/secret')) return { status: 403, body: graphErrorBody('ErrorAccessDenied') };
-        if (url.endsWith('/busy')) return { status: 429, headers: { 'Retry-After': '7' }, body: graphErrorBody('TooManyRequests') };
+        if (url.endsWith('/busy'))
+          return { status: 429, headers: { 'Retry-After': '7' }, body: graphErrorBody('TooManyRequests') };
         return { status: 200, body: { id: 'ok', '@odata.etag': 'W/"1"' } };
       }),
     );
 
-    const [ok, gone, secret, busy] = await client().batchGet(TENANT, [{ path: '/me/ok' }, { path: '/me/gone' }, { path: '/me/secret' }, { path: '/me/busy' }]);
+    const [ok, gone, secret, busy] = await client().batchGet(TENANT, [
+      { path: '/me/ok' },
+      { path: '/me/gone' },
+      { path: '/me/secret' },
+      { path: '/me/busy' },
+    ]);
 
     expect(ok).toEqual({ ok: true, status: 200, body: { id: 'ok', '@odata.etag': 'W/"1"' }, etag: 'W/"1"' });
     expect(errorOf(gone)).toBeInstanceOf(GraphResourceNotFound);
@@ -268,9 +333,14 @@ describe('GraphClient.batchGet', () => {
   it('passes per-request headers into the batch', async () => {
     graph.handle(batchAnswering(() => ({ status: 200, body: { id: 'x' } })));
 
-    await client().batchGet(TENANT, [{ path: '/me/a', headers: { Prefer: 'IdType="ImmutableId"' } }, { path: '/me/b' }]);
+    await client().batchGet(TENANT, [
+      { path: '/me/a', headers: { Prefer: 'IdType="ImmutableId"' } },
+      { path: '/me/b' },
+    ]);
 
-    expect((graph.requests[0]?.body as BatchRequestBody).requests[0]?.headers).toEqual({ Prefer: 'IdType="ImmutableId"' });
+    expect((graph.requests[0]?.body as BatchRequestBody).requests[0]?.headers).toEqual({
+      Prefer: 'IdType="ImmutableId"',
+    });
   });
 
   it('reads a single resource with a plain GET', async () => {
@@ -290,7 +360,8 @@ describe('GraphClient.batchGet', () => {
 
     expect(graph.requests).toHaveLength(1);
     expect(results).toHaveLength(30);
-    for (const result of results) expect(errorOf(result)).toMatchObject({ code: 'ERR_GRAPH_THROTTLED', retryAfterMs: 3_000 });
+    for (const result of results)
+      expect(errorOf(result)).toMatchObject({ code: 'ERR_GRAPH_THROTTLED', retryAfterMs: 3_000 });
   });
 
   it('marks an item the $batch answer left out as an invalid response', async () => {
@@ -307,7 +378,12 @@ describe('GraphClient.deltaPages', () => {
   it('follows nextLinks to the deltaLink and classifies changed, removed and deleted-facet items', async () => {
     graph.handle((request) => {
       if (request.url === '/v1.0/drives/d1/root/delta') {
-        return { body: { value: [{ id: 'f1', name: 'a.txt' }], '@odata.nextLink': `${graph.baseUrl}/drives/d1/root/delta?token=page2` } };
+        return {
+          body: {
+            value: [{ id: 'f1', name: 'a.txt' }],
+            '@odata.nextLink': `${graph.baseUrl}/drives/d1/root/delta?token=page2`,
+          },
+        };
       }
       if (request.url === '/v1.0/drives/d1/root/delta?token=page2') {
         return { body: { value: [], '@odata.nextLink': `${graph.baseUrl}/drives/d1/root/delta?token=page3` } };
@@ -325,7 +401,9 @@ describe('GraphClient.deltaPages', () => {
 
     const pages = await collect(client().deltaPages(TENANT, '/drives/d1/root/delta'));
 
-    expect(pages.map((page) => page.items.map((item) => [item.kind, item.id, item.kind === 'removed' ? item.reason : '']))).toEqual([
+    expect(
+      pages.map((page) => page.items.map((item) => [item.kind, item.id, item.kind === 'removed' ? item.reason : ''])),
+    ).toEqual([
       [['changed', 'f1', '']],
       [],
       [
@@ -344,22 +422,32 @@ describe('GraphClient.deltaPages', () => {
       body: graphErrorBody('resyncChangesApplyDifferences'),
     }));
 
-    const error = await failure(collect(client().deltaPages(TENANT, `${graph.baseUrl}/drives/d1/root/delta?token=old`)));
+    const error = await failure(
+      collect(client().deltaPages(TENANT, `${graph.baseUrl}/drives/d1/root/delta?token=old`)),
+    );
 
     expect(error).toBeInstanceOf(GraphDeltaResyncRequired);
-    expect(error).toMatchObject({ code: 'ERR_GRAPH_RESYNC_REQUIRED', status: 410, location: `${graph.baseUrl}/drives/d1/root/delta?token=` });
+    expect(error).toMatchObject({
+      code: 'ERR_GRAPH_RESYNC_REQUIRED',
+      status: 410,
+      location: `${graph.baseUrl}/drives/d1/root/delta?token=`,
+    });
   });
 
   it('asks for a full resync when Graph says the sync state is gone', async () => {
     graph.handle(() => ({ status: 400, body: graphErrorBody('syncStateNotFound') }));
 
-    const error = await failure(collect(client().deltaPages(TENANT, `${graph.baseUrl}/users/delta?$deltatoken=expired`)));
+    const error = await failure(
+      collect(client().deltaPages(TENANT, `${graph.baseUrl}/users/delta?$deltatoken=expired`)),
+    );
 
     expect(error).toBeInstanceOf(GraphDeltaResyncRequired);
   });
 
   it('refuses to follow a link to another origin, sending nothing there', async () => {
-    graph.handle(() => ({ body: { value: [], '@odata.nextLink': 'https://evil.example/v1.0/users/delta?$skiptoken=x' } }));
+    graph.handle(() => ({
+      body: { value: [], '@odata.nextLink': 'https://evil.example/v1.0/users/delta?$skiptoken=x' },
+    }));
 
     const error = await failure(collect(client().deltaPages(TENANT, '/users/delta')));
 
@@ -416,7 +504,10 @@ describe('parseRetryAfter', () => {
     );
     expect(parseRetryAfter('-5', now, 42)).toEqual({ retryAfterMs: 42, retryAfterFromHeader: false });
     expect(parseRetryAfter('2.0271', now, 42)).toEqual({ retryAfterMs: 2_028, retryAfterFromHeader: true });
-    expect(parseRetryAfter('Thu, 01 Jan 2025 00:00:00 GMT', now, 42)).toEqual({ retryAfterMs: 0, retryAfterFromHeader: true });
+    expect(parseRetryAfter('Thu, 01 Jan 2025 00:00:00 GMT', now, 42)).toEqual({
+      retryAfterMs: 0,
+      retryAfterFromHeader: true,
+    });
   });
 });
 

@@ -41,7 +41,8 @@ const VALIDATION_EVENT = {
       subscriptionId: 'NA',
       subscriptionExpirationDateTime: 'NA',
       clientState: 'NA',
-      changeType: 'Validation: Testing client application reachability for subscription Request-Id: 522a8e7e-096a-494c-aaf1-ac0dcfca45b7',
+      changeType:
+        'Validation: Testing client application reachability for subscription Request-Id: 522a8e7e-096a-494c-aaf1-ac0dcfca45b7',
       resource: 'NA',
       resourceData: { '@odata.type': 'NA', '@odata.id': 'NA', id: 'NA' },
     },
@@ -71,7 +72,10 @@ describe('Event Grid events', () => {
     const subscription = subscriptionRecord({ resource: 'users' });
     const world = await ingestWorld([subscription]);
 
-    const result = await ingestEventGridEvents([cloudEvent(userNotification(subscription)), cloudEvent(userNotification(subscription))], world.deps);
+    const result = await ingestEventGridEvents(
+      [cloudEvent(userNotification(subscription)), cloudEvent(userNotification(subscription))],
+      world.deps,
+    );
 
     expect(result).toMatchObject({ accepted: 2, rejected: {} });
     expect(world.notificationsQueue.sent.length).toBeGreaterThan(0);
@@ -91,7 +95,11 @@ describe('Event Grid events', () => {
       world.deps,
     );
 
-    expect(result).toEqual({ accepted: 0, rejected: { clientStateMismatch: 1, unknownSubscription: 1, tenantMismatch: 1, invalidItem: 1 }, messagesSent: 0 });
+    expect(result).toEqual({
+      accepted: 0,
+      rejected: { clientStateMismatch: 1, unknownSubscription: 1, tenantMismatch: 1, invalidItem: 1 },
+      messagesSent: 0,
+    });
     expect(world.notificationsQueue.sent).toEqual([]);
   });
 
@@ -100,7 +108,10 @@ describe('Event Grid events', () => {
     const world = await ingestWorld([subscription]);
     const { lifecycleEvent: _dropped, ...data } = lifecycleNotification(subscription);
 
-    const result = await ingestEventGridEvents([cloudEvent(data, 'microsoft.graph.SUBSCRIPTIONREAUTHORIZATIONREQUIRED')], world.deps);
+    const result = await ingestEventGridEvents(
+      [cloudEvent(data, 'microsoft.graph.SUBSCRIPTIONREAUTHORIZATIONREQUIRED')],
+      world.deps,
+    );
 
     expect(result.accepted).toBe(1);
     expect(world.lifecycleQueue.sent).toHaveLength(1);
@@ -113,7 +124,9 @@ describe('Event Grid events', () => {
     const world = await ingestWorld([subscription]);
     world.notificationsQueue.failWith = new StorageUnavailable('send message');
 
-    await expect(ingestEventGridEvents([cloudEvent(userNotification(subscription))], world.deps)).rejects.toBeInstanceOf(StorageUnavailable);
+    await expect(
+      ingestEventGridEvents([cloudEvent(userNotification(subscription))], world.deps),
+    ).rejects.toBeInstanceOf(StorageUnavailable);
   });
 
   it('never throws while reading any event, and keeps data as it came for a change event', () => {
@@ -124,7 +137,12 @@ describe('Event Grid events', () => {
         else if (!type.toLowerCase().startsWith('microsoft.graph.subscription')) expect(item).toBe(data);
       }),
     );
-    fc.assert(fc.property(fc.anything(), (event) => notificationOfCloudEvent(event) === undefined || typeof notificationOfCloudEvent(event) === 'object'));
+    fc.assert(
+      fc.property(
+        fc.anything(),
+        (event) => notificationOfCloudEvent(event) === undefined || typeof notificationOfCloudEvent(event) === 'object',
+      ),
+    );
   });
 });
 
@@ -134,7 +152,10 @@ describe('Event Hubs events', () => {
     const world = await ingestWorld([subscription]);
     const two = JSON.stringify({ value: [userNotification(subscription), userNotification(subscription)] });
 
-    const result = await ingestEventHubsEvents([VALIDATION_EVENT, new TextEncoder().encode(two), two, { value: [userNotification(subscription)] }], world.deps);
+    const result = await ingestEventHubsEvents(
+      [VALIDATION_EVENT, new TextEncoder().encode(two), two, { value: [userNotification(subscription)] }],
+      world.deps,
+    );
 
     expect(result).toEqual({ accepted: 5, rejected: 0, validationMessages: 1, failed: [] });
   });
@@ -143,11 +164,18 @@ describe('Event Hubs events', () => {
     const subscription = subscriptionRecord({ resource: 'users' });
     const world = await ingestWorld([subscription]);
     const parked = new MemoryParkedEventStore();
-    const events = [{ value: [userNotification(subscription)] }, { value: [userNotification(subscription), userNotification(subscription)] }];
+    const events = [
+      { value: [userNotification(subscription)] },
+      { value: [userNotification(subscription), userNotification(subscription)] },
+    ];
     world.notificationsQueue.failWith = new StorageUnavailable('send message');
 
     const result = await ingestEventHubsEvents(events, world.deps);
-    await parkEvents(result.failed.map(({ index }) => events[index]), parked, world.clock);
+    await parkEvents(
+      result.failed.map(({ index }) => events[index]),
+      parked,
+      world.clock,
+    );
     const whileDown = await replayParkedEvents({ ...world.deps, parked });
     world.notificationsQueue.failWith = undefined;
     const afterRecovery = await replayParkedEvents({ ...world.deps, parked });
@@ -156,7 +184,9 @@ describe('Event Hubs events', () => {
     expect(whileDown).toEqual({ replayed: 0, remaining: 2 });
     expect(afterRecovery).toEqual({ replayed: 2, remaining: 0 });
     expect(parked.bodies.size).toBe(0);
-    const queued = world.notificationsQueue.sent.flatMap((message) => (JSON.parse(message.text) as { items: unknown[] }).items);
+    const queued = world.notificationsQueue.sent.flatMap(
+      (message) => (JSON.parse(message.text) as { items: unknown[] }).items,
+    );
     expect(queued).toHaveLength(3);
   });
 

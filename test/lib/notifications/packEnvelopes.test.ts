@@ -1,13 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packEnvelopes, parseQueueEnvelope, QUEUE_MESSAGE_MAX_CHARS, QUEUE_MESSAGE_MAX_JSON_BYTES, type NotificationEnvelope } from '../../../src/lib/notifications';
+import {
+  packEnvelopes,
+  parseQueueEnvelope,
+  QUEUE_MESSAGE_MAX_CHARS,
+  QUEUE_MESSAGE_MAX_JSON_BYTES,
+  type NotificationEnvelope,
+} from '../../../src/lib/notifications';
 
 const receivedAt = '2026-05-01T10:00:00.000Z';
 const itemOfSize = (bytes: number, n = 0): Record<string, unknown> => {
   const base = { subscriptionId: `s-${n}`, filler: '' };
   return { ...base, filler: 'x'.repeat(Math.max(0, bytes - Buffer.byteLength(JSON.stringify(base)))) };
 };
-const base64Length = (envelope: NotificationEnvelope): number => Buffer.from(JSON.stringify(envelope)).toString('base64').length;
+const base64Length = (envelope: NotificationEnvelope): number =>
+  Buffer.from(JSON.stringify(envelope)).toString('base64').length;
 
 describe('packEnvelopes', () => {
   it('packs 50 typical notifications into one message', () => {
@@ -21,13 +28,19 @@ describe('packEnvelopes', () => {
   });
 
   it('fills a message exactly to the limit and starts a new one one byte later', () => {
-    const probe = packEnvelopes({ kind: 'notifications', receivedAt, items: [itemOfSize(10)], validationTokens: [] }).envelopes[0];
+    const probe = packEnvelopes({ kind: 'notifications', receivedAt, items: [itemOfSize(10)], validationTokens: [] })
+      .envelopes[0];
     if (probe === undefined) throw new Error('no envelope');
     const overhead = Buffer.byteLength(JSON.stringify(probe)) - Buffer.byteLength(JSON.stringify(itemOfSize(10)));
     const exact = itemOfSize(QUEUE_MESSAGE_MAX_JSON_BYTES - overhead);
 
     const fits = packEnvelopes({ kind: 'notifications', receivedAt, items: [exact], validationTokens: [] });
-    const tooBig = packEnvelopes({ kind: 'notifications', receivedAt, items: [itemOfSize(QUEUE_MESSAGE_MAX_JSON_BYTES - overhead + 1)], validationTokens: [] });
+    const tooBig = packEnvelopes({
+      kind: 'notifications',
+      receivedAt,
+      items: [itemOfSize(QUEUE_MESSAGE_MAX_JSON_BYTES - overhead + 1)],
+      validationTokens: [],
+    });
 
     expect(fits.envelopes).toHaveLength(1);
     expect(base64Length(fits.envelopes[0] as NotificationEnvelope)).toBe(QUEUE_MESSAGE_MAX_CHARS);
@@ -45,10 +58,18 @@ describe('packEnvelopes', () => {
   });
 
   it('attaches validation tokens only to messages holding rich notifications', () => {
-    const rich = { subscriptionId: 'r', encryptedContent: { data: 'a', dataKey: 'b', dataSignature: 'c', encryptionCertificateId: 'd' } };
+    const rich = {
+      subscriptionId: 'r',
+      encryptedContent: { data: 'a', dataKey: 'b', dataSignature: 'c', encryptionCertificateId: 'd' },
+    };
     const plain = itemOfSize(48_950);
 
-    const packed = packEnvelopes({ kind: 'notifications', receivedAt, items: [plain, rich], validationTokens: ['jwt-1'] });
+    const packed = packEnvelopes({
+      kind: 'notifications',
+      receivedAt,
+      items: [plain, rich],
+      validationTokens: ['jwt-1'],
+    });
 
     expect(packed.envelopes).toHaveLength(2);
     expect(packed.envelopes[0]?.validationTokens).toBeUndefined();
@@ -56,7 +77,10 @@ describe('packEnvelopes', () => {
   });
 
   it('caps items per message when asked (the one-message-per-notification design)', () => {
-    const packed = packEnvelopes({ kind: 'lifecycle', receivedAt, items: [itemOfSize(100, 1), itemOfSize(100, 2)], validationTokens: [] }, { maxItemsPerMessage: 1 });
+    const packed = packEnvelopes(
+      { kind: 'lifecycle', receivedAt, items: [itemOfSize(100, 1), itemOfSize(100, 2)], validationTokens: [] },
+      { maxItemsPerMessage: 1 },
+    );
 
     expect(packed.envelopes.map((envelope) => envelope.items.length)).toEqual([1, 1]);
   });
@@ -65,23 +89,37 @@ describe('packEnvelopes', () => {
     const item = fc.record({
       subscriptionId: fc.uuid(),
       resource: fc.string({ maxLength: 200 }),
-      filler: fc.oneof(fc.string({ maxLength: 2000 }), fc.string({ minLength: 10_000, maxLength: 60_000 }), fc.string({ unit: 'binary', maxLength: 3000 })),
+      filler: fc.oneof(
+        fc.string({ maxLength: 2000 }),
+        fc.string({ minLength: 10_000, maxLength: 60_000 }),
+        fc.string({ unit: 'binary', maxLength: 3000 }),
+      ),
     });
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 40 }), fc.boolean(), fc.constantFrom('notifications', 'lifecycle'), (items, withTokens, kind) => {
-        const packed = packEnvelopes({ kind, receivedAt, items, validationTokens: withTokens ? ['t'.repeat(1500)] : [] });
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        fc.constantFrom('notifications', 'lifecycle'),
+        (items, withTokens, kind) => {
+          const packed = packEnvelopes({
+            kind,
+            receivedAt,
+            items,
+            validationTokens: withTokens ? ['t'.repeat(1500)] : [],
+          });
 
-        for (const envelope of packed.envelopes) {
-          expect(base64Length(envelope)).toBeLessThanOrEqual(QUEUE_MESSAGE_MAX_CHARS);
-          expect(parseQueueEnvelope(JSON.stringify(envelope))).toEqual(envelope);
-        }
-        expect(packed.messages).toEqual(packed.envelopes.map((envelope) => JSON.stringify(envelope)));
-        const kept = [...packed.envelopes.flatMap((envelope) => envelope.items), ...(packed.oversized?.items ?? [])];
-        expect(new Set(kept).size).toBe(items.length);
-        expect([...kept].sort(bySubscription)).toEqual([...items].sort(bySubscription));
-        const inMessages = packed.envelopes.flatMap((envelope) => envelope.items);
-        expect(inMessages).toEqual(items.filter((candidate) => inMessages.includes(candidate)));
-      }),
+          for (const envelope of packed.envelopes) {
+            expect(base64Length(envelope)).toBeLessThanOrEqual(QUEUE_MESSAGE_MAX_CHARS);
+            expect(parseQueueEnvelope(JSON.stringify(envelope))).toEqual(envelope);
+          }
+          expect(packed.messages).toEqual(packed.envelopes.map((envelope) => JSON.stringify(envelope)));
+          const kept = [...packed.envelopes.flatMap((envelope) => envelope.items), ...(packed.oversized?.items ?? [])];
+          expect(new Set(kept).size).toBe(items.length);
+          expect([...kept].sort(bySubscription)).toEqual([...items].sort(bySubscription));
+          const inMessages = packed.envelopes.flatMap((envelope) => envelope.items);
+          expect(inMessages).toEqual(items.filter((candidate) => inMessages.includes(candidate)));
+        },
+      ),
       { numRuns: 60 },
     );
   });

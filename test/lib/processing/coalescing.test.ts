@@ -12,7 +12,12 @@ import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQu
 import { MemoryReceiptLog } from '../../../src/adapters/memory/memoryReceiptLog';
 import type { GraphReadRequest, GraphReadResult } from '../../../src/lib/graph';
 import type { NotificationEnvelope } from '../../../src/lib/notifications';
-import { processNotifications, QuietClaims, ReadsInFlight, type ProcessingDependencies } from '../../../src/lib/processing';
+import {
+  processNotifications,
+  QuietClaims,
+  ReadsInFlight,
+  type ProcessingDependencies,
+} from '../../../src/lib/processing';
 import { isRecentlyActive } from '../../../src/lib/processing/coalescing';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { silentLogger } from '../../../src/lib/shared/logger';
@@ -83,13 +88,30 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
     clock,
     log: silentLogger,
     readsInFlight: new ReadsInFlight(),
-    ...(options.coalescing === false ? {} : { coalescing: { receipts, delaySeconds: 5, maxWaitMs: options.maxWaitMs ?? 30_000, settleMs: 500, sleep, claims: new QuietClaims() } }),
+    ...(options.coalescing === false
+      ? {}
+      : {
+          coalescing: {
+            receipts,
+            delaySeconds: 5,
+            maxWaitMs: options.maxWaitMs ?? 30_000,
+            settleMs: 500,
+            sleep,
+            claims: new QuietClaims(),
+          },
+        }),
   };
   return { graph, sink, receipts, clock, notificationsQueue, deps, slept };
 }
 
 let counter = 0;
-const basicItem = { subscriptionId: 'sub-mail', tenantId: TENANT_ID, changeType: 'updated', resource: `Users/${USER_ID}/Messages/m1`, resourceData: { id: 'm1' } };
+const basicItem = {
+  subscriptionId: 'sub-mail',
+  tenantId: TENANT_ID,
+  changeType: 'updated',
+  resource: `Users/${USER_ID}/Messages/m1`,
+  resourceData: { id: 'm1' },
+};
 /** A message whose notifications have waited their coalescing delay already (the second pass). */
 function message(receivedAt: string): NotificationEnvelope {
   counter += 1;
@@ -142,7 +164,10 @@ describe('coalescing across deliveries', () => {
     const { graph, receipts, notificationsQueue, clock, deps, slept } = setup();
     clock.set(at(0.1));
 
-    const result = await processNotifications({ v: 1, kind: 'notifications', id: 'lone', receivedAt: at(0), items: [basicItem] }, deps);
+    const result = await processNotifications(
+      { v: 1, kind: 'notifications', id: 'lone', receivedAt: at(0), items: [basicItem] },
+      deps,
+    );
 
     expect(result).toMatchObject({ heldForCoalescing: 0, graphReads: 1 });
     expect(graph.reads).toBe(1);
@@ -152,7 +177,10 @@ describe('coalescing across deliveries', () => {
 
     // A notification 2 s later finds the resource active: it waits.
     clock.set(at(2.1));
-    const next = await processNotifications({ v: 1, kind: 'notifications', id: 'next', receivedAt: at(2), items: [basicItem] }, deps);
+    const next = await processNotifications(
+      { v: 1, kind: 'notifications', id: 'next', receivedAt: at(2), items: [basicItem] },
+      deps,
+    );
     expect(next).toMatchObject({ heldForCoalescing: 1, graphReads: 0 });
     expect(slept).toEqual([400]);
   });
@@ -168,7 +196,10 @@ describe('coalescing across deliveries', () => {
     };
     clock.set(at(0.1));
 
-    const result = await processNotifications({ v: 1, kind: 'notifications', id: 'first', receivedAt: at(0), items: [basicItem] }, { ...deps, coalescing: { ...coalescing, sleep } });
+    const result = await processNotifications(
+      { v: 1, kind: 'notifications', id: 'first', receivedAt: at(0), items: [basicItem] },
+      { ...deps, coalescing: { ...coalescing, sleep } },
+    );
 
     expect(result).toMatchObject({ heldForCoalescing: 0, graphReads: 1, readsSaved: 0 });
     expect(graph.reads).toBe(1);
@@ -178,7 +209,10 @@ describe('coalescing across deliveries', () => {
     const { graph, clock, deps, slept } = setup();
     clock.set(at(3));
 
-    await processNotifications({ v: 1, kind: 'notifications', id: 'late', receivedAt: at(0), items: [basicItem] }, deps);
+    await processNotifications(
+      { v: 1, kind: 'notifications', id: 'late', receivedAt: at(0), items: [basicItem] },
+      deps,
+    );
 
     expect(graph.reads).toBe(1);
     expect(slept).toEqual([]);
@@ -187,9 +221,28 @@ describe('coalescing across deliveries', () => {
   it('holds basic notifications about an active resource on the queue for the delay and records their receipts once that message is stored; rich ones are processed at once', async () => {
     const { graph, sink, receipts, notificationsQueue, deps } = setup();
     await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(-1) }]);
-    const rich = { subscriptionId: 'sub-rich', tenantId: TENANT_ID, changeType: 'created', resource: `Users/${USER_ID}/Messages/r1`, encryptedContent: { data: 'e30=' } };
-    const drive = { subscriptionId: 'sub-drive', tenantId: TENANT_ID, changeType: 'updated', resource: 'drives/b!d1/root/', resourceData: null };
-    const fresh: NotificationEnvelope = { v: 1, kind: 'notifications', id: 'fresh', receivedAt: at(0), items: [basicItem, rich, drive], validationTokens: ['t'] };
+    const rich = {
+      subscriptionId: 'sub-rich',
+      tenantId: TENANT_ID,
+      changeType: 'created',
+      resource: `Users/${USER_ID}/Messages/r1`,
+      encryptedContent: { data: 'e30=' },
+    };
+    const drive = {
+      subscriptionId: 'sub-drive',
+      tenantId: TENANT_ID,
+      changeType: 'updated',
+      resource: 'drives/b!d1/root/',
+      resourceData: null,
+    };
+    const fresh: NotificationEnvelope = {
+      v: 1,
+      kind: 'notifications',
+      id: 'fresh',
+      receivedAt: at(0),
+      items: [basicItem, rich, drive],
+      validationTokens: ['t'],
+    };
 
     const result = await processNotifications(fresh, deps);
 
@@ -198,9 +251,18 @@ describe('coalescing across deliveries', () => {
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, `users/${USER_ID}/messages/r1`))).toBe(true);
     expect(notificationsQueue.sent).toHaveLength(1);
     expect(notificationsQueue.sent[0]?.visibilityDelaySeconds).toBe(5);
-    expect(JSON.parse(notificationsQueue.sent[0]?.text ?? '{}')).toEqual({ v: 1, kind: 'notifications', id: 'fresh~waited', receivedAt: at(0), items: [basicItem, drive], waited: true });
+    expect(JSON.parse(notificationsQueue.sent[0]?.text ?? '{}')).toEqual({
+      v: 1,
+      kind: 'notifications',
+      id: 'fresh~waited',
+      receivedAt: at(0),
+      items: [basicItem, drive],
+      waited: true,
+    });
     // Only resources read by id are coalesced: a drive root runs delta under its own lease.
-    expect([...receipts.entries]).toEqual([[MemoryReceiptLog.key(TENANT_ID, PATH), { lastReceivedAt: at(0), pendingSince: undefined }]]);
+    expect([...receipts.entries]).toEqual([
+      [MemoryReceiptLog.key(TENANT_ID, PATH), { lastReceivedAt: at(0), pendingSince: undefined }],
+    ]);
 
     // The held mail notification, back after the delay, is read (no later receipt).
     const held = JSON.parse(notificationsQueue.sent[0]?.text ?? '{}') as NotificationEnvelope;
@@ -213,7 +275,9 @@ describe('coalescing across deliveries', () => {
     await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(-1) }]);
     notificationsQueue.failWith = new Error('queue down');
 
-    await expect(processNotifications({ v: 1, kind: 'notifications', id: 'x', receivedAt: at(0), items: [basicItem] }, deps)).rejects.toThrow('queue down');
+    await expect(
+      processNotifications({ v: 1, kind: 'notifications', id: 'x', receivedAt: at(0), items: [basicItem] }, deps),
+    ).rejects.toThrow('queue down');
     expect(receipts.entries.get(MemoryReceiptLog.key(TENANT_ID, PATH))?.lastReceivedAt).toBe(at(-1));
   });
 

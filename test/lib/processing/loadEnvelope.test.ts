@@ -3,7 +3,13 @@ import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadSt
 import { loadEnvelope } from '../../../src/lib/processing';
 import { silentLogger } from '../../../src/lib/shared/logger';
 
-const envelope = { v: 1, kind: 'notifications', id: 'm1', receivedAt: '2026-05-01T10:00:00.000Z', items: [{ subscriptionId: 's', resource: 'users/1' }] } as const;
+const envelope = {
+  v: 1,
+  kind: 'notifications',
+  id: 'm1',
+  receivedAt: '2026-05-01T10:00:00.000Z',
+  items: [{ subscriptionId: 's', resource: 'users/1' }],
+} as const;
 
 describe('loadEnvelope', () => {
   it('returns an inline envelope as it is, whether the trigger passed text or a parsed object', async () => {
@@ -19,7 +25,13 @@ describe('loadEnvelope', () => {
   it('resolves a claim check from its blob and deletes the blob only when done', async () => {
     const payloads = new MemoryPayloadStore();
     await payloads.save('notifications/2026-05-01/m1.json', JSON.stringify(envelope));
-    const claim = { v: 1, kind: 'notifications', id: 'm1', receivedAt: envelope.receivedAt, claimCheck: { blobName: 'notifications/2026-05-01/m1.json', itemCount: 1 } };
+    const claim = {
+      v: 1,
+      kind: 'notifications',
+      id: 'm1',
+      receivedAt: envelope.receivedAt,
+      claimCheck: { blobName: 'notifications/2026-05-01/m1.json', itemCount: 1 },
+    };
 
     const loaded = await loadEnvelope(claim, payloads, silentLogger);
 
@@ -31,16 +43,29 @@ describe('loadEnvelope', () => {
 
   it('acknowledges a claim check whose blob is gone (processed before), with a warning', async () => {
     const warnings: string[] = [];
-    const claim = { v: 1, kind: 'notifications', id: 'm2', receivedAt: envelope.receivedAt, claimCheck: { blobName: 'gone.json', itemCount: 3 } };
+    const claim = {
+      v: 1,
+      kind: 'notifications',
+      id: 'm2',
+      receivedAt: envelope.receivedAt,
+      claimCheck: { blobName: 'gone.json', itemCount: 3 },
+    };
 
-    const loaded = await loadEnvelope(claim, new MemoryPayloadStore(), { ...silentLogger, warn: (message) => warnings.push(message) });
+    const loaded = await loadEnvelope(claim, new MemoryPayloadStore(), {
+      ...silentLogger,
+      warn: (message) => warnings.push(message),
+    });
 
     expect(loaded).toBeUndefined();
     expect(warnings[0]).toMatch(/gone\.json is gone: message m2 was already processed/);
   });
 
   it('rejects a message that is not a version-1 envelope with a coded error', async () => {
-    await expect(loadEnvelope({ v: 2, items: [] }, new MemoryPayloadStore(), silentLogger)).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
-    await expect(loadEnvelope('not json', new MemoryPayloadStore(), silentLogger)).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
+    await expect(loadEnvelope({ v: 2, items: [] }, new MemoryPayloadStore(), silentLogger)).rejects.toMatchObject({
+      code: 'ERR_ENVELOPE_INVALID',
+    });
+    await expect(loadEnvelope('not json', new MemoryPayloadStore(), silentLogger)).rejects.toMatchObject({
+      code: 'ERR_ENVELOPE_INVALID',
+    });
   });
 });

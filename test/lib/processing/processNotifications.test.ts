@@ -39,7 +39,9 @@ class FakeGraph {
         const failure = this.failures.get(path);
         if (failure !== undefined) return failure();
         const entity = this.entities.get(path);
-        return entity === undefined ? { ok: false, error: new GraphResourceNotFound('gone', { status: 404 }) } : { ok: true, status: 200, body: entity, etag: undefined };
+        return entity === undefined
+          ? { ok: false, error: new GraphResourceNotFound('gone', { status: 404 }) }
+          : { ok: true, status: 200, body: entity, etag: undefined };
       }),
     );
   }
@@ -72,14 +74,35 @@ function setup(rich: RichContentOpener = acceptAllRich) {
   const failures = new MemoryFailureLog();
   const notificationsQueue = new MemoryMessageQueue();
   const clock = new ManualClock('2026-05-01T10:00:05.000Z');
-  const deps: ProcessingDependencies = { graph, sink, leases, failures, notificationsQueue, rich, select: { message: 'id,subject' }, clock, log: silentLogger };
+  const deps: ProcessingDependencies = {
+    graph,
+    sink,
+    leases,
+    failures,
+    notificationsQueue,
+    rich,
+    select: { message: 'id,subject' },
+    clock,
+    log: silentLogger,
+  };
   return { graph, sink, leases, failures, notificationsQueue, clock, deps };
 }
 
 let counter = 0;
-function envelope(items: Entity[], receivedAt = '2026-05-01T10:00:00.000Z', validationTokens?: string[]): NotificationEnvelope {
+function envelope(
+  items: Entity[],
+  receivedAt = '2026-05-01T10:00:00.000Z',
+  validationTokens?: string[],
+): NotificationEnvelope {
   counter += 1;
-  return { v: 1, kind: 'notifications', id: `m-${counter}`, receivedAt, items, ...(validationTokens === undefined ? {} : { validationTokens }) };
+  return {
+    v: 1,
+    kind: 'notifications',
+    id: `m-${counter}`,
+    receivedAt,
+    items,
+    ...(validationTokens === undefined ? {} : { validationTokens }),
+  };
 }
 
 const messagePath = (id: string): string => `users/${USER_ID}/messages/${id}`;
@@ -90,12 +113,19 @@ const messageItem = (id: string, changeType = 'updated'): Entity => ({
   resource: `Users/${USER_ID}/Messages/${id}`,
   resourceData: { id },
 });
-const driveItem = (): Entity => ({ subscriptionId: 'sub-drive', tenantId: TENANT_ID, changeType: 'updated', resource: 'drives/b!d1/root/', resourceData: null });
+const driveItem = (): Entity => ({
+  subscriptionId: 'sub-drive',
+  tenantId: TENANT_ID,
+  changeType: 'updated',
+  resource: 'drives/b!d1/root/',
+  resourceData: null,
+});
 
 describe('processNotifications', () => {
   it('reads 10 resources once each for 100 notifications, in one $batch call', async () => {
     const { graph, sink, deps } = setup();
-    for (let n = 0; n < 10; n += 1) graph.entities.set(`/${messagePath(`m${n}`)}`, { id: `m${n}`, subject: `s${n}`, '@odata.etag': `W/"${n}"` });
+    for (let n = 0; n < 10; n += 1)
+      graph.entities.set(`/${messagePath(`m${n}`)}`, { id: `m${n}`, subject: `s${n}`, '@odata.etag': `W/"${n}"` });
     const items = Array.from({ length: 100 }, (_, n) => messageItem(`m${n % 10}`));
 
     const result = await processNotifications(envelope(items), deps);
@@ -104,7 +134,12 @@ describe('processNotifications', () => {
     expect(graph.batches).toHaveLength(1);
     expect(graph.batches[0]?.[0]?.path).toBe(`/${messagePath('m0')}?$select=id,subject`);
     expect(result).toMatchObject({ items: 100, graphReads: 10, readsSaved: 90, writes: { written: 10 } });
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('m3')))).toMatchObject({ etag: 'W/"3"', body: { subject: 's3' }, observedAt: '2026-05-01T10:00:05.000Z', receivedAt: '2026-05-01T10:00:00.000Z' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('m3')))).toMatchObject({
+      etag: 'W/"3"',
+      body: { subject: 's3' },
+      observedAt: '2026-05-01T10:00:05.000Z',
+      receivedAt: '2026-05-01T10:00:00.000Z',
+    });
   });
 
   it('writes a tombstone for deleted without reading, and for a 404 on read', async () => {
@@ -113,8 +148,15 @@ describe('processNotifications', () => {
     await processNotifications(envelope([messageItem('gone', 'deleted'), messageItem('vanished', 'updated')]), deps);
 
     expect(graph.reads).toBe(1);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('gone')))).toMatchObject({ body: undefined, changeType: 'deleted', observedAt: '2026-05-01T10:00:00.000Z' });
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('vanished')))).toMatchObject({ body: undefined, changeType: 'deleted' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('gone')))).toMatchObject({
+      body: undefined,
+      changeType: 'deleted',
+      observedAt: '2026-05-01T10:00:00.000Z',
+    });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('vanished')))).toMatchObject({
+      body: undefined,
+      changeType: 'deleted',
+    });
   });
 
   it('skips the read when the sink already holds state observed after the message arrived', async () => {
@@ -132,7 +174,10 @@ describe('processNotifications', () => {
   it('puts throttled reads back on the queue with the Retry-After delay and completes the message', async () => {
     const { graph, notificationsQueue, sink, deps } = setup();
     graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
-    graph.failures.set(`/${messagePath('busy')}`, () => ({ ok: false, error: new GraphThrottled('slow down', { retryAfterMs: 7_500, retryAfterFromHeader: true }, { status: 429 }) }));
+    graph.failures.set(`/${messagePath('busy')}`, () => ({
+      ok: false,
+      error: new GraphThrottled('slow down', { retryAfterMs: 7_500, retryAfterFromHeader: true }, { status: 429 }),
+    }));
     const original = envelope([messageItem('ok'), messageItem('busy')]);
 
     const result = await processNotifications(original, deps);
@@ -148,30 +193,54 @@ describe('processNotifications', () => {
   it('fails the invocation on a transient error after writing everything else', async () => {
     const { graph, sink, deps } = setup();
     graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
-    graph.failures.set(`/${messagePath('flaky')}`, () => ({ ok: false, error: new GraphUnavailable('503', 'status', { retryAfterMs: 10_000, retryAfterFromHeader: false }, { status: 503 }) }));
+    graph.failures.set(`/${messagePath('flaky')}`, () => ({
+      ok: false,
+      error: new GraphUnavailable(
+        '503',
+        'status',
+        { retryAfterMs: 10_000, retryAfterFromHeader: false },
+        { status: 503 },
+      ),
+    }));
 
-    await expect(processNotifications(envelope([messageItem('ok'), messageItem('flaky')]), deps)).rejects.toMatchObject({ code: 'ERR_GRAPH_UNAVAILABLE' });
+    await expect(processNotifications(envelope([messageItem('ok'), messageItem('flaky')]), deps)).rejects.toMatchObject(
+      { code: 'ERR_GRAPH_UNAVAILABLE' },
+    );
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
   });
 
-  it('retries the message when Graph refuses the app\'s token (401), recording no permanent failure', async () => {
+  it("retries the message when Graph refuses the app's token (401), recording no permanent failure", async () => {
     const { graph, sink, failures, deps } = setup();
     graph.entities.set(`/${messagePath('ok')}`, { id: 'ok' });
-    graph.failures.set(`/${messagePath('locked')}`, () => ({ ok: false, error: new GraphAuthenticationFailed('401', { status: 401, graphCode: 'InvalidAuthenticationToken' }) }));
+    graph.failures.set(`/${messagePath('locked')}`, () => ({
+      ok: false,
+      error: new GraphAuthenticationFailed('401', { status: 401, graphCode: 'InvalidAuthenticationToken' }),
+    }));
 
-    await expect(processNotifications(envelope([messageItem('ok'), messageItem('locked')]), deps)).rejects.toMatchObject({ code: 'ERR_GRAPH_AUTH_FAILED' });
+    await expect(
+      processNotifications(envelope([messageItem('ok'), messageItem('locked')]), deps),
+    ).rejects.toMatchObject({ code: 'ERR_GRAPH_AUTH_FAILED' });
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('ok')))).toBe(true);
     expect(failures.failures.size).toBe(0);
   });
 
   it('records a 403 once as a permanent failure and does not retry', async () => {
     const { graph, failures, notificationsQueue, deps } = setup();
-    graph.failures.set(`/${messagePath('secret')}`, () => ({ ok: false, error: new GraphAccessDenied('Access denied', { status: 403, graphCode: 'ErrorAccessDenied' }) }));
+    graph.failures.set(`/${messagePath('secret')}`, () => ({
+      ok: false,
+      error: new GraphAccessDenied('Access denied', { status: 403, graphCode: 'ErrorAccessDenied' }),
+    }));
 
     const result = await processNotifications(envelope([messageItem('secret'), messageItem('secret')]), deps);
 
     expect(result.failedPermanently).toBe(1);
-    expect([...failures.failures.values()]).toEqual([expect.objectContaining({ reason: 'access-denied', resourcePath: messagePath('secret'), subscriptionId: 'sub-mail' })]);
+    expect([...failures.failures.values()]).toEqual([
+      expect.objectContaining({
+        reason: 'access-denied',
+        resourcePath: messagePath('secret'),
+        subscriptionId: 'sub-mail',
+      }),
+    ]);
     expect(notificationsQueue.sent).toHaveLength(0);
   });
 
@@ -205,17 +274,30 @@ describe('processNotifications', () => {
   it('runs delta for a drive root, pages through it and keeps the delta link', async () => {
     const { graph, sink, leases, deps } = setup();
     graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [
-      { items: [{ kind: 'changed', id: 'i1', entity: { id: 'i1', name: 'a.txt' } }], nextLink: 'https://graph/next', deltaLink: undefined },
-      { items: [{ kind: 'removed', id: 'i2', reason: 'deleted', entity: { id: 'i2', deleted: {} } }], nextLink: undefined, deltaLink: 'https://graph/delta?token=1' },
+      {
+        items: [{ kind: 'changed', id: 'i1', entity: { id: 'i1', name: 'a.txt' } }],
+        nextLink: 'https://graph/next',
+        deltaLink: undefined,
+      },
+      {
+        items: [{ kind: 'removed', id: 'i2', reason: 'deleted', entity: { id: 'i2', deleted: {} } }],
+        nextLink: undefined,
+        deltaLink: 'https://graph/delta?token=1',
+      },
     ]);
-    graph.deltaPagesByStart.set('https://graph/delta?token=1', [{ items: [], nextLink: undefined, deltaLink: 'https://graph/delta?token=2' }]);
+    graph.deltaPagesByStart.set('https://graph/delta?token=1', [
+      { items: [], nextLink: undefined, deltaLink: 'https://graph/delta?token=2' },
+    ]);
 
     const first = await processNotifications(envelope([driveItem(), driveItem()]), deps);
     await processNotifications(envelope([driveItem()]), deps);
 
     expect(first).toMatchObject({ deltaRuns: 1, graphReads: 2, writes: { written: 2 } });
     expect(graph.deltaStarts).toEqual(['/drives/b!d1/root/delta', 'https://graph/delta?token=1']);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i1'))?.body).toEqual({ id: 'i1', name: 'a.txt' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i1'))?.body).toEqual({
+      id: 'i1',
+      name: 'a.txt',
+    });
     expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'drives/b!d1/items/i2'))?.body).toBeUndefined();
     expect(leases.rows.get(`${TENANT_ID}|drives/b!d1/root`)?.deltaLink).toBe('https://graph/delta?token=2');
   });
@@ -224,7 +306,9 @@ describe('processNotifications', () => {
     const { graph, leases, deps } = setup();
     leases.rows.set(`${TENANT_ID}|drives/b!d1/root`, { deltaLink: 'https://graph/old', owner: undefined, until: 0 });
     graph.deltaPagesByStart.set('https://graph/old', new GraphDeltaResyncRequired('gone', undefined, { status: 410 }));
-    graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [{ items: [], nextLink: undefined, deltaLink: 'https://graph/fresh' }]);
+    graph.deltaPagesByStart.set('/drives/b!d1/root/delta', [
+      { items: [], nextLink: undefined, deltaLink: 'https://graph/fresh' },
+    ]);
 
     await processNotifications(envelope([driveItem()]), deps);
 
@@ -246,21 +330,37 @@ describe('processNotifications', () => {
     const rich: RichContentOpener = {
       verifyTokens: () => Promise.resolve(),
       decrypt: (content) => {
-        if (content.encryptionCertificateId !== 'cert-1') throw new GraphNotifyError('ERR_DECRYPTION_FAILED', 'unknown certificate');
+        if (content.encryptionCertificateId !== 'cert-1')
+          throw new GraphNotifyError('ERR_DECRYPTION_FAILED', 'unknown certificate');
         return { id: 'r1', subject: 'secret subject' };
       },
     };
     const { graph, sink, deps } = setup(rich);
-    const encrypted = (certificateId: string) => ({ data: 'AA==', dataKey: 'AA==', dataSignature: 'AA==', encryptionCertificateId: certificateId });
+    const encrypted = (certificateId: string) => ({
+      data: 'AA==',
+      dataKey: 'AA==',
+      dataSignature: 'AA==',
+      encryptionCertificateId: certificateId,
+    });
 
     const result = await processNotifications(
-      envelope([{ ...messageItem('r1', 'created'), encryptedContent: encrypted('cert-1') }, { ...messageItem('r2', 'created'), encryptedContent: encrypted('cert-x') }], undefined, ['jwt']),
+      envelope(
+        [
+          { ...messageItem('r1', 'created'), encryptedContent: encrypted('cert-1') },
+          { ...messageItem('r2', 'created'), encryptedContent: encrypted('cert-x') },
+        ],
+        undefined,
+        ['jwt'],
+      ),
       deps,
     );
 
     expect(graph.reads).toBe(0);
     expect(result.rejected).toBe(1);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({ id: 'r1', subject: 'secret subject' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({
+      id: 'r1',
+      subject: 'secret subject',
+    });
     expect(sink.states.has(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))).toBe(false);
   });
 
@@ -268,23 +368,45 @@ describe('processNotifications', () => {
     const { sink, deps } = setup();
     const rich = (id: string, changeType: string, content?: Entity): Entity => ({
       ...messageItem(id, changeType),
-      ...(content === undefined ? {} : { encryptedContent: { data: Buffer.from(JSON.stringify(content)).toString('base64'), dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' } }),
+      ...(content === undefined
+        ? {}
+        : {
+            encryptedContent: {
+              data: Buffer.from(JSON.stringify(content)).toString('base64'),
+              dataKey: 'k',
+              dataSignature: 's',
+              encryptionCertificateId: 'c',
+            },
+          }),
     });
     const older = { id: 'r1', subject: 'first draft', lastModifiedDateTime: '2026-05-01T09:59:00Z' };
     const newer = { id: 'r1', subject: 'final', lastModifiedDateTime: '2026-05-01T09:59:30.1234567Z' };
 
     await processNotifications(envelope([rich('r1', 'updated', newer)], '2026-05-01T10:00:00.000Z', ['jwt']), deps);
-    const late = await processNotifications(envelope([rich('r1', 'updated', older)], '2026-05-01T10:00:02.000Z', ['jwt']), deps);
+    const late = await processNotifications(
+      envelope([rich('r1', 'updated', older)], '2026-05-01T10:00:02.000Z', ['jwt']),
+      deps,
+    );
     await processNotifications(envelope([rich('r2', 'deleted')], '2026-05-01T10:00:03.000Z', ['jwt']), deps);
     const resurrecting = await processNotifications(
-      envelope([rich('r2', 'created', { id: 'r2', subject: 'before deletion', lastModifiedDateTime: '2026-05-01T09:58:00Z' })], '2026-05-01T10:00:04.000Z', ['jwt']),
+      envelope(
+        [rich('r2', 'created', { id: 'r2', subject: 'before deletion', lastModifiedDateTime: '2026-05-01T09:58:00Z' })],
+        '2026-05-01T10:00:04.000Z',
+        ['jwt'],
+      ),
       deps,
     );
 
     expect(late.writes.stale).toBe(1);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({ body: { subject: 'final' }, observedAt: '2026-05-01T09:59:30.123Z' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({
+      body: { subject: 'final' },
+      observedAt: '2026-05-01T09:59:30.123Z',
+    });
     expect(resurrecting.writes.stale).toBe(1);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))).toMatchObject({ body: undefined, changeType: 'deleted' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))).toMatchObject({
+      body: undefined,
+      changeType: 'deleted',
+    });
   });
 
   it('reads Graph, with the properties the rich content carried, when two versions share a lastModifiedDateTime', async () => {
@@ -293,7 +415,12 @@ describe('processNotifications', () => {
     const { graph, sink, deps } = setup();
     const rich = (content: Entity): Entity => ({
       ...messageItem('r1', 'updated'),
-      encryptedContent: { data: Buffer.from(JSON.stringify(content)).toString('base64'), dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' },
+      encryptedContent: {
+        data: Buffer.from(JSON.stringify(content)).toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
     });
     const sameSecond = '2026-05-01T09:59:30Z';
     const newer = { '@odata.etag': 'W/"v2"', id: 'r1', subject: 'final', lastModifiedDateTime: sameSecond };
@@ -306,18 +433,38 @@ describe('processNotifications', () => {
     expect(first.graphReads).toBe(0);
     expect(late.writes).toMatchObject({ tied: 1, written: 1 });
     expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=id,subject,lastModifiedDateTime` }]]);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({ etag: 'W/"v2"', body: { subject: 'final' }, observedAt: '2026-05-01T10:00:05.000Z' });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({
+      etag: 'W/"v2"',
+      body: { subject: 'final' },
+      observedAt: '2026-05-01T10:00:05.000Z',
+    });
   });
 
   it('rejects every rich item when the validation tokens fail, and retries when the signing keys are unreachable', async () => {
-    const forged = setup({ ...acceptAllRich, verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_TOKEN_INVALID', 'bad audience')) });
-    const offline = setup({ ...acceptAllRich, verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_KEYS_UNAVAILABLE', 'jwks down')) });
-    const richItem = { ...messageItem('r1', 'created'), encryptedContent: { data: Buffer.from('{"id":"r1"}').toString('base64'), dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' } };
+    const forged = setup({
+      ...acceptAllRich,
+      verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_TOKEN_INVALID', 'bad audience')),
+    });
+    const offline = setup({
+      ...acceptAllRich,
+      verifyTokens: () => Promise.reject(new GraphNotifyError('ERR_VALIDATION_KEYS_UNAVAILABLE', 'jwks down')),
+    });
+    const richItem = {
+      ...messageItem('r1', 'created'),
+      encryptedContent: {
+        data: Buffer.from('{"id":"r1"}').toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
+    };
 
     const result = await processNotifications(envelope([richItem], undefined, ['jwt']), forged.deps);
 
     expect(result.rejected).toBe(1);
     expect(forged.sink.states.size).toBe(0);
-    await expect(processNotifications(envelope([richItem], undefined, ['jwt']), offline.deps)).rejects.toMatchObject({ code: 'ERR_VALIDATION_KEYS_UNAVAILABLE' });
+    await expect(processNotifications(envelope([richItem], undefined, ['jwt']), offline.deps)).rejects.toMatchObject({
+      code: 'ERR_VALIDATION_KEYS_UNAVAILABLE',
+    });
   });
 });

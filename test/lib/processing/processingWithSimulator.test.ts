@@ -4,7 +4,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeResourcePath } from '../../../src/lib/resources';
-import { startProcessingHarness, subscribeToEverything, SUBSCRIBED_KINDS, updateEverything, type ProcessingHarness } from '../../support/processingHarness';
+import {
+  startProcessingHarness,
+  subscribeToEverything,
+  SUBSCRIBED_KINDS,
+  updateEverything,
+  type ProcessingHarness,
+} from '../../support/processingHarness';
 
 let harness: ProcessingHarness | undefined;
 afterEach(async () => {
@@ -12,13 +18,23 @@ afterEach(async () => {
   harness = undefined;
 });
 
-function expectSinkToMatchSimulator(h: ProcessingHarness, sink: Map<string, unknown>, ids: { userId: string; drive: string; chat: string }) {
+function expectSinkToMatchSimulator(
+  h: ProcessingHarness,
+  sink: Map<string, unknown>,
+  ids: { userId: string; drive: string; chat: string },
+) {
   const expected = h.sim
     .state(h.tenantId)
-    .filter((resource) => SUBSCRIBED_KINDS.has(resource.kind) || SUBSCRIBED_KINDS.has(resource.kind.toLowerCase()) || resource.kind === 'User')
+    .filter(
+      (resource) =>
+        SUBSCRIBED_KINDS.has(resource.kind) ||
+        SUBSCRIBED_KINDS.has(resource.kind.toLowerCase()) ||
+        resource.kind === 'User',
+    )
     .filter((resource) => {
       const kind = resource.kind.toLowerCase();
-      if (kind === 'message' || kind === 'event' || kind === 'contact') return resource.path.startsWith(`users/${ids.userId}/`);
+      if (kind === 'message' || kind === 'event' || kind === 'contact')
+        return resource.path.startsWith(`users/${ids.userId}/`);
       if (kind === 'driveitem') return resource.path.startsWith(`drives/${ids.drive}/`);
       return true;
     });
@@ -27,7 +43,8 @@ function expectSinkToMatchSimulator(h: ProcessingHarness, sink: Map<string, unkn
     expect(stored, `${resource.kind} ${resource.path} is in the sink`).toBeDefined();
     for (const [property, value] of Object.entries(resource.body)) {
       if (property.startsWith('@odata') || value === null || typeof value === 'object') continue;
-      if (stored !== undefined && property in stored) expect(stored[property], `${resource.path}.${property}`).toEqual(value);
+      if (stored !== undefined && property in stored)
+        expect(stored[property], `${resource.path}.${property}`).toEqual(value);
     }
   }
   return expected.length;
@@ -49,8 +66,15 @@ describe('processing with the Graph simulator and Azurite', () => {
     expect(notified).toBe(notifications);
     expect(compared).toBeGreaterThan(10);
     // Each id-addressed resource changed 5 times is read at most once; the drive costs delta pages.
-    const idAddressed = changes / 5 - h.sim.state(h.tenantId).filter((r) => r.kind === 'driveItem' && r.path.startsWith(`drives/${ids.drive}/`) && r.body.root === undefined).length;
-    expect(h.traffic.reads).toBeLessThanOrEqual(idAddressed + results.reduce((sum, result) => sum + result.deltaRuns * 2, 0));
+    const idAddressed =
+      changes / 5 -
+      h.sim
+        .state(h.tenantId)
+        .filter((r) => r.kind === 'driveItem' && r.path.startsWith(`drives/${ids.drive}/`) && r.body.root === undefined)
+        .length;
+    expect(h.traffic.reads).toBeLessThanOrEqual(
+      idAddressed + results.reduce((sum, result) => sum + result.deltaRuns * 2, 0),
+    );
     expect(h.traffic.batches).toBeGreaterThan(0);
     expect(h.sim.deliverySummary()).toMatchObject({ pending: 0, dropped: 0, discarded: 0, abandoned: 0 });
   });
@@ -58,14 +82,19 @@ describe('processing with the Graph simulator and Azurite', () => {
   it('writes tombstones for deleted resources', async () => {
     const h = (harness = await startProcessingHarness());
     const ids = await subscribeToEverything(h);
-    const message = h.sim.state(h.tenantId).find((resource) => resource.kind === 'message' && resource.path.startsWith(`users/${ids.userId}/`));
+    const message = h.sim
+      .state(h.tenantId)
+      .find((resource) => resource.kind === 'message' && resource.path.startsWith(`users/${ids.userId}/`));
     if (message === undefined) throw new Error('demo tenant has no message');
 
     h.sim.mutate(h.tenantId, { kind: 'message', op: 'delete', userId: ids.userId, id: message.id });
     await h.deliver();
     await h.drain();
 
-    expect((await h.sink()).get(normalizeResourcePath(message.path))).toEqual({ id: message.id, '@removed': { reason: 'deleted' } });
+    expect((await h.sink()).get(normalizeResourcePath(message.path))).toEqual({
+      id: message.id,
+      '@removed': { reason: 'deleted' },
+    });
   });
 
   it('puts throttled reads back on the queue with the Retry-After delay and completes them later', async () => {
@@ -90,7 +119,12 @@ describe('processing with the Graph simulator and Azurite', () => {
     const userId = h.sim.state(h.tenantId).find((resource) => resource.kind.toLowerCase() === 'user')?.id ?? '';
     await h.subscribe(`users/${userId}/messages?$select=id,subject`, 'created,updated', { rich: true });
 
-    const created = h.sim.mutate(h.tenantId, { kind: 'message', op: 'create', userId, data: { subject: 'rich hello' } });
+    const created = h.sim.mutate(h.tenantId, {
+      kind: 'message',
+      op: 'create',
+      userId,
+      data: { subject: 'rich hello' },
+    });
     await h.deliver();
     const results = await h.drain();
 

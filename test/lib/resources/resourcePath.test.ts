@@ -1,15 +1,31 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeResourceId, encodeResourceId, kindOfNotificationResource, kindOfSubscriptionResource, normalizeResourcePath, sinkBlobName } from '../../../src/lib/resources';
-import { HASHED_FOLDER, isNavigationName, MAX_BLOB_NAME_CHARS, MAX_BLOB_PATH_SEGMENTS } from '../../../src/lib/resources/resourcePath';
+import {
+  decodeResourceId,
+  encodeResourceId,
+  kindOfNotificationResource,
+  kindOfSubscriptionResource,
+  normalizeResourcePath,
+  sinkBlobName,
+} from '../../../src/lib/resources';
+import {
+  HASHED_FOLDER,
+  isNavigationName,
+  MAX_BLOB_NAME_CHARS,
+  MAX_BLOB_PATH_SEGMENTS,
+} from '../../../src/lib/resources/resourcePath';
 
 describe('normalizeResourcePath', () => {
   it.each([
     ['Outlook basic casing', 'Users/622eaaff-0683/Messages/AAMkAGUw=', 'users/622eaaff-0683/messages/AAMkAGUw='],
     ['Outlook rich form', "Users('622eaaff-0683')/messages('AAMkAGUw=')", 'users/622eaaff-0683/messages/AAMkAGUw='],
     ['drive root with trailing slash', 'drives/b!AbC/root/', 'drives/b!AbC/root'],
-    ['leading slash and query', '/me/mailfolders(\'inbox\')/messages?$select=id', 'me/mailfolders/inbox/messages'],
-    ['Teams reply with a thread id', "teams('T1')/channels('19:abc@thread.skype')/messages('1')/replies('2')", 'teams/T1/channels/19:abc@thread.skype/messages/1/replies/2'],
+    ['leading slash and query', "/me/mailfolders('inbox')/messages?$select=id", 'me/mailfolders/inbox/messages'],
+    [
+      'Teams reply with a thread id',
+      "teams('T1')/channels('19:abc@thread.skype')/messages('1')/replies('2')",
+      'teams/T1/channels/19:abc@thread.skype/messages/1/replies/2',
+    ],
     ['an id with a slash inside quotes', "users('u1')/messages('a/b')", 'users/u1/messages/a%2Fb'],
     ['an escaped quote', "users('o''brien')", "users/o'brien"],
     ['a dot-dot id', 'users/..', 'users/%2E%2E'],
@@ -19,9 +35,15 @@ describe('normalizeResourcePath', () => {
 
   it('maps the basic and the rich form of one resource to the same path', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Za-z0-9=_-]{1,40}$/), fc.stringMatching(/^[A-Za-z0-9=_-]{1,60}$/), (user, message) => {
-        expect(normalizeResourcePath(`Users/${user}/Messages/${message}`)).toBe(normalizeResourcePath(`Users('${user}')/messages('${message}')`));
-      }),
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9=_-]{1,40}$/),
+        fc.stringMatching(/^[A-Za-z0-9=_-]{1,60}$/),
+        (user, message) => {
+          expect(normalizeResourcePath(`Users/${user}/Messages/${message}`)).toBe(
+            normalizeResourcePath(`Users('${user}')/messages('${message}')`),
+          );
+        },
+      ),
     );
   });
 
@@ -42,19 +64,43 @@ describe('normalizeResourcePath', () => {
   });
 
   it.each([['#()'], ["a\\b('x')"], ["users('')/x"]])('keeps even odd input %s path-safe', (input) => {
-    expect(normalizeResourcePath(input).split('/').every((segment) => segment !== '' && !/[#\\]/.test(segment))).toBe(true);
+    expect(
+      normalizeResourcePath(input)
+        .split('/')
+        .every((segment) => segment !== '' && !/[#\\]/.test(segment)),
+    ).toBe(true);
   });
 });
 
 /** One Graph resource as structure: navigation names (lower-case) each with an optional key. */
 type Structure = readonly { readonly nav: string; readonly id: string | undefined }[];
 
-const NAVIGATION = ['users', 'messages', 'mailFolders', 'childFolders', 'events', 'contacts', 'drives', 'root', 'items', 'chats', 'teams', 'channels', 'replies'];
+const NAVIGATION = [
+  'users',
+  'messages',
+  'mailFolders',
+  'childFolders',
+  'events',
+  'contacts',
+  'drives',
+  'root',
+  'items',
+  'chats',
+  'teams',
+  'channels',
+  'replies',
+];
 /** Any UTF-16 string, lone surrogates and control characters included, that Graph's grammar would read as an id. */
 const anyId = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }).filter((id) => !isNavigationName(id));
-const structure: fc.Arbitrary<Structure> = fc.array(fc.record({ nav: fc.constantFrom(...NAVIGATION), id: fc.option(anyId, { nil: undefined }) }), { minLength: 1, maxLength: 6 });
+const structure: fc.Arbitrary<Structure> = fc.array(
+  fc.record({ nav: fc.constantFrom(...NAVIGATION), id: fc.option(anyId, { nil: undefined }) }),
+  { minLength: 1, maxLength: 6 },
+);
 /** How each step is spelled: name casing, and `nav/id`, `nav('id')` or `nav(id)` when the id allows it. */
-const spelling = fc.array(fc.record({ upper: fc.boolean(), form: fc.constantFrom('slash', 'quoted', 'bare') }), { minLength: 6, maxLength: 6 });
+const spelling = fc.array(fc.record({ upper: fc.boolean(), form: fc.constantFrom('slash', 'quoted', 'bare') }), {
+  minLength: 6,
+  maxLength: 6,
+});
 
 function render(resource: Structure, spell: readonly { upper: boolean; form: string }[]): string {
   return resource
@@ -70,14 +116,17 @@ function render(resource: Structure, spell: readonly { upper: boolean; form: str
     .join('/');
 }
 
-const canonical = (resource: Structure): string => JSON.stringify(resource.map(({ nav, id }) => [nav.toLowerCase(), id ?? null]));
+const canonical = (resource: Structure): string =>
+  JSON.stringify(resource.map(({ nav, id }) => [nav.toLowerCase(), id ?? null]));
 
 describe('the sink key', () => {
   it('is injective: two resources share a key exactly when they are the same resource, however spelled', () => {
     fc.assert(
       fc.property(structure, structure, spelling, spelling, (a, b, spellA, spellB) => {
         expect(normalizeResourcePath(render(a, spellA))).toBe(normalizeResourcePath(render(a, spellB)));
-        expect(normalizeResourcePath(render(a, spellA)) === normalizeResourcePath(render(b, spellB))).toBe(canonical(a) === canonical(b));
+        expect(normalizeResourcePath(render(a, spellA)) === normalizeResourcePath(render(b, spellB))).toBe(
+          canonical(a) === canonical(b),
+        );
       }),
       { numRuns: 3000 },
     );
@@ -125,25 +174,36 @@ describe('the sink key', () => {
   });
 
   it("gives names beyond Azure's limits a stable hashed form that fits, distinct for distinct paths", () => {
-    const longId = fc.string({ minLength: 1_000, maxLength: 3_000 }).map((id): Structure => [{ nav: 'users', id: `u${id.replace(/[/?']/g, 'x')}` }]);
-    const deep = fc.integer({ min: 130, max: 400 }).map((n): Structure => Array.from({ length: n }, (_, i) => ({ nav: 'items', id: `i${i}` })));
+    const longId = fc
+      .string({ minLength: 1_000, maxLength: 3_000 })
+      .map((id): Structure => [{ nav: 'users', id: `u${id.replace(/[/?']/g, 'x')}` }]);
+    const deep = fc
+      .integer({ min: 130, max: 400 })
+      .map((n): Structure => Array.from({ length: n }, (_, i) => ({ nav: 'items', id: `i${i}` })));
     fc.assert(
-      fc.property(fc.uuid(), fc.oneof(longId, deep), fc.string({ minLength: 1, maxLength: 5 }), (tenant, resource, suffix) => {
-        const path = normalizeResourcePath(render(resource, []));
-        const name = sinkBlobName(tenant, path);
+      fc.property(
+        fc.uuid(),
+        fc.oneof(longId, deep),
+        fc.string({ minLength: 1, maxLength: 5 }),
+        (tenant, resource, suffix) => {
+          const path = normalizeResourcePath(render(resource, []));
+          const name = sinkBlobName(tenant, path);
 
-        expect(name.length).toBeLessThanOrEqual(MAX_BLOB_NAME_CHARS);
-        expect(name.split('/').length).toBeLessThanOrEqual(MAX_BLOB_PATH_SEGMENTS);
-        expect(name).toMatch(new RegExp(`^${tenant.toLowerCase()}/${HASHED_FOLDER}/[0-9a-f]{64}\\.json$`));
-        expect(sinkBlobName(tenant, path)).toBe(name);
-        expect(sinkBlobName(tenant, `${path}/${encodeResourceId(suffix)}`)).not.toBe(name);
-      }),
+          expect(name.length).toBeLessThanOrEqual(MAX_BLOB_NAME_CHARS);
+          expect(name.split('/').length).toBeLessThanOrEqual(MAX_BLOB_PATH_SEGMENTS);
+          expect(name).toMatch(new RegExp(`^${tenant.toLowerCase()}/${HASHED_FOLDER}/[0-9a-f]{64}\\.json$`));
+          expect(sinkBlobName(tenant, path)).toBe(name);
+          expect(sinkBlobName(tenant, `${path}/${encodeResourceId(suffix)}`)).not.toBe(name);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('keeps every name within the limits readable as {tenant}/{path}.json', () => {
-    expect(sinkBlobName('72F988BF-86F1-41AF-91AB-2D7CD011DB47', 'users/u1/messages/AAMk=')).toBe('72f988bf-86f1-41af-91ab-2d7cd011db47/users/u1/messages/AAMk=.json');
+    expect(sinkBlobName('72F988BF-86F1-41AF-91AB-2D7CD011DB47', 'users/u1/messages/AAMk=')).toBe(
+      '72f988bf-86f1-41af-91ab-2d7cd011db47/users/u1/messages/AAMk=.json',
+    );
   });
 });
 

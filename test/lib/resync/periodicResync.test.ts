@@ -2,7 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
 import { nextPeriodicResyncAt, runPeriodicResyncs } from '../../../src/lib/resync';
 import { createSubscription, type StoredSubscription } from '../../../src/lib/subscriptions';
-import { createWorld, HOUR, MINUTE, requestsOf, simulatorTruth, sinkContents, TENANT_ID, type World } from '../subscriptions/world';
+import {
+  createWorld,
+  HOUR,
+  MINUTE,
+  requestsOf,
+  simulatorTruth,
+  sinkContents,
+  TENANT_ID,
+  type World,
+} from '../subscriptions/world';
 
 const INTERVAL = 6 * HOUR;
 let world: World;
@@ -12,11 +21,17 @@ let mail: StoredSubscription;
 beforeEach(async () => {
   // Drops without `missed` (Graph does not promise one); tokens that never lapse, so only drops lose changes here.
   world = await createWorld({
-    simulator: { subscriptions: { accessTokenLifetimeMs: null }, lifecycle: { reauthorization: false, missedOnDropProbability: 0 } },
+    simulator: {
+      subscriptions: { accessTokenLifetimeMs: null },
+      lifecycle: { reauthorization: false, missedOnDropProbability: 0 },
+    },
     settings: { resync: { intervalMinutes: INTERVAL / MINUTE, eventWindowDays: 90 } },
   });
   users = await createSubscription({ resource: 'users', changeType: 'updated,deleted' }, world.deps());
-  mail = await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' }, world.deps());
+  mail = await createSubscription(
+    { resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' },
+    world.deps(),
+  );
 });
 
 afterEach(() => {
@@ -25,13 +40,23 @@ afterEach(() => {
 
 /** Drops every change notification until removed; Graph sends no `missed`. */
 function dropEverything(): number {
-  return world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: Number.MAX_SAFE_INTEGER });
+  return world.sim.faults.inject({
+    target: 'delivery',
+    path: '/api/notifications',
+    action: 'drop',
+    times: Number.MAX_SAFE_INTEGER,
+  });
 }
 
 describe('periodic resync (the safety net)', () => {
   it('catches up changes whose notifications Graph dropped without `missed`, within one interval', async () => {
     const dropping = dropEverything();
-    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'dropped mail' } });
+    world.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'create',
+      userId: world.userId,
+      data: { subject: 'dropped mail' },
+    });
     world.sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: world.userId, data: { jobTitle: 'dropped title' } });
     await world.sim.clock.settle();
     world.sim.faults.remove(dropping);
@@ -54,14 +79,25 @@ describe('periodic resync (the safety net)', () => {
 
   it('tombstones a resource deleted while its deletion notification was dropped, found by the first full listing', async () => {
     world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'kept' } });
-    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'deleted unreported' } });
+    world.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'create',
+      userId: world.userId,
+      data: { subject: 'deleted unreported' },
+    });
     await world.sim.clock.settle();
     await world.pump();
-    const pathOf = (subject: string): string => world.sim.state(TENANT_ID).find((resource) => resource.body.subject === subject)?.path ?? '';
+    const pathOf = (subject: string): string =>
+      world.sim.state(TENANT_ID).find((resource) => resource.body.subject === subject)?.path ?? '';
     const [kept, doomed] = [pathOf('kept'), pathOf('deleted unreported')];
     expect([...sinkContents(world, /\/messages\//, 'subject').values()].sort()).toEqual(['deleted unreported', 'kept']);
     const dropping = dropEverything();
-    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'delete', userId: world.userId, id: doomed.split('/').at(-1) ?? '' });
+    world.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'delete',
+      userId: world.userId,
+      id: doomed.split('/').at(-1) ?? '',
+    });
     await world.sim.clock.settle();
     world.sim.faults.remove(dropping);
     await world.pump();
@@ -73,22 +109,32 @@ describe('periodic resync (the safety net)', () => {
 
     expect(sinkContents(world, /\/messages\//, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
     expect([...sinkContents(world, /\/messages\//, 'subject').keys()]).toContain(kept);
-    expect(world.sink.states.get(MemoryChangeSink.key(TENANT_ID, doomed))).toMatchObject({ changeType: 'deleted', body: undefined });
+    expect(world.sink.states.get(MemoryChangeSink.key(TENANT_ID, doomed))).toMatchObject({
+      changeType: 'deleted',
+      body: undefined,
+    });
     expect(requestsOf(world, 'confirmDeleted')).toHaveLength(1);
   });
 
   it('spreads first resyncs over the interval per subscription, then repeats every interval', () => {
     const createdAt = '2026-05-01T08:00:00.000Z';
-    const firsts = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => nextPeriodicResyncAt({ subscriptionId: id, createdAt }, INTERVAL) - Date.parse(createdAt));
+    const firsts = ['a', 'b', 'c', 'd', 'e', 'f'].map(
+      (id) => nextPeriodicResyncAt({ subscriptionId: id, createdAt }, INTERVAL) - Date.parse(createdAt),
+    );
 
     expect(new Set(firsts).size).toBe(firsts.length);
     expect(firsts.every((offset) => offset > 0 && offset <= INTERVAL)).toBe(true);
-    expect(nextPeriodicResyncAt({ subscriptionId: 'a', createdAt, lastResyncedAt: '2026-05-01T10:00:00.000Z' }, INTERVAL)).toBe(Date.parse('2026-05-01T16:00:00.000Z'));
+    expect(
+      nextPeriodicResyncAt({ subscriptionId: 'a', createdAt, lastResyncedAt: '2026-05-01T10:00:00.000Z' }, INTERVAL),
+    ).toBe(Date.parse('2026-05-01T16:00:00.000Z'));
   });
 
   it('does nothing before a subscription is due, and nothing at all when RESYNC_INTERVAL_MINUTES is 0', async () => {
     await world.sim.clock.advance(INTERVAL);
-    const off = await runPeriodicResyncs({ ...world.deps(), settings: { ...world.settings, resync: { intervalMinutes: 0, eventWindowDays: 90 } } });
+    const off = await runPeriodicResyncs({
+      ...world.deps(),
+      settings: { ...world.settings, resync: { intervalMinutes: 0, eventWindowDays: 90 } },
+    });
     const first = await runPeriodicResyncs(world.deps());
     await world.sim.clock.advance(5 * MINUTE);
     const soonAfter = await runPeriodicResyncs(world.deps());
@@ -100,7 +146,14 @@ describe('periodic resync (the safety net)', () => {
 
   it('stops at a 429 and holds the tenant back for Retry-After on every instance', async () => {
     await world.sim.clock.advance(INTERVAL);
-    const fault = world.sim.faults.inject({ target: 'graph', method: 'GET', path: '/delta', status: 429, code: 'TooManyRequests', retryAfterSeconds: 600 });
+    const fault = world.sim.faults.inject({
+      target: 'graph',
+      method: 'GET',
+      path: '/delta',
+      status: 429,
+      code: 'TooManyRequests',
+      retryAfterSeconds: 600,
+    });
 
     const throttled = await runPeriodicResyncs(world.deps());
     world.sim.faults.remove(fault);

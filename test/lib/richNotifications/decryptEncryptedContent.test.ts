@@ -80,11 +80,16 @@ describe('decryptEncryptedContent', () => {
   it('rejects any single-byte change of data or dataSignature as a signature mismatch', () => {
     const content = encryptLikeGraph('{"id":"m1","subject":"hello"}', fixturePublicKey, CURRENT_ID);
     fc.assert(
-      fc.property(fc.constantFrom('data' as const, 'dataSignature' as const), fc.nat(), fc.integer({ min: 1, max: 255 }), (field, index, xor) => {
-        const tampered = { ...content, [field]: tamper(content[field], index, xor) };
+      fc.property(
+        fc.constantFrom('data' as const, 'dataSignature' as const),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (field, index, xor) => {
+          const tampered = { ...content, [field]: tamper(content[field], index, xor) };
 
-        expectReason(() => decryptEncryptedContent(tampered, keyring), 'signature-mismatch');
-      }),
+          expectReason(() => decryptEncryptedContent(tampered, keyring), 'signature-mismatch');
+        },
+      ),
     );
   });
 
@@ -92,7 +97,9 @@ describe('decryptEncryptedContent', () => {
     const content = encryptLikeGraph('{"id":"m1"}', fixturePublicKey, CURRENT_ID);
     fc.assert(
       fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (index, xor) => {
-        const error = failureOf(() => decryptEncryptedContent({ ...content, dataKey: tamper(content.dataKey, index, xor) }, keyring));
+        const error = failureOf(() =>
+          decryptEncryptedContent({ ...content, dataKey: tamper(content.dataKey, index, xor) }, keyring),
+        );
 
         expect(['key-unwrap-failed', 'malformed', 'signature-mismatch']).toContain(error.reason);
       }),
@@ -106,7 +113,10 @@ describe('decryptEncryptedContent', () => {
     const shaped = fc.record({
       data: field,
       // RSA-2048-sized garbage reaches the OAEP unwrap instead of failing earlier.
-      dataKey: fc.oneof(field, fc.uint8Array({ minLength: 256, maxLength: 256 }).map((bytes) => Buffer.from(bytes).toString('base64'))),
+      dataKey: fc.oneof(
+        field,
+        fc.uint8Array({ minLength: 256, maxLength: 256 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+      ),
       dataSignature: field,
       encryptionCertificateId: fc.oneof(fc.constantFrom(CURRENT_ID, PREVIOUS_ID), fc.string()),
     });
@@ -161,13 +171,20 @@ describe('decryptEncryptedContent', () => {
     const secretSubject = 'Top secret merger plans';
     const content = encryptLikeGraph(JSON.stringify({ subject: secretSubject }), fixturePublicKey, CURRENT_ID);
     const failures = [
-      failureOf(() => decryptEncryptedContent({ ...content, dataSignature: tamper(content.dataSignature, 0, 1) }, keyring)),
+      failureOf(() =>
+        decryptEncryptedContent({ ...content, dataSignature: tamper(content.dataSignature, 0, 1) }, keyring),
+      ),
       failureOf(() => decryptEncryptedContent({ ...content, dataKey: tamper(content.dataKey, 5, 1) }, keyring)),
       failureOf(() => decryptEncryptedContent({ ...content, data: 'AAAA' }, keyring)),
     ];
 
     for (const error of failures) {
-      for (const forbidden of [secretSubject, content.data.slice(0, 16), content.dataKey.slice(0, 16), content.dataSignature.slice(0, 16)]) {
+      for (const forbidden of [
+        secretSubject,
+        content.data.slice(0, 16),
+        content.dataKey.slice(0, 16),
+        content.dataSignature.slice(0, 16),
+      ]) {
         expect(error.message).not.toContain(forbidden);
       }
     }

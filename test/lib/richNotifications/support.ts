@@ -34,13 +34,21 @@ export interface TestEncryptedContent {
 }
 
 /** Graph's side: a one-off 32-byte K, IV = K[0:16], AES-256-CBC/PKCS7, HMAC-SHA256 over the raw ciphertext, K wrapped with RSA-OAEP-SHA1. */
-export function encryptLikeGraph(json: string, publicKey: KeyLike, certificateId: string, key: Buffer = randomBytes(32)): TestEncryptedContent {
+export function encryptLikeGraph(
+  json: string,
+  publicKey: KeyLike,
+  certificateId: string,
+  key: Buffer = randomBytes(32),
+): TestEncryptedContent {
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
   const ciphertext = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
   return {
     data: ciphertext.toString('base64'),
     dataSignature: createHmac('sha256', key).update(ciphertext).digest('base64'),
-    dataKey: publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key).toString('base64'),
+    dataKey: publicEncrypt(
+      { key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      key,
+    ).toString('base64'),
     encryptionCertificateId: certificateId,
   };
 }

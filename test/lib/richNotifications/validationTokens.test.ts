@@ -65,12 +65,28 @@ beforeEach(() => {
 
 /** A v1.0 validation token as Graph's Change Tracking app would send it for `tenant`. */
 function v1Claims(tenant = TENANT): Record<string, unknown> {
-  return { aud: APP_ID, iss: `https://sts.windows.net/${tenant}/`, appid: GRAPH_CHANGE_TRACKING_APP_ID, ver: '1.0', tid: tenant, iat: NOW_SECONDS - 60, nbf: NOW_SECONDS - 60, exp: NOW_SECONDS + 86_400 };
+  return {
+    aud: APP_ID,
+    iss: `https://sts.windows.net/${tenant}/`,
+    appid: GRAPH_CHANGE_TRACKING_APP_ID,
+    ver: '1.0',
+    tid: tenant,
+    iat: NOW_SECONDS - 60,
+    nbf: NOW_SECONDS - 60,
+    exp: NOW_SECONDS + 86_400,
+  };
 }
 
 /** A v2.0 token: azp instead of appid, the login.microsoftonline.com issuer (docs/graph-protocol.md §5.4). */
 function v2Claims(tenant = TENANT): Record<string, unknown> {
-  return { ...v1Claims(tenant), iss: `https://login.microsoftonline.com/${tenant}/v2.0`, appid: undefined, azp: GRAPH_CHANGE_TRACKING_APP_ID, azpacr: '2', ver: '2.0' };
+  return {
+    ...v1Claims(tenant),
+    iss: `https://login.microsoftonline.com/${tenant}/v2.0`,
+    appid: undefined,
+    azp: GRAPH_CHANGE_TRACKING_APP_ID,
+    azpacr: '2',
+    ver: '2.0',
+  };
 }
 
 async function sign(claims: Record<string, unknown>, key: SigningKey = signing, alg = 'RS256'): Promise<string> {
@@ -87,7 +103,8 @@ async function rejectionOf(promise: Promise<unknown>): Promise<ValidationTokenIn
     () => undefined,
     (caught: unknown) => caught,
   );
-  if (!(error instanceof ValidationTokenInvalid)) throw new Error(`expected ValidationTokenInvalid, got ${String(error)}`);
+  if (!(error instanceof ValidationTokenInvalid))
+    throw new Error(`expected ValidationTokenInvalid, got ${String(error)}`);
   return error;
 }
 
@@ -136,22 +153,43 @@ describe('verifyValidationTokens', () => {
 
   it.each<[string, () => Promise<unknown[] | null>, ValidationTokenReason]>([
     ['signed by another key under the published kid', async () => [await sign(v1Claims(), intruder)], 'signature'],
-    ['signed by a key the JWKS does not have', async () => [await sign(v1Claims(), await signingKey('invented'))], 'signature'],
-    ['for another audience', async () => [await sign({ ...v1Claims(), aud: '99999999-9999-4999-8999-999999999999' })], 'audience'],
+    [
+      'signed by a key the JWKS does not have',
+      async () => [await sign(v1Claims(), await signingKey('invented'))],
+      'signature',
+    ],
+    [
+      'for another audience',
+      async () => [await sign({ ...v1Claims(), aud: '99999999-9999-4999-8999-999999999999' })],
+      'audience',
+    ],
     ['v1.0 from another app (appid)', async () => [await sign({ ...v1Claims(), appid: APP_ID })], 'publisher'],
     ['v2.0 from another app (azp)', async () => [await sign({ ...v2Claims(), azp: APP_ID })], 'publisher'],
     ['without a version', async () => [await sign({ ...v1Claims(), ver: undefined })], 'publisher'],
     ['issued by another tenant', async () => [await sign(v1Claims(OTHER_TENANT))], 'issuer'],
-    ['issued by a lookalike issuer', async () => [await sign({ ...v1Claims(), iss: `https://evil.example/${TENANT}/` })], 'issuer'],
+    [
+      'issued by a lookalike issuer',
+      async () => [await sign({ ...v1Claims(), iss: `https://evil.example/${TENANT}/` })],
+      'issuer',
+    ],
     ['expired', async () => [await sign({ ...v1Claims(), exp: NOW_SECONDS - 600 })], 'expired'],
     ['not yet valid', async () => [await sign({ ...v1Claims(), nbf: NOW_SECONDS + 600 })], 'not-yet-valid'],
-    ['MACed with HS256', async () => [await new SignJWT(v1Claims()).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32))], 'algorithm'],
+    [
+      'MACed with HS256',
+      async () => [await new SignJWT(v1Claims()).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32))],
+      'algorithm',
+    ],
     ['unsigned (alg none)', () => Promise.resolve([`${b64url({ alg: 'none' })}.${b64url(v1Claims())}.`]), 'algorithm'],
     ['that is not a JWT', () => Promise.resolve(['not-a-jwt']), 'malformed'],
     ['missing while items are encrypted', () => Promise.resolve(null), 'missing'],
     ['missing for one of two tenants', async () => [await sign(v1Claims(TENANT))], 'missing'],
   ])('rejects a token %s', async (_case, tokens, reason) => {
-    const error = await rejectionOf(verifyValidationTokens(await tokens(), context({ tenantIds: reason === 'missing' ? [TENANT, OTHER_TENANT] : [TENANT] })));
+    const error = await rejectionOf(
+      verifyValidationTokens(
+        await tokens(),
+        context({ tenantIds: reason === 'missing' ? [TENANT, OTHER_TENANT] : [TENANT] }),
+      ),
+    );
 
     expect(error.code).toBe('ERR_VALIDATION_TOKEN_INVALID');
     expect(error.reason).toBe(reason);
@@ -169,13 +207,17 @@ describe('verifyValidationTokens', () => {
     const justExpired = await sign({ ...v1Claims(), exp: NOW_SECONDS - 120 });
 
     await expect(verifyValidationTokens([justExpired], context())).resolves.toBeDefined();
-    expect((await rejectionOf(verifyValidationTokens([justExpired], context({ clockToleranceSeconds: 60 })))).reason).toBe('expired');
+    expect(
+      (await rejectionOf(verifyValidationTokens([justExpired], context({ clockToleranceSeconds: 60 })))).reason,
+    ).toBe('expired');
   });
 
   it('reports an unreachable JWKS as keys unavailable, deciding nothing', async () => {
     const unreachable = createValidationKeySet('http://127.0.0.1:1/common/discovery/v2.0/keys', { timeoutMs: 500 });
 
-    const error = await verifyValidationTokens([await sign(v1Claims())], context({ keys: unreachable })).catch((caught: unknown) => caught);
+    const error = await verifyValidationTokens([await sign(v1Claims())], context({ keys: unreachable })).catch(
+      (caught: unknown) => caught,
+    );
 
     expect(error).toBeInstanceOf(ValidationKeysUnavailable);
     expect(error).toMatchObject({ code: 'ERR_VALIDATION_KEYS_UNAVAILABLE' });
@@ -197,13 +239,16 @@ describe('verifyValidationTokens', () => {
 
   it('rejects garbage of any kind with ValidationTokenInvalid only, never echoing it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.array(fc.string({ minLength: 1 }), { minLength: 1 }), fc.array(fc.anything()), fc.anything()), async (garbage) => {
-        const error = await rejectionOf(verifyValidationTokens(garbage, context()));
+      fc.asyncProperty(
+        fc.oneof(fc.array(fc.string({ minLength: 1 }), { minLength: 1 }), fc.array(fc.anything()), fc.anything()),
+        async (garbage) => {
+          const error = await rejectionOf(verifyValidationTokens(garbage, context()));
 
-        for (const item of Array.isArray(garbage) ? garbage : []) {
-          if (typeof item === 'string' && item.length > 8) expect(error.message).not.toContain(item);
-        }
-      }),
+          for (const item of Array.isArray(garbage) ? garbage : []) {
+            if (typeof item === 'string' && item.length > 8) expect(error.message).not.toContain(item);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -12,7 +12,12 @@ import {
 } from '../../../src/lib/graph';
 import { ValidationKeysUnavailable } from '../../../src/lib/richNotifications';
 import { classifyFailure, isRetryableLater } from '../../../src/lib/shared/classifyFailure';
-import { ConfigurationInvalid, ERROR_CODES, GraphNotifyError, StorageUnavailable } from '../../../src/lib/shared/errors';
+import {
+  ConfigurationInvalid,
+  ERROR_CODES,
+  GraphNotifyError,
+  StorageUnavailable,
+} from '../../../src/lib/shared/errors';
 import { SubscriptionBusy, SubscriptionRefused } from '../../../src/lib/subscriptions';
 
 const defaultBackoff = { retryAfterMs: 10_000, retryAfterFromHeader: false };
@@ -20,13 +25,25 @@ const fromHeader = { retryAfterMs: 30_000, retryAfterFromHeader: true };
 
 describe('classifyFailure', () => {
   it('classifies a 429 as throttled with its Retry-After, or the default backoff when Graph sent none', () => {
-    expect(classifyFailure(new GraphThrottled('429', fromHeader, { status: 429 }))).toEqual({ kind: 'throttled', retryAfterMs: 30_000 });
-    expect(classifyFailure(new GraphThrottled('429', defaultBackoff, { status: 429 }))).toEqual({ kind: 'throttled', retryAfterMs: 10_000 });
+    expect(classifyFailure(new GraphThrottled('429', fromHeader, { status: 429 }))).toEqual({
+      kind: 'throttled',
+      retryAfterMs: 30_000,
+    });
+    expect(classifyFailure(new GraphThrottled('429', defaultBackoff, { status: 429 }))).toEqual({
+      kind: 'throttled',
+      retryAfterMs: 10_000,
+    });
   });
 
   it('classifies outages as transient, with a wait only when Graph asked for one', () => {
-    expect(classifyFailure(new GraphUnavailable('503', 'status', fromHeader, { status: 503 }))).toEqual({ kind: 'transient', retryAfterMs: 30_000 });
-    expect(classifyFailure(new GraphUnavailable('500', 'status', defaultBackoff, { status: 500 }))).toEqual({ kind: 'transient', retryAfterMs: undefined });
+    expect(classifyFailure(new GraphUnavailable('503', 'status', fromHeader, { status: 503 }))).toEqual({
+      kind: 'transient',
+      retryAfterMs: 30_000,
+    });
+    expect(classifyFailure(new GraphUnavailable('500', 'status', defaultBackoff, { status: 500 }))).toEqual({
+      kind: 'transient',
+      retryAfterMs: undefined,
+    });
     expect(classifyFailure(new GraphResponseInvalid('garbled')).kind).toBe('transient');
     expect(classifyFailure(new StorageUnavailable('a queue send')).kind).toBe('transient');
     expect(classifyFailure(new ValidationKeysUnavailable('https://login.example/keys')).kind).toBe('transient');
@@ -61,15 +78,28 @@ describe('classifyFailure', () => {
     const retryable = ERROR_CODES.filter((code) => isRetryableLater(classifyFailure(new GraphNotifyError(code, code))));
 
     expect(retryable.sort()).toEqual(
-      ['ERR_GRAPH_THROTTLED', 'ERR_GRAPH_UNAVAILABLE', 'ERR_GRAPH_RESPONSE_INVALID', 'ERR_STORAGE_UNAVAILABLE', 'ERR_VALIDATION_KEYS_UNAVAILABLE', 'ERR_SUBSCRIPTION_BUSY'].sort(),
+      [
+        'ERR_GRAPH_THROTTLED',
+        'ERR_GRAPH_UNAVAILABLE',
+        'ERR_GRAPH_RESPONSE_INVALID',
+        'ERR_STORAGE_UNAVAILABLE',
+        'ERR_VALIDATION_KEYS_UNAVAILABLE',
+        'ERR_SUBSCRIPTION_BUSY',
+      ].sort(),
     );
   });
 
   it('calls anything that is not a coded error unexpected, whatever it is', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.string().map((message) => new TypeError(message))), (thrown) => {
-        expect(classifyFailure(thrown)).toEqual({ kind: 'unexpected', retryAfterMs: undefined });
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.string().map((message) => new TypeError(message)),
+        ),
+        (thrown) => {
+          expect(classifyFailure(thrown)).toEqual({ kind: 'unexpected', retryAfterMs: undefined });
+        },
+      ),
     );
   });
 });

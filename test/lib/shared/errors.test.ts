@@ -4,7 +4,10 @@ import { STATUS_BY_CODE } from '../../../src/functions/shared/problemResponse';
 import { ERROR_CODES } from '../../../src/lib/shared/errors';
 
 const documented = new Map(
-  [...readFileSync('docs/errors.md', 'utf8').matchAll(/^\| `(ERR_[A-Z_]+)` \| (\d{3}|–) \|/gm)].map((match) => [match[1] ?? '', match[2] ?? '']),
+  [...readFileSync('docs/errors.md', 'utf8').matchAll(/^\| `(ERR_[A-Z_]+)` \| (\d{3}|–) \|/gm)].map((match) => [
+    match[1] ?? '',
+    match[2] ?? '',
+  ]),
 );
 
 describe('the error catalogue', () => {

@@ -25,6 +25,8 @@ describe('redact', () => {
 
     const text = describeError(error);
 
-    expect(text).toBe('GraphNotifyError [ERR_STORAGE_UNAVAILABLE]: queue send failed (cause: Error: connect failed for AccountKey=***;)');
+    expect(text).toBe(
+      'GraphNotifyError [ERR_STORAGE_UNAVAILABLE]: queue send failed (cause: Error: connect failed for AccountKey=***;)',
+    );
   });
 });

@@ -32,15 +32,27 @@ describe('creating a subscription', () => {
       duringHandshake = await world.repository.list();
     };
 
-    const created = await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated' }, world.deps());
+    const created = await createSubscription(
+      { resource: `users/${world.userId}/messages`, changeType: 'created,updated' },
+      world.deps(),
+    );
 
     expect(duringHandshake).toHaveLength(1);
-    expect(duringHandshake[0]).toMatchObject({ status: 'pending', clientState: created.clientState, resource: `users/${world.userId}/messages` });
+    expect(duringHandshake[0]).toMatchObject({
+      status: 'pending',
+      clientState: created.clientState,
+      resource: `users/${world.userId}/messages`,
+    });
     expect(isIntentKey(duringHandshake[0]?.subscriptionId ?? '')).toBe(true);
     const stored = await world.repository.list();
     expect(stored.map((record) => record.subscriptionId)).toEqual([created.subscriptionId]);
     expect(world.sim.subscriptions().map((subscription) => subscription.id)).toEqual([created.subscriptionId]);
-    expect(created).toMatchObject({ status: 'active', origin: 'operator', tenantId: TENANT_ID, notificationUrl: world.settings.notificationUrl });
+    expect(created).toMatchObject({
+      status: 'active',
+      origin: 'operator',
+      tenantId: TENANT_ID,
+      notificationUrl: world.settings.notificationUrl,
+    });
   });
 
   it('asks for the kind maximum less the margin and sends both webhook URLs', async () => {
@@ -49,7 +61,10 @@ describe('creating a subscription', () => {
     const [inGraph] = world.sim.subscriptions();
     const expected = world.clock.now().getTime() + (41_760 - 15) * MINUTE;
     expect(Date.parse(created.expirationDateTime)).toBe(expected);
-    expect(inGraph).toMatchObject({ lifecycleNotificationUrl: world.settings.lifecycleNotificationUrl, notificationUrl: world.settings.notificationUrl });
+    expect(inGraph).toMatchObject({
+      lifecycleNotificationUrl: world.settings.lifecycleNotificationUrl,
+      notificationUrl: world.settings.notificationUrl,
+    });
   });
 
   it('generates a different, strong clientState for every subscription', async () => {
@@ -66,7 +81,10 @@ describe('creating a subscription', () => {
     const act = createSubscription({ resource: 'users', changeType: 'created' }, world.deps());
 
     await expect(act).rejects.toBeInstanceOf(SubscriptionRuleViolated);
-    await expect(act).rejects.toMatchObject({ rule: 'change-type', message: expect.stringContaining('Graph accepts updated, deleted') as string });
+    await expect(act).rejects.toMatchObject({
+      rule: 'change-type',
+      message: expect.stringContaining('Graph accepts updated, deleted') as string,
+    });
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
     expect(await world.repository.list()).toEqual([]);
   });
@@ -82,7 +100,8 @@ describe('creating a subscription', () => {
   });
 
   it('explains a failed validation handshake with the webhook address and the reason, and keeps nothing', async () => {
-    world.webhook = (url) => (url.searchParams.has('validationToken') ? new Response('nope', { status: 401 }) : undefined);
+    world.webhook = (url) =>
+      url.searchParams.has('validationToken') ? new Response('nope', { status: 401 }) : undefined;
 
     const act = createSubscription({ resource: 'users', changeType: 'updated' }, world.deps());
 
@@ -103,7 +122,11 @@ describe('creating a subscription', () => {
 
     const act = createSubscription({ resource: 'groups', changeType: 'updated' }, world.deps());
 
-    await expect(act).rejects.toMatchObject({ code: 'ERR_SUBSCRIPTION_REFUSED', reason: 'quotaReached', message: expect.stringContaining('quota is reached') as string });
+    await expect(act).rejects.toMatchObject({
+      code: 'ERR_SUBSCRIPTION_REFUSED',
+      reason: 'quotaReached',
+      message: expect.stringContaining('quota is reached') as string,
+    });
   });
 
   it('explains a duplicate Graph knows about but the table does not', async () => {
@@ -117,16 +140,28 @@ describe('creating a subscription', () => {
   });
 
   it('with initialSync, seeds the sink with a full delta at the next reconcile and keeps the deltaLink, so the next resync is incremental', async () => {
-    const existing = ['one', 'two', 'three'].map((subject) => world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject } }));
+    const existing = ['one', 'two', 'three'].map((subject) =>
+      world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject } }),
+    );
     await world.sim.clock.settle();
 
-    const seeded = await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted', initialSync: true }, world.deps());
+    const seeded = await createSubscription(
+      { resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted', initialSync: true },
+      world.deps(),
+    );
     const plain = await createSubscription({ resource: 'users', changeType: 'updated' }, world.deps());
     await world.tick(MINUTE);
     const afterSeed = world.sink.states.size;
-    world.sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId: world.userId, id: String(existing[0]?.id), data: { subject: 'one, edited' } });
+    world.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'update',
+      userId: world.userId,
+      id: String(existing[0]?.id),
+      data: { subject: 'one, edited' },
+    });
     const record = await world.repository.get(seeded.subscriptionId);
-    if (record !== undefined) await world.repository.update({ ...record, resyncPendingSince: world.clock.now().toISOString() }, record.etag);
+    if (record !== undefined)
+      await world.repository.update({ ...record, resyncPendingSince: world.clock.now().toISOString() }, record.etag);
     const before = world.requests.length;
     const logsBefore = world.logs.length;
     await world.tick(MINUTE);
@@ -134,8 +169,14 @@ describe('creating a subscription', () => {
     expect(seeded.resyncPendingSince).toBe(seeded.createdAt);
     expect(plain.resyncPendingSince).toBeUndefined();
     expect(afterSeed).toBe(3);
-    expect([...world.sink.states.values()].map((state) => state.body?.subject).sort()).toEqual(['one, edited', 'three', 'two']);
-    expect(await world.repository.get(seeded.subscriptionId)).toMatchObject({ lastResyncedAt: world.clock.now().toISOString() });
+    expect([...world.sink.states.values()].map((state) => state.body?.subject).sort()).toEqual([
+      'one, edited',
+      'three',
+      'two',
+    ]);
+    expect(await world.repository.get(seeded.subscriptionId)).toMatchObject({
+      lastResyncedAt: world.clock.now().toISOString(),
+    });
     // Incremental: one delta page per mail folder from its stored link, holding the one edited message only.
     const deltas = world.requests.slice(before).filter((request) => request.operation === 'delta');
     expect(deltas).toHaveLength(5);
@@ -146,14 +187,20 @@ describe('creating a subscription', () => {
   });
 
   it('refuses initialSync for a kind without a delta query', async () => {
-    const act = createSubscription({ resource: 'chats/19:abc/messages', changeType: 'created', initialSync: true }, world.deps());
+    const act = createSubscription(
+      { resource: 'chats/19:abc/messages', changeType: 'created', initialSync: true },
+      world.deps(),
+    );
 
     await expect(act).rejects.toThrow(/Rule initial-sync: initialSync is not available for chatMessage subscriptions/);
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
   });
 
   it('fails with the setting name when NOTIFICATION_URL is unset', async () => {
-    const act = createSubscription({ resource: 'users', changeType: 'updated' }, { ...world.deps(), settings: { ...world.settings, notificationUrl: undefined } });
+    const act = createSubscription(
+      { resource: 'users', changeType: 'updated' },
+      { ...world.deps(), settings: { ...world.settings, notificationUrl: undefined } },
+    );
 
     await expect(act).rejects.toBeInstanceOf(SubscriptionsNotConfigured);
     await expect(act).rejects.toThrow(/NOTIFICATION_URL/);
@@ -177,9 +224,19 @@ describe('a crash between the intent and the Graph create', () => {
   it('leaves the intent, which the reconciler adopts with its clientState once the grace period passed, and resyncs', async () => {
     const repository = new CrashAfterGraph();
     world = await createWorld({ repository });
-    const message = world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'before' } });
+    const message = world.sim.mutate(TENANT_ID, {
+      kind: 'message',
+      op: 'create',
+      userId: world.userId,
+      data: { subject: 'before' },
+    });
 
-    await expect(createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' }, world.deps())).rejects.toBeInstanceOf(StorageUnavailable);
+    await expect(
+      createSubscription(
+        { resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' },
+        world.deps(),
+      ),
+    ).rejects.toBeInstanceOf(StorageUnavailable);
     const [intent] = await repository.list();
     const [inGraph] = world.sim.subscriptions();
     expect(intent?.status).toBe('pending');
@@ -192,16 +249,24 @@ describe('a crash between the intent and the Graph create', () => {
     expect(report.outcomes).toMatchObject({ adopted: 1, resynced: 1 });
     const records = await repository.list();
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ subscriptionId: inGraph?.id, status: 'active', clientState: intent?.clientState });
+    expect(records[0]).toMatchObject({
+      subscriptionId: inGraph?.id,
+      status: 'active',
+      clientState: intent?.clientState,
+    });
     expect(records[0]?.resyncPendingSince).toBeUndefined();
-    expect(world.sink.states.get(`${TENANT_ID}/users/${world.userId}/messages/${String(message?.id)}`)?.body).toMatchObject({ subject: 'before' });
+    expect(
+      world.sink.states.get(`${TENANT_ID}/users/${world.userId}/messages/${String(message?.id)}`)?.body,
+    ).toMatchObject({ subject: 'before' });
   });
 
   it('removes an intent whose create never reached Graph', async () => {
     world = await createWorld();
     // A 5xx from Graph leaves it open whether Graph created the subscription: the intent stays.
     world.sim.faults.inject({ target: 'graph', method: 'POST', path: '/subscriptions$', status: 503, times: 1 });
-    await expect(createSubscription({ resource: 'users', changeType: 'updated' }, world.deps())).rejects.toMatchObject({ code: 'ERR_GRAPH_UNAVAILABLE' });
+    await expect(createSubscription({ resource: 'users', changeType: 'updated' }, world.deps())).rejects.toMatchObject({
+      code: 'ERR_GRAPH_UNAVAILABLE',
+    });
     expect((await world.repository.list()).map((record) => record.status)).toEqual(['pending']);
 
     await world.sim.clock.advance(INTENT_GRACE_MS + MINUTE);

@@ -28,7 +28,9 @@ describe('desired-state file', () => {
     const chat = JSON.stringify([{ resource: 'chats/19:abc/messages', changeType: 'created', initialSync: true }]);
 
     expect(() => parseDesiredState(rich, settings, NOW)).toThrow(DesiredStateInvalid);
-    expect(() => parseDesiredState(rich, settings, NOW)).toThrow(/entry 0 \(users\/u1\/events\): includeResourceData on event subscriptions needs \$select/);
+    expect(() => parseDesiredState(rich, settings, NOW)).toThrow(
+      /entry 0 \(users\/u1\/events\): includeResourceData on event subscriptions needs \$select/,
+    );
     expect(() => parseDesiredState(chat, settings, NOW)).toThrow(/Rule initial-sync/);
   });
 });

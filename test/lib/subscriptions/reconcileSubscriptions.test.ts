@@ -2,7 +2,13 @@ import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTableSubscriptionRepository } from '../../../src/adapters/azure/tableSubscriptionRepository';
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
-import { createSubscription, reconcileSubscriptions, SUBSCRIPTION_LEASE_MS, type StoredSubscription, type SubscriptionRepository } from '../../../src/lib/subscriptions';
+import {
+  createSubscription,
+  reconcileSubscriptions,
+  SUBSCRIPTION_LEASE_MS,
+  type StoredSubscription,
+  type SubscriptionRepository,
+} from '../../../src/lib/subscriptions';
 import { azuriteConnectionString, uniqueTableName } from '../../support/storage';
 import { createWorld, DAY, HOUR, MINUTE, requestsOf, TENANT_ID, type World, type WorldOptions } from './world';
 
@@ -16,7 +22,22 @@ afterEach(() => {
 async function threeSubscriptions(options: WorldOptions = {}): Promise<StoredSubscription[]> {
   world = await createWorld({
     ...options,
-    simulator: { subscriptions: { outlookMaxExpirationMinutes: 240, maxExpirationMinutes: { user: 240, group: 240, message: 240, event: 240, contact: 240, driveRoot: 240, chat: 240, chatMessage: 240 } }, ...options.simulator },
+    simulator: {
+      subscriptions: {
+        outlookMaxExpirationMinutes: 240,
+        maxExpirationMinutes: {
+          user: 240,
+          group: 240,
+          message: 240,
+          event: 240,
+          contact: 240,
+          driveRoot: 240,
+          chat: 240,
+          chatMessage: 240,
+        },
+      },
+      ...options.simulator,
+    },
     settings: { maxLifetimeMinutes: 240, ...options.settings },
   });
   const created: StoredSubscription[] = [];
@@ -42,8 +63,14 @@ describe('renewal from the table', () => {
 
     expect(report.outcomes.renewed).toBe(3);
     const expected = new Date(world.clock.now().getTime() + (240 - 15) * MINUTE).toISOString();
-    for (const record of await world.repository.list()) expect(record).toMatchObject({ status: 'active', expirationDateTime: expected, lastRenewedAt: world.clock.now().toISOString() });
-    for (const subscription of world.sim.subscriptions()) expect(Date.parse(subscription.expirationDateTime)).toBe(Date.parse(expected));
+    for (const record of await world.repository.list())
+      expect(record).toMatchObject({
+        status: 'active',
+        expirationDateTime: expected,
+        lastRenewedAt: world.clock.now().toISOString(),
+      });
+    for (const subscription of world.sim.subscriptions())
+      expect(Date.parse(subscription.expirationDateTime)).toBe(Date.parse(expected));
   });
 
   it('works from the table: no Graph list outside the periodic drift check', async () => {
@@ -56,11 +83,18 @@ describe('renewal from the table', () => {
 
   it('recreates a subscription Graph answers 404 for and resyncs its resource', async () => {
     const [users] = await threeSubscriptions();
-    const user = world.sim.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: 'lost', displayName: 'Changed while lost' } });
+    const user = world.sim.mutate(TENANT_ID, {
+      kind: 'user',
+      op: 'create',
+      data: { mailNickname: 'lost', displayName: 'Changed while lost' },
+    });
     await world.graph.send(TENANT_ID, { method: 'DELETE', path: `/subscriptions/${users?.subscriptionId ?? ''}` });
     await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
 
-    const report = await reconcileSubscriptions({ ...world.deps(), settings: { ...world.settings, driftCheckIntervalMinutes: 10_000 } });
+    const report = await reconcileSubscriptions({
+      ...world.deps(),
+      settings: { ...world.settings, driftCheckIntervalMinutes: 10_000 },
+    });
 
     expect(report.outcomes).toMatchObject({ recreated: 1, renewed: 2 });
     const records = await world.repository.list();
@@ -69,7 +103,9 @@ describe('renewal from the table', () => {
     expect(replacement?.clientState).not.toBe(users?.clientState);
     expect(replacement?.resyncPendingSince).toBeUndefined();
     expect(world.sim.subscriptions().map((subscription) => subscription.id)).toContain(replacement?.subscriptionId);
-    expect(world.sink.states.get(`${TENANT_ID}/users/${String(user?.id)}`)?.body).toMatchObject({ displayName: 'Changed while lost' });
+    expect(world.sink.states.get(`${TENANT_ID}/users/${String(user?.id)}`)?.body).toMatchObject({
+      displayName: 'Changed while lost',
+    });
   });
 
   it('marks a subscription Graph refuses to renew (403) failed with the reason and renews the others', async () => {
@@ -143,7 +179,14 @@ describe('renewal from the table', () => {
 
   it('backs off on 429 for its Retry-After, then renews what was throttled in the same run', async () => {
     await threeSubscriptions({ settings: { concurrencyPerTenant: 1 } });
-    world.sim.faults.inject({ target: 'graph', method: 'PATCH', path: '/subscriptions/', status: 429, code: 'TooManyRequests', retryAfterSeconds: 30 });
+    world.sim.faults.inject({
+      target: 'graph',
+      method: 'PATCH',
+      path: '/subscriptions/',
+      status: 429,
+      code: 'TooManyRequests',
+      retryAfterSeconds: 30,
+    });
     await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
     const started = world.clock.now().getTime();
 
@@ -154,18 +197,29 @@ describe('renewal from the table', () => {
     expect(report.throttledTenants).toEqual([TENANT_ID]);
     expect(world.clock.now().getTime() - started).toBeGreaterThanOrEqual(30_000);
     expect(world.patches).toHaveLength(4);
-    expect((await world.repository.list()).every((record) => record.status === 'active' && record.leaseUntil === undefined)).toBe(true);
+    expect(
+      (await world.repository.list()).every((record) => record.status === 'active' && record.leaseUntil === undefined),
+    ).toBe(true);
   });
 
   it('leaves throttled work to the next run when Retry-After ends past the run budget', async () => {
     await threeSubscriptions({ settings: { concurrencyPerTenant: 1 } });
-    world.sim.faults.inject({ target: 'graph', method: 'PATCH', path: '/subscriptions/', status: 429, code: 'TooManyRequests', retryAfterSeconds: 30 });
+    world.sim.faults.inject({
+      target: 'graph',
+      method: 'PATCH',
+      path: '/subscriptions/',
+      status: 429,
+      code: 'TooManyRequests',
+      retryAfterSeconds: 30,
+    });
     await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
 
     const throttled = await reconcileSubscriptions(world.deps(), { budgetMs: 10_000 });
 
     expect(throttled.outcomes).toMatchObject({ throttled: 1, renewed: 2, deferred: 1 });
-    expect((await world.repository.list()).every((record) => record.status === 'active' && record.leaseUntil === undefined)).toBe(true);
+    expect(
+      (await world.repository.list()).every((record) => record.status === 'active' && record.leaseUntil === undefined),
+    ).toBe(true);
 
     await world.sim.clock.advance(MINUTE);
     const next = await reconcileSubscriptions(world.deps());
@@ -178,7 +232,10 @@ describe('renewal from the table', () => {
     await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
     const record = await world.repository.get(users?.subscriptionId ?? '');
     if (record === undefined) throw new Error('missing record');
-    await world.repository.update({ ...record, leaseUntil: new Date(world.clock.now().getTime() + SUBSCRIPTION_LEASE_MS).toISOString() }, record.etag);
+    await world.repository.update(
+      { ...record, leaseUntil: new Date(world.clock.now().getTime() + SUBSCRIPTION_LEASE_MS).toISOString() },
+      record.etag,
+    );
 
     const report = await reconcileSubscriptions(world.deps());
 
@@ -190,11 +247,16 @@ describe('renewal from the table', () => {
 
 describe('two reconcilers at once (Azurite table, ETag guard)', () => {
   it('renew each subscription exactly once', async () => {
-    const table = TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Subs'), { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(azuriteConnectionString(), uniqueTableName('Subs'), {
+      allowInsecureConnection: true,
+    });
     await threeSubscriptions({ repository: createTableSubscriptionRepository(table) });
     await world.sim.clock.advance(2 * HOUR + 30 * MINUTE);
 
-    const [first, second] = await Promise.all([reconcileSubscriptions(world.deps()), reconcileSubscriptions(world.deps())]);
+    const [first, second] = await Promise.all([
+      reconcileSubscriptions(world.deps()),
+      reconcileSubscriptions(world.deps()),
+    ]);
 
     expect(world.patches).toHaveLength(3);
     expect((first.outcomes.renewed ?? 0) + (second.outcomes.renewed ?? 0)).toBe(3);
@@ -207,19 +269,35 @@ describe('two reconcilers at once (Azurite table, ETag guard)', () => {
 describe('drift check', () => {
   it('recreates what Graph lost silently, corrects expiries, and never touches subscriptions it did not create', async () => {
     const [users, groups] = await threeSubscriptions();
-    const foreign = await world.graph.send(TENANT_ID, {
-      method: 'POST',
-      path: '/subscriptions',
-      body: { resource: 'drives/unknown/root', changeType: 'updated', notificationUrl: 'http://127.0.0.1:7071/other', expirationDateTime: new Date(world.clock.now().getTime() + DAY).toISOString() },
-    }).catch(() => undefined);
+    const foreign = await world.graph
+      .send(TENANT_ID, {
+        method: 'POST',
+        path: '/subscriptions',
+        body: {
+          resource: 'drives/unknown/root',
+          changeType: 'updated',
+          notificationUrl: 'http://127.0.0.1:7071/other',
+          expirationDateTime: new Date(world.clock.now().getTime() + DAY).toISOString(),
+        },
+      })
+      .catch(() => undefined);
     const unmanaged = await world.graph.send(TENANT_ID, {
       method: 'POST',
       path: '/subscriptions',
-      body: { resource: `users/${world.userId}/events`, changeType: 'created', notificationUrl: 'http://127.0.0.1:7071/someone-else', expirationDateTime: new Date(world.clock.now().getTime() + 3 * HOUR).toISOString() },
+      body: {
+        resource: `users/${world.userId}/events`,
+        changeType: 'created',
+        notificationUrl: 'http://127.0.0.1:7071/someone-else',
+        expirationDateTime: new Date(world.clock.now().getTime() + 3 * HOUR).toISOString(),
+      },
     });
     const unmanagedId = (unmanaged.body as { id: string }).id;
     await world.graph.send(TENANT_ID, { method: 'DELETE', path: `/subscriptions/${users?.subscriptionId ?? ''}` });
-    await world.graph.send(TENANT_ID, { method: 'PATCH', path: `/subscriptions/${groups?.subscriptionId ?? ''}`, body: { expirationDateTime: new Date(world.clock.now().getTime() + 3 * HOUR).toISOString() } });
+    await world.graph.send(TENANT_ID, {
+      method: 'PATCH',
+      path: `/subscriptions/${groups?.subscriptionId ?? ''}`,
+      body: { expirationDateTime: new Date(world.clock.now().getTime() + 3 * HOUR).toISOString() },
+    });
 
     const report = await reconcileSubscriptions(world.deps(), { forceDriftCheck: true });
 
@@ -238,9 +316,15 @@ describe('desired state', () => {
   const file = (entries: readonly Record<string, unknown>[]): string => JSON.stringify({ subscriptions: entries });
 
   it('creates missing subscriptions and removes the ones it created that are no longer listed, never operator ones', async () => {
-    let desired = file([{ resource: 'users', changeType: 'updated,deleted' }, { resource: 'groups', changeType: 'updated' }]);
+    let desired = file([
+      { resource: 'users', changeType: 'updated,deleted' },
+      { resource: 'groups', changeType: 'updated' },
+    ]);
     world = await createWorld();
-    const operators = await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created' }, world.deps());
+    const operators = await createSubscription(
+      { resource: `users/${world.userId}/messages`, changeType: 'created' },
+      world.deps(),
+    );
     const deps = { ...world.deps(), readDesiredState: () => Promise.resolve(desired) };
 
     const first = await reconcileSubscriptions(deps);
@@ -250,8 +334,16 @@ describe('desired state', () => {
     expect(first.outcomes.created).toBe(2);
     expect(second.outcomes.deleted).toBe(1);
     const records = await world.repository.list();
-    expect(records.map((record) => `${record.resource} ${record.origin ?? ''}`).sort()).toEqual([`users desiredState`, `users/${world.userId}/messages operator`]);
-    expect(world.sim.subscriptions().map((subscription) => subscription.resource).sort()).toEqual(['users', `users/${world.userId}/messages`]);
+    expect(records.map((record) => `${record.resource} ${record.origin ?? ''}`).sort()).toEqual([
+      `users desiredState`,
+      `users/${world.userId}/messages operator`,
+    ]);
+    expect(
+      world.sim
+        .subscriptions()
+        .map((subscription) => subscription.resource)
+        .sort(),
+    ).toEqual(['users', `users/${world.userId}/messages`]);
     expect(records.some((record) => record.subscriptionId === operators.subscriptionId)).toBe(true);
   });
 

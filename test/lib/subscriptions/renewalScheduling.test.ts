@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/lib/shared/clock';
-import { isRenewalDue, jitterFraction, maxRenewalWindowMs, renewalWindowMs, TenantBackoff, type SubscriptionSettings } from '../../../src/lib/subscriptions';
+import {
+  isRenewalDue,
+  jitterFraction,
+  maxRenewalWindowMs,
+  renewalWindowMs,
+  TenantBackoff,
+  type SubscriptionSettings,
+} from '../../../src/lib/subscriptions';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -18,15 +25,27 @@ const settings: SubscriptionSettings = {
   graphBaseUrl: 'https://graph.microsoft.com/v1.0',
   encryption: undefined,
 };
-const ids = Array.from({ length: 2000 }, (_, index) => `3f2a${index.toString(16).padStart(4, '0')}-0000-4000-8000-00000000${String(index).padStart(4, '0')}`);
-const outlook = (subscriptionId: string): { subscriptionId: string; resource: string; includeResourceData: boolean } => ({ subscriptionId, resource: 'users/u1/messages', includeResourceData: false });
+const ids = Array.from(
+  { length: 2000 },
+  (_, index) => `3f2a${index.toString(16).padStart(4, '0')}-0000-4000-8000-00000000${String(index).padStart(4, '0')}`,
+);
+const outlook = (
+  subscriptionId: string,
+): { subscriptionId: string; resource: string; includeResourceData: boolean } => ({
+  subscriptionId,
+  resource: 'users/u1/messages',
+  includeResourceData: false,
+});
 
 describe('renewal jitter', () => {
   it('gives every id a fixed share in [0, 1), spread evenly', () => {
     const shares = ids.map(jitterFraction);
     expect(ids.map(jitterFraction)).toEqual(shares);
     expect(shares.every((share) => share >= 0 && share < 1)).toBe(true);
-    const buckets = Array.from({ length: 10 }, (_, bucket) => shares.filter((share) => Math.floor(share * 10) === bucket).length);
+    const buckets = Array.from(
+      { length: 10 },
+      (_, bucket) => shares.filter((share) => Math.floor(share * 10) === bucket).length,
+    );
     for (const count of buckets) expect(count).toBeGreaterThan(140);
   });
 
@@ -37,7 +56,9 @@ describe('renewal jitter', () => {
     expect(Math.max(...windows) - Math.min(...windows)).toBeGreaterThan(5.9 * HOUR);
     expect(maxRenewalWindowMs(settings)).toBe(18 * HOUR);
     // Without jitter (or without an id) every subscription has the plain window.
-    expect(new Set(ids.map((id) => renewalWindowMs(outlook(id), { ...settings, renewalJitterPercent: 0 })))).toEqual(new Set([12 * HOUR]));
+    expect(new Set(ids.map((id) => renewalWindowMs(outlook(id), { ...settings, renewalJitterPercent: 0 })))).toEqual(
+      new Set([12 * HOUR]),
+    );
     expect(renewalWindowMs({ resource: 'users/u1/messages', includeResourceData: false }, settings)).toBe(12 * HOUR);
   });
 
@@ -87,7 +108,9 @@ describe('per-tenant backoff', () => {
 
   it('does not wait past the run deadline: the work is left for the next run', async () => {
     const clock = new ManualClock('2026-05-01T08:00:00Z');
-    const backoff = new TenantBackoff(clock, clock.now().getTime() + 20_000, () => Promise.reject(new Error('must not sleep')));
+    const backoff = new TenantBackoff(clock, clock.now().getTime() + 20_000, () =>
+      Promise.reject(new Error('must not sleep')),
+    );
     backoff.throttled(30_000);
     expect(await backoff.ready()).toBe(false);
   });

@@ -21,7 +21,12 @@ afterEach(() => {
 
 async function fleet(): Promise<void> {
   world = await createWorld({ settings: { renewalJitterPercent: 0, lifecycleNotificationUrl: undefined } });
-  await seedOutlookSubscriptions(world.sim, world.repository, { tenantId: TENANT_ID, appId: APP_ID, count: FLEET, notificationUrl: NOTIFICATION_URL });
+  await seedOutlookSubscriptions(world.sim, world.repository, {
+    tenantId: TENANT_ID,
+    appId: APP_ID,
+    count: FLEET,
+    notificationUrl: NOTIFICATION_URL,
+  });
   // 7 days less the margin, renewed with under 12 hours left: all due together after about 6.5 days.
   await world.sim.clock.advance(6 * DAY + 12 * 60 * MINUTE);
 }
@@ -45,18 +50,24 @@ describe(`${FLEET} subscriptions due in the same run, under subscription-API thr
 
     expect(world.simLog.filter((line) => line.endsWith(' expired'))).toEqual([]);
     expect(world.sim.subscriptions()).toHaveLength(FLEET);
-    expect(reports.every((report) => report.outcomes.recreated === undefined && report.outcomes.failed === undefined)).toBe(true);
+    expect(
+      reports.every((report) => report.outcomes.recreated === undefined && report.outcomes.failed === undefined),
+    ).toBe(true);
     expect(reports.reduce((sum, report) => sum + (report.outcomes.renewed ?? 0), 0)).toBeGreaterThanOrEqual(FLEET);
   });
 
-  it('needs several runs for the same round when a 429 stops the tenant until the next run (the old behaviour)', { timeout: 300_000 }, async () => {
-    await fleet();
+  it(
+    'needs several runs for the same round when a 429 stops the tenant until the next run (the old behaviour)',
+    { timeout: 300_000 },
+    async () => {
+      await fleet();
 
-    const first = await reconcileSubscriptions(world.deps(), { budgetMs: 0, renewalBatchSize: 1 });
+      const first = await reconcileSubscriptions(world.deps(), { budgetMs: 0, renewalBatchSize: 1 });
 
-    expect(first.outcomes.renewed).toBeLessThan(FLEET);
-    expect(first.outcomes.deferred).toBeGreaterThan(0);
-  });
+      expect(first.outcomes.renewed).toBeLessThan(FLEET);
+      expect(first.outcomes.deferred).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('the simulator throttles the requests inside a $batch, not the batch', () => {
@@ -70,7 +81,11 @@ describe('the simulator throttles the requests inside a $batch, not the batch', 
     const statuses: number[] = [];
     let throttled: GraphThrottled | undefined;
     for (let batch = 0; batch < 26; batch += 1) {
-      for (const result of await world.graph.sendBatch(TENANT_ID, Array.from({ length: 20 }, patch), 'renewSubscriptions')) {
+      for (const result of await world.graph.sendBatch(
+        TENANT_ID,
+        Array.from({ length: 20 }, patch),
+        'renewSubscriptions',
+      )) {
         if (result.ok) statuses.push(result.status);
         else {
           statuses.push(result.error.status ?? 0);

@@ -6,7 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSubscription, type ReconcileReport } from '../../../src/lib/subscriptions';
-import { createWorld, DAY, HOUR, MINUTE, requestsOf, simulatorTruth, sinkContents, TENANT_ID, type World } from './world';
+import {
+  createWorld,
+  DAY,
+  HOUR,
+  MINUTE,
+  requestsOf,
+  simulatorTruth,
+  sinkContents,
+  TENANT_ID,
+  type World,
+} from './world';
 
 const LIFETIME_MINUTES = 240;
 const TICK = 10 * MINUTE;
@@ -23,13 +33,28 @@ beforeAll(async () => {
     simulator: {
       subscriptions: {
         outlookMaxExpirationMinutes: LIFETIME_MINUTES,
-        maxExpirationMinutes: { user: LIFETIME_MINUTES, group: LIFETIME_MINUTES, message: LIFETIME_MINUTES, event: LIFETIME_MINUTES, contact: LIFETIME_MINUTES, driveRoot: LIFETIME_MINUTES, chat: LIFETIME_MINUTES, chatMessage: LIFETIME_MINUTES },
+        maxExpirationMinutes: {
+          user: LIFETIME_MINUTES,
+          group: LIFETIME_MINUTES,
+          message: LIFETIME_MINUTES,
+          event: LIFETIME_MINUTES,
+          contact: LIFETIME_MINUTES,
+          driveRoot: LIFETIME_MINUTES,
+          chat: LIFETIME_MINUTES,
+          chatMessage: LIFETIME_MINUTES,
+        },
       },
     },
     settings: { maxLifetimeMinutes: LIFETIME_MINUTES },
   });
-  usersId = (await createSubscription({ resource: 'users', changeType: 'updated,deleted' }, world.deps())).subscriptionId;
-  messagesId = (await createSubscription({ resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' }, world.deps())).subscriptionId;
+  usersId = (await createSubscription({ resource: 'users', changeType: 'updated,deleted' }, world.deps()))
+    .subscriptionId;
+  messagesId = (
+    await createSubscription(
+      { resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' },
+      world.deps(),
+    )
+  ).subscriptionId;
 
   const start = world.clock.now().getTime();
   let step = 0;
@@ -40,12 +65,28 @@ beforeAll(async () => {
     const elapsed = world.clock.now().getTime() - start;
     // Workload: every hour a new user and message, an update to an older one, now and then a deletion.
     if (step % 6 === 0) {
-      const user = world.sim.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: `u${step}`, displayName: `User ${step}` } });
+      const user = world.sim.mutate(TENANT_ID, {
+        kind: 'user',
+        op: 'create',
+        data: { mailNickname: `u${step}`, displayName: `User ${step}` },
+      });
       userIds.push(String(user?.id));
-      const message = world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: `Message ${step}` } });
+      const message = world.sim.mutate(TENANT_ID, {
+        kind: 'message',
+        op: 'create',
+        userId: world.userId,
+        data: { subject: `Message ${step}` },
+      });
       messageIds.push(String(message?.id));
       const older = messageIds[Math.floor(messageIds.length / 2)];
-      if (older !== undefined) world.sim.mutate(TENANT_ID, { kind: 'message', op: 'update', userId: world.userId, id: older, data: { subject: `Edited at ${step}` } });
+      if (older !== undefined)
+        world.sim.mutate(TENANT_ID, {
+          kind: 'message',
+          op: 'update',
+          userId: world.userId,
+          id: older,
+          data: { subject: `Edited at ${step}` },
+        });
       if (step % 60 === 0) {
         const gone = userIds.shift();
         if (gone !== undefined) world.sim.mutate(TENANT_ID, { kind: 'user', op: 'delete', id: gone, permanent: true });
@@ -55,17 +96,29 @@ beforeAll(async () => {
     if (elapsed === 2 * DAY) {
       const current = world.sim.subscriptions().find((subscription) => subscription.resource.endsWith('/messages'));
       if (current !== undefined) world.sim.lifecycle(current.id, 'subscriptionRemoved');
-      world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: 'Sent while removed' } });
+      world.sim.mutate(TENANT_ID, {
+        kind: 'message',
+        op: 'create',
+        userId: world.userId,
+        data: { subject: 'Sent while removed' },
+      });
     }
     // Day 3: three notifications are dropped; Graph sends `missed`.
     if (elapsed === 3 * DAY) {
       world.sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 3 });
-      for (const n of [1, 2, 3]) world.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.userId, data: { subject: `Dropped ${n}` } });
+      for (const n of [1, 2, 3])
+        world.sim.mutate(TENANT_ID, {
+          kind: 'message',
+          op: 'create',
+          userId: world.userId,
+          data: { subject: `Dropped ${n}` },
+        });
     }
     // Day 4: Graph loses the users subscription without any lifecycle event.
     if (elapsed === 4 * DAY) {
       const current = world.sim.subscriptions().find((subscription) => subscription.resource === 'users');
-      if (current !== undefined) await world.graph.send(TENANT_ID, { method: 'DELETE', path: `/subscriptions/${current.id}` });
+      if (current !== undefined)
+        await world.graph.send(TENANT_ID, { method: 'DELETE', path: `/subscriptions/${current.id}` });
     }
 
     reports.push(await world.tick(TICK));
@@ -74,7 +127,8 @@ beforeAll(async () => {
     for (const record of await world.repository.list()) {
       // Day 4's loss is only noticed at the next drift check (hourly): allow that one window.
       const lostOnPurpose = elapsed >= 4 * DAY && elapsed <= 4 * DAY + HOUR && record.resource === 'users';
-      if (record.status === 'active' && !inGraph.has(record.subscriptionId) && !lostOnPurpose) lapses.push(`${new Date(world.clock.now()).toISOString()} ${record.resource}`);
+      if (record.status === 'active' && !inGraph.has(record.subscriptionId) && !lostOnPurpose)
+        lapses.push(`${new Date(world.clock.now()).toISOString()} ${record.resource}`);
     }
   }
 }, 120_000);
@@ -114,8 +168,14 @@ describe('seven simulated days with short lifetimes', () => {
   });
 
   it('ends with the sink equal to the simulator for users and messages (removal and missed gaps closed by resync)', () => {
-    expect(sinkContents(world, /^users\/[^/]+$/, 'displayName')).toEqual(simulatorTruth(world, ['user'], 'displayName'));
-    expect(sinkContents(world, /^users\/[^/]+\/messages\/[^/]+$/, 'subject')).toEqual(simulatorTruth(world, ['message'], 'subject'));
-    expect(world.lifecycleResults.reduce((sum, result) => sum + (result.actions.resynced ?? 0), 0)).toBeGreaterThanOrEqual(1);
+    expect(sinkContents(world, /^users\/[^/]+$/, 'displayName')).toEqual(
+      simulatorTruth(world, ['user'], 'displayName'),
+    );
+    expect(sinkContents(world, /^users\/[^/]+\/messages\/[^/]+$/, 'subject')).toEqual(
+      simulatorTruth(world, ['message'], 'subject'),
+    );
+    expect(
+      world.lifecycleResults.reduce((sum, result) => sum + (result.actions.resynced ?? 0), 0),
+    ).toBeGreaterThanOrEqual(1);
   });
 });

@@ -75,7 +75,7 @@ describe('createCachedSubscriptionLookup', () => {
     expect(repository.reads).toBe(2);
   });
 
-  describe('lookupMany (one request\'s ids)', () => {
+  describe("lookupMany (one request's ids)", () => {
     /** Counts point reads and listings separately. */
     function countingRepository() {
       const repository = new MemorySubscriptionRepository();
@@ -92,7 +92,10 @@ describe('createCachedSubscriptionLookup', () => {
       const record = await repository.create(subscriptionRecord());
       const lookup = createCachedSubscriptionLookup(source, new ManualClock(), 0);
 
-      const found = await lookup.lookupMany([...Array.from({ length: 500 }, () => record.subscriptionId), randomUUID()]);
+      const found = await lookup.lookupMany([
+        ...Array.from({ length: 500 }, () => record.subscriptionId),
+        randomUUID(),
+      ]);
 
       expect(found.get(record.subscriptionId)?.subscriptionId).toBe(record.subscriptionId);
       expect(found.size).toBe(1);
@@ -148,7 +151,10 @@ describe('createCachedSubscriptionLookup', () => {
       const record = subscriptionRecord();
       const source = {
         get: () => Promise.resolve(undefined),
-        list: () => ((calls += 1), calls === 1 ? Promise.reject(new Error('storage down')) : Promise.resolve([{ ...record, etag: 'e' }])),
+        list: () => (
+          (calls += 1),
+          calls === 1 ? Promise.reject(new Error('storage down')) : Promise.resolve([{ ...record, etag: 'e' }])
+        ),
       };
       const lookup = createCachedSubscriptionLookup(source, new ManualClock(), 30_000);
       const ids = [record.subscriptionId, ...Array.from({ length: POINT_READS_PER_REQUEST }, () => randomUUID())];

@@ -29,12 +29,41 @@ describe('subscription rules (checked before Graph is called)', () => {
   it.each([
     ['an unsupported resource', { resource: 'sites/x/lists/y', changeType: 'updated' }, 'supported-resource'],
     ['created on users (Graph sends creation as updated)', { resource: 'users', changeType: 'created' }, 'change-type'],
-    ['anything but updated on a drive root', { resource: 'drives/b!1/root', changeType: 'updated,deleted' }, 'change-type'],
+    [
+      'anything but updated on a drive root',
+      { resource: 'drives/b!1/root', changeType: 'updated,deleted' },
+      'change-type',
+    ],
     ['an unknown change type', { resource: 'users/u1/messages', changeType: 'moved' }, 'change-type'],
-    ['rich notifications for users', { resource: 'users', changeType: 'updated', includeResourceData: true }, 'rich-notifications'],
-    ['an expiry past the kind maximum', { resource: 'users/u1/messages', changeType: 'created', expirationDateTime: new Date(NOW.getTime() + 10_081 * MINUTE).toISOString() }, 'maximum-lifetime'],
-    ['an expiry past the rich Outlook maximum (1 day)', { resource: 'users/u1/events?$select=subject,start,end', changeType: 'created', includeResourceData: true, expirationDateTime: new Date(NOW.getTime() + 1_441 * MINUTE).toISOString() }, 'maximum-lifetime'],
-    ['an expiry in the past', { resource: 'users', changeType: 'updated', expirationDateTime: '2026-04-30T10:00:00Z' }, 'expiration'],
+    [
+      'rich notifications for users',
+      { resource: 'users', changeType: 'updated', includeResourceData: true },
+      'rich-notifications',
+    ],
+    [
+      'an expiry past the kind maximum',
+      {
+        resource: 'users/u1/messages',
+        changeType: 'created',
+        expirationDateTime: new Date(NOW.getTime() + 10_081 * MINUTE).toISOString(),
+      },
+      'maximum-lifetime',
+    ],
+    [
+      'an expiry past the rich Outlook maximum (1 day)',
+      {
+        resource: 'users/u1/events?$select=subject,start,end',
+        changeType: 'created',
+        includeResourceData: true,
+        expirationDateTime: new Date(NOW.getTime() + 1_441 * MINUTE).toISOString(),
+      },
+      'maximum-lifetime',
+    ],
+    [
+      'an expiry in the past',
+      { resource: 'users', changeType: 'updated', expirationDateTime: '2026-04-30T10:00:00Z' },
+      'expiration',
+    ],
     ['a malformed expiry', { resource: 'users', changeType: 'updated', expirationDateTime: 'tomorrow' }, 'expiration'],
     ['a tenant that is not a GUID', { resource: 'users', changeType: 'updated', tenantId: 'contoso.com' }, 'tenant-id'],
   ] as const)('refuses %s', (_case, request, rule) => {
@@ -49,18 +78,38 @@ describe('subscription rules (checked before Graph is called)', () => {
     const act = () => planSubscription({ resource, changeType: 'created', includeResourceData: true }, settings, NOW);
 
     expect(act).toThrow(SubscriptionSelectRequired);
-    expect(act).toThrow(expect.objectContaining({ code: 'ERR_SUBSCRIPTION_SELECT_REQUIRED', message: expect.stringMatching(/needs \$select in the resource.*\?\$select=/) as string }));
+    expect(act).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SUBSCRIPTION_SELECT_REQUIRED',
+        message: expect.stringMatching(/needs \$select in the resource.*\?\$select=/) as string,
+      }),
+    );
   });
 
   it('accepts rich Outlook subscriptions with $select (also URL-encoded) and Teams without one', () => {
-    for (const resource of ['users/u1/messages?$select=subject,from', 'users/u1/events?%24select=subject', "users('u1')/contacts?$top=1&$select=displayName", 'chats/19:abc/messages']) {
-      expect(planSubscription({ resource, changeType: 'created', includeResourceData: true }, settings, NOW).includeResourceData).toBe(true);
+    for (const resource of [
+      'users/u1/messages?$select=subject,from',
+      'users/u1/events?%24select=subject',
+      "users('u1')/contacts?$top=1&$select=displayName",
+      'chats/19:abc/messages',
+    ]) {
+      expect(
+        planSubscription({ resource, changeType: 'created', includeResourceData: true }, settings, NOW)
+          .includeResourceData,
+      ).toBe(true);
     }
-    expect(planSubscription({ resource: 'users/u1/messages', changeType: 'created' }, settings, NOW).includeResourceData).toBe(false);
+    expect(
+      planSubscription({ resource: 'users/u1/messages', changeType: 'created' }, settings, NOW).includeResourceData,
+    ).toBe(false);
   });
 
   it('refuses rich notifications without a configured certificate, naming the settings', () => {
-    const act = () => planSubscription({ resource: 'users/u1/messages?$select=subject', changeType: 'created', includeResourceData: true }, { ...settings, encryption: undefined }, NOW);
+    const act = () =>
+      planSubscription(
+        { resource: 'users/u1/messages?$select=subject', changeType: 'created', includeResourceData: true },
+        { ...settings, encryption: undefined },
+        NOW,
+      );
 
     expect(act).toThrow(/Rule encryption-certificate: .*ENCRYPTION_CERTIFICATE_ID/);
   });
@@ -68,30 +117,57 @@ describe('subscription rules (checked before Graph is called)', () => {
   it('requires a lifecycle URL for Teams chat messages living more than an hour, and accepts a shorter expiry', () => {
     const withoutLifecycle = { lifecycleNotificationUrl: undefined };
 
-    expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created' }, withoutLifecycle)).toBe('lifecycle-url-required');
-    expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created', expirationDateTime: new Date(NOW.getTime() + 50 * MINUTE).toISOString() }, withoutLifecycle)).toBeUndefined();
+    expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created' }, withoutLifecycle)).toBe(
+      'lifecycle-url-required',
+    );
+    expect(
+      ruleOf(
+        {
+          resource: 'chats/19:abc/messages',
+          changeType: 'created',
+          expirationDateTime: new Date(NOW.getTime() + 50 * MINUTE).toISOString(),
+        },
+        withoutLifecycle,
+      ),
+    ).toBeUndefined();
     expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created' })).toBeUndefined();
   });
 
   it('defaults the expiry to the kind maximum less the margin, the rich limit included, and capped by the setting', () => {
     const at = (request: SubscriptionRequest, overrides: Partial<SubscriptionSettings> = {}) =>
-      (Date.parse(planSubscription(request, { ...settings, ...overrides }, NOW).expirationDateTime) - NOW.getTime()) / MINUTE;
+      (Date.parse(planSubscription(request, { ...settings, ...overrides }, NOW).expirationDateTime) - NOW.getTime()) /
+      MINUTE;
 
     expect(at({ resource: 'users', changeType: 'updated' })).toBe(41_760 - 15);
     expect(at({ resource: 'users/u1/messages', changeType: 'created' })).toBe(10_080 - 15);
-    expect(at({ resource: 'users/u1/messages?$select=subject', changeType: 'created', includeResourceData: true })).toBe(1_440 - 15);
+    expect(
+      at({ resource: 'users/u1/messages?$select=subject', changeType: 'created', includeResourceData: true }),
+    ).toBe(1_440 - 15);
     expect(at({ resource: 'drives/b!1/root', changeType: 'updated' }, { maxLifetimeMinutes: 120 })).toBe(120 - 15);
   });
 
   it('normalises change types to Graph order without duplicates and keeps the resource as written', () => {
-    const plan = planSubscription({ resource: "/Users('u1')/Messages", changeType: ' deleted,created ,deleted' }, settings, NOW);
+    const plan = planSubscription(
+      { resource: "/Users('u1')/Messages", changeType: ' deleted,created ,deleted' },
+      settings,
+      NOW,
+    );
 
-    expect(plan).toMatchObject({ changeType: 'created,deleted', resource: "Users('u1')/Messages", tenantId: settings.defaultTenantId, kind: { name: 'message' } });
+    expect(plan).toMatchObject({
+      changeType: 'created,deleted',
+      resource: "Users('u1')/Messages",
+      tenantId: settings.defaultTenantId,
+      kind: { name: 'message' },
+    });
   });
 });
 
 describe('renewal window', () => {
-  const expiringIn = (minutes: number, resource = 'users', includeResourceData = false) => ({ resource, includeResourceData, expirationDateTime: new Date(NOW.getTime() + minutes * MINUTE).toISOString() });
+  const expiringIn = (minutes: number, resource = 'users', includeResourceData = false) => ({
+    resource,
+    includeResourceData,
+    expirationDateTime: new Date(NOW.getTime() + minutes * MINUTE).toISOString(),
+  });
 
   it('is due only once the remaining lifetime falls under the window', () => {
     expect(isRenewalDue(expiringIn(721), settings, NOW)).toBe(false);
@@ -108,8 +184,12 @@ describe('renewal window', () => {
 
 describe('reading a create request', () => {
   it('names the field that is wrong', () => {
-    expect(() => parseSubscriptionRequest({ resource: 'users', changetype: 'updated' })).toThrow(/ERR|Invalid subscription request: (changeType|body)/);
-    expect(() => parseSubscriptionRequest({ resource: 'users', changeType: 'updated', includeResourceData: 'yes' })).toThrow(/includeResourceData/);
+    expect(() => parseSubscriptionRequest({ resource: 'users', changetype: 'updated' })).toThrow(
+      /ERR|Invalid subscription request: (changeType|body)/,
+    );
+    expect(() =>
+      parseSubscriptionRequest({ resource: 'users', changeType: 'updated', includeResourceData: 'yes' }),
+    ).toThrow(/includeResourceData/);
   });
 
   it('never fails with anything but a coded error, whatever the body', () => {

@@ -9,7 +9,11 @@
  * (`runMaintenance`: reconcile, deferred challenges, periodic resync) and pumps again, like one timer occurrence.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createGraphSimulator, type GraphSimulator, type GraphSimulatorOptions } from '../../../dev/graph-simulator/index.js';
+import {
+  createGraphSimulator,
+  type GraphSimulator,
+  type GraphSimulatorOptions,
+} from '../../../dev/graph-simulator/index.js';
 import { MemoryChangeSink } from '../../../src/adapters/memory/memoryChangeSink';
 import { MemoryLeaseStore } from '../../../src/adapters/memory/memoryLeaseStore';
 import { MemoryFailureLog } from '../../../src/adapters/memory/memoryFailureLog';
@@ -29,7 +33,12 @@ import { describeProcessingResult, handleQueueMessage, processNotifications } fr
 import { runMaintenance } from '../../../src/lib/maintenance';
 import type { Clock } from '../../../src/lib/shared/clock';
 import type { Logger } from '../../../src/lib/shared/logger';
-import { createCachedSubscriptionLookup, type ReconcileReport, type SubscriptionRepository, type SubscriptionSettings } from '../../../src/lib/subscriptions';
+import {
+  createCachedSubscriptionLookup,
+  type ReconcileReport,
+  type SubscriptionRepository,
+  type SubscriptionSettings,
+} from '../../../src/lib/subscriptions';
 
 export const TENANT_ID = '6c1f0e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
 export const APP_ID = '5a4b3c2d-1e0f-4a1b-8c2d-3e4f5a6b7c8d';
@@ -40,7 +49,9 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /** One signing key per test process: RSA generation is the slow part of starting a simulator. */
-const SIGNING_KEY_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const SIGNING_KEY_PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 export interface LogLine {
   readonly level: 'info' | 'warn' | 'error';
@@ -104,7 +115,9 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const patches: string[] = [];
   const lifecycleResults: LifecycleResult[] = [];
   const simulatorRef: { current: GraphSimulator | undefined } = { current: undefined };
-  const clock: Clock = { now: () => simulatorRef.current?.clock.now() ?? new Date(options.start ?? '2026-05-01T08:00:00Z') };
+  const clock: Clock = {
+    now: () => simulatorRef.current?.clock.now() ?? new Date(options.start ?? '2026-05-01T08:00:00Z'),
+  };
   const lookup = createCachedSubscriptionLookup(repository, clock, 0);
 
   const world: World = {
@@ -126,8 +139,19 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     const endpoint = url.pathname.endsWith('/lifecycle') ? 'lifecycle' : 'notifications';
     await ingestNotifications(
       endpoint,
-      { contentType: request.headers.get('content-type') ?? undefined, body: new Uint8Array(await request.arrayBuffer()) },
-      { lookupSubscription: lookup, notificationsQueue, lifecycleQueue, payloads, clock, maxBodyBytes: 4 * 1024 * 1024, log },
+      {
+        contentType: request.headers.get('content-type') ?? undefined,
+        body: new Uint8Array(await request.arrayBuffer()),
+      },
+      {
+        lookupSubscription: lookup,
+        notificationsQueue,
+        lifecycleQueue,
+        payloads,
+        clock,
+        maxBodyBytes: 4 * 1024 * 1024,
+        log,
+      },
     );
     return new Response(null, { status: 202 });
   };
@@ -143,7 +167,11 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     ...options.simulator,
   });
   simulatorRef.current = simulator;
-  const user = simulator.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: 'adele', displayName: 'Adele Vance' } });
+  const user = simulator.mutate(TENANT_ID, {
+    kind: 'user',
+    op: 'create',
+    data: { mailNickname: 'adele', displayName: 'Adele Vance' },
+  });
   const tokens = new Map<string, Promise<string>>();
   const graph = new GraphClient({
     baseUrl: 'http://127.0.0.1:9/v1.0',
@@ -162,7 +190,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       const url = input instanceof Request ? input.url : String(input);
       const body = typeof init?.body === 'string' ? init.body : undefined;
       if (url.endsWith('/$batch') && body !== undefined) {
-        for (const item of (JSON.parse(body) as { requests: { method: string; url: string }[] }).requests) if (item.method === 'PATCH') patches.push(item.url);
+        for (const item of (JSON.parse(body) as { requests: { method: string; url: string }[] }).requests)
+          if (item.method === 'PATCH') patches.push(item.url);
       } else if (init?.method === 'PATCH') {
         patches.push(new URL(url).pathname.replace(/^\/v1\.0/, ''));
       }
@@ -186,7 +215,17 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   };
   // A reconcile run waiting out a Retry-After moves virtual time instead of sleeping.
   const sleep = (ms: number): Promise<void> => simulator.clock.advance(ms);
-  const deps = (): LifecycleDependencies => ({ repository, graph, leases, sink, clock, log, settings, lifecycleQueue, sleep });
+  const deps = (): LifecycleDependencies => ({
+    repository,
+    graph,
+    leases,
+    sink,
+    clock,
+    log,
+    settings,
+    lifecycleQueue,
+    sleep,
+  });
   const processingDeps = {
     graph,
     sink,
@@ -211,9 +250,14 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     for (let round = 0; round < 20; round += 1) {
       const notifications = notificationsQueue.sent.splice(0);
       const nowMs = clock.now().getTime();
-      for (const message of lifecycleQueue.sent.splice(0)) delayedLifecycle.push({ text: message.text, dueMs: nowMs + (message.visibilityDelaySeconds ?? 0) * 1000 });
+      for (const message of lifecycleQueue.sent.splice(0))
+        delayedLifecycle.push({ text: message.text, dueMs: nowMs + (message.visibilityDelaySeconds ?? 0) * 1000 });
       const lifecycle = delayedLifecycle.filter((message) => message.dueMs <= nowMs);
-      delayedLifecycle.splice(0, delayedLifecycle.length, ...delayedLifecycle.filter((message) => message.dueMs > nowMs));
+      delayedLifecycle.splice(
+        0,
+        delayedLifecycle.length,
+        ...delayedLifecycle.filter((message) => message.dueMs > nowMs),
+      );
       if (notifications.length === 0 && lifecycle.length === 0) return;
       for (const message of notifications) {
         const run = (envelope: NotificationEnvelope) => processNotifications(envelope, processingDeps);
@@ -221,7 +265,11 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       }
       for (const message of lifecycle) {
         const run = (envelope: NotificationEnvelope) => processLifecycleNotifications(envelope, deps());
-        const handled = await handleQueueMessage(message.text, { payloads, log }, { run, summarize: describeLifecycleResult });
+        const handled = await handleQueueMessage(
+          message.text,
+          { payloads, log },
+          { run, summarize: describeLifecycleResult },
+        );
         if (handled.outcome !== 'discarded') lifecycleResults.push(handled.result);
       }
     }
@@ -262,7 +310,12 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
 
 /** The live resources of `kinds` in the simulator, as sink paths → a field that identifies the version. */
 export function simulatorTruth(world: World, kinds: readonly string[], field: string): Map<string, unknown> {
-  return new Map(world.sim.state(TENANT_ID).filter((resource) => kinds.includes(resource.kind)).map((resource) => [resource.path, resource.body[field]]));
+  return new Map(
+    world.sim
+      .state(TENANT_ID)
+      .filter((resource) => kinds.includes(resource.kind))
+      .map((resource) => [resource.path, resource.body[field]]),
+  );
 }
 
 /** The live resources in the sink under `prefix`, as sink paths → the same field. */

@@ -85,8 +85,18 @@ describe('processing metrics', () => {
     recordMessageProcessed('deferred');
     recordMessageProcessed('succeeded', { queue: 'lifecycle' });
 
-    expect(await telemetry.sum(METRIC.messagesProcessed, { [ATTRIBUTE.queue]: 'notifications', [ATTRIBUTE.outcome]: 'succeeded' })).toBe(2);
-    expect(await telemetry.sum(METRIC.messagesProcessed, { [ATTRIBUTE.queue]: 'notifications', [ATTRIBUTE.outcome]: 'deferred' })).toBe(1);
+    expect(
+      await telemetry.sum(METRIC.messagesProcessed, {
+        [ATTRIBUTE.queue]: 'notifications',
+        [ATTRIBUTE.outcome]: 'succeeded',
+      }),
+    ).toBe(2);
+    expect(
+      await telemetry.sum(METRIC.messagesProcessed, {
+        [ATTRIBUTE.queue]: 'notifications',
+        [ATTRIBUTE.outcome]: 'deferred',
+      }),
+    ).toBe(1);
     expect(await telemetry.sum(METRIC.messagesProcessed, { [ATTRIBUTE.queue]: 'lifecycle' })).toBe(1);
   });
 
@@ -104,7 +114,9 @@ describe('processing metrics', () => {
         [ATTRIBUTE.throttled]: false,
       }),
     ).toBe(1);
-    expect(await telemetry.sum(METRIC.graphRequests, { [ATTRIBUTE.graphOperation]: 'other', [ATTRIBUTE.statusCode]: 0 })).toBe(1);
+    expect(
+      await telemetry.sum(METRIC.graphRequests, { [ATTRIBUTE.graphOperation]: 'other', [ATTRIBUTE.statusCode]: 0 }),
+    ).toBe(1);
     const durations = await telemetry.pointsOf(METRIC.graphRequestDuration);
     expect(durations.reduce((count, point) => count + point.count, 0)).toBe(2);
   });
@@ -135,7 +147,9 @@ describe('processing metrics', () => {
     expect(await telemetry.sum(METRIC.poisonMessages, { [ATTRIBUTE.queue]: 'notifications' })).toBe(1);
     expect(await telemetry.sum(METRIC.renewals, { [ATTRIBUTE.outcome]: 'renewed' })).toBe(2);
     expect(await telemetry.sum(METRIC.renewals, { [ATTRIBUTE.outcome]: 'failed' })).toBe(1);
-    expect(await telemetry.sum(METRIC.lifecycleEvents, { [ATTRIBUTE.lifecycleEvent]: 'reauthorizationRequired' })).toBe(1);
+    expect(await telemetry.sum(METRIC.lifecycleEvents, { [ATTRIBUTE.lifecycleEvent]: 'reauthorizationRequired' })).toBe(
+      1,
+    );
     expect(await telemetry.sum(METRIC.lifecycleEvents, { [ATTRIBUTE.lifecycleEvent]: 'unknown' })).toBe(1);
   });
 });
@@ -157,7 +171,9 @@ describe('observable gauges', () => {
     unregister();
 
     // Assess
-    const counts = Object.fromEntries(byStatus.map((point) => [String(point.attributes[ATTRIBUTE.subscriptionStatus]), point.value]));
+    const counts = Object.fromEntries(
+      byStatus.map((point) => [String(point.attributes[ATTRIBUTE.subscriptionStatus]), point.value]),
+    );
     expect(counts).toEqual({
       pending: 0,
       active: 3,
@@ -198,8 +214,12 @@ describe('observable gauges', () => {
       { queue: 'notifications', poison: true, messages: 3 },
     ]);
 
-    expect(await telemetry.sum(METRIC.queueDepth, { [ATTRIBUTE.queue]: 'notifications', [ATTRIBUTE.poison]: true })).toBe(3);
-    expect(await telemetry.sum(METRIC.queueDepth, { [ATTRIBUTE.queue]: 'notifications', [ATTRIBUTE.poison]: false })).toBe(12);
+    expect(
+      await telemetry.sum(METRIC.queueDepth, { [ATTRIBUTE.queue]: 'notifications', [ATTRIBUTE.poison]: true }),
+    ).toBe(3);
+    expect(
+      await telemetry.sum(METRIC.queueDepth, { [ATTRIBUTE.queue]: 'notifications', [ATTRIBUTE.poison]: false }),
+    ).toBe(12);
     unregister();
   });
 });
@@ -207,7 +227,9 @@ describe('observable gauges', () => {
 describe('the catalogue', () => {
   it('describes every metric emitted, with the unit, description and attribute keys it is emitted with', async () => {
     // Prepare: exercise every recording function and gauge.
-    const unregisterSubscriptions = observeSubscriptions(() => [{ status: 'active', resourceKind: 'message', secondsToExpiry: 60 }]);
+    const unregisterSubscriptions = observeSubscriptions(() => [
+      { status: 'active', resourceKind: 'message', secondsToExpiry: 60 },
+    ]);
     const unregisterQueues = observeQueueDepths(() => [{ queue: 'lifecycle', poison: true, messages: 1 }]);
     exerciseEveryRecorder();
 
@@ -252,7 +274,8 @@ function exerciseEveryRecorder(): void {
 describe('attribute values', () => {
   /** Every value an attribute may take: closed lists, booleans and HTTP status integers. Nothing else. */
   const allowed: Readonly<Record<string, (value: unknown) => boolean>> = (() => {
-    const oneOf = (values: readonly string[]) => (value: unknown) => typeof value === 'string' && values.includes(value);
+    const oneOf = (values: readonly string[]) => (value: unknown) =>
+      typeof value === 'string' && values.includes(value);
     return {
       [ATTRIBUTE.endpoint]: oneOf(['notifications', 'lifecycle']),
       [ATTRIBUTE.rejectionReason]: oneOf([
@@ -285,7 +308,8 @@ describe('attribute values', () => {
       [ATTRIBUTE.queue]: oneOf(['notifications', 'lifecycle', 'changes', 'other']),
       [ATTRIBUTE.poison]: (value) => typeof value === 'boolean',
       [ATTRIBUTE.throttled]: (value) => typeof value === 'boolean',
-      [ATTRIBUTE.statusCode]: (value) => value === 0 || (Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599),
+      [ATTRIBUTE.statusCode]: (value) =>
+        value === 0 || (Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599),
       [ATTRIBUTE.graphOperation]: oneOf([
         'getResource',
         'batch',
@@ -343,8 +367,12 @@ describe('attribute values', () => {
           recordRenewal(free);
           recordLifecycleEvent(text);
           recordPoisonMessage(free);
-          const unregisterSubscriptions = observeSubscriptions(() => [{ status: text, resourceKind: text, secondsToExpiry: 1 }]);
-          const unregisterQueues = observeQueueDepths(() => [{ queue: free, poison: anything as boolean, messages: 1 }]);
+          const unregisterSubscriptions = observeSubscriptions(() => [
+            { status: text, resourceKind: text, secondsToExpiry: 1 },
+          ]);
+          const unregisterQueues = observeQueueDepths(() => [
+            { queue: free, poison: anything as boolean, messages: 1 },
+          ]);
           const points = await run.points();
           unregisterSubscriptions();
           unregisterQueues();

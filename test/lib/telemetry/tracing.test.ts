@@ -43,12 +43,17 @@ describe('withSpan', () => {
   it('opens INTERNAL spans for pipeline stages', async () => {
     await withSpan('subscriptions.reconcile', () => Promise.resolve());
 
-    expect(telemetry.spans().map((span) => [span.name, span.kind])).toEqual([['subscriptions.reconcile', SpanKind.INTERNAL]]);
+    expect(telemetry.spans().map((span) => [span.name, span.kind])).toEqual([
+      ['subscriptions.reconcile', SpanKind.INTERNAL],
+    ]);
   });
 
   it('marks a failure with the error code only, never the message, and rethrows the same error', async () => {
     // Prepare: an error whose message quotes a secret, as a careless wrapper might.
-    const error = new GraphNotifyError('ERR_GRAPH_THROTTLED', 'throttled calling https://graph/x?code=FUNCTION-KEY with Bearer eyJabc.def.ghi');
+    const error = new GraphNotifyError(
+      'ERR_GRAPH_THROTTLED',
+      'throttled calling https://graph/x?code=FUNCTION-KEY with Bearer eyJabc.def.ghi',
+    );
 
     // Act
     const outcome = withSpan('graph.batch', () => Promise.reject(error));
@@ -63,7 +68,9 @@ describe('withSpan', () => {
   });
 
   it('names an unexpected error _OTHER and a programming error by its class', async () => {
-    await expect(withSpan('graph.delta', () => Promise.reject(new Error('socket hang up: secret')))).rejects.toThrow('socket hang up');
+    await expect(withSpan('graph.delta', () => Promise.reject(new Error('socket hang up: secret')))).rejects.toThrow(
+      'socket hang up',
+    );
     await expect(withSpan('graph.delta', () => Promise.reject(new TypeError('bad call')))).rejects.toThrow(TypeError);
 
     expect(telemetry.spans().map((span) => span.attributes[ATTRIBUTE.errorType])).toEqual(['_OTHER', 'TypeError']);

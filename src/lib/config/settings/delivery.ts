@@ -18,34 +18,41 @@ export const deliverySettings = {
     description:
       'Route of a subscription that names none: webhook (Graph POSTs to NOTIFICATION_URL), eventGrid (an Azure Event Grid partner topic, EVENT_GRID_*) or eventHubs (an Azure Event Hubs hub, EVENT_HUBS_*). Lifecycle events take the same route as the changes.',
     default: 'webhook',
-    whenWrong: 'New subscriptions go by a route whose settings are missing (their create fails naming the settings) or one nothing consumes.',
+    whenWrong:
+      'New subscriptions go by a route whose settings are missing (their create fails naming the settings) or one nothing consumes.',
   }),
   eventGridAzureSubscriptionId: defineSetting({
     name: 'EVENT_GRID_AZURE_SUBSCRIPTION_ID',
-    description: 'Azure subscription (GUID) holding the resource group where Graph creates the Event Grid partner topic. Needed by the eventGrid route.',
+    description:
+      'Azure subscription (GUID) holding the resource group where Graph creates the Event Grid partner topic. Needed by the eventGrid route.',
     whenWrong: 'Graph cannot create the partner topic and refuses eventGrid subscriptions.',
   }),
   eventGridResourceGroup: defineSetting({
     name: 'EVENT_GRID_RESOURCE_GROUP',
-    description: 'Resource group holding the Event Grid partner configuration that authorises MicrosoftGraphAPI; Graph creates the partner topic there. Needed by the eventGrid route.',
-    whenWrong: 'Graph cannot create the partner topic (no authorisation in that group) and refuses eventGrid subscriptions.',
+    description:
+      'Resource group holding the Event Grid partner configuration that authorises MicrosoftGraphAPI; Graph creates the partner topic there. Needed by the eventGrid route.',
+    whenWrong:
+      'Graph cannot create the partner topic (no authorisation in that group) and refuses eventGrid subscriptions.',
   }),
   eventGridPartnerTopic: defineSetting({
     name: 'EVENT_GRID_PARTNER_TOPIC',
     description:
       'Name of the partner topic Graph creates (or reuses) for eventGrid subscriptions: letters, digits and hyphens, 3-50 characters. One topic carries every eventGrid subscription of the app (Graph allows 10 per tenant and app).',
-    whenWrong: 'A name used by another app, or one whose subscriptions expired more than 30 days ago, makes Graph refuse the create; pick a new name.',
+    whenWrong:
+      'A name used by another app, or one whose subscriptions expired more than 30 days ago, makes Graph refuse the create; pick a new name.',
   }),
   eventGridLocation: defineSetting({
     name: 'EVENT_GRID_LOCATION',
-    description: 'Azure region name of the partner topic as `az account list-locations` prints it (westeurope, not "West Europe"). Needed by the eventGrid route.',
+    description:
+      'Azure region name of the partner topic as `az account list-locations` prints it (westeurope, not "West Europe"). Needed by the eventGrid route.',
     whenWrong: 'A display name or unknown region makes Graph refuse eventGrid subscriptions.',
   }),
   eventHubsNamespace: defineSetting({
     name: 'EVENT_HUBS__fullyQualifiedNamespace',
     description:
-      'Fully qualified Event Hubs namespace, such as gn-hubs.servicebus.windows.net. Both Graph\'s notificationUrl for the eventHubs route and the Event Hubs trigger\'s identity-based connection (prefix EVENT_HUBS) use it. When set, the receiveEventHubsNotifications function is registered.',
-    whenWrong: 'Unset: eventHubs subscriptions cannot be created and nothing reads the hub. Wrong: Graph refuses the create ("Invalid event hub notification url") or the trigger cannot connect.',
+      "Fully qualified Event Hubs namespace, such as gn-hubs.servicebus.windows.net. Both Graph's notificationUrl for the eventHubs route and the Event Hubs trigger's identity-based connection (prefix EVENT_HUBS) use it. When set, the receiveEventHubsNotifications function is registered.",
+    whenWrong:
+      'Unset: eventHubs subscriptions cannot be created and nothing reads the hub. Wrong: Graph refuses the create ("Invalid event hub notification url") or the trigger cannot connect.',
   }),
   eventHubsName: defineSetting({
     name: 'EVENT_HUBS_NAME',
@@ -55,14 +62,16 @@ export const deliverySettings = {
   }),
   eventHubsConsumerGroup: defineSetting({
     name: 'EVENT_HUBS_CONSUMER_GROUP',
-    description: 'Consumer group the Event Hubs trigger reads with; keep it for this app alone so checkpoints are not shared.',
+    description:
+      'Consumer group the Event Hubs trigger reads with; keep it for this app alone so checkpoints are not shared.',
     default: '$Default',
-    whenWrong: 'A group shared with another reader splits or repeats events between them; a missing group stops the trigger.',
+    whenWrong:
+      'A group shared with another reader splits or repeats events between them; a missing group stops the trigger.',
   }),
   eventHubsTenantDomain: defineSetting({
     name: 'EVENT_HUBS_TENANT_DOMAIN',
     description:
-      'The tenant\'s primary domain (contoso.com), sent as tenantId in the Event Hubs notificationUrl; it must be the domain of the tenant holding the hub\'s Azure subscription.',
+      "The tenant's primary domain (contoso.com), sent as tenantId in the Event Hubs notificationUrl; it must be the domain of the tenant holding the hub's Azure subscription.",
     whenWrong: 'Graph refuses eventHubs subscriptions.',
   }),
 } as const;
@@ -101,20 +110,49 @@ export function readDeliveryConfig(env: EnvReader): DeliveryConfig {
   };
   const grid = {
     azureSubscriptionId: checked(s.eventGridAzureSubscriptionId, GUID, 'a GUID'),
-    resourceGroup: checked(s.eventGridResourceGroup, /^[\w.()-]{1,90}$/, 'a resource group name (1-90 letters, digits, _ . ( ) -)'),
+    resourceGroup: checked(
+      s.eventGridResourceGroup,
+      /^[\w.()-]{1,90}$/,
+      'a resource group name (1-90 letters, digits, _ . ( ) -)',
+    ),
     partnerTopic: checked(s.eventGridPartnerTopic, /^[A-Za-z0-9-]{3,50}$/, '3-50 letters, digits or hyphens'),
     // Graph wants the region's name, never its display name ("Receive Microsoft Graph change notifications through Azure Event Grid").
-    location: checked(s.eventGridLocation, /^[a-z0-9]+$/, 'a region name in lower case without spaces, such as westeurope'),
+    location: checked(
+      s.eventGridLocation,
+      /^[a-z0-9]+$/,
+      'a region name in lower case without spaces, such as westeurope',
+    ),
   };
   const hubs = {
-    fullyQualifiedNamespace: checked(s.eventHubsNamespace, /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a host name such as <namespace>.servicebus.windows.net'),
+    fullyQualifiedNamespace: checked(
+      s.eventHubsNamespace,
+      /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/,
+      'a host name such as <namespace>.servicebus.windows.net',
+    ),
     hubName: checked(s.eventHubsName, /^[A-Za-z0-9][\w.-]{0,255}$/, 'an event hub name (letters, digits, . _ -)'),
-    tenantDomain: checked(s.eventHubsTenantDomain, /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name such as contoso.com'),
+    tenantDomain: checked(
+      s.eventHubsTenantDomain,
+      /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/,
+      'a domain name such as contoso.com',
+    ),
   };
-  const gridNames = { azureSubscriptionId: s.eventGridAzureSubscriptionId, resourceGroup: s.eventGridResourceGroup, partnerTopic: s.eventGridPartnerTopic, location: s.eventGridLocation };
-  const hubNames = { fullyQualifiedNamespace: s.eventHubsNamespace, hubName: s.eventHubsName, tenantDomain: s.eventHubsTenantDomain };
-  const missingGrid = Object.entries(grid).filter(([, value]) => value === undefined).map(([key]) => gridNames[key as keyof typeof gridNames].name);
-  const missingHubs = Object.entries(hubs).filter(([, value]) => value === undefined).map(([key]) => hubNames[key as keyof typeof hubNames].name);
+  const gridNames = {
+    azureSubscriptionId: s.eventGridAzureSubscriptionId,
+    resourceGroup: s.eventGridResourceGroup,
+    partnerTopic: s.eventGridPartnerTopic,
+    location: s.eventGridLocation,
+  };
+  const hubNames = {
+    fullyQualifiedNamespace: s.eventHubsNamespace,
+    hubName: s.eventHubsName,
+    tenantDomain: s.eventHubsTenantDomain,
+  };
+  const missingGrid = Object.entries(grid)
+    .filter(([, value]) => value === undefined)
+    .map(([key]) => gridNames[key as keyof typeof gridNames].name);
+  const missingHubs = Object.entries(hubs)
+    .filter(([, value]) => value === undefined)
+    .map(([key]) => hubNames[key as keyof typeof hubNames].name);
   return {
     defaultRoute: env.oneOf(s.defaultDelivery, DELIVERY_ROUTES),
     eventGrid: missingGrid.length === 0 ? (grid as EventGridRouteConfig) : undefined,

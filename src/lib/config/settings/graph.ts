@@ -14,13 +14,16 @@ import { defineSetting, type SettingDefinition } from '../setting';
 export const graphSettings = {
   clientId: defineSetting({
     name: 'GRAPH_CLIENT_ID',
-    description: 'Application (client) id of the app registration that reads Graph; also the audience expected in rich-notification validation tokens.',
+    description:
+      'Application (client) id of the app registration that reads Graph; also the audience expected in rich-notification validation tokens.',
     required: true,
-    whenWrong: 'No Graph token can be acquired (every fetch fails with ERR_GRAPH_CREDENTIAL_REJECTED) and every rich notification is rejected for its audience.',
+    whenWrong:
+      'No Graph token can be acquired (every fetch fails with ERR_GRAPH_CREDENTIAL_REJECTED) and every rich notification is rejected for its audience.',
   }),
   tenantId: defineSetting({
     name: 'GRAPH_TENANT_ID',
-    description: 'Home tenant id (GUID) of the app registration: used for subscription management and as the default tenant.',
+    description:
+      'Home tenant id (GUID) of the app registration: used for subscription management and as the default tenant.',
     required: true,
     whenWrong: 'Management calls get tokens for the wrong tenant and fail with 401/403.',
   }),
@@ -46,18 +49,21 @@ export const graphSettings = {
   }),
   certificateThumbprint: defineSetting({
     name: 'GRAPH_CERTIFICATE_THUMBPRINT',
-    description: 'Hex SHA-256 thumbprint (64 hex digits; colons and spaces ignored) of that certificate, when GRAPH_CREDENTIAL=certificate.',
+    description:
+      'Hex SHA-256 thumbprint (64 hex digits; colons and spaces ignored) of that certificate, when GRAPH_CREDENTIAL=certificate.',
     whenWrong: 'Entra ID cannot find the certificate: token requests fail with invalid_client.',
   }),
   managedIdentityClientId: defineSetting({
     name: 'GRAPH_MANAGED_IDENTITY_CLIENT_ID',
     description:
       'Client id of the user-assigned managed identity whose token (audience api://AzureADTokenExchange) is the client assertion, when GRAPH_CREDENTIAL=managedIdentity. The app registration needs a federated identity credential for it.',
-    whenWrong: 'The managed identity token cannot be obtained, or Entra ID rejects the assertion (no matching federated credential).',
+    whenWrong:
+      'The managed identity token cannot be obtained, or Entra ID rejects the assertion (no matching federated credential).',
   }),
   baseUrl: defineSetting({
     name: 'GRAPH_BASE_URL',
-    description: 'Graph root including the version segment. The simulator serves `<origin>/v1.0`. http is accepted for loopback hosts only.',
+    description:
+      'Graph root including the version segment. The simulator serves `<origin>/v1.0`. http is accepted for loopback hosts only.',
     default: 'https://graph.microsoft.com/v1.0',
     whenWrong: 'Every Graph call fails (network error or 404).',
   }),
@@ -77,44 +83,55 @@ export const graphSettings = {
     name: 'GRAPH_REQUEST_TIMEOUT_MS',
     description: 'Time limit for one Graph HTTP request (including reading its body), in milliseconds.',
     default: '10000',
-    whenWrong: 'Too low: slow but healthy reads fail as transient errors and are retried. Too high: one stuck call holds the invocation.',
+    whenWrong:
+      'Too low: slow but healthy reads fail as transient errors and are retried. Too high: one stuck call holds the invocation.',
   }),
   validationTokenJwksUrl: defineSetting({
     name: 'VALIDATION_TOKEN_JWKS_URL',
-    description: 'JWKS whose keys sign rich-notification validation tokens. The simulator serves `<origin>/common/discovery/v2.0/keys`.',
+    description:
+      'JWKS whose keys sign rich-notification validation tokens. The simulator serves `<origin>/common/discovery/v2.0/keys`.',
     default: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
-    whenWrong: 'Every rich notification is rejected (signature) or waits for the keys (ERR_VALIDATION_KEYS_UNAVAILABLE).',
+    whenWrong:
+      'Every rich notification is rejected (signature) or waits for the keys (ERR_VALIDATION_KEYS_UNAVAILABLE).',
   }),
   validationTokenIssuers: defineSetting({
     name: 'VALIDATION_TOKEN_ISSUERS',
-    description: 'Comma-separated issuer templates accepted in validation tokens; each contains `{tenantId}`, replaced by the notification\'s tenant.',
+    description:
+      "Comma-separated issuer templates accepted in validation tokens; each contains `{tenantId}`, replaced by the notification's tenant.",
     default: 'https://sts.windows.net/{tenantId}/,https://login.microsoftonline.com/{tenantId}/v2.0',
     whenWrong: 'Every rich notification is rejected for its issuer.',
   }),
   encryptionCertificateId: defineSetting({
     name: 'ENCRYPTION_CERTIFICATE_ID',
-    description: 'Id of the current rich-notification certificate (≤128 characters), sent to Graph as encryptionCertificateId. Set together with ENCRYPTION_CERTIFICATE and ENCRYPTION_PRIVATE_KEY, or leave all three unset (no rich notifications).',
-    whenWrong: 'Rich notifications cannot be decrypted (unknown-certificate) or subscriptions with includeResourceData cannot be created.',
+    description:
+      'Id of the current rich-notification certificate (≤128 characters), sent to Graph as encryptionCertificateId. Set together with ENCRYPTION_CERTIFICATE and ENCRYPTION_PRIVATE_KEY, or leave all three unset (no rich notifications).',
+    whenWrong:
+      'Rich notifications cannot be decrypted (unknown-certificate) or subscriptions with includeResourceData cannot be created.',
   }),
   encryptionCertificate: defineSetting({
     name: 'ENCRYPTION_CERTIFICATE',
-    description: 'The current rich-notification certificate, PEM (public part only); sent to Graph when a subscription with includeResourceData is created.',
+    description:
+      'The current rich-notification certificate, PEM (public part only); sent to Graph when a subscription with includeResourceData is created.',
     whenWrong: 'Graph encrypts with a key we cannot decrypt with, or refuses to create the subscription.',
   }),
   encryptionPrivateKey: defineSetting({
     name: 'ENCRYPTION_PRIVATE_KEY',
     description: 'Unencrypted PEM private key of ENCRYPTION_CERTIFICATE. A Key Vault reference in Azure.',
     secret: true,
-    whenWrong: 'Rich notifications cannot be decrypted; the start-up check refuses a key that does not match the certificate.',
+    whenWrong:
+      'Rich notifications cannot be decrypted; the start-up check refuses a key that does not match the certificate.',
   }),
   encryptionPreviousCertificateId: defineSetting({
     name: 'ENCRYPTION_PREVIOUS_CERTIFICATE_ID',
-    description: 'During certificate rotation: id of the previous rich-notification certificate, still used by subscriptions not yet renewed. Set with ENCRYPTION_PREVIOUS_PRIVATE_KEY.',
-    whenWrong: 'Notifications of subscriptions still on the previous certificate are rejected (unknown-certificate) until they are renewed.',
+    description:
+      'During certificate rotation: id of the previous rich-notification certificate, still used by subscriptions not yet renewed. Set with ENCRYPTION_PREVIOUS_PRIVATE_KEY.',
+    whenWrong:
+      'Notifications of subscriptions still on the previous certificate are rejected (unknown-certificate) until they are renewed.',
   }),
   encryptionPreviousPrivateKey: defineSetting({
     name: 'ENCRYPTION_PREVIOUS_PRIVATE_KEY',
-    description: 'During certificate rotation: PEM private key of the previous rich-notification certificate (decrypt only).',
+    description:
+      'During certificate rotation: PEM private key of the previous rich-notification certificate (decrypt only).',
     secret: true,
     whenWrong: 'Notifications of subscriptions still on the previous certificate cannot be decrypted.',
   }),
@@ -247,7 +264,10 @@ function readSha256Thumbprint(env: EnvReader, text: string): string {
   const setting = graphSettings.certificateThumbprint;
   const hex = text.replace(/[\s:]/g, '').toUpperCase();
   if (/^[0-9A-F]{40}$/.test(hex)) {
-    env.problem(setting, 'is a SHA-1 thumbprint (40 hex digits); MSAL needs the SHA-256 thumbprint (64 hex digits) of the certificate');
+    env.problem(
+      setting,
+      'is a SHA-1 thumbprint (40 hex digits); MSAL needs the SHA-256 thumbprint (64 hex digits) of the certificate',
+    );
   } else if (!/^[0-9A-F]{64}$/.test(hex)) {
     env.problem(setting, `must be 64 hex digits (the SHA-256 thumbprint), got "${text}"`);
   }
@@ -305,14 +325,24 @@ function readEncryption(env: EnvReader): GraphEncryptionConfig {
   const previous = allOrNone(env, previousSettings)
     ? {
         certificateId: readCertificateId(env, s.encryptionPreviousCertificateId),
-        privateKeyPem: readPrivateKeyPem(env, s.encryptionPreviousPrivateKey, env.string(s.encryptionPreviousPrivateKey)),
+        privateKeyPem: readPrivateKeyPem(
+          env,
+          s.encryptionPreviousPrivateKey,
+          env.string(s.encryptionPreviousPrivateKey),
+        ),
       }
     : undefined;
   if (previous !== undefined && current === undefined) {
-    env.problem(s.encryptionPreviousCertificateId, `is set but the current certificate (${s.encryptionCertificateId.name}) is not`);
+    env.problem(
+      s.encryptionPreviousCertificateId,
+      `is set but the current certificate (${s.encryptionCertificateId.name}) is not`,
+    );
   }
   if (previous !== undefined && current !== undefined && previous.certificateId === current.certificateId) {
-    env.problem(s.encryptionPreviousCertificateId, `must differ from ${s.encryptionCertificateId.name}: the id is what selects the key`);
+    env.problem(
+      s.encryptionPreviousCertificateId,
+      `must differ from ${s.encryptionCertificateId.name}: the id is what selects the key`,
+    );
   }
   return { current, previous };
 }
@@ -348,7 +378,10 @@ function readCurrentCertificate(env: EnvReader): CurrentEncryptionCertificateCon
   const keyType = certificate.publicKey.asymmetricKeyType;
   const modulusLength = certificate.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (keyType !== 'rsa' || modulusLength < 2048 || modulusLength > 4096) {
-    env.problem(s.encryptionCertificate, `must hold an RSA key of 2048 to 4096 bits, got ${keyType ?? 'unknown'} ${modulusLength}`);
+    env.problem(
+      s.encryptionCertificate,
+      `must hold an RSA key of 2048 to 4096 bits, got ${keyType ?? 'unknown'} ${modulusLength}`,
+    );
   }
   if (privateKeyPem !== '' && !certificate.checkPrivateKey(createPrivateKey(privateKeyPem))) {
     env.problem(s.encryptionPrivateKey, `does not belong to the certificate in ${s.encryptionCertificate.name}`);
@@ -379,7 +412,10 @@ function readPrivateKeyPem(env: EnvReader, setting: SettingDefinition, text: str
   }
   const block = firstPemBlock(normalised, 'PRIVATE KEY') ?? firstPemBlock(normalised, 'RSA PRIVATE KEY');
   if (block === undefined) {
-    env.problem(setting, 'must be a PEM private key (-----BEGIN PRIVATE KEY-----); a Key Vault certificate must use content type application/x-pem-file');
+    env.problem(
+      setting,
+      'must be a PEM private key (-----BEGIN PRIVATE KEY-----); a Key Vault certificate must use content type application/x-pem-file',
+    );
     return '';
   }
   try {

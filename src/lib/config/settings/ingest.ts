@@ -7,13 +7,16 @@ export const ingestSettings = {
     name: 'INGEST_MAX_BODY_BYTES',
     description: 'Largest notification POST body accepted, in bytes. Larger bodies get 413 and nothing is enqueued.',
     default: '4194304',
-    whenWrong: 'Too low: large rich-notification batches are refused (Graph retries them for 4 hours, then drops them). Too high: memory per request grows.',
+    whenWrong:
+      'Too low: large rich-notification batches are refused (Graph retries them for 4 hours, then drops them). Too high: memory per request grows.',
   }),
   subscriptionCacheTtlSeconds: defineSetting({
     name: 'SUBSCRIPTION_CACHE_TTL_SECONDS',
-    description: 'How long ingest caches a subscription (and its clientState) in memory after reading it from the table. 0 disables the cache.',
+    description:
+      'How long ingest caches a subscription (and its clientState) in memory after reading it from the table. 0 disables the cache.',
     default: '30',
-    whenWrong: 'Too high: a deleted subscription or a rotated clientState is honoured that much longer. 0: every notification costs a table read.',
+    whenWrong:
+      'Too high: a deleted subscription or a rotated clientState is honoured that much longer. 0: every notification costs a table read.',
   }),
 } as const;
 

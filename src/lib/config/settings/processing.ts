@@ -6,13 +6,15 @@ import { defineSetting } from '../setting';
 export const processingSettings = {
   resourcesContainer: defineSetting({
     name: 'RESOURCES_CONTAINER_NAME',
-    description: 'Blob container of the resource sink: one JSON blob per resource at {tenantId}/{resource path}.json (docs/sink.md).',
+    description:
+      'Blob container of the resource sink: one JSON blob per resource at {tenantId}/{resource path}.json (docs/sink.md).',
     default: 'graph-resources',
     whenWrong: 'Processed state lands in a container downstream readers do not watch.',
   }),
   changeEventsQueue: defineSetting({
     name: 'CHANGE_EVENTS_QUEUE_NAME',
-    description: 'Optional second sink: a queue that receives a compact change event for every resource written (docs/sink.md). Empty = off.',
+    description:
+      'Optional second sink: a queue that receives a compact change event for every resource written (docs/sink.md). Empty = off.',
     default: '',
     whenWrong: 'Downstream consumers of change events see nothing (empty) or events go to the wrong queue.',
   }),
@@ -24,7 +26,8 @@ export const processingSettings = {
   }),
   failuresTable: defineSetting({
     name: 'FAILURES_TABLE_NAME',
-    description: 'Table recording resources that failed permanently (403, unsupported resource, undecryptable), with the reason.',
+    description:
+      'Table recording resources that failed permanently (403, unsupported resource, undecryptable), with the reason.',
     default: 'GraphProcessingFailures',
     whenWrong: 'Permanent failures are only logged, not queryable.',
   }),
@@ -33,17 +36,20 @@ export const processingSettings = {
     description:
       'Coalescing across deliveries (docs/processing.md): a basic change notification about a resource with no notification in this many seconds before it is read at once; one about a resource with recent activity waits this long on the queue, and the resource is read once after its notifications pause this long (up to COALESCE_MAX_WAIT_SECONDS). Rich notifications never wait. 0 = off.',
     default: '4',
-    whenWrong: 'Higher: fewer Graph reads for changes that come in series, but those reach the sink that much later. 0: Graph is read about once per notification when changes to one resource arrive in separate POSTs.',
+    whenWrong:
+      'Higher: fewer Graph reads for changes that come in series, but those reach the sink that much later. 0: Graph is read about once per notification when changes to one resource arrive in separate POSTs.',
   }),
   coalesceMaxWaitSeconds: defineSetting({
     name: 'COALESCE_MAX_WAIT_SECONDS',
-    description: 'A resource that keeps changing (notifications less than COALESCE_DELAY_SECONDS apart) is still read at least this often.',
+    description:
+      'A resource that keeps changing (notifications less than COALESCE_DELAY_SECONDS apart) is still read at least this often.',
     default: '8',
     whenWrong: 'Lower: more Graph reads for busy resources. Higher: a busy resource lags that much behind in the sink.',
   }),
   receiptsTable: defineSetting({
     name: 'RECEIPTS_TABLE_NAME',
-    description: 'Table holding the latest notification receipt per resource, which processing uses to coalesce reads across deliveries.',
+    description:
+      'Table holding the latest notification receipt per resource, which processing uses to coalesce reads across deliveries.',
     default: 'GraphNotificationReceipts',
     whenWrong: 'Coalescing across deliveries cannot find later notifications: each POST costs its own reads.',
   }),
@@ -52,12 +58,15 @@ export const processingSettings = {
     description:
       'JSON object mapping a resource kind (user, group, message, event, contact, chatMessage) to the $select list used when fetching it, e.g. {"message":"id,subject,from,receivedDateTime"}. Kinds not listed are fetched with all default properties.',
     default: '{}',
-    whenWrong: 'Malformed JSON or an unknown kind stops start-up; a wrong property list makes Graph answer 400 for every read of that kind (recorded as permanent failures).',
+    whenWrong:
+      'Malformed JSON or an unknown kind stops start-up; a wrong property list makes Graph answer 400 for every read of that kind (recorded as permanent failures).',
   }),
 } as const;
 
 /** Kinds read by id, the only ones a $select applies to. */
-export const SELECTABLE_KINDS: readonly ResourceKindName[] = RESOURCE_KINDS.filter((kind) => kind.retrieval.kind === 'byId').map((kind) => kind.name);
+export const SELECTABLE_KINDS: readonly ResourceKindName[] = RESOURCE_KINDS.filter(
+  (kind) => kind.retrieval.kind === 'byId',
+).map((kind) => kind.name);
 export type SelectableKind = ResourceKindName;
 
 export interface ProcessingConfig {
@@ -78,7 +87,8 @@ export function readProcessingConfig(env: EnvReader): ProcessingConfig {
   const changeEvents = env.optionalString(s.changeEventsQueue);
   return {
     resourcesContainer: env.queueOrContainerName(s.resourcesContainer),
-    changeEventsQueue: changeEvents === undefined || changeEvents === '' ? undefined : env.queueOrContainerName(s.changeEventsQueue),
+    changeEventsQueue:
+      changeEvents === undefined || changeEvents === '' ? undefined : env.queueOrContainerName(s.changeEventsQueue),
     deltaStateTable: env.tableName(s.deltaStateTable),
     failuresTable: env.tableName(s.failuresTable),
     select: readSelect(env),

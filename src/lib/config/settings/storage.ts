@@ -10,7 +10,8 @@ import { defineSetting } from '../setting';
 export const storageSettings = {
   connectionString: defineSetting({
     name: 'AzureWebJobsStorage',
-    description: 'Storage connection string (local development and Azurite). In Azure leave it unset and use the identity-based AzureWebJobsStorage__* settings.',
+    description:
+      'Storage connection string (local development and Azurite). In Azure leave it unset and use the identity-based AzureWebJobsStorage__* settings.',
     secret: true,
     whenWrong: 'Nothing starts: the host cannot take its locks, ingest answers 503 and no message is processed.',
   }),
@@ -41,7 +42,8 @@ export const storageSettings = {
   }),
   notificationsQueue: defineSetting({
     name: 'NOTIFICATIONS_QUEUE_NAME',
-    description: 'Queue that ingest writes accepted change notifications to and processing reads from. Its poison queue is `<name>-poison`.',
+    description:
+      'Queue that ingest writes accepted change notifications to and processing reads from. Its poison queue is `<name>-poison`.',
     default: 'graph-notifications',
     whenWrong: 'Ingest and processing disagree on the queue: notifications pile up unprocessed.',
   }),
@@ -53,7 +55,8 @@ export const storageSettings = {
   }),
   payloadContainer: defineSetting({
     name: 'PAYLOAD_CONTAINER_NAME',
-    description: 'Blob container for claim-check payloads: a notification too large for one 64 KiB queue message is stored here and the message carries a reference.',
+    description:
+      'Blob container for claim-check payloads: a notification too large for one 64 KiB queue message is stored here and the message carries a reference.',
     default: 'graph-payloads',
     whenWrong: 'Oversized notifications cannot be stored: ingest answers 503 for them.',
   }),

@@ -35,33 +35,37 @@ export const subscriptionSettings = {
     description:
       'NCRONTAB schedule (six fields, seconds first) of the reconcileSubscriptions timer, which renews, repairs and recreates subscriptions from the subscriptions table.',
     default: '0 */5 * * * *',
-    whenWrong: 'Too rare: renewals and repairs come late (keep it well under RENEWAL_WINDOW_MINUTES). Malformed: the timer does not start.',
+    whenWrong:
+      'Too rare: renewals and repairs come late (keep it well under RENEWAL_WINDOW_MINUTES). Malformed: the timer does not start.',
   }),
   renewalWindowMinutes: defineSetting({
     name: 'RENEWAL_WINDOW_MINUTES',
     description:
       'A subscription is renewed once its remaining lifetime falls under this many minutes (capped at half of its lifetime, so short-lived kinds still renew early). Every reconcile run inside the window is another chance to renew.',
     default: '720',
-    whenWrong: 'Too small for the schedule: a Graph outage shorter than the window can still let a subscription expire (it is then recreated and resynced).',
+    whenWrong:
+      'Too small for the schedule: a Graph outage shorter than the window can still let a subscription expire (it is then recreated and resynced).',
   }),
   renewalJitterPercent: defineSetting({
     name: 'RENEWAL_JITTER_PERCENT',
     description:
-      'Widens each subscription\'s renewal window by 0 to this many percent, a fixed share per subscription id, so subscriptions created together fall due spread over hours (with the defaults, between 12 and 18 hours before expiry) instead of in one run.',
+      "Widens each subscription's renewal window by 0 to this many percent, a fixed share per subscription id, so subscriptions created together fall due spread over hours (with the defaults, between 12 and 18 hours before expiry) instead of in one run.",
     default: '50',
-    whenWrong: '0: subscriptions created together are renewed together, and a tenant\'s renewals can exceed Graph\'s 500 writes per 20 s in one run. Very high: renewals come earlier than needed (never later).',
+    whenWrong:
+      "0: subscriptions created together are renewed together, and a tenant's renewals can exceed Graph's 500 writes per 20 s in one run. Very high: renewals come earlier than needed (never later).",
   }),
   expirationMarginMinutes: defineSetting({
     name: 'EXPIRATION_MARGIN_MINUTES',
     description:
-      'Safety margin below each resource kind\'s maximum lifetime: creates and renewals ask Graph for now + maximum - margin, so clock skew never makes Graph refuse the expiry as too far ahead.',
+      "Safety margin below each resource kind's maximum lifetime: creates and renewals ask Graph for now + maximum - margin, so clock skew never makes Graph refuse the expiry as too far ahead.",
     default: '15',
-    whenWrong: 'Too small: Graph may refuse renewals with "Subscription expiration can only be N minutes in the future". Too large: more renewals than needed.',
+    whenWrong:
+      'Too small: Graph may refuse renewals with "Subscription expiration can only be N minutes in the future". Too large: more renewals than needed.',
   }),
   maxLifetimeMinutes: defineSetting({
     name: 'SUBSCRIPTION_MAX_LIFETIME_MINUTES',
     description:
-      'Optional cap, in minutes, on every resource kind\'s maximum lifetime (at least 45 + EXPIRATION_MARGIN_MINUTES). Leave unset in production; set it to exercise renewals with short-lived subscriptions (tests, the simulator).',
+      "Optional cap, in minutes, on every resource kind's maximum lifetime (at least 45 + EXPIRATION_MARGIN_MINUTES). Leave unset in production; set it to exercise renewals with short-lived subscriptions (tests, the simulator).",
     whenWrong: 'Subscriptions live shorter than they could, costing more renewals.',
   }),
   driftCheckIntervalMinutes: defineSetting({
@@ -69,20 +73,23 @@ export const subscriptionSettings = {
     description:
       'How often the reconciler lists the subscriptions in Graph (one paged GET per tenant) and repairs differences with the table: subscriptions missing in Graph are recreated and resynced, interrupted creates are adopted or cleaned up. A tenant with more than 500 subscriptions is listed less often, at least 12 minutes per 100 subscriptions apart (10,000: every 20 h), so its list costs at most 840 pages a week whatever its size (at 10,000, under a tenth of its Graph requests). Other runs work from the table only.',
     default: '60',
-    whenWrong: 'Too high: a subscription Graph dropped without a lifecycle event stays missing that long. Too low: the list API (25 requests per 20 s per tenant) throttles.',
+    whenWrong:
+      'Too high: a subscription Graph dropped without a lifecycle event stays missing that long. Too low: the list API (25 requests per 20 s per tenant) throttles.',
   }),
   concurrencyPerTenant: defineSetting({
     name: 'RECONCILE_CONCURRENCY_PER_TENANT',
     description:
       'Graph calls the reconciler makes at once per tenant (renewals, recreations, resyncs); each renewal call is a $batch of up to 20 PATCHes. A 429 pauses that tenant for its Retry-After, then the run goes on; what would wait past 4 minutes is left to the next run.',
     default: '4',
-    whenWrong: 'Too high: more inner 429s to wait out (Graph allows 500 subscription writes per 20 s per tenant whatever the concurrency). Too low: a large round of renewals takes longer within a run.',
+    whenWrong:
+      'Too high: more inner 429s to wait out (Graph allows 500 subscription writes per 20 s per tenant whatever the concurrency). Too low: a large round of renewals takes longer within a run.',
   }),
   desiredSubscriptionsPath: defineSetting({
     name: 'DESIRED_SUBSCRIPTIONS_PATH',
     description:
-      'Optional path of a JSON file listing the subscriptions that must exist (docs/subscriptions.md#desired-state). The reconciler creates missing ones and deletes ones it created from this file that are no longer listed; it never touches subscriptions created through the API or CLI. A relative path is resolved against the function app\'s root.',
-    whenWrong: 'An unreadable or invalid file is reported on every run and the desired-state pass is skipped (nothing is deleted because of it).',
+      "Optional path of a JSON file listing the subscriptions that must exist (docs/subscriptions.md#desired-state). The reconciler creates missing ones and deletes ones it created from this file that are no longer listed; it never touches subscriptions created through the API or CLI. A relative path is resolved against the function app's root.",
+    whenWrong:
+      'An unreadable or invalid file is reported on every run and the desired-state pass is skipped (nothing is deleted because of it).',
   }),
 } as const;
 
@@ -107,7 +114,10 @@ const GRAPH_MINIMUM_LIFETIME_MINUTES = 45;
 export function readSubscriptionsConfig(env: EnvReader): SubscriptionsConfig {
   const s = subscriptionSettings;
   const margin = env.integer(s.expirationMarginMinutes, { min: 1, max: 1440 });
-  const cap = env.optionalString(s.maxLifetimeMinutes) === undefined ? undefined : env.integer(s.maxLifetimeMinutes, { min: GRAPH_MINIMUM_LIFETIME_MINUTES + margin, max: 43_200 });
+  const cap =
+    env.optionalString(s.maxLifetimeMinutes) === undefined
+      ? undefined
+      : env.integer(s.maxLifetimeMinutes, { min: GRAPH_MINIMUM_LIFETIME_MINUTES + margin, max: 43_200 });
   return {
     notificationUrl: readWebhookUrl(env, s.notificationUrl),
     lifecycleNotificationUrl: readWebhookUrl(env, s.lifecycleNotificationUrl),
@@ -128,14 +138,21 @@ function readWebhookUrl(env: EnvReader, setting: SettingDefinition): string | un
   if (text === undefined) return undefined;
   // The value carries a function key: never echo it in a problem.
   if (!URL.canParse(text)) {
-    env.problem(setting, 'must be an absolute URL such as https://<app>.azurewebsites.net/api/notifications?code=<key>');
+    env.problem(
+      setting,
+      'must be an absolute URL such as https://<app>.azurewebsites.net/api/notifications?code=<key>',
+    );
     return text;
   }
   const url = new URL(text);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    env.problem(setting, `must use https (Graph refuses other schemes; http is accepted for loopback hosts only), got ${url.protocol}`);
+    env.problem(
+      setting,
+      `must use https (Graph refuses other schemes; http is accepted for loopback hosts only), got ${url.protocol}`,
+    );
   }
-  if (url.searchParams.has('validationToken')) env.problem(setting, 'must not contain validationToken (Graph appends it for the handshake)');
+  if (url.searchParams.has('validationToken'))
+    env.problem(setting, 'must not contain validationToken (Graph appends it for the handshake)');
   return text;
 }
 
@@ -144,7 +161,10 @@ function readSchedule(env: EnvReader, setting: SettingDefinition): string {
   const text = env.string(setting);
   const fields = text.split(/\s+/);
   if (text !== '' && (fields.length !== 6 || !fields.every((field) => /^[0-9A-Za-z*/,-]+$/.test(field)))) {
-    env.problem(setting, `must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week}), got "${text}"`);
+    env.problem(
+      setting,
+      `must be an NCRONTAB expression with six fields ({second} {minute} {hour} {day} {month} {day-of-week}), got "${text}"`,
+    );
   }
   return text;
 }

@@ -35,7 +35,10 @@ export function readTelemetryConfig(env: EnvReader): TelemetryConfig {
   const s = telemetrySettings;
   const connectionString = env.optionalString(s.connectionString);
   if (connectionString !== undefined && !/(^|;)\s*(InstrumentationKey|IngestionEndpoint)=/i.test(connectionString)) {
-    env.problem(s.connectionString, 'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)');
+    env.problem(
+      s.connectionString,
+      'must be an Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=...)',
+    );
   }
   return { connectionString, entraId: readEntraId(env) };
 }

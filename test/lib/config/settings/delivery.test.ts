@@ -9,7 +9,10 @@ const eventGrid = {
   EVENT_GRID_PARTNER_TOPIC: 'graph-notify-users',
   EVENT_GRID_LOCATION: 'westeurope',
 };
-const eventHubs = { 'EVENT_HUBS__fullyQualifiedNamespace': 'gn-hubs.servicebus.windows.net', EVENT_HUBS_TENANT_DOMAIN: 'contoso.com' };
+const eventHubs = {
+  EVENT_HUBS__fullyQualifiedNamespace: 'gn-hubs.servicebus.windows.net',
+  EVENT_HUBS_TENANT_DOMAIN: 'contoso.com',
+};
 
 describe('delivery route settings', () => {
   it('defaults to webhooks with neither route configured, naming what each route lacks', () => {
@@ -18,9 +21,17 @@ describe('delivery route settings', () => {
     expect(config.delivery.defaultRoute).toBe('webhook');
     expect(config.delivery.eventGrid).toBeUndefined();
     expect(config.delivery.eventHubs).toBeUndefined();
-    expect(config.delivery.missing.eventGrid).toEqual(['EVENT_GRID_AZURE_SUBSCRIPTION_ID', 'EVENT_GRID_RESOURCE_GROUP', 'EVENT_GRID_PARTNER_TOPIC', 'EVENT_GRID_LOCATION']);
+    expect(config.delivery.missing.eventGrid).toEqual([
+      'EVENT_GRID_AZURE_SUBSCRIPTION_ID',
+      'EVENT_GRID_RESOURCE_GROUP',
+      'EVENT_GRID_PARTNER_TOPIC',
+      'EVENT_GRID_LOCATION',
+    ]);
     // The hub name has a default: only the namespace and the domain are missing.
-    expect(config.delivery.missing.eventHubs).toEqual(['EVENT_HUBS__fullyQualifiedNamespace', 'EVENT_HUBS_TENANT_DOMAIN']);
+    expect(config.delivery.missing.eventHubs).toEqual([
+      'EVENT_HUBS__fullyQualifiedNamespace',
+      'EVENT_HUBS_TENANT_DOMAIN',
+    ]);
     expect(config.delivery.consumerGroup).toBe('$Default');
   });
 
@@ -28,15 +39,38 @@ describe('delivery route settings', () => {
     const config = loadConfig({ ...base, ...eventGrid, ...eventHubs, DEFAULT_DELIVERY: 'eventHubs' });
 
     expect(config.delivery.defaultRoute).toBe('eventHubs');
-    expect(config.delivery.eventGrid).toEqual({ azureSubscriptionId: eventGrid.EVENT_GRID_AZURE_SUBSCRIPTION_ID, resourceGroup: 'rg-graph-notify', partnerTopic: 'graph-notify-users', location: 'westeurope' });
-    expect(config.delivery.eventHubs).toEqual({ fullyQualifiedNamespace: 'gn-hubs.servicebus.windows.net', hubName: 'graph-notifications', tenantDomain: 'contoso.com' });
+    expect(config.delivery.eventGrid).toEqual({
+      azureSubscriptionId: eventGrid.EVENT_GRID_AZURE_SUBSCRIPTION_ID,
+      resourceGroup: 'rg-graph-notify',
+      partnerTopic: 'graph-notify-users',
+      location: 'westeurope',
+    });
+    expect(config.delivery.eventHubs).toEqual({
+      fullyQualifiedNamespace: 'gn-hubs.servicebus.windows.net',
+      hubName: 'graph-notifications',
+      tenantDomain: 'contoso.com',
+    });
   });
 
   it('names each malformed setting and takes down subscription management only', () => {
-    const reading = readConfiguration({ ...base, ...eventGrid, EVENT_GRID_LOCATION: 'West Europe', EVENT_GRID_AZURE_SUBSCRIPTION_ID: 'not-a-guid', DEFAULT_DELIVERY: 'carrier-pigeon' });
+    const reading = readConfiguration({
+      ...base,
+      ...eventGrid,
+      EVENT_GRID_LOCATION: 'West Europe',
+      EVENT_GRID_AZURE_SUBSCRIPTION_ID: 'not-a-guid',
+      DEFAULT_DELIVERY: 'carrier-pigeon',
+    });
 
-    expect(reading.problems.map((problem) => problem.setting).sort()).toEqual(['DEFAULT_DELIVERY', 'EVENT_GRID_AZURE_SUBSCRIPTION_ID', 'EVENT_GRID_LOCATION']);
-    expect(reading.problems.find((problem) => problem.setting === 'EVENT_GRID_LOCATION')?.message).toMatch(/region name in lower case/);
-    expect(reading.problems.find((problem) => problem.setting === 'DEFAULT_DELIVERY')?.message).toMatch(/webhook, eventGrid, eventHubs/);
+    expect(reading.problems.map((problem) => problem.setting).sort()).toEqual([
+      'DEFAULT_DELIVERY',
+      'EVENT_GRID_AZURE_SUBSCRIPTION_ID',
+      'EVENT_GRID_LOCATION',
+    ]);
+    expect(reading.problems.find((problem) => problem.setting === 'EVENT_GRID_LOCATION')?.message).toMatch(
+      /region name in lower case/,
+    );
+    expect(reading.problems.find((problem) => problem.setting === 'DEFAULT_DELIVERY')?.message).toMatch(
+      /webhook, eventGrid, eventHubs/,
+    );
   });
 });

@@ -56,7 +56,10 @@ describe('Graph settings', () => {
 
     expect(graph.baseUrl).toBe('http://127.0.0.1:4000/v1.0');
     expect(graph.tokenEndpointTemplate).toBe('http://127.0.0.1:4000/{tenantId}/oauth2/v2.0/token');
-    expect(graph.validationTokens.issuerTemplates).toEqual(['http://127.0.0.1:4000/{tenantId}/v2.0', 'https://sts.windows.net/{tenantId}/']);
+    expect(graph.validationTokens.issuerTemplates).toEqual([
+      'http://127.0.0.1:4000/{tenantId}/v2.0',
+      'https://sts.windows.net/{tenantId}/',
+    ]);
   });
 
   it('names every missing required setting', () => {
@@ -77,7 +80,11 @@ describe('Graph settings', () => {
     ['GRAPH_BASE_URL', 'http://graph.example.com/v1.0', /must use https \(http is accepted for localhost/],
     ['GRAPH_BASE_URL', 'https://graph.microsoft.com', /must end with the Graph version segment/],
     ['GRAPH_AUTHORITY_HOST', 'http://login.example', /must use https:/],
-    ['GRAPH_TOKEN_ENDPOINT', 'http://127.0.0.1:4000/{tenant}/token', /may contain only the placeholder \{tenantId\}, found \{tenant\}/],
+    [
+      'GRAPH_TOKEN_ENDPOINT',
+      'http://127.0.0.1:4000/{tenant}/token',
+      /may contain only the placeholder \{tenantId\}, found \{tenant\}/,
+    ],
     ['GRAPH_REQUEST_TIMEOUT_MS', '0', /must be a whole number from 100/],
     ['VALIDATION_TOKEN_ISSUERS', 'https://sts.windows.net/common/', /must contain \{tenantId\}/],
     ['VALIDATION_TOKEN_JWKS_URL', 'keys.json', /must be an absolute URL/],
@@ -93,7 +100,11 @@ describe('Graph settings', () => {
     const sha256 = 'A1'.repeat(32);
 
     it('requires the private key and the SHA-256 thumbprint', () => {
-      const problems = problemsOf({ GRAPH_CLIENT_ID: CLIENT_ID, GRAPH_TENANT_ID: TENANT_ID, GRAPH_CREDENTIAL: 'certificate' });
+      const problems = problemsOf({
+        GRAPH_CLIENT_ID: CLIENT_ID,
+        GRAPH_TENANT_ID: TENANT_ID,
+        GRAPH_CREDENTIAL: 'certificate',
+      });
 
       expect(problems).toEqual([
         expect.stringMatching(/^GRAPH_CERTIFICATE_PRIVATE_KEY: is required when GRAPH_CREDENTIAL=certificate/),
@@ -130,7 +141,9 @@ describe('Graph settings', () => {
         GRAPH_CERTIFICATE_THUMBPRINT: 'CC6A5BBE4273CEBBCD5EED74010374DDA176BBB8',
       });
 
-      expect(problems).toEqual([expect.stringMatching(/^GRAPH_CERTIFICATE_THUMBPRINT: is a SHA-1 thumbprint .* SHA-256/)]);
+      expect(problems).toEqual([
+        expect.stringMatching(/^GRAPH_CERTIFICATE_THUMBPRINT: is a SHA-1 thumbprint .* SHA-256/),
+      ]);
     });
 
     it('refuses an encrypted or unreadable key without printing it', () => {
@@ -144,7 +157,12 @@ describe('Graph settings', () => {
         [unreadable, /is not a readable PEM private key/],
         ['just-a-secret-string', /must be a PEM private key/],
       ] as const) {
-        const problems = problemsOf({ ...minimal, GRAPH_CREDENTIAL: 'certificate', GRAPH_CERTIFICATE_PRIVATE_KEY: key, GRAPH_CERTIFICATE_THUMBPRINT: sha256 });
+        const problems = problemsOf({
+          ...minimal,
+          GRAPH_CREDENTIAL: 'certificate',
+          GRAPH_CERTIFICATE_PRIVATE_KEY: key,
+          GRAPH_CERTIFICATE_THUMBPRINT: sha256,
+        });
 
         expect(problems).toEqual([expect.stringMatching(message)]);
         expect(problems.join('\n')).not.toContain(key.includes('BEGIN') ? (key.split('\n')[1] ?? key) : key);
@@ -153,7 +171,9 @@ describe('Graph settings', () => {
   });
 
   it('requires a GUID managed identity client id for managedIdentity', () => {
-    expect(problemsOf({ GRAPH_CLIENT_ID: CLIENT_ID, GRAPH_TENANT_ID: TENANT_ID, GRAPH_CREDENTIAL: 'managedidentity' })).toEqual([
+    expect(
+      problemsOf({ GRAPH_CLIENT_ID: CLIENT_ID, GRAPH_TENANT_ID: TENANT_ID, GRAPH_CREDENTIAL: 'managedidentity' }),
+    ).toEqual([
       expect.stringMatching(/^GRAPH_MANAGED_IDENTITY_CLIENT_ID: is required when GRAPH_CREDENTIAL=managedIdentity/),
     ]);
     const { graph } = load({
@@ -162,17 +182,34 @@ describe('Graph settings', () => {
       GRAPH_CREDENTIAL: 'managedIdentity',
       GRAPH_MANAGED_IDENTITY_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
     });
-    expect(graph.credential).toEqual({ kind: 'managedIdentity', managedIdentityClientId: '33333333-3333-4333-8333-333333333333' });
+    expect(graph.credential).toEqual({
+      kind: 'managedIdentity',
+      managedIdentityClientId: '33333333-3333-4333-8333-333333333333',
+    });
   });
 
   describe('rich-notification encryption', () => {
-    const current = { ENCRYPTION_CERTIFICATE_ID: 'rich-2026', ENCRYPTION_CERTIFICATE: fixtureCertificatePem, ENCRYPTION_PRIVATE_KEY: fixturePrivateKeyPem };
-    const previousKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const current = {
+      ENCRYPTION_CERTIFICATE_ID: 'rich-2026',
+      ENCRYPTION_CERTIFICATE: fixtureCertificatePem,
+      ENCRYPTION_PRIVATE_KEY: fixturePrivateKeyPem,
+    };
+    const previousKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
 
     it('reads the current certificate with the forms Graph needs, and the previous key', () => {
-      const { graph } = load({ ...minimal, ...current, ENCRYPTION_PREVIOUS_CERTIFICATE_ID: 'rich-2025', ENCRYPTION_PREVIOUS_PRIVATE_KEY: previousKey });
+      const { graph } = load({
+        ...minimal,
+        ...current,
+        ENCRYPTION_PREVIOUS_CERTIFICATE_ID: 'rich-2025',
+        ENCRYPTION_PREVIOUS_PRIVATE_KEY: previousKey,
+      });
 
-      expect(graph.encryption.current).toMatchObject({ certificateId: 'rich-2026', thumbprintSha1: 'CC6A5BBE4273CEBBCD5EED74010374DDA176BBB8' });
+      expect(graph.encryption.current).toMatchObject({
+        certificateId: 'rich-2026',
+        thumbprintSha1: 'CC6A5BBE4273CEBBCD5EED74010374DDA176BBB8',
+      });
       expect(graph.encryption.current?.certificateBase64Der).toBe(
         fixtureCertificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''),
       );
@@ -183,7 +220,9 @@ describe('Graph settings', () => {
       const problems = problemsOf({ ...minimal, ENCRYPTION_CERTIFICATE_ID: 'rich-2026' });
 
       expect(problems).toEqual([
-        expect.stringMatching(/^ENCRYPTION_CERTIFICATE: is required when any of ENCRYPTION_CERTIFICATE_ID, ENCRYPTION_CERTIFICATE, ENCRYPTION_PRIVATE_KEY is set/),
+        expect.stringMatching(
+          /^ENCRYPTION_CERTIFICATE: is required when any of ENCRYPTION_CERTIFICATE_ID, ENCRYPTION_CERTIFICATE, ENCRYPTION_PRIVATE_KEY is set/,
+        ),
         expect.stringMatching(/^ENCRYPTION_PRIVATE_KEY: is required when any of/),
       ]);
     });
@@ -195,12 +234,23 @@ describe('Graph settings', () => {
     });
 
     it('refuses a previous id equal to the current one, and a previous key without a current one', () => {
-      expect(problemsOf({ ...minimal, ...current, ENCRYPTION_PREVIOUS_CERTIFICATE_ID: 'rich-2026', ENCRYPTION_PREVIOUS_PRIVATE_KEY: previousKey })).toEqual([
+      expect(
+        problemsOf({
+          ...minimal,
+          ...current,
+          ENCRYPTION_PREVIOUS_CERTIFICATE_ID: 'rich-2026',
+          ENCRYPTION_PREVIOUS_PRIVATE_KEY: previousKey,
+        }),
+      ).toEqual([
         expect.stringMatching(/^ENCRYPTION_PREVIOUS_CERTIFICATE_ID: must differ from ENCRYPTION_CERTIFICATE_ID/),
       ]);
-      expect(problemsOf({ ...minimal, ENCRYPTION_PREVIOUS_CERTIFICATE_ID: 'rich-2025', ENCRYPTION_PREVIOUS_PRIVATE_KEY: previousKey })).toEqual([
-        expect.stringMatching(/^ENCRYPTION_PREVIOUS_CERTIFICATE_ID: is set but the current certificate/),
-      ]);
+      expect(
+        problemsOf({
+          ...minimal,
+          ENCRYPTION_PREVIOUS_CERTIFICATE_ID: 'rich-2025',
+          ENCRYPTION_PREVIOUS_PRIVATE_KEY: previousKey,
+        }),
+      ).toEqual([expect.stringMatching(/^ENCRYPTION_PREVIOUS_CERTIFICATE_ID: is set but the current certificate/)]);
     });
 
     it('refuses a certificate id longer than Graph allows', () => {
@@ -211,9 +261,20 @@ describe('Graph settings', () => {
   });
 
   it('never echoes a secret setting value, however it is wrong', () => {
-    const secrets = { GRAPH_CLIENT_SECRET: 'secret-1-aaaaaaaa', GRAPH_CERTIFICATE_PRIVATE_KEY: 'secret-2-bbbbbbbb', ENCRYPTION_PRIVATE_KEY: 'secret-3-cccccccc' };
+    const secrets = {
+      GRAPH_CLIENT_SECRET: 'secret-1-aaaaaaaa',
+      GRAPH_CERTIFICATE_PRIVATE_KEY: 'secret-2-bbbbbbbb',
+      ENCRYPTION_PRIVATE_KEY: 'secret-3-cccccccc',
+    };
 
-    const problems = problemsOf({ GRAPH_CLIENT_ID: CLIENT_ID, GRAPH_TENANT_ID: TENANT_ID, GRAPH_CREDENTIAL: 'certificate', ...secrets, ENCRYPTION_CERTIFICATE_ID: 'x', ENCRYPTION_CERTIFICATE: 'y' });
+    const problems = problemsOf({
+      GRAPH_CLIENT_ID: CLIENT_ID,
+      GRAPH_TENANT_ID: TENANT_ID,
+      GRAPH_CREDENTIAL: 'certificate',
+      ...secrets,
+      ENCRYPTION_CERTIFICATE_ID: 'x',
+      ENCRYPTION_CERTIFICATE: 'y',
+    });
 
     expect(problems.length).toBeGreaterThan(0);
     for (const secret of Object.values(secrets)) expect(problems.join('\n')).not.toContain(secret);
