@@ -20,7 +20,7 @@ import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
 import { createBlobParkedEventStore } from './adapters/azure/blobParkedEventStore';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
 import { MsalAccessTokenProvider } from './adapters/azure/msalAccessTokenProvider';
-import { createStorageClients } from './adapters/azure/storageClients';
+import { createStorageClients, type StorageClients } from './adapters/azure/storageClients';
 import { createStorageQueueSender } from './adapters/azure/storageQueueSender';
 import { createTableLeaseStore } from './adapters/azure/tableLeaseStore';
 import { createTableFailureLog } from './adapters/azure/tableFailureLog';
@@ -125,14 +125,9 @@ function isGraphOperation(value: string | undefined): value is GraphOperation {
   return (GRAPH_OPERATIONS as readonly (string | undefined)[]).includes(value);
 }
 
-export function buildServices(config: AppConfig, overrides: ServiceOverrides = {}): AppServices {
-  const clock = overrides.clock ?? systemClock;
-  const storage = createStorageClients(config.storage.connection);
-  const queue = (name: string) => createStorageQueueSender(storage.queueService.getQueueClient(name));
-  const subscriptions = createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable));
-  const payloads = createBlobPayloadStore(storage.blobService.getContainerClient(config.storage.payloadContainer));
-  const notificationsQueue = queue(config.storage.notificationsQueue);
-  const graph = new GraphClient({
+/** The Graph client of this process, counting every request (each one inside a `$batch` too) in telemetry. */
+function createGraphClient(config: AppConfig, clock: Clock, overrides: ServiceOverrides): GraphClient {
+  return new GraphClient({
     baseUrl: config.graph.baseUrl,
     tokens: overrides.tokens ?? new MsalAccessTokenProvider(config.graph),
     timeoutMs: config.graph.requestTimeoutMs,
@@ -155,6 +150,34 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       }
     },
   });
+}
+
+/** Coalescing across deliveries, unless COALESCE_DELAY_SECONDS is 0 (docs/processing.md). */
+function coalescingOf(
+  config: AppConfig,
+  storage: StorageClients,
+): { readonly coalescing?: NonNullable<ProcessingDependencies['coalescing']> } {
+  if (config.processing.coalesceDelaySeconds <= 0) return {};
+  return {
+    coalescing: {
+      receipts: createTableReceiptLog(storage.tableClient(config.processing.receiptsTable)),
+      delaySeconds: config.processing.coalesceDelaySeconds,
+      maxWaitMs: config.processing.coalesceMaxWaitMs,
+      settleMs: SETTLE_MS,
+      sleep: (ms: number) => delay(ms),
+      claims: new QuietClaims(),
+    },
+  };
+}
+
+export function buildServices(config: AppConfig, overrides: ServiceOverrides = {}): AppServices {
+  const clock = overrides.clock ?? systemClock;
+  const storage = createStorageClients(config.storage.connection);
+  const queue = (name: string) => createStorageQueueSender(storage.queueService.getQueueClient(name));
+  const subscriptions = createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable));
+  const payloads = createBlobPayloadStore(storage.blobService.getContainerClient(config.storage.payloadContainer));
+  const notificationsQueue = queue(config.storage.notificationsQueue);
+  const graph = createGraphClient(config, clock, overrides);
   const changeEvents =
     config.processing.changeEventsQueue === undefined ? undefined : queue(config.processing.changeEventsQueue);
   const lifecycleQueue = queue(config.storage.lifecycleQueue);
@@ -164,10 +187,6 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   );
   const leases = createTableLeaseStore(storage.tableClient(config.processing.deltaStateTable));
   const desiredPath = config.subscriptions.desiredSubscriptionsPath;
-  const receipts =
-    config.processing.coalesceDelaySeconds > 0
-      ? createTableReceiptLog(storage.tableClient(config.processing.receiptsTable))
-      : undefined;
   return {
     config,
     clock,
@@ -197,18 +216,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       payloads,
       readsInFlight: new ReadsInFlight(),
-      ...(receipts === undefined
-        ? {}
-        : {
-            coalescing: {
-              receipts,
-              delaySeconds: config.processing.coalesceDelaySeconds,
-              maxWaitMs: config.processing.coalesceMaxWaitMs,
-              settleMs: SETTLE_MS,
-              sleep: (ms: number) => delay(ms),
-              claims: new QuietClaims(),
-            },
-          }),
+      ...coalescingOf(config, storage),
     },
     subscriptionServices: {
       repository: subscriptions,

@@ -14,6 +14,7 @@ function decoded(text: string): string {
   return bytes.toString('base64') === text.replace(/\s/g, '') ? bytes.toString('utf8') : text;
 }
 
+// An adapter factory: its body is the port's methods over one queue client, each short.
 export function createStoragePoisonQueue(queue: QueueClient): PoisonQueue {
   const guard = async <T>(operation: string, run: () => Promise<T>, whenMissing: T): Promise<T> => {
     try {

@@ -22,6 +22,7 @@ const MAX_WRITE_ATTEMPTS = 5;
 
 const rowKeyOf = (resourcePath: string): string => createHash('sha256').update(resourcePath).digest('hex');
 
+// An adapter factory: its body is the port's methods over one table client, each short.
 export function createTableReceiptLog(table: TableClient): ReceiptLog {
   const ensureTable = once(() => table.createTable());
   const unavailable = (operation: string, error: unknown): StorageUnavailable =>

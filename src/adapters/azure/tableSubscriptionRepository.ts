@@ -115,6 +115,7 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
   };
 }
 
+// An adapter factory: its body is the port's methods over one table client, each short.
 export function createTableSubscriptionRepository(table: TableClient): SubscriptionRepository {
   const ensureTable = once(() => table.createTable());
   const fail = (operation: string, error: unknown): never => {

@@ -53,6 +53,8 @@ interface OpenEnvelope {
 
 const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+// Longer than most functions here, on purpose: its closures share the head and tail texts worked out once per
+// call, and the packing loop reads best next to them.
 export function packEnvelopes(input: PackInput, options: PackOptions = {}): PackedEnvelopes {
   const maxJsonBytes = options.maxJsonBytes ?? QUEUE_MESSAGE_MAX_JSON_BYTES;
   const maxItems = options.maxItemsPerMessage ?? Number.POSITIVE_INFINITY;

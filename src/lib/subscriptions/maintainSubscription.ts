@@ -17,6 +17,7 @@ import { describeError } from '../shared/redact';
 import { recordRenewal } from '../telemetry';
 import { resyncSubscription } from '../resync/resyncSubscription';
 import { routeOfUrl, routeUrls } from '../delivery/deliveryUrls';
+import type { DeliveryRoute } from '../config/settings/delivery';
 import { carryOutIntent, recordIntent } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
 import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionsNotConfigured } from './errors';
@@ -265,45 +266,10 @@ export async function recreateSubscription(
     throw error;
   }
   // Mark it removed first: if this worker dies, the next run sees a removed subscription and recreates it.
-  let old: StoredSubscription;
-  try {
-    old = await deps.repository.update(
-      revise(claimed, now, {
-        status: 'removed',
-        lastError: reason,
-        resyncPendingSince: claimed.resyncPendingSince ?? now.toISOString(),
-      }),
-      claimed.etag,
-    );
-  } catch (error) {
-    if (error instanceof StorageConflict) return skipped(id, 'changed by another worker');
-    throw error;
-  }
-  const expirationDateTime = renewalExpiration(old, deps.settings, now);
-  if (expirationDateTime === undefined)
-    return markFailed(old, `${reason}; resource ${old.resource} is no longer a supported kind`, deps, now);
-
-  let created: StoredSubscription;
-  try {
-    const intent = await recordIntent(
-      {
-        tenantId: old.tenantId,
-        resource: old.resource,
-        changeType: old.changeType,
-        includeResourceData: old.includeResourceData,
-        expirationDateTime,
-        origin: old.origin ?? 'operator',
-        replaces: id,
-        delivery,
-      },
-      deps,
-      now,
-    );
-    created = await carryOutIntent(intent, deps, { resyncPendingSince: old.resyncPendingSince ?? now.toISOString() });
-  } catch (error) {
-    if (error instanceof SubscriptionsNotConfigured) return markFailed(old, `${reason}; ${error.message}`, deps, now);
-    return graphFailure(old, error, 'recreation', deps, now);
-  }
+  const old = await markRemoved(claimed, reason, deps, now);
+  if (old === undefined) return skipped(id, 'changed by another worker');
+  const created = await createReplacement(old, reason, delivery, deps, now);
+  if ('outcome' in created) return created;
   await deps.repository.delete(id, old.etag).catch((error: unknown) => {
     deps.log.warn(
       `Recreated ${id} as ${created.subscriptionId} but could not remove the old record (the reconciler will): ${describeError(error)}`,
@@ -317,6 +283,61 @@ export async function recreateSubscription(
     );
   });
   return { outcome: 'recreated', subscriptionId: id, record: created };
+}
+
+/** Records the subscription as `removed` with a resync owed; undefined when another worker changed it first. */
+async function markRemoved(
+  claimed: StoredSubscription,
+  reason: string,
+  deps: SubscriptionDependencies,
+  now: Date,
+): Promise<StoredSubscription | undefined> {
+  try {
+    return await deps.repository.update(
+      revise(claimed, now, {
+        status: 'removed',
+        lastError: reason,
+        resyncPendingSince: claimed.resyncPendingSince ?? now.toISOString(),
+      }),
+      claimed.etag,
+    );
+  } catch (error) {
+    if (error instanceof StorageConflict) return undefined;
+    throw error;
+  }
+}
+
+/** Creates the replacement of a removed subscription through a create intent, or says why it could not. */
+async function createReplacement(
+  old: StoredSubscription,
+  reason: string,
+  delivery: DeliveryRoute,
+  deps: SubscriptionDependencies,
+  now: Date,
+): Promise<StoredSubscription | MaintenanceOutcome> {
+  const expirationDateTime = renewalExpiration(old, deps.settings, now);
+  if (expirationDateTime === undefined)
+    return markFailed(old, `${reason}; resource ${old.resource} is no longer a supported kind`, deps, now);
+  try {
+    const intent = await recordIntent(
+      {
+        tenantId: old.tenantId,
+        resource: old.resource,
+        changeType: old.changeType,
+        includeResourceData: old.includeResourceData,
+        expirationDateTime,
+        origin: old.origin ?? 'operator',
+        replaces: old.subscriptionId,
+        delivery,
+      },
+      deps,
+      now,
+    );
+    return await carryOutIntent(intent, deps, { resyncPendingSince: old.resyncPendingSince ?? now.toISOString() });
+  } catch (error) {
+    if (error instanceof SubscriptionsNotConfigured) return markFailed(old, `${reason}; ${error.message}`, deps, now);
+    return graphFailure(old, error, 'recreation', deps, now);
+  }
 }
 
 /** Completes a deletion (status `deleted`, or marks it so): Graph DELETE (404 is fine), then the row. */

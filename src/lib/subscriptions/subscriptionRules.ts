@@ -70,13 +70,36 @@ export function planSubscription(
   settings: SubscriptionSettings,
   now: Date,
 ): SubscriptionPlan {
+  const { resource, tenantId, kind } = checkTarget(request, settings);
+  const changeType = checkChangeTypes(request.changeType, kind);
+  const { initialSync, includeResourceData } = checkOptions(request, resource, kind, settings);
+  const maxMinutes = maxLifetimeMinutes(kind, includeResourceData, settings);
+  const expiresMs = plannedExpiryMs(request.expirationDateTime, maxMinutes, kind, includeResourceData, settings, now);
+  const delivery = request.delivery ?? defaultRoute(settings);
+  checkLifecycleUrl(delivery, kind, settings, (expiresMs - now.getTime()) / MINUTE_MS);
+  return {
+    kind,
+    tenantId,
+    resource,
+    changeType,
+    includeResourceData,
+    expirationDateTime: new Date(expiresMs).toISOString(),
+    initialSync,
+    delivery,
+  };
+}
+
+/** The resource (trimmed), its tenant (lower-cased) and its kind, or the rule the request breaks. */
+function checkTarget(
+  request: SubscriptionRequest,
+  settings: SubscriptionSettings,
+): { readonly resource: string; readonly tenantId: string; readonly kind: ResourceKind } {
   const resource = request.resource.trim().replace(/^\/+/, '');
   if (resource === '')
     throw new SubscriptionRequestInvalid('resource is required, e.g. "users" or "users/{id}/messages"');
   const tenantId = (request.tenantId ?? settings.defaultTenantId).toLowerCase();
   if (!isTenantId(tenantId))
     throw new SubscriptionRuleViolated('tenant-id', `tenantId must be a GUID, got "${tenantId}"`);
-
   const kind = kindOfSubscriptionResource(resource);
   if (kind === undefined) {
     const supported = RESOURCE_KINDS.map((k) => k.name).join(', ');
@@ -85,7 +108,16 @@ export function planSubscription(
       `resource "${resource}" is not a kind graph-notify supports (${supported}); e.g. users, groups, users/{id}/messages, users/{id}/mailFolders/{id}/messages, users/{id}/events, users/{id}/contacts, drives/{id}/root, chats/{id}/messages`,
     );
   }
-  const changeType = checkChangeTypes(request.changeType, kind);
+  return { resource, tenantId, kind };
+}
+
+/** initialSync and includeResourceData, each checked against what the kind allows. */
+function checkOptions(
+  request: SubscriptionRequest,
+  resource: string,
+  kind: ResourceKind,
+  settings: SubscriptionSettings,
+): { readonly initialSync: boolean; readonly includeResourceData: boolean } {
   const initialSync = request.initialSync === true;
   if (initialSync && kind.resyncDeltaPath === undefined) {
     throw new SubscriptionRuleViolated(
@@ -108,23 +140,30 @@ export function planSubscription(
       'includeResourceData needs a certificate for Graph to encrypt with: set ENCRYPTION_CERTIFICATE_ID, ENCRYPTION_CERTIFICATE and ENCRYPTION_PRIVATE_KEY',
     );
   }
+  return { initialSync, includeResourceData };
+}
 
-  const maxMinutes = maxLifetimeMinutes(kind, includeResourceData, settings);
+/** The expiry asked for (checked against Graph's maximum for the kind), or the maximum less the margin. */
+function plannedExpiryMs(
+  expirationDateTime: string | undefined,
+  maxMinutes: number,
+  kind: ResourceKind,
+  includeResourceData: boolean,
+  settings: SubscriptionSettings,
+  now: Date,
+): number {
   const nowMs = now.getTime();
   let expiresMs = nowMs + (maxMinutes - settings.expirationMarginMinutes) * MINUTE_MS;
-  if (request.expirationDateTime !== undefined) {
-    const requested = Date.parse(request.expirationDateTime);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(request.expirationDateTime) || Number.isNaN(requested)) {
+  if (expirationDateTime !== undefined) {
+    const requested = Date.parse(expirationDateTime);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(expirationDateTime) || Number.isNaN(requested)) {
       throw new SubscriptionRuleViolated(
         'expiration',
-        `expirationDateTime must be an ISO 8601 instant such as 2026-05-01T10:00:00Z, got "${request.expirationDateTime}"`,
+        `expirationDateTime must be an ISO 8601 instant such as 2026-05-01T10:00:00Z, got "${expirationDateTime}"`,
       );
     }
     if (requested <= nowMs)
-      throw new SubscriptionRuleViolated(
-        'expiration',
-        `expirationDateTime ${request.expirationDateTime} is not in the future`,
-      );
+      throw new SubscriptionRuleViolated('expiration', `expirationDateTime ${expirationDateTime} is not in the future`);
     if (requested > nowMs + maxMinutes * MINUTE_MS) {
       throw new SubscriptionRuleViolated(
         'maximum-lifetime',
@@ -133,8 +172,16 @@ export function planSubscription(
     }
     expiresMs = requested;
   }
-  const lifetimeMinutes = (expiresMs - nowMs) / MINUTE_MS;
-  const delivery = request.delivery ?? defaultRoute(settings);
+  return expiresMs;
+}
+
+/** Graph's rule that long-lived subscriptions of some kinds need a lifecycle URL. */
+function checkLifecycleUrl(
+  delivery: DeliveryRoute,
+  kind: ResourceKind,
+  settings: SubscriptionSettings,
+  lifetimeMinutes: number,
+): void {
   // Event Grid and Event Hubs take the route's own URL as lifecycleNotificationUrl: only webhooks can lack one.
   if (
     delivery === 'webhook' &&
@@ -147,16 +194,6 @@ export function planSubscription(
       `Graph requires a lifecycle notification URL for ${kind.name} subscriptions that live more than ${kind.lifecycleRequiredAboveMinutes} minutes: set LIFECYCLE_NOTIFICATION_URL, or ask for an expirationDateTime at most ${kind.lifecycleRequiredAboveMinutes} minutes ahead`,
     );
   }
-  return {
-    kind,
-    tenantId,
-    resource,
-    changeType,
-    includeResourceData,
-    expirationDateTime: new Date(expiresMs).toISOString(),
-    initialSync,
-    delivery,
-  };
 }
 
 function checkChangeTypes(raw: string, kind: ResourceKind): string {
