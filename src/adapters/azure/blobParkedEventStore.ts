@@ -1,8 +1,8 @@
 /** `ParkedEventStore` over a blob container: one blob per parked Event Hubs event body, under a prefix. */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ParkedEventStore } from '../../lib/ingest';
-import { StorageUnavailable } from '../../lib/shared/errors';
-import { once } from './storageClients';
+import { StorageNotFound, StorageUnavailable } from '../../lib/shared/errors';
+import { once, statusOf } from './storageClients';
 
 export function createBlobParkedEventStore(container: ContainerClient, prefix: string): ParkedEventStore {
   const ensureContainer = once(() => container.createIfNotExists());
@@ -10,6 +10,7 @@ export function createBlobParkedEventStore(container: ContainerClient, prefix: s
     try {
       return await work();
     } catch (error) {
+      if (statusOf(error) === 404) throw new StorageNotFound(what, { cause: error });
       throw new StorageUnavailable(what, { cause: error });
     }
   };
