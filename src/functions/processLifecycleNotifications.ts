@@ -5,29 +5,14 @@
  * `<queue>-poison`, where `graph-notify poison list|replay` finds it.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { appServices } from '../index';
 import { describeLifecycleResult, processLifecycleNotifications as process } from '../lib/lifecycle';
-import { handleQueueMessage } from '../lib/processing';
-import { runQueueMessage } from './shared/queueDelivery';
+import { runEnvelopeMessage } from './shared/queueDelivery';
 
 export async function processLifecycleNotifications(message: unknown, context: InvocationContext): Promise<void> {
-  await runQueueMessage(
-    'lifecycle',
-    context,
-    async () => {
-      const services = appServices();
-      const handled = await handleQueueMessage(
-        message,
-        { payloads: services.processing.payloads, log: context },
-        {
-          run: (envelope) => process(envelope, { ...services.subscriptionServices, log: context }),
-          summarize: describeLifecycleResult,
-        },
-      );
-      return handled.outcome;
-    },
-    { message, poisonQueue: () => appServices().poisonQueues.lifecycle },
-  );
+  await runEnvelopeMessage('lifecycle', message, context, (services) => ({
+    run: (envelope) => process(envelope, { ...services.subscriptionServices, log: context }),
+    summarize: describeLifecycleResult,
+  }));
 }
 
 app.storageQueue('processLifecycleNotifications', {

@@ -4,28 +4,14 @@
  * to `<queue>-poison` — replay it with `graph-notify poison replay`.
  */
 import { app, type InvocationContext } from '@azure/functions';
-import { appServices } from '../index';
-import { describeProcessingResult, handleQueueMessage, processNotifications as process } from '../lib/processing';
-import { runQueueMessage } from './shared/queueDelivery';
+import { describeProcessingResult, processNotifications as process } from '../lib/processing';
+import { runEnvelopeMessage } from './shared/queueDelivery';
 
 export async function processNotifications(message: unknown, context: InvocationContext): Promise<void> {
-  await runQueueMessage(
-    'notifications',
-    context,
-    async () => {
-      const services = appServices();
-      const handled = await handleQueueMessage(
-        message,
-        { payloads: services.processing.payloads, log: context },
-        {
-          run: (envelope) => process(envelope, { ...services.processing, log: context }),
-          summarize: describeProcessingResult,
-        },
-      );
-      return handled.outcome;
-    },
-    { message, poisonQueue: () => appServices().poisonQueues.notifications },
-  );
+  await runEnvelopeMessage('notifications', message, context, (services) => ({
+    run: (envelope) => process(envelope, { ...services.processing, log: context }),
+    summarize: describeProcessingResult,
+  }));
 }
 
 app.storageQueue('processNotifications', {

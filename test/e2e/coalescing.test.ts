@@ -4,7 +4,6 @@
  * reaches the webhook; once the read returns the old state, the later notification is still read and the
  * sink ends with the new state. A read covers only the notifications received before it started.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   problems,
@@ -13,6 +12,7 @@ import {
   untilQuiet,
   withoutResponseAnnotations,
   type E2ePipeline,
+  untilDelivered,
 } from './support';
 
 let e2e: E2ePipeline;
@@ -25,17 +25,6 @@ afterAll(async () => {
   await e2e.pipeline.stop();
 });
 
-/** Lets the simulator run what is due until Graph has delivered every notification (and the webhook answered). */
-async function untilDelivered(): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await e2e.sim.clock.settle();
-    if (e2e.sim.deliverySummary().pending === 0) return;
-    if (Date.now() > deadline) throw new Error('Graph did not deliver its notifications within 20 s');
-    await delay(50);
-  }
-}
-
 describe('coalescing across deliveries', () => {
   it('reads again for a change notified while a read of the resource was in flight', async () => {
     const { sim, demo, pipeline } = e2e;
@@ -45,12 +34,12 @@ describe('coalescing across deliveries', () => {
     const readsBefore = sim.graphTraffic().reads;
 
     sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'Before the read' } });
-    await untilDelivered();
+    await untilDelivered(e2e);
     await held.reached;
 
     // The app is inside its read of Megan: she changes, and Graph notifies the webhook before the read returns.
     sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'During the read' } });
-    await untilDelivered();
+    await untilDelivered(e2e);
     held.release();
     await untilQuiet(e2e, { timeoutMs: 30_000 });
 

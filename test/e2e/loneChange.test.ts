@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { problems, readSink, startE2ePipeline, type E2ePipeline } from './support';
+import { problems, readSink, startE2ePipeline, type E2ePipeline, untilDelivered } from './support';
 
 let e2e: E2ePipeline;
 
@@ -20,17 +20,6 @@ afterAll(async () => {
   await e2e.pipeline.stop();
 });
 
-/** Lets the simulator run what is due until Graph has delivered every notification (and the webhook answered). */
-async function untilDelivered(): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await e2e.sim.clock.settle();
-    if (e2e.sim.deliverySummary().pending === 0) return;
-    if (Date.now() > deadline) throw new Error('Graph did not deliver its notifications within 20 s');
-    await delay(50);
-  }
-}
-
 describe('a lone change', () => {
   it('is read without waiting for the coalescing delay; the next change to the same resource waits', async () => {
     const { sim, demo, pipeline } = e2e;
@@ -40,7 +29,7 @@ describe('a lone change', () => {
     const readsBefore = sim.graphTraffic().reads;
 
     sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'Lone change' } });
-    await untilDelivered();
+    await untilDelivered(e2e);
     const deadline = Date.now() + 30_000;
     while ((await readSink(pipeline)).get(sinkKey)?.body.jobTitle !== 'Lone change') {
       if (Date.now() > deadline) throw new Error('the lone change did not reach the sink within 30 s');
@@ -50,7 +39,7 @@ describe('a lone change', () => {
 
     // Megan is active now: her next change is held on the queue for the delay, not read.
     sim.mutate(T, { kind: 'user', op: 'update', id: demo.meganId, data: { jobTitle: 'Second change' } });
-    await untilDelivered();
+    await untilDelivered(e2e);
     await pipeline.host.idle();
 
     // Held on the queue, not read; Graph delivers at least once, so a slow answer on a loaded machine can queue a

@@ -94,6 +94,17 @@ function isQuiet(status: PipelineStatus): boolean {
   return status.storageReachable && status.queued === 0 && (status.delivery?.pending ?? 0) === 0;
 }
 
+/** Lets the simulator run what is due until Graph has delivered every notification (and the webhook answered). */
+export async function untilDelivered(e2e: E2ePipeline, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await e2e.sim.clock.settle();
+    if (e2e.sim.deliverySummary().pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`Graph did not deliver its notifications within ${timeoutMs} ms`);
+    await delay(50);
+  }
+}
+
 /**
  * Polls until the pipeline has been quiet twice in a row, letting the simulator run what is due. With
  * `advanceMs`, each poll that finds Graph with pending retries also moves virtual time on by that much,

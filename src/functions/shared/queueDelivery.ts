@@ -7,8 +7,10 @@
  * without secrets.
  */
 import type { InvocationContext } from '@azure/functions';
+import { appServices, type AppServices } from '../../index';
 import { maxDequeueCount } from '../../lib/config';
 import { EnvelopeInvalid } from '../../lib/notifications';
+import { handleQueueMessage, type QueueMessageResult, type QueueMessageUseCase } from '../../lib/processing';
 import type { MessageSender } from '../../lib/storage';
 import { describeError } from '../../lib/shared/redact';
 import {
@@ -66,4 +68,26 @@ export async function runQueueMessage(
     );
     throw error;
   }
+}
+
+/**
+ * What both queue triggers run: the message through `handleQueueMessage` (load, run, log, done) with the use case
+ * `useCaseOf` builds from the app's services, under the rules above; an unreadable one goes to its poison queue.
+ */
+export async function runEnvelopeMessage<R extends QueueMessageResult>(
+  queue: 'notifications' | 'lifecycle',
+  message: unknown,
+  context: InvocationContext,
+  useCaseOf: (services: AppServices) => QueueMessageUseCase<R>,
+): Promise<void> {
+  await runQueueMessage(
+    queue,
+    context,
+    async () => {
+      const services = appServices();
+      const payloads = { payloads: services.processing.payloads, log: context };
+      return (await handleQueueMessage(message, payloads, useCaseOf(services))).outcome;
+    },
+    { message, poisonQueue: () => appServices().poisonQueues[queue] },
+  );
 }
