@@ -128,6 +128,7 @@ var containerNames = [
   deploymentStorageContainerName
   settings.PAYLOAD_CONTAINER_NAME
   settings.RESOURCES_CONTAINER_NAME
+  settings.EVENT_HUBS_PAYLOAD_CONTAINER_NAME
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {

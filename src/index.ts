@@ -39,7 +39,7 @@ import {
   type ConfigurationReading,
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
-import type { IngestDependencies, IngestObserver, ParkedEventStore } from './lib/ingest';
+import type { EventHubsIngestDependencies, IngestObserver, ParkedEventStore } from './lib/ingest';
 import {
   createRichContentOpener,
   QuietClaims,
@@ -73,7 +73,7 @@ export interface AppServices {
   readonly clock: Clock;
   readonly subscriptions: SubscriptionRepository;
   readonly graph: GraphClient;
-  readonly ingest: Omit<IngestDependencies, 'log'>;
+  readonly ingest: Omit<EventHubsIngestDependencies, 'log'>;
   /** Event Hubs events that could not be queued, waiting for the replayParkedEvents timer (payload container, `parked/eventhubs/`). */
   readonly parkedEvents: ParkedEventStore;
   readonly processing: Omit<ProcessingDependencies, 'log'> & { readonly payloads: PayloadStore };
@@ -200,6 +200,10 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       clock,
       maxBodyBytes: config.ingest.maxBodyBytes,
       observer: ingestTelemetry,
+      claimedPayloads:
+        config.delivery.eventHubsPayloadContainer === undefined
+          ? undefined
+          : createBlobPayloadStore(storage.blobService.getContainerClient(config.delivery.eventHubsPayloadContainer)),
     },
     parkedEvents: createBlobParkedEventStore(
       storage.blobService.getContainerClient(config.storage.payloadContainer),

@@ -5,6 +5,12 @@
  * subscription is created. No broker runs here: a consumer registered with `consume` (the local host's
  * Event Hubs trigger) is handed batches in order, and its checkpoint moves on after each batch whether the
  * handler succeeded or threw, as the Functions trigger's does.
+ *
+ * A lone notification still over 1 MB goes, as Graph sends it, to the storage of the subscription's
+ * `blobStoreUrl`: the blob (named by `additionalPayloadStorageId`) holds the whole notification, and the
+ * event carries it without `resource`, `resourceData` and `encryptedContent`. The storage is whatever
+ * `attachBlobStore` was given (the local host's Azurite container); without it, or without a
+ * `blobStoreUrl`, Graph cannot deliver the notification and it is dropped with a log line.
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from './model.js';
@@ -16,6 +22,19 @@ export const EVENT_HUBS_MAX_EVENT_BYTES = 1_048_576;
 export const EVENT_HUBS_DEFAULT_BATCH_SIZE = 100;
 
 export type EventHubsConsumer = (events: readonly string[]) => Promise<void>;
+/** Writes one claimed payload into the storage Graph was given (`blobStoreUrl`). */
+export type EventHubsBlobStore = (blobName: string, content: string) => Promise<void>;
+/** Whether the subscription an item belongs to was created with a `blobStoreUrl`. */
+export type HasBlobStore = (subscriptionId: string) => boolean;
+
+/** What stays of a notification whose content went to a blob ("Receive change notifications through Azure Event Hubs"). */
+export function claimStub(item: JsonObject, storageId: string): JsonObject {
+  const stub: JsonObject = { ...item, additionalPayloadStorageId: storageId };
+  delete stub.resource;
+  delete stub.resourceData;
+  delete stub.encryptedContent;
+  return stub;
+}
 
 interface Hub {
   readonly key: string;
@@ -55,6 +74,7 @@ export class SimulatedEventHubs {
   readonly #clock: SimClock;
   readonly #log: (line: string) => void;
   readonly #hubs = new Map<string, Hub>();
+  #blobStore: EventHubsBlobStore | undefined;
 
   constructor(clock: SimClock, log: (line: string) => void) {
     this.#clock = clock;
@@ -74,19 +94,53 @@ export class SimulatedEventHubs {
     this.#append(this.#hub(key), [JSON.stringify(validationMessage())]);
   }
 
-  /** One event per batch of items, split until each is under the 1 MB limit. */
-  publish(key: string, items: readonly JsonObject[]): void {
+  /** The storage Graph writes oversized notifications to (what `blobStoreUrl` names in Azure). */
+  attachBlobStore(store: EventHubsBlobStore): void {
+    this.#blobStore = store;
+  }
+
+  /**
+   * One event per batch of items, split until each is under the 1 MB limit; a lone item still over it is
+   * claim-checked, and its event joins the hub once the blob is written.
+   */
+  publish(key: string, items: readonly JsonObject[], hasBlobStore: HasBlobStore = () => false): void {
     const events: string[] = [];
+    const claimed: JsonObject[] = [];
     const split = (part: readonly JsonObject[]): void => {
       const body = JSON.stringify({ value: part });
-      if (Buffer.byteLength(body) <= EVENT_HUBS_MAX_EVENT_BYTES || part.length === 1) events.push(body);
+      if (Buffer.byteLength(body) <= EVENT_HUBS_MAX_EVENT_BYTES) events.push(body);
+      else if (part.length === 1 && part[0] !== undefined) claimed.push(part[0]);
       else {
         split(part.slice(0, Math.ceil(part.length / 2)));
         split(part.slice(Math.ceil(part.length / 2)));
       }
     };
     if (items.length > 0) split(items);
-    this.#append(this.#hub(key), events);
+    const hub = this.#hub(key);
+    this.#append(hub, events);
+    for (const item of claimed) this.#claim(hub, item, hasBlobStore);
+  }
+
+  #claim(hub: Hub, item: JsonObject, hasBlobStore: HasBlobStore): void {
+    const subscriptionId = typeof item.subscriptionId === 'string' ? item.subscriptionId : '';
+    const store = this.#blobStore;
+    if (store === undefined || !hasBlobStore(subscriptionId)) {
+      this.#log(
+        `event hub ${hub.key}: a notification of subscription ${subscriptionId} is over 1 MB and has no blobStoreUrl (or no blob store is attached); Graph cannot deliver it`,
+      );
+      return;
+    }
+    const storageId = `${subscriptionId}/${randomUUID()}.json`;
+    store(storageId, JSON.stringify(item)).then(
+      () => {
+        this.#append(hub, [JSON.stringify({ value: [claimStub(item, storageId)] })]);
+      },
+      (error: unknown) => {
+        this.#log(
+          `event hub ${hub.key}: could not store the payload of subscription ${subscriptionId}; Graph cannot deliver it: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    );
   }
 
   /** Registers the hub's reader; events already in the hub are read from the start. */

@@ -39,4 +39,9 @@ export {
   type EventSubscriptionOptions,
   SimulatedEventGrid,
 } from './eventGridPartnerTopic.js';
-export { EVENT_HUBS_MAX_EVENT_BYTES, type EventHubsConsumer, SimulatedEventHubs } from './eventHubsHub.js';
+export {
+  EVENT_HUBS_MAX_EVENT_BYTES,
+  type EventHubsBlobStore,
+  type EventHubsConsumer,
+  SimulatedEventHubs,
+} from './eventHubsHub.js';

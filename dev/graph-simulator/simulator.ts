@@ -240,6 +240,7 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
         eventHubs.publish(
           hub,
           records.map((record) => record.payload),
+          (id) => service.hasBlobStore(id),
         );
     },
   };

@@ -54,6 +54,8 @@ export interface Subscription {
   readonly notificationQueryOptions: string | null;
   readonly notificationUrlAppId: string | null;
   readonly notificationContentType: string;
+  /** Event Hubs: where rich notifications over the hub's 1 MB go (a Key Vault secret URL), or null. */
+  readonly blobStoreUrl: string | null;
   readonly createdAtMs: number;
   /** When the access token behind the subscription lapses (null: never). Deliveries pause afterwards. */
   accessTokenExpiresAtMs: number | null;
@@ -84,6 +86,7 @@ const CREATE_PROPERTIES = new Set([
   'notificationQueryOptions',
   'notificationUrlAppId',
   'notificationContentType',
+  'blobStoreUrl',
   'vapidPublicKey',
   'webPushEncryptionP256dhPublicKey',
   'webPushEncryptionSecret',
@@ -183,6 +186,11 @@ export class SubscriptionService {
     const subscription = this.find(id);
     if (subscription === undefined) return 'gone';
     return this.isPaused(subscription) ? 'paused' : 'active';
+  }
+
+  /** Whether Graph may claim-check this subscription's oversized Event Hubs notifications. */
+  hasBlobStore(id: string): boolean {
+    return (this.find(id)?.blobStoreUrl ?? null) !== null;
   }
 
   isPaused(subscription: Subscription): boolean {
@@ -406,6 +414,10 @@ export class SubscriptionService {
       notificationUrlAppId: typeof input.notificationUrlAppId === 'string' ? input.notificationUrlAppId : null,
       notificationContentType:
         typeof input.notificationContentType === 'string' ? input.notificationContentType : 'application/json',
+      blobStoreUrl:
+        input.blobStoreUrl === undefined || input.blobStoreUrl === null
+          ? null
+          : this.#string(input.blobStoreUrl, 'blobStoreUrl'),
       createdAtMs: now,
       accessTokenExpiresAtMs:
         this.#options.accessTokenLifetimeMs === null ? null : now + this.#options.accessTokenLifetimeMs,

@@ -37,6 +37,8 @@ import {
   type LocalHost,
   type LocalHostLogSink,
 } from '../local-host';
+import { createBlobPayloadStore } from '../../src/adapters/azure/blobPayloadStore';
+import { createStorageClients } from '../../src/adapters/azure/storageClients';
 import { allSettings, loadConfig, readConfiguration, type AppConfig, type DeliveryRoute } from '../../src/lib/config';
 import { describeError } from '../../src/lib/shared/redact';
 import type { SubscriptionView } from '../../src/lib/subscriptions';
@@ -174,6 +176,8 @@ export const DEV_ROUTE_SETTINGS: Readonly<Record<string, string>> = {
   EVENT_GRID_LOCATION: 'westeurope',
   EVENT_HUBS__fullyQualifiedNamespace: 'graph-notify-dev.servicebus.windows.net',
   EVENT_HUBS_TENANT_DOMAIN: DEMO_DOMAIN,
+  // Stands for the Key Vault secret naming the app's storage; the simulator writes into the local Azurite.
+  EVENT_HUBS_BLOB_STORE_URL: `https://graph-notify-dev.vault.azure.net/secrets/payload-storage?tenantId=${DEMO_DOMAIN}`,
 };
 
 /**
@@ -198,6 +202,14 @@ async function connectDeliveryRoutes(
     });
   }
   const hubs = config.delivery.eventHubs;
+  const payloadContainer = config.delivery.eventHubsPayloadContainer;
+  if (hubs !== undefined && payloadContainer !== undefined) {
+    // Graph writes rich notifications over 1 MB to the storage its blobStoreUrl names: here, the app's Azurite.
+    const payloads = createBlobPayloadStore(
+      createStorageClients(config.storage.connection).blobService.getContainerClient(payloadContainer),
+    );
+    simulator.eventHubs.attachBlobStore((name, content) => payloads.save(name, content));
+  }
   for (const fn of host.eventHubFunctions) {
     if (hubs === undefined) continue;
     simulator.eventHubs.consume(`${hubs.fullyQualifiedNamespace.toLowerCase()}/${fn.eventHubName}`, async (bodies) => {

@@ -117,6 +117,9 @@ var catalogueSettings = {
   EVENT_HUBS_NAME: settings.EVENT_HUBS_NAME
   EVENT_HUBS_CONSUMER_GROUP: settings.EVENT_HUBS_CONSUMER_GROUP
   EVENT_HUBS_TENANT_DOMAIN: routeSettings.?EVENT_HUBS_TENANT_DOMAIN ?? ''
+  // Rich notifications over 1 MB: set the Key Vault secret URL after deploy (docs/ingest.md#rich-notifications-over-1-mb).
+  EVENT_HUBS_BLOB_STORE_URL: routeSettings.?EVENT_HUBS_BLOB_STORE_URL ?? ''
+  EVENT_HUBS_PAYLOAD_CONTAINER_NAME: settings.EVENT_HUBS_PAYLOAD_CONTAINER_NAME
 
   // ---- Processing and the sink.
   RESOURCES_CONTAINER_NAME: settings.RESOURCES_CONTAINER_NAME

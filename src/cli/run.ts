@@ -10,6 +10,7 @@
  *   graph-notify poison list [--queue notifications|lifecycle|all] [--json]
  *   graph-notify poison replay [--queue ...] [--id <messageId>]... | --all
  *   graph-notify poison purge [--queue ...] [--id <messageId>]... | --all --yes
+ *   graph-notify eventgrid activate --function-app <resourceId> --dead-letter-storage <resourceId> [...]
  *
  * Every command checks its syntax before reading any setting (wrong usage exits 2 even with no
  * configuration) and answers `--help` with its own options. Each area needs only the settings it uses:
@@ -29,7 +30,13 @@ import {
   type Environment,
   DELIVERY_ROUTES,
   type DeliveryRoute,
+  type EventGridRouteConfig,
 } from '../lib/config';
+import {
+  activateEventGridRoute,
+  problemsOfActivation,
+  type EventGridActivationRequest,
+} from '../lib/delivery/activateEventGrid';
 import { runMaintenance } from '../lib/maintenance';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { classifyFailure } from '../lib/shared/classifyFailure';
@@ -60,7 +67,19 @@ export interface CliIo {
   readonly services?: (config: AppConfig) => CliServices;
 }
 
-const VALUED = ['settings', 'resource', 'change-type', 'tenant', 'expiration', 'queue', 'id'];
+const VALUED = [
+  'settings',
+  'resource',
+  'change-type',
+  'tenant',
+  'expiration',
+  'queue',
+  'id',
+  'function-app',
+  'dead-letter-storage',
+  'dead-letter-container',
+  'name',
+];
 
 const COMMON = `Options on every command: --settings <path> (a local.settings.json; default: the running npm run dev's
 settings, else ./local.settings.json; the environment overrides the file), --help.
@@ -76,6 +95,7 @@ interface Invocation {
   readonly rest: readonly string[];
   readonly services: CliServices;
   readonly io: CliIo;
+  readonly config: AppConfig;
 }
 
 /** One command in one place: its help, the syntax checks that run before any setting is read, and what it does. */
@@ -89,7 +109,7 @@ interface CommandSpec {
   readonly run: (invocation: Invocation) => Promise<number>;
 }
 
-const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<string, CommandSpec>>>> = {
+const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readonly<Record<string, CommandSpec>>>> = {
   subscriptions: {
     list: {
       synopsis: 'subscriptions list [--json]',
@@ -331,6 +351,49 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison', Readonly<Record<stri
       },
     },
   },
+  eventgrid: {
+    activate: {
+      synopsis:
+        'eventgrid activate --function-app <resourceId> --dead-letter-storage <resourceId> [--dead-letter-container <name>] [--name <name>] [--json]',
+      help: [
+        'Activates the Event Grid partner topic Graph created (EVENT_GRID_*) and adds the event subscription that sends its',
+        'events to the receiveEventGridNotifications function, with retries (30 attempts, 24 h) and dead-lettering, through',
+        'Azure Resource Manager with your Azure sign-in (DefaultAzureCredential). Safe to run again.',
+        '',
+        '  --function-app <resourceId>         /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>',
+        '  --dead-letter-storage <resourceId>  storage account of the dead-letter container (Microsoft.Storage/storageAccounts/<account>)',
+        '  --dead-letter-container <name>      default eventgrid-deadletter (the container the Event Grid Bicep module creates)',
+        '  --name <name>                       the event subscription (default to-graph-notify)',
+        '  --json                              machine-readable output',
+      ].join('\n'),
+      flags: ['json'],
+      options: ['function-app', 'dead-letter-storage', 'dead-letter-container', 'name'],
+      check: (args, rest) => {
+        noPositionals(rest);
+        if (single(args, 'function-app') === undefined || single(args, 'dead-letter-storage') === undefined)
+          throw new UsageError('eventgrid activate needs --function-app and --dead-letter-storage');
+        const problems = problemsOfActivation(activationRequest(args, PLACEHOLDER_GRID));
+        if (problems.length > 0) throw new UsageError(problems.join('\n'));
+      },
+      run: async (invocation) => {
+        const { args, services, io, config } = invocation;
+        const grid = config.delivery.eventGrid;
+        if (grid === undefined) {
+          io.stderr(
+            `graph-notify: configuration problem: the eventGrid delivery route is not configured: set ${config.delivery.missing.eventGrid.join(', ')} (docs/configuration.md#delivery-routes)`,
+          );
+          return EXIT.configuration;
+        }
+        const result = await activateEventGridRoute(activationRequest(args, grid), services.arm);
+        io.stdout(
+          isJson(invocation)
+            ? JSON.stringify(result, null, 2)
+            : `Partner topic ${grid.partnerTopic}: ${result.topic === 'activated' ? 'activated' : 'already active'}; event subscription ${single(args, 'name') ?? DEFAULT_EVENT_SUBSCRIPTION}: ${result.eventSubscription}`,
+        );
+        return EXIT.ok;
+      },
+    },
+  },
 };
 
 type Area = keyof typeof COMMANDS;
@@ -339,6 +402,7 @@ type Area = keyof typeof COMMANDS;
 const SETTINGS_USED: Readonly<Record<Area, { readonly title: string; readonly areas: readonly string[] }>> = {
   subscriptions: { title: 'graph-notify subscriptions', areas: PART_REQUIREMENTS.subscriptions.areas },
   poison: { title: 'graph-notify poison', areas: ['Storage'] },
+  eventgrid: { title: 'graph-notify eventgrid', areas: ['Delivery routes'] },
 };
 
 function isArea(value: string): value is Area {
@@ -427,7 +491,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const services = (io.services ?? buildCliServices)(config);
     const spec = COMMANDS[area][command];
     if (spec === undefined) throw new TypeError(`unhandled ${area} command "${command}"`);
-    return await spec.run({ args, rest, services, io });
+    return await spec.run({ args, rest, services, io, config });
   } catch (error) {
     if (isGraphNotifyError(error)) {
       io.stderr(`graph-notify: ${error.code}: ${describeError(error.message)}`);
@@ -520,6 +584,28 @@ function deliveryOption(args: ParsedArgs): DeliveryRoute | undefined {
   if (route === undefined)
     throw new UsageError(`--delivery must be one of ${DELIVERY_ROUTES.join(', ')}, got "${value}"`);
   return route;
+}
+
+const DEFAULT_EVENT_SUBSCRIPTION = 'to-graph-notify';
+const DEFAULT_DEAD_LETTER_CONTAINER = 'eventgrid-deadletter';
+/** Stands for the EVENT_GRID_* settings while the syntax is checked, before any setting is read. */
+const PLACEHOLDER_GRID: EventGridRouteConfig = {
+  azureSubscriptionId: '',
+  resourceGroup: '',
+  partnerTopic: '',
+  location: '',
+};
+
+function activationRequest(args: ParsedArgs, grid: EventGridRouteConfig): EventGridActivationRequest {
+  return {
+    azureSubscriptionId: grid.azureSubscriptionId,
+    resourceGroup: grid.resourceGroup,
+    partnerTopic: grid.partnerTopic,
+    functionAppResourceId: single(args, 'function-app') ?? '',
+    deadLetterStorageAccountId: single(args, 'dead-letter-storage') ?? '',
+    deadLetterContainer: single(args, 'dead-letter-container') ?? DEFAULT_DEAD_LETTER_CONTAINER,
+    eventSubscriptionName: single(args, 'name') ?? DEFAULT_EVENT_SUBSCRIPTION,
+  };
 }
 
 function noPositionals(rest: readonly string[]): void {

@@ -4,6 +4,7 @@
  * the Functions runtime. Tests pass their own `CliServices` instead.
  */
 import { readFile } from 'node:fs/promises';
+import { DefaultAzureCredential } from '@azure/identity';
 import { resolve } from 'node:path';
 import { createBlobChangeSink } from '../adapters/azure/blobChangeSink';
 import { MsalAccessTokenProvider } from '../adapters/azure/msalAccessTokenProvider';
@@ -13,6 +14,7 @@ import { createStorageQueueSender } from '../adapters/azure/storageQueueSender';
 import { createTableLeaseStore } from '../adapters/azure/tableLeaseStore';
 import { createTableSubscriptionRepository } from '../adapters/azure/tableSubscriptionRepository';
 import type { AppConfig } from '../lib/config';
+import type { ArmDependencies } from '../lib/delivery/activateEventGrid';
 import type { EnvelopeKind as QueueRole } from '../lib/notifications';
 import { GraphClient } from '../lib/graph';
 import type { PoisonQueue } from '../lib/poison';
@@ -30,6 +32,8 @@ export interface CliServices {
   /** The role's main queue, for replays. */
   mainQueue(role: QueueRole): MessageSender;
   queueName(role: QueueRole): string;
+  /** Azure Resource Manager with the developer's or the pipeline's Azure sign-in (DefaultAzureCredential). */
+  readonly arm: ArmDependencies;
 }
 
 export function buildCliServices(config: AppConfig): CliServices {
@@ -46,6 +50,14 @@ export function buildCliServices(config: AppConfig): CliServices {
     poisonQueue: (role) => createStoragePoisonQueue(storage.queueService.getQueueClient(`${queueName(role)}-poison`)),
     mainQueue: (role) => createStorageQueueSender(storage.queueService.getQueueClient(queueName(role))),
     queueName,
+    arm: {
+      fetch: globalThis.fetch,
+      baseUrl: 'https://management.azure.com',
+      token: async () => {
+        const token = await new DefaultAzureCredential().getToken('https://management.azure.com/.default');
+        return token.token;
+      },
+    },
   };
 }
 

@@ -4,11 +4,61 @@
  * no validationTokens. When a subscription is created Graph drops a validation message into the hub
  * (`subscriptionId` "NA", `changeType` starting "Validation:"); it needs no answer and is skipped here.
  *
+ * A rich notification too large for one event (over the hub's 1 MB) is stored by Graph as a blob in the
+ * storage named by the subscription's `blobStoreUrl`; the item then carries `additionalPayloadStorageId`
+ * (the blob's name) instead of its content. `resolveClaimedPayloads` loads the blob, which takes the item's
+ * place before any check.
+ *
  * The items then go through the webhook's own ingest (`ingestNotifications`): same checks, same queues.
  * The trigger's checkpoint moves on even when the function fails, so the caller parks what cannot be
  * queued (`parkEventHubsBatch`) instead of relying on a redelivery that never comes.
  */
+import { GraphNotifyError } from '../shared/errors';
+import type { PayloadStore } from '../storage';
 import { ingestNotifications, type IngestDependencies, type IngestResult } from './ingestNotifications';
+
+/** What the Event Hubs ingest needs beyond the webhook's: where Graph's claimed payloads are read. */
+export interface EventHubsIngestDependencies extends IngestDependencies {
+  /** The container Graph writes oversized payloads to (EVENT_HUBS_PAYLOAD_CONTAINER_NAME); absent = not configured. */
+  readonly claimedPayloads?: PayloadStore | undefined;
+}
+
+/** An item names a claimed payload but nothing is configured to read it: the event is parked, not dropped. */
+export class ClaimedPayloadUnreadable extends GraphNotifyError {
+  constructor(storageId: string, options?: ErrorOptions) {
+    super(
+      'ERR_INGEST_CLAIMED_PAYLOAD_UNREADABLE',
+      `Graph's payload blob ${storageId} cannot be read (set EVENT_HUBS_PAYLOAD_CONTAINER_NAME to the container Graph writes to)`,
+      options,
+    );
+  }
+}
+
+/** The blob name an oversized item carries in place of its content, or undefined for an inline item. */
+export function claimedPayloadIdOf(item: unknown): string | undefined {
+  if (item === null || typeof item !== 'object') return undefined;
+  const id = (item as { additionalPayloadStorageId?: unknown }).additionalPayloadStorageId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+/**
+ * Each item naming a claimed payload replaced by the blob's content, which is then checked like any inline
+ * item (the stub's own fields vouch for nothing). Throws when a blob cannot be read, so the caller parks
+ * the event and the replay tries again.
+ */
+export async function resolveClaimedPayloads(
+  items: readonly unknown[],
+  store: PayloadStore | undefined,
+): Promise<unknown[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      const storageId = claimedPayloadIdOf(item);
+      if (storageId === undefined) return item;
+      if (store === undefined) throw new ClaimedPayloadUnreadable(storageId);
+      return eventBodyOf(await store.load(storageId));
+    }),
+  );
+}
 
 /** Graph's hub validation message, which carries "NA" where a real item has ids. */
 export function isValidationMessage(item: unknown): boolean {
@@ -58,7 +108,7 @@ export interface EventHubsBatchResult {
  */
 export async function ingestEventHubsEvents(
   events: readonly unknown[],
-  deps: IngestDependencies,
+  deps: EventHubsIngestDependencies,
 ): Promise<EventHubsBatchResult> {
   let accepted = 0;
   let rejected = 0;
@@ -66,12 +116,13 @@ export async function ingestEventHubsEvents(
   const failed: { index: number; error: unknown }[] = [];
   await Promise.all(
     events.map(async (event, index) => {
-      const value = notificationsOfEvents([event]);
-      if (value.length === 0) {
+      const items = notificationsOfEvents([event]);
+      if (items.length === 0) {
         validationMessages += 1;
         return;
       }
       try {
+        const value = await resolveClaimedPayloads(items, deps.claimedPayloads);
         const result: IngestResult = await ingestNotifications(
           'notifications',
           { contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify({ value })) },

@@ -10,8 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { describeError } from '../shared/redact';
-import { eventBodyOf, ingestEventHubsEvents } from './eventHubsEvents';
-import type { IngestDependencies } from './ingestNotifications';
+import { eventBodyOf, ingestEventHubsEvents, type EventHubsIngestDependencies } from './eventHubsEvents';
 
 /** Where parked event bodies live (a blob container in Azure, a map in tests). */
 export interface ParkedEventStore {
@@ -45,7 +44,7 @@ export interface ReplayReport {
 
 /** Feeds every parked body through ingest again; a body is removed once its items are queued (or refused). */
 export async function replayParkedEvents(
-  deps: IngestDependencies & { readonly parked: ParkedEventStore; readonly log: Logger },
+  deps: EventHubsIngestDependencies & { readonly parked: ParkedEventStore; readonly log: Logger },
 ): Promise<ReplayReport> {
   const names = await deps.parked.list();
   let replayed = 0;

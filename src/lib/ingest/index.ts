@@ -9,7 +9,10 @@ export {
 export { verifyNotification, type ItemRejectionReason, type Verdict } from './verifyNotification';
 export { ingestEventGridEvents, notificationOfCloudEvent } from './eventGridEvents';
 export {
+  ClaimedPayloadUnreadable,
   ingestEventHubsEvents,
+  resolveClaimedPayloads,
+  type EventHubsIngestDependencies,
   isValidationMessage,
   notificationsOfEvents,
   type EventHubsBatchResult,

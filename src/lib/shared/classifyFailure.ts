@@ -56,6 +56,12 @@ const CLASS_BY_CODE: Readonly<Record<ErrorCode, FailureClass>> = {
   ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: 'permanent',
   ERR_INGEST_MALFORMED_JSON: 'permanent',
   ERR_INGEST_INVALID_COLLECTION: 'permanent',
+  // Parked and replayed: the container may be configured, or the blob written, later.
+  ERR_INGEST_CLAIMED_PAYLOAD_UNREADABLE: 'transient',
+  // Azure Resource Manager (graph-notify eventgrid activate): a topic Graph has not created yet, a 429/5xx, a refusal.
+  ERR_EVENT_GRID_TOPIC_NOT_FOUND: 'permanent',
+  ERR_ARM_UNAVAILABLE: 'transient',
+  ERR_ARM_REQUEST_REFUSED: 'permanent',
   // A lost optimistic-concurrency race: callers that can re-read and retry catch it before classifying.
   ERR_STORAGE_CONFLICT: 'permanent',
   ERR_STORAGE_NOT_FOUND: 'permanent',

@@ -11,7 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { classifyFailure } from '../shared/classifyFailure';
 import type { DeliveryRoute } from '../config/settings/delivery';
-import { defaultRoute, routeUrls } from '../delivery/deliveryUrls';
+import { defaultRoute, routeOfUrl, routeUrls } from '../delivery/deliveryUrls';
 import { StorageConflict } from '../shared/errors';
 import { describeError } from '../shared/redact';
 import type { SubscriptionDependencies } from './dependencies';
@@ -98,6 +98,11 @@ export async function carryOutIntent(
       clientState: intent.clientState,
       includeResourceData: intent.includeResourceData,
       encryption: intent.includeResourceData ? deps.settings.encryption : undefined,
+      // Graph puts a rich notification too large for one event in this store ("… through Azure Event Hubs").
+      blobStoreUrl:
+        intent.includeResourceData && routeOfUrl(notificationUrl) === 'eventHubs'
+          ? deps.settings.delivery?.eventHubsBlobStoreUrl
+          : undefined,
     });
   } catch (error) {
     // A 429 or a refusal created nothing; only a transient failure (no answer) may have.

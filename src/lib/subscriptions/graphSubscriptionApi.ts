@@ -50,6 +50,8 @@ export interface CreateSubscriptionBody {
   readonly clientState: string;
   readonly includeResourceData: boolean;
   readonly encryption: { readonly certificateId: string; readonly certificateBase64Der: string } | undefined;
+  /** Event Hubs only: where Graph stores a rich notification over the hub's 1 MB (docs/graph-protocol.md §14.2). */
+  readonly blobStoreUrl?: string | undefined;
 }
 
 type Graph = Pick<GraphClient, 'send'>;
@@ -87,6 +89,7 @@ export async function createGraphSubscription(
             encryptionCertificateId: body.encryption.certificateId,
           }
         : {}),
+      ...(body.blobStoreUrl === undefined ? {} : { blobStoreUrl: body.blobStoreUrl }),
       latestSupportedTlsVersion: 'v1_2',
     },
   });

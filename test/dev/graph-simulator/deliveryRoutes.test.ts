@@ -149,4 +149,47 @@ describe("the simulator's Event Hubs hub", () => {
     expect(hubs.hubs()[0]).toMatchObject({ checkpoint: events.length, events: events.length });
     expect(hubs.pending()).toBe(0);
   });
+
+  it('claim-checks a lone notification over 1 MB into the blob store when its subscription has a blobStoreUrl', async () => {
+    const clock = new SimClock({ mode: 'manual' });
+    const hubs = new SimulatedEventHubs(clock, () => undefined);
+    const blobs = new Map<string, string>();
+    hubs.attachBlobStore((name, content) => {
+      blobs.set(name, content);
+      return Promise.resolve();
+    });
+    const big = (subscriptionId: string) => ({
+      subscriptionId,
+      changeType: 'updated',
+      clientState: 'cs',
+      resource: 'Users/u',
+      resourceData: { id: 'u' },
+      encryptedContent: { data: 'x'.repeat(EVENT_HUBS_MAX_EVENT_BYTES) },
+    });
+    const events: string[] = [];
+    hubs.consume('ns/h', (bodies) => {
+      events.push(...bodies);
+      return Promise.resolve();
+    });
+
+    hubs.publish(
+      'ns/h',
+      [big('with-store'), big('without-store'), { subscriptionId: 'small' }],
+      (id) => id === 'with-store',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    await clock.settle();
+
+    const items = events.flatMap((body) => (JSON.parse(body) as { value: Record<string, unknown>[] }).value);
+    expect(items.map((item) => item.subscriptionId).sort()).toEqual(['small', 'with-store']);
+    const stub = items.find((item) => item.subscriptionId === 'with-store') ?? {};
+    expect(stub).toEqual({
+      subscriptionId: 'with-store',
+      changeType: 'updated',
+      clientState: 'cs',
+      additionalPayloadStorageId: expect.any(String) as unknown,
+    });
+    expect(JSON.parse(blobs.get(String(stub.additionalPayloadStorageId)) ?? 'null')).toEqual(big('with-store'));
+    expect(events.every((body) => Buffer.byteLength(body) <= EVENT_HUBS_MAX_EVENT_BYTES)).toBe(true);
+  });
 });

@@ -5,6 +5,7 @@ import { MemoryParkedEventStore } from '../../../src/adapters/memory/memoryParke
 import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadStore';
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import {
+  ClaimedPayloadUnreadable,
   ingestEventGridEvents,
   ingestEventHubsEvents,
   isValidationMessage,
@@ -158,6 +159,66 @@ describe('Event Hubs events', () => {
     );
 
     expect(result).toEqual({ accepted: 5, rejected: 0, validationMessages: 1, failed: [] });
+  });
+
+  it('reads a claimed payload (additionalPayloadStorageId) from the blob store and checks it like an inline item', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const claimedPayloads = new MemoryPayloadStore();
+    const item = userNotification(subscription);
+    const forged = { ...userNotification(subscription), clientState: 'forged' };
+    await claimedPayloads.save('blob-1', JSON.stringify(item));
+    await claimedPayloads.save('blob-2', JSON.stringify(forged));
+    const stub = (storageId: string) => ({
+      subscriptionId: subscription.subscriptionId,
+      clientState: subscription.clientState,
+      changeType: 'updated',
+      additionalPayloadStorageId: storageId,
+    });
+
+    const result = await ingestEventHubsEvents([{ value: [stub('blob-1')] }, { value: [stub('blob-2')] }], {
+      ...world.deps,
+      claimedPayloads,
+    });
+
+    expect(result).toEqual({ accepted: 1, rejected: 1, validationMessages: 0, failed: [] });
+    const queued = world.notificationsQueue.sent.flatMap(
+      (message) => (JSON.parse(message.text) as { items: { resource?: unknown }[] }).items,
+    );
+    expect(queued.map((queuedItem) => queuedItem.resource)).toEqual([item.resource]);
+  });
+
+  it('parks an event whose claimed payload cannot be read yet, and replay brings it in once it can', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const parked = new MemoryParkedEventStore();
+    const claimedPayloads = new MemoryPayloadStore();
+    const events = [
+      {
+        value: [
+          {
+            subscriptionId: subscription.subscriptionId,
+            clientState: subscription.clientState,
+            additionalPayloadStorageId: 'late',
+          },
+        ],
+      },
+    ];
+
+    const unconfigured = await ingestEventHubsEvents(events, world.deps);
+    const missing = await ingestEventHubsEvents(events, { ...world.deps, claimedPayloads });
+    await parkEvents(
+      missing.failed.map(({ index }) => events[index]),
+      parked,
+      world.clock,
+    );
+    await claimedPayloads.save('late', JSON.stringify(userNotification(subscription)));
+    const replay = await replayParkedEvents({ ...world.deps, claimedPayloads, parked });
+
+    expect(unconfigured.failed[0]?.error).toBeInstanceOf(ClaimedPayloadUnreadable);
+    expect(missing.failed[0]?.error).toMatchObject({ code: 'ERR_STORAGE_NOT_FOUND' });
+    expect(replay).toEqual({ replayed: 1, remaining: 0 });
+    expect(world.notificationsQueue.sent).toHaveLength(1);
   });
 
   it('returns the events it could not queue, and parking then replay brings them in with nothing lost', async () => {

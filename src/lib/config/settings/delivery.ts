@@ -74,6 +74,21 @@ export const deliverySettings = {
       "The tenant's primary domain (contoso.com), sent as tenantId in the Event Hubs notificationUrl; it must be the domain of the tenant holding the hub's Azure subscription.",
     whenWrong: 'Graph refuses eventHubs subscriptions.',
   }),
+  eventHubsBlobStoreUrl: defineSetting({
+    name: 'EVENT_HUBS_BLOB_STORE_URL',
+    description:
+      "Key Vault secret Graph reads a storage connection string from, sent as blobStoreUrl when an eventHubs subscription with resource data is created: https://<vault>.vault.azure.net/secrets/<name>?tenantId=<domain>. Graph stores each rich notification over the hub's 1 MB there and sends additionalPayloadStorageId instead; the connection string must name the app's storage account.",
+    whenWrong:
+      'Unset: Graph has nowhere to put rich notifications over 1 MB. Wrong: Graph refuses the create or cannot write the blob.',
+  }),
+  eventHubsPayloadContainer: defineSetting({
+    name: 'EVENT_HUBS_PAYLOAD_CONTAINER_NAME',
+    default: 'graph-eventhubs-payloads',
+    description:
+      "Container of the app's storage account where Graph writes the oversized rich notifications of EVENT_HUBS_BLOB_STORE_URL; receiveEventHubsNotifications reads each additionalPayloadStorageId from it.",
+    whenWrong:
+      'Not the container Graph writes to: events naming a payload blob cannot be read; they are parked (never dropped) and replayed once it is fixed.',
+  }),
 } as const;
 
 export interface EventGridRouteConfig {
@@ -95,6 +110,10 @@ export interface DeliveryConfig {
   readonly eventGrid: EventGridRouteConfig | undefined;
   readonly eventHubs: EventHubsRouteConfig | undefined;
   readonly consumerGroup: string;
+  /** blobStoreUrl for eventHubs subscriptions with resource data; absent = Graph is given none. */
+  readonly eventHubsBlobStoreUrl?: string | undefined;
+  /** Where Graph's oversized Event Hubs payloads are read (additionalPayloadStorageId names the blob). */
+  readonly eventHubsPayloadContainer?: string | undefined;
   /** The settings each route still lacks, by name (empty when the route is configured). */
   readonly missing: Readonly<Record<Exclude<DeliveryRoute, 'webhook'>, readonly string[]>>;
 }
@@ -158,6 +177,16 @@ export function readDeliveryConfig(env: EnvReader): DeliveryConfig {
     eventGrid: missingGrid.length === 0 ? (grid as EventGridRouteConfig) : undefined,
     eventHubs: missingHubs.length === 0 ? (hubs as EventHubsRouteConfig) : undefined,
     consumerGroup: env.string(s.eventHubsConsumerGroup),
+    eventHubsBlobStoreUrl: checked(
+      s.eventHubsBlobStoreUrl,
+      /^https:\/\/[A-Za-z0-9-]+\.vault\.azure\.net\/secrets\/[A-Za-z0-9-]+\?tenantId=[^&\s]+$/,
+      'a Key Vault secret URL such as https://<vault>.vault.azure.net/secrets/<name>?tenantId=<domain>',
+    ),
+    eventHubsPayloadContainer: checked(
+      s.eventHubsPayloadContainer,
+      /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+      'a blob container name (3-63 lower-case letters, digits and single hyphens)',
+    ),
     missing: { eventGrid: missingGrid, eventHubs: missingHubs },
   };
 }
