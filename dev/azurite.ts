@@ -38,18 +38,46 @@ export function connectionStringFor(ports: AzuritePorts, host = '127.0.0.1'): st
 }
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not allocate a free port'));
-      });
-    });
-  });
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new Error('could not allocate a free port');
+  return port;
+}
+
+/**
+ * `count` distinct free loopback ports: all are held open at once before any is released, so the system never hands
+ * out the same port twice (asked one after another, it may, once the first was closed).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.unref();
+            server.on('error', reject);
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address();
+              if (address !== null && typeof address === 'object') resolve(address.port);
+              else reject(new Error('could not allocate a free port'));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            if (server.listening)
+              server.close(() => {
+                resolve();
+              });
+            else resolve();
+          }),
+      ),
+    );
+  }
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
@@ -74,8 +102,24 @@ export interface StartAzuriteOptions {
   readonly silent?: boolean;
 }
 
+/** Tries with fresh ports when another process took one of ours between choosing it and Azurite binding it. */
+const PORT_ATTEMPTS = 3;
+
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<RunningAzurite> {
-  const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  if (options.ports !== undefined) return launchAzurite(options.ports, options);
+  for (let attempt = 1; ; attempt += 1) {
+    const [blob, queue, table] = await freePorts(3);
+    if (blob === undefined || queue === undefined || table === undefined)
+      throw new Error('could not allocate free ports');
+    try {
+      return await launchAzurite({ blob, queue, table }, options);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function launchAzurite(ports: AzuritePorts, options: StartAzuriteOptions): Promise<RunningAzurite> {
   const entry = require.resolve('azurite/dist/src/azurite.js');
   const args = [
     entry,
