@@ -6,11 +6,15 @@
  *    few levels at most, so an item with any other id or nested deeper than `MAX_ITEM_DEPTH` is refused
  *    here: bad input never reaches the table (where an id with '/' fails the read) and never reaches
  *    `JSON.stringify` (which throws on deep nesting), so it can never be mistaken for a storage outage.
+ *    A change whose resource has an id that is `.` or `..` or decodes to a path separator is refused too
+ *    (`unsafeResourceId`): sent to Graph, it would name another resource.
  * 2. `verifyNotification`: its subscription must be one this app owns, its tenant must be the
- *    subscription's tenant, and its clientState must equal the stored one (compared in constant time; the
- *    stored one is hashed once per subscription record, the presented one once per item).
+ *    subscription's tenant, its clientState must equal the stored one (compared in constant time; the
+ *    stored one is hashed once per subscription record, the presented one once per item), and a change's
+ *    resource must lie inside the subscription's resource (`notificationWithinSubscription`).
  */
 import type { NotificationItem } from '../notifications';
+import { hasUnsafeResourceId, notificationWithinSubscription } from '../resources';
 import { matchesSecretDigest, secretDigest } from '../shared/constantTimeEquals';
 import type { SubscriptionRecord } from '../subscriptions';
 
@@ -19,7 +23,7 @@ import type { RejectionReason } from '../telemetry';
 /** Why ingest drops an item; the names are the telemetry catalogue's, so metrics and logs agree. */
 export type ItemRejectionReason = Extract<
   RejectionReason,
-  'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch'
+  'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch' | 'outsideSubscription'
 >;
 
 export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: ItemRejectionReason };
@@ -50,6 +54,8 @@ export function checkItemShape(item: NotificationItem): string | undefined {
   if (!isGuid(item.subscriptionId)) return 'subscriptionId: not a GUID';
   if (!isGuid(item.tenantId)) return 'tenantId: not a GUID';
   if (isNestedDeeperThan(item.payload, MAX_ITEM_DEPTH)) return `item: nested deeper than ${MAX_ITEM_DEPTH} levels`;
+  if (item.kind === 'change' && hasUnsafeResourceId(item.resource))
+    return "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)";
   return undefined;
 }
 
@@ -76,5 +82,8 @@ export function verifyNotification(item: NotificationItem, subscription: Subscri
   if (!clientStateMatches || item.clientState === undefined) return { accepted: false, reason: 'clientStateMismatch' };
   if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase())
     return { accepted: false, reason: 'tenantMismatch' };
+  // A clientState is no secret to whoever saw one genuine POST: it vouches for its own subscription's resources only.
+  if (item.kind === 'change' && !notificationWithinSubscription(subscription.resource, item.resource))
+    return { accepted: false, reason: 'outsideSubscription' };
   return { accepted: true };
 }

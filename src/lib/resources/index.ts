@@ -1,4 +1,12 @@
-export { decodeResourceId, encodeResourceId, normalizeResourcePath, sinkBlobName } from './resourcePath';
+export {
+  decodeResourceId,
+  encodeResourceId,
+  hasUnsafeResourceId,
+  isDotSegment,
+  normalizeResourcePath,
+  sinkBlobName,
+} from './resourcePath';
+export { notificationWithinSubscription } from './notificationScope';
 export {
   kindOfNotificationResource,
   kindOfSubscriptionResource,

@@ -58,6 +58,34 @@ export function decodeResourceId(segment: string): string {
   );
 }
 
+/** `%2E`, `%2F`, `%5C` and IIS's `%u002E` forms: the escapes a server may decode into a dot or a path separator. */
+const DOT_OR_SEPARATOR_ESCAPE = /%(?:u00)?(2e|2f|5c)/gi;
+
+/** A path segment as an HTTP server reads it once it has percent-decoded dots and separators (once, as servers do). */
+function decodedOnce(segment: string): string {
+  return segment.replace(DOT_OR_SEPARATOR_ESCAPE, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** Whether a URL path segment resolves to `.` or `..` on the server, literally or percent-encoded. */
+export function isDotSegment(segment: string): boolean {
+  const decoded = decodedOnce(segment);
+  return decoded === '.' || decoded === '..';
+}
+
+/**
+ * Whether any id of a resource path is `.` or `..`, or holds `/` or `\` (literally or once percent-decoded): such
+ * an id, sent to Graph in a URL, would name another resource than the notification did (`users/{id}/messages/..`
+ * is the user), so ingest refuses the notification (docs/security.md#checks-on-every-notification).
+ */
+export function hasUnsafeResourceId(resource: string): boolean {
+  return normalizeResourcePath(resource)
+    .split('/')
+    .some((segment) => {
+      const id = decodeResourceId(segment);
+      return isDotSegment(id) || /[/\\]/.test(decodedOnce(id));
+    });
+}
+
 /** Splits `a/b('x')/c` into segments, respecting quotes (an id in `('...')` may contain '/' or '?'); stops at a query. */
 function splitSegments(path: string): string[] {
   const segments: string[] = [];

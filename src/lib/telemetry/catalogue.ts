@@ -65,6 +65,7 @@ export const REJECTION_REASONS = [
   'unknownSubscription',
   'clientStateMismatch',
   'tenantMismatch',
+  'outsideSubscription',
   'validationTokenInvalid',
   'decryptionFailed',
   'other',
