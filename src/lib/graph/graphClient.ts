@@ -7,6 +7,7 @@
  * visibility delay instead, so a throttled invocation ends at once and burns no retries.
  */
 import { randomUUID } from 'node:crypto';
+import { isDotSegment } from '../resources';
 import { systemClock, type Clock } from '../shared/clock';
 import { graphErrorFromResponse, invalidResponse, type ResponseContext } from './errorFromResponse';
 import { GraphError, GraphThrottled, GraphUnavailable, type GraphErrorDetails } from './errors';
@@ -445,6 +446,10 @@ export class GraphClient {
     // A path, never a URL: an absolute or protocol-relative value here would send our token elsewhere.
     if (!path.startsWith('/') || path.startsWith('//'))
       throw new TypeError(`Graph path must start with a single '/', got "${path}"`);
+    // URL parsers and Graph resolve `..` and `%2E%2E` alike: `/users/{id}/messages/..` would read the user. Ingest
+    // refuses such ids; this keeps any other caller from sending one (the path is not echoed: it names a resource).
+    if ((path.split('?', 1)[0] ?? '').split('/').some(isDotSegment))
+      throw new TypeError("Graph path has a '.' or '..' segment (percent-encoded or not); refusing to send it");
     return `${this.#baseUrl}${path}`;
   }
 

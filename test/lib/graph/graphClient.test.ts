@@ -219,6 +219,29 @@ describe('GraphClient.get', () => {
     await expect(graphClient.get(TENANT, '//evil.example/users')).rejects.toThrow(TypeError);
     expect(tokensAsked).toHaveLength(0);
   });
+
+  it('never sends a segment that resolves to . or .., which would read another resource (a user for a message)', async () => {
+    graph.handle(() => ({ status: 200, body: { id: 'x' } }));
+    const graphClient = client();
+    const dotted = [
+      '/users/u1/messages/..',
+      '/users/u1/messages/%2E%2E',
+      '/users/u1/messages/%2e.',
+      '/users/u1/messages/%u002E%u002E?$select=id',
+      '/users/u1/./messages/m1',
+    ];
+
+    for (const path of dotted) await expect(graphClient.get(TENANT, path)).rejects.toThrow(TypeError);
+    await expect(
+      graphClient.batchGet(TENANT, [{ path: '/users/u1/messages/m1' }, { path: dotted[1] ?? '' }]),
+    ).rejects.toThrow(TypeError);
+    expect(graph.requests).toEqual([]);
+    // Dots inside an id or in the query string are no path segment of their own.
+    await graphClient.get(TENANT, "/users/u1/messages/a..b?$filter=subject eq '..'");
+    expect(graph.requests.map((request) => request.url)).toEqual([
+      '/v1.0/users/u1/messages/a..b?$filter=subject%20eq%20%27..%27',
+    ]);
+  });
 });
 
 describe('GraphClient.send', () => {

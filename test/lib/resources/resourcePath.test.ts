@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeResourceId,
   encodeResourceId,
+  hasUnsafeResourceId,
   kindOfNotificationResource,
   kindOfSubscriptionResource,
   normalizeResourcePath,
@@ -234,5 +235,26 @@ describe('resource kinds', () => {
   it('knows nothing of unsupported resources', () => {
     expect(kindOfSubscriptionResource('print/printers')).toBeUndefined();
     expect(kindOfNotificationResource('security/alerts/1')).toBeUndefined();
+  });
+});
+
+describe('hasUnsafeResourceId', () => {
+  it.each([
+    ['an id ..', 'Users/u1/Messages/..', true],
+    ['an id .', 'Users/u1/Messages/.', true],
+    ['a quoted ..', "Users('u1')/messages('..')", true],
+    ['a percent-encoded ..', 'Users/u1/Messages/%2E%2E', true],
+    ['half encoded, lower case', 'Users/u1/Messages/.%2e', true],
+    ["IIS's %u form", 'Users/u1/Messages/%u002E%u002E', true],
+    ['an encoded slash', 'Users/u1/Messages/a%2F..%2Fb', true],
+    ['an encoded backslash', 'Users/u1/Messages/a%5Cb', true],
+    ['a backslash', 'Users/u1/Messages/a\\b', true],
+    ['a slash inside quotes', "users('u1')/messages('a/b')", true],
+    ['dots inside an id', 'Users/u1/Messages/a..b', false],
+    ['a base64 id', 'Users/622eaaff-0683/Messages/AAMkAGUw+AAA=', false],
+    ['an encoded space', 'Users/u1/Messages/a%20b', false],
+    ['a thread id', "chats('19:abc@thread.v2')/messages('1')", false],
+  ])('%s: %s', (_case, resource, unsafe) => {
+    expect(hasUnsafeResourceId(resource)).toBe(unsafe);
   });
 });
