@@ -65,6 +65,8 @@ var catalogueSettings = {
 
   // ---- Ingest.
   INGEST_MAX_BODY_BYTES: settings.INGEST_MAX_BODY_BYTES
+  // The host stops reading at the app's own limit instead of buffering up to 100 MiB first (docs/ingest.md#bounded-work-per-request).
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: settings.INGEST_MAX_BODY_BYTES
   SUBSCRIPTION_CACHE_TTL_SECONDS: settings.SUBSCRIPTION_CACHE_TTL_SECONDS
 
   // ---- Graph access. Only the chosen credential's settings are filled; the others stay empty (= unset).

@@ -109,6 +109,18 @@ describe('every setting in the catalogue', () => {
   });
 });
 
+describe('the request body limit', () => {
+  it('is the same in the Functions host (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) as in ingest (INGEST_MAX_BODY_BYTES)', () => {
+    const byName = new Map(allSettings.map((setting) => [setting.name, setting]));
+    const defaults = JSON.parse(readRepoFile(GENERATED_FILES.bicepDefaults)) as Record<string, string>;
+
+    expect(bicepAppSettings.get('INGEST_MAX_BODY_BYTES')).toBe('settings.INGEST_MAX_BODY_BYTES');
+    expect(bicepAppSettings.get('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT')).toBe('settings.INGEST_MAX_BODY_BYTES');
+    expect(defaults.INGEST_MAX_BODY_BYTES).toBe('4194304');
+    expect(byName.get('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT')?.default).toBe(byName.get('INGEST_MAX_BODY_BYTES')?.default);
+  });
+});
+
 describe('storage the configuration names', () => {
   const byKind = (suffix: string) => allSettings.filter((setting) => setting.name.endsWith(suffix));
   const list = (variable: string): string => {

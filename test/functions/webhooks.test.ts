@@ -310,6 +310,18 @@ describe('bad input', () => {
     expect(problemOf(actual.response)).toMatchObject({ code: 'ERR_INGEST_BODY_TOO_LARGE' });
   });
 
+  it('refuses more than 10,000 items with 413 before parsing, and enqueues nothing', async () => {
+    // Genuine items take over 420 bytes each: 10,001 of them pass the 4 MiB limit, so only tiny forged ones get here.
+    const genuine = JSON.stringify(userNotification(users));
+    const body = `{"value":[${genuine},${Array.from({ length: 10_000 }, () => '{}').join(',')}]}`;
+
+    const { response } = await post(body, { 'content-type': 'application/json' });
+
+    expect(response.status).toBe(413);
+    expect(problemOf(response)).toMatchObject({ code: 'ERR_INGEST_TOO_MANY_ITEMS', status: 413 });
+    expect(await peekAllMessages(azuriteConnectionString(), services.config.storage.notificationsQueue)).toEqual([]);
+  });
+
   it('never answers 5xx and never enqueues an unverified item, whatever the body', async () => {
     const knownIds = [mail.subscriptionId, users.subscriptionId];
     const item = fc.record(

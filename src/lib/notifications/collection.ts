@@ -14,6 +14,12 @@ export class NotificationBodyTooLarge extends GraphNotifyError {
   }
 }
 
+export class NotificationTooManyItems extends GraphNotifyError {
+  constructor(detail: string) {
+    super('ERR_INGEST_TOO_MANY_ITEMS', `Request body has too many items: ${detail}.`);
+  }
+}
+
 export class NotificationMediaTypeUnsupported extends GraphNotifyError {
   constructor(contentType: string | undefined) {
     super(
@@ -42,6 +48,14 @@ export interface ParsedCollection {
   readonly validationTokens: readonly string[];
 }
 
+/**
+ * Most items one POST may carry. Graph documents no maximum, but batches only what queued up for one URL, and the
+ * other routes hand over at most 5,000 (Event Grid) or 100 (Event Hubs) events at a time: docs/ingest.md#bounded-work-per-request.
+ */
+export const MAX_ITEMS_PER_REQUEST = 10_000;
+/** Most JSON objects and arrays one POST may hold: eight per item, where Graph's hold at most three. */
+export const MAX_CONTAINERS_PER_REQUEST = 8 * MAX_ITEMS_PER_REQUEST;
+
 const MAX_VALIDATION_TOKENS = 100;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
@@ -59,6 +73,8 @@ export function parseNotificationCollection(
 ): ParsedCollection {
   if (bodyBytes.byteLength > maxBodyBytes) throw new NotificationBodyTooLarge(maxBodyBytes);
   if (!isJsonContentType(contentType)) throw new NotificationMediaTypeUnsupported(contentType);
+
+  checkItemCount(bodyBytes);
 
   let body: unknown;
   try {
@@ -88,4 +104,92 @@ function parseValidationTokens(raw: unknown): readonly string[] {
     }
     return token;
   });
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+const isJsonWhitespace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+
+/** Whether the bytes of a JSON string's content spell `value` (escapes included: `\u0076alue` is `value` too). */
+function spellsValue(bytes: Uint8Array, start: number, end: number): boolean {
+  // `value` written with every character escaped is 30 bytes; anything longer is another key.
+  if (end - start > 30) return false;
+  try {
+    return JSON.parse(`"${new TextDecoder().decode(bytes.subarray(start, end))}"`) === 'value';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Counts, in one pass over the raw bytes and without building anything, the items of the top-level `value` array
+ * (or of a top-level array) and every JSON object and array in the body, and refuses the body as soon as either
+ * passes its cap: `JSON.parse` of 4 MiB of `{},` would build 1.3 million objects before any check could run. The
+ * body is not validated here (`JSON.parse` does that next): a malformed body is counted as far as it goes. UTF-8 never
+ * uses an ASCII byte inside a multi-byte character, so scanning bytes for JSON's structural characters is exact.
+ */
+function checkItemCount(bytes: Uint8Array): void {
+  let depth = 0;
+  let containers = 0;
+  let items = 0;
+  let inString = false;
+  let escaped = false;
+  let stringStart = 0;
+  let rootIsObject = false;
+  /** In the top-level object, the next string is a key. */
+  let expectingKey = false;
+  /** The last top-level key read is `value`. */
+  let keyIsValue = false;
+  /** Depth of the array whose elements are counted (`value`'s, or a top-level array); undefined outside it. */
+  let itemsDepth: number | undefined;
+  let expectingItem = false;
+  for (let index = 0; index < bytes.length; index += 1) {
+    const byte = bytes[index] ?? 0;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (byte === BACKSLASH) escaped = true;
+      else if (byte === QUOTE) {
+        inString = false;
+        if (expectingKey) keyIsValue = spellsValue(bytes, stringStart, index);
+        expectingKey = false;
+      }
+      continue;
+    }
+    if (isJsonWhitespace(byte)) continue;
+    if (expectingItem && byte !== CLOSE_ARRAY) {
+      expectingItem = false;
+      items += 1;
+      if (items > MAX_ITEMS_PER_REQUEST)
+        throw new NotificationTooManyItems(`more than ${MAX_ITEMS_PER_REQUEST} notifications in "value"`);
+    }
+    if (byte === QUOTE) {
+      inString = true;
+      stringStart = index + 1;
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+      depth += 1;
+      containers += 1;
+      if (containers > MAX_CONTAINERS_PER_REQUEST)
+        throw new NotificationTooManyItems(`more than ${MAX_CONTAINERS_PER_REQUEST} JSON objects and arrays`);
+      if (depth === 1) rootIsObject = expectingKey = byte === OPEN_OBJECT;
+      const opensItems = byte === OPEN_ARRAY && (depth === 1 || (depth === 2 && rootIsObject && keyIsValue));
+      if (opensItems) {
+        itemsDepth = depth;
+        expectingItem = true;
+      }
+    } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
+      if (depth === itemsDepth) {
+        itemsDepth = undefined;
+        expectingItem = false;
+      }
+      depth -= 1;
+    } else if (byte === COMMA) {
+      if (depth === 1 && rootIsObject) expectingKey = true;
+      if (depth === itemsDepth) expectingItem = true;
+    }
+  }
 }

@@ -8,10 +8,13 @@ export {
 } from './changeNotification';
 export {
   isJsonContentType,
+  MAX_CONTAINERS_PER_REQUEST,
+  MAX_ITEMS_PER_REQUEST,
   NotificationBodyTooLarge,
   NotificationCollectionInvalid,
   NotificationJsonMalformed,
   NotificationMediaTypeUnsupported,
+  NotificationTooManyItems,
   parseNotificationCollection,
   type ParsedCollection,
 } from './collection';

@@ -53,6 +53,7 @@ const CLASS_BY_CODE: Readonly<Record<ErrorCode, FailureClass>> = {
   ERR_CONFIG_INVALID: 'configuration',
   ERR_SUBSCRIPTIONS_NOT_CONFIGURED: 'configuration',
   ERR_INGEST_BODY_TOO_LARGE: 'permanent',
+  ERR_INGEST_TOO_MANY_ITEMS: 'permanent',
   ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: 'permanent',
   ERR_INGEST_MALFORMED_JSON: 'permanent',
   ERR_INGEST_INVALID_COLLECTION: 'permanent',

@@ -10,6 +10,14 @@ export const ingestSettings = {
     whenWrong:
       'Too low: large rich-notification batches are refused (Graph retries them for 4 hours, then drops them). Too high: memory per request grows.',
   }),
+  hostMaxBodyBytes: defineSetting({
+    name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
+    description:
+      'Read by the Functions host, not the app: largest request body the host buffers, in bytes (its own default is 100 MiB). Keep it equal to INGEST_MAX_BODY_BYTES; the Bicep sets it from that setting.',
+    default: '4194304',
+    whenWrong:
+      'Above INGEST_MAX_BODY_BYTES: the host buffers that much of every POST before ingest refuses it, and a flood of large POSTs delays genuine deliveries. Below it: the host refuses bodies the app would accept.',
+  }),
   subscriptionCacheTtlSeconds: defineSetting({
     name: 'SUBSCRIPTION_CACHE_TTL_SECONDS',
     description:
