@@ -9,8 +9,9 @@
  * - openRichItems: every validation token is verified first, then each item is decrypted and written; no
  *   Graph read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged
  *   without content.
- * - groupByResource, writeTombstones: several notifications about one resource become one action;
- *   `deleted` notifications write a tombstone without a read (a 404 on a read does too).
+ * - groupByResource: several notifications about one resource become one action. A `deleted`
+ *   notification is read like any other: anyone holding a clientState can forge one, so only Graph's 404
+ *   writes a tombstone, and a 200 writes the resource as it is.
  * - skipCoveredReads, readChanged: resources named by id are read with `$batch` (≤20 per call, per tenant),
  *   and not at all when the sink already holds state observed after this message was received, when a later
  *   notification about it is already queued, or when a read in flight in this process covers it. A read's
@@ -93,10 +94,8 @@ interface Target {
 }
 
 interface GroupedTargets {
-  /** Resources read by id. */
+  /** Resources read by id, deletions included (Graph confirms them: a 404 writes the tombstone). */
   readonly reads: Target[];
-  /** Resources with only `deleted` notifications: a tombstone, no read. */
-  readonly deletions: Target[];
   /** Delta-tracked containers (drive roots). */
   readonly deltas: Target[];
 }
@@ -120,8 +119,7 @@ export async function processNotifications(
 
   const tiedRichItems = await openRichItems(envelope, deps, record);
   const basicItems = envelope.items.filter((item) => !isRich(item)).map((item) => ({ item }));
-  const { reads, deletions, deltas } = await groupByResource([...basicItems, ...tiedRichItems], deps, record);
-  await writeTombstones(deletions, envelope.receivedAt, deps, record);
+  const { reads, deltas } = await groupByResource([...basicItems, ...tiedRichItems], deps, record);
   const toRead = await skipCoveredReads(reads, envelope.receivedAt, deps, record);
   await readChanged(toRead, envelope.receivedAt, deps, record);
   await runDriveDeltas(deltas, deps, record);
@@ -334,55 +332,41 @@ async function recordUnsupported(
 }
 
 function sortByNeed(targets: Iterable<Target>): GroupedTargets {
-  const grouped: GroupedTargets = { reads: [], deletions: [], deltas: [] };
-  for (const target of targets) {
-    if (target.kind.retrieval.kind === 'delta') grouped.deltas.push(target);
-    else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) grouped.deletions.push(target);
-    else grouped.reads.push(target);
-  }
+  const grouped: GroupedTargets = { reads: [], deltas: [] };
+  for (const target of targets) (target.kind.retrieval.kind === 'delta' ? grouped.deltas : grouped.reads).push(target);
   return grouped;
 }
 
-/** Resources with only deletions: nothing to read (docs/graph-protocol.md §11), a tombstone is written. */
-async function writeTombstones(
-  targets: readonly Target[],
-  receivedAt: string,
-  deps: ProcessingDependencies,
-  record: ProcessingRecord,
-): Promise<void> {
-  for (const target of targets) {
-    const tombstone: ResourceState = {
-      tenantId: target.tenantId,
-      resourcePath: target.path,
-      changeType: 'deleted',
-      subscriptionId: target.subscriptionId,
-      etag: undefined,
-      observedAt: receivedAt,
-      receivedAt,
-      body: undefined,
-    };
-    await writeState(tombstone, target.kind, deps, record);
-  }
+/** A resource still to read, with the read in flight in this process that covers it, if one does. */
+interface ReadToDo {
+  readonly target: Target;
+  readonly inFlight: Promise<boolean> | undefined;
 }
 
 /**
  * Across messages: leaves out the reads the sink has already answered with state observed after this
- * message arrived, and the reads a later queued notification about the same resource will do.
+ * message arrived, and the reads a later queued notification about the same resource will do. A read in
+ * flight that covers the resource is taken first, before the sink is asked: it writes the sink before it
+ * leaves the registry, so one of the two always sees it (asked the other way round, a read finishing in
+ * between would be seen by neither, and the resource read twice).
  */
 async function skipCoveredReads(
   targets: readonly Target[],
   receivedAt: string,
   deps: ProcessingDependencies,
   record: ProcessingRecord,
-): Promise<Target[]> {
+): Promise<ReadToDo[]> {
   const decisions = await Promise.all(
-    targets.map(async (target) => {
+    targets.map(async (target): Promise<ReadToDo | undefined> => {
+      const inFlight = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
+      if (inFlight !== undefined) return { target, inFlight };
       const entry = await deps.sink.read(target.tenantId, target.path);
-      if (entry !== undefined && entry.observedAt >= receivedAt) return false;
-      return !(await leaveToLaterNotification(target, entry, receivedAt, deps.coalescing, deps.clock));
+      if (entry !== undefined && entry.observedAt >= receivedAt) return undefined;
+      const later = await leaveToLaterNotification(target, entry, receivedAt, deps.coalescing, deps.clock);
+      return later ? undefined : { target, inFlight: undefined };
     }),
   );
-  const toRead = targets.filter((_, index) => decisions[index] === true);
+  const toRead = decisions.filter((decision) => decision !== undefined);
   record.readsSaved += targets.length - toRead.length;
   return toRead;
 }
@@ -392,15 +376,15 @@ async function skipCoveredReads(
  * after this message arrived (another message of the same POST), covers it: wait for it instead.
  */
 async function readChanged(
-  targets: readonly Target[],
+  reads: readonly ReadToDo[],
   receivedAt: string,
   deps: ProcessingDependencies,
   record: ProcessingRecord,
 ): Promise<void> {
   const joined: { target: Target; read: Promise<boolean> }[] = [];
   const own: Target[] = [];
-  for (const target of targets) {
-    const read = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
+  for (const { target, inFlight } of reads) {
+    const read = inFlight ?? deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
     if (read === undefined) own.push(target);
     else joined.push({ target, read });
   }

@@ -97,6 +97,62 @@ describe('processing with the Graph simulator and Azurite', () => {
     });
   });
 
+  it('believes a deletion only when Graph confirms it: forged deletes of live resources change nothing', async () => {
+    // The attacker saw one genuine POST per subscription, so it holds their clientStates.
+    const h = (harness = await startProcessingHarness());
+    const directory = h.sim.state(h.tenantId);
+    const userId = directory.find((resource) => resource.kind.toLowerCase() === 'user')?.id ?? '';
+    const groupId = directory.find((resource) => resource.kind.toLowerCase() === 'group')?.id ?? '';
+    const messageIds = directory
+      .filter((resource) => resource.kind === 'message' && resource.path.startsWith(`users/${userId}/`))
+      .map((resource) => resource.id);
+    const [liveMessage, deletedMessage] = messageIds;
+    if (liveMessage === undefined || deletedMessage === undefined) throw new Error('demo mailbox has no two messages');
+    const users = await h.subscribe('users', 'updated,deleted');
+    const groups = await h.subscribe('groups', 'updated,deleted');
+    const mail = await h.subscribe(`users/${userId}/messages`, 'created,updated,deleted');
+    const forged = (subscription: typeof users, resource: string, id: string) => ({
+      subscriptionId: subscription.subscriptionId,
+      clientState: subscription.clientState,
+      tenantId: h.tenantId,
+      changeType: 'deleted',
+      resource,
+      resourceData: { id },
+    });
+    const forgery = await fetch(users.notificationUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: [
+          forged(users, `Users/${userId}`, userId),
+          forged(groups, `Groups/${groupId}`, groupId),
+          forged(mail, `Users/${userId}/Messages/${liveMessage}`, liveMessage),
+        ],
+      }),
+    });
+    expect(forgery.status).toBe(202);
+    h.sim.mutate(h.tenantId, { kind: 'message', op: 'delete', userId, id: deletedMessage });
+    await h.deliver();
+
+    const results = await h.drain();
+    const sink = await h.sink();
+
+    expect(results.reduce((sum, result) => sum + result.items, 0)).toBe(4);
+    expect(h.traffic.reads).toBe(4);
+    for (const [path, id] of [
+      [`users/${userId}`, userId],
+      [`groups/${groupId}`, groupId],
+      [`users/${userId}/messages/${liveMessage}`, liveMessage],
+    ] as const) {
+      expect(sink.get(path), path).toMatchObject({ id });
+      expect(sink.get(path), path).not.toHaveProperty('@removed');
+    }
+    expect(sink.get(`users/${userId}/messages/${deletedMessage}`)).toEqual({
+      id: deletedMessage,
+      '@removed': { reason: 'deleted' },
+    });
+  });
+
   it('puts throttled reads back on the queue with the Retry-After delay and completes them later', async () => {
     const h = (harness = await startProcessingHarness());
     const ids = await subscribeToEverything(h);
