@@ -67,6 +67,7 @@ export const REJECTION_REASONS = [
   'tenantMismatch',
   'validationTokenInvalid',
   'decryptionFailed',
+  'richContentMismatch',
   'other',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -464,6 +464,101 @@ describe('processNotifications', () => {
     });
   });
 
+  describe('rich content must name the resource it arrived for', () => {
+    const rich = (resource: string, content: Entity, changeType = 'updated'): Entity => ({
+      ...messageItem('x', changeType),
+      resource,
+      encryptedContent: {
+        data: Buffer.from(JSON.stringify(content)).toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
+    });
+    const messageResource = (id: string): string => `Users/${USER_ID}/Messages/${id}`;
+
+    it('rejects content replayed under another resource (another message, a resource of another kind)', async () => {
+      const { graph, sink, deps } = setup();
+      graph.entities.set(`/users/${USER_ID}`, { id: USER_ID, displayName: 'Adele' });
+      await processNotifications(
+        envelope(
+          [
+            rich(messageResource('r2'), { id: 'r2', subject: 'mine' }),
+            { ...messageItem('u'), resource: `Users/${USER_ID}` },
+          ],
+          '2026-05-01T10:00:00.000Z',
+          ['jwt'],
+        ),
+        deps,
+      );
+      const captured = { id: 'r1', subject: 'secret', lastModifiedDateTime: '2026-05-01T10:00:01Z' };
+
+      const replay = await processNotifications(
+        envelope(
+          [rich(messageResource('r2'), captured), rich(`Users/${USER_ID}`, captured)],
+          '2026-05-01T10:00:02.000Z',
+          ['jwt'],
+        ),
+        deps,
+      );
+
+      expect(replay).toMatchObject({ rejected: 2, richContentMismatch: 2, graphReads: 0, writes: { written: 0 } });
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))?.body).toEqual({
+        id: 'r2',
+        subject: 'mine',
+      });
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, `users/${USER_ID}`))?.body).toEqual({
+        id: USER_ID,
+        displayName: 'Adele',
+      });
+    });
+
+    it('reads Graph, with the properties it carried, for content that names no resource', async () => {
+      const { graph, sink, deps } = setup();
+      graph.entities.set(`/${messagePath('r1')}`, { id: 'r1', subject: 'from Graph' });
+
+      const result = await processNotifications(
+        envelope([rich(messageResource('r1'), { subject: 'unproven' })], undefined, ['jwt']),
+        deps,
+      );
+
+      expect(result).toMatchObject({ rejected: 0, graphReads: 1 });
+      expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=subject` }]]);
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({
+        id: 'r1',
+        subject: 'from Graph',
+      });
+    });
+
+    it('believes a rich deletion without a read only when its content shows the deletion', async () => {
+      // A genuine update's content under a forged changeType: read, and the message is alive.
+      const { graph, sink, deps } = setup();
+      graph.entities.set(`/${messagePath('r1')}`, { id: 'r1', subject: 'alive' });
+
+      const result = await processNotifications(
+        envelope(
+          [
+            rich(messageResource('r1'), { id: 'r1', subject: 'alive' }, 'deleted'),
+            rich(messageResource('r3'), { id: 'r3', deletedDateTime: '2026-05-01T09:59:59Z' }, 'deleted'),
+          ],
+          undefined,
+          ['jwt'],
+        ),
+        deps,
+      );
+
+      expect(result.graphReads).toBe(1);
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({
+        id: 'r1',
+        subject: 'alive',
+      });
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r3')))).toMatchObject({
+        body: undefined,
+        changeType: 'deleted',
+      });
+    });
+  });
+
   it('rejects every rich item when the validation tokens fail, and retries when the signing keys are unreachable', async () => {
     const forged = setup({
       ...acceptAllRich,
