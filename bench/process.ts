@@ -20,7 +20,13 @@
  * fresh pipeline each: default settings, then COALESCE_DELAY_SECONDS=0 (coalescing off), printed side by
  * side. Prints figures; asserts nothing.
  *
+ * With `--deletes`, a fifth of the changes are deletions, each the last change of its resource in the
+ * pattern (the last of the 5 rounds; in the lone pattern, the second change of 8 of the 20 resources):
+ * what confirming deletions with Graph (docs/processing.md) costs in reads. Every pattern (and the
+ * baseline) then changes resources of its own, all created before anything subscribes.
+ *
  *   npm run bench:process
+ *   npm run bench:process -- --deletes
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +43,8 @@ const CHANGES_PER_RESOURCE = 5;
 const CHANGE_EVENTS_QUEUE = 'bench-change-events';
 /** Lone changes measured: each resource of one workload twice. */
 const LONE_CHANGES = 4 * RESOURCES_PER_KIND;
+/** `--deletes`: a fifth of the changes are deletions (see the module comment). */
+const WITH_DELETES = process.argv.includes('--deletes');
 
 type Simulator = NonNullable<LocalPipeline['simulator']>;
 
@@ -57,58 +65,67 @@ interface PatternFigures {
   readonly p99Ms: number;
 }
 
-/** Creates the resources a tenant's workload changes: users, and messages in one mailbox. */
-function seedWorkload(sim: Simulator, tenantId: string): Workload {
+/**
+ * Creates the resources a tenant's workloads change: `count` sets of users, and of messages in one mailbox
+ * they share (one set for everything, or one per pattern when resources are deleted).
+ */
+function seedWorkloads(sim: Simulator, tenantId: string, count: number): Workload[] {
   const user = (name: string): string =>
     String(sim.mutate(tenantId, { kind: 'user', op: 'create', data: { mailNickname: name, displayName: name } })?.id);
   const mailboxUserId = user(`mailbox-${tenantId.slice(0, 4)}`);
-  const userIds = Array.from({ length: RESOURCES_PER_KIND }, (_, n) => user(`bench-user-${n}`));
-  const messageIds = Array.from({ length: RESOURCES_PER_KIND }, (_, n) =>
-    String(
-      sim.mutate(tenantId, { kind: 'message', op: 'create', userId: mailboxUserId, data: { subject: `bench ${n}` } })
-        ?.id,
+  return Array.from({ length: count }, (_, set) => ({
+    tenantId,
+    mailboxUserId,
+    userIds: Array.from({ length: RESOURCES_PER_KIND }, (_, n) => user(`bench-user-${set}-${n}`)),
+    messageIds: Array.from({ length: RESOURCES_PER_KIND }, (_, n) =>
+      String(
+        sim.mutate(tenantId, {
+          kind: 'message',
+          op: 'create',
+          userId: mailboxUserId,
+          data: { subject: `bench ${set} ${n}` },
+        })?.id,
+      ),
     ),
-  );
-  return { tenantId, mailboxUserId, userIds, messageIds };
+  }));
 }
 
-/** One change to every resource of the workload. */
-function changeAll(sim: Simulator, workload: Workload, label: string): void {
-  for (const id of workload.userIds)
-    sim.mutate(workload.tenantId, { kind: 'user', op: 'update', id, data: { jobTitle: label } });
-  for (const id of workload.messageIds)
-    sim.mutate(workload.tenantId, {
-      kind: 'message',
-      op: 'update',
-      userId: workload.mailboxUserId,
-      id,
-      data: { subject: label },
-    });
-}
-
-/** One change to the n-th resource of the workload (users first, then messages). */
-function changeOne(sim: Simulator, workload: Workload, n: number, label: string): void {
+/** Updates (or, `deleting`, deletes for good) the n-th resource of the workload: users first, then messages. */
+function changeOne(sim: Simulator, workload: Workload, n: number, label: string, deleting = false): void {
   const index = n % (2 * RESOURCES_PER_KIND);
-  if (index < RESOURCES_PER_KIND)
-    sim.mutate(workload.tenantId, {
-      kind: 'user',
-      op: 'update',
-      id: workload.userIds[index] as string,
-      data: { jobTitle: label },
-    });
-  else
-    sim.mutate(workload.tenantId, {
-      kind: 'message',
-      op: 'update',
-      userId: workload.mailboxUserId,
-      id: workload.messageIds[index - RESOURCES_PER_KIND] as string,
-      data: { subject: label },
-    });
+  const { tenantId, mailboxUserId: userId } = workload;
+  if (index < RESOURCES_PER_KIND) {
+    const id = workload.userIds[index] as string;
+    sim.mutate(
+      tenantId,
+      deleting
+        ? { kind: 'user', op: 'delete', id, permanent: true }
+        : { kind: 'user', op: 'update', id, data: { jobTitle: label } },
+    );
+  } else {
+    const id = workload.messageIds[index - RESOURCES_PER_KIND] as string;
+    sim.mutate(
+      tenantId,
+      deleting
+        ? { kind: 'message', op: 'delete', userId, id }
+        : { kind: 'message', op: 'update', userId, id, data: { subject: label } },
+    );
+  }
 }
+
+/** One change to every resource of the workload; round `round` of CHANGES_PER_RESOURCE (the last deletes with `--deletes`). */
+function changeAll(sim: Simulator, workload: Workload, label: string, round: number): void {
+  const deleting = WITH_DELETES && round === CHANGES_PER_RESOURCE - 1;
+  for (let n = 0; n < 2 * RESOURCES_PER_KIND; n += 1) changeOne(sim, workload, n, label, deleting);
+}
+
+/** With `--deletes`, the lone pattern's second change of resources 0, 1, 5, 6, 10, 11, 15, 16 deletes them: 8 of 40. */
+const loneChangeDeletes = (n: number): boolean =>
+  WITH_DELETES && n >= 2 * RESOURCES_PER_KIND && (n % (2 * RESOURCES_PER_KIND)) % 5 < 2;
 
 const subscriptionRequests = (workload: Workload) => [
-  { resource: 'users', changeType: 'updated' },
-  { resource: `users/${workload.mailboxUserId}/messages`, changeType: 'updated' },
+  { resource: 'users', changeType: 'updated,deleted' },
+  { resource: `users/${workload.mailboxUserId}/messages`, changeType: 'updated,deleted' },
 ];
 
 /** Waits until Graph has delivered everything it owes (each POST answered). */
@@ -197,7 +214,7 @@ async function runPattern(
     const workload = workloads[0] as Workload;
     for (let n = 0; n < LONE_CHANGES; n += 1) {
       const before = new Set(sim.notifications().map((record) => record.id));
-      changeOne(sim, workload, n, `${label} ${n}`);
+      changeOne(sim, workload, n, `${label} ${n}`, loneChangeDeletes(n));
       await untilDelivered(sim);
       const record = sim.notifications({ kind: 'change' }).find((candidate) => !before.has(candidate.id));
       const sentAt = record === undefined ? undefined : postTimes(sim).get(record.id);
@@ -210,7 +227,8 @@ async function runPattern(
   } else if (gapsMs === 'one-post') {
     // Graph collects the 5 changes of every resource before it delivers: one POST per tenant.
     for (const workload of workloads)
-      for (let round = 0; round < CHANGES_PER_RESOURCE; round += 1) changeAll(sim, workload, `${label} ${round}`);
+      for (let round = 0; round < CHANGES_PER_RESOURCE; round += 1)
+        changeAll(sim, workload, `${label} ${round}`, round);
     await untilDelivered(sim);
   } else {
     // Rounds alternate between the workloads (tenants): each round is one POST.
@@ -219,7 +237,7 @@ async function runPattern(
     for (let round = 0; round < rounds; round += 1) {
       if (typeof gapsMs === 'number') await delay(Math.max(0, started + round * gapsMs - Date.now()));
       const workload = workloads[round % workloads.length] as Workload;
-      changeAll(sim, workload, `${label} ${round}`);
+      changeAll(sim, workload, `${label} ${round}`, Math.floor(round / workloads.length));
       await untilDelivered(sim);
     }
   }
@@ -321,7 +339,7 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
     const knownBefore = new Set(sim.notifications().map((record) => record.id));
     const attemptsBefore = sim.deliveryAttempts().length;
     for (let round = 0; round < CHANGES_PER_RESOURCE; round += 1) {
-      changeAll(sim, workload, `baseline ${round}`);
+      changeAll(sim, workload, `baseline ${round}`, round);
       await untilDelivered(sim);
     }
     while (pendingReads.size > 0) await Promise.all([...pendingReads]);
@@ -376,10 +394,13 @@ async function runDesign(
   try {
     const sim = pipeline.simulator as Simulator;
     const second = sim.addTenant({ displayName: 'Fabrikam (bench)' }).id;
-    const workloadA = seedWorkload(sim, DEMO_TENANT_ID);
-    const workloadB = seedWorkload(sim, second);
-    const baseline = withBaseline ? await runBaseline(sim, workloadA) : undefined;
-    for (const workload of [workloadA, workloadB]) {
+    // With deletions every pattern (and the baseline, last) needs resources of its own; else all share one set.
+    const sets = WITH_DELETES ? PATTERNS.length + 1 : 1;
+    const workloadsA = seedWorkloads(sim, DEMO_TENANT_ID, sets);
+    const workloadsB = seedWorkloads(sim, second, sets);
+    const setOf = (index: number): number => (WITH_DELETES ? index : 0);
+    const baseline = withBaseline ? await runBaseline(sim, workloadsA[setOf(PATTERNS.length)] as Workload) : undefined;
+    for (const workload of [workloadsA[0], workloadsB[0]] as Workload[]) {
       for (const request of subscriptionRequests(workload))
         await pipeline.management.create({ ...request, tenantId: workload.tenantId });
     }
@@ -390,8 +411,9 @@ async function runDesign(
     // Every pattern starts with its resources quiet: no notification about them within the delay.
     const quietMs = config.coalesceDelaySeconds * 1000 + 500;
     const patterns: PatternFigures[] = [];
-    for (const [key, name, pattern, tenants] of PATTERNS) {
+    for (const [index, [key, name, pattern, tenants]] of PATTERNS.entries()) {
       if (process.env.H22_ONLY !== undefined && key !== process.env.H22_ONLY) continue;
+      const [workloadA, workloadB] = [workloadsA[setOf(index)], workloadsB[setOf(index)]] as [Workload, Workload];
       await delay(quietMs);
       const figures = await runPattern(
         pipeline,
@@ -417,6 +439,7 @@ async function main(): Promise<void> {
     `processing benchmark: ${RESOURCES_PER_KIND * 2} resources per tenant (users, mail), each changed ${CHANGES_PER_RESOURCE} times per pattern (lone: ${LONE_CHANGES} single changes); Graph simulator -> HTTP webhook on the local host -> Azurite queue -> processing -> blob sink`,
   );
   console.log('machine shared and loaded: latencies include that; compare the columns of one run');
+  if (WITH_DELETES) console.log('--deletes: a fifth of the changes delete their resource');
   const coalescing = await runDesign('default settings', {}, true);
   if (process.env.H22_ONLY !== undefined) return;
   const off = await runDesign('coalescing off', { COALESCE_DELAY_SECONDS: '0' }, false);
@@ -483,8 +506,9 @@ async function main(): Promise<void> {
       .join(' ');
     return `${reads} two-tenants=${ratio(run.patterns.at(-1))} latency-p50-ms=${list((f) => f.p50Ms)} latency-p99-ms=${list((f) => f.p99Ms)}`;
   };
-  console.log(`bench:process delay-0 reads/notification ${line(off)}`);
-  console.log(`bench:process reads/notification ${line(coalescing)} baseline=${ratio(baseline)}`);
+  const variant = WITH_DELETES ? ' deletes=20%' : '';
+  console.log(`bench:process${variant} delay-0 reads/notification ${line(off)}`);
+  console.log(`bench:process${variant} reads/notification ${line(coalescing)} baseline=${ratio(baseline)}`);
 }
 
 main().catch((error: unknown) => {

@@ -8,9 +8,12 @@
  *   about it is queued (docs/processing.md).
  * - openRichItems: every validation token is verified first, then each item is decrypted and written; no
  *   Graph read happens for them (docs/graph-protocol.md §5). Any failure rejects the item, counted, logged
- *   without content.
- * - groupByResource, writeTombstones: several notifications about one resource become one action;
- *   `deleted` notifications write a tombstone without a read (a 404 on a read does too).
+ *   without content. trustInRichContent: content naming another resource than the notification's is
+ *   rejected (`richContentMismatch`); content naming none, or a deletion the content does not show, is read
+ *   from Graph instead (docs/security.md#checks-in-processing).
+ * - groupByResource: several notifications about one resource become one action. A `deleted`
+ *   notification is read like any other: anyone holding a clientState can forge one, so only Graph's 404
+ *   writes a tombstone, and a 200 writes the resource as it is.
  * - skipCoveredReads, readChanged: resources named by id are read with `$batch` (≤20 per call, per tenant),
  *   and not at all when the sink already holds state observed after this message was received, when a later
  *   notification about it is already queued, or when a read in flight in this process covers it. A read's
@@ -35,7 +38,8 @@ import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { describeError } from '../shared/redact';
 import type { MessageSender } from '../storage';
-import { recordCoalescingSaved, recordEndToEndLatency, withSpan } from '../telemetry';
+import { recordCoalescingSaved, recordEndToEndLatency, recordNotificationRejected, withSpan } from '../telemetry';
+import { richContentNaming } from '../richNotifications';
 import { holdForCoalescing, leaveToLaterNotification, recordReceipts, type CoalescingDependencies } from './coalescing';
 import type { ChangeSink, FailureLog, ResourceState, SinkWriteOutcome } from './ports';
 import { ProcessingRecord, type ProcessingResult } from './processingRecord';
@@ -93,10 +97,8 @@ interface Target {
 }
 
 interface GroupedTargets {
-  /** Resources read by id. */
+  /** Resources read by id, deletions included (Graph confirms them: a 404 writes the tombstone). */
   readonly reads: Target[];
-  /** Resources with only `deleted` notifications: a tombstone, no read. */
-  readonly deletions: Target[];
   /** Delta-tracked containers (drive roots). */
   readonly deltas: Target[];
 }
@@ -118,16 +120,17 @@ export async function processNotifications(
   record.heldForCoalescing = held.length;
   await recordReceipts(deps.coalescing, held, received.receivedAt, deps.log);
 
-  const tiedRichItems = await openRichItems(envelope, deps, record);
+  const richItemsToRead = await openRichItems(envelope, deps, record);
   const basicItems = envelope.items.filter((item) => !isRich(item)).map((item) => ({ item }));
-  const { reads, deletions, deltas } = await groupByResource([...basicItems, ...tiedRichItems], deps, record);
-  await writeTombstones(deletions, envelope.receivedAt, deps, record);
+  const { reads, deltas } = await groupByResource([...basicItems, ...richItemsToRead], deps, record);
   const toRead = await skipCoveredReads(reads, envelope.receivedAt, deps, record);
   await readChanged(toRead, envelope.receivedAt, deps, record);
   await runDriveDeltas(deltas, deps, record);
   await putBackThrottled(envelope, record, deps);
 
   recordCoalescingSaved(record.readsSaved);
+  if (record.richContentMismatch > 0)
+    recordNotificationRejected('richContentMismatch', { count: record.richContentMismatch });
   if (record.retryFailure !== undefined) throw record.retryFailure;
   return record.toResult(received.items.length);
 }
@@ -199,9 +202,10 @@ async function handleReadError(
 }
 
 /**
- * Rich notifications: the validation tokens are verified once for the message, then each item is decrypted
- * and its state written. Answers the items whose state tied with another version's in the sink: which is
- * newer cannot be told, so they are read from Graph with the properties they carried.
+ * Rich notifications: the validation tokens are verified once for the message, then each item is decrypted,
+ * checked (`trustInRichContent`) and its state written. Answers the items to read from Graph instead, with
+ * the properties they carried: those whose content is not believed on its own, and those whose state tied
+ * with another version's in the sink (which is newer cannot be told).
  */
 async function openRichItems(
   envelope: NotificationEnvelope,
@@ -226,14 +230,26 @@ async function openRichItems(
     }
     return [];
   }
-  const tied: PlainItem[] = [];
+  const toRead: PlainItem[] = [];
   for (const item of richItems) {
     try {
       const body = deps.rich.decrypt(item.encryptedContent as EncryptedContent);
+      const trust = trustInRichContent(item, body);
+      if (trust === 'reject') {
+        rejectMismatchedRichContent(item, deps, record);
+        continue;
+      }
+      // Read with the properties the content carried (none named: the kind's $select).
+      const select = selectOfRichContent(body);
+      const readInstead: PlainItem = select === '' ? { item } : { item, select };
+      if (trust === 'read') {
+        toRead.push(readInstead);
+        continue;
+      }
       const kind = kindOfNotificationResource(text(item.resource) ?? '');
       const outcome = await writeState(richState(item, body, envelope.receivedAt), kind, deps, record);
       // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph.
-      if (outcome === 'tied') tied.push({ item, select: selectOfRichContent(body) });
+      if (outcome === 'tied') toRead.push(readInstead);
     } catch (error) {
       record.rejected += 1;
       deps.log.warn(
@@ -241,7 +257,35 @@ async function openRichItems(
       );
     }
   }
-  return tied;
+  return toRead;
+}
+
+/**
+ * What decrypted rich content is believed for (docs/security.md#checks-in-processing). The validation
+ * tokens and the HMAC do not cover the notification's `resource` or `changeType`, which travel in clear:
+ * content naming another resource is a replay under a forged `resource` (`reject`); content naming none
+ * cannot be told from one, and a `deleted` whose content does not show the deletion may be a genuine
+ * notification's content under a forged changeType: both are read from Graph (`read`). Else `write`.
+ */
+function trustInRichContent(item: Item, body: Item): 'write' | 'read' | 'reject' {
+  const naming = richContentNaming(body, text(item.resource) ?? '');
+  if (naming === 'other') return 'reject';
+  if (naming === 'unnamed') return 'read';
+  return item.changeType === 'deleted' && !contentShowsDeletion(body) ? 'read' : 'write';
+}
+
+/** Content that itself says the resource is deleted: a `deletedDateTime` (Teams) or an `@removed` annotation. */
+const contentShowsDeletion = (body: Item): boolean =>
+  text(body.deletedDateTime) !== undefined || body['@removed'] !== undefined;
+
+/** Counts and logs (without content) a rich item whose content names another resource; nothing is written. */
+function rejectMismatchedRichContent(item: Item, deps: ProcessingDependencies, record: ProcessingRecord): void {
+  record.rejected += 1;
+  record.richContentMismatch += 1;
+  deps.log.warn(
+    `Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ` +
+      `its content names another resource than the notification (richContentMismatch)`,
+  );
 }
 
 /** The state a decrypted rich notification carries. */
@@ -334,55 +378,41 @@ async function recordUnsupported(
 }
 
 function sortByNeed(targets: Iterable<Target>): GroupedTargets {
-  const grouped: GroupedTargets = { reads: [], deletions: [], deltas: [] };
-  for (const target of targets) {
-    if (target.kind.retrieval.kind === 'delta') grouped.deltas.push(target);
-    else if (target.changeTypes.size === 1 && target.changeTypes.has('deleted')) grouped.deletions.push(target);
-    else grouped.reads.push(target);
-  }
+  const grouped: GroupedTargets = { reads: [], deltas: [] };
+  for (const target of targets) (target.kind.retrieval.kind === 'delta' ? grouped.deltas : grouped.reads).push(target);
   return grouped;
 }
 
-/** Resources with only deletions: nothing to read (docs/graph-protocol.md §11), a tombstone is written. */
-async function writeTombstones(
-  targets: readonly Target[],
-  receivedAt: string,
-  deps: ProcessingDependencies,
-  record: ProcessingRecord,
-): Promise<void> {
-  for (const target of targets) {
-    const tombstone: ResourceState = {
-      tenantId: target.tenantId,
-      resourcePath: target.path,
-      changeType: 'deleted',
-      subscriptionId: target.subscriptionId,
-      etag: undefined,
-      observedAt: receivedAt,
-      receivedAt,
-      body: undefined,
-    };
-    await writeState(tombstone, target.kind, deps, record);
-  }
+/** A resource still to read, with the read in flight in this process that covers it, if one does. */
+interface ReadToDo {
+  readonly target: Target;
+  readonly inFlight: Promise<boolean> | undefined;
 }
 
 /**
  * Across messages: leaves out the reads the sink has already answered with state observed after this
- * message arrived, and the reads a later queued notification about the same resource will do.
+ * message arrived, and the reads a later queued notification about the same resource will do. A read in
+ * flight that covers the resource is taken first, before the sink is asked: it writes the sink before it
+ * leaves the registry, so one of the two always sees it (asked the other way round, a read finishing in
+ * between would be seen by neither, and the resource read twice).
  */
 async function skipCoveredReads(
   targets: readonly Target[],
   receivedAt: string,
   deps: ProcessingDependencies,
   record: ProcessingRecord,
-): Promise<Target[]> {
+): Promise<ReadToDo[]> {
   const decisions = await Promise.all(
-    targets.map(async (target) => {
+    targets.map(async (target): Promise<ReadToDo | undefined> => {
+      const inFlight = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
+      if (inFlight !== undefined) return { target, inFlight };
       const entry = await deps.sink.read(target.tenantId, target.path);
-      if (entry !== undefined && entry.observedAt >= receivedAt) return false;
-      return !(await leaveToLaterNotification(target, entry, receivedAt, deps.coalescing, deps.clock));
+      if (entry !== undefined && entry.observedAt >= receivedAt) return undefined;
+      const later = await leaveToLaterNotification(target, entry, receivedAt, deps.coalescing, deps.clock);
+      return later ? undefined : { target, inFlight: undefined };
     }),
   );
-  const toRead = targets.filter((_, index) => decisions[index] === true);
+  const toRead = decisions.filter((decision) => decision !== undefined);
   record.readsSaved += targets.length - toRead.length;
   return toRead;
 }
@@ -392,15 +422,15 @@ async function skipCoveredReads(
  * after this message arrived (another message of the same POST), covers it: wait for it instead.
  */
 async function readChanged(
-  targets: readonly Target[],
+  reads: readonly ReadToDo[],
   receivedAt: string,
   deps: ProcessingDependencies,
   record: ProcessingRecord,
 ): Promise<void> {
   const joined: { target: Target; read: Promise<boolean> }[] = [];
   const own: Target[] = [];
-  for (const target of targets) {
-    const read = deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
+  for (const { target, inFlight } of reads) {
+    const read = inFlight ?? deps.readsInFlight?.covering(`${target.tenantId}|${target.path}`, receivedAt);
     if (read === undefined) own.push(target);
     else joined.push({ target, read });
   }

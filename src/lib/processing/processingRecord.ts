@@ -14,7 +14,10 @@ export interface ProcessingResult {
   readonly graphReads: number;
   readonly deltaRuns: number;
   readonly requeued: number;
+  /** Rich notifications rejected: validation tokens or decryption failed, or content naming another resource. */
   readonly rejected: number;
+  /** Of those, rich content naming another resource than its notification's (docs/security.md#checks-in-processing). */
+  readonly richContentMismatch: number;
   readonly failedPermanently: number;
   /** Basic notifications put back on the queue to wait for coalescing (processed when they return). */
   readonly heldForCoalescing: number;
@@ -26,6 +29,7 @@ export class ProcessingRecord {
   graphReads = 0;
   deltaRuns = 0;
   rejected = 0;
+  richContentMismatch = 0;
   failedPermanently = 0;
   heldForCoalescing = 0;
   /** Items to put back on the notifications queue, and the longest wait any of them was asked for. */
@@ -55,6 +59,7 @@ export class ProcessingRecord {
       deltaRuns: this.deltaRuns,
       requeued: this.putBack.items.length,
       rejected: this.rejected,
+      richContentMismatch: this.richContentMismatch,
       failedPermanently: this.failedPermanently,
       heldForCoalescing: this.heldForCoalescing,
     };
@@ -67,7 +72,8 @@ export function describeProcessingResult(result: ProcessingResult): string {
   return (
     `Processed ${result.items} notification(s): ${writes.written} written, ${writes.unchanged} unchanged, ${writes.stale} stale, ` +
     `${writes.tied} tied (read from Graph), ${result.readsSaved} reads saved, ${result.graphReads} Graph reads, ` +
-    `${result.deltaRuns} delta runs, ${result.requeued} requeued, ${result.rejected} rejected, ` +
+    `${result.deltaRuns} delta runs, ${result.requeued} requeued, ${result.rejected} rejected ` +
+    `(${result.richContentMismatch} naming another resource), ` +
     `${result.failedPermanently} failed permanently, ${result.heldForCoalescing} held for coalescing`
   );
 }

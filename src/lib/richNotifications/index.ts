@@ -27,3 +27,4 @@ export {
   type ValidationTokenReason,
   type DecryptionFailureReason,
 } from './errors';
+export { richContentNaming, type RichContentNaming } from './richContentResource';

@@ -68,6 +68,7 @@ export const REJECTION_REASONS = [
   'outsideSubscription',
   'validationTokenInvalid',
   'decryptionFailed',
+  'richContentMismatch',
   'other',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

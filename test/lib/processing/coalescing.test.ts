@@ -83,7 +83,8 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
     leases: new MemoryLeaseStore(),
     failures: new MemoryFailureLog(),
     notificationsQueue,
-    rich: { verifyTokens: () => Promise.resolve(), decrypt: () => ({}) },
+    // The one rich item in these tests is about message r1; its content names it, as Graph's does.
+    rich: { verifyTokens: () => Promise.resolve(), decrypt: () => ({ id: 'r1' }) },
     select: {},
     clock,
     log: silentLogger,

@@ -142,21 +142,42 @@ describe('processNotifications', () => {
     });
   });
 
-  it('writes a tombstone for deleted without reading, and for a 404 on read', async () => {
+  it('reads a deleted resource like any other, in the same $batch: a 404 writes the tombstone', async () => {
     const { graph, sink, deps } = setup();
 
     await processNotifications(envelope([messageItem('gone', 'deleted'), messageItem('vanished', 'updated')]), deps);
 
-    expect(graph.reads).toBe(1);
+    expect(graph.reads).toBe(2);
+    expect(graph.batches).toHaveLength(1);
     expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('gone')))).toMatchObject({
       body: undefined,
       changeType: 'deleted',
-      observedAt: '2026-05-01T10:00:00.000Z',
+      observedAt: '2026-05-01T10:00:05.000Z',
     });
     expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('vanished')))).toMatchObject({
       body: undefined,
       changeType: 'deleted',
     });
+  });
+
+  it('believes no forged deletion: live users, groups and messages stay in the sink, one read each', async () => {
+    // Anyone who saw one genuine POST holds its clientState and can send `deleted` for any resource.
+    const { graph, sink, deps } = setup();
+    const live: [resource: string, path: string, entity: Entity][] = [
+      [`Users/${USER_ID}`, `users/${USER_ID}`, { id: USER_ID, displayName: 'Adele' }],
+      ['Groups/g1', 'groups/g1', { id: 'g1', displayName: 'Sales' }],
+      [`Users/${USER_ID}/Messages/m1`, messagePath('m1'), { id: 'm1', subject: 'still here' }],
+    ];
+    for (const [, path, entity] of live) graph.entities.set(`/${path}`, entity);
+    const forged = live.map(([resource]) => ({ ...messageItem('x', 'deleted'), resource }));
+
+    const result = await processNotifications(envelope([...forged, messageItem('really-gone', 'deleted')]), deps);
+
+    expect(graph.reads).toBe(4);
+    expect(result.graphReads).toBe(4);
+    for (const [, path, entity] of live)
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, path)), path).toMatchObject({ body: entity });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('really-gone')))?.body).toBeUndefined();
   });
 
   it('skips the read when the sink already holds state observed after the message arrived', async () => {
@@ -253,15 +274,18 @@ describe('processNotifications', () => {
   });
 
   it('converges on the same sink state whatever the order and however often messages are processed', async () => {
+    // `a` is updated, read at 10:00:05, then deleted in Graph; its deletion's notification is read at 10:00:15.
     const first = setup();
     const second = setup();
-    for (const { graph } of [first, second]) graph.entities.set(`/${messagePath('a')}`, { id: 'a', subject: 'v1' });
+    first.graph.entities.set(`/${messagePath('a')}`, { id: 'a', subject: 'v1' });
     const older = envelope([messageItem('a')], '2026-05-01T10:00:00.000Z');
     const newer = envelope([messageItem('a', 'deleted')], '2026-05-01T10:00:10.000Z');
     first.clock.set('2026-05-01T10:00:05.000Z');
-    second.clock.set('2026-05-01T10:00:05.000Z');
+    second.clock.set('2026-05-01T10:00:15.000Z');
 
     await processNotifications(older, first.deps);
+    first.graph.entities.delete(`/${messagePath('a')}`);
+    first.clock.set('2026-05-01T10:00:15.000Z');
     await processNotifications(newer, first.deps);
     await processNotifications(older, first.deps);
     await processNotifications(newer, second.deps);
@@ -437,6 +461,101 @@ describe('processNotifications', () => {
       etag: 'W/"v2"',
       body: { subject: 'final' },
       observedAt: '2026-05-01T10:00:05.000Z',
+    });
+  });
+
+  describe('rich content must name the resource it arrived for', () => {
+    const rich = (resource: string, content: Entity, changeType = 'updated'): Entity => ({
+      ...messageItem('x', changeType),
+      resource,
+      encryptedContent: {
+        data: Buffer.from(JSON.stringify(content)).toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
+    });
+    const messageResource = (id: string): string => `Users/${USER_ID}/Messages/${id}`;
+
+    it('rejects content replayed under another resource (another message, a resource of another kind)', async () => {
+      const { graph, sink, deps } = setup();
+      graph.entities.set(`/users/${USER_ID}`, { id: USER_ID, displayName: 'Adele' });
+      await processNotifications(
+        envelope(
+          [
+            rich(messageResource('r2'), { id: 'r2', subject: 'mine' }),
+            { ...messageItem('u'), resource: `Users/${USER_ID}` },
+          ],
+          '2026-05-01T10:00:00.000Z',
+          ['jwt'],
+        ),
+        deps,
+      );
+      const captured = { id: 'r1', subject: 'secret', lastModifiedDateTime: '2026-05-01T10:00:01Z' };
+
+      const replay = await processNotifications(
+        envelope(
+          [rich(messageResource('r2'), captured), rich(`Users/${USER_ID}`, captured)],
+          '2026-05-01T10:00:02.000Z',
+          ['jwt'],
+        ),
+        deps,
+      );
+
+      expect(replay).toMatchObject({ rejected: 2, richContentMismatch: 2, graphReads: 0, writes: { written: 0 } });
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r2')))?.body).toEqual({
+        id: 'r2',
+        subject: 'mine',
+      });
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, `users/${USER_ID}`))?.body).toEqual({
+        id: USER_ID,
+        displayName: 'Adele',
+      });
+    });
+
+    it('reads Graph, with the properties it carried, for content that names no resource', async () => {
+      const { graph, sink, deps } = setup();
+      graph.entities.set(`/${messagePath('r1')}`, { id: 'r1', subject: 'from Graph' });
+
+      const result = await processNotifications(
+        envelope([rich(messageResource('r1'), { subject: 'unproven' })], undefined, ['jwt']),
+        deps,
+      );
+
+      expect(result).toMatchObject({ rejected: 0, graphReads: 1 });
+      expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=subject` }]]);
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({
+        id: 'r1',
+        subject: 'from Graph',
+      });
+    });
+
+    it('believes a rich deletion without a read only when its content shows the deletion', async () => {
+      // A genuine update's content under a forged changeType: read, and the message is alive.
+      const { graph, sink, deps } = setup();
+      graph.entities.set(`/${messagePath('r1')}`, { id: 'r1', subject: 'alive' });
+
+      const result = await processNotifications(
+        envelope(
+          [
+            rich(messageResource('r1'), { id: 'r1', subject: 'alive' }, 'deleted'),
+            rich(messageResource('r3'), { id: 'r3', deletedDateTime: '2026-05-01T09:59:59Z' }, 'deleted'),
+          ],
+          undefined,
+          ['jwt'],
+        ),
+        deps,
+      );
+
+      expect(result.graphReads).toBe(1);
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body).toEqual({
+        id: 'r1',
+        subject: 'alive',
+      });
+      expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r3')))).toMatchObject({
+        body: undefined,
+        changeType: 'deleted',
+      });
     });
   });
 

@@ -3,6 +3,7 @@
  * queued, processed with the real Graph client and written to the real blob sink.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_APP_ID } from '../../../dev/graph-simulator';
 import { normalizeResourcePath } from '../../../src/lib/resources';
 import {
   startProcessingHarness,
@@ -97,6 +98,62 @@ describe('processing with the Graph simulator and Azurite', () => {
     });
   });
 
+  it('believes a deletion only when Graph confirms it: forged deletes of live resources change nothing', async () => {
+    // The attacker saw one genuine POST per subscription, so it holds their clientStates.
+    const h = (harness = await startProcessingHarness());
+    const directory = h.sim.state(h.tenantId);
+    const userId = directory.find((resource) => resource.kind.toLowerCase() === 'user')?.id ?? '';
+    const groupId = directory.find((resource) => resource.kind.toLowerCase() === 'group')?.id ?? '';
+    const messageIds = directory
+      .filter((resource) => resource.kind === 'message' && resource.path.startsWith(`users/${userId}/`))
+      .map((resource) => resource.id);
+    const [liveMessage, deletedMessage] = messageIds;
+    if (liveMessage === undefined || deletedMessage === undefined) throw new Error('demo mailbox has no two messages');
+    const users = await h.subscribe('users', 'updated,deleted');
+    const groups = await h.subscribe('groups', 'updated,deleted');
+    const mail = await h.subscribe(`users/${userId}/messages`, 'created,updated,deleted');
+    const forged = (subscription: typeof users, resource: string, id: string) => ({
+      subscriptionId: subscription.subscriptionId,
+      clientState: subscription.clientState,
+      tenantId: h.tenantId,
+      changeType: 'deleted',
+      resource,
+      resourceData: { id },
+    });
+    const forgery = await fetch(users.notificationUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: [
+          forged(users, `Users/${userId}`, userId),
+          forged(groups, `Groups/${groupId}`, groupId),
+          forged(mail, `Users/${userId}/Messages/${liveMessage}`, liveMessage),
+        ],
+      }),
+    });
+    expect(forgery.status).toBe(202);
+    h.sim.mutate(h.tenantId, { kind: 'message', op: 'delete', userId, id: deletedMessage });
+    await h.deliver();
+
+    const results = await h.drain();
+    const sink = await h.sink();
+
+    expect(results.reduce((sum, result) => sum + result.items, 0)).toBe(4);
+    expect(h.traffic.reads).toBe(4);
+    for (const [path, id] of [
+      [`users/${userId}`, userId],
+      [`groups/${groupId}`, groupId],
+      [`users/${userId}/messages/${liveMessage}`, liveMessage],
+    ] as const) {
+      expect(sink.get(path), path).toMatchObject({ id });
+      expect(sink.get(path), path).not.toHaveProperty('@removed');
+    }
+    expect(sink.get(`users/${userId}/messages/${deletedMessage}`)).toEqual({
+      id: deletedMessage,
+      '@removed': { reason: 'deleted' },
+    });
+  });
+
   it('puts throttled reads back on the queue with the Retry-After delay and completes them later', async () => {
     const h = (harness = await startProcessingHarness());
     const ids = await subscribeToEverything(h);
@@ -132,5 +189,45 @@ describe('processing with the Graph simulator and Azurite', () => {
     expect(h.traffic.requests).toBe(0);
     const stored = (await h.sink()).get(`users/${userId}/messages/${String(created?.id)}`);
     expect(stored).toMatchObject({ subject: 'rich hello' });
+  });
+
+  it('rejects a captured rich notification replayed with another resource, and writes nothing over that resource', async () => {
+    const h = (harness = await startProcessingHarness({ rich: true }));
+    const userId = h.sim.state(h.tenantId).find((resource) => resource.kind.toLowerCase() === 'user')?.id ?? '';
+    await h.subscribe('users', 'updated');
+    const mail = await h.subscribe(`users/${userId}/messages?$select=id,subject`, 'created,updated', { rich: true });
+    const create = (subject: string): string =>
+      String(h.sim.mutate(h.tenantId, { kind: 'message', op: 'create', userId, data: { subject } })?.id);
+    const secret = create('secret of A');
+    const mine = create('mine, B');
+    h.sim.mutate(h.tenantId, { kind: 'user', op: 'update', id: userId, data: { jobTitle: 'unchanged' } });
+    await h.deliver();
+    await h.drain();
+    const before = await h.sink();
+    const captured = h.sim
+      .notifications({ kind: 'change' })
+      .find((record) => record.resource?.includes(secret) === true)?.payload;
+    const other = h.sim
+      .notifications({ kind: 'change' })
+      .find((record) => record.resource?.includes(mine) === true)?.resource;
+    if (captured === undefined || other === undefined) throw new Error('no rich notifications were delivered');
+    // The captured POST's validation tokens stay valid about a day: a fresh one from Graph is as good.
+    const validationTokens = [await h.sim.issueValidationToken(DEMO_APP_ID, h.tenantId)];
+
+    for (const resource of [other, `Users/${userId}`]) {
+      const replay = await fetch(mail.notificationUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: [{ ...captured, resource }], validationTokens }),
+      });
+      expect(replay.status).toBe(202);
+    }
+    const results = await h.drain();
+    const after = await h.sink();
+
+    expect(results.reduce((sum, result) => sum + result.richContentMismatch, 0)).toBe(2);
+    expect(after.get(`users/${userId}/messages/${mine}`)).toMatchObject({ subject: 'mine, B' });
+    expect(after.get(`users/${userId}`)).toEqual(before.get(`users/${userId}`));
+    expect(after.get(`users/${userId}`)).not.toHaveProperty('subject');
   });
 });

@@ -289,6 +289,7 @@ describe('attribute values', () => {
         'tenantMismatch',
         'validationTokenInvalid',
         'decryptionFailed',
+        'richContentMismatch',
         'other',
       ]),
       [ATTRIBUTE.outcome]: oneOf([
