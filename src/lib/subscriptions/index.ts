@@ -60,6 +60,8 @@ export {
 } from './reconcileSubscriptions';
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
+export { getGraphSubscription } from './graphSubscriptionApi';
+export { subscriptionsNeedingOperator, type SubscriptionNeedingOperator } from './needsOperator';
 export { reauthorizeRenewWaitMs, SUBSCRIPTION_LEASE_MS } from './records';
 export {
   DesiredStateInvalid,
