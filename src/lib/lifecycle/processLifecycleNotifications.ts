@@ -27,6 +27,7 @@ import type { MessageSender } from '../storage';
 import { classifyFailure } from '../shared/classifyFailure';
 import { describeError } from '../shared/redact';
 import { canResync, recordOwedResync, resyncSubscription } from '../resync';
+import { revise } from '../subscriptions/records';
 import {
   getGraphSubscription,
   isRenewalDue,
@@ -216,23 +217,54 @@ async function onSubscriptionRemoved(record: StoredSubscription, deps: Lifecycle
 }
 
 /**
- * Resyncs from the stored deltaLink; the owed resync is recorded first, so the reconciler pays it if this fails.
- * At most one per MISSED_RESYNC_INTERVAL_MS: an event received before the last resync began is answered by it, and
- * one received after waits on the queue until the interval since that resync has passed.
+ * Resyncs from the stored deltaLink, at most once per MISSED_RESYNC_INTERVAL_MS (`claimMissedResync`); the owed resync
+ * is recorded with the claim, so the reconciler pays it if this fails.
  */
 async function onMissed(record: StoredSubscription, receivedAt: number, deps: LifecycleDependencies): Promise<Handled> {
-  const lastResync = Date.parse(record.lastResyncedAt ?? '');
-  if (lastResync >= receivedAt) return { action: 'coalesced' };
-  const waitMs = lastResync + MISSED_RESYNC_INTERVAL_MS - deps.clock.now().getTime();
-  if (waitMs > 0) return { action: 'deferred', putBackSeconds: Math.ceil(waitMs / 1000) };
-  const owing = await recordOwedResync(record, deps);
-  const outcome = await resyncSubscription(owing, deps).catch((error: unknown): MaintenanceOutcome => ({
+  const claimed = await claimMissedResync(record, receivedAt, deps);
+  if ('action' in claimed) return claimed;
+  const outcome = await resyncSubscription(claimed, deps).catch((error: unknown): MaintenanceOutcome => ({
     outcome: 'retry',
     subscriptionId: record.subscriptionId,
     reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
     error,
   }));
   return { action: actionOf(outcome) };
+}
+
+/**
+ * Decides whether this `missed` starts a resync, and if so claims it with one ETag-guarded write of the subscription
+ * (`lastResyncedAt` = now, the resync recorded as owed): of several handlers at once, exactly one wins. An event
+ * received before the last resync began is answered by it (`coalesced`); one received after it, within the interval,
+ * waits on the queue until the interval has passed (`deferred`). Answers the claimed record, or what was done instead.
+ */
+async function claimMissedResync(
+  record: StoredSubscription,
+  receivedAt: number,
+  deps: LifecycleDependencies,
+): Promise<StoredSubscription | Handled> {
+  let current: StoredSubscription | undefined = record;
+  for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
+    const lastResync = Date.parse(current.lastResyncedAt ?? '');
+    if (lastResync >= receivedAt) return { action: 'coalesced' };
+    const now = deps.clock.now();
+    const waitMs = lastResync + MISSED_RESYNC_INTERVAL_MS - now.getTime();
+    if (waitMs > 0) return { action: 'deferred', putBackSeconds: Math.ceil(waitMs / 1000) };
+    try {
+      return await deps.repository.update(
+        revise(current, now, {
+          lastResyncedAt: now.toISOString(),
+          resyncPendingSince: current.resyncPendingSince ?? now.toISOString(),
+        }),
+        current.etag,
+      );
+    } catch (error) {
+      if (!(error instanceof StorageConflict)) throw error;
+      current = await deps.repository.get(record.subscriptionId);
+    }
+  }
+  // Written by others three times in a row (or gone): asked again shortly.
+  return current === undefined ? { action: 'unknownSubscription' } : { action: 'deferred', putBackSeconds: 1 };
 }
 
 /** Puts the challenges that could not be answered now back on the lifecycle queue, delayed. */
