@@ -200,7 +200,14 @@ async function onSubscriptionRemoved(record: StoredSubscription, deps: Lifecycle
     }
   } catch (error) {
     const failure = classifyFailure(error);
-    if (failure.kind !== 'throttled' && failure.kind !== 'transient' && failure.kind !== 'credential') throw error;
+    if (failure.kind === 'unexpected') throw error;
+    if (failure.kind === 'permanent' || failure.kind === 'configuration') {
+      // Graph refused the question (a 4xx other than 404): nothing says the subscription is gone, so nothing changes.
+      deps.log.warn(
+        `Lifecycle subscriptionRemoved for subscription ${id} ignored: Graph refused to confirm it (${describeError(error)})`,
+      );
+      return { action: 'unconfirmed' };
+    }
     deps.log.warn(
       `Lifecycle subscriptionRemoved for subscription ${id}: Graph could not confirm it now, asked again later: ${describeError(error)}`,
     );

@@ -103,6 +103,26 @@ describe('a forged subscriptionRemoved', () => {
   });
 });
 
+describe('a subscriptionRemoved Graph refuses to confirm', () => {
+  it('changes nothing when Graph answers the check with a refusal other than 404', async () => {
+    world.sim.faults.inject({
+      target: 'graph',
+      method: 'GET',
+      path: `/subscriptions/${messages.subscriptionId}$`,
+      status: 403,
+      code: 'Forbidden',
+      times: 1,
+    });
+    world.lifecycleResults.splice(0);
+
+    await forge(messages.subscriptionId, 'subscriptionRemoved');
+    await world.pump();
+
+    expect(world.lifecycleResults.map((result) => result.actions)).toEqual([{ unconfirmed: 1 }]);
+    expect(await world.repository.get(messages.subscriptionId)).toMatchObject({ status: 'active' });
+  });
+});
+
 describe('a burst of forged missed events', () => {
   it('costs one resync per interval: 30 events, 1 resync', async () => {
     await world.tick(MISSED_RESYNC_INTERVAL_MS);
