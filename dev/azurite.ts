@@ -24,6 +24,35 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
+const AZURITE_SERVICES = ['blob', 'queue', 'table'] as const;
+
+/**
+ * Reads Azurite's ports as `npm run dev -- --azurite-ports <blob>,<queue>,<table>` takes them (e.g. 10000,10001,10002):
+ * three distinct port numbers from 1 to 65535, in that order. A wrong value is an error naming the option and the port.
+ */
+export function parseAzuritePorts(text: string): AzuritePorts {
+  const usage = `--azurite-ports takes three distinct ports, blob,queue,table (e.g. 10000,10001,10002), got "${text}"`;
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.length !== AZURITE_SERVICES.length) throw new Error(usage);
+  const numbers = parts.map((part, index) => {
+    const port = /^\d{1,5}$/.test(part) ? Number(part) : Number.NaN;
+    if (!(port >= 1 && port <= 65_535))
+      throw new Error(`${usage}: the ${AZURITE_SERVICES[index] ?? ''} port "${part}" is not a port number (1-65535)`);
+    return port;
+  });
+  if (new Set(numbers).size !== numbers.length) throw new Error(`${usage}: each service needs a port of its own`);
+  const [blob = 0, queue = 0, table = 0] = numbers;
+  return { blob, queue, table };
+}
+
+/** The services whose port something already listens on, as "queue port 10001". */
+export async function azuritePortsInUse(ports: AzuritePorts): Promise<string[]> {
+  const busy = await Promise.all(AZURITE_SERVICES.map((service) => isListening(ports[service])));
+  return AZURITE_SERVICES.filter((_service, index) => busy[index]).map(
+    (service) => `${service} port ${ports[service]}`,
+  );
+}
+
 export function connectionStringFor(ports: AzuritePorts, host = '127.0.0.1'): string {
   return (
     [

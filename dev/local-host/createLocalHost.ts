@@ -539,6 +539,10 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
         const listening = createServer((request, response) => {
           frontEnd(request, response);
         });
+        // Node would answer `Expect: 100-continue` itself, before the key is checked: the front end does, after.
+        listening.on('checkContinue', (request, response) => {
+          frontEnd(request, response);
+        });
         server = listening;
         const hostname = options.hostname ?? DEFAULT_HOSTNAME;
         await new Promise<void>((resolveListen, rejectListen) => {

@@ -12,6 +12,12 @@
  * own key, a host key or the master key, and `authLevel: 'admin'` only the master key, passed as `?code=`
  * or an `x-functions-key` header. A function key opens its own function and nothing else. A wrong or
  * missing key is a 401 with no body, like the host's.
+ *
+ * What a caller without a key learns, as on the real host (docs/local-host.md#what-a-caller-without-a-key-learns):
+ * routing comes first there, so a path no function serves and a method the function does not take are both 404
+ * (ASP.NET routing; azure-functions-host issues 10098 and 11625), and a served route without its key is 401. A
+ * malformed `Host` header or request target is 400, as Kestrel answers. `Expect: 100-continue` is answered only
+ * after the key is checked: a refused caller never gets the go-ahead to send its body.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -113,9 +119,11 @@ class BodyTooLarge extends Error {}
  * `limit`: at most `limit` bytes are ever held. On refusal the request stops being read (TCP pushes back on
  * the sender) and the caller answers 413 and closes the connection, as the host does.
  */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(request: IncomingMessage, response: ServerResponse, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  // Called once the key is checked: only now may a client waiting for `100 Continue` send its body.
+  if (expectsContinue(request)) response.writeContinue();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -223,6 +231,26 @@ function findHttpResponse(
 /** Statuses that never carry a body (nor, for 204, a Content-Length). */
 const BODYLESS_STATUSES = new Set([204, 304]);
 
+/** RFC 9110 `Host`: a name or IPv4 address, or a bracketed IPv6 literal, and an optional port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * The request's URL from its target and `Host` header (the socket's address when none), or undefined when they do not
+ * make one: a `Host` that is not a host[:port], or a target that is not a path.
+ */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  const host = request.headers.host ?? `${request.socket.localAddress ?? '127.0.0.1'}:${request.socket.localPort ?? 0}`;
+  const target = request.url ?? '/';
+  // Only a host name or IP literal and a port: no user info, path, query or fragment smuggled into the URL.
+  if (!HOST_HEADER.test(host) || !target.startsWith('/') || !URL.canParse(target, `http://${host}`)) return undefined;
+  return new URL(target, `http://${host}`);
+}
+
+/** True when the client waits for `100 Continue` before sending its body. */
+export function expectsContinue(request: IncomingMessage): boolean {
+  return request.headers.expect?.toLowerCase() === '100-continue';
+}
+
 function writeEmpty(response: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   response.writeHead(status, BODYLESS_STATUSES.has(status) ? headers : { 'content-length': '0', ...headers });
   response.end();
@@ -258,7 +286,7 @@ export function createHttpFrontEnd(
     if (request.method === 'POST' && segments.length === 3 && segments[1] === 'functions' && name !== undefined) {
       let text: string;
       try {
-        text = (await readBody(request, bodyLimit)).toString('utf8');
+        text = (await readBody(request, response, bodyLimit)).toString('utf8');
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
         refuseTooLarge(request, response);
@@ -284,9 +312,11 @@ export function createHttpFrontEnd(
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const host =
-      request.headers.host ?? `${request.socket.localAddress ?? '127.0.0.1'}:${request.socket.localPort ?? 0}`;
-    const url = new URL(request.url ?? '/', `http://${host}`);
+    const url = requestUrl(request);
+    if (url === undefined) {
+      writeEmpty(response, 400);
+      return;
+    }
     const segments = url.pathname
       .split('/')
       .filter((segment) => segment !== '')
@@ -300,7 +330,7 @@ export function createHttpFrontEnd(
         functions: options.eventGrid ?? [],
         invoke: options.invoke,
         isAuthorized: (incoming, target) => isAuthorized('admin', options.keys, presentedKey(incoming, target)),
-        readBody: (incoming) => readBody(incoming, bodyLimit),
+        readBody: (incoming) => readBody(incoming, response, bodyLimit),
       });
       return;
     }
@@ -311,23 +341,17 @@ export function createHttpFrontEnd(
     }
     const routeSegments = segments.slice(prefix.length);
     const method = (request.method ?? 'GET').toUpperCase();
-    let pathMatched: HttpFunctionRoute[] = [];
     let selected: { route: HttpFunctionRoute; params: Record<string, string> } | undefined;
     for (const route of routes) {
+      if (route.methods !== undefined && !route.methods.has(method)) continue;
       const params = matchRoute(route.route, routeSegments);
       if (params === undefined) continue;
-      pathMatched = [...pathMatched, route];
-      if (route.methods === undefined || route.methods.has(method)) {
-        selected = { route, params };
-        break;
-      }
+      selected = { route, params };
+      break;
     }
+    // The method is part of the route, as in ASP.NET routing on the real host: another method finds nothing.
     if (selected === undefined) {
-      if (pathMatched.length === 0) writeEmpty(response, 404);
-      else
-        writeEmpty(response, 405, {
-          allow: [...new Set(pathMatched.flatMap((route) => [...(route.methods ?? [])]))].join(', '),
-        });
+      writeEmpty(response, 404);
       return;
     }
     const { route, params } = selected;
@@ -337,7 +361,7 @@ export function createHttpFrontEnd(
     }
     let body: Buffer;
     try {
-      body = await readBody(request, bodyLimit);
+      body = await readBody(request, response, bodyLimit);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
         refuseTooLarge(request, response);

@@ -13,7 +13,7 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AzuritePorts } from '../azurite';
+import { azuritePortsInUse, parseAzuritePorts, type AzuritePorts } from '../azurite';
 import type { LocalHostLogEntry } from '../local-host';
 import { isLocalHostError } from '../local-host/errors';
 import { isAtLeast } from '../local-host/log';
@@ -35,6 +35,9 @@ Functions app on the local host, with demo subscriptions and a gentle change wor
 Options:
   --port <n>          HTTP port of the Functions host (0 = any free port). Default ${DEFAULT_HOST_PORT}.
   --persist           Keep storage in ${PERSIST_FOLDER}/ (git-ignored) instead of memory.
+  --azurite-ports <blob,queue,table>
+                      Azurite's three ports, e.g. 10000,10001,10002; each must be free. Default: those
+                      three when all are free (for UseDevelopmentStorage=true tools), else any free ones.
   --no-workload       Do not generate changes; make your own through the simulator's control API.
   --time-scale <x>    Simulated Graph time runs x times faster (the app keeps wall-clock time, so
                       expiries and lifecycle events arrive sooner than the app plans for). Default 1.
@@ -56,6 +59,8 @@ interface Flags {
   readonly timeScale: number;
   readonly tenant: boolean;
   readonly delivery: DeliveryRoute;
+  /** --azurite-ports; undefined = the usual ones when free, else any. */
+  readonly azuritePorts: AzuritePorts | undefined;
   readonly verbose: boolean;
   readonly help: boolean;
 }
@@ -81,6 +86,7 @@ function parseFlagsOrThrow(argv: readonly string[]): Flags {
       'time-scale': { type: 'string' },
       tenant: { type: 'boolean', default: false },
       delivery: { type: 'string', default: 'webhook' },
+      'azurite-ports': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -101,6 +107,7 @@ function parseFlagsOrThrow(argv: readonly string[]): Flags {
     timeScale,
     tenant: values.tenant,
     delivery,
+    azuritePorts: values['azurite-ports'] === undefined ? undefined : parseAzuritePorts(values['azurite-ports']),
     verbose: values.verbose,
     help: values.help,
   };
@@ -120,8 +127,19 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** Azurite's usual ports when free, so `UseDevelopmentStorage=true` tools (Storage Explorer) find it; else any. */
-async function storagePorts(): Promise<AzuritePorts | undefined> {
+/**
+ * The ports given with --azurite-ports, refused (before anything starts) when something listens on one; else Azurite's
+ * usual ports when free, so `UseDevelopmentStorage=true` tools (Storage Explorer) find it; else any.
+ */
+async function storagePorts(given: AzuritePorts | undefined): Promise<AzuritePorts | undefined> {
+  if (given !== undefined) {
+    const inUse = await azuritePortsInUse(given);
+    if (inUse.length > 0)
+      throw new UsageError(
+        `--azurite-ports: ${inUse.join(' and ')} ${inUse.length === 1 ? 'is' : 'are'} in use; choose free ports (Azurite is started by npm run dev itself)`,
+      );
+    return given;
+  }
   const usual = { blob: 10_000, queue: 10_001, table: 10_002 };
   const free = await Promise.all([usual.blob, usual.queue, usual.table].map(isFree));
   return free.every(Boolean) ? usual : undefined;
@@ -292,7 +310,7 @@ async function main(): Promise<void> {
         },
         workload: flags.workload,
       };
-  const ports = await storagePorts();
+  const ports = await storagePorts(flags.azuritePorts);
   for (const line of settingsSourceLines(process.cwd(), flags.tenant)) out.line(line);
   out.line(`Starting Azurite${graph.mode === 'simulator' ? ', the Graph simulator' : ''} and the Functions host...`);
   const pipeline = await startLocalPipeline({

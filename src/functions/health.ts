@@ -1,28 +1,79 @@
 /**
- * GET /api/health — what works and what does not, from the configuration the app read at start-up
- * (docs/operations.md#health). 200 when ingest and processing work (`healthy`, or `degraded` when a part
- * such as subscription management does not), 503 when ingest or processing does not (`unhealthy`).
- * Settings are named, never their values. It does not call storage or Graph, so it answers at once.
+ * GET /api/health — what works and what does not (docs/operations.md#health): the configuration the app read at
+ * start-up, and the subscriptions that need an operator (`subscriptionsNeedingOperator`: refused by Graph, or lapsed
+ * while the table counts on them), read from the subscriptions table. 200 when ingest and processing work
+ * (`healthy`, or `degraded` when a part such as subscription management does not, or a subscription needs an
+ * operator), 503 when ingest or processing does not (`unhealthy`). Settings are named, never their values; no
+ * subscription's clientState is shown. It never calls Graph; the table read is bounded by HEALTH_TABLE_READ_MS.
  *
  * authLevel `admin`: the answer describes the app's configuration, which is for operators, as the
  * management API is; monitoring calls it with the master key (`x-functions-key` header). Only the webhooks
  * take a function key (docs/security.md).
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { appHealth } from '../index';
+import { appHealth, appServices } from '../index';
+import { describeError } from '../lib/shared/redact';
+import { subscriptionsNeedingOperator, type SubscriptionNeedingOperator } from '../lib/subscriptions';
+
+/** The longest health waits for the subscriptions table: monitoring probes time out, and health must answer. */
+export const HEALTH_TABLE_READ_MS = 5_000;
+
+export interface HealthSources {
+  readonly read: () => ReturnType<typeof appHealth>;
+  /** The subscriptions needing an operator now; not asked when subscription management is unavailable. */
+  readonly needingOperator: () => Promise<readonly SubscriptionNeedingOperator[]>;
+}
+
+const appSources: HealthSources = {
+  read: appHealth,
+  needingOperator: async () => {
+    const { repository, clock } = appServices().subscriptionServices;
+    return subscriptionsNeedingOperator(await repository.list(), clock.now());
+  },
+};
 
 /** `health` is for host-free tests; the runtime passes the request and gets the app's own answer. */
-export function health(_request?: HttpRequest, read: () => ReturnType<typeof appHealth> = appHealth): HttpResponseInit {
-  const answer = read();
+export async function health(_request?: HttpRequest, sources: HealthSources = appSources): Promise<HttpResponseInit> {
+  const answer = sources.read();
+  const subscriptions = answer.available.subscriptions ? await readNeedingOperator(sources) : undefined;
+  const degraded =
+    subscriptions !== undefined && ('error' in subscriptions || subscriptions.needingOperator.length > 0);
+  const status = answer.status === 'healthy' && degraded ? 'degraded' : answer.status;
   return {
-    status: answer.status === 'unhealthy' ? 503 : 200,
+    status: status === 'unhealthy' ? 503 : 200,
     headers: {
       'Content-Type': 'application/json; charset=utf-8',
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
     },
-    body: JSON.stringify(answer),
+    body: JSON.stringify({
+      ...answer,
+      status,
+      ...(subscriptions === undefined
+        ? {}
+        : 'error' in subscriptions
+          ? { subscriptionsNeedingOperator: null, subscriptionsUnreadable: subscriptions.error }
+          : { subscriptionsNeedingOperator: subscriptions.needingOperator }),
+    }),
   };
+}
+
+async function readNeedingOperator(
+  sources: HealthSources,
+): Promise<{ readonly needingOperator: readonly SubscriptionNeedingOperator[] } | { readonly error: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the subscriptions table did not answer within ${HEALTH_TABLE_READ_MS} ms`));
+    }, HEALTH_TABLE_READ_MS);
+  });
+  try {
+    return { needingOperator: await Promise.race([sources.needingOperator(), timeout]) };
+  } catch (error) {
+    return { error: `could not read the subscriptions table: ${describeError(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 app.http('health', { route: 'health', methods: ['GET'], authLevel: 'admin', handler: (request) => health(request) });

@@ -15,6 +15,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { appServices, type AppServices } from '../index';
 import {
+  checkSubscriptionId,
   createManagedSubscription,
   deleteManagedSubscription,
   getSubscription,
@@ -40,6 +41,7 @@ export async function manageSubscriptions(
   const id = request.params.id;
   const action = request.params.action;
   try {
+    if (id !== undefined) checkSubscriptionId(id);
     const deps = { ...services(), log: context };
     if (id === undefined) {
       if (request.method === 'GET') return json(200, { value: await listSubscriptions(deps) });

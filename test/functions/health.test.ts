@@ -1,14 +1,25 @@
 import { HttpRequest } from '@azure/functions';
-import { describe, expect, it } from 'vitest';
-import { health } from '../../src/functions/health';
+import { afterEach, describe, expect, it } from 'vitest';
+import { health, type HealthSources } from '../../src/functions/health';
 import { manageSubscriptions } from '../../src/functions/manageSubscriptions';
-import { composeApp, describeHealth } from '../../src/index';
+import { composeApp, describeHealth, type ComposedApp } from '../../src/index';
 import { readConfiguration } from '../../src/lib/config';
-import { ConfigurationInvalid } from '../../src/lib/shared/errors';
+import { ConfigurationInvalid, StorageUnavailable } from '../../src/lib/shared/errors';
+import {
+  createSubscription,
+  renewOrRecreateSubscription,
+  subscriptionsNeedingOperator,
+} from '../../src/lib/subscriptions';
+import { createWorld, type World } from '../lib/subscriptions/world';
 import { invocationContext } from '../support/functions';
 import { testEnvironment } from '../support/storage';
 
 const reference = '@Microsoft.KeyVault(SecretUri=https://kv-demo.vault.azure.net/secrets/notification-url/)';
+
+/** The composed app's configuration health, and a subscriptions table where nothing needs an operator. */
+function sources(composed: ComposedApp, needingOperator: HealthSources['needingOperator'] = () => Promise.resolve([])) {
+  return { read: () => composed.health, needingOperator };
+}
 
 function bodyOf(response: { body?: unknown }): Record<string, unknown> {
   return JSON.parse(String(response.body)) as Record<string, unknown>;
@@ -62,10 +73,10 @@ describe('a partly invalid configuration', () => {
 });
 
 describe('GET /api/health', () => {
-  it('answers 200 degraded, naming the unresolved setting, while ingest and processing work', () => {
+  it('answers 200 degraded, naming the unresolved setting, while ingest and processing work', async () => {
     const composed = composeApp(readConfiguration(testEnvironment({ NOTIFICATION_URL: reference })));
 
-    const response = health(undefined, () => composed.health);
+    const response = await health(undefined, sources(composed));
 
     expect(response.status).toBe(200);
     expect(bodyOf(response)).toMatchObject({
@@ -76,19 +87,109 @@ describe('GET /api/health', () => {
     expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store' });
   });
 
-  it('answers 503 unhealthy when processing cannot work', () => {
+  it('answers 503 unhealthy when processing cannot work', async () => {
     const composed = composeApp(readConfiguration(testEnvironment({ GRAPH_CLIENT_SECRET: reference })));
 
-    expect(health(undefined, () => composed.health).status).toBe(503);
+    expect((await health(undefined, sources(composed))).status).toBe(503);
   });
 
-  it('answers 200 healthy with nothing to report', () => {
+  it('answers 200 healthy with nothing to report', async () => {
     const composed = composeApp(readConfiguration(testEnvironment()));
 
-    expect(bodyOf(health(undefined, () => composed.health))).toEqual({
+    expect(bodyOf(await health(undefined, sources(composed)))).toEqual({
       status: 'healthy',
       available: { ingest: true, processing: true, subscriptions: true, telemetry: true },
       problems: [],
+      subscriptionsNeedingOperator: [],
+    });
+  });
+});
+
+describe('GET /api/health and subscriptions that need an operator', () => {
+  let world: World | undefined;
+  afterEach(() => world?.stop());
+
+  it('answers degraded and lists a subscription Graph refused, with its cause, never its clientState', async () => {
+    world = await createWorld();
+    const created = await createSubscription(
+      { resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' },
+      world.deps(),
+    );
+    world.sim.faults.inject({
+      target: 'graph',
+      method: 'PATCH',
+      path: '/subscriptions/',
+      status: 400,
+      code: 'InvalidRequest',
+      message: 'The resource is no longer valid.',
+    });
+    const stored = await world.repository.get(created.subscriptionId);
+    if (stored === undefined) throw new Error('the subscription was not stored');
+    await renewOrRecreateSubscription(stored, world.deps(), { force: true });
+    const composed = composeApp(readConfiguration(testEnvironment()));
+    const table = world;
+
+    const response = await health(
+      undefined,
+      sources(composed, async () => subscriptionsNeedingOperator(await table.repository.list(), table.clock.now())),
+    );
+
+    expect(response.status).toBe(200);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({
+      status: 'degraded',
+      subscriptionsNeedingOperator: [
+        {
+          id: created.subscriptionId,
+          status: 'failed',
+          resource: `users/${world.userId}/messages`,
+          lastError: expect.stringContaining('The resource is no longer valid.') as unknown,
+        },
+      ],
+    });
+    expect(JSON.stringify(body)).not.toContain(created.clientState);
+  });
+
+  it('lists a subscription that lapsed while the table counts on it', () => {
+    const now = new Date('2026-05-01T08:00:00Z');
+    const record = {
+      subscriptionId: 'b2f5b5c4-4a4e-4b8e-9d53-0d3a8e0c8c11',
+      tenantId: 'tenant',
+      resource: 'users',
+      changeType: 'updated',
+      clientState: 'secret',
+      notificationUrl: 'https://app.example/api/notifications',
+      lifecycleNotificationUrl: undefined,
+      expirationDateTime: '2026-05-01T07:59:00.000Z',
+      includeResourceData: false,
+      encryptionCertificateId: undefined,
+      lastRenewedAt: undefined,
+      lastError: 'renewal failed transiently, will retry: ERR_GRAPH_UNAVAILABLE',
+      createdAt: '2026-04-30T08:00:00.000Z',
+      updatedAt: '2026-04-30T08:00:00.000Z',
+    } as const;
+
+    expect(subscriptionsNeedingOperator([{ ...record, status: 'active' }], now)).toEqual([
+      expect.objectContaining({ id: record.subscriptionId, reason: expect.stringMatching(/^expired/) as unknown }),
+    ]);
+    expect(
+      subscriptionsNeedingOperator([{ ...record, status: 'active', expirationDateTime: '2026-05-02T00:00:00Z' }], now),
+    ).toEqual([]);
+  });
+
+  it('answers degraded, saying so, when the subscriptions table cannot be read', async () => {
+    const composed = composeApp(readConfiguration(testEnvironment()));
+
+    const response = await health(
+      undefined,
+      sources(composed, () => Promise.reject(new StorageUnavailable('list subscriptions'))),
+    );
+
+    expect(response.status).toBe(200);
+    expect(bodyOf(response)).toMatchObject({
+      status: 'degraded',
+      subscriptionsNeedingOperator: null,
+      subscriptionsUnreadable: expect.stringContaining('could not read the subscriptions table') as unknown,
     });
   });
 });

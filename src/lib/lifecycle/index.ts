@@ -2,6 +2,7 @@
 export {
   answerDeferredChallenges,
   describeLifecycleResult,
+  MISSED_RESYNC_INTERVAL_MS,
   processLifecycleNotifications,
   type LifecycleAction,
   type LifecycleDependencies,

@@ -7,9 +7,13 @@
  *   both within 10 minutes (docs/graph-protocol.md §1.5): a challenge inside that window (or while another worker
  *   holds the subscription) is recorded on it (`reauthorizationOwedSince`) and answered by the timer
  *   once the window has passed (`answerDeferredChallenges`), never dropped.
- * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → recreate, then resync: nothing is
- *   delivered between removal and re-creation.
- * - `missed` → resync from the stored deltaLink.
+ * - `subscriptionRemoved` (`removed` on the old beta page, §13.14) → first asked of Graph (GET
+ *   /subscriptions/{id}): only when Graph answers 404 is it recreated, then resynced (nothing is delivered
+ *   between removal and re-creation). While Graph still has it the event is ignored and counted `unconfirmed`:
+ *   anyone who saw one genuine notification holds the clientState and can forge it (docs/security.md).
+ * - `missed` → resync from the stored deltaLink, at most once per MISSED_RESYNC_INTERVAL_MS for one
+ *   subscription: an event a resync begun after it was received already answers is counted `coalesced`; one
+ *   that arrives within the interval after the last resync waits on the queue until the interval ends.
  * - anything else → logged and counted as `unknown` (Graph may add events, §4.1).
  *
  * Work that cannot finish now never burns queue retries: a removal is recorded (status `removed`) and a
@@ -20,9 +24,12 @@
 import { followUpEnvelope, type NotificationEnvelope } from '../notifications';
 import { StorageConflict } from '../shared/errors';
 import type { MessageSender } from '../storage';
+import { classifyFailure } from '../shared/classifyFailure';
 import { describeError } from '../shared/redact';
 import { canResync, recordOwedResync, resyncSubscription } from '../resync';
+import { revise } from '../subscriptions/records';
 import {
+  getGraphSubscription,
   isRenewalDue,
   reauthorizeRenewWaitMs,
   reauthorizeSubscription,
@@ -47,6 +54,10 @@ export type LifecycleAction =
   | 'skipped'
   | 'deferred'
   | 'failed'
+  /** A subscriptionRemoved Graph does not confirm: it still has the subscription. */
+  | 'unconfirmed'
+  /** A missed already answered by a resync begun after it was received. */
+  | 'coalesced'
   | 'unknownEvent'
   | 'unknownSubscription';
 
@@ -71,6 +82,13 @@ interface Handled {
 type Item = Readonly<Record<string, unknown>>;
 type KnownEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
 
+/**
+ * A burst of `missed` for one subscription costs at most one resync per this interval: Graph sends one per
+ * gap, but anyone holding the clientState can send thousands (docs/security.md#lifecycle-events-are-verified).
+ * Fifteen minutes bounds that cost to 96 resyncs a day while a genuine gap is caught up within 15 minutes.
+ */
+export const MISSED_RESYNC_INTERVAL_MS = 15 * 60_000;
+
 /** Delay when Graph gave no Retry-After (a 5xx or network failure). */
 const DEFAULT_REQUEUE_SECONDS = 60;
 /** A deferred challenge is answered this long after the no-repeat window closes, so clock skew between instances cannot land it inside. */
@@ -85,8 +103,9 @@ export async function processLifecycleNotifications(
   const actions: Partial<Record<LifecycleAction, number>> = {};
   const putBack: { items: Item[]; delaySeconds: number } = { items: [], delaySeconds: 0 };
   // One at a time: a batch may hold several events for one subscription, and they must not race.
+  const receivedAt = Date.parse(envelope.receivedAt);
   for (const item of envelope.items) {
-    const handled = await handleLifecycleEvent(item, deps);
+    const handled = await handleLifecycleEvent(item, receivedAt, deps);
     actions[handled.action] = (actions[handled.action] ?? 0) + 1;
     if (handled.putBackSeconds !== undefined) {
       putBack.items.push(item);
@@ -98,7 +117,7 @@ export async function processLifecycleNotifications(
 }
 
 /** Finds the managed subscription an event is about and acts on the event; unknown ones are counted and ignored. */
-async function handleLifecycleEvent(item: Item, deps: LifecycleDependencies): Promise<Handled> {
+async function handleLifecycleEvent(item: Item, receivedAt: number, deps: LifecycleDependencies): Promise<Handled> {
   const subscriptionId = text(item.subscriptionId);
   const rawEvent = text(item.lifecycleEvent) ?? '';
   // `removed` is the name on the old beta page (docs/graph-protocol.md §13.14).
@@ -119,17 +138,22 @@ async function handleLifecycleEvent(item: Item, deps: LifecycleDependencies): Pr
     return { action: 'unknownSubscription' };
   }
   deps.log.info(`Lifecycle ${event} for subscription ${subscriptionId} (${record.changeType} on ${record.resource})`);
-  return actOnEvent(event, record, deps);
+  return actOnEvent(event, record, receivedAt, deps);
 }
 
-function actOnEvent(event: KnownEvent, record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
+function actOnEvent(
+  event: KnownEvent,
+  record: StoredSubscription,
+  receivedAt: number,
+  deps: LifecycleDependencies,
+): Promise<Handled> {
   switch (event) {
     case 'reauthorizationRequired':
       return onReauthorizationRequired(record, deps);
     case 'subscriptionRemoved':
       return onSubscriptionRemoved(record, deps);
     case 'missed':
-      return onMissed(record, deps);
+      return onMissed(record, receivedAt, deps);
   }
 }
 
@@ -160,24 +184,94 @@ async function onReauthorizationRequired(record: StoredSubscription, deps: Lifec
 }
 
 /**
- * Graph removed the subscription already; recreation starts by recording that, so the reconciler finishes it
- * if this stops.
+ * Believed only when Graph confirms it: GET /subscriptions/{id} answers 404. Then recreation starts by recording
+ * the removal, so the reconciler finishes it if this stops. While Graph still has the subscription the event is
+ * ignored (a forgery or a stale event); when Graph cannot answer now, the event goes back on the queue.
  */
 async function onSubscriptionRemoved(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
   if (record.status === 'removed') return { action: 'skipped' };
-  return { action: actionOf(await recreateSubscription(record, 'Graph sent subscriptionRemoved', deps)) };
+  const id = record.subscriptionId;
+  try {
+    if ((await getGraphSubscription(deps.graph, record.tenantId, id)) !== undefined) {
+      deps.log.warn(
+        `Lifecycle subscriptionRemoved for subscription ${id} ignored: Graph still has it (GET /subscriptions/${id} answered 200), so the event is stale or forged by someone holding the clientState`,
+      );
+      return { action: 'unconfirmed' };
+    }
+  } catch (error) {
+    const failure = classifyFailure(error);
+    if (failure.kind === 'unexpected') throw error;
+    if (failure.kind === 'permanent' || failure.kind === 'configuration') {
+      // Graph refused the question (a 4xx other than 404): nothing says the subscription is gone, so nothing changes.
+      deps.log.warn(
+        `Lifecycle subscriptionRemoved for subscription ${id} ignored: Graph refused to confirm it (${describeError(error)})`,
+      );
+      return { action: 'unconfirmed' };
+    }
+    deps.log.warn(
+      `Lifecycle subscriptionRemoved for subscription ${id}: Graph could not confirm it now, asked again later: ${describeError(error)}`,
+    );
+    return {
+      action: 'deferred',
+      putBackSeconds: Math.ceil((failure.retryAfterMs ?? DEFAULT_REQUEUE_SECONDS * 1000) / 1000),
+    };
+  }
+  return {
+    action: actionOf(
+      await recreateSubscription(record, 'Graph sent subscriptionRemoved and answered 404 to GET /subscriptions', deps),
+    ),
+  };
 }
 
-/** Resyncs from the stored deltaLink; the owed resync is recorded first, so the reconciler pays it if this fails. */
-async function onMissed(record: StoredSubscription, deps: LifecycleDependencies): Promise<Handled> {
-  const owing = await recordOwedResync(record, deps);
-  const outcome = await resyncSubscription(owing, deps).catch((error: unknown): MaintenanceOutcome => ({
+/**
+ * Resyncs from the stored deltaLink, at most once per MISSED_RESYNC_INTERVAL_MS (`claimMissedResync`); the owed resync
+ * is recorded with the claim, so the reconciler pays it if this fails.
+ */
+async function onMissed(record: StoredSubscription, receivedAt: number, deps: LifecycleDependencies): Promise<Handled> {
+  const claimed = await claimMissedResync(record, receivedAt, deps);
+  if ('action' in claimed) return claimed;
+  const outcome = await resyncSubscription(claimed, deps).catch((error: unknown): MaintenanceOutcome => ({
     outcome: 'retry',
     subscriptionId: record.subscriptionId,
     reason: `resync after missed deferred to the reconciler: ${error instanceof Error ? error.name : 'error'}`,
     error,
   }));
   return { action: actionOf(outcome) };
+}
+
+/**
+ * Decides whether this `missed` starts a resync, and if so claims it with one ETag-guarded write of the subscription
+ * (`lastResyncedAt` = now, the resync recorded as owed): of several handlers at once, exactly one wins. An event
+ * received before the last resync began is answered by it (`coalesced`); one received after it, within the interval,
+ * waits on the queue until the interval has passed (`deferred`). Answers the claimed record, or what was done instead.
+ */
+async function claimMissedResync(
+  record: StoredSubscription,
+  receivedAt: number,
+  deps: LifecycleDependencies,
+): Promise<StoredSubscription | Handled> {
+  let current: StoredSubscription | undefined = record;
+  for (let attempt = 0; attempt < 3 && current !== undefined; attempt += 1) {
+    const lastResync = Date.parse(current.lastResyncedAt ?? '');
+    if (lastResync >= receivedAt) return { action: 'coalesced' };
+    const now = deps.clock.now();
+    const waitMs = lastResync + MISSED_RESYNC_INTERVAL_MS - now.getTime();
+    if (waitMs > 0) return { action: 'deferred', putBackSeconds: Math.ceil(waitMs / 1000) };
+    try {
+      return await deps.repository.update(
+        revise(current, now, {
+          lastResyncedAt: now.toISOString(),
+          resyncPendingSince: current.resyncPendingSince ?? now.toISOString(),
+        }),
+        current.etag,
+      );
+    } catch (error) {
+      if (!(error instanceof StorageConflict)) throw error;
+      current = await deps.repository.get(record.subscriptionId);
+    }
+  }
+  // Written by others three times in a row (or gone): asked again shortly.
+  return current === undefined ? { action: 'unknownSubscription' } : { action: 'deferred', putBackSeconds: 1 };
 }
 
 /** Puts the challenges that could not be answered now back on the lifecycle queue, delayed. */

@@ -130,9 +130,10 @@ async function resyncTenant(
   try {
     for (const record of due.slice(0, PERIODIC_RESYNCS_PER_TENANT_PER_RUN)) {
       try {
+        const startedAt = deps.clock.now();
         const outcome = await runResync(record, deps);
         if (outcome === true) {
-          await markResynced(record, deps);
+          await markResynced(record, startedAt, deps);
           tally.resynced += 1;
         }
       } catch (error) {
@@ -157,12 +158,19 @@ async function resyncTenant(
   }
 }
 
-/** Records the completed resync; losing a write race (a renewal meanwhile) costs at most one extra, incremental resync next run. */
-async function markResynced(record: StoredSubscription, deps: SubscriptionDependencies): Promise<void> {
+/**
+ * Records the completed resync as of when it began (a change made after that may have been missed by it; one
+ * before it was not). Losing a write race (a renewal meanwhile) costs at most one extra, incremental resync next run.
+ */
+async function markResynced(
+  record: StoredSubscription,
+  startedAt: Date,
+  deps: SubscriptionDependencies,
+): Promise<void> {
   const fresh = await deps.repository.get(record.subscriptionId);
   if (fresh === undefined) return;
   await deps.repository
-    .update(revise(fresh, deps.clock.now(), { lastResyncedAt: deps.clock.now().toISOString() }), fresh.etag)
+    .update(revise(fresh, deps.clock.now(), { lastResyncedAt: startedAt.toISOString() }), fresh.etag)
     .catch((error: unknown) => {
       if (!(error instanceof StorageConflict)) throw error;
     });

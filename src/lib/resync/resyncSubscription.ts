@@ -48,6 +48,7 @@ export async function resyncSubscription(
   const id = record.subscriptionId;
   const owedSince = record.resyncPendingSince;
   if (owedSince === undefined) return { outcome: 'skipped', subscriptionId: id, reason: 'no resync owed' };
+  const startedAt = deps.clock.now();
   const synced = await runResync(record, deps);
   if (synced === 'busy')
     return { outcome: 'skipped', subscriptionId: id, reason: 'another delta run holds this resource' };
@@ -55,7 +56,8 @@ export async function resyncSubscription(
   const fresh = await deps.repository.get(id);
   if (fresh !== undefined) {
     const paid = fresh.resyncPendingSince === owedSince;
-    const changes = synced ? { lastResyncedAt: deps.clock.now().toISOString() } : {};
+    // As of when it began: a `missed` received after that is not answered by this resync (lifecycle handler).
+    const changes = synced ? { lastResyncedAt: startedAt.toISOString() } : {};
     await deps.repository
       .update(revise(fresh, deps.clock.now(), changes, paid ? ['resyncPendingSince'] : []), fresh.etag)
       .catch((error: unknown) => {

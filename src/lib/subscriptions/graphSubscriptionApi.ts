@@ -185,6 +185,28 @@ export async function reauthorizeGraphSubscription(
   });
 }
 
+/**
+ * The subscription as Graph has it now, or undefined when Graph answers 404 (it no longer has it). Any other
+ * failure throws, for the caller to classify: only a 404 says the subscription is gone.
+ */
+export async function getGraphSubscription(
+  graph: Graph,
+  tenantId: string,
+  subscriptionId: string,
+): Promise<GraphSubscription | undefined> {
+  try {
+    const response = await graph.send(tenantId, {
+      method: 'GET',
+      path: `/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      operation: 'getSubscription',
+    });
+    return parseSubscription(response.body, 'get');
+  } catch (error) {
+    if (error instanceof GraphResourceNotFound) return undefined;
+    throw error;
+  }
+}
+
 /** Deletes it in Graph; a 404 means it is gone already, which is what was wanted. */
 export async function deleteGraphSubscription(graph: Graph, tenantId: string, subscriptionId: string): Promise<void> {
   try {

@@ -28,8 +28,11 @@ export {
   maxLifetimeMinutes,
   maxRenewalWindowMs,
   renewalWindowMs,
+  checkSubscriptionId,
+  MAX_SUBSCRIPTION_ID_LENGTH,
   parseSubscriptionRequest,
   planSubscription,
+  SUBSCRIPTION_FIELD_LIMITS,
   renewalExpiration,
   type SubscriptionPlan,
   type SubscriptionRequest,
@@ -60,6 +63,8 @@ export {
 } from './reconcileSubscriptions';
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
+export { getGraphSubscription } from './graphSubscriptionApi';
+export { subscriptionsNeedingOperator, type SubscriptionNeedingOperator } from './needsOperator';
 export { reauthorizeRenewWaitMs, SUBSCRIPTION_LEASE_MS } from './records';
 export {
   DesiredStateInvalid,

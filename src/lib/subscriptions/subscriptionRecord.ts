@@ -57,7 +57,10 @@ export interface SubscriptionRecord {
    * window, or while another worker held the subscription), ISO: the timer answers it once it can.
    */
   readonly reauthorizationOwedSince?: string;
-  /** Last completed delta resync (ISO): the safety net resyncs again RESYNC_INTERVAL_MINUTES after it. */
+  /**
+   * When the last delta resync began (ISO), written when it completes, or when a `missed` claims one (its debt then
+   * stays in resyncPendingSince until it completes): the safety net resyncs again RESYNC_INTERVAL_MINUTES after it.
+   */
   readonly lastResyncedAt?: string;
   /** On a pending intent that recreates a subscription: the id of the one it replaces. */
   readonly replaces?: string;

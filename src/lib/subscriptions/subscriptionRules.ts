@@ -312,13 +312,44 @@ export function combinationKey(subscription: {
   return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
 }
 
+/**
+ * The longest value each text field of a request may have (characters), checked before the rules, storage or Graph
+ * see it: a Graph resource path is far below 2048 (Graph's own URL limit is 2048), a tenant a GUID or a domain
+ * name (at most 253), the change types at most `created,updated,deleted`, an instant some 30 characters.
+ */
+export const SUBSCRIPTION_FIELD_LIMITS = {
+  resource: 2048,
+  changeType: 128,
+  tenantId: 256,
+  expirationDateTime: 64,
+} as const;
+
+/** Graph subscription ids are GUIDs and create intents `intent-<uuid>`; an id longer than this names nothing. */
+export const MAX_SUBSCRIPTION_ID_LENGTH = 128;
+
+const limited = (field: keyof typeof SUBSCRIPTION_FIELD_LIMITS) =>
+  z.string().check(
+    z.maxLength(SUBSCRIPTION_FIELD_LIMITS[field], {
+      error: (issue) =>
+        `is ${typeof issue.input === 'string' ? issue.input.length : 'too many'} characters long; at most ${SUBSCRIPTION_FIELD_LIMITS[field]} characters are allowed`,
+    }),
+  );
+
+/** Refuses a subscription id (API path, CLI argument) that cannot be one, before storage is asked. */
+export function checkSubscriptionId(id: string): void {
+  if (id.length > MAX_SUBSCRIPTION_ID_LENGTH)
+    throw new SubscriptionRequestInvalid(
+      `the subscription id is ${id.length} characters long; at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters are allowed (Graph subscription ids are GUIDs)`,
+    );
+}
+
 const requestSchema = lazySchema(() =>
   z.strictObject({
-    resource: z.string(),
-    changeType: z.string(),
-    tenantId: z.optional(z.string()),
+    resource: limited('resource'),
+    changeType: limited('changeType'),
+    tenantId: z.optional(limited('tenantId')),
     includeResourceData: z.optional(z.boolean()),
-    expirationDateTime: z.optional(z.string()),
+    expirationDateTime: z.optional(limited('expirationDateTime')),
     initialSync: z.optional(z.boolean()),
     delivery: z.optional(z.enum(DELIVERY_ROUTES)),
   }),

@@ -95,15 +95,16 @@ describe('HTTP triggers with function keys configured', () => {
     expect(((await parameter.json()) as EchoBody).params).toEqual({ id: 'listing' });
   });
 
-  it('routes by function name when no route is given, and answers 405 with Allow for another method', async () => {
+  it('routes by function name when no route is given, and answers 404 for another method, as the real host does', async () => {
     // Act
     const get = await fetch(`${urls.apiUrl}/defaultRoute`);
     const post = await fetch(`${urls.apiUrl}/defaultRoute`, { method: 'POST', body: '' });
 
     // Assess
     expect(await get.text()).toBe('routed by name');
-    expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET');
+    // ASP.NET routing on the real host makes the method part of the route (azure-functions-host issue 10098).
+    expect(post.status).toBe(404);
+    expect(post.headers.get('allow')).toBeNull();
   });
 
   it('answers 404 for unknown routes and for paths outside the route prefix', async () => {
