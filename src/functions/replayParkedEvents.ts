@@ -9,7 +9,13 @@ import { replayParkedEvents as replay } from '../lib/ingest';
 
 export async function replayParkedEvents(_timer: Timer, context: InvocationContext): Promise<void> {
   const services = appServices();
-  const report = await replay({ ...services.ingest, parked: services.parkedEvents, log: context });
+  // Parked by receiveEventHubsNotifications, so they came from the hub only Graph may send to (docs/security.md).
+  const report = await replay({
+    ...services.ingest,
+    parked: services.parkedEvents,
+    log: context,
+    authenticatedRoute: 'eventHubs',
+  });
   if (report.replayed > 0 || report.remaining > 0)
     context.info(`Replayed ${report.replayed} parked Event Hubs event(s); ${report.remaining} still parked`);
 }

@@ -8,6 +8,7 @@ import {
   ClaimedPayloadUnreadable,
   ingestEventGridEvents,
   ingestEventHubsEvents,
+  ingestNotifications,
   isValidationMessage,
   notificationOfCloudEvent,
   notificationsOfEvents,
@@ -15,6 +16,7 @@ import {
   replayParkedEvents,
   type IngestDependencies,
 } from '../../../src/lib/ingest';
+import { EnvelopeInvalid, parseQueueEnvelope } from '../../../src/lib/notifications';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { StorageUnavailable } from '../../../src/lib/shared/errors';
 import { silentLogger } from '../../../src/lib/shared/logger';
@@ -249,6 +251,30 @@ describe('Event Hubs events', () => {
       (message) => (JSON.parse(message.text) as { items: unknown[] }).items,
     );
     expect(queued).toHaveLength(3);
+  });
+
+  it('marks the envelopes as from the hub only when its adapter says so; nothing a webhook body holds can set the mark', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const attempt = { ...userNotification(subscription), authenticatedRoute: 'eventHubs' };
+    const forgedBody = JSON.stringify({ value: [attempt], authenticatedRoute: 'eventHubs' });
+
+    await ingestNotifications(
+      'notifications',
+      { contentType: 'application/json', body: new TextEncoder().encode(forgedBody) },
+      world.deps,
+    );
+    await ingestEventHubsEvents([forgedBody], world.deps);
+    await ingestEventHubsEvents([{ value: [userNotification(subscription)] }], {
+      ...world.deps,
+      authenticatedRoute: 'eventHubs',
+    });
+
+    const envelopes = world.notificationsQueue.sent.map((message) => parseQueueEnvelope(message.text));
+    expect(
+      envelopes.map((envelope) => ('authenticatedRoute' in envelope ? envelope.authenticatedRoute : undefined)),
+    ).toEqual([undefined, undefined, 'eventHubs']);
+    expect(() => parseQueueEnvelope({ ...envelopes[2], authenticatedRoute: 'webhook' })).toThrow(EnvelopeInvalid);
   });
 
   it('recognises the validation message by either of its marks, and only it', () => {
