@@ -250,6 +250,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     parkedEvents: createBlobParkedEventStore(
       storage.blobService.getContainerClient(config.storage.payloadContainer),
       'parked/eventhubs/',
+      'deadletter/eventhubs/',
     ),
     processing: {
       graph,

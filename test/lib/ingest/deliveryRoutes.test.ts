@@ -5,6 +5,7 @@ import { MemoryParkedEventStore } from '../../../src/adapters/memory/memoryParke
 import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadStore';
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import {
+  CLAIMED_PAYLOAD_WAIT_MS,
   ClaimedPayloadUnreadable,
   ingestEventGridEvents,
   ingestEventHubsEvents,
@@ -12,6 +13,7 @@ import {
   isValidationMessage,
   notificationOfCloudEvent,
   notificationsOfEvents,
+  parkedAtOf,
   parkEvents,
   replayParkedEvents,
   type IngestDependencies,
@@ -219,8 +221,51 @@ describe('Event Hubs events', () => {
 
     expect(unconfigured.failed[0]?.error).toBeInstanceOf(ClaimedPayloadUnreadable);
     expect(missing.failed[0]?.error).toMatchObject({ code: 'ERR_STORAGE_NOT_FOUND' });
-    expect(replay).toEqual({ replayed: 1, remaining: 0 });
+    expect(replay).toEqual({ replayed: 1, remaining: 0, deadLettered: 0 });
     expect(world.notificationsQueue.sent).toHaveLength(1);
+  });
+
+  it('skips an event whose payload blob never appears, so the events behind it are replayed, and dead-letters it after an hour', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const parked = new MemoryParkedEventStore();
+    const claimedPayloads = new MemoryPayloadStore();
+    const neverWritten = {
+      value: [
+        {
+          subscriptionId: subscription.subscriptionId,
+          clientState: subscription.clientState,
+          additionalPayloadStorageId: 'never-written',
+        },
+      ],
+    };
+    await parkEvents([neverWritten], parked, world.clock);
+    world.clock.advance(1_000);
+    await parkEvents([{ value: [userNotification(subscription)] }], parked, world.clock);
+    const deps = { ...world.deps, claimedPayloads, parked };
+
+    world.clock.advance(CLAIMED_PAYLOAD_WAIT_MS - 60_000);
+    const withinTheHour = await replayParkedEvents(deps);
+    const queuedWithinTheHour = world.notificationsQueue.sent.length;
+    world.clock.advance(60_000);
+    const afterTheHour = await replayParkedEvents(deps);
+
+    expect(withinTheHour).toEqual({ replayed: 1, remaining: 1, deadLettered: 0 });
+    expect(queuedWithinTheHour).toBe(1);
+    expect(afterTheHour).toEqual({ replayed: 0, remaining: 0, deadLettered: 1 });
+    expect(await parked.list()).toEqual([]);
+    expect(await parked.listDeadLettered()).toHaveLength(1);
+    expect(world.notificationsQueue.sent).toHaveLength(1);
+  });
+
+  it('reads back the time a body was parked from its name', async () => {
+    const parked = new MemoryParkedEventStore();
+    const clock = new ManualClock('2026-05-01T10:11:12.345Z');
+
+    await parkEvents([{ value: [] }], parked, clock);
+
+    expect(parkedAtOf((await parked.list())[0] ?? '')?.toISOString()).toBe('2026-05-01T10:11:12.345Z');
+    expect(parkedAtOf('hand-written.json')).toBeUndefined();
   });
 
   it('returns the events it could not queue, and parking then replay brings them in with nothing lost', async () => {
@@ -244,8 +289,8 @@ describe('Event Hubs events', () => {
     const afterRecovery = await replayParkedEvents({ ...world.deps, parked });
 
     expect(result.failed.map(({ index }) => index).sort()).toEqual([0, 1]);
-    expect(whileDown).toEqual({ replayed: 0, remaining: 2 });
-    expect(afterRecovery).toEqual({ replayed: 2, remaining: 0 });
+    expect(whileDown).toEqual({ replayed: 0, remaining: 2, deadLettered: 0 });
+    expect(afterRecovery).toEqual({ replayed: 2, remaining: 0, deadLettered: 0 });
     expect(parked.bodies.size).toBe(0);
     const queued = world.notificationsQueue.sent.flatMap(
       (message) => (JSON.parse(message.text) as { items: unknown[] }).items,
