@@ -129,6 +129,7 @@ var containerNames = [
   settings.PAYLOAD_CONTAINER_NAME
   settings.RESOURCES_CONTAINER_NAME
   settings.EVENT_HUBS_PAYLOAD_CONTAINER_NAME
+  settings.EVENT_GRID_DEAD_LETTER_CONTAINER_NAME
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
@@ -204,6 +205,7 @@ module eventGrid 'app/eventGrid.bicep' = if (enableEventGrid) {
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
+    identityPrincipalId: identity.outputs.principalId
     partnerTopicName: empty(eventGridPartnerTopic) ? 'graph-notify-${resourceToken}' : eventGridPartnerTopic
     location: location
   }

@@ -20,7 +20,7 @@ import { createBlobChangeSink } from './adapters/azure/blobChangeSink';
 import { createBlobParkedEventStore } from './adapters/azure/blobParkedEventStore';
 import { createBlobPayloadStore } from './adapters/azure/blobPayloadStore';
 import { MsalAccessTokenProvider } from './adapters/azure/msalAccessTokenProvider';
-import { createStorageClients, type StorageClients } from './adapters/azure/storageClients';
+import { appCredential, createStorageClients, type StorageClients } from './adapters/azure/storageClients';
 import { createStorageQueueSender } from './adapters/azure/storageQueueSender';
 import { createTableLeaseStore } from './adapters/azure/tableLeaseStore';
 import { createTableFailureLog } from './adapters/azure/tableFailureLog';
@@ -51,6 +51,9 @@ import { systemClock, type Clock } from './lib/shared/clock';
 import { describeError } from './lib/shared/redact';
 import type { MessageSender, PayloadStore } from './lib/storage';
 import type { LifecycleDependencies } from './lib/lifecycle';
+import { ARM_BASE_URL } from './lib/delivery/activateEventGrid';
+import type { EventGridRouteDependencies } from './lib/maintenance';
+import type { TokenCredential } from '@azure/identity';
 import {
   createCachedSubscriptionLookup,
   subscriptionSettingsFrom,
@@ -82,7 +85,10 @@ export interface AppServices {
    * `lifecycleQueue` is where unanswered lifecycle events go back; `observations` holds the last reconcile's
    * snapshot for the gauges.
    */
-  readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & { readonly observations: SubscriptionSnapshot };
+  readonly subscriptionServices: Omit<LifecycleDependencies, 'log'> & {
+    readonly observations: SubscriptionSnapshot;
+    readonly eventGridRoute?: EventGridRouteDependencies;
+  };
   /** `<queue>-poison` of each queue trigger: where an unreadable message goes at once (functions/shared/queueDelivery.ts). */
   readonly poisonQueues: Readonly<Record<'notifications' | 'lifecycle', MessageSender>>;
 }
@@ -152,6 +158,42 @@ function createGraphClient(config: AppConfig, clock: Clock, overrides: ServiceOv
   });
 }
 
+/**
+ * The reconcile timer's Event Grid step (src/lib/maintenance/eventGridRoute.ts), when the route and its activation
+ * settings are set: Azure Resource Manager with the app's identity, which the Event Grid Bicep module makes an
+ * EventGrid Contributor of the resource group.
+ */
+function eventGridRouteOf(
+  config: AppConfig,
+  overrides: ServiceOverrides,
+): { eventGridRoute?: EventGridRouteDependencies } {
+  const grid = config.delivery.eventGrid;
+  const activation = config.delivery.eventGridActivation;
+  if (grid === undefined || activation === undefined) return {};
+  const connection = config.storage.connection;
+  let credential: TokenCredential | undefined;
+  return {
+    eventGridRoute: {
+      request: {
+        azureSubscriptionId: grid.azureSubscriptionId,
+        resourceGroup: grid.resourceGroup,
+        partnerTopic: grid.partnerTopic,
+        ...activation,
+      },
+      arm: {
+        fetch: overrides.fetch ?? globalThis.fetch,
+        baseUrl: ARM_BASE_URL,
+        token: async () => {
+          credential ??= appCredential(connection.kind === 'identity' ? connection.managedIdentityClientId : undefined);
+          const token = await credential.getToken(`${ARM_BASE_URL}/.default`);
+          if (token === null) throw new TypeError('the app identity got no token for Azure Resource Manager');
+          return token.token;
+        },
+      },
+    },
+  };
+}
+
 /** Coalescing across deliveries, unless COALESCE_DELAY_SECONDS is 0 (docs/processing.md). */
 function coalescingOf(
   config: AppConfig,
@@ -208,6 +250,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     parkedEvents: createBlobParkedEventStore(
       storage.blobService.getContainerClient(config.storage.payloadContainer),
       'parked/eventhubs/',
+      'deadletter/eventhubs/',
     ),
     processing: {
       graph,
@@ -233,6 +276,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       observations: new SubscriptionSnapshot(),
       // Read on every run, so an edited file applies without a restart; relative paths from the app root.
       ...(desiredPath === undefined ? {} : { readDesiredState: () => readFile(resolve(desiredPath), 'utf8') }),
+      ...eventGridRouteOf(config, overrides),
     },
     poisonQueues: {
       notifications: queue(`${config.storage.notificationsQueue}-poison`),

@@ -265,7 +265,8 @@ export function demoSubscriptionRequests(
     { resource: `users/${demo.adeleId}/events`, changeType: all },
     { resource: `users/${demo.adeleId}/contacts`, changeType: all },
     { resource: `drives/${demo.driveId}/root`, changeType: 'updated' },
-    // Rich ones stay on webhooks whatever DEFAULT_DELIVERY says: Graph sends no validationTokens by Event Hubs.
+    // Rich ones stay on webhooks whatever DEFAULT_DELIVERY says: Graph documents them for no Event Grid route (Event
+    // Hubs carries them, test/e2e/eventHubsRich.test.ts), and the demo keeps one set of subscriptions for all routes.
     {
       resource: `chats/${demo.chatId}/messages`,
       changeType: all,

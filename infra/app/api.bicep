@@ -115,6 +115,13 @@ var catalogueSettings = {
   EVENT_GRID_RESOURCE_GROUP: routeSettings.?EVENT_GRID_RESOURCE_GROUP ?? ''
   EVENT_GRID_PARTNER_TOPIC: routeSettings.?EVENT_GRID_PARTNER_TOPIC ?? ''
   EVENT_GRID_LOCATION: routeSettings.?EVENT_GRID_LOCATION ?? ''
+  // With the Event Grid module on, the reconcile timer activates the partner topic and subscribes this app to it.
+  EVENT_GRID_FUNCTION_APP_RESOURCE_ID: empty(routeSettings.?EVENT_GRID_PARTNER_TOPIC ?? '')
+    ? ''
+    : resourceId('Microsoft.Web/sites', name)
+  EVENT_GRID_DEAD_LETTER_STORAGE_ACCOUNT_ID: routeSettings.?EVENT_GRID_DEAD_LETTER_STORAGE_ACCOUNT_ID ?? ''
+  EVENT_GRID_DEAD_LETTER_CONTAINER_NAME: settings.EVENT_GRID_DEAD_LETTER_CONTAINER_NAME
+  EVENT_GRID_EVENT_SUBSCRIPTION_NAME: settings.EVENT_GRID_EVENT_SUBSCRIPTION_NAME
   EVENT_HUBS__fullyQualifiedNamespace: routeSettings.?EVENT_HUBS__fullyQualifiedNamespace ?? ''
   EVENT_HUBS_NAME: settings.EVENT_HUBS_NAME
   EVENT_HUBS_CONSUMER_GROUP: settings.EVENT_HUBS_CONSUMER_GROUP

@@ -29,6 +29,7 @@ import {
   type AppConfig,
   type Environment,
   DELIVERY_ROUTES,
+  deliverySettings,
   type DeliveryRoute,
   type EventGridRouteConfig,
 } from '../lib/config';
@@ -362,7 +363,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readon
         '',
         '  --function-app <resourceId>         /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>',
         '  --dead-letter-storage <resourceId>  storage account of the dead-letter container (Microsoft.Storage/storageAccounts/<account>)',
-        '  --dead-letter-container <name>      default eventgrid-deadletter (the container the Event Grid Bicep module creates)',
+        '  --dead-letter-container <name>      default eventgrid-deadletter (the container the Bicep creates)',
         '  --name <name>                       the event subscription (default to-graph-notify)',
         '  --json                              machine-readable output',
       ].join('\n'),
@@ -586,8 +587,9 @@ function deliveryOption(args: ParsedArgs): DeliveryRoute | undefined {
   return route;
 }
 
-const DEFAULT_EVENT_SUBSCRIPTION = 'to-graph-notify';
-const DEFAULT_DEAD_LETTER_CONTAINER = 'eventgrid-deadletter';
+// The reconcile timer's defaults (EVENT_GRID_EVENT_SUBSCRIPTION_NAME, EVENT_GRID_DEAD_LETTER_CONTAINER_NAME).
+const DEFAULT_EVENT_SUBSCRIPTION = deliverySettings.eventGridEventSubscriptionName.default;
+const DEFAULT_DEAD_LETTER_CONTAINER = deliverySettings.eventGridDeadLetterContainer.default;
 /** Stands for the EVENT_GRID_* settings while the syntax is checked, before any setting is read. */
 const PLACEHOLDER_GRID: EventGridRouteConfig = {
   azureSubscriptionId: '',

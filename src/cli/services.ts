@@ -14,7 +14,7 @@ import { createStorageQueueSender } from '../adapters/azure/storageQueueSender';
 import { createTableLeaseStore } from '../adapters/azure/tableLeaseStore';
 import { createTableSubscriptionRepository } from '../adapters/azure/tableSubscriptionRepository';
 import type { AppConfig } from '../lib/config';
-import type { ArmDependencies } from '../lib/delivery/activateEventGrid';
+import { ARM_BASE_URL, type ArmDependencies } from '../lib/delivery/activateEventGrid';
 import type { EnvelopeKind as QueueRole } from '../lib/notifications';
 import { GraphClient } from '../lib/graph';
 import type { PoisonQueue } from '../lib/poison';
@@ -52,9 +52,9 @@ export function buildCliServices(config: AppConfig): CliServices {
     queueName,
     arm: {
       fetch: globalThis.fetch,
-      baseUrl: 'https://management.azure.com',
+      baseUrl: ARM_BASE_URL,
       token: async () => {
-        const token = await new DefaultAzureCredential().getToken('https://management.azure.com/.default');
+        const token = await new DefaultAzureCredential().getToken(`${ARM_BASE_URL}/.default`);
         return token.token;
       },
     },

@@ -14,7 +14,12 @@ import { ingestEventHubsEvents, parkEvents } from '../lib/ingest';
 
 export async function receiveEventHubsNotifications(events: unknown[], context: InvocationContext): Promise<void> {
   const services = appServices();
-  const result = await ingestEventHubsEvents(events, { ...services.ingest, log: context });
+  // These events come from the hub only Graph's Change Tracking principal may send to (docs/security.md).
+  const result = await ingestEventHubsEvents(events, {
+    ...services.ingest,
+    log: context,
+    authenticatedRoute: 'eventHubs',
+  });
   if (result.failed.length > 0) {
     await parkEvents(
       result.failed.map(({ index }) => events[index]),

@@ -30,7 +30,17 @@ describe('the optional Event Grid and Event Hubs modules', () => {
     expect(eventGrid).toMatch(/partnerName: 'MicrosoftGraphAPI'/);
     expect(eventGrid).toMatch(/authorizationExpirationTimeInUtc: dateTimeAdd\(baseTime, 'P\$\{authorizationDays\}D'\)/);
     expect(eventGrid).toMatch(/name: 'default'\s+location: 'global'/);
-    expect(eventGrid).toContain("var deadLetterContainerName = 'eventgrid-deadletter'");
+    // The dead-letter container is one of the app's containers (EVENT_GRID_DEAD_LETTER_CONTAINER_NAME).
+    expect(main).toMatch(/var containerNames = \[[^\]]*settings\.EVENT_GRID_DEAD_LETTER_CONTAINER_NAME/);
+    expect(eventGrid).toContain('EVENT_GRID_DEAD_LETTER_STORAGE_ACCOUNT_ID: storageAccount.id');
+  });
+
+  it("make the app's identity an EventGrid Contributor of the group, so the reconcile timer can activate the topic", () => {
+    expect(eventGrid).toContain("'1e241071-0855-49ea-94dc-649edcd759de'"); // EventGrid Contributor
+    expect(eventGrid).toMatch(/roleDefinitionId: eventGridContributor\s+principalId: identityPrincipalId/);
+    expect(main).toMatch(
+      /storageAccountName: storage\.outputs\.name\s+identityPrincipalId: identity\.outputs\.principalId/,
+    );
   });
 
   it("grant Data Sender on the hub to Graph's Change Tracking principal and Data Receiver to the app, on a Standard namespace without SAS", () => {

@@ -42,6 +42,8 @@ export interface E2eOptions {
   readonly subscriptions?: false | ((demo: DemoTenant) => readonly SubscriptionRequestBody[]);
   readonly settings?: Readonly<Record<string, string>>;
   readonly storageLocation?: string;
+  /** Azurite's ports (`LocalPipelineOptions.storagePorts`), for a test that puts something in front of one. */
+  readonly storagePorts?: LocalPipelineOptions['storagePorts'];
   /** Start instant of the simulator clock. Default: now less GRAPH_CLOCK_LAG_MS. */
   readonly start?: Date;
   /** Start with broken settings, as the app does (`LocalPipelineOptions.allowDegraded`). */
@@ -79,6 +81,7 @@ export async function startE2ePipeline(options: E2eOptions = {}): Promise<E2ePip
     settings: { ...FAST_QUEUES, ...options.settings },
     log: (entry) => logs.push(entry),
     ...(options.storageLocation === undefined ? {} : { storageLocation: options.storageLocation }),
+    ...(options.storagePorts === undefined ? {} : { storagePorts: options.storagePorts }),
     ...(options.allowDegraded === undefined ? {} : { allowDegraded: options.allowDegraded }),
     ...(options.delivery === undefined ? {} : { delivery: options.delivery }),
   };

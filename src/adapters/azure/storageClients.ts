@@ -57,11 +57,7 @@ export function createStorageClients(connection: StorageConnection): StorageClie
         }),
     };
   }
-  const { DefaultAzureCredential, ManagedIdentityCredential } = identitySdk();
-  const credential: TokenCredential =
-    connection.managedIdentityClientId === undefined
-      ? new DefaultAzureCredential()
-      : new ManagedIdentityCredential({ clientId: connection.managedIdentityClientId });
+  const credential = appCredential(connection.managedIdentityClientId);
   return {
     queueService: new QueueServiceClient(connection.queueServiceUri, credential, {
       retryOptions: QUEUE_AND_BLOB_RETRY,
@@ -70,6 +66,14 @@ export function createStorageClients(connection: StorageConnection): StorageClie
     tableClient: (tableName) =>
       new TableClient(connection.tableServiceUri, tableName, credential, { retryOptions: TABLE_RETRY }),
   };
+}
+
+/** The app's Azure identity: its user-assigned managed identity when a client id is set, else the developer credential chain. */
+export function appCredential(managedIdentityClientId: string | undefined): TokenCredential {
+  const { DefaultAzureCredential, ManagedIdentityCredential } = identitySdk();
+  return managedIdentityClientId === undefined
+    ? new DefaultAzureCredential()
+    : new ManagedIdentityCredential({ clientId: managedIdentityClientId });
 }
 
 /** Runs `create` once; a failure is forgotten so the next call tries again (storage may come back). */

@@ -4,6 +4,7 @@ import { StorageNotFound } from '../../lib/shared/errors';
 
 export class MemoryParkedEventStore implements ParkedEventStore {
   readonly bodies = new Map<string, string>();
+  readonly deadLettered = new Map<string, string>();
 
   park(name: string, body: string): Promise<void> {
     this.bodies.set(name, body);
@@ -22,5 +23,17 @@ export class MemoryParkedEventStore implements ParkedEventStore {
   remove(name: string): Promise<void> {
     this.bodies.delete(name);
     return Promise.resolve();
+  }
+
+  deadLetter(name: string): Promise<void> {
+    const body = this.bodies.get(name);
+    if (body === undefined) return Promise.reject(new StorageNotFound(`Parked event ${name}`));
+    this.deadLettered.set(name, body);
+    this.bodies.delete(name);
+    return Promise.resolve();
+  }
+
+  listDeadLettered(): Promise<string[]> {
+    return Promise.resolve([...this.deadLettered.keys()].sort());
   }
 }

@@ -28,6 +28,8 @@ export { describeMisspeltSettings, meantSetting, misspeltSettings, type Misspelt
 export type { ResyncConfig } from './settings/resync';
 export {
   DELIVERY_ROUTES,
+  deliverySettings,
+  type EventGridActivationConfig,
   type DeliveryConfig,
   type DeliveryRoute,
   type EventGridRouteConfig,

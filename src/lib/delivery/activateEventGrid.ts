@@ -12,8 +12,16 @@
  * container, …). `fetch` and the token are injected: tests run it against a stub ARM server.
  */
 import { GraphNotifyError } from '../shared/errors';
+import {
+  BLOB_CONTAINER_NAME,
+  EVENT_SUBSCRIPTION_NAME,
+  FUNCTION_APP_RESOURCE_ID,
+  STORAGE_ACCOUNT_RESOURCE_ID,
+} from './armResourceIds';
 
 export const ARM_API_VERSION = '2022-06-15';
+/** Azure Resource Manager in Azure's public cloud. */
+export const ARM_BASE_URL = 'https://management.azure.com';
 export const EVENT_GRID_FUNCTION_NAME = 'receiveEventGridNotifications';
 /** Event Grid's own limits for a partner topic subscription: 30 attempts within 24 hours (docs/deploy.md). */
 export const EVENT_GRID_RETRY_POLICY = { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 } as const;
@@ -66,26 +74,20 @@ export class ArmRequestFailed extends GraphNotifyError {
   }
 }
 
-const NAME = /^[A-Za-z0-9-]{3,64}$/;
-const FUNCTION_APP_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i;
-const STORAGE_ID =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+$/i;
-const CONTAINER = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
-
 /** What is wrong with the request, one line per value, each naming its option; empty when it is usable. */
 export function problemsOfActivation(request: EventGridActivationRequest): string[] {
   const problems: string[] = [];
-  if (!FUNCTION_APP_ID.test(request.functionAppResourceId))
+  if (!FUNCTION_APP_RESOURCE_ID.test(request.functionAppResourceId))
     problems.push(
       `--function-app must be the function app's resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>), got "${request.functionAppResourceId}"`,
     );
-  if (!STORAGE_ID.test(request.deadLetterStorageAccountId))
+  if (!STORAGE_ACCOUNT_RESOURCE_ID.test(request.deadLetterStorageAccountId))
     problems.push(
       `--dead-letter-storage must be a storage account's resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>), got "${request.deadLetterStorageAccountId}"`,
     );
-  if (!CONTAINER.test(request.deadLetterContainer))
+  if (!BLOB_CONTAINER_NAME.test(request.deadLetterContainer))
     problems.push(`--dead-letter-container must be a blob container name, got "${request.deadLetterContainer}"`);
-  if (!NAME.test(request.eventSubscriptionName))
+  if (!EVENT_SUBSCRIPTION_NAME.test(request.eventSubscriptionName))
     problems.push(`--name must be 3-64 letters, digits or hyphens, got "${request.eventSubscriptionName}"`);
   return problems;
 }

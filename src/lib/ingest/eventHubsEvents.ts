@@ -13,6 +13,7 @@
  * The trigger's checkpoint moves on even when the function fails, so the caller parks what cannot be
  * queued (`parkEventHubsBatch`) instead of relying on a redelivery that never comes.
  */
+import type { AuthenticatedRoute } from '../notifications';
 import { GraphNotifyError } from '../shared/errors';
 import type { PayloadStore } from '../storage';
 import { ingestNotifications, type IngestDependencies, type IngestResult } from './ingestNotifications';
@@ -21,6 +22,12 @@ import { ingestNotifications, type IngestDependencies, type IngestResult } from 
 export interface EventHubsIngestDependencies extends IngestDependencies {
   /** The container Graph writes oversized payloads to (EVENT_HUBS_PAYLOAD_CONTAINER_NAME); absent = not configured. */
   readonly claimedPayloads?: PayloadStore | undefined;
+  /**
+   * Set by the Event Hubs functions' adapters (src/functions/), which know their events come from the hub that
+   * only Graph may send to: the envelopes carry it and processing then accepts rich items without validation
+   * tokens (docs/security.md, "Rich notifications by Event Hubs"). Absent = treated like a webhook POST.
+   */
+  readonly authenticatedRoute?: AuthenticatedRoute | undefined;
 }
 
 /** An item names a claimed payload but nothing is configured to read it: the event is parked, not dropped. */
@@ -127,6 +134,7 @@ export async function ingestEventHubsEvents(
           'notifications',
           { contentType: 'application/json', body: new TextEncoder().encode(JSON.stringify({ value })) },
           deps,
+          deps.authenticatedRoute,
         );
         accepted += result.accepted;
         rejected += Object.values(result.rejected).reduce((sum, count) => sum + count, 0);

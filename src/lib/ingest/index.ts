@@ -17,4 +17,11 @@ export {
   notificationsOfEvents,
   type EventHubsBatchResult,
 } from './eventHubsEvents';
-export { parkEvents, replayParkedEvents, type ParkedEventStore, type ReplayReport } from './eventHubsParking';
+export {
+  CLAIMED_PAYLOAD_WAIT_MS,
+  parkedAtOf,
+  parkEvents,
+  replayParkedEvents,
+  type ParkedEventStore,
+  type ReplayReport,
+} from './eventHubsParking';

@@ -15,6 +15,7 @@ import {
   packEnvelopes,
   parseNotificationCollection,
   parseNotificationItem,
+  type AuthenticatedRoute,
   type EnvelopeKind,
   type ClaimCheckEnvelope,
   type NotificationItem,
@@ -71,11 +72,15 @@ function yieldToEventLoop(): Promise<void> {
  * The steps: parse the body, check each item's shape, verify the survivors against their subscriptions,
  * then store the accepted ones, each kind on its own queue. Rejections are tallied along the way and
  * reported once.
+ *
+ * `authenticatedRoute` marks the envelopes as delivered by a route that authenticates Graph itself; only the
+ * Event Hubs ingest passes it (from its adapter), never the webhooks: nothing in a request body can set it.
  */
 export async function ingestNotifications(
   endpoint: IngestEndpoint,
   request: IngestRequest,
   deps: IngestDependencies,
+  authenticatedRoute?: AuthenticatedRoute,
 ): Promise<IngestResult> {
   const receivedAt = deps.clock.now().toISOString();
   const collection = parseNotificationCollection(request.contentType, request.body, deps.maxBodyBytes);
@@ -88,7 +93,7 @@ export async function ingestNotifications(
   const messagesSent = await storeAccepted(
     endpoint,
     accepted,
-    { receivedAt, validationTokens: collection.validationTokens },
+    { receivedAt, authenticatedRoute, validationTokens: collection.validationTokens },
     deps,
   );
   return { accepted: accepted.length, rejected, messagesSent };
@@ -131,6 +136,7 @@ async function verifyAgainstSubscriptions(
 
 interface Receipt {
   readonly receivedAt: string;
+  readonly authenticatedRoute: AuthenticatedRoute | undefined;
   readonly validationTokens: readonly string[];
 }
 
@@ -182,9 +188,9 @@ async function enqueue(
   deps: IngestDependencies,
 ): Promise<number> {
   if (items.length === 0) return 0;
-  const { receivedAt } = receipt;
+  const { receivedAt, authenticatedRoute } = receipt;
   const packed = packEnvelopes(
-    { kind, receivedAt, items, validationTokens: receipt.validationTokens },
+    { kind, receivedAt, authenticatedRoute, items, validationTokens: receipt.validationTokens },
     deps.maxItemsPerMessage === undefined ? {} : { maxItemsPerMessage: deps.maxItemsPerMessage },
   );
   const sends = packed.messages.map((message) => queue.send(message));

@@ -7,6 +7,7 @@
  * 2. The gauges, from a full-scan run's table (routine runs read only what could need work).
  * 3. reauthorizationRequired challenges that came inside the 10-minute no-repeat window (lifecycle).
  * 4. The periodic resync, the safety net for notifications Graph dropped without a `missed` (resync).
+ * 5. The Event Grid route kept active while eventGrid subscriptions exist, when its settings are there (eventGridRoute.ts).
  */
 import { answerDeferredChallenges } from '../lifecycle';
 import { runPeriodicResyncs, type PeriodicResyncReport } from '../resync';
@@ -17,16 +18,20 @@ import {
   type SubscriptionDependencies,
 } from '../subscriptions';
 import type { SubscriptionObservation } from '../telemetry';
+import { keepEventGridRouteActive, type EventGridRouteDependencies, type EventGridRouteReport } from './eventGridRoute';
 
 export interface MaintenanceDependencies extends SubscriptionDependencies {
   /** Where the subscription gauges read from; absent where nothing exports them (CLI, tests, bench). */
   readonly observations?: { update(observations: readonly SubscriptionObservation[]): void };
+  /** Present when EVENT_GRID_FUNCTION_APP_RESOURCE_ID and its companions are set: step 5 runs. */
+  readonly eventGridRoute?: EventGridRouteDependencies | undefined;
 }
 
 export interface MaintenanceReport {
   readonly reconcile: ReconcileReport;
   readonly deferredChallenges: { readonly answered: number; readonly waiting: number };
   readonly periodicResync: PeriodicResyncReport;
+  readonly eventGridRoute: EventGridRouteReport;
 }
 
 export async function runMaintenance(
@@ -37,5 +42,6 @@ export async function runMaintenance(
   if (reconcile.observations !== undefined) deps.observations?.update(reconcile.observations);
   const deferredChallenges = await answerDeferredChallenges(deps);
   const periodicResync = await runPeriodicResyncs(deps);
-  return { reconcile, deferredChallenges, periodicResync };
+  const eventGridRoute = await keepEventGridRouteActive(deps);
+  return { reconcile, deferredChallenges, periodicResync, eventGridRoute };
 }

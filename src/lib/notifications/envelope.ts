@@ -20,6 +20,13 @@ export const QUEUE_MESSAGE_MAX_JSON_BYTES = (QUEUE_MESSAGE_MAX_CHARS / 4) * 3;
 
 export type EnvelopeKind = 'notifications' | 'lifecycle';
 
+/**
+ * A delivery route that itself proves its events come from Graph, so rich items from it need no validation
+ * tokens: only Graph's Change Tracking principal may send to the app's event hub (docs/security.md, "Rich
+ * notifications by Event Hubs"). Set only by the Event Hubs functions' adapters, never from what a caller sends.
+ */
+export type AuthenticatedRoute = 'eventHubs';
+
 export interface NotificationEnvelope {
   readonly v: typeof ENVELOPE_VERSION;
   readonly kind: EnvelopeKind;
@@ -27,6 +34,8 @@ export interface NotificationEnvelope {
   readonly id: string;
   /** When ingest received the POST (ISO 8601); processing's newer-wins checks compare against it. */
   readonly receivedAt: string;
+  /** Present when the items came by a route that authenticates Graph (see `AuthenticatedRoute`). */
+  readonly authenticatedRoute?: AuthenticatedRoute;
   /** Each item as Graph sent it, tenantId normalised, clientState removed. */
   readonly items: readonly Readonly<Record<string, unknown>>[];
   /** Present when an item carries encryptedContent (or on lifecycle messages that came with tokens). */
@@ -62,6 +71,7 @@ const envelopeSchemas = lazySchema(() => {
   return {
     notifications: z.object({
       ...common,
+      authenticatedRoute: z.optional(z.literal('eventHubs')),
       items: z.array(z.record(z.string(), z.unknown())),
       validationTokens: z.optional(z.array(z.string())),
       waited: z.optional(z.boolean()),
@@ -107,9 +117,10 @@ export function parseNotificationEnvelope(json: string): NotificationEnvelope {
 }
 
 function stripUndefined(envelope: z.infer<ReturnType<typeof envelopeSchemas>['notifications']>): NotificationEnvelope {
-  const { validationTokens, waited, ...rest } = envelope;
+  const { authenticatedRoute, validationTokens, waited, ...rest } = envelope;
   return {
     ...rest,
+    ...(authenticatedRoute === undefined ? {} : { authenticatedRoute }),
     ...(validationTokens === undefined ? {} : { validationTokens }),
     ...(waited === undefined ? {} : { waited }),
   };

@@ -25,6 +25,7 @@ export function followUpEnvelope(
     kind: original.kind,
     id: `${original.id}~${options.idSuffix}`,
     receivedAt: original.receivedAt,
+    ...(original.authenticatedRoute === undefined ? {} : { authenticatedRoute: original.authenticatedRoute }),
     items,
     ...(tokens === undefined ? {} : { validationTokens: tokens }),
     ...(options.waited === true ? { waited: true } : {}),

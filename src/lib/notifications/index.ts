@@ -26,6 +26,7 @@ export {
   parseQueueEnvelope,
   QUEUE_MESSAGE_MAX_CHARS,
   QUEUE_MESSAGE_MAX_JSON_BYTES,
+  type AuthenticatedRoute,
   type ClaimCheckEnvelope,
   type EnvelopeKind,
   type NotificationEnvelope,

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ENVELOPE_VERSION,
   QUEUE_MESSAGE_MAX_JSON_BYTES,
+  type AuthenticatedRoute,
   type EnvelopeKind,
   type NotificationEnvelope,
 } from './envelope';
@@ -16,6 +17,8 @@ import {
 export interface PackInput {
   readonly kind: EnvelopeKind;
   readonly receivedAt: string;
+  /** Set by ingest only when the caller's adapter vouches for the route (envelope.ts). */
+  readonly authenticatedRoute?: AuthenticatedRoute | undefined;
   readonly items: readonly Readonly<Record<string, unknown>>[];
   readonly validationTokens: readonly string[];
 }
@@ -62,18 +65,27 @@ export function packEnvelopes(input: PackInput, options: PackOptions = {}): Pack
 
   const withTokens = (rich: boolean): boolean =>
     input.validationTokens.length > 0 && (rich || input.kind === 'lifecycle');
+  const route = input.authenticatedRoute === undefined ? {} : { authenticatedRoute: input.authenticatedRoute };
   const build = (id: string, items: readonly Item[], rich: boolean): NotificationEnvelope => ({
     v: ENVELOPE_VERSION,
     kind: input.kind,
     id,
     receivedAt: input.receivedAt,
+    ...route,
     items,
     ...(withTokens(rich) ? { validationTokens: input.validationTokens } : {}),
   });
   // Each item is serialised once and each message is its items' JSON between a head and a tail: the same
   // text `JSON.stringify` gives the envelope (property order of `build`), without a second serialisation.
   const headOf = (id: string): string =>
-    JSON.stringify({ v: ENVELOPE_VERSION, kind: input.kind, id, receivedAt: input.receivedAt, items: [] }).slice(0, -2);
+    JSON.stringify({
+      v: ENVELOPE_VERSION,
+      kind: input.kind,
+      id,
+      receivedAt: input.receivedAt,
+      ...route,
+      items: [],
+    }).slice(0, -2);
   const tokensTail = `],"validationTokens":${JSON.stringify(input.validationTokens)}}`;
   const tailOf = (rich: boolean): string => (withTokens(rich) ? tokensTail : ']}');
   const tailBytes = { plain: utf8Length(tailOf(false)), rich: utf8Length(tailOf(true)) };

@@ -216,7 +216,7 @@ async function openRichItems(
   if (richItems.length === 0) return [];
   const tenants = [...new Set(richItems.map((item) => text(item.tenantId) ?? ''))];
   try {
-    await deps.rich.verifyTokens(envelope.validationTokens ?? [], tenants);
+    if (validationTokensRequired(envelope)) await deps.rich.verifyTokens(envelope.validationTokens ?? [], tenants);
   } catch (error) {
     if (error instanceof Error && isRetryableLater(classifyFailure(error))) {
       // Nothing was decided about the tokens (the signing keys could not be fetched): retry the message
@@ -286,6 +286,16 @@ function rejectMismatchedRichContent(item: Item, deps: ProcessingDependencies, r
     `Rejected a rich notification for subscription ${text(item.subscriptionId) ?? 'unknown'}: ` +
       `its content names another resource than the notification (richContentMismatch)`,
   );
+}
+
+/**
+ * Graph sends no validation tokens by Event Hubs: there the route itself vouches for the sender (only Graph's
+ * Change Tracking principal may send to the hub) and ingest checked clientState and tenant, so an envelope its
+ * Event Hubs adapter marked needs none; tokens it does carry are still verified (docs/security.md, "Rich
+ * notifications by Event Hubs"). Decryption and its signature check run either way.
+ */
+function validationTokensRequired(envelope: NotificationEnvelope): boolean {
+  return envelope.authenticatedRoute !== 'eventHubs' || (envelope.validationTokens ?? []).length > 0;
 }
 
 /** The state a decrypted rich notification carries. */

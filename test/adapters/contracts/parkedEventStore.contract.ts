@@ -43,5 +43,16 @@ export function parkedEventStoreContract(adapter: string, createStore: () => Par
 
       await expect(parked.load('never-parked.json')).rejects.toBeInstanceOf(StorageNotFound);
     });
+
+    it('moves a dead-lettered body out of the parked list, to where the operator lists it', async () => {
+      const parked = createStore();
+
+      await parked.park('2026-05-01T10-00-01.000Z-a.json', '{"n":1}');
+      await parked.park('2026-05-01T10-00-02.000Z-b.json', '{"n":2}');
+      await parked.deadLetter('2026-05-01T10-00-01.000Z-a.json');
+
+      expect(await parked.list()).toEqual(['2026-05-01T10-00-02.000Z-b.json']);
+      expect(await parked.listDeadLettered()).toEqual(['2026-05-01T10-00-01.000Z-a.json']);
+    });
   });
 }

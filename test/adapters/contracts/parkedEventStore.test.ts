@@ -9,5 +9,6 @@ parkedEventStoreContract('blob (Azurite)', () =>
   createBlobParkedEventStore(
     BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(uniqueName('parked')),
     'parked/eventhubs/',
+    'deadletter/eventhubs/',
   ),
 );

@@ -5,16 +5,20 @@ import { MemoryParkedEventStore } from '../../../src/adapters/memory/memoryParke
 import { MemoryPayloadStore } from '../../../src/adapters/memory/memoryPayloadStore';
 import { MemorySubscriptionRepository } from '../../../src/adapters/memory/memorySubscriptionRepository';
 import {
+  CLAIMED_PAYLOAD_WAIT_MS,
   ClaimedPayloadUnreadable,
   ingestEventGridEvents,
   ingestEventHubsEvents,
+  ingestNotifications,
   isValidationMessage,
   notificationOfCloudEvent,
   notificationsOfEvents,
+  parkedAtOf,
   parkEvents,
   replayParkedEvents,
   type IngestDependencies,
 } from '../../../src/lib/ingest';
+import { EnvelopeInvalid, parseQueueEnvelope } from '../../../src/lib/notifications';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { StorageUnavailable } from '../../../src/lib/shared/errors';
 import { silentLogger } from '../../../src/lib/shared/logger';
@@ -217,8 +221,51 @@ describe('Event Hubs events', () => {
 
     expect(unconfigured.failed[0]?.error).toBeInstanceOf(ClaimedPayloadUnreadable);
     expect(missing.failed[0]?.error).toMatchObject({ code: 'ERR_STORAGE_NOT_FOUND' });
-    expect(replay).toEqual({ replayed: 1, remaining: 0 });
+    expect(replay).toEqual({ replayed: 1, remaining: 0, deadLettered: 0 });
     expect(world.notificationsQueue.sent).toHaveLength(1);
+  });
+
+  it('skips an event whose payload blob never appears, so the events behind it are replayed, and dead-letters it after an hour', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const parked = new MemoryParkedEventStore();
+    const claimedPayloads = new MemoryPayloadStore();
+    const neverWritten = {
+      value: [
+        {
+          subscriptionId: subscription.subscriptionId,
+          clientState: subscription.clientState,
+          additionalPayloadStorageId: 'never-written',
+        },
+      ],
+    };
+    await parkEvents([neverWritten], parked, world.clock);
+    world.clock.advance(1_000);
+    await parkEvents([{ value: [userNotification(subscription)] }], parked, world.clock);
+    const deps = { ...world.deps, claimedPayloads, parked };
+
+    world.clock.advance(CLAIMED_PAYLOAD_WAIT_MS - 60_000);
+    const withinTheHour = await replayParkedEvents(deps);
+    const queuedWithinTheHour = world.notificationsQueue.sent.length;
+    world.clock.advance(60_000);
+    const afterTheHour = await replayParkedEvents(deps);
+
+    expect(withinTheHour).toEqual({ replayed: 1, remaining: 1, deadLettered: 0 });
+    expect(queuedWithinTheHour).toBe(1);
+    expect(afterTheHour).toEqual({ replayed: 0, remaining: 0, deadLettered: 1 });
+    expect(await parked.list()).toEqual([]);
+    expect(await parked.listDeadLettered()).toHaveLength(1);
+    expect(world.notificationsQueue.sent).toHaveLength(1);
+  });
+
+  it('reads back the time a body was parked from its name', async () => {
+    const parked = new MemoryParkedEventStore();
+    const clock = new ManualClock('2026-05-01T10:11:12.345Z');
+
+    await parkEvents([{ value: [] }], parked, clock);
+
+    expect(parkedAtOf((await parked.list())[0] ?? '')?.toISOString()).toBe('2026-05-01T10:11:12.345Z');
+    expect(parkedAtOf('hand-written.json')).toBeUndefined();
   });
 
   it('returns the events it could not queue, and parking then replay brings them in with nothing lost', async () => {
@@ -242,13 +289,37 @@ describe('Event Hubs events', () => {
     const afterRecovery = await replayParkedEvents({ ...world.deps, parked });
 
     expect(result.failed.map(({ index }) => index).sort()).toEqual([0, 1]);
-    expect(whileDown).toEqual({ replayed: 0, remaining: 2 });
-    expect(afterRecovery).toEqual({ replayed: 2, remaining: 0 });
+    expect(whileDown).toEqual({ replayed: 0, remaining: 2, deadLettered: 0 });
+    expect(afterRecovery).toEqual({ replayed: 2, remaining: 0, deadLettered: 0 });
     expect(parked.bodies.size).toBe(0);
     const queued = world.notificationsQueue.sent.flatMap(
       (message) => (JSON.parse(message.text) as { items: unknown[] }).items,
     );
     expect(queued).toHaveLength(3);
+  });
+
+  it('marks the envelopes as from the hub only when its adapter says so; nothing a webhook body holds can set the mark', async () => {
+    const subscription = subscriptionRecord({ resource: 'users' });
+    const world = await ingestWorld([subscription]);
+    const attempt = { ...userNotification(subscription), authenticatedRoute: 'eventHubs' };
+    const forgedBody = JSON.stringify({ value: [attempt], authenticatedRoute: 'eventHubs' });
+
+    await ingestNotifications(
+      'notifications',
+      { contentType: 'application/json', body: new TextEncoder().encode(forgedBody) },
+      world.deps,
+    );
+    await ingestEventHubsEvents([forgedBody], world.deps);
+    await ingestEventHubsEvents([{ value: [userNotification(subscription)] }], {
+      ...world.deps,
+      authenticatedRoute: 'eventHubs',
+    });
+
+    const envelopes = world.notificationsQueue.sent.map((message) => parseQueueEnvelope(message.text));
+    expect(
+      envelopes.map((envelope) => ('authenticatedRoute' in envelope ? envelope.authenticatedRoute : undefined)),
+    ).toEqual([undefined, undefined, 'eventHubs']);
+    expect(() => parseQueueEnvelope({ ...envelopes[2], authenticatedRoute: 'webhook' })).toThrow(EnvelopeInvalid);
   });
 
   it('recognises the validation message by either of its marks, and only it', () => {

@@ -39,4 +39,10 @@ describe('followUpEnvelope', () => {
     expect(followUpEnvelope(original(), [basic], { idSuffix: 'waited', waited: true })).toMatchObject({ waited: true });
     expect(followUpEnvelope(original({ waited: true }), [basic], { idSuffix: 'x' })).not.toHaveProperty('waited');
   });
+  it('keeps the Event Hubs mark, so rich items held or put back still need no tokens, and never invents one', () => {
+    const byHub = original({ authenticatedRoute: 'eventHubs' });
+
+    expect(followUpEnvelope(byHub, [rich], { idSuffix: 'x' })).toMatchObject({ authenticatedRoute: 'eventHubs' });
+    expect(followUpEnvelope(original(), [rich], { idSuffix: 'x' })).not.toHaveProperty('authenticatedRoute');
+  });
 });

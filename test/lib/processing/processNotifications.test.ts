@@ -586,4 +586,41 @@ describe('processNotifications', () => {
       code: 'ERR_VALIDATION_KEYS_UNAVAILABLE',
     });
   });
+  it('accepts rich items without validation tokens only from an envelope its Event Hubs adapter marked, and still decrypts them', async () => {
+    // As the real opener does: no token covers the tenant, so verification fails.
+    const strict = setup({
+      ...acceptAllRich,
+      verifyTokens: (tokens) =>
+        tokens.length === 0 || tokens.includes('forged')
+          ? Promise.reject(new GraphNotifyError('ERR_VALIDATION_TOKEN_INVALID', 'no token for the tenant'))
+          : Promise.resolve(),
+    });
+    const richItem = (id: string, data: string): Entity => ({
+      ...messageItem(id, 'created'),
+      encryptedContent: { data, dataKey: 'k', dataSignature: 's', encryptionCertificateId: 'c' },
+    });
+    const content = (id: string): string => Buffer.from(JSON.stringify({ id, subject: id })).toString('base64');
+    const byHub = (items: Entity[], validationTokens?: string[]): NotificationEnvelope => ({
+      ...envelope(items, undefined, validationTokens),
+      authenticatedRoute: 'eventHubs',
+    });
+
+    const unmarked = await processNotifications(envelope([richItem('web', content('web'))]), strict.deps);
+    const marked = await processNotifications(
+      byHub([richItem('hub', content('hub')), richItem('garbled', 'not base64 json')]),
+      strict.deps,
+    );
+    const markedForged = await processNotifications(
+      byHub([richItem('forged', content('forged'))], ['forged']),
+      strict.deps,
+    );
+
+    expect(unmarked.rejected).toBe(1);
+    // The content is still decrypted (and its signature checked): the garbled item is refused.
+    expect(marked.rejected).toBe(1);
+    expect(markedForged.rejected).toBe(1);
+    expect([...strict.sink.states.keys()].filter((key) => key.includes('/messages/'))).toHaveLength(1);
+    expect([...strict.sink.states.keys()].some((key) => key.endsWith('/messages/hub'))).toBe(true);
+    expect(strict.graph.reads).toBe(0);
+  });
 });

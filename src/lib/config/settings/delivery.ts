@@ -7,6 +7,12 @@
  * (docs/graph-protocol.md §14, docs/ingest.md#delivery-routes).
  */
 import type { Environment, EnvReader } from '../envReader';
+import {
+  BLOB_CONTAINER_NAME,
+  EVENT_SUBSCRIPTION_NAME,
+  FUNCTION_APP_RESOURCE_ID,
+  STORAGE_ACCOUNT_RESOURCE_ID,
+} from '../../delivery/armResourceIds';
 import { defineSetting, type SettingDefinition } from '../setting';
 
 export const DELIVERY_ROUTES = ['webhook', 'eventGrid', 'eventHubs'] as const;
@@ -46,6 +52,34 @@ export const deliverySettings = {
     description:
       'Azure region name of the partner topic as `az account list-locations` prints it (westeurope, not "West Europe"). Needed by the eventGrid route.',
     whenWrong: 'A display name or unknown region makes Graph refuse eventGrid subscriptions.',
+  }),
+  eventGridFunctionAppResourceId: defineSetting({
+    name: 'EVENT_GRID_FUNCTION_APP_RESOURCE_ID',
+    description:
+      "This function app's Azure resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>). With EVENT_GRID_DEAD_LETTER_STORAGE_ACCOUNT_ID and the eventGrid route's settings, the reconcile timer activates Graph's partner topic and keeps the event subscription to receiveEventGridNotifications in place while eventGrid subscriptions exist (docs/deploy.md#event-grid-and-event-hubs). Empty = that is left to `graph-notify eventgrid activate`.",
+    whenWrong:
+      "Another app's id: its events go there. A malformed id is refused at start-up. Unset: nothing is delivered by Event Grid until someone runs the CLI command.",
+  }),
+  eventGridDeadLetterStorageAccountId: defineSetting({
+    name: 'EVENT_GRID_DEAD_LETTER_STORAGE_ACCOUNT_ID',
+    description:
+      'Resource id of the storage account holding EVENT_GRID_DEAD_LETTER_CONTAINER_NAME (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>), where Event Grid puts the events it gave up on. Needed with EVENT_GRID_FUNCTION_APP_RESOURCE_ID.',
+    whenWrong:
+      'ARM refuses the event subscription; the reconcile report and the eventGrid subscriptions show the error.',
+  }),
+  eventGridDeadLetterContainer: defineSetting({
+    name: 'EVENT_GRID_DEAD_LETTER_CONTAINER_NAME',
+    default: 'eventgrid-deadletter',
+    description: "Blob container for Event Grid's dead letters (the Bicep creates it with the app's other containers).",
+    whenWrong: 'ARM refuses the event subscription, or dead letters land where nobody looks.',
+  }),
+  eventGridEventSubscriptionName: defineSetting({
+    name: 'EVENT_GRID_EVENT_SUBSCRIPTION_NAME',
+    default: 'to-graph-notify',
+    description:
+      "Name of the partner topic's event subscription that sends its events to receiveEventGridNotifications (3-64 letters, digits or hyphens).",
+    whenWrong:
+      'A second name adds a second event subscription: every event is delivered twice (harmless, but twice the work).',
   }),
   eventHubsNamespace: defineSetting({
     name: 'EVENT_HUBS__fullyQualifiedNamespace',
@@ -98,6 +132,14 @@ export interface EventGridRouteConfig {
   readonly location: string;
 }
 
+/** What the reconcile timer needs to activate the partner topic and keep its event subscription (activateEventGrid.ts). */
+export interface EventGridActivationConfig {
+  readonly functionAppResourceId: string;
+  readonly deadLetterStorageAccountId: string;
+  readonly deadLetterContainer: string;
+  readonly eventSubscriptionName: string;
+}
+
 export interface EventHubsRouteConfig {
   readonly fullyQualifiedNamespace: string;
   readonly hubName: string;
@@ -108,6 +150,8 @@ export interface DeliveryConfig {
   readonly defaultRoute: DeliveryRoute;
   /** Undefined until every EVENT_GRID_* setting is set; `missing` names the unset ones. */
   readonly eventGrid: EventGridRouteConfig | undefined;
+  /** Undefined unless EVENT_GRID_FUNCTION_APP_RESOURCE_ID and EVENT_GRID_DEAD_LETTER_STORAGE_ACCOUNT_ID are set. */
+  readonly eventGridActivation?: EventGridActivationConfig | undefined;
   readonly eventHubs: EventHubsRouteConfig | undefined;
   readonly consumerGroup: string;
   /** blobStoreUrl for eventHubs subscriptions with resource data; absent = Graph is given none. */
@@ -140,6 +184,24 @@ export function readDeliveryConfig(env: EnvReader): DeliveryConfig {
       s.eventGridLocation,
       /^[a-z0-9]+$/,
       'a region name in lower case without spaces, such as westeurope',
+    ),
+  };
+  const activation = {
+    functionAppResourceId: checked(
+      s.eventGridFunctionAppResourceId,
+      FUNCTION_APP_RESOURCE_ID,
+      'a function app resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Web/sites/<app>)',
+    ),
+    deadLetterStorageAccountId: checked(
+      s.eventGridDeadLetterStorageAccountId,
+      STORAGE_ACCOUNT_RESOURCE_ID,
+      'a storage account resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<account>)',
+    ),
+    deadLetterContainer: checked(s.eventGridDeadLetterContainer, BLOB_CONTAINER_NAME, 'a blob container name'),
+    eventSubscriptionName: checked(
+      s.eventGridEventSubscriptionName,
+      EVENT_SUBSCRIPTION_NAME,
+      '3-64 letters, digits or hyphens',
     ),
   };
   const hubs = {
@@ -175,6 +237,9 @@ export function readDeliveryConfig(env: EnvReader): DeliveryConfig {
   return {
     defaultRoute: env.oneOf(s.defaultDelivery, DELIVERY_ROUTES),
     eventGrid: missingGrid.length === 0 ? (grid as EventGridRouteConfig) : undefined,
+    eventGridActivation: Object.values(activation).every((value) => value !== undefined)
+      ? (activation as EventGridActivationConfig)
+      : undefined,
     eventHubs: missingHubs.length === 0 ? (hubs as EventHubsRouteConfig) : undefined,
     consumerGroup: env.string(s.eventHubsConsumerGroup),
     eventHubsBlobStoreUrl: checked(
@@ -184,7 +249,7 @@ export function readDeliveryConfig(env: EnvReader): DeliveryConfig {
     ),
     eventHubsPayloadContainer: checked(
       s.eventHubsPayloadContainer,
-      /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+      BLOB_CONTAINER_NAME,
       'a blob container name (3-63 lower-case letters, digits and single hyphens)',
     ),
     missing: { eventGrid: missingGrid, eventHubs: missingHubs },
