@@ -176,7 +176,7 @@ function postTimes(sim: Simulator): Map<string, number> {
 }
 
 const keyOf = (record: NotificationRecord): string =>
-  `${record.tenantId}|${normalizeResourcePath(record.resource ?? '')}`;
+  `${record.tenantId}|${normalizeResourcePath(record.resource ?? '', record.tenantId)}`;
 
 type Pattern = number | 'lone' | 'one-post' | 'back-to-back';
 

@@ -309,7 +309,7 @@ export function combinationKey(subscription: {
       .map((value) => value.trim())
       .includes(type),
   ).join(',');
-  return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
+  return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource, subscription.tenantId)}|${types}`;
 }
 
 const requestSchema = lazySchema(() =>
