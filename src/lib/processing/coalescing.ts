@@ -198,7 +198,11 @@ export async function recordReceipts(
   for (const item of items) {
     const resource = text(item.resource) ?? '';
     if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
-    entries.push({ tenantId: text(item.tenantId) ?? '', resourcePath: normalizeResourcePath(resource, text(item.tenantId)), receivedAt });
+    entries.push({
+      tenantId: text(item.tenantId) ?? '',
+      resourcePath: normalizeResourcePath(resource, text(item.tenantId)),
+      receivedAt,
+    });
   }
   try {
     await coalescing.receipts.record(entries);

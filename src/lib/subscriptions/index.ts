@@ -66,6 +66,7 @@ export {
   SubscriptionBusy,
   SubscriptionDuplicate,
   SubscriptionNotFound,
+  SubscriptionUserNotFound,
   SubscriptionRefused,
   SubscriptionRequestInvalid,
   SubscriptionRuleViolated,
