@@ -23,7 +23,7 @@ import {
   type SubscriptionOrigin,
   type SubscriptionRecord,
 } from './subscriptionRecord';
-import { resolveUserPrincipalName } from './resolveUserPrincipalName';
+import { resolveSubscriptionResource } from './resolveSubscriptionResource';
 import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
 
 export function newClientState(): string {
@@ -33,7 +33,7 @@ export function newClientState(): string {
 export interface IntentSpec {
   readonly tenantId: string;
   readonly resource: string;
-  /** The resource as asked for, when a user principal name in it was resolved (`resolveUserPrincipalName`). */
+  /** The resource as asked for, when it was resolved to Graph's form (`resolveSubscriptionResource`). */
   readonly requestedResource?: string | undefined;
   readonly changeType: string;
   readonly includeResourceData: boolean;
@@ -164,8 +164,9 @@ export async function createSubscription(
   const now = deps.clock.now();
   const checked = planSubscription(request, deps.settings, now);
   routeUrls(checked.delivery, deps.settings);
-  // One key per resource: a user principal name becomes the user's id before anything is stored or subscribed.
-  const plan = { ...checked, ...(await resolveUserPrincipalName(checked.resource, checked.tenantId, deps.graph)) };
+  // One key per resource: a user principal name becomes the user's id, an owner's drive the drive, before anything
+  // is stored or subscribed.
+  const plan = { ...checked, ...(await resolveSubscriptionResource(checked.resource, checked.tenantId, deps.graph)) };
   const key = combinationKey(plan);
   const existing = (await deps.repository.list()).find(
     (record) => record.status !== 'deleted' && combinationKey(record) === key,

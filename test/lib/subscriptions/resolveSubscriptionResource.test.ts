@@ -11,8 +11,8 @@ import {
   SubscriptionUserNotFound,
   toSubscriptionView,
 } from '../../../src/lib/subscriptions';
-import { userPrincipalNameOf, withUserId } from '../../../src/lib/subscriptions/resolveUserPrincipalName';
-import { createWorld, requestsOf, type World } from './world';
+import { userPrincipalNameOf, withUserId } from '../../../src/lib/subscriptions/resolveSubscriptionResource';
+import { createWorld, requestsOf, TENANT_ID, type World } from './world';
 
 let world: World;
 
@@ -89,6 +89,33 @@ describe('a subscription made with a user principal name', () => {
     await createSubscription({ resource: `users/${world.userId}/contacts`, changeType: 'created' }, world.deps());
 
     expect(requestsOf(world, 'resolveUser')).toEqual([]);
+  });
+});
+
+describe('a drive named through its owner', () => {
+  it('is subscribed as the drive its notifications name, the owner form kept for display', async () => {
+    const driveId = world.sim.directory(TENANT_ID).driveOfUser(world.userId)?.id;
+    expect(driveId).toBeDefined();
+
+    const created = await createSubscription(
+      { resource: `users/${UPN}/drive/root`, changeType: 'updated' },
+      world.deps(),
+    );
+
+    expect(created.resource).toBe(`drives/${driveId}/root`);
+    expect(created.requestedResource).toBe(`users/${UPN}/drive/root`);
+    expect(world.sim.subscriptions().map((subscription) => subscription.resource)).toEqual([`drives/${driveId}/root`]);
+    expect(requestsOf(world, 'resolveDrive').map((request) => request.path)).toEqual([`/users/${world.userId}/drive`]);
+  });
+
+  it('is refused when Graph knows no such owner, and nothing is created', async () => {
+    const refusal = createSubscription(
+      { resource: 'users/00000000-0000-4000-8000-00000000abcd/drive/root', changeType: 'updated' },
+      world.deps(),
+    );
+
+    await expect(refusal).rejects.toMatchObject({ code: 'ERR_SUBSCRIPTION_REFUSED', reason: 'resourceNotFound' });
+    expect(world.sim.subscriptions()).toEqual([]);
   });
 });
 
