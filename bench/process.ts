@@ -193,7 +193,7 @@ function postTimes(sim: Simulator): Map<string, number> {
 }
 
 const keyOf = (record: NotificationRecord): string =>
-  `${record.tenantId}|${normalizeResourcePath(record.resource ?? '')}`;
+  `${record.tenantId}|${normalizeResourcePath(record.resource ?? '', record.tenantId)}`;
 
 type Pattern = number | 'lone' | 'one-post' | 'back-to-back';
 
@@ -296,10 +296,14 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       response.writeHead(202).end();
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value: { resource: string }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        value: { resource: string; tenantId: string }[];
+      };
       for (const item of body.value) {
-        const read = fetch(`${graphBaseUrl}/${item.resource}`, { headers: { authorization: `Bearer ${token}` } }).then(
-          (r) => r.arrayBuffer(),
+        // Outlook names the owner `{user-guid}@{tenant-guid}`: read the resource by its canonical path.
+        const path = normalizeResourcePath(item.resource, item.tenantId);
+        const read = fetch(`${graphBaseUrl}/${path}`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
+          r.arrayBuffer(),
         );
         pendingReads.add(read);
         void read.finally(() => pendingReads.delete(read));

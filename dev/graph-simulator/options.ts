@@ -69,8 +69,19 @@ export interface GraphSimulatorOptions {
   batch?: Partial<BatchOptions>;
   delta?: Partial<DeltaOptions>;
   faults?: Partial<FaultOptions>;
+  notificationShapes?: Partial<NotificationShapeOptions>;
   /** Receives one line per notable event (never secrets or resource content). */
   log?: (line: string) => void;
+}
+
+/** How Graph spells the resources it names in change notifications, where its pages show more than one form. */
+export interface NotificationShapeOptions {
+  /**
+   * The mailbox owner in basic Outlook notifications (messages, events, contacts): `userAtTenant`
+   * (`Users/{user-guid}@{tenant-guid}/Messages/{id}`, default: the example of Microsoft's "Receive change
+   * notifications through webhooks" page) or `userId` (`Users/{user-guid}/Messages/{id}`, older payloads).
+   */
+  outlookOwner: 'userAtTenant' | 'userId';
 }
 
 export interface SubscriptionOptions {
@@ -194,6 +205,7 @@ export interface ResolvedOptions {
   batch: BatchOptions;
   delta: DeltaOptions;
   faults: Partial<FaultOptions>;
+  notificationShapes: NotificationShapeOptions;
   log: (line: string) => void;
 }
 
@@ -313,6 +325,9 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
       pageSize: positive('delta.pageSize', options.delta?.pageSize ?? DEFAULT_PAGE_SIZE),
     }),
     faults: options.faults ?? {},
+    notificationShapes: Object.freeze({
+      outlookOwner: options.notificationShapes?.outlookOwner ?? 'userAtTenant',
+    }),
     log: options.log ?? (() => undefined),
   });
 }

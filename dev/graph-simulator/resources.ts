@@ -6,6 +6,7 @@
 import type { TenantDirectory } from './directory.js';
 import { GraphHttpError } from './graphError.js';
 import type { ChangeEvent, ChangeType, JsonObject, SimResourceKind } from './model.js';
+import type { NotificationShapeOptions } from './options.js';
 
 /** Splits a Graph path into segments, turning OData key syntax `messages('id')` into `messages`, `id`. */
 export function parseGraphPath(path: string): string[] {
@@ -445,12 +446,16 @@ const OUTLOOK_SEGMENT: Partial<Record<SimResourceKind, [string, string]>> = {
   contact: ['Contacts', 'Contact'],
 };
 
-/** `resource` and `resourceData` of a notification, in the shapes of docs/graph-protocol.md §3.4. */
+/**
+ * `resource` and `resourceData` of a notification, in the shapes of docs/graph-protocol.md §3.4. A basic Outlook
+ * notification names the mailbox owner `{user-guid}@{tenant-guid}` unless `shapes.outlookOwner` is `userId`.
+ */
 export function notificationSubject(
   target: SubscriptionTarget,
   change: ChangeEvent,
   rich: boolean,
   sequenceNumber: number,
+  shapes: NotificationShapeOptions,
 ): NotificationSubject {
   const body = change.after ?? change.before ?? {};
   const outlook = OUTLOOK_SEGMENT[change.kind];
@@ -469,7 +474,8 @@ export function notificationSubject(
         },
       };
     }
-    const resource = `Users/${userId}/${outlook[0]}/${change.id}`;
+    const owner = shapes.outlookOwner === 'userAtTenant' ? `${userId}@${change.tenantId}` : userId;
+    const resource = `Users/${owner}/${outlook[0]}/${change.id}`;
     return {
       resource,
       resourceData: {

@@ -911,7 +911,13 @@ export class SubscriptionService {
         continue;
       if (changeType === undefined || !subscription.changeTypes.includes(changeType)) continue;
       const rich = subscription.includeResourceData && subscription.certificate !== undefined;
-      const subject = notificationSubject(subscription.target, change, rich, ++this.#sequence);
+      const subject = notificationSubject(
+        subscription.target,
+        change,
+        rich,
+        ++this.#sequence,
+        this.#deps.options.notificationShapes,
+      );
       const outlook = subscription.target.family === 'outlook';
       const payload: JsonObject = {
         // Only Outlook's examples carry a notification id (docs/graph-protocol.md §3.3); receivers must not rely on it.

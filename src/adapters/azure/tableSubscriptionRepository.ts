@@ -22,6 +22,7 @@ interface SubscriptionEntity {
   rowKey: string;
   tenantId: string;
   resource: string;
+  requestedResource?: string;
   changeType: string;
   clientState: string;
   notificationUrl: string;
@@ -52,6 +53,7 @@ function toEntity(record: SubscriptionRecord): SubscriptionEntity {
     rowKey: ROW_KEY,
     tenantId: record.tenantId,
     resource: record.resource,
+    ...(record.requestedResource === undefined ? {} : { requestedResource: record.requestedResource }),
     changeType: record.changeType,
     clientState: record.clientState,
     notificationUrl: record.notificationUrl,
@@ -111,6 +113,7 @@ function fromEntity(entity: TableEntityResult<SubscriptionEntity>): StoredSubscr
       ? {}
       : { reauthorizationOwedSince: entity.reauthorizationOwedSince }),
     ...(entity.replaces === undefined ? {} : { replaces: entity.replaces }),
+    ...(entity.requestedResource === undefined ? {} : { requestedResource: entity.requestedResource }),
     etag: entity.etag,
   };
 }

@@ -108,7 +108,7 @@ export function isRecentlyActive(receipt: ReceiptEntry | undefined, receivedAt: 
 const readById = (item: Item): boolean =>
   kindOfNotificationResource(text(item.resource) ?? '')?.retrieval.kind === 'byId';
 const resourceKey = (item: Item): string =>
-  `${text(item.tenantId) ?? ''}|${normalizeResourcePath(text(item.resource) ?? '')}`;
+  `${text(item.tenantId) ?? ''}|${normalizeResourcePath(text(item.resource) ?? '', text(item.tenantId))}`;
 
 /** The basic notifications about quiet resources: one receipt read per resource read by id. */
 async function quietItems(
@@ -128,7 +128,7 @@ async function quietItems(
       const first = items[0] as Item;
       const receipt = await coalescing.receipts.read(
         text(first.tenantId) ?? '',
-        normalizeResourcePath(text(first.resource) ?? ''),
+        normalizeResourcePath(text(first.resource) ?? '', text(first.tenantId)),
       );
       if (!isRecentlyActive(receipt, receivedAt, quietMs)) for (const item of items) quiet.add(item);
     }),
@@ -198,7 +198,11 @@ export async function recordReceipts(
   for (const item of items) {
     const resource = text(item.resource) ?? '';
     if (kindOfNotificationResource(resource)?.retrieval.kind !== 'byId') continue;
-    entries.push({ tenantId: text(item.tenantId) ?? '', resourcePath: normalizeResourcePath(resource), receivedAt });
+    entries.push({
+      tenantId: text(item.tenantId) ?? '',
+      resourcePath: normalizeResourcePath(resource, text(item.tenantId)),
+      receivedAt,
+    });
   }
   try {
     await coalescing.receipts.record(entries);

@@ -303,7 +303,7 @@ function richState(item: Item, body: Item, receivedAt: string): ResourceState {
   const deleted = item.changeType === 'deleted';
   return {
     tenantId: text(item.tenantId) ?? '',
-    resourcePath: normalizeResourcePath(text(item.resource) ?? ''),
+    resourcePath: normalizeResourcePath(text(item.resource) ?? '', text(item.tenantId)),
     changeType: String(item.changeType),
     subscriptionId: text(item.subscriptionId),
     etag: text(body['@odata.etag']),
@@ -345,7 +345,7 @@ async function groupByResource(
   for (const { item, select } of items) {
     const tenantId = text(item.tenantId) ?? '';
     const resource = text(item.resource) ?? '';
-    const path = normalizeResourcePath(resource);
+    const path = normalizeResourcePath(resource, tenantId);
     const kind = kindOfNotificationResource(resource);
     const subscriptionId = text(item.subscriptionId);
     if (kind === undefined) {

@@ -4,7 +4,7 @@
  * is required, rich-notification support, and how changed state is retrieved. Subscriptions, processing
  * and resync all read from here. To support a new kind, add an entry and its tests.
  */
-import { encodeResourceId, normalizeResourcePath } from './resourcePath';
+import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
 
@@ -94,7 +94,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncDeltaPath: () => '/users/delta',
     resyncCoverage: 'oneStream',
     // Notifications name users `Users/{id}` (docs/graph-protocol.md §3.4).
-    resyncItemPath: (_resource, id) => `users/${encodeResourceId(id)}`,
+    resyncItemPath: (_resource, id) => `users/${encodeResourceId(canonicalId('users', id, undefined))}`,
     resyncListsAllOf: () => 'users',
   },
   {
@@ -109,7 +109,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     retrieval: { kind: 'byId' },
     resyncDeltaPath: () => '/groups/delta',
     resyncCoverage: 'oneStream',
-    resyncItemPath: (_resource, id) => `groups/${encodeResourceId(id)}`,
+    resyncItemPath: (_resource, id) => `groups/${encodeResourceId(canonicalId('groups', id, undefined))}`,
     resyncListsAllOf: () => 'groups',
   },
   {

@@ -7,6 +7,13 @@
  * blob, whatever casing or key syntax Graph used; two different resources never share one (the mapping is
  * injective: a segment spelled like a navigation name is read as one, as Graph's own URL grammar does).
  *
+ * Directory object ids are GUIDs, which Graph matches in any case: a GUID id of `users`, `groups` or `teams` is
+ * lower-cased. Outlook may name a mailbox owner `{user-guid}@{tenant-guid}` (`Users/{user-guid}@{tenant-guid}/Messages/{id}`,
+ * Microsoft's "Receive change notifications through webhooks" page): given the tenant the resource belongs to (the
+ * notification's or the subscription's `tenantId`), that user segment is read as the user `{user-guid}` when the
+ * suffix is that very tenant. With any other suffix it names a mailbox elsewhere and stays a distinct id, so it
+ * never merges with a local user (docs/sink.md#canonical-keys).
+ *
  * `sinkBlobName` turns that path into the sink's blob name: tenant id lower-cased, and a stable hashed form
  * for paths beyond Azure's blob name limits (docs/sink.md).
  */
@@ -114,22 +121,51 @@ function splitSegments(path: string): string[] {
   return segments.filter((segment) => segment !== '');
 }
 
-/** Canonical resource path; see the module comment. Query strings are dropped. */
-export function normalizeResourcePath(resource: string): string {
+/** Navigation names whose ids are directory object GUIDs, which Graph matches case-insensitively. */
+const GUID_KEYED = new Set(['users', 'groups', 'teams']);
+const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const GUID_ID = new RegExp(`^${GUID}$`, 'i');
+const USER_AT_TENANT = new RegExp(`^(${GUID})@(${GUID})$`, 'i');
+
+/** The canonical spelling of the id that follows the navigation name `nav`; see the module comment. */
+export function canonicalId(nav: string | undefined, id: string, tenantId: string | undefined): string {
+  if (nav === undefined || !GUID_KEYED.has(nav)) return id;
+  if (GUID_ID.test(id)) return id.toLowerCase();
+  const atTenant = nav === 'users' ? USER_AT_TENANT.exec(id) : null;
+  if (atTenant === null) return id;
+  const [, user = '', tenant = ''] = atTenant;
+  // The suffix is this resource's own tenant: the user `{user-guid}`. Any other suffix is another mailbox.
+  return tenant.toLowerCase() === tenantId?.toLowerCase() ? user.toLowerCase() : id.toLowerCase();
+}
+
+/**
+ * Canonical resource path; see the module comment. Query strings are dropped. `tenantId` is the tenant the
+ * resource belongs to (the notification's or the subscription's): pass it wherever a key is made, so that
+ * `users/{user-guid}@{tenantId}/…` meets `users/{user-guid}/…`; without it that form stays a distinct id.
+ */
+export function normalizeResourcePath(resource: string, tenantId?: string): string {
   const parts: string[] = [];
+  // The navigation name the next id belongs to, when the previous part was one.
+  let nav: string | undefined;
+  const pushId = (id: string): void => {
+    parts.push(encodeResourceId(canonicalId(nav, id, tenantId)));
+    nav = undefined;
+  };
   for (const segment of splitSegments(resource)) {
     const call = /^([^('"]+)\((?:'((?:[^']|'')*)'|([^)']*))\)$/.exec(segment);
     const name = call?.[1];
     if (call !== null && name !== undefined && NAVIGATION_NAMES.has(name.toLowerCase())) {
       const [, , quoted, bare] = call;
       const id = quoted === undefined ? (bare ?? '') : quoted.replace(/''/g, "'");
-      parts.push(name.toLowerCase());
-      if (id !== '') parts.push(encodeResourceId(id));
+      nav = name.toLowerCase();
+      parts.push(nav);
+      if (id !== '') pushId(id);
     } else if (NAVIGATION_NAMES.has(segment.toLowerCase())) {
-      parts.push(segment.toLowerCase());
+      nav = segment.toLowerCase();
+      parts.push(nav);
     } else {
       // Anything else, `x('y')` after an id included, is one id: never split, so it cannot meet `x/y`.
-      parts.push(encodeResourceId(segment));
+      pushId(segment);
     }
   }
   return parts.join('/');

@@ -98,7 +98,7 @@ export async function runResync(record: StoredSubscription, deps: SubscriptionDe
       `Resynced ${target.key} for subscription ${id}: ${run.pages} page(s), ${run.writes.written} written${run.fullSync ? ' (full sync)' : ''}`,
     );
   }
-  const collectionPath = kind.resyncListsAllOf(normalizeResourcePath(record.resource));
+  const collectionPath = kind.resyncListsAllOf(normalizeResourcePath(record.resource, record.tenantId));
   if (everyStreamListedInFull && collectionPath !== undefined) {
     const sweep = await tombstoneUnlisted(
       { tenantId: record.tenantId, collectionPath, subscriptionId: id },

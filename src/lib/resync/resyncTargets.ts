@@ -42,7 +42,7 @@ export async function resyncTargetsOf(
   const deltaPath = kind?.resyncDeltaPath;
   const itemPath = kind?.resyncItemPath;
   if (kind === undefined || deltaPath === undefined || itemPath === undefined) return undefined;
-  const path = normalizeResourcePath(record.resource);
+  const path = normalizeResourcePath(record.resource, record.tenantId);
   const target = (key: string, scope: ResyncScope): DeltaTarget => ({
     tenantId: record.tenantId,
     key,

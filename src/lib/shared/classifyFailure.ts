@@ -77,6 +77,7 @@ const CLASS_BY_CODE: Readonly<Record<ErrorCode, FailureClass>> = {
   ERR_SUBSCRIPTION_RULE_VIOLATED: 'permanent',
   ERR_SUBSCRIPTION_SELECT_REQUIRED: 'permanent',
   ERR_SUBSCRIPTION_NOT_FOUND: 'permanent',
+  ERR_SUBSCRIPTION_USER_NOT_FOUND: 'permanent',
   ERR_SUBSCRIPTION_REQUEST_INVALID: 'permanent',
   ERR_SUBSCRIPTION_REFUSED: 'permanent',
   ERR_SUBSCRIPTION_DUPLICATE: 'permanent',

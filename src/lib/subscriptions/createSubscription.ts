@@ -23,6 +23,7 @@ import {
   type SubscriptionOrigin,
   type SubscriptionRecord,
 } from './subscriptionRecord';
+import { resolveSubscriptionResource } from './resolveSubscriptionResource';
 import { combinationKey, planSubscription, type SubscriptionRequest } from './subscriptionRules';
 
 export function newClientState(): string {
@@ -32,6 +33,8 @@ export function newClientState(): string {
 export interface IntentSpec {
   readonly tenantId: string;
   readonly resource: string;
+  /** The resource as asked for, when it was resolved to Graph's form (`resolveSubscriptionResource`). */
+  readonly requestedResource?: string | undefined;
   readonly changeType: string;
   readonly includeResourceData: boolean;
   readonly expirationDateTime: string;
@@ -71,6 +74,7 @@ export async function recordIntent(
     updatedAt: at,
     origin: spec.origin,
     ...(spec.replaces === undefined ? {} : { replaces: spec.replaces }),
+    ...(spec.requestedResource === undefined ? {} : { requestedResource: spec.requestedResource }),
   };
   return deps.repository.create(intent);
 }
@@ -147,7 +151,8 @@ export async function carryOutIntent(
 /**
  * The create use case behind `POST /api/subscriptions`, `graph-notify subscriptions create` and the
  * desired-state pass. Throws `SubscriptionRuleViolated` / `SubscriptionRequestInvalid` before any Graph
- * call, `SubscriptionDuplicate` when graph-notify already manages the same subscription, and Graph's
+ * call, `SubscriptionUserNotFound` when the resource names a user principal name Graph does not know,
+ * `SubscriptionDuplicate` when graph-notify already manages the same subscription, and Graph's
  * refusals explained (`SubscriptionRefused`, `SubscriptionDuplicate`); 429/5xx as `GraphThrottled` /
  * `GraphUnavailable`.
  */
@@ -157,8 +162,11 @@ export async function createSubscription(
   options: { readonly origin?: SubscriptionOrigin } = {},
 ): Promise<StoredSubscription> {
   const now = deps.clock.now();
-  const plan = planSubscription(request, deps.settings, now);
-  routeUrls(plan.delivery, deps.settings);
+  const checked = planSubscription(request, deps.settings, now);
+  routeUrls(checked.delivery, deps.settings);
+  // One key per resource: a user principal name becomes the user's id, an owner's drive the drive, before anything
+  // is stored or subscribed.
+  const plan = { ...checked, ...(await resolveSubscriptionResource(checked.resource, checked.tenantId, deps.graph)) };
   const key = combinationKey(plan);
   const existing = (await deps.repository.list()).find(
     (record) => record.status !== 'deleted' && combinationKey(record) === key,

@@ -7,7 +7,8 @@
  *
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
  * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid" } ] }`
- * (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY).
+ * (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY). An entry may name its user by user
+ * principal name: the create resolves it to the id once, like the API's, and the entry then matches that subscription.
  */
 import * as z from 'zod/mini';
 import { DELIVERY_ROUTES } from '../config/settings/delivery';
@@ -92,9 +93,7 @@ export function planDesiredState(
       resource: request.resource,
       changeType: request.changeType,
     });
-  const present = new Set(
-    records.filter((record) => record.status !== 'deleted').map((record) => combinationKey(record)),
-  );
+  const present = new Set(records.filter((record) => record.status !== 'deleted').flatMap(keysOfRecord));
   const wanted = new Set(desired.map(keyOf));
   return {
     create: desired.filter((request) => !present.has(keyOf(request))),
@@ -103,7 +102,19 @@ export function planDesiredState(
         record.origin === 'desiredState' &&
         record.status !== 'pending' &&
         record.status !== 'deleted' &&
-        !wanted.has(combinationKey(record)),
+        !keysOfRecord(record).some((key) => wanted.has(key)),
     ),
   };
+}
+
+/**
+ * The keys an entry may match a record by: its resource, and the resource as asked for when a user principal
+ * name in it was resolved at create, so an entry naming a user by UPN keeps matching the subscription it made
+ * without resolving the name on every pass (docs/subscriptions.md#users-by-name).
+ */
+function keysOfRecord(record: StoredSubscription): string[] {
+  const keys = [combinationKey(record)];
+  if (record.requestedResource !== undefined)
+    keys.push(combinationKey({ ...record, resource: record.requestedResource }));
+  return keys;
 }

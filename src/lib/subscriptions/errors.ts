@@ -22,7 +22,8 @@ export type SubscriptionRule =
   | 'maximum-lifetime'
   | 'lifecycle-url-required'
   | 'tenant-id'
-  | 'initial-sync';
+  | 'initial-sync'
+  | 'app-only-user';
 
 /** A request breaks one of Graph's (or graph-notify's) subscription rules; Graph was not called. */
 export class SubscriptionRuleViolated extends GraphNotifyError {
@@ -50,6 +51,17 @@ export class SubscriptionSelectRequired extends GraphNotifyError {
     super(
       'ERR_SUBSCRIPTION_SELECT_REQUIRED',
       `includeResourceData on ${kind} subscriptions needs $select in the resource: Graph sends only the selected properties of Outlook ${kind}s and refuses the subscription without it. Write e.g. "${resource.split('?', 1)[0] ?? resource}?$select=${EXAMPLE_SELECT[kind] ?? 'id'}" (not Body or UniqueBody, which rich Outlook notifications cannot carry)`,
+    );
+  }
+}
+
+/** A subscription resource names its user by a user principal name Graph does not know in the tenant. */
+export class SubscriptionUserNotFound extends GraphNotifyError {
+  constructor(userPrincipalName: string, tenantId: string, options?: { cause?: unknown }) {
+    super(
+      'ERR_SUBSCRIPTION_USER_NOT_FOUND',
+      `Graph knows no user "${userPrincipalName}" in tenant ${tenantId}: graph-notify resolves a user principal name in the resource to the user's id before it subscribes. Check the name (and the tenant), or write the user's object id (users/{id}/...).`,
+      options,
     );
   }
 }

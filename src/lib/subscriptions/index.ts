@@ -71,6 +71,7 @@ export {
   SubscriptionBusy,
   SubscriptionDuplicate,
   SubscriptionNotFound,
+  SubscriptionUserNotFound,
   SubscriptionRefused,
   SubscriptionRequestInvalid,
   SubscriptionRuleViolated,

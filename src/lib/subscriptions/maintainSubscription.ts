@@ -323,6 +323,7 @@ async function createReplacement(
       {
         tenantId: old.tenantId,
         resource: old.resource,
+        requestedResource: old.requestedResource,
         changeType: old.changeType,
         includeResourceData: old.includeResourceData,
         expirationDateTime,

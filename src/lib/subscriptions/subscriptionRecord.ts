@@ -28,7 +28,13 @@ export interface SubscriptionRecord {
   /** The Graph subscription id: the key notifications are looked up by. */
   readonly subscriptionId: string;
   readonly tenantId: string;
+  /** What Graph was asked to watch, in the form its notifications use: `users/{id}/…`, `drives/{id}/root`. */
   readonly resource: string;
+  /**
+   * The resource as the operator or the desired-state file wrote it, when graph-notify resolved it at create (a user
+   * principal name to the id, `users/{id}/drive/root` to the drive); shown, never sent to Graph.
+   */
+  readonly requestedResource?: string;
   /** Comma-separated Graph change types, e.g. `created,updated,deleted`. */
   readonly changeType: string;
   readonly clientState: string;

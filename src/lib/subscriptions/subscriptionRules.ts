@@ -100,6 +100,11 @@ function checkTarget(
   const tenantId = (request.tenantId ?? settings.defaultTenantId).toLowerCase();
   if (!isTenantId(tenantId))
     throw new SubscriptionRuleViolated('tenant-id', `tenantId must be a GUID, got "${tenantId}"`);
+  if (normalizeResourcePath(resource).split('/', 1)[0] === 'me')
+    throw new SubscriptionRuleViolated(
+      'app-only-user',
+      `resource "${resource}" names "me", the signed-in user, but graph-notify subscribes with an app-only token, which has no signed-in user, and Graph refuses it: write users/{id}/${resource.replace(/^me\b\/?/i, '')} with the user's object id or user principal name (a name is resolved to the id once, at create)`,
+    );
   const kind = kindOfSubscriptionResource(resource);
   if (kind === undefined) {
     const supported = RESOURCE_KINDS.map((k) => k.name).join(', ');
@@ -309,7 +314,7 @@ export function combinationKey(subscription: {
       .map((value) => value.trim())
       .includes(type),
   ).join(',');
-  return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource)}|${types}`;
+  return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource, subscription.tenantId)}|${types}`;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface SubscriptionView {
   readonly id: string;
   readonly tenantId: string;
   readonly resource: string;
+  /** The resource as it was asked for, when a user principal name in it was resolved to the id; else null. */
+  readonly requestedResource: string | null;
   readonly changeType: string;
   readonly status: SubscriptionStatus;
   readonly expirationDateTime: string;
@@ -36,6 +38,7 @@ export function toSubscriptionView(record: SubscriptionRecord): SubscriptionView
     id: record.subscriptionId,
     tenantId: record.tenantId,
     resource: record.resource,
+    requestedResource: record.requestedResource ?? null,
     changeType: record.changeType,
     status: record.status,
     expirationDateTime: record.expirationDateTime,

@@ -18,7 +18,7 @@ async function subscribe(resource: string, changeType: string, extra: Record<str
 }
 
 describe('change notification payloads', () => {
-  it('sends an Outlook message creation in Outlook casing with tenantId, clientState and the query string kept', async () => {
+  it('sends an Outlook message creation in Outlook casing, the owner as {user-guid}@{tenant-guid}, with tenantId, clientState and the query string kept', async () => {
     const subscriptionId = await subscribe(`users/${world.graph.userId}/messages`, 'created,updated,deleted');
 
     const message = world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
@@ -29,7 +29,8 @@ describe('change notification payloads', () => {
     expect(post?.query.get('tenant')).toBe('t1');
     expect(post?.query.get('x')).toBe('1');
     const [item] = world.receiver.notifications();
-    const resource = `Users/${world.graph.userId}/Messages/${String(message?.id)}`;
+    // The example of Microsoft's "Receive change notifications through webhooks" page.
+    const resource = `Users/${world.graph.userId}@${TENANT_ID}/Messages/${String(message?.id)}`;
     expect(item).toEqual({
       id: expect.any(String) as string,
       subscriptionId,
@@ -45,6 +46,19 @@ describe('change notification payloads', () => {
         id: message?.id,
       },
     });
+  });
+
+  it('names the owner by id alone with notificationShapes.outlookOwner userId', async () => {
+    await world.restart({ notificationShapes: { outlookOwner: 'userId' } });
+    await subscribe(`users/${world.graph.userId}/events`, 'created');
+
+    const event = world.graph.sim.mutate(TENANT_ID, { kind: 'event', op: 'create', userId: world.graph.userId });
+    await world.graph.sim.clock.settle();
+
+    const resource = `Users/${world.graph.userId}/Events/${String(event?.id)}`;
+    expect(world.receiver.notifications()).toMatchObject([
+      { resource, resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource } },
+    ]);
   });
 
   it('reports user creation and soft deletion as updated and permanent deletion as deleted', async () => {

@@ -62,7 +62,11 @@ describe('workload generator', () => {
 
     const mirror = new Map<string, unknown>();
     for (const item of receiver.notifications()) {
-      const path = String(item.resource).replace('Users/', 'users/').replace('/Messages/', '/messages/');
+      // The owner comes as {user-guid}@{tenant-guid}: a receiver reads it as the user of its own tenant.
+      const path = String(item.resource)
+        .replace(`@${TENANT_ID}/`, '/')
+        .replace('Users/', 'users/')
+        .replace('/Messages/', '/messages/');
       const { status, json } = await graph.call('GET', `/${path}`);
       if (status === 404) mirror.delete(path);
       else mirror.set(path, json.subject);
