@@ -152,6 +152,38 @@ describe('rich notifications', () => {
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(86_700);
   });
 
+  it('with a rich item in the POST, signs a token for every (app, tenant) pair with an item, basic ones included', async () => {
+    const otherTenant = sim.addTenant().id;
+    const otherUser = String(sim.mutate(otherTenant, { kind: 'user', op: 'create' })?.id);
+    await createRich(`users/${userId}/messages?$select=subject`);
+    const token = await sim.issueAccessToken(otherTenant, APP_ID);
+    const basic = await fetch(`${sim.graphBaseUrl}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        changeType: 'created',
+        notificationUrl: receiver.url,
+        resource: `users/${otherUser}/messages`,
+        expirationDateTime: inMinutes(sim, 60),
+      }),
+    });
+    expect(basic.status).toBe(201);
+
+    sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
+    sim.mutate(otherTenant, { kind: 'message', op: 'create', userId: otherUser });
+    await sim.clock.settle();
+
+    const mixed = receiver.collections().find((collection) => collection.value.length === 2);
+    const tenants = await Promise.all(
+      (mixed?.validationTokens ?? []).map(async (jwt) => {
+        const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(sim.jwksUrl)), { audience: APP_ID });
+        return payload.tid;
+      }),
+    );
+    expect(mixed?.value.filter((item) => item.encryptedContent !== undefined)).toHaveLength(1);
+    expect(tenants.sort()).toEqual([TENANT_ID, otherTenant].sort());
+  });
+
   it('issues v1 tokens (sts.windows.net, appid) when configured', async () => {
     await sim.stop();
     await start({ validationTokens: { issuer: 'v1' } });
