@@ -622,6 +622,8 @@ export class SubscriptionService {
       return;
     }
     if (this.#options.cacheValidatedUrls && this.#validatedUrls.has(url)) return;
+    if (this.#deps.faults.takeRule('handshake', 'POST', url)?.action === 'timeout')
+      throw GraphHttpError.of('validationTimedOut');
     const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
     const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`;
     let response: Response;

@@ -67,6 +67,7 @@ export {
   SubscriptionDuplicate,
   SubscriptionNotFound,
   SubscriptionRefused,
+  SubscriptionValidationUnreachable,
   SubscriptionRequestInvalid,
   SubscriptionRuleViolated,
   SubscriptionSelectRequired,
