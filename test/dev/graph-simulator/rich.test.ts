@@ -129,6 +129,33 @@ describe('rich notifications', () => {
     });
   });
 
+  it("annotates Outlook's date-time properties in the rich content, and refuses such annotations in a $select as Graph does", async () => {
+    await createRich(`users/${userId}/messages?$select=subject,receivedDateTime`);
+
+    const message = sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId, data: { subject: 'Typed' } });
+    await sim.clock.settle();
+    const content = decrypt(receiver.notifications()[0]?.encryptedContent as Encrypted, KEY_PEM);
+    const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
+    const read = async (select: string) => {
+      const response = await fetch(
+        `${sim.graphBaseUrl}/users/${userId}/messages/${String(message?.id)}?$select=${encodeURIComponent(select)}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      return { status: response.status, json: (await response.json()) as { error?: { code?: string } } };
+    };
+    const annotated = await read('subject,receivedDateTime@odata.type');
+    const plain = await read('subject,receivedDateTime');
+
+    expect(content).toMatchObject({
+      subject: 'Typed',
+      receivedDateTime: message?.receivedDateTime,
+      'receivedDateTime@odata.type': '#DateTimeOffset',
+    });
+    expect(annotated.status).toBe(400);
+    expect(annotated.json.error?.code).toBe('BadRequest');
+    expect(plain.status).toBe(200);
+  });
+
   it('signs one validation token per app and tenant with the documented v2 claims (iss login.microsoftonline.com, azp), verifiable via the JWKS', async () => {
     await createRich(`users/${userId}/messages?$select=subject`);
 
