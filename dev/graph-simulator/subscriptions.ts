@@ -194,9 +194,10 @@ export class SubscriptionService {
   }
 
   isPaused(subscription: Subscription): boolean {
-    // Only subscriptions that can be challenged pause: without a lifecycle URL Graph has no way to ask.
+    // Graph stops delivering once the token lapses, whatever the subscription; without a lifecycle URL it cannot say
+    // so (reauthorizationRequired), and only a renewal resumes it. `pauseWithoutLifecycleUrl: false` spares those.
     return (
-      subscription.lifecycleNotificationUrl !== null &&
+      (subscription.lifecycleNotificationUrl !== null || this.#options.pauseWithoutLifecycleUrl) &&
       subscription.accessTokenExpiresAtMs !== null &&
       subscription.accessTokenExpiresAtMs <= this.#deps.clock.nowMs()
     );
