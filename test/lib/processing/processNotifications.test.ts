@@ -409,37 +409,6 @@ describe('processNotifications', () => {
     });
   });
 
-  it('reads Graph, with the properties the rich content carried, when two versions share a lastModifiedDateTime', async () => {
-    // Outlook gives lastModifiedDateTime to the second: two updates in one second carry the same one, so
-    // a late older snapshot cannot be told from a newer one by it.
-    const { graph, sink, deps } = setup();
-    const rich = (content: Entity): Entity => ({
-      ...messageItem('r1', 'updated'),
-      encryptedContent: {
-        data: Buffer.from(JSON.stringify(content)).toString('base64'),
-        dataKey: 'k',
-        dataSignature: 's',
-        encryptionCertificateId: 'c',
-      },
-    });
-    const sameSecond = '2026-05-01T09:59:30Z';
-    const newer = { '@odata.etag': 'W/"v2"', id: 'r1', subject: 'final', lastModifiedDateTime: sameSecond };
-    const older = { '@odata.etag': 'W/"v1"', id: 'r1', subject: 'first draft', lastModifiedDateTime: sameSecond };
-    graph.entities.set(`/${messagePath('r1')}`, { ...newer, bodyPreview: 'not selected by the subscription' });
-
-    const first = await processNotifications(envelope([rich(newer)], '2026-05-01T10:00:00.000Z', ['jwt']), deps);
-    const late = await processNotifications(envelope([rich(older)], '2026-05-01T10:00:02.000Z', ['jwt']), deps);
-
-    expect(first.graphReads).toBe(0);
-    expect(late.writes).toMatchObject({ tied: 1, written: 1 });
-    expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=id,subject,lastModifiedDateTime` }]]);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({
-      etag: 'W/"v2"',
-      body: { subject: 'final' },
-      observedAt: '2026-05-01T10:00:05.000Z',
-    });
-  });
-
   it("leaves Outlook's type annotations out of the tie's $select and out of the sink", async () => {
     const { graph, sink, deps } = setup();
     const rich = (content: Entity): Entity => ({
@@ -480,6 +449,37 @@ describe('processNotifications', () => {
     expect(stored).not.toHaveProperty(['lastModifiedDateTime@odata.type']);
     expect(stored).toMatchObject({ '@odata.etag': 'W/"v1"', subject: 'first' });
     expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=id,subject,lastModifiedDateTime` }]]);
+  });
+
+  it('reads Graph, with the properties the rich content carried, when two versions share a lastModifiedDateTime', async () => {
+    // Outlook gives lastModifiedDateTime to the second: two updates in one second carry the same one, so
+    // a late older snapshot cannot be told from a newer one by it.
+    const { graph, sink, deps } = setup();
+    const rich = (content: Entity): Entity => ({
+      ...messageItem('r1', 'updated'),
+      encryptedContent: {
+        data: Buffer.from(JSON.stringify(content)).toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
+    });
+    const sameSecond = '2026-05-01T09:59:30Z';
+    const newer = { '@odata.etag': 'W/"v2"', id: 'r1', subject: 'final', lastModifiedDateTime: sameSecond };
+    const older = { '@odata.etag': 'W/"v1"', id: 'r1', subject: 'first draft', lastModifiedDateTime: sameSecond };
+    graph.entities.set(`/${messagePath('r1')}`, { ...newer, bodyPreview: 'not selected by the subscription' });
+
+    const first = await processNotifications(envelope([rich(newer)], '2026-05-01T10:00:00.000Z', ['jwt']), deps);
+    const late = await processNotifications(envelope([rich(older)], '2026-05-01T10:00:02.000Z', ['jwt']), deps);
+
+    expect(first.graphReads).toBe(0);
+    expect(late.writes).toMatchObject({ tied: 1, written: 1 });
+    expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=id,subject,lastModifiedDateTime` }]]);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))).toMatchObject({
+      etag: 'W/"v2"',
+      body: { subject: 'final' },
+      observedAt: '2026-05-01T10:00:05.000Z',
+    });
   });
 
   it('rejects every rich item when the validation tokens fail, and retries when the signing keys are unreachable', async () => {
