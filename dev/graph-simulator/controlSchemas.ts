@@ -109,7 +109,7 @@ export function parseFaultOptions(input: unknown): Partial<FaultOptions> {
 export function parseFaultRule(input: unknown): FaultRule {
   const result = z
     .object({
-      target: z.enum(['graph', 'token', 'delivery']).exactOptional(),
+      target: z.enum(['graph', 'token', 'delivery', 'handshake']).exactOptional(),
       method: id.exactOptional(),
       path: z
         .string()
@@ -127,7 +127,7 @@ export function parseFaultRule(input: unknown): FaultRule {
       message: z.string().exactOptional(),
       retryAfterSeconds: z.number().min(0).exactOptional(),
       delayMs: z.number().min(0).exactOptional(),
-      action: z.enum(['drop', 'duplicate']).exactOptional(),
+      action: z.enum(['drop', 'duplicate', 'timeout']).exactOptional(),
       times: z.number().int().min(1).exactOptional(),
     })
     .strict()

@@ -128,7 +128,7 @@ export interface NotificationInput {
 export interface SubscriptionGate {
   /** `gone` abandons change notifications; `paused` loses or holds them. Lifecycle notifications ignore the gate. */
   stateOf(subscriptionId: string): 'active' | 'paused' | 'gone';
-  /** One validation token per (app, tenant) of rich items in a POST (docs/graph-protocol.md §3.2, §5.4). */
+  /** One validation token per (app, tenant) with an item in a POST that has rich items (docs/graph-protocol.md §3.2, §5.4). */
   validationToken(appId: string, tenantId: string): Promise<string>;
   /** A notification was dropped (drop state or fault): Outlook subscriptions may get `missed`; true when sent. */
   onDropped(record: NotificationRecord): boolean;
@@ -424,9 +424,12 @@ export class NotificationDispatcher {
       );
       return;
     }
+    // With any rich item in the POST, Graph sends "a single token for each distinct app and tenant pair for whom
+    // there's an item in the value array" (changeNotificationCollection and rich-notification pages): basic
+    // items of other tenants and apps sharing the URL get theirs too.
     const pairs = new Map<string, { appId: string; tenantId: string }>();
-    for (const item of batch)
-      if (item.rich)
+    if (batch.some((item) => item.rich))
+      for (const item of batch)
         pairs.set(`${item.record.appId}|${item.record.tenantId}`, {
           appId: item.record.appId,
           tenantId: item.record.tenantId,

@@ -47,7 +47,8 @@ export const NO_FAULTS: FaultOptions = {
   missedPerHour: 0,
 };
 
-export type FaultTarget = 'graph' | 'token' | 'delivery';
+/** `handshake`: Graph's validation POST to a notification or lifecycle URL (path = the URL). */
+export type FaultTarget = 'graph' | 'token' | 'delivery' | 'handshake';
 
 /** A scripted fault: the next `times` matching requests get `status` (or, for deliveries, `action`). */
 export interface FaultRule {
@@ -62,8 +63,11 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** Wall-clock delay before answering. */
   delayMs?: number;
-  /** Deliveries: drop the POST or send it twice. */
-  action?: 'drop' | 'duplicate';
+  /**
+   * Deliveries: drop the POST or send it twice. Handshakes: `timeout`, the endpoint answered later than Graph's
+   * 10-s limit (without waiting them out).
+   */
+  action?: 'drop' | 'duplicate' | 'timeout';
   /** How many matches this rule answers; default 1. */
   times?: number;
 }

@@ -72,14 +72,23 @@ function pick(body: JsonObject, select: string[] | undefined): JsonObject {
   return result;
 }
 
+/** An OData property name: what `$select` may list. Annotations (`subject@odata.type`, `@odata.etag`) are not. */
+const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The `$select` list. Graph answers 400 for a name that is no property of the type; the simulator keeps no
+ * schema, so it refuses what cannot be a property name at all (annotations, paths) and tolerates the rest.
+ */
 function selectOf(request: SimRequest): string[] | undefined {
   const raw = request.url.searchParams.get('$select');
-  return raw === null
-    ? undefined
-    : raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0);
+  if (raw === null) return undefined;
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const unknown = names.find((name) => !PROPERTY_NAME.test(name));
+  if (unknown !== undefined) throw GraphHttpError.unknownSelectProperty(unknown);
+  return names;
 }
 
 function sleep(ms: number): Promise<void> {

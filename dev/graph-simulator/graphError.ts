@@ -211,6 +211,15 @@ export class GraphHttpError extends Error {
     return new GraphHttpError(entry.status, entry.code, message, headers);
   }
 
+  /** Graph's 400 for a `$select` item that is not a property of the type (OData's URI parser). */
+  static unknownSelectProperty(name: string): GraphHttpError {
+    return new GraphHttpError(
+      400,
+      'BadRequest',
+      `Could not find a property named '${name}' on type 'microsoft.graph.entity'.`,
+    );
+  }
+
   static badRequest(message: string, code = 'InvalidRequest'): GraphHttpError {
     return new GraphHttpError(400, code, message);
   }

@@ -113,6 +113,11 @@ export interface SubscriptionOptions {
   handshakeTimeoutMs: number;
   /** Lifetime of the access token behind a subscription; deliveries pause when it lapses (null: never lapses). */
   accessTokenLifetimeMs: number | null;
+  /**
+   * Pause subscriptions without a lifecycle URL too when their access token lapses (default): Graph stops delivering
+   * whatever the subscription; without a lifecycle URL it just cannot say so. `false`: only those with one pause.
+   */
+  pauseWithoutLifecycleUrl: boolean;
   maxExpirationMinutes: { -readonly [K in keyof typeof MAX_EXPIRATION_MINUTES]: number };
   quotas: { -readonly [K in keyof typeof SUBSCRIPTION_QUOTAS]: number };
   /** Answer 429 when the subscription API's own per-20-s limits are exceeded (§1.7). */
@@ -236,14 +241,15 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     requireEncryptionCertificateId: sub.requireEncryptionCertificateId ?? true,
     rejectDuplicates: sub.rejectDuplicates ?? true,
     validateOnUrlChange: sub.validateOnUrlChange ?? true,
-    validateOnRenew: sub.validateOnRenew ?? false,
-    validateOnReauthorize: sub.validateOnReauthorize ?? false,
+    validateOnRenew: sub.validateOnRenew ?? true,
+    validateOnReauthorize: sub.validateOnReauthorize ?? true,
     cacheValidatedUrls: sub.cacheValidatedUrls ?? false,
     requireTextPlainValidationResponse: sub.requireTextPlainValidationResponse ?? false,
     echoEncryptionCertificate: sub.echoEncryptionCertificate ?? false,
     handshakeTimeoutMs: positive('subscriptions.handshakeTimeoutMs', sub.handshakeTimeoutMs ?? VALIDATION_TIMEOUT_MS),
     accessTokenLifetimeMs:
       sub.accessTokenLifetimeMs === undefined ? SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS : sub.accessTokenLifetimeMs,
+    pauseWithoutLifecycleUrl: sub.pauseWithoutLifecycleUrl ?? true,
     maxExpirationMinutes: { ...MAX_EXPIRATION_MINUTES, ...sub.maxExpirationMinutes },
     quotas: { ...SUBSCRIPTION_QUOTAS, ...sub.quotas },
     recordReauthorizeRenewConflicts: sub.recordReauthorizeRenewConflicts ?? true,

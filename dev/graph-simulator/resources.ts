@@ -533,8 +533,17 @@ export function richPayload(target: SubscriptionTarget, change: ChangeEvent): Js
   const picked: JsonObject = { '@odata.type': odataType, id: change.id };
   for (const name of target.select) {
     const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
-    if (key !== undefined) picked[key] = body[key];
+    if (key === undefined) continue;
+    picked[key] = body[key];
+    // Outlook annotates the types JSON cannot tell, as in Microsoft's example: "receivedDateTime@odata.type":"#DateTimeOffset".
+    if (isDateTimeOffset(body[key])) picked[`${key}@odata.type`] = '#DateTimeOffset';
   }
   if (body['@odata.etag'] !== undefined) picked['@odata.etag'] = body['@odata.etag'];
   return picked;
+}
+
+const DATE_TIME_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function isDateTimeOffset(value: unknown): boolean {
+  return typeof value === 'string' && DATE_TIME_OFFSET.test(value);
 }

@@ -194,9 +194,10 @@ export class SubscriptionService {
   }
 
   isPaused(subscription: Subscription): boolean {
-    // Only subscriptions that can be challenged pause: without a lifecycle URL Graph has no way to ask.
+    // Graph stops delivering once the token lapses, whatever the subscription; without a lifecycle URL it cannot say
+    // so (reauthorizationRequired), and only a renewal resumes it. `pauseWithoutLifecycleUrl: false` spares those.
     return (
-      subscription.lifecycleNotificationUrl !== null &&
+      (subscription.lifecycleNotificationUrl !== null || this.#options.pauseWithoutLifecycleUrl) &&
       subscription.accessTokenExpiresAtMs !== null &&
       subscription.accessTokenExpiresAtMs <= this.#deps.clock.nowMs()
     );
@@ -622,6 +623,8 @@ export class SubscriptionService {
       return;
     }
     if (this.#options.cacheValidatedUrls && this.#validatedUrls.has(url)) return;
+    if (this.#deps.faults.takeRule('handshake', 'POST', url)?.action === 'timeout')
+      throw GraphHttpError.of('validationTimedOut');
     const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
     const target = `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`;
     let response: Response;

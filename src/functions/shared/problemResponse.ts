@@ -37,6 +37,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_GRAPH_CREDENTIAL_REJECTED: 502,
   ERR_GRAPH_RESPONSE_INVALID: 502,
   ERR_GRAPH_UNAVAILABLE: 503,
+  ERR_SUBSCRIPTION_VALIDATION_UNREACHABLE: 503,
   // Answers of the adapters themselves.
   ERR_ROUTE_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
@@ -50,6 +51,8 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
 const SERVER_DETAIL: Partial<Record<ErrorCode, string>> = {
   ERR_STORAGE_UNAVAILABLE: 'Storage is unavailable; retry later.',
   ERR_GRAPH_UNAVAILABLE: 'Microsoft Graph is unavailable; retry later.',
+  ERR_SUBSCRIPTION_VALIDATION_UNREACHABLE:
+    'Microsoft Graph validated the webhook again and could not reach it in time; the subscription is unchanged, retry later.',
   ERR_GRAPH_RESPONSE_INVALID: 'Microsoft Graph answered something unexpected; retry later.',
   ERR_GRAPH_AUTH_FAILED:
     "Microsoft Graph refused the app's token: check GRAPH_CLIENT_ID, GRAPH_TENANT_ID, the credential settings and admin consent.",

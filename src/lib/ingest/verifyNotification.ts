@@ -16,6 +16,7 @@
 import type { NotificationItem } from '../notifications';
 import { hasUnsafeResourceId, notificationWithinSubscription } from '../resources';
 import { matchesSecretDigest, secretDigest } from '../shared/constantTimeEquals';
+import { isGuid } from '../shared/guid';
 import type { SubscriptionRecord } from '../subscriptions';
 
 import type { RejectionReason } from '../telemetry';
@@ -30,12 +31,6 @@ export type Verdict = { readonly accepted: true } | { readonly accepted: false; 
 
 /** Deepest nesting of objects and arrays accepted in one item (the item itself is level 1). */
 export const MAX_ITEM_DEPTH = 32;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
 
 /** Whether `value` nests objects and arrays deeper than `limit` levels; iterative, so any depth is safe to ask about. */
 export function isNestedDeeperThan(value: unknown, limit: number): boolean {

@@ -309,7 +309,7 @@ function richState(item: Item, body: Item, receivedAt: string): ResourceState {
     etag: text(body['@odata.etag']),
     observedAt: deleted ? receivedAt : richObservedAt(body, receivedAt),
     receivedAt,
-    body: deleted ? undefined : body,
+    body: deleted ? undefined : withoutPropertyAnnotations(body),
     onSameInstant: deleted ? 'replace' : 'refuse',
   };
 }
@@ -325,11 +325,29 @@ function richObservedAt(body: Item, receivedAt: string): string {
   return Number.isNaN(modified) ? receivedAt : new Date(modified).toISOString();
 }
 
-/** The properties a rich notification carried, as a $select, so a read of the resource returns the same shape. */
+/**
+ * The properties a rich notification carried, as a $select, so a read of the resource returns the same shape.
+ * Annotations are no properties: `@odata.etag` and Outlook's `receivedDateTime@odata.type` (Microsoft's Outlook
+ * rich-notification page) in a $select make Graph answer 400.
+ */
 function selectOfRichContent(body: Item): string {
   return Object.keys(body)
-    .filter((name) => !name.startsWith('@'))
+    .filter((name) => !isAnnotation(name))
     .join(',');
+}
+
+/** An OData annotation key: `@odata.etag` on the resource, `name@odata.type` on one of its properties. */
+function isAnnotation(key: string): boolean {
+  return key.includes('@');
+}
+
+/**
+ * The resource state a rich notification carries, without the per-property type annotations Outlook adds
+ * (`receivedDateTime@odata.type`), which a read of the resource does not return: one resource, one shape in
+ * the sink, however it arrived. The resource's own annotations (`@odata.etag`, `@odata.type`) stay.
+ */
+function withoutPropertyAnnotations(body: Item): Item {
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !isAnnotation(key) || key.startsWith('@')));
 }
 
 /**

@@ -2,13 +2,18 @@
  * Verifies the `validationTokens` of a rich-notification POST before any content is decrypted
  * (docs/graph-protocol.md §5.4): each token's RS256 signature against the configured JWKS
  * (fetched once and cached; an unknown key id triggers a rate-limited refetch, so key rotation needs no
- * restart), its lifetime, audience = our app id, issuer = a configured template for one of the
- * notification's tenants (v1 `sts.windows.net` or v2 `login.microsoftonline.com/.../v2.0`), and the
- * publisher: `appid` (ver 1.0) or `azp` (ver 2.0) must be Microsoft Graph Change Tracking. The docs call
- * the publisher check critical although the SDK helpers skip it; we do not. Any failing token rejects
- * the whole POST, and every tenant with rich items must be covered by a valid token.
+ * restart), its lifetime, issuer = a configured template with a tenant id in it (v1 `sts.windows.net` or
+ * v2 `login.microsoftonline.com/.../v2.0`), and the publisher: `appid` (ver 1.0) or `azp` (ver 2.0) must be
+ * Microsoft Graph Change Tracking. The docs call the publisher check critical although the SDK helpers skip
+ * it; we do not. Any failing token rejects the whole POST.
+ *
+ * Graph puts one token in a POST for every (app, tenant) pair with an item in it, rich or not, and a
+ * notification URL may be shared by tenants and apps. So a token for another tenant, or with another app
+ * as audience, is still checked as Graph's own (all of the above) but vouches for nothing here: every
+ * tenant with rich items must be covered by a valid token whose audience is our app id.
  */
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isGuid } from '../shared/guid';
 import { ValidationKeysUnavailable, ValidationTokenInvalid, type ValidationTokenReason } from './errors';
 
 /** The publisher of every validation token: the "Microsoft Graph Change Tracking" app (§5.1). */
@@ -66,8 +71,8 @@ export interface ValidationTokenContext {
   readonly issuerTemplates: readonly string[];
   readonly keys: ValidationKeySet;
   /**
-   * Tenants of the items carrying encryptedContent. Each must be covered by a valid token, and a token
-   * for any other tenant is rejected.
+   * Tenants of the items carrying encryptedContent. Each must be covered by a valid token for our app;
+   * tokens for other tenants or apps must be Graph's own but are not required.
    */
   readonly tenantIds: readonly string[];
   readonly now: Date;
@@ -76,7 +81,7 @@ export interface ValidationTokenContext {
 }
 
 export interface VerifiedValidationTokens {
-  /** Tenants covered by a valid token (lower-case). */
+  /** Tenants covered by a valid token for our app (lower-case). */
   readonly tenantIds: readonly string[];
 }
 
@@ -91,14 +96,21 @@ export async function verifyValidationTokens(
 ): Promise<VerifiedValidationTokens> {
   const required = new Set(context.tenantIds.map((tenant) => tenant.toLowerCase()));
   const list = tokenList(tokens, required.size);
-  const issuers = issuersByTenant(context.issuerTemplates, required);
   const covered = new Set<string>();
+  /** Required tenants that have a valid token, but only for another app. */
+  const otherApps = new Set<string>();
   for (const [index, token] of list.entries()) {
-    const tenant = await verifyOne(token, index, list.length, context, issuers);
-    covered.add(tenant);
+    const { tenant, forThisApp } = await verifyOne(token, index, list.length, context);
+    (forThisApp ? covered : otherApps).add(tenant);
   }
   const uncovered = [...required].filter((tenant) => !covered.has(tenant));
   if (uncovered.length > 0) {
+    const foreign = uncovered.filter((tenant) => otherApps.has(tenant));
+    if (foreign.length === uncovered.length)
+      throw new ValidationTokenInvalid(
+        'audience',
+        `the validation token for tenant ${foreign.join(', ')} is for another app (aud is not GRAPH_CLIENT_ID)`,
+      );
     throw new ValidationTokenInvalid('missing', `no validation token for tenant ${uncovered.join(', ')}`);
   }
   return { tenantIds: [...covered] };
@@ -123,15 +135,21 @@ function tokenList(tokens: unknown, requiredTenants: number): readonly string[] 
   });
 }
 
-/** Expected issuer → tenant, for every template and every tenant of the notification. */
-function issuersByTenant(templates: readonly string[], tenants: ReadonlySet<string>): ReadonlyMap<string, string> {
-  const issuers = new Map<string, string>();
+/** A tenant id is a GUID, 36 characters (Microsoft's changeNotification page). */
+const TENANT_ID_LENGTH = 36;
+
+/** The tenant of a Graph issuer: `iss` is one of the templates with the same tenant GUID for each `{tenantId}`. */
+function tenantOfIssuer(issuer: unknown, templates: readonly string[]): string | undefined {
+  if (typeof issuer !== 'string') return undefined;
   for (const template of templates) {
     if (!template.includes(TENANT_PLACEHOLDER))
       throw new TypeError(`Issuer template "${template}" lacks ${TENANT_PLACEHOLDER}`);
-    for (const tenant of tenants) issuers.set(template.replaceAll(TENANT_PLACEHOLDER, tenant), tenant);
+    const start = template.indexOf(TENANT_PLACEHOLDER);
+    const tenant = issuer.slice(start, start + TENANT_ID_LENGTH).toLowerCase();
+    if (isGuid(tenant) && template.replaceAll(TENANT_PLACEHOLDER, tenant).toLowerCase() === issuer.toLowerCase())
+      return tenant;
   }
-  return issuers;
+  return undefined;
 }
 
 async function verifyOne(
@@ -139,17 +157,12 @@ async function verifyOne(
   index: number,
   count: number,
   context: ValidationTokenContext,
-  issuers: ReadonlyMap<string, string>,
-): Promise<string> {
+): Promise<{ readonly tenant: string; readonly forThisApp: boolean }> {
   const which = `token ${index + 1} of ${count}`;
-  if (issuers.size === 0)
-    throw new ValidationTokenInvalid('issuer', `${which}: no tenant in this notification can issue tokens`);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, context.keys.getKey, {
       algorithms: ['RS256'],
-      audience: context.appId,
-      issuer: [...issuers.keys()],
       currentDate: context.now,
       clockTolerance: context.clockToleranceSeconds ?? 300,
       requiredClaims: ['exp', 'iss', 'aud'],
@@ -157,6 +170,9 @@ async function verifyOne(
   } catch (error) {
     throw rejection(error, which);
   }
+  const tenant = tenantOfIssuer(payload.iss, context.issuerTemplates);
+  if (tenant === undefined)
+    throw new ValidationTokenInvalid('issuer', `${which}: iss is not an accepted issuer (VALIDATION_TOKEN_ISSUERS)`);
   const publisherClaim = payload.ver === '1.0' ? 'appid' : payload.ver === '2.0' ? 'azp' : undefined;
   if (publisherClaim === undefined)
     throw new ValidationTokenInvalid('publisher', `${which}: ver is neither 1.0 nor 2.0`);
@@ -166,8 +182,8 @@ async function verifyOne(
       `${which}: ${publisherClaim} is not the Microsoft Graph Change Tracking app`,
     );
   }
-  // jwtVerify has matched iss against exactly these keys.
-  return issuers.get(payload.iss ?? '') ?? '';
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  return { tenant, forThisApp: audiences.includes(context.appId) };
 }
 
 function rejection(error: unknown, which: string): Error {
@@ -177,13 +193,6 @@ function rejection(error: unknown, which: string): Error {
   if (error instanceof errors.JWTExpired) return reject('expired', 'exp is in the past');
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
-      case 'aud':
-        return reject('audience', 'aud is not this app (GRAPH_CLIENT_ID)');
-      case 'iss':
-        return reject(
-          'issuer',
-          "iss is not an accepted issuer for this notification's tenants (VALIDATION_TOKEN_ISSUERS)",
-        );
       case 'nbf':
         return reject('not-yet-valid', 'nbf is in the future');
       default:

@@ -48,6 +48,8 @@ const CLASS_BY_CODE: Readonly<Record<ErrorCode, FailureClass>> = {
   ERR_VALIDATION_KEYS_UNAVAILABLE: 'transient',
   // Another worker holds the subscription's lease for a moment.
   ERR_SUBSCRIPTION_BUSY: 'transient',
+  // Graph's handshake on a renewal or reauthorize did not reach the webhook in time: the webhook, not the subscription.
+  ERR_SUBSCRIPTION_VALIDATION_UNREACHABLE: 'transient',
   ERR_GRAPH_AUTH_FAILED: 'credential',
   ERR_GRAPH_CREDENTIAL_REJECTED: 'credential',
   ERR_CONFIG_INVALID: 'configuration',

@@ -85,6 +85,17 @@ export class SubscriptionRefused extends GraphNotifyError {
   }
 }
 
+/**
+ * Graph ran the validation handshake again on a renewal or reauthorize and could not complete it: the webhook
+ * timed out, refused the connection or answered non-200 (a cold start, a deployment, a short outage). The
+ * subscription is fine and stays as it is; the same call is retried later.
+ */
+export class SubscriptionValidationUnreachable extends GraphNotifyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SUBSCRIPTION_VALIDATION_UNREACHABLE', message, options);
+  }
+}
+
 /** A subscription for the same tenant, resource and change types exists already (Graph answers 409 for these). */
 export class SubscriptionDuplicate extends GraphNotifyError {
   /** The existing subscription's Graph id, when known. */

@@ -16,7 +16,7 @@ import {
   type GraphRequest,
 } from '../graph';
 import { lazySchema } from '../shared/lazySchema';
-import { SubscriptionDuplicate, SubscriptionRefused } from './errors';
+import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionValidationUnreachable } from './errors';
 
 /** A subscription as Graph returns it; clientState is not read back (List hides it anyway). */
 export interface GraphSubscription {
@@ -294,6 +294,30 @@ export interface RefusalContext {
 
 const HANDSHAKE_FAILURE = /validation request|underlying connection|notification ?url|could not be reached|timed out/i;
 const QUOTA = /maximum number of subscriptions|quota|limit/i;
+/**
+ * The handshake failures that say the webhook could not be reached for now, in Graph's words (§1.6): "Subscription
+ * validation request timed out.", "The underlying connection was closed: …", "… must respond with 200 OK …".
+ */
+const HANDSHAKE_UNREACHABLE = /timed out|underlying connection|must respond with 200 OK|could not be reached/i;
+
+/**
+ * Graph validates the webhook again on some renewals and reauthorizations (field reports, docs/graph-protocol.md §2):
+ * when that handshake could not reach the webhook, the failure is the webhook's for now, not the subscription's. Answers
+ * the transient `SubscriptionValidationUnreachable` for it, undefined for any other error.
+ */
+export function webhookUnreachableOnRenewal(
+  error: unknown,
+  context: RefusalContext,
+  step: string,
+): SubscriptionValidationUnreachable | undefined {
+  if (!(error instanceof GraphRequestFailed) || error.status !== 400) return undefined;
+  const said = graphMessageOf(error);
+  if (!HANDSHAKE_UNREACHABLE.test(said)) return undefined;
+  return new SubscriptionValidationUnreachable(
+    `Graph validated the webhook at ${displayUrl(context.notificationUrl)} again on the ${step} and could not reach it: "${said}". The subscription is unchanged and the ${step} is retried later, well before it expires. If this repeats, check that the function app is running and answers the handshake within 10 s.`,
+    { cause: error },
+  );
+}
 
 /**
  * Turns Graph's refusal of a create (or renewal) into a `SubscriptionRefused` / `SubscriptionDuplicate`

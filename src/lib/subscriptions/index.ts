@@ -73,6 +73,7 @@ export {
   SubscriptionNotFound,
   SubscriptionUserNotFound,
   SubscriptionRefused,
+  SubscriptionValidationUnreachable,
   SubscriptionRequestInvalid,
   SubscriptionRuleViolated,
   SubscriptionSelectRequired,

@@ -25,6 +25,7 @@ import {
   deleteGraphSubscription,
   displayUrl,
   explainGraphRefusal,
+  webhookUnreachableOnRenewal,
   reauthorizeGraphSubscription,
   renewGraphSubscriptions,
   type GraphSubscription,
@@ -450,18 +451,20 @@ async function markFailed(
 }
 
 /**
- * By `classifyFailure`: 429 → throttled (lease dropped); transient failures (5xx, network, storage) and a
- * refused credential (a problem of the app, not of this subscription) → retry with lastError; Graph's
+ * By `classifyFailure`: 429 → throttled (lease dropped); transient failures (5xx, network, storage, a repeated
+ * handshake on a renewal or reauthorize that could not reach the webhook) and a refused credential (a problem of the app, not of this subscription) → retry with lastError; Graph's
  * refusals (400/403/409) and their explanations → failed. Anything else is a bug and is rethrown.
  */
 async function graphFailure(
   claimed: StoredSubscription,
-  error: unknown,
+  caught: unknown,
   step: string,
   deps: SubscriptionDependencies,
   now: Date,
 ): Promise<MaintenanceOutcome> {
   const id = claimed.subscriptionId;
+  // A renewal or reauthorize whose repeated handshake could not reach the webhook is retried, never `failed`.
+  const error = (step === 'recreation' ? undefined : webhookUnreachableOnRenewal(caught, claimed, step)) ?? caught;
   const failure = classifyFailure(error);
   if (failure.kind === 'throttled') {
     await settle(claimed, deps, now, {});

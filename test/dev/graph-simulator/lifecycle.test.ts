@@ -82,7 +82,25 @@ describe('reauthorizationRequired', () => {
     });
   });
 
-  it('never pauses a subscription without a lifecycle URL', async () => {
+  it('pauses a subscription without a lifecycle URL too, with no challenge, until a renewal', async () => {
+    const id = await subscribe(2_000, false);
+    await world.graph.sim.clock.advance(2 * HOUR);
+
+    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    await world.graph.sim.clock.settle();
+    await world.graph.call('PATCH', `/subscriptions/${id}`, { expirationDateTime: inMinutes(world.graph.sim, 1_000) });
+    world.graph.sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId: world.graph.userId });
+    await world.graph.sim.clock.settle();
+
+    expect(lifecycleEvents()).toEqual([]);
+    expect(world.graph.sim.notifications({ kind: 'change' }).map((record) => record.status)).toEqual([
+      'lost',
+      'delivered',
+    ]);
+  });
+
+  it('never pauses a subscription without a lifecycle URL with pauseWithoutLifecycleUrl: false', async () => {
+    await world.restart({ subscriptions: { pauseWithoutLifecycleUrl: false } });
     await subscribe(2_000, false);
     await world.graph.sim.clock.advance(2 * HOUR);
 

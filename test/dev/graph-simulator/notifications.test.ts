@@ -230,6 +230,8 @@ describe('delivery, retries and ground truth', () => {
   });
 
   it('discards a notification never acknowledged within 4 hours', async () => {
+    // A token that never lapses: this is the retry window, not the reauthorization pause.
+    await world.restart({ subscriptions: { accessTokenLifetimeMs: null } });
     await subscribe(`users/${world.graph.userId}/messages`, 'created');
     world.receiver.behave((post) => (post.query.has('validationToken') ? undefined : { status: 500 }));
 

@@ -129,6 +129,33 @@ describe('rich notifications', () => {
     });
   });
 
+  it("annotates Outlook's date-time properties in the rich content, and refuses such annotations in a $select as Graph does", async () => {
+    await createRich(`users/${userId}/messages?$select=subject,receivedDateTime`);
+
+    const message = sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId, data: { subject: 'Typed' } });
+    await sim.clock.settle();
+    const content = decrypt(receiver.notifications()[0]?.encryptedContent as Encrypted, KEY_PEM);
+    const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
+    const read = async (select: string) => {
+      const response = await fetch(
+        `${sim.graphBaseUrl}/users/${userId}/messages/${String(message?.id)}?$select=${encodeURIComponent(select)}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      return { status: response.status, json: (await response.json()) as { error?: { code?: string } } };
+    };
+    const annotated = await read('subject,receivedDateTime@odata.type');
+    const plain = await read('subject,receivedDateTime');
+
+    expect(content).toMatchObject({
+      subject: 'Typed',
+      receivedDateTime: message?.receivedDateTime,
+      'receivedDateTime@odata.type': '#DateTimeOffset',
+    });
+    expect(annotated.status).toBe(400);
+    expect(annotated.json.error?.code).toBe('BadRequest');
+    expect(plain.status).toBe(200);
+  });
+
   it('signs one validation token per app and tenant with the documented v2 claims (iss login.microsoftonline.com, azp), verifiable via the JWKS', async () => {
     await createRich(`users/${userId}/messages?$select=subject`);
 
@@ -150,6 +177,38 @@ describe('rich notifications', () => {
     expect(payload).toMatchObject({ azp: CHANGE_TRACKING_APP_ID, tid: TENANT_ID, ver: '2.0' });
     expect(payload).not.toHaveProperty('appid');
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(86_700);
+  });
+
+  it('with a rich item in the POST, signs a token for every (app, tenant) pair with an item, basic ones included', async () => {
+    const otherTenant = sim.addTenant().id;
+    const otherUser = String(sim.mutate(otherTenant, { kind: 'user', op: 'create' })?.id);
+    await createRich(`users/${userId}/messages?$select=subject`);
+    const token = await sim.issueAccessToken(otherTenant, APP_ID);
+    const basic = await fetch(`${sim.graphBaseUrl}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        changeType: 'created',
+        notificationUrl: receiver.url,
+        resource: `users/${otherUser}/messages`,
+        expirationDateTime: inMinutes(sim, 60),
+      }),
+    });
+    expect(basic.status).toBe(201);
+
+    sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId });
+    sim.mutate(otherTenant, { kind: 'message', op: 'create', userId: otherUser });
+    await sim.clock.settle();
+
+    const mixed = receiver.collections().find((collection) => collection.value.length === 2);
+    const tenants = await Promise.all(
+      (mixed?.validationTokens ?? []).map(async (jwt) => {
+        const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(sim.jwksUrl)), { audience: APP_ID });
+        return payload.tid;
+      }),
+    );
+    expect(mixed?.value.filter((item) => item.encryptedContent !== undefined)).toHaveLength(1);
+    expect(tenants.sort()).toEqual([TENANT_ID, otherTenant].sort());
   });
 
   it('issues v1 tokens (sts.windows.net, appid) when configured', async () => {

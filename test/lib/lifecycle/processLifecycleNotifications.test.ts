@@ -71,6 +71,29 @@ describe('reauthorizationRequired', () => {
     });
   });
 
+  it("puts the challenge back, keeping the subscription active, when reauthorize's repeated handshake times out", async () => {
+    await world.sim.clock.advance(HOUR);
+    world.sim.faults.inject({ target: 'handshake', action: 'timeout' });
+
+    const slow = await processLifecycleNotifications(
+      lifecycle(messages.subscriptionId, 'reauthorizationRequired'),
+      world.deps(),
+    );
+    const stored = await world.repository.get(messages.subscriptionId);
+    const again = await processLifecycleNotifications(
+      lifecycle(messages.subscriptionId, 'reauthorizationRequired'),
+      world.deps(),
+    );
+
+    expect(slow.actions).toEqual({ deferred: 1 });
+    expect(stored).toMatchObject({
+      status: 'active',
+      lastError: expect.stringMatching(/reauthorization failed transiently.*validation request timed out/i) as string,
+    });
+    expect(again.actions).toEqual({ reauthorized: 1 });
+    expect(await world.repository.get(messages.subscriptionId)).toMatchObject({ status: 'active' });
+  });
+
   it('renews instead when renewal is due anyway (a PATCH also reauthorizes)', async () => {
     await world.sim.clock.advance(10_080 * MINUTE - 15 * MINUTE - 11 * HOUR);
 

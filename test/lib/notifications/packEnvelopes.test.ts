@@ -76,6 +76,29 @@ describe('packEnvelopes', () => {
     expect(packed.envelopes[1]?.validationTokens).toEqual(['jwt-1']);
   });
 
+  it("gives every message with rich items the POST's whole token set, when it splits two tenants' items apart", () => {
+    // Graph signs one token per (app, tenant) pair in the POST; processing checks each as Graph's own and
+    // requires the one of its rich items' tenant, so no message may lose the token of its tenant.
+    const richOf = (tenantId: string) => ({
+      subscriptionId: `r-${tenantId}`,
+      tenantId,
+      encryptedContent: { data: 'a', dataKey: 'b', dataSignature: 'c', encryptionCertificateId: 'd' },
+    });
+    const tokens = ['jwt-tenant-a', 'jwt-tenant-b'];
+
+    const packed = packEnvelopes(
+      { kind: 'notifications', receivedAt, items: [richOf('a'), richOf('b')], validationTokens: tokens },
+      { maxItemsPerMessage: 1 },
+    );
+
+    expect(packed.envelopes.map((envelope) => envelope.items[0]?.tenantId)).toEqual(['a', 'b']);
+    expect(packed.envelopes.map((envelope) => envelope.validationTokens)).toEqual([tokens, tokens]);
+    expect(packed.messages.map((message) => parseQueueEnvelope(message))).toMatchObject([
+      { validationTokens: tokens },
+      { validationTokens: tokens },
+    ]);
+  });
+
   it('caps items per message when asked (the one-message-per-notification design)', () => {
     const packed = packEnvelopes(
       { kind: 'lifecycle', receivedAt, items: [itemOfSize(100, 1), itemOfSize(100, 2)], validationTokens: [] },

@@ -433,6 +433,48 @@ describe('processNotifications', () => {
     });
   });
 
+  it("leaves Outlook's type annotations out of the tie's $select and out of the sink", async () => {
+    const { graph, sink, deps } = setup();
+    const rich = (content: Entity): Entity => ({
+      ...messageItem('r1', 'updated'),
+      encryptedContent: {
+        data: Buffer.from(JSON.stringify(content)).toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
+    });
+    const sameSecond = '2026-05-01T09:59:30Z';
+    const annotated = (etag: string, subject: string): Entity => ({
+      '@odata.type': '#microsoft.graph.message',
+      '@odata.etag': etag,
+      id: 'r1',
+      subject,
+      lastModifiedDateTime: sameSecond,
+      'lastModifiedDateTime@odata.type': '#DateTimeOffset',
+    });
+    graph.entities.set(`/${messagePath('r1')}`, {
+      '@odata.etag': 'W/"v2"',
+      id: 'r1',
+      subject: 'final',
+      lastModifiedDateTime: sameSecond,
+    });
+
+    await processNotifications(
+      envelope([rich(annotated('W/"v1"', 'first'))], '2026-05-01T10:00:00.000Z', ['jwt']),
+      deps,
+    );
+    const stored = sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('r1')))?.body;
+    await processNotifications(
+      envelope([rich(annotated('W/"v2"', 'final'))], '2026-05-01T10:00:02.000Z', ['jwt']),
+      deps,
+    );
+
+    expect(stored).not.toHaveProperty(['lastModifiedDateTime@odata.type']);
+    expect(stored).toMatchObject({ '@odata.etag': 'W/"v1"', subject: 'first' });
+    expect(graph.batches).toEqual([[{ path: `/${messagePath('r1')}?$select=id,subject,lastModifiedDateTime` }]]);
+  });
+
   it('reads Graph, with the properties the rich content carried, when two versions share a lastModifiedDateTime', async () => {
     // Outlook gives lastModifiedDateTime to the second: two updates in one second carry the same one, so
     // a late older snapshot cannot be told from a newer one by it.

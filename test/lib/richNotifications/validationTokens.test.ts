@@ -166,7 +166,8 @@ describe('verifyValidationTokens', () => {
     ['v1.0 from another app (appid)', async () => [await sign({ ...v1Claims(), appid: APP_ID })], 'publisher'],
     ['v2.0 from another app (azp)', async () => [await sign({ ...v2Claims(), azp: APP_ID })], 'publisher'],
     ['without a version', async () => [await sign({ ...v1Claims(), ver: undefined })], 'publisher'],
-    ['issued by another tenant', async () => [await sign(v1Claims(OTHER_TENANT))], 'issuer'],
+    // Graph's own token for another tenant of a shared URL vouches for nothing here (docs/graph-protocol.md §5.4).
+    ['only for another tenant', async () => [await sign(v1Claims(OTHER_TENANT))], 'missing'],
     [
       'issued by a lookalike issuer',
       async () => [await sign({ ...v1Claims(), iss: `https://evil.example/${TENANT}/` })],
@@ -196,12 +197,38 @@ describe('verifyValidationTokens', () => {
   });
 
   it('rejects the whole set when one token of several fails', async () => {
-    const tokens = [await sign(v1Claims()), await sign({ ...v1Claims(), aud: 'someone-else' })];
+    const tokens = [await sign(v1Claims()), await sign({ ...v1Claims(OTHER_TENANT), appid: APP_ID })];
 
     const error = await rejectionOf(verifyValidationTokens(tokens, context()));
 
-    expect(error.message).toMatch(/^Validation token rejected \(audience\): token 2 of 2/);
+    expect(error.message).toMatch(/^Validation token rejected \(publisher\): token 2 of 2/);
   });
+
+  it("accepts Graph's tokens for the other tenants and apps of a shared URL beside ours, requiring only ours", async () => {
+    const otherApp = '99999999-9999-4999-8999-999999999999';
+    const tokens = [
+      await sign(v2Claims(OTHER_TENANT)),
+      await sign(v1Claims(TENANT)),
+      await sign({ ...v1Claims(TENANT), aud: otherApp }),
+    ];
+
+    const verified = await verifyValidationTokens(tokens, context({ tenantIds: [TENANT] }));
+
+    expect([...verified.tenantIds].sort()).toEqual([TENANT, OTHER_TENANT]);
+  });
+
+  it.each<[string, () => Promise<Record<string, unknown>>, ValidationTokenReason]>([
+    ['from another publisher', () => Promise.resolve({ ...v1Claims(OTHER_TENANT), appid: APP_ID }), 'publisher'],
+    ['from a lookalike issuer', () => Promise.resolve({ ...v1Claims(), iss: 'https://evil.example/' }), 'issuer'],
+    ['expired', () => Promise.resolve({ ...v1Claims(OTHER_TENANT), exp: NOW_SECONDS - 600 }), 'expired'],
+  ])(
+    "rejects the whole set when a token for another tenant or app is not Graph's own (%s)",
+    async (_case, claims, reason) => {
+      const tokens = [await sign(v1Claims(TENANT)), await sign({ ...(await claims()), aud: 'another-app' })];
+
+      expect((await rejectionOf(verifyValidationTokens(tokens, context()))).reason).toBe(reason);
+    },
+  );
 
   it('tolerates five minutes of clock skew and no more', async () => {
     const justExpired = await sign({ ...v1Claims(), exp: NOW_SECONDS - 120 });
