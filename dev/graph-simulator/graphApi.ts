@@ -306,6 +306,7 @@ export class GraphApi {
       pageSize: size,
       nowMs: this.#deps.clock.nowMs(),
       tokenLifetimeMs: this.#deps.options.delta.tokenLifetimeMs,
+      expiredDirectoryToken: this.#deps.options.delta.expiredDirectoryToken,
       project: pick,
     });
     const body: JsonObject = {

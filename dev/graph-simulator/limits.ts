@@ -148,3 +148,37 @@ export const SUBSCRIPTION_API_LIMITS = {
   perAppAndTenant: { write: 500, reauthorize: 1_000, get: 500, list: 25 },
   perApp: { write: 2_000, reauthorize: 4_000, get: 2_000, list: 40 },
 } as const;
+
+/**
+ * At-least-once delivery (webhooks delivery page: "duplicate notifications", change notifications "aren't
+ * guaranteed to arrive in order"): the default share of change notifications delivered twice, and the
+ * window within which their order is shuffled. Microsoft gives no figures; these are the simulator's.
+ */
+export const DUPLICATE_DELIVERY_RATIO = 0.05;
+export const REORDER_WINDOW_MS = 10_000;
+
+/**
+ * Latency between a change and its notification, per resource ("subscription resource type", latency table;
+ * docs/graph-protocol.md §3.8). Events are Outlook calendar items (the "calendar" row). Users and groups
+ * have no published figure: the simulator uses Outlook's.
+ */
+export const NOTIFICATION_LATENCY_MS = {
+  user: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  group: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  message: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  event: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  contact: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  driveRoot: { averageMs: MINUTE_MS, maxMs: 6 * HOUR_MS },
+  chat: { averageMs: 10_000, maxMs: HOUR_MS },
+  chatMessage: { averageMs: 10_000, maxMs: MINUTE_MS },
+} as const;
+
+/** Share of notifications that take the late tail (between the average and the maximum) of their latency. */
+export const LATE_NOTIFICATION_SHARE = 0.1;
+
+/**
+ * After a PATCH rotates a subscription's encryption certificate, "the old certificate might still be used for
+ * encryption for some time" (rich-notifications page). Microsoft gives no figure; the simulator keeps the old
+ * one for an hour.
+ */
+export const OLD_CERTIFICATE_OVERLAP_MS = HOUR_MS;

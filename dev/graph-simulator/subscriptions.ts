@@ -942,6 +942,7 @@ export class SubscriptionService {
         changeType,
         resource: subject.resource,
         changeSeq: change.seq,
+        latencyOf: subscription.target.expiryClass,
         ...(change.hints.reorderWindowMs === undefined
           ? {}
           : { delayMs: this.#deps.faults.random.int(change.hints.reorderWindowMs) }),

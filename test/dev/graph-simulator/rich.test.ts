@@ -17,6 +17,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CHANGE_TRACKING_APP_ID,
+  EXACT_DELIVERY,
   startGraphSimulator,
   type GraphSimulatorOptions,
   type RunningGraphSimulator,
@@ -56,8 +57,10 @@ let receiver: Receiver;
 let sim: RunningGraphSimulator;
 let userId: string;
 
+/** Exactly-once, immediate delivery: these tests read exact POSTs; deliveryRealism.test.ts covers the defaults. */
 async function start(options: GraphSimulatorOptions = {}): Promise<void> {
   sim = await startGraphSimulator({
+    delivery: EXACT_DELIVERY,
     allowHttpLoopback: true,
     signingKeyPem: SIGNING_KEY_PEM,
     tenants: [{ id: TENANT_ID }],
