@@ -86,7 +86,8 @@ interface QueuedItem {
   readonly record: NotificationRecord;
   readonly rich: boolean;
   readonly duplicate: boolean;
-  readonly firstQueuedAtMs: number;
+  /** When Graph first sends it (after latency and reordering): the 4-hour retry window starts here. */
+  readonly firstDueAtMs: number;
   dueAtMs: number;
   attempt: number;
 }
@@ -242,7 +243,7 @@ export class NotificationDispatcher {
       record,
       rich: input.rich,
       duplicate: false,
-      firstQueuedAtMs: now,
+      firstDueAtMs: now + delay,
       dueAtMs: now + delay,
       attempt: 0,
     };
@@ -351,7 +352,7 @@ export class NotificationDispatcher {
       // Held items matter again when their retry window closes and they must be discarded.
       const at =
         gate === 'paused' && this.#options.whilePaused === 'held'
-          ? item.firstQueuedAtMs + this.#options.retryWindowMs
+          ? item.firstDueAtMs + this.#options.retryWindowMs
           : item.dueAtMs;
       if (at < next) next = at;
     }
@@ -385,7 +386,7 @@ export class NotificationDispatcher {
         return false;
       }
       if (item.duplicate && gate === 'paused' && this.#options.whilePaused === 'lost') return false;
-      if (now - item.firstQueuedAtMs >= this.#options.retryWindowMs) {
+      if (now - item.firstDueAtMs >= this.#options.retryWindowMs) {
         if (!item.duplicate && item.record.status === 'pending') {
           item.record.status = 'discarded';
           item.record.reason =
@@ -556,7 +557,7 @@ export class NotificationDispatcher {
       if (item.duplicate) continue;
       const schedule = this.#options.retryScheduleMs;
       const delay = schedule[Math.min(item.attempt - 1, schedule.length - 1)] ?? 600_000;
-      if (now + delay - item.firstQueuedAtMs >= this.#options.retryWindowMs) {
+      if (now + delay - item.firstDueAtMs >= this.#options.retryWindowMs) {
         item.record.status = 'discarded';
         item.record.reason = 'not acknowledged within the 4-hour retry window';
         continue;
