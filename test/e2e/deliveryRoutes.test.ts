@@ -112,7 +112,7 @@ describe.each(['eventGrid', 'eventHubs'] as const)('the %s route, end to end on 
       data: { jobTitle: `during the ${route} outage` },
     });
     // Graph publishes the change after its latency; the route then fails to hand it to the app.
-    const settling = untilDelivered(e2e);
+    const settling = untilDelivered(e2e, 60_000, { graphOnly: true });
     if (route === 'eventGrid') {
       await settling;
       await pipeline.host.idle();
