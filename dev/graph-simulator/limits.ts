@@ -182,3 +182,19 @@ export const LATE_NOTIFICATION_SHARE = 0.1;
  * one for an hour.
  */
 export const OLD_CERTIFICATE_OVERLAP_MS = HOUR_MS;
+
+/**
+ * Per-service read limits ("Microsoft Graph service-specific throttling limits", docs/graph-protocol.md §8.2),
+ * each a number of requests in a sliding window, per scope:
+ * - Outlook: 10,000 requests per 10 minutes per app and mailbox;
+ * - identity (users, groups): the smallest tenant's 3,500 resource units per 10 s per app and tenant, one unit per request;
+ * - OneDrive/SharePoint: the smallest licence band's 1,200 resource units per minute per app and tenant, one per request;
+ * - Teams chat messages: 1 request per second per chat, 20 per second per app and tenant.
+ */
+export const READ_LIMITS = {
+  outlookPerMailbox: { limit: 10_000, windowMs: 10 * MINUTE_MS },
+  directoryPerAppAndTenant: { limit: 3_500, windowMs: 10_000 },
+  drivePerAppAndTenant: { limit: 1_200, windowMs: MINUTE_MS },
+  chatMessagesPerChat: { limit: 1, windowMs: 1_000 },
+  chatMessagesPerAppAndTenant: { limit: 20, windowMs: 1_000 },
+} as const;

@@ -14,6 +14,7 @@ import {
   MAX_EXPIRATION_MINUTES,
   MISSED_ON_DROP_PROBABILITY,
   NOTIFICATION_LATENCY_MS,
+  READ_LIMITS,
   OLD_CERTIFICATE_OVERLAP_MS,
   REAUTHORIZATION_FIRST_LEAD_MS,
   REAUTHORIZATION_INTERVAL_MS,
@@ -91,6 +92,11 @@ export interface GraphSimulatorOptions {
   batch?: Partial<BatchOptions>;
   delta?: Partial<DeltaOptions>;
   faults?: Partial<FaultOptions>;
+  /**
+   * Graph's per-service read limits (`READ_LIMITS`, the service-specific throttling page): over a limit a GET
+   * answers 429 with Retry-After. Partial overrides per limit; `false` turns them all off.
+   */
+  readLimits?: Partial<ReadLimits> | false;
   /** Receives one line per notable event (never secrets or resource content). */
   log?: (line: string) => void;
 }
@@ -236,6 +242,14 @@ export interface DeltaOptions {
   pageSize: number;
 }
 
+/** A read limit: `limit` requests in a sliding window of `windowMs` wall-clock milliseconds. */
+export interface ReadLimit {
+  limit: number;
+  windowMs: number;
+}
+
+export type ReadLimits = { -readonly [K in keyof typeof READ_LIMITS]: ReadLimit };
+
 export interface ResolvedOptions {
   clock: SimClockOptions;
   seed: number;
@@ -253,6 +267,7 @@ export interface ResolvedOptions {
   batch: BatchOptions;
   delta: DeltaOptions;
   faults: Partial<FaultOptions>;
+  readLimits: ReadLimits | false;
   log: (line: string) => void;
 }
 
@@ -401,6 +416,7 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
       pageSize: positive('delta.pageSize', options.delta?.pageSize ?? DEFAULT_PAGE_SIZE),
     }),
     faults: options.faults ?? {},
+    readLimits: options.readLimits === false ? false : Object.freeze({ ...READ_LIMITS, ...options.readLimits }),
     log: options.log ?? (() => undefined),
   });
 }

@@ -372,4 +372,37 @@ describe('documented alternatives', () => {
     expect(later.status).toBe(401);
     expect(errorOf(later.json).message).toBe('Lifetime validation failed, the token is expired.');
   });
+
+  it("throttles reads at Graph's per-service limits: a chat's messages once a second, 429 with Retry-After", async () => {
+    const chat = graph.sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    const message = graph.sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: String(chat?.id) });
+    const read = (): Promise<{ status: number; headers: Headers }> =>
+      graph.call('GET', `/chats/${String(chat?.id)}/messages/${String(message?.id)}`);
+
+    const first = await read();
+    const second = await read();
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts users and groups reads per app and tenant under readLimits overrides, and readLimits: false lifts them', async () => {
+    graph.sim.stop();
+    graph = await simulatorWithUser({ readLimits: { directoryPerAppAndTenant: { limit: 3, windowMs: 60_000 } } });
+    const statuses = [];
+    for (const path of ['/users', `/users/${graph.userId}`, '/groups', '/users'])
+      statuses.push((await graph.call('GET', path)).status);
+    graph.sim.stop();
+    graph = await simulatorWithUser({ readLimits: false });
+    const unlimited = [];
+    for (let n = 0; n < 5; n++) {
+      const chat = graph.sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+      unlimited.push((await graph.call('GET', `/chats/${String(chat?.id)}/messages`)).status);
+      unlimited.push((await graph.call('GET', `/chats/${String(chat?.id)}/messages`)).status);
+    }
+
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(unlimited.every((status) => status === 200)).toBe(true);
+  });
 });
