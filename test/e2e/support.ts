@@ -106,6 +106,12 @@ function isQuiet(status: PipelineStatus): boolean {
 }
 
 /**
+ * How long the waits below poll before giving up: generous, because the machine may be loaded (a deadline,
+ * never an assertion on speed); the waits return as soon as the pipeline is done.
+ */
+const QUIET_DEADLINE_MS = 60_000;
+
+/**
  * Moves virtual time to Graph's next delivery when it is in the future (latency and reordering hold
  * notifications back); false when no delivery is waiting for time to pass.
  */
@@ -123,7 +129,7 @@ async function toNextDelivery(e2e: E2ePipeline): Promise<boolean> {
  */
 export async function untilDelivered(
   e2e: E2ePipeline,
-  timeoutMs = 20_000,
+  timeoutMs = QUIET_DEADLINE_MS,
   options: { readonly graphOnly?: boolean } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -149,7 +155,7 @@ export async function untilQuiet(
   e2e: E2ePipeline,
   options: { readonly timeoutMs?: number; readonly advanceMs?: number } = {},
 ): Promise<PipelineStatus> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? QUIET_DEADLINE_MS;
   const deadline = Date.now() + timeoutMs;
   let calm = 0;
   for (;;) {
