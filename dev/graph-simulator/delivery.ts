@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { FaultInjector } from './faults.js';
 import type { JsonObject } from './model.js';
 import type { DeliveryOptions, EndpointThrottleOptions } from './options.js';
+import type { ExpiryClass } from './resources.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
 /**
@@ -85,7 +86,8 @@ interface QueuedItem {
   readonly record: NotificationRecord;
   readonly rich: boolean;
   readonly duplicate: boolean;
-  readonly firstQueuedAtMs: number;
+  /** When Graph first sends it (after latency and reordering): the 4-hour retry window starts here. */
+  readonly firstDueAtMs: number;
   dueAtMs: number;
   attempt: number;
 }
@@ -119,8 +121,11 @@ export interface NotificationInput {
   lifecycleEvent?: string;
   resource?: string;
   changeSeq?: number;
-  /** Extra virtual delay before the first attempt (latency, reordering). */
+  /** Kind of the changed resource, which sets a change notification's latency (`delivery.latency`). */
+  latencyOf?: ExpiryClass;
+  /** Extra virtual delay before the first attempt (a workload's reordering hint). */
   delayMs?: number;
+  /** A workload's duplicate hint; the larger of it and the configured ratios applies. */
   duplicateRatio?: number;
 }
 
@@ -139,6 +144,9 @@ export interface RouteSink {
   handles(url: string): boolean;
   publish(url: string, records: readonly NotificationRecord[]): void;
 }
+
+/** Label of the clock timers that send POSTs to a notification URL (`deliver {url}`). */
+export const DELIVERY_TIMER_LABEL = 'deliver ';
 
 export class NotificationDispatcher {
   readonly #clock: SimClock;
@@ -222,23 +230,30 @@ export class NotificationDispatcher {
         return this.#drop(record, 'fault: dropDeliveryRatio');
     }
     const faults = this.#faults.options;
-    const reorder = Math.max(faults.reorderWindowMs, 0);
-    let delay = this.#options.latencyMs + (input.delayMs ?? 0) + (reorder > 0 ? this.#faults.random.int(reorder) : 0);
-    if (url.state === 'slow' && input.kind === 'change' && this.#options.endpointThrottle !== false)
+    const change = input.kind === 'change';
+    // At least once, in no particular order, with latency (webhooks delivery page; latency table of the subscription page).
+    const reorder = change ? Math.max(this.#options.reorderWindowMs, faults.reorderWindowMs, 0) : 0;
+    let delay =
+      (input.delayMs ?? 0) +
+      (change ? this.#latencyMs(input.latencyOf) : 0) +
+      (reorder > 0 ? this.#faults.random.int(reorder) : 0);
+    if (url.state === 'slow' && change && this.#options.endpointThrottle !== false)
       delay += this.#options.endpointThrottle.slowDelayMs;
     const item: QueuedItem = {
       record,
       rich: input.rich,
       duplicate: false,
-      firstQueuedAtMs: now,
+      firstDueAtMs: now + delay,
       dueAtMs: now + delay,
       attempt: 0,
     };
     url.queue.push(item);
-    if (
-      input.kind === 'change' &&
-      this.#faults.random.chance(Math.max(input.duplicateRatio ?? 0, faults.duplicateDeliveryRatio))
-    ) {
+    const duplicateRatio = Math.max(
+      input.duplicateRatio ?? 0,
+      faults.duplicateDeliveryRatio,
+      this.#options.duplicateRatio,
+    );
+    if (change && this.#faults.random.chance(duplicateRatio)) {
       // Graph replays after outages (docs/graph-protocol.md §3.5): the copy goes out later, possibly after newer changes.
       const copyDelay = delay + 1 + this.#faults.random.int(Math.max(reorder, 1_000));
       url.queue.push({ ...item, duplicate: true, dueAtMs: now + copyDelay });
@@ -246,6 +261,21 @@ export class NotificationDispatcher {
     // Only the new item can make the next dispatch earlier; a full rescan per enqueue would be quadratic in bursts.
     if (url.timer === undefined || item.dueAtMs < url.timerAtMs) this.#arm(url, url.timer !== undefined);
     return record;
+  }
+
+  /**
+   * A change notification's latency: within twice the average for most, between the average and the maximum
+   * for `lateShare` of them; times `scale`.
+   */
+  #latencyMs(kind: ExpiryClass | undefined): number {
+    const { scale, byResource, lateShare } = this.#options.latency;
+    if (kind === undefined || scale === 0) return 0;
+    const { averageMs, maxMs } = byResource[kind];
+    const random = this.#faults.random;
+    const ms = random.chance(lateShare)
+      ? averageMs + random.next() * (maxMs - averageMs)
+      : random.next() * Math.min(2 * averageMs, maxMs);
+    return Math.round(ms * scale);
   }
 
   /** Re-examines queued items of one URL (after a reauthorize/renew unpaused a subscription). */
@@ -322,7 +352,7 @@ export class NotificationDispatcher {
       // Held items matter again when their retry window closes and they must be discarded.
       const at =
         gate === 'paused' && this.#options.whilePaused === 'held'
-          ? item.firstQueuedAtMs + this.#options.retryWindowMs
+          ? item.firstDueAtMs + this.#options.retryWindowMs
           : item.dueAtMs;
       if (at < next) next = at;
     }
@@ -330,7 +360,7 @@ export class NotificationDispatcher {
     if (!force && url.timer !== undefined && url.timerAtMs <= next) return;
     url.timer?.cancel();
     url.timerAtMs = next;
-    url.timer = this.#clock.schedule(next, `deliver ${url.url}`, async () => {
+    url.timer = this.#clock.schedule(next, `${DELIVERY_TIMER_LABEL}${url.url}`, async () => {
       url.timer = undefined;
       url.timerAtMs = Number.POSITIVE_INFINITY;
       await this.#dispatch(url);
@@ -356,7 +386,7 @@ export class NotificationDispatcher {
         return false;
       }
       if (item.duplicate && gate === 'paused' && this.#options.whilePaused === 'lost') return false;
-      if (now - item.firstQueuedAtMs >= this.#options.retryWindowMs) {
+      if (now - item.firstDueAtMs >= this.#options.retryWindowMs) {
         if (!item.duplicate && item.record.status === 'pending') {
           item.record.status = 'discarded';
           item.record.reason =
@@ -530,7 +560,7 @@ export class NotificationDispatcher {
       if (item.duplicate) continue;
       const schedule = this.#options.retryScheduleMs;
       const delay = schedule[Math.min(item.attempt - 1, schedule.length - 1)] ?? 600_000;
-      if (now + delay - item.firstQueuedAtMs >= this.#options.retryWindowMs) {
+      if (now + delay - item.firstDueAtMs >= this.#options.retryWindowMs) {
         item.record.status = 'discarded';
         item.record.reason = 'not acknowledged within the 4-hour retry window';
         continue;

@@ -2,7 +2,8 @@
  * Delta queries (docs/graph-protocol.md §6) over a tenant's change log: an initial round lists current state page by
  * page, later rounds list what changed since the deltaLink's position, collapsed to the latest state per
  * item, with `@removed` (directory, Outlook) or the `deleted` facet (OneDrive). Tokens are opaque to
- * clients, carry the original `$select`, and expire (7 days) or can be reset, which answers 410 Gone.
+ * clients, carry the original `$select`, and expire (7 days) or can be reset, which answers 410 Gone (an expired
+ * directory token answers 400 `syncStateNotFound` by default, as Graph does).
  */
 import type { TenantDirectory } from './directory.js';
 import { GraphHttpError } from './graphError.js';
@@ -80,6 +81,8 @@ export interface DeltaRequest {
   pageSize: number;
   nowMs: number;
   tokenLifetimeMs: number;
+  /** How an expired directory token is answered (`delta.expiredDirectoryToken`). */
+  expiredDirectoryToken: 'badRequest' | 'gone';
   project(body: JsonObject, select: string[] | undefined): JsonObject;
 }
 
@@ -141,7 +144,10 @@ export function runDelta(request: DeltaRequest): DeltaPage {
     if (decoded === undefined || decoded.t !== directory.tenantId || decoded.s !== scope.key) {
       throw GraphHttpError.badRequest('The delta token is invalid or does not belong to this resource.', 'BadRequest');
     }
-    if (nowMs - decoded.at > request.tokenLifetimeMs || decoded.g !== directory.deltaGeneration) {
+    const expired = nowMs - decoded.at > request.tokenLifetimeMs;
+    if (expired && scope.goneKind === 'syncStateNotFound' && request.expiredDirectoryToken === 'badRequest')
+      throw GraphHttpError.of('directoryDeltaTokenExpired');
+    if (expired || decoded.g !== directory.deltaGeneration) {
       const headers = { location: restartUrl(request) };
       if (scope.goneKind === 'outlookSyncStateNotFound')
         throw GraphHttpError.outlookSyncStateNotFound(decoded.g, directory.deltaGeneration, headers);

@@ -25,7 +25,7 @@ import {
   SUBSCRIPTION_API_LIMITS,
 } from './limits.js';
 import type { JsonObject, StoredResource } from './model.js';
-import type { ResolvedOptions } from './options.js';
+import type { ReadLimits, ResolvedOptions } from './options.js';
 import { SlidingWindowLimiter } from './rateLimiter.js';
 import { parseGraphPath } from './resources.js';
 import type { SimClock } from './simClock.js';
@@ -113,6 +113,8 @@ export class GraphApi {
   readonly #deps: GraphApiDeps;
   readonly #mailboxInFlight = new Map<string, number>();
   readonly #subscriptionLimiter = new SlidingWindowLimiter(SUBSCRIPTION_API_LIMITS.windowMs);
+  /** One limiter per read limit (each has its own window); see `#throttleReads`. */
+  readonly #readLimiters = new Map<keyof ReadLimits, SlidingWindowLimiter>();
   readonly #traffic: GraphTraffic = { requests: 0, batches: 0, reads: 0 };
 
   constructor(deps: GraphApiDeps) {
@@ -162,6 +164,7 @@ export class GraphApi {
     await this.#deps.faults.waitIfHeld(request.method, path);
     this.#scriptedOrRandomFault(request, path);
     const mailbox = mailboxOf(names, segments);
+    if (request.method === 'GET' && names[0] !== 'subscriptions') this.#throttleReads(caller, names, segments, mailbox);
     const key = mailbox === undefined ? undefined : `${caller.appId}|${caller.tenantId}|${mailbox.toLowerCase()}`;
     if (key !== undefined) {
       const inFlight = (this.#mailboxInFlight.get(key) ?? 0) + 1;
@@ -186,6 +189,36 @@ export class GraphApi {
     } finally {
       if (key !== undefined) this.#release(key);
     }
+  }
+
+  /**
+   * Graph's per-service read limits (`readLimits`), on the wall clock: a client waits out Retry-After in real
+   * time, and a manual virtual clock would never let the window pass.
+   */
+  #throttleReads(caller: Caller, names: string[], segments: string[], mailbox: string | undefined): void {
+    const limits = this.#deps.options.readLimits;
+    if (limits === false) return;
+    const app = `${caller.appId}|${caller.tenantId}`;
+    const scopes: { name: keyof ReadLimits; key: string }[] = [];
+    if (mailbox !== undefined) scopes.push({ name: 'outlookPerMailbox', key: `${app}|${mailbox.toLowerCase()}` });
+    else if (names[0] === 'drives' || names[2] === 'drive') scopes.push({ name: 'drivePerAppAndTenant', key: app });
+    else if (names[0] === 'chats' && names[2] === 'messages')
+      scopes.push(
+        { name: 'chatMessagesPerChat', key: `${app}|${(segments[1] ?? '').toLowerCase()}` },
+        { name: 'chatMessagesPerAppAndTenant', key: app },
+      );
+    else if (names[0] === 'users' || names[0] === 'groups') scopes.push({ name: 'directoryPerAppAndTenant', key: app });
+    let waitSeconds = 0;
+    for (const scope of scopes) {
+      const { limit, windowMs } = limits[scope.name];
+      let limiter = this.#readLimiters.get(scope.name);
+      if (limiter === undefined) {
+        limiter = new SlidingWindowLimiter(windowMs);
+        this.#readLimiters.set(scope.name, limiter);
+      }
+      waitSeconds = Math.max(waitSeconds, limiter.take(Date.now(), [{ key: scope.key, limit }]) ?? 0);
+    }
+    if (waitSeconds > 0) throw GraphHttpError.of('throttled', { 'retry-after': String(waitSeconds) });
   }
 
   #release(key: string): void {
@@ -315,6 +348,7 @@ export class GraphApi {
       pageSize: size,
       nowMs: this.#deps.clock.nowMs(),
       tokenLifetimeMs: this.#deps.options.delta.tokenLifetimeMs,
+      expiredDirectoryToken: this.#deps.options.delta.expiredDirectoryToken,
       project: pick,
     });
     const body: JsonObject = {

@@ -147,6 +147,15 @@ export const GraphErrors = {
     code: 'syncStateNotFound',
     message: 'The sync state generation is not found. Please restart the synchronization.',
   },
+  /**
+   * A directory (users, groups) delta token past its 7 days: 400, no Location (Microsoft 365 Dev blog, "Duration
+   * of change tracking tokens for identity and education resources"). The client restarts the delta without a token.
+   */
+  directoryDeltaTokenExpired: {
+    status: 400,
+    code: 'syncStateNotFound',
+    message: 'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+  },
   /** Outlook's spelling (capital S) and text, as a field report shows it; `outlookSyncStateNotFound` fills in the generations. */
   outlookSyncStateNotFound: {
     status: 410,

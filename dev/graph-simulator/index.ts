@@ -15,7 +15,14 @@ export type {
 } from './simulator.js';
 export { startGraphSimulator } from './server.js';
 export type { MsalAuthorityOptions, RunningGraphSimulator, StartOptions } from './server.js';
-export type { GraphSimulatorOptions, EndpointThrottleOptions } from './options.js';
+export { EXACT_DELIVERY } from './options.js';
+export type {
+  DeliveryOverrides,
+  EndpointThrottleOptions,
+  GraphSimulatorOptions,
+  LatencyOptions,
+  ResourceLatency,
+} from './options.js';
 export type { Mutation, TenantDirectory } from './directory.js';
 export type { FaultOptions, FaultRule, HeldRequest } from './faults.js';
 export type { GraphTraffic } from './graphApi.js';

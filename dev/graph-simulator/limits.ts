@@ -148,3 +148,53 @@ export const SUBSCRIPTION_API_LIMITS = {
   perAppAndTenant: { write: 500, reauthorize: 1_000, get: 500, list: 25 },
   perApp: { write: 2_000, reauthorize: 4_000, get: 2_000, list: 40 },
 } as const;
+
+/**
+ * At-least-once delivery (webhooks delivery page: "duplicate notifications", change notifications "aren't
+ * guaranteed to arrive in order"): the default share of change notifications delivered twice, and the
+ * window within which their order is shuffled. Microsoft gives no figures; these are the simulator's.
+ */
+export const DUPLICATE_DELIVERY_RATIO = 0.05;
+export const REORDER_WINDOW_MS = 10_000;
+
+/**
+ * Latency between a change and its notification, per resource ("subscription resource type", latency table;
+ * docs/graph-protocol.md §3.8). Events are Outlook calendar items (the "calendar" row). Users and groups
+ * have no published figure: the simulator uses Outlook's.
+ */
+export const NOTIFICATION_LATENCY_MS = {
+  user: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  group: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  message: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  event: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  contact: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  driveRoot: { averageMs: MINUTE_MS, maxMs: 6 * HOUR_MS },
+  chat: { averageMs: 10_000, maxMs: HOUR_MS },
+  chatMessage: { averageMs: 10_000, maxMs: MINUTE_MS },
+} as const;
+
+/** Share of notifications that take the late tail (between the average and the maximum) of their latency. */
+export const LATE_NOTIFICATION_SHARE = 0.1;
+
+/**
+ * After a PATCH rotates a subscription's encryption certificate, "the old certificate might still be used for
+ * encryption for some time" (rich-notifications page). Microsoft gives no figure; the simulator keeps the old
+ * one for an hour.
+ */
+export const OLD_CERTIFICATE_OVERLAP_MS = HOUR_MS;
+
+/**
+ * Per-service read limits ("Microsoft Graph service-specific throttling limits", docs/graph-protocol.md §8.2),
+ * each a number of requests in a sliding window, per scope:
+ * - Outlook: 10,000 requests per 10 minutes per app and mailbox;
+ * - identity (users, groups): the smallest tenant's 3,500 resource units per 10 s per app and tenant, one unit per request;
+ * - OneDrive/SharePoint: the smallest licence band's 1,200 resource units per minute per app and tenant, one per request;
+ * - Teams chat messages: 1 request per second per chat, 20 per second per app and tenant.
+ */
+export const READ_LIMITS = {
+  outlookPerMailbox: { limit: 10_000, windowMs: 10 * MINUTE_MS },
+  directoryPerAppAndTenant: { limit: 3_500, windowMs: 10_000 },
+  drivePerAppAndTenant: { limit: 1_200, windowMs: MINUTE_MS },
+  chatMessagesPerChat: { limit: 1, windowMs: 1_000 },
+  chatMessagesPerAppAndTenant: { limit: 20, windowMs: 1_000 },
+} as const;

@@ -7,12 +7,18 @@ import {
   CLIENT_STATE_MAX_LENGTH,
   DEFAULT_PAGE_SIZE,
   DELTA_TOKEN_LIFETIME_MS,
+  DUPLICATE_DELIVERY_RATIO,
   ENDPOINT_THROTTLE,
   FIRST_ATTEMPT_TIMEOUT_MS,
+  LATE_NOTIFICATION_SHARE,
   MAX_EXPIRATION_MINUTES,
   MISSED_ON_DROP_PROBABILITY,
+  NOTIFICATION_LATENCY_MS,
+  READ_LIMITS,
+  OLD_CERTIFICATE_OVERLAP_MS,
   REAUTHORIZATION_FIRST_LEAD_MS,
   REAUTHORIZATION_INTERVAL_MS,
+  REORDER_WINDOW_MS,
   RETRY_ATTEMPT_TIMEOUT_MS,
   RETRY_SCHEDULE_MS,
   RETRY_WINDOW_MS,
@@ -24,6 +30,7 @@ import {
 import type { SimClockOptions } from './simClock.js';
 import type { AppRegistration, TenantSeed } from './model.js';
 import type { FaultOptions } from './faults.js';
+import type { ExpiryClass } from './resources.js';
 
 export interface EndpointThrottleOptions {
   windowMs: number;
@@ -36,6 +43,24 @@ export interface EndpointThrottleOptions {
   dropDurationMs: number;
   /** Notification deliveries in the window before ratios count: 0 (2026 page, default) or 100 (2023 rule). */
   minSamples: number;
+}
+
+/** Latency of one resource kind: most notifications come within twice the average, a share late up to the maximum. */
+export interface ResourceLatency {
+  averageMs: number;
+  maxMs: number;
+}
+
+export interface LatencyOptions {
+  /**
+   * Multiplies every latency: 1 (default) is Graph's documented latency, 0 sends at once; tests shrink time with
+   * a small factor (0.001 turns a drive's 6 hours into 21.6 s).
+   */
+  scale: number;
+  /** Latency per resource kind, before `scale` (default `NOTIFICATION_LATENCY_MS`, the subscription page's table). */
+  byResource: { -readonly [K in ExpiryClass]: ResourceLatency };
+  /** Share of change notifications that take the late tail, between the average and the maximum. */
+  lateShare: number;
 }
 
 export interface GraphSimulatorOptions {
@@ -60,9 +85,7 @@ export interface GraphSimulatorOptions {
     /** Override single maxima (minutes), e.g. `{ user: 90 }` for short-lived test subscriptions. */
     maxExpirationMinutes?: Partial<SubscriptionOptions['maxExpirationMinutes']>;
   };
-  delivery?: Partial<Omit<DeliveryOptions, 'endpointThrottle'>> & {
-    endpointThrottle?: Partial<EndpointThrottleOptions> | false;
-  };
+  delivery?: DeliveryOverrides;
   lifecycle?: Partial<LifecycleOptions>;
   validationTokens?: Partial<ValidationTokenOptions>;
   tokens?: Partial<TokenOptions>;
@@ -70,6 +93,11 @@ export interface GraphSimulatorOptions {
   delta?: Partial<DeltaOptions>;
   faults?: Partial<FaultOptions>;
   notificationShapes?: Partial<NotificationShapeOptions>;
+  /**
+   * Graph's per-service read limits (`READ_LIMITS`, the service-specific throttling page): over a limit a GET
+   * answers 429 with Retry-After. Partial overrides per limit; `false` turns them all off.
+   */
+  readLimits?: Partial<ReadLimits> | false;
   /** Receives one line per notable event (never secrets or resource content). */
   log?: (line: string) => void;
 }
@@ -83,6 +111,23 @@ export interface NotificationShapeOptions {
    */
   outlookOwner: 'userAtTenant' | 'userId';
 }
+
+/** What `GraphSimulatorOptions.delivery` accepts: any field of `DeliveryOptions`, nested ones partially. */
+export type DeliveryOverrides = Partial<Omit<DeliveryOptions, 'endpointThrottle' | 'latency'>> & {
+  endpointThrottle?: Partial<EndpointThrottleOptions> | false;
+  latency?: Partial<Omit<LatencyOptions, 'byResource'>> & { byResource?: Partial<LatencyOptions['byResource']> };
+};
+
+/**
+ * Delivery for a test whose claim is about exact counts: every change notification exactly once, in order, with
+ * no latency. Graph promises none of this (webhooks delivery page); a test that can live with realism keeps the
+ * defaults. Use as `{ delivery: EXACT_DELIVERY }`.
+ */
+export const EXACT_DELIVERY: Readonly<DeliveryOverrides> = Object.freeze({
+  duplicateRatio: 0,
+  reorderWindowMs: 0,
+  latency: Object.freeze({ scale: 0 }),
+});
 
 export interface SubscriptionOptions {
   /** 128 (v1.0 subscription page, default) or 255 (beta and changeNotification pages), §13.1. */
@@ -110,6 +155,11 @@ export interface SubscriptionOptions {
   requireTextPlainValidationResponse: boolean;
   /** Echo encryptionCertificate in responses (Outlook example) or return null (rich example), §13.16. */
   echoEncryptionCertificate: boolean;
+  /**
+   * How long Graph keeps encrypting with the previous certificate after a PATCH rotates it (the rich-notifications
+   * page: "the old certificate might still be used for encryption for some time"); 0 switches at once.
+   */
+  oldCertificateOverlapMs: number;
   handshakeTimeoutMs: number;
   /** Lifetime of the access token behind a subscription; deliveries pause when it lapses (null: never lapses). */
   accessTokenLifetimeMs: number | null;
@@ -134,8 +184,18 @@ export interface DeliveryOptions {
   retryScheduleMs: readonly number[];
   maxBatchSize: number;
   maxConcurrentPerUrl: number;
-  /** Virtual delay between a change and its notification (Graph's latency, §3.8). */
-  latencyMs: number;
+  /**
+   * Share of change notifications delivered twice, the copy later (the webhooks delivery page: delivery is at
+   * least once, a receiver must expect duplicates). Default `DUPLICATE_DELIVERY_RATIO` (5 %).
+   */
+  duplicateRatio: number;
+  /**
+   * Upper bound (virtual ms) of a random extra delay per change notification, so notifications arrive in no
+   * particular order (the webhooks delivery page). Default `REORDER_WINDOW_MS` (10 s).
+   */
+  reorderWindowMs: number;
+  /** Virtual delay between a change and its notification, per resource kind (Graph's latency table, §3.8). */
+  latency: LatencyOptions;
   endpointThrottle: EndpointThrottleOptions | false;
   /**
    * Change notifications of a subscription whose access token has lapsed: `lost` (default; the lifecycle
@@ -190,8 +250,21 @@ export interface BatchOptions {
 
 export interface DeltaOptions {
   tokenLifetimeMs: number;
+  /**
+   * An expired users or groups delta token: `badRequest` (default) answers 400 `syncStateNotFound` without a
+   * Location (Microsoft 365 Dev blog on directory change-tracking tokens); `gone` answers 410 + Location like a reset.
+   */
+  expiredDirectoryToken: 'badRequest' | 'gone';
   pageSize: number;
 }
+
+/** A read limit: `limit` requests in a sliding window of `windowMs` wall-clock milliseconds. */
+export interface ReadLimit {
+  limit: number;
+  windowMs: number;
+}
+
+export type ReadLimits = { -readonly [K in keyof typeof READ_LIMITS]: ReadLimit };
 
 export interface ResolvedOptions {
   clock: SimClockOptions;
@@ -211,6 +284,8 @@ export interface ResolvedOptions {
   delta: DeltaOptions;
   faults: Partial<FaultOptions>;
   notificationShapes: NotificationShapeOptions;
+
+  readLimits: ReadLimits | false;
   log: (line: string) => void;
 }
 
@@ -218,6 +293,28 @@ function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0))
     throw new TypeError(`graph simulator option ${name} must be a positive number`);
   return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new TypeError(`graph simulator option ${name} must be a number of at least 0`);
+  return value;
+}
+
+function resolveLatency(latency: NonNullable<DeliveryOverrides['latency']>): LatencyOptions {
+  const byResource = { ...NOTIFICATION_LATENCY_MS, ...latency.byResource };
+  for (const [kind, { averageMs, maxMs }] of Object.entries(byResource)) {
+    nonNegative(`delivery.latency.byResource.${kind}.averageMs`, averageMs);
+    if (!(maxMs >= averageMs))
+      throw new TypeError(
+        `graph simulator option delivery.latency.byResource.${kind}.maxMs must be at least averageMs`,
+      );
+  }
+  return Object.freeze({
+    scale: nonNegative('delivery.latency.scale', latency.scale ?? 1),
+    byResource,
+    lateShare: ratio('delivery.latency.lateShare', latency.lateShare ?? LATE_NOTIFICATION_SHARE),
+  });
 }
 
 function ratio(name: string, value: number): number {
@@ -246,6 +343,10 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     cacheValidatedUrls: sub.cacheValidatedUrls ?? false,
     requireTextPlainValidationResponse: sub.requireTextPlainValidationResponse ?? false,
     echoEncryptionCertificate: sub.echoEncryptionCertificate ?? false,
+    oldCertificateOverlapMs: nonNegative(
+      'subscriptions.oldCertificateOverlapMs',
+      sub.oldCertificateOverlapMs ?? OLD_CERTIFICATE_OVERLAP_MS,
+    ),
     handshakeTimeoutMs: positive('subscriptions.handshakeTimeoutMs', sub.handshakeTimeoutMs ?? VALIDATION_TIMEOUT_MS),
     accessTokenLifetimeMs:
       sub.accessTokenLifetimeMs === undefined ? SUBSCRIPTION_ACCESS_TOKEN_LIFETIME_MS : sub.accessTokenLifetimeMs,
@@ -271,7 +372,9 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     retryScheduleMs: del.retryScheduleMs ?? RETRY_SCHEDULE_MS,
     maxBatchSize: positive('delivery.maxBatchSize', del.maxBatchSize ?? 100),
     maxConcurrentPerUrl: positive('delivery.maxConcurrentPerUrl', del.maxConcurrentPerUrl ?? 4),
-    latencyMs: del.latencyMs ?? 0,
+    duplicateRatio: ratio('delivery.duplicateRatio', del.duplicateRatio ?? DUPLICATE_DELIVERY_RATIO),
+    reorderWindowMs: nonNegative('delivery.reorderWindowMs', del.reorderWindowMs ?? REORDER_WINDOW_MS),
+    latency: resolveLatency(del.latency ?? {}),
     endpointThrottle: throttle,
     whilePaused: del.whilePaused ?? 'lost',
   };
@@ -328,12 +431,15 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     }),
     delta: Object.freeze({
       tokenLifetimeMs: options.delta?.tokenLifetimeMs ?? DELTA_TOKEN_LIFETIME_MS,
+      expiredDirectoryToken: options.delta?.expiredDirectoryToken ?? 'badRequest',
       pageSize: positive('delta.pageSize', options.delta?.pageSize ?? DEFAULT_PAGE_SIZE),
     }),
     faults: options.faults ?? {},
     notificationShapes: Object.freeze({
       outlookOwner: options.notificationShapes?.outlookOwner ?? 'userAtTenant',
     }),
+
+    readLimits: options.readLimits === false ? false : Object.freeze({ ...READ_LIMITS, ...options.readLimits }),
     log: options.log ?? (() => undefined),
   });
 }

@@ -11,6 +11,7 @@ import { changeRecords, versionShownBy, type ChangeRecord } from './accounting.j
 import { handleControl } from './control.js';
 import { DEMO_APP_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, seedDemoResources } from './demoTenant.js';
 import {
+  DELIVERY_TIMER_LABEL,
   NotificationDispatcher,
   type DeliveryAttempt,
   type EndpointStatus,
@@ -109,6 +110,11 @@ export interface GraphSimulator {
     advanceTo(instant: Date | string | number): Promise<void>;
     /** Waits until every due timer (deliveries, lifecycle, workload) has run to completion. */
     settle(): Promise<void>;
+    /**
+     * Virtual instant of the next POST Graph has scheduled to a notification URL (latency, reordering and
+     * retries hold notifications back), or undefined when none is scheduled.
+     */
+    nextDelivery(): Date | undefined;
   };
   addTenant(seed?: TenantSeed): TenantInfo;
   tenants(): TenantInfo[];
@@ -416,6 +422,10 @@ export async function createGraphSimulator(input: GraphSimulatorOptions = {}): P
       advance: (ms) => clock.advance(ms),
       advanceTo: (instant) => clock.advanceTo(new Date(instant).getTime()),
       settle: () => clock.settle(),
+      nextDelivery: () => {
+        const next = clock.pendingTimers().find((timer) => timer.label.startsWith(DELIVERY_TIMER_LABEL));
+        return next === undefined ? undefined : new Date(next.atMs);
+      },
     },
     addTenant,
     tenants: () =>

@@ -50,6 +50,11 @@ export interface Subscription {
   encryptionCertificate: string | null;
   encryptionCertificateId: string | null;
   certificate: EncryptionCertificate | undefined;
+  /**
+   * The certificate a PATCH replaced, still used for encryption until `untilMs`
+   * (`subscriptions.oldCertificateOverlapMs`, the rich-notifications page).
+   */
+  previousCertificate: { certificate: EncryptionCertificate; id: string; untilMs: number } | undefined;
   readonly latestSupportedTlsVersion: string;
   readonly notificationQueryOptions: string | null;
   readonly notificationUrlAppId: string | null;
@@ -408,6 +413,7 @@ export class SubscriptionService {
       encryptionCertificate,
       encryptionCertificateId,
       certificate,
+      previousCertificate: undefined,
       latestSupportedTlsVersion:
         typeof input.latestSupportedTlsVersion === 'string' ? input.latestSupportedTlsVersion : 'v1_2',
       notificationQueryOptions:
@@ -705,6 +711,12 @@ export class SubscriptionService {
     const previousUrl = subscription.notificationUrl;
     subscription.notificationUrl = notificationUrl;
     if (certificate !== subscription.certificate) {
+      if (subscription.certificate !== undefined && this.#options.oldCertificateOverlapMs > 0)
+        subscription.previousCertificate = {
+          certificate: subscription.certificate,
+          id: subscription.encryptionCertificateId ?? '',
+          untilMs: now + this.#options.oldCertificateOverlapMs,
+        };
       subscription.certificate = certificate;
       subscription.encryptionCertificate = String(input.encryptionCertificate);
     }
@@ -934,9 +946,12 @@ export class SubscriptionService {
         resourceData: subject.resourceData,
       };
       if (rich && subscription.certificate !== undefined && change.changeType !== 'deleted') {
+        // After a rotation Graph may keep encrypting with the old certificate for a while (rich-notifications page).
+        const previous = subscription.previousCertificate;
+        const overlapping = previous !== undefined && this.#deps.clock.nowMs() < previous.untilMs;
         payload.encryptedContent = encryptResourceData(
-          subscription.certificate,
-          subscription.encryptionCertificateId ?? '',
+          overlapping ? previous.certificate : subscription.certificate,
+          overlapping ? previous.id : (subscription.encryptionCertificateId ?? ''),
           richPayload(subscription.target, change),
         );
       }
@@ -951,6 +966,7 @@ export class SubscriptionService {
         changeType,
         resource: subject.resource,
         changeSeq: change.seq,
+        latencyOf: subscription.target.expiryClass,
         ...(change.hints.reorderWindowMs === undefined
           ? {}
           : { delayMs: this.#deps.faults.random.int(change.hints.reorderWindowMs) }),

@@ -286,14 +286,15 @@ export function demoSubscriptionRequests(
   ];
 }
 
-/** The gentle workload of `npm run dev`: one change every two seconds to users, groups, the subscribed mailboxes, drive and chat. */
+/**
+ * The gentle workload of `npm run dev`: one change every two seconds to users, groups, the subscribed mailboxes,
+ * drive and chat; the simulator's defaults duplicate, reorder and delay the notifications as Graph does.
+ */
 export function gentleWorkload(demo: DemoTenant): WorkloadOptions {
   return {
     tenantId: demo.tenantId,
     ratePerSecond: 0.5,
     userIds: [demo.adeleId, demo.alexId],
-    duplicateRatio: 0.05,
-    reorderWindowMs: 2_000,
   };
 }
 

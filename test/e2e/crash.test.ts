@@ -142,7 +142,9 @@ describe('a crash of the host process', () => {
     await exited(first);
     // Changes made while the host is down: Graph's POSTs fail and are retried later.
     sim.workload.run(20, { tenantId: demo.tenantId, userIds: [demo.adeleId], mix: { message: 1 } });
-    await sim.clock.settle();
+    // Graph sends them after a message's latency and its reordering, while the host is still down.
+    const { latency, reorderWindowMs } = sim.options.delivery;
+    await sim.clock.advance(latency.byResource.message.maxMs * latency.scale + reorderWindowMs);
 
     await startChildHost();
     const convergeBy = Date.now() + 180_000;

@@ -20,6 +20,7 @@ import {
   problems,
   startE2ePipeline,
   touchEverythingInScope,
+  untilDelivered,
   untilQuiet,
   type E2ePipeline,
   type GroundTruthComparison,
@@ -121,7 +122,8 @@ async function runScenario(resyncIntervalMinutes: number): Promise<ScenarioResul
               })
             : undefined;
         changeSomething(`step ${step}`);
-        await sim.clock.settle();
+        // Graph sends them after its latency and reordering, into the burst of drops.
+        await untilDelivered(e2e);
         if (dropping !== undefined) {
           sim.faults.remove(dropping);
           lastLossAt = sim.clock.now().getTime();

@@ -17,6 +17,7 @@ import {
   DEMO_APP_ID,
   DEMO_CLIENT_SECRET,
   DEMO_TENANT_ID,
+  EXACT_DELIVERY,
   startGraphSimulator,
   type RunningGraphSimulator,
   type StartOptions,
@@ -60,7 +61,15 @@ export interface ProcessingHarness {
 export async function startProcessingHarness(
   options: { simulator?: StartOptions; rich?: boolean } = {},
 ): Promise<ProcessingHarness> {
-  const sim = await startGraphSimulator({ allowHttpLoopback: true, seedDemo: true, ...options.simulator });
+  // Exactly once, in order, at once (EXACT_DELIVERY): these tests count reads per changed resource exactly, and
+  // deliver() moves virtual time by a fixed step. The defaults' duplicates, reordering and latency run end to end
+  // through the local host (test/e2e).
+  const sim = await startGraphSimulator({
+    allowHttpLoopback: true,
+    seedDemo: true,
+    ...options.simulator,
+    delivery: { ...EXACT_DELIVERY, ...options.simulator?.delivery },
+  });
   const traffic: GraphTraffic = { requests: 0, batches: 0, reads: 0 };
   const countingFetch: typeof fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;

@@ -3,9 +3,12 @@
  * tag the resource shows) and the log says what became of each of its notifications.
  */
 import { describe, expect, it } from 'vitest';
+import { EXACT_DELIVERY } from '../../../dev/graph-simulator/index.js';
 import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
 
-const world = useSimulatorWithReceiver();
+// Each test pins one behaviour to exact counts, payloads or instants: exactly-once, in-order, immediate delivery.
+// The defaults (duplicates, reordering, latency) have their own tests in deliveryRealism.test.ts.
+const world = useSimulatorWithReceiver({ delivery: EXACT_DELIVERY });
 
 async function subscribe(resource: string, changeType: string, lifecycle = false): Promise<string> {
   const { status, json } = await world.graph.call('POST', '/subscriptions', {

@@ -90,9 +90,10 @@ describe('control API', () => {
     const mutation = await control('POST', `/tenants/${DEMO_TENANT_ID}/mutations`, [
       { kind: 'group', op: 'create', data: { displayName: 'Via control' } },
     ]);
-    await control('POST', '/time/settle');
+    // Graph notifies a group change within 3 minutes (its latency table), plus up to 10 s of reordering.
+    await control('POST', '/time/advance', { minutes: 4 });
     const summary = await control('GET', '/notifications/summary');
-    const advanced = await control('POST', '/time/advance', { minutes: 90 });
+    const advanced = await control('POST', '/time/advance', { minutes: 86 });
     const subscriptions = await control('GET', '/subscriptions');
 
     expect((mutation.json.value as { displayName: string }[])[0]?.displayName).toBe('Via control');

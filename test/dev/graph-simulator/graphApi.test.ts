@@ -178,9 +178,9 @@ describe('delta queries', () => {
     graph.sim.resetDelta(TENANT_ID);
     const usersGone = await graph.call('GET', relative(users.deltaLink));
     const filesGone = await graph.call('GET', relative(files.deltaLink));
-    const fresh = await drain('/users/delta');
+    const freshFiles = await drain(`/drives/${String(drive?.id)}/root/delta`);
     await graph.sim.clock.advance(7 * 24 * 3_600_000 + 1);
-    const expired = await graph.call('GET', relative(fresh.deltaLink));
+    const filesExpired = await graph.call('GET', relative(freshFiles.deltaLink));
 
     expect(usersGone.status).toBe(410);
     expect(errorOf(usersGone.json)).toMatchObject({
@@ -190,7 +190,38 @@ describe('delta queries', () => {
     expect(usersGone.headers.get('location')).toMatch(/\/v1\.0\/users\/delta$/);
     expect(filesGone.status).toBe(410);
     expect(errorOf(filesGone.json)).toMatchObject({ code: 'resyncRequired', message: 'Resync required.' });
+    expect(filesExpired.status).toBe(410);
+  });
+
+  it('answers an expired users or groups delta token 400 syncStateNotFound without a Location', async () => {
+    const users = await drain('/users/delta');
+    const groups = await drain('/groups/delta');
+    await graph.sim.clock.advance(7 * 24 * 3_600_000 + 1);
+
+    const expiredUsers = await graph.call('GET', relative(users.deltaLink));
+    const expiredGroups = await graph.call('GET', relative(groups.deltaLink));
+
+    for (const expired of [expiredUsers, expiredGroups]) {
+      expect(expired.status).toBe(400);
+      expect(errorOf(expired.json)).toMatchObject({
+        code: 'syncStateNotFound',
+        message:
+          'The sync state generation is not found. The delta token is expired and data must be synchronized again.',
+      });
+      expect(expired.headers.get('location')).toBeNull();
+    }
+  });
+
+  it("answers an expired directory token 410 Gone with a Location under delta.expiredDirectoryToken: 'gone'", async () => {
+    graph.sim.stop();
+    graph = await simulatorWithUser({ delta: { expiredDirectoryToken: 'gone' } });
+    const users = await drain('/users/delta');
+    await graph.sim.clock.advance(7 * 24 * 3_600_000 + 1);
+
+    const expired = await graph.call('GET', relative(users.deltaLink));
+
     expect(expired.status).toBe(410);
+    expect(expired.headers.get('location')).toMatch(/\/v1\.0\/users\/delta$/);
   });
 
   it("answers an Outlook message delta 410 with Outlook's SyncStateNotFound and its generation text", async () => {
@@ -340,5 +371,38 @@ describe('documented alternatives', () => {
     expect(fresh.status).toBe(200);
     expect(later.status).toBe(401);
     expect(errorOf(later.json).message).toBe('Lifetime validation failed, the token is expired.');
+  });
+
+  it("throttles reads at Graph's per-service limits: a chat's messages once a second, 429 with Retry-After", async () => {
+    const chat = graph.sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    const message = graph.sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: String(chat?.id) });
+    const read = (): Promise<{ status: number; headers: Headers }> =>
+      graph.call('GET', `/chats/${String(chat?.id)}/messages/${String(message?.id)}`);
+
+    const first = await read();
+    const second = await read();
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts users and groups reads per app and tenant under readLimits overrides, and readLimits: false lifts them', async () => {
+    graph.sim.stop();
+    graph = await simulatorWithUser({ readLimits: { directoryPerAppAndTenant: { limit: 3, windowMs: 60_000 } } });
+    const statuses = [];
+    for (const path of ['/users', `/users/${graph.userId}`, '/groups', '/users'])
+      statuses.push((await graph.call('GET', path)).status);
+    graph.sim.stop();
+    graph = await simulatorWithUser({ readLimits: false });
+    const unlimited = [];
+    for (let n = 0; n < 5; n++) {
+      const chat = graph.sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+      unlimited.push((await graph.call('GET', `/chats/${String(chat?.id)}/messages`)).status);
+      unlimited.push((await graph.call('GET', `/chats/${String(chat?.id)}/messages`)).status);
+    }
+
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(unlimited.every((status) => status === 200)).toBe(true);
   });
 });

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { EXACT_DELIVERY } from '../../../dev/graph-simulator/index.js';
 import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const world = useSimulatorWithReceiver();
+// Each test pins one behaviour to exact counts, payloads or instants: exactly-once, in-order, immediate delivery.
+// The defaults (duplicates, reordering, latency) have their own tests in deliveryRealism.test.ts.
+const world = useSimulatorWithReceiver({ delivery: EXACT_DELIVERY });
 
 async function subscribe(minutes: number, lifecycle = true): Promise<string> {
   const { status, json } = await world.graph.call('POST', '/subscriptions', {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ENDPOINT_THROTTLE_MIN_SAMPLES_2023 } from '../../../dev/graph-simulator/index.js';
+import { ENDPOINT_THROTTLE_MIN_SAMPLES_2023, EXACT_DELIVERY } from '../../../dev/graph-simulator/index.js';
 import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
 
-const world = useSimulatorWithReceiver();
+// Each test pins one behaviour to exact counts, payloads or instants: exactly-once, in-order, immediate delivery.
+// The defaults (duplicates, reordering, latency) have their own tests in deliveryRealism.test.ts.
+const world = useSimulatorWithReceiver({ delivery: EXACT_DELIVERY });
 
 async function subscribe(resource: string, changeType: string, extra: Record<string, unknown> = {}): Promise<string> {
   const { status, json } = await world.graph.call('POST', '/subscriptions', {

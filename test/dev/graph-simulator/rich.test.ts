@@ -17,11 +17,13 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CHANGE_TRACKING_APP_ID,
+  EXACT_DELIVERY,
   startGraphSimulator,
   type GraphSimulatorOptions,
   type RunningGraphSimulator,
 } from '../../../dev/graph-simulator/index.js';
 import { encryptResourceData, parseEncryptionCertificate } from '../../../dev/graph-simulator/richNotifications.js';
+import { createDevCertificate } from '../../../dev/run/devCertificate.js';
 import { APP_ID, SIGNING_KEY_PEM, TENANT_ID, fixture, inMinutes, startReceiver, type Receiver } from './support.js';
 
 const CERT_PEM = fixture('encryption-cert.pem');
@@ -56,8 +58,10 @@ let receiver: Receiver;
 let sim: RunningGraphSimulator;
 let userId: string;
 
+/** Exactly-once, immediate delivery: these tests read exact POSTs; deliveryRealism.test.ts covers the defaults. */
 async function start(options: GraphSimulatorOptions = {}): Promise<void> {
   sim = await startGraphSimulator({
+    delivery: EXACT_DELIVERY,
     allowHttpLoopback: true,
     signingKeyPem: SIGNING_KEY_PEM,
     tenants: [{ id: TENANT_ID }],
@@ -278,6 +282,50 @@ describe('rich notifications', () => {
 
     expect(receiver.collections()[0]).not.toHaveProperty('validationTokens');
     expect(receiver.notifications()[0]).not.toHaveProperty('encryptedContent');
+  });
+
+  it('keeps encrypting with the old certificate for an hour after a PATCH rotates it; oldCertificateOverlapMs: 0 switches at once', async () => {
+    const rotated = createDevCertificate({ certificateId: 'cert-2027' });
+    const rotate = async (): Promise<{ old: Encrypted; overlapEnd: Encrypted | undefined; after: Encrypted }> => {
+      const id = await createRich(`users/${userId}/messages?$select=subject`);
+      const token = await sim.issueAccessToken(TENANT_ID, APP_ID);
+      const patched = await fetch(`${sim.graphBaseUrl}/subscriptions/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          expirationDateTime: inMinutes(sim, 600),
+          encryptionCertificate: rotated.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ''),
+          encryptionCertificateId: rotated.certificateId,
+        }),
+      });
+      expect(patched.status).toBe(200);
+      const contentOfNext = async (subject: string): Promise<Encrypted> => {
+        const before = receiver.notifications().length;
+        sim.mutate(TENANT_ID, { kind: 'message', op: 'create', userId, data: { subject } });
+        await sim.clock.settle();
+        return receiver.notifications()[before]?.encryptedContent as Encrypted;
+      };
+      const old = await contentOfNext('right after the rotation');
+      await sim.clock.advance(59 * 60_000);
+      const overlapEnd = await contentOfNext('59 minutes later');
+      await sim.clock.advance(2 * 60_000);
+      return { old, overlapEnd, after: await contentOfNext('an hour later') };
+    };
+    await sim.stop();
+    await start({ subscriptions: { accessTokenLifetimeMs: null } });
+
+    const overlapping = await rotate();
+    await sim.stop();
+    await start({ subscriptions: { accessTokenLifetimeMs: null, oldCertificateOverlapMs: 0 } });
+    const immediate = await rotate();
+
+    expect(overlapping.old.encryptionCertificateId).toBe('cert-2026');
+    expect(decrypt(overlapping.old, KEY_PEM)).toMatchObject({ subject: 'right after the rotation' });
+    expect(overlapping.overlapEnd?.encryptionCertificateId).toBe('cert-2026');
+    expect(overlapping.after.encryptionCertificateId).toBe('cert-2027');
+    expect(decrypt(overlapping.after, rotated.privateKeyPem)).toMatchObject({ subject: 'an hour later' });
+    expect(immediate.old.encryptionCertificateId).toBe('cert-2027');
+    expect(decrypt(immediate.old, rotated.privateKeyPem)).toMatchObject({ subject: 'right after the rotation' });
   });
 
   it('limits rich Outlook subscriptions to 1,440 minutes', async () => {

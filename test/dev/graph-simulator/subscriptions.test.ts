@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { EXACT_DELIVERY } from '../../../dev/graph-simulator/index.js';
 import { APP_ID, TENANT_ID, errorOf, inMinutes, useSimulatorWithReceiver } from './support.js';
 
-const world = useSimulatorWithReceiver();
+// Each test pins one behaviour to exact counts, payloads or instants: exactly-once, in-order, immediate delivery.
+// The defaults (duplicates, reordering, latency) have their own tests in deliveryRealism.test.ts.
+const world = useSimulatorWithReceiver({ delivery: EXACT_DELIVERY });
 
 /** The user's drive and a new folder at its root. */
 function driveWithFolder(): { driveId: string; folderId: string } {

@@ -188,13 +188,16 @@ export interface SimulatorWorld {
   restart(options: GraphSimulatorOptions): Promise<void>;
 }
 
-/** Registers hooks that give every test a fresh receiver and a simulator with one user, stopped afterwards. */
-export function useSimulatorWithReceiver(): SimulatorWorld {
+/**
+ * Registers hooks that give every test a fresh receiver and a simulator with one user, stopped afterwards.
+ * `base` applies to every simulator of the file, `restart`'s options on top of it (`delivery` merged).
+ */
+export function useSimulatorWithReceiver(base: GraphSimulatorOptions = {}): SimulatorWorld {
   let receiver: Receiver | undefined;
   let graph: TestGraph | undefined;
   beforeEach(async () => {
     receiver = await startReceiver();
-    graph = await simulatorWithUser();
+    graph = await simulatorWithUser(base);
   });
   afterEach(async () => {
     graph?.sim.stop();
@@ -213,7 +216,7 @@ export function useSimulatorWithReceiver(): SimulatorWorld {
     },
     async restart(options) {
       graph?.sim.stop();
-      graph = await simulatorWithUser(options);
+      graph = await simulatorWithUser({ ...base, ...options, delivery: { ...base.delivery, ...options.delivery } });
     },
   };
 }

@@ -116,6 +116,29 @@ describe('periodic resync (the safety net)', () => {
     expect(requestsOf(world, 'confirmDeleted')).toHaveLength(1);
   });
 
+  it('starts the delta again from scratch when Graph answers an expired users delta link 400 syncStateNotFound', async () => {
+    for (let elapsed = 0; elapsed < INTERVAL; elapsed += 5 * MINUTE) {
+      await world.sim.clock.advance(5 * MINUTE);
+      await runPeriodicResyncs(world.deps());
+    }
+    const dropping = dropEverything();
+    world.sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: world.userId, data: { jobTitle: 'while away' } });
+    await world.sim.clock.settle();
+    world.sim.faults.remove(dropping);
+    // A week without a resync: the stored users delta link is past Graph's 7 days.
+    await world.sim.clock.advance(7 * 24 * HOUR);
+    const before = world.requests.length;
+
+    await runPeriodicResyncs(world.deps());
+
+    const userDeltas = world.requests
+      .slice(before)
+      .filter((request) => request.operation === 'delta' && request.path === '/users/delta');
+    expect(userDeltas.map((request) => request.status)).toEqual([400, 200]);
+    expect(sinkContents(world, /^users\/[^/]+$/, 'jobTitle')).toEqual(simulatorTruth(world, ['user'], 'jobTitle'));
+    expect(world.logs.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
   it('spreads first resyncs over the interval per subscription, then repeats every interval', () => {
     const createdAt = '2026-05-01T08:00:00.000Z';
     const firsts = ['a', 'b', 'c', 'd', 'e', 'f'].map(

@@ -7,10 +7,15 @@
  * `webhook` decides how the app answers Graph (tests make the handshake fail); `pump()` drains the
  * queues like the Functions host would; `tick()` advances virtual time, pumps, runs the timer's sequence
  * (`runMaintenance`: reconcile, deferred challenges, periodic resync) and pumps again, like one timer occurrence.
+ *
+ * Graph delivers exactly once, in order and at once here (`EXACT_DELIVERY`, unless a test overrides `delivery`):
+ * these tests step the subscription lifecycle and count the app's requests and writes exactly. Delivery
+ * realism (duplicates, reordering, latency) is exercised end to end in test/e2e.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import {
   createGraphSimulator,
+  EXACT_DELIVERY,
   type GraphSimulator,
   type GraphSimulatorOptions,
 } from '../../../dev/graph-simulator/index.js';
@@ -165,6 +170,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     fetch: appFetch,
     log: (line) => simLog.push(line),
     ...options.simulator,
+    delivery: { ...EXACT_DELIVERY, ...options.simulator?.delivery },
   });
   simulatorRef.current = simulator;
   const user = simulator.mutate(TENANT_ID, {
