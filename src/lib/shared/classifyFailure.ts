@@ -48,6 +48,8 @@ const CLASS_BY_CODE: Readonly<Record<ErrorCode, FailureClass>> = {
   ERR_VALIDATION_KEYS_UNAVAILABLE: 'transient',
   // Another worker holds the subscription's lease for a moment.
   ERR_SUBSCRIPTION_BUSY: 'transient',
+  // The run's budget ended in the middle of a paced list of Graph's subscriptions: the next run lists again.
+  ERR_SUBSCRIPTION_LIST_PAUSED: 'transient',
   ERR_GRAPH_AUTH_FAILED: 'credential',
   ERR_GRAPH_CREDENTIAL_REJECTED: 'credential',
   ERR_CONFIG_INVALID: 'configuration',

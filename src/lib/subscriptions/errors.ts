@@ -94,6 +94,20 @@ export class SubscriptionBusy extends GraphNotifyError {
   }
 }
 
+/**
+ * The run's time budget ended while Graph's subscription list was being paced (listPacer.ts): the list is
+ * incomplete, so nothing is concluded from it (no subscription is taken for missing) and the next due run
+ * lists again. Transient.
+ */
+export class SubscriptionListPaused extends GraphNotifyError {
+  constructor(tenantId: string, pagesRead: number) {
+    super(
+      'ERR_SUBSCRIPTION_LIST_PAUSED',
+      `Listing tenant ${tenantId}'s subscriptions in Graph paused after ${pagesRead} page(s): the next page would start past the run's time budget. Nothing was concluded from the partial list; the next due run lists again`,
+    );
+  }
+}
+
 /** A setting the operation needs is unset (NOTIFICATION_URL). */
 export class SubscriptionsNotConfigured extends GraphNotifyError {
   constructor(detail: string) {

@@ -85,6 +85,7 @@ describe('classifyFailure', () => {
         'ERR_STORAGE_UNAVAILABLE',
         'ERR_VALIDATION_KEYS_UNAVAILABLE',
         'ERR_SUBSCRIPTION_BUSY',
+        'ERR_SUBSCRIPTION_LIST_PAUSED',
         'ERR_INGEST_CLAIMED_PAYLOAD_UNREADABLE',
         'ERR_ARM_UNAVAILABLE',
       ].sort(),
