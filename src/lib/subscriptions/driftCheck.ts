@@ -39,8 +39,12 @@ function driftIntervalMs(deps: DriftDependencies): number {
 
 /** How long a tenant with `subscriptionCount` subscriptions waits between drift checks: the setting, or more. Pure. */
 export function driftCheckIntervalMs(settingMinutes: number, subscriptionCount: number): number {
-  const pages = Math.max(1, Math.ceil(subscriptionCount / LIST_PAGE_SIZE));
-  return Math.max(settingMinutes, pages * MINUTES_PER_LIST_PAGE) * 60_000;
+  return Math.max(settingMinutes, listPageCount(subscriptionCount) * MINUTES_PER_LIST_PAGE) * 60_000;
+}
+
+/** Pages of Graph's list for a tenant with `subscriptionCount` subscriptions (at least one). Pure. */
+export function listPageCount(subscriptionCount: number): number {
+  return Math.max(1, Math.ceil(subscriptionCount / LIST_PAGE_SIZE));
 }
 
 /**

@@ -6,8 +6,11 @@
  * clock skew and the other callers of the list (the CLI, another instance).
  *
  * Time comes from the injected clock and waits from the injected sleep, so virtual-time tests and benches see
- * the same pacing as production. A page that could only start past the run's deadline is not asked: the caller
- * stops the list there (`SubscriptionListPaused`) and the next due run lists again.
+ * the same pacing as production. A list starts only when its expected pages fit in what is left of the run's
+ * budget beside the lists admitted before it (`admit`): with many large tenants, those that fit are checked
+ * whole and the others wait for a later run, rather than every tenant stopping half way in every run. A page
+ * that could only start past the run's deadline is not asked: the caller stops the list there
+ * (`SubscriptionListPaused`) and the next due run lists again.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../shared/clock';
@@ -27,11 +30,26 @@ export class ListPacer {
   /** Start times of the pages asked in the last window, per tenant, and for the app. */
   readonly #byTenant = new Map<string, number[]>();
   readonly #byApp: number[] = [];
+  /** Pages of the lists admitted in this run. */
+  #admittedPages = 0;
 
   constructor(clock: Clock, deadlineMs: number, sleep: Sleep = (ms) => delay(ms)) {
     this.#clock = clock;
     this.#deadlineMs = deadlineMs;
     this.#sleep = sleep;
+  }
+
+  /**
+   * True (and the pages reserved) when a list of about `expectedPages` pages fits before the deadline at the
+   * paced rate, for the tenant and beside the lists admitted before; false: do not start it in this run.
+   */
+  admit(expectedPages: number): boolean {
+    const windowsLeft = Math.floor(Math.max(0, this.#deadlineMs - this.#clock.now().getTime()) / LIST_WINDOW_MS) + 1;
+    const fits =
+      expectedPages <= windowsLeft * LIST_PAGES_PER_WINDOW_PER_TENANT &&
+      this.#admittedPages + expectedPages <= windowsLeft * LIST_PAGES_PER_WINDOW_PER_APP;
+    if (fits) this.#admittedPages += expectedPages;
+    return fits;
   }
 
   /**

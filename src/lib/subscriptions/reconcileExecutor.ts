@@ -78,12 +78,14 @@ export class TenantExecutor {
   }
 
   /**
-   * Graph's list of the tenant, its pages paced under the list limit and waiting out any throttling; undefined
-   * (and a problem) when it cannot be read whole, or is paused at the run's deadline (`listPaused`).
+   * Graph's list of the tenant (about `expectedPages` pages), its pages paced under the list limit and waiting
+   * out any throttling; undefined (and a problem) when it cannot be read whole, or does not fit in the run's
+   * budget or is paused at its deadline (`listPaused`).
    */
-  async listGraph(forDriftCheck: boolean): Promise<GraphSubscription[] | undefined> {
+  async listGraph(forDriftCheck: boolean, expectedPages: number): Promise<GraphSubscription[] | undefined> {
     const deps = this.#deps;
     try {
+      if (!this.#listPacer.admit(expectedPages)) throw new SubscriptionListPaused(this.#tenantId, 0);
       const inGraph = await listGraphSubscriptions(deps.graph, this.#tenantId, deps.settings.graphBaseUrl, {
         beforePage: () => this.#listPacer.nextPage(this.#tenantId),
         waitAfterThrottling: async (retryAfterMs) => {

@@ -32,7 +32,7 @@ import { describeError } from '../shared/redact';
 import type { SubscriptionObservation } from '../telemetry';
 import type { SubscriptionDependencies } from './dependencies';
 import { parseDesiredState, planDesiredState, type DesiredStatePlan } from './desiredState';
-import { isFullScanRun, postponeDriftCheck, takeDriftCheck } from './driftCheck';
+import { isFullScanRun, listPageCount, postponeDriftCheck, takeDriftCheck } from './driftCheck';
 import { ListPacer } from './listPacer';
 import { ReconcileTally, TenantExecutor, type ReconcileOutcome } from './reconcileExecutor';
 import { findStaleIntents, planTenant, tenantsOf } from './reconcilePlan';
@@ -143,7 +143,8 @@ async function reconcileTenant(
   const driftCheck = await takeDriftCheck(deps, tenantId, run.now, run.fullScan, run.forceDriftCheck, records.length);
   const driftDue = driftCheck !== undefined;
   const staleIntents = findStaleIntents(records, run.fullScan, run.now);
-  const inGraph = driftDue || staleIntents.length > 0 ? await executor.listGraph(driftDue) : undefined;
+  const inGraph =
+    driftDue || staleIntents.length > 0 ? await executor.listGraph(driftDue, listPageCount(records.length)) : undefined;
   if (driftCheck !== undefined && executor.listPaused) await postponeDriftCheck(deps, driftCheck);
   const plan = planTenant({
     tenantId,

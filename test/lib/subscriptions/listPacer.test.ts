@@ -147,6 +147,26 @@ describe('ListPacer', () => {
       ).toBeLessThanOrEqual(LIST_PAGES_PER_WINDOW_PER_TENANT);
   });
 
+  it('admits only the lists that fit in the budget, so those finish rather than every tenant stopping half way', async () => {
+    const clock = new ManualClock('2026-05-01T08:00:00Z');
+    const graph = listingGraph(clock, 100);
+    // 4 minutes: 13 windows of 32 pages for the app, 416 pages: four 100-page lists, not five.
+    const pacer = new ListPacer(clock, clock.now().getTime() + 4 * 60_000, sleepOn(clock));
+    const tenants = ['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d', 'tenant-e'];
+
+    const admitted = tenants.filter(() => pacer.admit(100));
+    const lists = await Promise.all(
+      admitted.map((tenantId) => listGraphSubscriptions(graph, tenantId, BASE_URL, pacingFor(clock, pacer, tenantId))),
+    );
+
+    expect(admitted).toEqual(['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d']);
+    expect(lists.map((list) => list.length)).toEqual([10_000, 10_000, 10_000, 10_000]);
+    expect(graph.throttled).toBe(0);
+    expect(clock.now().getTime()).toBeLessThanOrEqual(Date.parse('2026-05-01T08:04:00Z'));
+    // A list longer than one tenant may page in the budget is not started either.
+    expect(new ListPacer(clock, clock.now().getTime() + 4 * 60_000).admit(261)).toBe(false);
+  });
+
   it('stops at the run deadline with ERR_SUBSCRIPTION_LIST_PAUSED (transient), never a partial list', async () => {
     const clock = new ManualClock('2026-05-01T08:00:00Z');
     const graph = listingGraph(clock, 100);
