@@ -50,6 +50,8 @@ const CLASS_BY_CODE: Readonly<Record<ErrorCode, FailureClass>> = {
   ERR_SUBSCRIPTION_BUSY: 'transient',
   // Graph's handshake on a renewal or reauthorize did not reach the webhook in time: the webhook, not the subscription.
   ERR_SUBSCRIPTION_VALIDATION_UNREACHABLE: 'transient',
+  // The run's budget ended in the middle of a paced list of Graph's subscriptions: the next run lists again.
+  ERR_SUBSCRIPTION_LIST_PAUSED: 'transient',
   ERR_GRAPH_AUTH_FAILED: 'credential',
   ERR_GRAPH_CREDENTIAL_REJECTED: 'credential',
   ERR_CONFIG_INVALID: 'configuration',

@@ -13,6 +13,7 @@
  * list stays under a tenth of the Graph requests from there up (100 pages every 20 hours, where an hourly
  * check was 16,800 pages a week). Up to 500 subscriptions the setting rules.
  */
+import type { Lease } from '../resync/ports';
 import type { SubscriptionDependencies } from './dependencies';
 import type { GraphSubscription } from './graphSubscriptionApi';
 import { isLeased } from './records';
@@ -38,8 +39,12 @@ function driftIntervalMs(deps: DriftDependencies): number {
 
 /** How long a tenant with `subscriptionCount` subscriptions waits between drift checks: the setting, or more. Pure. */
 export function driftCheckIntervalMs(settingMinutes: number, subscriptionCount: number): number {
-  const pages = Math.max(1, Math.ceil(subscriptionCount / LIST_PAGE_SIZE));
-  return Math.max(settingMinutes, pages * MINUTES_PER_LIST_PAGE) * 60_000;
+  return Math.max(settingMinutes, listPageCount(subscriptionCount) * MINUTES_PER_LIST_PAGE) * 60_000;
+}
+
+/** Pages of Graph's list for a tenant with `subscriptionCount` subscriptions (at least one). Pure. */
+export function listPageCount(subscriptionCount: number): number {
+  return Math.max(1, Math.ceil(subscriptionCount / LIST_PAGE_SIZE));
 }
 
 /**
@@ -54,22 +59,36 @@ export async function isFullScanRun(deps: DriftDependencies, now: Date, force: b
   );
 }
 
+/** A drift check this run makes: the lease it took (undefined when forced while another run held it). */
+export interface DriftCheckTaken {
+  readonly lease: Lease | undefined;
+}
+
 /**
- * True when `tenantId`'s Graph list is compared with the table in this full-scan run (the lease is taken even
- * when forced), at most once per `driftCheckIntervalMs` for its `subscriptionCount`.
+ * The drift check when `tenantId`'s Graph list is compared with the table in this full-scan run (the lease is
+ * taken even when forced), at most once per `driftCheckIntervalMs` for its `subscriptionCount`; undefined when
+ * not due.
  */
-export async function isDriftCheckDue(
+export async function takeDriftCheck(
   deps: DriftDependencies,
   tenantId: string,
   now: Date,
   fullScan: boolean,
   force: boolean,
   subscriptionCount: number,
-): Promise<boolean> {
-  if (!fullScan) return false;
+): Promise<DriftCheckTaken | undefined> {
+  if (!fullScan) return undefined;
   const intervalMs = driftCheckIntervalMs(deps.settings.driftCheckIntervalMinutes, subscriptionCount);
   const lease = await deps.leases.tryAcquire(tenantId, DRIFT_CHECK_KEY, now, intervalMs);
-  return force || lease !== undefined;
+  return force || lease !== undefined ? { lease } : undefined;
+}
+
+/**
+ * A check whose list was paused at the run's deadline (`SubscriptionListPaused`) gives its lease back, so the
+ * next full-scan run (within DRIFT_CHECK_INTERVAL_MINUTES) lists again rather than one interval later.
+ */
+export async function postponeDriftCheck(deps: DriftDependencies, taken: DriftCheckTaken): Promise<void> {
+  if (taken.lease !== undefined) await deps.leases.release(taken.lease);
 }
 
 /** What the comparison found for one record, in table order. */

@@ -117,6 +117,22 @@ export class SubscriptionBusy extends GraphNotifyError {
   }
 }
 
+/**
+ * The run's time budget ends before Graph's subscription list, paced under its limit (listPacer.ts), can be
+ * read whole: the list is not started, or stopped where it is. Nothing is concluded from a partial list (no
+ * subscription is taken for missing) and the next due run lists again. Transient.
+ */
+export class SubscriptionListPaused extends GraphNotifyError {
+  constructor(tenantId: string, pagesRead: number) {
+    super(
+      'ERR_SUBSCRIPTION_LIST_PAUSED',
+      pagesRead === 0
+        ? `Listing tenant ${tenantId}'s subscriptions in Graph is left to a later run: its pages would not fit in what is left of this run's time budget beside the other tenants' lists`
+        : `Listing tenant ${tenantId}'s subscriptions in Graph paused after ${pagesRead} page(s): the next page would start past the run's time budget. Nothing was concluded from the partial list; the next due run lists again`,
+    );
+  }
+}
+
 /** A setting the operation needs is unset (NOTIFICATION_URL). */
 export class SubscriptionsNotConfigured extends GraphNotifyError {
   constructor(detail: string) {

@@ -16,7 +16,12 @@ import {
   type GraphRequest,
 } from '../graph';
 import { lazySchema } from '../shared/lazySchema';
-import { SubscriptionDuplicate, SubscriptionRefused, SubscriptionValidationUnreachable } from './errors';
+import {
+  SubscriptionDuplicate,
+  SubscriptionListPaused,
+  SubscriptionRefused,
+  SubscriptionValidationUnreachable,
+} from './errors';
 
 /** A subscription as Graph returns it; clientState is not read back (List hides it anyway). */
 export interface GraphSubscription {
@@ -220,30 +225,42 @@ export async function deleteGraphSubscription(graph: Graph, tenantId: string, su
   }
 }
 
+/** How a list waits: before each page (the pacer) and after a 429. Both answer false to stop. */
+export interface ListPacing {
+  /** Asked before each request for a page: true once it may go (after any wait), false to stop the list. */
+  readonly beforePage?: () => Promise<boolean>;
+  /** Asked on a 429 with its Retry-After: true once waited (the same page is asked again), false to give up. */
+  readonly waitAfterThrottling?: (retryAfterMs: number) => Promise<boolean>;
+}
+
 /**
  * Every subscription of this app in the tenant, following `@odata.nextLink`. The list API allows 25
  * requests per 20 s per app and tenant (docs/graph-protocol.md §1.7): only the periodic drift check and intent
- * resolution call it, never every reconcile run.
+ * resolution call it, never every reconcile run, and the reconciler paces the pages (listPacer.ts). When
+ * `beforePage` stops the list, it throws `SubscriptionListPaused`: a partial list is never returned.
  */
 export async function listGraphSubscriptions(
   graph: Graph,
   tenantId: string,
   graphBaseUrl: string,
-  /** Asked on a 429 with its Retry-After: true once waited (the same page is asked again), false to give up. */
-  waitAfterThrottling: (retryAfterMs: number) => Promise<boolean> = () => Promise.resolve(false),
+  pacing: ListPacing = {},
 ): Promise<GraphSubscription[]> {
+  const { beforePage = () => Promise.resolve(true), waitAfterThrottling = () => Promise.resolve(false) } = pacing;
   const results: GraphSubscription[] = [];
   let path: string | undefined = '/subscriptions';
+  let pagesRead = 0;
   const seen = new Set<string>();
   while (path !== undefined) {
+    if (!(await beforePage())) throw new SubscriptionListPaused(tenantId, pagesRead);
     let response: Awaited<ReturnType<Graph['send']>>;
     try {
       response = await graph.send(tenantId, { method: 'GET', path, operation: 'listSubscriptions' });
     } catch (error) {
-      // 10,000 subscriptions are 100 pages, and the list API allows 25 requests per 20 s: wait and go on.
+      // Throttled all the same (another caller of the list, skew): wait Retry-After and ask the page again.
       if (error instanceof GraphThrottled && (await waitAfterThrottling(error.retryAfterMs))) continue;
       throw error;
     }
+    pagesRead += 1;
     const page = listSchema().safeParse(response.body);
     if (!page.success) throw new GraphResponseInvalid('Graph list subscriptions answered a body without a value array');
     for (const item of page.data.value) {

@@ -10,7 +10,9 @@ import { resyncSubscription } from '../resync/resyncSubscription';
 import { describeError } from '../shared/redact';
 import { createSubscription } from './createSubscription';
 import type { SubscriptionDependencies } from './dependencies';
+import { SubscriptionListPaused } from './errors';
 import { listGraphSubscriptions, type GraphSubscription } from './graphSubscriptionApi';
+import type { ListPacer } from './listPacer';
 import {
   finishDeletion,
   recreateSubscription,
@@ -50,6 +52,9 @@ export class TenantExecutor {
   readonly #backoff: TenantBackoff;
   /** Shared by the run's tenants: an adopted intent adds its id. */
   readonly #knownIds: Set<string>;
+  /** Shared by the run's tenants: spaces list pages under Graph's list limit. */
+  readonly #listPacer: ListPacer;
+  #listPaused = false;
 
   constructor(
     tenantId: string,
@@ -57,33 +62,44 @@ export class TenantExecutor {
     tally: ReconcileTally,
     deadlineMs: number,
     knownIds: Set<string>,
+    listPacer: ListPacer,
   ) {
     this.#tenantId = tenantId;
     this.#deps = deps;
     this.#tally = tally;
     this.#backoff = new TenantBackoff(deps.clock, deadlineMs, deps.sleep);
     this.#knownIds = knownIds;
+    this.#listPacer = listPacer;
   }
 
-  /** Graph's list of the tenant, paging through throttling; undefined (and a problem) when it cannot be read. */
-  async listGraph(forDriftCheck: boolean): Promise<GraphSubscription[] | undefined> {
+  /** True when the list stopped because the run's budget ended (`SubscriptionListPaused`): nothing was concluded. */
+  get listPaused(): boolean {
+    return this.#listPaused;
+  }
+
+  /**
+   * Graph's list of the tenant (about `expectedPages` pages), its pages paced under the list limit and waiting
+   * out any throttling; undefined (and a problem) when it cannot be read whole, or does not fit in the run's
+   * budget or is paused at its deadline (`listPaused`).
+   */
+  async listGraph(forDriftCheck: boolean, expectedPages: number): Promise<GraphSubscription[] | undefined> {
     const deps = this.#deps;
     try {
-      const inGraph = await listGraphSubscriptions(
-        deps.graph,
-        this.#tenantId,
-        deps.settings.graphBaseUrl,
-        async (retryAfterMs) => {
+      if (!this.#listPacer.admit(expectedPages)) throw new SubscriptionListPaused(this.#tenantId, 0);
+      const inGraph = await listGraphSubscriptions(deps.graph, this.#tenantId, deps.settings.graphBaseUrl, {
+        beforePage: () => this.#listPacer.nextPage(this.#tenantId),
+        waitAfterThrottling: async (retryAfterMs) => {
           this.#backoff.throttled(retryAfterMs);
           return this.#backoff.ready();
         },
-      );
+      });
       if (forDriftCheck) this.#tally.driftChecked.push(this.#tenantId);
       return inGraph;
     } catch (error) {
+      this.#listPaused = error instanceof SubscriptionListPaused;
       this.#backoff.throttledBy(error);
       this.#tally.problems.push(
-        `tenant ${this.#tenantId}: listing subscriptions in Graph failed: ${describeError(error)}`,
+        `tenant ${this.#tenantId}: listing subscriptions in Graph ${this.#listPaused ? 'paused' : 'failed'}: ${describeError(error)}`,
       );
       return undefined;
     }

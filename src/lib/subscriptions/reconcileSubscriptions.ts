@@ -32,7 +32,8 @@ import { describeError } from '../shared/redact';
 import type { SubscriptionObservation } from '../telemetry';
 import type { SubscriptionDependencies } from './dependencies';
 import { parseDesiredState, planDesiredState, type DesiredStatePlan } from './desiredState';
-import { isDriftCheckDue, isFullScanRun } from './driftCheck';
+import { isFullScanRun, listPageCount, postponeDriftCheck, takeDriftCheck } from './driftCheck';
+import { ListPacer } from './listPacer';
 import { ReconcileTally, TenantExecutor, type ReconcileOutcome } from './reconcileExecutor';
 import { findStaleIntents, planTenant, tenantsOf } from './reconcilePlan';
 import { isIntentKey, type StoredSubscription } from './subscriptionRecord';
@@ -83,6 +84,8 @@ interface ReconcileRun {
   /** Ids of every subscription in the table (intents excluded); an adopted intent adds its own. */
   readonly knownIds: Set<string>;
   readonly forceDriftCheck: boolean;
+  /** Spaces the run's list pages under Graph's list limit, across its tenants. */
+  readonly listPacer: ListPacer;
 }
 
 export async function reconcileSubscriptions(
@@ -104,6 +107,7 @@ async function startRun(
   tally: ReconcileTally,
 ): Promise<ReconcileRun> {
   const now = deps.clock.now();
+  const deadlineMs = now.getTime() + (options.budgetMs ?? RUN_BUDGET_MS);
   const forceDriftCheck = options.forceDriftCheck === true;
   const fullScan = await isFullScanRun(deps, now, forceDriftCheck);
   const records = fullScan
@@ -111,7 +115,7 @@ async function startRun(
     : await deps.repository.listDue(new Date(now.getTime() + maxRenewalWindowMs(deps.settings)));
   return {
     now,
-    deadlineMs: now.getTime() + (options.budgetMs ?? RUN_BUDGET_MS),
+    deadlineMs,
     batchSize: Math.min(Math.max(options.renewalBatchSize ?? RENEWAL_BATCH_SIZE, 1), RENEWAL_BATCH_SIZE),
     fullScan,
     records,
@@ -120,6 +124,7 @@ async function startRun(
       records.filter((record) => !isIntentKey(record.subscriptionId)).map((record) => record.subscriptionId),
     ),
     forceDriftCheck,
+    listPacer: new ListPacer(deps.clock, deadlineMs, deps.sleep),
   };
 }
 
@@ -134,10 +139,13 @@ async function reconcileTenant(
   tally: ReconcileTally,
 ): Promise<void> {
   const records = run.records.filter((record) => record.tenantId === tenantId);
-  const executor = new TenantExecutor(tenantId, deps, tally, run.deadlineMs, run.knownIds);
-  const driftDue = await isDriftCheckDue(deps, tenantId, run.now, run.fullScan, run.forceDriftCheck, records.length);
+  const executor = new TenantExecutor(tenantId, deps, tally, run.deadlineMs, run.knownIds, run.listPacer);
+  const driftCheck = await takeDriftCheck(deps, tenantId, run.now, run.fullScan, run.forceDriftCheck, records.length);
+  const driftDue = driftCheck !== undefined;
   const staleIntents = findStaleIntents(records, run.fullScan, run.now);
-  const inGraph = driftDue || staleIntents.length > 0 ? await executor.listGraph(driftDue) : undefined;
+  const inGraph =
+    driftDue || staleIntents.length > 0 ? await executor.listGraph(driftDue, listPageCount(records.length)) : undefined;
+  if (driftCheck !== undefined && executor.listPaused) await postponeDriftCheck(deps, driftCheck);
   const plan = planTenant({
     tenantId,
     records,
