@@ -1,12 +1,24 @@
-export { decodeResourceId, encodeResourceId, normalizeResourcePath, sinkBlobName } from './resourcePath';
+export {
+  decodeResourceId,
+  encodeResourceId,
+  isNavigationName,
+  normalizeResourcePath,
+  sinkBlobName,
+} from './resourcePath';
 export {
   kindOfNotificationResource,
+  kindOfStoredSubscription,
   kindOfSubscriptionResource,
   RESOURCE_KIND_NAMES,
   RESOURCE_KINDS,
+  RESOURCE_LEVELS,
+  UNLISTED_KIND,
+  type ResourceLevel,
   type ChangeType,
   type ResourceKindName,
   type ResourceKind,
   type ResyncScope,
   type Retrieval,
 } from './resourceKinds';
+export { RESOURCE_KIND_FACTS, type ResourceKindFacts } from './families/catalogue';
+export { resourceTable, type ResourceTableRow } from './resourceTable';

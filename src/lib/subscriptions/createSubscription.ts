@@ -159,6 +159,7 @@ export async function createSubscription(
   const now = deps.clock.now();
   const plan = planSubscription(request, deps.settings, now);
   routeUrls(plan.delivery, deps.settings);
+  for (const warning of plan.warnings) deps.log.warn(`Subscription request: ${warning}`);
   const key = combinationKey(plan);
   const existing = (await deps.repository.list()).find(
     (record) => record.status !== 'deleted' && combinationKey(record) === key,

@@ -6,8 +6,9 @@
  * subscriptions.
  *
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
- * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid" } ] }`
- * (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY).
+ * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid",
+ * "unlisted": false } ] }` (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY; `unlisted: true`
+ * subscribes to a resource the table does not list, docs/resources.md#unlisted-resources).
  */
 import * as z from 'zod/mini';
 import { DELIVERY_ROUTES } from '../config/settings/delivery';
@@ -25,6 +26,7 @@ const fileSchema = lazySchema(() => {
     includeResourceData: z.optional(z.boolean()),
     initialSync: z.optional(z.boolean()),
     delivery: z.optional(z.enum(DELIVERY_ROUTES)),
+    unlisted: z.optional(z.boolean()),
   });
   return z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 });
@@ -54,6 +56,7 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
       includeResourceData: entry.includeResourceData,
       initialSync: entry.initialSync,
       delivery: entry.delivery,
+      unlisted: entry.unlisted,
     };
     let key: string;
     try {

@@ -43,6 +43,7 @@ export {
 } from './maintainSubscription';
 export {
   createManagedSubscription,
+  type CreatedSubscriptionView,
   deleteManagedSubscription,
   getSubscription,
   listSubscriptions,
