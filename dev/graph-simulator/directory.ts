@@ -49,7 +49,8 @@ export type Mutation =
   | { kind: 'chat'; op: 'update'; id: string; data: JsonObject }
   | { kind: 'chatMessage'; op: 'create'; chatId: string; data?: JsonObject }
   | { kind: 'chatMessage'; op: 'update'; chatId: string; id: string; data: JsonObject }
-  | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string };
+  | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string }
+  | { kind: 'presence'; op: 'update'; userId: string; data: JsonObject };
 
 export class MutationRejected extends Error {
   readonly status: number;
@@ -203,6 +204,8 @@ export class TenantDirectory {
         return this.#applyChat(mutation, hints);
       case 'chatMessage':
         return this.#applyChatMessage(mutation, hints);
+      case 'presence':
+        return this.#applyPresence(mutation, hints);
     }
   }
 
@@ -537,6 +540,25 @@ export class TenantDirectory {
     if (mutation.op === 'update')
       return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
     return this.#remove(existing, hints, false);
+  }
+
+  /**
+   * A user's Teams presence (`communications/presences/{id}`): every user has one, `Offline` until it first
+   * changes; it is never created or deleted, so Graph notifies only `updated` ("Get change notifications for
+   * presence").
+   */
+  #applyPresence(mutation: Extract<Mutation, { kind: 'presence' }>, hints: ChangeHints): StoredResource {
+    const user = this.#mailbox(mutation.userId);
+    const collection = 'communications/presences';
+    const existing =
+      this.get(`${collection}/${user.id}`) ??
+      this.#insert('presence', collection, { userId: user.id }, user.id, {
+        id: user.id,
+        availability: 'Offline',
+        activity: 'Offline',
+        statusMessage: null,
+      });
+    return this.#update(existing, mutation.data, hints);
   }
 
   // ---- store primitives --------------------------------------------------------------------------

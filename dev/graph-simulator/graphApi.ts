@@ -240,6 +240,8 @@ export class GraphApi {
         return this.#drive(route, route.segments[1] ?? '', 2);
       case 'chats':
         return this.#chats(route);
+      case 'communications':
+        return this.#presences(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
@@ -670,6 +672,20 @@ export class GraphApi {
         );
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /** `GET /communications/presences/{id}`: one user's presence (Presence.Read.All). */
+  #presences(route: Route): SimResponse {
+    const { names, segments, directory } = route;
+    if (names[1] === 'presences' && names.length === 3) {
+      this.#need(route, 'Presence.Read.All', 'other');
+      return this.#entity(
+        route,
+        directory.get(`communications/presences/${segments[2] ?? ''}`),
+        'communications/presences',
+      );
+    }
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[1] ?? ''}'.`);
   }
 
   // ---- JSON batching -----------------------------------------------------------------------------

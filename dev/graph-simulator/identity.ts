@@ -30,6 +30,7 @@ export const KNOWN_ROLES = [
   'Files.Read.All',
   'Chat.Read.All',
   'ChatMessage.Read.All',
+  'Presence.Read.All',
 ] as const;
 
 export interface RegisteredApp {

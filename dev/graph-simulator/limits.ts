@@ -26,6 +26,7 @@ export const MAX_EXPIRATION_MINUTES = {
   driveRoot: 42_300,
   chat: 4_320,
   chatMessage: 4_320,
+  presence: 60,
 } as const;
 
 /** Outlook maximum in the older documents and the 2018 error message (docs/graph-protocol.md §13.7). */

@@ -7,7 +7,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
 
 export type SimResourceKind =
-  'user' | 'group' | 'mailFolder' | 'message' | 'event' | 'contact' | 'drive' | 'driveItem' | 'chat' | 'chatMessage';
+  | 'user'
+  | 'group'
+  | 'mailFolder'
+  | 'message'
+  | 'event'
+  | 'contact'
+  | 'drive'
+  | 'driveItem'
+  | 'chat'
+  | 'chatMessage'
+  | 'presence';
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };
@@ -100,6 +110,7 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   driveItem: 'driveItem',
   chat: 'chat',
   chatMessage: 'chatMessage',
+  presence: 'presence',
 };
 
 /** Outlook ids are long base64 strings ending in `=`; the simulator's are shorter but share the alphabet and the `=`. */

@@ -44,9 +44,11 @@ export type SubscriptionTargetKind =
   | 'chats'
   | 'chat'
   | 'chatMessages'
-  | 'allChatMessages';
+  | 'allChatMessages'
+  | 'presences';
 
-export type ExpiryClass = 'user' | 'group' | 'message' | 'event' | 'contact' | 'driveRoot' | 'chat' | 'chatMessage';
+export type ExpiryClass =
+  'user' | 'group' | 'message' | 'event' | 'contact' | 'driveRoot' | 'chat' | 'chatMessage' | 'presence';
 
 export interface SubscriptionTarget {
   readonly kind: SubscriptionTargetKind;
@@ -62,6 +64,8 @@ export interface SubscriptionTarget {
   readonly driveFolderId?: string;
   readonly chatId?: string;
   readonly objectId?: string;
+  /** The users whose presence a `communications/presences` subscription watches. */
+  readonly presenceIds?: readonly string[];
   readonly select: readonly string[] | undefined;
   readonly filter: FilterClause[] | undefined;
   /** Role the app needs to read the resource (docs/graph-protocol.md §1.2.9). */
@@ -127,6 +131,8 @@ export function matchesFilter(body: JsonObject | undefined, filter: readonly Fil
 export function parseSubscriptionResource(resource: string, directory: TenantDirectory): SubscriptionTarget {
   const [pathPart = '', queryPart = ''] = resource.split('?', 2);
   const query = new URLSearchParams(queryPart);
+  const presence = presenceTarget(parseGraphPath(pathPart), query, directory);
+  if (presence !== undefined) return presence;
   const selectRaw = query.get('$select');
   const select =
     selectRaw === null
@@ -341,6 +347,46 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   throw unsupported(resource);
 }
 
+/** Presence watches at most this many users per subscription ("Get change notifications for presence"). */
+const MAX_PRESENCE_IDS = 650;
+
+/**
+ * `communications/presences?$filter=id in ('a','b')` (1 to 650 users) or `communications/presences/{id}`
+ * (https://learn.microsoft.com/graph/changenotifications-for-presence); undefined for any other resource.
+ */
+function presenceTarget(
+  segments: readonly string[],
+  query: URLSearchParams,
+  directory: TenantDirectory,
+): SubscriptionTarget | undefined {
+  const names = segments.map((segment) => segment.toLowerCase());
+  if (names[0] !== 'communications' || names[1] !== 'presences' || names.length > 3) return undefined;
+  let ids: string[];
+  if (names.length === 3) {
+    ids = [segments[2] ?? ''];
+  } else {
+    const filter = /^\s*id\s+in\s*\((.*)\)\s*$/i.exec(query.get('$filter') ?? '')?.[1];
+    if (filter === undefined)
+      throw GraphHttpError.badRequest("Presence subscriptions need $filter=id in ('{id}',...) naming the users.");
+    ids = filter.split(',').map((id) => id.trim().replace(/^'(.*)'$/, '$1'));
+    if (ids.length > MAX_PRESENCE_IDS)
+      throw GraphHttpError.badRequest(`At most ${MAX_PRESENCE_IDS} users per presence subscription.`);
+  }
+  for (const id of ids) if (directory.findUser(id) === undefined) throw GraphHttpError.of('notFound');
+  return {
+    kind: 'presences',
+    expiryClass: 'presence',
+    allowedChangeTypes: ['updated'],
+    family: 'teams',
+    supportsRichData: true,
+    select: undefined,
+    filter: undefined,
+    presenceIds: ids,
+    role: 'Presence.Read.All',
+    canonical: `communications/presences?ids=${[...ids].sort().join(',')}`,
+  };
+}
+
 function canonicalQuery(query: URLSearchParams): string {
   const filter = query.get('$filter');
   return filter === null ? '' : `?$filter=${filter.toLowerCase()}`;
@@ -423,9 +469,11 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
     chat: 'chat',
     chatMessages: 'chatMessage',
     allChatMessages: 'chatMessage',
+    presences: 'presence',
   };
   if (expected[target.kind] !== change.kind) return false;
   if (target.objectId !== undefined && change.id !== target.objectId) return false;
+  if (target.presenceIds !== undefined && !target.presenceIds.includes(change.id)) return false;
   if (target.userId !== undefined && change.owner.userId !== target.userId) return false;
   if (target.folderId !== undefined && change.owner.folderId !== target.folderId) return false;
   if (target.driveId !== undefined && change.owner.driveId !== target.driveId) return false;
@@ -504,6 +552,13 @@ export function notificationSubject(
       return {
         resource,
         resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chat', '@odata.id': resource },
+      };
+    }
+    case 'presence': {
+      const resource = `communications/presences('${change.id}')`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.presence', '@odata.id': resource },
       };
     }
     case 'chatMessage': {
