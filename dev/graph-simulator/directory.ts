@@ -50,7 +50,11 @@ export type Mutation =
   | { kind: 'chatMessage'; op: 'create'; chatId: string; data?: JsonObject }
   | { kind: 'chatMessage'; op: 'update'; chatId: string; id: string; data: JsonObject }
   | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string }
-  | { kind: 'presence'; op: 'update'; userId: string; data: JsonObject };
+  | { kind: 'presence'; op: 'update'; userId: string; data: JsonObject }
+  /** `collection`: `sites/{site}/lists/{list}/items` or `users/{user}/todo/lists/{list}/tasks`. */
+  | { kind: 'listItem' | 'todoTask'; op: 'create'; collection: string; data?: JsonObject }
+  | { kind: 'listItem' | 'todoTask'; op: 'update'; collection: string; id: string; data: JsonObject }
+  | { kind: 'listItem' | 'todoTask'; op: 'delete'; collection: string; id: string };
 
 export class MutationRejected extends Error {
   readonly status: number;
@@ -78,6 +82,9 @@ export function deltaScopeOf(kind: SimResourceKind, owner: ResourceOwner): strin
       return `contacts:${owner.userId ?? ''}`;
     case 'driveItem':
       return `drive:${owner.driveId ?? ''}`;
+    case 'listItem':
+    case 'todoTask':
+      return `${kind}:${owner.collectionPath ?? ''}`;
     default:
       return undefined;
   }
@@ -206,6 +213,9 @@ export class TenantDirectory {
         return this.#applyChatMessage(mutation, hints);
       case 'presence':
         return this.#applyPresence(mutation, hints);
+      case 'listItem':
+      case 'todoTask':
+        return this.#applyCollectionItem(mutation, hints);
     }
   }
 
@@ -559,6 +569,58 @@ export class TenantDirectory {
         statusMessage: null,
       });
     return this.#update(existing, mutation.data, hints);
+  }
+
+  /**
+   * A SharePoint list item or a To Do task. The list (or task list) itself is implicit: any collection path of
+   * the right shape holds items, created by their first mutation.
+   */
+  #applyCollectionItem(
+    mutation: Extract<Mutation, { kind: 'listItem' | 'todoTask' }>,
+    hints: ChangeHints,
+  ): StoredResource | undefined {
+    const shape =
+      mutation.kind === 'listItem'
+        ? /^sites\/[^/]+\/lists\/[^/]+\/items$/
+        : /^users\/[^/]+\/todo\/lists\/[^/]+\/tasks$/;
+    if (!shape.test(mutation.collection))
+      throw new MutationRejected(`${mutation.collection} is not a collection of ${mutation.kind}s`);
+    if (mutation.op === 'create') {
+      const now = this.#now().toISOString();
+      const id = mutation.kind === 'listItem' ? String(this.#seq + 1) : newOutlookId('AAMkAGTask');
+      const changeKey = newChangeKey();
+      const body: JsonObject =
+        mutation.kind === 'listItem'
+          ? {
+              id,
+              eTag: `"${newGuid()},1"`,
+              createdDateTime: now,
+              lastModifiedDateTime: now,
+              fields: { Title: `Item ${id}` },
+            }
+          : {
+              '@odata.etag': `W/"${changeKey}"`,
+              id,
+              title: 'Simulated task',
+              status: 'notStarted',
+              importance: 'normal',
+              createdDateTime: now,
+              lastModifiedDateTime: now,
+            };
+      return this.#create(
+        mutation.kind,
+        mutation.collection,
+        { collectionPath: mutation.collection },
+        id,
+        { ...body, ...mutation.data },
+        hints,
+      );
+    }
+    const existing = this.get(`${mutation.collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`${mutation.kind} ${mutation.id} does not exist`, 404);
+    return mutation.op === 'update'
+      ? this.#update(existing, mutation.data, hints)
+      : this.#remove(existing, hints, false);
   }
 
   // ---- store primitives --------------------------------------------------------------------------

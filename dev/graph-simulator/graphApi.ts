@@ -242,6 +242,13 @@ export class GraphApi {
         return this.#chats(route);
       case 'communications':
         return this.#presences(route);
+      case 'sites':
+        // sites/{id}/lists/{id}/items[/{id} | /delta]
+        if (route.names[2] === 'lists' && route.names[4] === 'items') {
+          this.#need(route, 'Sites.Read.All', 'other');
+          return this.#collectionItems(route, 'listItem', 5);
+        }
+        throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[2] ?? ''}'.`);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
@@ -426,6 +433,10 @@ export class GraphApi {
     if (user === undefined) throw GraphHttpError.of('notFound');
     const rest = names.slice(2);
     const userId = user.id;
+    if (rest[0] === 'todo' && rest[1] === 'lists' && rest[3] === 'tasks') {
+      this.#need(route, 'Tasks.Read.All', 'other');
+      return this.#collectionItems(route, 'todoTask', 6, `users/${userId}/todo/lists/${segments[4] ?? ''}/tasks`);
+    }
     switch (rest[0]) {
       case 'messages':
         this.#need(route, 'Mail.Read', 'outlook');
@@ -672,6 +683,32 @@ export class GraphApi {
         );
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /**
+   * SharePoint list items and To Do tasks: the collection (its first `depth` segments), one item by id, or its
+   * delta (`@removed` for deleted items).
+   */
+  #collectionItems(
+    route: Route,
+    kind: 'listItem' | 'todoTask',
+    depth: number,
+    path = route.segments.slice(0, depth).join('/'),
+  ): SimResponse {
+    const { names, segments, directory } = route;
+    if (names.length === depth) return this.#list(route, directory.list(path), path);
+    if (names.length === depth + 1 && names[depth] === 'delta') {
+      const scope: DeltaScope = {
+        key: deltaScopeOf(kind, { collectionPath: path }) ?? '',
+        items: () => directory.list(path),
+        removed: (id) => ({ id, '@removed': { reason: 'deleted' } }),
+        style: 'odata',
+        goneKind: 'syncStateNotFound',
+      };
+      return this.#delta(route, scope, `${route.origin}/${route.version}/${path}/delta`, path);
+    }
+    if (names.length === depth + 1) return this.#entity(route, directory.get(`${path}/${segments[depth] ?? ''}`), path);
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[depth + 1] ?? ''}'.`);
   }
 
   /** `GET /communications/presences/{id}`: one user's presence (Presence.Read.All). */

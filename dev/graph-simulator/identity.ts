@@ -31,6 +31,8 @@ export const KNOWN_ROLES = [
   'Chat.Read.All',
   'ChatMessage.Read.All',
   'Presence.Read.All',
+  'Sites.Read.All',
+  'Tasks.Read.All',
 ] as const;
 
 export interface RegisteredApp {

@@ -27,6 +27,8 @@ export const MAX_EXPIRATION_MINUTES = {
   chat: 4_320,
   chatMessage: 4_320,
   presence: 60,
+  list: 42_300,
+  todoTask: 4_230,
 } as const;
 
 /** Outlook maximum in the older documents and the 2018 error message (docs/graph-protocol.md §13.7). */

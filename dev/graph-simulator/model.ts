@@ -17,7 +17,9 @@ export type SimResourceKind =
   | 'driveItem'
   | 'chat'
   | 'chatMessage'
-  | 'presence';
+  | 'presence'
+  | 'listItem'
+  | 'todoTask';
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };
@@ -69,6 +71,8 @@ export interface ResourceOwner {
   folderId?: string;
   driveId?: string;
   chatId?: string;
+  /** The collection a SharePoint list item or To Do task lives in (`sites/{id}/lists/{id}/items`, `users/{id}/todo/lists/{id}/tasks`). */
+  collectionPath?: string;
 }
 
 /** One mutation as the service saw it. `seq` orders the tenant's changes for delta queries. */
@@ -111,6 +115,8 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   chat: 'chat',
   chatMessage: 'chatMessage',
   presence: 'presence',
+  listItem: 'listItem',
+  todoTask: 'todoTask',
 };
 
 /** Outlook ids are long base64 strings ending in `=`; the simulator's are shorter but share the alphabet and the `=`. */

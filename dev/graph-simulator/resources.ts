@@ -45,16 +45,28 @@ export type SubscriptionTargetKind =
   | 'chat'
   | 'chatMessages'
   | 'allChatMessages'
-  | 'presences';
+  | 'presences'
+  | 'list'
+  | 'todoTasks';
 
 export type ExpiryClass =
-  'user' | 'group' | 'message' | 'event' | 'contact' | 'driveRoot' | 'chat' | 'chatMessage' | 'presence';
+  | 'user'
+  | 'group'
+  | 'message'
+  | 'event'
+  | 'contact'
+  | 'driveRoot'
+  | 'chat'
+  | 'chatMessage'
+  | 'presence'
+  | 'list'
+  | 'todoTask';
 
 export interface SubscriptionTarget {
   readonly kind: SubscriptionTargetKind;
   readonly expiryClass: ExpiryClass;
   readonly allowedChangeTypes: readonly ChangeType[];
-  readonly family: 'directory' | 'outlook' | 'drive' | 'teams';
+  readonly family: 'directory' | 'outlook' | 'drive' | 'teams' | 'collection';
   readonly supportsRichData: boolean;
   /** Outlook mailbox owner, drive, chat or directory object the subscription is scoped to. */
   readonly userId?: string;
@@ -64,6 +76,8 @@ export interface SubscriptionTarget {
   readonly driveFolderId?: string;
   readonly chatId?: string;
   readonly objectId?: string;
+  /** The collection a SharePoint list or To Do task list subscription watches. */
+  readonly collectionPath?: string;
   /** The users whose presence a `communications/presences` subscription watches. */
   readonly presenceIds?: readonly string[];
   readonly select: readonly string[] | undefined;
@@ -133,6 +147,8 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   const query = new URLSearchParams(queryPart);
   const presence = presenceTarget(parseGraphPath(pathPart), query, directory);
   if (presence !== undefined) return presence;
+  const collection = collectionTarget(parseGraphPath(pathPart), directory);
+  if (collection !== undefined) return collection;
   const selectRaw = query.get('$select');
   const select =
     selectRaw === null
@@ -347,6 +363,48 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   throw unsupported(resource);
 }
 
+/**
+ * A SharePoint list, `sites/{id}/lists/{id}` (notified as the list, `updated` only, 42,300 minutes), or a To Do
+ * task list's tasks, `users/{id}/todo/lists/{id}/tasks` (4,230 minutes) (subscription resource type page).
+ */
+function collectionTarget(segments: readonly string[], directory: TenantDirectory): SubscriptionTarget | undefined {
+  const names = segments.map((segment) => segment.toLowerCase());
+  const base = { select: undefined, filter: undefined, family: 'collection', supportsRichData: false } as const;
+  if (names.length === 4 && names[0] === 'sites' && names[2] === 'lists') {
+    const collectionPath = `sites/${segments[1] ?? ''}/lists/${segments[3] ?? ''}/items`;
+    return {
+      ...base,
+      kind: 'list',
+      expiryClass: 'list',
+      allowedChangeTypes: ['updated'],
+      collectionPath,
+      role: 'Sites.Read.All',
+      canonical: collectionPath,
+    };
+  }
+  if (
+    names.length === 6 &&
+    names[0] === 'users' &&
+    names[2] === 'todo' &&
+    names[3] === 'lists' &&
+    names[5] === 'tasks'
+  ) {
+    const user = directory.findUser(segments[1] ?? '');
+    if (user === undefined) throw GraphHttpError.of('notFound');
+    const collectionPath = `users/${user.id}/todo/lists/${segments[4] ?? ''}/tasks`;
+    return {
+      ...base,
+      kind: 'todoTasks',
+      expiryClass: 'todoTask',
+      allowedChangeTypes: ALL,
+      collectionPath,
+      role: 'Tasks.Read.All',
+      canonical: collectionPath,
+    };
+  }
+  return undefined;
+}
+
 /** Presence watches at most this many users per subscription ("Get change notifications for presence"). */
 const MAX_PRESENCE_IDS = 650;
 
@@ -452,6 +510,9 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
     }
     case 'teams':
       return change.changeType;
+    case 'collection':
+      // A SharePoint list reports every change to its items as `updated` on the list (docs/graph-protocol.md §3.4).
+      return target.kind === 'list' ? 'updated' : change.changeType;
   }
 }
 
@@ -470,10 +531,13 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
     chatMessages: 'chatMessage',
     allChatMessages: 'chatMessage',
     presences: 'presence',
+    list: 'listItem',
+    todoTasks: 'todoTask',
   };
   if (expected[target.kind] !== change.kind) return false;
   if (target.objectId !== undefined && change.id !== target.objectId) return false;
   if (target.presenceIds !== undefined && !target.presenceIds.includes(change.id)) return false;
+  if (target.collectionPath !== undefined && change.owner.collectionPath !== target.collectionPath) return false;
   if (target.userId !== undefined && change.owner.userId !== target.userId) return false;
   if (target.folderId !== undefined && change.owner.folderId !== target.folderId) return false;
   if (target.driveId !== undefined && change.owner.driveId !== target.driveId) return false;
@@ -552,6 +616,17 @@ export function notificationSubject(
       return {
         resource,
         resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chat', '@odata.id': resource },
+      };
+    }
+    case 'listItem':
+      // The list, not the item, with no resource data: run the list's delta.
+      return { resource: (change.owner.collectionPath ?? '').replace(/\/items$/, ''), resourceData: null };
+    case 'todoTask': {
+      const [, userId = '', , , listId = ''] = (change.owner.collectionPath ?? '').split('/');
+      const resource = `Users('${userId}')/todo/lists('${listId}')/tasks('${change.id}')`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.todoTask', '@odata.id': resource },
       };
     }
     case 'presence': {

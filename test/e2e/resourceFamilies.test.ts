@@ -1,7 +1,9 @@
 /**
  * End to end, resource families beyond the original seven, through the local host and the simulator:
- * Teams presence (rich, one-hour subscriptions kept alive over a simulated day by the app's own timer) and
- * tenant-wide Teams chat messages (`chats/getAllMessages`, read by id, tombstoned on delete). Each
+ * Teams presence (rich, one-hour subscriptions kept alive over a simulated day by the app's own timer),
+ * tenant-wide Teams chat messages (`chats/getAllMessages`, read by id, tombstoned on delete), a SharePoint
+ * list (notified as the list, read by its item delta) and To Do tasks (read by id, a dropped change caught
+ * up by the periodic delta resync). Each
  * subscription is created through the management API, which answers with the level it gets
  * (docs/resources.md).
  *
@@ -24,6 +26,9 @@ const MINUTE = 60_000;
 const STEP = 20 * MINUTE;
 const DAY = 24 * 60 * MINUTE;
 const AVAILABILITIES = ['Available', 'Busy', 'Away', 'DoNotDisturb'] as const;
+const RESYNC_INTERVAL_MINUTES = 60;
+const LIST = 'sites/site1/lists/list1';
+const tasksOf = (userId: string): string => `users/${userId}/todo/lists/tasks1/tasks`;
 
 let e2e: E2ePipeline;
 const presenceResource = (): string =>
@@ -47,8 +52,14 @@ beforeAll(async () => {
         includeResourceData: true,
       },
       { resource: 'chats/getAllMessages', changeType: 'created,updated,deleted' },
+      { resource: LIST, changeType: 'updated' },
+      { resource: tasksOf(demo.adeleId), changeType: 'created,updated,deleted' },
     ],
-    settings: { RECONCILE_SCHEDULE: '0 */20 * * * *', COALESCE_DELAY_SECONDS: '0' },
+    settings: {
+      RECONCILE_SCHEDULE: '0 */20 * * * *',
+      COALESCE_DELAY_SECONDS: '0',
+      RESYNC_INTERVAL_MINUTES: String(RESYNC_INTERVAL_MINUTES),
+    },
   });
 }, 120_000);
 
@@ -65,6 +76,8 @@ describe('resource families through the local host', () => {
     expect(pipeline.subscriptions.map((view) => [view.resource, view.kind, view.level, view.status])).toEqual([
       [presenceResource(), 'presence', 'mirrored', 'active'],
       ['chats/getAllMessages', 'allChatMessages', 'mirrored', 'active'],
+      [LIST, 'listItem', 'mirroredAndResynced', 'active'],
+      [tasksOf(e2e.demo.adeleId), 'todoTask', 'mirroredAndResynced', 'active'],
     ]);
     // Presence lives one hour at most: the app asked for its maximum less the margin.
     const presence = e2e.sim.subscriptions().find((subscription) => subscription.resource === presenceResource());
@@ -121,6 +134,63 @@ describe('resource families through the local host', () => {
     expect(afterDelete?.deleted).toBe(true);
   });
 
+  it("mirrors a SharePoint list's items from notifications that name only the list, and tombstones a deleted item", async () => {
+    const { sim, demo } = e2e;
+    const T = demo.tenantId;
+    const collection = `${LIST}/items`;
+    const item = sim.mutate(T, { kind: 'listItem', op: 'create', collection, data: { fields: { Title: 'Draft' } } });
+    const kept = sim.mutate(T, { kind: 'listItem', op: 'create', collection });
+    const itemPath = `${collection}/${String(item?.id)}`;
+
+    await untilQuiet(e2e);
+    const created = (await readSink(e2e.pipeline)).get(itemPath);
+    sim.mutate(T, {
+      kind: 'listItem',
+      op: 'update',
+      collection,
+      id: String(item?.id),
+      data: { fields: { Title: 'Final' } },
+    });
+    await untilQuiet(e2e);
+    const updated = (await readSink(e2e.pipeline)).get(itemPath);
+    sim.mutate(T, { kind: 'listItem', op: 'delete', collection, id: String(item?.id) });
+    await untilQuiet(e2e);
+    const sink = await readSink(e2e.pipeline);
+
+    expect(created?.body).toMatchObject({ id: item?.id, fields: { Title: 'Draft' } });
+    expect(updated?.body).toMatchObject({ fields: { Title: 'Final' } });
+    expect(sink.get(itemPath)?.deleted).toBe(true);
+    expect(sink.get(`${collection}/${String(kept?.id)}`)?.deleted).toBe(false);
+  });
+
+  it('mirrors To Do tasks, tombstones a deleted one, and the periodic resync catches a change whose notification was dropped', async () => {
+    const { sim, demo } = e2e;
+    const T = demo.tenantId;
+    const collection = tasksOf(demo.adeleId);
+    const task = sim.mutate(T, { kind: 'todoTask', op: 'create', collection, data: { title: 'Write the report' } });
+    const gone = sim.mutate(T, { kind: 'todoTask', op: 'create', collection, data: { title: 'Cancelled' } });
+    await untilQuiet(e2e);
+    sim.mutate(T, { kind: 'todoTask', op: 'delete', collection, id: String(gone?.id) });
+    await untilQuiet(e2e);
+    const before = await readSink(e2e.pipeline);
+
+    // Graph drops the notification of the next change and says nothing about it.
+    const drop = sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 1 });
+    sim.mutate(T, { kind: 'todoTask', op: 'update', collection, id: String(task?.id), data: { status: 'completed' } });
+    await untilQuiet(e2e);
+    const afterDrop = await readSink(e2e.pipeline);
+    sim.faults.remove(drop);
+    const start = sim.clock.now().getTime();
+    for (let n = 1; n <= (RESYNC_INTERVAL_MINUTES * MINUTE) / STEP + 1; n += 1) await step(start + n * STEP);
+    const afterResync = await readSink(e2e.pipeline);
+
+    const taskPath = `${collection}/${String(task?.id)}`.toLowerCase();
+    expect(before.get(taskPath)?.body).toMatchObject({ title: 'Write the report', status: 'notStarted' });
+    expect(before.get(`${collection}/${String(gone?.id)}`.toLowerCase())?.deleted).toBe(true);
+    expect(afterDrop.get(taskPath)?.body).toMatchObject({ status: 'notStarted' });
+    expect(afterResync.get(taskPath)?.body).toMatchObject({ title: 'Write the report', status: 'completed' });
+  }, 300_000);
+
   it('keeps the one-hour presence subscription alive over a simulated day by renewing it, and keeps its state', async () => {
     const { sim, demo, pipeline } = e2e;
     const lapses: string[] = [];
@@ -155,6 +225,11 @@ describe('resource families through the local host', () => {
       failed: pipeline.invocations.failed(),
       problems: pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs),
     }).toEqual({ failed: 0, problems: [] });
-    expect((await pipeline.management.list()).map((view) => view.status)).toEqual(['active', 'active']);
+    expect((await pipeline.management.list()).map((view) => view.status)).toEqual([
+      'active',
+      'active',
+      'active',
+      'active',
+    ]);
   }, 600_000);
 });
