@@ -4,7 +4,7 @@
  * `$select`, lists with paging, delta queries (§6) and JSON batching (§7). Inner batch requests go
  * through the same pipeline, so they are authenticated, throttled and faulted one by one.
  */
-import { deltaScopeOf, type TenantDirectory } from './directory.js';
+import { deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
 import {
@@ -606,6 +606,11 @@ export class GraphApi {
       );
     }
     if (names.length === 2) return this.#entity(route, directory.get(`groups/${segments[1] ?? ''}`), 'groups');
+    const group = directory.get(`groups/${segments[1] ?? ''}`);
+    if (group === undefined) throw GraphHttpError.of('notFound');
+    if (names[2] === 'conversations')
+      return this.#collectionItems(route, 'conversation', 3, `groups/${group.id}/conversations`);
+    if (names[2] === 'events') return this.#collectionItems(route, 'groupEvent', 3, `groups/${group.id}/events`);
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
   }
 
@@ -691,15 +696,16 @@ export class GraphApi {
    */
   #collectionItems(
     route: Route,
-    kind: 'listItem' | 'todoTask',
+    kind: CollectionItemKind,
     depth: number,
     path = route.segments.slice(0, depth).join('/'),
   ): SimResponse {
     const { names, segments, directory } = route;
     if (names.length === depth) return this.#list(route, directory.list(path), path);
-    if (names.length === depth + 1 && names[depth] === 'delta') {
+    const deltaKey = deltaScopeOf(kind, { collectionPath: path });
+    if (names.length === depth + 1 && names[depth] === 'delta' && deltaKey !== undefined) {
       const scope: DeltaScope = {
-        key: deltaScopeOf(kind, { collectionPath: path }) ?? '',
+        key: deltaKey,
         items: () => directory.list(path),
         removed: (id) => ({ id, '@removed': { reason: 'deleted' } }),
         style: 'odata',
@@ -714,6 +720,10 @@ export class GraphApi {
   /** `GET /communications/presences/{id}`: one user's presence (Presence.Read.All). */
   #presences(route: Route): SimResponse {
     const { names, segments, directory } = route;
+    if (names[1] === 'callrecords') {
+      this.#need(route, 'CallRecords.Read.All', 'other');
+      return this.#collectionItems(route, 'callRecord', 2, 'communications/callRecords');
+    }
     if (names[1] === 'presences' && names.length === 3) {
       this.#need(route, 'Presence.Read.All', 'other');
       return this.#entity(

@@ -33,6 +33,7 @@ export const KNOWN_ROLES = [
   'Presence.Read.All',
   'Sites.Read.All',
   'Tasks.Read.All',
+  'CallRecords.Read.All',
 ] as const;
 
 export interface RegisteredApp {

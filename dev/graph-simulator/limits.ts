@@ -29,6 +29,9 @@ export const MAX_EXPIRATION_MINUTES = {
   presence: 60,
   list: 42_300,
   todoTask: 4_230,
+  groupConversation: 4_230,
+  groupEvent: 4_230,
+  callRecord: 4_230,
 } as const;
 
 /** Outlook maximum in the older documents and the 2018 error message (docs/graph-protocol.md §13.7). */

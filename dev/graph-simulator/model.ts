@@ -19,7 +19,10 @@ export type SimResourceKind =
   | 'chatMessage'
   | 'presence'
   | 'listItem'
-  | 'todoTask';
+  | 'todoTask'
+  | 'conversation'
+  | 'groupEvent'
+  | 'callRecord';
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };
@@ -117,6 +120,9 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   presence: 'presence',
   listItem: 'listItem',
   todoTask: 'todoTask',
+  conversation: 'conversation',
+  groupEvent: 'event',
+  callRecord: 'callRecord',
 };
 
 /** Outlook ids are long base64 strings ending in `=`; the simulator's are shorter but share the alphabet and the `=`. */

@@ -47,7 +47,10 @@ export type SubscriptionTargetKind =
   | 'allChatMessages'
   | 'presences'
   | 'list'
-  | 'todoTasks';
+  | 'todoTasks'
+  | 'conversations'
+  | 'groupEvents'
+  | 'callRecords';
 
 export type ExpiryClass =
   | 'user'
@@ -60,7 +63,10 @@ export type ExpiryClass =
   | 'chatMessage'
   | 'presence'
   | 'list'
-  | 'todoTask';
+  | 'todoTask'
+  | 'groupConversation'
+  | 'groupEvent'
+  | 'callRecord';
 
 export interface SubscriptionTarget {
   readonly kind: SubscriptionTargetKind;
@@ -402,6 +408,34 @@ function collectionTarget(segments: readonly string[], directory: TenantDirector
       canonical: collectionPath,
     };
   }
+  if (names[0] === 'groups' && (names.length === 3 || (names.length === 4 && names[2] === 'calendar'))) {
+    const groupId = segments[1] ?? '';
+    const last = names.at(-1);
+    if (last !== 'conversations' && last !== 'events') return undefined;
+    if (directory.get(`groups/${groupId}`) === undefined) throw GraphHttpError.of('notFound');
+    const conversations = last === 'conversations';
+    const collectionPath = `groups/${groupId}/${conversations ? 'conversations' : 'events'}`;
+    return {
+      ...base,
+      kind: conversations ? 'conversations' : 'groupEvents',
+      expiryClass: conversations ? 'groupConversation' : 'groupEvent',
+      allowedChangeTypes: ALL,
+      collectionPath,
+      role: 'Group.Read.All',
+      canonical: collectionPath,
+    };
+  }
+  if (names.length === 2 && names[0] === 'communications' && names[1] === 'callrecords') {
+    return {
+      ...base,
+      kind: 'callRecords',
+      expiryClass: 'callRecord',
+      allowedChangeTypes: ['created', 'updated'],
+      collectionPath: 'communications/callRecords',
+      role: 'CallRecords.Read.All',
+      canonical: 'communications/callRecords',
+    };
+  }
   return undefined;
 }
 
@@ -512,7 +546,8 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
       return change.changeType;
     case 'collection':
       // A SharePoint list reports every change to its items as `updated` on the list (docs/graph-protocol.md §3.4).
-      return target.kind === 'list' ? 'updated' : change.changeType;
+      // Call records: creation arrives as `updated` too (docs/graph-protocol.md §3.4).
+      return target.kind === 'list' || target.kind === 'callRecords' ? 'updated' : change.changeType;
   }
 }
 
@@ -533,6 +568,9 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
     presences: 'presence',
     list: 'listItem',
     todoTasks: 'todoTask',
+    conversations: 'conversation',
+    groupEvents: 'groupEvent',
+    callRecords: 'callRecord',
   };
   if (expected[target.kind] !== change.kind) return false;
   if (target.objectId !== undefined && change.id !== target.objectId) return false;
@@ -627,6 +665,31 @@ export function notificationSubject(
       return {
         resource,
         resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.todoTask', '@odata.id': resource },
+      };
+    }
+    case 'conversation': {
+      const resource = `groups('${change.owner.collectionPath?.split('/')[1] ?? ''}')/conversations('${change.id}')`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.conversation', '@odata.id': resource },
+      };
+    }
+    case 'groupEvent': {
+      const resource = `Groups/${change.owner.collectionPath?.split('/')[1] ?? ''}/Events/${change.id}`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource },
+      };
+    }
+    case 'callRecord': {
+      const resource = `communications/callRecords/${change.id}`;
+      return {
+        resource,
+        resourceData: {
+          id: change.id,
+          '@odata.type': '#microsoft.graph.callRecords.callRecord',
+          '@odata.id': resource,
+        },
       };
     }
     case 'presence': {

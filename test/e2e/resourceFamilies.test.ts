@@ -3,7 +3,7 @@
  * Teams presence (rich, one-hour subscriptions kept alive over a simulated day by the app's own timer),
  * tenant-wide Teams chat messages (`chats/getAllMessages`, read by id, tombstoned on delete), a SharePoint
  * list (notified as the list, read by its item delta) and To Do tasks (read by id, a dropped change caught
- * up by the periodic delta resync). Each
+ * up by the periodic delta resync), group conversations and calendars, and Teams call records (read by id). Each
  * subscription is created through the management API, which answers with the level it gets
  * (docs/resources.md).
  *
@@ -191,6 +191,57 @@ describe('resource families through the local host', () => {
     expect(afterResync.get(taskPath)?.body).toMatchObject({ title: 'Write the report', status: 'completed' });
   }, 300_000);
 
+  it('mirrors group conversations, group events and call records, created through the management API, and tombstones what Graph deletes', async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const group = sim.state(T).find((resource) => resource.kind === 'group');
+    const groupId = String(group?.body.id);
+    const views = [
+      await pipeline.management.create({
+        resource: `groups/${groupId}/conversations`,
+        changeType: 'created,updated,deleted',
+      }),
+      await pipeline.management.create({ resource: `groups/${groupId}/events`, changeType: 'created,updated,deleted' }),
+      await pipeline.management.create({ resource: 'communications/callRecords', changeType: 'created,updated' }),
+    ];
+    const conversations = `groups/${groupId}/conversations`;
+    const events = `groups/${groupId}/events`;
+    const conversation = sim.mutate(T, {
+      kind: 'conversation',
+      op: 'create',
+      collection: conversations,
+      data: { topic: 'Launch' },
+    });
+    const event = sim.mutate(T, {
+      kind: 'groupEvent',
+      op: 'create',
+      collection: events,
+      data: { subject: 'All hands' },
+    });
+    const call = sim.mutate(T, { kind: 'callRecord', op: 'create', collection: 'communications/callRecords' });
+    await untilQuiet(e2e);
+    const created = await readSink(pipeline);
+    sim.mutate(T, { kind: 'conversation', op: 'delete', collection: conversations, id: String(conversation?.id) });
+    sim.mutate(T, { kind: 'groupEvent', op: 'delete', collection: events, id: String(event?.id) });
+    await untilQuiet(e2e);
+    const deleted = await readSink(pipeline);
+
+    expect(views.map((view) => [view.kind, view.level])).toEqual([
+      ['groupConversation', 'mirrored'],
+      ['groupEvent', 'mirrored'],
+      ['callRecord', 'mirrored'],
+    ]);
+    const key = (path: string): string => path.toLowerCase();
+    expect(created.get(key(`${conversations}/${String(conversation?.id)}`))?.body).toMatchObject({ topic: 'Launch' });
+    expect(created.get(key(`${events}/${String(event?.id)}`))?.body).toMatchObject({ subject: 'All hands' });
+    expect(created.get(key(`communications/callrecords/${String(call?.id)}`))?.body).toMatchObject({
+      id: call?.id,
+      type: 'groupCall',
+    });
+    expect(deleted.get(key(`${conversations}/${String(conversation?.id)}`))?.deleted).toBe(true);
+    expect(deleted.get(key(`${events}/${String(event?.id)}`))?.deleted).toBe(true);
+  });
+
   it('keeps the one-hour presence subscription alive over a simulated day by renewing it, and keeps its state', async () => {
     const { sim, demo, pipeline } = e2e;
     const lapses: string[] = [];
@@ -225,11 +276,7 @@ describe('resource families through the local host', () => {
       failed: pipeline.invocations.failed(),
       problems: pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs),
     }).toEqual({ failed: 0, problems: [] });
-    expect((await pipeline.management.list()).map((view) => view.status)).toEqual([
-      'active',
-      'active',
-      'active',
-      'active',
-    ]);
+    expect((await pipeline.management.list()).every((view) => view.status === 'active')).toBe(true);
+    expect(await pipeline.management.list()).toHaveLength(7);
   }, 600_000);
 });
