@@ -49,7 +49,22 @@ export type Mutation =
   | { kind: 'chat'; op: 'update'; id: string; data: JsonObject }
   | { kind: 'chatMessage'; op: 'create'; chatId: string; data?: JsonObject }
   | { kind: 'chatMessage'; op: 'update'; chatId: string; id: string; data: JsonObject }
-  | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string };
+  | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string }
+  | { kind: 'presence'; op: 'update'; userId: string; data: JsonObject }
+  /** `collection`: the path of the collection the item lives in (`COLLECTION_SHAPES`). */
+  | { kind: CollectionItemKind; op: 'create'; collection: string; data?: JsonObject }
+  | { kind: CollectionItemKind; op: 'update'; collection: string; id: string; data: JsonObject }
+  | { kind: CollectionItemKind; op: 'delete'; collection: string; id: string };
+
+/** Items of collections that other workloads notify about, each kind with the shape of its collection path. */
+export type CollectionItemKind = 'listItem' | 'todoTask' | 'conversation' | 'groupEvent' | 'callRecord';
+const COLLECTION_SHAPES: Readonly<Record<CollectionItemKind, RegExp>> = {
+  listItem: /^sites\/[^/]+\/lists\/[^/]+\/items$/,
+  todoTask: /^users\/[^/]+\/todo\/lists\/[^/]+\/tasks$/,
+  conversation: /^groups\/[^/]+\/conversations$/,
+  groupEvent: /^groups\/[^/]+\/events$/,
+  callRecord: /^communications\/callRecords$/,
+};
 
 export class MutationRejected extends Error {
   readonly status: number;
@@ -77,6 +92,9 @@ export function deltaScopeOf(kind: SimResourceKind, owner: ResourceOwner): strin
       return `contacts:${owner.userId ?? ''}`;
     case 'driveItem':
       return `drive:${owner.driveId ?? ''}`;
+    case 'listItem':
+    case 'todoTask':
+      return `${kind}:${owner.collectionPath ?? ''}`;
     default:
       return undefined;
   }
@@ -203,6 +221,14 @@ export class TenantDirectory {
         return this.#applyChat(mutation, hints);
       case 'chatMessage':
         return this.#applyChatMessage(mutation, hints);
+      case 'presence':
+        return this.#applyPresence(mutation, hints);
+      case 'listItem':
+      case 'todoTask':
+      case 'conversation':
+      case 'groupEvent':
+      case 'callRecord':
+        return this.#applyCollectionItem(mutation, hints);
     }
   }
 
@@ -537,6 +563,103 @@ export class TenantDirectory {
     if (mutation.op === 'update')
       return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
     return this.#remove(existing, hints, false);
+  }
+
+  /**
+   * A user's Teams presence (`communications/presences/{id}`): every user has one, `Offline` until it first
+   * changes; it is never created or deleted, so Graph notifies only `updated` ("Get change notifications for
+   * presence").
+   */
+  #applyPresence(mutation: Extract<Mutation, { kind: 'presence' }>, hints: ChangeHints): StoredResource {
+    const user = this.#mailbox(mutation.userId);
+    const collection = 'communications/presences';
+    const existing =
+      this.get(`${collection}/${user.id}`) ??
+      this.#insert('presence', collection, { userId: user.id }, user.id, {
+        id: user.id,
+        availability: 'Offline',
+        activity: 'Offline',
+        statusMessage: null,
+      });
+    return this.#update(existing, mutation.data, hints);
+  }
+
+  /**
+   * A SharePoint list item or a To Do task. The list (or task list) itself is implicit: any collection path of
+   * the right shape holds items, created by their first mutation.
+   */
+  #applyCollectionItem(
+    mutation: Extract<Mutation, { kind: CollectionItemKind }>,
+    hints: ChangeHints,
+  ): StoredResource | undefined {
+    if (!COLLECTION_SHAPES[mutation.kind].test(mutation.collection))
+      throw new MutationRejected(`${mutation.collection} is not a collection of ${mutation.kind}s`);
+    const group = /^groups\/([^/]+)\//.exec(mutation.collection)?.[1];
+    if (group !== undefined && this.get(`groups/${group}`) === undefined)
+      throw new MutationRejected(`group ${group} does not exist`, 404);
+    if (mutation.op === 'create') {
+      const id = mutation.kind === 'listItem' ? String(this.#seq + 1) : newOutlookId(`AAMkAG${mutation.kind}`);
+      const body = { ...this.#newCollectionItemBody(mutation.kind, id), ...mutation.data };
+      return this.#create(mutation.kind, mutation.collection, { collectionPath: mutation.collection }, id, body, hints);
+    }
+    const existing = this.get(`${mutation.collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`${mutation.kind} ${mutation.id} does not exist`, 404);
+    if (mutation.op === 'update') return this.#update(existing, mutation.data, hints);
+    // A call record is written once the call ends and never deleted ("callRecord resource type").
+    if (mutation.kind === 'callRecord') throw new MutationRejected('call records cannot be deleted');
+    return this.#remove(existing, hints, false);
+  }
+
+  #newCollectionItemBody(kind: CollectionItemKind, id: string): JsonObject {
+    const now = this.#now().toISOString();
+    const changeKey = newChangeKey();
+    switch (kind) {
+      case 'listItem':
+        return {
+          id,
+          eTag: `"${newGuid()},1"`,
+          createdDateTime: now,
+          lastModifiedDateTime: now,
+          fields: { Title: `Item ${id}` },
+        };
+      case 'todoTask':
+        return {
+          '@odata.etag': `W/"${changeKey}"`,
+          id,
+          title: 'Simulated task',
+          status: 'notStarted',
+          importance: 'normal',
+          createdDateTime: now,
+          lastModifiedDateTime: now,
+        };
+      case 'conversation':
+        return {
+          id,
+          topic: 'Simulated conversation',
+          hasAttachments: false,
+          lastDeliveredDateTime: now,
+          preview: 'Hello',
+        };
+      case 'groupEvent':
+        return {
+          '@odata.etag': `W/"${changeKey}"`,
+          id,
+          subject: 'Simulated group meeting',
+          createdDateTime: now,
+          lastModifiedDateTime: now,
+          changeKey,
+        };
+      case 'callRecord':
+        return {
+          id,
+          version: 1,
+          type: 'groupCall',
+          modalities: ['audio'],
+          startDateTime: now,
+          endDateTime: now,
+          lastModifiedDateTime: now,
+        };
+    }
   }
 
   // ---- store primitives --------------------------------------------------------------------------

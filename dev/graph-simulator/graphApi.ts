@@ -4,7 +4,7 @@
  * `$select`, lists with paging, delta queries (§6) and JSON batching (§7). Inner batch requests go
  * through the same pipeline, so they are authenticated, throttled and faulted one by one.
  */
-import { deltaScopeOf, type TenantDirectory } from './directory.js';
+import { deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
 import {
@@ -282,6 +282,15 @@ export class GraphApi {
         return this.#drive(route, route.segments[1] ?? '', 2);
       case 'chats':
         return this.#chats(route);
+      case 'communications':
+        return this.#presences(route);
+      case 'sites':
+        // sites/{id}/lists/{id}/items[/{id} | /delta]
+        if (route.names[2] === 'lists' && route.names[4] === 'items') {
+          this.#need(route, 'Sites.Read.All', 'other');
+          return this.#collectionItems(route, 'listItem', 5);
+        }
+        throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[2] ?? ''}'.`);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
@@ -467,6 +476,10 @@ export class GraphApi {
     if (user === undefined) throw GraphHttpError.of('notFound');
     const rest = names.slice(2);
     const userId = user.id;
+    if (rest[0] === 'todo' && rest[1] === 'lists' && rest[3] === 'tasks') {
+      this.#need(route, 'Tasks.Read.All', 'other');
+      return this.#collectionItems(route, 'todoTask', 6, `users/${userId}/todo/lists/${segments[4] ?? ''}/tasks`);
+    }
     switch (rest[0]) {
       case 'messages':
         this.#need(route, 'Mail.Read', 'outlook');
@@ -636,6 +649,11 @@ export class GraphApi {
       );
     }
     if (names.length === 2) return this.#entity(route, directory.get(`groups/${segments[1] ?? ''}`), 'groups');
+    const group = directory.get(`groups/${segments[1] ?? ''}`);
+    if (group === undefined) throw GraphHttpError.of('notFound');
+    if (names[2] === 'conversations')
+      return this.#collectionItems(route, 'conversation', 3, `groups/${group.id}/conversations`);
+    if (names[2] === 'events') return this.#collectionItems(route, 'groupEvent', 3, `groups/${group.id}/events`);
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
   }
 
@@ -713,6 +731,51 @@ export class GraphApi {
         );
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /**
+   * SharePoint list items and To Do tasks: the collection (its first `depth` segments), one item by id, or its
+   * delta (`@removed` for deleted items).
+   */
+  #collectionItems(
+    route: Route,
+    kind: CollectionItemKind,
+    depth: number,
+    path = route.segments.slice(0, depth).join('/'),
+  ): SimResponse {
+    const { names, segments, directory } = route;
+    if (names.length === depth) return this.#list(route, directory.list(path), path);
+    const deltaKey = deltaScopeOf(kind, { collectionPath: path });
+    if (names.length === depth + 1 && names[depth] === 'delta' && deltaKey !== undefined) {
+      const scope: DeltaScope = {
+        key: deltaKey,
+        items: () => directory.list(path),
+        removed: (id) => ({ id, '@removed': { reason: 'deleted' } }),
+        style: 'odata',
+        goneKind: 'syncStateNotFound',
+      };
+      return this.#delta(route, scope, `${route.origin}/${route.version}/${path}/delta`, path);
+    }
+    if (names.length === depth + 1) return this.#entity(route, directory.get(`${path}/${segments[depth] ?? ''}`), path);
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[depth + 1] ?? ''}'.`);
+  }
+
+  /** `GET /communications/presences/{id}`: one user's presence (Presence.Read.All). */
+  #presences(route: Route): SimResponse {
+    const { names, segments, directory } = route;
+    if (names[1] === 'callrecords') {
+      this.#need(route, 'CallRecords.Read.All', 'other');
+      return this.#collectionItems(route, 'callRecord', 2, 'communications/callRecords');
+    }
+    if (names[1] === 'presences' && names.length === 3) {
+      this.#need(route, 'Presence.Read.All', 'other');
+      return this.#entity(
+        route,
+        directory.get(`communications/presences/${segments[2] ?? ''}`),
+        'communications/presences',
+      );
+    }
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[1] ?? ''}'.`);
   }
 
   // ---- JSON batching -----------------------------------------------------------------------------

@@ -30,6 +30,10 @@ export const KNOWN_ROLES = [
   'Files.Read.All',
   'Chat.Read.All',
   'ChatMessage.Read.All',
+  'Presence.Read.All',
+  'Sites.Read.All',
+  'Tasks.Read.All',
+  'CallRecords.Read.All',
 ] as const;
 
 export interface RegisteredApp {

@@ -26,6 +26,12 @@ export const MAX_EXPIRATION_MINUTES = {
   driveRoot: 42_300,
   chat: 4_320,
   chatMessage: 4_320,
+  presence: 60,
+  list: 42_300,
+  todoTask: 4_230,
+  groupConversation: 4_230,
+  groupEvent: 4_230,
+  callRecord: 4_230,
 } as const;
 
 /** Outlook maximum in the older documents and the 2018 error message (docs/graph-protocol.md §13.7). */
@@ -160,7 +166,7 @@ export const REORDER_WINDOW_MS = 10_000;
 /**
  * Latency between a change and its notification, per resource ("subscription resource type", latency table;
  * docs/graph-protocol.md §3.8). Events are Outlook calendar items (the "calendar" row). Users and groups
- * have no published figure: the simulator uses Outlook's.
+ * have no published figure: the simulator uses Outlook's (and for group conversations and group events).
  */
 export const NOTIFICATION_LATENCY_MS = {
   user: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
@@ -171,6 +177,13 @@ export const NOTIFICATION_LATENCY_MS = {
   driveRoot: { averageMs: MINUTE_MS, maxMs: 6 * HOUR_MS },
   chat: { averageMs: 10_000, maxMs: HOUR_MS },
   chatMessage: { averageMs: 10_000, maxMs: MINUTE_MS },
+  presence: { averageMs: 10_000, maxMs: MINUTE_MS },
+  list: { averageMs: MINUTE_MS, maxMs: 6 * HOUR_MS },
+  todoTask: { averageMs: 2 * MINUTE_MS, maxMs: 15 * MINUTE_MS },
+  // Group conversations and group events have no published figure: Outlook's, as for users and groups.
+  groupConversation: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  groupEvent: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
+  callRecord: { averageMs: 30 * MINUTE_MS, maxMs: 150 * MINUTE_MS },
 } as const;
 
 /** Share of notifications that take the late tail (between the average and the maximum) of their latency. */

@@ -7,7 +7,22 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
 
 export type SimResourceKind =
-  'user' | 'group' | 'mailFolder' | 'message' | 'event' | 'contact' | 'drive' | 'driveItem' | 'chat' | 'chatMessage';
+  | 'user'
+  | 'group'
+  | 'mailFolder'
+  | 'message'
+  | 'event'
+  | 'contact'
+  | 'drive'
+  | 'driveItem'
+  | 'chat'
+  | 'chatMessage'
+  | 'presence'
+  | 'listItem'
+  | 'todoTask'
+  | 'conversation'
+  | 'groupEvent'
+  | 'callRecord';
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };
@@ -59,6 +74,8 @@ export interface ResourceOwner {
   folderId?: string;
   driveId?: string;
   chatId?: string;
+  /** The collection a SharePoint list item or To Do task lives in (`sites/{id}/lists/{id}/items`, `users/{id}/todo/lists/{id}/tasks`). */
+  collectionPath?: string;
 }
 
 /** One mutation as the service saw it. `seq` orders the tenant's changes for delta queries. */
@@ -100,6 +117,12 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   driveItem: 'driveItem',
   chat: 'chat',
   chatMessage: 'chatMessage',
+  presence: 'presence',
+  listItem: 'listItem',
+  todoTask: 'todoTask',
+  conversation: 'conversation',
+  groupEvent: 'event',
+  callRecord: 'callRecord',
 };
 
 /** Outlook ids are long base64 strings ending in `=`; the simulator's are shorter but share the alphabet and the `=`. */

@@ -45,15 +45,35 @@ export type SubscriptionTargetKind =
   | 'chats'
   | 'chat'
   | 'chatMessages'
-  | 'allChatMessages';
+  | 'allChatMessages'
+  | 'presences'
+  | 'list'
+  | 'todoTasks'
+  | 'conversations'
+  | 'groupEvents'
+  | 'callRecords';
 
-export type ExpiryClass = 'user' | 'group' | 'message' | 'event' | 'contact' | 'driveRoot' | 'chat' | 'chatMessage';
+export type ExpiryClass =
+  | 'user'
+  | 'group'
+  | 'message'
+  | 'event'
+  | 'contact'
+  | 'driveRoot'
+  | 'chat'
+  | 'chatMessage'
+  | 'presence'
+  | 'list'
+  | 'todoTask'
+  | 'groupConversation'
+  | 'groupEvent'
+  | 'callRecord';
 
 export interface SubscriptionTarget {
   readonly kind: SubscriptionTargetKind;
   readonly expiryClass: ExpiryClass;
   readonly allowedChangeTypes: readonly ChangeType[];
-  readonly family: 'directory' | 'outlook' | 'drive' | 'teams';
+  readonly family: 'directory' | 'outlook' | 'drive' | 'teams' | 'collection';
   readonly supportsRichData: boolean;
   /** Outlook mailbox owner, drive, chat or directory object the subscription is scoped to. */
   readonly userId?: string;
@@ -63,6 +83,10 @@ export interface SubscriptionTarget {
   readonly driveFolderId?: string;
   readonly chatId?: string;
   readonly objectId?: string;
+  /** The collection a SharePoint list or To Do task list subscription watches. */
+  readonly collectionPath?: string;
+  /** The users whose presence a `communications/presences` subscription watches. */
+  readonly presenceIds?: readonly string[];
   readonly select: readonly string[] | undefined;
   readonly filter: FilterClause[] | undefined;
   /** Role the app needs to read the resource (docs/graph-protocol.md §1.2.9). */
@@ -128,6 +152,10 @@ export function matchesFilter(body: JsonObject | undefined, filter: readonly Fil
 export function parseSubscriptionResource(resource: string, directory: TenantDirectory): SubscriptionTarget {
   const [pathPart = '', queryPart = ''] = resource.split('?', 2);
   const query = new URLSearchParams(queryPart);
+  const presence = presenceTarget(parseGraphPath(pathPart), query, directory);
+  if (presence !== undefined) return presence;
+  const collection = collectionTarget(parseGraphPath(pathPart), directory);
+  if (collection !== undefined) return collection;
   const selectRaw = query.get('$select');
   const select =
     selectRaw === null
@@ -342,6 +370,116 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   throw unsupported(resource);
 }
 
+/**
+ * A SharePoint list, `sites/{id}/lists/{id}` (notified as the list, `updated` only, 42,300 minutes), or a To Do
+ * task list's tasks, `users/{id}/todo/lists/{id}/tasks` (4,230 minutes) (subscription resource type page).
+ */
+function collectionTarget(segments: readonly string[], directory: TenantDirectory): SubscriptionTarget | undefined {
+  const names = segments.map((segment) => segment.toLowerCase());
+  const base = { select: undefined, filter: undefined, family: 'collection', supportsRichData: false } as const;
+  if (names.length === 4 && names[0] === 'sites' && names[2] === 'lists') {
+    const collectionPath = `sites/${segments[1] ?? ''}/lists/${segments[3] ?? ''}/items`;
+    return {
+      ...base,
+      kind: 'list',
+      expiryClass: 'list',
+      allowedChangeTypes: ['updated'],
+      collectionPath,
+      role: 'Sites.Read.All',
+      canonical: collectionPath,
+    };
+  }
+  if (
+    names.length === 6 &&
+    names[0] === 'users' &&
+    names[2] === 'todo' &&
+    names[3] === 'lists' &&
+    names[5] === 'tasks'
+  ) {
+    const user = directory.findUser(segments[1] ?? '');
+    if (user === undefined) throw GraphHttpError.of('notFound');
+    const collectionPath = `users/${user.id}/todo/lists/${segments[4] ?? ''}/tasks`;
+    return {
+      ...base,
+      kind: 'todoTasks',
+      expiryClass: 'todoTask',
+      allowedChangeTypes: ALL,
+      collectionPath,
+      role: 'Tasks.Read.All',
+      canonical: collectionPath,
+    };
+  }
+  if (names[0] === 'groups' && (names.length === 3 || (names.length === 4 && names[2] === 'calendar'))) {
+    const groupId = segments[1] ?? '';
+    const last = names.at(-1);
+    if (last !== 'conversations' && last !== 'events') return undefined;
+    if (directory.get(`groups/${groupId}`) === undefined) throw GraphHttpError.of('notFound');
+    const conversations = last === 'conversations';
+    const collectionPath = `groups/${groupId}/${conversations ? 'conversations' : 'events'}`;
+    return {
+      ...base,
+      kind: conversations ? 'conversations' : 'groupEvents',
+      expiryClass: conversations ? 'groupConversation' : 'groupEvent',
+      allowedChangeTypes: ALL,
+      collectionPath,
+      role: 'Group.Read.All',
+      canonical: collectionPath,
+    };
+  }
+  if (names.length === 2 && names[0] === 'communications' && names[1] === 'callrecords') {
+    return {
+      ...base,
+      kind: 'callRecords',
+      expiryClass: 'callRecord',
+      allowedChangeTypes: ['created', 'updated'],
+      collectionPath: 'communications/callRecords',
+      role: 'CallRecords.Read.All',
+      canonical: 'communications/callRecords',
+    };
+  }
+  return undefined;
+}
+
+/** Presence watches at most this many users per subscription ("Get change notifications for presence"). */
+const MAX_PRESENCE_IDS = 650;
+
+/**
+ * `communications/presences?$filter=id in ('a','b')` (1 to 650 users) or `communications/presences/{id}`
+ * (https://learn.microsoft.com/graph/changenotifications-for-presence); undefined for any other resource.
+ */
+function presenceTarget(
+  segments: readonly string[],
+  query: URLSearchParams,
+  directory: TenantDirectory,
+): SubscriptionTarget | undefined {
+  const names = segments.map((segment) => segment.toLowerCase());
+  if (names[0] !== 'communications' || names[1] !== 'presences' || names.length > 3) return undefined;
+  let ids: string[];
+  if (names.length === 3) {
+    ids = [segments[2] ?? ''];
+  } else {
+    const filter = /^\s*id\s+in\s*\((.*)\)\s*$/i.exec(query.get('$filter') ?? '')?.[1];
+    if (filter === undefined)
+      throw GraphHttpError.badRequest("Presence subscriptions need $filter=id in ('{id}',...) naming the users.");
+    ids = filter.split(',').map((id) => id.trim().replace(/^'(.*)'$/, '$1'));
+    if (ids.length > MAX_PRESENCE_IDS)
+      throw GraphHttpError.badRequest(`At most ${MAX_PRESENCE_IDS} users per presence subscription.`);
+  }
+  for (const id of ids) if (directory.findUser(id) === undefined) throw GraphHttpError.of('notFound');
+  return {
+    kind: 'presences',
+    expiryClass: 'presence',
+    allowedChangeTypes: ['updated'],
+    family: 'teams',
+    supportsRichData: true,
+    select: undefined,
+    filter: undefined,
+    presenceIds: ids,
+    role: 'Presence.Read.All',
+    canonical: `communications/presences?ids=${[...ids].sort().join(',')}`,
+  };
+}
+
 function canonicalQuery(query: URLSearchParams): string {
   const filter = query.get('$filter');
   return filter === null ? '' : `?$filter=${filter.toLowerCase()}`;
@@ -407,6 +545,10 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
     }
     case 'teams':
       return change.changeType;
+    case 'collection':
+      // A SharePoint list reports every change to its items as `updated` on the list (docs/graph-protocol.md §3.4).
+      // Call records: creation arrives as `updated` too (docs/graph-protocol.md §3.4).
+      return target.kind === 'list' || target.kind === 'callRecords' ? 'updated' : change.changeType;
   }
 }
 
@@ -424,9 +566,17 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
     chat: 'chat',
     chatMessages: 'chatMessage',
     allChatMessages: 'chatMessage',
+    presences: 'presence',
+    list: 'listItem',
+    todoTasks: 'todoTask',
+    conversations: 'conversation',
+    groupEvents: 'groupEvent',
+    callRecords: 'callRecord',
   };
   if (expected[target.kind] !== change.kind) return false;
   if (target.objectId !== undefined && change.id !== target.objectId) return false;
+  if (target.presenceIds !== undefined && !target.presenceIds.includes(change.id)) return false;
+  if (target.collectionPath !== undefined && change.owner.collectionPath !== target.collectionPath) return false;
   if (target.userId !== undefined && change.owner.userId !== target.userId) return false;
   if (target.folderId !== undefined && change.owner.folderId !== target.folderId) return false;
   if (target.driveId !== undefined && change.owner.driveId !== target.driveId) return false;
@@ -510,6 +660,49 @@ export function notificationSubject(
       return {
         resource,
         resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.chat', '@odata.id': resource },
+      };
+    }
+    case 'listItem':
+      // The list, not the item, with no resource data: run the list's delta.
+      return { resource: (change.owner.collectionPath ?? '').replace(/\/items$/, ''), resourceData: null };
+    case 'todoTask': {
+      const [, userId = '', , , listId = ''] = (change.owner.collectionPath ?? '').split('/');
+      const resource = `Users('${userId}')/todo/lists('${listId}')/tasks('${change.id}')`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.todoTask', '@odata.id': resource },
+      };
+    }
+    case 'conversation': {
+      const resource = `groups('${change.owner.collectionPath?.split('/')[1] ?? ''}')/conversations('${change.id}')`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.conversation', '@odata.id': resource },
+      };
+    }
+    case 'groupEvent': {
+      const resource = `Groups/${change.owner.collectionPath?.split('/')[1] ?? ''}/Events/${change.id}`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource },
+      };
+    }
+    case 'callRecord': {
+      const resource = `communications/callRecords/${change.id}`;
+      return {
+        resource,
+        resourceData: {
+          id: change.id,
+          '@odata.type': '#microsoft.graph.callRecords.callRecord',
+          '@odata.id': resource,
+        },
+      };
+    }
+    case 'presence': {
+      const resource = `communications/presences('${change.id}')`;
+      return {
+        resource,
+        resourceData: { id: change.id, '@odata.type': '#Microsoft.Graph.presence', '@odata.id': resource },
       };
     }
     case 'chatMessage': {

@@ -567,6 +567,9 @@ export class SubscriptionService {
   }: Subscription): { key: string; limit: number; description: string }[] {
     const quotas = this.#options.quotas;
     switch (target.family) {
+      // SharePoint lists and To Do tasks: the simulator enforces no quota of their own.
+      case 'collection':
+        return [];
       case 'directory':
         return [
           {

@@ -16,6 +16,8 @@ export interface SubscriptionRequestBody {
   readonly expirationDateTime?: string;
   readonly initialSync?: boolean;
   readonly delivery?: 'webhook' | 'eventGrid' | 'eventHubs';
+  /** Subscribe to a resource graph-notify does not list, at the notificationsOnly level. */
+  readonly unlisted?: boolean;
 }
 
 export class ManagementApiError extends Error {

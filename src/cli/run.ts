@@ -3,7 +3,8 @@
  * (local.settings.json Values or the environment, see settings.ts).
  *
  *   graph-notify subscriptions list [--json]
- *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--json]
+ *   graph-notify resources [--json]
+ *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--unlisted] [--json]
  *   graph-notify subscriptions delete <id>
  *   graph-notify subscriptions renew <id> [--json]
  *   graph-notify subscriptions reconcile [--drift] [--json]
@@ -39,6 +40,7 @@ import {
   type EventGridActivationRequest,
 } from '../lib/delivery/activateEventGrid';
 import { runMaintenance } from '../lib/maintenance';
+import { resourceTable } from '../lib/resources';
 import { listPoisonMessages, purgePoisonMessages, replayPoisonMessages } from '../lib/poison';
 import { classifyFailure } from '../lib/shared/classifyFailure';
 import { isGraphNotifyError } from '../lib/shared/errors';
@@ -134,21 +136,24 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readon
     },
     create: {
       synopsis:
-        'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--json]',
+        'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--unlisted] [--json]',
       help: [
         'Checks the resource rules, then creates a subscription in Graph (Graph validates both webhooks) and records it.',
         '',
-        '  --resource <path>         Graph resource, e.g. users/<id>/messages, groups, communications/presences?$filter=...',
+        "  --resource <path>         Graph resource, e.g. users/<id>/messages, chats/getAllMessages, communications/presences?$filter=id in ('<user id>')",
+        '                            (graph-notify resources lists every kind and its path forms)',
         '  --change-type <types>     comma-separated: created, updated, deleted',
         '  --tenant <id>             tenant (default GRAPH_TENANT_ID)',
         '  --include-resource-data   rich notifications (needs the ENCRYPTION_* settings; Outlook resources need $select)',
         '  --initial-sync            seed the sink with a full delta and keep its deltaLink (default off: docs/subscriptions.md)',
         "  --expiration <iso>        expiry (default: the resource kind's maximum less the margin)",
         '  --delivery <route>        webhook, eventGrid or eventHubs (default DEFAULT_DELIVERY; docs/ingest.md#delivery-routes)',
+        '  --unlisted                subscribe to a resource graph-notify does not list, at the notificationsOnly level',
+        '                            (its notifications land in the sink as they came; docs/resources.md#unlisted-resources)',
         '  --json                    machine-readable output',
         '  --verbose                 progress on stderr',
       ].join('\n'),
-      flags: ['json', 'include-resource-data', 'initial-sync', 'verbose'],
+      flags: ['json', 'include-resource-data', 'initial-sync', 'unlisted', 'verbose'],
       options: ['resource', 'change-type', 'tenant', 'expiration', 'delivery'],
       check: (args, rest) => {
         noPositionals(rest);
@@ -169,6 +174,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readon
             initialSync: args.flags.has('initial-sync'),
             expirationDateTime: single(args, 'expiration'),
             delivery: deliveryOption(args),
+            unlisted: args.flags.has('unlisted'),
           },
           subscriptionDeps(invocation),
         );
@@ -410,8 +416,33 @@ function isArea(value: string): value is Area {
   return Object.hasOwn(COMMANDS, value);
 }
 
+/** `graph-notify resources`: the resource table, from the registry alone (no setting read). */
+const RESOURCES_SYNOPSIS = 'resources [--json]';
+const RESOURCES_HELP =
+  "Lists every resource kind graph-notify can subscribe to: its level (mirroredAndResynced, mirrored, notificationsOnly), subscription path forms, longest lifetime, change types, when Graph needs a lifecycle URL, rich notifications, delta, the Graph application permission and Microsoft's page (docs/resources.md).\n\n  --json   machine-readable output";
+
+function resourcesOutput(json: boolean): string {
+  const rows = resourceTable();
+  if (json) return JSON.stringify(rows, null, 2);
+  return formatTable(
+    ['KIND', 'LEVEL', 'FORMS', 'MAX MIN', 'CHANGE TYPES', 'LIFECYCLE URL', 'RICH', 'PERMISSION'],
+    rows.map((row) => [
+      row.kind,
+      row.level,
+      row.forms.join(' | '),
+      String(row.maxLifetimeMinutes),
+      row.changeTypes,
+      row.lifecycleUrl,
+      row.rich,
+      row.permission,
+    ]),
+    120,
+  );
+}
+
 const USAGE = `Usage: graph-notify <command> [options]   (graph-notify <command> --help for details)
 
+  ${RESOURCES_SYNOPSIS}
 ${Object.values(COMMANDS)
   .flatMap((commands) => Object.values(commands).map((spec) => `  ${spec.synopsis}`))
   .join('\n')}
@@ -434,6 +465,8 @@ function commandHelp(spec: CommandSpec): string {
 /** The command line's syntax, checked before any setting is read: the command to run, or the help to print. */
 type Parsed =
   | { readonly help: string }
+  /** A command that needs no setting: its whole output. */
+  | { readonly output: string }
   | { readonly area: Area; readonly command: string; readonly rest: readonly string[]; readonly args: ParsedArgs };
 
 function parseCommandLine(argv: readonly string[]): Parsed {
@@ -443,6 +476,12 @@ function parseCommandLine(argv: readonly string[]): Parsed {
   if (area === undefined || area === 'help') {
     if (help || area === 'help') return { help: USAGE };
     throw new UsageError('a command is needed');
+  }
+  if (area === 'resources') {
+    if (help) return { help: `Usage: graph-notify ${RESOURCES_SYNOPSIS}\n\n${RESOURCES_HELP}` };
+    rejectUnknown(args, ['json'], []);
+    if (command !== undefined) throw new UsageError(`resources takes no command, got "${command}"`);
+    return { output: resourcesOutput(args.flags.has('json')) };
   }
   if (!isArea(area)) throw new UsageError(`unknown command "${area}"`);
   const names = Object.keys(COMMANDS[area]);
@@ -471,6 +510,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   if ('help' in parsed) {
     io.stdout(parsed.help);
+    return EXIT.ok;
+  }
+  if ('output' in parsed) {
+    io.stdout(parsed.output);
     return EXIT.ok;
   }
   const { area, command, rest, args } = parsed;
@@ -544,11 +587,12 @@ function isJson(invocation: Invocation): boolean {
 
 function subscriptionTable(views: readonly SubscriptionView[]): string {
   return formatTable(
-    ['ID', 'STATUS', 'RESOURCE', 'CHANGE TYPE', 'EXPIRES', 'LAST RENEWED', 'LAST ERROR'],
+    ['ID', 'STATUS', 'RESOURCE', 'LEVEL', 'CHANGE TYPE', 'EXPIRES', 'LAST RENEWED', 'LAST ERROR'],
     views.map((view) => [
       view.id,
       view.status,
       view.resource,
+      view.level,
       view.changeType,
       view.expirationDateTime,
       view.lastRenewedAt ?? '-',

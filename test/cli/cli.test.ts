@@ -64,9 +64,9 @@ describe('graph-notify subscriptions (on the simulator)', () => {
     expect(created).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`Created ${id}`) as string });
     expect(listed.code).toBe(EXIT.ok);
     expect(listed.stdout.split('\n')[0]).toMatch(
-      /^ID +STATUS +RESOURCE +CHANGE TYPE +EXPIRES +LAST RENEWED +LAST ERROR$/,
+      /^ID +STATUS +RESOURCE +LEVEL +CHANGE TYPE +EXPIRES +LAST RENEWED +LAST ERROR$/,
     );
-    expect(listed.stdout).toMatch(new RegExp(`^${id} +active +users +updated,deleted +`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^${id} +active +users +mirroredAndResynced +updated,deleted +`, 'm'));
     expect(renewed).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`Renewed ${id} until`) as string });
     expect(deleted).toMatchObject({ code: EXIT.ok, stdout: `Deleted ${id}` });
     expect(empty.stdout).toBe('No subscriptions.');
@@ -114,6 +114,20 @@ describe('graph-notify subscriptions (on the simulator)', () => {
     expect(run.stderr).toContain(
       'ERR_SUBSCRIPTION_RULE_VIOLATED: Rule change-type: changeType "created" is not allowed for driveRoot subscriptions',
     );
+    expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
+  });
+
+  it('refuses a resource the table does not list, saying how to opt in with --unlisted', async () => {
+    const run = await cli(
+      ['subscriptions', 'create', '--resource', 'print/printers/p1/jobs', '--change-type', 'created'],
+      {
+        services,
+      },
+    );
+
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.stderr).toContain('Rule supported-resource');
+    expect(run.stderr).toContain('--unlisted (CLI)');
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
   });
 
@@ -206,6 +220,22 @@ describe('graph-notify usage and settings', () => {
     expect(runs.map((run) => run.code)).toEqual(runs.map(() => EXIT.usage));
     expect(runs[0]?.stderr).toContain('unknown command "bogus"');
     expect(runs.map((run) => run.stderr).join('\n')).not.toContain('configuration problem');
+  });
+
+  it('prints the resource table, as text or JSON, reading no setting', async () => {
+    const text = await cli(['resources'], { env: {} });
+    const json = await cli(['resources', '--json'], { env: {} });
+
+    expect(text.code).toBe(EXIT.ok);
+    expect(text.stdout.split('\n')[0]).toMatch(
+      /^KIND +LEVEL +FORMS +MAX MIN +CHANGE TYPES +LIFECYCLE URL +RICH +PERMISSION$/,
+    );
+    expect(text.stdout).toMatch(/^presence +mirrored +communications\/presences\?\$filter=id in .* 60 +updated /m);
+    expect(text.stdout).toMatch(/^unlisted +notificationsOnly /m);
+    expect(JSON.parse(json.stdout)).toContainEqual(
+      expect.objectContaining({ kind: 'listItem', level: 'mirroredAndResynced', permission: 'Sites.Read.All' }),
+    );
+    expect((await cli(['resources', 'list'], { env: {} })).code).toBe(EXIT.usage);
   });
 
   it('exits 3 naming the missing setting when there is no configuration', async () => {

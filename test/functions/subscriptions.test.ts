@@ -59,7 +59,12 @@ describe('management API', () => {
       status: 'active',
       notificationUrl: 'http://127.0.0.1:7071/api/notifications',
       lastError: null,
+      kind: 'user',
+      level: 'mirroredAndResynced',
+      warnings: [],
     });
+    const { warnings: _warnings, ...createdView } = created.json;
+    expect(shown.json).toMatchObject({ ...createdView, status: 'active' });
     expect(listed.json.value).toEqual([shown.json]);
     expect(renewed.status).toBe(200);
     expect(Date.parse(String(renewed.json.expirationDateTime))).toBe(
@@ -83,6 +88,20 @@ describe('management API', () => {
       detail: expect.stringMatching(
         /^Rule change-type: changeType "created" is not allowed for user subscriptions/,
       ) as string,
+    });
+    expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
+  });
+
+  it('refuses a resource the table does not list with 400, naming the families and the unlisted opt-in', async () => {
+    const response = await call('POST', '/api/subscriptions', {
+      resource: 'print/printers/p1/jobs',
+      changeType: 'created',
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.json).toMatchObject({
+      code: 'ERR_SUBSCRIPTION_RULE_VIOLATED',
+      detail: expect.stringMatching(/^Rule supported-resource: .*presence.*"unlisted": true/) as string,
     });
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
   });

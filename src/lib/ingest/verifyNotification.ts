@@ -78,7 +78,10 @@ export function verifyNotification(item: NotificationItem, subscription: Subscri
   if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase())
     return { accepted: false, reason: 'tenantMismatch' };
   // A clientState is no secret to whoever saw one genuine POST: it vouches for its own subscription's resources only.
-  if (item.kind === 'change' && !notificationWithinSubscription(subscription.resource, item.resource))
+  if (
+    item.kind === 'change' &&
+    !notificationWithinSubscription(subscription.resource, item.resource, subscription.tenantId)
+  )
     return { accepted: false, reason: 'outsideSubscription' };
   return { accepted: true };
 }

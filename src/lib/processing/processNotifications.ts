@@ -19,8 +19,10 @@
  *   notification about it is already queued, or when a read in flight in this process covers it. A read's
  *   state is stamped with the instant the read *started*: it covers exactly the notifications received
  *   before then, so a change made while a read is in flight is read again.
- * - runDriveDeltas: drive roots name no item; a delta run from the stored link covers them, one run at a
- *   time per drive.
+ * - runContainerDeltas: drive roots and SharePoint lists name no item; a delta run from the stored link
+ *   covers them, one run at a time per container.
+ * - writeNotificationsAsState: a notificationsOnly kind (docs/resources.md#levels), or an unlisted resource,
+ *   has nothing to read: the notification itself is its state (a `deleted` one a tombstone).
  * - putBackThrottled: throttling (429, or 503/504 with Retry-After) never sleeps and never burns a retry:
  *   the throttled items go back on the queue as a new message, invisible for the Retry-After, and this
  *   message completes.
@@ -32,7 +34,7 @@
  */
 import { followUpEnvelope, isRich, type EncryptedContent, type NotificationEnvelope } from '../notifications';
 import { GraphResourceNotFound, isGraphError, type GraphClient, type GraphError, type GraphReadResult } from '../graph';
-import { encodeResourceId, kindOfNotificationResource, normalizeResourcePath, type ResourceKind } from '../resources';
+import { kindOfNotificationResource, normalizeResourcePath, UNLISTED_KIND, type ResourceKind } from '../resources';
 import { classifyFailure, isRetryableLater } from '../shared/classifyFailure';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
@@ -99,8 +101,10 @@ interface Target {
 interface GroupedTargets {
   /** Resources read by id, deletions included (Graph confirms them: a 404 writes the tombstone). */
   readonly reads: Target[];
-  /** Delta-tracked containers (drive roots). */
+  /** Delta-tracked containers (drive roots, SharePoint lists). */
   readonly deltas: Target[];
+  /** notificationsOnly kinds and unlisted resources: the notification is the state. */
+  readonly notificationsOnly: Target[];
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -122,10 +126,11 @@ export async function processNotifications(
 
   const richItemsToRead = await openRichItems(envelope, deps, record);
   const basicItems = envelope.items.filter((item) => !isRich(item)).map((item) => ({ item }));
-  const { reads, deltas } = await groupByResource([...basicItems, ...richItemsToRead], deps, record);
+  const { reads, deltas, notificationsOnly } = groupByResource([...basicItems, ...richItemsToRead], record);
+  await writeNotificationsAsState(notificationsOnly, envelope.receivedAt, deps, record);
   const toRead = await skipCoveredReads(reads, envelope.receivedAt, deps, record);
   await readChanged(toRead, envelope.receivedAt, deps, record);
-  await runDriveDeltas(deltas, deps, record);
+  await runContainerDeltas(deltas, deps, record);
   await putBackThrottled(envelope, record, deps);
 
   recordCoalescingSaved(record.readsSaved);
@@ -246,10 +251,11 @@ async function openRichItems(
         toRead.push(readInstead);
         continue;
       }
-      const kind = kindOfNotificationResource(text(item.resource) ?? '');
+      const kind = kindOfNotificationResource(text(item.resource) ?? '') ?? UNLISTED_KIND;
       const outcome = await writeState(richState(item, body, envelope.receivedAt), kind, deps, record);
-      // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph.
-      if (outcome === 'tied') toRead.push(readInstead);
+      // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph
+      // (a kind with no read keeps what it holds).
+      if (outcome === 'tied' && kind.retrieval.kind === 'byId') toRead.push(readInstead);
     } catch (error) {
       record.rejected += 1;
       deps.log.warn(
@@ -352,24 +358,17 @@ function withoutPropertyAnnotations(body: Item): Item {
 
 /**
  * Groups the notifications by resource, so duplicates collapse to one action (each counted as a read
- * saved), and sorts the resources by what they need. A resource of no known kind is a permanent failure.
+ * saved), and sorts the resources by what they need. A resource of no listed kind came from an unlisted
+ * subscription (ingest admits only notifications of known subscriptions): its notifications are its state.
  */
-async function groupByResource(
-  items: readonly PlainItem[],
-  deps: ProcessingDependencies,
-  record: ProcessingRecord,
-): Promise<GroupedTargets> {
+function groupByResource(items: readonly PlainItem[], record: ProcessingRecord): GroupedTargets {
   const targets = new Map<string, Target>();
   for (const { item, select } of items) {
     const tenantId = text(item.tenantId) ?? '';
     const resource = text(item.resource) ?? '';
     const path = normalizeResourcePath(resource, tenantId);
-    const kind = kindOfNotificationResource(resource);
+    const kind = kindOfNotificationResource(resource) ?? UNLISTED_KIND;
     const subscriptionId = text(item.subscriptionId);
-    if (kind === undefined) {
-      await recordUnsupported({ tenantId, path, subscriptionId }, deps, record);
-      continue;
-    }
     const key = `${tenantId}|${path}`;
     const existing = targets.get(key);
     const changeType = String(item.changeType);
@@ -392,22 +391,13 @@ async function groupByResource(
   return sortByNeed(targets.values());
 }
 
-async function recordUnsupported(
-  resource: { readonly tenantId: string; readonly path: string; readonly subscriptionId: string | undefined },
-  deps: ProcessingDependencies,
-  record: ProcessingRecord,
-): Promise<void> {
-  // The path's collection segments only (ids left out), e.g. `print/printers`.
-  const shape = resource.path
-    .split('/')
-    .filter((_, i) => i % 2 === 0)
-    .join('/');
-  await recordPermanentFailure(resource, 'unsupported-resource', `no resource kind matches "${shape}"`, deps, record);
-}
-
 function sortByNeed(targets: Iterable<Target>): GroupedTargets {
-  const grouped: GroupedTargets = { reads: [], deltas: [] };
-  for (const target of targets) (target.kind.retrieval.kind === 'delta' ? grouped.deltas : grouped.reads).push(target);
+  const grouped: GroupedTargets = { reads: [], deltas: [], notificationsOnly: [] };
+  for (const target of targets) {
+    if (target.kind.retrieval.kind === 'notification') grouped.notificationsOnly.push(target);
+    else if (target.kind.retrieval.kind === 'delta') grouped.deltas.push(target);
+    else grouped.reads.push(target);
+  }
   return grouped;
 }
 
@@ -415,6 +405,39 @@ function sortByNeed(targets: Iterable<Target>): GroupedTargets {
 interface ReadToDo {
   readonly target: Target;
   readonly inFlight: Promise<boolean> | undefined;
+}
+
+/**
+ * notificationsOnly kinds and unlisted resources: Graph offers no read, so the last notification about each
+ * resource in this message is written as its state, clientState long gone (ingest strips it), observed when
+ * it was received; a `deleted` one writes a tombstone. Rich ones were written decrypted by openRichItems.
+ */
+async function writeNotificationsAsState(
+  targets: readonly Target[],
+  receivedAt: string,
+  deps: ProcessingDependencies,
+  record: ProcessingRecord,
+): Promise<void> {
+  for (const target of targets) {
+    const latest = target.items.at(-1);
+    if (latest === undefined) continue;
+    const deleted = latest.changeType === 'deleted';
+    await writeState(
+      {
+        tenantId: target.tenantId,
+        resourcePath: target.path,
+        changeType: String(latest.changeType),
+        subscriptionId: target.subscriptionId,
+        etag: undefined,
+        observedAt: receivedAt,
+        receivedAt,
+        body: deleted ? undefined : latest,
+      },
+      target.kind,
+      deps,
+      record,
+    );
+  }
 }
 
 /**
@@ -547,28 +570,32 @@ async function writeReadResult(
   return true;
 }
 
-/** Delta-tracked containers (drive roots): one delta run each, from the stored link. */
-async function runDriveDeltas(
+/** Delta-tracked containers (drive roots, SharePoint lists): one delta run each, from the stored link. */
+async function runContainerDeltas(
   targets: readonly Target[],
   deps: ProcessingDependencies,
   record: ProcessingRecord,
 ): Promise<void> {
   for (const target of targets) {
+    const { resyncDeltaPath, resyncItemPath } = target.kind;
+    if (resyncDeltaPath === undefined || resyncItemPath === undefined)
+      throw new TypeError(`resource kind ${target.kind.name} is read by delta but has no delta path`);
     try {
       const run = await withSpan('graph.delta', () =>
         syncDelta(
           {
             tenantId: target.tenantId,
+            // The same key, start and item paths as a resync of the subscription: one delta link per container.
             key: target.path,
-            startPath: `/${target.path}/delta`,
+            startPath: resyncDeltaPath(target.path, {}),
             subscriptionId: target.subscriptionId,
-            itemPath: (item) => `${target.path.replace(/\/root$/, '')}/items/${encodeResourceId(item.id)}`,
+            itemPath: (item) => resyncItemPath(target.path, item.id),
           },
           deps,
         ),
       );
       if (run.outcome === 'busy') {
-        // Another run is reading this drive; it may have started before this change, so look again shortly.
+        // Another run is reading this container; it may have started before this change, so look again shortly.
         record.putBackLater(target.items, BUSY_DELTA_RETRY_SECONDS);
         continue;
       }

@@ -3,18 +3,25 @@ export {
   encodeResourceId,
   hasUnsafeResourceId,
   isDotSegment,
+  isNavigationName,
   normalizeResourcePath,
   sinkBlobName,
 } from './resourcePath';
 export { notificationWithinSubscription } from './notificationScope';
 export {
   kindOfNotificationResource,
+  kindOfStoredSubscription,
   kindOfSubscriptionResource,
   RESOURCE_KIND_NAMES,
   RESOURCE_KINDS,
+  RESOURCE_LEVELS,
+  UNLISTED_KIND,
+  type ResourceLevel,
   type ChangeType,
   type ResourceKindName,
   type ResourceKind,
   type ResyncScope,
   type Retrieval,
 } from './resourceKinds';
+export { RESOURCE_KIND_FACTS, type ResourceKindFacts } from './families/catalogue';
+export { resourceTable, type ResourceTableRow } from './resourceTable';

@@ -11,7 +11,8 @@
  *   covers `users/{id}` nor `users/{id}/events/{id}`), and
  * - it lies under the subscription's container, the subscription path less its last segment: `users/{A}/messages`
  *   covers `users/{A}/…` (any folder of A's mailbox), `chats/{C}/messages` covers `chats/{C}/…` (messages and
- *   replies), `drives/{D}/root` covers `drives/{D}/…` (its root), `users` covers every user; or
+ *   replies), `drives/{D}/root` covers `drives/{D}/…` (its root), `users` covers every user; or under the kind's
+ *   `notificationContainer` where Graph names them outside the subscription path (a user's chats: `chats/…`); or
  * - it is the name Graph gives an item of this subscription whatever the folder (`resyncItemPath`): a subscription
  *   to one mail folder, contact folder or calendar receives `Users/{A}/Messages/{id}` (docs/graph-protocol.md §3.4).
  *
@@ -25,14 +26,22 @@ function liesUnder(path: string, container: string): boolean {
   return container === '' || path === container || path.startsWith(`${container}/`);
 }
 
-/** Whether a change notification about `notificationResource` may come from a subscription to `subscriptionResource`. */
-export function notificationWithinSubscription(subscriptionResource: string, notificationResource: string): boolean {
-  const subscription = normalizeResourcePath(subscriptionResource);
-  const item = normalizeResourcePath(notificationResource);
+/**
+ * Whether a change notification about `notificationResource` may come from a subscription to `subscriptionResource`
+ * in tenant `tenantId` (which makes Outlook's `Users/{user-id}@{tenant-id}/…` the user's own path).
+ */
+export function notificationWithinSubscription(
+  subscriptionResource: string,
+  notificationResource: string,
+  tenantId?: string,
+): boolean {
+  const subscription = normalizeResourcePath(subscriptionResource, tenantId);
+  const item = normalizeResourcePath(notificationResource, tenantId);
   const kind = kindOfSubscriptionResource(subscription);
   if (kind === undefined) return subscription !== '' && liesUnder(item, subscription);
   if (!kind.itemPattern.test(item)) return false;
-  const container = subscription.slice(0, Math.max(0, subscription.lastIndexOf('/')));
+  const container =
+    kind.notificationContainer?.(subscription) ?? subscription.slice(0, Math.max(0, subscription.lastIndexOf('/')));
   if (liesUnder(item, container)) return true;
   const itemId = decodeResourceId(item.slice(item.lastIndexOf('/') + 1));
   return kind.resyncItemPath?.(subscription, itemId) === item;

@@ -4,6 +4,8 @@
  * is required, rich-notification support, and how changed state is retrieved. Subscriptions, processing
  * and resync all read from here. To support a new kind, add an entry and its tests.
  */
+import { COLLECTION_FAMILY_KINDS } from './families/collectionKinds';
+import { TEAMS_FAMILY_KINDS } from './families/teamsKinds';
 import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
@@ -12,7 +14,9 @@ export type Retrieval =
   /** The notification names the item: GET it (batched). */
   | { readonly kind: 'byId' }
   /** The notification names only a container (drive root): run delta on it. */
-  | { readonly kind: 'delta' };
+  | { readonly kind: 'delta' }
+  /** Nothing to read: the notification itself (or its decrypted content) is the state (`notificationsOnly`). */
+  | { readonly kind: 'notification' };
 
 /** The names of the kinds graph-notify supports; telemetry and GRAPH_SELECT use them as a closed vocabulary. */
 export const RESOURCE_KIND_NAMES = [
@@ -23,8 +27,34 @@ export const RESOURCE_KIND_NAMES = [
   'contact',
   'driveRoot',
   'chatMessage',
+  // Teams (src/lib/resources/families/teamsKinds.ts)
+  'allChatMessages',
+  'allChannelMessages',
+  'chat',
+  'team',
+  'channel',
+  'teamsMember',
+  'presence',
+  // Collections of other workloads (src/lib/resources/families/collectionKinds.ts)
+  'listItem',
+  'todoTask',
+  'groupConversation',
+  'groupEvent',
+  'callRecord',
+  // A resource the table does not list, subscribed with `unlisted: true` (UNLISTED_KIND).
+  'unlisted',
 ] as const;
 export type ResourceKindName = (typeof RESOURCE_KIND_NAMES)[number];
+
+/**
+ * How much of a resource graph-notify keeps (docs/resources.md#levels):
+ * - `mirroredAndResynced`: read on every notification, tombstoned on delete, caught up by delta after a gap;
+ * - `mirrored`: read and tombstoned, but Graph has no delta query to catch up with;
+ * - `notificationsOnly`: the notification itself (and decrypted rich content where there is some) is what
+ *   lands in the sink, because Graph offers no read the app can do, or the resource is unlisted.
+ */
+export const RESOURCE_LEVELS = ['mirroredAndResynced', 'mirrored', 'notificationsOnly'] as const;
+export type ResourceLevel = (typeof RESOURCE_LEVELS)[number];
 
 /** The part of a resource one delta stream covers, when a kind needs more than the resource path. */
 export interface ResyncScope {
@@ -36,6 +66,7 @@ export interface ResyncScope {
 
 export interface ResourceKind {
   readonly name: ResourceKindName;
+  readonly level: ResourceLevel;
   /** Matches a normalised *subscription* resource (what one subscribes to). */
   readonly subscriptionPattern: RegExp;
   /** Matches a normalised *notification* resource (what a notification names). */
@@ -69,6 +100,17 @@ export interface ResourceKind {
    * a mailbox, a calendar window, one contact folder).
    */
   readonly resyncListsAllOf: (subscriptionResource: string) => string | undefined;
+  /**
+   * A rule on the subscription resource's query Graph enforces for this kind (presence's `$filter=id in (…)`,
+   * the Teams export APIs' `model=A|B`): the refusal to give, or undefined when the resource meets it.
+   */
+  readonly queryRule?: (resource: string) => string | undefined;
+  /**
+   * Where the notifications of a subscription lie when Graph names them outside the subscription's own path
+   * (`users/{id}/chats/getAllMessages` notifies `chats('{chat}')/messages('{id}')`): the container the scope
+   * check (`notificationWithinSubscription`) uses instead of the subscription path less its last segment.
+   */
+  readonly notificationContainer?: (subscriptionResource: string) => string | undefined;
 }
 
 /** `users/{id}/mailfolders/{f}/messages` → `users/{id}`: the mailbox or contact book owner part of a path. */
@@ -82,6 +124,7 @@ const ID = '[^/]+';
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   {
     name: 'user',
+    level: 'mirroredAndResynced',
     subscriptionPattern: /^users$/,
     itemPattern: new RegExp(`^users/${ID}$`),
     maxLifetimeMinutes: 41_760,
@@ -99,6 +142,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     name: 'group',
+    level: 'mirroredAndResynced',
     subscriptionPattern: /^groups$/,
     itemPattern: new RegExp(`^groups/${ID}$`),
     maxLifetimeMinutes: 41_760,
@@ -114,6 +158,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     name: 'message',
+    level: 'mirroredAndResynced',
     subscriptionPattern: new RegExp(`^(users/${ID}|me)(/mailfolders/${ID})?/messages$`),
     itemPattern: new RegExp(`^(users/${ID}|me)(/mailfolders/${ID})?/messages/${ID}$`),
     maxLifetimeMinutes: 10_080,
@@ -136,6 +181,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     name: 'event',
+    level: 'mirroredAndResynced',
     subscriptionPattern: new RegExp(`^(users/${ID}|me)(/calendars/${ID}|/calendar)?/events$`),
     itemPattern: new RegExp(`^(users/${ID}|me)(/calendars/${ID}|/calendar)?/events/${ID}$`),
     maxLifetimeMinutes: 10_080,
@@ -159,6 +205,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     name: 'contact',
+    level: 'mirroredAndResynced',
     subscriptionPattern: new RegExp(`^(users/${ID}|me)(/contactfolders/${ID})?/contacts$`),
     itemPattern: new RegExp(`^(users/${ID}|me)(/contactfolders/${ID})?/contacts/${ID}$`),
     maxLifetimeMinutes: 10_080,
@@ -175,6 +222,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     name: 'driveRoot',
+    level: 'mirroredAndResynced',
     subscriptionPattern: new RegExp(`^(drives/${ID}|users/${ID}/drive|me/drive|sites/${ID}/drive)/root$`),
     itemPattern: new RegExp(`^(drives/${ID}|users/${ID}/drive|me/drive|sites/${ID}/drive)/root$`),
     maxLifetimeMinutes: 42_300,
@@ -192,6 +240,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     name: 'chatMessage',
+    level: 'mirrored',
     subscriptionPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages$`),
     itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages/${ID}(/replies/${ID})?$`),
     maxLifetimeMinutes: 4_320,
@@ -207,12 +256,46 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncItemPath: undefined,
     resyncListsAllOf: () => undefined,
   },
+  ...TEAMS_FAMILY_KINDS,
+  ...COLLECTION_FAMILY_KINDS,
 ];
+
+/**
+ * The kind of a resource the table does not list, subscribed explicitly (`"unlisted": true`,
+ * docs/resources.md#unlisted-resources): notifications only, since graph-notify cannot know how to read it.
+ * Its Graph rules are unknown here, so Graph checks them on create; it lives 60 minutes (the shortest
+ * maximum any resource has, so Graph never refuses the expiry nor asks for a lifecycle URL) and is renewed.
+ */
+export const UNLISTED_KIND: ResourceKind = {
+  name: 'unlisted',
+  level: 'notificationsOnly',
+  subscriptionPattern: /^.+$/,
+  // Any resource: what an unlisted subscription's notifications name cannot be known in advance.
+  itemPattern: /^.+$/,
+  maxLifetimeMinutes: 60,
+  richMaxLifetimeMinutes: undefined,
+  allowedChangeTypes: ['created', 'updated', 'deleted'],
+  lifecycleRequiredAboveMinutes: undefined,
+  supportsRichNotifications: true,
+  retrieval: { kind: 'notification' },
+  resyncDeltaPath: undefined,
+  resyncCoverage: 'none',
+  resyncItemPath: undefined,
+  resyncListsAllOf: () => undefined,
+};
 
 /** The kind of a subscription resource, or undefined when graph-notify does not support it. */
 export function kindOfSubscriptionResource(resource: string): ResourceKind | undefined {
   const path = normalizeResourcePath(resource);
   return RESOURCE_KINDS.find((kind) => kind.subscriptionPattern.test(path));
+}
+
+/**
+ * The kind of a stored subscription's resource: its listed kind, else `UNLISTED_KIND` (a stored subscription
+ * passed the rules on create, so a resource no kind lists was opted in as unlisted).
+ */
+export function kindOfStoredSubscription(resource: string): ResourceKind {
+  return kindOfSubscriptionResource(resource) ?? UNLISTED_KIND;
 }
 
 /** The kind of the resource a notification names, or undefined when it is not one we can retrieve. */

@@ -26,6 +26,7 @@ const NAVIGATION_NAMES = new Set(
     'users', 'groups', 'me', 'messages', 'mailFolders', 'childFolders', 'events', 'calendar', 'calendars', 'contacts',
     'contactFolders', 'drives', 'drive', 'root', 'items', 'children', 'sites', 'lists', 'chats', 'teams', 'channels',
     'replies', 'members', 'conversations', 'threads', 'posts', 'subscriptions', 'todo', 'tasks',
+    'communications', 'presences', 'callRecords',
   ].map((name) => name.toLowerCase()),
 );
 

@@ -164,6 +164,7 @@ export async function createSubscription(
   const now = deps.clock.now();
   const checked = planSubscription(request, deps.settings, now);
   routeUrls(checked.delivery, deps.settings);
+  for (const warning of checked.warnings) deps.log.warn(`Subscription request: ${warning}`);
   // One key per resource: a user principal name becomes the user's id, an owner's drive the drive, before anything
   // is stored or subscribed.
   const plan = { ...checked, ...(await resolveSubscriptionResource(checked.resource, checked.tenantId, deps.graph)) };

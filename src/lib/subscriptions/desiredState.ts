@@ -6,9 +6,11 @@
  * subscriptions.
  *
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
- * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid" } ] }`
- * (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY). An entry may name its user by user
- * principal name: the create resolves it to the id once, like the API's, and the entry then matches that subscription.
+ * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid",
+ * "unlisted": false } ] }` (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY; `unlisted: true`
+ * subscribes to a resource the table does not list, docs/resources.md#unlisted-resources). An entry may name its user
+ * by user principal name: the create resolves it to the id once, like the API's, and the entry then matches that
+ * subscription.
  */
 import * as z from 'zod/mini';
 import { DELIVERY_ROUTES } from '../config/settings/delivery';
@@ -26,6 +28,7 @@ const fileSchema = lazySchema(() => {
     includeResourceData: z.optional(z.boolean()),
     initialSync: z.optional(z.boolean()),
     delivery: z.optional(z.enum(DELIVERY_ROUTES)),
+    unlisted: z.optional(z.boolean()),
   });
   return z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 });
@@ -55,6 +58,7 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
       includeResourceData: entry.includeResourceData,
       initialSync: entry.initialSync,
       delivery: entry.delivery,
+      unlisted: entry.unlisted,
     };
     let key: string;
     try {

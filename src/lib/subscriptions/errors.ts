@@ -15,6 +15,7 @@ export class SubscriptionRequestInvalid extends GraphNotifyError {
 /** Names of the rules a subscription request is checked against before Graph is called. */
 export type SubscriptionRule =
   | 'supported-resource'
+  | 'resource-query'
   | 'change-type'
   | 'rich-notifications'
   | 'encryption-certificate'

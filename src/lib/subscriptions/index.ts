@@ -46,6 +46,7 @@ export {
 } from './maintainSubscription';
 export {
   createManagedSubscription,
+  type CreatedSubscriptionView,
   deleteManagedSubscription,
   getSubscription,
   listSubscriptions,

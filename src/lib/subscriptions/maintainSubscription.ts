@@ -150,13 +150,6 @@ async function prepareRenewal(
     return skipped(id, 'reauthorized less than 10 minutes ago; renewing later keeps Graph consistent');
   }
   const expiration = renewalExpiration(claimed, deps.settings, now);
-  if (expiration === undefined)
-    return markFailed(
-      claimed,
-      `resource ${claimed.resource} is no longer a supported kind; delete this subscription`,
-      deps,
-      now,
-    );
   const encryption = deps.settings.encryption;
   const rotate =
     claimed.includeResourceData &&
@@ -317,8 +310,6 @@ async function createReplacement(
   now: Date,
 ): Promise<StoredSubscription | MaintenanceOutcome> {
   const expirationDateTime = renewalExpiration(old, deps.settings, now);
-  if (expirationDateTime === undefined)
-    return markFailed(old, `${reason}; resource ${old.resource} is no longer a supported kind`, deps, now);
   try {
     const intent = await recordIntent(
       {

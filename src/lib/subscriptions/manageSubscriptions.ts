@@ -10,7 +10,8 @@ import { SubscriptionBusy, SubscriptionNotFound, SubscriptionRefused } from './e
 import { finishDeletion, renewOrRecreateSubscription, type MaintenanceOutcome } from './maintainSubscription';
 import { claim, revise } from './records';
 import type { StoredSubscription } from './subscriptionRecord';
-import type { SubscriptionRequest } from './subscriptionRules';
+import { kindOfSubscriptionResource } from '../resources';
+import { unlistedWarning, type SubscriptionRequest } from './subscriptionRules';
 import { toSubscriptionView, type SubscriptionView } from './subscriptionView';
 
 export async function listSubscriptions(
@@ -32,11 +33,18 @@ export async function getSubscription(
   return toSubscriptionView(await existing(subscriptionId, deps));
 }
 
+/** The create answer: the subscription, with its `level`, and what the operator should know about it. */
+export interface CreatedSubscriptionView extends SubscriptionView {
+  readonly warnings: readonly string[];
+}
+
 export async function createManagedSubscription(
   request: SubscriptionRequest,
   deps: SubscriptionDependencies,
-): Promise<SubscriptionView> {
-  return toSubscriptionView(await createSubscription(request, deps, { origin: 'operator' }));
+): Promise<CreatedSubscriptionView> {
+  const stored = await createSubscription(request, deps, { origin: 'operator' });
+  const warnings = kindOfSubscriptionResource(stored.resource) === undefined ? [unlistedWarning(stored.resource)] : [];
+  return { ...toSubscriptionView(stored), warnings };
 }
 
 /**

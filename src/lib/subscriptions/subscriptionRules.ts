@@ -11,9 +11,11 @@ import { DELIVERY_ROUTES, type DeliveryRoute } from '../config/settings/delivery
 import { defaultRoute } from '../delivery/deliveryUrls';
 import { isTenantId } from '../graph';
 import {
+  kindOfStoredSubscription,
   kindOfSubscriptionResource,
   normalizeResourcePath,
   RESOURCE_KINDS,
+  UNLISTED_KIND,
   type ChangeType,
   type ResourceKind,
 } from '../resources';
@@ -48,6 +50,11 @@ export interface SubscriptionRequest {
   readonly initialSync?: boolean | undefined;
   /** How Graph delivers its notifications and lifecycle events; default DEFAULT_DELIVERY (docs/ingest.md#delivery-routes). */
   readonly delivery?: DeliveryRoute | undefined;
+  /**
+   * Subscribe to a resource the table does not list, at the notificationsOnly level (docs/resources.md
+   * #unlisted-resources). Ignored for a listed resource.
+   */
+  readonly unlisted?: boolean | undefined;
 }
 
 /** A request that passed every rule, ready for Graph. */
@@ -62,6 +69,8 @@ export interface SubscriptionPlan {
   readonly expirationDateTime: string;
   readonly initialSync: boolean;
   readonly delivery: DeliveryRoute;
+  /** What the operator should know about the plan (an unlisted resource's level), for the create answer and the log. */
+  readonly warnings: readonly string[];
 }
 
 /** Checks `request` against the rules; throws `SubscriptionRuleViolated` naming the first rule it breaks. */
@@ -86,7 +95,22 @@ export function planSubscription(
     expirationDateTime: new Date(expiresMs).toISOString(),
     initialSync,
     delivery,
+    warnings: kind === UNLISTED_KIND ? [unlistedWarning(resource)] : [],
   };
+}
+
+/** What an operator is told when a resource the table does not list is subscribed to. */
+export function unlistedWarning(resource: string): string {
+  return `resource "${resource}" is not in graph-notify's resource table: it is subscribed at the notificationsOnly level (each notification, and decrypted rich content where Graph sends some, is written to the sink as it came; nothing is read from Graph and nothing is resynced), and renewed every ${UNLISTED_KIND.maxLifetimeMinutes} minutes since its Graph lifetime is unknown. Graph itself checks its change types and permission (docs/resources.md#unlisted-resources)`;
+}
+
+/** The refusal of a resource no kind lists: the families graph-notify knows, and how to opt in anyway. */
+function unsupportedResource(resource: string): SubscriptionRuleViolated {
+  const families = RESOURCE_KINDS.map((k) => k.name).join(', ');
+  return new SubscriptionRuleViolated(
+    'supported-resource',
+    `resource "${resource}" is not in graph-notify's resource table (${families}; \`graph-notify resources\` and docs/resources.md list their path forms, e.g. users, users/{id}/messages, chats/getAllMessages, communications/presences?$filter=id in ('{id}'), sites/{id}/lists/{id}). To subscribe to it anyway at the notificationsOnly level, add "unlisted": true (API and desired-state file) or --unlisted (CLI)`,
+  );
 }
 
 /** The resource (trimmed), its tenant (lower-cased) and its kind, or the rule the request breaks. */
@@ -105,14 +129,10 @@ function checkTarget(
       'app-only-user',
       `resource "${resource}" names "me", the signed-in user, but graph-notify subscribes with an app-only token, which has no signed-in user, and Graph refuses it: write users/{id}/${resource.replace(/^me\b\/?/i, '')} with the user's object id or user principal name (a name is resolved to the id once, at create)`,
     );
-  const kind = kindOfSubscriptionResource(resource);
-  if (kind === undefined) {
-    const supported = RESOURCE_KINDS.map((k) => k.name).join(', ');
-    throw new SubscriptionRuleViolated(
-      'supported-resource',
-      `resource "${resource}" is not a kind graph-notify supports (${supported}); e.g. users, groups, users/{id}/messages, users/{id}/mailFolders/{id}/messages, users/{id}/events, users/{id}/contacts, drives/{id}/root, chats/{id}/messages`,
-    );
-  }
+  const kind = kindOfSubscriptionResource(resource) ?? (request.unlisted === true ? UNLISTED_KIND : undefined);
+  if (kind === undefined) throw unsupportedResource(resource);
+  const queryProblem = kind.queryRule?.(resource);
+  if (queryProblem !== undefined) throw new SubscriptionRuleViolated('resource-query', queryProblem);
   return { resource, tenantId, kind };
 }
 
@@ -134,7 +154,11 @@ function checkOptions(
   if (includeResourceData && !kind.supportsRichNotifications) {
     throw new SubscriptionRuleViolated(
       'rich-notifications',
-      `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for messages, events, contacts and Teams chat messages`,
+      `includeResourceData is not available for ${kind.name} subscriptions; Graph sends resource data only for ${RESOURCE_KINDS.filter(
+        (k) => k.supportsRichNotifications,
+      )
+        .map((k) => k.name)
+        .join(', ')} (docs/resources.md)`,
     );
   }
   if (includeResourceData && OUTLOOK_KINDS.has(kind.name) && !hasSelect(resource))
@@ -235,14 +259,13 @@ export function maxLifetimeMinutes(
   return Math.min(kindMax, settings.maxLifetimeMinutes ?? Number.POSITIVE_INFINITY);
 }
 
-/** The expiry a renewal asks for: now + maximum - margin. Undefined for a resource no kind matches. */
+/** The expiry a renewal asks for: now + maximum - margin (an unlisted resource's: `UNLISTED_KIND`'s). */
 export function renewalExpiration(
   subscription: { readonly resource: string; readonly includeResourceData: boolean },
   settings: SubscriptionSettings,
   now: Date,
-): string | undefined {
-  const kind = kindOfSubscriptionResource(subscription.resource);
-  if (kind === undefined) return undefined;
+): string {
+  const kind = kindOfStoredSubscription(subscription.resource);
   const minutes =
     maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
   return new Date(now.getTime() + minutes * MINUTE_MS).toISOString();
@@ -273,11 +296,9 @@ export function renewalWindowMs(
   subscription: { readonly subscriptionId?: string; readonly resource: string; readonly includeResourceData: boolean },
   settings: SubscriptionSettings,
 ): number {
-  const kind = kindOfSubscriptionResource(subscription.resource);
+  const kind = kindOfStoredSubscription(subscription.resource);
   const lifetime =
-    kind === undefined
-      ? Number.POSITIVE_INFINITY
-      : maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
+    maxLifetimeMinutes(kind, subscription.includeResourceData, settings) - settings.expirationMarginMinutes;
   const windowMinutes = Math.min(settings.renewalWindowMinutes, lifetime / 2);
   const jitter =
     subscription.subscriptionId === undefined
@@ -357,6 +378,7 @@ const requestSchema = lazySchema(() =>
     expirationDateTime: z.optional(limited('expirationDateTime')),
     initialSync: z.optional(z.boolean()),
     delivery: z.optional(z.enum(DELIVERY_ROUTES)),
+    unlisted: z.optional(z.boolean()),
   }),
 );
 
@@ -367,7 +389,7 @@ export function parseSubscriptionRequest(body: unknown): SubscriptionRequest {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
     throw new SubscriptionRequestInvalid(
-      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean, "delivery"?: "webhook" | "eventGrid" | "eventHubs"})`,
+      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean, "delivery"?: "webhook" | "eventGrid" | "eventHubs", "unlisted"?: boolean})`,
     );
   }
   return parsed.data;

@@ -4,6 +4,7 @@
  */
 import type { DeliveryRoute } from '../config/settings/delivery';
 import { routeOfUrl } from '../delivery/deliveryUrls';
+import { kindOfStoredSubscription, type ResourceKindName, type ResourceLevel } from '../resources';
 import { displayUrl } from './graphSubscriptionApi';
 import { isIntentKey, type SubscriptionRecord, type SubscriptionStatus } from './subscriptionRecord';
 
@@ -13,6 +14,10 @@ export interface SubscriptionView {
   readonly resource: string;
   /** The resource as it was asked for, when a user principal name in it was resolved to the id; else null. */
   readonly requestedResource: string | null;
+  /** The resource kind (docs/resources.md); `unlisted` for a resource subscribed with `unlisted: true`. */
+  readonly kind: ResourceKindName;
+  /** How much of the resource graph-notify keeps: mirroredAndResynced, mirrored or notificationsOnly. */
+  readonly level: ResourceLevel;
   readonly changeType: string;
   readonly status: SubscriptionStatus;
   readonly expirationDateTime: string;
@@ -34,11 +39,14 @@ export interface SubscriptionView {
 }
 
 export function toSubscriptionView(record: SubscriptionRecord): SubscriptionView {
+  const kind = kindOfStoredSubscription(record.resource);
   return {
     id: record.subscriptionId,
     tenantId: record.tenantId,
     resource: record.resource,
     requestedResource: record.requestedResource ?? null,
+    kind: kind.name,
+    level: kind.level,
     changeType: record.changeType,
     status: record.status,
     expirationDateTime: record.expirationDateTime,

@@ -81,6 +81,42 @@ describe('change notification payloads', () => {
     });
   });
 
+  it("sends presence changes of the filtered users only, as updated on communications/presences('{id}'), and serves the read", async () => {
+    const { sim, userId } = world.graph;
+    const other = sim.mutate(TENANT_ID, { kind: 'user', op: 'create' });
+    await sim.clock.settle();
+    const tooLong = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'updated',
+      notificationUrl: world.receiver.url,
+      resource: `communications/presences?$filter=id in ('${userId}')`,
+      expirationDateTime: inMinutes(sim, 61),
+      clientState: 'cs-1',
+    });
+    await subscribe(`communications/presences?$filter=id in ('${userId}')`, 'updated', {
+      expirationDateTime: inMinutes(sim, 60),
+    });
+
+    sim.mutate(TENANT_ID, { kind: 'presence', op: 'update', userId, data: { availability: 'Busy' } });
+    sim.mutate(TENANT_ID, {
+      kind: 'presence',
+      op: 'update',
+      userId: String(other?.id),
+      data: { availability: 'Away' },
+    });
+    await sim.clock.settle();
+    const read = await world.graph.call('GET', `/communications/presences/${userId}`);
+
+    expect(tooLong.status).toBe(400);
+    expect(world.receiver.notifications()).toEqual([
+      expect.objectContaining({
+        changeType: 'updated',
+        resource: `communications/presences('${userId}')`,
+        resourceData: expect.objectContaining({ id: userId }) as unknown,
+      }),
+    ]);
+    expect(read).toMatchObject({ status: 200, json: { id: userId, availability: 'Busy' } });
+  });
+
   it('sends drive changes as updated on drives/<id>/root/ with resourceData null', async () => {
     const drive = world.graph.sim.state(TENANT_ID).find((r) => r.kind === 'drive');
     await subscribe(`users/${world.graph.userId}/drive/root`, 'updated');

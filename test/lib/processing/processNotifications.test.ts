@@ -265,12 +265,58 @@ describe('processNotifications', () => {
     expect(notificationsQueue.sent).toHaveLength(0);
   });
 
-  it('records resources it does not support as permanent failures', async () => {
-    const { failures, deps } = setup();
+  it('writes the notification itself for a resource of no listed kind (an unlisted subscription), reading nothing', async () => {
+    const { graph, sink, failures, deps } = setup();
+    const item = { ...messageItem('x'), subscriptionId: 'sub-print', resource: 'print/printers/p1/jobs/j1' };
 
-    await processNotifications(envelope([{ ...messageItem('x'), resource: 'print/printers/p1' }]), deps);
+    const result = await processNotifications(envelope([item]), deps);
 
-    expect([...failures.failures.values()][0]).toMatchObject({ reason: 'unsupported-resource' });
+    expect(graph.reads).toBe(0);
+    expect(failures.failures.size).toBe(0);
+    expect(result.writes.written).toBe(1);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'print/printers/p1/jobs/j1'))).toMatchObject({
+      changeType: 'updated',
+      subscriptionId: 'sub-print',
+      observedAt: '2026-05-01T10:00:00.000Z',
+      body: item,
+    });
+  });
+
+  it('writes a tombstone for a deleted resource of no listed kind', async () => {
+    const { sink, deps } = setup();
+    const resource = 'print/printers/p1/jobs/j1';
+    await processNotifications(envelope([{ ...messageItem('x'), resource }]), deps);
+
+    await processNotifications(
+      envelope([{ ...messageItem('x', 'deleted'), resource }], '2026-05-01T10:00:01.000Z'),
+      deps,
+    );
+
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, resource))).toMatchObject({
+      changeType: 'deleted',
+      body: undefined,
+    });
+  });
+
+  it('runs the delta of a SharePoint list its notification names, writing each item under the list', async () => {
+    const { graph, sink, deps } = setup();
+    graph.deltaPagesByStart.set('/sites/s1/lists/l1/items/delta', [
+      {
+        items: [{ kind: 'changed', id: '7', entity: { id: '7', fields: { Title: 'row' } } }],
+        nextLink: undefined,
+        deltaLink: 'https://graph/delta?token=1',
+      },
+    ]);
+
+    const result = await processNotifications(
+      envelope([{ ...driveItem(), subscriptionId: 'sub-list', resource: "sites('s1')/lists('l1')" }]),
+      deps,
+    );
+
+    expect(result.deltaRuns).toBe(1);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'sites/s1/lists/l1/items/7'))).toMatchObject({
+      body: { id: '7', fields: { Title: 'row' } },
+    });
   });
 
   it('converges on the same sink state whatever the order and however often messages are processed', async () => {

@@ -44,6 +44,20 @@ describe('notificationWithinSubscription', () => {
     ['not another channel of the team', 'teams/T1/channels/C1/messages', 'teams/T1/channels/C2/messages/1', false],
     ['a drive root covers itself', 'drives/b!D1/root', 'drives/b!D1/root/', true],
     ['not another drive', 'drives/b!D1/root', 'drives/b!D2/root', false],
+    [
+      'a user`s chat messages are named by chat',
+      `users/${A}/chats/getAllMessages`,
+      "chats('19:c1@thread.v2')/messages('1')",
+      true,
+    ],
+    ['but never as another kind', `users/${A}/chats/getAllMessages`, `Users/${A}/Messages/M1`, false],
+    [
+      'presence covers a user`s presence',
+      "communications/presences?$filter=id in ('a')",
+      "communications/presences('a')",
+      true,
+    ],
+    ['the Outlook owner form of the tenant', `users/${A}/messages`, `Users/${A}@T1/Messages/M1`, false],
     ['not an item of its drive by path', 'drives/b!D1/root', 'drives/b!D1/items/I1', false],
     [
       'an unknown kind covers what lies under it',

@@ -27,7 +27,27 @@ function ruleOf(request: SubscriptionRequest, overrides: Partial<SubscriptionSet
 
 describe('subscription rules (checked before Graph is called)', () => {
   it.each([
-    ['an unsupported resource', { resource: 'sites/x/lists/y', changeType: 'updated' }, 'supported-resource'],
+    [
+      'a resource the table does not list',
+      { resource: 'print/printers/p1/jobs', changeType: 'updated' },
+      'supported-resource',
+    ],
+    [
+      'a presence collection without its users',
+      { resource: 'communications/presences', changeType: 'updated' },
+      'resource-query',
+    ],
+    [
+      'a Teams export with an unknown licensing model',
+      { resource: 'chats/getAllMessages?model=C', changeType: 'created' },
+      'resource-query',
+    ],
+    [
+      'created on presence (Graph sends only updated)',
+      { resource: 'communications/presences/u1', changeType: 'created' },
+      'change-type',
+    ],
+
     ['created on users (Graph sends creation as updated)', { resource: 'users', changeType: 'created' }, 'change-type'],
     [
       'anything but updated on a drive root',

@@ -1,0 +1,147 @@
+/**
+ * What an operator needs to know about each resource kind besides the rules the code enforces: the family it
+ * belongs to, the subscription path forms, the application permission the app needs to subscribe and read,
+ * and Microsoft's page. `graph-notify resources` prints it with the rules; docs/resources.md holds the same table.
+ */
+import type { ResourceKindName } from '../resourceKinds';
+
+export interface ResourceKindFacts {
+  readonly family: string;
+  /** Subscription path forms, query forms included. */
+  readonly forms: readonly string[];
+  /** Least-privileged application permission(s) to subscribe and read. */
+  readonly permission: string;
+  /** Microsoft's page for the family's change notifications. */
+  readonly page: string;
+}
+
+const TEAMS_PAGE = 'https://learn.microsoft.com/graph/teams-changenotifications-chatmessage';
+
+export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKindFacts>> = {
+  user: {
+    family: 'Entra ID users',
+    forms: ['users'],
+    permission: 'User.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/webhooks',
+  },
+  group: {
+    family: 'Entra ID groups',
+    forms: ['groups'],
+    permission: 'Group.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/webhooks',
+  },
+  message: {
+    family: 'Outlook mail',
+    forms: ['users/{id}/messages', 'users/{id}/mailFolders/{id}/messages'],
+    permission: 'Mail.Read',
+    page: 'https://learn.microsoft.com/graph/outlook-change-notifications-overview',
+  },
+  event: {
+    family: 'Outlook calendar',
+    forms: ['users/{id}/events', 'users/{id}/calendars/{id}/events'],
+    permission: 'Calendars.Read',
+    page: 'https://learn.microsoft.com/graph/outlook-change-notifications-overview',
+  },
+  contact: {
+    family: 'Outlook contacts',
+    forms: ['users/{id}/contacts', 'users/{id}/contactFolders/{id}/contacts'],
+    permission: 'Contacts.Read',
+    page: 'https://learn.microsoft.com/graph/outlook-change-notifications-overview',
+  },
+  driveRoot: {
+    family: 'OneDrive and SharePoint files',
+    forms: ['drives/{id}/root', 'users/{id}/drive/root', 'sites/{id}/drive/root'],
+    permission: 'Files.Read.All',
+    page: 'https://learn.microsoft.com/onedrive/developer/rest-api/concepts/using-webhooks',
+  },
+  chatMessage: {
+    family: 'Teams messages of one chat or channel',
+    forms: ['chats/{id}/messages', 'teams/{id}/channels/{id}/messages'],
+    permission: 'Chat.Read.All / ChannelMessage.Read.All',
+    page: TEAMS_PAGE,
+  },
+  allChatMessages: {
+    family: 'Teams chat messages, tenant-wide or per user',
+    forms: ['chats/getAllMessages[?model=A|B]', 'users/{id}/chats/getAllMessages[?model=A|B]'],
+    permission: 'Chat.Read.All',
+    page: TEAMS_PAGE,
+  },
+  allChannelMessages: {
+    family: 'Teams channel messages, tenant-wide or per team',
+    forms: ['teams/getAllMessages[?model=A|B]', 'teams/{id}/channels/getAllMessages[?model=A|B]'],
+    permission: 'ChannelMessage.Read.All',
+    page: TEAMS_PAGE,
+  },
+  chat: {
+    family: 'Teams chats',
+    forms: ['chats', 'chats/{id}', 'users/{id}/chats'],
+    permission: 'Chat.ReadBasic.All',
+    page: 'https://learn.microsoft.com/graph/teams-changenotifications-chat',
+  },
+  team: {
+    family: 'Teams teams',
+    forms: ['teams', 'teams/{id}'],
+    permission: 'Team.ReadBasic.All',
+    page: 'https://learn.microsoft.com/graph/teams-changenotifications-team-and-channel',
+  },
+  channel: {
+    family: 'Teams channels',
+    forms: ['teams/getAllChannels', 'teams/{id}/channels'],
+    permission: 'Channel.ReadBasic.All',
+    page: 'https://learn.microsoft.com/graph/teams-changenotifications-team-and-channel',
+  },
+  teamsMember: {
+    family: 'Teams members',
+    forms: [
+      'teams/{id}/members',
+      'chats/{id}/members',
+      'chats/getAllMembers',
+      'teams/getAllMembers',
+      'teams/{id}/channels/getAllMembers',
+    ],
+    permission: 'TeamMember.Read.All / ChatMember.Read.All / ChannelMember.Read.All',
+    page: 'https://learn.microsoft.com/graph/teams-changenotifications-teammembership',
+  },
+  presence: {
+    family: 'Teams presence',
+    forms: ["communications/presences?$filter=id in ('{id}',…) (1-650 users)", 'communications/presences/{id}'],
+    permission: 'Presence.Read.All',
+    page: 'https://learn.microsoft.com/graph/changenotifications-for-presence',
+  },
+  listItem: {
+    family: 'SharePoint lists',
+    forms: ['sites/{id}/lists/{id}'],
+    permission: 'Sites.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/list',
+  },
+  todoTask: {
+    family: 'To Do tasks',
+    forms: ['users/{id}/todo/lists/{id}/tasks'],
+    permission: 'Tasks.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/todotask',
+  },
+  groupConversation: {
+    family: 'Group conversations',
+    forms: ['groups/{id}/conversations'],
+    permission: 'Group.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/conversation',
+  },
+  groupEvent: {
+    family: 'Group calendars',
+    forms: ['groups/{id}/events', 'groups/{id}/calendar/events'],
+    permission: 'Group.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/event',
+  },
+  callRecord: {
+    family: 'Teams call records',
+    forms: ['communications/callRecords'],
+    permission: 'CallRecords.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/callrecords-callrecord',
+  },
+  unlisted: {
+    family: 'Any other resource (opt in with unlisted)',
+    forms: ['any path Graph accepts'],
+    permission: "the resource's own",
+    page: 'https://learn.microsoft.com/graph/api/resources/subscription',
+  },
+};

@@ -1,0 +1,114 @@
+/**
+ * Microsoft Teams resource kinds beyond one chat's or channel's messages (the `chatMessage` kind): the
+ * tenant-wide and per-team/per-user message export forms, chats, teams, channels, members and presence.
+ * Rules from Microsoft's "Get change notifications for messages / chats / teams and channels / membership /
+ * presence in Microsoft Teams" pages (docs/resources.md): Teams subscriptions live at most 3 days (presence
+ * 1 hour), need a lifecycle URL when they expire more than 1 hour ahead, and may carry rich content (all
+ * properties, no `$select`). Notifications name each resource by OData key (`chats('19:…@thread.v2')/
+ * messages('…')`, `communications/presences('{id}')`), which normalise to the same canonical key as a read.
+ */
+import type { ResourceKind } from '../resourceKinds';
+import { presenceFilterRule, teamsExportModelRule } from './queryRules';
+
+const ID = '[^/]+';
+/** Not a function segment such as `getAllMessages`, which some collections take in place of an id. */
+const NOT_FUNCTION = '(?!getall)';
+const TEAMS_LIFETIME_MINUTES = 4_320;
+const TEAMS_LIFECYCLE_ABOVE_MINUTES = 60;
+
+/** What every Teams kind shares (presence overrides the lifetime and change types). */
+const TEAMS_RULES = {
+  maxLifetimeMinutes: TEAMS_LIFETIME_MINUTES,
+  richMaxLifetimeMinutes: undefined,
+  allowedChangeTypes: ['created', 'updated', 'deleted'],
+  lifecycleRequiredAboveMinutes: TEAMS_LIFECYCLE_ABOVE_MINUTES,
+  supportsRichNotifications: true,
+  retrieval: { kind: 'byId' },
+  // No delta an app can page for these collections since a point in time.
+  resyncDeltaPath: undefined,
+  resyncCoverage: 'none',
+  resyncItemPath: undefined,
+  resyncListsAllOf: () => undefined,
+} as const satisfies Partial<ResourceKind>;
+
+/** A chat message, as notifications name it: `chats('{chat}')/messages('{id}')`. */
+const CHAT_MESSAGE_ITEM = new RegExp(`^chats/${ID}/messages/${ID}$`);
+/** A channel message or reply: `teams('{team}')/channels('{channel}')/messages('{id}')[/replies('{id}')]`. */
+/**
+ * A user's chats (`users/{id}/chats`, `users/{id}/chats/getAllMessages`) are notified as `chats('{chat}')/…`,
+ * which does not name the user: such a subscription's notifications lie under `chats`.
+ */
+const userChatsUnderChats = (resource: string): string | undefined =>
+  resource.startsWith('users/') ? 'chats' : undefined;
+const CHANNEL_MESSAGE_ITEM = new RegExp(`^teams/${ID}/channels/${ID}/messages/${ID}(/replies/${ID})?$`);
+
+export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
+  {
+    // Every chat message of the tenant, or of one user's chats (export API, metered: ?model=A|B).
+    name: 'allChatMessages',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^(users/${ID}/)?chats/getallmessages$`, 'i'),
+    itemPattern: CHAT_MESSAGE_ITEM,
+    ...TEAMS_RULES,
+    queryRule: teamsExportModelRule,
+    notificationContainer: userChatsUnderChats,
+  },
+  {
+    // Every channel message of the tenant, or of one team's channels (export API, metered: ?model=A|B).
+    name: 'allChannelMessages',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^teams(/${ID}/channels)?/getallmessages$`, 'i'),
+    itemPattern: CHANNEL_MESSAGE_ITEM,
+    ...TEAMS_RULES,
+    queryRule: teamsExportModelRule,
+  },
+  {
+    // Every chat of the tenant, one chat, or the chats one user is in.
+    name: 'chat',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^(users/${ID}/)?chats(/${NOT_FUNCTION}${ID})?$`, 'i'),
+    itemPattern: new RegExp(`^chats/${ID}$`),
+    ...TEAMS_RULES,
+    notificationContainer: userChatsUnderChats,
+  },
+  {
+    // Every team of the tenant, or one team.
+    name: 'team',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^teams(/${NOT_FUNCTION}${ID})?$`, 'i'),
+    itemPattern: new RegExp(`^teams/${ID}$`),
+    ...TEAMS_RULES,
+  },
+  {
+    // Every channel of the tenant, or the channels of one team.
+    name: 'channel',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^teams/(getallchannels|${NOT_FUNCTION}${ID}/channels)$`, 'i'),
+    itemPattern: new RegExp(`^teams/${ID}/channels/${ID}$`),
+    ...TEAMS_RULES,
+  },
+  {
+    // Members of one team or chat, of every chat or team (export API), or of every channel of one team.
+    name: 'teamsMember',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(
+      `^((chats|teams)/${NOT_FUNCTION}${ID}/members|(chats|teams)/getallmembers|teams/${ID}/channels/getallmembers)$`,
+      'i',
+    ),
+    itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}(/channels/${ID})?)/members/${ID}$`),
+    ...TEAMS_RULES,
+    queryRule: teamsExportModelRule,
+  },
+  {
+    // Presence of up to 650 users (`communications/presences?$filter=id in (…)`) or of one user.
+    name: 'presence',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^communications/presences(/${ID})?$`),
+    itemPattern: new RegExp(`^communications/presences/${ID}$`),
+    ...TEAMS_RULES,
+    // Presence subscriptions live at most one hour, so Graph never requires a lifecycle URL for them.
+    maxLifetimeMinutes: 60,
+    allowedChangeTypes: ['updated'],
+    queryRule: presenceFilterRule,
+  },
+];
