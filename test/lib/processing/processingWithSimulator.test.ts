@@ -225,7 +225,9 @@ describe('processing with the Graph simulator and Azurite', () => {
     const results = await h.drain();
     const after = await h.sink();
 
-    expect(results.reduce((sum, result) => sum + result.richContentMismatch, 0)).toBe(2);
+    // The replay under another message of the mailbox reaches processing and is rejected there; the one under a
+    // user object lies outside the mail subscription and ingest refuses it first (outsideSubscription).
+    expect(results.reduce((sum, result) => sum + result.richContentMismatch, 0)).toBe(1);
     expect(after.get(`users/${userId}/messages/${mine}`)).toMatchObject({ subject: 'mine, B' });
     expect(after.get(`users/${userId}`)).toEqual(before.get(`users/${userId}`));
     expect(after.get(`users/${userId}`)).not.toHaveProperty('subject');
