@@ -18,6 +18,8 @@ export interface SubscriptionRequestBody {
   readonly delivery?: 'webhook' | 'eventGrid' | 'eventHubs';
   /** Subscribe to a resource graph-notify does not list, at the notificationsOnly level. */
   readonly unlisted?: boolean;
+  /** Accept a webhook subscription without a lifecycle URL (docs/subscriptions.md#subscriptions-without-a-lifecycle-url). */
+  readonly withoutLifecycleUrl?: boolean;
 }
 
 export class ManagementApiError extends Error {

@@ -4,7 +4,7 @@
  *
  *   graph-notify subscriptions list [--json]
  *   graph-notify resources [--json]
- *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--unlisted] [--json]
+ *   graph-notify subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--unlisted] [--without-lifecycle-url] [--json]
  *   graph-notify subscriptions delete <id>
  *   graph-notify subscriptions renew <id> [--json]
  *   graph-notify subscriptions reconcile [--drift] [--json]
@@ -136,7 +136,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readon
     },
     create: {
       synopsis:
-        'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--unlisted] [--json]',
+        'subscriptions create --resource <path> --change-type <types> [--tenant <id>] [--include-resource-data] [--initial-sync] [--expiration <iso>] [--delivery <route>] [--unlisted] [--without-lifecycle-url] [--json]',
       help: [
         'Checks the resource rules, then creates a subscription in Graph (Graph validates both webhooks) and records it.',
         '',
@@ -150,10 +150,13 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readon
         '  --delivery <route>        webhook, eventGrid or eventHubs (default DEFAULT_DELIVERY; docs/ingest.md#delivery-routes)',
         '  --unlisted                subscribe to a resource graph-notify does not list, at the notificationsOnly level',
         '                            (its notifications land in the sink as they came; docs/resources.md#unlisted-resources)',
+        '  --without-lifecycle-url   create a webhook subscription although LIFECYCLE_NOTIFICATION_URL is unset, accepting',
+        '                            that Graph pauses it unannounced when its token lapses and changes are lost meanwhile',
+        '                            (docs/subscriptions.md#subscriptions-without-a-lifecycle-url)',
         '  --json                    machine-readable output',
         '  --verbose                 progress on stderr',
       ].join('\n'),
-      flags: ['json', 'include-resource-data', 'initial-sync', 'unlisted', 'verbose'],
+      flags: ['json', 'include-resource-data', 'initial-sync', 'unlisted', 'without-lifecycle-url', 'verbose'],
       options: ['resource', 'change-type', 'tenant', 'expiration', 'delivery'],
       check: (args, rest) => {
         noPositionals(rest);
@@ -175,6 +178,7 @@ const COMMANDS: Readonly<Record<'subscriptions' | 'poison' | 'eventgrid', Readon
             expirationDateTime: single(args, 'expiration'),
             delivery: deliveryOption(args),
             unlisted: args.flags.has('unlisted'),
+            withoutLifecycleUrl: args.flags.has('without-lifecycle-url'),
           },
           subscriptionDeps(invocation),
         );

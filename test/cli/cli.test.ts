@@ -131,6 +131,29 @@ describe('graph-notify subscriptions (on the simulator)', () => {
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
   });
 
+  it('refuses a webhook subscription without a lifecycle URL unless --without-lifecycle-url is given', async () => {
+    const withoutLifecycle = (config: AppConfig): CliServices => {
+      const deps = world.deps();
+      return {
+        ...buildCliServices(config),
+        subscriptions: { ...deps, settings: { ...deps.settings, lifecycleNotificationUrl: undefined } },
+      };
+    };
+    const create = ['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated'];
+
+    const refused = await cli(create, { services: withoutLifecycle });
+
+    expect(refused.code).toBe(EXIT.failed);
+    expect(refused.stderr).toContain('Rule lifecycle-url');
+    expect(refused.stderr).toContain('--without-lifecycle-url (CLI)');
+    expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
+
+    const created = await cli([...create, '--without-lifecycle-url'], { services: withoutLifecycle });
+
+    expect(created.code).toBe(EXIT.ok);
+    expect(world.sim.subscriptions().map((subscription) => subscription.lifecycleNotificationUrl)).toEqual([null]);
+  });
+
   it('reconciles on demand, with a drift check when asked, and reports JSON', async () => {
     await cli(['subscriptions', 'create', '--resource', 'users', '--change-type', 'updated'], { services });
 

@@ -31,7 +31,7 @@ let changedUserId = '';
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
   e2e = await startE2ePipeline({
-    subscriptions: () => [{ resource: 'users', changeType: 'updated,deleted' }],
+    subscriptions: () => [{ resource: 'users', changeType: 'updated,deleted', withoutLifecycleUrl: true }],
     settings: {
       LIFECYCLE_NOTIFICATION_URL: '',
       SUBSCRIPTION_MAX_LIFETIME_MINUTES: '240',

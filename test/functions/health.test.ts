@@ -8,6 +8,7 @@ import { ConfigurationInvalid, StorageUnavailable } from '../../src/lib/shared/e
 import {
   createSubscription,
   renewOrRecreateSubscription,
+  subscriptionsHealth,
   subscriptionsNeedingOperator,
 } from '../../src/lib/subscriptions';
 import { createWorld, type World } from '../lib/subscriptions/world';
@@ -17,8 +18,12 @@ import { testEnvironment } from '../support/storage';
 const reference = '@Microsoft.KeyVault(SecretUri=https://kv-demo.vault.azure.net/secrets/notification-url/)';
 
 /** The composed app's configuration health, and a subscriptions table where nothing needs an operator. */
-function sources(composed: ComposedApp, needingOperator: HealthSources['needingOperator'] = () => Promise.resolve([])) {
-  return { read: () => composed.health, needingOperator };
+function sources(
+  composed: ComposedApp,
+  subscriptions: HealthSources['subscriptions'] = () =>
+    Promise.resolve({ needingOperator: [], withoutLifecycleUrl: [] }),
+) {
+  return { read: () => composed.health, subscriptions };
 }
 
 function bodyOf(response: { body?: unknown }): Record<string, unknown> {
@@ -101,6 +106,7 @@ describe('GET /api/health', () => {
       available: { ingest: true, processing: true, subscriptions: true, telemetry: true },
       problems: [],
       subscriptionsNeedingOperator: [],
+      subscriptionsWithoutLifecycleUrl: [],
     });
   });
 });
@@ -131,7 +137,7 @@ describe('GET /api/health and subscriptions that need an operator', () => {
 
     const response = await health(
       undefined,
-      sources(composed, async () => subscriptionsNeedingOperator(await table.repository.list(), table.clock.now())),
+      sources(composed, async () => subscriptionsHealth(await table.repository.list(), table.clock.now())),
     );
 
     expect(response.status).toBe(200);
@@ -177,6 +183,60 @@ describe('GET /api/health and subscriptions that need an operator', () => {
     ).toEqual([]);
   });
 
+  it('answers degraded and lists the active subscriptions that run without a lifecycle URL', async () => {
+    const now = new Date('2026-05-01T08:00:00Z');
+    const record = {
+      subscriptionId: 'c3a6c6d5-5b5f-4c9f-8e64-1e4b9f1d9d22',
+      tenantId: 'tenant',
+      resource: 'users',
+      changeType: 'updated',
+      clientState: 'secret',
+      notificationUrl: 'https://app.example/api/notifications',
+      lifecycleNotificationUrl: undefined,
+      expirationDateTime: '2026-05-02T00:00:00.000Z',
+      includeResourceData: false,
+      encryptionCertificateId: undefined,
+      status: 'active',
+      lastRenewedAt: undefined,
+      lastError: undefined,
+      createdAt: '2026-04-30T08:00:00.000Z',
+      updatedAt: '2026-04-30T08:00:00.000Z',
+    } as const;
+    const withUrl = {
+      ...record,
+      subscriptionId: 'd4b7d7e6-6c60-4da0-9f75-2f5c0a2e0e33',
+      lifecycleNotificationUrl: 'https://app.example/api/lifecycle',
+    };
+    const deleted = { ...record, subscriptionId: 'e5c8e8f7-7d71-4eb1-8086-306d1b3f1f44', status: 'deleted' } as const;
+    const composed = composeApp(readConfiguration(testEnvironment()));
+
+    const response = await health(
+      undefined,
+      sources(composed, () => Promise.resolve(subscriptionsHealth([record, withUrl, deleted], now))),
+    );
+
+    expect(response.status).toBe(200);
+    const body = bodyOf(response);
+    expect(body).toEqual(
+      expect.objectContaining({
+        status: 'degraded',
+        subscriptionsNeedingOperator: [],
+        subscriptionsWithoutLifecycleUrl: [
+          { id: record.subscriptionId, tenantId: 'tenant', resource: 'users', changeType: 'updated' },
+        ],
+      }),
+    );
+    expect(JSON.stringify(body)).not.toContain('secret');
+    expect(
+      bodyOf(
+        await health(
+          undefined,
+          sources(composed, () => Promise.resolve(subscriptionsHealth([withUrl, deleted], now))),
+        ),
+      ).status,
+    ).toBe('healthy');
+  });
+
   it('answers degraded, saying so, when the subscriptions table cannot be read', async () => {
     const composed = composeApp(readConfiguration(testEnvironment()));
 
@@ -189,6 +249,7 @@ describe('GET /api/health and subscriptions that need an operator', () => {
     expect(bodyOf(response)).toMatchObject({
       status: 'degraded',
       subscriptionsNeedingOperator: null,
+      subscriptionsWithoutLifecycleUrl: null,
       subscriptionsUnreadable: expect.stringContaining('could not read the subscriptions table') as unknown,
     });
   });

@@ -2,6 +2,7 @@ import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manageSubscriptions } from '../../src/functions/manageSubscriptions';
 import { SubscriptionSnapshot } from '../../src/index';
+import type { SubscriptionSettings } from '../../src/lib/subscriptions';
 import { invocationContext } from '../support/functions';
 import { createWorld, requestsOf, type World } from '../lib/subscriptions/world';
 
@@ -19,6 +20,7 @@ async function call(
   method: string,
   path: string,
   body?: unknown,
+  settings: Partial<SubscriptionSettings> = {},
 ): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
   const [, id, action] = /^\/api\/subscriptions(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path) ?? [];
   const request = new HttpRequest({
@@ -28,10 +30,10 @@ async function call(
     ...(body === undefined ? {} : { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }),
   });
   const { context } = invocationContext('manageSubscriptions');
-  const response: HttpResponseInit = await manageSubscriptions(request, context, () => ({
-    ...world.deps(),
-    observations: new SubscriptionSnapshot(),
-  }));
+  const response: HttpResponseInit = await manageSubscriptions(request, context, () => {
+    const deps = world.deps();
+    return { ...deps, settings: { ...deps.settings, ...settings }, observations: new SubscriptionSnapshot() };
+  });
   const text = typeof response.body === 'string' ? response.body : '';
   return {
     status: response.status ?? 200,
@@ -104,6 +106,27 @@ describe('management API', () => {
       detail: expect.stringMatching(/^Rule supported-resource: .*presence.*"unlisted": true/) as string,
     });
     expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
+  });
+
+  it('refuses a webhook subscription without a lifecycle URL with 400, and creates it when the body opts out', async () => {
+    const withoutLifecycle = { lifecycleNotificationUrl: undefined };
+    const body = { resource: 'users', changeType: 'updated' };
+
+    const refused = await call('POST', '/api/subscriptions', body, withoutLifecycle);
+
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({
+      code: 'ERR_SUBSCRIPTION_RULE_VIOLATED',
+      detail: expect.stringMatching(
+        /^Rule lifecycle-url: .*pause it.*lost.*Set LIFECYCLE_NOTIFICATION_URL.*"withoutLifecycleUrl": true/,
+      ) as string,
+    });
+    expect(requestsOf(world, 'createSubscription')).toHaveLength(0);
+
+    const created = await call('POST', '/api/subscriptions', { ...body, withoutLifecycleUrl: true }, withoutLifecycle);
+
+    expect(created.status).toBe(201);
+    expect(world.sim.subscriptions().map((subscription) => subscription.lifecycleNotificationUrl)).toEqual([null]);
   });
 
   it('surfaces a failed validation handshake as 422 saying where and why', async () => {

@@ -7,8 +7,10 @@
  *
  * Format: `{ "subscriptions": [ { "resource": "users", "changeType": "updated,deleted",
  * "tenantId": "<guid, optional>", "includeResourceData": false, "initialSync": false, "delivery": "eventGrid",
- * "unlisted": false } ] }` (a bare array is accepted too; `delivery` defaults to DEFAULT_DELIVERY; `unlisted: true`
- * subscribes to a resource the table does not list, docs/resources.md#unlisted-resources). An entry may name its user
+ * "unlisted": false, "withoutLifecycleUrl": false } ] }` (a bare array is accepted too; `delivery` defaults to
+ * DEFAULT_DELIVERY; `unlisted: true` subscribes to a resource the table does not list, docs/resources.md#unlisted-resources;
+ * `withoutLifecycleUrl: true` accepts a webhook subscription without a lifecycle URL,
+ * docs/subscriptions.md#subscriptions-without-a-lifecycle-url). An entry may name its user
  * by user principal name: the create resolves it to the id once, like the API's, and the entry then matches that
  * subscription.
  */
@@ -29,6 +31,7 @@ const fileSchema = lazySchema(() => {
     initialSync: z.optional(z.boolean()),
     delivery: z.optional(z.enum(DELIVERY_ROUTES)),
     unlisted: z.optional(z.boolean()),
+    withoutLifecycleUrl: z.optional(z.boolean()),
   });
   return z.union([z.strictObject({ subscriptions: z.array(entrySchema) }), z.array(entrySchema)]);
 });
@@ -59,6 +62,7 @@ export function parseDesiredState(text: string, settings: SubscriptionSettings, 
       initialSync: entry.initialSync,
       delivery: entry.delivery,
       unlisted: entry.unlisted,
+      withoutLifecycleUrl: entry.withoutLifecycleUrl,
     };
     let key: string;
     try {

@@ -22,6 +22,7 @@ export type SubscriptionRule =
   | 'expiration'
   | 'maximum-lifetime'
   | 'lifecycle-url-required'
+  | 'lifecycle-url'
   | 'tenant-id'
   | 'initial-sync'
   | 'app-only-user';

@@ -65,7 +65,14 @@ export {
 export { TenantBackoff, type Sleep } from './tenantBackoff';
 export { toSubscriptionView, type SubscriptionView } from './subscriptionView';
 export { getGraphSubscription } from './graphSubscriptionApi';
-export { subscriptionsNeedingOperator, type SubscriptionNeedingOperator } from './needsOperator';
+export {
+  subscriptionsHealth,
+  subscriptionsNeedingOperator,
+  subscriptionsWithoutLifecycleUrl,
+  type SubscriptionNeedingOperator,
+  type SubscriptionsHealth,
+  type SubscriptionWithoutLifecycleUrl,
+} from './needsOperator';
 export { reauthorizeRenewWaitMs, SUBSCRIPTION_LEASE_MS } from './records';
 export {
   DesiredStateInvalid,

@@ -1,7 +1,9 @@
 /**
- * Subscriptions the app cannot bring back on its own, as /api/health lists them (docs/operations.md#health):
- * Graph refused them for a reason retrying will not fix (`failed`), or they are past their expiry while the
- * table still counts on them (the reconciler is not keeping them alive). Each names its cause; no clientState.
+ * What /api/health says about the subscriptions table (docs/operations.md#health). Subscriptions the app cannot bring
+ * back on its own: Graph refused them for a reason retrying will not fix (`failed`), or they are past their expiry
+ * while the table still counts on them (the reconciler is not keeping them alive); each names its cause; no
+ * clientState. And the active subscriptions that run without a lifecycle URL, which Graph pauses unannounced when
+ * their token lapses (docs/subscriptions.md#subscriptions-without-a-lifecycle-url).
  */
 import { isIntentKey, type SubscriptionRecord, type SubscriptionStatus } from './subscriptionRecord';
 
@@ -15,6 +17,46 @@ export interface SubscriptionNeedingOperator {
   readonly reason: string;
   /** The subscription's last recorded failure, secret-free. */
   readonly lastError: string | null;
+}
+
+/** An active subscription Graph has no lifecycle URL for, as /api/health lists it. */
+export interface SubscriptionWithoutLifecycleUrl {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly resource: string;
+  readonly changeType: string;
+}
+
+export interface SubscriptionsHealth {
+  readonly needingOperator: readonly SubscriptionNeedingOperator[];
+  readonly withoutLifecycleUrl: readonly SubscriptionWithoutLifecycleUrl[];
+}
+
+/** Both health lists from one read of the table. */
+export function subscriptionsHealth(records: readonly SubscriptionRecord[], now: Date): SubscriptionsHealth {
+  return {
+    needingOperator: subscriptionsNeedingOperator(records, now),
+    withoutLifecycleUrl: subscriptionsWithoutLifecycleUrl(records),
+  };
+}
+
+/** Active subscriptions created without a lifecycle URL (a webhook opted out with `withoutLifecycleUrl`). */
+export function subscriptionsWithoutLifecycleUrl(
+  records: readonly SubscriptionRecord[],
+): SubscriptionWithoutLifecycleUrl[] {
+  return records
+    .filter(
+      (record) =>
+        !isIntentKey(record.subscriptionId) &&
+        record.status === 'active' &&
+        record.lifecycleNotificationUrl === undefined,
+    )
+    .map((record) => ({
+      id: record.subscriptionId,
+      tenantId: record.tenantId,
+      resource: record.resource,
+      changeType: record.changeType,
+    }));
 }
 
 export function subscriptionsNeedingOperator(

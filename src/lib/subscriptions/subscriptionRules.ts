@@ -2,7 +2,8 @@
  * The rules a subscription request must meet, checked before Graph is called (docs/graph-protocol.md §1.1-§1.3), all
  * read from the one resource-kind registry: a supported resource, change types the kind allows, rich
  * notifications only where Graph offers them and only with a certificate configured, an expiry within
- * the kind's maximum (the shorter rich limit included), and a lifecycle URL where Graph requires one.
+ * the kind's maximum (the shorter rich limit included), a lifecycle URL where Graph requires one, and a lifecycle URL
+ * on every subscription unless the request opts out (docs/subscriptions.md#subscriptions-without-a-lifecycle-url).
  * Each refusal names its rule and says how to fix the request. Also: how long to ask Graph for on
  * create and renewal (the maximum less a margin), and when a subscription is due for renewal.
  */
@@ -55,6 +56,12 @@ export interface SubscriptionRequest {
    * #unlisted-resources). Ignored for a listed resource.
    */
   readonly unlisted?: boolean | undefined;
+  /**
+   * Create the subscription even though Graph would get no lifecycle URL (a webhook with LIFECYCLE_NOTIFICATION_URL
+   * unset), accepting that Graph pauses it unannounced when its token lapses (docs/subscriptions.md
+   * #subscriptions-without-a-lifecycle-url). Default false: such a create is refused.
+   */
+  readonly withoutLifecycleUrl?: boolean | undefined;
 }
 
 /** A request that passed every rule, ready for Graph. */
@@ -85,7 +92,13 @@ export function planSubscription(
   const maxMinutes = maxLifetimeMinutes(kind, includeResourceData, settings);
   const expiresMs = plannedExpiryMs(request.expirationDateTime, maxMinutes, kind, includeResourceData, settings, now);
   const delivery = request.delivery ?? defaultRoute(settings);
-  checkLifecycleUrl(delivery, kind, settings, (expiresMs - now.getTime()) / MINUTE_MS);
+  checkLifecycleUrl(
+    delivery,
+    kind,
+    settings,
+    (expiresMs - now.getTime()) / MINUTE_MS,
+    request.withoutLifecycleUrl === true,
+  );
   return {
     kind,
     tenantId,
@@ -204,23 +217,30 @@ function plannedExpiryMs(
   return expiresMs;
 }
 
-/** Graph's rule that long-lived subscriptions of some kinds need a lifecycle URL. */
+/**
+ * Graph's rule that long-lived subscriptions of some kinds need a lifecycle URL, then graph-notify's that every
+ * subscription has one unless the request opts out: without one Graph pauses the subscription unannounced when its
+ * token lapses and the changes made meanwhile are lost (docs/subscriptions.md#subscriptions-without-a-lifecycle-url).
+ */
 function checkLifecycleUrl(
   delivery: DeliveryRoute,
   kind: ResourceKind,
   settings: SubscriptionSettings,
   lifetimeMinutes: number,
+  withoutLifecycleUrl: boolean,
 ): void {
   // Event Grid and Event Hubs take the route's own URL as lifecycleNotificationUrl: only webhooks can lack one.
-  if (
-    delivery === 'webhook' &&
-    kind.lifecycleRequiredAboveMinutes !== undefined &&
-    settings.lifecycleNotificationUrl === undefined &&
-    lifetimeMinutes > kind.lifecycleRequiredAboveMinutes
-  ) {
+  if (delivery !== 'webhook' || settings.lifecycleNotificationUrl !== undefined) return;
+  if (kind.lifecycleRequiredAboveMinutes !== undefined && lifetimeMinutes > kind.lifecycleRequiredAboveMinutes) {
     throw new SubscriptionRuleViolated(
       'lifecycle-url-required',
       `Graph requires a lifecycle notification URL for ${kind.name} subscriptions that live more than ${kind.lifecycleRequiredAboveMinutes} minutes: set LIFECYCLE_NOTIFICATION_URL, or ask for an expirationDateTime at most ${kind.lifecycleRequiredAboveMinutes} minutes ahead`,
+    );
+  }
+  if (!withoutLifecycleUrl) {
+    throw new SubscriptionRuleViolated(
+      'lifecycle-url',
+      `LIFECYCLE_NOTIFICATION_URL is not set, so this webhook subscription would have no lifecycle URL: Graph would pause it without warning whenever its access token lapses (about an hour after each create or renewal) and the changes made until its next renewal would be lost. Set LIFECYCLE_NOTIFICATION_URL, deliver through eventGrid or eventHubs, or accept the loss explicitly with "withoutLifecycleUrl": true (API and desired-state file) or --without-lifecycle-url (CLI) (docs/subscriptions.md#subscriptions-without-a-lifecycle-url)`,
     );
   }
 }
@@ -379,6 +399,7 @@ const requestSchema = lazySchema(() =>
     initialSync: z.optional(z.boolean()),
     delivery: z.optional(z.enum(DELIVERY_ROUTES)),
     unlisted: z.optional(z.boolean()),
+    withoutLifecycleUrl: z.optional(z.boolean()),
   }),
 );
 
@@ -389,7 +410,7 @@ export function parseSubscriptionRequest(body: unknown): SubscriptionRequest {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
     throw new SubscriptionRequestInvalid(
-      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean, "delivery"?: "webhook" | "eventGrid" | "eventHubs", "unlisted"?: boolean})`,
+      `${where}: ${issue?.message ?? 'invalid'} (expected {"resource": string, "changeType": string, "tenantId"?: string, "includeResourceData"?: boolean, "expirationDateTime"?: string, "initialSync"?: boolean, "delivery"?: "webhook" | "eventGrid" | "eventHubs", "unlisted"?: boolean, "withoutLifecycleUrl"?: boolean})`,
     );
   }
   return parsed.data;

@@ -76,7 +76,10 @@ describe('a subscription request with a route', () => {
   const now = new Date('2026-05-01T10:00:00Z');
 
   it('takes DEFAULT_DELIVERY when it names none', () => {
-    expect(planSubscription({ resource: 'users', changeType: 'updated' }, settings, now).delivery).toBe('webhook');
+    // These settings have no LIFECYCLE_NOTIFICATION_URL: a webhook subscription needs the explicit opt-out.
+    expect(
+      planSubscription({ resource: 'users', changeType: 'updated', withoutLifecycleUrl: true }, settings, now).delivery,
+    ).toBe('webhook');
     const gridByDefault = { ...settings, delivery: { ...delivery, defaultRoute: 'eventGrid' as const } };
     expect(planSubscription({ resource: 'users', changeType: 'updated' }, gridByDefault, now).delivery).toBe(
       'eventGrid',

@@ -33,4 +33,16 @@ describe('desired-state file', () => {
     );
     expect(() => parseDesiredState(chat, settings, NOW)).toThrow(/Rule initial-sync/);
   });
+
+  it('refuses the whole file when an entry would have no lifecycle URL, and takes the per-entry opt-out', () => {
+    const withoutLifecycle = { ...settings, lifecycleNotificationUrl: undefined };
+    const plain = JSON.stringify([{ resource: 'users', changeType: 'updated' }]);
+    const optedOut = JSON.stringify([{ resource: 'users', changeType: 'updated', withoutLifecycleUrl: true }]);
+
+    expect(() => parseDesiredState(plain, withoutLifecycle, NOW)).toThrow(/entry 0 \(users\): Rule lifecycle-url: /);
+    expect(parseDesiredState(optedOut, withoutLifecycle, NOW)).toEqual([
+      expect.objectContaining({ resource: 'users', withoutLifecycleUrl: true }),
+    ]);
+    expect(parseDesiredState(plain, settings, NOW)).toHaveLength(1);
+  });
 });

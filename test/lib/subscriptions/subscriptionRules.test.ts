@@ -146,11 +146,43 @@ describe('subscription rules (checked before Graph is called)', () => {
           resource: 'chats/19:abc/messages',
           changeType: 'created',
           expirationDateTime: new Date(NOW.getTime() + 50 * MINUTE).toISOString(),
+          withoutLifecycleUrl: true,
         },
         withoutLifecycle,
       ),
     ).toBeUndefined();
     expect(ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created' })).toBeUndefined();
+    // The opt-out from graph-notify's own rule does not lift Graph's.
+    expect(
+      ruleOf({ resource: 'chats/19:abc/messages', changeType: 'created', withoutLifecycleUrl: true }, withoutLifecycle),
+    ).toBe('lifecycle-url-required');
+  });
+
+  it('refuses a webhook subscription without a lifecycle URL unless the request opts out, saying why and how', () => {
+    const withoutLifecycle = { lifecycleNotificationUrl: undefined };
+    const request = { resource: 'users', changeType: 'updated' };
+
+    expect(ruleOf(request, withoutLifecycle)).toBe('lifecycle-url');
+    expect(() => planSubscription(request, { ...settings, ...withoutLifecycle }, NOW)).toThrow(
+      /Rule lifecycle-url: .*pause it.*lost.*Set LIFECYCLE_NOTIFICATION_URL.*"withoutLifecycleUrl": true.*--without-lifecycle-url/,
+    );
+    expect(ruleOf({ ...request, withoutLifecycleUrl: false }, withoutLifecycle)).toBe('lifecycle-url');
+    expect(ruleOf({ ...request, withoutLifecycleUrl: true }, withoutLifecycle)).toBeUndefined();
+    expect(ruleOf(request)).toBeUndefined();
+    // Event Grid and Event Hubs give Graph their own URL as the lifecycle URL.
+    expect(ruleOf({ ...request, delivery: 'eventGrid' }, withoutLifecycle)).toBeUndefined();
+    expect(ruleOf({ ...request, delivery: 'eventHubs' }, withoutLifecycle)).toBeUndefined();
+  });
+
+  it('reads the opt-out from a create request body, and refuses one that is not a boolean', () => {
+    expect(parseSubscriptionRequest({ resource: 'users', changeType: 'updated', withoutLifecycleUrl: true })).toEqual({
+      resource: 'users',
+      changeType: 'updated',
+      withoutLifecycleUrl: true,
+    });
+    expect(() =>
+      parseSubscriptionRequest({ resource: 'users', changeType: 'updated', withoutLifecycleUrl: 'yes' }),
+    ).toThrow(/withoutLifecycleUrl: /);
   });
 
   it('defaults the expiry to the kind maximum less the margin, the rich limit included, and capped by the setting', () => {

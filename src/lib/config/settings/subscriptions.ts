@@ -25,10 +25,10 @@ export const subscriptionSettings = {
   lifecycleNotificationUrl: defineSetting({
     name: 'LIFECYCLE_NOTIFICATION_URL',
     description:
-      'Public URL of the lifecycle webhook including the function key: https://<app>/api/lifecycle?code=<key>. Sent as lifecycleNotificationUrl on create (Graph cannot add it later). Optional, but without it Graph sends no reauthorizationRequired, subscriptionRemoved or missed events and Teams subscriptions longer than 1 hour are refused. A Key Vault reference in Azure.',
+      'Public URL of the lifecycle webhook including the function key: https://<app>/api/lifecycle?code=<key>. Sent as lifecycleNotificationUrl on create (Graph cannot add it later). Optional, but without it Graph sends no reauthorizationRequired, subscriptionRemoved or missed events, so webhook creates are refused (rule lifecycle-url) unless they opt out with withoutLifecycleUrl, and Teams subscriptions longer than 1 hour are refused. A Key Vault reference in Azure.',
     secret: true,
     whenWrong:
-      'Unset: removed subscriptions are only noticed by the periodic drift check and paused deliveries are only resumed by renewals. Wrong: Graph refuses every create (validation handshake failed).',
+      'Unset: webhook creates are refused unless they opt out; an opted-out subscription is paused unannounced when its token lapses (health degraded, subscriptionsWithoutLifecycleUrl), removed subscriptions are only noticed by the periodic drift check and paused deliveries are only resumed by renewals. Wrong: Graph refuses every create (validation handshake failed).',
   }),
   reconcileSchedule: defineSetting({
     name: 'RECONCILE_SCHEDULE',
