@@ -2,7 +2,7 @@
  * `npm run dev -- --tenant`: the app takes its Graph settings from a local.settings.json instead of the
  * simulator wiring, and only storage stays local. A standalone simulator plays the "real" tenant here, as
  * a developer would point the file at one; the subscription created through the management API proves
- * the file's NOTIFICATION_URL, credentials and endpoints are what the app uses.
+ * the file's NOTIFICATION_URL, LIFECYCLE_NOTIFICATION_URL, credentials and endpoints are what the app uses.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,7 @@ describe('startLocalPipeline in tenant mode', () => {
           GRAPH_BASE_URL: tenant.graphBaseUrl,
           GRAPH_TOKEN_ENDPOINT: tenant.tokenEndpointTemplate,
           NOTIFICATION_URL: `http://127.0.0.1:${port}/api/notifications`,
+          LIFECYCLE_NOTIFICATION_URL: `http://127.0.0.1:${port}/api/lifecycle`,
           NOTIFICATIONS_QUEUE_NAME: 'tenant-notifications',
         },
       }),
@@ -69,8 +70,13 @@ describe('startLocalPipeline in tenant mode', () => {
     });
     expect(pipeline.config.storage.lifecycleQueue).toBe('graph-lifecycle');
     expect(created.status).toBe('active');
-    expect(tenant.subscriptions().map((subscription) => subscription.notificationUrl)).toEqual([
-      `http://127.0.0.1:${port}/api/notifications`,
+    expect(
+      tenant.subscriptions().map(({ notificationUrl, lifecycleNotificationUrl }) => ({ notificationUrl, lifecycleNotificationUrl })),
+    ).toEqual([
+      {
+        notificationUrl: `http://127.0.0.1:${port}/api/notifications`,
+        lifecycleNotificationUrl: `http://127.0.0.1:${port}/api/lifecycle`,
+      },
     ]);
   });
 
