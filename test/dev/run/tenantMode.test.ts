@@ -71,7 +71,9 @@ describe('startLocalPipeline in tenant mode', () => {
     expect(pipeline.config.storage.lifecycleQueue).toBe('graph-lifecycle');
     expect(created.status).toBe('active');
     expect(
-      tenant.subscriptions().map(({ notificationUrl, lifecycleNotificationUrl }) => ({ notificationUrl, lifecycleNotificationUrl })),
+      tenant
+        .subscriptions()
+        .map(({ notificationUrl, lifecycleNotificationUrl }) => ({ notificationUrl, lifecycleNotificationUrl })),
     ).toEqual([
       {
         notificationUrl: `http://127.0.0.1:${port}/api/notifications`,
