@@ -125,8 +125,9 @@ describe('periodic resync (the safety net)', () => {
     world.sim.mutate(TENANT_ID, { kind: 'user', op: 'update', id: world.userId, data: { jobTitle: 'while away' } });
     await world.sim.clock.settle();
     world.sim.faults.remove(dropping);
-    // A week without a resync: the stored users delta link is past Graph's 7 days.
-    await world.sim.clock.advance(7 * 24 * HOUR);
+    // More than a week without a resync: the stored users delta link is past Graph's 7 days, even one issued by
+    // a resync at the last step above (a link exactly 7 days old is still valid).
+    await world.sim.clock.advance(7 * 24 * HOUR + HOUR);
     const before = world.requests.length;
 
     await runPeriodicResyncs(world.deps());
