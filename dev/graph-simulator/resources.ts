@@ -557,8 +557,9 @@ function teamsTarget(segments: readonly string[], directory: TenantDirectory): S
 }
 
 /**
- * Members of one chat (`chats/{id}/members`) or of every chat (`chats/getAllMembers`): Graph notifies a member
- * added or removed, never updated ("Get change notifications for chat membership").
+ * Members of one chat (`chats/{id}/members`) or of every chat (`chats/getAllMembers`). Graph notifies a member
+ * added or removed, never updated ("Get change notifications for chat membership"), which `notifiedChangeType`
+ * holds to; it publishes no refusal of `updated` on create, so the simulator accepts every change type.
  */
 function chatMembersTarget(segments: readonly string[], directory: TenantDirectory): SubscriptionTarget | undefined {
   const names = segments.map((segment) => segment.toLowerCase());
@@ -566,7 +567,6 @@ function chatMembersTarget(segments: readonly string[], directory: TenantDirecto
     ...TEAMS_BASE,
     kind: 'teamsMembers',
     container: 'chats',
-    allowedChangeTypes: ['created', 'deleted'],
     expiryClass: 'teamsMember',
     role: 'ChatMember.Read.All',
   } as const;
