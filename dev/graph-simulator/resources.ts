@@ -468,7 +468,8 @@ const TEAMS_BASE = {
  * Teams structures and the channel-message export ("Get change notifications for teams and channels", "… for
  * membership changes in teams", "… for chat membership", "… for messages in Teams channels and chats"):
  * `teams`, `teams/{id}`, `teams/getAllChannels`, `teams/{id}/channels`, `teams/getAllMessages`,
- * `teams/{id}/channels/getAllMessages`, `teams/{id}/members`, `chats/{id}/members`, `chats/getAllMembers`;
+ * `teams/{id}/channels/getAllMessages`, `teams/{id}/members`, `teams/getAllMembers`, `chats/{id}/members`,
+ * `chats/getAllMembers`;
  * undefined for any other resource.
  */
 function teamsTarget(segments: readonly string[], directory: TenantDirectory): SubscriptionTarget | undefined {
@@ -487,6 +488,17 @@ function teamsTarget(segments: readonly string[], directory: TenantDirectory): S
       kind: 'allChannelMessages',
       container: 'teams',
       expiryClass: 'chatMessage',
+      role,
+      canonical: path,
+    };
+  }
+  if (path === 'teams/getallmembers') {
+    const role = 'TeamMember.Read.All';
+    return {
+      ...TEAMS_BASE,
+      kind: 'teamsMembers',
+      container: 'teams',
+      expiryClass: 'teamsMember',
       role,
       canonical: path,
     };

@@ -216,6 +216,28 @@ describe('change notification payloads', () => {
     expect(read).toMatchObject({ status: 200, json: { id: memberId, userId, roles: ['owner'] } });
   });
 
+  it('sends members of every team from teams/getAllMembers, and none of chats', async () => {
+    const { sim, userId } = world.graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const chat = sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    await subscribe('teams/getAllMembers?model=A', 'created,updated,deleted', {
+      lifecycleNotificationUrl: world.receiver.url,
+    });
+
+    const member = sim.mutate(TENANT_ID, {
+      kind: 'teamsMember',
+      op: 'create',
+      container: `teams/${String(team?.id)}`,
+      userId,
+    });
+    sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `chats/${String(chat?.id)}`, userId });
+    await sim.clock.settle();
+
+    expect(world.receiver.notifications().map((n) => [n.changeType, n.resource])).toEqual([
+      ['created', `teams('${String(team?.id)}')/members('${String(member?.id)}')`],
+    ]);
+  });
+
   it('asks for a lifecycle URL on a Teams structure subscription that expires more than an hour ahead', async () => {
     const { sim } = world.graph;
     const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
