@@ -477,95 +477,58 @@ function teamsTarget(segments: readonly string[], directory: TenantDirectory): S
   if (names[0] === 'chats') return chatMembersTarget(segments, directory);
   if (names[0] !== 'teams') return undefined;
   const path = names.join('/');
-  if (path === 'teams')
-    return { ...TEAMS_BASE, kind: 'teams', expiryClass: 'team', role: 'Team.ReadBasic.All', canonical: 'teams' };
-  if (path === 'teams/getallchannels')
-    return { ...TEAMS_BASE, kind: 'channels', expiryClass: 'channel', role: 'Channel.ReadBasic.All', canonical: path };
-  if (path === 'teams/getallmessages') {
-    const role = 'ChannelMessage.Read.All';
-    return {
-      ...TEAMS_BASE,
-      kind: 'allChannelMessages',
-      container: 'teams',
-      expiryClass: 'chatMessage',
-      role,
-      canonical: path,
-    };
-  }
-  if (path === 'teams/getallmembers') {
-    const role = 'TeamMember.Read.All';
-    return {
-      ...TEAMS_BASE,
-      kind: 'teamsMembers',
-      container: 'teams',
-      expiryClass: 'teamsMember',
-      role,
-      canonical: path,
-    };
+  switch (path) {
+    case 'teams':
+      return teamsStructure('teams', 'team', path);
+    case 'teams/getallchannels':
+      return teamsStructure('channels', 'channel', path);
+    case 'teams/getallmessages':
+      return teamsStructure('allChannelMessages', 'chatMessage', path, { container: 'teams' });
+    case 'teams/getallmembers':
+      return teamsStructure('teamsMembers', 'teamsMember', path, { container: 'teams' });
   }
   const teamId = segments[1] ?? '';
-  if (directory.get(`teams/${teamId}`) === undefined) throw GraphHttpError.of('notFound');
-  if (names.length === 5 && names[2] === 'channels' && names[4] === 'messages') {
-    const collectionPath = `teams/${teamId}/channels/${segments[3] ?? ''}/messages`;
-    if (directory.get(collectionPath.replace(/\/messages$/, '')) === undefined) throw GraphHttpError.of('notFound');
-    const role = 'ChannelMessage.Read.All';
-    return {
-      ...TEAMS_BASE,
-      kind: 'chatMessages',
-      collectionPath,
-      expiryClass: 'chatMessage',
-      role,
-      canonical: collectionPath,
-    };
+  const team = `teams/${teamId}`;
+  if (directory.get(team) === undefined) throw GraphHttpError.of('notFound');
+  const rest = names.slice(2);
+  if (rest.length === 3 && rest[0] === 'channels' && rest[2] === 'messages') {
+    const channel = `${team}/channels/${segments[3] ?? ''}`;
+    if (directory.get(channel) === undefined) throw GraphHttpError.of('notFound');
+    const collectionPath = `${channel}/messages`;
+    return teamsStructure('chatMessages', 'chatMessage', collectionPath, { collectionPath });
   }
-  const rest = names.slice(2).join('/');
-  const canonical = [`teams/${teamId}`, ...names.slice(2)].join('/');
-  switch (rest) {
+  const canonical = [team, ...rest].join('/');
+  switch (rest.join('/')) {
     case '':
-      return {
-        ...TEAMS_BASE,
-        kind: 'team',
-        objectId: teamId,
-        expiryClass: 'team',
-        role: 'Team.ReadBasic.All',
-        canonical,
-      };
+      return teamsStructure('team', 'team', canonical, { objectId: teamId });
     case 'channels':
-      return {
-        ...TEAMS_BASE,
-        kind: 'channels',
-        teamId,
-        expiryClass: 'channel',
-        role: 'Channel.ReadBasic.All',
-        canonical,
-      };
-    case 'channels/getallmessages': {
-      const role = 'ChannelMessage.Read.All';
-      return {
-        ...TEAMS_BASE,
-        kind: 'allChannelMessages',
-        teamId,
-        container: 'teams',
-        expiryClass: 'chatMessage',
-        role,
-        canonical,
-      };
-    }
-    case 'members': {
-      const role = 'TeamMember.Read.All';
-      return {
-        ...TEAMS_BASE,
-        kind: 'teamsMembers',
-        teamId,
-        container: 'teams',
-        expiryClass: 'teamsMember',
-        role,
-        canonical,
-      };
-    }
+      return teamsStructure('channels', 'channel', canonical, { teamId });
+    case 'channels/getallmessages':
+      return teamsStructure('allChannelMessages', 'chatMessage', canonical, { teamId, container: 'teams' });
+    case 'members':
+      return teamsStructure('teamsMembers', 'teamsMember', canonical, { teamId, container: 'teams' });
     default:
       return undefined;
   }
+}
+
+/** The application permission each Teams structure subscription needs, as its change-notification page names it. */
+type TeamsStructureClass = 'team' | 'channel' | 'chatMessage' | 'teamsMember';
+const TEAMS_ROLES: Readonly<Record<TeamsStructureClass, string>> = {
+  team: 'Team.ReadBasic.All',
+  channel: 'Channel.ReadBasic.All',
+  chatMessage: 'ChannelMessage.Read.All',
+  teamsMember: 'TeamMember.Read.All',
+};
+
+/** A subscription to a Teams structure: every change type, rich allowed, the permission of its class. */
+function teamsStructure(
+  kind: SubscriptionTargetKind,
+  expiryClass: TeamsStructureClass,
+  canonical: string,
+  scope: Pick<SubscriptionTarget, 'teamId' | 'container' | 'objectId' | 'collectionPath'> = {},
+): SubscriptionTarget {
+  return { ...TEAMS_BASE, kind, expiryClass, role: TEAMS_ROLES[expiryClass], canonical, ...scope };
 }
 
 /**

@@ -189,6 +189,25 @@ describe('change notification payloads', () => {
     expect(read).toMatchObject({ status: 200, json: { id: message?.id, channelIdentity: { teamId, channelId } } });
   });
 
+  it("sends one channel's messages to teams/{id}/channels/{id}/messages, and not another channel's", async () => {
+    const { sim } = world.graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const teamId = String(team?.id);
+    const watched = String(sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId })?.id);
+    const other = String(sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId })?.id);
+    await subscribe(`teams/${teamId}/channels/${encodeURIComponent(watched)}/messages`, 'created', {
+      lifecycleNotificationUrl: world.receiver.url,
+    });
+
+    const message = sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId: watched });
+    sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId: other });
+    await sim.clock.settle();
+
+    expect(world.receiver.notifications().map((n) => n.resource)).toEqual([
+      `teams('${teamId}')/channels('${watched}')/messages('${String(message?.id)}')`,
+    ]);
+  });
+
   it("sends chat members added and removed as chats('{id}')/members('{id}'), never an update, and serves the read", async () => {
     const { sim, userId } = world.graph;
     const chat = sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
