@@ -34,6 +34,18 @@ const MUTATIONS: Record<string, z.ZodType> = {
   'chatMessage:create': z.object({ chatId: id, data: data.exactOptional() }),
   'chatMessage:update': z.object({ chatId: id, id, data }),
   'chatMessage:delete': z.object({ chatId: id, id }),
+  'team:create': z.object({ data: data.exactOptional() }),
+  'team:update': z.object({ id, data }),
+  'team:delete': z.object({ id }),
+  'channel:create': z.object({ teamId: id, data: data.exactOptional() }),
+  'channel:update': z.object({ teamId: id, id, data }),
+  'channel:delete': z.object({ teamId: id, id }),
+  'channelMessage:create': z.object({ teamId: id, channelId: id, data: data.exactOptional() }),
+  'channelMessage:update': z.object({ teamId: id, channelId: id, id, data }),
+  'channelMessage:delete': z.object({ teamId: id, channelId: id, id }),
+  'teamsMember:create': z.object({ container: id, userId: id, data: data.exactOptional() }),
+  'teamsMember:update': z.object({ container: id, id, data }),
+  'teamsMember:delete': z.object({ container: id, id }),
 };
 const SAME_AS: Record<string, string> = { group: 'user', contact: 'event' };
 

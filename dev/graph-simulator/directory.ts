@@ -50,6 +50,19 @@ export type Mutation =
   | { kind: 'chatMessage'; op: 'create'; chatId: string; data?: JsonObject }
   | { kind: 'chatMessage'; op: 'update'; chatId: string; id: string; data: JsonObject }
   | { kind: 'chatMessage'; op: 'delete'; chatId: string; id: string }
+  | { kind: 'team'; op: 'create'; data?: JsonObject }
+  | { kind: 'team'; op: 'update'; id: string; data: JsonObject }
+  | { kind: 'team'; op: 'delete'; id: string }
+  | { kind: 'channel'; op: 'create'; teamId: string; data?: JsonObject }
+  | { kind: 'channel'; op: 'update'; teamId: string; id: string; data: JsonObject }
+  | { kind: 'channel'; op: 'delete'; teamId: string; id: string }
+  | { kind: 'channelMessage'; op: 'create'; teamId: string; channelId: string; data?: JsonObject }
+  | { kind: 'channelMessage'; op: 'update'; teamId: string; channelId: string; id: string; data: JsonObject }
+  | { kind: 'channelMessage'; op: 'delete'; teamId: string; channelId: string; id: string }
+  /** `container`: the team or chat the member belongs to, `teams/{id}` or `chats/{id}`. */
+  | { kind: 'teamsMember'; op: 'create'; container: string; userId: string; data?: JsonObject }
+  | { kind: 'teamsMember'; op: 'update'; container: string; id: string; data: JsonObject }
+  | { kind: 'teamsMember'; op: 'delete'; container: string; id: string }
   | { kind: 'presence'; op: 'update'; userId: string; data: JsonObject }
   /** `collection`: the path of the collection the item lives in (`COLLECTION_SHAPES`). */
   | { kind: CollectionItemKind; op: 'create'; collection: string; data?: JsonObject }
@@ -221,6 +234,14 @@ export class TenantDirectory {
         return this.#applyChat(mutation, hints);
       case 'chatMessage':
         return this.#applyChatMessage(mutation, hints);
+      case 'team':
+        return this.#applyTeam(mutation, hints);
+      case 'channel':
+        return this.#applyChannel(mutation, hints);
+      case 'channelMessage':
+        return this.#applyChannelMessage(mutation, hints);
+      case 'teamsMember':
+        return this.#applyTeamsMember(mutation, hints);
       case 'presence':
         return this.#applyPresence(mutation, hints);
       case 'listItem':
@@ -563,6 +584,127 @@ export class TenantDirectory {
     if (mutation.op === 'update')
       return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
     return this.#remove(existing, hints, false);
+  }
+
+  /** A team (`teams/{id}`): its id is a GUID, as the id of the Microsoft 365 group behind it. */
+  #applyTeam(mutation: Extract<Mutation, { kind: 'team' }>, hints: ChangeHints): StoredResource {
+    if (mutation.op === 'create') {
+      const id = newGuid();
+      const body: JsonObject = {
+        id,
+        displayName: `Team ${id.slice(0, 6)}`,
+        description: null,
+        createdDateTime: this.#now().toISOString(),
+        isArchived: false,
+        visibility: 'public',
+        tenantId: this.tenantId,
+        webUrl: `https://teams.microsoft.com/l/team/19%3a${id.replaceAll('-', '')}%40thread.tacv2/conversations?groupId=${id}&tenantId=${this.tenantId}`,
+        ...mutation.data,
+      };
+      return this.#create('team', 'teams', { teamId: id }, id, body, hints);
+    }
+    const existing = this.#requireTeam(mutation.id);
+    return mutation.op === 'update'
+      ? this.#update(existing, mutation.data, hints)
+      : this.#remove(existing, hints, false);
+  }
+
+  #requireTeam(teamId: string): StoredResource {
+    const team = this.get(`teams/${teamId}`);
+    if (team === undefined) throw new MutationRejected(`team ${teamId} does not exist`, 404);
+    return team;
+  }
+
+  /** A channel of a team (`teams/{id}/channels/{id}`), ids `19:{hex}@thread.tacv2` as Graph gives them. */
+  #applyChannel(mutation: Extract<Mutation, { kind: 'channel' }>, hints: ChangeHints): StoredResource {
+    const team = this.#requireTeam(mutation.teamId);
+    const collection = `teams/${team.id}/channels`;
+    if (mutation.op === 'create') {
+      const id = `19:${randomUUID().replaceAll('-', '')}@thread.tacv2`;
+      const body: JsonObject = {
+        id,
+        displayName: `Channel ${id.slice(3, 9)}`,
+        description: null,
+        createdDateTime: this.#now().toISOString(),
+        membershipType: 'standard',
+        email: '',
+        ...mutation.data,
+      };
+      return this.#create('channel', collection, { teamId: team.id, collectionPath: collection }, id, body, hints);
+    }
+    const existing = this.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`channel ${mutation.id} does not exist`, 404);
+    return mutation.op === 'update'
+      ? this.#update(existing, mutation.data, hints)
+      : this.#remove(existing, hints, false);
+  }
+
+  /** A message of a channel (`teams/{id}/channels/{id}/messages/{id}`), stored as a chat message with its team. */
+  #applyChannelMessage(mutation: Extract<Mutation, { kind: 'channelMessage' }>, hints: ChangeHints): StoredResource {
+    const team = this.#requireTeam(mutation.teamId);
+    const channel = this.get(`teams/${team.id}/channels/${mutation.channelId}`);
+    if (channel === undefined) throw new MutationRejected(`channel ${mutation.channelId} does not exist`, 404);
+    const collection = `teams/${team.id}/channels/${channel.id}/messages`;
+    const owner = { teamId: team.id, collectionPath: collection };
+    if (mutation.op === 'create') {
+      const now = this.#now();
+      const id = String(now.getTime() + this.#seq);
+      const body: JsonObject = {
+        id,
+        etag: id,
+        messageType: 'message',
+        replyToId: null,
+        createdDateTime: now.toISOString(),
+        lastModifiedDateTime: now.toISOString(),
+        deletedDateTime: null,
+        channelIdentity: { teamId: team.id, channelId: channel.id },
+        from: { user: { id: newGuid(), displayName: 'Simulated Member' } },
+        body: { contentType: 'text', content: 'Hello from the Graph simulator' },
+        ...mutation.data,
+      };
+      return this.#create('chatMessage', collection, owner, id, body, hints);
+    }
+    const existing = this.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`channel message ${mutation.id} does not exist`, 404);
+    if (mutation.op === 'update')
+      return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
+    return this.#remove(existing, hints, false);
+  }
+
+  /**
+   * A member of a team or chat (`teams/{id}/members/{id}`, `chats/{id}/members/{id}`), an
+   * aadUserConversationMember whose id is, as Graph's, the base64 of `0#{team or chat id}#{user id}`.
+   */
+  #applyTeamsMember(mutation: Extract<Mutation, { kind: 'teamsMember' }>, hints: ChangeHints): StoredResource {
+    const [nav, containerId = ''] = mutation.container.split('/');
+    const container = nav === 'teams' || nav === 'chats' ? this.get(`${nav}/${containerId}`) : undefined;
+    if (container === undefined) throw new MutationRejected(`${mutation.container} is not a team or chat`, 404);
+    const collection = `${mutation.container}/members`;
+    const owner: ResourceOwner =
+      nav === 'teams'
+        ? { teamId: container.id, collectionPath: collection }
+        : { chatId: container.id, collectionPath: collection };
+    if (mutation.op === 'create') {
+      const user = this.#mailbox(mutation.userId);
+      const id = Buffer.from(`0#${container.id}#${user.id}`, 'utf8').toString('base64');
+      const body: JsonObject = {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        id,
+        roles: [],
+        displayName: user.body.displayName ?? null,
+        visibleHistoryStartDateTime: '0001-01-01T00:00:00Z',
+        userId: user.id,
+        email: user.body.mail ?? null,
+        tenantId: this.tenantId,
+        ...mutation.data,
+      };
+      return this.#create('teamsMember', collection, owner, id, body, hints);
+    }
+    const existing = this.get(`${collection}/${mutation.id}`);
+    if (existing === undefined) throw new MutationRejected(`member ${mutation.id} does not exist`, 404);
+    return mutation.op === 'update'
+      ? this.#update(existing, mutation.data, hints)
+      : this.#remove(existing, hints, false);
   }
 
   /**

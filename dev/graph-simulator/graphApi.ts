@@ -282,6 +282,8 @@ export class GraphApi {
         return this.#drive(route, route.segments[1] ?? '', 2);
       case 'chats':
         return this.#chats(route);
+      case 'teams':
+        return this.#teams(route);
       case 'communications':
         return this.#presences(route);
       case 'sites':
@@ -715,6 +717,11 @@ export class GraphApi {
 
   #chats(route: Route): SimResponse {
     const { names, segments, directory } = route;
+    if (names[2] === 'members') {
+      this.#need(route, 'ChatMember.Read.All', 'other');
+      if (directory.get(`chats/${segments[1] ?? ''}`) === undefined) throw GraphHttpError.of('notFound');
+      return this.#members(route, `chats/${segments[1] ?? ''}/members`);
+    }
     this.#need(route, 'Chat.Read.All', 'other');
     if (names.length === 1) return this.#list(route, directory.list('chats'), 'chats', 50);
     const chatId = segments[1] ?? '';
@@ -731,6 +738,50 @@ export class GraphApi {
         );
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /**
+   * Teams, their channels, channel messages and members: `teams[/{id}]`, `teams/{id}/channels[/{id}]`,
+   * `teams/{id}/channels/{id}/messages[/{id}]`, `teams/{id}/members[/{id}]`, each with the permission its
+   * "Get" page names.
+   */
+  #teams(route: Route): SimResponse {
+    const { names, segments, directory } = route;
+    const teamId = segments[1] ?? '';
+    const team = `teams/${teamId}`;
+    if (names.length <= 2) {
+      this.#need(route, 'Team.ReadBasic.All', 'other');
+      if (names.length === 1) return this.#list(route, directory.list('teams'), 'teams', 50);
+      return this.#entity(route, directory.get(team), 'teams');
+    }
+    if (directory.get(team) === undefined) throw GraphHttpError.of('notFound');
+    if (names[2] === 'members') {
+      this.#need(route, 'TeamMember.Read.All', 'other');
+      return this.#members(route, `${team}/members`);
+    }
+    if (names[2] === 'channels' && names.length <= 4) {
+      this.#need(route, 'Channel.ReadBasic.All', 'other');
+      const channels = `${team}/channels`;
+      if (names.length === 3) return this.#list(route, directory.list(channels), `teams('${teamId}')/channels`, 50);
+      return this.#entity(route, directory.get(`${channels}/${segments[3] ?? ''}`), `teams('${teamId}')/channels`);
+    }
+    if (names[2] === 'channels' && names[4] === 'messages' && names.length <= 6) {
+      this.#need(route, 'ChannelMessage.Read.All', 'other');
+      const channel = `${team}/channels/${segments[3] ?? ''}`;
+      if (directory.get(channel) === undefined) throw GraphHttpError.of('notFound');
+      const context = `teams('${teamId}')/channels('${segments[3] ?? ''}')/messages`;
+      if (names.length === 5) return this.#list(route, directory.list(`${channel}/messages`), context, 50);
+      return this.#entity(route, directory.get(`${channel}/messages/${segments[5] ?? ''}`), context);
+    }
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /** The members of a team or chat (`{container}/members`), or one of them. */
+  #members(route: Route, collection: string): SimResponse {
+    const { names, segments, directory } = route;
+    if (names.length === 3) return this.#list(route, directory.list(collection), collection, 50);
+    if (names.length === 4) return this.#entity(route, directory.get(`${collection}/${segments[3] ?? ''}`), collection);
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[4] ?? ''}'.`);
   }
 
   /**

@@ -17,6 +17,9 @@ export type SimResourceKind =
   | 'driveItem'
   | 'chat'
   | 'chatMessage'
+  | 'team'
+  | 'channel'
+  | 'teamsMember'
   | 'presence'
   | 'listItem'
   | 'todoTask'
@@ -74,6 +77,8 @@ export interface ResourceOwner {
   folderId?: string;
   driveId?: string;
   chatId?: string;
+  /** The team a channel, channel message or team member belongs to. */
+  teamId?: string;
   /** The collection a SharePoint list item or To Do task lives in (`sites/{id}/lists/{id}/items`, `users/{id}/todo/lists/{id}/tasks`). */
   collectionPath?: string;
 }
@@ -117,6 +122,9 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   driveItem: 'driveItem',
   chat: 'chat',
   chatMessage: 'chatMessage',
+  team: 'team',
+  channel: 'channel',
+  teamsMember: 'aadUserConversationMember',
   presence: 'presence',
   listItem: 'listItem',
   todoTask: 'todoTask',

@@ -46,6 +46,11 @@ export type SubscriptionTargetKind =
   | 'chat'
   | 'chatMessages'
   | 'allChatMessages'
+  | 'allChannelMessages'
+  | 'teams'
+  | 'team'
+  | 'channels'
+  | 'teamsMembers'
   | 'presences'
   | 'list'
   | 'todoTasks'
@@ -62,6 +67,9 @@ export type ExpiryClass =
   | 'driveRoot'
   | 'chat'
   | 'chatMessage'
+  | 'team'
+  | 'channel'
+  | 'teamsMember'
   | 'presence'
   | 'list'
   | 'todoTask'
@@ -82,6 +90,10 @@ export interface SubscriptionTarget {
   /** A folder below the root of a personal OneDrive; changes anywhere under it are notified. */
   readonly driveFolderId?: string;
   readonly chatId?: string;
+  /** The team whose channels, channel messages or members the subscription watches. */
+  readonly teamId?: string;
+  /** Only chat messages or members of chats (`chats`), or only those of teams and channels (`teams`). */
+  readonly container?: 'chats' | 'teams';
   readonly objectId?: string;
   /** The collection a SharePoint list or To Do task list subscription watches. */
   readonly collectionPath?: string;
@@ -156,6 +168,8 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   if (presence !== undefined) return presence;
   const collection = collectionTarget(parseGraphPath(pathPart), directory);
   if (collection !== undefined) return collection;
+  const teams = teamsTarget(parseGraphPath(pathPart), directory);
+  if (teams !== undefined) return teams;
   const selectRaw = query.get('$select');
   const select =
     selectRaw === null
@@ -330,6 +344,7 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
       return {
         ...base,
         kind: 'allChatMessages',
+        container: 'chats',
         expiryClass: 'chatMessage',
         allowedChangeTypes: ALL,
         family: 'teams',
@@ -440,6 +455,103 @@ function collectionTarget(segments: readonly string[], directory: TenantDirector
   return undefined;
 }
 
+/** What every subscription to a Teams structure shares: every change type, rich content with all properties. */
+const TEAMS_BASE = {
+  select: undefined,
+  filter: undefined,
+  family: 'teams',
+  supportsRichData: true,
+  allowedChangeTypes: ALL,
+} as const;
+
+/**
+ * Teams structures and the channel-message export ("Get change notifications for teams and channels", "… for
+ * membership changes in teams", "… for chat membership", "… for messages in Teams channels and chats"):
+ * `teams`, `teams/{id}`, `teams/getAllChannels`, `teams/{id}/channels`, `teams/getAllMessages`,
+ * `teams/{id}/channels/getAllMessages`, `teams/{id}/members`, `teams/getAllMembers`, `chats/{id}/members`,
+ * `chats/getAllMembers`;
+ * undefined for any other resource.
+ */
+function teamsTarget(segments: readonly string[], directory: TenantDirectory): SubscriptionTarget | undefined {
+  const names = segments.map((segment) => segment.toLowerCase());
+  if (names[0] === 'chats') return chatMembersTarget(segments, directory);
+  if (names[0] !== 'teams') return undefined;
+  const path = names.join('/');
+  switch (path) {
+    case 'teams':
+      return teamsStructure('teams', 'team', path);
+    case 'teams/getallchannels':
+      return teamsStructure('channels', 'channel', path);
+    case 'teams/getallmessages':
+      return teamsStructure('allChannelMessages', 'chatMessage', path, { container: 'teams' });
+    case 'teams/getallmembers':
+      return teamsStructure('teamsMembers', 'teamsMember', path, { container: 'teams' });
+  }
+  const teamId = segments[1] ?? '';
+  const team = `teams/${teamId}`;
+  if (directory.get(team) === undefined) throw GraphHttpError.of('notFound');
+  const rest = names.slice(2);
+  if (rest.length === 3 && rest[0] === 'channels' && rest[2] === 'messages') {
+    const channel = `${team}/channels/${segments[3] ?? ''}`;
+    if (directory.get(channel) === undefined) throw GraphHttpError.of('notFound');
+    const collectionPath = `${channel}/messages`;
+    return teamsStructure('chatMessages', 'chatMessage', collectionPath, { collectionPath });
+  }
+  const canonical = [team, ...rest].join('/');
+  switch (rest.join('/')) {
+    case '':
+      return teamsStructure('team', 'team', canonical, { objectId: teamId });
+    case 'channels':
+      return teamsStructure('channels', 'channel', canonical, { teamId });
+    case 'channels/getallmessages':
+      return teamsStructure('allChannelMessages', 'chatMessage', canonical, { teamId, container: 'teams' });
+    case 'members':
+      return teamsStructure('teamsMembers', 'teamsMember', canonical, { teamId, container: 'teams' });
+    default:
+      return undefined;
+  }
+}
+
+/** The application permission each Teams structure subscription needs, as its change-notification page names it. */
+type TeamsStructureClass = 'team' | 'channel' | 'chatMessage' | 'teamsMember';
+const TEAMS_ROLES: Readonly<Record<TeamsStructureClass, string>> = {
+  team: 'Team.ReadBasic.All',
+  channel: 'Channel.ReadBasic.All',
+  chatMessage: 'ChannelMessage.Read.All',
+  teamsMember: 'TeamMember.Read.All',
+};
+
+/** A subscription to a Teams structure: every change type, rich allowed, the permission of its class. */
+function teamsStructure(
+  kind: SubscriptionTargetKind,
+  expiryClass: TeamsStructureClass,
+  canonical: string,
+  scope: Pick<SubscriptionTarget, 'teamId' | 'container' | 'objectId' | 'collectionPath'> = {},
+): SubscriptionTarget {
+  return { ...TEAMS_BASE, kind, expiryClass, role: TEAMS_ROLES[expiryClass], canonical, ...scope };
+}
+
+/**
+ * Members of one chat (`chats/{id}/members`) or of every chat (`chats/getAllMembers`). Graph notifies a member
+ * added or removed, never updated ("Get change notifications for chat membership"), which `notifiedChangeType`
+ * holds to; it publishes no refusal of `updated` on create, so the simulator accepts every change type.
+ */
+function chatMembersTarget(segments: readonly string[], directory: TenantDirectory): SubscriptionTarget | undefined {
+  const names = segments.map((segment) => segment.toLowerCase());
+  const base = {
+    ...TEAMS_BASE,
+    kind: 'teamsMembers',
+    container: 'chats',
+    expiryClass: 'teamsMember',
+    role: 'ChatMember.Read.All',
+  } as const;
+  if (names.length === 2 && names[1] === 'getallmembers') return { ...base, canonical: 'chats/getallmembers' };
+  if (names.length !== 3 || names[2] !== 'members') return undefined;
+  const chatId = segments[1] ?? '';
+  if (directory.get(`chats/${chatId}`) === undefined) throw GraphHttpError.of('notFound');
+  return { ...base, chatId, canonical: `chats/${chatId}/members` };
+}
+
 /** Presence watches at most this many users per subscription ("Get change notifications for presence"). */
 const MAX_PRESENCE_IDS = 650;
 
@@ -544,6 +656,9 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
       return undefined;
     }
     case 'teams':
+      // Graph reports chat members added or removed, not updated ("Get change notifications for chat membership").
+      if (change.kind === 'teamsMember' && change.owner.chatId !== undefined && change.changeType === 'updated')
+        return undefined;
       return change.changeType;
     case 'collection':
       // A SharePoint list reports every change to its items as `updated` on the list (docs/graph-protocol.md §3.4).
@@ -566,6 +681,11 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
     chat: 'chat',
     chatMessages: 'chatMessage',
     allChatMessages: 'chatMessage',
+    allChannelMessages: 'chatMessage',
+    teams: 'team',
+    team: 'team',
+    channels: 'channel',
+    teamsMembers: 'teamsMember',
     presences: 'presence',
     list: 'listItem',
     todoTasks: 'todoTask',
@@ -582,6 +702,9 @@ function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean 
   if (target.driveId !== undefined && change.owner.driveId !== target.driveId) return false;
   if (target.chatId !== undefined && (change.kind === 'chat' ? change.id : change.owner.chatId) !== target.chatId)
     return false;
+  if (target.teamId !== undefined && change.owner.teamId !== target.teamId) return false;
+  if (target.container === 'chats' && change.owner.chatId === undefined) return false;
+  if (target.container === 'teams' && change.owner.teamId === undefined) return false;
   return true;
 }
 
@@ -698,6 +821,10 @@ export function notificationSubject(
         },
       };
     }
+    case 'team':
+    case 'channel':
+    case 'teamsMember':
+      return teamsStructureSubject(change);
     case 'presence': {
       const resource = `communications/presences('${change.id}')`;
       return {
@@ -706,7 +833,12 @@ export function notificationSubject(
       };
     }
     case 'chatMessage': {
-      const resource = `chats('${change.owner.chatId ?? ''}')/messages('${change.id}')`;
+      // A channel message: `teams('{team}')/channels('{channel}')/messages('{id}')` (rich notifications page example).
+      const channelId = change.owner.chatId === undefined ? change.owner.collectionPath?.split('/')[3] : undefined;
+      const resource =
+        channelId === undefined
+          ? `chats('${change.owner.chatId ?? ''}')/messages('${change.id}')`
+          : `teams('${change.owner.teamId ?? ''}')/channels('${channelId}')/messages('${change.id}')`;
       // Graph writes the type of basic chatMessage notifications with capitals (rich notifications page example).
       return {
         resource,
@@ -716,6 +848,24 @@ export function notificationSubject(
     default:
       return { resource: change.path, resourceData: { id: change.id } };
   }
+}
+
+/**
+ * How Graph names a team, a channel and a member in a notification: `teams('{id}')`, `teams('{id}')/channels('{id}')`,
+ * `teams('{id}')/members('{id}')`, `chats('{id}')/members('{id}')` (the Teams change-notification pages' examples).
+ */
+function teamsStructureSubject(change: ChangeEvent): NotificationSubject {
+  const team = `teams('${change.owner.teamId ?? ''}')`;
+  const [resource, odataType] =
+    change.kind === 'team'
+      ? [`teams('${change.id}')`, '#Microsoft.Graph.team']
+      : change.kind === 'channel'
+        ? [`${team}/channels('${change.id}')`, '#Microsoft.Graph.channel']
+        : [
+            `${change.owner.chatId === undefined ? team : `chats('${change.owner.chatId}')`}/members('${change.id}')`,
+            '#Microsoft.Graph.aadUserConversationMember',
+          ];
+  return { resource, resourceData: { id: change.id, '@odata.type': odataType, '@odata.id': resource } };
 }
 
 /** The resource JSON encrypted into a rich notification: `$select`ed properties for Outlook, everything for Teams. */

@@ -106,6 +106,13 @@ export interface ResourceKind {
    */
   readonly queryRule?: (resource: string) => string | undefined;
   /**
+   * The part of the subscription resource's query that chooses what the subscription watches (presence's user ids,
+   * the Teams export APIs' `model`), spelled one way whatever order or case it was written in; undefined when the
+   * resource has none. It belongs to the subscription's identity (`combinationKey`): two presence subscriptions over
+   * different users are two subscriptions, not duplicates. Kinds whose query only shapes what is sent leave it out.
+   */
+  readonly identityQuery?: (resource: string) => string | undefined;
+  /**
    * Where the notifications of a subscription lie when Graph names them outside the subscription's own path
    * (`users/{id}/chats/getAllMessages` notifies `chats('{chat}')/messages('{id}')`): the container the scope
    * check (`notificationWithinSubscription`) uses instead of the subscription path less its last segment.

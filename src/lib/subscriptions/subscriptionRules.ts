@@ -343,7 +343,11 @@ export function jitterFraction(id: string): number {
   return hash / 0x1_0000_0000;
 }
 
-/** Two subscriptions watch the same thing: same tenant, same canonical resource, same set of change types. */
+/**
+ * Two subscriptions watch the same thing: same tenant, same canonical resource, same set of change types. The
+ * canonical path drops the query, so for kinds whose query chooses what is watched (presence's `$filter=id in (…)`,
+ * the export APIs' `model`) that part of the query, spelled one way, is part of the resource here.
+ */
 export function combinationKey(subscription: {
   readonly tenantId: string;
   readonly resource: string;
@@ -355,7 +359,9 @@ export function combinationKey(subscription: {
       .map((value) => value.trim())
       .includes(type),
   ).join(',');
-  return `${subscription.tenantId.toLowerCase()}|${normalizeResourcePath(subscription.resource, subscription.tenantId)}|${types}`;
+  const query = kindOfSubscriptionResource(subscription.resource)?.identityQuery?.(subscription.resource);
+  const resource = `${normalizeResourcePath(subscription.resource, subscription.tenantId)}${query === undefined ? '' : `?${query}`}`;
+  return `${subscription.tenantId.toLowerCase()}|${resource}|${types}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TENANT_ID, errorOf, simulatorWithUser, type TestGraph } from './support.js';
+import { APP_ID, APP_SECRET, TENANT_ID, errorOf, simulatorWithUser, type TestGraph } from './support.js';
 
 let graph: TestGraph;
 
@@ -93,6 +93,78 @@ describe('resource reads', () => {
     const statuses = await Promise.all(paths.map(async (p) => (await graph.call('GET', p)).status));
 
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200]);
+  });
+
+  it('reads teams, channels, channel messages and team and chat members, lists and items', async () => {
+    const { sim, userId } = graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const teamId = String(team?.id);
+    const channel = sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId });
+    const channelId = encodeURIComponent(String(channel?.id));
+    const message = sim.mutate(TENANT_ID, {
+      kind: 'channelMessage',
+      op: 'create',
+      teamId,
+      channelId: String(channel?.id),
+    });
+    const member = sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `teams/${teamId}`, userId });
+    const chat = sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    const chatId = encodeURIComponent(String(chat?.id));
+    const chatMember = sim.mutate(TENANT_ID, {
+      kind: 'teamsMember',
+      op: 'create',
+      container: `chats/${String(chat?.id)}`,
+      userId,
+    });
+
+    const reads = await Promise.all(
+      [
+        '/teams',
+        `/teams/${teamId}`,
+        `/teams/${teamId}/channels`,
+        `/teams('${teamId}')/channels('${channelId}')`,
+        `/teams/${teamId}/channels/${channelId}/messages/${String(message?.id)}`,
+        `/teams/${teamId}/members/${String(member?.id)}`,
+        `/chats/${chatId}/members`,
+        `/chats/${chatId}/members/${String(chatMember?.id)}`,
+        `/teams/${teamId}/members/unknown`,
+      ].map(async (path) => graph.call('GET', path)),
+    );
+
+    expect(reads.map((read) => read.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 404]);
+    expect(reads.map((read) => read.json.id)).toEqual([
+      undefined,
+      teamId,
+      undefined,
+      channel?.id,
+      message?.id,
+      member?.id,
+      undefined,
+      chatMember?.id,
+      undefined,
+    ]);
+  });
+
+  it('answers 403 to a team member read without TeamMember.Read.All, while the team itself reads', async () => {
+    graph.sim.stop();
+    graph = await simulatorWithUser({
+      apps: [{ clientId: APP_ID, clientSecrets: [APP_SECRET], roles: ['Team.ReadBasic.All'] }],
+    });
+    const team = graph.sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const teamId = String(team?.id);
+    const member = graph.sim.mutate(TENANT_ID, {
+      kind: 'teamsMember',
+      op: 'create',
+      container: `teams/${teamId}`,
+      userId: graph.userId,
+    });
+
+    const teamRead = await graph.call('GET', `/teams/${teamId}`);
+    const memberRead = await graph.call('GET', `/teams/${teamId}/members/${String(member?.id)}`);
+
+    expect(teamRead.status).toBe(200);
+    expect(memberRead.status).toBe(403);
+    expect(errorOf(memberRead.json).code).toBe('accessDenied');
   });
 
   it('refuses /me for app-only callers', async () => {

@@ -117,6 +117,162 @@ describe('change notification payloads', () => {
     expect(read).toMatchObject({ status: 200, json: { id: userId, availability: 'Busy' } });
   });
 
+  it("sends team, channel and team member changes named as the Teams pages show (teams('{id}')/channels('{id}'), teams('{id}')/members('{id}')), and serves their reads", async () => {
+    const { sim, userId } = world.graph;
+    const lifecycle = { lifecycleNotificationUrl: world.receiver.url };
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create', data: { displayName: 'Launch' } });
+    const teamId = String(team?.id);
+    const all = 'created,updated,deleted';
+    await subscribe('teams', all, lifecycle);
+    await subscribe(`teams/${teamId}/channels`, all, lifecycle);
+    await subscribe(`teams/${teamId}/members`, all, lifecycle);
+    const other = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+
+    const channel = sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId, data: { displayName: 'Plans' } });
+    sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId: String(other?.id) });
+    const member = sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `teams/${teamId}`, userId });
+    sim.mutate(TENANT_ID, { kind: 'team', op: 'update', id: teamId, data: { description: 'All about the launch' } });
+    await sim.clock.settle();
+    const channelId = String(channel?.id);
+    const memberId = String(member?.id);
+    const [teamRead, channelRead, memberRead] = await Promise.all([
+      world.graph.call('GET', `/teams/${teamId}`),
+      world.graph.call('GET', `/teams/${teamId}/channels/${encodeURIComponent(channelId)}`),
+      world.graph.call('GET', `/teams/${teamId}/members/${encodeURIComponent(memberId)}`),
+    ]);
+    sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'delete', container: `teams/${teamId}`, id: memberId });
+    sim.mutate(TENANT_ID, { kind: 'channel', op: 'delete', teamId, id: channelId });
+    await sim.clock.settle();
+
+    expect(channelId).toMatch(/^19:[0-9a-f]{32}@thread\.tacv2$/);
+    expect(world.receiver.notifications().map((n) => [n.changeType, n.resource])).toEqual([
+      ['created', `teams('${String(other?.id)}')`],
+      ['created', `teams('${teamId}')/channels('${channelId}')`],
+      ['created', `teams('${teamId}')/members('${memberId}')`],
+      ['updated', `teams('${teamId}')`],
+      ['deleted', `teams('${teamId}')/members('${memberId}')`],
+      ['deleted', `teams('${teamId}')/channels('${channelId}')`],
+    ]);
+    expect(teamRead).toMatchObject({
+      status: 200,
+      json: { id: teamId, displayName: 'Launch', description: 'All about the launch' },
+    });
+    expect(channelRead).toMatchObject({ status: 200, json: { id: channelId, displayName: 'Plans' } });
+    expect(memberRead).toMatchObject({
+      status: 200,
+      json: { id: memberId, userId, '@odata.type': '#microsoft.graph.aadUserConversationMember' },
+    });
+  });
+
+  it("sends channel messages of teams/getAllMessages as teams('{id}')/channels('{id}')/messages('{id}'), never chat messages", async () => {
+    const { sim } = world.graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const teamId = String(team?.id);
+    const channel = sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId });
+    const channelId = String(channel?.id);
+    const chat = sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    await subscribe('teams/getAllMessages?model=B', 'created,updated,deleted', {
+      lifecycleNotificationUrl: world.receiver.url,
+    });
+
+    const message = sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId });
+    sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: String(chat?.id) });
+    await sim.clock.settle();
+    const read = await world.graph.call(
+      'GET',
+      `/teams/${teamId}/channels/${encodeURIComponent(channelId)}/messages/${String(message?.id)}`,
+    );
+
+    expect(world.receiver.notifications().map((n) => [n.changeType, n.resource])).toEqual([
+      ['created', `teams('${teamId}')/channels('${channelId}')/messages('${String(message?.id)}')`],
+    ]);
+    expect(read).toMatchObject({ status: 200, json: { id: message?.id, channelIdentity: { teamId, channelId } } });
+  });
+
+  it("sends one channel's messages to teams/{id}/channels/{id}/messages, and not another channel's", async () => {
+    const { sim } = world.graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const teamId = String(team?.id);
+    const watched = String(sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId })?.id);
+    const other = String(sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId })?.id);
+    await subscribe(`teams/${teamId}/channels/${encodeURIComponent(watched)}/messages`, 'created', {
+      lifecycleNotificationUrl: world.receiver.url,
+    });
+
+    const message = sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId: watched });
+    sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId: other });
+    await sim.clock.settle();
+
+    expect(world.receiver.notifications().map((n) => n.resource)).toEqual([
+      `teams('${teamId}')/channels('${watched}')/messages('${String(message?.id)}')`,
+    ]);
+  });
+
+  it("sends chat members added and removed as chats('{id}')/members('{id}'), never an update, and serves the read", async () => {
+    const { sim, userId } = world.graph;
+    const chat = sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    const chatId = String(chat?.id);
+    await subscribe('chats/getAllMembers', 'created,updated,deleted', { lifecycleNotificationUrl: world.receiver.url });
+
+    const member = sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `chats/${chatId}`, userId });
+    const memberId = String(member?.id);
+    sim.mutate(TENANT_ID, {
+      kind: 'teamsMember',
+      op: 'update',
+      container: `chats/${chatId}`,
+      id: memberId,
+      data: { roles: ['owner'] },
+    });
+    await sim.clock.settle();
+    const read = await world.graph.call('GET', `/chats/${encodeURIComponent(chatId)}/members/${memberId}`);
+    sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'delete', container: `chats/${chatId}`, id: memberId });
+    await sim.clock.settle();
+
+    expect(world.receiver.notifications().map((n) => [n.changeType, n.resource])).toEqual([
+      ['created', `chats('${chatId}')/members('${memberId}')`],
+      ['deleted', `chats('${chatId}')/members('${memberId}')`],
+    ]);
+    expect(read).toMatchObject({ status: 200, json: { id: memberId, userId, roles: ['owner'] } });
+  });
+
+  it('sends members of every team from teams/getAllMembers, and none of chats', async () => {
+    const { sim, userId } = world.graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+    const chat = sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' });
+    await subscribe('teams/getAllMembers?model=A', 'created,updated,deleted', {
+      lifecycleNotificationUrl: world.receiver.url,
+    });
+
+    const member = sim.mutate(TENANT_ID, {
+      kind: 'teamsMember',
+      op: 'create',
+      container: `teams/${String(team?.id)}`,
+      userId,
+    });
+    sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `chats/${String(chat?.id)}`, userId });
+    await sim.clock.settle();
+
+    expect(world.receiver.notifications().map((n) => [n.changeType, n.resource])).toEqual([
+      ['created', `teams('${String(team?.id)}')/members('${String(member?.id)}')`],
+    ]);
+  });
+
+  it('asks for a lifecycle URL on a Teams structure subscription that expires more than an hour ahead', async () => {
+    const { sim } = world.graph;
+    const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });
+
+    const refused = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'created,updated,deleted',
+      notificationUrl: world.receiver.url,
+      resource: `teams/${String(team?.id)}/channels`,
+      expirationDateTime: inMinutes(sim, 120),
+      clientState: 'cs-1',
+    });
+
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('lifecycleNotificationUrl');
+  });
+
   it('sends drive changes as updated on drives/<id>/root/ with resourceData null', async () => {
     const drive = world.graph.sim.state(TENANT_ID).find((r) => r.kind === 'drive');
     await subscribe(`users/${world.graph.userId}/drive/root`, 'updated');

@@ -99,6 +99,33 @@ describe('creating a subscription', () => {
     expect(requestsOf(world, 'createSubscription')).toHaveLength(1);
   });
 
+  it('creates presence subscriptions over different users, and refuses one over the same users listed otherwise', async () => {
+    const alex = world.sim.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: 'alex' } });
+    const alexId = String(alex?.id);
+    const presence = (ids: readonly string[]): string =>
+      `communications/presences?$filter=id in (${ids.map((id) => `'${id}'`).join(',')})`;
+    const adeleOnly = await createSubscription(
+      { resource: presence([world.userId]), changeType: 'updated' },
+      world.deps(),
+    );
+
+    const both = await createSubscription(
+      { resource: presence([world.userId, alexId]), changeType: 'updated' },
+      world.deps(),
+    );
+    const again = createSubscription(
+      { resource: presence([alexId.toUpperCase(), world.userId]), changeType: 'updated' },
+      world.deps(),
+    );
+
+    expect(both.subscriptionId).not.toBe(adeleOnly.subscriptionId);
+    await expect(again).rejects.toMatchObject({ code: 'ERR_SUBSCRIPTION_DUPLICATE', existingId: both.subscriptionId });
+    expect(world.sim.subscriptions().map((subscription) => subscription.resource)).toEqual([
+      presence([world.userId]),
+      presence([world.userId, alexId]),
+    ]);
+  });
+
   it('explains a failed validation handshake with the webhook address and the reason, and keeps nothing', async () => {
     world.webhook = (url) =>
       url.searchParams.has('validationToken') ? new Response('nope', { status: 401 }) : undefined;

@@ -10,6 +10,7 @@ import {
   type SubscriptionRequest,
   type SubscriptionSettings,
 } from '../../../src/lib/subscriptions';
+import { combinationKey } from '../../../src/lib/subscriptions/subscriptionRules';
 import { subscriptionSettings } from '../../support/subscriptionSettings';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
@@ -211,6 +212,40 @@ describe('subscription rules (checked before Graph is called)', () => {
       tenantId: settings.defaultTenantId,
       kind: { name: 'message' },
     });
+  });
+});
+
+describe('subscription identity (combinationKey)', () => {
+  const TENANT = '6c1f0e2d-3b4a-4c5d-8e6f-7a8b9c0d1e2f';
+  const ADELE = '0c5d2a5e-7a8b-4c1d-9e0f-1a2b3c4d5e6f';
+  const ALEX = '9f8e7d6c-5b4a-4321-8fed-cba987654321';
+  const keyOf = (resource: string, changeType = 'updated'): string =>
+    combinationKey({ tenantId: TENANT, resource, changeType });
+
+  it('tells apart presence subscriptions over different users, the query naming which users are watched', () => {
+    const adele = keyOf(`communications/presences?$filter=id in ('${ADELE}')`);
+    const both = keyOf(`communications/presences?$filter=id in ('${ADELE}','${ALEX}')`);
+
+    expect(adele).not.toBe(both);
+  });
+
+  it('gives one presence key to one set of users, whatever the order, case and spacing of the list', () => {
+    const written = keyOf(`communications/presences?$filter=id in ('${ADELE}','${ALEX}')`);
+    const reordered = keyOf(
+      `/Communications/Presences?%24filter=id%20in%20('${ALEX.toUpperCase()}', '${ADELE}','${ALEX}')`,
+    );
+
+    expect(reordered).toBe(written);
+  });
+
+  it('tells apart export API subscriptions under different licensing models, and not those without one', () => {
+    expect(keyOf('chats/getAllMessages?model=A', 'created')).not.toBe(keyOf('chats/getAllMessages?model=B', 'created'));
+    expect(keyOf('chats/getAllMessages?model=A', 'created')).not.toBe(keyOf('chats/getAllMessages', 'created'));
+    expect(keyOf('/chats/getAllMessages', 'created')).toBe(keyOf('chats/getAllMessages', 'created'));
+  });
+
+  it('keeps ignoring the query of kinds where it only shapes what is sent', () => {
+    expect(keyOf('users/u1/messages?$select=subject', 'created')).toBe(keyOf('users/u1/messages', 'created'));
   });
 });
 

@@ -33,6 +33,12 @@ export function teamsExportModelRule(resource: string): string | undefined {
   return `model=${model} is not a Teams licensing model: use ?model=A or ?model=B, or leave it out for evaluation mode (https://learn.microsoft.com/graph/teams-licenses)`;
 }
 
+/** `model=A` or `model=B` when an export API resource names its licensing model (the identity part of its query). */
+export function teamsExportModelIdentity(resource: string): string | undefined {
+  const model = queryOptions(resource).get('model');
+  return model === undefined ? undefined : `model=${model}`;
+}
+
 /** Graph watches at most 650 users' presence in one subscription ("Get change notifications for presence"). */
 export const MAX_PRESENCE_IDS = 650;
 
@@ -53,4 +59,24 @@ export function presenceFilterRule(resource: string): string | undefined {
   if (count > MAX_PRESENCE_IDS)
     return `Graph watches at most ${MAX_PRESENCE_IDS} users per presence subscription; this one lists ${count}: split it`;
   return undefined;
+}
+
+/**
+ * The users a `communications/presences?$filter=id in (…)` subscription watches, as `ids=a,b` (lower-cased, since
+ * Graph matches user ids, GUIDs, in any case; sorted; each once): the same set of users gives the same text however
+ * the filter lists them. Undefined without such a filter (`communications/presences/{id}` names its user in the path).
+ */
+export function presenceIdentityQuery(resource: string): string | undefined {
+  const filter = queryOptions(resource).get('$filter');
+  const ids = filter === undefined ? undefined : /^\s*id\s+in\s*\((.*)\)\s*$/i.exec(filter)?.[1];
+  if (ids === undefined) return undefined;
+  const users = new Set(
+    ids.split(',').map((id) =>
+      id
+        .trim()
+        .replace(/^'(.*)'$/, '$1')
+        .toLowerCase(),
+    ),
+  );
+  return `ids=${[...users].sort().join(',')}`;
 }

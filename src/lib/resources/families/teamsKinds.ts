@@ -8,7 +8,12 @@
  * messages('…')`, `communications/presences('{id}')`), which normalise to the same canonical key as a read.
  */
 import type { ResourceKind } from '../resourceKinds';
-import { presenceFilterRule, teamsExportModelRule } from './queryRules';
+import {
+  presenceFilterRule,
+  presenceIdentityQuery,
+  teamsExportModelIdentity,
+  teamsExportModelRule,
+} from './queryRules';
 
 const ID = '[^/]+';
 /** Not a function segment such as `getAllMessages`, which some collections take in place of an id. */
@@ -51,6 +56,7 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     itemPattern: CHAT_MESSAGE_ITEM,
     ...TEAMS_RULES,
     queryRule: teamsExportModelRule,
+    identityQuery: teamsExportModelIdentity,
     notificationContainer: userChatsUnderChats,
   },
   {
@@ -61,6 +67,7 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     itemPattern: CHANNEL_MESSAGE_ITEM,
     ...TEAMS_RULES,
     queryRule: teamsExportModelRule,
+    identityQuery: teamsExportModelIdentity,
   },
   {
     // Every chat of the tenant, one chat, or the chats one user is in.
@@ -98,6 +105,7 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}(/channels/${ID})?)/members/${ID}$`),
     ...TEAMS_RULES,
     queryRule: teamsExportModelRule,
+    identityQuery: teamsExportModelIdentity,
   },
   {
     // Presence of up to 650 users (`communications/presences?$filter=id in (…)`) or of one user.
@@ -110,5 +118,6 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     maxLifetimeMinutes: 60,
     allowedChangeTypes: ['updated'],
     queryRule: presenceFilterRule,
+    identityQuery: presenceIdentityQuery,
   },
 ];
