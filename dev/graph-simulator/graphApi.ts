@@ -291,9 +291,33 @@ export class GraphApi {
           return this.#collectionItems(route, 'listItem', 5);
         }
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[2] ?? ''}'.`);
+      case 'security':
+      case 'print':
+        return this.#serviceItems(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
+  }
+
+  /**
+   * `security/alerts[/{id}]` (SecurityEvents.Read.All), `print/printers/{id}/jobs[/{id}]` (PrintJob.Read.All) and
+   * `print/taskDefinitions/{id}/tasks[/{id}]` (PrintTaskDefinition.ReadWrite.All): lists and reads by id.
+   */
+  #serviceItems(route: Route): SimResponse {
+    const { names, segments } = route;
+    if (names[0] === 'security' && names[1] === 'alerts') {
+      this.#need(route, 'SecurityEvents.Read.All', 'other');
+      return this.#collectionItems(route, 'securityAlert', 2, 'security/alerts');
+    }
+    if (names[0] === 'print' && names[1] === 'printers' && names[3] === 'jobs') {
+      this.#need(route, 'PrintJob.Read.All', 'other');
+      return this.#collectionItems(route, 'printJob', 4, `print/printers/${segments[2] ?? ''}/jobs`);
+    }
+    if (names[0] === 'print' && names[1] === 'taskdefinitions' && names[3] === 'tasks') {
+      this.#need(route, 'PrintTaskDefinition.ReadWrite.All', 'other');
+      return this.#collectionItems(route, 'printTask', 4, `print/taskDefinitions/${segments[2] ?? ''}/tasks`);
+    }
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[1] ?? ''}'.`);
   }
 
   #need(route: Route, role: string, family: 'directory' | 'outlook' | 'other'): void {

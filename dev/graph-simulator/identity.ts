@@ -34,6 +34,13 @@ export const KNOWN_ROLES = [
   'Sites.Read.All',
   'Tasks.Read.All',
   'CallRecords.Read.All',
+  'OnlineMeetingTranscript.Read.All',
+  'OnlineMeetingRecording.Read.All',
+  'OnlineMeetings.Read.All',
+  'AiEnterpriseInteraction.Read.All',
+  'SecurityEvents.Read.All',
+  'PrintJob.Read.All',
+  'PrintTaskDefinition.ReadWrite.All',
 ] as const;
 
 export interface RegisteredApp {

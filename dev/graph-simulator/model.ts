@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
+import type { ServiceItemKind } from './serviceResources.js';
 
 export type SimResourceKind =
   | 'user'
@@ -22,7 +23,8 @@ export type SimResourceKind =
   | 'todoTask'
   | 'conversation'
   | 'groupEvent'
-  | 'callRecord';
+  | 'callRecord'
+  | ServiceItemKind;
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };
@@ -123,6 +125,14 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   conversation: 'conversation',
   groupEvent: 'event',
   callRecord: 'callRecord',
+  callTranscript: 'callTranscript',
+  callRecording: 'callRecording',
+  meetingCallEvent: 'onlineMeeting',
+  aiInteraction: 'aiInteraction',
+  securityAlert: 'alert',
+  printJob: 'printJob',
+  printTask: 'printTask',
+  unknownItem: 'entity',
 };
 
 /** Outlook ids are long base64 strings ending in `=`; the simulator's are shorter but share the alphabet and the `=`. */

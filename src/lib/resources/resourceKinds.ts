@@ -5,7 +5,9 @@
  * and resync all read from here. To support a new kind, add an entry and its tests.
  */
 import { COLLECTION_FAMILY_KINDS } from './families/collectionKinds';
+import { MEETING_FAMILY_KINDS } from './families/meetingKinds';
 import { TEAMS_FAMILY_KINDS } from './families/teamsKinds';
+import { TENANT_SERVICE_KINDS } from './families/tenantServiceKinds';
 import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
@@ -41,6 +43,15 @@ export const RESOURCE_KIND_NAMES = [
   'groupConversation',
   'groupEvent',
   'callRecord',
+  // Teams meetings and Copilot (src/lib/resources/families/meetingKinds.ts)
+  'callTranscript',
+  'callRecording',
+  'onlineMeeting',
+  'aiInteraction',
+  // Security alerts and Universal Print (src/lib/resources/families/tenantServiceKinds.ts)
+  'securityAlert',
+  'printJob',
+  'printTask',
   // A resource the table does not list, subscribed with `unlisted: true` (UNLISTED_KIND).
   'unlisted',
 ] as const;
@@ -258,6 +269,8 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   ...TEAMS_FAMILY_KINDS,
   ...COLLECTION_FAMILY_KINDS,
+  ...MEETING_FAMILY_KINDS,
+  ...TENANT_SERVICE_KINDS,
 ];
 
 /**

@@ -267,16 +267,20 @@ describe('processNotifications', () => {
 
   it('writes the notification itself for a resource of no listed kind (an unlisted subscription), reading nothing', async () => {
     const { graph, sink, failures, deps } = setup();
-    const item = { ...messageItem('x'), subscriptionId: 'sub-print', resource: 'print/printers/p1/jobs/j1' };
+    const item = {
+      ...messageItem('x'),
+      subscriptionId: 'sub-approvals',
+      resource: 'solutions/approval/approvalItems/a1',
+    };
 
     const result = await processNotifications(envelope([item]), deps);
 
     expect(graph.reads).toBe(0);
     expect(failures.failures.size).toBe(0);
     expect(result.writes.written).toBe(1);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'print/printers/p1/jobs/j1'))).toMatchObject({
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'solutions/approval/approvalItems/a1'))).toMatchObject({
       changeType: 'updated',
-      subscriptionId: 'sub-print',
+      subscriptionId: 'sub-approvals',
       observedAt: '2026-05-01T10:00:00.000Z',
       body: item,
     });
@@ -284,7 +288,7 @@ describe('processNotifications', () => {
 
   it('writes a tombstone for a deleted resource of no listed kind', async () => {
     const { sink, deps } = setup();
-    const resource = 'print/printers/p1/jobs/j1';
+    const resource = 'solutions/approval/approvalItems/a1';
     await processNotifications(envelope([{ ...messageItem('x'), resource }]), deps);
 
     await processNotifications(

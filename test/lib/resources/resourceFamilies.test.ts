@@ -130,7 +130,7 @@ describe('resource families', () => {
 describe('unlisted resources', () => {
   it('refuses a resource the table does not list, naming the families and how to opt in', () => {
     const act = () =>
-      planSubscription({ resource: 'print/printers/p1/jobs', changeType: 'created' }, subscriptionSettings, NOW);
+      planSubscription({ resource: 'solutions/approval/approvalItems', changeType: 'created' }, subscriptionSettings, NOW);
 
     expect(act).toThrow(SubscriptionRuleViolated);
     expect(act).toThrow(/allChatMessages.*presence.*listItem/);
@@ -139,7 +139,7 @@ describe('unlisted resources', () => {
 
   it('subscribes to it at the notificationsOnly level with a warning, renewed within the shortest lifetime', () => {
     const plan = planSubscription(
-      { resource: 'print/printers/p1/jobs', changeType: 'created', unlisted: true },
+      { resource: 'solutions/approval/approvalItems', changeType: 'created', unlisted: true },
       subscriptionSettings,
       NOW,
     );
@@ -147,7 +147,7 @@ describe('unlisted resources', () => {
     expect(plan.kind).toBe(UNLISTED_KIND);
     expect(plan.warnings).toEqual([expect.stringContaining('notificationsOnly')]);
     expect(Date.parse(plan.expirationDateTime) - NOW.getTime()).toBeLessThanOrEqual(60 * 60_000);
-    expect(kindOfStoredSubscription('print/printers/p1/jobs')).toBe(UNLISTED_KIND);
+    expect(kindOfStoredSubscription('solutions/approval/approvalItems')).toBe(UNLISTED_KIND);
   });
 
   it('keeps a listed resource at its own level when unlisted is given too, without a warning', () => {
