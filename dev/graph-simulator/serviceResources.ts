@@ -130,7 +130,7 @@ export function serviceTarget(resource: string, directory: TenantDirectory): Sub
     case 'copilot':
       return copilotTarget(segments, names, query, directory);
     case 'security':
-      return names.length === 2 && names[1] === 'alerts' ? alertsTarget(query) : undefined;
+      return names[1] === 'alerts' && names.length <= 3 ? alertsTarget(query, segments[2]) : undefined;
     case 'print':
       return printTarget(segments, names);
     default:
@@ -214,7 +214,8 @@ function copilotTarget(
   };
 }
 
-function alertsTarget(query: URLSearchParams): SubscriptionTarget {
+/** Filtered alerts, `security/alerts?$filter=…`, or one alert, `security/alerts/{id}`. */
+function alertsTarget(query: URLSearchParams, alertId: string | undefined): SubscriptionTarget {
   return {
     ...SERVICE,
     kind: 'securityAlerts',
@@ -222,8 +223,9 @@ function alertsTarget(query: URLSearchParams): SubscriptionTarget {
     allowedChangeTypes: ['created', 'updated'],
     filter: filterOf(query),
     collectionPath: 'security/alerts',
+    ...(alertId === undefined ? {} : { objectId: alertId }),
     role: 'SecurityEvents.Read.All',
-    canonical: `security/alerts${canonicalFilter(query)}`,
+    canonical: `security/alerts${alertId === undefined ? '' : `/${alertId}`}${canonicalFilter(query)}`,
   };
 }
 
@@ -282,6 +284,7 @@ export function serviceTargetCovers(target: SubscriptionTarget & { kind: Service
   if (TARGET_OF[target.kind] !== change.kind) return false;
   if (target.collectionPath !== undefined && change.owner.collectionPath !== target.collectionPath) return false;
   if (target.userId !== undefined && change.owner.userId !== target.userId) return false;
+  if (target.objectId !== undefined && change.id !== target.objectId) return false;
   return target.filter === undefined || matchesFilter(change.after ?? change.before, target.filter);
 }
 

@@ -178,7 +178,7 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
   },
   securityAlert: {
     family: 'Security alerts',
-    forms: ["security/alerts?$filter={e.g. status eq 'newAlert'}"],
+    forms: ["security/alerts?$filter={e.g. status eq 'newAlert'}", 'security/alerts/{id}'],
     permission: 'SecurityEvents.Read.All',
     page: 'https://learn.microsoft.com/graph/api/resources/alert',
   },

@@ -27,10 +27,11 @@ const PRINT_LIFETIME_MINUTES = 4_230;
 
 export const TENANT_SERVICE_KINDS: readonly ResourceKind[] = [
   {
-    // `security/alerts?$filter=status eq 'newAlert'`: the filter picks the alerts, the notification names one.
+    // `security/alerts?$filter=status eq 'newAlert'` (the filter picks the alerts) or one alert,
+    // `security/alerts/{id}`; the notification names one alert.
     name: 'securityAlert',
     ...READ_BY_ID_NO_DELTA,
-    subscriptionPattern: /^security\/alerts$/,
+    subscriptionPattern: new RegExp(`^security/alerts(/${ID})?$`),
     itemPattern: new RegExp(`^security/alerts/${ID}$`),
     maxLifetimeMinutes: 43_200,
     // An alert is raised and then updated (status, assignment); Graph never deletes one.
