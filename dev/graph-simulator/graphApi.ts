@@ -5,6 +5,7 @@
  * through the same pipeline, so they are authenticated, throttled and faulted one by one.
  */
 import { deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
+import { SCHEDULE_COLLECTIONS } from './serviceResources.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
 import {
@@ -293,6 +294,7 @@ export class GraphApi {
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[2] ?? ''}'.`);
       case 'security':
       case 'print':
+      case 'teams':
         return this.#serviceItems(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
@@ -306,7 +308,8 @@ export class GraphApi {
   #serviceItems(route: Route): SimResponse {
     const { names, segments } = route;
     if (names[0] === 'security' && names[1] === 'alerts') {
-      this.#need(route, 'SecurityEvents.Read.All', 'other');
+      if (!route.caller.roles.includes('SecurityEvents.ReadWrite.All'))
+        this.#need(route, 'SecurityEvents.Read.All', 'other');
       return this.#collectionItems(route, 'securityAlert', 2, 'security/alerts');
     }
     if (names[0] === 'print' && names[1] === 'printers' && names[3] === 'jobs') {
@@ -316,6 +319,11 @@ export class GraphApi {
     if (names[0] === 'print' && names[1] === 'taskdefinitions' && names[3] === 'tasks') {
       this.#need(route, 'PrintTaskDefinition.ReadWrite.All', 'other');
       return this.#collectionItems(route, 'printTask', 4, `print/taskDefinitions/${segments[2] ?? ''}/tasks`);
+    }
+    const schedule = names[0] === 'teams' && names[2] === 'schedule' ? SCHEDULE_COLLECTIONS[names[3] ?? ''] : undefined;
+    if (schedule !== undefined) {
+      this.#need(route, 'Schedule.Read.All', 'other');
+      return this.#collectionItems(route, 'scheduleItem', 4, `teams/${segments[1] ?? ''}/schedule/${schedule}`);
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[1] ?? ''}'.`);
   }

@@ -41,6 +41,9 @@ export const KNOWN_ROLES = [
   'SecurityEvents.Read.All',
   'PrintJob.Read.All',
   'PrintTaskDefinition.ReadWrite.All',
+  'Printer.Read.All',
+  'SecurityEvents.ReadWrite.All',
+  'Schedule.Read.All',
 ] as const;
 
 export interface RegisteredApp {

@@ -39,6 +39,8 @@ export const MAX_EXPIRATION_MINUTES = {
   aiInteraction: 4_320,
   securityAlert: 43_200,
   print: 4_230,
+  // Teams Shifts: 6 hours (§1.3).
+  schedule: 360,
   // A resource the simulator does not know (acceptUnknownResources): the most common maximum.
   unknownResource: 4_230,
 } as const;
@@ -199,6 +201,7 @@ export const NOTIFICATION_LATENCY_MS = {
   aiInteraction: { averageMs: 10_000, maxMs: HOUR_MS },
   securityAlert: { averageMs: 3 * MINUTE_MS, maxMs: 5 * MINUTE_MS },
   print: { averageMs: MINUTE_MS, maxMs: 5 * MINUTE_MS },
+  schedule: { averageMs: MINUTE_MS, maxMs: HOUR_MS },
   unknownResource: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
 } as const;
 

@@ -132,6 +132,7 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   securityAlert: 'alert',
   printJob: 'printJob',
   printTask: 'printTask',
+  scheduleItem: 'shift',
   unknownItem: 'entity',
 };
 

@@ -35,6 +35,7 @@ export const SERVICE_ITEM_KINDS = [
   'securityAlert',
   'printJob',
   'printTask',
+  'scheduleItem',
   // An item of a resource the simulator does not know, behind `subscriptions.acceptUnknownResources`.
   'unknownItem',
 ] as const;
@@ -49,6 +50,7 @@ const TARGET_OF = {
   securityAlerts: 'securityAlert',
   printJobs: 'printJob',
   printTasks: 'printTask',
+  scheduleItems: 'scheduleItem',
   unknownResources: 'unknownItem',
 } as const satisfies Record<string, ServiceItemKind>;
 export type ServiceTargetKind = keyof typeof TARGET_OF;
@@ -59,6 +61,7 @@ export type ServiceExpiryClass =
   | 'aiInteraction'
   | 'securityAlert'
   | 'print'
+  | 'schedule'
   | 'unknownResource';
 
 export const SERVICE_COLLECTION_SHAPES: Readonly<Record<ServiceItemKind, RegExp>> = {
@@ -69,6 +72,8 @@ export const SERVICE_COLLECTION_SHAPES: Readonly<Record<ServiceItemKind, RegExp>
   securityAlert: /^security\/alerts$/,
   printJob: /^print\/printers\/[^/]+\/jobs$/,
   printTask: /^print\/taskDefinitions\/[^/]+\/tasks$/,
+  scheduleItem:
+    /^teams\/[^/]+\/schedule\/(shifts|openShiftChangeRequests|swapShiftsChangeRequests|offerShiftRequests|timeOffRequests)$/,
   unknownItem: /^[^/?#]+(\/[^/?#]+)*$/,
 };
 
@@ -93,7 +98,7 @@ function meetingOfJoinWebUrl(url: string): string | undefined {
 
 /** Graph reports no deletion of these items; a Copilot interaction can be deleted. */
 export function isServiceItemDeletable(kind: ServiceItemKind): boolean {
-  return kind === 'aiInteraction' || kind === 'unknownItem';
+  return kind === 'aiInteraction' || kind === 'scheduleItem' || kind === 'unknownItem';
 }
 
 /** Who an item belongs to: its collection, and the meeting organiser or Copilot user where there is one. */
@@ -133,6 +138,8 @@ export function serviceTarget(resource: string, directory: TenantDirectory): Sub
       return names[1] === 'alerts' && names.length <= 3 ? alertsTarget(query, segments[2]) : undefined;
     case 'print':
       return printTarget(segments, names);
+    case 'teams':
+      return scheduleTarget(segments, names);
     default:
       return undefined;
   }
@@ -224,7 +231,8 @@ function alertsTarget(query: URLSearchParams, alertId: string | undefined): Subs
     filter: filterOf(query),
     collectionPath: 'security/alerts',
     ...(alertId === undefined ? {} : { objectId: alertId }),
-    role: 'SecurityEvents.Read.All',
+    // Subscribing takes SecurityEvents.ReadWrite.All (the "Create subscription" page); a read, SecurityEvents.Read.All.
+    role: 'SecurityEvents.ReadWrite.All',
     canonical: `security/alerts${alertId === undefined ? '' : `/${alertId}`}${canonicalFilter(query)}`,
   };
 }
@@ -244,7 +252,8 @@ function printTarget(segments: readonly string[], names: readonly string[]): Sub
     // JobFetchable is `updated`, JobStarted (a task) `created` (the cloud printing notifications page).
     allowedChangeTypes: printer ? ['updated'] : ['created'],
     collectionPath,
-    role: printer ? 'PrintJob.Read.All' : 'PrintTaskDefinition.ReadWrite.All',
+    // Subscribing to a printer takes Printer.Read.All; reading its jobs PrintJob.Read.All (the "Create subscription" page).
+    role: printer ? 'Printer.Read.All' : 'PrintTaskDefinition.ReadWrite.All',
     canonical: collectionPath,
   };
 }
@@ -265,6 +274,30 @@ export function unknownResourceTarget(resource: string): SubscriptionTarget {
     allowedChangeTypes: ['created', 'updated', 'deleted'],
     collectionPath,
     role: '',
+    canonical: collectionPath,
+  };
+}
+
+/** The collections of a team's schedule, by their lower-cased segment, as Graph spells them. */
+export const SCHEDULE_COLLECTIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  ['shifts', 'openShiftChangeRequests', 'swapShiftsChangeRequests', 'offerShiftRequests', 'timeOffRequests'].map(
+    (name) => [name.toLowerCase(), name],
+  ),
+);
+
+/** `teams/{id}/schedule/{shifts | …Requests}` (Teams Shifts): any change type, 360 minutes, Schedule.Read.All. */
+function scheduleTarget(segments: readonly string[], names: readonly string[]): SubscriptionTarget | undefined {
+  const collection = SCHEDULE_COLLECTIONS[names[3] ?? ''];
+  if (names.length !== 4 || names[2] !== 'schedule' || collection === undefined) return undefined;
+  const collectionPath = `teams/${segments[1] ?? ''}/schedule/${collection}`;
+  return {
+    ...TEAMS,
+    supportsRichData: false,
+    kind: 'scheduleItems',
+    expiryClass: 'schedule',
+    allowedChangeTypes: ['created', 'updated', 'deleted'],
+    collectionPath,
+    role: 'Schedule.Read.All',
     canonical: collectionPath,
   };
 }
@@ -301,6 +334,7 @@ const ODATA_TYPES: Readonly<Record<ServiceItemKind, string>> = {
   securityAlert: '#Microsoft.Graph.alert',
   printJob: '#microsoft.graph.printJob',
   printTask: '#microsoft.graph.printTask',
+  scheduleItem: '#microsoft.graph.shift',
   unknownItem: '#microsoft.graph.entity',
 };
 
@@ -322,6 +356,10 @@ function serviceResource(kind: ServiceItemKind, collection: string, id: string):
       return `print/printers('${parent}')/jobs('${id}')`;
     case 'printTask':
       return `print/taskDefinitions('${parent}')/tasks('${id}')`;
+    case 'scheduleItem': {
+      const [, team = '', , items = ''] = collection.split('/');
+      return `teams('${team}')/schedule/${items}('${id}')`;
+    }
     case 'unknownItem':
       return `${collection}/${id}`;
   }
@@ -347,7 +385,11 @@ export function serviceNotificationSubject(
     const { '@odata.id': odataId, '@odata.type': odataType, id } = event;
     return { resource, resourceData: rich ? { '@odata.id': odataId, '@odata.type': odataType, id } : event };
   }
-  return { resource, resourceData: { id: change.id, '@odata.type': ODATA_TYPES[kind], '@odata.id': resource } };
+  const odataType =
+    kind === 'scheduleItem'
+      ? `#microsoft.graph.${(change.owner.collectionPath ?? '').split('/')[3]?.replace(/s$/, '') ?? 'shift'}`
+      : ODATA_TYPES[kind];
+  return { resource, resourceData: { id: change.id, '@odata.type': odataType, '@odata.id': resource } };
 }
 
 /** The content a rich notification encrypts: the item as a GET returns it; a call event as the page shows. */
@@ -411,6 +453,18 @@ export function newServiceItemBody(kind: ServiceItemKind, id: string, collection
         parentUrl: `https://graph.microsoft.com/v1.0/print/printers/p/jobs/${id}`,
         status: { state: 'processing' },
       };
+    case 'scheduleItem':
+      return collection.endsWith('/shifts')
+        ? {
+            id,
+            createdDateTime: now,
+            lastModifiedDateTime: now,
+            schedulingGroupId: null,
+            userId: null,
+            sharedShift: { displayName: 'Morning', startDateTime: now, endDateTime: now, theme: 'blue' },
+            draftShift: null,
+          }
+        : { id, state: 'pending', createdDateTime: now, lastModifiedDateTime: now };
     case 'unknownItem':
       return { id, createdDateTime: now };
   }

@@ -242,6 +242,37 @@ describe('more resource families through the local host', () => {
     expect(sim.graphTraffic().reads).toBeGreaterThan(readsBefore);
   });
 
+  it("mirrors a team's shifts and time-off requests as Graph's JSON, read by id, and tombstones a deleted shift", async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const team = '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+    const shifts = `teams/${team}/schedule/shifts`;
+    const timeOff = `teams/${team}/schedule/timeOffRequests`;
+    const views = [
+      await pipeline.management.create({ resource: shifts, changeType: 'created,updated,deleted' }),
+      await pipeline.management.create({ resource: timeOff, changeType: 'created,updated,deleted' }),
+    ];
+    const shift = sim.mutate(T, { kind: 'scheduleItem', op: 'create', collection: shifts });
+    const request = sim.mutate(T, { kind: 'scheduleItem', op: 'create', collection: timeOff });
+    await untilQuiet(e2e);
+    const created = await readSink(pipeline);
+    sim.mutate(T, { kind: 'scheduleItem', op: 'delete', collection: shifts, id: String(shift?.id) });
+    await untilQuiet(e2e);
+    const deleted = await readSink(pipeline);
+
+    expect(views.map((view) => [view.kind, view.level])).toEqual([
+      ['scheduleItem', 'mirrored'],
+      ['scheduleItem', 'mirrored'],
+    ]);
+    const shiftKey = `${shifts}/${String(shift?.id)}`.toLowerCase();
+    expect(created.get(shiftKey)?.body).toMatchObject({ id: shift?.id, sharedShift: { displayName: 'Morning' } });
+    expect(created.get(`${timeOff}/${String(request?.id)}`.toLowerCase())?.body).toMatchObject({
+      id: request?.id,
+      state: 'pending',
+    });
+    expect(deleted.get(shiftKey)?.deleted).toBe(true);
+  });
+
   it('subscribes to a resource it does not list with the unlisted opt-in, writes each notification and tombstones a delete', async () => {
     const { sim, demo, pipeline } = e2e;
     const T = demo.tenantId;

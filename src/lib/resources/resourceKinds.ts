@@ -6,6 +6,7 @@
  */
 import { COLLECTION_FAMILY_KINDS } from './families/collectionKinds';
 import { MEETING_FAMILY_KINDS } from './families/meetingKinds';
+import { SCHEDULE_KINDS } from './families/scheduleKinds';
 import { TEAMS_FAMILY_KINDS } from './families/teamsKinds';
 import { TENANT_SERVICE_KINDS } from './families/tenantServiceKinds';
 import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
@@ -52,6 +53,8 @@ export const RESOURCE_KIND_NAMES = [
   'securityAlert',
   'printJob',
   'printTask',
+  // Teams Shifts (src/lib/resources/families/scheduleKinds.ts)
+  'scheduleItem',
   // A resource the table does not list, subscribed with `unlisted: true` (UNLISTED_KIND).
   'unlisted',
 ] as const;
@@ -271,6 +274,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   ...COLLECTION_FAMILY_KINDS,
   ...MEETING_FAMILY_KINDS,
   ...TENANT_SERVICE_KINDS,
+  ...SCHEDULE_KINDS,
 ];
 
 /**

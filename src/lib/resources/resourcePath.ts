@@ -28,7 +28,8 @@ const NAVIGATION_NAMES = new Set(
     'replies', 'members', 'conversations', 'threads', 'posts', 'subscriptions', 'todo', 'tasks',
     'communications', 'presences', 'callRecords',
     'onlineMeetings', 'transcripts', 'recordings', 'copilot', 'interactionHistory', 'interactions', 'security', 'alerts',
-    'print', 'printers', 'jobs', 'taskDefinitions',
+    'print', 'printers', 'jobs', 'taskDefinitions', 'schedule', 'shifts', 'openShiftChangeRequests',
+    'swapShiftsChangeRequests', 'offerShiftRequests', 'timeOffRequests',
   ].map((name) => name.toLowerCase()),
 );
 

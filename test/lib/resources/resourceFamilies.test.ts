@@ -62,6 +62,11 @@ describe('resource families', () => {
     ['security/alerts/a1', 'securityAlert'],
     ['print/printers/p1/jobs', 'printJob'],
     ['print/taskDefinitions/d1/tasks', 'printTask'],
+    ['teams/t1/schedule/shifts', 'scheduleItem'],
+    ['teams/t1/schedule/openShiftChangeRequests', 'scheduleItem'],
+    ['teams/t1/schedule/swapShiftsChangeRequests', 'scheduleItem'],
+    ['teams/t1/schedule/offerShiftRequests', 'scheduleItem'],
+    ['teams/t1/schedule/timeOffRequests', 'scheduleItem'],
     // The existing kinds keep theirs.
     ['chats/19:a/messages', 'chatMessage'],
     ['groups', 'group'],
@@ -89,6 +94,8 @@ describe('resource families', () => {
     ["security/alerts('a1')", 'securityAlert'],
     ["print/printers('p1')/jobs('j1')", 'printJob'],
     ["print/taskDefinitions('d1')/tasks('t1')", 'printTask'],
+    ["teams('t1')/schedule/shifts('s1')", 'scheduleItem'],
+    ["teams('t1')/schedule/timeOffRequests('r1')", 'scheduleItem'],
   ])('knows the notification resource %s as %s', (resource, kind) => {
     expect(kindOfNotificationResource(resource)?.name).toBe(kind);
   });
@@ -101,6 +108,8 @@ describe('resource families', () => {
       'copilot/interactionHistory/interactions',
       'print/printers/p1',
       'security',
+      'teams/t1/schedule',
+      'teams/t1/schedule/schedulingGroups',
     ])
       expect(kindOfSubscriptionResource(resource), resource).toBeUndefined();
   });
@@ -122,6 +131,7 @@ describe('resource families', () => {
     expect(rules('securityAlert')).toEqual(['mirrored', 43_200, 'created,updated', undefined]);
     expect(rules('printJob')).toEqual(['mirrored', 4_230, 'updated', undefined]);
     expect(rules('printTask')).toEqual(['mirrored', 4_230, 'created', undefined]);
+    expect(rules('scheduleItem')).toEqual(['mirrored', 360, 'created,updated,deleted', 60]);
   });
 
   it('gives every listed kind exactly one level, matching what it can read and catch up', () => {
@@ -192,6 +202,13 @@ describe('resource families', () => {
           [
             [`print/taskDefinitions(${quoted(a)})/tasks(${quoted(b)})`, `print/taskdefinitions/${e(a)}/tasks/${e(b)}`],
             `print/taskdefinitions/${e(a)}/tasks/${e(b)}`,
+          ],
+          [
+            [
+              `teams(${quoted(a)})/schedule/timeOffRequests(${quoted(b)})`,
+              `Teams/${e(a)}/Schedule/TimeOffRequests/${e(b)}`,
+            ],
+            `teams/${e(a)}/schedule/timeoffrequests/${e(b)}`,
           ],
         ];
         for (const [forms, key] of cases) for (const form of forms) expect(normalizeResourcePath(form)).toBe(key);

@@ -179,13 +179,13 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
   securityAlert: {
     family: 'Security alerts',
     forms: ["security/alerts?$filter={e.g. status eq 'newAlert'}", 'security/alerts/{id}'],
-    permission: 'SecurityEvents.Read.All',
+    permission: 'SecurityEvents.ReadWrite.All',
     page: 'https://learn.microsoft.com/graph/api/resources/alert',
   },
   printJob: {
     family: 'Universal Print jobs (JobFetchable)',
     forms: ['print/printers/{id}/jobs (notificationQueryOptions $filter=isFetchable eq true)'],
-    permission: 'PrintJob.Read.All',
+    permission: 'Printer.Read.All + PrintJob.Read.All',
     page: PRINT_PAGE,
   },
   printTask: {
@@ -193,6 +193,18 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     forms: ['print/taskDefinitions/{id}/tasks'],
     permission: 'PrintTaskDefinition.ReadWrite.All',
     page: PRINT_PAGE,
+  },
+  scheduleItem: {
+    family: 'Teams Shifts',
+    forms: [
+      'teams/{id}/schedule/shifts',
+      'teams/{id}/schedule/openShiftChangeRequests',
+      'teams/{id}/schedule/swapShiftsChangeRequests',
+      'teams/{id}/schedule/offerShiftRequests',
+      'teams/{id}/schedule/timeOffRequests',
+    ],
+    permission: 'Schedule.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/subscription-post-subscriptions',
   },
   unlisted: {
     family: 'Any other resource (opt in with unlisted)',
