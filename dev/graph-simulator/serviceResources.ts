@@ -302,6 +302,21 @@ function scheduleTarget(segments: readonly string[], names: readonly string[]): 
   };
 }
 
+/**
+ * A printer's jobs notify when a job reaches the state `notificationQueryOptions` names (`$filter=isFetchable eq
+ * true`, "Subscribe to change notifications on cloud printing APIs"): the options become the target's filter. Other
+ * resources keep them stored and echoed only, as before.
+ */
+export function withNotificationQueryOptions(target: SubscriptionTarget, options: unknown): SubscriptionTarget {
+  if (target.kind !== 'printJobs' || typeof options !== 'string') return target;
+  const filter = /^\s*\$filter\s*=\s*(.+)$/.exec(options)?.[1];
+  if (filter === undefined)
+    throw GraphHttpError.badRequest(
+      `Unsupported notificationQueryOptions '${options}'; use $filter=isFetchable eq true.`,
+    );
+  return { ...target, filter: parseFilter(filter) };
+}
+
 function filterOf(query: URLSearchParams): FilterClause[] | undefined {
   const filter = query.get('$filter');
   return filter === null ? undefined : parseFilter(filter);

@@ -30,7 +30,7 @@ import {
   type SubscriptionTarget,
 } from './resources.js';
 import { encryptResourceData, parseEncryptionCertificate, type EncryptionCertificate } from './richNotifications.js';
-import { unknownResourceTarget } from './serviceResources.js';
+import { unknownResourceTarget, withNotificationQueryOptions } from './serviceResources.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
@@ -338,7 +338,7 @@ export class SubscriptionService {
     const directory = this.#deps.directory(caller.tenantId);
     if (directory === undefined) throw GraphHttpError.of('notFound');
     const resource = String(input.resource);
-    const target = this.#target(resource, directory);
+    const target = withNotificationQueryOptions(this.#target(resource, directory), input.notificationQueryOptions);
     // §1.2.9: the app needs read permission on the resource (unknown to the simulator for an unknown resource).
     if (target.role !== '' && !caller.roles.includes(target.role)) {
       throw new GraphHttpError(

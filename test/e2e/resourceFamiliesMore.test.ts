@@ -203,6 +203,12 @@ describe('more resource families through the local host', () => {
       collection: 'print/printers/p1/jobs',
       data: { isFetchable: false },
     });
+    const notYet = sim.mutate(T, {
+      kind: 'printJob',
+      op: 'create',
+      collection: 'print/printers/p1/jobs',
+      data: { isFetchable: false },
+    });
     const task = sim.mutate(T, { kind: 'printTask', op: 'create', collection: 'print/taskDefinitions/d1/tasks' });
     await untilQuiet(e2e);
     const beforeUpdates = await readSink(pipeline);
@@ -220,6 +226,14 @@ describe('more resource families through the local host', () => {
       id: String(job?.id),
       data: { isFetchable: true },
     });
+    // Graph-notify sends the JobFetchable query options: a job updated while still not fetchable is not notified.
+    sim.mutate(T, {
+      kind: 'printJob',
+      op: 'update',
+      collection: 'print/printers/p1/jobs',
+      id: String(notYet?.id),
+      data: { status: { state: 'processing', details: ['converting'] } },
+    });
     await untilQuiet(e2e);
     const sink = await readSink(pipeline);
 
@@ -235,6 +249,7 @@ describe('more resource families through the local host', () => {
     expect(sink.get(alertKey)?.body).toMatchObject({ severity: 'high' });
     expect(sink.has(`security/alerts/${String(resolved?.id)}`.toLowerCase())).toBe(false);
     expect(sink.get(jobKey)?.body).toMatchObject({ id: job?.id, isFetchable: true });
+    expect(sink.has(`print/printers/p1/jobs/${String(notYet?.id)}`.toLowerCase())).toBe(false);
     expect(sink.get(`print/taskdefinitions/d1/tasks/${String(task?.id)}`.toLowerCase())?.body).toMatchObject({
       id: task?.id,
       status: { state: 'processing' },

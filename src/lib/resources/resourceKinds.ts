@@ -125,6 +125,11 @@ export interface ResourceKind {
    * check (`notificationWithinSubscription`) uses instead of the subscription path less its last segment.
    */
   readonly notificationContainer?: (subscriptionResource: string) => string | undefined;
+  /**
+   * The `notificationQueryOptions` Graph needs on every subscription of this kind (Universal Print's JobFetchable
+   * event: `$filter=isFetchable eq true`), sent on create.
+   */
+  readonly notificationQueryOptions?: string;
 }
 
 /** `users/{id}/mailfolders/{f}/messages` → `users/{id}`: the mailbox or contact book owner part of a path. */

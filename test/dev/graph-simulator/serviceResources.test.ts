@@ -87,6 +87,33 @@ describe('Teams meetings, Copilot, security, print and Shifts subscriptions', ()
     expect(read).toMatchObject({ status: 200, json: { id: alert?.id, status: 'newAlert' } });
   });
 
+  it("notifies a printer's jobs only once they reach the state notificationQueryOptions names", async () => {
+    const { sim } = world.graph;
+    const created = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'updated',
+      notificationUrl: world.receiver.url,
+      resource: 'print/printers/p1/jobs',
+      notificationQueryOptions: '$filter = isFetchable eq true',
+      expirationDateTime: inMinutes(sim, 50),
+    });
+    const collection = 'print/printers/p1/jobs';
+    const job = sim.mutate(TENANT_ID, { kind: 'printJob', op: 'create', collection, data: { isFetchable: false } });
+    sim.mutate(TENANT_ID, { kind: 'printJob', op: 'update', collection, id: String(job?.id), data: { copies: 2 } });
+    sim.mutate(TENANT_ID, {
+      kind: 'printJob',
+      op: 'update',
+      collection,
+      id: String(job?.id),
+      data: { isFetchable: true },
+    });
+    await sim.clock.settle();
+
+    expect(created).toMatchObject({ status: 201, json: { notificationQueryOptions: '$filter = isFetchable eq true' } });
+    expect(world.receiver.notifications().map((item) => [item.changeType, item.resource])).toEqual([
+      ['updated', `print/printers('p1')/jobs('${String(job?.id)}')`],
+    ]);
+  });
+
   it('refuses a resource it does not know unless acceptUnknownResources, then notifies its items as {collection}/{id}', async () => {
     const refused = await create('solutions/approval/approvalItems', 'created');
     await world.restart({ subscriptions: { acceptUnknownResources: true } });

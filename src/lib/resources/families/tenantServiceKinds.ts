@@ -45,6 +45,8 @@ export const TENANT_SERVICE_KINDS: readonly ResourceKind[] = [
     itemPattern: new RegExp(`^print/printers/${ID}/jobs/${ID}$`),
     maxLifetimeMinutes: PRINT_LIFETIME_MINUTES,
     allowedChangeTypes: ['updated'],
+    // Without it Graph has no state to notify about ("Subscribe to change notifications on cloud printing APIs").
+    notificationQueryOptions: '$filter=isFetchable eq true',
   },
   {
     // The tasks a print task definition's triggers start: the JobStarted event, `created` only.
