@@ -302,6 +302,22 @@ export class GraphApi {
   }
 
   /**
+   * `users/{organiser}/onlineMeetings/{meeting}/transcripts[/{id}]` (and `recordings`), the app-only read of a
+   * meeting's transcripts and recordings (OnlineMeetingTranscript.Read.All, OnlineMeetingRecording.Read.All): only
+   * those of a meeting the user organised; another user's path answers 404.
+   */
+  #meetingArtefacts(route: Route, userId: string): SimResponse {
+    const { names, segments, directory } = route;
+    const transcripts = names[4] === 'transcripts';
+    this.#need(route, transcripts ? 'OnlineMeetingTranscript.Read.All' : 'OnlineMeetingRecording.Read.All', 'other');
+    const collection = `communications/onlineMeetings/${segments[3] ?? ''}/${transcripts ? 'transcripts' : 'recordings'}`;
+    const items = directory.list(collection).filter((item) => item.owner.userId === userId);
+    if (names.length === 5) return this.#list(route, items, route.segments.slice(0, 5).join('/'));
+    const item = names.length === 6 ? items.find((candidate) => candidate.id === segments[5]) : undefined;
+    return this.#entity(route, item, route.segments.slice(0, 5).join('/'));
+  }
+
+  /**
    * `security/alerts[/{id}]` (SecurityEvents.Read.All), `print/printers/{id}/jobs[/{id}]` (PrintJob.Read.All) and
    * `print/taskDefinitions/{id}/tasks[/{id}]` (PrintTaskDefinition.ReadWrite.All): lists and reads by id.
    */
@@ -512,6 +528,8 @@ export class GraphApi {
       this.#need(route, 'Tasks.Read.All', 'other');
       return this.#collectionItems(route, 'todoTask', 6, `users/${userId}/todo/lists/${segments[4] ?? ''}/tasks`);
     }
+    if (rest[0] === 'onlinemeetings' && (rest[2] === 'transcripts' || rest[2] === 'recordings'))
+      return this.#meetingArtefacts(route, userId);
     switch (rest[0]) {
       case 'messages':
         this.#need(route, 'Mail.Read', 'outlook');

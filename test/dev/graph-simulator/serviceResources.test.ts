@@ -67,6 +67,26 @@ describe('Teams meetings, Copilot, security, print and Shifts subscriptions', ()
     ]);
   });
 
+  it("serves a transcript's app-only read under its organiser, and under no other user", async () => {
+    const { sim, userId } = world.graph;
+    const other = sim.mutate(TENANT_ID, { kind: 'user', op: 'create' });
+    const transcript = sim.mutate(TENANT_ID, {
+      kind: 'callTranscript',
+      op: 'create',
+      collection: 'communications/onlineMeetings/m1/transcripts',
+      data: { meetingOrganizer: { user: { id: userId } } },
+    });
+    const path = (user: string): string => `/users/${user}/onlineMeetings/m1/transcripts/${String(transcript?.id)}`;
+
+    const read = await world.graph.call('GET', path(userId));
+    const list = await world.graph.call('GET', `/users/${userId}/onlineMeetings/m1/transcripts`);
+    const elsewhere = await world.graph.call('GET', path(String(other?.id)));
+
+    expect(read).toMatchObject({ status: 200, json: { id: transcript?.id, meetingId: 'm1' } });
+    expect(list).toMatchObject({ status: 200, json: { value: [{ id: transcript?.id }] } });
+    expect(elsewhere.status).toBe(404);
+  });
+
   it('notifies the alerts its $filter selects, and serves the read of one', async () => {
     const { sim } = world.graph;
     expect((await create("security/alerts?$filter=status eq 'newAlert'", 'created,updated')).status).toBe(201);
