@@ -7,6 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  isServiceItemDeletable,
+  isServiceItemKind,
+  newServiceItemBody,
+  SERVICE_COLLECTION_SHAPES,
+  serviceOwner,
+  type ServiceItemKind,
+} from './serviceResources.js';
+import {
   newChangeKey,
   newDriveItemId,
   newGuid,
@@ -70,8 +78,10 @@ export type Mutation =
   | { kind: CollectionItemKind; op: 'delete'; collection: string; id: string };
 
 /** Items of collections that other workloads notify about, each kind with the shape of its collection path. */
-export type CollectionItemKind = 'listItem' | 'todoTask' | 'conversation' | 'groupEvent' | 'callRecord';
+export type CollectionItemKind =
+  'listItem' | 'todoTask' | 'conversation' | 'groupEvent' | 'callRecord' | ServiceItemKind;
 const COLLECTION_SHAPES: Readonly<Record<CollectionItemKind, RegExp>> = {
+  ...SERVICE_COLLECTION_SHAPES,
   listItem: /^sites\/[^/]+\/lists\/[^/]+\/items$/,
   todoTask: /^users\/[^/]+\/todo\/lists\/[^/]+\/tasks$/,
   conversation: /^groups\/[^/]+\/conversations$/,
@@ -249,6 +259,9 @@ export class TenantDirectory {
       case 'conversation':
       case 'groupEvent':
       case 'callRecord':
+        return this.#applyCollectionItem(mutation, hints);
+      default:
+        // Teams meetings, Copilot, security alerts and Universal Print (serviceResources.ts).
         return this.#applyCollectionItem(mutation, hints);
     }
   }
@@ -741,19 +754,25 @@ export class TenantDirectory {
       throw new MutationRejected(`group ${group} does not exist`, 404);
     if (mutation.op === 'create') {
       const id = mutation.kind === 'listItem' ? String(this.#seq + 1) : newOutlookId(`AAMkAG${mutation.kind}`);
-      const body = { ...this.#newCollectionItemBody(mutation.kind, id), ...mutation.data };
-      return this.#create(mutation.kind, mutation.collection, { collectionPath: mutation.collection }, id, body, hints);
+      const body = { ...this.#newCollectionItemBody(mutation.kind, id, mutation.collection), ...mutation.data };
+      const owner = isServiceItemKind(mutation.kind)
+        ? serviceOwner(mutation.kind, mutation.collection, body)
+        : { collectionPath: mutation.collection };
+      return this.#create(mutation.kind, mutation.collection, owner, id, body, hints);
     }
     const existing = this.get(`${mutation.collection}/${mutation.id}`);
     if (existing === undefined) throw new MutationRejected(`${mutation.kind} ${mutation.id} does not exist`, 404);
     if (mutation.op === 'update') return this.#update(existing, mutation.data, hints);
     // A call record is written once the call ends and never deleted ("callRecord resource type").
     if (mutation.kind === 'callRecord') throw new MutationRejected('call records cannot be deleted');
+    if (isServiceItemKind(mutation.kind) && !isServiceItemDeletable(mutation.kind))
+      throw new MutationRejected(`Graph reports no deletion of a ${mutation.kind}`);
     return this.#remove(existing, hints, false);
   }
 
-  #newCollectionItemBody(kind: CollectionItemKind, id: string): JsonObject {
+  #newCollectionItemBody(kind: CollectionItemKind, id: string, collection: string): JsonObject {
     const now = this.#now().toISOString();
+    if (isServiceItemKind(kind)) return newServiceItemBody(kind, id, collection, now);
     const changeKey = newChangeKey();
     switch (kind) {
       case 'listItem':

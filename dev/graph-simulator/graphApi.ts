@@ -5,6 +5,7 @@
  * through the same pipeline, so they are authenticated, throttled and faulted one by one.
  */
 import { deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
+import { SCHEDULE_COLLECTIONS } from './serviceResources.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
 import {
@@ -293,9 +294,56 @@ export class GraphApi {
           return this.#collectionItems(route, 'listItem', 5);
         }
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[2] ?? ''}'.`);
+      case 'security':
+      case 'print':
+      case 'teams':
+        return this.#serviceItems(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
+  }
+
+  /**
+   * `users/{organiser}/onlineMeetings/{meeting}/transcripts[/{id}]` (and `recordings`), the app-only read of a
+   * meeting's transcripts and recordings (OnlineMeetingTranscript.Read.All, OnlineMeetingRecording.Read.All): only
+   * those of a meeting the user organised; another user's path answers 404.
+   */
+  #meetingArtefacts(route: Route, userId: string): SimResponse {
+    const { names, segments, directory } = route;
+    const transcripts = names[4] === 'transcripts';
+    this.#need(route, transcripts ? 'OnlineMeetingTranscript.Read.All' : 'OnlineMeetingRecording.Read.All', 'other');
+    const collection = `communications/onlineMeetings/${segments[3] ?? ''}/${transcripts ? 'transcripts' : 'recordings'}`;
+    const items = directory.list(collection).filter((item) => item.owner.userId === userId);
+    if (names.length === 5) return this.#list(route, items, route.segments.slice(0, 5).join('/'));
+    const item = names.length === 6 ? items.find((candidate) => candidate.id === segments[5]) : undefined;
+    return this.#entity(route, item, route.segments.slice(0, 5).join('/'));
+  }
+
+  /**
+   * `security/alerts[/{id}]` (SecurityEvents.Read.All), `print/printers/{id}/jobs[/{id}]` (PrintJob.Read.All) and
+   * `print/taskDefinitions/{id}/tasks[/{id}]` (PrintTaskDefinition.ReadWrite.All): lists and reads by id.
+   */
+  #serviceItems(route: Route): SimResponse {
+    const { names, segments } = route;
+    if (names[0] === 'security' && names[1] === 'alerts') {
+      if (!route.caller.roles.includes('SecurityEvents.ReadWrite.All'))
+        this.#need(route, 'SecurityEvents.Read.All', 'other');
+      return this.#collectionItems(route, 'securityAlert', 2, 'security/alerts');
+    }
+    if (names[0] === 'print' && names[1] === 'printers' && names[3] === 'jobs') {
+      this.#need(route, 'PrintJob.Read.All', 'other');
+      return this.#collectionItems(route, 'printJob', 4, `print/printers/${segments[2] ?? ''}/jobs`);
+    }
+    if (names[0] === 'print' && names[1] === 'taskdefinitions' && names[3] === 'tasks') {
+      this.#need(route, 'PrintTaskDefinition.ReadWrite.All', 'other');
+      return this.#collectionItems(route, 'printTask', 4, `print/taskDefinitions/${segments[2] ?? ''}/tasks`);
+    }
+    const schedule = names[0] === 'teams' && names[2] === 'schedule' ? SCHEDULE_COLLECTIONS[names[3] ?? ''] : undefined;
+    if (schedule !== undefined) {
+      this.#need(route, 'Schedule.Read.All', 'other');
+      return this.#collectionItems(route, 'scheduleItem', 4, `teams/${segments[1] ?? ''}/schedule/${schedule}`);
+    }
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[1] ?? ''}'.`);
   }
 
   #need(route: Route, role: string, family: 'directory' | 'outlook' | 'other'): void {
@@ -482,6 +530,8 @@ export class GraphApi {
       this.#need(route, 'Tasks.Read.All', 'other');
       return this.#collectionItems(route, 'todoTask', 6, `users/${userId}/todo/lists/${segments[4] ?? ''}/tasks`);
     }
+    if (rest[0] === 'onlinemeetings' && (rest[2] === 'transcripts' || rest[2] === 'recordings'))
+      return this.#meetingArtefacts(route, userId);
     switch (rest[0]) {
       case 'messages':
         this.#need(route, 'Mail.Read', 'outlook');

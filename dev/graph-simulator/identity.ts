@@ -39,6 +39,16 @@ export const KNOWN_ROLES = [
   'Sites.Read.All',
   'Tasks.Read.All',
   'CallRecords.Read.All',
+  'OnlineMeetingTranscript.Read.All',
+  'OnlineMeetingRecording.Read.All',
+  'OnlineMeetings.Read.All',
+  'AiEnterpriseInteraction.Read.All',
+  'SecurityEvents.Read.All',
+  'PrintJob.Read.All',
+  'PrintTaskDefinition.ReadWrite.All',
+  'Printer.Read.All',
+  'SecurityEvents.ReadWrite.All',
+  'Schedule.Read.All',
 ] as const;
 
 export interface RegisteredApp {

@@ -35,6 +35,17 @@ export const MAX_EXPIRATION_MINUTES = {
   groupConversation: 4_230,
   groupEvent: 4_230,
   callRecord: 4_230,
+  // Teams meetings and Copilot: 3 days; security alerts under 30 days; print 4,230 minutes (§1.3).
+  callTranscript: 4_320,
+  callRecording: 4_320,
+  onlineMeeting: 4_320,
+  aiInteraction: 4_320,
+  securityAlert: 43_200,
+  print: 4_230,
+  // Teams Shifts: 6 hours (§1.3).
+  schedule: 360,
+  // A resource the simulator does not know (acceptUnknownResources): the most common maximum.
+  unknownResource: 4_230,
 } as const;
 
 /** Outlook maximum in the older documents and the 2018 error message (docs/graph-protocol.md §13.7). */
@@ -190,6 +201,14 @@ export const NOTIFICATION_LATENCY_MS = {
   groupConversation: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
   groupEvent: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
   callRecord: { averageMs: 30 * MINUTE_MS, maxMs: 150 * MINUTE_MS },
+  callTranscript: { averageMs: 10_000, maxMs: HOUR_MS },
+  callRecording: { averageMs: 10_000, maxMs: HOUR_MS },
+  onlineMeeting: { averageMs: 10_000, maxMs: MINUTE_MS },
+  aiInteraction: { averageMs: 10_000, maxMs: HOUR_MS },
+  securityAlert: { averageMs: 3 * MINUTE_MS, maxMs: 5 * MINUTE_MS },
+  print: { averageMs: MINUTE_MS, maxMs: 5 * MINUTE_MS },
+  schedule: { averageMs: MINUTE_MS, maxMs: HOUR_MS },
+  unknownResource: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
 } as const;
 
 /** Share of notifications that take the late tail (between the average and the maximum) of their latency. */

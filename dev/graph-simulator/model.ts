@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangeType } from '../../src/lib/resources/resourceKinds.js';
+import type { ServiceItemKind } from './serviceResources.js';
 
 export type SimResourceKind =
   | 'user'
@@ -25,7 +26,8 @@ export type SimResourceKind =
   | 'todoTask'
   | 'conversation'
   | 'groupEvent'
-  | 'callRecord';
+  | 'callRecord'
+  | ServiceItemKind;
 
 /** Graph's change types: the app's own type (src/lib/resources), one home for the fact. */
 export type { ChangeType };
@@ -131,6 +133,15 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   conversation: 'conversation',
   groupEvent: 'event',
   callRecord: 'callRecord',
+  callTranscript: 'callTranscript',
+  callRecording: 'callRecording',
+  meetingCallEvent: 'onlineMeeting',
+  aiInteraction: 'aiInteraction',
+  securityAlert: 'alert',
+  printJob: 'printJob',
+  printTask: 'printTask',
+  scheduleItem: 'shift',
+  unknownItem: 'entity',
 };
 
 /** Outlook ids are long base64 strings ending in `=`; the simulator's are shorter but share the alphabet and the `=`. */

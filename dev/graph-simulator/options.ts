@@ -172,6 +172,13 @@ export interface SubscriptionOptions {
   quotas: { -readonly [K in keyof typeof SUBSCRIPTION_QUOTAS]: number };
   /** Answer 429 when the subscription API's own per-20-s limits are exceeded (§1.7). */
   enforceApiLimits: boolean;
+  /**
+   * Accept a subscription to a resource the simulator does not know (default `false`: refused with 400, as Graph
+   * refuses what it does not support). Its items are created with the `unknownItem` mutation in the collection
+   * the resource names and notified as `{collection}/{id}`, so an app's handling of resources it does not list
+   * (graph-notify's `unlisted`) can be exercised.
+   */
+  acceptUnknownResources: boolean;
   /** Record a reauthorize and a PATCH within 10 minutes of each other as an anomaly (§1.5). */
   recordReauthorizeRenewConflicts: boolean;
 }
@@ -355,6 +362,7 @@ export function resolveOptions(options: GraphSimulatorOptions = {}): ResolvedOpt
     quotas: { ...SUBSCRIPTION_QUOTAS, ...sub.quotas },
     recordReauthorizeRenewConflicts: sub.recordReauthorizeRenewConflicts ?? true,
     enforceApiLimits: sub.enforceApiLimits ?? true,
+    acceptUnknownResources: sub.acceptUnknownResources ?? false,
   };
   const del = options.delivery ?? {};
   const throttle = del.endpointThrottle === false ? false : { ...ENDPOINT_THROTTLE, ...del.endpointThrottle };

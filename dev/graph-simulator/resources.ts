@@ -7,6 +7,17 @@ import type { TenantDirectory } from './directory.js';
 import { GraphHttpError } from './graphError.js';
 import type { ChangeEvent, ChangeType, JsonObject, SimResourceKind } from './model.js';
 import type { NotificationShapeOptions } from './options.js';
+import {
+  isServiceItemKind,
+  isServiceTargetKind,
+  serviceChangeType,
+  serviceNotificationSubject,
+  serviceRichPayload,
+  serviceTarget,
+  serviceTargetCovers,
+  type ServiceExpiryClass,
+  type ServiceTargetKind,
+} from './serviceResources.js';
 
 /** Splits a Graph path into segments, turning OData key syntax `messages('id')` into `messages`, `id`. */
 export function parseGraphPath(path: string): string[] {
@@ -56,7 +67,8 @@ export type SubscriptionTargetKind =
   | 'todoTasks'
   | 'conversations'
   | 'groupEvents'
-  | 'callRecords';
+  | 'callRecords'
+  | ServiceTargetKind;
 
 export type ExpiryClass =
   | 'user'
@@ -75,7 +87,8 @@ export type ExpiryClass =
   | 'todoTask'
   | 'groupConversation'
   | 'groupEvent'
-  | 'callRecord';
+  | 'callRecord'
+  | ServiceExpiryClass;
 
 export interface SubscriptionTarget {
   readonly kind: SubscriptionTargetKind;
@@ -117,10 +130,20 @@ const ALL: readonly ChangeType[] = ['created', 'updated', 'deleted'];
 const DIRECTORY: readonly ChangeType[] = ['updated', 'deleted'];
 const DRIVE: readonly ChangeType[] = ['updated'];
 
+/** The refusals of a resource the simulator does not know, told apart from its other errors. */
+const UNSUPPORTED = new WeakSet<GraphHttpError>();
+
 function unsupported(resource: string): GraphHttpError {
-  return GraphHttpError.badRequest(
+  const error = GraphHttpError.badRequest(
     `Resource '${resource}' is not supported for change notifications by the simulator.`,
   );
+  UNSUPPORTED.add(error);
+  return error;
+}
+
+/** Whether `error` refused a resource because the simulator does not know it (not because it is malformed). */
+export function isUnsupportedResource(error: unknown): boolean {
+  return error instanceof GraphHttpError && UNSUPPORTED.has(error);
 }
 
 /** Parses `$filter` of the form `a eq 1 and b/c eq 'x'`, the subset Outlook subscriptions use (docs/graph-protocol.md §3.4). */
@@ -166,6 +189,8 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
   const query = new URLSearchParams(queryPart);
   const presence = presenceTarget(parseGraphPath(pathPart), query, directory);
   if (presence !== undefined) return presence;
+  const service = serviceTarget(resource, directory);
+  if (service !== undefined) return service;
   const collection = collectionTarget(parseGraphPath(pathPart), directory);
   if (collection !== undefined) return collection;
   const teams = teamsTarget(parseGraphPath(pathPart), directory);
@@ -639,6 +664,7 @@ function driveFolderTarget(
 /** The change type Graph reports for `change` to a subscription on `target`, or undefined when it does not see it. */
 export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEvent): ChangeType | undefined {
   if (!targetCovers(target, change)) return undefined;
+  if (isServiceTargetKind(target.kind)) return serviceChangeType(change);
   switch (target.family) {
     case 'directory':
       // Creation, soft deletion and restore arrive as `updated`; only permanent deletion is `deleted` (docs/graph-protocol.md §3.4).
@@ -668,7 +694,8 @@ export function notifiedChangeType(target: SubscriptionTarget, change: ChangeEve
 }
 
 function targetCovers(target: SubscriptionTarget, change: ChangeEvent): boolean {
-  const expected: Record<SubscriptionTargetKind, SimResourceKind> = {
+  if (isServiceTargetKind(target.kind)) return serviceTargetCovers({ ...target, kind: target.kind }, change);
+  const expected: Record<Exclude<SubscriptionTargetKind, ServiceTargetKind>, SimResourceKind> = {
     users: 'user',
     user: 'user',
     groups: 'group',
@@ -730,6 +757,7 @@ export function notificationSubject(
   sequenceNumber: number,
   shapes: NotificationShapeOptions,
 ): NotificationSubject {
+  if (isServiceItemKind(change.kind)) return serviceNotificationSubject(change.kind, change, rich);
   const body = change.after ?? change.before ?? {};
   const outlook = OUTLOOK_SEGMENT[change.kind];
   if (outlook !== undefined) {
@@ -870,6 +898,7 @@ function teamsStructureSubject(change: ChangeEvent): NotificationSubject {
 
 /** The resource JSON encrypted into a rich notification: `$select`ed properties for Outlook, everything for Teams. */
 export function richPayload(target: SubscriptionTarget, change: ChangeEvent): JsonObject {
+  if (isServiceItemKind(change.kind)) return serviceRichPayload(change.kind, change);
   const body = change.after ?? change.before ?? {};
   const odataType = `#microsoft.graph.${change.kind}`;
   if (target.select === undefined || target.family === 'teams') return { '@odata.type': odataType, ...body };

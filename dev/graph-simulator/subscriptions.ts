@@ -24,11 +24,13 @@ import type { LifecycleOptions, ResolvedOptions, SubscriptionOptions } from './o
 import {
   notificationSubject,
   notifiedChangeType,
+  isUnsupportedResource,
   parseSubscriptionResource,
   richPayload,
   type SubscriptionTarget,
 } from './resources.js';
 import { encryptResourceData, parseEncryptionCertificate, type EncryptionCertificate } from './richNotifications.js';
+import { unknownResourceTarget, withNotificationQueryOptions } from './serviceResources.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
@@ -336,9 +338,9 @@ export class SubscriptionService {
     const directory = this.#deps.directory(caller.tenantId);
     if (directory === undefined) throw GraphHttpError.of('notFound');
     const resource = String(input.resource);
-    const target = parseSubscriptionResource(resource, directory);
-    // §1.2.9: the app needs read permission on the resource.
-    if (!caller.roles.includes(target.role)) {
+    const target = withNotificationQueryOptions(this.#target(resource, directory), input.notificationQueryOptions);
+    // §1.2.9: the app needs read permission on the resource (unknown to the simulator for an unknown resource).
+    if (target.role !== '' && !caller.roles.includes(target.role)) {
       throw new GraphHttpError(
         403,
         'ExtensionError',
@@ -504,6 +506,16 @@ export class SubscriptionService {
       if (!result.includes(value)) result.push(value);
     }
     return result;
+  }
+
+  /** What a resource means; one the simulator does not know is refused unless `acceptUnknownResources`. */
+  #target(resource: string, directory: TenantDirectory): SubscriptionTarget {
+    try {
+      return parseSubscriptionResource(resource, directory);
+    } catch (error) {
+      if (this.#options.acceptUnknownResources && isUnsupportedResource(error)) return unknownResourceTarget(resource);
+      throw error;
+    }
   }
 
   /** §1.3: raise to now+45 min; over the resource maximum, reject (default) or clamp. */

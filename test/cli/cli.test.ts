@@ -119,7 +119,7 @@ describe('graph-notify subscriptions (on the simulator)', () => {
 
   it('refuses a resource the table does not list, saying how to opt in with --unlisted', async () => {
     const run = await cli(
-      ['subscriptions', 'create', '--resource', 'print/printers/p1/jobs', '--change-type', 'created'],
+      ['subscriptions', 'create', '--resource', 'solutions/approval/approvalItems', '--change-type', 'created'],
       {
         services,
       },

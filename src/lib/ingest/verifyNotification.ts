@@ -14,7 +14,7 @@
  *    resource must lie inside the subscription's resource (`notificationWithinSubscription`).
  */
 import type { NotificationItem } from '../notifications';
-import { hasUnsafeResourceId, notificationWithinSubscription } from '../resources';
+import { hasUnsafeResourceId, kindOfNotificationResource, notificationWithinSubscription } from '../resources';
 import { matchesSecretDigest, secretDigest } from '../shared/constantTimeEquals';
 import { isGuid } from '../shared/guid';
 import type { SubscriptionRecord } from '../subscriptions';
@@ -44,12 +44,21 @@ export function isNestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Whether processing sends the resource's path to Graph, which is what an id holding a separator would subvert:
+ * every kind that reads, and a resource no kind lists. A listed notificationsOnly kind is never read, and one of
+ * them names a meeting by its join URL, an id full of '/' (src/lib/resources/resourcePath.ts).
+ */
+function isReadFromGraph(resource: string): boolean {
+  return kindOfNotificationResource(resource)?.retrieval.kind !== 'notification';
+}
+
 /** The storage-free checks; a problem names the field, never echoes its value. */
 export function checkItemShape(item: NotificationItem): string | undefined {
   if (!isGuid(item.subscriptionId)) return 'subscriptionId: not a GUID';
   if (!isGuid(item.tenantId)) return 'tenantId: not a GUID';
   if (isNestedDeeperThan(item.payload, MAX_ITEM_DEPTH)) return `item: nested deeper than ${MAX_ITEM_DEPTH} levels`;
-  if (item.kind === 'change' && hasUnsafeResourceId(item.resource))
+  if (item.kind === 'change' && hasUnsafeResourceId(item.resource) && isReadFromGraph(item.resource))
     return "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)";
   return undefined;
 }

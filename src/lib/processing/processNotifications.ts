@@ -252,7 +252,7 @@ async function openRichItems(
         continue;
       }
       const kind = kindOfNotificationResource(text(item.resource) ?? '') ?? UNLISTED_KIND;
-      const outcome = await writeState(richState(item, body, envelope.receivedAt), kind, deps, record);
+      const outcome = await writeState(richState(item, body, envelope.receivedAt, kind), kind, deps, record);
       // Another version carries the same lastModifiedDateTime: which is newer cannot be told, so read Graph
       // (a kind with no read keeps what it holds).
       if (outcome === 'tied' && kind.retrieval.kind === 'byId') toRead.push(readInstead);
@@ -304,9 +304,14 @@ function validationTokensRequired(envelope: NotificationEnvelope): boolean {
   return envelope.authenticatedRoute !== 'eventHubs' || (envelope.validationTokens ?? []).length > 0;
 }
 
-/** The state a decrypted rich notification carries. */
-function richState(item: Item, body: Item, receivedAt: string): ResourceState {
+/**
+ * The state a decrypted rich notification carries. A kind with no read keeps its content whole: there is no read
+ * whose shape it must match, and its annotations may be its news (a meeting call event's roster changes arrive
+ * as `activeParticipants@joined` and `activeParticipants@exited`).
+ */
+function richState(item: Item, body: Item, receivedAt: string, kind: ResourceKind): ResourceState {
   const deleted = item.changeType === 'deleted';
+  const content = kind.retrieval.kind === 'notification' ? body : withoutPropertyAnnotations(body);
   return {
     tenantId: text(item.tenantId) ?? '',
     resourcePath: normalizeResourcePath(text(item.resource) ?? '', text(item.tenantId)),
@@ -315,7 +320,7 @@ function richState(item: Item, body: Item, receivedAt: string): ResourceState {
     etag: text(body['@odata.etag']),
     observedAt: deleted ? receivedAt : richObservedAt(body, receivedAt),
     receivedAt,
-    body: deleted ? undefined : withoutPropertyAnnotations(body),
+    body: deleted ? undefined : content,
     onSameInstant: deleted ? 'replace' : 'refuse',
   };
 }

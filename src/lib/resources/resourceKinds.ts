@@ -5,7 +5,10 @@
  * and resync all read from here. To support a new kind, add an entry and its tests.
  */
 import { COLLECTION_FAMILY_KINDS } from './families/collectionKinds';
+import { MEETING_FAMILY_KINDS } from './families/meetingKinds';
+import { SCHEDULE_KINDS } from './families/scheduleKinds';
 import { TEAMS_FAMILY_KINDS } from './families/teamsKinds';
+import { TENANT_SERVICE_KINDS } from './families/tenantServiceKinds';
 import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
@@ -41,6 +44,17 @@ export const RESOURCE_KIND_NAMES = [
   'groupConversation',
   'groupEvent',
   'callRecord',
+  // Teams meetings and Copilot (src/lib/resources/families/meetingKinds.ts)
+  'callTranscript',
+  'callRecording',
+  'onlineMeeting',
+  'aiInteraction',
+  // Security alerts and Universal Print (src/lib/resources/families/tenantServiceKinds.ts)
+  'securityAlert',
+  'printJob',
+  'printTask',
+  // Teams Shifts (src/lib/resources/families/scheduleKinds.ts)
+  'scheduleItem',
   // A resource the table does not list, subscribed with `unlisted: true` (UNLISTED_KIND).
   'unlisted',
 ] as const;
@@ -118,6 +132,11 @@ export interface ResourceKind {
    * check (`notificationWithinSubscription`) uses instead of the subscription path less its last segment.
    */
   readonly notificationContainer?: (subscriptionResource: string) => string | undefined;
+  /**
+   * The `notificationQueryOptions` Graph needs on every subscription of this kind (Universal Print's JobFetchable
+   * event: `$filter=isFetchable eq true`), sent on create.
+   */
+  readonly notificationQueryOptions?: string;
 }
 
 /** `users/{id}/mailfolders/{f}/messages` → `users/{id}`: the mailbox or contact book owner part of a path. */
@@ -265,6 +284,9 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   ...TEAMS_FAMILY_KINDS,
   ...COLLECTION_FAMILY_KINDS,
+  ...MEETING_FAMILY_KINDS,
+  ...TENANT_SERVICE_KINDS,
+  ...SCHEDULE_KINDS,
 ];
 
 /**

@@ -27,6 +27,9 @@ const NAVIGATION_NAMES = new Set(
     'contactFolders', 'drives', 'drive', 'root', 'items', 'children', 'sites', 'lists', 'chats', 'teams', 'channels',
     'replies', 'members', 'conversations', 'threads', 'posts', 'subscriptions', 'todo', 'tasks',
     'communications', 'presences', 'callRecords',
+    'onlineMeetings', 'transcripts', 'recordings', 'copilot', 'interactionHistory', 'interactions', 'security', 'alerts',
+    'print', 'printers', 'jobs', 'taskDefinitions', 'schedule', 'shifts', 'openShiftChangeRequests',
+    'swapShiftsChangeRequests', 'offerShiftRequests', 'timeOffRequests',
   ].map((name) => name.toLowerCase()),
 );
 
@@ -152,7 +155,7 @@ export function normalizeResourcePath(resource: string, tenantId?: string): stri
     parts.push(encodeResourceId(canonicalId(nav, id, tenantId)));
     nav = undefined;
   };
-  for (const segment of splitSegments(resource)) {
+  for (const segment of splitSegments(meetingByJoinWebUrl(resource))) {
     const call = /^([^('"]+)\((?:'((?:[^']|'')*)'|([^)']*))\)$/.exec(segment);
     const name = call?.[1];
     if (call !== null && name !== undefined && NAVIGATION_NAMES.has(name.toLowerCase())) {
@@ -170,6 +173,33 @@ export function normalizeResourcePath(resource: string, tenantId?: string): stri
     }
   }
   return parts.join('/');
+}
+
+/**
+ * One Teams meeting named by its join URL, as its call-event subscription (`communications/onlineMeetings/
+ * ?$filter=JoinWebUrl eq '{url}'`), its notifications (`communications/onlineMeetings?$filter=joinWebUrl+eq+'{url}'`)
+ * and the beta form (`communications/onlineMeetings(joinWebUrl='{url-encoded}')/meetingCallEvents`) write it
+ * (Microsoft's "Get change notifications for Microsoft Teams meeting call updates"): rewritten as the key form
+ * `communications/onlineMeetings('{url}')`, so the URL is the meeting's id and each meeting gets its own key
+ * instead of losing the query. A URL-encoded URL (`https%3A%2F%2F…`) is decoded once, so both spellings meet.
+ */
+const MEETING_FILTER =
+  /^\/*communications\/onlinemeetings\/?\?(?:\$|%24)filter=joinweburl(?:\s|\+|%20)+eq(?:\s|\+|%20)+'(.*)'$/i;
+const MEETING_CALL_EVENTS = /^\/*communications\/onlinemeetings\(joinweburl='(.*)'\)\/meetingcallevents\/?$/i;
+
+function meetingByJoinWebUrl(resource: string): string {
+  const literal = MEETING_FILTER.exec(resource)?.[1] ?? MEETING_CALL_EVENTS.exec(resource)?.[1];
+  if (literal === undefined) return resource;
+  // The OData literal doubles its quotes; the URL itself may be percent-encoded.
+  let url = literal.replace(/''/g, "'");
+  if (/^https?%3a/i.test(url)) {
+    try {
+      url = decodeURIComponent(url);
+    } catch {
+      // Left as written: a malformed escape is part of the id.
+    }
+  }
+  return `communications/onlineMeetings('${url.replace(/'/g, "''")}')`;
 }
 
 /** Azure's limits on a blob name (Microsoft's "Naming and referencing containers, blobs, and metadata"). */

@@ -29,13 +29,23 @@ function samePath(a: string, b: string): boolean {
   return left.length === right.length && left.every((segment, index) => sameSegment(segment, right[index] ?? ''));
 }
 
+/**
+ * Whether content's `id` names the resource at canonical `path`: its last id, or, for a resource whose id is
+ * its whole path (a meeting's call events carry `"id": "communications/onlineMeetings?$filter=joinWebUrl…"`,
+ * Microsoft's "Get change notifications for Microsoft Teams meeting call updates"), that very path.
+ */
+function idNames(id: string, path: string, lastSegment: string): boolean {
+  if (sameSegment(encodeResourceId(id), lastSegment)) return true;
+  return id.includes('/') && samePath(normalizeResourcePath(id.replace(SERVICE_ROOT, '')), path);
+}
+
 export function richContentNaming(content: Readonly<Record<string, unknown>>, resource: string): RichContentNaming {
   const { id } = content;
   const odataId = content['@odata.id'];
   if (id === undefined && odataId === undefined) return 'unnamed';
   const path = normalizeResourcePath(resource);
   const lastSegment = path.split('/').at(-1) ?? '';
-  if (id !== undefined && (typeof id !== 'string' || !sameSegment(encodeResourceId(id), lastSegment))) return 'other';
+  if (id !== undefined && (typeof id !== 'string' || !idNames(id, path, lastSegment))) return 'other';
   if (
     odataId !== undefined &&
     (typeof odataId !== 'string' || !samePath(normalizeResourcePath(odataId.replace(SERVICE_ROOT, '')), path))

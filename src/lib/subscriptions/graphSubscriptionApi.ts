@@ -15,6 +15,7 @@ import {
   type GraphClient,
   type GraphRequest,
 } from '../graph';
+import { kindOfSubscriptionResource } from '../resources';
 import { lazySchema } from '../shared/lazySchema';
 import {
   SubscriptionDuplicate,
@@ -69,6 +70,12 @@ function parseSubscription(body: unknown, operation: string): GraphSubscription 
   return parsed.data;
 }
 
+/** The `notificationQueryOptions` the resource's kind needs on create, if any. */
+function queryOptionsOf(resource: string): { readonly notificationQueryOptions?: string } {
+  const options = kindOfSubscriptionResource(resource)?.notificationQueryOptions;
+  return options === undefined ? {} : { notificationQueryOptions: options };
+}
+
 export async function createGraphSubscription(
   graph: Graph,
   tenantId: string,
@@ -95,6 +102,7 @@ export async function createGraphSubscription(
           }
         : {}),
       ...(body.blobStoreUrl === undefined ? {} : { blobStoreUrl: body.blobStoreUrl }),
+      ...queryOptionsOf(body.resource),
       latestSupportedTlsVersion: 'v1_2',
     },
   });

@@ -16,6 +16,7 @@ import {
 } from '../../../src/lib/graph';
 import { parseQueueEnvelope, type NotificationEnvelope } from '../../../src/lib/notifications';
 import { processNotifications, type ProcessingDependencies, type RichContentOpener } from '../../../src/lib/processing';
+import { normalizeResourcePath } from '../../../src/lib/resources';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { GraphNotifyError } from '../../../src/lib/shared/errors';
 import { silentLogger } from '../../../src/lib/shared/logger';
@@ -267,16 +268,20 @@ describe('processNotifications', () => {
 
   it('writes the notification itself for a resource of no listed kind (an unlisted subscription), reading nothing', async () => {
     const { graph, sink, failures, deps } = setup();
-    const item = { ...messageItem('x'), subscriptionId: 'sub-print', resource: 'print/printers/p1/jobs/j1' };
+    const item = {
+      ...messageItem('x'),
+      subscriptionId: 'sub-approvals',
+      resource: 'solutions/approval/approvalItems/a1',
+    };
 
     const result = await processNotifications(envelope([item]), deps);
 
     expect(graph.reads).toBe(0);
     expect(failures.failures.size).toBe(0);
     expect(result.writes.written).toBe(1);
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'print/printers/p1/jobs/j1'))).toMatchObject({
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'solutions/approval/approvalItems/a1'))).toMatchObject({
       changeType: 'updated',
-      subscriptionId: 'sub-print',
+      subscriptionId: 'sub-approvals',
       observedAt: '2026-05-01T10:00:00.000Z',
       body: item,
     });
@@ -284,7 +289,7 @@ describe('processNotifications', () => {
 
   it('writes a tombstone for a deleted resource of no listed kind', async () => {
     const { sink, deps } = setup();
-    const resource = 'print/printers/p1/jobs/j1';
+    const resource = 'solutions/approval/approvalItems/a1';
     await processNotifications(envelope([{ ...messageItem('x'), resource }]), deps);
 
     await processNotifications(
@@ -477,6 +482,34 @@ describe('processNotifications', () => {
       body: undefined,
       changeType: 'deleted',
     });
+  });
+
+  it("keeps the whole rich content of a kind with no read: a meeting call event's roster annotations", async () => {
+    const { graph, sink, deps } = setup();
+    const meeting =
+      "communications/onlineMeetings?$filter=joinWebUrl+eq+'https://teams.microsoft.com/l/meetup-join/19%3ameeting_a%40thread.v2/0'";
+    const event = {
+      '@odata.type': '#Microsoft.Graph.onlineMeeting',
+      '@odata.id': meeting,
+      id: meeting,
+      eventType: 'Microsoft.Communication.CallRosterUpdate',
+      'activeParticipants@joined': [{ id: 'User', identity: { User: { Id: USER_ID } } }],
+    };
+    const item = {
+      ...messageItem('x'),
+      resource: meeting,
+      encryptedContent: {
+        data: Buffer.from(JSON.stringify(event)).toString('base64'),
+        dataKey: 'k',
+        dataSignature: 's',
+        encryptionCertificateId: 'c',
+      },
+    };
+
+    await processNotifications(envelope([item], '2026-05-01T10:00:00.000Z', ['jwt']), deps);
+
+    expect(graph.reads).toBe(0);
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, normalizeResourcePath(meeting)))?.body).toEqual(event);
   });
 
   it("leaves Outlook's type annotations out of the tie's $select and out of the sink", async () => {

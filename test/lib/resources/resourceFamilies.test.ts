@@ -7,6 +7,7 @@ import {
   kindOfStoredSubscription,
   kindOfSubscriptionResource,
   normalizeResourcePath,
+  notificationWithinSubscription,
   RESOURCE_KINDS,
   resourceTable,
   UNLISTED_KIND,
@@ -15,6 +16,9 @@ import { planSubscription, SubscriptionRuleViolated } from '../../../src/lib/sub
 import { subscriptionSettings } from '../../support/subscriptionSettings';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
+/** A Teams meeting's join URL, as the onlineMeeting resource carries it. */
+const JOIN_URL =
+  'https://teams.microsoft.com/l/meetup-join/19%3ameeting_NWQ0ZmM5%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d';
 
 describe('resource families', () => {
   it.each([
@@ -42,6 +46,27 @@ describe('resource families', () => {
     ['groups/g1/events', 'groupEvent'],
     ['groups/g1/calendar/events', 'groupEvent'],
     ['communications/callRecords', 'callRecord'],
+    ['communications/onlineMeetings/getAllTranscripts', 'callTranscript'],
+    ['users/u1/onlineMeetings/getAllTranscripts', 'callTranscript'],
+    ['communications/onlineMeetings/m1/transcripts', 'callTranscript'],
+    ['communications/onlineMeetings/getAllRecordings', 'callRecording'],
+    ['users/u1/onlineMeetings/getAllRecordings', 'callRecording'],
+    ["communications/onlineMeetings('m1')/recordings", 'callRecording'],
+    [`/communications/onlineMeetings/?$filter=JoinWebUrl eq '${JOIN_URL}'`, 'onlineMeeting'],
+    ['copilot/interactionHistory/getAllEnterpriseInteractions', 'aiInteraction'],
+    [
+      "/copilot/users/u1/interactionHistory/getAllEnterpriseInteractions?$filter=appClass eq 'IPM.SkypeTeams.Message.Copilot.Teams'",
+      'aiInteraction',
+    ],
+    ["security/alerts?$filter=status eq 'newAlert'", 'securityAlert'],
+    ['security/alerts/a1', 'securityAlert'],
+    ['print/printers/p1/jobs', 'printJob'],
+    ['print/taskDefinitions/d1/tasks', 'printTask'],
+    ['teams/t1/schedule/shifts', 'scheduleItem'],
+    ['teams/t1/schedule/openShiftChangeRequests', 'scheduleItem'],
+    ['teams/t1/schedule/swapShiftsChangeRequests', 'scheduleItem'],
+    ['teams/t1/schedule/offerShiftRequests', 'scheduleItem'],
+    ['teams/t1/schedule/timeOffRequests', 'scheduleItem'],
     // The existing kinds keep theirs.
     ['chats/19:a/messages', 'chatMessage'],
     ['groups', 'group'],
@@ -62,8 +87,51 @@ describe('resource families', () => {
     ["groups('g1')/conversations('c1')", 'groupConversation'],
     ['Groups/g1/Events/e1', 'groupEvent'],
     ['communications/callRecords/r1', 'callRecord'],
+    ["communications/onlineMeetings('m1')/transcripts('t1')", 'callTranscript'],
+    ["communications/onlineMeetings('m1')/recordings('r1')", 'callRecording'],
+    [`communications/onlineMeetings?$filter=joinWebUrl+eq+'${JOIN_URL}'`, 'onlineMeeting'],
+    ["copilot/interactionHistory/interactions('1731701801008')", 'aiInteraction'],
+    ["security/alerts('a1')", 'securityAlert'],
+    ["print/printers('p1')/jobs('j1')", 'printJob'],
+    ["print/taskDefinitions('d1')/tasks('t1')", 'printTask'],
+    ["teams('t1')/schedule/shifts('s1')", 'scheduleItem'],
+    ["teams('t1')/schedule/timeOffRequests('r1')", 'scheduleItem'],
   ])('knows the notification resource %s as %s', (resource, kind) => {
     expect(kindOfNotificationResource(resource)?.name).toBe(kind);
+  });
+
+  it('knows no meeting without its join URL, and no Copilot or print path Microsoft does not list', () => {
+    for (const resource of [
+      'communications/onlineMeetings',
+      'communications/onlineMeetings/m1',
+      "communications/onlineMeetings/?$filter=subject eq 'x'",
+      'copilot/interactionHistory/interactions',
+      'print/printers/p1',
+      'security',
+      'teams/t1/schedule',
+      'teams/t1/schedule/schedulingGroups',
+    ])
+      expect(kindOfSubscriptionResource(resource), resource).toBeUndefined();
+  });
+
+  it('gives the meeting, Copilot, security and print kinds the rules Microsoft documents', () => {
+    const rules = (name: string) => {
+      const kind = RESOURCE_KINDS.find((candidate) => candidate.name === name);
+      return [
+        kind?.level,
+        kind?.maxLifetimeMinutes,
+        kind?.allowedChangeTypes.join(','),
+        kind?.lifecycleRequiredAboveMinutes,
+      ];
+    };
+    expect(rules('callTranscript')).toEqual(['notificationsOnly', 4_320, 'created', 60]);
+    expect(rules('callRecording')).toEqual(['notificationsOnly', 4_320, 'created', 60]);
+    expect(rules('onlineMeeting')).toEqual(['notificationsOnly', 4_320, 'created,updated', 60]);
+    expect(rules('aiInteraction')).toEqual(['notificationsOnly', 4_320, 'created,updated,deleted', 60]);
+    expect(rules('securityAlert')).toEqual(['mirrored', 43_200, 'created,updated', undefined]);
+    expect(rules('printJob')).toEqual(['mirrored', 4_230, 'updated', undefined]);
+    expect(rules('printTask')).toEqual(['mirrored', 4_230, 'created', undefined]);
+    expect(rules('scheduleItem')).toEqual(['mirrored', 360, 'created,updated,deleted', 60]);
   });
 
   it('gives every listed kind exactly one level, matching what it can read and catch up', () => {
@@ -113,6 +181,35 @@ describe('resource families', () => {
           [[`groups(${quoted(a)})/conversations(${quoted(b)})`], `groups/${e(a)}/conversations/${e(b)}`],
           [[`Groups/${e(a)}/Events/${e(b)}`], `groups/${e(a)}/events/${e(b)}`],
           [[`communications/callRecords(${quoted(a)})`], `communications/callrecords/${e(a)}`],
+          [
+            [
+              `communications/onlineMeetings(${quoted(a)})/transcripts(${quoted(b)})`,
+              `communications/onlineMeetings/${e(a)}/transcripts/${e(b)}`,
+            ],
+            `communications/onlinemeetings/${e(a)}/transcripts/${e(b)}`,
+          ],
+          [
+            [`communications/onlineMeetings(${quoted(a)})/recordings(${quoted(b)})`],
+            `communications/onlinemeetings/${e(a)}/recordings/${e(b)}`,
+          ],
+          [
+            [`copilot/interactionHistory/interactions(${quoted(a)})`],
+            `copilot/interactionhistory/interactions/${e(a)}`,
+          ],
+          // Security alerts and print jobs and tasks are read by id: the key a read of that path writes.
+          [[`security/alerts(${quoted(a)})`, `Security/Alerts/${e(a)}`], `security/alerts/${e(a)}`],
+          [[`print/printers(${quoted(a)})/jobs(${quoted(b)})`], `print/printers/${e(a)}/jobs/${e(b)}`],
+          [
+            [`print/taskDefinitions(${quoted(a)})/tasks(${quoted(b)})`, `print/taskdefinitions/${e(a)}/tasks/${e(b)}`],
+            `print/taskdefinitions/${e(a)}/tasks/${e(b)}`,
+          ],
+          [
+            [
+              `teams(${quoted(a)})/schedule/timeOffRequests(${quoted(b)})`,
+              `Teams/${e(a)}/Schedule/TimeOffRequests/${e(b)}`,
+            ],
+            `teams/${e(a)}/schedule/timeoffrequests/${e(b)}`,
+          ],
         ];
         for (const [forms, key] of cases) for (const form of forms) expect(normalizeResourcePath(form)).toBe(key);
         // Resyncs write what a notification or a read names.
@@ -127,10 +224,50 @@ describe('resource families', () => {
   });
 });
 
+describe('a Teams meeting named by its join URL', () => {
+  const meetingToken = fc.stringMatching(/^[A-Za-z0-9_-]{1,24}$/);
+  const joinUrl = (meeting: string): string =>
+    `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${meeting}%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d`;
+
+  it('has one key however its subscription, its notifications or their content name it, and it is the join URL', () => {
+    fc.assert(
+      fc.property(meetingToken, (meeting) => {
+        const url = joinUrl(meeting);
+        const forms = [
+          `/communications/onlineMeetings/?$filter=JoinWebUrl eq '${url}'`,
+          `communications/onlineMeetings?$filter=joinWebUrl+eq+'${url}'`,
+          `communications/onlineMeetings?%24filter=joinWebUrl%20eq%20'${url}'`,
+          `communications/onlineMeetings(joinWebUrl='${encodeURIComponent(url)}')/meetingCallEvents`,
+        ];
+        for (const form of forms)
+          expect(normalizeResourcePath(form), form).toBe(`communications/onlinemeetings/${encodeResourceId(url)}`);
+      }),
+    );
+  });
+
+  it("gives two meetings two keys, and a meeting's subscription covers its own notifications only", () => {
+    fc.assert(
+      fc.property(meetingToken, meetingToken, (one, other) => {
+        fc.pre(one !== other);
+        const subscription = `communications/onlineMeetings/?$filter=JoinWebUrl eq '${joinUrl(one)}'`;
+        const notification = (meeting: string): string =>
+          `communications/onlineMeetings?$filter=joinWebUrl+eq+'${joinUrl(meeting)}'`;
+        expect(normalizeResourcePath(notification(one))).not.toBe(normalizeResourcePath(notification(other)));
+        expect(notificationWithinSubscription(subscription, notification(one))).toBe(true);
+        expect(notificationWithinSubscription(subscription, notification(other))).toBe(false);
+      }),
+    );
+  });
+});
+
 describe('unlisted resources', () => {
   it('refuses a resource the table does not list, naming the families and how to opt in', () => {
     const act = () =>
-      planSubscription({ resource: 'print/printers/p1/jobs', changeType: 'created' }, subscriptionSettings, NOW);
+      planSubscription(
+        { resource: 'solutions/approval/approvalItems', changeType: 'created' },
+        subscriptionSettings,
+        NOW,
+      );
 
     expect(act).toThrow(SubscriptionRuleViolated);
     expect(act).toThrow(/allChatMessages.*presence.*listItem/);
@@ -139,7 +276,7 @@ describe('unlisted resources', () => {
 
   it('subscribes to it at the notificationsOnly level with a warning, renewed within the shortest lifetime', () => {
     const plan = planSubscription(
-      { resource: 'print/printers/p1/jobs', changeType: 'created', unlisted: true },
+      { resource: 'solutions/approval/approvalItems', changeType: 'created', unlisted: true },
       subscriptionSettings,
       NOW,
     );
@@ -147,7 +284,7 @@ describe('unlisted resources', () => {
     expect(plan.kind).toBe(UNLISTED_KIND);
     expect(plan.warnings).toEqual([expect.stringContaining('notificationsOnly')]);
     expect(Date.parse(plan.expirationDateTime) - NOW.getTime()).toBeLessThanOrEqual(60 * 60_000);
-    expect(kindOfStoredSubscription('print/printers/p1/jobs')).toBe(UNLISTED_KIND);
+    expect(kindOfStoredSubscription('solutions/approval/approvalItems')).toBe(UNLISTED_KIND);
   });
 
   it('keeps a listed resource at its own level when unlisted is given too, without a warning', () => {

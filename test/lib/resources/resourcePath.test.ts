@@ -234,7 +234,7 @@ describe('resource kinds', () => {
 
   it('knows nothing of unsupported resources', () => {
     expect(kindOfSubscriptionResource('print/printers')).toBeUndefined();
-    expect(kindOfNotificationResource('security/alerts/1')).toBeUndefined();
+    expect(kindOfNotificationResource('solutions/approval/approvalItems/a1')).toBeUndefined();
   });
 });
 

@@ -48,6 +48,16 @@ describe('richContentNaming', () => {
     expect(richContentNaming({ id: MESSAGE }, `Users/${USER}/Messages`)).toBe('other');
   });
 
+  it("finds a meeting call event naming its meeting by the join URL filter, and not another meeting's", () => {
+    const meeting = (token: string): string =>
+      `communications/onlineMeetings?$filter=joinWebUrl+eq+'https://teams.microsoft.com/l/meetup-join/19%3ameeting_${token}%40thread.v2/0'`;
+    const content = { '@odata.id': meeting('a'), id: meeting('a'), eventType: 'Microsoft.Communication.CallStarted' };
+
+    expect(richContentNaming(content, meeting('a'))).toBe('same');
+    expect(richContentNaming(content, meeting('b'))).toBe('other');
+    expect(richContentNaming({ id: meeting('a') }, meeting('b'))).toBe('other');
+  });
+
   it('finds content that carries neither id nor @odata.id unnamed (Outlook sends only the selected properties)', () => {
     expect(
       richContentNaming({ subject: 's', 'subject@odata.type': '#String' }, `Users/${USER}/Messages/${MESSAGE}`),

@@ -30,7 +30,7 @@ describe('subscription rules (checked before Graph is called)', () => {
   it.each([
     [
       'a resource the table does not list',
-      { resource: 'print/printers/p1/jobs', changeType: 'updated' },
+      { resource: 'solutions/approval/approvalItems', changeType: 'updated' },
       'supported-resource',
     ],
     [

@@ -16,6 +16,9 @@ export interface ResourceKindFacts {
 }
 
 const TEAMS_PAGE = 'https://learn.microsoft.com/graph/teams-changenotifications-chatmessage';
+const MEETING_ARTEFACTS_PAGE =
+  'https://learn.microsoft.com/graph/teams-changenotifications-callrecording-and-calltranscript';
+const PRINT_PAGE = 'https://learn.microsoft.com/graph/universal-print-webhook-notifications';
 
 export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKindFacts>> = {
   user: {
@@ -137,6 +140,71 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     forms: ['communications/callRecords'],
     permission: 'CallRecords.Read.All',
     page: 'https://learn.microsoft.com/graph/api/resources/callrecords-callrecord',
+  },
+  callTranscript: {
+    family: 'Teams meeting transcripts',
+    forms: [
+      'communications/onlineMeetings/getAllTranscripts',
+      'users/{id}/onlineMeetings/getAllTranscripts',
+      'communications/onlineMeetings/{id}/transcripts',
+    ],
+    permission: 'OnlineMeetingTranscript.Read.All',
+    page: MEETING_ARTEFACTS_PAGE,
+  },
+  callRecording: {
+    family: 'Teams meeting recordings',
+    forms: [
+      'communications/onlineMeetings/getAllRecordings',
+      'users/{id}/onlineMeetings/getAllRecordings',
+      'communications/onlineMeetings/{id}/recordings',
+    ],
+    permission: 'OnlineMeetingRecording.Read.All',
+    page: MEETING_ARTEFACTS_PAGE,
+  },
+  onlineMeeting: {
+    family: 'Teams meeting call events',
+    forms: ["communications/onlineMeetings/?$filter=JoinWebUrl eq '{joinWebUrl}'"],
+    permission: 'OnlineMeetings.Read.All',
+    page: 'https://learn.microsoft.com/graph/changenotifications-for-onlinemeeting',
+  },
+  aiInteraction: {
+    family: 'Copilot AI interactions',
+    forms: [
+      'copilot/interactionHistory/getAllEnterpriseInteractions[?$filter=…]',
+      'copilot/users/{id}/interactionHistory/getAllEnterpriseInteractions[?$filter=…]',
+    ],
+    permission: 'AiEnterpriseInteraction.Read.All',
+    page: 'https://learn.microsoft.com/graph/aiinteraction-changenotifications-overview',
+  },
+  securityAlert: {
+    family: 'Security alerts',
+    forms: ["security/alerts?$filter={e.g. status eq 'newAlert'}", 'security/alerts/{id}'],
+    permission: 'SecurityEvents.ReadWrite.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/alert',
+  },
+  printJob: {
+    family: 'Universal Print jobs (JobFetchable)',
+    forms: ['print/printers/{id}/jobs (notificationQueryOptions $filter=isFetchable eq true)'],
+    permission: 'Printer.Read.All + PrintJob.Read.All',
+    page: PRINT_PAGE,
+  },
+  printTask: {
+    family: 'Universal Print tasks (JobStarted)',
+    forms: ['print/taskDefinitions/{id}/tasks'],
+    permission: 'PrintTaskDefinition.ReadWrite.All',
+    page: PRINT_PAGE,
+  },
+  scheduleItem: {
+    family: 'Teams Shifts',
+    forms: [
+      'teams/{id}/schedule/shifts',
+      'teams/{id}/schedule/openShiftChangeRequests',
+      'teams/{id}/schedule/swapShiftsChangeRequests',
+      'teams/{id}/schedule/offerShiftRequests',
+      'teams/{id}/schedule/timeOffRequests',
+    ],
+    permission: 'Schedule.Read.All',
+    page: 'https://learn.microsoft.com/graph/api/subscription-post-subscriptions',
   },
   unlisted: {
     family: 'Any other resource (opt in with unlisted)',

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { EXACT_DELIVERY } from '../../../dev/graph-simulator/index.js';
+import { joinWebUrlOf } from '../../../dev/graph-simulator/serviceResources.js';
+import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
+
+// Exact delivery: each test pins payloads and counts.
+const world = useSimulatorWithReceiver({ delivery: EXACT_DELIVERY });
+
+/** POST /subscriptions for `resource`, 50 minutes ahead (under the hour that would need a lifecycle URL). */
+async function create(resource: string, changeType: string, minutes = 50) {
+  return world.graph.call('POST', '/subscriptions', {
+    changeType,
+    notificationUrl: world.receiver.url,
+    resource,
+    expirationDateTime: inMinutes(world.graph.sim, minutes),
+    clientState: 'cs-1',
+  });
+}
+
+describe('Teams meetings, Copilot, security, print and Shifts subscriptions', () => {
+  it("refuses what Microsoft's pages rule out: other change types, a Teams expiry past an hour without a lifecycle URL, an unknown meeting", async () => {
+    const wrongChange = await create('communications/onlineMeetings/getAllTranscripts', 'updated');
+    const fetchableOnly = await create('print/printers/p1/jobs', 'created');
+    const noLifecycle = await create('copilot/interactionHistory/getAllEnterpriseInteractions', 'created', 120);
+    const unknownMeeting = await create(
+      "communications/onlineMeetings/?$filter=JoinWebUrl eq 'https://teams.microsoft.com/l/other'",
+      'updated',
+    );
+    const shiftsTooLong = await create('teams/t1/schedule/shifts', 'created', 361);
+
+    expect(wrongChange.status).toBe(400);
+    expect(fetchableOnly.status).toBe(400);
+    expect(noLifecycle.status).toBe(400);
+    expect(unknownMeeting.status).toBe(404);
+    expect(shiftsTooLong).toMatchObject({ status: 400, json: { error: { code: 'ExtensionError' } } });
+  });
+
+  it("sends a meeting's call events as updated on its join URL filter, the event in resourceData, and not another meeting's", async () => {
+    const { sim } = world.graph;
+    const url = joinWebUrlOf('m1');
+    expect((await create(`communications/onlineMeetings/?$filter=JoinWebUrl eq '${url}'`, 'updated')).status).toBe(201);
+
+    sim.mutate(TENANT_ID, {
+      kind: 'meetingCallEvent',
+      op: 'create',
+      collection: 'communications/onlineMeetings/m1/meetingCallEvents',
+    });
+    sim.mutate(TENANT_ID, {
+      kind: 'meetingCallEvent',
+      op: 'create',
+      collection: 'communications/onlineMeetings/m2/meetingCallEvents',
+    });
+    await sim.clock.settle();
+
+    const resource = `communications/onlineMeetings?$filter=joinWebUrl+eq+'${url}'`;
+    expect(world.receiver.notifications()).toEqual([
+      expect.objectContaining({
+        changeType: 'updated',
+        resource,
+        resourceData: expect.objectContaining({
+          '@odata.type': '#Microsoft.Graph.onlineMeeting',
+          '@odata.id': resource,
+          id: resource,
+          eventType: 'Microsoft.Communication.CallStarted',
+        }) as unknown,
+      }),
+    ]);
+  });
+
+  it("serves a transcript's app-only read under its organiser, and under no other user", async () => {
+    const { sim, userId } = world.graph;
+    const other = sim.mutate(TENANT_ID, { kind: 'user', op: 'create' });
+    const transcript = sim.mutate(TENANT_ID, {
+      kind: 'callTranscript',
+      op: 'create',
+      collection: 'communications/onlineMeetings/m1/transcripts',
+      data: { meetingOrganizer: { user: { id: userId } } },
+    });
+    const path = (user: string): string => `/users/${user}/onlineMeetings/m1/transcripts/${String(transcript?.id)}`;
+
+    const read = await world.graph.call('GET', path(userId));
+    const list = await world.graph.call('GET', `/users/${userId}/onlineMeetings/m1/transcripts`);
+    const elsewhere = await world.graph.call('GET', path(String(other?.id)));
+
+    expect(read).toMatchObject({ status: 200, json: { id: transcript?.id, meetingId: 'm1' } });
+    expect(list).toMatchObject({ status: 200, json: { value: [{ id: transcript?.id }] } });
+    expect(elsewhere.status).toBe(404);
+  });
+
+  it('notifies the alerts its $filter selects, and serves the read of one', async () => {
+    const { sim } = world.graph;
+    expect((await create("security/alerts?$filter=status eq 'newAlert'", 'created,updated')).status).toBe(201);
+
+    const alert = sim.mutate(TENANT_ID, { kind: 'securityAlert', op: 'create', collection: 'security/alerts' });
+    sim.mutate(TENANT_ID, {
+      kind: 'securityAlert',
+      op: 'create',
+      collection: 'security/alerts',
+      data: { status: 'resolved' },
+    });
+    await sim.clock.settle();
+    const read = await world.graph.call('GET', `/security/alerts/${String(alert?.id)}`);
+
+    expect(world.receiver.notifications().map((item) => [item.changeType, item.resource])).toEqual([
+      ['created', `security/alerts('${String(alert?.id)}')`],
+    ]);
+    expect(read).toMatchObject({ status: 200, json: { id: alert?.id, status: 'newAlert' } });
+  });
+
+  it("notifies a printer's jobs only once they reach the state notificationQueryOptions names", async () => {
+    const { sim } = world.graph;
+    const created = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'updated',
+      notificationUrl: world.receiver.url,
+      resource: 'print/printers/p1/jobs',
+      notificationQueryOptions: '$filter = isFetchable eq true',
+      expirationDateTime: inMinutes(sim, 50),
+    });
+    const collection = 'print/printers/p1/jobs';
+    const job = sim.mutate(TENANT_ID, { kind: 'printJob', op: 'create', collection, data: { isFetchable: false } });
+    sim.mutate(TENANT_ID, { kind: 'printJob', op: 'update', collection, id: String(job?.id), data: { copies: 2 } });
+    sim.mutate(TENANT_ID, {
+      kind: 'printJob',
+      op: 'update',
+      collection,
+      id: String(job?.id),
+      data: { isFetchable: true },
+    });
+    await sim.clock.settle();
+
+    expect(created).toMatchObject({ status: 201, json: { notificationQueryOptions: '$filter = isFetchable eq true' } });
+    expect(world.receiver.notifications().map((item) => [item.changeType, item.resource])).toEqual([
+      ['updated', `print/printers('p1')/jobs('${String(job?.id)}')`],
+    ]);
+  });
+
+  it('refuses a resource it does not know unless acceptUnknownResources, then notifies its items as {collection}/{id}', async () => {
+    const refused = await create('solutions/approval/approvalItems', 'created');
+    await world.restart({ subscriptions: { acceptUnknownResources: true } });
+    const accepted = await create('/solutions/approval/approvalItems/', 'created,deleted');
+    const item = world.graph.sim.mutate(TENANT_ID, {
+      kind: 'unknownItem',
+      op: 'create',
+      collection: 'solutions/approval/approvalItems',
+    });
+    await world.graph.sim.clock.settle();
+
+    expect(refused).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining('is not supported') as string } },
+    });
+    expect(accepted.status).toBe(201);
+    expect(world.receiver.notifications().map((notified) => [notified.changeType, notified.resource])).toEqual([
+      ['created', `solutions/approval/approvalItems/${String(item?.id)}`],
+    ]);
+  });
+});

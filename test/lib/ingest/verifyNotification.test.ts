@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { checkItemShape } from '../../../src/lib/ingest/verifyNotification';
+import { parseNotificationItem, type NotificationItem } from '../../../src/lib/notifications';
+import { TENANT_ID } from '../../support/notificationFactories';
+
+const SUBSCRIPTION_ID = '5b1f0a55-7a2e-4e8e-9a2c-3d4f5a6b7c8d';
+
+/** A change notification about `resource`, parsed as ingest parses it. */
+function changeAbout(resource: string): NotificationItem {
+  const parsed = parseNotificationItem({
+    subscriptionId: SUBSCRIPTION_ID,
+    changeType: 'updated',
+    resource,
+    tenantId: TENANT_ID,
+    clientState: 'state',
+    subscriptionExpirationDateTime: '2026-05-02T10:00:00Z',
+  });
+  if (!parsed.ok) throw new TypeError(parsed.problem);
+  return parsed.item;
+}
+
+const UNSAFE = "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)";
+
+describe('checkItemShape: ids that would name another resource in a read', () => {
+  it('refuses them for a kind read by id and for a resource no kind lists', () => {
+    expect(checkItemShape(changeAbout('Users/u1/Messages/..'))).toBe(UNSAFE);
+    expect(checkItemShape(changeAbout("security/alerts('a%2F..')"))).toBe(UNSAFE);
+    expect(checkItemShape(changeAbout("solutions/approval/approvalItems('a/b')"))).toBe(UNSAFE);
+  });
+
+  it('accepts a meeting named by its join URL, whose kind is never read', () => {
+    const meeting =
+      "communications/onlineMeetings?$filter=joinWebUrl+eq+'https://teams.microsoft.com/l/meetup-join/19%3ameeting_a%40thread.v2/0'";
+
+    expect(checkItemShape(changeAbout(meeting))).toBeUndefined();
+  });
+});
