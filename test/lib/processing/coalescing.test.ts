@@ -446,6 +446,21 @@ describe('coalescing across deliveries', () => {
     expect(readsAt).toEqual([0.5, 7]);
   });
 
+  it("does nothing with an envelope with no items, as a cold start's rehearsal message whose delete failed", async () => {
+    const { graph, sink, receipts, notificationsQueue, deps } = setup();
+
+    const result = await processNotifications(
+      { v: 1, kind: 'notifications', id: 'rehearsal-1', receivedAt: at(0), items: [] },
+      deps,
+    );
+
+    expect(result).toMatchObject({ items: 0, graphReads: 0, heldForCoalescing: 0 });
+    expect(graph.reads).toBe(0);
+    expect(sink.states.size).toBe(0);
+    expect(receipts.entries.size).toBe(0);
+    expect(notificationsQueue.sent).toEqual([]);
+  });
+
   it('reads a resource that keeps changing once it has waited the max wait', async () => {
     const { graph, receipts, clock, deps } = setup({ maxWaitMs: 10_000 });
     await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(0) }]);
