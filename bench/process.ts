@@ -9,6 +9,7 @@
  *   each resource twice, every resource quiet when it changes);
  * - one POST: all 5 changes before Graph delivers (one POST of 100 notifications);
  * - back-to-back: 5 POSTs, each sent as soon as the previous one was answered;
+ * - 200 ms apart: a burst of 5 POSTs 200 ms apart;
  * - 1 s / 3 s apart: 5 POSTs a second (three seconds) apart;
  * - two tenants interleaved: 10 POSTs half a second apart, alternating between two tenants.
  * Reads are counted by the simulator (each GET inside a `$batch` counts: Graph throttles those one by one),
@@ -25,13 +26,18 @@
  * what confirming deletions with Graph (docs/processing.md) costs in reads. Every pattern (and the
  * baseline) then changes resources of its own, all created before anything subscribes.
  *
+ * With `--only <pattern>` (lone, one-post, back-to-back, 200ms, 1s, 3s, two-tenants), only that pattern runs,
+ * for both settings: a shorter run while working on one figure.
+ *
  *   npm run bench:process
  *   npm run bench:process -- --deletes
+ *   npm run bench:process -- --only 3s
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { QueueClient } from '@azure/storage-queue';
 import { DEMO_APP_ID, DEMO_TENANT_ID, type NotificationRecord } from '../dev/graph-simulator';
 import { EXACT_DELIVERY } from '../dev/graph-simulator';
@@ -44,8 +50,11 @@ const CHANGES_PER_RESOURCE = 5;
 const CHANGE_EVENTS_QUEUE = 'bench-change-events';
 /** Lone changes measured: each resource of one workload twice. */
 const LONE_CHANGES = 4 * RESOURCES_PER_KIND;
+const { values: flags } = parseArgs({ options: { deletes: { type: 'boolean' }, only: { type: 'string' } } });
 /** `--deletes`: a fifth of the changes are deletions (see the module comment). */
-const WITH_DELETES = process.argv.includes('--deletes');
+const WITH_DELETES = flags.deletes === true;
+/** `--only <pattern>`: run that pattern alone (see the module comment). */
+const ONLY = flags.only;
 
 type Simulator = NonNullable<LocalPipeline['simulator']>;
 
@@ -371,7 +380,8 @@ async function runBaseline(sim: Simulator, workload: Workload): Promise<PatternF
 
 interface DesignRun {
   readonly label: string;
-  readonly patterns: readonly PatternFigures[];
+  /** Per entry of PATTERNS; undefined for a pattern `--only` left out. */
+  readonly patterns: readonly (PatternFigures | undefined)[];
   readonly baseline: PatternFigures | undefined;
 }
 
@@ -379,6 +389,7 @@ const PATTERNS: readonly (readonly [string, string, Pattern, 'one' | 'two'])[] =
   ['lone', 'lone changes (each resource quiet)', 'lone', 'one'],
   ['one-post', 'one POST', 'one-post', 'one'],
   ['back-to-back', 'back-to-back POSTs', 'back-to-back', 'one'],
+  ['200ms', 'POSTs 200 ms apart', 200, 'one'],
   ['1s', 'POSTs 1 s apart', 1_000, 'one'],
   ['3s', 'POSTs 3 s apart', 3_000, 'one'],
   ['two-tenants', 'two tenants interleaved, 0.5 s apart', 500, 'two'],
@@ -417,9 +428,12 @@ async function runDesign(
     );
     // Every pattern starts with its resources quiet: no notification about them within the delay.
     const quietMs = config.coalesceDelaySeconds * 1000 + 500;
-    const patterns: PatternFigures[] = [];
+    const patterns: (PatternFigures | undefined)[] = [];
     for (const [index, [key, name, pattern, tenants]] of PATTERNS.entries()) {
-      if (process.env.H22_ONLY !== undefined && key !== process.env.H22_ONLY) continue;
+      if (ONLY !== undefined && key !== ONLY) {
+        patterns.push(undefined);
+        continue;
+      }
       const [workloadA, workloadB] = [workloadsA[setOf(index)], workloadsB[setOf(index)]] as [Workload, Workload];
       await delay(quietMs);
       const figures = await runPattern(
@@ -447,8 +461,9 @@ async function main(): Promise<void> {
   );
   console.log('machine shared and loaded: latencies include that; compare the columns of one run');
   if (WITH_DELETES) console.log('--deletes: a fifth of the changes delete their resource');
-  const coalescing = await runDesign('default settings', {}, true);
-  if (process.env.H22_ONLY !== undefined) return;
+  if (ONLY !== undefined && !PATTERNS.some(([key]) => key === ONLY))
+    throw new Error(`--only takes one of ${PATTERNS.map(([key]) => key).join(', ')}; got "${ONLY}"`);
+  const coalescing = await runDesign('default settings', {}, ONLY === undefined);
   const off = await runDesign('coalescing off', { COALESCE_DELAY_SECONDS: '0' }, false);
   const baseline = coalescing.baseline;
 
@@ -480,6 +495,7 @@ async function main(): Promise<void> {
   PATTERNS.forEach(([, name], index) => {
     const f = coalescing.patterns[index];
     const g = off.patterns[index];
+    if (f === undefined && g === undefined) return;
     console.log(
       [
         name.padEnd(40),
@@ -506,12 +522,14 @@ async function main(): Promise<void> {
   const ratio = (f: PatternFigures | undefined): string =>
     f === undefined ? 'NaN' : (f.reads / f.notifications).toFixed(3);
   const line = (run: DesignRun): string => {
+    const ran = PATTERNS.flatMap(([key], index) => {
+      const figures = run.patterns[index];
+      return figures === undefined ? [] : [[key, figures] as const];
+    });
     const list = (pick: (f: PatternFigures) => number): string =>
-      PATTERNS.map(([key], index) => `${key}:${ms(pick(run.patterns[index] as PatternFigures))}`).join(',');
-    const reads = PATTERNS.filter(([key]) => key !== 'two-tenants')
-      .map(([key], index) => `${key}=${ratio(run.patterns[index])}`)
-      .join(' ');
-    return `${reads} two-tenants=${ratio(run.patterns.at(-1))} latency-p50-ms=${list((f) => f.p50Ms)} latency-p99-ms=${list((f) => f.p99Ms)}`;
+      ran.map(([key, figures]) => `${key}:${ms(pick(figures))}`).join(',');
+    const reads = ran.map(([key, figures]) => `${key}=${ratio(figures)}`).join(' ');
+    return `${reads} latency-p50-ms=${list((f) => f.p50Ms)} latency-p99-ms=${list((f) => f.p99Ms)}`;
   };
   const variant = WITH_DELETES ? ' deletes=20%' : '';
   console.log(`bench:process${variant} delay-0 reads/notification ${line(off)}`);

@@ -39,7 +39,12 @@ import {
   type ConfigurationReading,
 } from './lib/config';
 import { GraphClient, type AccessTokenProvider } from './lib/graph';
-import type { EventHubsIngestDependencies, IngestObserver, ParkedEventStore } from './lib/ingest';
+import {
+  rehearseIngest,
+  type EventHubsIngestDependencies,
+  type IngestObserver,
+  type ParkedEventStore,
+} from './lib/ingest';
 import {
   createRichContentOpener,
   QuietClaims,
@@ -357,10 +362,11 @@ export function appServices(): AppServices {
 
 /**
  * Loads and connects what the first notification needs: the storage SDKs (loaded on first use, see
- * storageClients.ts), the notifications queue and the subscription lookup's cache. Graph sends notifications right
- * after a subscription's validation handshake, so the webhook runs this once after the first handshake,
- * in the background: the first notification after a cold start then costs what the next ones do.
- * Failures are left to the requests that follow, which report them.
+ * storageClients.ts), the ingest code and the notifications queue's send path (`rehearseIngest`: a made-up
+ * notification through stand-ins, then a rehearsal message sent invisible and deleted), and the subscription
+ * lookup's cache. Graph sends notifications right after a subscription's validation handshake, so the webhook
+ * runs this once after the first handshake, in the background: the first notification after a cold start
+ * then costs what the next ones do. Failures are left to the requests that follow, which report them.
  */
 export async function warmIngest(): Promise<void> {
   const state = composedApp();
@@ -370,7 +376,7 @@ export async function warmIngest(): Promise<void> {
   const lookupAll = async (): Promise<void> => {
     await ingest.lookupSubscription.lookupMany((await subscriptions.list()).map((record) => record.subscriptionId));
   };
-  await Promise.allSettled([ingest.notificationsQueue.prepare?.(), lookupAll()]);
+  await Promise.allSettled([rehearseIngest(ingest), lookupAll()]);
 }
 
 /** What works and what does not, by configuration; never throws. */

@@ -3,11 +3,12 @@
  * the notificationUrl (`...?code=<key>`); Graph keeps the query string on every POST (docs/ingest.md).
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { appServices, warmIngest } from '../index';
+import { appServices } from '../index';
+import { warmWebhook } from './shared/warmWebhook';
 import { handleWebhook } from './shared/webhook';
 
 let warming: Promise<void> | undefined;
-/** The warm-up waits this long after the first handshake, so loading the storage SDKs never delays that answer. */
+/** The warm-up (`warmWebhook`) waits this long after the first handshake, so loading the storage SDKs never delays that answer. */
 const WARM_UP_DELAY_MS = 100;
 
 export async function receiveNotifications(
@@ -17,7 +18,7 @@ export async function receiveNotifications(
   const response = await handleWebhook('notifications', request, context, () => appServices().ingest);
   // After the first handshake, ready the ingest path in the background (it answers without storage).
   if (warming === undefined && request.query.has('validationToken')) {
-    warming = new Promise((resolve) => setTimeout(resolve, WARM_UP_DELAY_MS).unref()).then(warmIngest);
+    warming = new Promise((resolve) => setTimeout(resolve, WARM_UP_DELAY_MS).unref()).then(warmWebhook);
   }
   return response;
 }

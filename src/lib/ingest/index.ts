@@ -6,6 +6,7 @@ export {
   type IngestRequest,
   type IngestResult,
 } from './ingestNotifications';
+export { rehearseIngest, type RehearsalDependencies } from './rehearseIngest';
 export { verifyNotification, type ItemRejectionReason, type Verdict } from './verifyNotification';
 export { ingestEventGridEvents, notificationOfCloudEvent } from './eventGridEvents';
 export {

@@ -5,9 +5,10 @@
  * - a quiet resource (no notification about it in the COALESCE_DELAY_SECONDS before this one) is read at
  *   once, after at most `settleMs` from the receipt, so a lone change reaches the sink in about a second
  *   and the other POSTs of a burst that land meanwhile are covered by the same read;
- * - a resource with recent activity is debounced: its notifications go back on the notifications queue for
- *   COALESCE_DELAY_SECONDS (marked `waited`); when they return, the resource is read only if no later
- *   notification about it is queued, unless it has already waited COALESCE_MAX_WAIT_SECONDS.
+ * - a resource with recent activity is debounced: its notifications go back on the notifications queue
+ *   (marked `waited`) for about the gap since its previous notification plus a second (`debounceSeconds`,
+ *   at most COALESCE_DELAY_SECONDS); when they return, the resource is read only if no later notification
+ *   about it is queued, unless it has already waited COALESCE_MAX_WAIT_SECONDS.
  *
  * Both record their receipts, which is how the next notification knows the resource is active. Other
  * basic notifications (drive roots, unsupported resources) are held as before. A lost receipt only costs
@@ -25,8 +26,8 @@ export interface CoalescingDependencies {
   /** The latest receipt per resource, recorded when a message's basic notifications are held. */
   readonly receipts: ReceiptLog;
   /**
-   * How long the notifications of an active resource wait on the queue before they are read, and how long
-   * a resource must have had no notification to count as quiet (COALESCE_DELAY_SECONDS, > 0).
+   * How long a resource must have had no notification to count as quiet, and the longest the notifications
+   * of an active resource wait on the queue before they are read (COALESCE_DELAY_SECONDS, > 0).
    */
   readonly delaySeconds: number;
   /** A resource under continuous change is read at least this often (COALESCE_MAX_WAIT_SECONDS). */
@@ -66,6 +67,19 @@ export class QuietClaims {
     return this.#claims.get(key) === receivedAtMs;
   }
 
+  /** When the message holding the claim on `key` was received, if one of this process holds it. */
+  claimedAt(key: string): number | undefined {
+    return this.#claims.get(key);
+  }
+
+  /**
+   * Gives up the claim of the message received at `receivedAtMs` on `key`: the receipt log found the
+   * resource active, so that message waits like any other and must not read when it comes back.
+   */
+  release(key: string, receivedAtMs: number): void {
+    if (this.#claims.get(key) === receivedAtMs) this.#claims.delete(key);
+  }
+
   #forgetOlderThan(instantMs: number): void {
     for (const [key, claimed] of this.#claims) if (claimed < instantMs) this.#claims.delete(key);
   }
@@ -81,6 +95,14 @@ const MAX_CLAIMS = 10_000;
  * queue listener's next poll, so it rarely adds to a lone change's latency.
  */
 export const SETTLE_MS = 500;
+
+/**
+ * How much longer than the gap since its resource's previous notification a notification about an active
+ * resource waits on the queue. A series of changes tends to keep its pace: waiting the last gap and a bit
+ * finds the next notification's receipt if the series goes on, so the read is left to it, and reads soon
+ * after the series stops. 1 s covers the queue listener's pickup jitter (up to maxPollingInterval).
+ */
+export const DEBOUNCE_MARGIN_SECONDS = 1;
 
 type Item = Readonly<Record<string, unknown>>;
 
@@ -105,43 +127,77 @@ export function isRecentlyActive(receipt: ReceiptEntry | undefined, receivedAt: 
   return sinceLast !== 0 && sinceLast < quietMs;
 }
 
+/**
+ * The debounce of a notification about an active resource, pure: the gap since the resource's previous
+ * notification, in whole seconds (a queue visibility delay is whole seconds), plus `DEBOUNCE_MARGIN_SECONDS`,
+ * at most `delaySeconds` (COALESCE_DELAY_SECONDS). Changes 1 s apart wait 2 s each, changes 3 s apart 4 s.
+ */
+export function debounceSeconds(previousReceivedAt: string, receivedAt: string, delaySeconds: number): number {
+  const gapSeconds = Math.abs(Date.parse(receivedAt) - Date.parse(previousReceivedAt)) / 1000;
+  return Math.min(delaySeconds, Math.round(gapSeconds) + DEBOUNCE_MARGIN_SECONDS);
+}
+
 const readById = (item: Item): boolean =>
   kindOfNotificationResource(text(item.resource) ?? '')?.retrieval.kind === 'byId';
 const resourceKey = (item: Item): string =>
   `${text(item.tenantId) ?? ''}|${normalizeResourcePath(text(item.resource) ?? '', text(item.tenantId))}`;
 
-/** The basic notifications about quiet resources: one receipt read per resource read by id. */
-async function quietItems(
+/**
+ * How long each basic notification waits: 0 for one about a quiet resource (read now), its debounce for one
+ * about an active resource, the whole delay for one not read by id (drive roots: a delta run covers them).
+ * One receipt read per resource this process has not claimed for another message's read.
+ */
+async function waitsOf(
   basic: readonly Item[],
   receivedAt: string,
   coalescing: CoalescingDependencies,
-): Promise<Set<Item>> {
+): Promise<Map<Item, number>> {
+  const waits = new Map<Item, number>();
   const byResource = new Map<string, Item[]>();
-  for (const item of basic.filter(readById))
-    byResource.set(resourceKey(item), [...(byResource.get(resourceKey(item)) ?? []), item]);
-  const quiet = new Set<Item>();
+  for (const item of basic) {
+    if (!readById(item)) waits.set(item, coalescing.delaySeconds);
+    else byResource.set(resourceKey(item), [...(byResource.get(resourceKey(item)) ?? []), item]);
+  }
   const quietMs = coalescing.delaySeconds * 1000;
+  const receivedAtMs = Date.parse(receivedAt);
+  const waitFor = (items: readonly Item[], seconds: number): void => {
+    for (const item of items) waits.set(item, seconds);
+  };
   // Claims are taken before the first await, so concurrent messages of this process see each other's.
-  const claimed = [...byResource].filter(([key]) => coalescing.claims.claim(key, Date.parse(receivedAt), quietMs));
+  const claimed: [string, Item[]][] = [];
+  for (const [key, items] of byResource) {
+    if (coalescing.claims.claim(key, receivedAtMs, quietMs)) claimed.push([key, items]);
+    else {
+      // Another message of this process reads it now: wait as if its receipt were the previous one.
+      const claimedAt = coalescing.claims.claimedAt(key) ?? receivedAtMs;
+      waitFor(items, debounceSeconds(new Date(claimedAt).toISOString(), receivedAt, coalescing.delaySeconds));
+    }
+  }
   await Promise.all(
-    claimed.map(async ([, items]) => {
+    claimed.map(async ([key, items]) => {
       const first = items[0] as Item;
       const receipt = await coalescing.receipts.read(
         text(first.tenantId) ?? '',
         normalizeResourcePath(text(first.resource) ?? '', text(first.tenantId)),
       );
-      if (!isRecentlyActive(receipt, receivedAt, quietMs)) for (const item of items) quiet.add(item);
+      if (receipt === undefined || !isRecentlyActive(receipt, receivedAt, quietMs)) {
+        waitFor(items, 0);
+        return;
+      }
+      // Active after all: this message waits, and must not read as the claim's holder when it comes back.
+      coalescing.claims.release(key, receivedAtMs);
+      waitFor(items, debounceSeconds(receipt.lastReceivedAt, receivedAt, coalescing.delaySeconds));
     }),
   );
-  return quiet;
+  return waits;
 }
 
 /**
  * The first pass of coalescing: basic notifications about quiet resources stay to be read now, their
  * receipts recorded at once and the read settled (`SETTLE_MS`); the others go back on the notifications
- * queue, invisible for the delay and marked `waited`. Rich notifications carry their state and are
- * processed at once, as is anything that already waited or would not fit in a queue message. A receipt
- * that cannot be read counts the resource as quiet: it is read now.
+ * queue as one message marked `waited`, invisible for the longest of their waits (`waitsOf`). Rich
+ * notifications carry their state and are processed at once, as is anything that already waited or would
+ * not fit in a queue message. A receipt that cannot be read counts the resource as quiet: it is read now.
  */
 export async function holdForCoalescing(
   envelope: NotificationEnvelope,
@@ -154,22 +210,28 @@ export async function holdForCoalescing(
   if (coalescing === undefined || envelope.waited === true) return nothingHeld;
   const basic = envelope.items.filter((item) => !isRich(item));
   if (basic.length === 0) return nothingHeld;
-  const quiet = await quietItems(basic, envelope.receivedAt, coalescing).catch((error: unknown) => {
+  const waits = await waitsOf(basic, envelope.receivedAt, coalescing).catch((error: unknown) => {
     log.warn(
       `Could not read notification receipts for coalescing; reading ${basic.length} notification(s) without waiting: ${describeError(error)}`,
     );
-    return new Set(basic.filter(readById));
+    return new Map(basic.map((item) => [item, readById(item) ? 0 : coalescing.delaySeconds]));
   });
-  const held = basic.filter((item) => !quiet.has(item));
+  const readNow = basic.filter((item) => waits.get(item) === 0);
+  const held = basic.filter((item) => waits.get(item) !== 0);
   const later = JSON.stringify(followUpEnvelope(envelope, held, { idSuffix: 'waited', waited: true }));
   if (held.length > 0 && Buffer.byteLength(later, 'utf8') > QUEUE_MESSAGE_MAX_JSON_BYTES) return nothingHeld;
-  const readNow = basic.filter((item) => quiet.has(item));
   await recordReceipts(coalescing, readNow, envelope.receivedAt, log);
-  if (held.length > 0) await notificationsQueue.send(later, { visibilityDelaySeconds: coalescing.delaySeconds });
+  // The held notifications wait together, for the longest of their waits: waiting longer costs latency, never a read.
+  const visibilityDelaySeconds = Math.max(0, ...held.map((item) => waits.get(item) ?? coalescing.delaySeconds));
+  if (held.length > 0) await notificationsQueue.send(later, { visibilityDelaySeconds });
   if (readNow.length > 0) await settle(coalescing, envelope.receivedAt, clock);
+  const readNowSet = new Set(readNow);
   return held.length === 0
     ? nothingHeld
-    : { toProcessNow: { ...envelope, items: envelope.items.filter((item) => isRich(item) || quiet.has(item)) }, held };
+    : {
+        toProcessNow: { ...envelope, items: envelope.items.filter((item) => isRich(item) || readNowSet.has(item)) },
+        held,
+      };
 }
 
 /**

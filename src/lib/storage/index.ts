@@ -1,2 +1,2 @@
-export type { MessageSender, PayloadStore, SendOptions } from './ports';
+export type { MessageSender, PayloadStore, PrepareOptions, SendOptions } from './ports';
 export { StorageConflict, StorageNotFound, StorageUnavailable } from '../shared/errors';

@@ -10,8 +10,17 @@
 export interface MessageSender {
   /** Resolves once the message is durably stored. */
   send(messageText: string, options?: SendOptions): Promise<void>;
-  /** Readies the queue (created if needed, connection open) so the first send costs what the next ones do. */
-  prepare?(): Promise<void>;
+  /**
+   * Readies the queue (created if needed, connection open) so the first send costs what the next ones do. With
+   * a `rehearsal` message, also sends it, invisible, and deletes it at once, so the first real send finds the
+   * send path warm as well. A rehearsal must be a message its consumer ignores, in case the delete never happens.
+   */
+  prepare?(options?: PrepareOptions): Promise<void>;
+}
+
+export interface PrepareOptions {
+  /** A message the consumer would ignore (an envelope with no items), sent invisible and deleted at once. */
+  readonly rehearsal?: string;
 }
 
 export interface SendOptions {

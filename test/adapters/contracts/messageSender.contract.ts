@@ -35,6 +35,15 @@ export function messageSenderContract(adapter: string, createQueue: () => Messag
       expect((await queued())[0]).toBe(largest);
     });
 
+    it('leaves nothing on the queue for its consumer after a preparation with a rehearsal message', async () => {
+      const { sender, queued } = createQueue();
+
+      await sender.prepare?.({ rehearsal: '{"v":1,"kind":"notifications","id":"rehearsal","items":[]}' });
+      await sender.send('after');
+
+      expect(await queued()).toEqual(['after']);
+    });
+
     it('refuses a message larger than the queue allows with StorageUnavailable', async () => {
       const { sender, queued } = createQueue();
 

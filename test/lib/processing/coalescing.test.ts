@@ -18,7 +18,7 @@ import {
   ReadsInFlight,
   type ProcessingDependencies,
 } from '../../../src/lib/processing';
-import { isRecentlyActive } from '../../../src/lib/processing/coalescing';
+import { debounceSeconds, isRecentlyActive } from '../../../src/lib/processing/coalescing';
 import { ManualClock } from '../../../src/lib/shared/clock';
 import { silentLogger } from '../../../src/lib/shared/logger';
 import { TENANT_ID, USER_ID } from '../../support/notificationFactories';
@@ -64,7 +64,7 @@ class HoldingGraph {
   }
 }
 
-function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
+function setup(options: { coalescing?: boolean; maxWaitMs?: number; delaySeconds?: number } = {}) {
   const graph = new HoldingGraph();
   const sink = new MemoryChangeSink();
   const receipts = new MemoryReceiptLog();
@@ -94,7 +94,7 @@ function setup(options: { coalescing?: boolean; maxWaitMs?: number } = {}) {
       : {
           coalescing: {
             receipts,
-            delaySeconds: 5,
+            delaySeconds: options.delaySeconds ?? 5,
             maxWaitMs: options.maxWaitMs ?? 30_000,
             settleMs: 500,
             sleep,
@@ -121,6 +121,51 @@ function message(receivedAt: string): NotificationEnvelope {
 
 const stored = (sink: MemoryChangeSink) => sink.states.get(MemoryChangeSink.key(TENANT_ID, PATH));
 
+/** A POST about the resource as ingest queues it, not yet seen by processing. */
+function post(receivedAt: string): NotificationEnvelope {
+  counter += 1;
+  return { v: 1, kind: 'notifications', id: `p-${counter}`, receivedAt, items: [basicItem] };
+}
+
+/**
+ * Runs POSTs received at `seconds` through processing as the queue delivers them, on the manual clock: each
+ * message is picked up `pickupSeconds` after it was received or, held, after its visibility delay ends.
+ * Answers when each Graph read started, in seconds.
+ */
+async function deliverSeries(
+  fixture: ReturnType<typeof setup>,
+  seconds: readonly number[],
+  pickupSeconds = 0.5,
+): Promise<number[]> {
+  const { graph, clock, notificationsQueue, deps } = fixture;
+  const readsAt: number[] = [];
+  const countingGraph = {
+    batchGet: (tenantId: string, requests: readonly GraphReadRequest[]) => {
+      readsAt.push((clock.now().getTime() - T0) / 1000);
+      return graph.batchGet(tenantId, requests);
+    },
+    deltaPages: () => graph.deltaPages(),
+  };
+  let sequence = 0;
+  const due = seconds.map((s) => ({ atS: s + pickupSeconds, order: sequence++, envelope: post(at(s)) }));
+  while (due.length > 0) {
+    due.sort((a, b) => a.atS - b.atS || a.order - b.order);
+    const next = due.shift();
+    if (next === undefined) break;
+    clock.set(at(next.atS));
+    const sentBefore = notificationsQueue.sent.length;
+    await processNotifications(next.envelope, { ...deps, graph: countingGraph });
+    for (const sent of notificationsQueue.sent.slice(sentBefore)) {
+      due.push({
+        atS: next.atS + (sent.visibilityDelaySeconds ?? 0) + pickupSeconds,
+        order: sequence++,
+        envelope: JSON.parse(sent.text) as NotificationEnvelope,
+      });
+    }
+  }
+  return readsAt;
+}
+
 describe('isRecentlyActive', () => {
   const receipt = (lastReceivedAt: string) => ({ lastReceivedAt, pendingSince: undefined });
 
@@ -141,6 +186,21 @@ describe('isRecentlyActive', () => {
   });
 });
 
+describe('debounceSeconds', () => {
+  it('waits the gap since the previous notification, in whole seconds, plus a second', () => {
+    expect(debounceSeconds(at(0), at(0.2), 4)).toBe(1);
+    expect(debounceSeconds(at(0), at(1.02), 4)).toBe(2);
+    expect(debounceSeconds(at(0), at(2.4), 4)).toBe(3);
+    expect(debounceSeconds(at(0), at(3.05), 4)).toBe(4);
+  });
+
+  it('waits at most the delay, and a late notification (its previous one received after it) the least', () => {
+    expect(debounceSeconds(at(0), at(3.9), 4)).toBe(4);
+    expect(debounceSeconds(at(0), at(3.9), 2)).toBe(2);
+    expect(debounceSeconds(at(10), at(9.8), 4)).toBe(1);
+  });
+});
+
 describe('QuietClaims', () => {
   it('lets the first message of a burst in this process claim a quiet read; the others wait', () => {
     const claims = new QuietClaims();
@@ -157,6 +217,17 @@ describe('QuietClaims', () => {
 
     expect(claims.claim('r', T0, 4_000)).toBe(true);
     expect(claims.claim('r', T0 + 4_000, 4_000)).toBe(true);
+  });
+
+  it('gives up a claim only for the message that holds it', () => {
+    const claims = new QuietClaims();
+    claims.claim('r', T0, 4_000);
+
+    claims.release('r', T0 + 100);
+    expect(claims.isClaimedBy('r', T0)).toBe(true);
+    claims.release('r', T0);
+    expect(claims.isClaimedBy('r', T0)).toBe(false);
+    expect(claims.claimedAt('r')).toBeUndefined();
   });
 });
 
@@ -318,6 +389,76 @@ describe('coalescing across deliveries', () => {
     expect(graph.reads).toBe(1);
     expect(results.reduce((sum, r) => sum + r.readsSaved, 0)).toBe(4);
     expect(stored(sink)).toMatchObject({ body: { subject: 'latest' }, observedAt: at(17) });
+  });
+
+  it('holds a notification about an active resource for the gap since the previous one plus a second, at most the delay', async () => {
+    const { receipts, notificationsQueue, deps } = setup({ delaySeconds: 4 });
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(-1) }]);
+
+    await processNotifications(post(at(0)), deps);
+    await processNotifications(post(at(3)), deps);
+    await processNotifications(post(at(6.5)), deps);
+
+    expect(notificationsQueue.sent.map((sent) => sent.visibilityDelaySeconds)).toEqual([2, 4, 4]);
+  });
+
+  it('does not let a message that claimed a resource it then found active read it on its return while a later notification is queued', async () => {
+    const fixture = setup({ delaySeconds: 4 });
+    const { graph, receipts, clock, notificationsQueue, deps } = fixture;
+    // Read at once at 0 (it claims the resource); 6 s later the claim window has passed, so the next message
+    // claims it again, but the receipt of a notification at 3 makes it active: it is held.
+    clock.set(at(0.5));
+    await processNotifications(post(at(0)), deps);
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(3) }]);
+    clock.set(at(6.5));
+    await processNotifications(post(at(6)), deps);
+    expect(notificationsQueue.sent).toHaveLength(1);
+
+    // A later notification is queued when the held one comes back: the read is left to it.
+    await receipts.record([{ tenantId: TENANT_ID, resourcePath: PATH, receivedAt: at(9) }]);
+    clock.set(at(10.5));
+    const back = await processNotifications(
+      JSON.parse(notificationsQueue.sent[0]?.text ?? '{}') as NotificationEnvelope,
+      deps,
+    );
+
+    expect(back).toMatchObject({ graphReads: 0, readsSaved: 1 });
+    expect(graph.reads).toBe(1);
+  });
+
+  it('reads a resource changed five times 3 s apart twice: the first change at once, the rest once they all arrived', async () => {
+    const fixture = setup({ delaySeconds: 4, maxWaitMs: 10_000 });
+
+    const readsAt = await deliverSeries(fixture, [0, 3, 6, 9, 12]);
+
+    expect(readsAt).toHaveLength(2);
+    expect(readsAt[0]).toBe(0.5);
+    // The second read covers the change at 12; the change at 9 is in the sink within 6 s of its POST.
+    expect(readsAt[1]).toBeGreaterThan(12);
+    expect(readsAt[1]).toBeLessThanOrEqual(15);
+  });
+
+  it('reads a resource changed five times 1 s apart twice, the second read about 3 s after the last change', async () => {
+    const fixture = setup({ delaySeconds: 4, maxWaitMs: 10_000 });
+
+    const readsAt = await deliverSeries(fixture, [0, 1, 2, 3, 4]);
+
+    expect(readsAt).toEqual([0.5, 7]);
+  });
+
+  it("does nothing with an envelope with no items, as a cold start's rehearsal message whose delete failed", async () => {
+    const { graph, sink, receipts, notificationsQueue, deps } = setup();
+
+    const result = await processNotifications(
+      { v: 1, kind: 'notifications', id: 'rehearsal-1', receivedAt: at(0), items: [] },
+      deps,
+    );
+
+    expect(result).toMatchObject({ items: 0, graphReads: 0, heldForCoalescing: 0 });
+    expect(graph.reads).toBe(0);
+    expect(sink.states.size).toBe(0);
+    expect(receipts.entries.size).toBe(0);
+    expect(notificationsQueue.sent).toEqual([]);
   });
 
   it('reads a resource that keeps changing once it has waited the max wait', async () => {

@@ -34,7 +34,7 @@ export const processingSettings = {
   coalesceDelaySeconds: defineSetting({
     name: 'COALESCE_DELAY_SECONDS',
     description:
-      'Coalescing across deliveries (docs/processing.md): a basic change notification about a resource with no notification in this many seconds before it is read at once; one about a resource with recent activity waits this long on the queue, and the resource is read once after its notifications pause this long (up to COALESCE_MAX_WAIT_SECONDS). Rich notifications never wait. 0 = off.',
+      'Coalescing across deliveries (docs/processing.md): a basic change notification about a resource with no notification in this many seconds before it is read at once; one about a resource with recent activity waits on the queue for the gap since the previous notification plus a second, at most this long, and the resource is read once its notifications pause (up to COALESCE_MAX_WAIT_SECONDS). Rich notifications never wait. 0 = off.',
     default: '4',
     whenWrong:
       'Higher: fewer Graph reads for changes that come in series, but those reach the sink that much later. 0: Graph is read about once per notification when changes to one resource arrive in separate POSTs.',
@@ -43,7 +43,7 @@ export const processingSettings = {
     name: 'COALESCE_MAX_WAIT_SECONDS',
     description:
       'A resource that keeps changing (notifications less than COALESCE_DELAY_SECONDS apart) is still read at least this often.',
-    default: '8',
+    default: '10',
     whenWrong: 'Lower: more Graph reads for busy resources. Higher: a busy resource lags that much behind in the sink.',
   }),
   receiptsTable: defineSetting({
