@@ -284,7 +284,8 @@ export class GraphApi {
       case 'chats':
         return this.#chats(route);
       case 'teams':
-        return this.#teams(route);
+        // teams/{id}/schedule/… are Shifts' collections; everything else under teams is the team's structure.
+        return route.names[2] === 'schedule' ? this.#serviceItems(route) : this.#teams(route);
       case 'communications':
         return this.#presences(route);
       case 'sites':
@@ -296,7 +297,6 @@ export class GraphApi {
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[2] ?? ''}'.`);
       case 'security':
       case 'print':
-      case 'teams':
         return this.#serviceItems(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
