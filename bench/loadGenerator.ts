@@ -4,8 +4,9 @@
  * requests in flight at all times) for `durationMs`:
  *
  * - `http`: POSTs the given bodies over keep-alive connections; a POST counts when answered 202;
- * - `enqueue`: sends the given queue messages (already base64-encoded, as the app sends them) straight to
- *   the storage queue with the same SDK call and options as the app's queue sender.
+ * - `enqueue`: sends the given queue messages straight to the storage queue, base64-encoded as the app sends
+ *   them, with the app's own queue sender (`client: 'app'`, one Put Message request each) or the storage SDK's
+ *   `sendMessage` (`client: 'sdk'`) with the same options.
  *
  * `runLoad` forks this file (with tsx) and resolves with the figures the child reports over IPC.
  */
@@ -13,6 +14,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { QueueClient } from '@azure/storage-queue';
+import { storageQueueSender } from '../test/support/storage';
 
 export type LoadRun =
   | {
@@ -24,8 +26,10 @@ export type LoadRun =
     }
   | {
       readonly kind: 'enqueue';
+      readonly client: 'app' | 'sdk';
       readonly connectionString: string;
       readonly queueName: string;
+      /** The messages' texts (JSON envelopes), not yet base64-encoded. */
       readonly messages: readonly string[];
       readonly durationMs: number;
       readonly concurrency: number;
@@ -100,12 +104,25 @@ async function httpLoad(run: Extract<LoadRun, { kind: 'http' }>): Promise<LoadRe
 }
 
 async function enqueueLoad(run: Extract<LoadRun, { kind: 'enqueue' }>): Promise<LoadResult> {
+  const settled = (sent: Promise<unknown>): Promise<boolean> =>
+    sent.then(
+      () => true,
+      () => false,
+    );
+  if (run.client === 'app') {
+    const sender = storageQueueSender(run.connectionString, run.queueName);
+    await sender.prepare?.();
+    return closedLoop(run.durationMs, run.concurrency, (n) =>
+      settled(sender.send(run.messages[n % run.messages.length] ?? '')),
+    );
+  }
   const queue = new QueueClient(run.connectionString, run.queueName);
   await queue.createIfNotExists();
   return closedLoop(run.durationMs, run.concurrency, (n) =>
-    queue.sendMessage(run.messages[n % run.messages.length] ?? '', { messageTimeToLive: -1 }).then(
-      () => true,
-      () => false,
+    settled(
+      queue.sendMessage(Buffer.from(run.messages[n % run.messages.length] ?? '', 'utf8').toString('base64'), {
+        messageTimeToLive: -1,
+      }),
     ),
   );
 }

@@ -220,7 +220,8 @@ function coalescingOf(
 export function buildServices(config: AppConfig, overrides: ServiceOverrides = {}): AppServices {
   const clock = overrides.clock ?? systemClock;
   const storage = createStorageClients(config.storage.connection);
-  const queue = (name: string) => createStorageQueueSender(storage.queueService.getQueueClient(name));
+  const queue = (name: string) =>
+    createStorageQueueSender(storage.queueService.getQueueClient(name), storage.queueAuthorization);
   const subscriptions = createTableSubscriptionRepository(storage.tableClient(config.storage.subscriptionsTable));
   const payloads = createBlobPayloadStore(storage.blobService.getContainerClient(config.storage.payloadContainer));
   const notificationsQueue = queue(config.storage.notificationsQueue);

@@ -77,9 +77,18 @@ export interface HttpFrontEndOptions {
   readonly eventGrid?: readonly EventGridFunction[];
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+/** The digests of the configured keys, each hashed once (there are a handful). */
+const keyDigests = new Map<string, Buffer>();
+
+/** Compares a presented key, already hashed, with a configured one, in time independent of both. */
+function sameSecret(givenDigest: Buffer, expected: string): boolean {
+  let expectedDigest = keyDigests.get(expected);
+  if (expectedDigest === undefined) {
+    expectedDigest = digest(expected);
+    keyDigests.set(expected, expectedDigest);
+  }
+  return timingSafeEqual(givenDigest, expectedDigest);
 }
 
 function presentedKey(request: IncomingMessage, url: URL): string | undefined {
@@ -97,10 +106,13 @@ export function isAuthorized(
 ): boolean {
   if (level === 'anonymous' || !hasAnyKey(keys)) return true;
   if (key === undefined) return false;
-  if (keys.master !== undefined && sameSecret(key, keys.master)) return true;
+  const given = digest(key);
+  if (keys.master !== undefined && sameSecret(given, keys.master)) return true;
   if (level !== 'function') return false;
   const own = functionName === undefined ? undefined : keys.functionKeys?.[functionName];
-  return (keys.function !== undefined && sameSecret(key, keys.function)) || (own !== undefined && sameSecret(key, own));
+  return (
+    (keys.function !== undefined && sameSecret(given, keys.function)) || (own !== undefined && sameSecret(given, own))
+  );
 }
 
 function flattenHeaders(request: IncomingMessage): Record<string, string> {

@@ -48,7 +48,8 @@ export function buildCliServices(config: AppConfig): CliServices {
       return subscriptions;
     },
     poisonQueue: (role) => createStoragePoisonQueue(storage.queueService.getQueueClient(`${queueName(role)}-poison`)),
-    mainQueue: (role) => createStorageQueueSender(storage.queueService.getQueueClient(queueName(role))),
+    mainQueue: (role) =>
+      createStorageQueueSender(storage.queueService.getQueueClient(queueName(role)), storage.queueAuthorization),
     queueName,
     arm: {
       fetch: globalThis.fetch,
@@ -79,7 +80,10 @@ function subscriptionServices(config: AppConfig, storage: StorageClients): CliSe
       storage.blobService.getContainerClient(config.processing.resourcesContainer),
       config.processing.changeEventsQueue === undefined
         ? undefined
-        : createStorageQueueSender(storage.queueService.getQueueClient(config.processing.changeEventsQueue)),
+        : createStorageQueueSender(
+            storage.queueService.getQueueClient(config.processing.changeEventsQueue),
+            storage.queueAuthorization,
+          ),
     ),
     clock,
     settings: subscriptionSettingsFrom(config),

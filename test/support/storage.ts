@@ -1,5 +1,9 @@
 /** Helpers for tests that talk to the shared Azurite: its connection string and unique resource names. */
 import { randomBytes } from 'node:crypto';
+import { QueueClient } from '@azure/storage-queue';
+import { connectionStringAuthorization } from '../../src/adapters/azure/storageClients';
+import { createStorageQueueSender } from '../../src/adapters/azure/storageQueueSender';
+import type { MessageSender } from '../../src/lib/storage';
 
 /** Where the test run's (or a benchmark's) Azurite connection string is published. */
 export const TEST_STORAGE_VARIABLE = 'GRAPH_NOTIFY_TEST_STORAGE';
@@ -42,4 +46,10 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     ...testGraphSettings,
     ...overrides,
   };
+}
+
+/** The app's queue sender for `queueName` on the storage `connectionString` names, authorised as the app would be. */
+export function storageQueueSender(connectionString: string, queueName: string): MessageSender {
+  const queue = new QueueClient(connectionString, queueName);
+  return createStorageQueueSender(queue, connectionStringAuthorization(connectionString, queue.accountName));
 }

@@ -12,6 +12,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type * as StorageQueue from '@azure/storage-queue';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import type { StorageConnection } from '../../lib/config';
+import type { QueueAuthorization } from './queuePutMessage';
 
 /*
  * The storage SDKs take about half a second to load. They load when the clients are first built (the
@@ -28,6 +29,8 @@ const queueSdk = (): typeof StorageQueue => require('@azure/storage-queue') as t
 
 export interface StorageClients {
   queueService: QueueServiceClient;
+  /** How `queuePutMessage` authorises its requests: as `queueService` does. */
+  queueAuthorization: QueueAuthorization;
   blobService: BlobServiceClient;
   tableClient(tableName: string): TableClient;
 }
@@ -47,8 +50,12 @@ export function createStorageClients(connection: StorageConnection): StorageClie
     const { connectionString } = connection;
     // Azurite serves plain http; the Tables SDK refuses http unless told it is intended.
     const allowInsecureConnection = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true/i.test(connectionString);
+    const queueService = QueueServiceClient.fromConnectionString(connectionString, {
+      retryOptions: QUEUE_AND_BLOB_RETRY,
+    });
     return {
-      queueService: QueueServiceClient.fromConnectionString(connectionString, { retryOptions: QUEUE_AND_BLOB_RETRY }),
+      queueService,
+      queueAuthorization: connectionStringAuthorization(connectionString, queueService.accountName),
       blobService: BlobServiceClient.fromConnectionString(connectionString, { retryOptions: QUEUE_AND_BLOB_RETRY }),
       tableClient: (tableName) =>
         TableClient.fromConnectionString(connectionString, tableName, {
@@ -59,6 +66,7 @@ export function createStorageClients(connection: StorageConnection): StorageClie
   }
   const credential = appCredential(connection.managedIdentityClientId);
   return {
+    queueAuthorization: { kind: 'token', credential },
     queueService: new QueueServiceClient(connection.queueServiceUri, credential, {
       retryOptions: QUEUE_AND_BLOB_RETRY,
     }),
@@ -66,6 +74,31 @@ export function createStorageClients(connection: StorageConnection): StorageClie
     tableClient: (tableName) =>
       new TableClient(connection.tableServiceUri, tableName, credential, { retryOptions: TABLE_RETRY }),
   };
+}
+
+/** The account key of Azurite's well-known development account (Microsoft's "Use the Azurite emulator" page). */
+const DEVELOPMENT_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/**
+ * The authorisation a connection string carries, read as the SDK reads it: a SAS (`SharedAccessSignature`, already
+ * in the SDK client's URL) or an account key (`AccountKey`, or the development account's for
+ * `UseDevelopmentStorage=true`).
+ */
+export function connectionStringAuthorization(connectionString: string, accountName: string): QueueAuthorization {
+  const value = (name: string): string | undefined => {
+    for (const part of connectionString.split(';')) {
+      const [key, ...rest] = part.trim().split('=');
+      if (key === name) return rest.join('=');
+    }
+    return undefined;
+  };
+  if (connectionString.trim().startsWith('UseDevelopmentStorage=true'))
+    return { kind: 'sharedKey', accountName, accountKey: Buffer.from(DEVELOPMENT_ACCOUNT_KEY, 'base64') };
+  const accountKey = value('AccountKey');
+  if (accountKey !== undefined && accountKey !== '')
+    return { kind: 'sharedKey', accountName, accountKey: Buffer.from(accountKey, 'base64') };
+  return { kind: 'sas' };
 }
 
 /** The app's Azure identity: its user-assigned managed identity when a client id is set, else the developer credential chain. */

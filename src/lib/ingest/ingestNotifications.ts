@@ -22,7 +22,13 @@ import {
 } from '../notifications';
 import type { MessageSender, PayloadStore } from '../storage';
 import type { SubscriptionLookup } from '../subscriptions';
-import { checkItemShape, verifyNotification, type ItemRejectionReason } from './verifyNotification';
+import { presentedSecretDigests } from '../shared/constantTimeEquals';
+import {
+  checkItemShape,
+  verifyNotification,
+  type ItemRejectionReason,
+  type ShapeCheckedItem,
+} from './verifyNotification';
 
 export type IngestEndpoint = 'notifications' | 'lifecycle';
 
@@ -102,8 +108,8 @@ export async function ingestNotifications(
 type Rejections = ReturnType<typeof tallyRejections>;
 
 /** Parses each raw item and checks what needs no storage; refused items are tallied as `invalidItem`. */
-async function checkShapes(rawItems: readonly unknown[], rejections: Rejections): Promise<NotificationItem[]> {
-  const candidates: NotificationItem[] = [];
+async function checkShapes(rawItems: readonly unknown[], rejections: Rejections): Promise<ShapeCheckedItem[]> {
+  const candidates: ShapeCheckedItem[] = [];
   for (let start = 0; start < rawItems.length; start += ITEMS_PER_SLICE) {
     // Checking thousands of items takes a while: let the validation handshakes and other requests that share
     // this worker's event loop through between slices (Graph gives a handshake 10 s, a POST 3 s).
@@ -111,9 +117,9 @@ async function checkShapes(rawItems: readonly unknown[], rejections: Rejections)
     const end = Math.min(rawItems.length, start + ITEMS_PER_SLICE);
     for (let index = start; index < end; index += 1) {
       const parsed = parseNotificationItem(rawItems[index]);
-      const problem = parsed.ok ? checkItemShape(parsed.item) : parsed.problem;
-      if (problem === undefined && parsed.ok) candidates.push(parsed.item);
-      else rejections.add('invalidItem', problem);
+      const shape = parsed.ok ? checkItemShape(parsed.item) : parsed;
+      if (shape.problem === undefined) candidates.push(shape.checked);
+      else rejections.add('invalidItem', shape.problem);
     }
   }
   return candidates;
@@ -121,17 +127,20 @@ async function checkShapes(rawItems: readonly unknown[], rejections: Rejections)
 
 /** Keeps the items their subscription vouches for: one lookup per distinct subscription id in the request. */
 async function verifyAgainstSubscriptions(
-  candidates: readonly NotificationItem[],
+  candidates: readonly ShapeCheckedItem[],
   lookup: SubscriptionLookup,
   rejections: Rejections,
 ): Promise<NotificationItem[]> {
   if (candidates.length === 0) return [];
-  const subscriptions = await lookup.lookupMany(candidates.map((item) => item.subscriptionId));
-  return candidates.filter((item) => {
-    const verdict = verifyNotification(item, subscriptions.get(item.subscriptionId));
-    if (!verdict.accepted) rejections.add(verdict.reason);
-    return verdict.accepted;
-  });
+  const subscriptions = await lookup.lookupMany(candidates.map(({ item }) => item.subscriptionId));
+  const digestOf = presentedSecretDigests();
+  const accepted: NotificationItem[] = [];
+  for (const candidate of candidates) {
+    const verdict = verifyNotification(candidate, subscriptions.get(candidate.item.subscriptionId), digestOf);
+    if (verdict.accepted) accepted.push(candidate.item);
+    else rejections.add(verdict.reason);
+  }
+  return accepted;
 }
 
 interface Receipt {

@@ -10,12 +10,18 @@
  *    (`unsafeResourceId`): sent to Graph, it would name another resource.
  * 2. `verifyNotification`: its subscription must be one this app owns, its tenant must be the
  *    subscription's tenant, its clientState must equal the stored one (compared in constant time; the
- *    stored one is hashed once per subscription record, the presented one once per item), and a change's
- *    resource must lie inside the subscription's resource (`notificationWithinSubscription`).
+ *    stored one is hashed once per subscription record, the presented one once per distinct value in a
+ *    request), and a change's resource must lie inside the subscription's resource (`subscriptionScope`).
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { NotificationItem } from '../notifications';
-import { hasUnsafeResourceId, kindOfNotificationResource, notificationWithinSubscription } from '../resources';
-import { matchesSecretDigest, secretDigest } from '../shared/constantTimeEquals';
+import {
+  hasUnsafeCanonicalId,
+  kindOfNotificationResource,
+  normalizeResourcePath,
+  subscriptionScope,
+} from '../resources';
+import { secretDigest } from '../shared/constantTimeEquals';
 import { isGuid } from '../shared/guid';
 import type { SubscriptionRecord } from '../subscriptions';
 
@@ -32,14 +38,20 @@ export type Verdict = { readonly accepted: true } | { readonly accepted: false; 
 /** Deepest nesting of objects and arrays accepted in one item (the item itself is level 1). */
 export const MAX_ITEM_DEPTH = 32;
 
-/** Whether `value` nests objects and arrays deeper than `limit` levels; iterative, so any depth is safe to ask about. */
-export function isNestedDeeperThan(value: unknown, limit: number): boolean {
-  const pending: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 1 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next.value === null || typeof next.value !== 'object') continue;
-    if (next.depth > limit) return true;
-    for (const child of Object.values(next.value))
-      if (child !== null && typeof child === 'object') pending.push({ value: child, depth: next.depth + 1 });
+/**
+ * Whether `value` nests objects and arrays deeper than `limit` levels. Recursive, but never deeper than `limit`
+ * calls (it answers as soon as it passes the limit), so any depth of input is safe to ask about.
+ */
+export function isNestedDeeperThan(value: unknown, limit: number, depth = 1): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > limit) return true;
+  if (Array.isArray(value)) {
+    for (const child of value as readonly unknown[]) if (isNestedDeeperThan(child, limit, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && isNestedDeeperThan((value as Record<string, unknown>)[key], limit, depth + 1))
+      return true;
   }
   return false;
 }
@@ -53,44 +65,74 @@ function isReadFromGraph(resource: string): boolean {
   return kindOfNotificationResource(resource)?.retrieval.kind !== 'notification';
 }
 
-/** The storage-free checks; a problem names the field, never echoes its value. */
-export function checkItemShape(item: NotificationItem): string | undefined {
-  if (!isGuid(item.subscriptionId)) return 'subscriptionId: not a GUID';
-  if (!isGuid(item.tenantId)) return 'tenantId: not a GUID';
-  if (isNestedDeeperThan(item.payload, MAX_ITEM_DEPTH)) return `item: nested deeper than ${MAX_ITEM_DEPTH} levels`;
-  if (item.kind === 'change' && hasUnsafeResourceId(item.resource) && isReadFromGraph(item.resource))
-    return "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)";
-  return undefined;
+/** An item the storage-free checks passed, with a change's resource as a canonical path for the scope check. */
+export interface ShapeCheckedItem {
+  readonly item: NotificationItem;
+  /** `normalizeResourcePath(resource, tenantId)` of a change; undefined for a lifecycle notification. */
+  readonly canonicalResource: string | undefined;
+}
+
+/** What `checkItemShape` found: a problem naming the field (never echoing its value), or the checked item. */
+export type ShapeCheck =
+  | { readonly problem: string; readonly checked?: undefined }
+  | { readonly problem?: undefined; readonly checked: ShapeCheckedItem };
+
+/** The storage-free checks. */
+export function checkItemShape(item: NotificationItem): ShapeCheck {
+  if (!isGuid(item.subscriptionId)) return { problem: 'subscriptionId: not a GUID' };
+  if (!isGuid(item.tenantId)) return { problem: 'tenantId: not a GUID' };
+  if (isNestedDeeperThan(item.payload, MAX_ITEM_DEPTH))
+    return { problem: `item: nested deeper than ${MAX_ITEM_DEPTH} levels` };
+  if (item.kind === 'lifecycle') return { checked: { item, canonicalResource: undefined } };
+  const canonicalResource = normalizeResourcePath(item.resource, item.tenantId);
+  if (hasUnsafeCanonicalId(canonicalResource) && isReadFromGraph(item.resource))
+    return { problem: "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)" };
+  return { checked: { item, canonicalResource } };
 }
 
 /**
- * The digest of each subscription's clientState, kept as long as its record is: the lookup cache hands the
- * same record to every request inside its TTL, so a burst hashes the stored secret once.
+ * What verification needs of a subscription record, worked out once per record: the lookup cache hands the same
+ * record to every request inside its TTL, so a burst hashes the stored clientState and resolves the subscription's
+ * scope once.
  */
-const clientStateDigests = new WeakMap<SubscriptionRecord, Buffer>();
-
-function clientStateDigest(subscription: SubscriptionRecord): Buffer {
-  let digest = clientStateDigests.get(subscription);
-  if (digest === undefined) {
-    digest = secretDigest(subscription.clientState);
-    clientStateDigests.set(subscription, digest);
-  }
-  return digest;
+interface SubscriptionFacts {
+  readonly clientStateDigest: Buffer;
+  readonly tenantId: string;
+  readonly covers: (canonicalResource: string) => boolean;
 }
 
-/** Checks one shape-checked item against its subscription (`undefined`: no such subscription). */
-export function verifyNotification(item: NotificationItem, subscription: SubscriptionRecord | undefined): Verdict {
+const factsByRecord = new WeakMap<SubscriptionRecord, SubscriptionFacts>();
+
+function factsOf(subscription: SubscriptionRecord): SubscriptionFacts {
+  let facts = factsByRecord.get(subscription);
+  if (facts === undefined) {
+    facts = {
+      clientStateDigest: secretDigest(subscription.clientState),
+      tenantId: subscription.tenantId.toLowerCase(),
+      covers: subscriptionScope(subscription.resource, subscription.tenantId),
+    };
+    factsByRecord.set(subscription, facts);
+  }
+  return facts;
+}
+
+/**
+ * Checks one shape-checked item against its subscription (`undefined`: no such subscription). `digestOf` hashes a
+ * presented clientState (`presentedSecretDigests`, one per request).
+ */
+export function verifyNotification(
+  { item, canonicalResource }: ShapeCheckedItem,
+  subscription: SubscriptionRecord | undefined,
+  digestOf: (presented: string) => Buffer,
+): Verdict {
   if (subscription === undefined) return { accepted: false, reason: 'unknownSubscription' };
+  const facts = factsOf(subscription);
   // Compare before any other check so every known-subscription path costs the same.
-  const clientStateMatches = matchesSecretDigest(clientStateDigest(subscription), item.clientState ?? '');
+  const clientStateMatches = timingSafeEqual(facts.clientStateDigest, digestOf(item.clientState ?? ''));
   if (!clientStateMatches || item.clientState === undefined) return { accepted: false, reason: 'clientStateMismatch' };
-  if (subscription.tenantId.toLowerCase() !== item.tenantId.toLowerCase())
-    return { accepted: false, reason: 'tenantMismatch' };
+  if (facts.tenantId !== item.tenantId.toLowerCase()) return { accepted: false, reason: 'tenantMismatch' };
   // A clientState is no secret to whoever saw one genuine POST: it vouches for its own subscription's resources only.
-  if (
-    item.kind === 'change' &&
-    !notificationWithinSubscription(subscription.resource, item.resource, subscription.tenantId)
-  )
+  if (canonicalResource !== undefined && !facts.covers(canonicalResource))
     return { accepted: false, reason: 'outsideSubscription' };
   return { accepted: true };
 }

@@ -121,8 +121,12 @@ const ITEM_KEYS = new Set(ITEM_RULES.map(([key]) => key));
 export function acceptedItemData(raw: unknown): BaseItem | undefined {
   if (!isPlainObject(raw)) return undefined;
   for (const [key, rule] of ITEM_RULES) if (!rule(raw[key])) return undefined;
-  const shape = ITEM_RULES.map(([key, , parse]) => [key, parse === undefined ? raw[key] : parse(raw[key])] as const);
-  return copyLoose(raw, shape, ITEM_KEYS) as BaseItem;
+  // `copyLoose` with the parsed values, written out: this runs for every item of every POST.
+  const output: Record<string, unknown> = {};
+  for (const [key, , parse] of ITEM_RULES)
+    if (key in raw) output[key] = parse === undefined ? raw[key] : parse(raw[key]);
+  for (const key in raw) if (!ITEM_KEYS.has(key) && key !== '__proto__') output[key] = raw[key];
+  return output as BaseItem;
 }
 
 /** The schema's parse, for an item the hand check refused: its first issue names the fault. */
@@ -171,8 +175,11 @@ export function parseNotificationItem(raw: unknown): ItemParseResult {
   if (tenantId === null || tenantId === undefined)
     return { ok: false, problem: 'tenantId: required (neither tenantId nor organizationId present)' };
 
-  const { clientState, ...rest } = data;
-  const payload: Record<string, unknown> = { ...rest, tenantId };
+  // Every property but clientState, in order, with the tenant resolved.
+  const { clientState } = data;
+  const payload: Record<string, unknown> = {};
+  for (const key in data) if (key !== 'clientState') payload[key] = (data as Record<string, unknown>)[key];
+  payload.tenantId = tenantId;
   const hasChange = data.changeType !== null && data.changeType !== undefined;
   const hasLifecycle = data.lifecycleEvent !== null && data.lifecycleEvent !== undefined;
   if (hasChange === hasLifecycle) {

@@ -65,6 +65,9 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return mediaType === 'application/json';
 }
 
+/** Refuses a body that is not UTF-8; one instance serves every request (a whole-buffer decode keeps no state). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Checks media type and size, then parses. `bodyBytes` is the raw body. */
 export function parseNotificationCollection(
   contentType: string | undefined,
@@ -78,7 +81,7 @@ export function parseNotificationCollection(
 
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bodyBytes));
+    body = JSON.parse(STRICT_UTF8.decode(bodyBytes));
   } catch (error) {
     throw new NotificationJsonMalformed(error instanceof Error ? error.message.slice(0, 200) : 'unreadable');
   }
@@ -127,6 +130,19 @@ function spellsValue(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 /**
+ * The index of the quote that closes the JSON string whose content starts at `start` (a quote preceded by an even
+ * run of backslashes), or the body's length when it never closes.
+ */
+function closingQuote(bytes: Uint8Array, start: number): number {
+  for (let quote = bytes.indexOf(QUOTE, start); quote >= 0; quote = bytes.indexOf(QUOTE, quote + 1)) {
+    let backslashes = 0;
+    while (quote - backslashes - 1 >= start && bytes[quote - backslashes - 1] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote;
+  }
+  return bytes.length;
+}
+
+/**
  * Counts, in one pass over the raw bytes and without building anything, the items of the top-level `value` array
  * (or of a top-level array) and every JSON object and array in the body, and refuses the body as soon as either
  * passes its cap: `JSON.parse` of 4 MiB of `{},` would build 1.3 million objects before any check could run. The
@@ -137,9 +153,6 @@ function checkItemCount(bytes: Uint8Array): void {
   let depth = 0;
   let containers = 0;
   let items = 0;
-  let inString = false;
-  let escaped = false;
-  let stringStart = 0;
   let rootIsObject = false;
   /** In the top-level object, the next string is a key. */
   let expectingKey = false;
@@ -150,16 +163,6 @@ function checkItemCount(bytes: Uint8Array): void {
   let expectingItem = false;
   for (let index = 0; index < bytes.length; index += 1) {
     const byte = bytes[index] ?? 0;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (byte === BACKSLASH) escaped = true;
-      else if (byte === QUOTE) {
-        inString = false;
-        if (expectingKey) keyIsValue = spellsValue(bytes, stringStart, index);
-        expectingKey = false;
-      }
-      continue;
-    }
     if (isJsonWhitespace(byte)) continue;
     if (expectingItem && byte !== CLOSE_ARRAY) {
       expectingItem = false;
@@ -168,8 +171,11 @@ function checkItemCount(bytes: Uint8Array): void {
         throw new NotificationTooManyItems(`more than ${MAX_ITEMS_PER_REQUEST} notifications in "value"`);
     }
     if (byte === QUOTE) {
-      inString = true;
-      stringStart = index + 1;
+      // Most of a body is string content: jump to the string's closing quote instead of stepping through it.
+      const end = closingQuote(bytes, index + 1);
+      if (expectingKey) keyIsValue = spellsValue(bytes, index + 1, end);
+      expectingKey = false;
+      index = end;
     } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       depth += 1;
       containers += 1;

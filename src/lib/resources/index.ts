@@ -1,13 +1,13 @@
 export {
   decodeResourceId,
   encodeResourceId,
-  hasUnsafeResourceId,
+  hasUnsafeCanonicalId,
   isDotSegment,
   isNavigationName,
   normalizeResourcePath,
   sinkBlobName,
 } from './resourcePath';
-export { notificationWithinSubscription } from './notificationScope';
+export { notificationWithinSubscription, subscriptionScope } from './notificationScope';
 export {
   kindOfNotificationResource,
   kindOfStoredSubscription,

@@ -35,14 +35,24 @@ export function notificationWithinSubscription(
   notificationResource: string,
   tenantId?: string,
 ): boolean {
+  return subscriptionScope(subscriptionResource, tenantId)(normalizeResourcePath(notificationResource, tenantId));
+}
+
+/**
+ * `notificationWithinSubscription` in two steps, for ingest: the subscription's side worked out once (its canonical
+ * path, kind and container), then a test of each notification's canonical path (`normalizeResourcePath` with the
+ * same tenant).
+ */
+export function subscriptionScope(subscriptionResource: string, tenantId?: string): (canonicalItem: string) => boolean {
   const subscription = normalizeResourcePath(subscriptionResource, tenantId);
-  const item = normalizeResourcePath(notificationResource, tenantId);
   const kind = kindOfSubscriptionResource(subscription);
-  if (kind === undefined) return subscription !== '' && liesUnder(item, subscription);
-  if (!kind.itemPattern.test(item)) return false;
+  if (kind === undefined) return (item) => subscription !== '' && liesUnder(item, subscription);
   const container =
     kind.notificationContainer?.(subscription) ?? subscription.slice(0, Math.max(0, subscription.lastIndexOf('/')));
-  if (liesUnder(item, container)) return true;
-  const itemId = decodeResourceId(item.slice(item.lastIndexOf('/') + 1));
-  return kind.resyncItemPath?.(subscription, itemId) === item;
+  return (item) => {
+    if (!kind.itemPattern.test(item)) return false;
+    if (liesUnder(item, container)) return true;
+    const itemId = decodeResourceId(item.slice(item.lastIndexOf('/') + 1));
+    return kind.resyncItemPath?.(subscription, itemId) === item;
+  };
 }

@@ -54,10 +54,14 @@ function escapeCharacter(character: string): string {
     : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
+/** Every character `UNSAFE_IN_ID` can match, surrogates paired or not: a cheap test that most ids fail. */
+// eslint-disable-next-line no-control-regex -- as UNSAFE_IN_ID
+const MAY_NEED_ESCAPE = /[%/\\?#\u0000-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]/;
+
 /** An id as one path segment: verbatim except the characters above, percent-encoded. */
 export function encodeResourceId(id: string): string {
   if (id === '.' || id === '..') return id.replace(/\./g, '%2E');
-  return id.replace(UNSAFE_IN_ID, escapeCharacter);
+  return MAY_NEED_ESCAPE.test(id) ? id.replace(UNSAFE_IN_ID, escapeCharacter) : id;
 }
 
 /** The inverse of `encodeResourceId`. */
@@ -84,21 +88,27 @@ export function isDotSegment(segment: string): boolean {
 }
 
 /**
- * Whether any id of a resource path is `.` or `..`, or holds `/` or `\` (literally or once percent-decoded): such
- * an id, sent to Graph in a URL, would name another resource than the notification did (`users/{id}/messages/..`
- * is the user), so ingest refuses the notification (docs/security.md#checks-on-every-notification).
+ * Whether any id of a canonical resource path (`normalizeResourcePath`) is `.` or `..`, or holds `/` or `\`
+ * (literally or once percent-decoded): such an id, sent to Graph in a URL, would name another resource than the
+ * notification did (`users/{id}/messages/..` is the user), so ingest refuses the notification
+ * (docs/security.md#checks-on-every-notification).
  */
-export function hasUnsafeResourceId(resource: string): boolean {
-  return normalizeResourcePath(resource)
-    .split('/')
-    .some((segment) => {
-      const id = decodeResourceId(segment);
-      return isDotSegment(id) || /[/\\]/.test(decodedOnce(id));
-    });
+export function hasUnsafeCanonicalId(canonicalPath: string): boolean {
+  // A canonical path holds an id that is a dot segment or a separator only as a '%' escape (`encodeResourceId`).
+  if (!canonicalPath.includes('%')) return false;
+  return canonicalPath.split('/').some((segment) => {
+    const id = decodeResourceId(segment);
+    return isDotSegment(id) || /[/\\]/.test(decodedOnce(id));
+  });
 }
 
 /** Splits `a/b('x')/c` into segments, respecting quotes (an id in `('...')` may contain '/' or '?'); stops at a query. */
 function splitSegments(path: string): string[] {
+  // Without quotes, a plain split says the same.
+  if (!path.includes("'")) {
+    const query = path.indexOf('?');
+    return (query < 0 ? path : path.slice(0, query)).split('/').filter((segment) => segment !== '');
+  }
   const segments: string[] = [];
   let current = '';
   let inQuotes = false;
@@ -147,6 +157,9 @@ export function canonicalId(nav: string | undefined, id: string, tenantId: strin
  * resource belongs to (the notification's or the subscription's): pass it wherever a key is made, so that
  * `users/{user-guid}@{tenantId}/…` meets `users/{user-guid}/…`; without it that form stays a distinct id.
  */
+/** `name('id')` or `name(id)`: a navigation name keyed by an id, OData's key syntax. */
+const NAME_CALL = /^([^('"]+)\((?:'((?:[^']|'')*)'|([^)']*))\)$/;
+
 export function normalizeResourcePath(resource: string, tenantId?: string): string {
   const parts: string[] = [];
   // The navigation name the next id belongs to, when the previous part was one.
@@ -156,7 +169,7 @@ export function normalizeResourcePath(resource: string, tenantId?: string): stri
     nav = undefined;
   };
   for (const segment of splitSegments(meetingByJoinWebUrl(resource))) {
-    const call = /^([^('"]+)\((?:'((?:[^']|'')*)'|([^)']*))\)$/.exec(segment);
+    const call = segment.endsWith(')') ? NAME_CALL.exec(segment) : null;
     const name = call?.[1];
     if (call !== null && name !== undefined && NAVIGATION_NAMES.has(name.toLowerCase())) {
       const [, , quoted, bare] = call;
@@ -186,8 +199,11 @@ export function normalizeResourcePath(resource: string, tenantId?: string): stri
 const MEETING_FILTER =
   /^\/*communications\/onlinemeetings\/?\?(?:\$|%24)filter=joinweburl(?:\s|\+|%20)+eq(?:\s|\+|%20)+'(.*)'$/i;
 const MEETING_CALL_EVENTS = /^\/*communications\/onlinemeetings\(joinweburl='(.*)'\)\/meetingcallevents\/?$/i;
+/** What both forms start with: most resources fail this at their first characters. */
+const MEETING_PREFIX = /^\/*communications\/onlinemeetings/i;
 
 function meetingByJoinWebUrl(resource: string): string {
+  if (!MEETING_PREFIX.test(resource)) return resource;
   const literal = MEETING_FILTER.exec(resource)?.[1] ?? MEETING_CALL_EVENTS.exec(resource)?.[1];
   if (literal === undefined) return resource;
   // The OData literal doubles its quotes; the URL itself may be percent-encoded.

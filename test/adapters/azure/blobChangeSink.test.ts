@@ -2,19 +2,15 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { createBlobChangeSink } from '../../../src/adapters/azure/blobChangeSink';
 import { normalizeResourcePath, sinkBlobName } from '../../../src/lib/resources';
-import { createStorageQueueSender } from '../../../src/adapters/azure/storageQueueSender';
-import { QueueServiceClient } from '@azure/storage-queue';
 import { peekAllMessages } from '../../support/queues';
-import { azuriteConnectionString, uniqueName } from '../../support/storage';
+import { azuriteConnectionString, storageQueueSender, uniqueName } from '../../support/storage';
 import { path, state, tenantId } from '../contracts/changeSink.contract';
 
 function setup(withEvents = false) {
   const connectionString = azuriteConnectionString();
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(uniqueName('sink'));
   const eventsQueue = uniqueName('changes');
-  const events = withEvents
-    ? createStorageQueueSender(QueueServiceClient.fromConnectionString(connectionString).getQueueClient(eventsQueue))
-    : undefined;
+  const events = withEvents ? storageQueueSender(connectionString, eventsQueue) : undefined;
   return { container, sink: createBlobChangeSink(container, events), eventsQueue, connectionString };
 }
 

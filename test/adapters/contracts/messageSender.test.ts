@@ -1,8 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
-import { createStorageQueueSender } from '../../../src/adapters/azure/storageQueueSender';
 import { MemoryMessageQueue } from '../../../src/adapters/memory/memoryMessageQueue';
 import { peekAllMessages } from '../../support/queues';
-import { azuriteConnectionString, uniqueName } from '../../support/storage';
+import { azuriteConnectionString, storageQueueSender, uniqueName } from '../../support/storage';
 import { messageSenderContract } from './messageSender.contract';
 
 messageSenderContract('memory', () => {
@@ -13,7 +12,7 @@ messageSenderContract('storage queue (Azurite)', () => {
   const connectionString = azuriteConnectionString();
   const queueName = uniqueName('contract');
   return {
-    sender: createStorageQueueSender(new QueueClient(connectionString, queueName)),
+    sender: storageQueueSender(connectionString, queueName),
     // Delayed messages are invisible for a while; wait for them rather than miss them.
     queued: async () => {
       const queue = new QueueClient(connectionString, queueName);

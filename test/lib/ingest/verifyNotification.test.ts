@@ -22,16 +22,22 @@ function changeAbout(resource: string): NotificationItem {
 const UNSAFE = "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)";
 
 describe('checkItemShape: ids that would name another resource in a read', () => {
+  it("hands on a change's canonical resource for the scope check", () => {
+    expect(checkItemShape(changeAbout(`Users('u1@${TENANT_ID}')/Messages('m1')`)).checked?.canonicalResource).toBe(
+      'users/u1@' + TENANT_ID + '/messages/m1',
+    );
+  });
+
   it('refuses them for a kind read by id and for a resource no kind lists', () => {
-    expect(checkItemShape(changeAbout('Users/u1/Messages/..'))).toBe(UNSAFE);
-    expect(checkItemShape(changeAbout("security/alerts('a%2F..')"))).toBe(UNSAFE);
-    expect(checkItemShape(changeAbout("solutions/approval/approvalItems('a/b')"))).toBe(UNSAFE);
+    expect(checkItemShape(changeAbout('Users/u1/Messages/..')).problem).toBe(UNSAFE);
+    expect(checkItemShape(changeAbout("security/alerts('a%2F..')")).problem).toBe(UNSAFE);
+    expect(checkItemShape(changeAbout("solutions/approval/approvalItems('a/b')")).problem).toBe(UNSAFE);
   });
 
   it('accepts a meeting named by its join URL, whose kind is never read', () => {
     const meeting =
       "communications/onlineMeetings?$filter=joinWebUrl+eq+'https://teams.microsoft.com/l/meetup-join/19%3ameeting_a%40thread.v2/0'";
 
-    expect(checkItemShape(changeAbout(meeting))).toBeUndefined();
+    expect(checkItemShape(changeAbout(meeting)).problem).toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeResourceId,
   encodeResourceId,
-  hasUnsafeResourceId,
+  hasUnsafeCanonicalId,
+  isDotSegment,
   kindOfNotificationResource,
   kindOfSubscriptionResource,
   normalizeResourcePath,
@@ -255,6 +256,25 @@ describe('hasUnsafeResourceId', () => {
     ['an encoded space', 'Users/u1/Messages/a%20b', false],
     ['a thread id', "chats('19:abc@thread.v2')/messages('1')", false],
   ])('%s: %s', (_case, resource, unsafe) => {
-    expect(hasUnsafeResourceId(resource)).toBe(unsafe);
+    expect(hasUnsafeCanonicalId(normalizeResourcePath(resource))).toBe(unsafe);
+  });
+
+  it("agrees with a segment-by-segment reading of any path (its shortcut: no '%', nothing unsafe)", () => {
+    const unsafeSegment = (segment: string): boolean => {
+      const id = decodeResourceId(segment);
+      return isDotSegment(id) || /[/\\]/.test(id) || /%(?:u00)?(2f|5c)/i.test(id);
+    };
+    fc.assert(
+      fc.property(
+        fc.string({
+          maxLength: 80,
+          unit: fc.constantFrom('a', '.', '/', '\\', '%', '2', 'e', 'F', 'u', '0', "'", '(', ')'),
+        }),
+        (resource) => {
+          const canonical = normalizeResourcePath(resource);
+          expect(hasUnsafeCanonicalId(canonical)).toBe(canonical.split('/').some(unsafeSegment));
+        },
+      ),
+    );
   });
 });
