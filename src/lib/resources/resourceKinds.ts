@@ -9,6 +9,7 @@ import { MEETING_FAMILY_KINDS } from './families/meetingKinds';
 import { SCHEDULE_KINDS } from './families/scheduleKinds';
 import { TEAMS_FAMILY_KINDS } from './families/teamsKinds';
 import { TENANT_SERVICE_KINDS } from './families/tenantServiceKinds';
+import { NO_RESYNC } from './families/sharedRules';
 import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
@@ -147,41 +148,33 @@ function ownerOf(resource: string, collection: 'messages' | 'contacts'): string 
 
 const ID = '[^/]+';
 
+/**
+ * Users or groups of the tenant: read by id, resynced by the collection's delta, named in notifications
+ * `Users/{id}` or `Groups/{id}` (docs/graph-protocol.md §3.4).
+ */
+function directoryObjectKind(name: 'user' | 'group', collection: 'users' | 'groups'): ResourceKind {
+  return {
+    name,
+    level: 'mirroredAndResynced',
+    subscriptionPattern: new RegExp(`^${collection}$`),
+    itemPattern: new RegExp(`^${collection}/${ID}$`),
+    maxLifetimeMinutes: 41_760,
+    richMaxLifetimeMinutes: undefined,
+    allowedChangeTypes: ['updated', 'deleted'],
+    lifecycleRequiredAboveMinutes: undefined,
+    supportsRichNotifications: false,
+    retrieval: { kind: 'byId' },
+    resyncDeltaPath: () => `/${collection}/delta`,
+    resyncCoverage: 'oneStream',
+    resyncItemPath: (_resource, id) => `${collection}/${encodeResourceId(canonicalId(collection, id, undefined))}`,
+    resyncListsAllOf: () => collection,
+  };
+}
+
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
-  {
-    name: 'user',
-    level: 'mirroredAndResynced',
-    subscriptionPattern: /^users$/,
-    itemPattern: new RegExp(`^users/${ID}$`),
-    maxLifetimeMinutes: 41_760,
-    richMaxLifetimeMinutes: undefined,
-    // Users report creation and soft deletion as `updated` (docs/graph-protocol.md §3.4).
-    allowedChangeTypes: ['updated', 'deleted'],
-    lifecycleRequiredAboveMinutes: undefined,
-    supportsRichNotifications: false,
-    retrieval: { kind: 'byId' },
-    resyncDeltaPath: () => '/users/delta',
-    resyncCoverage: 'oneStream',
-    // Notifications name users `Users/{id}` (docs/graph-protocol.md §3.4).
-    resyncItemPath: (_resource, id) => `users/${encodeResourceId(canonicalId('users', id, undefined))}`,
-    resyncListsAllOf: () => 'users',
-  },
-  {
-    name: 'group',
-    level: 'mirroredAndResynced',
-    subscriptionPattern: /^groups$/,
-    itemPattern: new RegExp(`^groups/${ID}$`),
-    maxLifetimeMinutes: 41_760,
-    richMaxLifetimeMinutes: undefined,
-    allowedChangeTypes: ['updated', 'deleted'],
-    lifecycleRequiredAboveMinutes: undefined,
-    supportsRichNotifications: false,
-    retrieval: { kind: 'byId' },
-    resyncDeltaPath: () => '/groups/delta',
-    resyncCoverage: 'oneStream',
-    resyncItemPath: (_resource, id) => `groups/${encodeResourceId(canonicalId('groups', id, undefined))}`,
-    resyncListsAllOf: () => 'groups',
-  },
+  // Users report creation and soft deletion as `updated` (docs/graph-protocol.md §3.4).
+  directoryObjectKind('user', 'users'),
+  directoryObjectKind('group', 'groups'),
   {
     name: 'message',
     level: 'mirroredAndResynced',
@@ -264,24 +257,6 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     resyncItemPath: (resource, id) => `${resource.replace(/\/root$/, '')}/items/${encodeResourceId(id)}`,
     resyncListsAllOf: (resource) => `${resource.replace(/\/root$/, '')}/items`,
   },
-  {
-    name: 'chatMessage',
-    level: 'mirrored',
-    subscriptionPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages$`),
-    itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages/${ID}(/replies/${ID})?$`),
-    maxLifetimeMinutes: 4_320,
-    richMaxLifetimeMinutes: undefined,
-    allowedChangeTypes: ['created', 'updated', 'deleted'],
-    // Teams: a lifecycle URL is required when the expiry is more than 1 hour away (docs/graph-protocol.md §1.1).
-    lifecycleRequiredAboveMinutes: 60,
-    supportsRichNotifications: true,
-    retrieval: { kind: 'byId' },
-    // Chat messages have no delta query an app can page for one chat since a point in time.
-    resyncDeltaPath: undefined,
-    resyncCoverage: 'none',
-    resyncItemPath: undefined,
-    resyncListsAllOf: () => undefined,
-  },
   ...TEAMS_FAMILY_KINDS,
   ...COLLECTION_FAMILY_KINDS,
   ...MEETING_FAMILY_KINDS,
@@ -307,10 +282,7 @@ export const UNLISTED_KIND: ResourceKind = {
   lifecycleRequiredAboveMinutes: undefined,
   supportsRichNotifications: true,
   retrieval: { kind: 'notification' },
-  resyncDeltaPath: undefined,
-  resyncCoverage: 'none',
-  resyncItemPath: undefined,
-  resyncListsAllOf: () => undefined,
+  ...NO_RESYNC,
 };
 
 /** The kind of a subscription resource, or undefined when graph-notify does not support it. */

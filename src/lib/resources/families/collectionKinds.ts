@@ -5,22 +5,11 @@
  */
 import type { ResourceKind } from '../resourceKinds';
 import { encodeResourceId } from '../resourcePath';
+import { READ_BY_ID_NO_DELTA } from './sharedRules';
 
 const ID = '[^/]+';
 /** Group conversations, group events, To Do tasks and call records live at most 4,230 minutes (under 3 days). */
 const UNDER_THREE_DAYS_MINUTES = 4_230;
-
-/** What the kinds without a delta share: read by id on every notification, nothing to resync. */
-const READ_BY_ID_NO_DELTA = {
-  richMaxLifetimeMinutes: undefined,
-  lifecycleRequiredAboveMinutes: undefined,
-  supportsRichNotifications: false,
-  retrieval: { kind: 'byId' },
-  resyncDeltaPath: undefined,
-  resyncCoverage: 'none',
-  resyncItemPath: undefined,
-  resyncListsAllOf: () => undefined,
-} as const satisfies Partial<ResourceKind>;
 
 export const COLLECTION_FAMILY_KINDS: readonly ResourceKind[] = [
   {

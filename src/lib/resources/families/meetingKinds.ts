@@ -8,6 +8,7 @@
  * (the transcript's or recording's metadata, the call event, the interaction) is what lands in the sink.
  */
 import type { ResourceKind } from '../resourceKinds';
+import { NO_RESYNC } from './sharedRules';
 
 const ID = '[^/]+';
 /** Teams subscriptions live at most 3 days and need a lifecycle URL past 1 hour (subscription resource type). */
@@ -22,10 +23,7 @@ const NOTIFICATION_IS_STATE = {
   lifecycleRequiredAboveMinutes: TEAMS_LIFECYCLE_ABOVE_MINUTES,
   supportsRichNotifications: true,
   retrieval: { kind: 'notification' },
-  resyncDeltaPath: undefined,
-  resyncCoverage: 'none',
-  resyncItemPath: undefined,
-  resyncListsAllOf: () => undefined,
+  ...NO_RESYNC,
 } as const satisfies Partial<ResourceKind>;
 
 /**

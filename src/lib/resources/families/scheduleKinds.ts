@@ -6,6 +6,7 @@
  * (`teams/{id}/schedule/shifts/{id}`); Graph offers no delta for them in v1.0, so the level is `mirrored`.
  */
 import type { ResourceKind } from '../resourceKinds';
+import { NO_RESYNC } from './sharedRules';
 
 const ID = '[^/]+';
 const COLLECTIONS = '(shifts|openshiftchangerequests|swapshiftschangerequests|offershiftrequests|timeoffrequests)';
@@ -23,9 +24,6 @@ export const SCHEDULE_KINDS: readonly ResourceKind[] = [
     lifecycleRequiredAboveMinutes: 60,
     supportsRichNotifications: false,
     retrieval: { kind: 'byId' },
-    resyncDeltaPath: undefined,
-    resyncCoverage: 'none',
-    resyncItemPath: undefined,
-    resyncListsAllOf: () => undefined,
+    ...NO_RESYNC,
   },
 ];

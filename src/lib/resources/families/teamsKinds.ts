@@ -1,6 +1,6 @@
 /**
- * Microsoft Teams resource kinds beyond one chat's or channel's messages (the `chatMessage` kind): the
- * tenant-wide and per-team/per-user message export forms, chats, teams, channels, members and presence.
+ * Microsoft Teams resource kinds: one chat's or channel's messages (`chatMessage`), the tenant-wide and
+ * per-team/per-user message export forms, chats, teams, channels, members and presence.
  * Rules from Microsoft's "Get change notifications for messages / chats / teams and channels / membership /
  * presence in Microsoft Teams" pages (docs/resources.md): Teams subscriptions live at most 3 days (presence
  * 1 hour), need a lifecycle URL when they expire more than 1 hour ahead, and may carry rich content (all
@@ -14,6 +14,7 @@ import {
   teamsExportModelIdentity,
   teamsExportModelRule,
 } from './queryRules';
+import { NO_RESYNC } from './sharedRules';
 
 const ID = '[^/]+';
 /** Not a function segment such as `getAllMessages`, which some collections take in place of an id. */
@@ -30,10 +31,7 @@ const TEAMS_RULES = {
   supportsRichNotifications: true,
   retrieval: { kind: 'byId' },
   // No delta an app can page for these collections since a point in time.
-  resyncDeltaPath: undefined,
-  resyncCoverage: 'none',
-  resyncItemPath: undefined,
-  resyncListsAllOf: () => undefined,
+  ...NO_RESYNC,
 } as const satisfies Partial<ResourceKind>;
 
 /** A chat message, as notifications name it: `chats('{chat}')/messages('{id}')`. */
@@ -48,6 +46,14 @@ const userChatsUnderChats = (resource: string): string | undefined =>
 const CHANNEL_MESSAGE_ITEM = new RegExp(`^teams/${ID}/channels/${ID}/messages/${ID}(/replies/${ID})?$`);
 
 export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
+  {
+    // The messages of one chat or one channel (replies included for a channel).
+    name: 'chatMessage',
+    level: 'mirrored',
+    subscriptionPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages$`),
+    itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages/${ID}(/replies/${ID})?$`),
+    ...TEAMS_RULES,
+  },
   {
     // Every chat message of the tenant, or of one user's chats (export API, metered: ?model=A|B).
     name: 'allChatMessages',

@@ -6,21 +6,12 @@
  * subscription resource type page and "Subscribe to change notifications on cloud printing APIs".
  */
 import type { ResourceKind } from '../resourceKinds';
+import { READ_BY_ID_NO_DELTA } from './sharedRules';
 
 const ID = '[^/]+';
 
 /** What the three kinds share: read by id on every notification, nothing to resync, no rich content. */
-const READ_BY_ID_NO_DELTA = {
-  level: 'mirrored',
-  richMaxLifetimeMinutes: undefined,
-  lifecycleRequiredAboveMinutes: undefined,
-  supportsRichNotifications: false,
-  retrieval: { kind: 'byId' },
-  resyncDeltaPath: undefined,
-  resyncCoverage: 'none',
-  resyncItemPath: undefined,
-  resyncListsAllOf: () => undefined,
-} as const satisfies Partial<ResourceKind>;
+const MIRRORED_BY_ID = { level: 'mirrored', ...READ_BY_ID_NO_DELTA } as const satisfies Partial<ResourceKind>;
 
 /** Print printers and task definitions live at most 4,230 minutes (subscription resource type). */
 const PRINT_LIFETIME_MINUTES = 4_230;
@@ -30,7 +21,7 @@ export const TENANT_SERVICE_KINDS: readonly ResourceKind[] = [
     // `security/alerts?$filter=status eq 'newAlert'` (the filter picks the alerts) or one alert,
     // `security/alerts/{id}`; the notification names one alert.
     name: 'securityAlert',
-    ...READ_BY_ID_NO_DELTA,
+    ...MIRRORED_BY_ID,
     subscriptionPattern: new RegExp(`^security/alerts(/${ID})?$`),
     itemPattern: new RegExp(`^security/alerts/${ID}$`),
     maxLifetimeMinutes: 43_200,
@@ -40,7 +31,7 @@ export const TENANT_SERVICE_KINDS: readonly ResourceKind[] = [
   {
     // A printer's jobs: the JobFetchable event, `updated` with notificationQueryOptions `$filter=isFetchable eq true`.
     name: 'printJob',
-    ...READ_BY_ID_NO_DELTA,
+    ...MIRRORED_BY_ID,
     subscriptionPattern: new RegExp(`^print/printers/${ID}/jobs$`),
     itemPattern: new RegExp(`^print/printers/${ID}/jobs/${ID}$`),
     maxLifetimeMinutes: PRINT_LIFETIME_MINUTES,
@@ -51,7 +42,7 @@ export const TENANT_SERVICE_KINDS: readonly ResourceKind[] = [
   {
     // The tasks a print task definition's triggers start: the JobStarted event, `created` only.
     name: 'printTask',
-    ...READ_BY_ID_NO_DELTA,
+    ...MIRRORED_BY_ID,
     subscriptionPattern: new RegExp(`^print/taskdefinitions/${ID}/tasks$`),
     itemPattern: new RegExp(`^print/taskdefinitions/${ID}/tasks/${ID}$`),
     maxLifetimeMinutes: PRINT_LIFETIME_MINUTES,
