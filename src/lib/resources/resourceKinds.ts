@@ -4,6 +4,7 @@
  * is required, rich-notification support, and how changed state is retrieved. Subscriptions, processing
  * and resync all read from here. To support a new kind, add an entry and its tests.
  */
+import { APPROVAL_KINDS } from './families/approvalKinds';
 import { COLLECTION_FAMILY_KINDS } from './families/collectionKinds';
 import { MEETING_FAMILY_KINDS } from './families/meetingKinds';
 import { SCHEDULE_KINDS } from './families/scheduleKinds';
@@ -56,6 +57,8 @@ export const RESOURCE_KIND_NAMES = [
   'printTask',
   // Teams Shifts (src/lib/resources/families/scheduleKinds.ts)
   'scheduleItem',
+  // Teams approvals (src/lib/resources/families/approvalKinds.ts)
+  'approvalItem',
   // A resource the table does not list, subscribed with `unlisted: true` (UNLISTED_KIND).
   'unlisted',
 ] as const;
@@ -262,6 +265,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   ...MEETING_FAMILY_KINDS,
   ...TENANT_SERVICE_KINDS,
   ...SCHEDULE_KINDS,
+  ...APPROVAL_KINDS,
 ];
 
 /**

@@ -29,7 +29,8 @@ const NAVIGATION_NAMES = new Set(
     'communications', 'presences', 'callRecords',
     'onlineMeetings', 'transcripts', 'recordings', 'copilot', 'interactionHistory', 'interactions', 'security', 'alerts',
     'print', 'printers', 'jobs', 'taskDefinitions', 'schedule', 'shifts', 'openShiftChangeRequests',
-    'swapShiftsChangeRequests', 'offerShiftRequests', 'timeOffRequests',
+    'swapShiftsChangeRequests', 'offerShiftRequests', 'timeOffRequests', 'solutions', 'approval', 'approvalItems',
+    'appCatalogs', 'teamsApps',
   ].map((name) => name.toLowerCase()),
 );
 

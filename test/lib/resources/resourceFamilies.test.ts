@@ -25,6 +25,8 @@ describe('resource families', () => {
     ['chats/getAllMessages', 'allChatMessages'],
     ['chats/getAllMessages?model=B', 'allChatMessages'],
     ['users/u1/chats/getAllMessages', 'allChatMessages'],
+    ['appCatalogs/teamsApps/app1/installedToChats/getAllMessages?model=B', 'allChatMessages'],
+    ["appCatalogs/teamsApps('app1')/installedToChats/getAllMessages", 'allChatMessages'],
     ['teams/getAllMessages', 'allChannelMessages'],
     ['teams/t1/channels/getAllMessages?model=A', 'allChannelMessages'],
     ['chats', 'chat'],
@@ -38,6 +40,7 @@ describe('resource families', () => {
     ['chats/19:a/members', 'teamsMember'],
     ['chats/getAllMembers', 'teamsMember'],
     ['teams/t1/channels/getAllMembers', 'teamsMember'],
+    ['/appCatalogs/teamsApps/app1/installedToChats/getAllMembers', 'teamsMember'],
     ["communications/presences?$filter=id in ('a','b')", 'presence'],
     ['communications/presences/a', 'presence'],
     ['sites/s1/lists/l1', 'listItem'],
@@ -49,9 +52,11 @@ describe('resource families', () => {
     ['communications/onlineMeetings/getAllTranscripts', 'callTranscript'],
     ['users/u1/onlineMeetings/getAllTranscripts', 'callTranscript'],
     ['communications/onlineMeetings/m1/transcripts', 'callTranscript'],
+    ['appCatalogs/teamsApps/app1/installedToOnlineMeetings/getAllTranscripts', 'callTranscript'],
     ['communications/onlineMeetings/getAllRecordings', 'callRecording'],
     ['users/u1/onlineMeetings/getAllRecordings', 'callRecording'],
     ["communications/onlineMeetings('m1')/recordings", 'callRecording'],
+    ['appCatalogs/teamsApps/app1/installedToOnlineMeetings/getAllRecordings', 'callRecording'],
     [`/communications/onlineMeetings/?$filter=JoinWebUrl eq '${JOIN_URL}'`, 'onlineMeeting'],
     ['copilot/interactionHistory/getAllEnterpriseInteractions', 'aiInteraction'],
     [
@@ -67,6 +72,8 @@ describe('resource families', () => {
     ['teams/t1/schedule/swapShiftsChangeRequests', 'scheduleItem'],
     ['teams/t1/schedule/offerShiftRequests', 'scheduleItem'],
     ['teams/t1/schedule/timeOffRequests', 'scheduleItem'],
+    ['solutions/approval/approvalItems', 'approvalItem'],
+    ['/Solutions/Approval/ApprovalItems/', 'approvalItem'],
     // The existing kinds keep theirs.
     ['chats/19:a/messages', 'chatMessage'],
     ['groups', 'group'],
@@ -96,11 +103,12 @@ describe('resource families', () => {
     ["print/taskDefinitions('d1')/tasks('t1')", 'printTask'],
     ["teams('t1')/schedule/shifts('s1')", 'scheduleItem'],
     ["teams('t1')/schedule/timeOffRequests('r1')", 'scheduleItem'],
+    ["solutions/approval/approvalItems('a1')", 'approvalItem'],
   ])('knows the notification resource %s as %s', (resource, kind) => {
     expect(kindOfNotificationResource(resource)?.name).toBe(kind);
   });
 
-  it('knows no meeting without its join URL, and no Copilot or print path Microsoft does not list', () => {
+  it('knows no meeting without its join URL, and no Copilot, print, app-catalog or approval path Microsoft does not list', () => {
     for (const resource of [
       'communications/onlineMeetings',
       'communications/onlineMeetings/m1',
@@ -110,6 +118,11 @@ describe('resource families', () => {
       'security',
       'teams/t1/schedule',
       'teams/t1/schedule/schedulingGroups',
+      // Of a Teams app, only what it is installed in, and only the forms Microsoft lists.
+      'appCatalogs/teamsApps/app1',
+      'appCatalogs/teamsApps/app1/installedToChats/messages',
+      'appCatalogs/teamsApps/app1/installedToOnlineMeetings/getAllMessages',
+      'solutions/approval/approvalItems/a1',
     ])
       expect(kindOfSubscriptionResource(resource), resource).toBeUndefined();
   });
@@ -132,6 +145,43 @@ describe('resource families', () => {
     expect(rules('printJob')).toEqual(['mirrored', 4_230, 'updated', undefined]);
     expect(rules('printTask')).toEqual(['mirrored', 4_230, 'created', undefined]);
     expect(rules('scheduleItem')).toEqual(['mirrored', 360, 'created,updated,deleted', 60]);
+    // Microsoft documents no read, notification shape nor lifecycle rule for approvals: the conservative reading.
+    expect(rules('approvalItem')).toEqual(['notificationsOnly', 43_200, 'created,updated,deleted', 60]);
+    expect(RESOURCE_KINDS.find((kind) => kind.name === 'approvalItem')?.supportsRichNotifications).toBe(false);
+  });
+
+  it('covers the chats or meetings a Teams app is installed in with the app-catalog forms, as Graph names them', () => {
+    const chats = 'appCatalogs/teamsApps/app1/installedToChats';
+    const meetings = 'appCatalogs/teamsApps/app1/installedToOnlineMeetings';
+    expect(
+      notificationWithinSubscription(`${chats}/getAllMessages?model=B`, "chats('19:a@thread.v2')/messages('1')"),
+    ).toBe(true);
+    expect(notificationWithinSubscription(`${chats}/getAllMembers`, "chats('19:a@thread.v2')/members('m1')")).toBe(
+      true,
+    );
+    expect(
+      notificationWithinSubscription(
+        `${meetings}/getAllTranscripts`,
+        "communications/onlineMeetings('m1')/transcripts('t1')",
+      ),
+    ).toBe(true);
+    expect(
+      notificationWithinSubscription(
+        `${meetings}/getAllRecordings`,
+        "communications/onlineMeetings('m1')/recordings('r1')",
+      ),
+    ).toBe(true);
+    // Each form covers its own kind's items only: no channel message, no team member, no recording for transcripts.
+    expect(notificationWithinSubscription(`${chats}/getAllMessages`, "teams('t1')/channels('c1')/messages('1')")).toBe(
+      false,
+    );
+    expect(notificationWithinSubscription(`${chats}/getAllMembers`, "teams('t1')/members('m1')")).toBe(false);
+    expect(
+      notificationWithinSubscription(
+        `${meetings}/getAllTranscripts`,
+        "communications/onlineMeetings('m1')/recordings('r1')",
+      ),
+    ).toBe(false);
   });
 
   it('gives every listed kind exactly one level, matching what it can read and catch up', () => {
@@ -210,6 +260,16 @@ describe('resource families', () => {
             ],
             `teams/${e(a)}/schedule/timeoffrequests/${e(b)}`,
           ],
+          // Approval items are never read: both forms Graph may use meet on one key.
+          [
+            [`solutions/approval/approvalItems(${quoted(a)})`, `Solutions/Approval/ApprovalItems/${e(a)}`],
+            `solutions/approval/approvalitems/${e(a)}`,
+          ],
+          // A chat member notified to an app-catalog subscription: the key its read by id writes.
+          [
+            [`chats(${quoted(a)})/members(${quoted(b)})`, `Chats/${e(a)}/Members/${e(b)}`],
+            `chats/${e(a)}/members/${e(b)}`,
+          ],
         ];
         for (const [forms, key] of cases) for (const form of forms) expect(normalizeResourcePath(form)).toBe(key);
         // Resyncs write what a notification or a read names.
@@ -264,7 +324,7 @@ describe('unlisted resources', () => {
   it('refuses a resource the table does not list, naming the families and how to opt in', () => {
     const act = () =>
       planSubscription(
-        { resource: 'solutions/approval/approvalItems', changeType: 'created' },
+        { resource: 'solutions/virtualEvents/webinars/w1/sessions', changeType: 'created' },
         subscriptionSettings,
         NOW,
       );
@@ -276,7 +336,7 @@ describe('unlisted resources', () => {
 
   it('subscribes to it at the notificationsOnly level with a warning, renewed within the shortest lifetime', () => {
     const plan = planSubscription(
-      { resource: 'solutions/approval/approvalItems', changeType: 'created', unlisted: true },
+      { resource: 'solutions/virtualEvents/webinars/w1/sessions', changeType: 'created', unlisted: true },
       subscriptionSettings,
       NOW,
     );
@@ -284,7 +344,7 @@ describe('unlisted resources', () => {
     expect(plan.kind).toBe(UNLISTED_KIND);
     expect(plan.warnings).toEqual([expect.stringContaining('notificationsOnly')]);
     expect(Date.parse(plan.expirationDateTime) - NOW.getTime()).toBeLessThanOrEqual(60 * 60_000);
-    expect(kindOfStoredSubscription('solutions/approval/approvalItems')).toBe(UNLISTED_KIND);
+    expect(kindOfStoredSubscription('solutions/virtualEvents/webinars/w1/sessions')).toBe(UNLISTED_KIND);
   });
 
   it('keeps a listed resource at its own level when unlisted is given too, without a warning', () => {

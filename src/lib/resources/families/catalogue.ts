@@ -64,9 +64,13 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     page: TEAMS_PAGE,
   },
   allChatMessages: {
-    family: 'Teams chat messages, tenant-wide or per user',
-    forms: ['chats/getAllMessages[?model=A|B]', 'users/{id}/chats/getAllMessages[?model=A|B]'],
-    permission: 'Chat.Read.All',
+    family: 'Teams chat messages, tenant-wide, per user or where a Teams app is installed',
+    forms: [
+      'chats/getAllMessages[?model=A|B]',
+      'users/{id}/chats/getAllMessages[?model=A|B]',
+      'appCatalogs/teamsApps/{id}/installedToChats/getAllMessages[?model=B]',
+    ],
+    permission: 'Chat.Read.All / Chat.Read.WhereInstalled',
     page: TEAMS_PAGE,
   },
   allChannelMessages: {
@@ -101,8 +105,9 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
       'chats/getAllMembers',
       'teams/getAllMembers',
       'teams/{id}/channels/getAllMembers',
+      'appCatalogs/teamsApps/{id}/installedToChats/getAllMembers',
     ],
-    permission: 'TeamMember.Read.All / ChatMember.Read.All / ChannelMember.Read.All',
+    permission: 'TeamMember.Read.All / ChatMember.Read.All / ChannelMember.Read.All / ChatMember.Read.WhereInstalled',
     page: 'https://learn.microsoft.com/graph/teams-changenotifications-teammembership',
   },
   presence: {
@@ -147,6 +152,7 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
       'communications/onlineMeetings/getAllTranscripts',
       'users/{id}/onlineMeetings/getAllTranscripts',
       'communications/onlineMeetings/{id}/transcripts',
+      'appCatalogs/teamsApps/{id}/installedToOnlineMeetings/getAllTranscripts (beta)',
     ],
     permission: 'OnlineMeetingTranscript.Read.All',
     page: MEETING_ARTEFACTS_PAGE,
@@ -157,6 +163,7 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
       'communications/onlineMeetings/getAllRecordings',
       'users/{id}/onlineMeetings/getAllRecordings',
       'communications/onlineMeetings/{id}/recordings',
+      'appCatalogs/teamsApps/{id}/installedToOnlineMeetings/getAllRecordings (beta)',
     ],
     permission: 'OnlineMeetingRecording.Read.All',
     page: MEETING_ARTEFACTS_PAGE,
@@ -205,6 +212,12 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     ],
     permission: 'Schedule.Read.All',
     page: 'https://learn.microsoft.com/graph/api/subscription-post-subscriptions',
+  },
+  approvalItem: {
+    family: 'Teams approvals',
+    forms: ['solutions/approval/approvalItems'],
+    permission: 'ApprovalSolution.ReadWrite.All',
+    page: 'https://learn.microsoft.com/graph/api/resources/subscription',
   },
   unlisted: {
     family: 'Any other resource (opt in with unlisted)',

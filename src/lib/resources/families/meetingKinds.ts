@@ -28,8 +28,9 @@ const NOTIFICATION_IS_STATE = {
 
 /**
  * Graph names a transcript or recording `communications/onlineMeetings('{meeting}')/transcripts('{id}')` whatever
- * the form subscribed to: a tenant-wide or per-user subscription's notifications lie under `communications/
- * onlineMeetings`; a per-meeting one's under its own meeting (its path less the last segment, the default).
+ * the form subscribed to: a tenant-wide, per-user or per-app (`appCatalogs/teamsApps/{id}/installedToOnlineMeetings/
+ * getAll…`, beta) subscription's notifications lie under `communications/onlineMeetings`; a per-meeting one's under
+ * its own meeting (its path less the last segment, the default).
  */
 const meetingsContainer = (resource: string): string | undefined =>
   /\/getall(transcripts|recordings)$/i.test(resource) ? 'communications/onlinemeetings' : undefined;
@@ -40,7 +41,7 @@ function meetingArtefactKind(name: 'callTranscript' | 'callRecording', collectio
     name,
     ...NOTIFICATION_IS_STATE,
     subscriptionPattern: new RegExp(
-      `^((communications|users/${ID})/onlinemeetings/${all}|communications/onlinemeetings/(?!getall)${ID}/${collection})$`,
+      `^((communications|users/${ID})/onlinemeetings/${all}|appcatalogs/teamsapps/${ID}/installedtoonlinemeetings/${all}|communications/onlinemeetings/(?!getall)${ID}/${collection})$`,
       'i',
     ),
     itemPattern: new RegExp(`^communications/onlinemeetings/${ID}/${collection}/${ID}$`),

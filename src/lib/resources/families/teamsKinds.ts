@@ -38,11 +38,14 @@ const TEAMS_RULES = {
 const CHAT_MESSAGE_ITEM = new RegExp(`^chats/${ID}/messages/${ID}$`);
 /** A channel message or reply: `teams('{team}')/channels('{channel}')/messages('{id}')[/replies('{id}')]`. */
 /**
- * A user's chats (`users/{id}/chats`, `users/{id}/chats/getAllMessages`) are notified as `chats('{chat}')/…`,
- * which does not name the user: such a subscription's notifications lie under `chats`.
+ * A user's chats (`users/{id}/chats`, `users/{id}/chats/getAllMessages`) and the chats a Teams app is installed in
+ * (`appCatalogs/teamsApps/{id}/installedToChats/getAllMessages | getAllMembers`) are notified as `chats('{chat}')/…`,
+ * which names neither the user nor the app: such a subscription's notifications lie under `chats`.
  */
 const userChatsUnderChats = (resource: string): string | undefined =>
-  resource.startsWith('users/') ? 'chats' : undefined;
+  resource.startsWith('users/') || resource.startsWith('appcatalogs/') ? 'chats' : undefined;
+/** The chats one Teams app is installed in (`appCatalogs/teamsApps/{id}/installedToChats/…`), Graph's app-catalog form. */
+const APP_CHATS = `appcatalogs/teamsapps/${ID}/installedtochats`;
 const CHANNEL_MESSAGE_ITEM = new RegExp(`^teams/${ID}/channels/${ID}/messages/${ID}(/replies/${ID})?$`);
 
 export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
@@ -55,10 +58,11 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     ...TEAMS_RULES,
   },
   {
-    // Every chat message of the tenant, or of one user's chats (export API, metered: ?model=A|B).
+    // Every chat message of the tenant, of one user's chats, or of the chats a Teams app is installed in (export API,
+    // metered: ?model=A|B).
     name: 'allChatMessages',
     level: 'mirrored',
-    subscriptionPattern: new RegExp(`^(users/${ID}/)?chats/getallmessages$`, 'i'),
+    subscriptionPattern: new RegExp(`^((users/${ID}/)?chats|${APP_CHATS})/getallmessages$`, 'i'),
     itemPattern: CHAT_MESSAGE_ITEM,
     ...TEAMS_RULES,
     queryRule: teamsExportModelRule,
@@ -101,17 +105,19 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     ...TEAMS_RULES,
   },
   {
-    // Members of one team or chat, of every chat or team (export API), or of every channel of one team.
+    // Members of one team or chat, of every chat or team (export API), of every channel of one team, or of the chats
+    // a Teams app is installed in.
     name: 'teamsMember',
     level: 'mirrored',
     subscriptionPattern: new RegExp(
-      `^((chats|teams)/${NOT_FUNCTION}${ID}/members|(chats|teams)/getallmembers|teams/${ID}/channels/getallmembers)$`,
+      `^((chats|teams)/${NOT_FUNCTION}${ID}/members|(chats|teams|${APP_CHATS})/getallmembers|teams/${ID}/channels/getallmembers)$`,
       'i',
     ),
     itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}(/channels/${ID})?)/members/${ID}$`),
     ...TEAMS_RULES,
     queryRule: teamsExportModelRule,
     identityQuery: teamsExportModelIdentity,
+    notificationContainer: userChatsUnderChats,
   },
   {
     // Presence of up to 650 users (`communications/presences?$filter=id in (…)`) or of one user.
