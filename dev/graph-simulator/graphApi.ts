@@ -5,7 +5,7 @@
  * through the same pipeline, so they are authenticated, throttled and faulted one by one.
  */
 import { deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
-import { SCHEDULE_COLLECTIONS } from './serviceResources.js';
+import { isTeamsAppInstalled, SCHEDULE_COLLECTIONS } from './serviceResources.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
 import {
@@ -298,6 +298,8 @@ export class GraphApi {
       case 'security':
       case 'print':
         return this.#serviceItems(route);
+      case 'solutions':
+        return this.#approvals(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
@@ -344,6 +346,22 @@ export class GraphApi {
       return this.#collectionItems(route, 'scheduleItem', 4, `teams/${segments[1] ?? ''}/schedule/${schedule}`);
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[1] ?? ''}'.`);
+  }
+
+  /**
+   * A read inside one chat: the tenant-wide permission, or its `…WhereInstalled` form when a Teams app is installed
+   * in that chat (the simulator takes an installed app as the caller's).
+   */
+  #needInChat(route: Route, role: string, whereInstalled: string, chatId: string): void {
+    if (route.caller.roles.includes(whereInstalled) && isTeamsAppInstalled(route.directory, chatId)) return;
+    this.#need(route, role, 'other');
+  }
+
+  /** Teams approvals have no app-only read ("Get approvalItem": application permissions not supported). */
+  #approvals(route: Route): SimResponse {
+    if (route.names[1] === 'approval' && route.names[2] === 'approvalitems')
+      throw GraphHttpError.of('appOnlyNotSupported');
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[1] ?? ''}'.`);
   }
 
   #need(route: Route, role: string, family: 'directory' | 'outlook' | 'other'): void {
@@ -767,14 +785,15 @@ export class GraphApi {
 
   #chats(route: Route): SimResponse {
     const { names, segments, directory } = route;
-    if (names[2] === 'members') {
-      this.#need(route, 'ChatMember.Read.All', 'other');
-      if (directory.get(`chats/${segments[1] ?? ''}`) === undefined) throw GraphHttpError.of('notFound');
-      return this.#members(route, `chats/${segments[1] ?? ''}/members`);
-    }
-    this.#need(route, 'Chat.Read.All', 'other');
-    if (names.length === 1) return this.#list(route, directory.list('chats'), 'chats', 50);
     const chatId = segments[1] ?? '';
+    if (names[2] === 'members') {
+      this.#needInChat(route, 'ChatMember.Read.All', 'ChatMember.Read.WhereInstalled', chatId);
+      if (directory.get(`chats/${chatId}`) === undefined) throw GraphHttpError.of('notFound');
+      return this.#members(route, `chats/${chatId}/members`);
+    }
+    if (names[2] === 'messages') this.#needInChat(route, 'Chat.Read.All', 'Chat.Read.WhereInstalled', chatId);
+    else this.#need(route, 'Chat.Read.All', 'other');
+    if (names.length === 1) return this.#list(route, directory.list('chats'), 'chats', 50);
     if (names.length === 2) return this.#entity(route, directory.get(`chats/${chatId}`), 'chats');
     if (names[2] === 'messages') {
       if (directory.get(`chats/${chatId}`) === undefined) throw GraphHttpError.of('notFound');

@@ -132,6 +132,12 @@ export const GraphErrors = {
     code: 'BadRequest',
     message: '/me request is only valid with delegated authentication flow.',
   },
+  // "Get approvalItem": application permissions not supported; the simulator answers as Graph does an unsupported scope.
+  appOnlyNotSupported: {
+    status: 403,
+    code: 'Forbidden',
+    message: 'This API does not support application permissions.',
+  },
   directoryDenied: {
     status: 403,
     code: 'Authorization_RequestDenied',

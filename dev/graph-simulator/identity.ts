@@ -49,6 +49,9 @@ export const KNOWN_ROLES = [
   'Printer.Read.All',
   'SecurityEvents.ReadWrite.All',
   'Schedule.Read.All',
+  'ApprovalSolution.ReadWrite.All',
+  'Chat.Read.WhereInstalled',
+  'ChatMember.Read.WhereInstalled',
 ] as const;
 
 export interface RegisteredApp {

@@ -44,6 +44,8 @@ export const MAX_EXPIRATION_MINUTES = {
   print: 4_230,
   // Teams Shifts: 6 hours (§1.3).
   schedule: 360,
+  // Teams approvals: 43,200 minutes (§1.3).
+  approval: 43_200,
   // A resource the simulator does not know (acceptUnknownResources): the most common maximum.
   unknownResource: 4_230,
 } as const;
@@ -208,6 +210,7 @@ export const NOTIFICATION_LATENCY_MS = {
   securityAlert: { averageMs: 3 * MINUTE_MS, maxMs: 5 * MINUTE_MS },
   print: { averageMs: MINUTE_MS, maxMs: 5 * MINUTE_MS },
   schedule: { averageMs: MINUTE_MS, maxMs: HOUR_MS },
+  approval: { averageMs: 10_000, maxMs: 40_000 },
   unknownResource: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
 } as const;
 

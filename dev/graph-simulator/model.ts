@@ -141,6 +141,8 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   printJob: 'printJob',
   printTask: 'printTask',
   scheduleItem: 'shift',
+  approvalItem: 'approvalItem',
+  teamsAppInstallation: 'teamsAppInstallation',
   unknownItem: 'entity',
 };
 

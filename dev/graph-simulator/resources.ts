@@ -107,6 +107,8 @@ export interface SubscriptionTarget {
   readonly teamId?: string;
   /** Only chat messages or members of chats (`chats`), or only those of teams and channels (`teams`). */
   readonly container?: 'chats' | 'teams';
+  /** The Teams app (catalog id) of an app-catalog form: only chats and meetings it is installed in are seen. */
+  readonly teamsAppId?: string;
   readonly objectId?: string;
   /** The collection a SharePoint list or To Do task list subscription watches. */
   readonly collectionPath?: string;

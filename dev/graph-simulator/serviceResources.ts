@@ -1,11 +1,12 @@
 /**
- * The simulator's side of the Teams meeting, Copilot, security and Universal Print families
- * (src/lib/resources/families/meetingKinds.ts and tenantServiceKinds.ts): which subscription resources they
- * accept and with which rules, the items a mutation creates, which changes a subscription sees, and the
- * `resource`/`resourceData` and rich content of their notifications, in the shapes of Microsoft's pages
- * ("Get change notifications for meeting transcripts and recordings", "… for Microsoft Teams meeting call
- * updates", "… for Copilot AI interactions", the security alert resource, "Subscribe to change notifications on
- * cloud printing APIs").
+ * The simulator's side of the Teams meeting, Copilot, security, Universal Print, Shifts and approvals families
+ * (src/lib/resources/families/meetingKinds.ts, tenantServiceKinds.ts, scheduleKinds.ts and approvalKinds.ts) and of
+ * the app-catalog forms of the Teams families (`appCatalogs/teamsApps/{id}/installedToChats/…`,
+ * `…/installedToOnlineMeetings/…`): which subscription resources they accept and with which rules, the items a
+ * mutation creates, which changes a subscription sees, and the `resource`/`resourceData` and rich content of their
+ * notifications, in the shapes of Microsoft's pages ("Get change notifications for meeting transcripts and
+ * recordings", "… for Microsoft Teams meeting call updates", "… for Copilot AI interactions", the security alert
+ * resource, "Subscribe to change notifications on cloud printing APIs", "Create subscription").
  *
  * Items live in collections like the other workloads' (`CollectionItemKind`):
  * - `communications/onlineMeetings/{meeting}/transcripts` and `…/recordings` (the organiser in
@@ -13,7 +14,9 @@
  * - `communications/onlineMeetings/{meeting}/meetingCallEvents`: the meeting's join URL is `joinWebUrlOf(meeting)`,
  *   and a call-event subscription names the meeting by that URL;
  * - `copilot/users/{user}/interactionHistory/interactions`, `security/alerts`, `print/printers/{id}/jobs`,
- *   `print/taskDefinitions/{id}/tasks`.
+ *   `print/taskDefinitions/{id}/tasks`, `solutions/approval/approvalItems`;
+ * - `chats/{chat}/installedApps`: where a Teams app is installed (`teamsApp.id`), the minimal model the app-catalog
+ *   forms need. A meeting's apps are installed in its chat, `19:meeting_{meeting}@thread.v2` (`meetingChatOf`).
  */
 import type { TenantDirectory } from './directory.js';
 import { GraphHttpError } from './graphError.js';
@@ -36,6 +39,9 @@ export const SERVICE_ITEM_KINDS = [
   'printJob',
   'printTask',
   'scheduleItem',
+  'approvalItem',
+  // A Teams app installed in a chat; no subscription watches installations, they scope the app-catalog forms.
+  'teamsAppInstallation',
   // An item of a resource the simulator does not know, behind `subscriptions.acceptUnknownResources`.
   'unknownItem',
 ] as const;
@@ -51,6 +57,7 @@ const TARGET_OF = {
   printJobs: 'printJob',
   printTasks: 'printTask',
   scheduleItems: 'scheduleItem',
+  approvalItems: 'approvalItem',
   unknownResources: 'unknownItem',
 } as const satisfies Record<string, ServiceItemKind>;
 export type ServiceTargetKind = keyof typeof TARGET_OF;
@@ -62,6 +69,7 @@ export type ServiceExpiryClass =
   | 'securityAlert'
   | 'print'
   | 'schedule'
+  | 'approval'
   | 'unknownResource';
 
 export const SERVICE_COLLECTION_SHAPES: Readonly<Record<ServiceItemKind, RegExp>> = {
@@ -74,6 +82,8 @@ export const SERVICE_COLLECTION_SHAPES: Readonly<Record<ServiceItemKind, RegExp>
   printTask: /^print\/taskDefinitions\/[^/]+\/tasks$/,
   scheduleItem:
     /^teams\/[^/]+\/schedule\/(shifts|openShiftChangeRequests|swapShiftsChangeRequests|offerShiftRequests|timeOffRequests)$/,
+  approvalItem: /^solutions\/approval\/approvalItems$/,
+  teamsAppInstallation: /^chats\/[^/]+\/installedApps$/,
   unknownItem: /^[^/?#]+(\/[^/?#]+)*$/,
 };
 
@@ -96,9 +106,44 @@ function meetingOfJoinWebUrl(url: string): string | undefined {
   return /\/meetup-join\/19(?:%3a|:)meeting_([^%@/]+)(?:%40|@)thread\.v2\//i.exec(decoded)?.[1];
 }
 
-/** Graph reports no deletion of these items; a Copilot interaction can be deleted. */
+/** The chat of a meeting, where its Teams apps are installed: the thread id its join URL carries (`joinWebUrlOf`). */
+export function meetingChatOf(meetingId: string): string {
+  return `19:meeting_${meetingId}@thread.v2`;
+}
+
+/**
+ * Whether Teams app `teamsAppId` (its catalog id) is installed in chat `chatId`; any app when `teamsAppId` is
+ * undefined (a read with a `…WhereInstalled` permission: the simulator takes an installed app as the caller's).
+ */
+export function isTeamsAppInstalled(directory: TenantDirectory, chatId: string, teamsAppId?: string): boolean {
+  return directory
+    .list(`chats/${chatId}/installedApps`)
+    .some((installation) => teamsAppId === undefined || teamsAppOf(installation.body) === teamsAppId);
+}
+
+function teamsAppOf(body: JsonObject): unknown {
+  return (body.teamsApp as { id?: unknown } | undefined)?.id;
+}
+
+/**
+ * The chat whose app installations decide whether an app-catalog subscription sees `change`: a chat message's or
+ * member's chat, a transcript's or recording's meeting chat; undefined for anything else.
+ */
+export function installationChatOf(change: ChangeEvent): string | undefined {
+  if (change.kind === 'callTranscript' || change.kind === 'callRecording')
+    return meetingChatOf((change.owner.collectionPath ?? '').split('/')[2] ?? '');
+  return change.owner.chatId;
+}
+
+/** Graph reports no deletion of these items; a Copilot interaction, a shift or an approval can be deleted. */
 export function isServiceItemDeletable(kind: ServiceItemKind): boolean {
-  return kind === 'aiInteraction' || kind === 'scheduleItem' || kind === 'unknownItem';
+  return (
+    kind === 'aiInteraction' ||
+    kind === 'scheduleItem' ||
+    kind === 'approvalItem' ||
+    kind === 'teamsAppInstallation' ||
+    kind === 'unknownItem'
+  );
 }
 
 /** Who an item belongs to: its collection, and the meeting organiser or Copilot user where there is one. */
@@ -117,6 +162,12 @@ const MEETING_FILTER = /^[^?]*\?(?:\$|%24)filter=joinweburl(?:\s|\+)+eq(?:\s|\+)
 
 const TEAMS = { family: 'teams', supportsRichData: true, select: undefined, filter: undefined } as const;
 const SERVICE = { family: 'collection', supportsRichData: false, select: undefined } as const;
+/** Teams collections without rich content that take every change type: Shifts, approvals. */
+const TEAMS_BASIC = {
+  ...TEAMS,
+  supportsRichData: false,
+  allowedChangeTypes: ['created', 'updated', 'deleted'],
+} as const satisfies Partial<SubscriptionTarget>;
 
 /**
  * The target of a subscription resource of these families, or undefined when the resource is none of theirs.
@@ -140,9 +191,60 @@ export function serviceTarget(resource: string, directory: TenantDirectory): Sub
       return printTarget(segments, names);
     case 'teams':
       return scheduleTarget(segments, names);
+    case 'solutions':
+      return names.join('/') === 'solutions/approval/approvalitems' ? approvalsTarget() : undefined;
+    case 'appcatalogs':
+      return appCatalogTarget(segments, names, query);
     default:
       return undefined;
   }
+}
+
+/**
+ * Teams approvals, `solutions/approval/approvalItems`: 43,200 minutes and ApprovalSolution.ReadWrite.All
+ * ("subscription resource type", "Create subscription"). Microsoft documents no change types, rich content nor
+ * notification shape for them: any change type, no rich content, the Teams lifecycle rule, one item per notification.
+ */
+function approvalsTarget(): SubscriptionTarget {
+  return {
+    ...TEAMS_BASIC,
+    kind: 'approvalItems',
+    expiryClass: 'approval',
+    collectionPath: 'solutions/approval/approvalItems',
+    role: 'ApprovalSolution.ReadWrite.All',
+    canonical: 'solutions/approval/approvalitems',
+  };
+}
+
+/**
+ * The app-catalog forms ("Create subscription"): `appCatalogs/teamsApps/{id}/installedToChats/getAllMessages |
+ * getAllMembers` (Chat.Read.WhereInstalled, ChatMember.Read.WhereInstalled; the export API's `model=B` only) and,
+ * beta, `…/installedToOnlineMeetings/getAllTranscripts | getAllRecordings` (OnlineMeetingTranscript.Read.All,
+ * OnlineMeetingRecording.Read.All). Each sees only the chats or meetings the app is installed in (`teamsAppId`).
+ */
+function appCatalogTarget(
+  segments: readonly string[],
+  names: readonly string[],
+  query: URLSearchParams,
+): SubscriptionTarget | undefined {
+  if (names.length !== 5 || names[1] !== 'teamsapps') return undefined;
+  const teamsAppId = segments[2] ?? '';
+  const form = `${names[3] ?? ''}/${names[4] ?? ''}`;
+  const canonical = `appcatalogs/teamsapps/${teamsAppId}/${form}`;
+  if (form === 'installedtoonlinemeetings/getalltranscripts' || form === 'installedtoonlinemeetings/getallrecordings')
+    return artefactTarget(names[4] ?? '', { teamsAppId }, canonical);
+  const chats = {
+    ...TEAMS,
+    container: 'chats',
+    allowedChangeTypes: ['created', 'updated', 'deleted'],
+    teamsAppId,
+  } as const;
+  if (form !== 'installedtochats/getallmessages' && form !== 'installedtochats/getallmembers') return undefined;
+  if (query.get('model') === 'A')
+    throw GraphHttpError.badRequest('The app-catalog forms of the Teams export APIs support only model=B.');
+  return form === 'installedtochats/getallmessages'
+    ? { ...chats, kind: 'allChatMessages', expiryClass: 'chatMessage', role: 'Chat.Read.WhereInstalled', canonical }
+    : { ...chats, kind: 'teamsMembers', expiryClass: 'teamsMember', role: 'ChatMember.Read.WhereInstalled', canonical };
 }
 
 const ARTEFACTS = {
@@ -291,11 +393,9 @@ function scheduleTarget(segments: readonly string[], names: readonly string[]): 
   if (names.length !== 4 || names[2] !== 'schedule' || collection === undefined) return undefined;
   const collectionPath = `teams/${segments[1] ?? ''}/schedule/${collection}`;
   return {
-    ...TEAMS,
-    supportsRichData: false,
+    ...TEAMS_BASIC,
     kind: 'scheduleItems',
     expiryClass: 'schedule',
-    allowedChangeTypes: ['created', 'updated', 'deleted'],
     collectionPath,
     role: 'Schedule.Read.All',
     canonical: collectionPath,
@@ -350,6 +450,8 @@ const ODATA_TYPES: Readonly<Record<ServiceItemKind, string>> = {
   printJob: '#microsoft.graph.printJob',
   printTask: '#microsoft.graph.printTask',
   scheduleItem: '#microsoft.graph.shift',
+  approvalItem: '#microsoft.graph.approvalItem',
+  teamsAppInstallation: '#microsoft.graph.teamsAppInstallation',
   unknownItem: '#microsoft.graph.entity',
 };
 
@@ -375,6 +477,10 @@ function serviceResource(kind: ServiceItemKind, collection: string, id: string):
       const [, team = '', , items = ''] = collection.split('/');
       return `teams('${team}')/schedule/${items}('${id}')`;
     }
+    case 'approvalItem':
+      return `solutions/approval/approvalItems('${id}')`;
+    case 'teamsAppInstallation':
+      return `chats('${collection.split('/')[1] ?? ''}')/installedApps('${id}')`;
     case 'unknownItem':
       return `${collection}/${id}`;
   }
@@ -480,6 +586,23 @@ export function newServiceItemBody(kind: ServiceItemKind, id: string, collection
             draftShift: null,
           }
         : { id, state: 'pending', createdDateTime: now, lastModifiedDateTime: now };
+    case 'approvalItem':
+      return {
+        id,
+        displayName: 'Expense report',
+        description: 'Please approve',
+        approvalType: 'basic',
+        state: 'pending',
+        result: null,
+        createdDateTime: now,
+        completedDateTime: null,
+        allowCancel: true,
+        allowEmailNotification: true,
+        responsePrompts: ['Approve', 'Reject'],
+        owner: { user: null, group: null },
+      };
+    case 'teamsAppInstallation':
+      return { id, teamsApp: { id: '' }, consentedPermissionSet: null };
     case 'unknownItem':
       return { id, createdDateTime: now };
   }

@@ -30,7 +30,12 @@ import {
   type SubscriptionTarget,
 } from './resources.js';
 import { encryptResourceData, parseEncryptionCertificate, type EncryptionCertificate } from './richNotifications.js';
-import { unknownResourceTarget, withNotificationQueryOptions } from './serviceResources.js';
+import {
+  installationChatOf,
+  isTeamsAppInstalled,
+  unknownResourceTarget,
+  withNotificationQueryOptions,
+} from './serviceResources.js';
 import type { SimClock, TimerHandle } from './simClock.js';
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
@@ -926,6 +931,13 @@ export class SubscriptionService {
 
   // ---- change fan-out ----------------------------------------------------------------------------
 
+  /** Whether an app-catalog subscription's app is installed in the chat or meeting `change` belongs to. */
+  #installedIn(change: ChangeEvent, teamsAppId: string): boolean {
+    const chatId = installationChatOf(change);
+    const directory = this.#deps.directory(change.tenantId);
+    return chatId !== undefined && directory !== undefined && isTeamsAppInstalled(directory, chatId, teamsAppId);
+  }
+
   /** Turns one directory change into notifications for every matching subscription of its tenant. */
   onChange(change: ChangeEvent): void {
     for (const subscription of this.all()) {
@@ -940,6 +952,8 @@ export class SubscriptionService {
       )
         continue;
       if (changeType === undefined || !subscription.changeTypes.includes(changeType)) continue;
+      const teamsAppId = subscription.target.teamsAppId;
+      if (teamsAppId !== undefined && !this.#installedIn(change, teamsAppId)) continue;
       const rich = subscription.includeResourceData && subscription.certificate !== undefined;
       const subject = notificationSubject(
         subscription.target,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXACT_DELIVERY } from '../../../dev/graph-simulator/index.js';
-import { joinWebUrlOf } from '../../../dev/graph-simulator/serviceResources.js';
-import { TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
+import { joinWebUrlOf, meetingChatOf } from '../../../dev/graph-simulator/serviceResources.js';
+import { APP_ID, APP_SECRET, TENANT_ID, inMinutes, useSimulatorWithReceiver } from './support.js';
 
 // Exact delivery: each test pins payloads and counts.
 const world = useSimulatorWithReceiver({ delivery: EXACT_DELIVERY });
@@ -135,13 +135,13 @@ describe('Teams meetings, Copilot, security, print and Shifts subscriptions', ()
   });
 
   it('refuses a resource it does not know unless acceptUnknownResources, then notifies its items as {collection}/{id}', async () => {
-    const refused = await create('solutions/approval/approvalItems', 'created');
+    const refused = await create('solutions/virtualEvents/webinars/w1/sessions', 'created');
     await world.restart({ subscriptions: { acceptUnknownResources: true } });
-    const accepted = await create('/solutions/approval/approvalItems/', 'created,deleted');
+    const accepted = await create('/solutions/virtualEvents/webinars/w1/sessions/', 'created,deleted');
     const item = world.graph.sim.mutate(TENANT_ID, {
       kind: 'unknownItem',
       op: 'create',
-      collection: 'solutions/approval/approvalItems',
+      collection: 'solutions/virtualEvents/webinars/w1/sessions',
     });
     await world.graph.sim.clock.settle();
 
@@ -151,7 +151,132 @@ describe('Teams meetings, Copilot, security, print and Shifts subscriptions', ()
     });
     expect(accepted.status).toBe(201);
     expect(world.receiver.notifications().map((notified) => [notified.changeType, notified.resource])).toEqual([
-      ['created', `solutions/approval/approvalItems/${String(item?.id)}`],
+      ['created', `solutions/virtualEvents/webinars/w1/sessions/${String(item?.id)}`],
+    ]);
+  });
+});
+
+describe('Teams approvals', () => {
+  it('takes 43,200 minutes with a lifecycle URL, refuses rich content, notifies each item by key and has no app-only read', async () => {
+    const { sim } = world.graph;
+    const tooLong = await create('solutions/approval/approvalItems', 'created', 43_201);
+    const noLifecycle = await create('solutions/approval/approvalItems', 'created', 120);
+    const rich = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'created',
+      notificationUrl: world.receiver.url,
+      resource: 'solutions/approval/approvalItems',
+      expirationDateTime: inMinutes(sim, 50),
+      includeResourceData: true,
+      encryptionCertificate: 'MIIB',
+      encryptionCertificateId: 'c1',
+    });
+    const created = await create('solutions/approval/approvalItems', 'created,updated,deleted');
+    const item = sim.mutate(TENANT_ID, {
+      kind: 'approvalItem',
+      op: 'create',
+      collection: 'solutions/approval/approvalItems',
+    });
+    const id = String(item?.id);
+    sim.mutate(TENANT_ID, { kind: 'approvalItem', op: 'delete', collection: 'solutions/approval/approvalItems', id });
+    await sim.clock.settle();
+    const read = await world.graph.call('GET', `/solutions/approval/approvalItems/${id}`);
+
+    expect(tooLong.status).toBe(400);
+    expect(noLifecycle.status).toBe(400);
+    expect(rich).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringContaining('includeResourceData is not supported') as string } },
+    });
+    expect(created.status).toBe(201);
+    expect(world.receiver.notifications().map((notified) => [notified.changeType, notified.resource])).toEqual([
+      ['created', `solutions/approval/approvalItems('${id}')`],
+      ['deleted', `solutions/approval/approvalItems('${id}')`],
+    ]);
+    expect(read).toMatchObject({ status: 403, json: { error: { code: 'Forbidden' } } });
+  });
+});
+
+describe('app-catalog forms: the chats and meetings a Teams app is installed in', () => {
+  /** A chat with Teams app `app` installed, or with none. */
+  function chatWith(app: string | undefined): string {
+    const { sim } = world.graph;
+    const chat = String(sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' })?.id);
+    if (app !== undefined)
+      sim.mutate(TENANT_ID, {
+        kind: 'teamsAppInstallation',
+        op: 'create',
+        collection: `chats/${chat}/installedApps`,
+        data: { teamsApp: { id: app } },
+      });
+    return chat;
+  }
+
+  it("notifies the messages of chats where the app is installed, not another app's chat nor a chat without apps", async () => {
+    const { sim } = world.graph;
+    const created = await create('appCatalogs/teamsApps/app1/installedToChats/getAllMessages?model=B', 'created');
+    const modelA = await create('appCatalogs/teamsApps/app1/installedToChats/getAllMessages?model=A', 'created');
+    const [installed, otherApp, bare] = [chatWith('app1'), chatWith('app2'), chatWith(undefined)];
+    const message = sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: installed });
+    for (const chatId of [otherApp, bare]) sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId });
+    await sim.clock.settle();
+
+    expect(created.status).toBe(201);
+    expect(modelA.status).toBe(400);
+    expect(world.receiver.notifications().map((notified) => notified.resource)).toEqual([
+      `chats('${installed}')/messages('${String(message?.id)}')`,
+    ]);
+  });
+
+  it('notifies the members of chats where the app is installed, and reads them with ChatMember.Read.WhereInstalled there only', async () => {
+    await world.restart({
+      apps: [{ clientId: APP_ID, clientSecrets: [APP_SECRET], roles: ['ChatMember.Read.WhereInstalled'] }],
+    });
+    const { sim, userId } = world.graph;
+    const created = await create('appCatalogs/teamsApps/app1/installedToChats/getAllMembers', 'created,deleted');
+    const [installed, bare] = [chatWith('app1'), chatWith(undefined)];
+    const member = sim.mutate(TENANT_ID, {
+      kind: 'teamsMember',
+      op: 'create',
+      container: `chats/${installed}`,
+      userId,
+    });
+    sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `chats/${bare}`, userId });
+    await sim.clock.settle();
+    const read = await world.graph.call('GET', `/chats/${installed}/members/${String(member?.id)}`);
+    const elsewhere = await world.graph.call('GET', `/chats/${bare}/members`);
+
+    expect(created.status).toBe(201);
+    expect(world.receiver.notifications().map((notified) => notified.resource)).toEqual([
+      `chats('${installed}')/members('${String(member?.id)}')`,
+    ]);
+    expect(read).toMatchObject({ status: 200, json: { id: member?.id } });
+    expect(elsewhere.status).toBe(403);
+  });
+
+  it("notifies the transcripts of meetings whose chat has the app installed, as communications/onlineMeetings('{id}')/…", async () => {
+    const { sim } = world.graph;
+    const created = await create('appCatalogs/teamsApps/app1/installedToOnlineMeetings/getAllTranscripts', 'created');
+    sim.mutate(TENANT_ID, {
+      kind: 'teamsAppInstallation',
+      op: 'create',
+      collection: `chats/${meetingChatOf('m1')}/installedApps`,
+      data: { teamsApp: { id: 'app1' } },
+    });
+    const transcript = sim.mutate(TENANT_ID, {
+      kind: 'callTranscript',
+      op: 'create',
+      collection: 'communications/onlineMeetings/m1/transcripts',
+    });
+    sim.mutate(TENANT_ID, {
+      kind: 'callTranscript',
+      op: 'create',
+      collection: 'communications/onlineMeetings/m2/transcripts',
+    });
+    await sim.clock.settle();
+
+    expect(created.status).toBe(201);
+    expect(world.receiver.notifications().map((notified) => notified.resource)).toEqual([
+      `communications/onlineMeetings('m1')/transcripts('${String(transcript?.id)}')`,
     ]);
   });
 });
