@@ -3,12 +3,14 @@
  * simulator: Teams meeting transcripts and recordings (tenant-wide, per user, per meeting), one meeting's call
  * events (named by its join URL), Copilot AI interactions (all `notificationsOnly`: the decrypted content, or the
  * notification itself, is what lands), security alerts and Universal Print jobs and tasks (`mirrored`: read by
- * id), and a resource graph-notify does not list, subscribed with `"unlisted": true` (the simulator accepts it
- * behind `subscriptions.acceptUnknownResources`). Each subscription is created through the management API; every
+ * id), Teams approvals (`notificationsOnly`: the notification lands, a delete tombstones), the app-catalog forms of
+ * the Teams families (only the chats and meetings where the Teams app is installed), and a resource graph-notify
+ * does not list, subscribed with `"unlisted": true` (the simulator accepts it behind
+ * `subscriptions.acceptUnknownResources`). Each subscription is created through the management API; every
  * wait polls the pipeline until it is quiet (`untilQuiet`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinWebUrlOf } from '../../dev/graph-simulator/serviceResources';
+import { joinWebUrlOf, meetingChatOf } from '../../dev/graph-simulator/serviceResources';
 import { normalizeResourcePath } from '../../src/lib/resources';
 import { readSink, startE2ePipeline, untilQuiet, withoutResponseAnnotations, type E2ePipeline } from './support';
 
@@ -288,10 +290,131 @@ describe('more resource families through the local host', () => {
     expect(deleted.get(shiftKey)?.deleted).toBe(true);
   });
 
-  it('subscribes to a resource it does not list with the unlisted opt-in, writes each notification and tombstones a delete', async () => {
+  it('writes each Teams approval notification as Graph sent it, reading nothing, and tombstones a deleted approval', async () => {
     const { sim, demo, pipeline } = e2e;
     const T = demo.tenantId;
     const collection = 'solutions/approval/approvalItems';
+    const view = await pipeline.management.create({ resource: collection, changeType: 'created,updated,deleted' });
+    const readsBefore = sim.graphTraffic().reads;
+    const item = sim.mutate(T, { kind: 'approvalItem', op: 'create', collection });
+    const key = keyOf(`${collection}('${String(item?.id)}')`);
+    await untilQuiet(e2e);
+    const created = (await readSink(pipeline)).get(key);
+    sim.mutate(T, { kind: 'approvalItem', op: 'delete', collection, id: String(item?.id) });
+    await untilQuiet(e2e);
+    const deleted = (await readSink(pipeline)).get(key);
+
+    expect([view.kind, view.level, view.status]).toEqual(['approvalItem', 'notificationsOnly', 'active']);
+    expect(key).toBe(`solutions/approval/approvalitems/${String(item?.id)}`.toLowerCase());
+    expect(created?.body).toMatchObject({
+      changeType: 'created',
+      resource: `${collection}('${String(item?.id)}')`,
+      resourceData: { '@odata.type': '#microsoft.graph.approvalItem', id: item?.id },
+    });
+    expect(created?.body).not.toHaveProperty('clientState');
+    expect(deleted?.deleted).toBe(true);
+    expect(sim.graphTraffic().reads).toBe(readsBefore);
+  });
+
+  it('mirrors the messages and members of the chats a Teams app is installed in, and nothing of a chat without it', async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const app = 'teams-app-e2e';
+    const views = [
+      await pipeline.management.create({
+        resource: `appCatalogs/teamsApps/${app}/installedToChats/getAllMessages?model=B`,
+        changeType: 'created,updated,deleted',
+      }),
+      await pipeline.management.create({
+        resource: `appCatalogs/teamsApps/${app}/installedToChats/getAllMembers`,
+        changeType: 'created,deleted',
+      }),
+    ];
+    const [installed, bare] = [0, 1].map(() => String(sim.mutate(T, { kind: 'chat', op: 'create' })?.id));
+    sim.mutate(T, {
+      kind: 'teamsAppInstallation',
+      op: 'create',
+      collection: `chats/${String(installed)}/installedApps`,
+      data: { teamsApp: { id: app } },
+    });
+    const message = sim.mutate(T, {
+      kind: 'chatMessage',
+      op: 'create',
+      chatId: String(installed),
+      data: { body: { contentType: 'text', content: 'hello app' } },
+    });
+    const member = sim.mutate(T, {
+      kind: 'teamsMember',
+      op: 'create',
+      container: `chats/${String(installed)}`,
+      userId: demo.alexId,
+    });
+    const unseen = sim.mutate(T, { kind: 'chatMessage', op: 'create', chatId: String(bare) });
+    sim.mutate(T, { kind: 'teamsMember', op: 'create', container: `chats/${String(bare)}`, userId: demo.alexId });
+    await untilQuiet(e2e);
+    const created = await readSink(pipeline);
+    sim.mutate(T, { kind: 'chatMessage', op: 'delete', chatId: String(installed), id: String(message?.id) });
+    await untilQuiet(e2e);
+    const deleted = await readSink(pipeline);
+
+    expect(views.map((view) => [view.kind, view.level, view.status])).toEqual([
+      ['allChatMessages', 'mirrored', 'active'],
+      ['teamsMember', 'mirrored', 'active'],
+    ]);
+    const messageKey = keyOf(`chats('${String(installed)}')/messages('${String(message?.id)}')`);
+    expect(created.get(messageKey)?.body).toMatchObject({ id: message?.id, body: { content: 'hello app' } });
+    expect(created.get(keyOf(`chats('${String(installed)}')/members('${String(member?.id)}')`))?.body).toMatchObject({
+      id: member?.id,
+    });
+    expect(created.has(keyOf(`chats('${String(bare)}')/messages('${String(unseen?.id)}')`))).toBe(false);
+    expect([...created.keys()].filter((key) => key.startsWith(keyOf(`chats('${String(bare)}')`)))).toEqual([]);
+    expect(deleted.get(messageKey)?.deleted).toBe(true);
+  });
+
+  it("writes the recordings of meetings whose chat has the Teams app installed, and nothing of another meeting's", async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const app = 'teams-app-meetings';
+    // Alex's meetings: the earlier subscriptions here cover transcripts, Adele's recordings and meeting m2's only.
+    const view = await pipeline.management.create({
+      resource: `appCatalogs/teamsApps/${app}/installedToOnlineMeetings/getAllRecordings`,
+      changeType: 'created',
+      includeResourceData: true,
+    });
+    sim.mutate(T, {
+      kind: 'teamsAppInstallation',
+      op: 'create',
+      collection: `chats/${meetingChatOf('m7')}/installedApps`,
+      data: { teamsApp: { id: app } },
+    });
+    const collection = (meeting: string): string => `communications/onlineMeetings/${meeting}/recordings`;
+    const recording = sim.mutate(T, {
+      kind: 'callRecording',
+      op: 'create',
+      collection: collection('m7'),
+      data: organizedBy(demo.alexId),
+    });
+    const other = sim.mutate(T, {
+      kind: 'callRecording',
+      op: 'create',
+      collection: collection('m8'),
+      data: organizedBy(demo.alexId),
+    });
+    await untilQuiet(e2e);
+    const sink = await readSink(pipeline);
+
+    expect([view.kind, view.level, view.status]).toEqual(['callRecording', 'notificationsOnly', 'active']);
+    expect(sink.get(keyOf(`${collection('m7')}/${String(recording?.id)}`))?.body).toMatchObject({
+      id: recording?.id,
+      meetingId: 'm7',
+    });
+    expect(sink.has(keyOf(`${collection('m8')}/${String(other?.id)}`))).toBe(false);
+  });
+
+  it('subscribes to a resource it does not list with the unlisted opt-in, writes each notification and tombstones a delete', async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const collection = 'solutions/virtualEvents/webinars/w1/sessions';
     const view = await pipeline.management.create({
       resource: collection,
       changeType: 'created,updated,deleted',
