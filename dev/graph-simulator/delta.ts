@@ -14,8 +14,8 @@ export interface DeltaScope {
   key: string;
   /** Live items of the scope, for the initial round. */
   items(): StoredResource[];
-  /** How a removed item is written. */
-  removed(id: string, path: string, soft: boolean, before: JsonObject | undefined): JsonObject;
+  /** How a removed item is written; `at` is the instant it was removed. */
+  removed(id: string, path: string, soft: boolean, before: JsonObject | undefined, at: Date): JsonObject;
   /** `$skiptoken`/`$deltatoken` (directory, Outlook) or `token` (OneDrive). */
   style: 'odata' | 'drive';
   /**
@@ -25,6 +25,8 @@ export interface DeltaScope {
   goneKind: 'syncStateNotFound' | 'outlookSyncStateNotFound' | 'driveResync';
   /** Narrows the scope beyond its change-log key (calendarView: events starting inside the window). */
   matches?: (resource: StoredResource) => boolean;
+  /** The most items Graph puts in one page of this delta, `$top` included (channel messages: 50). */
+  maxPageSize?: number;
 }
 
 interface DeltaToken {
@@ -164,18 +166,18 @@ export function runDelta(request: DeltaRequest): DeltaPage {
   } else {
     const from = token.m === 'd' ? token.q : (token.f ?? 0);
     windowEnd = token.m === 'd' ? directory.lastSeq : token.q;
-    const latest = new Map<string, { path: string; soft: boolean; before: JsonObject | undefined }>();
+    const latest = new Map<string, { path: string; before: JsonObject | undefined; at: Date }>();
     for (const change of directory.changesSince(scope.key, from)) {
       if (change.seq > windowEnd) break;
       latest.delete(change.id);
-      latest.set(change.id, { path: change.path, soft: change.softDelete, before: change.before });
+      latest.set(change.id, { path: change.path, before: change.before, at: change.at });
     }
     entries = [];
     for (const [id, info] of latest) {
       const current = directory.getIncludingDeleted(info.path);
       const alive = current !== undefined && !current.softDeleted && deltaScopeMatches(scope, current);
       if (alive) entries.push(request.project(current.body, select));
-      else entries.push(scope.removed(id, info.path, current?.softDeleted === true, info.before));
+      else entries.push(scope.removed(id, info.path, current?.softDeleted === true, info.before, info.at));
     }
     token = { ...token, m: 'c', f: from, q: windowEnd, o: token.m === 'd' ? 0 : (token.o ?? 0) };
   }

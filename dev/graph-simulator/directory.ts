@@ -118,6 +118,9 @@ export function deltaScopeOf(kind: SimResourceKind, owner: ResourceOwner): strin
     case 'listItem':
     case 'todoTask':
       return `${kind}:${owner.collectionPath ?? ''}`;
+    case 'chatMessage':
+      // One channel's root messages (`teams/{id}/channels/{id}/messages`); one chat's messages have no delta.
+      return owner.collectionPath === undefined ? undefined : `channelMessages:${owner.collectionPath}`;
     default:
       return undefined;
   }

@@ -21,6 +21,8 @@ import { parseJsonBody, type SimRequest } from './http.js';
 import type { Caller, IdentityPlatform } from './identity.js';
 import {
   BATCH_MAX_REQUESTS,
+  CHANNEL_MESSAGE_DELTA_MAX_PAGE_SIZE,
+  CHANNEL_MESSAGE_DELTA_MONTHS,
   MAX_PAGE_SIZE,
   OUTLOOK_MAX_CONCURRENT_REQUESTS_PER_MAILBOX,
   SUBSCRIPTION_API_LIMITS,
@@ -398,14 +400,14 @@ export class GraphApi {
     return jsonResponse(200, body);
   }
 
-  #pageSize(route: Route): { size: number; applied: string | undefined } {
+  #pageSize(route: Route, max = MAX_PAGE_SIZE): { size: number; applied: string | undefined } {
     const prefer = route.request.headers.prefer ?? '';
     const match = /odata\.maxpagesize=(\d+)/i.exec(prefer);
     const top = Number(route.request.url.searchParams.get('$top') ?? 'NaN');
     if (match?.[1] !== undefined)
-      return { size: Math.min(Math.max(Number(match[1]), 1), MAX_PAGE_SIZE), applied: `odata.maxpagesize=${match[1]}` };
-    if (Number.isInteger(top) && top > 0) return { size: Math.min(top, MAX_PAGE_SIZE), applied: undefined };
-    return { size: this.#deps.options.delta.pageSize, applied: undefined };
+      return { size: Math.min(Math.max(Number(match[1]), 1), max), applied: `odata.maxpagesize=${match[1]}` };
+    if (Number.isInteger(top) && top > 0) return { size: Math.min(top, max), applied: undefined };
+    return { size: Math.min(this.#deps.options.delta.pageSize, max), applied: undefined };
   }
 
   #delta(route: Route, scope: DeltaScope, baseUrl: string, context: string): SimResponse {
@@ -415,7 +417,7 @@ export class GraphApi {
       scope.style === 'drive'
         ? (params.get('token') ?? pathToken ?? undefined)
         : (params.get('$skiptoken') ?? params.get('$deltatoken') ?? undefined);
-    const { size, applied } = this.#pageSize(route);
+    const { size, applied } = this.#pageSize(route, scope.maxPageSize);
     const page = runDelta({
       directory: route.directory,
       scope,
@@ -840,9 +842,39 @@ export class GraphApi {
       if (directory.get(channel) === undefined) throw GraphHttpError.of('notFound');
       const context = `teams('${teamId}')/channels('${segments[3] ?? ''}')/messages`;
       if (names.length === 5) return this.#list(route, directory.list(`${channel}/messages`), context, 50);
+      if (names[5] === 'delta') return this.#channelMessagesDelta(route, `${channel}/messages`);
       return this.#entity(route, directory.get(`${channel}/messages/${segments[5] ?? ''}`), context);
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+  }
+
+  /**
+   * `teams/{id}/channels/{id}/messages/delta` (Microsoft's "chatMessage: delta"): the channel's root messages
+   * changed in the last eight months, at most 50 a page, `$skiptoken` then `$deltatoken`. A deleted message is
+   * listed as the chatMessage with its `deletedDateTime` set, not with `@removed`.
+   */
+  #channelMessagesDelta(route: Route, collection: string): SimResponse {
+    const { directory } = route;
+    const now = this.#deps.clock.now();
+    const since = new Date(now);
+    since.setUTCMonth(since.getUTCMonth() - CHANNEL_MESSAGE_DELTA_MONTHS);
+    const recent = (message: StoredResource): boolean =>
+      Date.parse(String(message.body.lastModifiedDateTime)) >= since.getTime();
+    const scope: DeltaScope = {
+      key: deltaScopeOf('chatMessage', { collectionPath: collection }) ?? '',
+      items: () => directory.list(collection).filter(recent),
+      removed: (id, _path, _soft, before, at) => ({
+        '@odata.type': '#microsoft.graph.chatMessage',
+        ...before,
+        id,
+        lastModifiedDateTime: at.toISOString(),
+        deletedDateTime: at.toISOString(),
+      }),
+      style: 'odata',
+      goneKind: 'syncStateNotFound',
+      maxPageSize: CHANNEL_MESSAGE_DELTA_MAX_PAGE_SIZE,
+    };
+    return this.#delta(route, scope, `${route.origin}/${route.version}/${collection}/delta`, 'Collection(chatMessage)');
   }
 
   /** The members of a team or chat (`{container}/members`), or one of them. */

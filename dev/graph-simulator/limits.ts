@@ -162,6 +162,11 @@ export const DELTA_TOKEN_LIFETIME_MS = 7 * DAY_MS;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 999;
 
+/** Channel message delta: at most 50 messages a page, `$top` up to that (docs/graph-protocol.md §6.2). */
+export const CHANNEL_MESSAGE_DELTA_MAX_PAGE_SIZE = 50;
+/** Channel message delta lists the messages of the last eight months only (docs/graph-protocol.md §6.2). */
+export const CHANNEL_MESSAGE_DELTA_MONTHS = 8;
+
 export const TIME = { MINUTE_MS, HOUR_MS, DAY_MS } as const;
 
 /** Throttling of the subscription API itself, per 20 s (docs/graph-protocol.md §1.7, newest table). */

@@ -2,8 +2,9 @@
  * End to end, resource families beyond the original seven, through the local host and the simulator:
  * Teams presence (rich, one-hour subscriptions kept alive over a simulated day by the app's own timer),
  * tenant-wide Teams chat messages (`chats/getAllMessages`, read by id, tombstoned on delete), a SharePoint
- * list (notified as the list, read by its item delta) and To Do tasks (read by id, a dropped change caught
- * up by the periodic delta resync), group conversations and calendars, and Teams call records (read by id). Each
+ * list (notified as the list, read by its item delta), To Do tasks and one Teams channel's messages (read by id, a
+ * dropped change caught up by the periodic delta resync; for channel messages a dropped deletion too), group
+ * conversations and calendars, and Teams call records (read by id). Each
  * subscription is created through the management API, which answers with the level it gets
  * (docs/resources.md).
  *
@@ -19,6 +20,7 @@ import {
   untilQuiet,
   withoutResponseAnnotations,
   type E2ePipeline,
+  type SinkEntry,
 } from './support';
 
 const MINUTE = 60_000;
@@ -191,6 +193,75 @@ describe('resource families through the local host', () => {
     expect(afterResync.get(taskPath)?.body).toMatchObject({ title: 'Write the report', status: 'completed' });
   }, 300_000);
 
+  it("mirrors one channel's messages, tombstones a deletion, and its delta resync catches a dropped change and a dropped deletion", async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const teamId = String(sim.mutate(T, { kind: 'team', op: 'create', data: { displayName: 'Launch' } })?.id);
+    const channelId = String(sim.mutate(T, { kind: 'channel', op: 'create', teamId })?.id);
+    const view = await pipeline.management.create({
+      resource: `teams/${teamId}/channels/${channelId}/messages`,
+      changeType: 'created,updated,deleted',
+    });
+    const post = (content: string): string =>
+      String(
+        sim.mutate(T, {
+          kind: 'channelMessage',
+          op: 'create',
+          teamId,
+          channelId,
+          data: { body: { contentType: 'text', content } },
+        })?.id,
+      );
+    const edited = post('Launch on Monday');
+    const deletedUnseen = post('Draft');
+    const deleted = post('Wrong channel');
+    await untilQuiet(e2e);
+    sim.mutate(T, { kind: 'channelMessage', op: 'delete', teamId, channelId, id: deleted });
+    await untilQuiet(e2e);
+    const before = await readSink(pipeline);
+    /**
+     * Graph drops the notification of `change` and says nothing about it; then one resync interval and a reconcile
+     * period of virtual time pass. Answers the sink as it was right after the drop.
+     */
+    const dropThenWait = async (change: () => void): Promise<Map<string, SinkEntry>> => {
+      const drop = sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 1 });
+      change();
+      await untilQuiet(e2e);
+      sim.faults.remove(drop);
+      const afterDrop = await readSink(pipeline);
+      const start = sim.clock.now().getTime();
+      for (let n = 1; n <= (RESYNC_INTERVAL_MINUTES * MINUTE) / STEP + 1; n += 1) await step(start + n * STEP);
+      return afterDrop;
+    };
+
+    const afterDroppedEdit = await dropThenWait(() =>
+      sim.mutate(T, {
+        kind: 'channelMessage',
+        op: 'update',
+        teamId,
+        channelId,
+        id: edited,
+        data: { body: { contentType: 'text', content: 'Launch on Tuesday' } },
+      }),
+    );
+    const afterFirstResync = await readSink(pipeline);
+    // A resync after the first lists only what changed since its deltaLink: the deletion comes as the message
+    // with its deletedDateTime set.
+    const afterDroppedDelete = await dropThenWait(() =>
+      sim.mutate(T, { kind: 'channelMessage', op: 'delete', teamId, channelId, id: deletedUnseen }),
+    );
+    const afterSecondResync = await readSink(pipeline);
+
+    const key = (id: string): string => `teams/${teamId}/channels/${channelId}/messages/${id}`.toLowerCase();
+    expect([view.kind, view.level]).toEqual(['channelMessage', 'mirroredAndResynced']);
+    expect(before.get(key(edited))?.body).toMatchObject({ id: edited, body: { content: 'Launch on Monday' } });
+    expect(before.get(key(deleted))?.deleted).toBe(true);
+    expect(afterDroppedEdit.get(key(edited))?.body).toMatchObject({ body: { content: 'Launch on Monday' } });
+    expect(afterFirstResync.get(key(edited))?.body).toMatchObject({ body: { content: 'Launch on Tuesday' } });
+    expect(afterDroppedDelete.get(key(deletedUnseen))?.deleted).toBe(false);
+    expect(afterSecondResync.get(key(deletedUnseen))?.deleted).toBe(true);
+  }, 300_000);
+
   it('mirrors group conversations, group events and call records, created through the management API, and tombstones what Graph deletes', async () => {
     const { sim, demo, pipeline } = e2e;
     const T = demo.tenantId;
@@ -277,6 +348,6 @@ describe('resource families through the local host', () => {
       problems: pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs),
     }).toEqual({ failed: 0, problems: [] });
     expect((await pipeline.management.list()).every((view) => view.status === 'active')).toBe(true);
-    expect(await pipeline.management.list()).toHaveLength(7);
+    expect(await pipeline.management.list()).toHaveLength(8);
   }, 600_000);
 });

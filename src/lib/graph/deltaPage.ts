@@ -1,11 +1,15 @@
 /**
  * One page of a delta query, classified. Graph marks removed items with `@removed` (directory, Outlook;
- * reason `changed` = soft-deleted, `deleted` = gone) and drive items with a `deleted` facet
- * (docs/graph-protocol.md §6.1-§6.2). A page holds either a nextLink or a deltaLink, never both,
- * and may be empty while still having a nextLink.
+ * reason `changed` = soft-deleted, `deleted` = gone), drive items with a `deleted` facet
+ * (docs/graph-protocol.md §6.1-§6.2), and a deleted channel message by its `deletedDateTime`: channel message
+ * delta lists it as a chatMessage whose `deletedDateTime` is set, with no `@removed` (Microsoft's "chatMessage:
+ * delta" page). A page holds either a nextLink or a deltaLink, never both, and may be empty while still having a
+ * nextLink.
  */
 import { invalidResponse, type ResponseContext } from './errorFromResponse';
 import type { GraphEntity } from './graphClient';
+
+const CHAT_MESSAGE_TYPE = '#microsoft.graph.chatMessage';
 
 export type GraphDeltaItem =
   | { readonly kind: 'changed'; readonly id: string; readonly entity: GraphEntity }
@@ -54,7 +58,17 @@ function classify(entry: unknown, index: number, context: ResponseContext): Grap
   }
   if (typeof entity.deleted === 'object' && entity.deleted !== null)
     return { kind: 'removed', id, reason: 'deleted', entity };
+  // Teams deletes a message softly (it can be undone), which is `@removed`'s reason `changed`.
+  if (isDeletedChatMessage(entity)) return { kind: 'removed', id, reason: 'changed', entity };
   return { kind: 'changed', id, entity };
+}
+
+/**
+ * A chat message Teams has deleted: typed `#microsoft.graph.chatMessage` with a `deletedDateTime`. Only that type:
+ * another resource's `deletedDateTime` (a deleted team's, a directory object's) says nothing of this kind.
+ */
+function isDeletedChatMessage(entity: Readonly<Record<string, unknown>>): boolean {
+  return entity['@odata.type'] === CHAT_MESSAGE_TYPE && typeof entity.deletedDateTime === 'string';
 }
 
 function optionalString(value: unknown): string | undefined {

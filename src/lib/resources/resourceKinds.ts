@@ -33,6 +33,7 @@ export const RESOURCE_KIND_NAMES = [
   'driveRoot',
   'chatMessage',
   // Teams (src/lib/resources/families/teamsKinds.ts)
+  'channelMessage',
   'allChatMessages',
   'allChannelMessages',
   'chat',

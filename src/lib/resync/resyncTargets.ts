@@ -4,7 +4,7 @@
  * folder (docs/graph-protocol.md §6.2), so a subscription to a whole mailbox covers every folder, child folders
  * included, listed from Graph at each resync. Events have no plain delta; calendarView delta covers
  * the events that start inside a window, which moves on every EVENT_RESYNC_WINDOW_DAYS and so always
- * spans at least that many days back and ahead. Chat messages have no delta: undefined.
+ * spans at least that many days back and ahead. One chat's messages have no delta: undefined.
  *
  * Moving a message gives it a new id in the destination folder, so one folder's `@removed` never
  * hides a message another folder still holds.

@@ -311,6 +311,105 @@ describe('delta queries', () => {
   });
 });
 
+describe("a channel's message delta", () => {
+  /** A team with two channels, `messages` root messages in the first and one in the second. */
+  function channelWithMessages(messages: number): { path: string; channel: string; teamId: string; ids: string[] } {
+    const { sim } = graph;
+    const teamId = String(sim.mutate(TENANT_ID, { kind: 'team', op: 'create' })?.id);
+    const [channel = '', other = ''] = [1, 2].map((_) =>
+      String(sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId })?.id),
+    );
+    const ids = Array.from({ length: messages }, () =>
+      String(sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId: channel })?.id),
+    );
+    sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId: other });
+    return { path: `/teams/${teamId}/channels/${encodeURIComponent(channel)}/messages`, channel, teamId, ids };
+  }
+
+  it("lists the channel's root messages at most 50 a page, $skiptoken then $deltatoken, honouring a smaller $top", async () => {
+    const { path, ids } = channelWithMessages(53);
+
+    const whole = await drain(`${path}/delta?$top=100`);
+    const small = await graph.call('GET', `${path}/delta?$top=20`);
+    const first = await graph.call('GET', `${path}/delta`);
+
+    expect(whole.items.map((item) => item.id)).toEqual(ids);
+    expect(whole.pages).toBe(2);
+    expect((small.json as Page).value).toHaveLength(20);
+    expect((first.json as Page).value).toHaveLength(50);
+    expect(String((first.json as Page)['@odata.nextLink'])).toContain('$skiptoken=');
+    expect(whole.deltaLink).toContain('/messages/delta?$deltatoken=');
+  });
+
+  it('lists a deleted message as the chatMessage with deletedDateTime set, not @removed, beside a changed one', async () => {
+    const { sim } = graph;
+    const { path, channel, teamId, ids } = channelWithMessages(2);
+    const [kept = '', gone = ''] = ids;
+    const baseline = await drain(`${path}/delta`);
+    await sim.clock.advance(60_000);
+    sim.mutate(TENANT_ID, {
+      kind: 'channelMessage',
+      op: 'update',
+      teamId,
+      channelId: channel,
+      id: kept,
+      data: { subject: 'Edited' },
+    });
+    sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'delete', teamId, channelId: channel, id: gone });
+    const deletedAt = sim.clock.now().toISOString();
+
+    const changes = await drain(relative(baseline.deltaLink));
+    const read = await graph.call('GET', `${path}/${gone}`);
+
+    expect(changes.items).toEqual([
+      expect.objectContaining({ id: kept, subject: 'Edited', deletedDateTime: null }),
+      expect.objectContaining({
+        '@odata.type': '#microsoft.graph.chatMessage',
+        id: gone,
+        deletedDateTime: deletedAt,
+        channelIdentity: { teamId, channelId: channel },
+      }),
+    ]);
+    expect(changes.items[1]).not.toHaveProperty('@removed');
+    expect(read.status).toBe(404);
+  });
+
+  it('leaves out messages last changed more than eight months ago', async () => {
+    const { sim } = graph;
+    const { path, channel, teamId, ids } = channelWithMessages(1);
+    const old = new Date(sim.clock.now());
+    old.setUTCMonth(old.getUTCMonth() - 9);
+    sim.mutate(TENANT_ID, {
+      kind: 'channelMessage',
+      op: 'create',
+      teamId,
+      channelId: channel,
+      data: { lastModifiedDateTime: old.toISOString() },
+    });
+
+    const listed = await drain(`${path}/delta`);
+
+    expect(listed.items.map((item) => item.id)).toEqual(ids);
+  });
+
+  it('answers 410 syncStateNotFound with a Location after a reset, and 403 without ChannelMessage.Read.All', async () => {
+    const { path } = channelWithMessages(1);
+    const baseline = await drain(`${path}/delta`);
+    graph.sim.resetDelta(TENANT_ID);
+    const gone = await graph.call('GET', relative(baseline.deltaLink));
+    graph.sim.stop();
+    graph = await simulatorWithUser({
+      apps: [{ clientId: APP_ID, clientSecrets: [APP_SECRET], roles: ['Team.ReadBasic.All', 'Channel.ReadBasic.All'] }],
+    });
+    const denied = await graph.call('GET', `${channelWithMessages(1).path}/delta`);
+
+    expect(gone.status).toBe(410);
+    expect(errorOf(gone.json).code).toBe('syncStateNotFound');
+    expect(gone.headers.get('location')).toMatch(/\/messages\/delta$/);
+    expect(denied.status).toBe(403);
+  });
+});
+
 describe('JSON batching', () => {
   it('runs up to 20 requests and answers per item', async () => {
     const { status, json } = await graph.call('POST', '/$batch', {

@@ -54,6 +54,31 @@ describe('the project GraphClient against the simulator', () => {
     expect(results[0]?.ok === true ? results[0].etag : undefined).toBe(messages[0]?.['@odata.etag']);
   });
 
+  it("reads a channel message deleted since the deltaLink as removed, as Graph's channel message delta lists it", async () => {
+    const { sim } = graph;
+    const teamId = String(sim.mutate(TENANT_ID, { kind: 'team', op: 'create' })?.id);
+    const channelId = String(sim.mutate(TENANT_ID, { kind: 'channel', op: 'create', teamId })?.id);
+    const ids = [1, 2].map((_) =>
+      String(sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'create', teamId, channelId })?.id),
+    );
+    const all = async (start: string): Promise<{ items: GraphDeltaItem[]; deltaLink: string }> => {
+      const items: GraphDeltaItem[] = [];
+      let deltaLink = '';
+      for await (const page of client.deltaPages(TENANT_ID, start)) {
+        items.push(...page.items);
+        deltaLink = page.deltaLink ?? deltaLink;
+      }
+      return { items, deltaLink };
+    };
+    const first = await all(`/teams/${teamId}/channels/${encodeURIComponent(channelId)}/messages/delta`);
+    sim.mutate(TENANT_ID, { kind: 'channelMessage', op: 'delete', teamId, channelId, id: ids[1] ?? '' });
+
+    const next = await all(first.deltaLink);
+
+    expect(first.items.map((item) => [item.kind, item.id])).toEqual(ids.map((id) => ['changed', id]));
+    expect(next.items.map((item) => [item.kind, item.id])).toEqual([['removed', ids[1]]]);
+  });
+
   it('pages a drive delta to its deltaLink and gets a resync error after a reset', async () => {
     const drive = graph.sim.state(TENANT_ID).find((r) => r.kind === 'drive');
     for (let i = 0; i < 5; i++)

@@ -438,6 +438,52 @@ describe('GraphClient.deltaPages', () => {
     expect(records.every((record) => record.operation === 'delta' && !record.path.includes('token'))).toBe(true);
   });
 
+  it('classifies a deleted channel message (a chatMessage with deletedDateTime, no @removed) as removed, and a live one as changed', async () => {
+    const chatMessage = '#microsoft.graph.chatMessage';
+    graph.handle(() => ({
+      body: {
+        value: [
+          { '@odata.type': chatMessage, id: '1616990032035', deletedDateTime: null, body: { content: 'Hello' } },
+          { '@odata.type': chatMessage, id: '1616990171266', deletedDateTime: '2021-03-29T03:56:11.497Z' },
+          // Another type's deletedDateTime is not this rule's business.
+          { '@odata.type': '#microsoft.graph.team', id: 't1', deletedDateTime: '2021-03-29T03:56:11.497Z' },
+        ],
+        '@odata.deltaLink': `${graph.baseUrl}/teams/t1/channels/c1/messages/delta?$deltatoken=d1`,
+      },
+    }));
+
+    const pages = await collect(client().deltaPages(TENANT, '/teams/t1/channels/c1/messages/delta'));
+
+    expect(
+      pages.flatMap((page) =>
+        page.items.map((item) => [item.kind, item.id, item.kind === 'removed' ? item.reason : '']),
+      ),
+    ).toEqual([
+      ['changed', '1616990032035', ''],
+      ['removed', '1616990171266', 'changed'],
+      ['changed', 't1', ''],
+    ]);
+  });
+
+  it('reads a chatMessage as removed exactly when its deletedDateTime is a string', async () => {
+    const deletedDateTime = fc.oneof(fc.constant(null), fc.constant(undefined), fc.string(), fc.integer());
+    await fc.assert(
+      fc.asyncProperty(deletedDateTime, async (value) => {
+        graph.handle(() => ({
+          body: {
+            value: [{ '@odata.type': '#microsoft.graph.chatMessage', id: 'm1', deletedDateTime: value }],
+            '@odata.deltaLink': `${graph.baseUrl}/teams/t1/channels/c1/messages/delta?$deltatoken=d1`,
+          },
+        }));
+
+        const [page] = await collect(client().deltaPages(TENANT, '/teams/t1/channels/c1/messages/delta'));
+
+        expect(page?.items[0]?.kind).toBe(typeof value === 'string' ? 'removed' : 'changed');
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('asks for a full resync on 410 Gone, with the Location Graph sent', async () => {
     graph.handle(() => ({
       status: 410,

@@ -97,6 +97,33 @@ describe('canonical keys per family', () => {
     );
   });
 
+  it('channelMessage: a root message as a notification names it meets the key its resync writes, whatever the team GUID casing', () => {
+    const channelId = fc.stringMatching(/^19:[0-9a-f]{1,32}@thread\.tacv2$/);
+    const messageId = fc.stringMatching(/^[0-9]{1,13}$/);
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        channelId,
+        messageId,
+        fc.uuid(),
+        casing,
+        (team, channel, id, tenant, [u1 = false, u2 = false]) => {
+          const expected = resyncKey(
+            'channelMessage',
+            `teams/${cased(team, u1)}/channels/${channel}/messages`,
+            tenant,
+            id,
+          );
+          const forms = [
+            `teams('${cased(team, u2)}')/channels('${channel}')/messages('${id}')`,
+            `Teams/${cased(team, u1)}/Channels/${channel}/Messages/${id}`,
+          ];
+          for (const form of forms) expect(normalizeResourcePath(form, tenant)).toBe(expected);
+        },
+      ),
+    );
+  });
+
   it('driveRoot: the root a notification names meets the drive its resync lists', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^b![A-Za-z0-9_-]{1,40}$/), itemId, fc.uuid(), (drive, id, tenant) => {

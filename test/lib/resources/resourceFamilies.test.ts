@@ -74,6 +74,8 @@ describe('resource families', () => {
     ['teams/t1/schedule/timeOffRequests', 'scheduleItem'],
     ['solutions/approval/approvalItems', 'approvalItem'],
     ['/Solutions/Approval/ApprovalItems/', 'approvalItem'],
+    ['teams/t1/channels/19:c@thread.tacv2/messages', 'channelMessage'],
+    ["teams('t1')/channels('19:c@thread.tacv2')/messages", 'channelMessage'],
     // The existing kinds keep theirs.
     ['chats/19:a/messages', 'chatMessage'],
     ['groups', 'group'],
@@ -83,6 +85,8 @@ describe('resource families', () => {
 
   it.each([
     ["chats('19:a@thread.v2')/messages('1')", 'chatMessage'],
+    ["teams('t1')/channels('19:c@thread.tacv2')/messages('1')", 'channelMessage'],
+    ["teams('t1')/channels('19:c@thread.tacv2')/messages('1')/replies('2')", 'channelMessage'],
     ["chats('19:a@thread.v2')", 'chat'],
     ["teams('t1')", 'team'],
     ["teams('t1')/channels('19:c@thread.tacv2')", 'channel'],
@@ -184,6 +188,29 @@ describe('resource families', () => {
     ).toBe(false);
   });
 
+  it("resyncs one channel's messages by its delta, and one chat's messages not at all", () => {
+    const channel = 'teams/t1/channels/19:c@thread.tacv2/messages';
+    const channelMessage = kindOfSubscriptionResource(channel);
+    const chatMessage = kindOfSubscriptionResource('chats/19:a@thread.v2/messages');
+
+    expect([channelMessage?.name, channelMessage?.level, channelMessage?.resyncCoverage]).toEqual([
+      'channelMessage',
+      'mirroredAndResynced',
+      'oneStream',
+    ]);
+    expect(channelMessage?.resyncDeltaPath?.(channel, {})).toBe(`/${channel}/delta`);
+    // The delta lists neither replies nor messages older than eight months: no sweep of the collection.
+    expect(channelMessage?.resyncListsAllOf(channel)).toBeUndefined();
+    expect([chatMessage?.name, chatMessage?.level, chatMessage?.resyncDeltaPath]).toEqual([
+      'chatMessage',
+      'mirrored',
+      undefined,
+    ]);
+    // The export forms keep no delta either.
+    for (const resource of ['teams/getAllMessages', 'teams/t1/channels/getAllMessages', 'chats/getAllMessages'])
+      expect(kindOfSubscriptionResource(resource)?.level, resource).toBe('mirrored');
+  });
+
   it('gives every listed kind exactly one level, matching what it can read and catch up', () => {
     for (const kind of RESOURCE_KINDS) {
       if (kind.level === 'mirroredAndResynced') expect(kind.resyncDeltaPath, kind.name).toBeDefined();
@@ -275,6 +302,10 @@ describe('resource families', () => {
         // Resyncs write what a notification or a read names.
         const list = `sites/${e(a)}/lists/${e(b)}`;
         expect(kindOfSubscriptionResource(list)?.resyncItemPath?.(list, c)).toBe(`${list}/items/${e(c)}`);
+        const messages = normalizeResourcePath(`teams/${e(a)}/channels/${e(b)}/messages`);
+        expect(kindOfSubscriptionResource(messages)?.resyncItemPath?.(messages, c)).toBe(
+          normalizeResourcePath(`teams(${quoted(a)})/channels(${quoted(b)})/messages(${quoted(c)})`),
+        );
         const tasks = `users/${e(a)}/todo/lists/${e(b)}/tasks`;
         expect(kindOfSubscriptionResource(tasks)?.resyncItemPath?.(tasks, c)).toBe(
           normalizeResourcePath(`Users/${e(a)}/todo/lists/${e(b)}/tasks(${quoted(c)})`),

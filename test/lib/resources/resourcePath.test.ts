@@ -219,7 +219,7 @@ describe('resource kinds', () => {
     ['users/u1/contacts', 'contact'],
     ['drives/b!1/root', 'driveRoot'],
     ["chats('19:x')/messages", 'chatMessage'],
-    ['teams/t/channels/c/messages', 'chatMessage'],
+    ['teams/t/channels/c/messages', 'channelMessage'],
   ])('knows the subscription resource %s as %s', (resource, kind) => {
     expect(kindOfSubscriptionResource(resource)?.name).toBe(kind);
   });
@@ -228,7 +228,7 @@ describe('resource kinds', () => {
     ['Users/u1', 'user'],
     ['Users/u1/Messages/m1', 'message'],
     ['drives/b!1/root/', 'driveRoot'],
-    ["teams('t')/channels('c')/messages('1')/replies('2')", 'chatMessage'],
+    ["teams('t')/channels('c')/messages('1')/replies('2')", 'channelMessage'],
   ])('knows the notification resource %s as %s', (resource, kind) => {
     expect(kindOfNotificationResource(resource)?.name).toBe(kind);
   });

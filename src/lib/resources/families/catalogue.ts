@@ -58,9 +58,15 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     page: 'https://learn.microsoft.com/onedrive/developer/rest-api/concepts/using-webhooks',
   },
   chatMessage: {
-    family: 'Teams messages of one chat or channel',
-    forms: ['chats/{id}/messages', 'teams/{id}/channels/{id}/messages'],
-    permission: 'Chat.Read.All / ChannelMessage.Read.All',
+    family: 'Teams messages of one chat',
+    forms: ['chats/{id}/messages'],
+    permission: 'Chat.Read.All',
+    page: TEAMS_PAGE,
+  },
+  channelMessage: {
+    family: 'Teams messages of one channel',
+    forms: ['teams/{id}/channels/{id}/messages'],
+    permission: 'ChannelMessage.Read.All',
     page: TEAMS_PAGE,
   },
   allChatMessages: {

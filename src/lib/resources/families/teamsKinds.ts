@@ -1,6 +1,6 @@
 /**
- * Microsoft Teams resource kinds: one chat's or channel's messages (`chatMessage`), the tenant-wide and
- * per-team/per-user message export forms, chats, teams, channels, members and presence.
+ * Microsoft Teams resource kinds: one chat's messages (`chatMessage`), one channel's messages (`channelMessage`),
+ * the tenant-wide and per-team/per-user message export forms, chats, teams, channels, members and presence.
  * Rules from Microsoft's "Get change notifications for messages / chats / teams and channels / membership /
  * presence in Microsoft Teams" pages (docs/resources.md): Teams subscriptions live at most 3 days (presence
  * 1 hour), need a lifecycle URL when they expire more than 1 hour ahead, and may carry rich content (all
@@ -8,6 +8,7 @@
  * messages('…')`, `communications/presences('{id}')`), which normalise to the same canonical key as a read.
  */
 import type { ResourceKind } from '../resourceKinds';
+import { encodeResourceId } from '../resourcePath';
 import {
   presenceFilterRule,
   presenceIdentityQuery,
@@ -30,13 +31,12 @@ const TEAMS_RULES = {
   lifecycleRequiredAboveMinutes: TEAMS_LIFECYCLE_ABOVE_MINUTES,
   supportsRichNotifications: true,
   retrieval: { kind: 'byId' },
-  // No delta an app can page for these collections since a point in time.
+  // No delta an app can page for these collections since a point in time; `channelMessage` has one (below).
   ...NO_RESYNC,
 } as const satisfies Partial<ResourceKind>;
 
 /** A chat message, as notifications name it: `chats('{chat}')/messages('{id}')`. */
 const CHAT_MESSAGE_ITEM = new RegExp(`^chats/${ID}/messages/${ID}$`);
-/** A channel message or reply: `teams('{team}')/channels('{channel}')/messages('{id}')[/replies('{id}')]`. */
 /**
  * A user's chats (`users/{id}/chats`, `users/{id}/chats/getAllMessages`) and the chats a Teams app is installed in
  * (`appCatalogs/teamsApps/{id}/installedToChats/getAllMessages | getAllMembers`) are notified as `chats('{chat}')/…`,
@@ -46,16 +46,35 @@ const userChatsUnderChats = (resource: string): string | undefined =>
   resource.startsWith('users/') || resource.startsWith('appcatalogs/') ? 'chats' : undefined;
 /** The chats one Teams app is installed in (`appCatalogs/teamsApps/{id}/installedToChats/…`), Graph's app-catalog form. */
 const APP_CHATS = `appcatalogs/teamsapps/${ID}/installedtochats`;
+/** A channel message or reply: `teams('{team}')/channels('{channel}')/messages('{id}')[/replies('{id}')]`. */
 const CHANNEL_MESSAGE_ITEM = new RegExp(`^teams/${ID}/channels/${ID}/messages/${ID}(/replies/${ID})?$`);
 
 export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
   {
-    // The messages of one chat or one channel (replies included for a channel).
+    // The messages of one chat; Graph documents no delta for them. The reply form stays accepted as it was before
+    // `channelMessage` split off, though Graph threads replies in channels only.
     name: 'chatMessage',
     level: 'mirrored',
-    subscriptionPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages$`),
-    itemPattern: new RegExp(`^(chats/${ID}|teams/${ID}/channels/${ID})/messages/${ID}(/replies/${ID})?$`),
+    subscriptionPattern: new RegExp(`^chats/${ID}/messages$`),
+    itemPattern: new RegExp(`^chats/${ID}/messages/${ID}(/replies/${ID})?$`),
     ...TEAMS_RULES,
+  },
+  {
+    // The messages of one channel, replies included. Microsoft's "chatMessage: delta" page
+    // (https://learn.microsoft.com/graph/api/chatmessage-delta) pages the channel's root messages of the last
+    // eight months (`teams/{id}/channels/{id}/messages/delta`), a deleted one as a chatMessage whose
+    // `deletedDateTime` is set (deltaPage.ts reads it as removed).
+    name: 'channelMessage',
+    level: 'mirroredAndResynced',
+    subscriptionPattern: new RegExp(`^teams/${ID}/channels/${ID}/messages$`),
+    itemPattern: CHANNEL_MESSAGE_ITEM,
+    ...TEAMS_RULES,
+    resyncDeltaPath: (resource) => `/${resource}/delta`,
+    resyncCoverage: 'oneStream',
+    // A root message, where notifications put it: `teams/{t}/channels/{c}/messages/{id}`.
+    resyncItemPath: (resource, id) => `${resource}/${encodeResourceId(id)}`,
+    // The delta lists neither replies nor messages older than eight months: it cannot vouch for the collection.
+    resyncListsAllOf: () => undefined,
   },
   {
     // Every chat message of the tenant, of one user's chats, or of the chats a Teams app is installed in (export API,
