@@ -183,7 +183,7 @@ export class TenantDirectory {
     return resource?.softDeleted === true ? undefined : resource;
   }
 
-  /** Includes soft-deleted users and groups. */
+  /** Includes soft-deleted users, groups and Teams messages. */
   getIncludingDeleted(path: string): StoredResource | undefined {
     return this.#byPath.get(path);
   }
@@ -599,7 +599,7 @@ export class TenantDirectory {
     if (existing === undefined) throw new MutationRejected(`chat message ${mutation.id} does not exist`, 404);
     if (mutation.op === 'update')
       return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
-    return this.#remove(existing, hints, false);
+    return this.#softDeleteMessage(existing, hints);
   }
 
   /** A team (`teams/{id}`): its id is a GUID, as the id of the Microsoft 365 group behind it. */
@@ -684,7 +684,7 @@ export class TenantDirectory {
     if (existing === undefined) throw new MutationRejected(`channel message ${mutation.id} does not exist`, 404);
     if (mutation.op === 'update')
       return this.#update(existing, { ...mutation.data, etag: String(this.#now().getTime()) }, hints);
-    return this.#remove(existing, hints, false);
+    return this.#softDeleteMessage(existing, hints);
   }
 
   /**
@@ -888,6 +888,17 @@ export class TenantDirectory {
     resource.body = next;
     resource.version += 1;
     this.#record(resource, 'updated', false, before, hints);
+    return resource;
+  }
+
+  /**
+   * Teams deletes a chat or channel message softly: it stays readable by id, its `deletedDateTime` set (the property on
+   * Microsoft's "chatMessage resource type" page), and Graph notifies `deleted`; lists and delta's first round leave it out.
+   */
+  #softDeleteMessage(resource: StoredResource, hints: ChangeHints): StoredResource {
+    this.#remove(resource, hints, true);
+    const now = this.#now().toISOString();
+    resource.body = { ...resource.body, deletedDateTime: now, lastModifiedDateTime: now };
     return resource;
   }
 

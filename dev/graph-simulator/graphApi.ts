@@ -804,7 +804,7 @@ export class GraphApi {
       if (names.length === 4)
         return this.#entity(
           route,
-          directory.get(`chats/${chatId}/messages/${segments[3] ?? ''}`),
+          directory.getIncludingDeleted(`chats/${chatId}/messages/${segments[3] ?? ''}`),
           `chats('${chatId}')/messages`,
         );
     }
@@ -843,7 +843,8 @@ export class GraphApi {
       const context = `teams('${teamId}')/channels('${segments[3] ?? ''}')/messages`;
       if (names.length === 5) return this.#list(route, directory.list(`${channel}/messages`), context, 50);
       if (names[5] === 'delta') return this.#channelMessagesDelta(route, `${channel}/messages`);
-      return this.#entity(route, directory.get(`${channel}/messages/${segments[5] ?? ''}`), context);
+      // A deleted message stays readable, its deletedDateTime set (directory.ts, #softDeleteMessage).
+      return this.#entity(route, directory.getIncludingDeleted(`${channel}/messages/${segments[5] ?? ''}`), context);
     }
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
   }

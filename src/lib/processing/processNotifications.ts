@@ -12,8 +12,9 @@
  *   rejected (`richContentMismatch`); content naming none, or a deletion the content does not show, is read
  *   from Graph instead (docs/security.md#checks-in-processing).
  * - groupByResource: several notifications about one resource become one action. A `deleted`
- *   notification is read like any other: anyone holding a clientState can forge one, so only Graph's 404
- *   writes a tombstone, and a 200 writes the resource as it is.
+ *   notification is read like any other: anyone holding a clientState can forge one, so only Graph's answer
+ *   writes a tombstone (a 404, or a Teams message whose `deletedDateTime` is set), and any other 200 writes the
+ *   resource as it is.
  * - skipCoveredReads, readChanged: resources named by id are read with `$batch` (≤20 per call, per tenant),
  *   and not at all when the sink already holds state observed after this message was received, when a later
  *   notification about it is already queued, or when a read in flight in this process covers it. A read's
@@ -544,7 +545,10 @@ function readPath(target: Target, deps: ProcessingDependencies): string {
   return `/${target.path}${select === undefined ? '' : `?$select=${select}`}`;
 }
 
-/** Writes what a read answered (a 404 as a tombstone); true when state was written, false when the read failed. */
+/**
+ * Writes what a read answered, a 404 or content that shows the deletion as a tombstone; true when state was written,
+ * false when the read failed.
+ */
 async function writeReadResult(
   target: Target,
   result: GraphReadResult,
@@ -558,7 +562,8 @@ async function writeReadResult(
     subscriptionId: target.subscriptionId,
     ...stamps,
   };
-  if (result.ok) {
+  // Teams deletes a message softly: Graph still answers 200, with the message's `deletedDateTime` set.
+  if (result.ok && !contentShowsDeletion(result.body)) {
     const etag = text(result.body['@odata.etag']) ?? result.etag;
     await writeState(
       { ...base, changeType: [...target.changeTypes].join(','), etag, body: result.body },
@@ -566,7 +571,7 @@ async function writeReadResult(
       deps,
       record,
     );
-  } else if (result.error instanceof GraphResourceNotFound) {
+  } else if (result.ok || result.error instanceof GraphResourceNotFound) {
     await writeState({ ...base, changeType: 'deleted', etag: undefined, body: undefined }, target.kind, deps, record);
   } else {
     await handleReadError(target, result.error, deps, record);

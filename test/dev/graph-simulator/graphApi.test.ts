@@ -371,7 +371,11 @@ describe("a channel's message delta", () => {
       }),
     ]);
     expect(changes.items[1]).not.toHaveProperty('@removed');
-    expect(read.status).toBe(404);
+    // Teams deletes softly: the message stays readable by id, marked by its deletedDateTime, and leaves the list.
+    expect(read.status).toBe(200);
+    expect(read.json).toMatchObject({ id: gone, deletedDateTime: deletedAt });
+    const list = await graph.call('GET', path);
+    expect((list.json as Page).value.map((message) => message.id)).toEqual([kept]);
   });
 
   it('leaves out messages last changed more than eight months ago', async () => {

@@ -161,6 +161,28 @@ describe('processNotifications', () => {
     });
   });
 
+  it('writes a tombstone when Graph answers a read with a Teams message whose deletedDateTime is set', async () => {
+    // Teams deletes softly: a deleted channel message still answers 200, marked by its deletedDateTime.
+    const { graph, sink, deps } = setup();
+    const path = 'teams/t1/channels/19:c@thread.tacv2/messages/1';
+    graph.entities.set(`/${path}`, { id: '1', deletedDateTime: '2026-05-01T09:59:00Z', body: { content: '' } });
+    graph.entities.set(`/${messagePath('live')}`, { id: 'live', deletedDateTime: null, subject: 'still here' });
+    const deleted = {
+      ...messageItem('x', 'deleted'),
+      resource: "teams('t1')/channels('19:c@thread.tacv2')/messages('1')",
+    };
+
+    await processNotifications(envelope([deleted, messageItem('live')]), deps);
+
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, path))).toMatchObject({
+      body: undefined,
+      changeType: 'deleted',
+    });
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, messagePath('live')))).toMatchObject({
+      body: { subject: 'still here' },
+    });
+  });
+
   it('believes no forged deletion: live users, groups and messages stay in the sink, one read each', async () => {
     // Anyone who saw one genuine POST holds its clientState and can send `deleted` for any resource.
     const { graph, sink, deps } = setup();
