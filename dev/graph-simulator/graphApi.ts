@@ -794,6 +794,7 @@ export class GraphApi {
       return this.#members(route, `chats/${chatId}/members`);
     }
     if (names[2] === 'messages') this.#needInChat(route, 'Chat.Read.All', 'Chat.Read.WhereInstalled', chatId);
+    else if (names.length === 2) this.#needInChat(route, 'Chat.Read.All', 'Chat.ReadBasic.WhereInstalled', chatId);
     else this.#need(route, 'Chat.Read.All', 'other');
     if (names.length === 1) return this.#list(route, directory.list('chats'), 'chats', 50);
     if (names.length === 2) return this.#entity(route, directory.get(`chats/${chatId}`), 'chats');

@@ -51,6 +51,7 @@ export const KNOWN_ROLES = [
   'Schedule.Read.All',
   'ApprovalSolution.ReadWrite.All',
   'Chat.Read.WhereInstalled',
+  'Chat.ReadBasic.WhereInstalled',
   'ChatMember.Read.WhereInstalled',
 ] as const;
 

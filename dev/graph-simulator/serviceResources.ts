@@ -132,7 +132,7 @@ function teamsAppOf(body: JsonObject): unknown {
 export function installationChatOf(change: ChangeEvent): string | undefined {
   if (change.kind === 'callTranscript' || change.kind === 'callRecording')
     return meetingChatOf((change.owner.collectionPath ?? '').split('/')[2] ?? '');
-  return change.owner.chatId;
+  return change.kind === 'chat' ? change.id : change.owner.chatId;
 }
 
 /** Graph reports no deletion of these items; a Copilot interaction, a shift or an approval can be deleted. */
@@ -217,8 +217,9 @@ function approvalsTarget(): SubscriptionTarget {
 }
 
 /**
- * The app-catalog forms ("Create subscription"): `appCatalogs/teamsApps/{id}/installedToChats/getAllMessages |
- * getAllMembers` (Chat.Read.WhereInstalled, ChatMember.Read.WhereInstalled; the export API's `model=B` only) and,
+ * The app-catalog forms ("Create subscription"): `appCatalogs/teamsApps/{id}/installedToChats` (the chats themselves,
+ * Chat.ReadBasic.WhereInstalled), `…/installedToChats/getAllMessages | getAllMembers` (Chat.Read.WhereInstalled,
+ * ChatMember.Read.WhereInstalled; the export API's `model=B` only) and,
  * beta, `…/installedToOnlineMeetings/getAllTranscripts | getAllRecordings` (OnlineMeetingTranscript.Read.All,
  * OnlineMeetingRecording.Read.All). Each sees only the chats or meetings the app is installed in (`teamsAppId`).
  */
@@ -227,24 +228,22 @@ function appCatalogTarget(
   names: readonly string[],
   query: URLSearchParams,
 ): SubscriptionTarget | undefined {
-  if (names.length !== 5 || names[1] !== 'teamsapps') return undefined;
+  if (names[1] !== 'teamsapps' || names.length < 4 || names.length > 5) return undefined;
   const teamsAppId = segments[2] ?? '';
-  const form = `${names[3] ?? ''}/${names[4] ?? ''}`;
+  const form = names.slice(3).join('/');
   const canonical = `appcatalogs/teamsapps/${teamsAppId}/${form}`;
   if (form === 'installedtoonlinemeetings/getalltranscripts' || form === 'installedtoonlinemeetings/getallrecordings')
     return artefactTarget(names[4] ?? '', { teamsAppId }, canonical);
-  const chats = {
-    ...TEAMS,
-    container: 'chats',
-    allowedChangeTypes: ['created', 'updated', 'deleted'],
-    teamsAppId,
-  } as const;
+  const installed = { ...TEAMS, allowedChangeTypes: ['created', 'updated', 'deleted'], teamsAppId, canonical } as const;
+  if (form === 'installedtochats')
+    return { ...installed, kind: 'chats', expiryClass: 'chat', role: 'Chat.ReadBasic.WhereInstalled' };
+  const chats = { ...installed, container: 'chats' } as const;
   if (form !== 'installedtochats/getallmessages' && form !== 'installedtochats/getallmembers') return undefined;
   if (query.get('model') === 'A')
     throw GraphHttpError.badRequest('The app-catalog forms of the Teams export APIs support only model=B.');
   return form === 'installedtochats/getallmessages'
-    ? { ...chats, kind: 'allChatMessages', expiryClass: 'chatMessage', role: 'Chat.Read.WhereInstalled', canonical }
-    : { ...chats, kind: 'teamsMembers', expiryClass: 'teamsMember', role: 'ChatMember.Read.WhereInstalled', canonical };
+    ? { ...chats, kind: 'allChatMessages', expiryClass: 'chatMessage', role: 'Chat.Read.WhereInstalled' }
+    : { ...chats, kind: 'teamsMembers', expiryClass: 'teamsMember', role: 'ChatMember.Read.WhereInstalled' };
 }
 
 const ARTEFACTS = {

@@ -316,7 +316,7 @@ describe('more resource families through the local host', () => {
     expect(sim.graphTraffic().reads).toBe(readsBefore);
   });
 
-  it('mirrors the messages and members of the chats a Teams app is installed in, and nothing of a chat without it', async () => {
+  it('mirrors the chats a Teams app is installed in, their messages and members, and nothing of a chat without it', async () => {
     const { sim, demo, pipeline } = e2e;
     const T = demo.tenantId;
     const app = 'teams-app-e2e';
@@ -328,6 +328,10 @@ describe('more resource families through the local host', () => {
       await pipeline.management.create({
         resource: `appCatalogs/teamsApps/${app}/installedToChats/getAllMembers`,
         changeType: 'created,deleted',
+      }),
+      await pipeline.management.create({
+        resource: `appCatalogs/teamsApps/${app}/installedToChats`,
+        changeType: 'created,updated',
       }),
     ];
     const [installed, bare] = [0, 1].map(() => String(sim.mutate(T, { kind: 'chat', op: 'create' })?.id));
@@ -349,6 +353,8 @@ describe('more resource families through the local host', () => {
       container: `chats/${String(installed)}`,
       userId: demo.alexId,
     });
+    for (const chat of [installed, bare])
+      sim.mutate(T, { kind: 'chat', op: 'update', id: String(chat), data: { topic: `topic of ${String(chat)}` } });
     const unseen = sim.mutate(T, { kind: 'chatMessage', op: 'create', chatId: String(bare) });
     sim.mutate(T, { kind: 'teamsMember', op: 'create', container: `chats/${String(bare)}`, userId: demo.alexId });
     await untilQuiet(e2e);
@@ -360,7 +366,12 @@ describe('more resource families through the local host', () => {
     expect(views.map((view) => [view.kind, view.level, view.status])).toEqual([
       ['allChatMessages', 'mirrored', 'active'],
       ['teamsMember', 'mirrored', 'active'],
+      ['chat', 'mirrored', 'active'],
     ]);
+    expect(created.get(keyOf(`chats('${installed}')`))?.body).toMatchObject({
+      id: installed,
+      topic: `topic of ${installed}`,
+    });
     const messageKey = keyOf(`chats('${String(installed)}')/messages('${String(message?.id)}')`);
     expect(created.get(messageKey)?.body).toMatchObject({ id: message?.id, body: { content: 'hello app' } });
     expect(created.get(keyOf(`chats('${String(installed)}')/members('${String(member?.id)}')`))?.body).toMatchObject({

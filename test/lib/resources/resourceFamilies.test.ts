@@ -41,6 +41,7 @@ describe('resource families', () => {
     ['chats/getAllMembers', 'teamsMember'],
     ['teams/t1/channels/getAllMembers', 'teamsMember'],
     ['/appCatalogs/teamsApps/app1/installedToChats/getAllMembers', 'teamsMember'],
+    ['appCatalogs/teamsApps/app1/installedToChats', 'chat'],
     ["communications/presences?$filter=id in ('a','b')", 'presence'],
     ['communications/presences/a', 'presence'],
     ['sites/s1/lists/l1', 'listItem'],
@@ -163,6 +164,8 @@ describe('resource families', () => {
     expect(notificationWithinSubscription(`${chats}/getAllMembers`, "chats('19:a@thread.v2')/members('m1')")).toBe(
       true,
     );
+    expect(notificationWithinSubscription(chats, "chats('19:a@thread.v2')")).toBe(true);
+    expect(notificationWithinSubscription(chats, "chats('19:a@thread.v2')/messages('1')")).toBe(false);
     expect(
       notificationWithinSubscription(
         `${meetings}/getAllTranscripts`,

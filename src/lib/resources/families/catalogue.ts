@@ -86,9 +86,9 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     page: TEAMS_PAGE,
   },
   chat: {
-    family: 'Teams chats',
-    forms: ['chats', 'chats/{id}', 'users/{id}/chats'],
-    permission: 'Chat.ReadBasic.All',
+    family: 'Teams chats, tenant-wide, one, per user or where a Teams app is installed',
+    forms: ['chats', 'chats/{id}', 'users/{id}/chats', 'appCatalogs/teamsApps/{id}/installedToChats'],
+    permission: 'Chat.ReadBasic.All / Chat.ReadBasic.WhereInstalled',
     page: 'https://learn.microsoft.com/graph/teams-changenotifications-chat',
   },
   team: {

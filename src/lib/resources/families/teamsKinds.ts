@@ -39,7 +39,7 @@ const TEAMS_RULES = {
 const CHAT_MESSAGE_ITEM = new RegExp(`^chats/${ID}/messages/${ID}$`);
 /**
  * A user's chats (`users/{id}/chats`, `users/{id}/chats/getAllMessages`) and the chats a Teams app is installed in
- * (`appCatalogs/teamsApps/{id}/installedToChats/getAllMessages | getAllMembers`) are notified as `chats('{chat}')/…`,
+ * (`appCatalogs/teamsApps/{id}/installedToChats[/getAllMessages | /getAllMembers]`) are notified as `chats('{chat}')…`,
  * which names neither the user nor the app: such a subscription's notifications lie under `chats`.
  */
 const userChatsUnderChats = (resource: string): string | undefined =>
@@ -99,10 +99,10 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     identityQuery: teamsExportModelIdentity,
   },
   {
-    // Every chat of the tenant, one chat, or the chats one user is in.
+    // Every chat of the tenant, one chat, the chats one user is in, or the chats a Teams app is installed in.
     name: 'chat',
     level: 'mirrored',
-    subscriptionPattern: new RegExp(`^(users/${ID}/)?chats(/${NOT_FUNCTION}${ID})?$`, 'i'),
+    subscriptionPattern: new RegExp(`^((users/${ID}/)?chats(/${NOT_FUNCTION}${ID})?|${APP_CHATS})$`, 'i'),
     itemPattern: new RegExp(`^chats/${ID}$`),
     ...TEAMS_RULES,
     notificationContainer: userChatsUnderChats,
