@@ -52,6 +52,7 @@ export const KNOWN_ROLES = [
   'ApprovalSolution.ReadWrite.All',
   'Chat.Read.WhereInstalled',
   'ChatMember.Read.WhereInstalled',
+  'VirtualEvent.Read.All',
 ] as const;
 
 export interface RegisteredApp {
