@@ -301,7 +301,7 @@ export class GraphApi {
       case 'print':
         return this.#serviceItems(route);
       case 'solutions':
-        return this.#approvals(route);
+        return route.names[1] === 'virtualevents' ? this.#virtualEvents(route) : this.#approvals(route);
       default:
         throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[0] ?? ''}'.`);
     }
@@ -364,6 +364,30 @@ export class GraphApi {
     if (route.names[1] === 'approval' && route.names[2] === 'approvalitems')
       throw GraphHttpError.of('appOnlyNotSupported');
     throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${route.segments[1] ?? ''}'.`);
+  }
+
+  /**
+   * `solutions/virtualEvents/{webinars | townhalls}/{id}[/sessions[/{id}]]` and `…/webinars/{id}/registrations[/{id}]`
+   * (VirtualEvent.Read.All: "Get virtualEventWebinar", "Get virtualEventSession", "Get virtualEventRegistration").
+   */
+  #virtualEvents(route: Route): SimResponse {
+    const { names, segments } = route;
+    const type = names[2] === 'townhalls' ? 'townhalls' : 'webinars';
+    const events = `solutions/virtualEvents/${type}`;
+    if (names[2] !== type || names.length < 4)
+      throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[2] ?? ''}'.`);
+    this.#need(route, 'VirtualEvent.Read.All', 'other');
+    if (names.length === 4) return this.#collectionItems(route, 'virtualEvent', 3, events);
+    const collection = `${events}/${segments[3] ?? ''}/${names[4] ?? ''}`;
+    if (names[4] === 'sessions') return this.#collectionItems(route, 'virtualEventSession', 5, collection);
+    if (names[4] === 'registrations' && type === 'webinars')
+      return this.#collectionItems(
+        route,
+        'virtualEventRegistration',
+        5,
+        `${events}/${segments[3] ?? ''}/registrations`,
+      );
+    throw new GraphHttpError(400, 'BadRequest', `Resource not found for the segment '${segments[4] ?? ''}'.`);
   }
 
   #need(route: Route, role: string, family: 'directory' | 'outlook' | 'other'): void {

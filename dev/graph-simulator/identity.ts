@@ -53,6 +53,7 @@ export const KNOWN_ROLES = [
   'Chat.Read.WhereInstalled',
   'Chat.ReadBasic.WhereInstalled',
   'ChatMember.Read.WhereInstalled',
+  'VirtualEvent.Read.All',
 ] as const;
 
 export interface RegisteredApp {

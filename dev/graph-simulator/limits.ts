@@ -46,6 +46,8 @@ export const MAX_EXPIRATION_MINUTES = {
   schedule: 360,
   // Teams approvals: 43,200 minutes (§1.3).
   approval: 43_200,
+  // Teams virtual events: a day ("Get change notifications for Microsoft Teams virtual event updates").
+  virtualEvent: 1_440,
   // A resource the simulator does not know (acceptUnknownResources): the most common maximum.
   unknownResource: 4_230,
 } as const;
@@ -216,6 +218,8 @@ export const NOTIFICATION_LATENCY_MS = {
   print: { averageMs: MINUTE_MS, maxMs: 5 * MINUTE_MS },
   schedule: { averageMs: MINUTE_MS, maxMs: HOUR_MS },
   approval: { averageMs: 10_000, maxMs: 40_000 },
+  // Virtual events have no published figure: the other Teams resources' (§3.8).
+  virtualEvent: { averageMs: 10_000, maxMs: HOUR_MS },
   unknownResource: { averageMs: MINUTE_MS, maxMs: 3 * MINUTE_MS },
 } as const;
 

@@ -143,6 +143,9 @@ export const MICROSOFT_GRAPH_ODATA_TYPES: Record<SimResourceKind, string> = {
   scheduleItem: 'shift',
   approvalItem: 'approvalItem',
   teamsAppInstallation: 'teamsAppInstallation',
+  virtualEvent: 'virtualEventWebinar',
+  virtualEventSession: 'virtualEventSession',
+  virtualEventRegistration: 'virtualEventRegistration',
   unknownItem: 'entity',
 };
 

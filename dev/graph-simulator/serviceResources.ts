@@ -15,6 +15,8 @@
  *   and a call-event subscription names the meeting by that URL;
  * - `copilot/users/{user}/interactionHistory/interactions`, `security/alerts`, `print/printers/{id}/jobs`,
  *   `print/taskDefinitions/{id}/tasks`, `solutions/approval/approvalItems`;
+ * - `solutions/virtualEvents/webinars` and `…/townhalls` (one item per webinar or town hall), `…/{id}/sessions`,
+ *   `solutions/virtualEvents/webinars/{id}/registrations`;
  * - `chats/{chat}/installedApps`: where a Teams app is installed (`teamsApp.id`), the minimal model the app-catalog
  *   forms need. A meeting's apps are installed in its chat, `19:meeting_{meeting}@thread.v2` (`meetingChatOf`).
  */
@@ -40,6 +42,10 @@ export const SERVICE_ITEM_KINDS = [
   'printTask',
   'scheduleItem',
   'approvalItem',
+  // Teams virtual events: a webinar or town hall, a session of one, a registration for a webinar.
+  'virtualEvent',
+  'virtualEventSession',
+  'virtualEventRegistration',
   // A Teams app installed in a chat; no subscription watches installations, they scope the app-catalog forms.
   'teamsAppInstallation',
   // An item of a resource the simulator does not know, behind `subscriptions.acceptUnknownResources`.
@@ -58,6 +64,9 @@ const TARGET_OF = {
   printTasks: 'printTask',
   scheduleItems: 'scheduleItem',
   approvalItems: 'approvalItem',
+  virtualEvents: 'virtualEvent',
+  virtualEventSessions: 'virtualEventSession',
+  virtualEventRegistrations: 'virtualEventRegistration',
   unknownResources: 'unknownItem',
 } as const satisfies Record<string, ServiceItemKind>;
 export type ServiceTargetKind = keyof typeof TARGET_OF;
@@ -70,6 +79,7 @@ export type ServiceExpiryClass =
   | 'print'
   | 'schedule'
   | 'approval'
+  | 'virtualEvent'
   | 'unknownResource';
 
 export const SERVICE_COLLECTION_SHAPES: Readonly<Record<ServiceItemKind, RegExp>> = {
@@ -84,6 +94,9 @@ export const SERVICE_COLLECTION_SHAPES: Readonly<Record<ServiceItemKind, RegExp>
     /^teams\/[^/]+\/schedule\/(shifts|openShiftChangeRequests|swapShiftsChangeRequests|offerShiftRequests|timeOffRequests)$/,
   approvalItem: /^solutions\/approval\/approvalItems$/,
   teamsAppInstallation: /^chats\/[^/]+\/installedApps$/,
+  virtualEvent: /^solutions\/virtualEvents\/(webinars|townhalls)$/,
+  virtualEventSession: /^solutions\/virtualEvents\/(webinars|townhalls)\/[^/]+\/sessions$/,
+  virtualEventRegistration: /^solutions\/virtualEvents\/webinars\/[^/]+\/registrations$/,
   unknownItem: /^[^/?#]+(\/[^/?#]+)*$/,
 };
 
@@ -192,6 +205,7 @@ export function serviceTarget(resource: string, directory: TenantDirectory): Sub
     case 'teams':
       return scheduleTarget(segments, names);
     case 'solutions':
+      if (names[1] === 'virtualevents') return virtualEventTarget(segments, names);
       return names.join('/') === 'solutions/approval/approvalitems' ? approvalsTarget() : undefined;
     case 'appcatalogs':
       return appCatalogTarget(segments, names, query);
@@ -213,6 +227,41 @@ function approvalsTarget(): SubscriptionTarget {
     collectionPath: 'solutions/approval/approvalItems',
     role: 'ApprovalSolution.ReadWrite.All',
     canonical: 'solutions/approval/approvalitems',
+  };
+}
+
+/**
+ * Teams virtual events ("Get change notifications for Microsoft Teams virtual event updates"): one webinar or town
+ * hall (`updated`), the sessions of one (`created`, `updated`), the registrations of a webinar (`created`,
+ * `updated`); a day at most, basic notifications only, VirtualEvent.Read.All. The page shows lifecycle URLs in every
+ * example: the Teams rule. The tenant-wide forms, attendance reports and video-on-demand are not simulated.
+ */
+function virtualEventTarget(segments: readonly string[], names: readonly string[]): SubscriptionTarget | undefined {
+  const type = names[2];
+  if ((type !== 'webinars' && type !== 'townhalls') || names.length < 4 || names[3]?.startsWith('get'))
+    return undefined;
+  const events = `solutions/virtualEvents/${type}`;
+  const eventId = segments[3] ?? '';
+  const rules = { ...TEAMS_BASIC, expiryClass: 'virtualEvent', role: 'VirtualEvent.Read.All' } as const;
+  if (names.length === 4)
+    return {
+      ...rules,
+      kind: 'virtualEvents',
+      allowedChangeTypes: ['updated'],
+      collectionPath: events,
+      objectId: eventId,
+      canonical: `${events.toLowerCase()}/${eventId}`,
+    };
+  const collection = names[4];
+  const registrations = collection === 'registrations' && type === 'webinars';
+  if (names.length !== 5 || (collection !== 'sessions' && !registrations)) return undefined;
+  const collectionPath = `${events}/${eventId}/${collection}`;
+  return {
+    ...rules,
+    kind: registrations ? 'virtualEventRegistrations' : 'virtualEventSessions',
+    allowedChangeTypes: ['created', 'updated'],
+    collectionPath,
+    canonical: collectionPath.toLowerCase(),
   };
 }
 
@@ -451,6 +500,10 @@ const ODATA_TYPES: Readonly<Record<ServiceItemKind, string>> = {
   scheduleItem: '#microsoft.graph.shift',
   approvalItem: '#microsoft.graph.approvalItem',
   teamsAppInstallation: '#microsoft.graph.teamsAppInstallation',
+  // Microsoft's "Webinar updated" example says `virtualEvent`, whether webinar or town hall.
+  virtualEvent: '#microsoft.graph.virtualEvent',
+  virtualEventSession: '#microsoft.graph.virtualEventSession',
+  virtualEventRegistration: '#microsoft.graph.virtualEventRegistration',
   unknownItem: '#microsoft.graph.entity',
 };
 
@@ -480,6 +533,10 @@ function serviceResource(kind: ServiceItemKind, collection: string, id: string):
       return `solutions/approval/approvalItems('${id}')`;
     case 'teamsAppInstallation':
       return `chats('${collection.split('/')[1] ?? ''}')/installedApps('${id}')`;
+    case 'virtualEvent':
+      return `${collection}/${id}/`;
+    case 'virtualEventSession':
+    case 'virtualEventRegistration':
     case 'unknownItem':
       return `${collection}/${id}`;
   }
@@ -504,6 +561,19 @@ export function serviceNotificationSubject(
     const event = meetingCallEvent(resource, change.after ?? change.before ?? {});
     const { '@odata.id': odataId, '@odata.type': odataType, id } = event;
     return { resource, resourceData: rich ? { '@odata.id': odataId, '@odata.type': odataType, id } : event };
+  }
+  if (kind === 'virtualEventSession' || kind === 'virtualEventRegistration') {
+    // Microsoft's examples name the collection in `resource` and the item's whole path in `resourceData`.
+    const collection = change.owner.collectionPath ?? '';
+    return {
+      resource: collection,
+      resourceData: { '@odata.id': resource, '@odata.type': ODATA_TYPES[kind], id: resource },
+    };
+  }
+  if (kind === 'virtualEvent') {
+    const townHall = change.owner.collectionPath?.endsWith('/townhalls') === true;
+    const odataType = townHall ? '#microsoft.graph.virtualEventTownhall' : ODATA_TYPES.virtualEvent;
+    return { resource, resourceData: { '@odata.id': resource, '@odata.type': odataType, id: resource } };
   }
   const odataType =
     kind === 'scheduleItem'
@@ -602,6 +672,43 @@ export function newServiceItemBody(kind: ServiceItemKind, id: string, collection
       };
     case 'teamsAppInstallation':
       return { id, teamsApp: { id: '' }, consentedPermissionSet: null };
+    case 'virtualEvent':
+      return {
+        '@odata.type': collection.endsWith('/townhalls')
+          ? '#microsoft.graph.virtualEventTownhall'
+          : '#microsoft.graph.virtualEventWebinar',
+        id,
+        status: 'draft',
+        displayName: 'The Impact of Tech on Our Lives',
+        description: { contentType: 'text', content: 'Discusses how technology has changed the lives of people' },
+        startDateTime: { dateTime: now, timeZone: 'UTC' },
+        endDateTime: { dateTime: now, timeZone: 'UTC' },
+        createdBy: { application: null, user: null },
+        settings: { isAttendeeEmailNotificationEnabled: false },
+      };
+    case 'virtualEventSession':
+      return {
+        id,
+        subject: 'The Impact of Tech on Our Lives',
+        startDateTime: { dateTime: now, timeZone: 'UTC' },
+        endDateTime: { dateTime: now, timeZone: 'UTC' },
+        joinWebUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${id}%40thread.v2/0`,
+        allowedPresenters: 'organizer',
+      };
+    case 'virtualEventRegistration':
+      return {
+        id,
+        userId: null,
+        firstName: 'Emilee',
+        lastName: 'Pham',
+        email: 'emilee.pham@contoso.com',
+        status: 'registered',
+        registrationDateTime: now,
+        cancelationDateTime: null,
+        preferredTimezone: 'Pacific Standard Time',
+        preferredLanguage: 'en-us',
+        registrationQuestionAnswers: [],
+      };
     case 'unknownItem':
       return { id, createdDateTime: now };
   }

@@ -119,14 +119,7 @@ describe('graph-notify subscriptions (on the simulator)', () => {
 
   it('refuses a resource the table does not list, saying how to opt in with --unlisted', async () => {
     const run = await cli(
-      [
-        'subscriptions',
-        'create',
-        '--resource',
-        'solutions/virtualEvents/webinars/w1/sessions',
-        '--change-type',
-        'created',
-      ],
+      ['subscriptions', 'create', '--resource', 'solutions/virtualEvents/events', '--change-type', 'created'],
       {
         services,
       },

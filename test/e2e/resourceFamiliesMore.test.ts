@@ -3,7 +3,9 @@
  * simulator: Teams meeting transcripts and recordings (tenant-wide, per user, per meeting), one meeting's call
  * events (named by its join URL), Copilot AI interactions (all `notificationsOnly`: the decrypted content, or the
  * notification itself, is what lands), security alerts and Universal Print jobs and tasks (`mirrored`: read by
- * id), Teams approvals (`notificationsOnly`: the notification lands, a delete tombstones), the app-catalog forms of
+ * id), Teams approvals (`notificationsOnly`: the notification lands, a delete tombstones), Teams virtual events
+ * (`mirrored`: a webinar, its sessions and registrations read by id, though Graph names a session's or registration's
+ * collection in `resource` and the item in `resourceData`), the app-catalog forms of
  * the Teams families (only the chats and meetings where the Teams app is installed), and a resource graph-notify
  * does not list, subscribed with `"unlisted": true` (the simulator accepts it behind
  * `subscriptions.acceptUnknownResources`). Each subscription is created through the management API; every
@@ -422,10 +424,72 @@ describe('more resource families through the local host', () => {
     expect(sink.has(keyOf(`${collection('m8')}/${String(other?.id)}`))).toBe(false);
   });
 
+  it("mirrors a webinar, its sessions and registrations as Graph's JSON, though session and registration notifications name the collection", async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const webinars = 'solutions/virtualEvents/webinars';
+    const webinar = String(sim.mutate(T, { kind: 'virtualEvent', op: 'create', collection: webinars })?.id);
+    const other = String(sim.mutate(T, { kind: 'virtualEvent', op: 'create', collection: webinars })?.id);
+    const sessions = `${webinars}/${webinar}/sessions`;
+    const registrations = `${webinars}/${webinar}/registrations`;
+    const views = [
+      await pipeline.management.create({ resource: `${webinars}/${webinar}`, changeType: 'updated' }),
+      await pipeline.management.create({ resource: sessions, changeType: 'created,updated' }),
+      await pipeline.management.create({ resource: registrations, changeType: 'created,updated' }),
+    ];
+    const readsBefore = sim.graphTraffic().reads;
+    const session = String(sim.mutate(T, { kind: 'virtualEventSession', op: 'create', collection: sessions })?.id);
+    const registration = String(
+      sim.mutate(T, { kind: 'virtualEventRegistration', op: 'create', collection: registrations })?.id,
+    );
+    const elsewhere = String(
+      sim.mutate(T, { kind: 'virtualEventSession', op: 'create', collection: `${webinars}/${other}/sessions` })?.id,
+    );
+    await untilQuiet(e2e);
+    const created = await readSink(pipeline);
+    sim.mutate(T, {
+      kind: 'virtualEventSession',
+      op: 'update',
+      collection: sessions,
+      id: session,
+      data: { subject: 'Q&A' },
+    });
+    sim.mutate(T, {
+      kind: 'virtualEvent',
+      op: 'update',
+      collection: webinars,
+      id: webinar,
+      data: { status: 'published' },
+    });
+    await untilQuiet(e2e);
+    const updated = await readSink(pipeline);
+
+    expect(views.map((view) => [view.kind, view.level, view.status])).toEqual([
+      ['virtualEvent', 'mirrored', 'active'],
+      ['virtualEventSession', 'mirrored', 'active'],
+      ['virtualEventRegistration', 'mirrored', 'active'],
+    ]);
+    // One key per item, `{collection}/{id}`, never the collection's own.
+    const sessionKey = `${sessions}/${session}`.toLowerCase();
+    expect(created.get(sessionKey)?.body).toMatchObject({ id: session, subject: 'The Impact of Tech on Our Lives' });
+    expect(created.get(`${registrations}/${registration}`.toLowerCase())?.body).toMatchObject({
+      id: registration,
+      status: 'registered',
+    });
+    expect(created.has(sessions.toLowerCase())).toBe(false);
+    expect(created.has(`${webinars}/${other}/sessions/${elsewhere}`.toLowerCase())).toBe(false);
+    expect(updated.get(sessionKey)?.body).toMatchObject({ id: session, subject: 'Q&A' });
+    expect(updated.get(`${webinars}/${webinar}`.toLowerCase())?.body).toMatchObject({
+      id: webinar,
+      status: 'published',
+    });
+    expect(sim.graphTraffic().reads).toBeGreaterThan(readsBefore);
+  });
+
   it('subscribes to a resource it does not list with the unlisted opt-in, writes each notification and tombstones a delete', async () => {
     const { sim, demo, pipeline } = e2e;
     const T = demo.tenantId;
-    const collection = 'solutions/virtualEvents/webinars/w1/sessions';
+    const collection = 'solutions/virtualEvents/events';
     const view = await pipeline.management.create({
       resource: collection,
       changeType: 'created,updated,deleted',

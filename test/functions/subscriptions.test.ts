@@ -96,7 +96,7 @@ describe('management API', () => {
 
   it('refuses a resource the table does not list with 400, naming the families and the unlisted opt-in', async () => {
     const response = await call('POST', '/api/subscriptions', {
-      resource: 'solutions/virtualEvents/webinars/w1/sessions',
+      resource: 'solutions/virtualEvents/events',
       changeType: 'created',
     });
 

@@ -7,7 +7,10 @@
  *    here: bad input never reaches the table (where an id with '/' fails the read) and never reaches
  *    `JSON.stringify` (which throws on deep nesting), so it can never be mistaken for a storage outage.
  *    A change whose resource has an id that is `.` or `..` or decodes to a path separator is refused too
- *    (`unsafeResourceId`): sent to Graph, it would name another resource.
+ *    (`unsafeResourceId`): sent to Graph, it would name another resource. A change whose resource names a
+ *    collection of a kind with `itemInResourceData` (Teams virtual event sessions) carries on as about the item
+ *    `resourceData.id` names, `{collection}/{id}`, in the stored payload too, or is refused when it names none
+ *    (`itemOfCollectionNotification`): this is the one place a notification's resource is rewritten.
  * 2. `verifyNotification`: its subscription must be one this app owns, its tenant must be the
  *    subscription's tenant, its clientState must equal the stored one (compared in constant time; the
  *    stored one is hashed once per subscription record, the presented one once per distinct value in a
@@ -17,6 +20,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { NotificationItem } from '../notifications';
 import {
   hasUnsafeCanonicalId,
+  itemOfCollectionNotification,
   kindOfNotificationResource,
   normalizeResourcePath,
   subscriptionScope,
@@ -84,10 +88,16 @@ export function checkItemShape(item: NotificationItem): ShapeCheck {
   if (isNestedDeeperThan(item.payload, MAX_ITEM_DEPTH))
     return { problem: `item: nested deeper than ${MAX_ITEM_DEPTH} levels` };
   if (item.kind === 'lifecycle') return { checked: { item, canonicalResource: undefined } };
-  const canonicalResource = normalizeResourcePath(item.resource, item.tenantId);
-  if (hasUnsafeCanonicalId(canonicalResource) && isReadFromGraph(item.resource))
-    return { problem: "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)" };
-  return { checked: { item, canonicalResource } };
+  const named = normalizeResourcePath(item.resource, item.tenantId);
+  const inCollection = itemOfCollectionNotification(named, item.resource, item.payload.resourceData, item.tenantId);
+  if (inCollection === undefined) {
+    if (hasUnsafeCanonicalId(named) && isReadFromGraph(item.resource))
+      return { problem: "resource: unsafeResourceId (an id is '.' or '..' or decodes to a path separator)" };
+    return { checked: { item, canonicalResource: named } };
+  }
+  if (inCollection.problem !== undefined) return { problem: inCollection.problem };
+  const { resource, path } = inCollection;
+  return { checked: { item: { ...item, resource, payload: { ...item.payload, resource } }, canonicalResource: path } };
 }
 
 /**

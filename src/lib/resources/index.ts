@@ -8,6 +8,7 @@ export {
   sinkBlobName,
 } from './resourcePath';
 export { notificationWithinSubscription, subscriptionScope } from './notificationScope';
+export { itemOfCollectionNotification, type CollectionNotificationItem } from './collectionNotification';
 export {
   kindOfNotificationResource,
   kindOfStoredSubscription,

@@ -10,6 +10,7 @@ import { MEETING_FAMILY_KINDS } from './families/meetingKinds';
 import { SCHEDULE_KINDS } from './families/scheduleKinds';
 import { TEAMS_FAMILY_KINDS } from './families/teamsKinds';
 import { TENANT_SERVICE_KINDS } from './families/tenantServiceKinds';
+import { VIRTUAL_EVENT_KINDS } from './families/virtualEventKinds';
 import { NO_RESYNC } from './families/sharedRules';
 import { canonicalId, encodeResourceId, normalizeResourcePath } from './resourcePath';
 
@@ -60,6 +61,10 @@ export const RESOURCE_KIND_NAMES = [
   'scheduleItem',
   // Teams approvals (src/lib/resources/families/approvalKinds.ts)
   'approvalItem',
+  // Teams virtual events (src/lib/resources/families/virtualEventKinds.ts)
+  'virtualEvent',
+  'virtualEventSession',
+  'virtualEventRegistration',
   // A resource the table does not list, subscribed with `unlisted: true` (UNLISTED_KIND).
   'unlisted',
 ] as const;
@@ -142,6 +147,15 @@ export interface ResourceKind {
    * event: `$filter=isFetchable eq true`), sent on create.
    */
   readonly notificationQueryOptions?: string;
+  /**
+   * Matches the canonical `resource` of a notification that names the COLLECTION and leaves the item to
+   * `resourceData.id` (Teams virtual event sessions and registrations: `solutions/virtualEvents/webinars/{id}/sessions`,
+   * Microsoft's "Get change notifications for Microsoft Teams virtual event updates"). Ingest then reads the
+   * notification as about `{collection}/{id}` everywhere after it (scope check, sink key, read, tombstone), so one
+   * resource has one key however Graph names it; one naming the collection without a usable id is refused
+   * (`itemOfCollectionNotification`). Kinds whose notifications name the item leave it out.
+   */
+  readonly itemInResourceData?: RegExp;
 }
 
 /** `users/{id}/mailfolders/{f}/messages` → `users/{id}`: the mailbox or contact book owner part of a path. */
@@ -267,6 +281,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   ...TENANT_SERVICE_KINDS,
   ...SCHEDULE_KINDS,
   ...APPROVAL_KINDS,
+  ...VIRTUAL_EVENT_KINDS,
 ];
 
 /**

@@ -30,7 +30,7 @@ const NAVIGATION_NAMES = new Set(
     'onlineMeetings', 'transcripts', 'recordings', 'copilot', 'interactionHistory', 'interactions', 'security', 'alerts',
     'print', 'printers', 'jobs', 'taskDefinitions', 'schedule', 'shifts', 'openShiftChangeRequests',
     'swapShiftsChangeRequests', 'offerShiftRequests', 'timeOffRequests', 'solutions', 'approval', 'approvalItems',
-    'appCatalogs', 'teamsApps',
+    'appCatalogs', 'teamsApps', 'virtualEvents', 'webinars', 'townhalls', 'sessions', 'registrations',
   ].map((name) => name.toLowerCase()),
 );
 

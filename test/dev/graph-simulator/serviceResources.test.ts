@@ -135,13 +135,13 @@ describe('Teams meetings, Copilot, security, print and Shifts subscriptions', ()
   });
 
   it('refuses a resource it does not know unless acceptUnknownResources, then notifies its items as {collection}/{id}', async () => {
-    const refused = await create('solutions/virtualEvents/webinars/w1/sessions', 'created');
+    const refused = await create('solutions/virtualEvents/events', 'created');
     await world.restart({ subscriptions: { acceptUnknownResources: true } });
-    const accepted = await create('/solutions/virtualEvents/webinars/w1/sessions/', 'created,deleted');
+    const accepted = await create('/solutions/virtualEvents/events/', 'created,deleted');
     const item = world.graph.sim.mutate(TENANT_ID, {
       kind: 'unknownItem',
       op: 'create',
-      collection: 'solutions/virtualEvents/webinars/w1/sessions',
+      collection: 'solutions/virtualEvents/events',
     });
     await world.graph.sim.clock.settle();
 
@@ -151,7 +151,7 @@ describe('Teams meetings, Copilot, security, print and Shifts subscriptions', ()
     });
     expect(accepted.status).toBe(201);
     expect(world.receiver.notifications().map((notified) => [notified.changeType, notified.resource])).toEqual([
-      ['created', `solutions/virtualEvents/webinars/w1/sessions/${String(item?.id)}`],
+      ['created', `solutions/virtualEvents/events/${String(item?.id)}`],
     ]);
   });
 });
@@ -193,6 +193,138 @@ describe('Teams approvals', () => {
       ['deleted', `solutions/approval/approvalItems('${id}')`],
     ]);
     expect(read).toMatchObject({ status: 403, json: { error: { code: 'Forbidden' } } });
+  });
+});
+
+describe('Teams virtual events', () => {
+  const webinars = 'solutions/virtualEvents/webinars';
+
+  it("takes a day with a lifecycle URL past an hour, basic notifications only and the page's change types", async () => {
+    const { sim } = world.graph;
+    const webinar = String(sim.mutate(TENANT_ID, { kind: 'virtualEvent', op: 'create', collection: webinars })?.id);
+    const tooLong = await create(`${webinars}/${webinar}/sessions`, 'created', 1_441);
+    const noLifecycle = await create(`${webinars}/${webinar}/sessions`, 'created', 120);
+    const deletes = await create(`${webinars}/${webinar}/registrations`, 'created,deleted');
+    const webinarCreated = await create(`${webinars}/${webinar}`, 'created');
+    const rich = await world.graph.call('POST', '/subscriptions', {
+      changeType: 'created',
+      notificationUrl: world.receiver.url,
+      resource: `${webinars}/${webinar}/sessions`,
+      expirationDateTime: inMinutes(sim, 50),
+      includeResourceData: true,
+      encryptionCertificate: 'MIIB',
+      encryptionCertificateId: 'c1',
+    });
+    const townHallRegistrations = await create('solutions/virtualEvents/townhalls/t1/registrations', 'created');
+    const tenantWide = await create('solutions/virtualEvents/events', 'created');
+
+    expect(tooLong.status).toBe(400);
+    expect(noLifecycle.status).toBe(400);
+    expect(deletes.status).toBe(400);
+    expect(webinarCreated.status).toBe(400);
+    expect(rich.status).toBe(400);
+    expect(townHallRegistrations.status).toBe(400);
+    expect(tenantWide.status).toBe(400);
+  });
+
+  it("names a session's or registration's collection in resource and the item's path in resourceData, as Microsoft's examples do, and reads each with VirtualEvent.Read.All", async () => {
+    const { sim } = world.graph;
+    const webinar = String(sim.mutate(TENANT_ID, { kind: 'virtualEvent', op: 'create', collection: webinars })?.id);
+    const sessions = `${webinars}/${webinar}/sessions`;
+    const registrations = `${webinars}/${webinar}/registrations`;
+    const subscribed = await Promise.all([
+      create(`${webinars}/${webinar}`, 'updated'),
+      create(sessions, 'created,updated'),
+      create(registrations, 'created'),
+    ]);
+    const session = String(
+      sim.mutate(TENANT_ID, { kind: 'virtualEventSession', op: 'create', collection: sessions })?.id,
+    );
+    sim.mutate(TENANT_ID, {
+      kind: 'virtualEventSession',
+      op: 'update',
+      collection: sessions,
+      id: session,
+      data: { subject: 'Q&A' },
+    });
+    const registration = String(
+      sim.mutate(TENANT_ID, { kind: 'virtualEventRegistration', op: 'create', collection: registrations })?.id,
+    );
+    sim.mutate(TENANT_ID, {
+      kind: 'virtualEvent',
+      op: 'update',
+      collection: webinars,
+      id: webinar,
+      data: { status: 'published' },
+    });
+    const otherWebinar = String(
+      sim.mutate(TENANT_ID, { kind: 'virtualEvent', op: 'create', collection: webinars })?.id,
+    );
+    sim.mutate(TENANT_ID, {
+      kind: 'virtualEventSession',
+      op: 'create',
+      collection: `${webinars}/${otherWebinar}/sessions`,
+    });
+    const deleted = (() => {
+      try {
+        sim.mutate(TENANT_ID, { kind: 'virtualEventSession', op: 'delete', collection: sessions, id: session });
+        return 'deleted';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    await sim.clock.settle();
+    const reads = await Promise.all([
+      world.graph.call('GET', `/${webinars}/${webinar}`),
+      world.graph.call('GET', `/${sessions}/${session}`),
+      world.graph.call('GET', `/${registrations}/${registration}`),
+    ]);
+
+    expect(subscribed.map((answer) => answer.status)).toEqual([201, 201, 201]);
+    expect(world.receiver.notifications().map((item) => [item.changeType, item.resource, item.resourceData])).toEqual([
+      [
+        'created',
+        sessions,
+        {
+          '@odata.id': `${sessions}/${session}`,
+          '@odata.type': '#microsoft.graph.virtualEventSession',
+          id: `${sessions}/${session}`,
+        },
+      ],
+      [
+        'updated',
+        sessions,
+        {
+          '@odata.id': `${sessions}/${session}`,
+          '@odata.type': '#microsoft.graph.virtualEventSession',
+          id: `${sessions}/${session}`,
+        },
+      ],
+      [
+        'created',
+        registrations,
+        {
+          '@odata.id': `${registrations}/${registration}`,
+          '@odata.type': '#microsoft.graph.virtualEventRegistration',
+          id: `${registrations}/${registration}`,
+        },
+      ],
+      [
+        'updated',
+        `${webinars}/${webinar}/`,
+        {
+          '@odata.id': `${webinars}/${webinar}/`,
+          '@odata.type': '#microsoft.graph.virtualEvent',
+          id: `${webinars}/${webinar}/`,
+        },
+      ],
+    ]);
+    expect(deleted).toContain('Graph reports no deletion');
+    expect(reads.map((read) => [read.status, (read.json as { id?: unknown }).id])).toEqual([
+      [200, webinar],
+      [200, session],
+      [200, registration],
+    ]);
   });
 });
 

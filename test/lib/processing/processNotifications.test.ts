@@ -292,8 +292,8 @@ describe('processNotifications', () => {
     const { graph, sink, failures, deps } = setup();
     const item = {
       ...messageItem('x'),
-      subscriptionId: 'sub-webinar-sessions',
-      resource: 'solutions/virtualEvents/webinars/w1/sessions/a1',
+      subscriptionId: 'sub-virtual-events',
+      resource: 'solutions/virtualEvents/events/a1',
     };
 
     const result = await processNotifications(envelope([item]), deps);
@@ -301,11 +301,9 @@ describe('processNotifications', () => {
     expect(graph.reads).toBe(0);
     expect(failures.failures.size).toBe(0);
     expect(result.writes.written).toBe(1);
-    expect(
-      sink.states.get(MemoryChangeSink.key(TENANT_ID, 'solutions/virtualEvents/webinars/w1/sessions/a1')),
-    ).toMatchObject({
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, 'solutions/virtualevents/events/a1'))).toMatchObject({
       changeType: 'updated',
-      subscriptionId: 'sub-webinar-sessions',
+      subscriptionId: 'sub-virtual-events',
       observedAt: '2026-05-01T10:00:00.000Z',
       body: item,
     });
@@ -313,7 +311,7 @@ describe('processNotifications', () => {
 
   it('writes a tombstone for a deleted resource of no listed kind', async () => {
     const { sink, deps } = setup();
-    const resource = 'solutions/virtualEvents/webinars/w1/sessions/a1';
+    const resource = 'solutions/virtualEvents/events/a1';
     await processNotifications(envelope([{ ...messageItem('x'), resource }]), deps);
 
     await processNotifications(
@@ -321,7 +319,7 @@ describe('processNotifications', () => {
       deps,
     );
 
-    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, resource))).toMatchObject({
+    expect(sink.states.get(MemoryChangeSink.key(TENANT_ID, resource.toLowerCase()))).toMatchObject({
       changeType: 'deleted',
       body: undefined,
     });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeResourceId,
   isNavigationName,
+  itemOfCollectionNotification,
   kindOfNotificationResource,
   kindOfStoredSubscription,
   kindOfSubscriptionResource,
@@ -13,6 +14,7 @@ import {
   UNLISTED_KIND,
 } from '../../../src/lib/resources';
 import { planSubscription, SubscriptionRuleViolated } from '../../../src/lib/subscriptions';
+import { TENANT_ID } from '../../support/notificationFactories';
 import { subscriptionSettings } from '../../support/subscriptionSettings';
 
 const NOW = new Date('2026-05-01T10:00:00Z');
@@ -77,6 +79,11 @@ describe('resource families', () => {
     ['/Solutions/Approval/ApprovalItems/', 'approvalItem'],
     ['teams/t1/channels/19:c@thread.tacv2/messages', 'channelMessage'],
     ["teams('t1')/channels('19:c@thread.tacv2')/messages", 'channelMessage'],
+    ['solutions/virtualEvents/webinars/w1', 'virtualEvent'],
+    ['solutions/virtualEvents/townhalls/t1', 'virtualEvent'],
+    ['solutions/virtualEvents/webinars/w1/sessions', 'virtualEventSession'],
+    ['solutions/virtualevents/townhalls/t1/sessions', 'virtualEventSession'],
+    ['solutions/virtualEvents/webinars/w1/registrations', 'virtualEventRegistration'],
     // The existing kinds keep theirs.
     ['chats/19:a/messages', 'chatMessage'],
     ['groups', 'group'],
@@ -109,6 +116,11 @@ describe('resource families', () => {
     ["teams('t1')/schedule/shifts('s1')", 'scheduleItem'],
     ["teams('t1')/schedule/timeOffRequests('r1')", 'scheduleItem'],
     ["solutions/approval/approvalItems('a1')", 'approvalItem'],
+    ['solutions/virtualEvents/webinars/w1/', 'virtualEvent'],
+    ['solutions/virtualevents/townhalls/t1', 'virtualEvent'],
+    ['solutions/virtualEvents/webinars/w1/sessions/s1', 'virtualEventSession'],
+    ["solutions/virtualEvents/townhalls('t1')/sessions('s1')", 'virtualEventSession'],
+    ['solutions/virtualEvents/webinars/w1/registrations/r1', 'virtualEventRegistration'],
   ])('knows the notification resource %s as %s', (resource, kind) => {
     expect(kindOfNotificationResource(resource)?.name).toBe(kind);
   });
@@ -128,6 +140,13 @@ describe('resource families', () => {
       'appCatalogs/teamsApps/app1/installedToChats/messages',
       'appCatalogs/teamsApps/app1/installedToOnlineMeetings/getAllMessages',
       'solutions/approval/approvalItems/a1',
+      // Virtual event forms whose notifications name no item of the subscribed collection stay unlisted.
+      'solutions/virtualEvents/events',
+      "solutions/virtualEvents/events/getEventsFromOrganizers(organizerIds=['id1'])",
+      'solutions/virtualEvents/webinars/w1/getAttendanceReports',
+      'solutions/virtualEvents/webinars/w1/getVideoOnDemandPublication',
+      "solutions/virtualEvents/webinars/getByUserRole(role='organizer')",
+      'solutions/virtualEvents/townhalls/t1/registrations',
     ])
       expect(kindOfSubscriptionResource(resource), resource).toBeUndefined();
   });
@@ -153,6 +172,39 @@ describe('resource families', () => {
     // Microsoft documents no read, notification shape nor lifecycle rule for approvals: the conservative reading.
     expect(rules('approvalItem')).toEqual(['notificationsOnly', 43_200, 'created,updated,deleted', 60]);
     expect(RESOURCE_KINDS.find((kind) => kind.name === 'approvalItem')?.supportsRichNotifications).toBe(false);
+    // Virtual events: a day at most, basic notifications only, no deletion reported; the lifecycle rule is Teams'.
+    expect(rules('virtualEvent')).toEqual(['mirrored', 1_440, 'updated', 60]);
+    expect(rules('virtualEventSession')).toEqual(['mirrored', 1_440, 'created,updated', 60]);
+    expect(rules('virtualEventRegistration')).toEqual(['mirrored', 1_440, 'created,updated', 60]);
+    for (const name of ['virtualEvent', 'virtualEventSession', 'virtualEventRegistration'])
+      expect(RESOURCE_KINDS.find((kind) => kind.name === name)?.supportsRichNotifications, name).toBe(false);
+  });
+
+  it("covers one webinar's own notifications and items, not another's", () => {
+    expect(
+      notificationWithinSubscription('solutions/virtualEvents/webinars/w1', 'solutions/virtualEvents/webinars/w1/'),
+    ).toBe(true);
+    expect(
+      notificationWithinSubscription('solutions/virtualEvents/webinars/w1', 'solutions/virtualEvents/webinars/w2/'),
+    ).toBe(false);
+    expect(
+      notificationWithinSubscription(
+        'solutions/virtualEvents/webinars/w1/sessions',
+        'solutions/virtualEvents/webinars/w1/sessions/s1',
+      ),
+    ).toBe(true);
+    expect(
+      notificationWithinSubscription(
+        'solutions/virtualEvents/webinars/w1/sessions',
+        'solutions/virtualEvents/webinars/w2/sessions/s1',
+      ),
+    ).toBe(false);
+    expect(
+      notificationWithinSubscription(
+        'solutions/virtualEvents/webinars/w1/sessions',
+        'solutions/virtualEvents/webinars/w1/registrations/r1',
+      ),
+    ).toBe(false);
   });
 
   it('covers the chats or meetings a Teams app is installed in with the app-catalog forms, as Graph names them', () => {
@@ -245,6 +297,20 @@ describe('resource families', () => {
     fc.assert(
       fc.property(id, id, id, (a, b, c) => {
         const e = encodeResourceId;
+        // Virtual event sessions and registrations: the collection in resource and the item in resourceData.id (bare
+        // or as Microsoft's examples write it, the whole path), or the item's own path, meet on the key of the read.
+        for (const collection of [
+          `solutions/virtualEvents/webinars/${e(a)}/sessions`,
+          `solutions/virtualEvents/townhalls/${e(a)}/sessions`,
+          `solutions/virtualEvents/webinars/${e(a)}/registrations`,
+        ]) {
+          const key = `${normalizeResourcePath(collection)}/${e(b)}`;
+          const named = normalizeResourcePath(collection, TENANT_ID);
+          for (const id of [b, `${collection}/${b}`, `/${collection}/${b}/`])
+            expect(itemOfCollectionNotification(named, collection, { id }, TENANT_ID)?.path, id).toBe(key);
+          expect(normalizeResourcePath(`${collection}/${b}`)).toBe(key);
+          expect(normalizeResourcePath(`${collection}(${quoted(b)})`)).toBe(key);
+        }
         const cases: [readonly string[], string][] = [
           [
             [`chats(${quoted(a)})/messages(${quoted(b)})`, `chats/${e(a)}/messages/${e(b)}`],
@@ -358,7 +424,7 @@ describe('unlisted resources', () => {
   it('refuses a resource the table does not list, naming the families and how to opt in', () => {
     const act = () =>
       planSubscription(
-        { resource: 'solutions/virtualEvents/webinars/w1/sessions', changeType: 'created' },
+        { resource: 'solutions/virtualEvents/events', changeType: 'created' },
         subscriptionSettings,
         NOW,
       );
@@ -370,7 +436,7 @@ describe('unlisted resources', () => {
 
   it('subscribes to it at the notificationsOnly level with a warning, renewed within the shortest lifetime', () => {
     const plan = planSubscription(
-      { resource: 'solutions/virtualEvents/webinars/w1/sessions', changeType: 'created', unlisted: true },
+      { resource: 'solutions/virtualEvents/events', changeType: 'created', unlisted: true },
       subscriptionSettings,
       NOW,
     );
@@ -378,7 +444,7 @@ describe('unlisted resources', () => {
     expect(plan.kind).toBe(UNLISTED_KIND);
     expect(plan.warnings).toEqual([expect.stringContaining('notificationsOnly')]);
     expect(Date.parse(plan.expirationDateTime) - NOW.getTime()).toBeLessThanOrEqual(60 * 60_000);
-    expect(kindOfStoredSubscription('solutions/virtualEvents/webinars/w1/sessions')).toBe(UNLISTED_KIND);
+    expect(kindOfStoredSubscription('solutions/virtualEvents/events')).toBe(UNLISTED_KIND);
   });
 
   it('keeps a listed resource at its own level when unlisted is given too, without a warning', () => {

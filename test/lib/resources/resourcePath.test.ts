@@ -235,7 +235,7 @@ describe('resource kinds', () => {
 
   it('knows nothing of unsupported resources', () => {
     expect(kindOfSubscriptionResource('print/printers')).toBeUndefined();
-    expect(kindOfNotificationResource('solutions/virtualEvents/webinars/w1/sessions/a1')).toBeUndefined();
+    expect(kindOfNotificationResource('solutions/virtualEvents/events/a1')).toBeUndefined();
   });
 });
 

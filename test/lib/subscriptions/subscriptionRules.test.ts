@@ -30,7 +30,7 @@ describe('subscription rules (checked before Graph is called)', () => {
   it.each([
     [
       'a resource the table does not list',
-      { resource: 'solutions/virtualEvents/webinars/w1/sessions', changeType: 'updated' },
+      { resource: 'solutions/virtualEvents/events', changeType: 'updated' },
       'supported-resource',
     ],
     [

@@ -19,6 +19,7 @@ const TEAMS_PAGE = 'https://learn.microsoft.com/graph/teams-changenotifications-
 const MEETING_ARTEFACTS_PAGE =
   'https://learn.microsoft.com/graph/teams-changenotifications-callrecording-and-calltranscript';
 const PRINT_PAGE = 'https://learn.microsoft.com/graph/universal-print-webhook-notifications';
+const VIRTUAL_EVENT_PAGE = 'https://learn.microsoft.com/graph/changenotifications-for-virtualevent';
 
 export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKindFacts>> = {
   user: {
@@ -224,6 +225,24 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     forms: ['solutions/approval/approvalItems'],
     permission: 'ApprovalSolution.ReadWrite.All',
     page: 'https://learn.microsoft.com/graph/api/resources/subscription',
+  },
+  virtualEvent: {
+    family: 'Teams virtual events (webinars, town halls)',
+    forms: ['solutions/virtualEvents/webinars/{id}', 'solutions/virtualEvents/townhalls/{id}'],
+    permission: 'VirtualEvent.Read.All',
+    page: VIRTUAL_EVENT_PAGE,
+  },
+  virtualEventSession: {
+    family: 'Teams virtual event sessions',
+    forms: ['solutions/virtualEvents/webinars/{id}/sessions', 'solutions/virtualEvents/townhalls/{id}/sessions'],
+    permission: 'VirtualEvent.Read.All',
+    page: VIRTUAL_EVENT_PAGE,
+  },
+  virtualEventRegistration: {
+    family: 'Teams webinar registrations',
+    forms: ['solutions/virtualEvents/webinars/{id}/registrations'],
+    permission: 'VirtualEvent.Read.All',
+    page: VIRTUAL_EVENT_PAGE,
   },
   unlisted: {
     family: 'Any other resource (opt in with unlisted)',
