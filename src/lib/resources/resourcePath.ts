@@ -165,26 +165,29 @@ export function normalizeResourcePath(resource: string, tenantId?: string): stri
   const parts: string[] = [];
   // The navigation name the next id belongs to, when the previous part was one.
   let nav: string | undefined;
-  const pushId = (id: string): void => {
-    parts.push(encodeResourceId(canonicalId(nav, id, tenantId)));
-    nav = undefined;
-  };
   for (const segment of splitSegments(meetingByJoinWebUrl(resource))) {
     const call = segment.endsWith(')') ? NAME_CALL.exec(segment) : null;
-    const name = call?.[1];
-    if (call !== null && name !== undefined && NAVIGATION_NAMES.has(name.toLowerCase())) {
+    const name = call?.[1]?.toLowerCase();
+    let id: string;
+    if (call !== null && name !== undefined && NAVIGATION_NAMES.has(name)) {
       const [, , quoted, bare] = call;
-      const id = quoted === undefined ? (bare ?? '') : quoted.replace(/''/g, "'");
-      nav = name.toLowerCase();
+      nav = name;
       parts.push(nav);
-      if (id !== '') pushId(id);
-    } else if (NAVIGATION_NAMES.has(segment.toLowerCase())) {
-      nav = segment.toLowerCase();
-      parts.push(nav);
+      id = quoted === undefined ? (bare ?? '') : quoted.replace(/''/g, "'");
+      if (id === '') continue;
     } else {
+      const lower = segment.toLowerCase();
+      if (NAVIGATION_NAMES.has(lower)) {
+        nav = lower;
+        parts.push(nav);
+        continue;
+      }
       // Anything else, `x('y')` after an id included, is one id: never split, so it cannot meet `x/y`.
-      pushId(segment);
+      id = segment;
     }
+    // No closure for this step: the function runs for every notification item on the ingest path.
+    parts.push(encodeResourceId(canonicalId(nav, id, tenantId)));
+    nav = undefined;
   }
   return parts.join('/');
 }
