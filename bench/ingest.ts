@@ -53,7 +53,12 @@ interface Figures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly messages: number;
+  /** POSTs answered 503 (storage did not take the messages in time) and sent again, as Graph retries them. */
+  readonly retried: number;
 }
+
+/** How often the design comparison sends one POST before it gives up on storage. */
+const MAX_POST_ATTEMPTS = 10;
 
 async function run(connectionString: string, label: string, maxItemsPerMessage: number | undefined): Promise<Figures> {
   const services = buildServices(
@@ -84,12 +89,18 @@ async function run(connectionString: string, label: string, maxItemsPerMessage: 
     ),
   );
   const url = 'http://localhost:7071/api/notifications';
+  let retried = 0;
+  // A 503 says storage did not take the messages in time: Graph sends the POST again, and so does the bench.
   const post = async (body: string): Promise<number> => {
-    const { context } = invocationContext();
     const started = performance.now();
-    const response = await handleWebhook('notifications', postRequest(url, body), context, () => deps);
-    if (response.status !== 202) throw new Error(`unexpected status ${response.status}`);
-    return performance.now() - started;
+    for (let attempt = 1; ; attempt += 1) {
+      const { context } = invocationContext();
+      const response = await handleWebhook('notifications', postRequest(url, body), context, () => deps);
+      if (response.status === 202) return performance.now() - started;
+      if (response.status !== 503 || attempt === MAX_POST_ATTEMPTS)
+        throw new Error(`unexpected status ${response.status} (attempt ${attempt})`);
+      retried += 1;
+    }
   };
 
   // Warm-up: create the queue, fill the subscription cache, let the JIT settle.
@@ -115,6 +126,7 @@ async function run(connectionString: string, label: string, maxItemsPerMessage: 
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     messages: properties.approximateMessagesCount ?? Number.NaN,
+    retried,
   };
 }
 
@@ -262,12 +274,12 @@ async function main(): Promise<void> {
     const packed = await run(azurite.connectionString, 'packed', undefined);
     const single = await run(azurite.connectionString, 'single', 1);
     const row = (name: string, f: Figures) =>
-      `${name.padEnd(28)} ${f.notificationsPerSecond.toFixed(0).padStart(10)} ${f.p50Ms.toFixed(1).padStart(9)} ${f.p99Ms.toFixed(1).padStart(9)} ${String(f.messages).padStart(10)}`;
+      `${name.padEnd(28)} ${f.notificationsPerSecond.toFixed(0).padStart(10)} ${f.p50Ms.toFixed(1).padStart(9)} ${f.p99Ms.toFixed(1).padStart(9)} ${String(f.messages).padStart(10)} ${String(f.retried).padStart(8)}`;
     console.log(
       `ingest benchmark: ${COLLECTIONS} collections x ${ITEMS_PER_COLLECTION} notifications, ${CONCURRENCY} concurrent POSTs, Azurite on loopback`,
     );
     console.log(
-      `${'design'.padEnd(28)} ${'notif/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'messages'.padStart(10)}`,
+      `${'design'.padEnd(28)} ${'notif/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'messages'.padStart(10)} ${'retried'.padStart(8)}`,
     );
     console.log(row('packed (this app)', packed));
     console.log(row('one message per notification', single));
