@@ -137,7 +137,7 @@ async function verifyAgainstSubscriptions(
   const accepted: NotificationItem[] = [];
   for (const candidate of candidates) {
     const verdict = verifyNotification(candidate, subscriptions.get(candidate.item.subscriptionId), digestOf);
-    if (verdict.accepted) accepted.push(candidate.item);
+    if (verdict.accepted) accepted.push(verdict.item ?? candidate.item);
     else rejections.add(verdict.reason);
   }
   return accepted;

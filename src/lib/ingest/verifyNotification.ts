@@ -10,18 +10,22 @@
  *    (`unsafeResourceId`): sent to Graph, it would name another resource. A change whose resource names a
  *    collection of a kind with `itemInResourceData` (Teams virtual event sessions) carries on as about the item
  *    `resourceData.id` names, `{collection}/{id}`, in the stored payload too, or is refused when it names none
- *    (`itemOfCollectionNotification`): this is the one place a notification's resource is rewritten.
+ *    (`itemOfCollectionNotification`).
  * 2. `verifyNotification`: its subscription must be one this app owns, its tenant must be the
  *    subscription's tenant, its clientState must equal the stored one (compared in constant time; the
  *    stored one is hashed once per subscription record, the presented one once per distinct value in a
  *    request), and a change's resource must lie inside the subscription's resource (`subscriptionScope`).
+ *    A change naming an unlisted subscription's own resource, a collection, carries on as about the item its
+ *    `resourceData.id` names (`unlistedItem`). These two are the only places a notification's resource is rewritten.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NotificationItem } from '../notifications';
 import {
+  collectionItemResource,
   hasUnsafeCanonicalId,
   itemOfCollectionNotification,
   kindOfNotificationResource,
+  kindOfSubscriptionResource,
   normalizeResourcePath,
   subscriptionScope,
 } from '../resources';
@@ -37,7 +41,13 @@ export type ItemRejectionReason = Extract<
   'invalidItem' | 'unknownSubscription' | 'clientStateMismatch' | 'tenantMismatch' | 'outsideSubscription'
 >;
 
-export type Verdict = { readonly accepted: true } | { readonly accepted: false; readonly reason: ItemRejectionReason };
+export type Verdict =
+  | {
+      readonly accepted: true;
+      /** The item as it goes on, when verification named it anew (an unlisted collection's item, `unlistedItem`). */
+      readonly item?: NotificationItem;
+    }
+  | { readonly accepted: false; readonly reason: ItemRejectionReason };
 
 /** Deepest nesting of objects and arrays accepted in one item (the item itself is level 1). */
 export const MAX_ITEM_DEPTH = 32;
@@ -109,6 +119,8 @@ interface SubscriptionFacts {
   readonly clientStateDigest: Buffer;
   readonly tenantId: string;
   readonly covers: (canonicalResource: string) => boolean;
+  /** The canonical path of an unlisted subscription (no kind in the registry); undefined for a listed one. */
+  readonly unlistedPath: string | undefined;
 }
 
 const factsByRecord = new WeakMap<SubscriptionRecord, SubscriptionFacts>();
@@ -120,6 +132,7 @@ function factsOf(subscription: SubscriptionRecord): SubscriptionFacts {
       clientStateDigest: secretDigest(subscription.clientState),
       tenantId: subscription.tenantId.toLowerCase(),
       covers: subscriptionScope(subscription.resource, subscription.tenantId),
+      unlistedPath: unlistedPathOf(subscription),
     };
     factsByRecord.set(subscription, facts);
   }
@@ -144,5 +157,29 @@ export function verifyNotification(
   // A clientState is no secret to whoever saw one genuine POST: it vouches for its own subscription's resources only.
   if (canonicalResource !== undefined && !facts.covers(canonicalResource))
     return { accepted: false, reason: 'outsideSubscription' };
+  if (item.kind === 'change' && facts.unlistedPath !== undefined && canonicalResource === facts.unlistedPath)
+    return unlistedItem(item);
   return { accepted: true };
+}
+
+function unlistedPathOf(subscription: SubscriptionRecord): string | undefined {
+  const path = normalizeResourcePath(subscription.resource, subscription.tenantId);
+  return kindOfSubscriptionResource(path) === undefined ? path : undefined;
+}
+
+/**
+ * A change notification naming an unlisted subscription's own resource, its collection, may name the item only in
+ * `resourceData.id` (the tenant-wide forms of Teams virtual events do): it goes on as about `{collection}/{id}`, so each
+ * item keeps its own blob instead of every notification overwriting the collection's. The id is opaque, one key segment
+ * under the collection whatever it holds, so it stays inside the subscription; with no id the collection is the key.
+ */
+function unlistedItem(item: Extract<NotificationItem, { kind: 'change' }>): Verdict {
+  const { resourceData } = item.payload;
+  const id =
+    typeof resourceData === 'object' && resourceData !== null
+      ? (resourceData as Readonly<Record<string, unknown>>).id
+      : undefined;
+  if (typeof id !== 'string' || id === '') return { accepted: true };
+  const resource = collectionItemResource(item.resource, id);
+  return { accepted: true, item: { ...item, resource, payload: { ...item.payload, resource } } };
 }

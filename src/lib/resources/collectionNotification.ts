@@ -58,8 +58,7 @@ export function itemOfCollectionNotification(
   if (typeof id !== 'string' || id === '')
     return { problem: 'resourceData.id: required when resource names a collection' };
   const isPath = id.includes('/');
-  // One segment: the collection as Graph wrote it, keyed by the id (OData key syntax keeps any character the id holds).
-  const itemResource = isPath ? id : `${resource.replace(/\/+$/, '')}('${id.replaceAll("'", "''")}')`;
+  const itemResource = isPath ? id : collectionItemResource(resource, id);
   const path = normalizeResourcePath(itemResource, tenantId);
   const rest = path.startsWith(`${canonicalResource}/`) ? path.slice(canonicalResource.length + 1) : '';
   const namesOneItem = isPath ? rest !== '' && !rest.includes('/') : rest === encodeResourceId(id);
@@ -67,4 +66,13 @@ export function itemOfCollectionNotification(
   if (hasUnsafeCanonicalId(path))
     return { problem: "resourceData.id: unsafeResourceId (the id is '.' or '..' or decodes to a path separator)" };
   return { path, resource: itemResource };
+}
+
+/**
+ * The resource of item `id` of the collection `resource` names, as Graph wrote the collection, keyed by the id in
+ * OData key syntax, which keeps any character the id holds inside one segment: `normalizeResourcePath` makes it
+ * `{collection}/{id}`.
+ */
+export function collectionItemResource(resource: string, id: string): string {
+  return `${resource.replace(/\/+$/, '')}('${id.replaceAll("'", "''")}')`;
 }

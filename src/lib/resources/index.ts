@@ -8,7 +8,11 @@ export {
   sinkBlobName,
 } from './resourcePath';
 export { notificationWithinSubscription, subscriptionScope } from './notificationScope';
-export { itemOfCollectionNotification, type CollectionNotificationItem } from './collectionNotification';
+export {
+  collectionItemResource,
+  itemOfCollectionNotification,
+  type CollectionNotificationItem,
+} from './collectionNotification';
 export {
   kindOfNotificationResource,
   kindOfStoredSubscription,

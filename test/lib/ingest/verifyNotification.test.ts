@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkItemShape } from '../../../src/lib/ingest/verifyNotification';
+import { checkItemShape, verifyNotification } from '../../../src/lib/ingest/verifyNotification';
 import { parseNotificationItem, type NotificationItem } from '../../../src/lib/notifications';
-import { TENANT_ID } from '../../support/notificationFactories';
+import { normalizeResourcePath } from '../../../src/lib/resources';
+import { presentedSecretDigests } from '../../../src/lib/shared/constantTimeEquals';
+import { subscriptionRecord, TENANT_ID } from '../../support/notificationFactories';
 
 const SUBSCRIPTION_ID = '5b1f0a55-7a2e-4e8e-9a2c-3d4f5a6b7c8d';
 
@@ -74,5 +76,56 @@ describe('checkItemShape: a notification that names a collection and the item in
     const item = changeAbout('Users/u1/Messages/m1', { id: 'm1' });
 
     expect(checkItemShape(item).checked?.item).toBe(item);
+  });
+});
+
+describe('verifyNotification: an unlisted collection that names its item in resourceData', () => {
+  const events = 'solutions/virtualEvents/events';
+  const record = subscriptionRecord({ subscriptionId: SUBSCRIPTION_ID, resource: events, clientState: 'state' });
+  const verify = (item: NotificationItem) => {
+    const { checked } = checkItemShape(item);
+    if (checked === undefined) throw new TypeError('the item failed its shape check');
+    return verifyNotification(checked, record, presentedSecretDigests());
+  };
+
+  it('carries each notification on as about its own item under the collection, so none overwrites another', () => {
+    // Microsoft's "Event created" example: the collection in resource, a webinar's path in resourceData.id.
+    const verdicts = ['w1', 'w2'].map((id) =>
+      verify(
+        changeAbout(events, {
+          '@odata.type': '#microsoft.graph.virtualEventWebinar',
+          id: `solutions/virtualEvents/webinars/${id}`,
+        }),
+      ),
+    );
+
+    const paths = verdicts.map((verdict) =>
+      verdict.accepted && verdict.item?.kind === 'change'
+        ? normalizeResourcePath(verdict.item.resource, TENANT_ID)
+        : undefined,
+    );
+    expect(paths).toEqual([
+      'solutions/virtualevents/events/solutions%2FvirtualEvents%2Fwebinars%2Fw1',
+      'solutions/virtualevents/events/solutions%2FvirtualEvents%2Fwebinars%2Fw2',
+    ]);
+    expect(verdicts[0]).toMatchObject({
+      item: { payload: { resource: "solutions/virtualEvents/events('solutions/virtualEvents/webinars/w1')" } },
+    });
+  });
+
+  it('leaves a notification naming an item, or the collection with no id, as Graph sent it', () => {
+    expect(verify(changeAbout(`${events}/e1`, { id: 'e1' }))).toEqual({ accepted: true });
+    expect(verify(changeAbout(events))).toEqual({ accepted: true });
+  });
+
+  it('names nothing anew for a listed subscription', () => {
+    const listed = subscriptionRecord({ subscriptionId: SUBSCRIPTION_ID, resource: 'users', clientState: 'state' });
+    const { checked } = checkItemShape(changeAbout('users', { id: 'u1' }));
+    if (checked === undefined) throw new TypeError('the item failed its shape check');
+
+    expect(verifyNotification(checked, listed, presentedSecretDigests())).toEqual({
+      accepted: false,
+      reason: 'outsideSubscription',
+    });
   });
 });
