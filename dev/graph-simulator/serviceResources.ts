@@ -268,9 +268,9 @@ function virtualEventTarget(segments: readonly string[], names: readonly string[
 /**
  * The app-catalog forms ("Create subscription"): `appCatalogs/teamsApps/{id}/installedToChats` (the chats themselves,
  * Chat.ReadBasic.WhereInstalled), `…/installedToChats/getAllMessages | getAllMembers` (Chat.Read.WhereInstalled,
- * ChatMember.Read.WhereInstalled; the export API's `model=B` only) and,
- * beta, `…/installedToOnlineMeetings/getAllTranscripts | getAllRecordings` (OnlineMeetingTranscript.Read.All,
- * OnlineMeetingRecording.Read.All). Each sees only the chats or meetings the app is installed in (`teamsAppId`).
+ * ChatMember.Read.WhereInstalled; the export API's `model=B` only) and, beta, `…/installedToOnlineMeetings/
+ * getAllTranscripts | getAllRecordings` (OnlineMeetingTranscript.Read.All, OnlineMeetingRecording.Read.All). Each
+ * sees only the chats or meetings the app is installed in (`teamsAppId`).
  */
 function appCatalogTarget(
   segments: readonly string[],

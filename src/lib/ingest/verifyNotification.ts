@@ -163,8 +163,9 @@ export function verifyNotification(
 }
 
 function unlistedPathOf(subscription: SubscriptionRecord): string | undefined {
-  const path = normalizeResourcePath(subscription.resource, subscription.tenantId);
-  return kindOfSubscriptionResource(path) === undefined ? path : undefined;
+  // The kind of the resource as stored: some kinds are told by its query (a meeting's join URL, presence's users).
+  if (kindOfSubscriptionResource(subscription.resource) !== undefined) return undefined;
+  return normalizeResourcePath(subscription.resource, subscription.tenantId);
 }
 
 /**

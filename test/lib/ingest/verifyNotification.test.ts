@@ -118,14 +118,14 @@ describe('verifyNotification: an unlisted collection that names its item in reso
     expect(verify(changeAbout(events))).toEqual({ accepted: true });
   });
 
-  it('names nothing anew for a listed subscription', () => {
-    const listed = subscriptionRecord({ subscriptionId: SUBSCRIPTION_ID, resource: 'users', clientState: 'state' });
-    const { checked } = checkItemShape(changeAbout('users', { id: 'u1' }));
+  it('names nothing anew for a listed subscription, one whose kind its query tells included', () => {
+    // A meeting's call events: the subscription and its notifications name the meeting by its join URL.
+    const joinUrl = 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_m1%40thread.v2/0';
+    const meeting = `communications/onlineMeetings/?$filter=JoinWebUrl eq '${joinUrl}'`;
+    const listed = subscriptionRecord({ subscriptionId: SUBSCRIPTION_ID, resource: meeting, clientState: 'state' });
+    const { checked } = checkItemShape(changeAbout(meeting, { id: 'event-1' }));
     if (checked === undefined) throw new TypeError('the item failed its shape check');
 
-    expect(verifyNotification(checked, listed, presentedSecretDigests())).toEqual({
-      accepted: false,
-      reason: 'outsideSubscription',
-    });
+    expect(verifyNotification(checked, listed, presentedSecretDigests())).toEqual({ accepted: true });
   });
 });
