@@ -56,7 +56,7 @@ export const processingSettings = {
   select: defineSetting({
     name: 'GRAPH_SELECT',
     description:
-      'JSON object mapping a resource kind read by id (user, group, message, event, contact, chatMessage, channelMessage, …) to the $select list used when fetching it, e.g. {"message":"id,subject,from,receivedDateTime"}. Kinds not listed are fetched with all default properties.',
+      'JSON object mapping a resource kind read by id (user, group, message, event, contact, chatMessage, channelMessage, …) to the $select list used when fetching it, e.g. {"message":"id,subject,from,receivedDateTime"}. Kinds not listed are fetched with all default properties. The list of a Teams message kind keeps deletedDateTime: it is how a read tells a deleted message.',
     default: '{}',
     whenWrong:
       'Malformed JSON or an unknown kind stops start-up; a wrong property list makes Graph answer 400 for every read of that kind (recorded as permanent failures).',
