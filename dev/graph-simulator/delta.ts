@@ -7,7 +7,7 @@
  */
 import type { TenantDirectory } from './directory.js';
 import { GraphHttpError } from './graphError.js';
-import type { JsonObject, StoredResource } from './model.js';
+import type { ChangeEvent, JsonObject, StoredResource } from './model.js';
 
 export interface DeltaScope {
   /** Change-log scope key (see `deltaScopeOf`). */
@@ -27,6 +27,11 @@ export interface DeltaScope {
   matches?: (resource: StoredResource) => boolean;
   /** The most items Graph puts in one page of this delta, `$top` included (channel messages: 50). */
   maxPageSize?: number;
+  /**
+   * The change log this scope reads and the part of it that is its own, when one log serves many scopes (each user's
+   * chat messages delta reads the log of every chat's messages, keeping the chats the user is in); else the log `key`.
+   */
+  log?: { key: string; covers: (change: ChangeEvent) => boolean };
 }
 
 interface DeltaToken {
@@ -167,8 +172,9 @@ export function runDelta(request: DeltaRequest): DeltaPage {
     const from = token.m === 'd' ? token.q : (token.f ?? 0);
     windowEnd = token.m === 'd' ? directory.lastSeq : token.q;
     const latest = new Map<string, { path: string; before: JsonObject | undefined; at: Date }>();
-    for (const change of directory.changesSince(scope.key, from)) {
+    for (const change of directory.changesSince(scope.log?.key ?? scope.key, from)) {
       if (change.seq > windowEnd) break;
+      if (scope.log !== undefined && !scope.log.covers(change)) continue;
       latest.delete(change.id);
       latest.set(change.id, { path: change.path, before: change.before, at: change.at });
     }

@@ -100,6 +100,9 @@ export class MutationRejected extends Error {
 
 export type ChangeListener = (change: ChangeEvent) => void;
 
+/** The change log of the tenant's chat messages, every chat's. */
+export const CHAT_MESSAGES_LOG = 'chatMessages';
+
 /** Delta scope of a change: the feed a `delta` query on that collection reads. */
 export function deltaScopeOf(kind: SimResourceKind, owner: ResourceOwner): string | undefined {
   switch (kind) {
@@ -119,7 +122,9 @@ export function deltaScopeOf(kind: SimResourceKind, owner: ResourceOwner): strin
     case 'todoTask':
       return `${kind}:${owner.collectionPath ?? ''}`;
     case 'chatMessage':
-      // One channel's root messages (`teams/{id}/channels/{id}/messages`); one chat's messages have no delta.
+      // One channel's root messages (`teams/{id}/channels/{id}/messages`), or the messages of every chat: one log
+      // each user's chat messages delta reads, the chats the user is in (`DeltaScope.log`).
+      if (owner.chatId !== undefined) return CHAT_MESSAGES_LOG;
       return owner.collectionPath === undefined ? undefined : `channelMessages:${owner.collectionPath}`;
     default:
       return undefined;
@@ -190,6 +195,11 @@ export class TenantDirectory {
 
   list(collection: string): StoredResource[] {
     return [...(this.#collections.get(collection)?.values() ?? [])].filter((r) => !r.softDeleted);
+  }
+
+  /** Whether user `userId` is a member of chat `chatId` (an aadUserConversationMember under `chats/{id}/members`). */
+  isChatMember(chatId: string, userId: string): boolean {
+    return this.list(`chats/${chatId}/members`).some((member) => member.body.userId === userId);
   }
 
   findUser(idOrUpn: string): StoredResource | undefined {

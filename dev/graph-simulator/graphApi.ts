@@ -4,7 +4,7 @@
  * `$select`, lists with paging, delta queries (§6) and JSON batching (§7). Inner batch requests go
  * through the same pipeline, so they are authenticated, throttled and faulted one by one.
  */
-import { deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
+import { CHAT_MESSAGES_LOG, deltaScopeOf, type CollectionItemKind, type TenantDirectory } from './directory.js';
 import { isTeamsAppInstalled, SCHEDULE_COLLECTIONS } from './serviceResources.js';
 import { runDelta, type DeltaScope } from './delta.js';
 import type { FaultInjector } from './faults.js';
@@ -74,6 +74,23 @@ function pick(body: JsonObject, select: string[] | undefined): JsonObject {
   }
   return result;
 }
+
+/**
+ * What every chatMessage delta shares (Microsoft's "chatMessage: delta"): `$skiptoken` then `$deltatoken`, at most 50
+ * messages a page, and a deleted message listed as the chatMessage with its `deletedDateTime` set, not with `@removed`.
+ */
+const CHAT_MESSAGE_DELTA = {
+  removed: (id, _path, _soft, before, at) => ({
+    '@odata.type': '#microsoft.graph.chatMessage',
+    ...before,
+    id,
+    lastModifiedDateTime: at.toISOString(),
+    deletedDateTime: at.toISOString(),
+  }),
+  style: 'odata',
+  goneKind: 'syncStateNotFound',
+  maxPageSize: CHANNEL_MESSAGE_DELTA_MAX_PAGE_SIZE,
+} as const satisfies Partial<DeltaScope>;
 
 /** An OData property name: what `$select` may list. Annotations (`subject@odata.type`, `@odata.etag`) are not. */
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -674,6 +691,8 @@ export class GraphApi {
       case 'chats':
         this.#need(route, 'Chat.Read.All', 'other');
         if (rest.length === 1) return this.#list(route, directory.list('chats'), `users('${userId}')/chats`, 50);
+        if (rest.length === 3 && rest[1] === 'getallmessages' && rest[2] === 'delta')
+          return this.#userChatMessagesDelta(route, userId);
         break;
       default:
         break;
@@ -881,26 +900,47 @@ export class GraphApi {
    */
   #channelMessagesDelta(route: Route, collection: string): SimResponse {
     const { directory } = route;
-    const now = this.#deps.clock.now();
-    const since = new Date(now);
-    since.setUTCMonth(since.getUTCMonth() - CHANNEL_MESSAGE_DELTA_MONTHS);
-    const recent = (message: StoredResource): boolean =>
-      Date.parse(String(message.body.lastModifiedDateTime)) >= since.getTime();
+    const recent = this.#changedInDeltaMonths();
     const scope: DeltaScope = {
+      ...CHAT_MESSAGE_DELTA,
       key: deltaScopeOf('chatMessage', { collectionPath: collection }) ?? '',
       items: () => directory.list(collection).filter(recent),
-      removed: (id, _path, _soft, before, at) => ({
-        '@odata.type': '#microsoft.graph.chatMessage',
-        ...before,
-        id,
-        lastModifiedDateTime: at.toISOString(),
-        deletedDateTime: at.toISOString(),
-      }),
-      style: 'odata',
-      goneKind: 'syncStateNotFound',
-      maxPageSize: CHANNEL_MESSAGE_DELTA_MAX_PAGE_SIZE,
     };
     return this.#delta(route, scope, `${route.origin}/${route.version}/${collection}/delta`, 'Collection(chatMessage)');
+  }
+
+  /**
+   * `users/{id}/chats/getAllMessages/delta` (Microsoft's "chatMessage: delta", Chat.Read.All): the messages of every
+   * chat the user is a member of (one-on-one, group and meeting chats), changed in the last eight months, as the
+   * channel's delta pages them. Membership is read when the page is made.
+   */
+  #userChatMessagesDelta(route: Route, userId: string): SimResponse {
+    const { directory } = route;
+    const recent = this.#changedInDeltaMonths();
+    const scope: DeltaScope = {
+      ...CHAT_MESSAGE_DELTA,
+      // One token scope per user, all reading the log of every chat's messages.
+      key: `userChatMessages:${userId}`,
+      items: () =>
+        directory
+          .list('chats')
+          .filter((chat) => directory.isChatMember(chat.id, userId))
+          .flatMap((chat) => directory.list(`chats/${chat.id}/messages`))
+          .filter(recent),
+      log: {
+        key: CHAT_MESSAGES_LOG,
+        covers: (change) => directory.isChatMember(change.owner.chatId ?? '', userId),
+      },
+    };
+    const baseUrl = `${route.origin}/${route.version}/users/${userId}/chats/getAllMessages/delta`;
+    return this.#delta(route, scope, baseUrl, 'Collection(chatMessage)');
+  }
+
+  /** Whether a Teams message changed inside the months chatMessage delta lists. */
+  #changedInDeltaMonths(): (message: StoredResource) => boolean {
+    const since = new Date(this.#deps.clock.now());
+    since.setUTCMonth(since.getUTCMonth() - CHANNEL_MESSAGE_DELTA_MONTHS);
+    return (message) => Date.parse(String(message.body.lastModifiedDateTime)) >= since.getTime();
   }
 
   /** The members of a team or chat (`{container}/members`), or one of them. */

@@ -107,6 +107,8 @@ export interface SubscriptionTarget {
   readonly teamId?: string;
   /** Only chat messages or members of chats (`chats`), or only those of teams and channels (`teams`). */
   readonly container?: 'chats' | 'teams';
+  /** The user of `users/{id}/chats/getAllMessages`: only the chats they are a member of are seen. */
+  readonly chatMemberId?: string;
   /** The Teams app (catalog id) of an app-catalog form: only chats and meetings it is installed in are seen. */
   readonly teamsAppId?: string;
   readonly objectId?: string;
@@ -330,6 +332,20 @@ export function parseSubscriptionResource(resource: string, directory: TenantDir
         supportsRichData: true,
         role: 'Contacts.Read',
         canonical: `users/${userId}/contacts${canonicalQuery(query)}`,
+      };
+    }
+    if (rest.length === 2 && rest[0] === 'chats' && rest[1] === 'getallmessages') {
+      return {
+        ...base,
+        kind: 'allChatMessages',
+        container: 'chats',
+        chatMemberId: userId,
+        expiryClass: 'chatMessage',
+        allowedChangeTypes: ALL,
+        family: 'teams',
+        supportsRichData: true,
+        role: 'Chat.Read.All',
+        canonical: `users/${userId}/chats/getallmessages`,
       };
     }
     if (rest.length === 2 && rest[0] === 'drive' && rest[1] === 'root') {

@@ -938,6 +938,12 @@ export class SubscriptionService {
     return chatId !== undefined && directory !== undefined && isTeamsAppInstalled(directory, chatId, teamsAppId);
   }
 
+  /** Whether a `users/{id}/chats/getAllMessages` subscription's user is a member of the chat of `change`. */
+  #memberOfChat(change: ChangeEvent, userId: string): boolean {
+    const directory = this.#deps.directory(change.tenantId);
+    return directory?.isChatMember(change.owner.chatId ?? '', userId) === true;
+  }
+
   /** Turns one directory change into notifications for every matching subscription of its tenant. */
   onChange(change: ChangeEvent): void {
     for (const subscription of this.all()) {
@@ -954,6 +960,8 @@ export class SubscriptionService {
       if (changeType === undefined || !subscription.changeTypes.includes(changeType)) continue;
       const teamsAppId = subscription.target.teamsAppId;
       if (teamsAppId !== undefined && !this.#installedIn(change, teamsAppId)) continue;
+      const chatMemberId = subscription.target.chatMemberId;
+      if (chatMemberId !== undefined && !this.#memberOfChat(change, chatMemberId)) continue;
       const rich = subscription.includeResourceData && subscription.certificate !== undefined;
       const subject = notificationSubject(
         subscription.target,

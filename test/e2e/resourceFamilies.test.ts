@@ -3,7 +3,8 @@
  * Teams presence (rich, one-hour subscriptions kept alive over a simulated day by the app's own timer),
  * tenant-wide Teams chat messages (`chats/getAllMessages`, read by id, tombstoned on delete), a SharePoint
  * list (notified as the list, read by its item delta), To Do tasks and one Teams channel's messages (read by id, a
- * dropped change caught up by the periodic delta resync; for channel messages a dropped deletion too), group
+ * dropped change caught up by the periodic delta resync; for channel messages a dropped deletion too), the messages
+ * of one user's chats (`users/{id}/chats/getAllMessages`, caught up by the per-user chat message delta), group
  * conversations and calendars, and Teams call records (read by id). Each
  * subscription is created through the management API, which answers with the level it gets
  * (docs/resources.md).
@@ -42,6 +43,22 @@ async function step(graphTime: number): Promise<void> {
   await e2e.sim.clock.advanceTo(graphTime);
   await e2e.scheduler.advanceTo(graphTime + GRAPH_CLOCK_LAG_MS);
   await untilQuiet(e2e, { timeoutMs: 20_000 });
+}
+
+/**
+ * Graph drops the next `deliveries` notification POSTs (those of `change`) and says nothing about them; then one resync
+ * interval and a reconcile period of virtual time pass. Answers the sink as it was right after the drop.
+ */
+async function dropThenWait(change: () => void, deliveries = 1): Promise<Map<string, SinkEntry>> {
+  const { sim, pipeline } = e2e;
+  const drop = sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: deliveries });
+  change();
+  await untilQuiet(e2e);
+  sim.faults.remove(drop);
+  const afterDrop = await readSink(pipeline);
+  const start = sim.clock.now().getTime();
+  for (let n = 1; n <= (RESYNC_INTERVAL_MINUTES * MINUTE) / STEP + 1; n += 1) await step(start + n * STEP);
+  return afterDrop;
 }
 
 beforeAll(async () => {
@@ -219,20 +236,6 @@ describe('resource families through the local host', () => {
     sim.mutate(T, { kind: 'channelMessage', op: 'delete', teamId, channelId, id: deleted });
     await untilQuiet(e2e);
     const before = await readSink(pipeline);
-    /**
-     * Graph drops the notification of `change` and says nothing about it; then one resync interval and a reconcile
-     * period of virtual time pass. Answers the sink as it was right after the drop.
-     */
-    const dropThenWait = async (change: () => void): Promise<Map<string, SinkEntry>> => {
-      const drop = sim.faults.inject({ target: 'delivery', path: '/api/notifications', action: 'drop', times: 1 });
-      change();
-      await untilQuiet(e2e);
-      sim.faults.remove(drop);
-      const afterDrop = await readSink(pipeline);
-      const start = sim.clock.now().getTime();
-      for (let n = 1; n <= (RESYNC_INTERVAL_MINUTES * MINUTE) / STEP + 1; n += 1) await step(start + n * STEP);
-      return afterDrop;
-    };
 
     const afterDroppedEdit = await dropThenWait(() =>
       sim.mutate(T, {
@@ -256,6 +259,53 @@ describe('resource families through the local host', () => {
     expect([view.kind, view.level]).toEqual(['channelMessage', 'mirroredAndResynced']);
     expect(before.get(key(edited))?.body).toMatchObject({ id: edited, body: { content: 'Launch on Monday' } });
     expect(before.get(key(deleted))?.deleted).toBe(true);
+    expect(afterDroppedEdit.get(key(edited))?.body).toMatchObject({ body: { content: 'Launch on Monday' } });
+    expect(afterFirstResync.get(key(edited))?.body).toMatchObject({ body: { content: 'Launch on Tuesday' } });
+    expect(afterDroppedDelete.get(key(deletedUnseen))?.deleted).toBe(false);
+    expect(afterSecondResync.get(key(deletedUnseen))?.deleted).toBe(true);
+  }, 300_000);
+
+  it("mirrors the messages of a user's chats, and the per-user chat message delta resync catches a dropped change and a dropped deletion", async () => {
+    const { sim, demo, pipeline } = e2e;
+    const T = demo.tenantId;
+    const chatId = String(sim.mutate(T, { kind: 'chat', op: 'create', data: { topic: 'Launch' } })?.id);
+    for (const userId of [demo.adeleId, demo.alexId])
+      sim.mutate(T, { kind: 'teamsMember', op: 'create', container: `chats/${chatId}`, userId });
+    const view = await pipeline.management.create({
+      resource: `users/${demo.adeleId}/chats/getAllMessages`,
+      changeType: 'created,updated,deleted',
+    });
+    const post = (content: string): string =>
+      String(
+        sim.mutate(T, { kind: 'chatMessage', op: 'create', chatId, data: { body: { contentType: 'text', content } } })
+          ?.id,
+      );
+    const edited = post('Launch on Monday');
+    const deletedUnseen = post('Draft');
+    await untilQuiet(e2e);
+    const before = await readSink(pipeline);
+    // Each change notifies this subscription and the tenant-wide `chats/getAllMessages` one: both are dropped.
+    const dropBoth = (change: () => void): Promise<Map<string, SinkEntry>> => dropThenWait(change, 2);
+
+    const afterDroppedEdit = await dropBoth(() =>
+      sim.mutate(T, {
+        kind: 'chatMessage',
+        op: 'update',
+        chatId,
+        id: edited,
+        data: { body: { contentType: 'text', content: 'Launch on Tuesday' } },
+      }),
+    );
+    const afterFirstResync = await readSink(pipeline);
+    const afterDroppedDelete = await dropBoth(() =>
+      sim.mutate(T, { kind: 'chatMessage', op: 'delete', chatId, id: deletedUnseen }),
+    );
+    const afterSecondResync = await readSink(pipeline);
+
+    // The key a notification gives, `chats('{chat}')/messages('{id}')`, which the resync writes from the item's chatId.
+    const key = (id: string): string => `chats/${chatId}/messages/${id}`.toLowerCase();
+    expect([view.kind, view.level]).toEqual(['userChatMessages', 'mirroredAndResynced']);
+    expect(before.get(key(edited))?.body).toMatchObject({ id: edited, chatId, body: { content: 'Launch on Monday' } });
     expect(afterDroppedEdit.get(key(edited))?.body).toMatchObject({ body: { content: 'Launch on Monday' } });
     expect(afterFirstResync.get(key(edited))?.body).toMatchObject({ body: { content: 'Launch on Tuesday' } });
     expect(afterDroppedDelete.get(key(deletedUnseen))?.deleted).toBe(false);
@@ -348,6 +398,6 @@ describe('resource families through the local host', () => {
       problems: pipeline.invocations.failed() === 0 ? [] : problems(e2e.logs),
     }).toEqual({ failed: 0, problems: [] });
     expect((await pipeline.management.list()).every((view) => view.status === 'active')).toBe(true);
-    expect(await pipeline.management.list()).toHaveLength(8);
+    expect(await pipeline.management.list()).toHaveLength(9);
   }, 600_000);
 });

@@ -599,7 +599,7 @@ async function runContainerDeltas(
             key: target.path,
             startPath: resyncDeltaPath(target.path, {}),
             subscriptionId: target.subscriptionId,
-            itemPath: (item) => resyncItemPath(target.path, item.id),
+            itemPath: (item) => resyncItemPath(target.path, item.id, item.entity),
           },
           deps,
         ),

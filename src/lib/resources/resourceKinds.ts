@@ -35,6 +35,7 @@ export const RESOURCE_KIND_NAMES = [
   'chatMessage',
   // Teams (src/lib/resources/families/teamsKinds.ts)
   'channelMessage',
+  'userChatMessages',
   'allChatMessages',
   'allChannelMessages',
   'chat',
@@ -80,6 +81,9 @@ export type ResourceKindName = (typeof RESOURCE_KIND_NAMES)[number];
 export const RESOURCE_LEVELS = ['mirroredAndResynced', 'mirrored', 'notificationsOnly'] as const;
 export type ResourceLevel = (typeof RESOURCE_LEVELS)[number];
 
+/** One item of a delta page as Graph sent it (`GraphDeltaItem.entity`). */
+export type DeltaEntity = Readonly<Record<string, unknown>>;
+
 /** The part of a resource one delta stream covers, when a kind needs more than the resource path. */
 export interface ResyncScope {
   /** A mail folder id, for a subscription to a whole mailbox (message delta is per folder). */
@@ -112,11 +116,15 @@ export interface ResourceKind {
   /** How a resync covers the resource: one delta stream, one per mail folder, or calendarView delta over a window. */
   readonly resyncCoverage: 'oneStream' | 'everyMailFolder' | 'calendarWindow' | 'none';
   /**
-   * The sink path of one delta item found by a resync, given the normalised subscription resource and the
-   * item id: the same path a notification about that item produces, so resync and notifications write
-   * one blob per resource. Defined exactly when `resyncDeltaPath` is.
+   * The sink path of one delta item found by a resync, given the normalised subscription resource, the item id and
+   * the delta entity: the same path a notification about that item produces, so resync and notifications write
+   * one blob per resource. Most kinds need the id only; a user's chat messages span many chats, so theirs reads the
+   * entity's `chatId`. Undefined when the entity lacks what the path needs (no entity given, or one without a
+   * `chatId`): the resync skips such an item rather than write it under a wrong key. Defined exactly when
+   * `resyncDeltaPath` is.
    */
-  readonly resyncItemPath: ((subscriptionResource: string, itemId: string) => string) | undefined;
+  readonly resyncItemPath:
+    ((subscriptionResource: string, itemId: string, entity?: DeltaEntity) => string | undefined) | undefined;
   /**
    * The sink collection whose every resource a full resync of this subscription lists, given the normalised
    * subscription resource: a resource held there that the full listing lacks was deleted while its deletion

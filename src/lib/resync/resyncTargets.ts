@@ -48,7 +48,7 @@ export async function resyncTargetsOf(
     key,
     startPath: deltaPath(path, scope),
     subscriptionId: record.subscriptionId,
-    itemPath: (item) => itemPath(path, item.id),
+    itemPath: (item) => itemPath(path, item.id, item.entity),
   });
   switch (coverageOf(kind, path)) {
     case 'everyMailFolder': {

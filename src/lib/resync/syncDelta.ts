@@ -8,6 +8,7 @@
 import type { GraphClient, GraphDeltaItem } from '../graph';
 import { GraphDeltaResyncRequired, GraphResourceNotFound, isGraphError } from '../graph';
 import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
 import type { ChangeSink, SinkWriteOutcome } from '../processing/ports';
 import type { LeaseStore } from './ports';
 
@@ -21,8 +22,8 @@ export interface DeltaTarget {
   /** Where a full sync starts, e.g. `/drives/{id}/root/delta`. */
   readonly startPath: string;
   readonly subscriptionId: string | undefined;
-  /** The sink path of one delta item. */
-  readonly itemPath: (item: GraphDeltaItem) => string;
+  /** The sink path of one delta item; undefined when the item lacks what its path needs (`resyncItemPath`). */
+  readonly itemPath: (item: GraphDeltaItem) => string | undefined;
 }
 
 export interface DeltaDependencies {
@@ -30,6 +31,7 @@ export interface DeltaDependencies {
   readonly leases: LeaseStore;
   readonly sink: ChangeSink;
   readonly clock: Clock;
+  readonly log: Pick<Logger, 'warn'>;
 }
 
 export type DeltaRunResult =
@@ -60,6 +62,11 @@ export async function syncDelta(target: DeltaTarget, deps: DeltaDependencies): P
           // Sequential on purpose: the feed may list one item twice and the last entry wins (§6.2).
           for (const item of page.items) {
             const resourcePath = target.itemPath(item);
+            if (resourcePath === undefined) {
+              // Never under a guessed key: a user's chat message without its chatId has no key a notification gives.
+              deps.log.warn(`Delta ${target.key}: skipped item ${item.id}, which lacks what its sink path needs`);
+              continue;
+            }
             if (fullSync) {
               if (item.kind === 'removed') listed.delete(resourcePath);
               else listed.add(resourcePath);

@@ -311,6 +311,13 @@ describe('delta queries', () => {
   });
 });
 
+/** An instant outside the eight months chatMessage delta lists, on the simulator's clock. */
+function nineMonthsAgo(): string {
+  const old = new Date(graph.sim.clock.now());
+  old.setUTCMonth(old.getUTCMonth() - 9);
+  return old.toISOString();
+}
+
 describe("a channel's message delta", () => {
   /** A team with two channels, `messages` root messages in the first and one in the second. */
   function channelWithMessages(messages: number): { path: string; channel: string; teamId: string; ids: string[] } {
@@ -381,14 +388,12 @@ describe("a channel's message delta", () => {
   it('leaves out messages last changed more than eight months ago', async () => {
     const { sim } = graph;
     const { path, channel, teamId, ids } = channelWithMessages(1);
-    const old = new Date(sim.clock.now());
-    old.setUTCMonth(old.getUTCMonth() - 9);
     sim.mutate(TENANT_ID, {
       kind: 'channelMessage',
       op: 'create',
       teamId,
       channelId: channel,
-      data: { lastModifiedDateTime: old.toISOString() },
+      data: { lastModifiedDateTime: nineMonthsAgo() },
     });
 
     const listed = await drain(`${path}/delta`);
@@ -410,6 +415,103 @@ describe("a channel's message delta", () => {
     expect(gone.status).toBe(410);
     expect(errorOf(gone.json).code).toBe('syncStateNotFound');
     expect(gone.headers.get('location')).toMatch(/\/messages\/delta$/);
+    expect(denied.status).toBe(403);
+  });
+});
+
+describe("a user's chat messages delta", () => {
+  /** A chat whose members are these users, holding `messages` messages. */
+  function chatOf(members: readonly string[], messages: number): { chatId: string; ids: string[] } {
+    const { sim } = graph;
+    const chatId = String(sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' })?.id);
+    for (const userId of members)
+      sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `chats/${chatId}`, userId });
+    const ids = Array.from({ length: messages }, () =>
+      String(sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId })?.id),
+    );
+    return { chatId, ids };
+  }
+  const otherUser = (): string =>
+    String(graph.sim.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: 'alex' } })?.id);
+  const deltaOf = (user: string): string => `/users/${user}/chats/getAllMessages/delta`;
+
+  it('lists the messages of every chat the user is a member of, at most 50 a page, $skiptoken then $deltatoken', async () => {
+    const alex = otherUser();
+    const oneOnOne = chatOf([graph.userId, alex], 30);
+    const group = chatOf([alex, graph.userId], 23);
+    chatOf([alex], 2);
+
+    const whole = await drain(deltaOf(graph.userId));
+    const first = await graph.call('GET', deltaOf('adele@contoso.test'));
+
+    expect(whole.items.map((item) => item.id)).toEqual([...oneOnOne.ids, ...group.ids]);
+    expect(whole.items.map((item) => item.chatId)).toEqual([
+      ...oneOnOne.ids.map(() => oneOnOne.chatId),
+      ...group.ids.map(() => group.chatId),
+    ]);
+    expect(whole.pages).toBe(2);
+    expect((first.json as Page).value).toHaveLength(50);
+    expect(String((first.json as Page)['@odata.nextLink'])).toContain('/chats/getAllMessages/delta?$skiptoken=');
+    expect(whole.deltaLink).toContain(`/users/${graph.userId}/chats/getAllMessages/delta?$deltatoken=`);
+  });
+
+  it("lists changes in the user's chats only, a deleted message as the chatMessage with deletedDateTime and its chatId", async () => {
+    const { sim } = graph;
+    const alex = otherUser();
+    const mine = chatOf([graph.userId, alex], 2);
+    const theirs = chatOf([alex], 1);
+    const [kept = '', gone = ''] = mine.ids;
+    const baseline = await drain(deltaOf(graph.userId));
+    const theirBaseline = await drain(deltaOf(alex));
+    await sim.clock.advance(60_000);
+    sim.mutate(TENANT_ID, {
+      kind: 'chatMessage',
+      op: 'update',
+      chatId: mine.chatId,
+      id: kept,
+      data: { subject: 'Hi' },
+    });
+    sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'delete', chatId: mine.chatId, id: gone });
+    sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: theirs.chatId });
+    const deletedAt = sim.clock.now().toISOString();
+
+    const changes = await drain(relative(baseline.deltaLink));
+    const theirChanges = await drain(relative(theirBaseline.deltaLink));
+    const crossed = await graph.call('GET', relative(baseline.deltaLink).replace(graph.userId, alex));
+
+    expect(changes.items).toEqual([
+      expect.objectContaining({ id: kept, chatId: mine.chatId, subject: 'Hi', deletedDateTime: null }),
+      expect.objectContaining({
+        '@odata.type': '#microsoft.graph.chatMessage',
+        id: gone,
+        chatId: mine.chatId,
+        deletedDateTime: deletedAt,
+      }),
+    ]);
+    expect(changes.items[1]).not.toHaveProperty('@removed');
+    expect(theirChanges.items).toHaveLength(3);
+    // A token belongs to its user's delta.
+    expect(crossed.status).toBe(400);
+  });
+
+  it('leaves out messages last changed more than eight months ago, and answers 403 without Chat.Read.All', async () => {
+    const { sim } = graph;
+    const { chatId, ids } = chatOf([graph.userId], 1);
+    sim.mutate(TENANT_ID, {
+      kind: 'chatMessage',
+      op: 'create',
+      chatId,
+      data: { lastModifiedDateTime: nineMonthsAgo() },
+    });
+
+    const listed = await drain(deltaOf(graph.userId));
+    graph.sim.stop();
+    graph = await simulatorWithUser({
+      apps: [{ clientId: APP_ID, clientSecrets: [APP_SECRET], roles: ['Chat.ReadBasic.All'] }],
+    });
+    const denied = await graph.call('GET', deltaOf(graph.userId));
+
+    expect(listed.items.map((item) => item.id)).toEqual(ids);
     expect(denied.status).toBe(403);
   });
 });

@@ -189,6 +189,32 @@ describe('change notification payloads', () => {
     expect(read).toMatchObject({ status: 200, json: { id: message?.id, channelIdentity: { teamId, channelId } } });
   });
 
+  it("sends users/{id}/chats/getAllMessages the messages of the chats the user is a member of, named chats('{id}')/messages('{id}')", async () => {
+    const { sim, userId } = world.graph;
+    const alex = String(sim.mutate(TENANT_ID, { kind: 'user', op: 'create', data: { mailNickname: 'alex' } })?.id);
+    const chatWith = (members: readonly string[]): string => {
+      const chatId = String(sim.mutate(TENANT_ID, { kind: 'chat', op: 'create' })?.id);
+      for (const member of members)
+        sim.mutate(TENANT_ID, { kind: 'teamsMember', op: 'create', container: `chats/${chatId}`, userId: member });
+      return chatId;
+    };
+    const mine = chatWith([userId, alex]);
+    const theirs = chatWith([alex]);
+    await subscribe(`users/${userId}/chats/getAllMessages?model=A`, 'created,deleted', {
+      lifecycleNotificationUrl: world.receiver.url,
+    });
+
+    const message = String(sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: mine })?.id);
+    sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'create', chatId: theirs });
+    sim.mutate(TENANT_ID, { kind: 'chatMessage', op: 'delete', chatId: mine, id: message });
+    await sim.clock.settle();
+
+    expect(world.receiver.notifications().map((n) => [n.changeType, n.resource])).toEqual([
+      ['created', `chats('${mine}')/messages('${message}')`],
+      ['deleted', `chats('${mine}')/messages('${message}')`],
+    ]);
+  });
+
   it("sends one channel's messages to teams/{id}/channels/{id}/messages, and not another channel's", async () => {
     const { sim } = world.graph;
     const team = sim.mutate(TENANT_ID, { kind: 'team', op: 'create' });

@@ -20,7 +20,7 @@ function kind(name: ResourceKindName): (typeof RESOURCE_KINDS)[number] {
 }
 
 /** The key a resync of `subscription` (in `tenant`) writes for the item `id`. */
-function resyncKey(name: ResourceKindName, subscription: string, tenant: string, id: string): string {
+function resyncKey(name: ResourceKindName, subscription: string, tenant: string, id: string): string | undefined {
   const itemPath = kind(name).resyncItemPath;
   if (itemPath === undefined) throw new TypeError(`${name} has no resync`);
   return itemPath(normalizeResourcePath(subscription, tenant), id);

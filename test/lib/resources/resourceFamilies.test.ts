@@ -26,7 +26,9 @@ describe('resource families', () => {
   it.each([
     ['chats/getAllMessages', 'allChatMessages'],
     ['chats/getAllMessages?model=B', 'allChatMessages'],
-    ['users/u1/chats/getAllMessages', 'allChatMessages'],
+    ['users/u1/chats/getAllMessages', 'userChatMessages'],
+    ["users('adele@contoso.com')/chats/getAllMessages?model=B", 'userChatMessages'],
+    ['/Users/u1/Chats/GetAllMessages?model=A', 'userChatMessages'],
     ['appCatalogs/teamsApps/app1/installedToChats/getAllMessages?model=B', 'allChatMessages'],
     ["appCatalogs/teamsApps('app1')/installedToChats/getAllMessages", 'allChatMessages'],
     ['teams/getAllMessages', 'allChannelMessages'],
@@ -266,6 +268,61 @@ describe('resource families', () => {
       expect(kindOfSubscriptionResource(resource)?.level, resource).toBe('mirrored');
   });
 
+  it("resyncs one user's chat messages by the per-user chatMessage delta, keying each by its chat", () => {
+    const resource = normalizeResourcePath('users/u1/chats/getAllMessages?model=A');
+    const kind = kindOfSubscriptionResource(resource);
+
+    expect([kind?.name, kind?.level, kind?.resyncCoverage]).toEqual([
+      'userChatMessages',
+      'mirroredAndResynced',
+      'oneStream',
+    ]);
+    // The model query chooses the billing, not what the delta lists: the delta path leaves it out.
+    expect(kind?.resyncDeltaPath?.(resource, {})).toBe('/users/u1/chats/getAllMessages/delta');
+    // Eight months and no replies: no sweep of any collection.
+    expect(kind?.resyncListsAllOf(resource)).toBeUndefined();
+    expect(kind?.queryRule?.('users/u1/chats/getAllMessages?model=C')).toBeDefined();
+    expect(kind?.identityQuery?.('users/u1/chats/getAllMessages?model=A')).toBe('model=A');
+    expect(kind?.resyncItemPath?.(resource, '1700000000001', { id: '1700000000001', chatId: '19:a@thread.v2' })).toBe(
+      'chats/19:a@thread.v2/messages/1700000000001',
+    );
+    expect(
+      kind?.resyncItemPath?.(resource, '1/2', {
+        '@odata.type': '#microsoft.graph.chatMessage',
+        id: '1/2',
+        chatId: '19:a/b@thread.v2',
+        deletedDateTime: '2026-05-01T10:00:00Z',
+      }),
+    ).toBe(`chats/${encodeResourceId('19:a/b@thread.v2')}/messages/${encodeResourceId('1/2')}`);
+  });
+
+  it.each([
+    ['no entity', undefined],
+    ['no chatId', { id: '1' }],
+    ['an empty chatId', { id: '1', chatId: '' }],
+    ['a chatId that is no string', { id: '1', chatId: { id: '19:a@thread.v2' } }],
+  ])("gives a user's chat message with %s no sink key, so a resync skips it", (_case, entity) => {
+    const resource = 'users/u1/chats/getallmessages';
+
+    const path = kindOfSubscriptionResource(resource)?.resyncItemPath?.(resource, '1', entity);
+
+    expect(path).toBeUndefined();
+  });
+
+  it("keeps the tenant-wide and app-catalog chat message exports without a resync, and a user's chats' notifications under chats", () => {
+    for (const resource of ['chats/getAllMessages', 'appCatalogs/teamsApps/app1/installedToChats/getAllMessages'])
+      expect([kindOfSubscriptionResource(resource)?.name, kindOfSubscriptionResource(resource)?.level]).toEqual([
+        'allChatMessages',
+        'mirrored',
+      ]);
+    expect(
+      notificationWithinSubscription('users/u1/chats/getAllMessages', "chats('19:a@thread.v2')/messages('1')"),
+    ).toBe(true);
+    expect(
+      notificationWithinSubscription('users/u1/chats/getAllMessages', "teams('t1')/channels('c1')/messages('1')"),
+    ).toBe(false);
+  });
+
   it('gives every listed kind exactly one level, matching what it can read and catch up', () => {
     for (const kind of RESOURCE_KINDS) {
       if (kind.level === 'mirroredAndResynced') expect(kind.resyncDeltaPath, kind.name).toBeDefined();
@@ -374,6 +431,11 @@ describe('resource families', () => {
         const messages = normalizeResourcePath(`teams/${e(a)}/channels/${e(b)}/messages`);
         expect(kindOfSubscriptionResource(messages)?.resyncItemPath?.(messages, c)).toBe(
           normalizeResourcePath(`teams(${quoted(a)})/channels(${quoted(b)})/messages(${quoted(c)})`),
+        );
+        // A user's chat messages: the delta item's chatId and id give the key the notification about it gives.
+        const userChats = normalizeResourcePath(`users/${e(a)}/chats/getAllMessages`);
+        expect(kindOfSubscriptionResource(userChats)?.resyncItemPath?.(userChats, c, { id: c, chatId: b })).toBe(
+          normalizeResourcePath(`chats(${quoted(b)})/messages(${quoted(c)})`),
         );
         const tasks = `users/${e(a)}/todo/lists/${e(b)}/tasks`;
         expect(kindOfSubscriptionResource(tasks)?.resyncItemPath?.(tasks, c)).toBe(

@@ -70,13 +70,15 @@ export const RESOURCE_KIND_FACTS: Readonly<Record<ResourceKindName, ResourceKind
     permission: 'ChannelMessage.Read.All',
     page: TEAMS_PAGE,
   },
+  userChatMessages: {
+    family: 'Teams messages of every chat one user is in',
+    forms: ['users/{id}/chats/getAllMessages[?model=A|B]'],
+    permission: 'Chat.Read.All',
+    page: TEAMS_PAGE,
+  },
   allChatMessages: {
-    family: 'Teams chat messages, tenant-wide, per user or where a Teams app is installed',
-    forms: [
-      'chats/getAllMessages[?model=A|B]',
-      'users/{id}/chats/getAllMessages[?model=A|B]',
-      'appCatalogs/teamsApps/{id}/installedToChats/getAllMessages[?model=B]',
-    ],
+    family: 'Teams chat messages, tenant-wide or where a Teams app is installed',
+    forms: ['chats/getAllMessages[?model=A|B]', 'appCatalogs/teamsApps/{id}/installedToChats/getAllMessages[?model=B]'],
     permission: 'Chat.Read.All / Chat.Read.WhereInstalled',
     page: TEAMS_PAGE,
   },

@@ -31,7 +31,8 @@ const TEAMS_RULES = {
   lifecycleRequiredAboveMinutes: TEAMS_LIFECYCLE_ABOVE_MINUTES,
   supportsRichNotifications: true,
   retrieval: { kind: 'byId' },
-  // No delta an app can page for these collections since a point in time; `channelMessage` has one (below).
+  // No delta an app can page for these collections since a point in time; `channelMessage` and `userChatMessages`
+  // have one (below).
   ...NO_RESYNC,
 } as const satisfies Partial<ResourceKind>;
 
@@ -44,6 +45,14 @@ const CHAT_MESSAGE_ITEM = new RegExp(`^chats/${ID}/messages/${ID}$`);
  */
 const userChatsUnderChats = (resource: string): string | undefined =>
   resource.startsWith('users/') || resource.startsWith('appcatalogs/') ? 'chats' : undefined;
+/**
+ * Where notifications put a chat message, `chats/{chat}/messages/{id}`, for a delta item of a user's chats: its chat is
+ * the item's `chatId`. Undefined without a usable one, so the item is skipped rather than written under a wrong key.
+ */
+const chatMessagePath = (chatId: unknown, id: string): string | undefined =>
+  typeof chatId === 'string' && chatId !== ''
+    ? `chats/${encodeResourceId(chatId)}/messages/${encodeResourceId(id)}`
+    : undefined;
 /** The chats one Teams app is installed in (`appCatalogs/teamsApps/{id}/installedToChats/…`), Graph's app-catalog form. */
 const APP_CHATS = `appcatalogs/teamsapps/${ID}/installedtochats`;
 /** A channel message or reply: `teams('{team}')/channels('{channel}')/messages('{id}')[/replies('{id}')]`. */
@@ -77,11 +86,29 @@ export const TEAMS_FAMILY_KINDS: readonly ResourceKind[] = [
     resyncListsAllOf: () => undefined,
   },
   {
-    // Every chat message of the tenant, of one user's chats, or of the chats a Teams app is installed in (export API,
-    // metered: ?model=A|B).
+    // The messages of every chat one user is in (export API, metered: ?model=A|B). Microsoft's "chatMessage: delta"
+    // page (https://learn.microsoft.com/graph/api/chatmessage-delta) pages them with
+    // `users/{id}/chats/getAllMessages/delta` (Chat.Read.All): the last eight months, no replies, a deleted message
+    // as a chatMessage whose `deletedDateTime` is set.
+    name: 'userChatMessages',
+    level: 'mirroredAndResynced',
+    subscriptionPattern: new RegExp(`^users/${ID}/chats/getallmessages$`, 'i'),
+    itemPattern: CHAT_MESSAGE_ITEM,
+    ...TEAMS_RULES,
+    queryRule: teamsExportModelRule,
+    identityQuery: teamsExportModelIdentity,
+    notificationContainer: userChatsUnderChats,
+    resyncDeltaPath: (resource) => `/${resource}/delta`,
+    resyncCoverage: 'oneStream',
+    resyncItemPath: (_resource, id, entity) => chatMessagePath(entity?.chatId, id),
+    // Eight months and no replies: the delta cannot vouch for a collection.
+    resyncListsAllOf: () => undefined,
+  },
+  {
+    // Every chat message of the tenant, or of the chats a Teams app is installed in (export API, metered: ?model=A|B).
     name: 'allChatMessages',
     level: 'mirrored',
-    subscriptionPattern: new RegExp(`^((users/${ID}/)?chats|${APP_CHATS})/getallmessages$`, 'i'),
+    subscriptionPattern: new RegExp(`^(chats|${APP_CHATS})/getallmessages$`, 'i'),
     itemPattern: CHAT_MESSAGE_ITEM,
     ...TEAMS_RULES,
     queryRule: teamsExportModelRule,
