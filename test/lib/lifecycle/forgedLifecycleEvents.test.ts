@@ -15,6 +15,9 @@ let messages: StoredSubscription;
 beforeEach(async () => {
   world = await createWorld({
     simulator: { subscriptions: { accessTokenLifetimeMs: null }, lifecycle: { reauthorization: false } },
+    // No periodic safety net: its first run falls at a point of its interval chosen by the subscription's id, and a
+    // run inside these tests' first minutes would answer the forged `missed` events (coalesced) before they arrive.
+    settings: { resync: { intervalMinutes: 0, eventWindowDays: 90 } },
   });
   messages = await createSubscription(
     { resource: `users/${world.userId}/messages`, changeType: 'created,updated,deleted' },
