@@ -1,5 +1,6 @@
 /**
- * Ingest benchmark, two parts. Prints figures only; it asserts nothing.
+ * Ingest benchmark, two parts. Prints figures; it asserts nothing about speed, only that the app enqueued
+ * what it acknowledged.
  *
  * 1. Over HTTP, the path Graph takes, against its anchor, the storage itself: collections of 1, 10 and 50
  *    realistic notifications POSTed to the app's webhook on the local host (function key, Azurite queue
