@@ -3,7 +3,8 @@
  * its core's time slices with it), used by bench/ingest.ts. Two kinds of load, closed loop (`concurrency`
  * requests in flight at all times) for `durationMs`:
  *
- * - `http`: POSTs the given bodies over keep-alive connections; a POST counts when answered 202;
+ * - `http`: POSTs the given bodies over keep-alive connections, through undici as the app's queue sender sends, so
+ *   that neither kind of load is dearer for its client; a POST counts when answered 202;
  * - `enqueue`: sends the given queue messages straight to the storage queue, base64-encoded as the app sends
  *   them, with the app's own queue sender (`client: 'app'`, one Put Message request each) or the storage SDK's
  *   `sendMessage` (`client: 'sdk'`) with the same options.
@@ -11,9 +12,9 @@
  * `runLoad` forks this file (with tsx) and resolves with the figures the child reports over IPC.
  */
 import { fork } from 'node:child_process';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { QueueClient } from '@azure/storage-queue';
+import { Pool } from 'undici';
 import { storageQueueSender } from '../test/support/storage';
 
 export type LoadRun =
@@ -69,37 +70,29 @@ async function closedLoop(
 }
 
 async function httpLoad(run: Extract<LoadRun, { kind: 'http' }>): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(run.concurrency, 64) });
+  // The same HTTP client as the app's queue sender (undici), so that both kinds of load cost their process alike.
   const target = new URL(run.url);
-  const post = (n: number): Promise<boolean> => {
+  const pool = new Pool(target.origin, { connections: run.concurrency });
+  const path = target.pathname + target.search;
+  const post = async (n: number): Promise<boolean> => {
     const body = run.bodies[n % run.bodies.length] ?? '';
-    return new Promise((resolve) => {
-      const request = http.request(
-        {
-          hostname: target.hostname,
-          port: target.port,
-          path: target.pathname + target.search,
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (response) => {
-          response.resume();
-          response.on('end', () => {
-            resolve(response.statusCode === 202);
-          });
-        },
-      );
-      request.on('error', () => {
-        resolve(false);
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        body,
       });
-      request.end(body);
-    });
+      await response.body.dump();
+      return response.statusCode === 202;
+    } catch {
+      return false;
+    }
   };
   try {
     return await closedLoop(run.durationMs, run.concurrency, post);
   } finally {
-    agent.destroy();
+    await pool.destroy();
   }
 }
 

@@ -135,6 +135,22 @@ describe('queuePutMessage', () => {
       statusCode: undefined,
     });
   });
+  it('gives up on a service that never answers after two tries, with no status', async () => {
+    let requests = 0;
+    const server = http.createServer(() => {
+      requests += 1; // and never answered
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/account/orders`;
+
+    await expect(queuePutMessage(url, { kind: 'sas' })('x', { timeToLiveSeconds: -1 })).rejects.toMatchObject({
+      name: 'PutMessageFailed',
+      message: 'Put Message took over 2000 ms',
+      statusCode: undefined,
+    });
+    expect(requests).toBe(2);
+  });
 });
 
 describe('connectionStringAuthorization', () => {
