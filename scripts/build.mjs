@@ -10,9 +10,9 @@
  * instead of several hundred spares the cold start the module resolution and file reads (the OpenTelemetry
  * API alone is 65 files, about 30 ms). The Azure packages stay outside, in node_modules: `@azure/functions`
  * must be the copy the worker hands its runtime to; the storage and identity SDKs, MSAL and undici (the
- * queue sender's HTTP client) load only on first use (src/adapters/azure/storageClients.ts), and inside the bundle V8 would still parse their
- * megabytes at every start; the Azure Monitor distribution loads only with a connection string and
- * patches modules as they load. The bundled OpenTelemetry API still meets the distribution's: the API
+ * queue sender's HTTP client) load only on first use (src/adapters/azure/storageClients.ts), and inside the
+ * bundle V8 would still parse their megabytes at every start; the Azure Monitor distribution loads only with a
+ * connection string and patches modules as they load. The bundled OpenTelemetry API still meets the distribution's: the API
  * keeps its providers and context manager in one global slot per major version, which every copy of
  * the same version reads, so our metrics and spans reach the providers the distribution installs.
  * Every bundled package size counts: V8 parses the whole file at every start.

@@ -6,8 +6,8 @@
  * "Put Message" page describes: `POST {queue}/messages?messagettl=…[&visibilitytimeout=…]` with the text in
  * `<QueueMessage><MessageText>…</MessageText></QueueMessage>`, answered 201 with the message's id and pop receipt.
  * It goes through an undici `Pool` (the HTTP client behind Node's own `fetch`, as a package) rather than
- * `http.request`: about a third less CPU per message, since a webhook shares its instance's cores with nothing
- * else to spare (docs/ingest.md#throughput). The package loads with the storage SDKs, on first use.
+ * `http.request`: about a fifth less CPU per message (docs/ingest.md#throughput), CPU the webhook's instance
+ * would otherwise take from answering Graph. The package loads with the storage SDKs, on first use.
  *
  * Authorisation is what the SDK client was built with (storageClients.ts): Shared Key from a connection string
  * (Azurite, key-based accounts; Microsoft's "Authorize with Shared Key"), a SAS already in the queue URL, or a
