@@ -26,6 +26,8 @@ export interface RouteBenchOptions {
   readonly concurrency: number;
   readonly rounds: number;
   readonly itemsPerBatch: number;
+  /** Azurite's queue sweep interval (`StartAzuriteOptions.queueSweepIntervalMs`). */
+  readonly queueSweepIntervalMs: number;
 }
 
 export async function runRouteBench(options: RouteBenchOptions): Promise<void> {
@@ -46,6 +48,7 @@ export async function runRouteBench(options: RouteBenchOptions): Promise<void> {
     graph: { mode: 'simulator', subscriptions: false },
     settings: disabled,
     log: () => undefined,
+    storageQueueSweepIntervalMs: options.queueSweepIntervalMs,
   });
   try {
     const subscription = subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' });

@@ -3,19 +3,21 @@
  * its core's time slices with it), used by bench/ingest.ts. Two kinds of load, closed loop (`concurrency`
  * requests in flight at all times) for `durationMs`:
  *
- * - `http`: POSTs the given bodies over keep-alive connections, through undici as the app's queue sender sends, so
- *   that neither kind of load is dearer for its client; a POST counts when answered 202;
+ * - `http`: POSTs the given bodies, one keep-alive connection per request in flight, through the leanest client
+ *   there is (keepAliveHttpClient.ts): this load stands for Graph, and what it spends is taken from the app on a
+ *   shared machine; a POST counts when answered 202;
  * - `enqueue`: sends the given queue messages straight to the storage queue, base64-encoded as the app sends
  *   them, with the app's own queue sender (`client: 'app'`, one Put Message request each) or the storage SDK's
  *   `sendMessage` (`client: 'sdk'`) with the same options.
  *
- * `runLoad` forks this file (with tsx) and resolves with the figures the child reports over IPC.
+ * `runLoad` forks this file (with tsx) and resolves with the figures the child reports over IPC, the CPU it spent
+ * among them.
  */
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { QueueClient } from '@azure/storage-queue';
-import { Pool } from 'undici';
 import { storageQueueSender } from '../test/support/storage';
+import { KeepAliveHttpClient, postRequestBytes } from './keepAliveHttpClient';
 
 export type LoadRun =
   | {
@@ -42,6 +44,8 @@ export interface LoadResult {
   readonly elapsedMs: number;
   /** Requests that failed (an HTTP status other than 202, a storage error, no answer). */
   readonly errors: number;
+  /** CPU the load generator itself used (user and system) while the requests ran, in microseconds. */
+  readonly clientCpuMicroseconds: number;
 }
 
 /** Runs `send` from `concurrency` loops until `durationMs` has passed. */
@@ -54,6 +58,7 @@ async function closedLoop(
   let errors = 0;
   let next = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -65,34 +70,30 @@ async function closedLoop(
     }),
   );
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
-  return { latenciesMs: latencies, elapsedMs, errors };
+  return { latenciesMs: latencies, elapsedMs, errors, clientCpuMicroseconds: cpu.user + cpu.system };
 }
 
 async function httpLoad(run: Extract<LoadRun, { kind: 'http' }>): Promise<LoadResult> {
-  // The same HTTP client as the app's queue sender (undici), so that both kinds of load cost their process alike.
   const target = new URL(run.url);
-  const pool = new Pool(target.origin, { connections: run.concurrency });
-  const path = target.pathname + target.search;
+  const requests = run.bodies.map((body) => postRequestBytes(target, body));
+  // One keep-alive connection per request in flight, each taken while its request is out.
+  const idle = Array.from({ length: run.concurrency }, () => new KeepAliveHttpClient(target));
   const post = async (n: number): Promise<boolean> => {
-    const body = run.bodies[n % run.bodies.length] ?? '';
+    const client = idle.pop() ?? new KeepAliveHttpClient(target);
     try {
-      const response = await pool.request({
-        method: 'POST',
-        path,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-        body,
-      });
-      await response.body.dump();
-      return response.statusCode === 202;
+      return (await client.send(requests[n % requests.length] ?? Buffer.alloc(0))) === 202;
     } catch {
       return false;
+    } finally {
+      idle.push(client);
     }
   };
   try {
     return await closedLoop(run.durationMs, run.concurrency, post);
   } finally {
-    await pool.destroy();
+    for (const client of idle) client.close();
   }
 }
 

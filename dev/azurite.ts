@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -128,8 +130,15 @@ export interface StartAzuriteOptions {
   readonly ports?: AzuritePorts;
   /** Persist to this folder instead of memory. */
   readonly location?: string;
-  readonly silent?: boolean;
+  /**
+   * How often the queue service sweeps for message data no message refers to (Azurite's own: every 60 s). Each
+   * sweep walks every message held and stops the emulator for seconds once it holds tens of thousands, so a
+   * benchmark that fills queues sets this beyond its own length (dev/azuriteQueueSweep.mjs).
+   */
+  readonly queueSweepIntervalMs?: number;
 }
+
+const QUEUE_SWEEP_PRELOAD = pathToFileURL(path.join(__dirname, 'azuriteQueueSweep.mjs')).href;
 
 /** Tries with fresh ports when another process took one of ours between choosing it and Azurite binding it. */
 const PORT_ATTEMPTS = 3;
@@ -151,6 +160,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
 async function launchAzurite(ports: AzuritePorts, options: StartAzuriteOptions): Promise<RunningAzurite> {
   const entry = require.resolve('azurite/dist/src/azurite.js');
   const args = [
+    ...(options.queueSweepIntervalMs === undefined ? [] : ['--import', QUEUE_SWEEP_PRELOAD]),
     entry,
     ...(options.location === undefined ? ['--inMemoryPersistence'] : ['--location', options.location]),
     '--silent',
@@ -171,7 +181,15 @@ async function launchAzurite(ports: AzuritePorts, options: StartAzuriteOptions):
   ];
   // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and storage must
   // stop after the host has drained, not with it. It is killed when this process exits, forced or not.
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const env =
+    options.queueSweepIntervalMs === undefined
+      ? process.env
+      : { ...process.env, GRAPH_NOTIFY_AZURITE_QUEUE_SWEEP_MS: String(options.queueSweepIntervalMs) };
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env,
+  });
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };

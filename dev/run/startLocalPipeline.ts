@@ -84,6 +84,8 @@ export interface LocalPipelineOptions {
   readonly storageLocation?: string;
   /** Azurite ports. Default: three free ports. */
   readonly storagePorts?: AzuritePorts;
+  /** How often Azurite's queue service sweeps (see `StartAzuriteOptions`). Default: Azurite's own, 60 s. */
+  readonly storageQueueSweepIntervalMs?: number;
   /** App settings that win over everything else (queue names, host.json overrides, ...). */
   readonly settings?: Readonly<Record<string, string>>;
   /**
@@ -321,6 +323,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
       startAzurite({
         ...(ports === undefined ? {} : { ports }),
         ...(storageLocation === undefined ? {} : { location: storageLocation }),
+        ...(options.storageQueueSweepIntervalMs === undefined
+          ? {}
+          : { queueSweepIntervalMs: options.storageQueueSweepIntervalMs }),
       });
     let azurite: RunningAzurite | undefined = await startStorage(options.storagePorts);
     const ports = azurite.ports;

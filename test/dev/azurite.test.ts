@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePorts } from '../../dev/azurite';
+import { QueueClient } from '@azure/storage-queue';
+import { freePorts, startAzurite } from '../../dev/azurite';
 
 describe('freePorts', () => {
   it('hands out distinct ports that can be listened on', async () => {
@@ -19,5 +20,23 @@ describe('freePorts', () => {
         resolve();
       });
     });
+  });
+});
+
+describe('startAzurite with queueSweepIntervalMs', () => {
+  it('serves queues with the sweep interval set', async () => {
+    const azurite = await startAzurite({ queueSweepIntervalMs: 3_600_000 });
+    try {
+      const queue = new QueueClient(azurite.connectionString, 'sweep-interval');
+      await queue.create();
+      await queue.sendMessage('one');
+      expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+    } finally {
+      await azurite.stop();
+    }
+  });
+
+  it('refuses an interval that is not a positive whole number of milliseconds, naming it', async () => {
+    await expect(startAzurite({ queueSweepIntervalMs: 0 })).rejects.toThrow(/GRAPH_NOTIFY_AZURITE_QUEUE_SWEEP_MS/);
   });
 });
