@@ -150,26 +150,30 @@ function dispatch(
         ),
       );
     };
-    pool.dispatch(request, {
-      onRequestStart(started) {
-        controller = started;
-        if (timedOut) started.abort(new Error(`no answer within ${TRY_TIMEOUT_MS} ms`));
-      },
-      onResponseStart(_controller, statusCode) {
-        status = statusCode;
-      },
-      onResponseData(_controller, chunk) {
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        clearTimeout(timer);
-        if (status === undefined) fail(new Error('no status'));
-        else resolve({ status, reply: Buffer.concat(chunks).toString('utf8') });
-      },
-      onResponseError(_controller, error) {
-        fail(error);
-      },
-    });
+    try {
+      pool.dispatch(request, {
+        onRequestStart(started) {
+          controller = started;
+          if (timedOut) started.abort(new Error(`no answer within ${TRY_TIMEOUT_MS} ms`));
+        },
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          clearTimeout(timer);
+          if (status === undefined) fail(new Error('no status'));
+          else resolve({ status, reply: Buffer.concat(chunks).toString('utf8') });
+        },
+        onResponseError(_controller, error) {
+          fail(error);
+        },
+      });
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }
 

@@ -135,6 +135,33 @@ describe('queuePutMessage', () => {
       statusCode: undefined,
     });
   });
+  it('tries again after a 201 whose reply broke off, and returns the second reply', async () => {
+    let requests = 0;
+    const server = http.createServer((request, response) => {
+      requests += 1;
+      request.resume();
+      request.on('end', () => {
+        if (requests > 1) {
+          response.writeHead(201, { 'content-type': 'application/xml' }).end(REPLY);
+          return;
+        }
+        response.writeHead(201, { 'content-type': 'application/xml', 'content-length': String(REPLY.length) });
+        response.write(REPLY.slice(0, 40), () => {
+          request.socket.destroy();
+        });
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/account/orders`;
+
+    await expect(queuePutMessage(url, { kind: 'sas' })('x', { timeToLiveSeconds: -1 })).resolves.toEqual({
+      messageId: 'm-1',
+      popReceipt: 'AgAAAA+/=',
+    });
+    expect(requests).toBe(2);
+  });
+
   it('gives up on a service that never answers after two tries, with no status', async () => {
     let requests = 0;
     const server = http.createServer(() => {
