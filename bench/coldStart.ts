@@ -23,13 +23,14 @@
  * `--app` measures another checkout (e.g. an older commit, built) with this checkout's host.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { resolveEntryFiles } from '../dev/local-host/loadApp';
 import { startAzurite } from '../dev/azurite';
+import { scratchApp } from './scratchApp';
 import { createTableSubscriptionRepository } from '../src/adapters/azure/tableSubscriptionRepository';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
@@ -103,12 +104,8 @@ function loadCode(files: readonly string[]): string {
 
 /** A one-function app: what the host needs at the least, for the host's own start-up. */
 function minimalApp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cold-start-minimal-'));
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'minimal', main: 'app.js' }));
-  writeFileSync(join(dir, 'host.json'), JSON.stringify({ version: '2.0' }));
-  writeFileSync(
-    join(dir, 'app.js'),
+  return scratchApp(
+    'cold-start-minimal',
     "const { app } = require('@azure/functions');\n" +
       "app.http('receiveNotifications', { route: 'notifications', methods: ['POST'], authLevel: 'anonymous', handler: async (request) => {\n" +
       "  const token = request.query.get('validationToken');\n" +
@@ -117,7 +114,6 @@ function minimalApp(): string {
       '  return { status: 202 };\n' +
       '} });\n',
   );
-  return dir;
 }
 
 /** The example's settings, completed for a tenant and storage that are never reached: the handshake needs neither. */

@@ -9,14 +9,18 @@
  *    sender and with the storage SDK's `sendMessage`. All closed loop with `--concurrency` requests in flight,
  *    each load generator in its own process, runs of `--seconds`, rounds interleaved in rotating order. The
  *    ratio app / raw enqueue per collection size, against the faster of the two raw rates, is what the app's
- *    ingest costs beyond storing. The processing triggers are disabled so that only ingest runs. A warm-up
+ *    ingest costs beyond storing. With `--bare`, beside them, a bare function on a local host of its own
+ *    (bench/bareFunction.ts): it reads the body and sends the same messages with the app's sender, checking and
+ *    packing nothing, so its ratio is the Functions request path's share alone, and app / bare function the app's
+ *    own. Off by default: its rounds fill Azurite further, which slows the raw enqueue more than the app and so
+ *    would move the ratio the goal reads. The processing triggers are disabled so that only ingest runs. A warm-up
  *    round brings the local host to its steady rate; Azurite then restarts empty, so every measured round
  *    meets the store a fresh bench would, and the app's queue must hold every message it acknowledged.
  * 2. In process, the packing design: the webhook handler called directly into Azurite, packed messages
  *    beside one queue message per notification.
  * 3. By delivery route (bench/ingestRoutes.ts): webhook, Event Grid and Event Hubs on one local host.
  *
- *   npm run bench:ingest -- [--seconds 5] [--rounds 2] [--concurrency 8] [--collections 120]
+ *   npm run bench:ingest -- [--seconds 5] [--rounds 2] [--concurrency 8] [--collections 120] [--bare]
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +29,7 @@ import { startAzurite } from '../dev/azurite';
 import { newFunctionKey, startLocalPipeline } from '../dev/run';
 import { runLoad, type LoadResult, type LoadRun } from './loadGenerator';
 import { runRouteBench } from './ingestRoutes';
+import { startBareFunction } from './bareFunction';
 import { percentile } from './percentile';
 import { handleWebhook } from '../src/functions/shared/webhook';
 import { buildServices } from '../src/index';
@@ -44,6 +49,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
+    bare: { type: 'boolean', default: false },
   },
 });
 const COLLECTIONS = Number(values.collections);
@@ -147,8 +153,8 @@ interface HttpDesign {
   readonly itemsPerPost: number;
   /** Queue messages the app makes of each of its POSTs. */
   readonly messagesPerPost: number;
-  /** The app's webhook, whose acknowledged POSTs must all reach its queue; false for a raw enqueue. */
-  readonly isApp: boolean;
+  /** The app's webhook (whose acknowledged POSTs must all reach its queue), the bare function, or a raw enqueue. */
+  readonly role: 'app' | 'bare' | 'raw';
   readonly load: (durationMs: number) => LoadRun;
   readonly runs: LoadResult[];
 }
@@ -199,6 +205,7 @@ async function httpRun(): Promise<void> {
     settings: disabled,
     storageQueueSweepIntervalMs: QUEUE_SWEEP_INTERVAL_MS,
   });
+  let stopBare: (() => Promise<void>) | undefined;
   try {
     const subscriptions = [
       subscriptionRecord(),
@@ -206,14 +213,8 @@ async function httpRun(): Promise<void> {
     ];
     const appQueue = new QueueClient(pipeline.connectionString, pipeline.config.storage.notificationsQueue);
     /** The subscriptions the POSTs name, and the app's queue, in an Azurite that may have just started empty. */
-    const prepareStorage = async (): Promise<void> => {
-      const services = buildServices(pipeline.config);
-      await Promise.all(subscriptions.map((record) => services.subscriptions.create(record)));
-      await appQueue.createIfNotExists();
-    };
-    await prepareStorage();
     const receivedAt = new Date().toISOString();
-    const designs: HttpDesign[] = SIZES.flatMap((size) => {
+    const workloads = SIZES.map((size) => {
       const bodies = Array.from({ length: COLLECTIONS }, (_, n) =>
         collection(
           Array.from({ length: size }, (_, i) =>
@@ -223,28 +224,54 @@ async function httpRun(): Promise<void> {
           ),
         ),
       );
-      const messages = bodies.flatMap((body) => packedMessages(body, receivedAt));
+      return { size, bodies, messagesOfBody: bodies.map((body) => packedMessages(body, receivedAt)) };
+    });
+    const bare = values.bare
+      ? await startBareFunction(
+          pipeline.connectionString,
+          newFunctionKey(),
+          workloads.flatMap(({ bodies, messagesOfBody }) => bodies.map((body, n) => [body, messagesOfBody[n] ?? []])),
+        )
+      : undefined;
+    stopBare = bare?.stop;
+    const prepareStorage = async (): Promise<void> => {
+      const services = buildServices(pipeline.config);
+      await Promise.all(subscriptions.map((record) => services.subscriptions.create(record)));
+      await Promise.all([appQueue.createIfNotExists(), bare?.queue.createIfNotExists()]);
+    };
+    await prepareStorage();
+    const designs: HttpDesign[] = workloads.flatMap(({ size, bodies, messagesOfBody }) => {
+      const messages = messagesOfBody.flat();
       const messagesPerPost = messages.length / bodies.length;
+      const postTo =
+        (url: string) =>
+        (durationMs: number): LoadRun => ({ kind: 'http', url, bodies, durationMs, concurrency: CONCURRENCY });
       return [
         {
           name: 'local host (this app)',
           itemsPerPost: size,
           messagesPerPost,
-          isApp: true,
-          load: (durationMs: number): LoadRun => ({
-            kind: 'http',
-            url: pipeline.urls.notificationUrl,
-            bodies,
-            durationMs,
-            concurrency: CONCURRENCY,
-          }),
+          role: 'app',
+          load: postTo(pipeline.urls.notificationUrl),
           runs: [],
         },
+        ...(bare === undefined
+          ? []
+          : [
+              {
+                name: 'bare function',
+                itemsPerPost: size,
+                messagesPerPost,
+                role: 'bare' as const,
+                load: postTo(bare.url),
+                runs: [],
+              },
+            ]),
         ...(['app', 'sdk'] as const).map((client) => ({
           name: client === 'app' ? 'raw enqueue (app sender)' : 'raw enqueue (SDK)',
           itemsPerPost: size,
           messagesPerPost,
-          isApp: false,
+          role: 'raw' as const,
           load: (durationMs: number): LoadRun => ({
             kind: 'enqueue',
             client,
@@ -272,16 +299,17 @@ async function httpRun(): Promise<void> {
     let acknowledgedMessages = 0;
     const measure = async (design: HttpDesign, durationMs: number): Promise<LoadResult> => {
       const result = await runLoad(design.load(durationMs));
-      if (design.isApp) acknowledgedMessages += (result.latenciesMs.length - result.errors) * design.messagesPerPost;
+      if (design.role === 'app')
+        acknowledgedMessages += (result.latenciesMs.length - result.errors) * design.messagesPerPost;
       return result;
     };
     for (const design of designs) await measure(design, 1_000);
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const size of SIZES) {
         // Each round starts the rotation one design further, so no design always runs first or last.
-        const trio = designs.filter((design) => design.itemsPerPost === size);
-        for (let turn = 0; turn < trio.length; turn += 1) {
-          const design = trio[(round + turn) % trio.length];
+        const sameSize = designs.filter((design) => design.itemsPerPost === size);
+        for (let turn = 0; turn < sameSize.length; turn += 1) {
+          const design = sameSize[(round + turn) % sameSize.length];
           if (design !== undefined) design.runs.push(await measure(design, RUN_MS));
         }
       }
@@ -298,25 +326,37 @@ async function httpRun(): Promise<void> {
       `${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'load CPU µs/req'.padStart(16)}`,
     );
     const ratios: string[] = [];
+    const bareRatios: string[] = [];
+    const appOverBare: string[] = [];
     for (const size of SIZES) {
-      const [app, ...raws] = designs
+      const entries = designs
         .filter((design) => design.itemsPerPost === size)
         .map((design) => ({ design, figures: summarise(design.runs) }));
-      for (const entry of [app, ...raws]) {
-        if (entry === undefined) continue;
-        const { design, figures } = entry;
+      for (const { design, figures } of entries) {
         console.log(
           `${design.name.padEnd(24)} ${String(size).padStart(11)} ${(figures.requestsPerSecond * size).toFixed(0).padStart(9)} ${String(figures.samples).padStart(9)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p99.toFixed(1).padStart(8)} ${String(figures.errors).padStart(7)} ${figures.clientCpuMicroseconds.toFixed(0).padStart(16)}`,
         );
       }
-      const fastestRaw = Math.max(...raws.map((raw) => raw.figures.requestsPerSecond));
-      if (app !== undefined && fastestRaw > 0)
-        ratios.push(`${size}=${(app.figures.requestsPerSecond / fastestRaw).toFixed(2)}`);
+      const rate = (role: HttpDesign['role']): number =>
+        Math.max(
+          ...entries.filter(({ design }) => design.role === role).map(({ figures }) => figures.requestsPerSecond),
+        );
+      const [app, fastestRaw] = [rate('app'), rate('raw')];
+      ratios.push(`${size}=${(app / fastestRaw).toFixed(2)}`);
+      if (bare === undefined) continue;
+      const bareFunction = rate('bare');
+      bareRatios.push(`${size}=${(bareFunction / fastestRaw).toFixed(2)}`);
+      appOverBare.push(`${size}=${(app / bareFunction).toFixed(2)}`);
     }
+    if (bare !== undefined)
+      console.log(
+        `bare function (the Functions request path alone) / raw packed enqueue ${bareRatios.join(' ')}; this app / bare function ${appOverBare.join(' ')}`,
+      );
     console.log(
       `bench:ingest http / raw packed enqueue, the faster client's (notifications per POST) ${ratios.join(' ')}`,
     );
   } finally {
+    await stopBare?.();
     await pipeline.stop();
   }
 }
