@@ -121,8 +121,8 @@ export function queuePutMessage(
 
 /**
  * One try: the request dispatched on the pool with a handler that keeps the status and the reply's bytes, and nothing
- * else (no response stream, no parsed headers, no abort listener: what `pool.request` adds costs more than the rest of
- * the send). The try is abandoned after TRY_TIMEOUT_MS by a timer cleared when it ends: AbortSignal.timeout's would
+ * else (no response stream, no parsed headers, no abort listener: what `pool.request` adds was about a seventh of the
+ * send's CPU, docs/ingest.md#throughput). The try is abandoned after TRY_TIMEOUT_MS by a timer cleared when it ends: AbortSignal.timeout's would
  * fire two seconds later for every message, and undici's own timeouts tick once a second.
  */
 function dispatch(

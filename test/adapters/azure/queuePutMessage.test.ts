@@ -47,9 +47,14 @@ async function queueService(statuses: number[] = []): Promise<{ url: string; rec
       response.writeHead(status, { 'content-type': 'application/xml' }).end(status === 201 ? REPLY : '');
     });
   });
+  return { url: await listen(server), received };
+}
+
+/** Starts a stand-in on a free loopback port (stopped after each test) and gives its queue URL. */
+async function listen(server: http.Server): Promise<string> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/account/orders`, received };
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/account/orders`;
 }
 
 function tokens(expiresInMs: number): TokenCredential & { readonly calls: () => number } {
@@ -151,9 +156,7 @@ describe('queuePutMessage', () => {
         });
       });
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/account/orders`;
+    const url = await listen(server);
 
     await expect(queuePutMessage(url, { kind: 'sas' })('x', { timeToLiveSeconds: -1 })).resolves.toEqual({
       messageId: 'm-1',
@@ -167,9 +170,7 @@ describe('queuePutMessage', () => {
     const server = http.createServer(() => {
       requests += 1; // and never answered
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/account/orders`;
+    const url = await listen(server);
 
     await expect(queuePutMessage(url, { kind: 'sas' })('x', { timeToLiveSeconds: -1 })).rejects.toMatchObject({
       name: 'PutMessageFailed',
