@@ -26,6 +26,8 @@ export interface BareFunction {
   /** The function's URL, with its key. */
   readonly url: string;
   readonly queue: QueueClient;
+  /** The CPU its process has used so far. */
+  readonly cpuUsage: () => Promise<NodeJS.CpuUsage>;
   readonly stop: () => Promise<void>;
 }
 
@@ -50,6 +52,13 @@ export function startBareFunction(
       resolveStarted({
         url,
         queue: new QueueClient(connectionString, queueName),
+        cpuUsage: () =>
+          new Promise((resolveUsage) => {
+            child.once('message', (usage: NodeJS.CpuUsage) => {
+              resolveUsage(usage);
+            });
+            child.send('cpu');
+          }),
         stop: async () => {
           child.send('stop');
           await exited;
@@ -87,7 +96,11 @@ app.http('bareFunction', { route: 'notifications', methods: ['POST'], authLevel:
     log: () => undefined,
   });
   const urls = await host.start();
-  process.once('message', () => {
+  process.on('message', (message) => {
+    if (message === 'cpu') {
+      process.send?.(process.cpuUsage());
+      return;
+    }
     void host.stop().finally(() => {
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);

@@ -12,7 +12,7 @@
  *    ingest costs beyond storing. With `--bare`, beside them, a bare function on a local host of its own
  *    (bench/bareFunction.ts): it reads the body and sends the same messages with the app's sender, checking and
  *    packing nothing, so its ratio is the Functions request path's share alone, and app / bare function the app's
- *    own. Off by default: its rounds fill Azurite further, which slows the raw enqueue more than the app and so
+ *    own. Each function's process reports the CPU it spent per POST, and the summary their difference. Off by default: its rounds fill Azurite further, which slows the raw enqueue more than the app and so
  *    would move the ratio the goal reads. The processing triggers are disabled so that only ingest runs. A warm-up
  *    round brings the local host to its steady rate; Azurite then restarts empty, so every measured round
  *    meets the store a fresh bench would, and the app's queue must hold every message it acknowledged.
@@ -156,16 +156,25 @@ interface HttpDesign {
   /** The app's webhook (whose acknowledged POSTs must all reach its queue), the bare function, or a raw enqueue. */
   readonly role: 'app' | 'bare' | 'raw';
   readonly load: (durationMs: number) => LoadRun;
-  readonly runs: LoadResult[];
+  /** The CPU used so far by the process that runs the function (app and bare function; a raw enqueue has none). */
+  readonly hostCpu?: () => Promise<NodeJS.CpuUsage>;
+  readonly runs: MeasuredRun[];
 }
 
-function summarise(runs: readonly LoadResult[]): {
+/** One measured round: the load's figures and the CPU the function's process spent meanwhile, in microseconds. */
+interface MeasuredRun extends LoadResult {
+  readonly hostCpuMicroseconds: number | undefined;
+}
+
+function summarise(runs: readonly MeasuredRun[]): {
   requestsPerSecond: number;
   p50: number;
   p99: number;
   samples: number;
   errors: number;
   clientCpuMicroseconds: number;
+  /** Per request; undefined for a raw enqueue, which has no function. */
+  hostCpuMicroseconds: number | undefined;
 } {
   const latencies = runs.flatMap((run) => run.latenciesMs).sort((a, b) => a - b);
   const seconds = runs.reduce((sum, run) => sum + run.elapsedMs, 0) / 1000;
@@ -176,6 +185,9 @@ function summarise(runs: readonly LoadResult[]): {
     samples: latencies.length,
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     clientCpuMicroseconds: runs.reduce((sum, run) => sum + run.clientCpuMicroseconds, 0) / latencies.length,
+    hostCpuMicroseconds: runs.some((run) => run.hostCpuMicroseconds === undefined)
+      ? undefined
+      : runs.reduce((sum, run) => sum + (run.hostCpuMicroseconds ?? 0), 0) / latencies.length,
   };
 }
 
@@ -253,6 +265,8 @@ async function httpRun(): Promise<void> {
           messagesPerPost,
           role: 'app',
           load: postTo(pipeline.urls.notificationUrl),
+          // The local host runs in this process, which otherwise only waits for the load generator.
+          hostCpu: () => Promise.resolve(process.cpuUsage()),
           runs: [],
         },
         ...(bare === undefined
@@ -264,6 +278,7 @@ async function httpRun(): Promise<void> {
                 messagesPerPost,
                 role: 'bare' as const,
                 load: postTo(bare.url),
+                hostCpu: bare.cpuUsage,
                 runs: [],
               },
             ]),
@@ -297,8 +312,17 @@ async function httpRun(): Promise<void> {
     // What the app acknowledged from here on must all be in its queue: a POST answered 202 but not enqueued (an
     // unknown subscription after the restart, say) would be work the app skipped, and the figures would flatter it.
     let acknowledgedMessages = 0;
-    const measure = async (design: HttpDesign, durationMs: number): Promise<LoadResult> => {
-      const result = await runLoad(design.load(durationMs));
+    const measure = async (design: HttpDesign, durationMs: number): Promise<MeasuredRun> => {
+      const cpuBefore = await design.hostCpu?.();
+      const load = await runLoad(design.load(durationMs));
+      const cpuAfter = await design.hostCpu?.();
+      const result: MeasuredRun = {
+        ...load,
+        hostCpuMicroseconds:
+          cpuBefore === undefined || cpuAfter === undefined
+            ? undefined
+            : cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system,
+      };
       if (design.role === 'app')
         acknowledgedMessages += (result.latenciesMs.length - result.errors) * design.messagesPerPost;
       return result;
@@ -323,34 +347,38 @@ async function httpRun(): Promise<void> {
       `ingest over HTTP against the raw packed enqueue of the same messages into the same Azurite: a warm-up round, Azurite restarted empty, then ${ROUNDS} x ${RUN_MS / 1000} s per design and size, rounds interleaved, ${CONCURRENCY} requests in flight, each load generator in its own process`,
     );
     console.log(
-      `${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'load CPU µs/req'.padStart(16)}`,
+      `${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'load CPU µs/req'.padStart(16)} ${'host CPU µs/req'.padStart(16)}`,
     );
     const ratios: string[] = [];
     const bareRatios: string[] = [];
     const appOverBare: string[] = [];
+    const ownCpu: string[] = [];
     for (const size of SIZES) {
       const entries = designs
         .filter((design) => design.itemsPerPost === size)
         .map((design) => ({ design, figures: summarise(design.runs) }));
       for (const { design, figures } of entries) {
         console.log(
-          `${design.name.padEnd(24)} ${String(size).padStart(11)} ${(figures.requestsPerSecond * size).toFixed(0).padStart(9)} ${String(figures.samples).padStart(9)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p99.toFixed(1).padStart(8)} ${String(figures.errors).padStart(7)} ${figures.clientCpuMicroseconds.toFixed(0).padStart(16)}`,
+          `${design.name.padEnd(24)} ${String(size).padStart(11)} ${(figures.requestsPerSecond * size).toFixed(0).padStart(9)} ${String(figures.samples).padStart(9)} ${figures.p50.toFixed(1).padStart(8)} ${figures.p99.toFixed(1).padStart(8)} ${String(figures.errors).padStart(7)} ${figures.clientCpuMicroseconds.toFixed(0).padStart(16)} ${(figures.hostCpuMicroseconds?.toFixed(0) ?? '-').padStart(16)}`,
         );
       }
       const rate = (role: HttpDesign['role']): number =>
         Math.max(
           ...entries.filter(({ design }) => design.role === role).map(({ figures }) => figures.requestsPerSecond),
         );
+      const hostCpu = (role: 'app' | 'bare'): number =>
+        entries.find(({ design }) => design.role === role)?.figures.hostCpuMicroseconds ?? Number.NaN;
       const [app, fastestRaw] = [rate('app'), rate('raw')];
       ratios.push(`${size}=${(app / fastestRaw).toFixed(2)}`);
       if (bare === undefined) continue;
       const bareFunction = rate('bare');
       bareRatios.push(`${size}=${(bareFunction / fastestRaw).toFixed(2)}`);
       appOverBare.push(`${size}=${(app / bareFunction).toFixed(2)}`);
+      ownCpu.push(`${size}=${(hostCpu('app') - hostCpu('bare')).toFixed(0)}`);
     }
     if (bare !== undefined)
       console.log(
-        `bare function (the Functions request path alone) / raw packed enqueue ${bareRatios.join(' ')}; this app / bare function ${appOverBare.join(' ')}`,
+        `bare function (the Functions request path alone) / raw packed enqueue ${bareRatios.join(' ')}; this app / bare function ${appOverBare.join(' ')}; host CPU per POST, this app's less the bare function's, µs ${ownCpu.join(' ')}`,
       );
     console.log(
       `bench:ingest http / raw packed enqueue, the faster client's (notifications per POST) ${ratios.join(' ')}`,
