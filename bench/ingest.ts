@@ -3,25 +3,28 @@
  * what it acknowledged.
  *
  * 1. Over HTTP, the path Graph takes, against its anchor, the storage itself: collections of 1, 10 and 50
- *    realistic notifications POSTed to the app's webhook on the local host (function key, Azurite queue
- *    and tables, default settings), and the raw packed enqueue: the very queue messages the app makes of
- *    those POSTs (same sizes, base64) sent straight to the same Azurite, twice: with the app's own queue
- *    sender and with the storage SDK's `sendMessage`. All closed loop with `--concurrency` requests in flight,
- *    each load generator in its own process, runs of `--seconds`, rounds interleaved in rotating order. The
- *    ratio app / raw enqueue per collection size, against the faster of the two raw rates, is what the app's
- *    ingest costs beyond storing. With `--bare`, beside them, a bare function on a local host of its own
- *    (bench/bareFunction.ts): it reads the body and sends the same messages with the app's sender, checking and
- *    packing nothing, so its ratio is the Functions request path's share alone, and app / bare function the app's
- *    own. Each function's process reports the CPU it spent per POST, and the summary their difference. Off by default: its rounds fill Azurite further, which slows the raw enqueue more than the app and so
- *    would move the ratio the goal reads. The processing triggers are disabled so that only ingest runs. A warm-up
- *    round brings the local host to its steady rate; Azurite then restarts empty, so every measured round
- *    meets the store a fresh bench would, and the app's queue must hold every message it acknowledged.
+ *    realistic notifications POSTed to the app's webhook on a local host in a process of its own
+ *    (bench/functionHostProcess.ts; function key, Azurite queue and tables, default settings), and the raw packed
+ *    enqueue: the very queue messages the app makes of those POSTs (same sizes, base64) sent straight to the same
+ *    Azurite, twice: with the app's own queue sender and with the storage SDK's `sendMessage`. All closed loop with
+ *    `--concurrency` requests in flight, each load generator in its own process, runs of `--seconds`, rounds
+ *    interleaved in rotating order. The ratio app / raw enqueue per collection size, against the faster of the two
+ *    raw rates, is what the app's ingest costs beyond storing. With `--bare`, beside them, a bare function on a local
+ *    host of its own (bench/bareFunction.ts): it reads the body and sends the same messages with the app's sender,
+ *    checking and packing nothing, so its ratio is the Functions request path's share alone, and app / bare function
+ *    the app's own. Each host's process reports the CPU it spent per POST, and with `--bare` the summary gives their
+ *    difference. The bare function is off by default: its rounds fill Azurite further, which slows the raw enqueue
+ *    more than the app and so would move the ratio the goal reads. The processing triggers are disabled so that
+ *    only ingest runs. A warm-up round brings the local host to its steady rate; Azurite then restarts empty, so
+ *    every measured round meets the store a fresh bench would, and the app's queue must hold every message it
+ *    acknowledged.
  * 2. In process, the packing design: the webhook handler called directly into Azurite, packed messages
  *    beside one queue message per notification.
  * 3. By delivery route (bench/ingestRoutes.ts): webhook, Event Grid and Event Hubs on one local host.
  *
  *   npm run bench:ingest -- [--seconds 5] [--rounds 2] [--concurrency 8] [--collections 120] [--bare]
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { QueueClient } from '@azure/storage-queue';
@@ -30,6 +33,7 @@ import { newFunctionKey, startLocalPipeline } from '../dev/run';
 import { runLoad, type LoadResult, type LoadRun } from './loadGenerator';
 import { runRouteBench } from './ingestRoutes';
 import { startBareFunction } from './bareFunction';
+import { startFunctionHostProcess } from './functionHostProcess';
 import { percentile } from './percentile';
 import { handleWebhook } from '../src/functions/shared/webhook';
 import { buildServices } from '../src/index';
@@ -210,6 +214,9 @@ async function httpRun(): Promise<void> {
     'replayParkedEvents',
   ])
     disabled[`AzureWebJobs.${name}.Disabled`] = 'true';
+  // The pipeline brings Azurite and the app's settings. The app the POSTs reach runs on a local host in a process of
+  // its own (functionHostProcess.ts), started from those settings, as the bare function does; the pipeline's own host,
+  // in this process, is left idle.
   const pipeline = await startLocalPipeline({
     port: 0,
     functionKey: newFunctionKey(),
@@ -217,8 +224,13 @@ async function httpRun(): Promise<void> {
     settings: disabled,
     storageQueueSweepIntervalMs: QUEUE_SWEEP_INTERVAL_MS,
   });
-  let stopBare: (() => Promise<void>) | undefined;
+  /** Stopped last first. */
+  const stops: (() => Promise<void>)[] = [];
   try {
+    const appKey = newFunctionKey();
+    const appHost = await startFunctionHostProcess({ appDir: resolve(__dirname, '..'), keys: { function: appKey } });
+    stops.push(appHost.stop);
+    const appUrl = `${appHost.functionUrls.receiveNotifications ?? ''}?code=${encodeURIComponent(appKey)}`;
     const subscriptions = [
       subscriptionRecord(),
       subscriptionRecord({ resource: 'users', changeType: 'updated,deleted' }),
@@ -245,7 +257,7 @@ async function httpRun(): Promise<void> {
           workloads.flatMap(({ bodies, messagesOfBody }) => bodies.map((body, n) => [body, messagesOfBody[n] ?? []])),
         )
       : undefined;
-    stopBare = bare?.stop;
+    if (bare !== undefined) stops.push(bare.stop);
     const prepareStorage = async (): Promise<void> => {
       const services = buildServices(pipeline.config);
       await Promise.all(subscriptions.map((record) => services.subscriptions.create(record)));
@@ -264,9 +276,8 @@ async function httpRun(): Promise<void> {
           itemsPerPost: size,
           messagesPerPost,
           role: 'app',
-          load: postTo(pipeline.urls.notificationUrl),
-          // The local host runs in this process, which otherwise only waits for the load generator.
-          hostCpu: () => Promise.resolve(process.cpuUsage()),
+          load: postTo(appUrl),
+          hostCpu: appHost.cpuUsage,
           runs: [],
         },
         ...(bare === undefined
@@ -378,13 +389,13 @@ async function httpRun(): Promise<void> {
     }
     if (bare !== undefined)
       console.log(
-        `bare function (the Functions request path alone) / raw packed enqueue ${bareRatios.join(' ')}; this app / bare function ${appOverBare.join(' ')}; host CPU per POST, this app's less the bare function's, µs ${ownCpu.join(' ')}`,
+        `bare function (the Functions request path alone) / raw packed enqueue ${bareRatios.join(' ')}; this app / bare function ${appOverBare.join(' ')}; the app's own CPU per POST, µs (its host's less the bare function's) ${ownCpu.join(' ')}`,
       );
     console.log(
       `bench:ingest http / raw packed enqueue, the faster client's (notifications per POST) ${ratios.join(' ')}`,
     );
   } finally {
-    await stopBare?.();
+    for (const stop of stops.reverse()) await stop();
     await pipeline.stop();
   }
 }
