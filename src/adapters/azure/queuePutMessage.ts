@@ -80,11 +80,11 @@ export function queuePutMessage(
   const sas = queue.search.slice(1);
   const authorize = authorizer(authorization, path);
 
-  const putOnce = async (body: string, query: readonly (readonly [string, string])[]): Promise<PutMessageReceipt> => {
+  const putOnce = async (body: Buffer, query: readonly (readonly [string, string])[]): Promise<PutMessageReceipt> => {
     const search = [...(sas === '' ? [] : [sas]), ...query.map(([name, value]) => `${name}=${value}`)].join('&');
     const headers: Record<string, string> = {
       'content-type': 'application/xml',
-      'content-length': String(Buffer.byteLength(body, 'utf8')),
+      'content-length': String(body.length),
       'x-ms-date': new Date().toUTCString(),
       'x-ms-version': SERVICE_VERSION,
     };
@@ -102,8 +102,7 @@ export function queuePutMessage(
   };
 
   return async (text, options) => {
-    const base64 = Buffer.from(text, 'utf8').toString('base64');
-    const body = `<?xml version="1.0" encoding="utf-8"?><QueueMessage><MessageText>${base64}</MessageText></QueueMessage>`;
+    const body = putMessageBody(text);
     const query: [string, string][] = [['messagettl', String(options.timeToLiveSeconds)]];
     if (options.visibilityTimeoutSeconds !== undefined)
       query.push(['visibilitytimeout', String(options.visibilityTimeoutSeconds)]);
@@ -119,6 +118,22 @@ export function queuePutMessage(
   };
 }
 
+const XML_HEAD = Buffer.from('<?xml version="1.0" encoding="utf-8"?><QueueMessage><MessageText>', 'latin1');
+const XML_TAIL = Buffer.from('</MessageText></QueueMessage>', 'latin1');
+
+/**
+ * The request's body, the base64 of the text's UTF-8 inside its XML, written once as the bytes sent: as a string it was
+ * joined, measured and encoded again by undici, a third of the body's cost (about 8 of 23 µs for a 25 KB message).
+ */
+function putMessageBody(text: string): Buffer {
+  const base64 = Buffer.from(text, 'utf8').toString('base64');
+  const body = Buffer.allocUnsafe(XML_HEAD.length + base64.length + XML_TAIL.length);
+  XML_HEAD.copy(body, 0);
+  body.write(base64, XML_HEAD.length, 'latin1');
+  XML_TAIL.copy(body, XML_HEAD.length + base64.length);
+  return body;
+}
+
 /**
  * One try: the request dispatched on the pool with a handler that keeps the status and the reply's bytes, and nothing
  * else (no response stream, no parsed headers, no abort listener: what `pool.request` adds was about a seventh of the
@@ -127,7 +142,7 @@ export function queuePutMessage(
  */
 function dispatch(
   pool: Undici.Pool,
-  request: { method: 'POST'; path: string; headers: Record<string, string>; body: string },
+  request: { method: 'POST'; path: string; headers: Record<string, string>; body: Buffer },
 ): Promise<{ status: number; reply: string }> {
   return new Promise((resolve, reject) => {
     let status: number | undefined;

@@ -7,10 +7,10 @@
  * the two are exclusive (§3.3). The tenant is `tenantId ?? organizationId`, because lifecycle
  * notifications have been seen with only `organizationId` (§4.2).
  *
- * Nearly every item Graph sends is valid, so `acceptedItemData` checks the same rules by hand first and
- * builds exactly the object zod's parse returns (shape properties in schema order, then unknown ones, no
- * `__proto__`); only an item it refuses goes through the schema, which names the first fault. A property
- * test holds the two to the same answer for generated items (test/lib/notifications/changeNotification.test.ts).
+ * Nearly every item Graph sends is valid, so the parser checks the schema's rules by hand and copies the item once,
+ * into its payload, as zod's parse would build it (shape properties in schema order, then unknown ones, no
+ * `__proto__`); only an item the rules refuse goes through the schema, which names the first fault. A property
+ * test holds the parser to the schema's answer for generated items (test/lib/notifications/changeNotification.test.ts).
  */
 import * as z from 'zod/mini';
 import { lazySchema } from '../shared/lazySchema';
@@ -97,6 +97,7 @@ const parsedEncryptedContent = (value: unknown): unknown =>
     : value;
 
 const idString = stringOf(1, MAX_ID_LENGTH);
+const NO_KEYS: ReadonlySet<string> = new Set();
 /** The properties of `baseItemSchema`, in its order: the rule each must pass and the value its parse returns. */
 const ITEM_RULES: readonly (readonly [string, Rule, ((value: unknown) => unknown)?])[] = [
   ['id', nullish(stringOf(0, MAX_ID_LENGTH))],
@@ -106,7 +107,7 @@ const ITEM_RULES: readonly (readonly [string, Rule, ((value: unknown) => unknown
   ['resource', nullish(stringOf(0, MAX_RESOURCE_LENGTH))],
   ['tenantId', nullish(idString)],
   ['organizationId', nullish(idString)],
-  ['resourceData', nullish(isPlainObject), (value) => (isPlainObject(value) ? copyLoose(value, [], new Set()) : value)],
+  ['resourceData', nullish(isPlainObject), (value) => (isPlainObject(value) ? copyLoose(value, [], NO_KEYS) : value)],
   [
     'encryptedContent',
     nullish((value) => isPlainObject(value) && ENCRYPTED_CONTENT_RULES.every(([key, rule]) => rule(value[key]))),
@@ -117,25 +118,31 @@ const ITEM_RULES: readonly (readonly [string, Rule, ((value: unknown) => unknown
 ];
 const ITEM_KEYS = new Set(ITEM_RULES.map(([key]) => key));
 
-/** What `baseItemSchema().parse(raw)` returns when `raw` passes every rule; `undefined` when any fails. */
-export function acceptedItemData(raw: unknown): BaseItem | undefined {
-  if (!isPlainObject(raw)) return undefined;
-  for (const [key, rule] of ITEM_RULES) if (!rule(raw[key])) return undefined;
-  // `copyLoose` with the parsed values, written out: this runs for every item of every POST.
-  const output: Record<string, unknown> = {};
-  for (const [key, , parse] of ITEM_RULES)
-    if (key in raw) output[key] = parse === undefined ? raw[key] : parse(raw[key]);
-  for (const key in raw) if (!ITEM_KEYS.has(key) && key !== '__proto__') output[key] = raw[key];
-  return output as BaseItem;
+/** Whether `raw` passes every rule of `baseItemSchema`. */
+function passesItemRules(raw: unknown): raw is Readonly<Record<string, unknown>> {
+  if (!isPlainObject(raw)) return false;
+  for (const [key, rule] of ITEM_RULES) if (!rule(raw[key])) return false;
+  return true;
 }
 
-/** The schema's parse, for an item the hand check refused: its first issue names the fault. */
-function parseWithSchema(raw: unknown): { readonly data: BaseItem } | { readonly problem: string } {
+/**
+ * What `baseItemSchema().parse(raw)` returns for an item that passes every rule, less its clientState: `copyLoose`
+ * with the parsed values, written out, since this runs for every item of every POST.
+ */
+function itemPayload(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const output: Record<string, unknown> = {};
+  for (const [key, , parse] of ITEM_RULES)
+    if (key !== 'clientState' && key in raw) output[key] = parse === undefined ? raw[key] : parse(raw[key]);
+  for (const key in raw) if (!ITEM_KEYS.has(key) && key !== '__proto__') output[key] = raw[key];
+  return output;
+}
+
+/** The fault in an item the rules refused, as the schema's first issue names it. */
+function schemaProblem(raw: unknown): string {
   const parsed = baseItemSchema().safeParse(raw);
-  if (parsed.success) return { data: parsed.data };
-  const issue = parsed.error.issues[0];
+  const issue = parsed.success ? undefined : parsed.error.issues[0];
   const path = issue === undefined || issue.path.length === 0 ? 'item' : issue.path.join('.');
-  return { problem: `${path}: ${issue?.message ?? 'invalid'}` };
+  return `${path}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** A parsed change notification, clientState kept aside for verification. */
@@ -167,18 +174,16 @@ export type ItemParseResult =
 
 /** Parses one element of `value`. Never throws: a bad item is a `problem` naming the first fault. */
 export function parseNotificationItem(raw: unknown): ItemParseResult {
-  const fast = acceptedItemData(raw);
-  const parsed = fast === undefined ? parseWithSchema(raw) : { data: fast };
-  if ('problem' in parsed) return { ok: false, problem: parsed.problem };
-  const data = parsed.data;
+  if (!passesItemRules(raw)) return { ok: false, problem: schemaProblem(raw) };
+  // The fields read here are the same in the item as in what the schema's parse would return.
+  const data = raw as BaseItem;
+  // Every property but clientState, in order (the parse's), with the tenant resolved.
+  const payload = itemPayload(raw);
   const tenantId = data.tenantId ?? data.organizationId;
   if (tenantId === null || tenantId === undefined)
     return { ok: false, problem: 'tenantId: required (neither tenantId nor organizationId present)' };
 
-  // Every property but clientState, in order, with the tenant resolved.
   const { clientState } = data;
-  const payload: Record<string, unknown> = {};
-  for (const key in data) if (key !== 'clientState') payload[key] = (data as Record<string, unknown>)[key];
   payload.tenantId = tenantId;
   const hasChange = data.changeType !== null && data.changeType !== undefined;
   const hasLifecycle = data.lifecycleEvent !== null && data.lifecycleEvent !== undefined;

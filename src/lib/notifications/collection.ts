@@ -143,6 +143,13 @@ function closingQuote(bytes: Uint8Array, start: number): number {
 }
 
 /**
+ * No body shorter than this passes a cap, so the count below is skipped for it: one item more than
+ * MAX_ITEMS_PER_REQUEST takes a byte each and a `[` or `,` before each, and one container more than
+ * MAX_CONTAINERS_PER_REQUEST a bracket each. Most POSTs are this short (ten Graph notifications are about 6 KB).
+ */
+export const SHORTEST_BODY_OVER_A_CAP = Math.min(2 * (MAX_ITEMS_PER_REQUEST + 1), MAX_CONTAINERS_PER_REQUEST + 1);
+
+/**
  * Counts, in one pass over the raw bytes and without building anything, the items of the top-level `value` array
  * (or of a top-level array) and every JSON object and array in the body, and refuses the body as soon as either
  * passes its cap: `JSON.parse` of 4 MiB of `{},` would build 1.3 million objects before any check could run. The
@@ -150,6 +157,7 @@ function closingQuote(bytes: Uint8Array, start: number): number {
  * uses an ASCII byte inside a multi-byte character, so scanning bytes for JSON's structural characters is exact.
  */
 function checkItemCount(bytes: Uint8Array): void {
+  if (bytes.length < SHORTEST_BODY_OVER_A_CAP) return;
   let depth = 0;
   let containers = 0;
   let items = 0;

@@ -10,6 +10,7 @@ export {
   isJsonContentType,
   MAX_CONTAINERS_PER_REQUEST,
   MAX_ITEMS_PER_REQUEST,
+  SHORTEST_BODY_OVER_A_CAP,
   NotificationBodyTooLarge,
   NotificationCollectionInvalid,
   NotificationJsonMalformed,

@@ -5,6 +5,7 @@ import {
   MAX_ITEMS_PER_REQUEST,
   NotificationTooManyItems,
   parseNotificationCollection,
+  SHORTEST_BODY_OVER_A_CAP,
 } from '../../../src/lib/notifications';
 import { nestedJson } from '../../support/hostileInput';
 
@@ -19,6 +20,13 @@ describe('the item cap', () => {
     expect(() => parse(`{"value":[${items(MAX_ITEMS_PER_REQUEST + 1)}]}`)).toThrow(NotificationTooManyItems);
     // Refused before JSON.parse: a body that is not even JSON past the cap gets the same answer.
     expect(() => parse(`{"value":[${items(MAX_ITEMS_PER_REQUEST + 1)},`)).toThrow(NotificationTooManyItems);
+  });
+
+  it('refuses the shortest body past the item cap: one byte per item and a separator before each', () => {
+    const shortest = `[${items(MAX_ITEMS_PER_REQUEST + 1, '1')}`;
+    expect(shortest).toHaveLength(SHORTEST_BODY_OVER_A_CAP);
+    // The count is skipped only below this length: a body this long is still counted and refused.
+    expect(() => parse(shortest)).toThrow(NotificationTooManyItems);
   });
 
   it('refuses 1.3 million empty items (3.9 MB) with ERR_INGEST_TOO_MANY_ITEMS', () => {
