@@ -7,9 +7,9 @@
  *    (bench/functionHostProcess.ts; function key, Azurite queue and tables, default settings), and the raw packed
  *    enqueue: the very queue messages the app makes of those POSTs (same sizes, base64) sent straight to the same
  *    Azurite, twice: with the app's own queue sender and with the storage SDK's `sendMessage`. All closed loop with
- *    `--concurrency` requests in flight, each load generator in its own process, runs of `--seconds`, rounds
- *    interleaved in rotating order. The ratio app / raw enqueue per collection size, against the faster of the two
- *    raw rates, is what the app's ingest costs beyond storing. With `--bare`, beside them, a bare function on a local
+ *    `--concurrency` requests in flight, each load generator in its own process (sending 1 s before it measures),
+ *    runs of `--seconds`, rounds interleaved in rotating order. The ratio app / raw enqueue per collection size,
+ *    against the faster of the two raw rates, is what the app's ingest costs beyond storing. With `--bare`, beside them, a bare function on a local
  *    host of its own (bench/bareFunction.ts): it reads the body and sends the same messages with the app's sender,
  *    checking and packing nothing, so its ratio is the Functions request path's share alone, and app / bare function
  *    the app's own. Each host's process reports the CPU it spent per POST, and with `--bare` the summary gives their
@@ -355,7 +355,7 @@ async function httpRun(): Promise<void> {
         `the app acknowledged POSTs worth ${acknowledgedMessages} queue messages but its queue holds ${queued}`,
       );
     console.log(
-      `ingest over HTTP against the raw packed enqueue of the same messages into the same Azurite: a warm-up round, Azurite restarted empty, then ${ROUNDS} x ${RUN_MS / 1000} s per design and size, rounds interleaved, ${CONCURRENCY} requests in flight, each load generator in its own process`,
+      `ingest over HTTP against the raw packed enqueue of the same messages into the same Azurite: a warm-up round, Azurite restarted empty, then ${ROUNDS} x ${RUN_MS / 1000} s per design and size, rounds interleaved, ${CONCURRENCY} requests in flight, each load generator in its own process and sending 1 s before it measures`,
     );
     console.log(
       `${'design'.padEnd(24)} ${'notifs/POST'.padStart(11)} ${'notif/s'.padStart(9)} ${'requests'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'load CPU µs/req'.padStart(16)} ${'host CPU µs/req'.padStart(16)}`,
