@@ -51,7 +51,7 @@ export interface LoadResult {
 /**
  * How long each load generator sends before it measures. Each is a fresh process whose client code starts cold: a raw
  * enqueue into an Azurite already warm reached 1,390-1,500 messages/s over its first second against 1,580-1,880 over
- * five (6 December), which would hold back whichever design the client drives, the anchor included.
+ * five (7 December), which would hold back whichever design the client drives, the anchor included.
  */
 const CLIENT_WARM_UP_MS = 1_000;
 
