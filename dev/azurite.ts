@@ -4,7 +4,8 @@
  * restart storage (outage tests), by `npm run dev` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -75,40 +76,72 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `count` distinct free loopback ports: all are held open at once before any is released, so the system never hands
- * out the same port twice (asked one after another, it may, once the first was closed).
+ * Where free ports are chosen: below 32768, where no common system takes the local ports of its outgoing connections
+ * (Linux 32768–60999, macOS and Windows 49152–65535). A port the system hands out for listening (port 0) comes from
+ * that same pool, and once released, any outgoing connection on a busy machine may take it before Azurite or the
+ * host listens on it: a test run opens thousands, and CI once failed with EADDRINUSE that way.
+ */
+export const FREE_PORT_RANGE = { lowest: 20_000, highest: 32_767 } as const;
+/** Candidates tried for each port before giving up (taken or reserved ones are skipped). */
+const FREE_PORT_TRIES = 100;
+
+/**
+ * `count` distinct free loopback ports from FREE_PORT_RANGE: all are held open at once before any is released, so
+ * the same port is never handed out twice.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
+  const held: Server[] = [];
   try {
-    return await Promise.all(
-      servers.map(
+    const ports: number[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const server = await listenOnCandidate();
+      held.push(server);
+      ports.push(boundPort(server));
+    }
+    return ports;
+  } finally {
+    await Promise.all(
+      held.map(
         (server) =>
-          new Promise<number>((resolve, reject) => {
-            server.unref();
-            server.on('error', reject);
-            server.listen(0, '127.0.0.1', () => {
-              const address = server.address();
-              if (address !== null && typeof address === 'object') resolve(address.port);
-              else reject(new Error('could not allocate a free port'));
+          new Promise<void>((resolve) => {
+            server.close(() => {
+              resolve();
             });
           }),
       ),
     );
-  } finally {
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            if (server.listening)
-              server.close(() => {
-                resolve();
-              });
-            else resolve();
-          }),
-      ),
-    );
   }
+}
+
+async function listenOnCandidate(): Promise<Server> {
+  const span = FREE_PORT_RANGE.highest - FREE_PORT_RANGE.lowest + 1;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < FREE_PORT_TRIES; attempt += 1) {
+    const candidate = FREE_PORT_RANGE.lowest + randomInt(span);
+    const server = createServer();
+    server.unref();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(candidate, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return server;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(
+    `could not find a free loopback port in ${FREE_PORT_RANGE.lowest}–${FREE_PORT_RANGE.highest} after ${FREE_PORT_TRIES} tries: ${String(lastError)}`,
+  );
+}
+
+function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address !== 'object') throw new Error('could not allocate a free port');
+  return address.port;
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */

@@ -1,13 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { QueueClient } from '@azure/storage-queue';
-import { freePorts, startAzurite } from '../../dev/azurite';
+import { FREE_PORT_RANGE, freePorts, startAzurite } from '../../dev/azurite';
+
+/** Where Linux says which local ports its outgoing connections take. */
+const LINUX_EPHEMERAL_RANGE = '/proc/sys/net/ipv4/ip_local_port_range';
 
 describe('freePorts', () => {
   it('hands out distinct ports that can be listened on', async () => {
     const ports = await freePorts(40);
 
     expect(new Set(ports).size).toBe(40);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(FREE_PORT_RANGE.lowest);
+      expect(port).toBeLessThanOrEqual(FREE_PORT_RANGE.highest);
+    }
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -20,6 +28,14 @@ describe('freePorts', () => {
         resolve();
       });
     });
+  });
+
+  it('chooses below the ports this machine gives outgoing connections, so none of them can take one before it is used', () => {
+    const ephemeral = existsSync(LINUX_EPHEMERAL_RANGE)
+      ? readFileSync(LINUX_EPHEMERAL_RANGE, 'utf8').trim().split(/\s+/).map(Number)
+      : [49_152, 65_535];
+
+    expect(FREE_PORT_RANGE.highest).toBeLessThan(ephemeral[0] ?? 0);
   });
 });
 
