@@ -15,23 +15,32 @@ export interface MisspeltSetting {
 }
 
 const KNOWN = allSettings.map((setting) => setting.name);
+/** Each known name with its upper-case spelling, compared against once per name the environment holds. */
+const KNOWN_UPPER = KNOWN.map((name) => ({ name, upper: name.toUpperCase() }));
 
-/** Edits (insert, delete, replace, swap two neighbours) between two strings: optimal string alignment distance. */
-function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (__, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+/**
+ * Edits (insert, delete, replace, swap two neighbours) between two strings, optimal string alignment distance, or
+ * `limit + 1` as soon as it is sure to exceed `limit` (no later row can be cheaper than the cheapest cell of this one).
+ */
+function editDistance(a: string, b: string, limit: number): number {
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    let cheapest = i;
     for (let j = 1; j <= b.length; j += 1) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      const row = rows[i];
-      if (row !== undefined) row[j] = best;
+      let best = Math.min((previous[j] ?? i) + 1, (current[j - 1] ?? i) + 1, (previous[j - 1] ?? i) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, (beforePrevious[j - 2] ?? i) + 1);
+      current.push(best);
+      cheapest = Math.min(cheapest, best);
     }
+    if (cheapest > limit) return limit + 1;
+    beforePrevious = previous;
+    previous = current;
   }
-  return at(a.length, b.length);
+  return previous[b.length] ?? limit + 1;
 }
 
 /** Edits a name of this length may be away from a known one and still count as a slip: 1 for short names, 2 from 10 characters. */
@@ -44,10 +53,13 @@ export function meantSetting(name: string): string | undefined {
   if (KNOWN.includes(name)) return undefined;
   const upper = name.toUpperCase();
   let best: { name: string; distance: number } | undefined;
-  for (const known of KNOWN) {
-    const distance = editDistance(upper, known.toUpperCase());
-    if (distance <= tolerance(known) && (best === undefined || distance < best.distance))
-      best = { name: known, distance };
+  for (const known of KNOWN_UPPER) {
+    const allowed = tolerance(known.name);
+    // An edit changes the length by one at most: most pairs are ruled out here, without the quadratic table (an
+    // environment on Azure holds a hundred names or more, all checked at start).
+    if (Math.abs(upper.length - known.upper.length) > allowed) continue;
+    const distance = editDistance(upper, known.upper, allowed);
+    if (distance <= allowed && (best === undefined || distance < best.distance)) best = { name: known.name, distance };
   }
   return best?.name;
 }

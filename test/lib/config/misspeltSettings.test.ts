@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allSettings, describeMisspeltSettings, meantSetting, misspeltSettings } from '../../../src/lib/config';
 
@@ -7,6 +8,42 @@ describe('misspelt setting names', () => {
     expect(meantSetting('notification_url')).toBe('NOTIFICATION_URL');
     expect(meantSetting('GRAPH_CLEINT_ID')).toBe('GRAPH_CLIENT_ID');
     expect(meantSetting('LIFECYCLE_NOTIFICATIONS_URL')).toBe('LIFECYCLE_NOTIFICATION_URL');
+  });
+
+  it('suggests a setting for any name two edits from one: insert, delete, replace, swap two neighbours', () => {
+    const names = allSettings.map((setting) => setting.name);
+    // Every name is long enough to be allowed two edits.
+    expect(names.filter((name) => name.length < 10)).toEqual([]);
+    const letter = fc.constantFrom('A', 'B', 'C', 'X', 'Y', 'Z', '_');
+    const change = fc.record({ kind: fc.constantFrom('insert', 'delete', 'replace'), at: fc.nat(), letter });
+    const changed = (name: string, { kind, at, letter }: { kind: string; at: number; letter: string }): string => {
+      const index = at % (name.length + 1);
+      const rest = name.slice(kind === 'insert' ? index : index + 1);
+      return name.slice(0, index) + (kind === 'delete' ? '' : letter) + rest;
+    };
+    const misspelt = fc.constantFrom(...names).chain((known) =>
+      fc
+        .oneof(
+          fc.tuple(change, change).map(([first, second]) => changed(changed(known, first), second)),
+          // A swap is one edit where no other edit touches its two letters (optimal string alignment): here with a
+          // replace elsewhere, which without the swap rule would make three.
+          fc.tuple(fc.nat(), fc.nat(), letter).map(([at, elsewhere, replacement]) => {
+            const index = at % (known.length - 1);
+            const swapped =
+              known.slice(0, index) + known.charAt(index + 1) + known.charAt(index) + known.slice(index + 2);
+            const other = (index + 2 + (elsewhere % (known.length - 2))) % known.length;
+            return swapped.slice(0, other) + replacement + swapped.slice(other + 1);
+          }),
+        )
+        .map((name) => ({ known, name })),
+    );
+    fc.assert(
+      fc.property(misspelt, ({ known, name }) => {
+        if (names.includes(name)) expect(meantSetting(name)).toBeUndefined();
+        else expect(meantSetting(name), `${name} from ${known}`).toBeDefined();
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it("leaves the app's own settings and unrelated names alone", () => {
